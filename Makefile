@@ -1,0 +1,31 @@
+# Tochka: `make run` for the demo, `make test` for every test.
+# Both install the system packages they need first (scripts/setup.sh says what).
+SHELL := /bin/bash
+export PATH := /usr/local/go/bin:$(shell go env GOPATH 2>/dev/null || echo $(HOME)/go)/bin:$(PATH)
+export CGO_ENABLED := 1
+GO ?= go
+
+.PHONY: run test lint bench setup setup-test
+
+setup:
+	@scripts/setup.sh
+
+setup-test:
+	@scripts/setup.sh test
+
+run: setup
+	@scripts/demo.sh
+
+test: setup-test
+	$(GO) build ./...
+	$(GO) test -count=1 ./...
+
+lint: setup
+	$(GO) vet ./...
+	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
+	@if $(GO) run honnef.co/go/tools/cmd/staticcheck@v0.7.0 -version >/dev/null 2>&1; then \
+		$(GO) run honnef.co/go/tools/cmd/staticcheck@v0.7.0 ./...; \
+	else echo "lint: staticcheck could not be fetched from the module proxy; skipped it"; fi
+
+bench: setup
+	$(GO) test -run '^$$' -bench . -benchtime 1x ./...

@@ -1,0 +1,155 @@
+package rewards
+
+import (
+	"sort"
+	"time"
+)
+
+// Lot is the points of one accrual: how many are left, when they become
+// spendable and when they expire (zero: never). Both dates are fixed when the
+// lot is created, from the rules then in force.
+type Lot struct {
+	ID            int64     `json:"id"`
+	Points        int64     `json:"points"`
+	Remaining     int64     `json:"remaining"`
+	AvailableFrom time.Time `json:"available_from"`
+	ExpiresAt     time.Time `json:"expires_at"`
+}
+
+// Expired reports whether the lot has expired at t.
+func (l Lot) Expired(t time.Time) bool { return !l.ExpiresAt.IsZero() && !t.Before(l.ExpiresAt) }
+
+// Spendable reports whether the lot's points may be spent at t.
+func (l Lot) Spendable(t time.Time) bool { return !t.Before(l.AvailableFrom) && !l.Expired(t) }
+
+// Allocation is how many points an entry took from (positive) or gave back to
+// (negative) one lot.
+type Allocation struct {
+	Lot    int64 `json:"lot"`
+	Points int64 `json:"points"`
+}
+
+// NewLot fixes a new lot's dates: spendable after delay from at (or from the
+// given time when from is non-zero), expiring expiry.after later.
+func (p *Program) NewLot(points int64, availableFrom time.Time) Lot {
+	l := Lot{Points: points, Remaining: points, AvailableFrom: availableFrom.UTC()}
+	if after := p.Expiry.After.D(); after > 0 {
+		l.ExpiresAt = l.AvailableFrom.Add(after)
+	}
+	return l
+}
+
+// SortBySpendOrder orders lots the way spends take from them: the soonest
+// expiry first (never last), then the oldest, then the first created.
+func SortBySpendOrder(lots []Lot) {
+	sort.SliceStable(lots, func(a, b int) bool {
+		x, y := lots[a], lots[b]
+		if !x.ExpiresAt.Equal(y.ExpiresAt) {
+			if x.ExpiresAt.IsZero() || y.ExpiresAt.IsZero() {
+				return y.ExpiresAt.IsZero()
+			}
+			return x.ExpiresAt.Before(y.ExpiresAt)
+		}
+		if !x.AvailableFrom.Equal(y.AvailableFrom) {
+			return x.AvailableFrom.Before(y.AvailableFrom)
+		}
+		return x.ID < y.ID
+	})
+}
+
+// Allocate takes up to amount points from the lots spendable at t, soonest
+// expiry first, and returns what it took from which lot and how much was
+// left uncovered. lots is not modified.
+func Allocate(lots []Lot, amount int64, t time.Time) (allocs []Allocation, short int64) {
+	sorted := append([]Lot(nil), lots...)
+	SortBySpendOrder(sorted)
+	for _, l := range sorted {
+		if amount == 0 {
+			break
+		}
+		if l.Remaining <= 0 || !l.Spendable(t) {
+			continue
+		}
+		take := min(amount, l.Remaining)
+		allocs = append(allocs, Allocation{Lot: l.ID, Points: take})
+		amount -= take
+	}
+	return allocs, amount
+}
+
+// Balance is what a card holds at a moment.
+type Balance struct {
+	Card       string          `json:"card"`
+	Status     string          `json:"status"`
+	ActiveFrom *time.Time      `json:"active_from"`
+	Available  int64           `json:"available"`
+	Pending    []PendingPoints `json:"pending"`
+	Expiring   []ExpiringLots  `json:"expiring"`
+	AsOf       time.Time       `json:"as_of"`
+}
+
+// PendingPoints are points that become spendable at AvailableFrom.
+type PendingPoints struct {
+	Points        int64     `json:"points"`
+	AvailableFrom time.Time `json:"available_from"`
+}
+
+// ExpiringLots are points held that expire at ExpiresAt.
+type ExpiringLots struct {
+	Points    int64     `json:"points"`
+	ExpiresAt time.Time `json:"expires_at"`
+}
+
+// ComputeBalance derives the available, pending and expiring points at t
+// from an account's lots and the debt a return left on it.
+func ComputeBalance(lots []Lot, debt int64, t time.Time) (available int64, pending []PendingPoints, expiring []ExpiringLots) {
+	pendingBy := map[time.Time]int64{}
+	expiringBy := map[time.Time]int64{}
+	for _, l := range lots {
+		if l.Remaining <= 0 || l.Expired(t) {
+			continue
+		}
+		if l.Spendable(t) {
+			available += l.Remaining
+		} else {
+			pendingBy[l.AvailableFrom] += l.Remaining
+		}
+		if !l.ExpiresAt.IsZero() {
+			expiringBy[l.ExpiresAt] += l.Remaining
+		}
+	}
+	pending = []PendingPoints{}
+	for at, p := range pendingBy {
+		pending = append(pending, PendingPoints{Points: p, AvailableFrom: at})
+	}
+	sort.Slice(pending, func(a, b int) bool { return pending[a].AvailableFrom.Before(pending[b].AvailableFrom) })
+	expiring = []ExpiringLots{}
+	for at, p := range expiringBy {
+		expiring = append(expiring, ExpiringLots{Points: p, ExpiresAt: at})
+	}
+	sort.Slice(expiring, func(a, b int) bool { return expiring[a].ExpiresAt.Before(expiring[b].ExpiresAt) })
+	return available - debt, pending, expiring
+}
+
+// HistoryEntry is one line of a card's history.
+type HistoryEntry struct {
+	At     time.Time `json:"at"`
+	Kind   string    `json:"kind"`
+	Points int64     `json:"points"`
+	Card   string    `json:"card"`
+	Ref    string    `json:"ref,omitempty"`
+}
+
+// Entry kinds in the ledger and in history.
+const (
+	EntryEarn        = "earn"         // points earned by a receipt
+	EntryWelcome     = "welcome"      // the welcome bonus
+	EntrySpend       = "spend"        // bonuses paid at a till
+	EntryRedeem      = "redeem"       // points exchanged for a voucher
+	EntryVoucherBack = "voucher-back" // a cancelled or lapsed voucher's points back
+	EntryExpire      = "expire"       // points expired
+	EntryReturn      = "return"       // earned points taken back by a return
+	EntryRefund      = "refund"       // spent bonuses given back by a return
+	EntryMoveOut     = "move-out"     // points pooled away to a holder's account
+	EntryMoveIn      = "move-in"      // points pooled in from a family card
+)

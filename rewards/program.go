@@ -1,0 +1,300 @@
+package rewards
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/BurntSushi/toml"
+)
+
+// Program kinds.
+const (
+	KindPoints = "points" // points are exchanged for rewards on the board
+	KindBonus  = "bonus"  // 1 bonus = 1 currency unit off at the till
+)
+
+// Program is a loyalty program definition, read from a TOML file. The keys
+// and their defaults are documented in assets/programs/README.md.
+type Program struct {
+	Name     string `toml:"name" json:"name"`
+	Kind     string `toml:"kind" json:"kind"`
+	Currency string `toml:"currency" json:"currency"`
+	Timezone string `toml:"timezone" json:"timezone"`
+
+	Card    CardRules    `toml:"card" json:"card"`
+	Earn    EarnRules    `toml:"earn" json:"earn"`
+	Spend   SpendRules   `toml:"spend" json:"spend"`
+	Expiry  ExpiryRules  `toml:"expiry" json:"expiry"`
+	Returns ReturnRules  `toml:"returns" json:"returns"`
+	Contact ContactRules `toml:"contact" json:"contact"`
+
+	// Version is set by the store when the program is installed.
+	Version int `toml:"-" json:"version"`
+
+	loc *time.Location
+}
+
+// CardRules are the [card] keys.
+type CardRules struct {
+	ActivationDelay Duration `toml:"activation_delay" json:"activation_delay"`
+	// Prefix is the two-digit in-store prefix of card numbers.
+	Prefix string `toml:"prefix" json:"prefix"`
+}
+
+// EarnRules are the [earn] keys.
+type EarnRules struct {
+	Step            int64    `toml:"step" json:"step"`
+	Points          int64    `toml:"points" json:"points"`
+	OwnBrandPoints  int64    `toml:"own_brand_points" json:"own_brand_points"`
+	MemberPercent   int64    `toml:"member_percent" json:"member_percent"`
+	PositionPercent []int64  `toml:"position_percent" json:"position_percent"`
+	Maturation      Duration `toml:"maturation" json:"maturation"`
+	Welcome         int64    `toml:"welcome" json:"welcome"`
+	WelcomeDelay    Delay    `toml:"welcome_delay" json:"welcome_delay"`
+}
+
+// SpendRules are the [spend] keys.
+type SpendRules struct {
+	MaxPercent   int64    `toml:"max_percent" json:"max_percent"`
+	VoucherValid Duration `toml:"voucher_valid" json:"voucher_valid"`
+}
+
+// ExpiryRules are the [expiry] keys.
+type ExpiryRules struct {
+	// After is how long a lot stays spendable once available; 0 means never.
+	After Duration `toml:"after" json:"after"`
+}
+
+// ReturnRules are the [returns] keys.
+type ReturnRules struct {
+	TakeBackDays int64 `toml:"take_back_days" json:"take_back_days"`
+}
+
+// ContactRules are the [contact] keys: how customers reach the program.
+type ContactRules struct {
+	Phone string `toml:"phone" json:"phone"`
+	Web   string `toml:"web" json:"web"`
+}
+
+// DefaultProgram returns a program with every optional key at its default.
+func DefaultProgram() Program {
+	return Program{
+		Card: CardRules{ActivationDelay: Duration(24 * time.Hour), Prefix: "29"},
+		Earn: EarnRules{
+			Step: 50, Points: 1, OwnBrandPoints: 2, MemberPercent: 200,
+			PositionPercent: []int64{100, 150, 200},
+			WelcomeDelay:    Delay{NextDay: true},
+		},
+		Spend:  SpendRules{MaxPercent: 50, VoucherValid: Duration(720 * time.Hour)},
+		Expiry: ExpiryRules{After: 0},
+	}
+}
+
+// ParseProgram reads a program definition (TOML), fills in defaults and
+// validates it. Errors name the offending key.
+func ParseProgram(data []byte) (*Program, error) {
+	p := DefaultProgram()
+	md, err := toml.NewDecoder(bytes.NewReader(data)).Decode(&p)
+	if err != nil {
+		var perr toml.ParseError
+		if errors.As(err, &perr) {
+			return nil, Errorf(EINVALID, "program file: line %d: %s", perr.Position.Line, perr.Message)
+		}
+		return nil, Errorf(EINVALID, "program file: %s", strings.TrimPrefix(err.Error(), "toml: "))
+	}
+	if undec := md.Undecoded(); len(undec) > 0 {
+		return nil, Errorf(EINVALID, "program file: unknown key %q", undec[0].String())
+	}
+	if err := p.Validate(); err != nil {
+		return nil, err
+	}
+	return &p, nil
+}
+
+// Validate checks every key and loads the time zone.
+func (p *Program) Validate() error {
+	bad := func(key, format string, args ...any) error {
+		return Errorf(EINVALID, "program file: %s: %s", key, fmt.Sprintf(format, args...))
+	}
+	if strings.TrimSpace(p.Name) == "" {
+		return bad("name", "required")
+	}
+	switch p.Kind {
+	case KindPoints, KindBonus:
+	case "":
+		return bad("kind", "required (%q or %q)", KindPoints, KindBonus)
+	default:
+		return bad("kind", "must be %q or %q, not %q", KindPoints, KindBonus, p.Kind)
+	}
+	if len(p.Currency) != 3 || strings.ToUpper(p.Currency) != p.Currency {
+		return bad("currency", "required, a three-letter ISO 4217 code such as EUR, got %q", p.Currency)
+	}
+	if p.Timezone == "" {
+		return bad("timezone", "required (an IANA zone such as Europe/Sofia)")
+	}
+	loc, err := time.LoadLocation(p.Timezone)
+	if err != nil {
+		return bad("timezone", "unknown time zone %q", p.Timezone)
+	}
+	p.loc = loc
+	if p.Card.ActivationDelay < 0 {
+		return bad("card.activation_delay", "must not be negative")
+	}
+	if len(p.Card.Prefix) != 2 || !allDigits(p.Card.Prefix) {
+		return bad("card.prefix", "must be two digits, got %q", p.Card.Prefix)
+	}
+	e := &p.Earn
+	if e.Step <= 0 {
+		return bad("earn.step", "must be positive")
+	}
+	for _, k := range []struct {
+		key      string
+		v, limit int64
+	}{
+		{"earn.step", e.Step, 1_000_000}, {"earn.points", e.Points, 1000},
+		{"earn.own_brand_points", e.OwnBrandPoints, 1000}, {"earn.member_percent", e.MemberPercent, 1000},
+		{"earn.welcome", e.Welcome, 1_000_000}, {"returns.take_back_days", p.Returns.TakeBackDays, 100_000},
+	} {
+		if k.v < 0 || k.v > k.limit {
+			return bad(k.key, "must be between 0 and %d, got %d", k.limit, k.v)
+		}
+	}
+	if len(e.PositionPercent) == 0 {
+		return bad("earn.position_percent", "needs at least one value")
+	}
+	for _, v := range e.PositionPercent {
+		if v < 0 || v > 1000 {
+			return bad("earn.position_percent", "values must be between 0 and 1000, got %d", v)
+		}
+	}
+	if e.Maturation < 0 {
+		return bad("earn.maturation", "must not be negative")
+	}
+	if p.Spend.MaxPercent < 0 || p.Spend.MaxPercent > 100 {
+		return bad("spend.max_percent", "must be between 0 and 100")
+	}
+	if p.Spend.VoucherValid <= 0 {
+		return bad("spend.voucher_valid", "must be positive")
+	}
+	if p.Expiry.After < 0 {
+		return bad("expiry.after", "must be positive or \"never\"")
+	}
+	return nil
+}
+
+// Location returns the program's time zone (UTC before Validate).
+func (p *Program) Location() *time.Location {
+	if p.loc == nil {
+		if loc, err := time.LoadLocation(p.Timezone); err == nil {
+			p.loc = loc
+		} else {
+			return time.UTC
+		}
+	}
+	return p.loc
+}
+
+// Duration is a TOML/JSON duration: Go syntax ("90m", "24h") plus a "d"
+// suffix meaning exactly 24 h ("15d", "1d12h"), and "never" for 0 where a key
+// allows it.
+type Duration time.Duration
+
+// ParseDuration parses the program file's duration syntax.
+func ParseDuration(s string) (time.Duration, error) {
+	s = strings.TrimSpace(s)
+	if s == "never" {
+		return 0, nil
+	}
+	var total time.Duration
+	rest := s
+	if i := strings.IndexByte(rest, 'd'); i >= 0 {
+		days, err := strconv.ParseInt(rest[:i], 10, 32)
+		if err != nil || days < 0 || days > 100000 {
+			return 0, fmt.Errorf("invalid duration %q", s)
+		}
+		total = time.Duration(days) * 24 * time.Hour
+		rest = rest[i+1:]
+		if rest == "" {
+			return total, nil
+		}
+	}
+	d, err := time.ParseDuration(rest)
+	if err != nil {
+		return 0, fmt.Errorf("invalid duration %q (use Go syntax such as \"24h\", or days such as \"15d\")", s)
+	}
+	if d < 0 && total > 0 {
+		return 0, fmt.Errorf("invalid duration %q", s)
+	}
+	return total + d, nil
+}
+
+// UnmarshalText implements encoding.TextUnmarshaler.
+func (d *Duration) UnmarshalText(b []byte) error {
+	v, err := ParseDuration(string(b))
+	*d = Duration(v)
+	return err
+}
+
+// MarshalText writes the duration in the program file's syntax.
+func (d Duration) MarshalText() ([]byte, error) {
+	v := time.Duration(d)
+	if v != 0 && v%(24*time.Hour) == 0 {
+		return []byte(strconv.FormatInt(int64(v/(24*time.Hour)), 10) + "d"), nil
+	}
+	return []byte(v.String()), nil
+}
+
+// D returns the duration as a time.Duration.
+func (d Duration) D() time.Duration { return time.Duration(d) }
+
+// Delay is either a duration or "next-day": the next local midnight of the
+// program's time zone.
+type Delay struct {
+	NextDay bool
+	After   time.Duration
+}
+
+// UnmarshalText implements encoding.TextUnmarshaler.
+func (d *Delay) UnmarshalText(b []byte) error {
+	if string(b) == "next-day" {
+		*d = Delay{NextDay: true}
+		return nil
+	}
+	v, err := ParseDuration(string(b))
+	if err != nil {
+		return fmt.Errorf("%v, or \"next-day\"", err)
+	}
+	*d = Delay{After: v}
+	return nil
+}
+
+// MarshalText implements encoding.TextMarshaler.
+func (d Delay) MarshalText() ([]byte, error) {
+	if d.NextDay {
+		return []byte("next-day"), nil
+	}
+	return Duration(d.After).MarshalText()
+}
+
+// From returns when something granted at t with this delay becomes available,
+// local midnights taken in loc.
+func (d Delay) From(t time.Time, loc *time.Location) time.Time {
+	if !d.NextDay {
+		return t.Add(d.After)
+	}
+	l := t.In(loc)
+	return time.Date(l.Year(), l.Month(), l.Day()+1, 0, 0, 0, 0, loc).UTC()
+}
+
+func allDigits(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return s != ""
+}

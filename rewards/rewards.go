@@ -1,0 +1,64 @@
+// Package rewards is the domain of Tochka: loyalty programs and their rules,
+// cards and accounts, receipts, the points ledger with its lots, vouchers, the
+// reward board and the events that record every change.
+//
+// It depends on nothing of Tochka's and on no database, UI, hardware or
+// network package. Rules are pure functions of their inputs; time is always
+// passed in. Adapters (rewards/sqlite, later rewards/postgres and rewards/api)
+// implement the service interfaces declared here.
+package rewards
+
+import (
+	"errors"
+	"fmt"
+)
+
+// Error codes: a small vocabulary that adapters map to their own terms
+// (HTTP statuses, exit codes).
+const (
+	ECONFLICT     = "conflict"     // the request clashes with what is stored
+	EINTERNAL     = "internal"     // a fault of ours
+	EINVALID      = "invalid"      // the request is malformed or not allowed
+	ENOTFOUND     = "not_found"    // the thing asked for does not exist
+	EREFUSED      = "refused"      // well-formed, but the rules refuse it now
+	EUNAUTHORIZED = "unauthorized" // the caller may not do this
+)
+
+// Error is a domain error: a code from the vocabulary above and a message a
+// cashier can read aloud.
+type Error struct {
+	Code    string
+	Message string
+}
+
+// Error implements the error interface.
+func (e *Error) Error() string { return e.Message }
+
+// Errorf returns an *Error with the given code and formatted message.
+func Errorf(code, format string, args ...any) *Error {
+	return &Error{Code: code, Message: fmt.Sprintf(format, args...)}
+}
+
+// ErrorCode returns the code of the domain error inside err, EINTERNAL for any
+// other error, and "" for nil.
+func ErrorCode(err error) string {
+	var e *Error
+	if err == nil {
+		return ""
+	} else if errors.As(err, &e) {
+		return e.Code
+	}
+	return EINTERNAL
+}
+
+// ErrorMessage returns the person-readable message of the domain error inside
+// err, or a generic message for internal errors.
+func ErrorMessage(err error) string {
+	var e *Error
+	if err == nil {
+		return ""
+	} else if errors.As(err, &e) {
+		return e.Message
+	}
+	return "Internal error."
+}

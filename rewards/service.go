@@ -1,0 +1,210 @@
+package rewards
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha1"
+	"encoding/json"
+	"fmt"
+	"time"
+)
+
+// Event kinds: one per kind of change.
+const (
+	EventProgram       = "program.install"
+	EventCardIssue     = "card.issue"
+	EventCardRegister  = "card.register"
+	EventCardBlock     = "card.block"
+	EventCardReplace   = "card.replace"
+	EventCardLink      = "card.link"
+	EventCardMember    = "card.member"
+	EventReceipt       = "receipt"
+	EventReturn        = "return"
+	EventRedeem        = "voucher.redeem"
+	EventVoucherClaim  = "voucher.claim"
+	EventVoucherCancel = "voucher.cancel"
+	EventRewardAdd     = "reward.add"
+	EventRewardRemove  = "reward.remove"
+)
+
+// Event is one recorded change: what a kiosk uploads and a server applies.
+// Its body is the command as applied, generated values (card numbers,
+// voucher codes) included, so that applying it again anywhere gives the
+// same state.
+type Event struct {
+	Seq    int64           `json:"seq"` // order of the store that holds it
+	ID     string          `json:"id"`  // UUID, the idempotency key
+	Kind   string          `json:"kind"`
+	Device string          `json:"device"`
+	At     time.Time       `json:"at"` // business time
+	Body   json.RawMessage `json:"body"`
+}
+
+// namespace for event ids made from client ids (UUID v5, RFC 9562).
+var eventNamespace = [16]byte{0x7a, 0x3c, 0x52, 0x0e, 0x91, 0x4f, 0x4b, 0x6d, 0x8e, 0x21, 0x0d, 0x5a, 0x33, 0xc4, 0x19, 0x77}
+
+// EventID returns the event UUID for a change of kind with the client's id:
+// the same kind and id give the same UUID on every device. With no client id
+// it returns a random UUID.
+func EventID(kind, clientID string) string {
+	var u [16]byte
+	if clientID == "" {
+		if _, err := rand.Read(u[:]); err != nil {
+			panic("crypto/rand: " + err.Error())
+		}
+		u[6] = u[6]&0x0f | 0x40
+	} else {
+		h := sha1.New()
+		h.Write(eventNamespace[:])
+		h.Write([]byte(kind + "\x00" + clientID))
+		copy(u[:], h.Sum(nil))
+		u[6] = u[6]&0x0f | 0x50
+	}
+	u[8] = u[8]&0x3f | 0x80
+	return fmt.Sprintf("%x-%x-%x-%x-%x", u[0:4], u[4:6], u[6:8], u[8:10], u[10:16])
+}
+
+// Meta is what every command carries: the client's id for idempotency
+// (empty: a fresh one) and the business time.
+type Meta struct {
+	ID string    `json:"id,omitempty"`
+	At time.Time `json:"at"`
+}
+
+// CardIssue issues a new card. Handed is false for a card printed in a batch
+// and not yet given to a customer.
+type CardIssue struct {
+	Meta
+	Number string `json:"number,omitempty"` // set by the store when empty
+	Handed bool   `json:"handed"`
+	Member bool   `json:"member,omitempty"`
+	Phone  string `json:"phone,omitempty"`
+	Name   string `json:"name,omitempty"`
+}
+
+// CardRegister hands a batch card over and/or registers a phone.
+type CardRegister struct {
+	Meta
+	Card   string `json:"card"`
+	Phone  string `json:"phone,omitempty"`
+	Name   string `json:"name,omitempty"`
+	Member bool   `json:"member,omitempty"`
+}
+
+// CardAction blocks a card or makes its account a member's.
+type CardAction struct {
+	Meta
+	Card string `json:"card"`
+}
+
+// CardReplace blocks a lost card and moves everything to a new one.
+type CardReplace struct {
+	Meta
+	Card      string `json:"card"`
+	NewNumber string `json:"new_number,omitempty"` // set by the store when empty
+}
+
+// CardLink links a family card to a holder's card; with Pool the family
+// card earns into the holder's account.
+type CardLink struct {
+	Meta
+	Card   string `json:"card"`
+	Holder string `json:"holder"`
+	Pool   bool   `json:"pool"`
+}
+
+// Redemption exchanges points for a reward of the board.
+type Redemption struct {
+	Meta
+	Card   string `json:"card"`
+	Reward string `json:"reward"`
+	Store  string `json:"store,omitempty"`
+	Code   string `json:"code,omitempty"` // set by the store when empty
+}
+
+// VoucherAction claims or cancels a voucher.
+type VoucherAction struct {
+	Meta
+	Code string `json:"code"`
+}
+
+// RewardAdd adds or replaces an item of the board.
+type RewardAdd struct {
+	Meta
+	Reward Reward `json:"reward"`
+}
+
+// RewardRemove takes an item off the board.
+type RewardRemove struct {
+	Meta
+	Reward string `json:"reward"`
+}
+
+// Programs installs and reads the program a store runs.
+type Programs interface {
+	// InstallProgram installs p as the next version of the program.
+	InstallProgram(ctx context.Context, p *Program, at time.Time) (*Program, error)
+	// Program returns the program in force.
+	Program(ctx context.Context) (*Program, error)
+}
+
+// Cards manages cards and their accounts.
+type Cards interface {
+	IssueCard(ctx context.Context, c CardIssue) (Card, error)
+	RegisterCard(ctx context.Context, c CardRegister) (Card, error)
+	BlockCard(ctx context.Context, c CardAction) (Card, error)
+	ReplaceCard(ctx context.Context, c CardReplace) (Card, error)
+	LinkCard(ctx context.Context, c CardLink) (Card, error)
+	MakeMember(ctx context.Context, c CardAction) (Card, error)
+	// Card returns a card as it stands at t.
+	Card(ctx context.Context, number string, t time.Time) (Card, error)
+}
+
+// Ledger posts receipts and returns and answers balances.
+type Ledger interface {
+	// PostReceipts posts a batch in one transaction; a refused receipt
+	// gets its error in its result slot and changes nothing.
+	PostReceipts(ctx context.Context, rs []Receipt) ([]ReceiptResult, []error, error)
+	PostReceipt(ctx context.Context, r Receipt) (ReceiptResult, error)
+	QuoteReceipt(ctx context.Context, r Receipt) (Quote, error)
+	PostReturn(ctx context.Context, r Return) (ReturnResult, error)
+	Balance(ctx context.Context, card string, t time.Time) (Balance, error)
+	History(ctx context.Context, card string) ([]HistoryEntry, error)
+	Check(ctx context.Context) (CheckReport, error)
+}
+
+// Vouchers exchanges points for rewards and settles the vouchers.
+type Vouchers interface {
+	Redeem(ctx context.Context, r Redemption) (Voucher, error)
+	ClaimVoucher(ctx context.Context, v VoucherAction) (Voucher, error)
+	CancelVoucher(ctx context.Context, v VoucherAction) (Voucher, error)
+	Voucher(ctx context.Context, code string) (Voucher, error)
+}
+
+// Board is the reward board.
+type Board interface {
+	AddReward(ctx context.Context, r RewardAdd) (Reward, error)
+	RemoveReward(ctx context.Context, r RewardRemove) error
+	// Rewards lists the board of a cooperative, narrowed to a store when
+	// store is not empty; all cooperatives when coop is empty.
+	Rewards(ctx context.Context, coop, store string) ([]Reward, error)
+}
+
+// EventLog reads and applies events: the ground for sync and replay.
+type EventLog interface {
+	// Events returns up to limit events after seq, in order.
+	Events(ctx context.Context, after int64, limit int) ([]Event, error)
+	// Apply applies an event made elsewhere (or earlier); applying the same
+	// event again changes nothing and returns the first result.
+	Apply(ctx context.Context, e Event) (json.RawMessage, error)
+}
+
+// CheckReport is what a ledger check found.
+type CheckReport struct {
+	Accounts  int      `json:"accounts"`
+	Entries   int      `json:"entries"`
+	Lots      int      `json:"lots"`
+	Total     int64    `json:"total"` // sum of all balances
+	Integrity string   `json:"integrity"`
+	Problems  []string `json:"problems"`
+}

@@ -1,0 +1,392 @@
+package sqlite
+
+import (
+	"database/sql"
+	"errors"
+	"fmt"
+	"sort"
+	"time"
+
+	"github.com/tochka-loyalty/tochka/rewards"
+)
+
+// account is an accounts row as a transaction holds it.
+type account struct {
+	id            int64
+	phone         sql.NullString
+	name          string
+	memberSince   sql.NullInt64
+	welcomeAt     sql.NullInt64
+	debt          int64
+	purchaseTotal int64
+	sweepAt       int64 // 0: nothing to sweep
+	dirty         bool
+}
+
+func (a *account) memberAt(t time.Time) bool {
+	return a.memberSince.Valid && a.memberSince.Int64 <= ms(t)
+}
+
+// cardRow is a cards row.
+type cardRow struct {
+	number     string
+	accountID  int64
+	issuedAt   int64
+	handedAt   sql.NullInt64
+	activeFrom sql.NullInt64
+	blockedAt  sql.NullInt64
+	replacedBy sql.NullString
+	holder     sql.NullString
+	pooled     bool
+}
+
+func (c *cardRow) status(t time.Time) string {
+	return rewards.CardStatus(c.blockedAt.Valid && c.blockedAt.Int64 <= ms(t), c.replacedBy.String, timePtr(c.activeFrom), t)
+}
+
+func (t *txn) card(number string) (*cardRow, error) {
+	if c := t.cards[number]; c != nil {
+		return c, nil
+	}
+	c := &cardRow{number: number}
+	err := t.tx.QueryRowContext(t.ctx, `SELECT account_id, issued_at, handed_at, active_from, blocked_at, replaced_by, holder, pooled
+		FROM cards WHERE number = ?`, number).Scan(&c.accountID, &c.issuedAt, &c.handedAt, &c.activeFrom,
+		&c.blockedAt, &c.replacedBy, &c.holder, &c.pooled)
+	if errors.Is(err, sql.ErrNoRows) {
+		if verr := rewards.ValidateCardNumber(number); verr != nil {
+			return nil, verr
+		}
+		return nil, rewards.Errorf(rewards.ENOTFOUND, "card %s is not known", number)
+	} else if err != nil {
+		return nil, fmt.Errorf("look up card: %w", err)
+	}
+	t.cards[number] = c
+	return c, nil
+}
+
+func (t *txn) saveCard(c *cardRow) error {
+	_, err := t.tx.ExecContext(t.ctx, `INSERT INTO cards (number, account_id, issued_at, handed_at, active_from, blocked_at, replaced_by, holder, pooled)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+		ON CONFLICT (number) DO UPDATE SET account_id = excluded.account_id, handed_at = excluded.handed_at,
+			active_from = excluded.active_from, blocked_at = excluded.blocked_at, replaced_by = excluded.replaced_by,
+			holder = excluded.holder, pooled = excluded.pooled`,
+		c.number, c.accountID, c.issuedAt, c.handedAt, c.activeFrom, c.blockedAt, c.replacedBy, c.holder, c.pooled)
+	if err != nil {
+		return fmt.Errorf("save card %s: %w", c.number, err)
+	}
+	t.cards[c.number] = c
+	return nil
+}
+
+func (t *txn) account(id int64) (*account, error) {
+	if a := t.accounts[id]; a != nil {
+		return a, nil
+	}
+	a := &account{id: id}
+	var sweep sql.NullInt64
+	err := t.tx.QueryRowContext(t.ctx, `SELECT phone, name, member_since, welcome_at, debt, purchase_total, sweep_at
+		FROM accounts WHERE id = ?`, id).Scan(&a.phone, &a.name, &a.memberSince, &a.welcomeAt, &a.debt, &a.purchaseTotal, &sweep)
+	if err != nil {
+		return nil, fmt.Errorf("look up account %d: %w", id, err)
+	}
+	a.sweepAt = sweep.Int64
+	t.accounts[id] = a
+	return a, nil
+}
+
+func (t *txn) newAccount() (*account, error) {
+	res, err := t.tx.ExecContext(t.ctx, `INSERT INTO accounts DEFAULT VALUES`)
+	if err != nil {
+		return nil, fmt.Errorf("new account: %w", err)
+	}
+	id, _ := res.LastInsertId()
+	a := &account{id: id}
+	t.accounts[id] = a
+	return a, nil
+}
+
+// saveAccountDetails writes the fields that change rarely; the ones every
+// receipt touches are written by flush.
+func (t *txn) saveAccountDetails(a *account) error {
+	_, err := t.tx.ExecContext(t.ctx, `UPDATE accounts SET phone = ?, name = ?, member_since = ?, welcome_at = ? WHERE id = ?`,
+		a.phone, a.name, a.memberSince, a.welcomeAt, a.id)
+	if isUnique(err) {
+		return rewards.Errorf(rewards.ECONFLICT, "phone %s is already registered to another card", a.phone.String)
+	} else if err != nil {
+		return fmt.Errorf("save account: %w", err)
+	}
+	a.dirty = true
+	return nil
+}
+
+// usableCard returns an active card and the account it earns into, or the
+// refusal a cashier reads aloud.
+func (t *txn) usableCard(number string, at time.Time) (*cardRow, *account, error) {
+	p, err := t.program()
+	if err != nil {
+		return nil, nil, err
+	}
+	c, err := t.card(number)
+	if err != nil {
+		return nil, nil, err
+	}
+	view := rewards.Card{Number: c.number, Status: c.status(at), ActiveFrom: timePtr(c.activeFrom), ReplacedBy: c.replacedBy.String}
+	if err := rewards.RefuseInactive(view, at, p.Location()); err != nil {
+		return nil, nil, err
+	}
+	a, err := t.account(c.accountID)
+	return c, a, err
+}
+
+// lots reads an account's lots, after sending every held-back row.
+func (t *txn) lots(a *account) ([]rewards.Lot, error) {
+	if err := t.flush(); err != nil {
+		return nil, err
+	}
+	rows, err := t.tx.QueryContext(t.ctx, `SELECT id, points, remaining, available_from, expires_at FROM lots
+		WHERE account_id = ? AND remaining > 0`, a.id)
+	if err != nil {
+		return nil, fmt.Errorf("read lots: %w", err)
+	}
+	defer rows.Close()
+	var out []rewards.Lot
+	for rows.Next() {
+		var l rewards.Lot
+		var from int64
+		var exp sql.NullInt64
+		if err := rows.Scan(&l.ID, &l.Points, &l.Remaining, &from, &exp); err != nil {
+			return nil, fmt.Errorf("read lots: %w", err)
+		}
+		l.AvailableFrom = fromMS(from)
+		if exp.Valid {
+			l.ExpiresAt = fromMS(exp.Int64)
+		}
+		out = append(out, l)
+	}
+	return out, rows.Err()
+}
+
+// addLot records an accrual: a lot and its entry. A debt left by a return is
+// paid back from the new lot first.
+func (t *txn) addLot(a *account, card string, ev *eventRec, kind, ref string, l rewards.Lot, at time.Time) (lotID int64) {
+	t.nextLot++
+	lotID = t.nextLot
+	remaining := l.Points
+	if a.debt > 0 {
+		pay := min(a.debt, remaining)
+		a.debt -= pay
+		remaining -= pay
+		a.dirty = true
+	}
+	var exp any
+	if !l.ExpiresAt.IsZero() {
+		exp = ms(l.ExpiresAt)
+		if remaining > 0 {
+			t.wantSweep(a, ms(l.ExpiresAt))
+		}
+	}
+	t.insert("lots", lotID, a.id, ev.seq, l.Points, remaining, ms(l.AvailableFrom), exp)
+	t.addEntry(a, card, ev, kind, l.Points, ref, at, 0, nil)
+	return lotID
+}
+
+// addEntry records a ledger entry and the lots it used.
+func (t *txn) addEntry(a *account, card string, ev *eventRec, kind string, points int64, ref string, at time.Time, reverses int64, allocs []rewards.Allocation) int64 {
+	t.nextEntry++
+	id := t.nextEntry
+	var rev any
+	if reverses != 0 {
+		rev = reverses
+	}
+	t.insert("entries", id, a.id, card, ev.seq, kind, points, ms(at), ref, rev)
+	for _, al := range allocs {
+		t.insert("allocations", id, al.Lot, al.Points)
+	}
+	return id
+}
+
+// moveLots changes lots' remaining points by what allocs took (positive) or
+// gave back (negative).
+func (t *txn) moveLots(allocs []rewards.Allocation) error {
+	if err := t.flush(); err != nil {
+		return err
+	}
+	for _, al := range allocs {
+		if _, err := t.tx.ExecContext(t.ctx, `UPDATE lots SET remaining = remaining - ? WHERE id = ?`, al.Points, al.Lot); err != nil {
+			return fmt.Errorf("update lot %d: %w", al.Lot, err)
+		}
+	}
+	return nil
+}
+
+func (t *txn) wantSweep(a *account, at int64) {
+	if a.sweepAt == 0 || at < a.sweepAt {
+		a.sweepAt = at
+		a.dirty = true
+	}
+}
+
+// sweep records what time did to an account by at: open vouchers past their
+// validity lapse and give their points back, then lots past their expiry
+// expire. Each is recorded at the moment it happened.
+func (t *txn) sweep(a *account, card string, ev *eventRec, at time.Time) error {
+	if a.sweepAt == 0 || ms(at) < a.sweepAt {
+		return nil
+	}
+	if err := t.flush(); err != nil {
+		return err
+	}
+	rows, err := t.tx.QueryContext(t.ctx, `SELECT code, card, entry_id, valid_until FROM vouchers
+		WHERE account_id = ? AND status = 'open' AND valid_until <= ? ORDER BY valid_until, code`, a.id, ms(at))
+	if err != nil {
+		return fmt.Errorf("sweep vouchers: %w", err)
+	}
+	type lapsed struct {
+		code, card string
+		entry      int64
+		until      int64
+	}
+	var vs []lapsed
+	for rows.Next() {
+		var v lapsed
+		if err := rows.Scan(&v.code, &v.card, &v.entry, &v.until); err != nil {
+			rows.Close()
+			return fmt.Errorf("sweep vouchers: %w", err)
+		}
+		vs = append(vs, v)
+	}
+	rows.Close()
+	for _, v := range vs {
+		if err := t.giveBackVoucher(a, v.code, v.card, v.entry, ev, fromMS(v.until), rewards.VoucherExpired); err != nil {
+			return err
+		}
+	}
+	lots, err := t.lots(a)
+	if err != nil {
+		return err
+	}
+	rewards.SortBySpendOrder(lots)
+	var next int64
+	for _, l := range lots {
+		if l.Remaining <= 0 || l.ExpiresAt.IsZero() {
+			continue
+		}
+		if l.Expired(at) {
+			alloc := []rewards.Allocation{{Lot: l.ID, Points: l.Remaining}}
+			t.addEntry(a, card, ev, rewards.EntryExpire, -l.Remaining, "", l.ExpiresAt, 0, alloc)
+			if err := t.moveLots(alloc); err != nil {
+				return err
+			}
+		} else if next == 0 || ms(l.ExpiresAt) < next {
+			next = ms(l.ExpiresAt)
+		}
+	}
+	var nextVoucher sql.NullInt64
+	if err := t.tx.QueryRowContext(t.ctx, `SELECT min(valid_until) FROM vouchers WHERE account_id = ? AND status = 'open'`, a.id).Scan(&nextVoucher); err != nil {
+		return fmt.Errorf("sweep: %w", err)
+	}
+	if nextVoucher.Valid && (next == 0 || nextVoucher.Int64 < next) {
+		next = nextVoucher.Int64
+	}
+	a.sweepAt = next
+	a.dirty = true
+	return nil
+}
+
+// outstanding returns what entry took from each lot and has not been given
+// back yet, latest-expiring lot first: the order in which to give back.
+func (t *txn) outstanding(entry int64) ([]rewards.Allocation, error) {
+	if err := t.flush(); err != nil {
+		return nil, err
+	}
+	rows, err := t.tx.QueryContext(t.ctx, `SELECT a.lot_id, sum(a.points) FROM allocations a
+		JOIN entries e ON e.id = a.entry_id
+		WHERE e.id = ? OR e.reverses = ?
+		GROUP BY a.lot_id HAVING sum(a.points) > 0`, entry, entry)
+	if err != nil {
+		return nil, fmt.Errorf("read allocations: %w", err)
+	}
+	defer rows.Close()
+	var out []rewards.Allocation
+	for rows.Next() {
+		var al rewards.Allocation
+		if err := rows.Scan(&al.Lot, &al.Points); err != nil {
+			return nil, fmt.Errorf("read allocations: %w", err)
+		}
+		out = append(out, al)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	// Spends took the soonest-expiring lots first; give back in reverse.
+	lotsByID, err := t.lotsByID(out)
+	if err != nil {
+		return nil, err
+	}
+	rewards.SortBySpendOrder(lotsByID)
+	order := map[int64]int{}
+	for i, l := range lotsByID {
+		order[l.ID] = i
+	}
+	sort.Slice(out, func(i, j int) bool { return order[out[i].Lot] > order[out[j].Lot] })
+	return out, nil
+}
+
+func (t *txn) lotsByID(allocs []rewards.Allocation) ([]rewards.Lot, error) {
+	var out []rewards.Lot
+	for _, al := range allocs {
+		var l rewards.Lot
+		var from int64
+		var exp sql.NullInt64
+		if err := t.tx.QueryRowContext(t.ctx, `SELECT id, points, remaining, available_from, expires_at FROM lots WHERE id = ?`, al.Lot).
+			Scan(&l.ID, &l.Points, &l.Remaining, &from, &exp); err != nil {
+			return nil, fmt.Errorf("read lot %d: %w", al.Lot, err)
+		}
+		l.AvailableFrom = fromMS(from)
+		if exp.Valid {
+			l.ExpiresAt = fromMS(exp.Int64)
+		}
+		out = append(out, l)
+	}
+	return out, nil
+}
+
+// giveBack returns up to n points of what entry took, latest-expiring lot
+// first, as a new entry of kind that reverses it. It returns how many came
+// back.
+func (t *txn) giveBack(a *account, card string, ev *eventRec, entry int64, n int64, kind, ref string, at time.Time) (int64, error) {
+	out, err := t.outstanding(entry)
+	if err != nil {
+		return 0, err
+	}
+	var allocs []rewards.Allocation
+	var total int64
+	for _, al := range out {
+		if n == 0 {
+			break
+		}
+		take := min(n, al.Points)
+		allocs = append(allocs, rewards.Allocation{Lot: al.Lot, Points: -take})
+		n -= take
+		total += take
+	}
+	if total == 0 {
+		return 0, nil
+	}
+	t.addEntry(a, card, ev, kind, total, ref, at, entry, allocs)
+	if err := t.moveLots(allocs); err != nil {
+		return 0, err
+	}
+	// A lot given back may expire later than anything held so far, or
+	// may already have expired: either way the next sweep must see it.
+	lots, err := t.lotsByID(allocs)
+	if err != nil {
+		return 0, err
+	}
+	for _, l := range lots {
+		if !l.ExpiresAt.IsZero() {
+			t.wantSweep(a, ms(l.ExpiresAt))
+		}
+	}
+	return total, nil
+}

@@ -1,0 +1,110 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+
+	"github.com/tochka-loyalty/tochka/rewards"
+)
+
+// AddReward adds an item to the board, or replaces the item with its id.
+func (s *Store) AddReward(ctx context.Context, r rewards.RewardAdd) (rewards.Reward, error) {
+	if r.At.IsZero() {
+		r.At = s.Now()
+	}
+	if err := r.Reward.Validate(); err != nil {
+		return rewards.Reward{}, err
+	}
+	err := s.write(ctx, func(t *txn) error {
+		_, err := run(t, eventKey{kind: rewards.EventRewardAdd, clientID: r.ID}, r.At, r, func(ev *eventRec) (any, string, error) {
+			rw := r.Reward
+			return r, rw.ID, t.saveReward(&rw)
+		})
+		return err
+	})
+	return r.Reward, err
+}
+
+// RemoveReward takes an item off the board. Vouchers already made for it
+// stay valid.
+func (s *Store) RemoveReward(ctx context.Context, r rewards.RewardRemove) error {
+	if r.At.IsZero() {
+		r.At = s.Now()
+	}
+	return s.write(ctx, func(t *txn) error {
+		_, err := run(t, eventKey{kind: rewards.EventRewardRemove, clientID: r.ID}, r.At, r, func(ev *eventRec) (any, string, error) {
+			return r, r.Reward, t.removeReward(r.Reward)
+		})
+		return err
+	})
+}
+
+func (t *txn) removeReward(id string) error {
+	res, err := t.tx.ExecContext(t.ctx, `DELETE FROM rewards WHERE id = ?`, id)
+	if err != nil {
+		return fmt.Errorf("remove reward: %w", err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return rewards.Errorf(rewards.ENOTFOUND, "reward %s is not on the board", id)
+	}
+	return nil
+}
+
+func (t *txn) saveReward(r *rewards.Reward) error {
+	body, err := json.Marshal(r)
+	if err != nil {
+		return fmt.Errorf("encode reward: %w", err)
+	}
+	_, err = t.tx.ExecContext(t.ctx, `INSERT INTO rewards (id, coop, store, body) VALUES (?, ?, ?, ?)
+		ON CONFLICT (id) DO UPDATE SET coop = excluded.coop, store = excluded.store, body = excluded.body`,
+		r.ID, r.Coop, r.Store, string(body))
+	if err != nil {
+		return fmt.Errorf("save reward: %w", err)
+	}
+	return nil
+}
+
+func (t *txn) reward(id string) (*rewards.Reward, error) {
+	var body string
+	err := t.tx.QueryRowContext(t.ctx, `SELECT body FROM rewards WHERE id = ?`, id).Scan(&body)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, rewards.Errorf(rewards.ENOTFOUND, "reward %s is not on the board", id)
+	} else if err != nil {
+		return nil, fmt.Errorf("look up reward: %w", err)
+	}
+	var r rewards.Reward
+	if err := json.Unmarshal([]byte(body), &r); err != nil {
+		return nil, fmt.Errorf("decode reward %s: %w", id, err)
+	}
+	return &r, nil
+}
+
+// Rewards lists the board of a cooperative (all when coop is empty),
+// narrowed to the items offered in store when store is not empty.
+func (s *Store) Rewards(ctx context.Context, coop, store string) ([]rewards.Reward, error) {
+	out := []rewards.Reward{}
+	err := s.read(ctx, func(t *txn) error {
+		rows, err := t.tx.QueryContext(ctx, `SELECT body FROM rewards
+			WHERE (? = '' OR coop = ?) AND (? = '' OR store = '' OR store = ?) ORDER BY coop, id`, coop, coop, store, store)
+		if err != nil {
+			return fmt.Errorf("list rewards: %w", err)
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var body string
+			var r rewards.Reward
+			if err := rows.Scan(&body); err != nil {
+				return fmt.Errorf("list rewards: %w", err)
+			}
+			if err := json.Unmarshal([]byte(body), &r); err != nil {
+				return fmt.Errorf("decode reward: %w", err)
+			}
+			out = append(out, r)
+		}
+		return rows.Err()
+	})
+	return out, err
+}

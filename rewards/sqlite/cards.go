@@ -1,0 +1,364 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"time"
+
+	"github.com/tochka-loyalty/tochka/rewards"
+)
+
+// IssueCard issues a new card with its own account.
+func (s *Store) IssueCard(ctx context.Context, c rewards.CardIssue) (rewards.Card, error) {
+	return applyCard(s, ctx, eventKey{kind: rewards.EventCardIssue, clientID: c.ID}, c.At, c, func(t *txn, ev *eventRec) (any, string, error) {
+		err := t.issueCard(ev, &c)
+		return c, c.Number, err
+	})
+}
+
+// RegisterCard hands a batch card over and/or registers a phone.
+func (s *Store) RegisterCard(ctx context.Context, c rewards.CardRegister) (rewards.Card, error) {
+	return applyCard(s, ctx, eventKey{kind: rewards.EventCardRegister, clientID: c.ID}, c.At, c, func(t *txn, ev *eventRec) (any, string, error) {
+		return c, c.Card, t.registerCard(ev, c)
+	})
+}
+
+// BlockCard blocks a card.
+func (s *Store) BlockCard(ctx context.Context, c rewards.CardAction) (rewards.Card, error) {
+	return applyCard(s, ctx, eventKey{kind: rewards.EventCardBlock, clientID: c.ID}, c.At, c, func(t *txn, ev *eventRec) (any, string, error) {
+		return c, c.Card, t.blockCard(ev, c)
+	})
+}
+
+// ReplaceCard blocks a lost card and moves its account to a new card.
+func (s *Store) ReplaceCard(ctx context.Context, c rewards.CardReplace) (rewards.Card, error) {
+	return applyCard(s, ctx, eventKey{kind: rewards.EventCardReplace, clientID: c.ID}, c.At, c, func(t *txn, ev *eventRec) (any, string, error) {
+		err := t.replaceCard(ev, &c)
+		return c, c.NewNumber, err
+	})
+}
+
+// LinkCard links a family card to a holder's card.
+func (s *Store) LinkCard(ctx context.Context, c rewards.CardLink) (rewards.Card, error) {
+	return applyCard(s, ctx, eventKey{kind: rewards.EventCardLink, clientID: c.ID}, c.At, c, func(t *txn, ev *eventRec) (any, string, error) {
+		return c, c.Card, t.linkCard(ev, c)
+	})
+}
+
+// MakeMember makes the card's account a member's from the command's time.
+func (s *Store) MakeMember(ctx context.Context, c rewards.CardAction) (rewards.Card, error) {
+	return applyCard(s, ctx, eventKey{kind: rewards.EventCardMember, clientID: c.ID}, c.At, c, func(t *txn, ev *eventRec) (any, string, error) {
+		return c, c.Card, t.makeMember(ev, c)
+	})
+}
+
+// applyCard runs a card command as an event and returns the card it is
+// about as it stands after.
+func applyCard(s *Store, ctx context.Context, k eventKey, at time.Time, request any, apply func(t *txn, ev *eventRec) (body any, number string, err error)) (rewards.Card, error) {
+	if at.IsZero() {
+		at = s.Now()
+	}
+	var number string
+	err := s.write(ctx, func(t *txn) error {
+		var err error
+		number, err = run(t, k, at, request, func(ev *eventRec) (any, string, error) {
+			return apply(t, ev)
+		})
+		return err
+	})
+	if err != nil {
+		return rewards.Card{}, err
+	}
+	return s.Card(ctx, number, at)
+}
+
+func (t *txn) issueCard(ev *eventRec, c *rewards.CardIssue) error {
+	p, err := t.program()
+	if err != nil {
+		return err
+	}
+	if c.Number == "" {
+		for {
+			c.Number = rewards.NewCardNumber(p.Card.Prefix)
+			var n int
+			if err := t.tx.QueryRowContext(t.ctx, `SELECT count(*) FROM cards WHERE number = ?`, c.Number).Scan(&n); err != nil {
+				return fmt.Errorf("issue card: %w", err)
+			} else if n == 0 {
+				break
+			}
+		}
+	} else if err := rewards.ValidateCardNumber(c.Number); err != nil {
+		return err
+	} else if _, err := t.card(c.Number); err == nil {
+		return rewards.Errorf(rewards.ECONFLICT, "card %s already exists", c.Number)
+	}
+	phone, err := rewards.NormalizePhone(c.Phone)
+	if err != nil {
+		return err
+	}
+	a, err := t.newAccount()
+	if err != nil {
+		return err
+	}
+	card := &cardRow{number: c.Number, accountID: a.id, issuedAt: ms(ev.at)}
+	if c.Handed || phone != "" {
+		t.handOver(card, ev.at)
+	}
+	if err := t.saveCard(card); err != nil {
+		return err
+	}
+	return t.register(ev, card, a, phone, c.Name, c.Member)
+}
+
+func (t *txn) handOver(c *cardRow, at time.Time) {
+	c.handedAt = sql.NullInt64{Int64: ms(at), Valid: true}
+	c.activeFrom = sql.NullInt64{Int64: ms(at.Add(t.prog.Card.ActivationDelay.D())), Valid: true}
+}
+
+// register records a phone, a name and membership, and grants the welcome
+// bonus once per account when a phone is first registered.
+func (t *txn) register(ev *eventRec, c *cardRow, a *account, phone, name string, member bool) error {
+	changed := false
+	if phone != "" && phone != a.phone.String {
+		a.phone = sql.NullString{String: phone, Valid: true}
+		changed = true
+	}
+	if name != "" && name != a.name {
+		a.name = name
+		changed = true
+	}
+	if member && !a.memberSince.Valid {
+		a.memberSince = sql.NullInt64{Int64: ms(ev.at), Valid: true}
+		changed = true
+	}
+	if phone != "" && !a.welcomeAt.Valid && t.prog.Kind == rewards.KindBonus && t.prog.Earn.Welcome > 0 {
+		a.welcomeAt = sql.NullInt64{Int64: ms(ev.at), Valid: true}
+		changed = true
+		lot := t.prog.NewLot(t.prog.Earn.Welcome, t.prog.Earn.WelcomeDelay.From(ev.at, t.prog.Location()))
+		t.addLot(a, c.number, ev, rewards.EntryWelcome, "", lot, ev.at)
+	}
+	if changed {
+		return t.saveAccountDetails(a)
+	}
+	return nil
+}
+
+func (t *txn) registerCard(ev *eventRec, r rewards.CardRegister) error {
+	if _, err := t.program(); err != nil {
+		return err
+	}
+	c, err := t.card(r.Card)
+	if err != nil {
+		return err
+	}
+	switch c.status(ev.at) {
+	case rewards.CardBlocked, rewards.CardReplaced:
+		return rewards.RefuseInactive(rewards.Card{Number: c.number, Status: c.status(ev.at), ReplacedBy: c.replacedBy.String}, ev.at, t.prog.Location())
+	}
+	phone, err := rewards.NormalizePhone(r.Phone)
+	if err != nil {
+		return err
+	}
+	a, err := t.account(c.accountID)
+	if err != nil {
+		return err
+	}
+	if !c.handedAt.Valid {
+		t.handOver(c, ev.at)
+		if err := t.saveCard(c); err != nil {
+			return err
+		}
+	}
+	return t.register(ev, c, a, phone, r.Name, r.Member)
+}
+
+func (t *txn) blockCard(ev *eventRec, r rewards.CardAction) error {
+	if _, err := t.program(); err != nil {
+		return err
+	}
+	c, err := t.card(r.Card)
+	if err != nil {
+		return err
+	}
+	if c.replacedBy.Valid {
+		return rewards.Errorf(rewards.EREFUSED, "card %s was replaced by card %s", c.number, c.replacedBy.String)
+	}
+	if c.blockedAt.Valid {
+		return rewards.Errorf(rewards.EREFUSED, "card %s is already blocked", c.number)
+	}
+	c.blockedAt = sql.NullInt64{Int64: ms(ev.at), Valid: true}
+	return t.saveCard(c)
+}
+
+func (t *txn) replaceCard(ev *eventRec, r *rewards.CardReplace) error {
+	p, err := t.program()
+	if err != nil {
+		return err
+	}
+	old, err := t.card(r.Card)
+	if err != nil {
+		return err
+	}
+	if old.replacedBy.Valid {
+		return rewards.Errorf(rewards.EREFUSED, "card %s was already replaced by card %s", old.number, old.replacedBy.String)
+	}
+	if r.NewNumber == "" {
+		r.NewNumber = rewards.NewCardNumber(p.Card.Prefix)
+		for {
+			if _, err := t.card(r.NewNumber); err != nil {
+				break
+			}
+			r.NewNumber = rewards.NewCardNumber(p.Card.Prefix)
+		}
+	} else if err := rewards.ValidateCardNumber(r.NewNumber); err != nil {
+		return err
+	} else if _, err := t.card(r.NewNumber); err == nil {
+		return rewards.Errorf(rewards.ECONFLICT, "card %s already exists", r.NewNumber)
+	}
+	// The new card carries on the old one's account: lots with their dates,
+	// the purchase total and membership stay where they are. It is active
+	// when the old one was, since the customer was already verified.
+	nc := &cardRow{number: r.NewNumber, accountID: old.accountID, issuedAt: ms(ev.at),
+		handedAt: sql.NullInt64{Int64: ms(ev.at), Valid: true}, activeFrom: old.activeFrom,
+		holder: old.holder, pooled: old.pooled}
+	if !nc.activeFrom.Valid {
+		t.handOver(nc, ev.at)
+	}
+	if err := t.saveCard(nc); err != nil {
+		return err
+	}
+	if !old.blockedAt.Valid {
+		old.blockedAt = sql.NullInt64{Int64: ms(ev.at), Valid: true}
+	}
+	old.replacedBy = sql.NullString{String: nc.number, Valid: true}
+	if err := t.saveCard(old); err != nil {
+		return err
+	}
+	if _, err := t.tx.ExecContext(t.ctx, `UPDATE cards SET holder = ? WHERE holder = ?`, nc.number, old.number); err != nil {
+		return fmt.Errorf("move family links: %w", err)
+	}
+	for _, c := range t.cards {
+		if c.holder.String == old.number {
+			c.holder.String = nc.number
+		}
+	}
+	return nil
+}
+
+func (t *txn) linkCard(ev *eventRec, r rewards.CardLink) error {
+	if _, err := t.program(); err != nil {
+		return err
+	}
+	if r.Card == r.Holder {
+		return rewards.Errorf(rewards.EINVALID, "a card cannot be linked to itself")
+	}
+	fam, err := t.card(r.Card)
+	if err != nil {
+		return err
+	}
+	holder, err := t.card(r.Holder)
+	if err != nil {
+		return err
+	}
+	for _, c := range []*cardRow{fam, holder} {
+		if st := c.status(ev.at); st == rewards.CardBlocked || st == rewards.CardReplaced {
+			return rewards.RefuseInactive(rewards.Card{Number: c.number, Status: st, ReplacedBy: c.replacedBy.String}, ev.at, t.prog.Location())
+		}
+	}
+	if holder.holder.Valid {
+		return rewards.Errorf(rewards.EREFUSED, "card %s is itself a family card of %s: link to %s instead", holder.number, holder.holder.String, holder.holder.String)
+	}
+	if fam.holder.Valid && fam.holder.String != holder.number {
+		return rewards.Errorf(rewards.EREFUSED, "card %s is already linked to card %s", fam.number, fam.holder.String)
+	}
+	if fam.pooled && !r.Pool {
+		return rewards.Errorf(rewards.EREFUSED, "card %s already pools onto card %s; pooling cannot be undone", fam.number, holder.number)
+	}
+	var n int
+	if err := t.tx.QueryRowContext(t.ctx, `SELECT count(*) FROM cards WHERE holder = ?`, fam.number).Scan(&n); err != nil {
+		return fmt.Errorf("link card: %w", err)
+	} else if n > 0 {
+		return rewards.Errorf(rewards.EREFUSED, "card %s is the holder of %d family cards and cannot become a family card itself", fam.number, n)
+	}
+	fam.holder = sql.NullString{String: holder.number, Valid: true}
+	if r.Pool && !fam.pooled {
+		fam.pooled = true
+		if fam.accountID != holder.accountID {
+			if err := t.pool(ev, fam, holder); err != nil {
+				return err
+			}
+		}
+	}
+	return t.saveCard(fam)
+}
+
+// pool moves a family card's account into its holder's: lots keep their
+// dates, debt and purchase total come along, and each account's entries
+// record the move so that both still add up.
+func (t *txn) pool(ev *eventRec, fam, holder *cardRow) error {
+	from, err := t.account(fam.accountID)
+	if err != nil {
+		return err
+	}
+	to, err := t.account(holder.accountID)
+	if err != nil {
+		return err
+	}
+	if err := t.flush(); err != nil {
+		return err
+	}
+	var held int64
+	if err := t.tx.QueryRowContext(t.ctx, `SELECT coalesce(sum(remaining), 0) FROM lots WHERE account_id = ?`, from.id).Scan(&held); err != nil {
+		return fmt.Errorf("pool: %w", err)
+	}
+	net := held - from.debt
+	if net != 0 {
+		t.addEntry(from, fam.number, ev, rewards.EntryMoveOut, -net, holder.number, ev.at, 0, nil)
+		t.addEntry(to, holder.number, ev, rewards.EntryMoveIn, net, fam.number, ev.at, 0, nil)
+	}
+	if err := t.flush(); err != nil {
+		return err
+	}
+	for _, q := range []string{
+		`UPDATE lots SET account_id = ? WHERE account_id = ?`,
+		`UPDATE vouchers SET account_id = ? WHERE account_id = ?`,
+		`UPDATE cards SET account_id = ? WHERE account_id = ?`,
+	} {
+		if _, err := t.tx.ExecContext(t.ctx, q, to.id, from.id); err != nil {
+			return fmt.Errorf("pool: %w", err)
+		}
+	}
+	for _, c := range t.cards {
+		if c.accountID == from.id {
+			c.accountID = to.id
+		}
+	}
+	to.debt += from.debt
+	to.purchaseTotal += from.purchaseTotal
+	if from.sweepAt != 0 {
+		t.wantSweep(to, from.sweepAt)
+	}
+	from.debt, from.purchaseTotal, from.sweepAt = 0, 0, 0
+	from.dirty, to.dirty = true, true
+	return nil
+}
+
+func (t *txn) makeMember(ev *eventRec, r rewards.CardAction) error {
+	if _, err := t.program(); err != nil {
+		return err
+	}
+	c, err := t.card(r.Card)
+	if err != nil {
+		return err
+	}
+	a, err := t.account(c.accountID)
+	if err != nil {
+		return err
+	}
+	if a.memberSince.Valid {
+		return rewards.Errorf(rewards.EREFUSED, "card %s is already a member's, since %s", c.number, rewards.FormatTime(fromMS(a.memberSince.Int64), t.prog.Location()))
+	}
+	a.memberSince = sql.NullInt64{Int64: ms(ev.at), Valid: true}
+	return t.saveAccountDetails(a)
+}

@@ -1,0 +1,130 @@
+package sqlite
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+
+	"github.com/tochka-loyalty/tochka/rewards"
+)
+
+// Events returns up to limit events after seq, in the order they were
+// applied.
+func (s *Store) Events(ctx context.Context, after int64, limit int) ([]rewards.Event, error) {
+	out := []rewards.Event{}
+	err := s.read(ctx, func(t *txn) error {
+		rows, err := t.tx.QueryContext(ctx, `SELECT seq, id, kind, device, at, body FROM events WHERE seq > ? ORDER BY seq LIMIT ?`, after, limit)
+		if err != nil {
+			return fmt.Errorf("read events: %w", err)
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var e rewards.Event
+			var at int64
+			var body []byte
+			if err := rows.Scan(&e.Seq, &e.ID, &e.Kind, &e.Device, &at, &body); err != nil {
+				return fmt.Errorf("read events: %w", err)
+			}
+			e.At, e.Body = fromMS(at), body
+			out = append(out, e)
+		}
+		return rows.Err()
+	})
+	return out, err
+}
+
+// Apply applies an event made elsewhere or earlier, under its own id, device
+// and time. Applying it again returns the first result and changes nothing.
+func (s *Store) Apply(ctx context.Context, e rewards.Event) (json.RawMessage, error) {
+	var out json.RawMessage
+	err := s.write(ctx, func(t *txn) error {
+		var err error
+		out, err = t.apply(e)
+		return err
+	})
+	return out, err
+}
+
+func decode[C any](e rewards.Event) (C, error) {
+	var c C
+	if err := json.Unmarshal(e.Body, &c); err != nil {
+		return c, rewards.Errorf(rewards.EINVALID, "event %s (%s): %v", e.ID, e.Kind, err)
+	}
+	return c, nil
+}
+
+// applyAs decodes an event's body as a command and runs it under the
+// event's identity.
+func applyAs[C any, R any](t *txn, e rewards.Event, fn func(ev *eventRec, c *C) (R, error)) (json.RawMessage, error) {
+	c, err := decode[C](e)
+	if err != nil {
+		return nil, err
+	}
+	res, err := run(t, eventKey{kind: e.Kind, uuid: e.ID, device: e.Device}, e.At, c, func(ev *eventRec) (any, R, error) {
+		r, err := fn(ev, &c)
+		return c, r, err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return json.Marshal(res)
+}
+
+func (t *txn) apply(e rewards.Event) (json.RawMessage, error) {
+	switch e.Kind {
+	case rewards.EventProgram:
+		return applyAs(t, e, func(ev *eventRec, p *rewards.Program) (struct{ Version int }, error) {
+			np, err := t.installProgram(ev, *p)
+			if err != nil {
+				return struct{ Version int }{}, err
+			}
+			return struct{ Version int }{np.Version}, nil
+		})
+	case rewards.EventCardIssue:
+		return applyAs(t, e, func(ev *eventRec, c *rewards.CardIssue) (string, error) { return c.Number, t.issueCard(ev, c) })
+	case rewards.EventCardRegister:
+		return applyAs(t, e, func(ev *eventRec, c *rewards.CardRegister) (string, error) { return c.Card, t.registerCard(ev, *c) })
+	case rewards.EventCardBlock:
+		return applyAs(t, e, func(ev *eventRec, c *rewards.CardAction) (string, error) { return c.Card, t.blockCard(ev, *c) })
+	case rewards.EventCardReplace:
+		return applyAs(t, e, func(ev *eventRec, c *rewards.CardReplace) (string, error) { return c.NewNumber, t.replaceCard(ev, c) })
+	case rewards.EventCardLink:
+		return applyAs(t, e, func(ev *eventRec, c *rewards.CardLink) (string, error) { return c.Card, t.linkCard(ev, *c) })
+	case rewards.EventCardMember:
+		return applyAs(t, e, func(ev *eventRec, c *rewards.CardAction) (string, error) { return c.Card, t.makeMember(ev, *c) })
+	case rewards.EventReceipt:
+		return applyAs(t, e, func(ev *eventRec, r *rewards.Receipt) (rewards.ReceiptResult, error) {
+			if err := r.Validate(); err != nil {
+				return rewards.ReceiptResult{}, err
+			}
+			return t.receipt(ev, *r)
+		})
+	case rewards.EventReturn:
+		return applyAs(t, e, func(ev *eventRec, r *rewards.Return) (rewards.ReturnResult, error) {
+			if err := r.Validate(); err != nil {
+				return rewards.ReturnResult{}, err
+			}
+			return t.postReturn(ev, *r)
+		})
+	case rewards.EventRedeem:
+		return applyAs(t, e, func(ev *eventRec, r *rewards.Redemption) (string, error) { return r.Code, t.redeem(ev, r) })
+	case rewards.EventVoucherClaim:
+		return applyAs(t, e, func(ev *eventRec, v *rewards.VoucherAction) (string, error) {
+			return v.Code, t.settleVoucher(ev, v.Code, rewards.VoucherClaimed)
+		})
+	case rewards.EventVoucherCancel:
+		return applyAs(t, e, func(ev *eventRec, v *rewards.VoucherAction) (string, error) {
+			return v.Code, t.settleVoucher(ev, v.Code, rewards.VoucherCancelled)
+		})
+	case rewards.EventRewardAdd:
+		return applyAs(t, e, func(ev *eventRec, r *rewards.RewardAdd) (string, error) {
+			if err := r.Reward.Validate(); err != nil {
+				return "", err
+			}
+			return r.Reward.ID, t.saveReward(&r.Reward)
+		})
+	case rewards.EventRewardRemove:
+		return applyAs(t, e, func(ev *eventRec, r *rewards.RewardRemove) (string, error) { return r.Reward, t.removeReward(r.Reward) })
+	}
+	return nil, rewards.Errorf(rewards.EINVALID, "event %s: unknown kind %q", e.ID, e.Kind)
+}

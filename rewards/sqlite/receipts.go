@@ -1,0 +1,381 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/tochka-loyalty/tochka/rewards"
+)
+
+// PostReceipts posts a batch of receipts in one transaction. A receipt the
+// rules refuse gets its error in errs and changes nothing; err is for faults
+// that abort the whole batch.
+func (s *Store) PostReceipts(ctx context.Context, rs []rewards.Receipt) (results []rewards.ReceiptResult, errs []error, err error) {
+	results = make([]rewards.ReceiptResult, len(rs))
+	errs = make([]error, len(rs))
+	err = s.write(ctx, func(t *txn) error {
+		for i := range rs {
+			results[i], errs[i] = t.postReceipt(eventKey{kind: rewards.EventReceipt, clientID: rs[i].ID}, rs[i])
+			if rewards.ErrorCode(errs[i]) == rewards.EINTERNAL {
+				return errs[i]
+			}
+		}
+		return nil
+	})
+	return results, errs, err
+}
+
+// PostReceipt posts one receipt and returns what it earned and spent, with
+// the card's balance after it.
+func (s *Store) PostReceipt(ctx context.Context, r rewards.Receipt) (rewards.ReceiptResult, error) {
+	var res rewards.ReceiptResult
+	err := s.write(ctx, func(t *txn) error {
+		var err error
+		res, err = t.postReceipt(eventKey{kind: rewards.EventReceipt, clientID: r.ID}, r)
+		return err
+	})
+	if err != nil {
+		return res, err
+	}
+	return s.withBalance(ctx, res, r.Time)
+}
+
+func (s *Store) withBalance(ctx context.Context, res rewards.ReceiptResult, at time.Time) (rewards.ReceiptResult, error) {
+	b, err := s.Balance(ctx, res.Card, at)
+	res.Balance = &b
+	return res, err
+}
+
+func (t *txn) postReceipt(k eventKey, r rewards.Receipt) (rewards.ReceiptResult, error) {
+	if err := r.Validate(); err != nil {
+		return rewards.ReceiptResult{}, err
+	}
+	return run(t, k, r.Time, r, func(ev *eventRec) (any, rewards.ReceiptResult, error) {
+		res, err := t.receipt(ev, r)
+		return r, res, err
+	})
+}
+
+// receipt applies a receipt: the earned points become a lot, payment with
+// bonuses takes from the lots that expire first.
+func (t *txn) receipt(ev *eventRec, r rewards.Receipt) (rewards.ReceiptResult, error) {
+	var res rewards.ReceiptResult
+	p, err := t.program()
+	if err != nil {
+		return res, err
+	}
+	if p.Kind == rewards.KindPoints && r.PayWithPoints > 0 {
+		return res, rewards.Errorf(rewards.EINVALID, "receipt pay_with_points: the %s program exchanges points for rewards on the board, not at the till", p.Name)
+	}
+	c, a, err := t.usableCard(r.Card, ev.at)
+	if err != nil {
+		return res, err
+	}
+	if err := t.sweep(a, c.number, ev, ev.at); err != nil {
+		return res, err
+	}
+	member := a.memberAt(ev.at)
+	earned, perLine := p.Earnings(r.Lines, member)
+	res = rewards.ReceiptResult{Receipt: r.ID, Card: c.number, Earned: earned, Lines: make([]rewards.LineResult, len(r.Lines))}
+	discounts := make([]int64, len(r.Lines))
+	var spendEntry any
+	if r.PayWithPoints > 0 {
+		lots, err := t.lots(a)
+		if err != nil {
+			return res, err
+		}
+		available, _, _ := rewards.ComputeBalance(lots, a.debt, ev.at)
+		caps, most := p.SpendCaps(r.Lines)
+		res.Spent = max(0, min(r.PayWithPoints, available, most))
+		if res.Spent > 0 {
+			allocs, short := rewards.Allocate(lots, res.Spent, ev.at)
+			if short != 0 {
+				return res, fmt.Errorf("allocate %d: %d uncovered", res.Spent, short)
+			}
+			spendEntry = t.addEntry(a, c.number, ev, rewards.EntrySpend, -res.Spent, r.ID, ev.at, 0, allocs)
+			if err := t.moveLots(allocs); err != nil {
+				return res, err
+			}
+			res.Discount = res.Spent * 100
+			amounts := make([]int64, len(r.Lines))
+			for i, l := range r.Lines {
+				amounts[i] = l.Amount
+			}
+			discounts = rewards.SpreadDiscount(res.Discount, amounts, caps)
+		}
+	}
+	var lotID any
+	if earned > 0 {
+		from := ev.at
+		if p.Kind == rewards.KindBonus {
+			from = from.Add(p.Earn.Maturation.D())
+		}
+		lotID = t.addLot(a, c.number, ev, rewards.EntryEarn, r.ID, p.NewLot(earned, from), ev.at)
+	}
+	var total int64
+	for i, l := range r.Lines {
+		res.Lines[i] = rewards.LineResult{SKU: l.SKU, Earned: perLine[i], Discount: discounts[i]}
+		total += l.Amount
+		t.insert("receipt_lines", ev.seq, i, l.SKU, l.Qty, l.Amount, l.OwnBrand, l.Service, l.Bonus, perLine[i], discounts[i])
+	}
+	t.insert("receipts", ev.seq, r.ID, c.number, r.Store, ms(ev.at), p.Version, member, earned, res.Spent, lotID, spendEntry)
+	a.purchaseTotal += total
+	a.dirty = true
+	return res, nil
+}
+
+// QuoteReceipt says what a receipt would earn and the most that may be paid
+// with points, changing nothing.
+func (s *Store) QuoteReceipt(ctx context.Context, r rewards.Receipt) (rewards.Quote, error) {
+	var q rewards.Quote
+	if err := r.Validate(); err != nil {
+		return q, err
+	}
+	err := s.read(ctx, func(t *txn) error {
+		p, err := t.program()
+		if err != nil {
+			return err
+		}
+		c, a, err := t.usableCard(r.Card, r.Time)
+		if err != nil {
+			return err
+		}
+		earned, perLine := p.Earnings(r.Lines, a.memberAt(r.Time))
+		caps, most := p.SpendCaps(r.Lines)
+		b, err := t.balance(c, r.Time)
+		if err != nil {
+			return err
+		}
+		q = rewards.Quote{Earned: earned, MaxSpend: max(0, min(most, b.Available)), Lines: make([]rewards.QuoteLine, len(r.Lines))}
+		for i, l := range r.Lines {
+			q.Lines[i] = rewards.QuoteLine{SKU: l.SKU, Earned: perLine[i], MaxDiscount: caps[i]}
+		}
+		return nil
+	})
+	return q, err
+}
+
+// PostReturn takes back what the returned lines earned and gives back the
+// bonuses spent on them.
+func (s *Store) PostReturn(ctx context.Context, r rewards.Return) (rewards.ReturnResult, error) {
+	var res rewards.ReturnResult
+	if err := r.Validate(); err != nil {
+		return res, err
+	}
+	err := s.write(ctx, func(t *txn) error {
+		var err error
+		res, err = run(t, eventKey{kind: rewards.EventReturn, clientID: r.ID}, r.Time, r, func(ev *eventRec) (any, rewards.ReturnResult, error) {
+			res, err := t.postReturn(ev, r)
+			return r, res, err
+		})
+		return err
+	})
+	if err != nil {
+		return res, err
+	}
+	b, err := s.Balance(ctx, res.Card, r.Time)
+	res.Balance = &b
+	return res, err
+}
+
+type storedReceipt struct {
+	seq, at                int64
+	card, store            string
+	version                int
+	member                 bool
+	earned, spent          int64
+	lotID, spendEntry      sql.NullInt64
+	lines                  []rewards.Line
+	discounts, returnedQty []int64
+}
+
+func (t *txn) storedReceipt(id string) (*storedReceipt, error) {
+	if err := t.flush(); err != nil {
+		return nil, err
+	}
+	sr := &storedReceipt{}
+	err := t.tx.QueryRowContext(t.ctx, `SELECT r.event_seq, r.at, r.card, r.store, r.program_version, r.member, r.earned, r.spent, r.lot_id, r.spend_entry
+		FROM events e JOIN receipts r ON r.event_seq = e.seq WHERE e.id = ?`, rewards.EventID(rewards.EventReceipt, id)).
+		Scan(&sr.seq, &sr.at, &sr.card, &sr.store, &sr.version, &sr.member, &sr.earned, &sr.spent, &sr.lotID, &sr.spendEntry)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, rewards.Errorf(rewards.ENOTFOUND, "receipt %s is not known", id)
+	} else if err != nil {
+		return nil, fmt.Errorf("look up receipt: %w", err)
+	}
+	rows, err := t.tx.QueryContext(t.ctx, `SELECT sku, qty, amount, own_brand, service, bonus, discount, returned
+		FROM receipt_lines WHERE event_seq = ? ORDER BY line_no`, sr.seq)
+	if err != nil {
+		return nil, fmt.Errorf("read receipt lines: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var l rewards.Line
+		var disc, ret int64
+		if err := rows.Scan(&l.SKU, &l.Qty, &l.Amount, &l.OwnBrand, &l.Service, &l.Bonus, &disc, &ret); err != nil {
+			return nil, fmt.Errorf("read receipt lines: %w", err)
+		}
+		sr.lines = append(sr.lines, l)
+		sr.discounts = append(sr.discounts, disc)
+		sr.returnedQty = append(sr.returnedQty, ret)
+	}
+	return sr, rows.Err()
+}
+
+// currentCard follows replacements to the card in use now.
+func (t *txn) currentCard(number string) (*cardRow, error) {
+	for range 1000 {
+		c, err := t.card(number)
+		if err != nil || !c.replacedBy.Valid {
+			return c, err
+		}
+		number = c.replacedBy.String
+	}
+	return nil, fmt.Errorf("card %s: replacement chain too long", number)
+}
+
+func (t *txn) postReturn(ev *eventRec, r rewards.Return) (rewards.ReturnResult, error) {
+	res := rewards.ReturnResult{Return: r.ID, Receipt: r.Receipt}
+	if _, err := t.program(); err != nil {
+		return res, err
+	}
+	sr, err := t.storedReceipt(r.Receipt)
+	if err != nil {
+		return res, err
+	}
+	if ev.at.Before(fromMS(sr.at)) {
+		return res, rewards.Errorf(rewards.EINVALID, "return time %s is before the sale", ev.at.Format(time.RFC3339))
+	}
+	// Spread each returned SKU over the receipt's lines of that SKU, in order.
+	back := make([]int64, len(sr.lines))
+	for _, rl := range r.Lines {
+		left := rl.Qty
+		found := false
+		for i, l := range sr.lines {
+			if l.SKU != rl.SKU {
+				continue
+			}
+			found = true
+			take := min(left, l.Qty-sr.returnedQty[i]-back[i])
+			back[i] += take
+			left -= take
+		}
+		if !found {
+			return res, rewards.Errorf(rewards.EINVALID, "return: receipt %s has no line with SKU %s", r.Receipt, rl.SKU)
+		}
+		if left > 0 {
+			return res, rewards.Errorf(rewards.EREFUSED, "return: only %d of SKU %s from receipt %s can still come back", rl.Qty-left, rl.SKU, r.Receipt)
+		}
+	}
+	c, err := t.currentCard(sr.card)
+	if err != nil {
+		return res, err
+	}
+	res.Card = c.number
+	a, err := t.account(c.accountID)
+	if err != nil {
+		return res, err
+	}
+	if err := t.sweep(a, c.number, ev, ev.at); err != nil {
+		return res, err
+	}
+	p, err := t.programVersion(sr.version)
+	if err != nil {
+		return res, err
+	}
+
+	after := make([]int64, len(back))
+	for i := range back {
+		after[i] = sr.returnedQty[i] + back[i]
+	}
+	days := p.Returns.TakeBackDays
+	if days == 0 || ev.at.Sub(fromMS(sr.at)) <= time.Duration(days)*24*time.Hour {
+		before, _ := p.Earnings(rewards.Remaining(sr.lines, sr.returnedQty), sr.member)
+		now, _ := p.Earnings(rewards.Remaining(sr.lines, after), sr.member)
+		res.TakeBack = max(0, before-now)
+	}
+	if res.TakeBack > 0 {
+		if err := t.takeBack(a, c.number, ev, sr, res.TakeBack, r.ID); err != nil {
+			return res, err
+		}
+	}
+	if sr.spendEntry.Valid {
+		var refund int64
+		for i, l := range sr.lines {
+			if back[i] > 0 {
+				refund += rewards.RoundDiv(sr.discounts[i]*back[i], l.Qty*100)
+			}
+		}
+		if refund > 0 {
+			res.Refunded, err = t.giveBack(a, c.number, ev, sr.spendEntry.Int64, refund, rewards.EntryRefund, r.ID, ev.at)
+			if err != nil {
+				return res, err
+			}
+		}
+	}
+	for i := range back {
+		if back[i] == 0 {
+			continue
+		}
+		if _, err := t.tx.ExecContext(t.ctx, `UPDATE receipt_lines SET returned = ? WHERE event_seq = ? AND line_no = ?`, after[i], sr.seq, i); err != nil {
+			return res, fmt.Errorf("record return: %w", err)
+		}
+	}
+	return res, nil
+}
+
+// takeBack takes n earned points back: from the receipt's own lot while it
+// is still pending, then from the balance; what is missing becomes a debt
+// that later accruals pay back.
+func (t *txn) takeBack(a *account, card string, ev *eventRec, sr *storedReceipt, n int64, ref string) error {
+	lots, err := t.lots(a)
+	if err != nil {
+		return err
+	}
+	var allocs []rewards.Allocation
+	left := n
+	if sr.lotID.Valid {
+		for _, l := range lots {
+			if l.ID == sr.lotID.Int64 && ev.at.Before(l.AvailableFrom) {
+				take := min(left, l.Remaining)
+				allocs = append(allocs, rewards.Allocation{Lot: l.ID, Points: take})
+				left -= take
+			}
+		}
+	}
+	if left > 0 {
+		more, short := rewards.Allocate(lots, left, ev.at)
+		allocs = append(allocs, more...)
+		left = short
+	}
+	allocs = mergeAllocs(allocs)
+	t.addEntry(a, card, ev, rewards.EntryReturn, -n, ref, ev.at, 0, allocs)
+	if err := t.moveLots(allocs); err != nil {
+		return err
+	}
+	if left > 0 {
+		a.debt += left
+		a.dirty = true
+	}
+	return nil
+}
+
+// mergeAllocs sums allocations of the same lot, keeping first-seen order.
+func mergeAllocs(in []rewards.Allocation) []rewards.Allocation {
+	var out []rewards.Allocation
+	idx := map[int64]int{}
+	for _, al := range in {
+		if al.Points == 0 {
+			continue
+		}
+		if i, ok := idx[al.Lot]; ok {
+			out[i].Points += al.Points
+			continue
+		}
+		idx[al.Lot] = len(out)
+		out = append(out, al)
+	}
+	return out
+}

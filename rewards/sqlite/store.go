@@ -1,0 +1,487 @@
+// Package sqlite keeps the Tochka ledger in a SQLite file: the kiosk's local
+// replica and the central server's embedded default.
+//
+// Migrations are embedded and applied on Open. The database runs in WAL mode
+// with foreign keys on and synchronous=FULL, since every commit is one a
+// person or a till waits on. Balances are derived from lots and entries;
+// Check recomputes them and verifies the ledger's invariants.
+package sqlite
+
+import (
+	"context"
+	"crypto/sha256"
+	"database/sql"
+	"embed"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/mattn/go-sqlite3"
+	"github.com/tochka-loyalty/tochka/rewards"
+)
+
+//go:embed migrations/*.sql
+var migrations embed.FS
+
+var (
+	_ rewards.Programs = (*Store)(nil)
+	_ rewards.Cards    = (*Store)(nil)
+	_ rewards.Ledger   = (*Store)(nil)
+	_ rewards.Vouchers = (*Store)(nil)
+	_ rewards.Board    = (*Store)(nil)
+	_ rewards.EventLog = (*Store)(nil)
+)
+
+// Store is the ledger in one SQLite file.
+type Store struct {
+	Path   string
+	Device string           // recorded on every event this store makes
+	Now    func() time.Time // business time when a command gives none
+	Logger *slog.Logger
+
+	db       *sql.DB
+	mu       sync.Mutex // one writer at a time, and the program cache
+	programs map[int]*rewards.Program
+	current  *rewards.Program
+}
+
+// NewStore returns a store for the database file at path; call Open.
+func NewStore(path string) *Store {
+	return &Store{Path: path, Device: "local", Now: time.Now, Logger: slog.New(slog.DiscardHandler)}
+}
+
+// Open opens (creating if needed) the database and applies migrations.
+func (s *Store) Open() error {
+	dsn := "file:" + s.Path + "?_foreign_keys=on&_journal_mode=WAL&_synchronous=FULL&_busy_timeout=10000&_txlock=immediate"
+	db, err := sql.Open("sqlite3", dsn)
+	if err != nil {
+		return fmt.Errorf("open %s: %w", s.Path, err)
+	}
+	// One connection: SQLite has a single writer, and a kiosk or the CLI has
+	// no use for parallel readers that would only wait on it.
+	db.SetMaxOpenConns(1)
+	if err := db.Ping(); err != nil {
+		db.Close()
+		return fmt.Errorf("open %s: %w", s.Path, err)
+	}
+	s.db = db
+	if err := s.migrate(); err != nil {
+		db.Close()
+		return err
+	}
+	s.programs = map[int]*rewards.Program{}
+	return s.loadProgram(context.Background())
+}
+
+// Close closes the database.
+func (s *Store) Close() error {
+	if s.db == nil {
+		return nil
+	}
+	return s.db.Close()
+}
+
+// DB returns the underlying database, for tests and benchmarks of this
+// package's callers that must look below the interfaces.
+func (s *Store) DB() *sql.DB { return s.db }
+
+func (s *Store) migrate() error {
+	if _, err := s.db.Exec(`CREATE TABLE IF NOT EXISTS schema_migrations (name TEXT PRIMARY KEY)`); err != nil {
+		return fmt.Errorf("migrate: %w", err)
+	}
+	names, err := fs.Glob(migrations, "migrations/*.sql")
+	if err != nil {
+		return fmt.Errorf("migrate: %w", err)
+	}
+	sort.Strings(names)
+	for _, name := range names {
+		var n int
+		if err := s.db.QueryRow(`SELECT count(*) FROM schema_migrations WHERE name = ?`, name).Scan(&n); err != nil {
+			return fmt.Errorf("migrate: %w", err)
+		} else if n > 0 {
+			continue
+		}
+		body, _ := migrations.ReadFile(name)
+		tx, err := s.db.Begin()
+		if err != nil {
+			return fmt.Errorf("migrate %s: %w", name, err)
+		}
+		if _, err := tx.Exec(string(body)); err != nil {
+			tx.Rollback()
+			return fmt.Errorf("migrate %s: %w", name, err)
+		}
+		if _, err := tx.Exec(`INSERT INTO schema_migrations (name) VALUES (?)`, name); err != nil {
+			tx.Rollback()
+			return fmt.Errorf("migrate %s: %w", name, err)
+		}
+		if err := tx.Commit(); err != nil {
+			return fmt.Errorf("migrate %s: %w", name, err)
+		}
+	}
+	return nil
+}
+
+func (s *Store) loadProgram(ctx context.Context) error {
+	var body string
+	err := s.db.QueryRowContext(ctx, `SELECT body FROM programs ORDER BY version DESC LIMIT 1`).Scan(&body)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil
+	} else if err != nil {
+		return fmt.Errorf("load program: %w", err)
+	}
+	p, err := decodeProgram(body)
+	if err != nil {
+		return err
+	}
+	s.current = p
+	s.programs[p.Version] = p
+	return nil
+}
+
+func decodeProgram(body string) (*rewards.Program, error) {
+	p := rewards.DefaultProgram()
+	if err := json.Unmarshal([]byte(body), &p); err != nil {
+		return nil, fmt.Errorf("decode stored program: %w", err)
+	}
+	if err := p.Validate(); err != nil {
+		return nil, fmt.Errorf("stored program: %w", err)
+	}
+	return &p, nil
+}
+
+// programVersion returns an installed version of the program.
+func (t *txn) programVersion(v int) (*rewards.Program, error) {
+	if p := t.s.programs[v]; p != nil {
+		return p, nil
+	}
+	var body string
+	if err := t.tx.QueryRowContext(t.ctx, `SELECT body FROM programs WHERE version = ?`, v).Scan(&body); err != nil {
+		return nil, fmt.Errorf("load program version %d: %w", v, err)
+	}
+	p, err := decodeProgram(body)
+	if err != nil {
+		return nil, err
+	}
+	t.s.programs[v] = p
+	return p, nil
+}
+
+// Program returns the program in force.
+func (s *Store) Program(ctx context.Context) (*rewards.Program, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.current == nil {
+		return nil, rewards.Errorf(rewards.ENOTFOUND, "no program is installed: run `tochkactl init --program FILE` first")
+	}
+	return s.current, nil
+}
+
+// InstallProgram installs p as the next version of the program. A database
+// runs one program: its kind cannot change.
+func (s *Store) InstallProgram(ctx context.Context, p *rewards.Program, at time.Time) (*rewards.Program, error) {
+	var out *rewards.Program
+	err := s.write(ctx, func(t *txn) error {
+		_, err := run(t, eventKey{kind: rewards.EventProgram}, at, p, func(ev *eventRec) (any, struct{ Version int }, error) {
+			np, err := t.installProgram(ev, *p)
+			if err != nil {
+				return nil, struct{ Version int }{}, err
+			}
+			out = np
+			return np, struct{ Version int }{np.Version}, nil
+		})
+		return err
+	})
+	return out, err
+}
+
+func (t *txn) installProgram(ev *eventRec, p rewards.Program) (*rewards.Program, error) {
+	if err := p.Validate(); err != nil {
+		return nil, err
+	}
+	if cur := t.prog; cur != nil && cur.Kind != p.Kind {
+		return nil, rewards.Errorf(rewards.EINVALID, "this database runs a %s program (%s); it cannot switch to a %s program", cur.Kind, cur.Name, p.Kind)
+	}
+	var v int
+	if err := t.tx.QueryRowContext(t.ctx, `SELECT coalesce(max(version), 0) + 1 FROM programs`).Scan(&v); err != nil {
+		return nil, fmt.Errorf("install program: %w", err)
+	}
+	p.Version = v
+	body, _ := json.Marshal(p)
+	if _, err := t.tx.ExecContext(t.ctx, `INSERT INTO programs (version, body, installed_at) VALUES (?, ?, ?)`, v, string(body), ms(ev.at)); err != nil {
+		return nil, fmt.Errorf("install program: %w", err)
+	}
+	np := p
+	t.prog = &np
+	t.onCommit = append(t.onCommit, func() { t.s.current = &np; t.s.programs[v] = &np })
+	return &np, nil
+}
+
+// txn is one write transaction: the SQL transaction, the ids it hands out,
+// the inserts it holds back to send as multi-row statements, and the
+// accounts and cards it has read.
+type txn struct {
+	s    *Store
+	ctx  context.Context
+	tx   *sql.Tx
+	prog *rewards.Program
+
+	nextSeq, nextLot, nextEntry int64
+	pending                     map[string]*rowBuf
+	accounts                    map[int64]*account
+	cards                       map[string]*cardRow
+	seen                        map[string]seenEvent
+	onCommit                    []func()
+}
+
+// write runs fn in one write transaction and commits it when fn returns nil.
+func (s *Store) write(ctx context.Context, fn func(t *txn) error) error {
+	if s.db == nil {
+		return errors.New("store is not open")
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("begin: %w", err)
+	}
+	t := &txn{s: s, ctx: ctx, tx: tx, prog: s.current, pending: map[string]*rowBuf{},
+		accounts: map[int64]*account{}, cards: map[string]*cardRow{}, seen: map[string]seenEvent{}}
+	err = tx.QueryRowContext(ctx, `SELECT (SELECT coalesce(max(seq), 0) FROM events),
+		(SELECT coalesce(max(id), 0) FROM lots), (SELECT coalesce(max(id), 0) FROM entries)`).
+		Scan(&t.nextSeq, &t.nextLot, &t.nextEntry)
+	if err == nil {
+		err = fn(t)
+	}
+	if err == nil {
+		err = t.flush()
+	}
+	if err != nil {
+		tx.Rollback()
+		return err
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("commit: %w", err)
+	}
+	for _, f := range t.onCommit {
+		f()
+	}
+	return nil
+}
+
+// read runs fn against a consistent snapshot.
+func (s *Store) read(ctx context.Context, fn func(t *txn) error) error {
+	if s.db == nil {
+		return errors.New("store is not open")
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	tx, err := s.db.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+	if err != nil {
+		return fmt.Errorf("begin: %w", err)
+	}
+	defer tx.Rollback()
+	t := &txn{s: s, ctx: ctx, tx: tx, prog: s.current, pending: map[string]*rowBuf{},
+		accounts: map[int64]*account{}, cards: map[string]*cardRow{}}
+	return fn(t)
+}
+
+func (t *txn) program() (*rewards.Program, error) {
+	if t.prog == nil {
+		return nil, rewards.Errorf(rewards.ENOTFOUND, "no program is installed: run `tochkactl init --program FILE` first")
+	}
+	return t.prog, nil
+}
+
+// rowBuf holds rows for one table until flush sends them as multi-row
+// INSERTs: a batch of receipts costs a few statements, not a few per receipt.
+type rowBuf struct {
+	cols []string
+	args []any
+}
+
+// flushOrder lists held-back tables parents first, for the foreign keys.
+var flushOrder = []string{"events", "receipts", "receipt_lines", "lots", "entries", "allocations"}
+
+var tableCols = map[string][]string{
+	"events":        {"seq", "id", "kind", "device", "at", "request", "body", "result"},
+	"receipts":      {"event_seq", "receipt_id", "card", "store", "at", "program_version", "member", "earned", "spent", "lot_id", "spend_entry"},
+	"receipt_lines": {"event_seq", "line_no", "sku", "qty", "amount", "own_brand", "service", "bonus", "earned", "discount"},
+	"lots":          {"id", "account_id", "event_seq", "points", "remaining", "available_from", "expires_at"},
+	"entries":       {"id", "account_id", "card", "event_seq", "kind", "points", "at", "ref", "reverses"},
+	"allocations":   {"entry_id", "lot_id", "points"},
+}
+
+func (t *txn) insert(table string, vals ...any) {
+	b := t.pending[table]
+	if b == nil {
+		b = &rowBuf{cols: tableCols[table]}
+		t.pending[table] = b
+	}
+	if len(vals) != len(b.cols) {
+		panic(fmt.Sprintf("insert %s: %d values for %d columns", table, len(vals), len(b.cols)))
+	}
+	b.args = append(b.args, vals...)
+}
+
+// maxVars stays under SQLite's default limit of host parameters.
+const maxVars = 32000
+
+// flush sends every held-back row, and every changed account.
+func (t *txn) flush() error {
+	for _, table := range flushOrder {
+		b := t.pending[table]
+		if b == nil || len(b.args) == 0 {
+			continue
+		}
+		if err := InsertRows(t.ctx, t.tx, table, b.cols, b.args); err != nil {
+			return err
+		}
+		b.args = b.args[:0]
+	}
+	for _, a := range t.accounts {
+		if !a.dirty {
+			continue
+		}
+		if _, err := t.tx.ExecContext(t.ctx, `UPDATE accounts SET debt = ?, purchase_total = ?, sweep_at = ? WHERE id = ?`,
+			a.debt, a.purchaseTotal, nullMS(a.sweepAt), a.id); err != nil {
+			return fmt.Errorf("update account: %w", err)
+		}
+		a.dirty = false
+	}
+	return nil
+}
+
+// Execer is what InsertRows needs of a transaction.
+type Execer interface {
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+}
+
+// InsertRows inserts rows (len(args)/len(cols) of them) into table with as
+// few multi-row INSERT statements as SQLite's parameter limit allows.
+func InsertRows(ctx context.Context, tx Execer, table string, cols []string, args []any) error {
+	per := maxVars / len(cols) * len(cols)
+	row := "(" + strings.TrimSuffix(strings.Repeat("?,", len(cols)), ",") + ")"
+	head := "INSERT INTO " + table + " (" + strings.Join(cols, ",") + ") VALUES "
+	for len(args) > 0 {
+		n := min(per, len(args))
+		q := head + strings.TrimSuffix(strings.Repeat(row+",", n/len(cols)), ",")
+		if _, err := tx.ExecContext(ctx, q, args[:n]...); err != nil {
+			return fmt.Errorf("insert into %s: %w", table, err)
+		}
+		args = args[n:]
+	}
+	return nil
+}
+
+// eventRec is an event being applied: its place in the log and time.
+type eventRec struct {
+	seq    int64
+	id     string
+	kind   string
+	device string
+	at     time.Time
+}
+
+// eventKey names an event: its kind, the client's id (or the UUID of an
+// event applied from elsewhere) and the device that made it.
+type eventKey struct {
+	kind, clientID, uuid, device string
+}
+
+// run applies one command as one event: it refuses a repeated id whose
+// request differs, returns the first result to a repeat, and otherwise calls
+// apply and records the event with its body and result.
+func run[R any](t *txn, k eventKey, at time.Time, request any, apply func(ev *eventRec) (body any, result R, err error)) (R, error) {
+	var zero R
+	id := k.uuid
+	if id == "" {
+		id = rewards.EventID(k.kind, k.clientID)
+	}
+	reqJSON, err := json.Marshal(request)
+	if err != nil {
+		return zero, fmt.Errorf("encode %s: %w", k.kind, err)
+	}
+	sum := sha256.Sum256(reqJSON)
+	var storedReq, storedBody, storedResult []byte
+	if e, ok := t.seen[id]; ok {
+		storedReq, storedBody, storedResult = e.request, e.body, e.result
+	} else {
+		err = t.tx.QueryRowContext(t.ctx, `SELECT request, body, result FROM events WHERE id = ?`, id).Scan(&storedReq, &storedBody, &storedResult)
+	}
+	switch {
+	case err == nil:
+		// A caller's retry matches the request it sent; an event applied
+		// again (sync, replay) matches the body as first applied, generated
+		// card numbers and voucher codes included.
+		same := string(storedReq) == string(sum[:])
+		if k.uuid != "" {
+			same = string(storedBody) == string(reqJSON)
+		}
+		if !same {
+			return zero, rewards.Errorf(rewards.ECONFLICT, "%s %s was already recorded with different contents", k.kind, k.clientID)
+		}
+		var r R
+		if err := json.Unmarshal(storedResult, &r); err != nil {
+			return zero, fmt.Errorf("decode stored result of %s: %w", id, err)
+		}
+		return r, nil
+	case !errors.Is(err, sql.ErrNoRows):
+		return zero, fmt.Errorf("look up event: %w", err)
+	}
+	device := k.device
+	if device == "" {
+		device = t.s.Device
+	}
+	ev := &eventRec{seq: t.nextSeq + 1, id: id, kind: k.kind, device: device, at: at.UTC()}
+	body, result, err := apply(ev)
+	if err != nil {
+		return zero, err
+	}
+	t.nextSeq++
+	bodyJSON, err := json.Marshal(body)
+	if err != nil {
+		return zero, fmt.Errorf("encode %s: %w", k.kind, err)
+	}
+	resJSON, err := json.Marshal(result)
+	if err != nil {
+		return zero, fmt.Errorf("encode %s result: %w", k.kind, err)
+	}
+	t.seen[id] = seenEvent{request: sum[:], body: bodyJSON, result: resJSON}
+	t.insert("events", ev.seq, ev.id, ev.kind, ev.device, ms(ev.at), sum[:], bodyJSON, resJSON)
+	return result, nil
+}
+
+// seenEvent is an event recorded earlier in the same transaction.
+type seenEvent struct{ request, body, result []byte }
+
+// isUnique reports a UNIQUE or PRIMARY KEY violation.
+func isUnique(err error) bool {
+	var se sqlite3.Error
+	return errors.As(err, &se) && se.Code == sqlite3.ErrConstraint &&
+		(se.ExtendedCode == sqlite3.ErrConstraintUnique || se.ExtendedCode == sqlite3.ErrConstraintPrimaryKey)
+}
+
+func ms(t time.Time) int64 { return t.UnixMilli() }
+
+func fromMS(v int64) time.Time { return time.UnixMilli(v).UTC() }
+
+func nullMS(v int64) any {
+	if v == 0 {
+		return nil
+	}
+	return v
+}
+
+func timePtr(v sql.NullInt64) *time.Time {
+	if !v.Valid {
+		return nil
+	}
+	t := fromMS(v.Int64)
+	return &t
+}

@@ -1,0 +1,239 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/tochka-loyalty/tochka/rewards"
+)
+
+// Redeem exchanges points for a reward of the board and returns the voucher.
+func (s *Store) Redeem(ctx context.Context, r rewards.Redemption) (rewards.Voucher, error) {
+	if r.At.IsZero() {
+		r.At = s.Now()
+	}
+	var code string
+	err := s.write(ctx, func(t *txn) error {
+		var err error
+		code, err = run(t, eventKey{kind: rewards.EventRedeem, clientID: r.ID}, r.At, r, func(ev *eventRec) (any, string, error) {
+			err := t.redeem(ev, &r)
+			return r, r.Code, err
+		})
+		return err
+	})
+	if err != nil {
+		return rewards.Voucher{}, err
+	}
+	return s.Voucher(ctx, code)
+}
+
+func (t *txn) redeem(ev *eventRec, r *rewards.Redemption) error {
+	p, err := t.program()
+	if err != nil {
+		return err
+	}
+	if p.Kind != rewards.KindPoints {
+		return rewards.Errorf(rewards.EINVALID, "the %s program pays bonuses at the till; it has no rewards to exchange points for", p.Name)
+	}
+	c, a, err := t.usableCard(r.Card, ev.at)
+	if err != nil {
+		return err
+	}
+	rw, err := t.reward(r.Reward)
+	if err != nil {
+		return err
+	}
+	if err := rw.OfferedAt(ev.at, r.Store, p.Location()); err != nil {
+		return err
+	}
+	if err := t.sweep(a, c.number, ev, ev.at); err != nil {
+		return err
+	}
+	lots, err := t.lots(a)
+	if err != nil {
+		return err
+	}
+	available, _, _ := rewards.ComputeBalance(lots, a.debt, ev.at)
+	if available < rw.Points {
+		return rewards.Errorf(rewards.EREFUSED, "card %s has %d points available; %s needs %d", c.number, max(available, 0), rw.Names.In("en"), rw.Points)
+	}
+	if r.Code == "" {
+		for {
+			r.Code = rewards.NewVoucherCode()
+			if _, err := t.voucher(r.Code); rewards.ErrorCode(err) == rewards.ENOTFOUND {
+				break
+			}
+		}
+	} else if r.Code, err = rewards.NormalizeVoucherCode(r.Code); err != nil {
+		return err
+	}
+	allocs, _ := rewards.Allocate(lots, rw.Points, ev.at)
+	entry := t.addEntry(a, c.number, ev, rewards.EntryRedeem, -rw.Points, r.Code, ev.at, 0, allocs)
+	if err := t.moveLots(allocs); err != nil {
+		return err
+	}
+	until := ev.at.Add(p.Spend.VoucherValid.D())
+	names, _ := json.Marshal(rw.Names)
+	if _, err := t.tx.ExecContext(t.ctx, `INSERT INTO vouchers (code, account_id, card, reward_id, names, points, store, status, created_at, valid_until, entry_id)
+		VALUES (?, ?, ?, ?, ?, ?, ?, 'open', ?, ?, ?)`,
+		r.Code, a.id, c.number, rw.ID, string(names), rw.Points, r.Store, ms(ev.at), ms(until), entry); err != nil {
+		if isUnique(err) {
+			return rewards.Errorf(rewards.ECONFLICT, "voucher %s already exists", r.Code)
+		}
+		return fmt.Errorf("create voucher: %w", err)
+	}
+	t.wantSweep(a, ms(until))
+	if rw.Stock != nil {
+		*rw.Stock--
+		return t.saveReward(rw)
+	}
+	return nil
+}
+
+// ClaimVoucher marks an open voucher used at a till.
+func (s *Store) ClaimVoucher(ctx context.Context, v rewards.VoucherAction) (rewards.Voucher, error) {
+	return s.settleVoucher(ctx, rewards.EventVoucherClaim, v, rewards.VoucherClaimed)
+}
+
+// CancelVoucher cancels an open voucher and gives its points back.
+func (s *Store) CancelVoucher(ctx context.Context, v rewards.VoucherAction) (rewards.Voucher, error) {
+	return s.settleVoucher(ctx, rewards.EventVoucherCancel, v, rewards.VoucherCancelled)
+}
+
+func (s *Store) settleVoucher(ctx context.Context, kind string, v rewards.VoucherAction, to string) (rewards.Voucher, error) {
+	if v.At.IsZero() {
+		v.At = s.Now()
+	}
+	code, err := rewards.NormalizeVoucherCode(v.Code)
+	if err != nil {
+		return rewards.Voucher{}, err
+	}
+	v.Code = code
+	err = s.write(ctx, func(t *txn) error {
+		_, err := run(t, eventKey{kind: kind, clientID: v.ID}, v.At, v, func(ev *eventRec) (any, string, error) {
+			return v, code, t.settleVoucher(ev, code, to)
+		})
+		return err
+	})
+	if err != nil {
+		return rewards.Voucher{}, err
+	}
+	return s.Voucher(ctx, code)
+}
+
+func (t *txn) settleVoucher(ev *eventRec, code, to string) error {
+	p, err := t.program()
+	if err != nil {
+		return err
+	}
+	v, err := t.voucher(code)
+	if err != nil {
+		return err
+	}
+	a, err := t.account(v.accountID)
+	if err != nil {
+		return err
+	}
+	// Let time do its part first: the voucher may have lapsed already.
+	if err := t.sweep(a, v.Card, ev, ev.at); err != nil {
+		return err
+	}
+	if v, err = t.voucher(code); err != nil {
+		return err
+	}
+	loc := p.Location()
+	switch st := v.StatusAt(ev.at); st {
+	case rewards.VoucherClaimed:
+		return rewards.Errorf(rewards.EREFUSED, "voucher %s was already claimed on %s", code, rewards.FormatTime(*v.ClosedAt, loc))
+	case rewards.VoucherCancelled:
+		return rewards.Errorf(rewards.EREFUSED, "voucher %s was cancelled on %s", code, rewards.FormatTime(*v.ClosedAt, loc))
+	case rewards.VoucherExpired:
+		return rewards.Errorf(rewards.EREFUSED, "voucher %s expired on %s", code, rewards.FormatTime(v.ValidUntil, loc))
+	}
+	if ev.at.Before(v.CreatedAt) {
+		return rewards.Errorf(rewards.EINVALID, "voucher %s did not exist yet at %s", code, rewards.FormatTime(ev.at, loc))
+	}
+	if to == rewards.VoucherClaimed {
+		_, err := t.tx.ExecContext(t.ctx, `UPDATE vouchers SET status = 'claimed', closed_at = ? WHERE code = ?`, ms(ev.at), code)
+		if err != nil {
+			return fmt.Errorf("claim voucher: %w", err)
+		}
+		return nil
+	}
+	return t.giveBackVoucher(a, code, v.Card, v.entryID, ev, ev.at, rewards.VoucherCancelled)
+}
+
+// giveBackVoucher closes a voucher as cancelled or expired, gives its points
+// back to the lots they came from (an expired lot stays expired: the next
+// sweep records it) and puts the reward back in stock.
+func (t *txn) giveBackVoucher(a *account, code, card string, entry int64, ev *eventRec, at time.Time, status string) error {
+	v, err := t.voucher(code)
+	if err != nil {
+		return err
+	}
+	if _, err := t.tx.ExecContext(t.ctx, `UPDATE vouchers SET status = ?, closed_at = ? WHERE code = ?`, status, ms(at), code); err != nil {
+		return fmt.Errorf("close voucher: %w", err)
+	}
+	if _, err := t.giveBack(a, card, ev, entry, v.Points, rewards.EntryVoucherBack, code, at); err != nil {
+		return err
+	}
+	rw, err := t.reward(v.Reward)
+	if rewards.ErrorCode(err) == rewards.ENOTFOUND {
+		return nil // taken off the board since
+	} else if err != nil {
+		return err
+	}
+	if rw.Stock != nil {
+		*rw.Stock++
+		return t.saveReward(rw)
+	}
+	return nil
+}
+
+type voucherRow struct {
+	rewards.Voucher
+	accountID, entryID int64
+}
+
+func (t *txn) voucher(code string) (*voucherRow, error) {
+	v := &voucherRow{}
+	var names string
+	var created, until int64
+	var closed sql.NullInt64
+	err := t.tx.QueryRowContext(t.ctx, `SELECT code, account_id, card, reward_id, names, points, store, status, created_at, valid_until, closed_at, entry_id
+		FROM vouchers WHERE code = ?`, code).Scan(&v.Code, &v.accountID, &v.Card, &v.Reward, &names, &v.Points, &v.Store,
+		&v.Status, &created, &until, &closed, &v.entryID)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, rewards.Errorf(rewards.ENOTFOUND, "voucher %s is not known", code)
+	} else if err != nil {
+		return nil, fmt.Errorf("look up voucher: %w", err)
+	}
+	if err := json.Unmarshal([]byte(names), &v.Names); err != nil {
+		return nil, fmt.Errorf("voucher %s names: %w", code, err)
+	}
+	v.CreatedAt, v.ValidUntil, v.ClosedAt = fromMS(created), fromMS(until), timePtr(closed)
+	return v, nil
+}
+
+// Voucher returns a voucher as stored, its status as of now.
+func (s *Store) Voucher(ctx context.Context, code string) (rewards.Voucher, error) {
+	var out rewards.Voucher
+	norm, err := rewards.NormalizeVoucherCode(code)
+	if err != nil {
+		return out, err
+	}
+	err = s.read(ctx, func(t *txn) error {
+		v, err := t.voucher(norm)
+		if err != nil {
+			return err
+		}
+		out = v.Voucher
+		out.Status = v.StatusAt(s.Now())
+		return nil
+	})
+	return out, err
+}
