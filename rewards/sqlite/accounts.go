@@ -226,9 +226,10 @@ func (t *txn) wantSweep(a *account, at int64) {
 	}
 }
 
-// sweep records what time did to an account by at: open vouchers past their
-// validity lapse and give their points back, then lots past their expiry
-// expire. Each is recorded at the moment it happened.
+// sweep records what time did to an account by at, in the order it
+// happened: lots expire at their expiry, open vouchers lapse at the end of
+// their validity and give their points back; points given back to a lot
+// that has expired meanwhile expire at the moment they come back.
 func (t *txn) sweep(a *account, card string, ev *eventRec, at time.Time) error {
 	if a.sweepAt == 0 || ms(at) < a.sweepAt {
 		return nil
@@ -257,27 +258,27 @@ func (t *txn) sweep(a *account, card string, ev *eventRec, at time.Time) error {
 	}
 	rows.Close()
 	for _, v := range vs {
-		if err := t.giveBackVoucher(a, v.code, v.card, v.entry, ev, fromMS(v.until), rewards.VoucherExpired); err != nil {
+		until := fromMS(v.until)
+		if err := t.expireLots(a, card, ev, until, time.Time{}); err != nil {
 			return err
 		}
+		if err := t.giveBackVoucher(a, v.code, v.card, v.entry, ev, until, rewards.VoucherExpired); err != nil {
+			return err
+		}
+		if err := t.expireLots(a, card, ev, until, until); err != nil {
+			return err
+		}
+	}
+	if err := t.expireLots(a, card, ev, at, time.Time{}); err != nil {
+		return err
 	}
 	lots, err := t.lots(a)
 	if err != nil {
 		return err
 	}
-	rewards.SortBySpendOrder(lots)
 	var next int64
 	for _, l := range lots {
-		if l.Remaining <= 0 || l.ExpiresAt.IsZero() {
-			continue
-		}
-		if l.Expired(at) {
-			alloc := []rewards.Allocation{{Lot: l.ID, Points: l.Remaining}}
-			t.addEntry(a, card, ev, rewards.EntryExpire, -l.Remaining, "", l.ExpiresAt, 0, alloc)
-			if err := t.moveLots(alloc); err != nil {
-				return err
-			}
-		} else if next == 0 || ms(l.ExpiresAt) < next {
+		if !l.ExpiresAt.IsZero() && (next == 0 || ms(l.ExpiresAt) < next) {
 			next = ms(l.ExpiresAt)
 		}
 	}
@@ -290,6 +291,31 @@ func (t *txn) sweep(a *account, card string, ev *eventRec, at time.Time) error {
 	}
 	a.sweepAt = next
 	a.dirty = true
+	return nil
+}
+
+// expireLots expires what is left in the lots expired by upTo, recorded at
+// their expiry, or at stamp when it is set.
+func (t *txn) expireLots(a *account, card string, ev *eventRec, upTo, stamp time.Time) error {
+	lots, err := t.lots(a)
+	if err != nil {
+		return err
+	}
+	rewards.SortBySpendOrder(lots)
+	for _, l := range lots {
+		if l.Remaining <= 0 || !l.Expired(upTo) {
+			continue
+		}
+		when := l.ExpiresAt
+		if !stamp.IsZero() {
+			when = stamp
+		}
+		alloc := []rewards.Allocation{{Lot: l.ID, Points: l.Remaining}}
+		t.addEntry(a, card, ev, rewards.EntryExpire, -l.Remaining, "", when, 0, alloc)
+		if err := t.moveLots(alloc); err != nil {
+			return err
+		}
+	}
 	return nil
 }
 
@@ -376,6 +402,16 @@ func (t *txn) giveBack(a *account, card string, ev *eventRec, entry int64, n int
 	t.addEntry(a, card, ev, kind, total, ref, at, entry, allocs)
 	if err := t.moveLots(allocs); err != nil {
 		return 0, err
+	}
+	// Points coming back pay a debt left by a return first, as an accrual does.
+	for _, al := range allocs {
+		if pay := min(a.debt, -al.Points); pay > 0 {
+			if err := t.moveLots([]rewards.Allocation{{Lot: al.Lot, Points: pay}}); err != nil {
+				return 0, err
+			}
+			a.debt -= pay
+			a.dirty = true
+		}
 	}
 	// A lot given back may expire later than anything held so far, or
 	// may already have expired: either way the next sweep must see it.

@@ -296,11 +296,8 @@ func (t *txn) postReturn(ev *eventRec, r rewards.Return) (rewards.ReturnResult, 
 		now, _ := p.Earnings(rewards.Remaining(sr.lines, after), sr.member)
 		res.TakeBack = max(0, before-now)
 	}
-	if res.TakeBack > 0 {
-		if err := t.takeBack(a, c.number, ev, sr, res.TakeBack, r.ID); err != nil {
-			return res, err
-		}
-	}
+	// Bonuses spent on the returned lines come back first, so that what
+	// is taken back can come out of them.
 	if sr.spendEntry.Valid {
 		var refund int64
 		for i, l := range sr.lines {
@@ -313,6 +310,11 @@ func (t *txn) postReturn(ev *eventRec, r rewards.Return) (rewards.ReturnResult, 
 			if err != nil {
 				return res, err
 			}
+		}
+	}
+	if res.TakeBack > 0 {
+		if err := t.takeBack(a, c.number, ev, sr, res.TakeBack, r.ID); err != nil {
+			return res, err
 		}
 	}
 	for i := range back {

@@ -50,7 +50,7 @@ CREATE INDEX cards_replaced_by ON cards(replaced_by) WHERE replaced_by IS NOT NU
 CREATE TABLE lots (
 	id             INTEGER PRIMARY KEY,
 	account_id     INTEGER NOT NULL REFERENCES accounts(id),
-	event_seq      INTEGER NOT NULL REFERENCES events(seq),
+	event_seq      INTEGER NOT NULL REFERENCES events(seq) DEFERRABLE INITIALLY DEFERRED,
 	points         INTEGER NOT NULL CHECK (points > 0),
 	remaining      INTEGER NOT NULL CHECK (remaining >= 0 AND remaining <= points),
 	available_from INTEGER NOT NULL,
@@ -62,7 +62,7 @@ CREATE TABLE entries (
 	id         INTEGER PRIMARY KEY,
 	account_id INTEGER NOT NULL REFERENCES accounts(id),
 	card       TEXT NOT NULL,
-	event_seq  INTEGER NOT NULL REFERENCES events(seq),
+	event_seq  INTEGER NOT NULL REFERENCES events(seq) DEFERRABLE INITIALLY DEFERRED,
 	kind       TEXT NOT NULL,
 	points     INTEGER NOT NULL,
 	at         INTEGER NOT NULL,
@@ -80,7 +80,7 @@ CREATE TABLE allocations (
 ) WITHOUT ROWID;
 
 CREATE TABLE receipts (
-	event_seq       INTEGER PRIMARY KEY REFERENCES events(seq),
+	event_seq       INTEGER PRIMARY KEY REFERENCES events(seq) DEFERRABLE INITIALLY DEFERRED,
 	receipt_id      TEXT NOT NULL,
 	card            TEXT NOT NULL,
 	store           TEXT NOT NULL,

@@ -1,0 +1,536 @@
+package sqlite_test
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/tochka-loyalty/tochka/rewards"
+	"github.com/tochka-loyalty/tochka/rewards/sqlite"
+)
+
+func mustPost(t *testing.T, s *sqlite.Store, r rewards.Receipt) rewards.ReceiptResult {
+	t.Helper()
+	res, err := s.PostReceipt(ctx, r)
+	if err != nil {
+		t.Fatalf("post %s: %v", r.ID, err)
+	}
+	return res
+}
+
+func receipt(id, card, at string, lines ...rewards.Line) rewards.Receipt {
+	return rewards.Receipt{ID: id, Store: "s1", Card: card, Time: ts(at), Lines: lines}
+}
+
+func wantRefused(t *testing.T, err error, code, text string) {
+	t.Helper()
+	if err == nil {
+		t.Fatalf("want %s error containing %q, got success", code, text)
+	}
+	if rewards.ErrorCode(err) != code || !strings.Contains(err.Error(), text) {
+		t.Fatalf("want %s error containing %q, got %s: %v", code, text, rewards.ErrorCode(err), err)
+	}
+}
+
+func eventCount(t *testing.T, s *sqlite.Store) int {
+	t.Helper()
+	evs, err := s.Events(ctx, 0, 1_000_000)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return len(evs)
+}
+
+// The card collects only 24 h after it is handed over; before that a
+// receipt is refused with a message a cashier can read, and nothing is kept.
+func TestActivationDelay(t *testing.T) {
+	s, _ := openStore(t, "coop")
+	card := mustCard(t, s, rewards.CardIssue{Meta: rewards.Meta{At: ts("2026-11-01T08:00:00Z")}})
+	before := eventCount(t, s)
+	_, err := s.PostReceipt(ctx, receipt("R1", card, "2026-11-02T07:59:59Z", rewards.Line{SKU: "A", Qty: 1, Amount: 100}))
+	wantRefused(t, err, rewards.EREFUSED, "card "+card+" activates on 2 Nov 2026 at 10:00")
+	if n := eventCount(t, s); n != before {
+		t.Fatalf("a refused receipt recorded %d events", n-before)
+	}
+	if b := balance(t, s, card, "2026-11-02T07:59:59Z"); b.Status != rewards.CardIssued || b.Available != 0 {
+		t.Fatalf("before activation: %+v", b)
+	}
+	res := mustPost(t, s, receipt("R1", card, "2026-11-02T08:00:00Z", rewards.Line{SKU: "A", Qty: 1, Amount: 100}))
+	if res.Earned != 4 || res.Balance.Status != rewards.CardActive || res.Balance.Available != 4 {
+		t.Fatalf("at activation: %+v", res)
+	}
+	checkLedger(t, s)
+}
+
+// A card printed in a batch is not handed over; `card register` hands it
+// over and the delay counts from then.
+func TestBatchCardRegister(t *testing.T) {
+	s, _ := openStore(t, "coop")
+	c, err := s.IssueCard(ctx, rewards.CardIssue{Meta: rewards.Meta{At: ts("2026-10-01T08:00:00Z")}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = s.PostReceipt(ctx, receipt("R1", c.Number, "2026-11-01T08:00:00Z", rewards.Line{SKU: "A", Qty: 1, Amount: 100}))
+	wantRefused(t, err, rewards.EREFUSED, "has not been handed over yet")
+	if _, err := s.RegisterCard(ctx, rewards.CardRegister{Meta: rewards.Meta{At: ts("2026-11-01T08:00:00Z")}, Card: c.Number, Name: "Мария"}); err != nil {
+		t.Fatal(err)
+	}
+	_, err = s.PostReceipt(ctx, receipt("R1", c.Number, "2026-11-02T07:00:00Z", rewards.Line{SKU: "A", Qty: 1, Amount: 100}))
+	wantRefused(t, err, rewards.EREFUSED, "activates on 2 Nov 2026 at 10:00")
+	mustPost(t, s, receipt("R1", c.Number, "2026-11-02T08:00:00Z", rewards.Line{SKU: "A", Qty: 1, Amount: 100}))
+}
+
+// The seed: 1 point per 0.50, 2 for own brand, members get twice what
+// others get — on every line, so a member earns 4 per step of own brand.
+// Membership counts from the moment it took effect.
+func TestCoopEarningSeedExample(t *testing.T) {
+	s, _ := openStore(t, "coop", "step = 25 ", "step = 50 ")
+	ordinary := mustCard(t, s, rewards.CardIssue{Meta: rewards.Meta{At: ts("2026-11-01T08:00:00Z")}})
+	member := mustCard(t, s, rewards.CardIssue{Meta: rewards.Meta{At: ts("2026-11-01T08:00:00Z")}, Member: true})
+	late := mustCard(t, s, rewards.CardIssue{Meta: rewards.Meta{At: ts("2026-11-01T08:00:00Z")}})
+	if _, err := s.MakeMember(ctx, rewards.CardAction{Meta: rewards.Meta{At: ts("2026-11-03T08:00:00Z")}, Card: late}); err != nil {
+		t.Fatal(err)
+	}
+	lines := []rewards.Line{{SKU: "bread", Qty: 1, Amount: 50}, {SKU: "coop-milk", Qty: 1, Amount: 50, OwnBrand: true}}
+	for _, c := range []struct {
+		card, at string
+		want     int64
+	}{
+		{ordinary, "2026-11-02T09:00:00Z", 1 + 2},
+		{member, "2026-11-02T09:00:00Z", 2 + 4},
+		{late, "2026-11-02T09:00:00Z", 3},
+		{late, "2026-11-03T07:59:59Z", 3},
+		{late, "2026-11-03T08:00:00Z", 6},
+	} {
+		id := "R-" + c.card + c.at
+		res := mustPost(t, s, rewards.Receipt{ID: id, Card: c.card, Time: ts(c.at), Lines: lines})
+		if res.Earned != c.want {
+			t.Errorf("%s at %s: earned %d, want %d", c.card, c.at, res.Earned, c.want)
+		}
+	}
+	checkLedger(t, s)
+}
+
+// The welcome bonus is granted once per account when the phone is
+// registered, spendable from the next Moscow midnight.
+func TestWelcomeNextDay(t *testing.T) {
+	s, _ := openStore(t, "bonus")
+	card := mustCard(t, s, rewards.CardIssue{Meta: rewards.Meta{At: ts("2026-11-01T20:59:00Z")}, Phone: "+7 900 123-45-67"})
+	b := balance(t, s, card, "2026-11-01T20:59:59Z")
+	if b.Available != 0 || len(b.Pending) != 1 || b.Pending[0].Points != 500 || !b.Pending[0].AvailableFrom.Equal(ts("2026-11-01T21:00:00Z")) {
+		t.Fatalf("before midnight: %+v", b)
+	}
+	if b := balance(t, s, card, "2026-11-01T21:00:00Z"); b.Available != 500 || len(b.Pending) != 0 {
+		t.Fatalf("at midnight: %+v", b)
+	}
+	// Registering again, or on a replacement card, grants nothing more.
+	if _, err := s.RegisterCard(ctx, rewards.CardRegister{Meta: rewards.Meta{At: ts("2026-11-02T10:00:00Z")}, Card: card, Phone: "+79001234567"}); err != nil {
+		t.Fatal(err)
+	}
+	nc, err := s.ReplaceCard(ctx, rewards.CardReplace{Meta: rewards.Meta{At: ts("2026-11-03T10:00:00Z")}, Card: card})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.RegisterCard(ctx, rewards.CardRegister{Meta: rewards.Meta{At: ts("2026-11-03T10:00:00Z")}, Card: nc.Number, Phone: "+79001234567"}); err != nil {
+		t.Fatal(err)
+	}
+	if b := balance(t, s, nc.Number, "2026-11-04T00:00:00Z"); b.Available != 500 {
+		t.Fatalf("welcome granted twice: %+v", b)
+	}
+	// The same phone on another account is a conflict.
+	other := mustCard(t, s, rewards.CardIssue{Meta: rewards.Meta{At: ts("2026-11-03T10:00:00Z")}})
+	_, err = s.RegisterCard(ctx, rewards.CardRegister{Meta: rewards.Meta{At: ts("2026-11-03T10:00:00Z")}, Card: other, Phone: "+7 (900) 123 45 67"})
+	wantRefused(t, err, rewards.ECONFLICT, "already registered")
+	checkLedger(t, s)
+}
+
+// Bonuses for a purchase become spendable 15 days after it; the rising
+// scale ranks positions by their bonus, same SKUs and services grouped.
+func TestBonusMaturationAndPositions(t *testing.T) {
+	s, _ := openStore(t, "bonus")
+	card := mustCard(t, s, rewards.CardIssue{Meta: rewards.Meta{At: ts("2026-11-01T10:00:00Z")}})
+	res := mustPost(t, s, receipt("R1", card, "2026-11-02T10:00:00Z",
+		rewards.Line{SKU: "case", Qty: 1, Amount: 99000, Bonus: 40},
+		rewards.Line{SKU: "phone", Qty: 1, Amount: 2999000, Bonus: 600},
+		rewards.Line{SKU: "setup", Qty: 1, Amount: 50000, Bonus: 30, Service: true},
+		rewards.Line{SKU: "case", Qty: 2, Amount: 198000, Bonus: 40},
+		rewards.Line{SKU: "sim", Qty: 1, Amount: 30000, Bonus: 60, Service: true},
+		rewards.Line{SKU: "film", Qty: 1, Amount: 80000, Bonus: 50},
+	))
+	// phone 600×100% = 600; services (top 60) (30+60)×150% = 135;
+	// film 50×200% = 100; cases 3×40×200% = 240.
+	if res.Earned != 600+135+100+240 {
+		t.Fatalf("earned %d: %+v", res.Earned, res.Lines)
+	}
+	want := []int64{80, 600, 45, 160, 90, 100}
+	for i, l := range res.Lines {
+		if l.Earned != want[i] {
+			t.Errorf("line %d (%s) earned %d, want %d", i, l.SKU, l.Earned, want[i])
+		}
+	}
+	if b := balance(t, s, card, "2026-11-17T09:59:59Z"); b.Available != 0 || len(b.Pending) != 1 || b.Pending[0].Points != res.Earned {
+		t.Fatalf("before 15 days: %+v", b)
+	}
+	b := balance(t, s, card, "2026-11-17T10:00:00Z")
+	if b.Available != res.Earned || len(b.Pending) != 0 {
+		t.Fatalf("at 15 days: %+v", b)
+	}
+	// They expire 365 days after they became spendable.
+	if len(b.Expiring) != 1 || !b.Expiring[0].ExpiresAt.Equal(ts("2027-11-17T10:00:00Z")) {
+		t.Fatalf("expiring: %+v", b.Expiring)
+	}
+	checkLedger(t, s)
+}
+
+// At most 50 % of each line, spread over the lines in proportion, and never
+// more than is available; paying with bonuses does not change what a
+// receipt earns.
+func TestPayWithBonuses(t *testing.T) {
+	s, _ := openStore(t, "bonus")
+	card := mustCard(t, s, rewards.CardIssue{Meta: rewards.Meta{At: ts("2026-11-01T10:00:00Z")}, Phone: "+79001112233"})
+	lines := []rewards.Line{{SKU: "a", Qty: 1, Amount: 40000, Bonus: 10}, {SKU: "b", Qty: 1, Amount: 20000, Bonus: 5}}
+	r := receipt("R1", card, "2026-11-02T10:00:00Z", lines...)
+	r.PayWithPoints = 1000
+	q, err := s.QuoteReceipt(ctx, r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if q.MaxSpend != 300 || q.Lines[0].MaxDiscount != 20000 || q.Lines[1].MaxDiscount != 10000 {
+		t.Fatalf("quote %+v", q)
+	}
+	res := mustPost(t, s, r)
+	if res.Spent != 300 || res.Discount != 30000 || res.Lines[0].Discount != 20000 || res.Lines[1].Discount != 10000 {
+		t.Fatalf("spend %+v", res)
+	}
+	if res.Earned != 10+5*150/100 {
+		t.Fatalf("earned %d", res.Earned)
+	}
+	// Only 200 are left: a request for more spends what there is.
+	r2 := receipt("R2", card, "2026-11-02T11:00:00Z", rewards.Line{SKU: "c", Qty: 1, Amount: 100000})
+	r2.PayWithPoints = 400
+	res2 := mustPost(t, s, r2)
+	if res2.Spent != 200 || res2.Balance.Available != 0 {
+		t.Fatalf("second spend %+v", res2)
+	}
+	checkLedger(t, s)
+}
+
+// A return takes back what the returned lines earned: pending points are
+// cancelled, matured ones come off the balance, even below zero; later
+// accruals pay the debt back. Bonuses spent on the returned lines come back
+// with their original expiry.
+func TestReturns(t *testing.T) {
+	s, _ := openStore(t, "bonus")
+	card := mustCard(t, s, rewards.CardIssue{Meta: rewards.Meta{At: ts("2026-11-01T10:00:00Z")}, Phone: "+79001112233"})
+	// Welcome 500 from 2 Nov 00:00 Moscow (1 Nov 21:00 UTC), expiring a year later.
+	r := receipt("R1", card, "2026-11-02T10:00:00Z",
+		rewards.Line{SKU: "phone", Qty: 1, Amount: 2000000, Bonus: 400},
+		rewards.Line{SKU: "case", Qty: 2, Amount: 100000, Bonus: 20})
+	r.PayWithPoints = 500
+	res := mustPost(t, s, r)
+	// phone 400; cases 2×20×150% = 60.
+	if res.Earned != 460 || res.Spent != 500 {
+		t.Fatalf("receipt %+v", res)
+	}
+	// One case back while pending: the receipt would have earned 400 + 30.
+	ret, err := s.PostReturn(ctx, rewards.Return{ID: "X1", Receipt: "R1", Time: ts("2026-11-05T10:00:00Z"), Lines: []rewards.ReturnLine{{SKU: "case", Qty: 1}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Discount on the cases' line: 50000 × 500 / ... spread; one of two back.
+	caseDiscount := res.Lines[1].Discount
+	if ret.TakeBack != 30 || ret.Refunded != rewards.RoundDiv(caseDiscount, 200) {
+		t.Fatalf("return %+v (case discount %d)", ret, caseDiscount)
+	}
+	b := balance(t, s, card, "2026-11-05T10:00:00Z")
+	if b.Available != ret.Refunded || len(b.Pending) != 1 || b.Pending[0].Points != 430 {
+		t.Fatalf("after first return: %+v", b)
+	}
+	// The refund went back to the welcome lot: it expires with it.
+	if len(b.Expiring) != 2 || !b.Expiring[0].ExpiresAt.Equal(ts("2027-11-01T21:00:00Z")) || b.Expiring[0].Points != ret.Refunded {
+		t.Fatalf("refund expiry: %+v", b.Expiring)
+	}
+	// The phone comes back after maturation, once its bonuses were spent.
+	spend := receipt("R2", card, "2026-11-20T10:00:00Z", rewards.Line{SKU: "tv", Qty: 1, Amount: 10000000})
+	spend.PayWithPoints = 10000
+	if got := mustPost(t, s, spend); got.Spent != 430+ret.Refunded {
+		t.Fatalf("spent %d", got.Spent)
+	}
+	// The phone comes back: its bonuses were spent, and the 476 bonuses of
+	// discount it carried come back to the welcome lot.
+	ret2, err := s.PostReturn(ctx, rewards.Return{ID: "X2", Receipt: "R1", Time: ts("2026-11-21T10:00:00Z"), Lines: []rewards.ReturnLine{{SKU: "phone", Qty: 1}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Left: one case, alone: 20 × 100 %; taken back 430 − 20 = 410.
+	if ret2.TakeBack != 410 || ret2.Refunded != 476 {
+		t.Fatalf("second return %+v", ret2)
+	}
+	if b := balance(t, s, card, "2026-11-21T10:00:00Z"); b.Available != 476-410 {
+		t.Fatalf("after second return: %+v", b)
+	}
+	// Spend the rest, then return a matured purchase: the balance goes below zero.
+	mustPost(t, s, receipt("R4", card, "2026-11-21T10:00:00Z", rewards.Line{SKU: "tab", Qty: 1, Amount: 100000, Bonus: 100}))
+	spend = receipt("R5", card, "2026-12-07T10:00:00Z", rewards.Line{SKU: "tv", Qty: 1, Amount: 10000000})
+	spend.PayWithPoints = 10000
+	if got := mustPost(t, s, spend); got.Spent != 66+100 {
+		t.Fatalf("spent %d", got.Spent)
+	}
+	if _, err := s.PostReturn(ctx, rewards.Return{ID: "X4", Receipt: "R4", Time: ts("2026-12-08T10:00:00Z"), Lines: []rewards.ReturnLine{{SKU: "tab", Qty: 1}}}); err != nil {
+		t.Fatal(err)
+	}
+	if b := balance(t, s, card, "2026-12-08T10:00:00Z"); b.Available != -100 {
+		t.Fatalf("debt: %+v", b)
+	}
+	// A later accrual pays the debt back first.
+	more := mustPost(t, s, receipt("R6", card, "2026-12-09T10:00:00Z", rewards.Line{SKU: "tv2", Qty: 1, Amount: 100, Bonus: 150}))
+	if more.Balance.Available != 0 || len(more.Balance.Pending) != 1 || more.Balance.Pending[0].Points != 50 {
+		h, _ := s.History(ctx, card)
+		for _, e := range h {
+			t.Logf("%+v", e)
+		}
+		t.Fatalf("debt repaid: %+v", more.Balance)
+	}
+	// Returning more than was bought is refused.
+	_, err = s.PostReturn(ctx, rewards.Return{ID: "X3", Receipt: "R1", Time: ts("2026-11-22T10:00:00Z"), Lines: []rewards.ReturnLine{{SKU: "case", Qty: 2}}})
+	wantRefused(t, err, rewards.EREFUSED, "only 1 of SKU case")
+	checkLedger(t, s)
+}
+
+// take_back_days: only returns within N days of the sale take points back.
+func TestReturnTakeBackDays(t *testing.T) {
+	s, _ := openStore(t, "bonus", "take_back_days = 0 ", "take_back_days = 14 ")
+	card := mustCard(t, s, rewards.CardIssue{Meta: rewards.Meta{At: ts("2026-11-01T10:00:00Z")}})
+	mustPost(t, s, receipt("R1", card, "2026-11-01T10:00:00Z",
+		rewards.Line{SKU: "a", Qty: 1, Amount: 1000, Bonus: 10}, rewards.Line{SKU: "b", Qty: 1, Amount: 1000, Bonus: 10}))
+	for _, c := range []struct {
+		id, at string
+		sku    string
+		want   int64
+	}{
+		{"X1", "2026-11-15T10:00:00Z", "a", 15}, // 14 days exactly: 10 + 15 → 10
+		{"X2", "2026-11-15T10:00:01Z", "b", 0},
+	} {
+		ret, err := s.PostReturn(ctx, rewards.Return{ID: c.id, Receipt: "R1", Time: ts(c.at), Lines: []rewards.ReturnLine{{SKU: c.sku, Qty: 1}}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if ret.TakeBack != c.want {
+			t.Errorf("%s: took back %d, want %d", c.id, ret.TakeBack, c.want)
+		}
+	}
+}
+
+// A lost card is blocked and replaced: lots with their dates, the purchase
+// total and the household links move to the new card; the old number
+// answers "replaced".
+func TestLostCard(t *testing.T) {
+	s, _ := openStore(t, "bonus")
+	old := mustCard(t, s, rewards.CardIssue{Meta: rewards.Meta{At: ts("2026-11-01T10:00:00Z")}, Phone: "+79005556677"})
+	fam := mustCard(t, s, rewards.CardIssue{Meta: rewards.Meta{At: ts("2026-11-01T10:00:00Z")}})
+	if _, err := s.LinkCard(ctx, rewards.CardLink{Meta: rewards.Meta{At: ts("2026-11-01T11:00:00Z")}, Card: fam, Holder: old}); err != nil {
+		t.Fatal(err)
+	}
+	mustPost(t, s, receipt("R1", old, "2026-11-02T10:00:00Z", rewards.Line{SKU: "a", Qty: 1, Amount: 500000, Bonus: 100}))
+	before := balance(t, s, old, "2026-11-03T10:00:00Z")
+	if _, err := s.BlockCard(ctx, rewards.CardAction{Meta: rewards.Meta{At: ts("2026-11-03T09:00:00Z")}, Card: old}); err != nil {
+		t.Fatal(err)
+	}
+	_, err := s.PostReceipt(ctx, receipt("R2", old, "2026-11-03T09:30:00Z", rewards.Line{SKU: "a", Qty: 1, Amount: 100}))
+	wantRefused(t, err, rewards.EREFUSED, "card "+old+" is blocked")
+	nc, err := s.ReplaceCard(ctx, rewards.CardReplace{Meta: rewards.Meta{At: ts("2026-11-03T10:00:00Z")}, Card: old})
+	if err != nil {
+		t.Fatal(err)
+	}
+	after := balance(t, s, nc.Number, "2026-11-03T10:00:00Z")
+	after.Card, before.Card = "", ""
+	after.ActiveFrom, before.ActiveFrom = nil, nil
+	if after.Status != rewards.CardActive || after.Available != before.Available ||
+		len(after.Pending) != 1 || !after.Pending[0].AvailableFrom.Equal(before.Pending[0].AvailableFrom) ||
+		after.Pending[0].Points != 100 || after.Available != 500 {
+		t.Fatalf("moved balance %+v, was %+v", after, before)
+	}
+	if b := balance(t, s, old, "2026-11-03T10:00:00Z"); b.Status != rewards.CardReplaced {
+		t.Fatalf("old card: %+v", b)
+	}
+	_, err = s.PostReceipt(ctx, receipt("R3", old, "2026-11-03T11:00:00Z", rewards.Line{SKU: "a", Qty: 1, Amount: 100}))
+	wantRefused(t, err, rewards.EREFUSED, "was replaced by card "+nc.Number)
+	if f, err := s.Card(ctx, fam, ts("2026-11-03T11:00:00Z")); err != nil || f.Holder != nc.Number {
+		t.Fatalf("family link not moved: %+v %v", f, err)
+	}
+	// History of the new card includes the old card's entries.
+	h, err := s.History(ctx, nc.Number)
+	if err != nil || len(h) != 2 || h[0].Kind != rewards.EntryWelcome || h[1].Card != old {
+		t.Fatalf("history %+v %v", h, err)
+	}
+	checkLedger(t, s)
+}
+
+// With pooling, a family card keeps its number and history but earns into
+// the holder's account, and its points move over with their dates.
+func TestFamilyPooling(t *testing.T) {
+	s, _ := openStore(t, "coop")
+	holder := mustCard(t, s, rewards.CardIssue{Meta: rewards.Meta{At: ts("2026-11-01T08:00:00Z")}})
+	fam := mustCard(t, s, rewards.CardIssue{Meta: rewards.Meta{At: ts("2026-11-01T08:00:00Z")}})
+	mustPost(t, s, receipt("H1", holder, "2026-11-02T09:00:00Z", rewards.Line{SKU: "a", Qty: 1, Amount: 250}))
+	mustPost(t, s, receipt("F1", fam, "2026-11-02T09:00:00Z", rewards.Line{SKU: "a", Qty: 1, Amount: 500}))
+	if _, err := s.LinkCard(ctx, rewards.CardLink{Meta: rewards.Meta{At: ts("2026-11-03T09:00:00Z")}, Card: fam, Holder: holder, Pool: true}); err != nil {
+		t.Fatal(err)
+	}
+	if b := balance(t, s, holder, "2026-11-03T09:00:00Z"); b.Available != 10+20 {
+		t.Fatalf("holder after pooling: %+v", b)
+	}
+	mustPost(t, s, receipt("F2", fam, "2026-11-04T09:00:00Z", rewards.Line{SKU: "a", Qty: 1, Amount: 100}))
+	if b := balance(t, s, holder, "2026-11-04T09:00:00Z"); b.Available != 34 {
+		t.Fatalf("holder after family receipt: %+v", b)
+	}
+	h, err := s.History(ctx, fam)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var kinds []string
+	for _, e := range h {
+		kinds = append(kinds, e.Kind)
+	}
+	if strings.Join(kinds, ",") != "earn,move-out,earn" {
+		t.Fatalf("family history %v", kinds)
+	}
+	// A holder cannot itself be a family card.
+	third := mustCard(t, s, rewards.CardIssue{Meta: rewards.Meta{At: ts("2026-11-01T08:00:00Z")}})
+	_, err = s.LinkCard(ctx, rewards.CardLink{Meta: rewards.Meta{At: ts("2026-11-04T09:00:00Z")}, Card: third, Holder: fam})
+	wantRefused(t, err, rewards.EREFUSED, "is itself a family card")
+	checkLedger(t, s)
+}
+
+// Vouchers: exchanging spends points now; claiming marks the voucher used;
+// cancelling, or letting it lapse, gives the same lots back.
+func TestVouchers(t *testing.T) {
+	s, _ := openStore(t, "coop", `after = "never"`, `after = "60d"`)
+	card := mustCard(t, s, rewards.CardIssue{Meta: rewards.Meta{At: ts("2026-11-01T08:00:00Z")}})
+	stock := int64(2)
+	if _, err := s.AddReward(ctx, rewards.RewardAdd{Meta: rewards.Meta{At: ts("2026-11-01T08:00:00Z")}, Reward: rewards.Reward{
+		ID: "mug", Coop: "coop-sofia", Names: rewards.Names{BG: "Чаша", EN: "Mug"}, Points: 40, Stock: &stock}}); err != nil {
+		t.Fatal(err)
+	}
+	mustPost(t, s, receipt("R1", card, "2026-11-02T09:00:00Z", rewards.Line{SKU: "a", Qty: 1, Amount: 2500})) // 100 points
+	v1, err := s.Redeem(ctx, rewards.Redemption{Meta: rewards.Meta{At: ts("2026-11-02T10:00:00Z")}, Card: card, Reward: "mug"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v1.Points != 40 || v1.Status != rewards.VoucherOpen || !v1.ValidUntil.Equal(ts("2026-12-02T10:00:00Z")) {
+		t.Fatalf("voucher %+v", v1)
+	}
+	if _, err := s.ClaimVoucher(ctx, rewards.VoucherAction{Meta: rewards.Meta{At: ts("2026-11-03T10:00:00Z")}, Code: strings.ToLower(v1.Code)}); err != nil {
+		t.Fatal(err)
+	}
+	_, err = s.ClaimVoucher(ctx, rewards.VoucherAction{Meta: rewards.Meta{At: ts("2026-11-03T11:00:00Z")}, Code: v1.Code})
+	wantRefused(t, err, rewards.EREFUSED, "already claimed on 3 Nov 2026 at 12:00")
+	v2, err := s.Redeem(ctx, rewards.Redemption{Meta: rewards.Meta{At: ts("2026-11-03T10:00:00Z")}, Card: card, Reward: "mug"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = s.Redeem(ctx, rewards.Redemption{Meta: rewards.Meta{At: ts("2026-11-03T10:00:00Z")}, Card: card, Reward: "mug"})
+	wantRefused(t, err, rewards.EREFUSED, "out of stock")
+	if _, err := s.CancelVoucher(ctx, rewards.VoucherAction{Meta: rewards.Meta{At: ts("2026-11-04T10:00:00Z")}, Code: v2.Code}); err != nil {
+		t.Fatal(err)
+	}
+	if b := balance(t, s, card, "2026-11-04T10:00:00Z"); b.Available != 60 {
+		t.Fatalf("after cancel: %+v", b)
+	}
+	// Not enough points: refused, nothing changes.
+	if _, err := s.AddReward(ctx, rewards.RewardAdd{Reward: rewards.Reward{ID: "pan", Coop: "coop-sofia", Names: rewards.Names{EN: "Pan"}, Points: 500}}); err != nil {
+		t.Fatal(err)
+	}
+	_, err = s.Redeem(ctx, rewards.Redemption{Meta: rewards.Meta{At: ts("2026-11-04T10:00:00Z")}, Card: card, Reward: "pan"})
+	wantRefused(t, err, rewards.EREFUSED, "has 60 points available")
+	// A voucher left unclaimed lapses after 720 h and its points come back;
+	// the lot it used expires on 1 Jan 2027 (60 days after 2 Nov).
+	v3, err := s.Redeem(ctx, rewards.Redemption{Meta: rewards.Meta{At: ts("2026-12-10T10:00:00Z")}, Card: card, Reward: "mug"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if b := balance(t, s, card, "2026-12-10T10:00:00Z"); b.Available != 20 {
+		t.Fatalf("after third voucher: %+v", b)
+	}
+	if b := balance(t, s, card, "2026-12-31T10:00:00Z"); b.Available != 20 {
+		t.Fatalf("preview before lapse: %+v", b)
+	}
+	_, err = s.ClaimVoucher(ctx, rewards.VoucherAction{Meta: rewards.Meta{At: ts("2027-01-09T10:00:00Z")}, Code: v3.Code})
+	wantRefused(t, err, rewards.EREFUSED, "expired on 9 Jan 2027 at 12:00")
+	// The points came back to a lot that had already expired: they stay expired.
+	if b := balance(t, s, card, "2027-01-09T10:00:00Z"); b.Available != 0 {
+		t.Fatalf("after lapse: %+v", b)
+	}
+	h, err := s.History(ctx, card)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var kinds []string
+	for _, e := range h {
+		kinds = append(kinds, e.Kind)
+	}
+	// The next receipt records what time did: the lot expired on 1 Jan,
+	// the voucher lapsed on 9 Jan and its points expired as they came back.
+	mustPost(t, s, receipt("R2", card, "2027-01-10T09:00:00Z", rewards.Line{SKU: "a", Qty: 1, Amount: 25}))
+	h, err = s.History(ctx, card)
+	if err != nil {
+		t.Fatal(err)
+	}
+	kinds = nil
+	for _, e := range h {
+		kinds = append(kinds, e.Kind)
+	}
+	if got := strings.Join(kinds, ","); got != "earn,redeem,redeem,voucher-back,redeem,expire,voucher-back,expire,earn" {
+		t.Fatalf("history %s", got)
+	}
+	checkLedger(t, s)
+}
+
+// Posting the same id with the same body returns the first result and
+// changes nothing; a different body is a conflict.
+func TestIdempotency(t *testing.T) {
+	s, _ := openStore(t, "coop")
+	card := mustCard(t, s, rewards.CardIssue{Meta: rewards.Meta{At: ts("2026-11-01T08:00:00Z")}})
+	r := receipt("R1", card, "2026-11-02T09:00:00Z", rewards.Line{SKU: "a", Qty: 1, Amount: 500})
+	first := mustPost(t, s, r)
+	n := eventCount(t, s)
+	again := mustPost(t, s, r)
+	if again.Earned != first.Earned || again.Balance.Available != 20 || eventCount(t, s) != n {
+		t.Fatalf("repeat changed something: %+v", again)
+	}
+	r.Lines[0].Amount = 600
+	_, err := s.PostReceipt(ctx, r)
+	wantRefused(t, err, rewards.ECONFLICT, "different contents")
+	// In one batch too.
+	r2 := receipt("R2", card, "2026-11-02T09:00:00Z", rewards.Line{SKU: "a", Qty: 1, Amount: 500})
+	res, errs, err := s.PostReceipts(ctx, []rewards.Receipt{r2, r2, r})
+	if err != nil || errs[0] != nil || errs[1] != nil || res[1].Earned != res[0].Earned || rewards.ErrorCode(errs[2]) != rewards.ECONFLICT {
+		t.Fatalf("batch: %+v %v %v", res, errs, err)
+	}
+	if b := balance(t, s, card, "2026-11-02T09:00:00Z"); b.Available != 40 {
+		t.Fatalf("balance %+v", b)
+	}
+	checkLedger(t, s)
+}
+
+// Lots expire at expires_at exactly; a later operation records the expiry.
+func TestExpiry(t *testing.T) {
+	s, _ := openStore(t, "bonus", `after = "365d"`, `after = "30d"`)
+	card := mustCard(t, s, rewards.CardIssue{Meta: rewards.Meta{At: ts("2026-11-01T10:00:00Z")}})
+	mustPost(t, s, receipt("R1", card, "2026-11-01T10:00:00Z", rewards.Line{SKU: "a", Qty: 1, Amount: 1000, Bonus: 70}))
+	// Spendable from 16 Nov 10:00, expires 16 Dec 10:00.
+	if b := balance(t, s, card, "2026-12-16T09:59:59Z"); b.Available != 70 || len(b.Expiring) != 1 || !b.Expiring[0].ExpiresAt.Equal(ts("2026-12-16T10:00:00Z")) {
+		t.Fatalf("before expiry: %+v", b)
+	}
+	if b := balance(t, s, card, "2026-12-16T10:00:00Z"); b.Available != 0 || len(b.Expiring) != 0 {
+		t.Fatalf("at expiry: %+v", b)
+	}
+	mustPost(t, s, receipt("R2", card, "2026-12-20T10:00:00Z", rewards.Line{SKU: "a", Qty: 1, Amount: 1000, Bonus: 5}))
+	h, _ := s.History(ctx, card)
+	if len(h) != 3 || h[1].Kind != rewards.EntryExpire || h[1].Points != -70 || !h[1].At.Equal(ts("2026-12-16T10:00:00Z")) {
+		t.Fatalf("history %+v", h)
+	}
+	checkLedger(t, s)
+}
+
+var _ = time.Second

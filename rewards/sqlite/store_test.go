@@ -1,0 +1,106 @@
+package sqlite_test
+
+import (
+	"context"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/tochka-loyalty/tochka/assets"
+	"github.com/tochka-loyalty/tochka/rewards"
+	"github.com/tochka-loyalty/tochka/rewards/sqlite"
+)
+
+var ctx = context.Background()
+
+// clock is the injected time of a test: it moves only when told.
+type clock struct{ t time.Time }
+
+func (c *clock) Now() time.Time { return c.t }
+
+func ts(s string) time.Time {
+	t, err := time.Parse(time.RFC3339, s)
+	if err != nil {
+		panic(err)
+	}
+	return t
+}
+
+// openStore opens a fresh database file with the bundled program name
+// ("coop", "bonus"), edited by the replacements old→new given in pairs.
+func openStore(t testing.TB, program string, edits ...string) (*sqlite.Store, *clock) {
+	t.Helper()
+	src, err := assets.Programs.ReadFile("programs/" + program + ".toml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	text := string(src)
+	for i := 0; i+1 < len(edits); i += 2 {
+		if !strings.Contains(text, edits[i]) {
+			t.Fatalf("program %s has no %q to edit", program, edits[i])
+		}
+		text = strings.Replace(text, edits[i], edits[i+1], 1)
+	}
+	p, err := rewards.ParseProgram([]byte(text))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := sqlite.NewStore(filepath.Join(t.TempDir(), "ledger.db"))
+	c := &clock{t: ts("2026-11-01T08:00:00Z")}
+	s.Now = c.Now
+	if err := s.Open(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	if _, err := s.InstallProgram(ctx, p, c.t); err != nil {
+		t.Fatal(err)
+	}
+	return s, c
+}
+
+func mustCard(t testing.TB, s *sqlite.Store, c rewards.CardIssue) string {
+	t.Helper()
+	c.Handed = true
+	card, err := s.IssueCard(ctx, c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return card.Number
+}
+
+func balance(t testing.TB, s *sqlite.Store, card string, at string) rewards.Balance {
+	t.Helper()
+	b, err := s.Balance(ctx, card, ts(at))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+func checkLedger(t testing.TB, s *sqlite.Store) {
+	t.Helper()
+	r, err := s.Check(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(r.Problems) > 0 {
+		t.Fatalf("ledger check: %v", r.Problems)
+	}
+}
+
+func TestSmokeCoop(t *testing.T) {
+	s, _ := openStore(t, "coop")
+	card := mustCard(t, s, rewards.CardIssue{Meta: rewards.Meta{At: ts("2026-11-01T08:00:00Z")}})
+	r := rewards.Receipt{ID: "R1", Store: "s1", Card: card, Time: ts("2026-11-02T09:00:00Z"),
+		Lines: []rewards.Line{{SKU: "A", Qty: 1, Amount: 1000}, {SKU: "B", Qty: 2, Amount: 500, OwnBrand: true}}}
+	res, err := s.PostReceipt(ctx, r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// 10.00 EUR ordinary: 40 points; 5.00 EUR own brand: 40 points.
+	if res.Earned != 80 || res.Balance.Available != 80 {
+		t.Fatalf("earned %d, balance %+v", res.Earned, res.Balance)
+	}
+	checkLedger(t, s)
+}
