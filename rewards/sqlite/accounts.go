@@ -64,6 +64,36 @@ func (t *txn) card(number string) (*cardRow, error) {
 	return c, nil
 }
 
+// prefetchCards reads the cards of a batch and their accounts in a few
+// queries.
+func (t *txn) prefetchCards(numbers []string) error {
+	return inChunks(numbers, func(chunk []any, marks string) error {
+		rows, err := t.tx.QueryContext(t.ctx, `SELECT c.number, c.account_id, c.issued_at, c.handed_at, c.active_from, c.blocked_at,
+				c.replaced_by, c.holder, c.pooled,
+				a.phone, a.name, a.member_since, a.welcome_at, a.debt, a.purchase_total, a.sweep_at
+			FROM cards c JOIN accounts a ON a.id = c.account_id WHERE c.number IN (`+marks+`)`, chunk...)
+		if err != nil {
+			return fmt.Errorf("look up cards: %w", err)
+		}
+		defer rows.Close()
+		for rows.Next() {
+			c, a := &cardRow{}, &account{}
+			var sweep sql.NullInt64
+			if err := rows.Scan(&c.number, &c.accountID, &c.issuedAt, &c.handedAt, &c.activeFrom, &c.blockedAt,
+				&c.replacedBy, &c.holder, &c.pooled,
+				&a.phone, &a.name, &a.memberSince, &a.welcomeAt, &a.debt, &a.purchaseTotal, &sweep); err != nil {
+				return fmt.Errorf("look up cards: %w", err)
+			}
+			a.id, a.sweepAt = c.accountID, sweep.Int64
+			t.cards[c.number] = c
+			if t.accounts[a.id] == nil {
+				t.accounts[a.id] = a
+			}
+		}
+		return rows.Err()
+	})
+}
+
 func (t *txn) saveCard(c *cardRow) error {
 	_, err := t.tx.ExecContext(t.ctx, `INSERT INTO cards (number, account_id, issued_at, handed_at, active_from, blocked_at, replaced_by, holder, pooled)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)

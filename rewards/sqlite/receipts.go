@@ -17,6 +17,16 @@ func (s *Store) PostReceipts(ctx context.Context, rs []rewards.Receipt) (results
 	results = make([]rewards.ReceiptResult, len(rs))
 	errs = make([]error, len(rs))
 	err = s.write(ctx, func(t *txn) error {
+		ids, cards := make([]string, len(rs)), make([]string, len(rs))
+		for i, r := range rs {
+			ids[i], cards[i] = rewards.EventID(rewards.EventReceipt, r.ID), r.Card
+		}
+		if err := t.prefetchEvents(ids); err != nil {
+			return err
+		}
+		if err := t.prefetchCards(cards); err != nil {
+			return err
+		}
 		for i := range rs {
 			results[i], errs[i] = t.postReceipt(eventKey{kind: rewards.EventReceipt, clientID: rs[i].ID}, rs[i])
 			if rewards.ErrorCode(errs[i]) == rewards.EINTERNAL {
@@ -55,7 +65,7 @@ func (t *txn) postReceipt(k eventKey, r rewards.Receipt) (rewards.ReceiptResult,
 	}
 	return run(t, k, r.Time, r, func(ev *eventRec) (any, rewards.ReceiptResult, error) {
 		res, err := t.receipt(ev, r)
-		return r, res, err
+		return nil, res, err
 	})
 }
 

@@ -58,7 +58,7 @@ func NewStore(path string) *Store {
 
 // Open opens (creating if needed) the database and applies migrations.
 func (s *Store) Open() error {
-	dsn := "file:" + s.Path + "?_foreign_keys=on&_journal_mode=WAL&_synchronous=FULL&_busy_timeout=10000&_txlock=immediate"
+	dsn := "file:" + s.Path + "?_foreign_keys=on&_journal_mode=WAL&_synchronous=FULL&_busy_timeout=10000&_txlock=immediate&_stmt_cache_size=64"
 	db, err := sql.Open("sqlite3", dsn)
 	if err != nil {
 		return fmt.Errorf("open %s: %w", s.Path, err)
@@ -236,6 +236,7 @@ type txn struct {
 	accounts                    map[int64]*account
 	cards                       map[string]*cardRow
 	seen                        map[string]seenEvent
+	absent                      map[string]bool // event ids known not to be stored
 	onCommit                    []func()
 }
 
@@ -396,7 +397,8 @@ type eventKey struct {
 
 // run applies one command as one event: it refuses a repeated id whose
 // request differs, returns the first result to a repeat, and otherwise calls
-// apply and records the event with its body and result.
+// apply and records the event with its body (nil: the request as it came)
+// and result.
 func run[R any](t *txn, k eventKey, at time.Time, request any, apply func(ev *eventRec) (body any, result R, err error)) (R, error) {
 	var zero R
 	id := k.uuid
@@ -411,6 +413,8 @@ func run[R any](t *txn, k eventKey, at time.Time, request any, apply func(ev *ev
 	var storedReq, storedBody, storedResult []byte
 	if e, ok := t.seen[id]; ok {
 		storedReq, storedBody, storedResult = e.request, e.body, e.result
+	} else if t.absent[id] {
+		err = sql.ErrNoRows
 	} else {
 		err = t.tx.QueryRowContext(t.ctx, `SELECT request, body, result FROM events WHERE id = ?`, id).Scan(&storedReq, &storedBody, &storedResult)
 	}
@@ -444,9 +448,11 @@ func run[R any](t *txn, k eventKey, at time.Time, request any, apply func(ev *ev
 		return zero, err
 	}
 	t.nextSeq++
-	bodyJSON, err := json.Marshal(body)
-	if err != nil {
-		return zero, fmt.Errorf("encode %s: %w", k.kind, err)
+	bodyJSON := reqJSON // the body is the request unless apply filled something in
+	if body != nil {
+		if bodyJSON, err = json.Marshal(body); err != nil {
+			return zero, fmt.Errorf("encode %s: %w", k.kind, err)
+		}
 	}
 	resJSON, err := json.Marshal(result)
 	if err != nil {
@@ -455,6 +461,50 @@ func run[R any](t *txn, k eventKey, at time.Time, request any, apply func(ev *ev
 	t.seen[id] = seenEvent{request: sum[:], body: bodyJSON, result: resJSON}
 	t.insert("events", ev.seq, ev.id, ev.kind, ev.device, ms(ev.at), sum[:], bodyJSON, resJSON)
 	return result, nil
+}
+
+// prefetchEvents looks the events of a batch up in a few queries, so that
+// run need not ask once per event.
+func (t *txn) prefetchEvents(ids []string) error {
+	t.absent = map[string]bool{}
+	for _, id := range ids {
+		t.absent[id] = true
+	}
+	return inChunks(ids, func(chunk []any, marks string) error {
+		rows, err := t.tx.QueryContext(t.ctx, `SELECT id, request, body, result FROM events WHERE id IN (`+marks+`)`, chunk...)
+		if err != nil {
+			return fmt.Errorf("look up events: %w", err)
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var id string
+			var e seenEvent
+			if err := rows.Scan(&id, &e.request, &e.body, &e.result); err != nil {
+				return fmt.Errorf("look up events: %w", err)
+			}
+			t.seen[id] = e
+			delete(t.absent, id)
+		}
+		return rows.Err()
+	})
+}
+
+// inChunks calls fn with the keys in chunks small enough for one IN list,
+// and the list's question marks.
+func inChunks(keys []string, fn func(chunk []any, marks string) error) error {
+	const size = 500
+	for len(keys) > 0 {
+		n := min(size, len(keys))
+		args := make([]any, n)
+		for i, k := range keys[:n] {
+			args[i] = k
+		}
+		if err := fn(args, strings.TrimSuffix(strings.Repeat("?,", n), ",")); err != nil {
+			return err
+		}
+		keys = keys[n:]
+	}
+	return nil
 }
 
 // seenEvent is an event recorded earlier in the same transaction.
