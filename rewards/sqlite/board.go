@@ -104,7 +104,23 @@ func (s *Store) Rewards(ctx context.Context, coop, store string) ([]rewards.Rewa
 			}
 			out = append(out, r)
 		}
-		return rows.Err()
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		// Vouchers that lapsed unclaimed put their reward back in stock;
+		// the ledger records it when their account next changes.
+		for i := range out {
+			if out[i].Stock == nil {
+				continue
+			}
+			var lapsed int64
+			if err := t.tx.QueryRowContext(ctx, `SELECT count(*) FROM vouchers WHERE reward_id = ? AND status = 'open' AND valid_until <= ?`,
+				out[i].ID, ms(s.Now())).Scan(&lapsed); err != nil {
+				return fmt.Errorf("count lapsed vouchers: %w", err)
+			}
+			*out[i].Stock += lapsed
+		}
+		return nil
 	})
 	return out, err
 }

@@ -405,7 +405,7 @@ func TestFamilyPooling(t *testing.T) {
 // Vouchers: exchanging spends points now; claiming marks the voucher used;
 // cancelling, or letting it lapse, gives the same lots back.
 func TestVouchers(t *testing.T) {
-	s, _ := openStore(t, "coop", `after = "never"`, `after = "60d"`)
+	s, clk := openStore(t, "coop", `after = "never"`, `after = "60d"`)
 	card := mustCard(t, s, rewards.CardIssue{Meta: rewards.Meta{At: ts("2026-11-01T08:00:00Z")}})
 	stock := int64(2)
 	if _, err := s.AddReward(ctx, rewards.RewardAdd{Meta: rewards.Meta{At: ts("2026-11-01T08:00:00Z")}, Reward: rewards.Reward{
@@ -457,6 +457,12 @@ func TestVouchers(t *testing.T) {
 	}
 	_, err = s.ClaimVoucher(ctx, rewards.VoucherAction{Meta: rewards.Meta{At: ts("2027-01-09T10:00:00Z")}, Code: v3.Code})
 	wantRefused(t, err, rewards.EREFUSED, "expired on 9 Jan 2027 at 12:00")
+	// The board counts the lapsed voucher's mug back in stock at once.
+	clk.t = ts("2027-01-09T10:00:00Z")
+	board, err := s.Rewards(ctx, "coop-sofia", "")
+	if err != nil || len(board) != 2 || board[0].ID != "mug" || *board[0].Stock != 1 {
+		t.Fatalf("board after lapse: %+v %v", board, err)
+	}
 	// The points came back to a lot that had already expired: they stay expired.
 	if b := balance(t, s, card, "2027-01-09T10:00:00Z"); b.Available != 0 {
 		t.Fatalf("after lapse: %+v", b)

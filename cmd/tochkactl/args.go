@@ -1,0 +1,187 @@
+package main
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// flagKind says what value a flag takes, so that a bad value is a usage
+// error found before the database is opened.
+type flagKind int
+
+const (
+	kindString flagKind = iota
+	kindBool
+	kindInt
+	kindTime
+)
+
+// flagSpec describes one flag of a command.
+type flagSpec struct {
+	name     string
+	kind     flagKind
+	value    string // the placeholder in usage text: FILE, TIME, N
+	required bool
+	help     string
+}
+
+// The flags every command accepts, anywhere on the line.
+var globalFlags = []flagSpec{
+	{name: "db", kind: kindString, value: "PATH", help: "the ledger database (default $TOCHKA_DB, else $XDG_DATA_HOME/tochka/tochka.db)"},
+	{name: "json", kind: kindBool, help: "print the result as one JSON document"},
+	{name: "device", kind: kindString, value: "ID", help: "the device recorded on every change (default $TOCHKA_DEVICE, else tochkactl@HOST)"},
+	{name: "help", kind: kindBool, help: "print this help"},
+}
+
+// atFlag is the business time of a change, or the moment a balance previews.
+var atFlag = flagSpec{name: "at", kind: kindTime, value: "TIME", help: "business time, RFC 3339 (default now)"}
+
+// usageError is bad usage: exit status 2 with the command's usage line.
+type usageError struct {
+	cmd *command // nil: the whole program's usage
+	msg string
+}
+
+func (e *usageError) Error() string { return e.msg }
+
+// invocation is a command line taken apart.
+type invocation struct {
+	cmd   *command
+	group string   // "card" when only the group was named
+	args  []string // positional arguments after the command words
+	set   map[string]bool
+	str   map[string]string
+	num   map[string]int64
+	times map[string]time.Time
+}
+
+func (in *invocation) bool(name string) bool { return in.set[name] && in.str[name] == "true" }
+
+// parseLine splits args into global flags, the command words, the command's
+// flags and its positional arguments. Flags may stand anywhere after the
+// command words, global flags anywhere at all; both --flag value and
+// --flag=value work, and "--" ends the flags.
+func parseLine(args []string) (*invocation, error) {
+	in := &invocation{set: map[string]bool{}, str: map[string]string{}, num: map[string]int64{},
+		times: map[string]time.Time{}}
+	var words []string
+	flagsDone := false
+	for i := 0; i < len(args); i++ {
+		a := args[i]
+		if !flagsDone && a == "--" {
+			flagsDone = true
+			continue
+		}
+		if flagsDone || a == "-" || !strings.HasPrefix(a, "-") {
+			if in.cmd != nil {
+				in.args = append(in.args, a)
+				continue
+			}
+			words = append(words, a)
+			name := strings.Join(words, " ")
+			if c := lookupCommand(name); c != nil {
+				in.cmd, in.group = c, ""
+			} else if isGroup(name) {
+				in.group = name
+			} else {
+				return in, &usageError{msg: fmt.Sprintf("unknown command %q", name)}
+			}
+			continue
+		}
+		name, value, hasValue := strings.Cut(strings.TrimLeft(a, "-"), "=")
+		if name == "h" {
+			name = "help"
+		}
+		spec := findFlag(globalFlags, name)
+		if spec == nil && in.cmd != nil {
+			spec = findFlag(in.cmd.flags, name)
+		}
+		if spec == nil {
+			if in.cmd == nil && in.group == "" && len(words) == 0 {
+				return in, &usageError{msg: fmt.Sprintf("unknown flag %s (command flags go after the command)", a)}
+			}
+			return in, &usageError{cmd: in.cmd, msg: fmt.Sprintf("unknown flag %s", a)}
+		}
+		if spec.kind == kindBool {
+			if !hasValue {
+				value = "true"
+			} else if b, err := strconv.ParseBool(value); err != nil {
+				return in, &usageError{cmd: in.cmd, msg: fmt.Sprintf("flag --%s takes true or false, not %q", name, value)}
+			} else {
+				value = strconv.FormatBool(b)
+			}
+		} else if !hasValue {
+			if i+1 >= len(args) {
+				return in, &usageError{cmd: in.cmd, msg: fmt.Sprintf("flag --%s needs a value (%s)", name, spec.value)}
+			}
+			i++
+			value = args[i]
+		}
+		switch spec.kind {
+		case kindInt:
+			n, err := strconv.ParseInt(value, 10, 64)
+			if err != nil {
+				return in, &usageError{cmd: in.cmd, msg: fmt.Sprintf("flag --%s takes a whole number, not %q", name, value)}
+			}
+			in.num[name] = n
+		case kindTime:
+			t, err := time.Parse(time.RFC3339, value)
+			if err != nil {
+				return in, &usageError{cmd: in.cmd, msg: fmt.Sprintf("flag --%s: %q is not an RFC 3339 time such as 2026-11-02T09:00:00Z", name, value)}
+			}
+			in.times[name] = t
+		}
+		in.set[name] = true
+		in.str[name] = value
+	}
+	if in.bool("help") {
+		return in, nil // help wins over what is missing
+	}
+	if in.cmd == nil {
+		if in.group != "" {
+			return in, &usageError{msg: fmt.Sprintf("%s needs a subcommand: %s", in.group, strings.Join(subcommands(in.group), ", "))}
+		}
+		return in, &usageError{msg: "no command given"}
+	}
+	c := in.cmd
+	if len(in.args) < len(c.args) {
+		return in, &usageError{cmd: c, msg: fmt.Sprintf("missing %s", strings.Join(c.args[len(in.args):], " "))}
+	}
+	if len(in.args) > len(c.args) {
+		return in, &usageError{cmd: c, msg: fmt.Sprintf("unexpected argument %q", in.args[len(c.args)])}
+	}
+	for _, f := range c.flags {
+		if f.required && !in.set[f.name] {
+			return in, &usageError{cmd: c, msg: fmt.Sprintf("missing --%s %s", f.name, f.value)}
+		}
+	}
+	return in, nil
+}
+
+func findFlag(specs []flagSpec, name string) *flagSpec {
+	for i := range specs {
+		if specs[i].name == name {
+			return &specs[i]
+		}
+	}
+	return nil
+}
+
+// synopsis is a command's usage line without the program name.
+func (c *command) synopsis() string {
+	parts := []string{c.name}
+	parts = append(parts, c.args...)
+	for _, f := range c.flags {
+		s := "--" + f.name
+		if f.kind != kindBool {
+			s += " " + f.value
+		}
+		if !f.required {
+			s = "[" + s + "]"
+		}
+		parts = append(parts, s)
+	}
+	return strings.Join(parts, " ")
+}

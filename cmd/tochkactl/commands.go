@@ -1,0 +1,492 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"strings"
+
+	"github.com/tochka-loyalty/tochka/assets"
+	"github.com/tochka-loyalty/tochka/rewards"
+)
+
+// dbMode says whether a command touches the ledger.
+type dbMode int
+
+const (
+	dbNone   dbMode = iota // never opens the database
+	dbOpen                 // opens an existing database
+	dbCreate               // creates the database when there is none
+)
+
+// command is one command of the CLI.
+type command struct {
+	name  string   // the command words: "card issue"
+	args  []string // positional arguments, all required
+	flags []flagSpec
+	db    dbMode
+	help  string
+	run   func(c *cmdCtx) error
+}
+
+// commands lists every command in the order the help shows them.
+var commands = []*command{
+	{name: "init", flags: []flagSpec{
+		{name: "program", kind: kindString, value: "FILE", required: true, help: "a program file, or a bundled program: coop, bonus"},
+		atFlag,
+	}, db: dbCreate, run: cmdInit,
+		help: "create or migrate the database and install (a new version of) the program"},
+	{name: "card issue", flags: []flagSpec{
+		atFlag,
+		{name: "member", kind: kindBool, help: "the customer is a member (cooperator)"},
+		{name: "phone", kind: kindString, value: "PHONE", help: "register the phone (grants the welcome bonus)"},
+		{name: "name", kind: kindString, value: "NAME", help: "the customer's name"},
+		{name: "number", kind: kindString, value: "CARD", help: "a pre-printed card's number (default: a new random one)"},
+	}, db: dbOpen, run: cmdCardIssue,
+		help: "issue a card and hand it over now; prints the new card number"},
+	{name: "card register", args: []string{"CARD"}, flags: []flagSpec{
+		{name: "phone", kind: kindString, value: "PHONE", help: "register the phone (grants the welcome bonus once)"},
+		{name: "name", kind: kindString, value: "NAME", help: "the customer's name"},
+		{name: "member", kind: kindBool, help: "the customer is a member (cooperator)"},
+		atFlag,
+	}, db: dbOpen, run: cmdCardRegister,
+		help: "hand over a batch card and/or register a phone"},
+	{name: "card block", args: []string{"CARD"}, flags: []flagSpec{atFlag}, db: dbOpen, run: cmdCardBlock,
+		help: "block a lost or stopped card"},
+	{name: "card replace", args: []string{"CARD"}, flags: []flagSpec{atFlag}, db: dbOpen, run: cmdCardReplace,
+		help: "block a lost card and move everything to a new card; prints the new card number"},
+	{name: "card link", args: []string{"CARD"}, flags: []flagSpec{
+		{name: "to", kind: kindString, value: "HOLDER", required: true, help: "the holder's card"},
+		{name: "pool", kind: kindBool, help: "the family card earns into the holder's account"},
+		atFlag,
+	}, db: dbOpen, run: cmdCardLink,
+		help: "link a family card to a holder's card"},
+	{name: "card member", args: []string{"CARD"}, flags: []flagSpec{atFlag}, db: dbOpen, run: cmdCardMember,
+		help: "make the card's account a member's (cooperator's) from --at on"},
+	{name: "receipt post", args: []string{"FILE|-"}, db: dbOpen, run: cmdReceiptPost,
+		help: "post a receipt (JSON; - reads stdin): what it earned and spent, and the balance after"},
+	{name: "receipt quote", args: []string{"FILE|-"}, db: dbOpen, run: cmdReceiptQuote,
+		help: "what a receipt would earn and the most that may be paid with points; changes nothing"},
+	{name: "receipt return", args: []string{"FILE|-"}, db: dbOpen, run: cmdReceiptReturn,
+		help: "post a return of lines of an earlier receipt"},
+	{name: "balance", args: []string{"CARD"}, flags: []flagSpec{
+		{name: "at", kind: kindTime, value: "TIME", help: "preview the balance at this moment (default now)"},
+	}, db: dbOpen, run: cmdBalance,
+		help: "points available, pending and expiring"},
+	{name: "history", args: []string{"CARD"}, db: dbOpen, run: cmdHistory,
+		help: "the card's ledger entries, its replaced predecessors' included"},
+	{name: "board add", flags: []flagSpec{
+		{name: "id", kind: kindString, value: "ID", required: true, help: "the reward's id (an existing one is replaced)"},
+		{name: "coop", kind: kindString, value: "COOP", required: true, help: "the cooperative whose board it is on"},
+		{name: "store", kind: kindString, value: "STORE", help: "offer it only in this store"},
+		{name: "points", kind: kindInt, value: "N", required: true, help: "its price in points"},
+		{name: "name-bg", kind: kindString, value: "NAME", help: "name in Bulgarian"},
+		{name: "name-ru", kind: kindString, value: "NAME", help: "name in Russian"},
+		{name: "name-en", kind: kindString, value: "NAME", help: "name in English"},
+		{name: "picture", kind: kindString, value: "FILE", help: "picture file"},
+		{name: "stock", kind: kindInt, value: "N", help: "how many there are (default unlimited)"},
+		{name: "from", kind: kindTime, value: "TIME", help: "offered from"},
+		{name: "to", kind: kindTime, value: "TIME", help: "offered until"},
+		atFlag,
+	}, db: dbOpen, run: cmdBoardAdd,
+		help: "add an item to the reward board, or replace the item with that id"},
+	{name: "board list", flags: []flagSpec{
+		{name: "coop", kind: kindString, value: "COOP", help: "only this cooperative's board"},
+		{name: "store", kind: kindString, value: "STORE", help: "only what this store offers"},
+	}, db: dbOpen, run: cmdBoardList,
+		help: "list the reward board"},
+	{name: "board remove", args: []string{"ID"}, flags: []flagSpec{atFlag}, db: dbOpen, run: cmdBoardRemove,
+		help: "take an item off the board (vouchers already made stay valid)"},
+	{name: "redeem", args: []string{"CARD", "REWARD"}, flags: []flagSpec{
+		{name: "store", kind: kindString, value: "STORE", help: "the store where the voucher is made"},
+		atFlag,
+	}, db: dbOpen, run: cmdRedeem,
+		help: "exchange points for a reward of the board; prints the voucher code"},
+	{name: "voucher claim", args: []string{"CODE"}, flags: []flagSpec{atFlag}, db: dbOpen, run: cmdVoucherClaim,
+		help: "mark a voucher used at a till"},
+	{name: "voucher cancel", args: []string{"CODE"}, flags: []flagSpec{atFlag}, db: dbOpen, run: cmdVoucherCancel,
+		help: "cancel an open voucher; its points come back"},
+	{name: "check", db: dbOpen, run: cmdCheck,
+		help: "verify the ledger's invariants and the database file; exit 1 when there are problems"},
+	{name: "help", db: dbNone, run: func(*cmdCtx) error { return nil },
+		help: "print this help"},
+}
+
+func lookupCommand(name string) *command {
+	for _, c := range commands {
+		if c.name == name {
+			return c
+		}
+	}
+	return nil
+}
+
+// isGroup reports whether name is the first word of longer commands.
+func isGroup(name string) bool { return len(subcommands(name)) > 0 }
+
+func subcommands(group string) []string {
+	var out []string
+	for _, c := range commands {
+		if sub, ok := strings.CutPrefix(c.name, group+" "); ok {
+			out = append(out, sub)
+		}
+	}
+	return out
+}
+
+func cmdInit(c *cmdCtx) error {
+	data, err := readProgram(c.in.str["program"])
+	if err != nil {
+		return err
+	}
+	p, err := rewards.ParseProgram(data)
+	if err != nil {
+		return err
+	}
+	np, err := c.store.InstallProgram(c.ctx, p, c.at)
+	if err != nil {
+		return err
+	}
+	if c.json {
+		return c.printJSON(np)
+	}
+	_, err = fmt.Fprintf(c.out, "installed %s: %s program in %s, %s, version %d\n", np.Name, np.Kind, np.Currency, np.Timezone, np.Version)
+	return err
+}
+
+// readProgram reads a program file, or the bundled program of that name
+// when there is no such file.
+func readProgram(name string) ([]byte, error) {
+	data, err := os.ReadFile(name)
+	if err == nil {
+		return data, nil
+	}
+	if !errors.Is(err, fs.ErrNotExist) {
+		return nil, fmt.Errorf("read program: %w", err)
+	}
+	bundled := strings.TrimSuffix(name, ".toml") + ".toml"
+	if !strings.ContainsRune(bundled, '/') {
+		if data, berr := fs.ReadFile(assets.Programs, "programs/"+bundled); berr == nil {
+			return data, nil
+		}
+	}
+	return nil, rewards.Errorf(rewards.ENOTFOUND, "program %s: no such file, and no bundled program of that name (bundled: %s)",
+		name, strings.Join(bundledPrograms(), ", "))
+}
+
+func bundledPrograms() []string {
+	entries, _ := fs.ReadDir(assets.Programs, "programs")
+	var out []string
+	for _, e := range entries {
+		if n, ok := strings.CutSuffix(e.Name(), ".toml"); ok {
+			out = append(out, n)
+		}
+	}
+	return out
+}
+
+func cmdCardIssue(c *cmdCtx) error {
+	card, err := c.store.IssueCard(c.ctx, rewards.CardIssue{Meta: rewards.Meta{At: c.at},
+		Number: c.in.str["number"], Handed: true, Member: c.in.bool("member"),
+		Phone: c.in.str["phone"], Name: c.in.str["name"]})
+	if err != nil {
+		return err
+	}
+	return c.printNumber(card)
+}
+
+func cmdCardReplace(c *cmdCtx) error {
+	card, err := c.store.ReplaceCard(c.ctx, rewards.CardReplace{Meta: rewards.Meta{At: c.at}, Card: c.in.args[0]})
+	if err != nil {
+		return err
+	}
+	return c.printNumber(card)
+}
+
+// printNumber prints a new card's number alone, for scripts to capture, or
+// the card as JSON.
+func (c *cmdCtx) printNumber(card rewards.Card) error {
+	if c.json {
+		return c.printJSON(card)
+	}
+	_, err := fmt.Fprintln(c.out, card.Number)
+	return err
+}
+
+func cmdCardRegister(c *cmdCtx) error {
+	return c.printCard(c.store.RegisterCard(c.ctx, rewards.CardRegister{Meta: rewards.Meta{At: c.at},
+		Card: c.in.args[0], Phone: c.in.str["phone"], Name: c.in.str["name"], Member: c.in.bool("member")}))
+}
+
+func cmdCardBlock(c *cmdCtx) error {
+	return c.printCard(c.store.BlockCard(c.ctx, rewards.CardAction{Meta: rewards.Meta{At: c.at}, Card: c.in.args[0]}))
+}
+
+func cmdCardLink(c *cmdCtx) error {
+	return c.printCard(c.store.LinkCard(c.ctx, rewards.CardLink{Meta: rewards.Meta{At: c.at},
+		Card: c.in.args[0], Holder: c.in.str["to"], Pool: c.in.bool("pool")}))
+}
+
+func cmdCardMember(c *cmdCtx) error {
+	return c.printCard(c.store.MakeMember(c.ctx, rewards.CardAction{Meta: rewards.Meta{At: c.at}, Card: c.in.args[0]}))
+}
+
+func (c *cmdCtx) printCard(card rewards.Card, err error) error {
+	if err != nil {
+		return err
+	}
+	if c.json {
+		return c.printJSON(card)
+	}
+	p, err := c.program()
+	if err != nil {
+		return err
+	}
+	return writeCard(c.out, card, p.Location())
+}
+
+// readInput opens FILE, or stdin for "-".
+func (c *cmdCtx) readInput(name string, parse func(io.Reader) error) error {
+	if name == "-" {
+		return parse(c.stdin)
+	}
+	f, err := os.Open(name)
+	if errors.Is(err, fs.ErrNotExist) {
+		return rewards.Errorf(rewards.ENOTFOUND, "%s: no such file", name)
+	} else if err != nil {
+		return fmt.Errorf("open %s: %w", name, err)
+	}
+	defer f.Close()
+	return parse(f)
+}
+
+func (c *cmdCtx) receipt() (*rewards.Receipt, error) {
+	var r *rewards.Receipt
+	err := c.readInput(c.in.args[0], func(rd io.Reader) (err error) {
+		r, err = rewards.ParseReceipt(rd)
+		return err
+	})
+	return r, err
+}
+
+func cmdReceiptPost(c *cmdCtx) error {
+	r, err := c.receipt()
+	if err != nil {
+		return err
+	}
+	res, err := c.store.PostReceipt(c.ctx, *r)
+	if err != nil {
+		return err
+	}
+	if c.json {
+		return c.printJSON(res)
+	}
+	p, err := c.program()
+	if err != nil {
+		return err
+	}
+	return writeReceipt(c.out, res, p)
+}
+
+func cmdReceiptQuote(c *cmdCtx) error {
+	r, err := c.receipt()
+	if err != nil {
+		return err
+	}
+	q, err := c.store.QuoteReceipt(c.ctx, *r)
+	if err != nil {
+		return err
+	}
+	if c.json {
+		return c.printJSON(q)
+	}
+	p, err := c.program()
+	if err != nil {
+		return err
+	}
+	return writeQuote(c.out, q, p)
+}
+
+func cmdReceiptReturn(c *cmdCtx) error {
+	var r *rewards.Return
+	err := c.readInput(c.in.args[0], func(rd io.Reader) (err error) {
+		r, err = rewards.ParseReturn(rd)
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	res, err := c.store.PostReturn(c.ctx, *r)
+	if err != nil {
+		return err
+	}
+	if c.json {
+		return c.printJSON(res)
+	}
+	p, err := c.program()
+	if err != nil {
+		return err
+	}
+	return writeReturn(c.out, res, p)
+}
+
+func cmdBalance(c *cmdCtx) error {
+	b, err := c.store.Balance(c.ctx, c.in.args[0], c.at)
+	if err != nil {
+		return err
+	}
+	if c.json {
+		return c.printJSON(b)
+	}
+	p, err := c.program()
+	if err != nil {
+		return err
+	}
+	var replacedBy string
+	if b.Status == rewards.CardReplaced {
+		card, err := c.store.Card(c.ctx, b.Card, c.at)
+		if err != nil {
+			return err
+		}
+		replacedBy = card.ReplacedBy
+	}
+	return writeBalance(c.out, b, replacedBy, p)
+}
+
+func cmdHistory(c *cmdCtx) error {
+	h, err := c.store.History(c.ctx, c.in.args[0])
+	if err != nil {
+		return err
+	}
+	if c.json {
+		return c.printJSON(h)
+	}
+	p, err := c.program()
+	if err != nil {
+		return err
+	}
+	return writeHistory(c.out, h, p)
+}
+
+func cmdBoardAdd(c *cmdCtx) error {
+	in := c.in
+	rw := rewards.Reward{ID: in.str["id"], Coop: in.str["coop"], Store: in.str["store"], Points: in.num["points"],
+		Names: rewards.Names{BG: in.str["name-bg"], RU: in.str["name-ru"], EN: in.str["name-en"]}}
+	if pic := in.str["picture"]; pic != "" {
+		if _, err := os.Stat(pic); err != nil {
+			return rewards.Errorf(rewards.EINVALID, "picture %s: no such file", pic)
+		}
+		rw.Picture = pic
+	}
+	if n, ok := in.num["stock"]; ok {
+		rw.Stock = &n
+	}
+	if t, ok := in.times["from"]; ok {
+		rw.ValidFrom = &t
+	}
+	if t, ok := in.times["to"]; ok {
+		rw.ValidTo = &t
+	}
+	added, err := c.store.AddReward(c.ctx, rewards.RewardAdd{Meta: rewards.Meta{At: c.at}, Reward: rw})
+	if err != nil {
+		return err
+	}
+	if c.json {
+		return c.printJSON(added)
+	}
+	p, err := c.program()
+	if err != nil {
+		return err
+	}
+	return writeRewards(c.out, []rewards.Reward{added}, p)
+}
+
+func cmdBoardList(c *cmdCtx) error {
+	list, err := c.store.Rewards(c.ctx, c.in.str["coop"], c.in.str["store"])
+	if err != nil {
+		return err
+	}
+	if c.json {
+		return c.printJSON(list)
+	}
+	p, err := c.program()
+	if err != nil {
+		return err
+	}
+	if len(list) == 0 {
+		_, err := fmt.Fprintln(c.out, "the board is empty")
+		return err
+	}
+	return writeRewards(c.out, list, p)
+}
+
+func cmdBoardRemove(c *cmdCtx) error {
+	id := c.in.args[0]
+	if err := c.store.RemoveReward(c.ctx, rewards.RewardRemove{Meta: rewards.Meta{At: c.at}, Reward: id}); err != nil {
+		return err
+	}
+	if c.json {
+		return c.printJSON(struct {
+			ID      string `json:"id"`
+			Removed bool   `json:"removed"`
+		}{id, true})
+	}
+	_, err := fmt.Fprintf(c.out, "removed %s from the board\n", id)
+	return err
+}
+
+func cmdRedeem(c *cmdCtx) error {
+	v, err := c.store.Redeem(c.ctx, rewards.Redemption{Meta: rewards.Meta{At: c.at},
+		Card: c.in.args[0], Reward: c.in.args[1], Store: c.in.str["store"]})
+	if err != nil {
+		return err
+	}
+	if c.json {
+		return c.printJSON(v)
+	}
+	_, err = fmt.Fprintln(c.out, v.Code)
+	return err
+}
+
+func cmdVoucherClaim(c *cmdCtx) error {
+	return c.printVoucher(c.store.ClaimVoucher(c.ctx, rewards.VoucherAction{Meta: rewards.Meta{At: c.at}, Code: c.in.args[0]}))
+}
+
+func cmdVoucherCancel(c *cmdCtx) error {
+	return c.printVoucher(c.store.CancelVoucher(c.ctx, rewards.VoucherAction{Meta: rewards.Meta{At: c.at}, Code: c.in.args[0]}))
+}
+
+func (c *cmdCtx) printVoucher(v rewards.Voucher, err error) error {
+	if err != nil {
+		return err
+	}
+	if c.json {
+		return c.printJSON(v)
+	}
+	p, err := c.program()
+	if err != nil {
+		return err
+	}
+	return writeVoucher(c.out, v, p)
+}
+
+func cmdCheck(c *cmdCtx) error {
+	r, err := c.store.Check(c.ctx)
+	if err != nil {
+		return err
+	}
+	if c.json {
+		err = c.printJSON(r)
+	} else {
+		err = writeCheck(c.out, r)
+	}
+	if err != nil {
+		return err
+	}
+	if len(r.Problems) > 0 {
+		return rewards.Errorf(rewards.EREFUSED, "the ledger check found %d problem(s)", len(r.Problems))
+	}
+	return nil
+}

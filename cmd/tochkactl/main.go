@@ -1,0 +1,229 @@
+// Command tochkactl is the operator CLI of Tochka: it installs the loyalty
+// program, issues and manages cards, posts receipts and returns, shows
+// balances and history, edits the reward board, redeems and settles vouchers
+// and checks the ledger.
+//
+// It is wiring only: it parses the command line, calls the ledger store
+// (rewards/sqlite) and prints what came back, for a person or, with --json,
+// for a program. Every rule lives in package rewards.
+//
+// Exit status: 0 on success, 1 when the operation is refused (the reason is
+// printed on stderr and nothing changed) or fails, 2 on bad usage.
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/tochka-loyalty/tochka/rewards"
+	"github.com/tochka-loyalty/tochka/rewards/sqlite"
+)
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr, os.Getenv))
+}
+
+// Exit statuses.
+const (
+	exitOK      = 0
+	exitRefused = 1
+	exitUsage   = 2
+)
+
+// run runs one command line and returns the exit status. It is main without
+// the process: tests call it in-process.
+func run(args []string, stdin io.Reader, stdout, stderr io.Writer, env func(string) string) int {
+	in, err := parseLine(args)
+	if err != nil {
+		var ue *usageError
+		if errors.As(err, &ue) {
+			fmt.Fprintf(stderr, "tochkactl: %s\n", ue.msg)
+			if ue.cmd != nil {
+				fmt.Fprintf(stderr, "usage: tochkactl %s\n", ue.cmd.synopsis())
+			} else {
+				fmt.Fprintln(stderr, "usage: tochkactl [--db PATH] [--json] [--device ID] COMMAND [ARGS] [FLAGS]")
+			}
+			fmt.Fprintln(stderr, "Run 'tochkactl --help' for every command.")
+			return exitUsage
+		}
+		fmt.Fprintf(stderr, "tochkactl: %v\n", err)
+		return exitRefused
+	}
+	if in.bool("help") || (in.cmd != nil && in.cmd.name == "help") {
+		printHelp(stdout, in)
+		return exitOK
+	}
+
+	c := &cmdCtx{ctx: context.Background(), in: in, stdin: stdin, out: stdout, json: in.bool("json"), at: time.Now()}
+	if t, ok := in.times["at"]; ok {
+		c.at = t
+	}
+	if in.cmd.db != dbNone {
+		path, err := dbPath(in, env)
+		if err != nil {
+			fmt.Fprintf(stderr, "tochkactl: %v\n", err)
+			return exitRefused
+		}
+		store, err := openStore(path, in.cmd.db, deviceID(in, env), c.at, stderr)
+		if err != nil {
+			fmt.Fprintf(stderr, "tochkactl: %s\n", errorText(err))
+			return exitRefused
+		}
+		defer store.Close()
+		c.store = store
+	}
+	if err := in.cmd.run(c); err != nil {
+		fmt.Fprintf(stderr, "tochkactl: %s\n", errorText(err))
+		return exitRefused
+	}
+	return exitOK
+}
+
+// errorText is what a person reads: a domain error's message, or the whole
+// chain of an internal fault.
+func errorText(err error) string {
+	if rewards.ErrorCode(err) == rewards.EINTERNAL {
+		return err.Error()
+	}
+	return rewards.ErrorMessage(err)
+}
+
+// dbPath is --db, else $TOCHKA_DB, else tochka/tochka.db under the user's
+// data directory ($XDG_DATA_HOME or ~/.local/share).
+func dbPath(in *invocation, env func(string) string) (string, error) {
+	if p := in.str["db"]; p != "" {
+		return p, nil
+	}
+	if p := env("TOCHKA_DB"); p != "" {
+		return p, nil
+	}
+	dir := env("XDG_DATA_HOME")
+	if dir == "" {
+		home := env("HOME")
+		if home == "" {
+			var err error
+			if home, err = os.UserHomeDir(); err != nil {
+				return "", fmt.Errorf("no --db given and no home directory to keep the database in: %w", err)
+			}
+		}
+		dir = filepath.Join(home, ".local", "share")
+	}
+	return filepath.Join(dir, "tochka", "tochka.db"), nil
+}
+
+// deviceID is --device, else $TOCHKA_DEVICE, else tochkactl@HOSTNAME.
+func deviceID(in *invocation, env func(string) string) string {
+	if d := in.str["device"]; d != "" {
+		return d
+	}
+	if d := env("TOCHKA_DEVICE"); d != "" {
+		return d
+	}
+	host, err := os.Hostname()
+	if err != nil || host == "" {
+		host = "localhost"
+	}
+	return "tochkactl@" + host
+}
+
+// openStore opens the ledger. Only init creates a database; every other
+// command refuses a path where there is none, rather than leave an empty
+// file behind a typo.
+func openStore(path string, mode dbMode, device string, at time.Time, stderr io.Writer) (*sqlite.Store, error) {
+	if mode == dbCreate {
+		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+			return nil, fmt.Errorf("create the database directory: %w", err)
+		}
+	} else if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
+		return nil, rewards.Errorf(rewards.ENOTFOUND, "no database at %s: run `tochkactl init --program FILE` first, or give --db", path)
+	}
+	s := sqlite.NewStore(path)
+	s.Device = device
+	// The CLI's "now" is the business time of the command, so that what the
+	// store derives from now (a voucher's status) agrees with --at.
+	s.Now = func() time.Time { return at }
+	s.Logger = slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	if err := s.Open(); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+// cmdCtx is what a command runs with.
+type cmdCtx struct {
+	ctx   context.Context
+	in    *invocation
+	stdin io.Reader
+	out   io.Writer
+	json  bool
+	at    time.Time // --at, or now
+	store *sqlite.Store
+	prog  *rewards.Program
+}
+
+// program is the program in force, for time zones, currency and units.
+func (c *cmdCtx) program() (*rewards.Program, error) {
+	if c.prog == nil {
+		p, err := c.store.Program(c.ctx)
+		if err != nil {
+			return nil, err
+		}
+		c.prog = p
+	}
+	return c.prog, nil
+}
+
+// printJSON writes v as the command's one JSON document.
+func (c *cmdCtx) printJSON(v any) error {
+	enc := json.NewEncoder(c.out)
+	enc.SetEscapeHTML(false)
+	enc.SetIndent("", "  ")
+	return enc.Encode(v)
+}
+
+// printHelp prints the usage of every command, or of one command or group.
+func printHelp(w io.Writer, in *invocation) {
+	if in.cmd != nil && in.cmd.name != "help" {
+		fmt.Fprintf(w, "usage: tochkactl %s\n\n%s\n", in.cmd.synopsis(), in.cmd.help)
+		if len(in.cmd.flags) > 0 {
+			fmt.Fprintln(w, "\nflags:")
+			for _, f := range in.cmd.flags {
+				fmt.Fprintf(w, "  %-18s %s\n", flagUsage(f), f.help)
+			}
+		}
+		return
+	}
+	fmt.Fprintln(w, "tochkactl: the operator CLI of Tochka, the loyalty-card suite.")
+	fmt.Fprintln(w, "\nusage: tochkactl [--db PATH] [--json] [--device ID] COMMAND [ARGS] [FLAGS]")
+	fmt.Fprintln(w, "\ncommands:")
+	for _, cmd := range commands {
+		if in.group != "" && !strings.HasPrefix(cmd.name, in.group+" ") {
+			continue
+		}
+		fmt.Fprintf(w, "  tochkactl %s\n      %s\n", cmd.synopsis(), cmd.help)
+	}
+	fmt.Fprintln(w, "\nglobal flags (anywhere on the line):")
+	for _, f := range globalFlags {
+		fmt.Fprintf(w, "  %-18s %s\n", flagUsage(f), f.help)
+	}
+	fmt.Fprintln(w, `
+TIME is RFC 3339 (2026-11-02T09:00:00Z); --at defaults to now. Flags may stand
+before or after the arguments, as --flag value or --flag=value.
+Exit status: 0 done, 1 refused or failed (nothing changed), 2 bad usage.`)
+}
+
+func flagUsage(f flagSpec) string {
+	if f.kind == kindBool {
+		return "--" + f.name
+	}
+	return "--" + f.name + " " + f.value
+}
