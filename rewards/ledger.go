@@ -109,13 +109,15 @@ func ComputeBalance(lots []Lot, debt int64, t time.Time) (available int64, pendi
 		if l.Remaining <= 0 || l.Expired(t) {
 			continue
 		}
+		// Group by instant: the same moment in another zone (or with a
+		// monotonic reading) is a different map key unless normalised.
 		if l.Spendable(t) {
 			available += l.Remaining
 		} else {
-			pendingBy[l.AvailableFrom] += l.Remaining
+			pendingBy[l.AvailableFrom.UTC()] += l.Remaining
 		}
 		if !l.ExpiresAt.IsZero() {
-			expiringBy[l.ExpiresAt] += l.Remaining
+			expiringBy[l.ExpiresAt.UTC()] += l.Remaining
 		}
 	}
 	pending = []PendingPoints{}

@@ -102,6 +102,11 @@ func ParseProgram(data []byte) (*Program, error) {
 	if err != nil {
 		var perr toml.ParseError
 		if errors.As(err, &perr) {
+			// A value the key's type refuses (a bad duration) comes with the
+			// key only in LastKey, not in the message.
+			if perr.LastKey != "" && !strings.Contains(perr.Message, perr.LastKey) {
+				return nil, Errorf(EINVALID, "program file: line %d: %s: %s", perr.Position.Line, perr.LastKey, perr.Message)
+			}
 			return nil, Errorf(EINVALID, "program file: line %d: %s", perr.Position.Line, perr.Message)
 		}
 		return nil, Errorf(EINVALID, "program file: %s", strings.TrimPrefix(err.Error(), "toml: "))
@@ -174,6 +179,9 @@ func (p *Program) Validate() error {
 	if e.Maturation < 0 {
 		return bad("earn.maturation", "must not be negative")
 	}
+	if e.WelcomeDelay.After < 0 {
+		return bad("earn.welcome_delay", "must not be negative")
+	}
 	if p.Spend.MaxPercent < 0 || p.Spend.MaxPercent > 100 {
 		return bad("spend.max_percent", "must be between 0 and 100")
 	}
@@ -226,7 +234,7 @@ func ParseDuration(s string) (time.Duration, error) {
 	if err != nil {
 		return 0, fmt.Errorf("invalid duration %q (use Go syntax such as \"24h\", or days such as \"15d\")", s)
 	}
-	if d < 0 && total > 0 {
+	if total > 0 && (d < 0 || total+d < total) {
 		return 0, fmt.Errorf("invalid duration %q", s)
 	}
 	return total + d, nil

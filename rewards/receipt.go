@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"reflect"
 	"strings"
 	"time"
 )
@@ -129,15 +130,16 @@ func decodeStrict(r io.Reader, what string, v any) error {
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
-		return Errorf(EINVALID, "%s: %s", what, describeJSONError(err))
+		return Errorf(EINVALID, "%s: %s", what, describeJSONError(err, data, v))
 	}
-	if dec.More() {
+	// More() is false before a stray ']' or '}', so look for the end itself.
+	if _, err := dec.Token(); err != io.EOF {
 		return Errorf(EINVALID, "%s: unexpected data after the JSON object", what)
 	}
 	return nil
 }
 
-func describeJSONError(err error) string {
+func describeJSONError(err error, data []byte, v any) string {
 	var te *json.UnmarshalTypeError
 	var se *json.SyntaxError
 	var pe *time.ParseError
@@ -146,7 +148,14 @@ func describeJSONError(err error) string {
 		if te.Field == "" {
 			return fmt.Sprintf("expected a JSON object, got %s", te.Value)
 		}
-		return fmt.Sprintf("%s: expected %s, got %s", te.Field, jsonKind(te.Type.Kind().String()), te.Value)
+		field := te.Field
+		// encoding/json names "lines.qty" without saying which line.
+		if rest, ok := strings.CutPrefix(field, "lines"); ok && (rest == "" || rest[0] == '.') {
+			if i := failingLine(data, v, nil); i >= 0 {
+				field = fmt.Sprintf("lines[%d]%s", i, rest)
+			}
+		}
+		return fmt.Sprintf("%s: expected %s, got %s", field, jsonKind(te.Type.Kind().String()), te.Value)
 	case errors.As(err, &se):
 		return fmt.Sprintf("malformed JSON at byte %d: %s", se.Offset, se.Error())
 	case errors.As(err, &pe):
@@ -156,9 +165,40 @@ func describeJSONError(err error) string {
 	case errors.Is(err, io.ErrUnexpectedEOF):
 		return "the JSON ends too early"
 	case strings.HasPrefix(err.Error(), "json: unknown field "):
-		return "unknown field " + strings.TrimPrefix(err.Error(), "json: unknown field ")
+		msg := "unknown field " + strings.TrimPrefix(err.Error(), "json: unknown field ")
+		if i := failingLine(data, v, err); i >= 0 {
+			return fmt.Sprintf("lines[%d]: %s", i, msg)
+		}
+		return msg
+	case strings.HasPrefix(err.Error(), "Time.UnmarshalJSON: "):
+		return "time: expected an RFC 3339 time such as 2026-11-02T09:00:00Z in a string"
 	}
 	return strings.TrimPrefix(err.Error(), "json: ")
+}
+
+// failingLine returns the index of the first element of the input's "lines"
+// that does not decode on its own (with the error same, when same is not
+// nil), or -1.
+func failingLine(data []byte, v any, same error) int {
+	f, ok := reflect.TypeOf(v).Elem().FieldByName("Lines")
+	if !ok || f.Type.Kind() != reflect.Slice {
+		return -1
+	}
+	var probe struct {
+		Lines []json.RawMessage `json:"lines"`
+	}
+	_ = json.Unmarshal(data, &probe) // the other fields' errors do not matter here
+	for i, raw := range probe.Lines {
+		dec := json.NewDecoder(bytes.NewReader(raw))
+		dec.DisallowUnknownFields()
+		if err := dec.Decode(reflect.New(f.Type.Elem()).Interface()); err != nil {
+			if same != nil && err.Error() != same.Error() {
+				return -1
+			}
+			return i
+		}
+	}
+	return -1
 }
 
 func jsonKind(k string) string {
