@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"math"
 	"strconv"
 	"strings"
 	"time"
@@ -221,7 +222,9 @@ func ParseDuration(s string) (time.Duration, error) {
 	rest := s
 	if i := strings.IndexByte(rest, 'd'); i >= 0 {
 		days, err := strconv.ParseInt(rest[:i], 10, 32)
-		if err != nil || days < 0 || days > 100000 {
+		// Up to the most days a Duration holds, so that whatever MarshalText
+		// writes ("100011d" for "100000d264h") parses again.
+		if err != nil || days < 0 || days > int64(math.MaxInt64/(24*time.Hour)) {
 			return 0, fmt.Errorf("invalid duration %q", s)
 		}
 		total = time.Duration(days) * 24 * time.Hour
