@@ -234,17 +234,9 @@ func cmdCardMember(c *cmdCtx) error {
 }
 
 func (c *cmdCtx) printCard(card rewards.Card, err error) error {
-	if err != nil {
-		return err
-	}
-	if c.json {
-		return c.printJSON(card)
-	}
-	p, err := c.program()
-	if err != nil {
-		return err
-	}
-	return writeCard(c.out, card, p.Location())
+	return emit(c, card, err, func(w io.Writer, card rewards.Card, p *rewards.Program) error {
+		return writeCard(w, card, p.Location())
+	})
 }
 
 // readInput opens FILE, or stdin for "-".
@@ -271,23 +263,29 @@ func (c *cmdCtx) receipt() (*rewards.Receipt, error) {
 	return r, err
 }
 
+// emit prints what a command got back: as JSON with --json, else the way
+// human writes it for a person.
+func emit[T any](c *cmdCtx, v T, err error, human func(io.Writer, T, *rewards.Program) error) error {
+	if err != nil {
+		return err
+	}
+	if c.json {
+		return c.printJSON(v)
+	}
+	p, err := c.program()
+	if err != nil {
+		return err
+	}
+	return human(c.out, v, p)
+}
+
 func cmdReceiptPost(c *cmdCtx) error {
 	r, err := c.receipt()
 	if err != nil {
 		return err
 	}
 	res, err := c.store.PostReceipt(c.ctx, *r)
-	if err != nil {
-		return err
-	}
-	if c.json {
-		return c.printJSON(res)
-	}
-	p, err := c.program()
-	if err != nil {
-		return err
-	}
-	return writeReceipt(c.out, res, p)
+	return emit(c, res, err, writeReceipt)
 }
 
 func cmdReceiptQuote(c *cmdCtx) error {
@@ -296,17 +294,7 @@ func cmdReceiptQuote(c *cmdCtx) error {
 		return err
 	}
 	q, err := c.store.QuoteReceipt(c.ctx, *r)
-	if err != nil {
-		return err
-	}
-	if c.json {
-		return c.printJSON(q)
-	}
-	p, err := c.program()
-	if err != nil {
-		return err
-	}
-	return writeQuote(c.out, q, p)
+	return emit(c, q, err, writeQuote)
 }
 
 func cmdReceiptReturn(c *cmdCtx) error {
@@ -319,17 +307,7 @@ func cmdReceiptReturn(c *cmdCtx) error {
 		return err
 	}
 	res, err := c.store.PostReturn(c.ctx, *r)
-	if err != nil {
-		return err
-	}
-	if c.json {
-		return c.printJSON(res)
-	}
-	p, err := c.program()
-	if err != nil {
-		return err
-	}
-	return writeReturn(c.out, res, p)
+	return emit(c, res, err, writeReturn)
 }
 
 func cmdBalance(c *cmdCtx) error {
@@ -357,17 +335,7 @@ func cmdBalance(c *cmdCtx) error {
 
 func cmdHistory(c *cmdCtx) error {
 	h, err := c.store.History(c.ctx, c.in.args[0])
-	if err != nil {
-		return err
-	}
-	if c.json {
-		return c.printJSON(h)
-	}
-	p, err := c.program()
-	if err != nil {
-		return err
-	}
-	return writeHistory(c.out, h, p)
+	return emit(c, h, err, writeHistory)
 }
 
 func cmdBoardAdd(c *cmdCtx) error {
@@ -390,17 +358,9 @@ func cmdBoardAdd(c *cmdCtx) error {
 		rw.ValidTo = &t
 	}
 	added, err := c.store.AddReward(c.ctx, rewards.RewardAdd{Meta: rewards.Meta{At: c.at}, Reward: rw})
-	if err != nil {
-		return err
-	}
-	if c.json {
-		return c.printJSON(added)
-	}
-	p, err := c.program()
-	if err != nil {
-		return err
-	}
-	return writeRewards(c.out, []rewards.Reward{added}, p)
+	return emit(c, added, err, func(w io.Writer, r rewards.Reward, p *rewards.Program) error {
+		return writeRewards(w, []rewards.Reward{r}, p)
+	})
 }
 
 func cmdBoardList(c *cmdCtx) error {
@@ -459,17 +419,7 @@ func cmdVoucherCancel(c *cmdCtx) error {
 }
 
 func (c *cmdCtx) printVoucher(v rewards.Voucher, err error) error {
-	if err != nil {
-		return err
-	}
-	if c.json {
-		return c.printJSON(v)
-	}
-	p, err := c.program()
-	if err != nil {
-		return err
-	}
-	return writeVoucher(c.out, v, p)
+	return emit(c, v, err, writeVoucher)
 }
 
 func cmdCheck(c *cmdCtx) error {
