@@ -45,9 +45,9 @@ func CardStatus(blocked bool, replacedBy string, activeFrom *time.Time, at time.
 	}
 }
 
-// RefuseInactive returns the refusal a cashier reads aloud when a card that is
-// not active at time at is used, or nil when it is active.
-func RefuseInactive(c Card, at time.Time, loc *time.Location) error {
+// RefuseInactive returns the refusal a cashier reads aloud when a card whose
+// Status is not active is used, or nil when it is active.
+func RefuseInactive(c Card, loc *time.Location) error {
 	switch c.Status {
 	case CardActive:
 		return nil

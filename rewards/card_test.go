@@ -115,26 +115,25 @@ func TestRefuseInactive(t *testing.T) {
 	sofia := coop.Location()
 	// Handed over on 1 Nov 2026 at 10:00 in Sofia (08:00 UTC), active 24 h later.
 	from := at(t, "2026-11-01T08:00:00Z").Add(coop.Card.ActivationDelay.D())
-	now := at(t, "2026-11-01T15:00:00Z")
 	card := rewards.Card{Number: "2900000000018", Status: rewards.CardIssued, ActiveFrom: &from}
 
-	err := rewards.RefuseInactive(card, now, sofia)
+	err := rewards.RefuseInactive(card, sofia)
 	wantError(t, err, rewards.EREFUSED)
 	if want := "card 2900000000018 activates on 2 Nov 2026 at 10:00"; rewards.ErrorMessage(err) != want {
 		t.Errorf("message %q, want %q", rewards.ErrorMessage(err), want)
 	}
 	// The same moment told in Moscow's zone.
-	if got := rewards.ErrorMessage(rewards.RefuseInactive(card, now, zone(t, "Europe/Moscow"))); !strings.HasSuffix(got, "activates on 2 Nov 2026 at 11:00") {
+	if got := rewards.ErrorMessage(rewards.RefuseInactive(card, zone(t, "Europe/Moscow"))); !strings.HasSuffix(got, "activates on 2 Nov 2026 at 11:00") {
 		t.Errorf("in Moscow: %q", got)
 	}
 	// A single-digit day has no leading zero; in summer Sofia is UTC+3.
 	summer := at(t, "2026-07-05T06:30:00Z")
-	if got := rewards.ErrorMessage(rewards.RefuseInactive(rewards.Card{Number: "2900000000018", Status: rewards.CardIssued, ActiveFrom: &summer}, now, sofia)); !strings.HasSuffix(got, "activates on 5 Jul 2026 at 09:30") {
+	if got := rewards.ErrorMessage(rewards.RefuseInactive(rewards.Card{Number: "2900000000018", Status: rewards.CardIssued, ActiveFrom: &summer}, sofia)); !strings.HasSuffix(got, "activates on 5 Jul 2026 at 09:30") {
 		t.Errorf("summer: %q", got)
 	}
 
 	card.Status = rewards.CardActive
-	if err := rewards.RefuseInactive(card, from, sofia); err != nil {
+	if err := rewards.RefuseInactive(card, sofia); err != nil {
 		t.Errorf("active card refused: %v", err)
 	}
 	for _, tc := range []struct {
@@ -145,7 +144,7 @@ func TestRefuseInactive(t *testing.T) {
 		{rewards.Card{Number: "2900000000018", Status: rewards.CardReplaced, ReplacedBy: "2912345678906"}, "card 2900000000018 was replaced by card 2912345678906"},
 		{rewards.Card{Number: "2900000000018", Status: rewards.CardIssued}, "card 2900000000018 has not been handed over yet: register it first"},
 	} {
-		err := rewards.RefuseInactive(tc.card, now, sofia)
+		err := rewards.RefuseInactive(tc.card, sofia)
 		wantError(t, err, rewards.EREFUSED)
 		if rewards.ErrorMessage(err) != tc.want {
 			t.Errorf("message %q, want %q", rewards.ErrorMessage(err), tc.want)

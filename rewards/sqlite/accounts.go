@@ -161,7 +161,7 @@ func (t *txn) usableCard(number string, at time.Time) (*cardRow, *account, error
 		return nil, nil, err
 	}
 	view := rewards.Card{Number: c.number, Status: c.status(at), ActiveFrom: timePtr(c.activeFrom), ReplacedBy: c.replacedBy.String}
-	if err := rewards.RefuseInactive(view, at, p.Location()); err != nil {
+	if err := rewards.RefuseInactive(view, p.Location()); err != nil {
 		return nil, nil, err
 	}
 	a, err := t.account(c.accountID)

@@ -154,7 +154,7 @@ func (t *txn) registerCard(ev *eventRec, r rewards.CardRegister) error {
 	}
 	switch c.status(ev.at) {
 	case rewards.CardBlocked, rewards.CardReplaced:
-		return rewards.RefuseInactive(rewards.Card{Number: c.number, Status: c.status(ev.at), ReplacedBy: c.replacedBy.String}, ev.at, t.prog.Location())
+		return rewards.RefuseInactive(rewards.Card{Number: c.number, Status: c.status(ev.at), ReplacedBy: c.replacedBy.String}, t.prog.Location())
 	}
 	phone, err := rewards.NormalizePhone(r.Phone)
 	if err != nil {
@@ -263,7 +263,7 @@ func (t *txn) linkCard(ev *eventRec, r rewards.CardLink) error {
 	}
 	for _, c := range []*cardRow{fam, holder} {
 		if st := c.status(ev.at); st == rewards.CardBlocked || st == rewards.CardReplaced {
-			return rewards.RefuseInactive(rewards.Card{Number: c.number, Status: st, ReplacedBy: c.replacedBy.String}, ev.at, t.prog.Location())
+			return rewards.RefuseInactive(rewards.Card{Number: c.number, Status: st, ReplacedBy: c.replacedBy.String}, t.prog.Location())
 		}
 	}
 	if holder.holder.Valid {

@@ -45,7 +45,8 @@ type Store struct {
 	Now    func() time.Time // business time when a command gives none
 	Logger *slog.Logger
 
-	db       *sql.DB
+	db       *sql.DB // writes: BEGIN IMMEDIATE, so a writer never meets a busy upgrade
+	rdb      *sql.DB // reads: deferred and query-only, so they never lock out another process's writer
 	mu       sync.Mutex // one writer at a time, and the program cache
 	programs map[int]*rewards.Program
 	current  *rewards.Program
@@ -58,8 +59,8 @@ func NewStore(path string) *Store {
 
 // Open opens (creating if needed) the database and applies migrations.
 func (s *Store) Open() error {
-	dsn := "file:" + s.Path + "?_foreign_keys=on&_journal_mode=WAL&_synchronous=FULL&_busy_timeout=10000&_txlock=immediate&_stmt_cache_size=64"
-	db, err := sql.Open("sqlite3", dsn)
+	dsn := "file:" + s.Path + "?_foreign_keys=on&_journal_mode=WAL&_synchronous=FULL&_busy_timeout=10000&_stmt_cache_size=64"
+	db, err := sql.Open("sqlite3", dsn+"&_txlock=immediate")
 	if err != nil {
 		return fmt.Errorf("open %s: %w", s.Path, err)
 	}
@@ -75,6 +76,11 @@ func (s *Store) Open() error {
 		db.Close()
 		return err
 	}
+	if s.rdb, err = sql.Open("sqlite3", dsn+"&_txlock=deferred&_query_only=1"); err != nil {
+		db.Close()
+		return fmt.Errorf("open %s: %w", s.Path, err)
+	}
+	s.rdb.SetMaxOpenConns(1)
 	s.programs = map[int]*rewards.Program{}
 	return s.loadProgram(context.Background())
 }
@@ -84,7 +90,7 @@ func (s *Store) Close() error {
 	if s.db == nil {
 		return nil
 	}
-	return s.db.Close()
+	return errors.Join(s.rdb.Close(), s.db.Close())
 }
 
 // DB returns the underlying database, for tests and benchmarks of this
@@ -282,7 +288,7 @@ func (s *Store) read(ctx context.Context, fn func(t *txn) error) error {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	tx, err := s.db.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+	tx, err := s.rdb.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("begin: %w", err)
 	}
