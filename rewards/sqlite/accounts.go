@@ -196,11 +196,10 @@ func (t *txn) lots(a *account) ([]rewards.Lot, error) {
 	return out, rows.Err()
 }
 
-// addLot records an accrual: a lot and its entry. A debt left by a return is
-// paid back from the new lot first.
+// addLot records an accrual: a lot, whose id is its event's seq, and its
+// entry. A debt left by a return is paid back from the new lot first.
 func (t *txn) addLot(a *account, card string, ev *eventRec, kind, ref string, l rewards.Lot, at time.Time) (lotID int64) {
-	t.nextLot++
-	lotID = t.nextLot
+	lotID = ev.seq
 	remaining := l.Points
 	if a.debt > 0 {
 		pay := min(a.debt, remaining)
@@ -215,7 +214,7 @@ func (t *txn) addLot(a *account, card string, ev *eventRec, kind, ref string, l 
 			t.wantSweep(a, ms(l.ExpiresAt))
 		}
 	}
-	t.insert("lots", lotID, a.id, ev.seq, l.Points, remaining, ms(l.AvailableFrom), exp)
+	t.insert("lots", lotID, a.id, l.Points, remaining, ms(l.AvailableFrom), exp)
 	t.addEntry(a, card, ev, kind, l.Points, ref, at, 0, nil)
 	return lotID
 }

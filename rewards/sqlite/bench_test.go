@@ -182,13 +182,13 @@ func fillLedger(b *testing.B, s *sqlite.Store, cards, entriesPer int) []string {
 	}
 	// Entry and lot k belong to account (k-1) % cards + 1: each account's
 	// rows are spread over the table as a real ledger's are.
-	if _, err := tx.Exec(`INSERT INTO lots (id, account_id, event_seq, points, remaining, available_from, expires_at)
-		SELECT seq, (seq - 1) % ? + 1, seq, 10 + seq % 90, 10 + seq % 90, at + 15 * 86400000, at + 380 * 86400000
+	if _, err := tx.Exec(`INSERT INTO lots (id, account_id, points, remaining, available_from, expires_at)
+		SELECT seq, (seq - 1) % ? + 1, 10 + seq % 90, 10 + seq % 90, at + 15 * 86400000, at + 380 * 86400000
 		FROM events WHERE kind = 'receipt'`, cards); err != nil {
 		b.Fatal(err)
 	}
 	if _, err := tx.Exec(`INSERT INTO entries (id, account_id, card, event_seq, kind, points, at, ref)
-		SELECT l.id, l.account_id, c.number, l.event_seq, 'earn', l.points, l.available_from, 'bench'
+		SELECT l.id, l.account_id, c.number, l.id, 'earn', l.points, l.available_from, 'bench'
 		FROM lots l JOIN cards c ON c.account_id = l.account_id`); err != nil {
 		b.Fatal(err)
 	}

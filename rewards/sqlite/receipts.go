@@ -3,6 +3,7 @@ package sqlite
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"time"
@@ -117,21 +118,20 @@ func (t *txn) receipt(ev *eventRec, r rewards.Receipt) (rewards.ReceiptResult, e
 			discounts = rewards.SpreadDiscount(res.Discount, amounts, caps)
 		}
 	}
-	var lotID any
 	if earned > 0 {
 		from := ev.at
 		if p.Kind == rewards.KindBonus {
 			from = from.Add(p.Earn.Maturation.D())
 		}
-		lotID = t.addLot(a, c.number, ev, rewards.EntryEarn, r.ID, p.NewLot(earned, from), ev.at)
+		t.addLot(a, c.number, ev, rewards.EntryEarn, r.ID, p.NewLot(earned, from), ev.at)
 	}
 	var total int64
 	for i, l := range r.Lines {
 		res.Lines[i] = rewards.LineResult{SKU: l.SKU, Earned: perLine[i], Discount: discounts[i]}
 		total += l.Amount
-		t.insert("receipt_lines", ev.seq, i, l.SKU, l.Qty, l.Amount, l.OwnBrand, l.Service, l.Bonus, perLine[i], discounts[i])
 	}
-	t.insert("receipts", ev.seq, r.ID, c.number, r.Store, ms(ev.at), p.Version, member, earned, res.Spent, lotID, spendEntry)
+	// The lines stay in the event's body; a return reads them there.
+	t.insert("receipts", ev.seq, p.Version, member, res.Spent, spendEntry)
 	a.purchaseTotal += total
 	a.dirty = true
 	return res, nil
@@ -191,14 +191,13 @@ func (s *Store) PostReturn(ctx context.Context, r rewards.Return) (rewards.Retur
 	return res, err
 }
 
+// storedReceipt is a posted receipt as a return sees it.
 type storedReceipt struct {
-	seq, at                int64
-	card, store            string
-	version                int
+	seq                    int64 // its event's, and its earnings lot's id
+	rewards.Receipt              // as posted
+	version                int   // the program version it was earned under
 	member                 bool
-	earned, spent          int64
-	lotID, spendEntry      sql.NullInt64
-	lines                  []rewards.Line
+	spendEntry             sql.NullInt64
 	discounts, returnedQty []int64
 }
 
@@ -207,29 +206,48 @@ func (t *txn) storedReceipt(id string) (*storedReceipt, error) {
 		return nil, err
 	}
 	sr := &storedReceipt{}
-	err := t.tx.QueryRowContext(t.ctx, `SELECT r.event_seq, r.at, r.card, r.store, r.program_version, r.member, r.earned, r.spent, r.lot_id, r.spend_entry
+	var body []byte
+	var spent int64
+	err := t.tx.QueryRowContext(t.ctx, `SELECT e.seq, e.body, r.program_version, r.member, r.spent, r.spend_entry
 		FROM events e JOIN receipts r ON r.event_seq = e.seq WHERE e.id = ?`, rewards.EventID(rewards.EventReceipt, id)).
-		Scan(&sr.seq, &sr.at, &sr.card, &sr.store, &sr.version, &sr.member, &sr.earned, &sr.spent, &sr.lotID, &sr.spendEntry)
+		Scan(&sr.seq, &body, &sr.version, &sr.member, &spent, &sr.spendEntry)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, rewards.Errorf(rewards.ENOTFOUND, "receipt %s is not known", id)
 	} else if err != nil {
 		return nil, fmt.Errorf("look up receipt: %w", err)
 	}
-	rows, err := t.tx.QueryContext(t.ctx, `SELECT sku, qty, amount, own_brand, service, bonus, discount, returned
-		FROM receipt_lines WHERE event_seq = ? ORDER BY line_no`, sr.seq)
+	if err := json.Unmarshal(body, &sr.Receipt); err != nil {
+		return nil, fmt.Errorf("decode receipt %s: %w", id, err)
+	}
+	p, err := t.programVersion(sr.version)
 	if err != nil {
-		return nil, fmt.Errorf("read receipt lines: %w", err)
+		return nil, err
+	}
+	// The discount on each line is what posting spread, spread again.
+	sr.discounts = make([]int64, len(sr.Lines))
+	if spent > 0 {
+		amounts := make([]int64, len(sr.Lines))
+		for i, l := range sr.Lines {
+			amounts[i] = l.Amount
+		}
+		caps, _ := p.SpendCaps(sr.Lines)
+		sr.discounts = rewards.SpreadDiscount(spent*100, amounts, caps)
+	}
+	sr.returnedQty = make([]int64, len(sr.Lines))
+	rows, err := t.tx.QueryContext(t.ctx, `SELECT line_no, returned FROM receipt_returns WHERE event_seq = ?`, sr.seq)
+	if err != nil {
+		return nil, fmt.Errorf("read returned lines: %w", err)
 	}
 	defer rows.Close()
 	for rows.Next() {
-		var l rewards.Line
-		var disc, ret int64
-		if err := rows.Scan(&l.SKU, &l.Qty, &l.Amount, &l.OwnBrand, &l.Service, &l.Bonus, &disc, &ret); err != nil {
-			return nil, fmt.Errorf("read receipt lines: %w", err)
+		var i int
+		var n int64
+		if err := rows.Scan(&i, &n); err != nil {
+			return nil, fmt.Errorf("read returned lines: %w", err)
 		}
-		sr.lines = append(sr.lines, l)
-		sr.discounts = append(sr.discounts, disc)
-		sr.returnedQty = append(sr.returnedQty, ret)
+		if i >= 0 && i < len(sr.returnedQty) {
+			sr.returnedQty[i] = n
+		}
 	}
 	return sr, rows.Err()
 }
@@ -255,15 +273,15 @@ func (t *txn) postReturn(ev *eventRec, r rewards.Return) (rewards.ReturnResult, 
 	if err != nil {
 		return res, err
 	}
-	if ev.at.Before(fromMS(sr.at)) {
+	if ev.at.Before(sr.Time) {
 		return res, rewards.Errorf(rewards.EINVALID, "return time %s is before the sale", ev.at.Format(time.RFC3339))
 	}
 	// Spread each returned SKU over the receipt's lines of that SKU, in order.
-	back := make([]int64, len(sr.lines))
+	back := make([]int64, len(sr.Lines))
 	for _, rl := range r.Lines {
 		left := rl.Qty
 		found := false
-		for i, l := range sr.lines {
+		for i, l := range sr.Lines {
 			if l.SKU != rl.SKU {
 				continue
 			}
@@ -279,7 +297,7 @@ func (t *txn) postReturn(ev *eventRec, r rewards.Return) (rewards.ReturnResult, 
 			return res, rewards.Errorf(rewards.EREFUSED, "return: only %d of SKU %s from receipt %s can still come back", rl.Qty-left, rl.SKU, r.Receipt)
 		}
 	}
-	c, err := t.currentCard(sr.card)
+	c, err := t.currentCard(sr.Card)
 	if err != nil {
 		return res, err
 	}
@@ -301,16 +319,16 @@ func (t *txn) postReturn(ev *eventRec, r rewards.Return) (rewards.ReturnResult, 
 		after[i] = sr.returnedQty[i] + back[i]
 	}
 	days := p.Returns.TakeBackDays
-	if days == 0 || ev.at.Sub(fromMS(sr.at)) <= time.Duration(days)*24*time.Hour {
-		before, _ := p.Earnings(rewards.Remaining(sr.lines, sr.returnedQty), sr.member)
-		now, _ := p.Earnings(rewards.Remaining(sr.lines, after), sr.member)
+	if days == 0 || ev.at.Sub(sr.Time) <= time.Duration(days)*24*time.Hour {
+		before, _ := p.Earnings(rewards.Remaining(sr.Lines, sr.returnedQty), sr.member)
+		now, _ := p.Earnings(rewards.Remaining(sr.Lines, after), sr.member)
 		res.TakeBack = max(0, before-now)
 	}
 	// Bonuses spent on the returned lines come back first, so that what
 	// is taken back can come out of them.
 	if sr.spendEntry.Valid {
 		var refund int64
-		for i, l := range sr.lines {
+		for i, l := range sr.Lines {
 			if back[i] > 0 {
 				refund += rewards.RoundDiv(sr.discounts[i]*back[i], l.Qty*100)
 			}
@@ -331,7 +349,8 @@ func (t *txn) postReturn(ev *eventRec, r rewards.Return) (rewards.ReturnResult, 
 		if back[i] == 0 {
 			continue
 		}
-		if _, err := t.tx.ExecContext(t.ctx, `UPDATE receipt_lines SET returned = ? WHERE event_seq = ? AND line_no = ?`, after[i], sr.seq, i); err != nil {
+		if _, err := t.tx.ExecContext(t.ctx, `INSERT INTO receipt_returns (event_seq, line_no, returned) VALUES (?, ?, ?)
+			ON CONFLICT (event_seq, line_no) DO UPDATE SET returned = excluded.returned`, sr.seq, i, after[i]); err != nil {
 			return res, fmt.Errorf("record return: %w", err)
 		}
 	}
@@ -348,13 +367,11 @@ func (t *txn) takeBack(a *account, card string, ev *eventRec, sr *storedReceipt,
 	}
 	var allocs []rewards.Allocation
 	left := n
-	if sr.lotID.Valid {
-		for _, l := range lots {
-			if l.ID == sr.lotID.Int64 && ev.at.Before(l.AvailableFrom) {
-				take := min(left, l.Remaining)
-				allocs = append(allocs, rewards.Allocation{Lot: l.ID, Points: take})
-				left -= take
-			}
+	for _, l := range lots {
+		if l.ID == sr.seq && ev.at.Before(l.AvailableFrom) {
+			take := min(left, l.Remaining)
+			allocs = append(allocs, rewards.Allocation{Lot: l.ID, Points: take})
+			left -= take
 		}
 	}
 	if left > 0 {

@@ -45,8 +45,8 @@ type Store struct {
 	Now    func() time.Time // business time when a command gives none
 	Logger *slog.Logger
 
-	db       *sql.DB // writes: BEGIN IMMEDIATE, so a writer never meets a busy upgrade
-	rdb      *sql.DB // reads: deferred and query-only, so they never lock out another process's writer
+	db       *sql.DB    // writes: BEGIN IMMEDIATE, so a writer never meets a busy upgrade
+	rdb      *sql.DB    // reads: deferred and query-only, so they never lock out another process's writer
 	mu       sync.Mutex // one writer at a time, and the program cache
 	programs map[int]*rewards.Program
 	current  *rewards.Program
@@ -237,13 +237,13 @@ type txn struct {
 	tx   *sql.Tx
 	prog *rewards.Program
 
-	nextSeq, nextLot, nextEntry int64
-	pending                     map[string]*rowBuf
-	accounts                    map[int64]*account
-	cards                       map[string]*cardRow
-	seen                        map[string]seenEvent
-	absent                      map[string]bool // event ids known not to be stored
-	onCommit                    []func()
+	nextSeq, nextEntry int64
+	pending            map[string]*rowBuf
+	accounts           map[int64]*account
+	cards              map[string]*cardRow
+	seen               map[string]seenEvent
+	absent             map[string]bool // event ids known not to be stored
+	onCommit           []func()
 }
 
 // write runs fn in one write transaction and commits it when fn returns nil.
@@ -259,9 +259,8 @@ func (s *Store) write(ctx context.Context, fn func(t *txn) error) error {
 	}
 	t := &txn{s: s, ctx: ctx, tx: tx, prog: s.current, pending: map[string]*rowBuf{},
 		accounts: map[int64]*account{}, cards: map[string]*cardRow{}, seen: map[string]seenEvent{}}
-	err = tx.QueryRowContext(ctx, `SELECT (SELECT coalesce(max(seq), 0) FROM events),
-		(SELECT coalesce(max(id), 0) FROM lots), (SELECT coalesce(max(id), 0) FROM entries)`).
-		Scan(&t.nextSeq, &t.nextLot, &t.nextEntry)
+	err = tx.QueryRowContext(ctx, `SELECT (SELECT coalesce(max(seq), 0) FROM events), (SELECT coalesce(max(id), 0) FROM entries)`).
+		Scan(&t.nextSeq, &t.nextEntry)
 	if err == nil {
 		err = fn(t)
 	}
@@ -313,15 +312,14 @@ type rowBuf struct {
 }
 
 // flushOrder lists held-back tables parents first, for the foreign keys.
-var flushOrder = []string{"events", "receipts", "receipt_lines", "lots", "entries", "allocations"}
+var flushOrder = []string{"events", "lots", "entries", "allocations", "receipts"}
 
 var tableCols = map[string][]string{
-	"events":        {"seq", "id", "kind", "device", "at", "request", "body", "result"},
-	"receipts":      {"event_seq", "receipt_id", "card", "store", "at", "program_version", "member", "earned", "spent", "lot_id", "spend_entry"},
-	"receipt_lines": {"event_seq", "line_no", "sku", "qty", "amount", "own_brand", "service", "bonus", "earned", "discount"},
-	"lots":          {"id", "account_id", "event_seq", "points", "remaining", "available_from", "expires_at"},
-	"entries":       {"id", "account_id", "card", "event_seq", "kind", "points", "at", "ref", "reverses"},
-	"allocations":   {"entry_id", "lot_id", "points"},
+	"events":      {"seq", "id", "kind", "device", "at", "request", "body", "result"},
+	"receipts":    {"event_seq", "program_version", "member", "spent", "spend_entry"},
+	"lots":        {"id", "account_id", "points", "remaining", "available_from", "expires_at"},
+	"entries":     {"id", "account_id", "card", "event_seq", "kind", "points", "at", "ref", "reverses"},
+	"allocations": {"entry_id", "lot_id", "points"},
 }
 
 func (t *txn) insert(table string, vals ...any) {
@@ -415,7 +413,6 @@ func run[R any](t *txn, k eventKey, at time.Time, request any, apply func(ev *ev
 	if err != nil {
 		return zero, fmt.Errorf("encode %s: %w", k.kind, err)
 	}
-	sum := sha256.Sum256(reqJSON)
 	var storedReq, storedBody, storedResult []byte
 	if e, ok := t.seen[id]; ok {
 		storedReq, storedBody, storedResult = e.request, e.body, e.result
@@ -429,9 +426,12 @@ func run[R any](t *txn, k eventKey, at time.Time, request any, apply func(ev *ev
 		// A caller's retry matches the request it sent; an event applied
 		// again (sync, replay) matches the body as first applied, generated
 		// card numbers and voucher codes included.
-		same := string(storedReq) == string(sum[:])
-		if k.uuid != "" {
+		var same bool
+		if k.uuid != "" || storedReq == nil {
 			same = string(storedBody) == string(reqJSON)
+		} else {
+			sum := sha256.Sum256(reqJSON)
+			same = string(storedReq) == string(sum[:])
 		}
 		if !same {
 			return zero, rewards.Errorf(rewards.ECONFLICT, "%s %s was already recorded with different contents", k.kind, k.clientID)
@@ -454,18 +454,24 @@ func run[R any](t *txn, k eventKey, at time.Time, request any, apply func(ev *ev
 		return zero, err
 	}
 	t.nextSeq++
-	bodyJSON := reqJSON // the body is the request unless apply filled something in
+	// The body is the request unless apply filled something in (a card
+	// number, a voucher code); only then is the request kept, as a hash.
+	bodyJSON, reqHash := reqJSON, []byte(nil)
 	if body != nil {
 		if bodyJSON, err = json.Marshal(body); err != nil {
 			return zero, fmt.Errorf("encode %s: %w", k.kind, err)
+		}
+		if string(bodyJSON) != string(reqJSON) {
+			sum := sha256.Sum256(reqJSON)
+			reqHash = sum[:]
 		}
 	}
 	resJSON, err := json.Marshal(result)
 	if err != nil {
 		return zero, fmt.Errorf("encode %s result: %w", k.kind, err)
 	}
-	t.seen[id] = seenEvent{request: sum[:], body: bodyJSON, result: resJSON}
-	t.insert("events", ev.seq, ev.id, ev.kind, ev.device, ms(ev.at), sum[:], bodyJSON, resJSON)
+	t.seen[id] = seenEvent{request: reqHash, body: bodyJSON, result: resJSON}
+	t.insert("events", ev.seq, ev.id, ev.kind, ev.device, ms(ev.at), reqHash, bodyJSON, resJSON)
 	return result, nil
 }
 

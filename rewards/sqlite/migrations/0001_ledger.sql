@@ -15,8 +15,8 @@ CREATE TABLE events (
 	kind     TEXT NOT NULL,
 	device   TEXT NOT NULL,
 	at       INTEGER NOT NULL,               -- business time
-	request  BLOB NOT NULL,                  -- SHA-256 of the caller's request
-	body     BLOB NOT NULL,                  -- the command as applied
+	request  BLOB,                           -- SHA-256 of the caller's request; NULL: the body is the request
+	body     BLOB NOT NULL,                  -- the command as applied (a receipt's lines live here)
 	result   BLOB NOT NULL,                  -- the first result, returned to repeats
 	uploaded INTEGER NOT NULL DEFAULT 0
 );
@@ -47,10 +47,11 @@ CREATE INDEX cards_account ON cards(account_id);
 CREATE INDEX cards_holder ON cards(holder) WHERE holder IS NOT NULL;
 CREATE INDEX cards_replaced_by ON cards(replaced_by) WHERE replaced_by IS NOT NULL;
 
+-- A lot's id is the seq of the event that created it: an event creates at
+-- most one lot (a receipt's earnings, a registration's welcome bonus).
 CREATE TABLE lots (
-	id             INTEGER PRIMARY KEY,
+	id             INTEGER PRIMARY KEY REFERENCES events(seq) DEFERRABLE INITIALLY DEFERRED,
 	account_id     INTEGER NOT NULL REFERENCES accounts(id),
-	event_seq      INTEGER NOT NULL REFERENCES events(seq) DEFERRABLE INITIALLY DEFERRED,
 	points         INTEGER NOT NULL CHECK (points > 0),
 	remaining      INTEGER NOT NULL CHECK (remaining >= 0 AND remaining <= points),
 	available_from INTEGER NOT NULL,
@@ -79,32 +80,22 @@ CREATE TABLE allocations (
 	PRIMARY KEY (entry_id, lot_id)
 ) WITHOUT ROWID;
 
+-- What a return needs of a receipt beyond its event body (card, time and
+-- lines): the rules it was earned under and what was paid with points. Its
+-- earnings lot, if any, is the lot whose id is event_seq.
 CREATE TABLE receipts (
 	event_seq       INTEGER PRIMARY KEY REFERENCES events(seq) DEFERRABLE INITIALLY DEFERRED,
-	receipt_id      TEXT NOT NULL,
-	card            TEXT NOT NULL,
-	store           TEXT NOT NULL,
-	at              INTEGER NOT NULL,
 	program_version INTEGER NOT NULL,
 	member          INTEGER NOT NULL,
-	earned          INTEGER NOT NULL,
 	spent           INTEGER NOT NULL,
-	lot_id          INTEGER,
-	spend_entry     INTEGER
+	spend_entry     INTEGER REFERENCES entries(id) DEFERRABLE INITIALLY DEFERRED
 );
 
-CREATE TABLE receipt_lines (
-	event_seq INTEGER NOT NULL,
+-- How many of each receipt line came back, written by returns only.
+CREATE TABLE receipt_returns (
+	event_seq INTEGER NOT NULL REFERENCES receipts(event_seq),
 	line_no   INTEGER NOT NULL,
-	sku       TEXT NOT NULL,
-	qty       INTEGER NOT NULL,
-	amount    INTEGER NOT NULL,
-	own_brand INTEGER NOT NULL,
-	service   INTEGER NOT NULL,
-	bonus     INTEGER NOT NULL,
-	earned    INTEGER NOT NULL,
-	discount  INTEGER NOT NULL,
-	returned  INTEGER NOT NULL DEFAULT 0,
+	returned  INTEGER NOT NULL,
 	PRIMARY KEY (event_seq, line_no)
 ) WITHOUT ROWID;
 
