@@ -4,8 +4,8 @@ import (
 	"context"
 	"crypto/rand"
 	"crypto/sha1"
+	"encoding/hex"
 	"encoding/json"
-	"fmt"
 	"time"
 )
 
@@ -54,14 +54,24 @@ func EventID(kind, clientID string) string {
 		}
 		u[6] = u[6]&0x0f | 0x40
 	} else {
-		h := sha1.New()
-		h.Write(eventNamespace[:])
-		h.Write([]byte(kind + "\x00" + clientID))
-		copy(u[:], h.Sum(nil))
+		buf := make([]byte, 0, 16+len(kind)+1+len(clientID))
+		buf = append(append(append(append(buf, eventNamespace[:]...), kind...), 0), clientID...)
+		sum := sha1.Sum(buf)
+		copy(u[:], sum[:])
 		u[6] = u[6]&0x0f | 0x50
 	}
 	u[8] = u[8]&0x3f | 0x80
-	return fmt.Sprintf("%x-%x-%x-%x-%x", u[0:4], u[4:6], u[6:8], u[8:10], u[10:16])
+	var b [36]byte
+	hex.Encode(b[0:8], u[0:4])
+	b[8] = '-'
+	hex.Encode(b[9:13], u[4:6])
+	b[13] = '-'
+	hex.Encode(b[14:18], u[6:8])
+	b[18] = '-'
+	hex.Encode(b[19:23], u[8:10])
+	b[23] = '-'
+	hex.Encode(b[24:36], u[10:16])
+	return string(b[:])
 }
 
 // Meta is what every command carries: the client's id for idempotency

@@ -349,15 +349,22 @@ func (t *txn) flush() error {
 		}
 		b.args = b.args[:0]
 	}
+	// The accounts a batch touched, in one statement per few thousand.
+	var args []any
 	for _, a := range t.accounts {
-		if !a.dirty {
-			continue
+		if a.dirty {
+			args = append(args, a.id, a.debt, a.purchaseTotal, nullMS(a.sweepAt))
+			a.dirty = false
 		}
-		if _, err := t.tx.ExecContext(t.ctx, `UPDATE accounts SET debt = ?, purchase_total = ?, sweep_at = ? WHERE id = ?`,
-			a.debt, a.purchaseTotal, nullMS(a.sweepAt), a.id); err != nil {
-			return fmt.Errorf("update account: %w", err)
+	}
+	for len(args) > 0 {
+		n := min(len(args), maxVars/4*4)
+		q := `UPDATE accounts SET debt = v.column2, purchase_total = v.column3, sweep_at = v.column4
+			FROM (VALUES ` + strings.TrimSuffix(strings.Repeat("(?,?,?,?),", n/4), ",") + `) AS v WHERE accounts.id = v.column1`
+		if _, err := t.tx.ExecContext(t.ctx, q, args[:n]...); err != nil {
+			return fmt.Errorf("update accounts: %w", err)
 		}
-		a.dirty = false
+		args = args[n:]
 	}
 	return nil
 }
