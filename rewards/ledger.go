@@ -29,8 +29,8 @@ type Allocation struct {
 	Points int64 `json:"points"`
 }
 
-// NewLot fixes a new lot's dates: spendable after delay from at (or from the
-// given time when from is non-zero), expiring expiry.after later.
+// NewLot fixes a new lot's dates: spendable from availableFrom, expiring
+// expiry.after later (never when it is not set).
 func (p *Program) NewLot(points int64, availableFrom time.Time) Lot {
 	l := Lot{Points: points, Remaining: points, AvailableFrom: availableFrom.UTC()}
 	if after := p.Expiry.After.D(); after > 0 {

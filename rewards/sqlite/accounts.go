@@ -432,23 +432,28 @@ func (t *txn) giveBack(a *account, card string, ev *eventRec, entry int64, n int
 	if err := t.moveLots(allocs); err != nil {
 		return 0, err
 	}
-	// Points coming back pay a debt left by a return first, as an accrual does.
+	lots, err := t.lotsByID(allocs)
+	if err != nil {
+		return 0, err
+	}
+	given := map[int64]int64{}
 	for _, al := range allocs {
-		if pay := min(a.debt, -al.Points); pay > 0 {
-			if err := t.moveLots([]rewards.Allocation{{Lot: al.Lot, Points: pay}}); err != nil {
+		given[al.Lot] = -al.Points
+	}
+	for _, l := range lots {
+		// Points coming back pay a debt left by a return first, as an
+		// accrual does; points back in a lot that has expired stay
+		// expired, and pay nothing.
+		if pay := min(a.debt, given[l.ID]); pay > 0 && !l.Expired(at) {
+			if err := t.moveLots([]rewards.Allocation{{Lot: l.ID, Points: pay}}); err != nil {
 				return 0, err
 			}
 			a.debt -= pay
 			a.dirty = true
 		}
-	}
-	// A lot given back may expire later than anything held so far, or
-	// may already have expired: either way the next sweep must see it.
-	lots, err := t.lotsByID(allocs)
-	if err != nil {
-		return 0, err
-	}
-	for _, l := range lots {
+		// A lot given back may expire later than anything held so far,
+		// or may already have expired: either way the next sweep must
+		// see it.
 		if !l.ExpiresAt.IsZero() {
 			t.wantSweep(a, ms(l.ExpiresAt))
 		}

@@ -56,9 +56,7 @@ func (s *Store) MakeMember(ctx context.Context, c rewards.CardAction) (rewards.C
 // applyCard runs a card command as an event and returns the card it is
 // about as it stands after.
 func applyCard(s *Store, ctx context.Context, k eventKey, at time.Time, request any, apply func(t *txn, ev *eventRec) (body any, number string, err error)) (rewards.Card, error) {
-	if at.IsZero() {
-		at = s.Now()
-	}
+	at = s.at(at)
 	var number string
 	err := s.write(ctx, func(t *txn) error {
 		var err error
@@ -132,10 +130,9 @@ func (t *txn) register(ev *eventRec, c *cardRow, a *account, phone, name string,
 		a.memberSince = sql.NullInt64{Int64: ms(ev.at), Valid: true}
 		changed = true
 	}
-	if phone != "" && !a.welcomeAt.Valid && t.prog.Kind == rewards.KindBonus && t.prog.Earn.Welcome > 0 {
+	if lot, ok := t.prog.WelcomeLot(ev.at); ok && phone != "" && !a.welcomeAt.Valid {
 		a.welcomeAt = sql.NullInt64{Int64: ms(ev.at), Valid: true}
 		changed = true
-		lot := t.prog.NewLot(t.prog.Earn.Welcome, t.prog.Earn.WelcomeDelay.From(ev.at, t.prog.Location()))
 		t.addLot(a, c.number, ev, rewards.EntryWelcome, "", lot, ev.at)
 	}
 	if changed {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"time"
 
 	"github.com/tochka-loyalty/tochka/rewards"
 )
@@ -71,6 +72,9 @@ func applyAs[C any, R any](t *txn, e rewards.Event, fn func(ev *eventRec, c *C) 
 }
 
 func (t *txn) apply(e rewards.Event) (json.RawMessage, error) {
+	if err := checkIdentity(e); err != nil {
+		return nil, err
+	}
 	switch e.Kind {
 	case rewards.EventProgram:
 		return applyAs(t, e, func(ev *eventRec, p *rewards.Program) (struct{ Version int }, error) {
@@ -127,4 +131,28 @@ func (t *txn) apply(e rewards.Event) (json.RawMessage, error) {
 		return applyAs(t, e, func(ev *eventRec, r *rewards.RewardRemove) (string, error) { return r.Reward, t.removeReward(r.Reward) })
 	}
 	return nil, rewards.Errorf(rewards.EINVALID, "event %s: unknown kind %q", e.ID, e.Kind)
+}
+
+// checkIdentity refuses an event whose id or time disagrees with its body:
+// the same receipt under another id would otherwise count twice.
+func checkIdentity(e rewards.Event) error {
+	var key struct {
+		ID   string    `json:"id"`
+		At   time.Time `json:"at"`
+		Time time.Time `json:"time"`
+	}
+	if json.Unmarshal(e.Body, &key) != nil {
+		return nil // the command's own decoding says what is wrong
+	}
+	if key.ID != "" && e.ID != rewards.EventID(e.Kind, key.ID) {
+		return rewards.Errorf(rewards.EINVALID, "event %s: a %s with id %q has event id %s", e.ID, e.Kind, key.ID, rewards.EventID(e.Kind, key.ID))
+	}
+	at := key.Time
+	if at.IsZero() {
+		at = key.At
+	}
+	if !at.IsZero() && at.UnixMilli() != e.At.UnixMilli() {
+		return rewards.Errorf(rewards.EINVALID, "event %s: its time %s differs from its body's %s", e.ID, e.At.Format(time.RFC3339Nano), at.Format(time.RFC3339Nano))
+	}
+	return nil
 }

@@ -78,8 +78,8 @@ func (t *txn) receipt(ev *eventRec, r rewards.Receipt) (rewards.ReceiptResult, e
 	if err != nil {
 		return res, err
 	}
-	if p.Kind == rewards.KindPoints && r.PayWithPoints > 0 {
-		return res, rewards.Errorf(rewards.EINVALID, "receipt pay_with_points: the %s program exchanges points for rewards on the board, not at the till", p.Name)
+	if err := p.AcceptsPayWithPoints(r.PayWithPoints); err != nil {
+		return res, err
 	}
 	c, a, err := t.usableCard(r.Card, ev.at)
 	if err != nil {
@@ -99,8 +99,9 @@ func (t *txn) receipt(ev *eventRec, r rewards.Receipt) (rewards.ReceiptResult, e
 			return res, err
 		}
 		available, _, _ := rewards.ComputeBalance(lots, a.debt, ev.at)
-		caps, most := p.SpendCaps(r.Lines)
-		res.Spent = max(0, min(r.PayWithPoints, available, most))
+		if res.Spent, discounts, err = p.PayWithPoints(r.Lines, r.PayWithPoints, available); err != nil {
+			return res, err
+		}
 		if res.Spent > 0 {
 			allocs, short := rewards.Allocate(lots, res.Spent, ev.at)
 			if short != 0 {
@@ -111,19 +112,10 @@ func (t *txn) receipt(ev *eventRec, r rewards.Receipt) (rewards.ReceiptResult, e
 				return res, err
 			}
 			res.Discount = res.Spent * 100
-			amounts := make([]int64, len(r.Lines))
-			for i, l := range r.Lines {
-				amounts[i] = l.Amount
-			}
-			discounts = rewards.SpreadDiscount(res.Discount, amounts, caps)
 		}
 	}
 	if earned > 0 {
-		from := ev.at
-		if p.Kind == rewards.KindBonus {
-			from = from.Add(p.Earn.Maturation.D())
-		}
-		t.addLot(a, c.number, ev, rewards.EntryEarn, r.ID, p.NewLot(earned, from), ev.at)
+		t.addLot(a, c.number, ev, rewards.EntryEarn, r.ID, p.EarnedLot(earned, ev.at), ev.at)
 	}
 	var total int64
 	for i, l := range r.Lines {
@@ -224,14 +216,8 @@ func (t *txn) storedReceipt(id string) (*storedReceipt, error) {
 		return nil, err
 	}
 	// The discount on each line is what posting spread, spread again.
-	sr.discounts = make([]int64, len(sr.Lines))
-	if spent > 0 {
-		amounts := make([]int64, len(sr.Lines))
-		for i, l := range sr.Lines {
-			amounts[i] = l.Amount
-		}
-		caps, _ := p.SpendCaps(sr.Lines)
-		sr.discounts = rewards.SpreadDiscount(spent*100, amounts, caps)
+	if _, sr.discounts, err = p.PayWithPoints(sr.Lines, spent, spent); err != nil {
+		return nil, err
 	}
 	sr.returnedQty = make([]int64, len(sr.Lines))
 	rows, err := t.tx.QueryContext(t.ctx, `SELECT line_no, returned FROM receipt_returns WHERE event_seq = ?`, sr.seq)
@@ -276,26 +262,9 @@ func (t *txn) postReturn(ev *eventRec, r rewards.Return) (rewards.ReturnResult, 
 	if ev.at.Before(sr.Time) {
 		return res, rewards.Errorf(rewards.EINVALID, "return time %s is before the sale", ev.at.Format(time.RFC3339))
 	}
-	// Spread each returned SKU over the receipt's lines of that SKU, in order.
-	back := make([]int64, len(sr.Lines))
-	for _, rl := range r.Lines {
-		left := rl.Qty
-		found := false
-		for i, l := range sr.Lines {
-			if l.SKU != rl.SKU {
-				continue
-			}
-			found = true
-			take := min(left, l.Qty-sr.returnedQty[i]-back[i])
-			back[i] += take
-			left -= take
-		}
-		if !found {
-			return res, rewards.Errorf(rewards.EINVALID, "return: receipt %s has no line with SKU %s", r.Receipt, rl.SKU)
-		}
-		if left > 0 {
-			return res, rewards.Errorf(rewards.EREFUSED, "return: only %d of SKU %s from receipt %s can still come back", rl.Qty-left, rl.SKU, r.Receipt)
-		}
+	back, err := rewards.ReturnedUnits(r.Receipt, sr.Lines, sr.returnedQty, r.Lines)
+	if err != nil {
+		return res, err
 	}
 	c, err := t.currentCard(sr.Card)
 	if err != nil {
@@ -314,26 +283,11 @@ func (t *txn) postReturn(ev *eventRec, r rewards.Return) (rewards.ReturnResult, 
 		return res, err
 	}
 
-	after := make([]int64, len(back))
-	for i := range back {
-		after[i] = sr.returnedQty[i] + back[i]
-	}
-	days := p.Returns.TakeBackDays
-	if days == 0 || ev.at.Sub(sr.Time) <= time.Duration(days)*24*time.Hour {
-		before, _ := p.Earnings(rewards.Remaining(sr.Lines, sr.returnedQty), sr.member)
-		now, _ := p.Earnings(rewards.Remaining(sr.Lines, after), sr.member)
-		res.TakeBack = max(0, before-now)
-	}
+	res.TakeBack = p.TakeBack(sr.Lines, sr.returnedQty, back, sr.member, sr.Time, ev.at)
 	// Bonuses spent on the returned lines come back first, so that what
 	// is taken back can come out of them.
 	if sr.spendEntry.Valid {
-		var refund int64
-		for i, l := range sr.Lines {
-			if back[i] > 0 {
-				refund += rewards.RoundDiv(sr.discounts[i]*back[i], l.Qty*100)
-			}
-		}
-		if refund > 0 {
+		if refund := rewards.Refund(sr.Lines, sr.discounts, sr.returnedQty, back); refund > 0 {
 			res.Refunded, err = t.giveBack(a, c.number, ev, sr.spendEntry.Int64, refund, rewards.EntryRefund, r.ID, ev.at)
 			if err != nil {
 				return res, err
@@ -350,7 +304,7 @@ func (t *txn) postReturn(ev *eventRec, r rewards.Return) (rewards.ReturnResult, 
 			continue
 		}
 		if _, err := t.tx.ExecContext(t.ctx, `INSERT INTO receipt_returns (event_seq, line_no, returned) VALUES (?, ?, ?)
-			ON CONFLICT (event_seq, line_no) DO UPDATE SET returned = excluded.returned`, sr.seq, i, after[i]); err != nil {
+			ON CONFLICT (event_seq, line_no) DO UPDATE SET returned = excluded.returned`, sr.seq, i, sr.returnedQty[i]+back[i]); err != nil {
 			return res, fmt.Errorf("record return: %w", err)
 		}
 	}

@@ -532,3 +532,73 @@ func TestExpiry(t *testing.T) {
 }
 
 var _ = time.Second
+
+// Points a lapsed voucher gives back to a lot that has expired stay expired:
+// they pay no debt, in the preview or in the ledger.
+func TestExpiredPointsPayNoDebt(t *testing.T) {
+	s, _ := openStore(t, "coop", `after = "never"`, `after = "60d"`)
+	card := mustCard(t, s, rewards.CardIssue{Meta: rewards.Meta{At: ts("2026-11-01T08:00:00Z")}})
+	for id, pts := range map[string]int64{"big": 100, "small": 20} {
+		if _, err := s.AddReward(ctx, rewards.RewardAdd{Reward: rewards.Reward{ID: id, Coop: "c", Names: rewards.Names{EN: id}, Points: pts}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	mustPost(t, s, receipt("R1", card, "2026-11-02T09:00:00Z", rewards.Line{SKU: "a", Qty: 1, Amount: 2500})) // 100, expiring 1 Jan
+	if _, err := s.Redeem(ctx, rewards.Redemption{Meta: rewards.Meta{At: ts("2026-12-10T10:00:00Z")}, Card: card, Reward: "big"}); err != nil {
+		t.Fatal(err)
+	}
+	mustPost(t, s, receipt("R2", card, "2026-12-11T10:00:00Z", rewards.Line{SKU: "b", Qty: 1, Amount: 500})) // 20
+	if _, err := s.Redeem(ctx, rewards.Redemption{Meta: rewards.Meta{At: ts("2026-12-11T11:00:00Z")}, Card: card, Reward: "small"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.PostReturn(ctx, rewards.Return{ID: "X2", Receipt: "R2", Time: ts("2026-12-12T10:00:00Z"), Lines: []rewards.ReturnLine{{SKU: "b", Qty: 1}}}); err != nil {
+		t.Fatal(err)
+	}
+	if b := balance(t, s, card, "2027-01-10T10:00:00Z"); b.Available != -20 {
+		t.Fatalf("preview after the lapse: %+v", b)
+	}
+	mustPost(t, s, receipt("R3", card, "2027-01-10T10:00:00Z", rewards.Line{SKU: "c", Qty: 1, Amount: 10}))
+	if b := balance(t, s, card, "2027-01-10T10:00:00Z"); b.Available != -20 {
+		t.Fatalf("ledger after the lapse: %+v", b)
+	}
+	checkLedger(t, s)
+}
+
+// A reward whose last voucher lapsed unclaimed is back in stock for the
+// next customer, and a redemption retried under its id gets the same voucher.
+func TestStockAfterLapseAndRetry(t *testing.T) {
+	s, clk := openStore(t, "coop")
+	a := mustCard(t, s, rewards.CardIssue{Meta: rewards.Meta{At: ts("2026-11-01T08:00:00Z")}})
+	b := mustCard(t, s, rewards.CardIssue{Meta: rewards.Meta{At: ts("2026-11-01T08:00:00Z")}})
+	mustPost(t, s, receipt("RA", a, "2026-11-02T09:00:00Z", rewards.Line{SKU: "x", Qty: 1, Amount: 2500}))
+	mustPost(t, s, receipt("RB", b, "2026-11-02T09:00:00Z", rewards.Line{SKU: "x", Qty: 1, Amount: 2500}))
+	one := int64(1)
+	if _, err := s.AddReward(ctx, rewards.RewardAdd{Reward: rewards.Reward{ID: "one", Coop: "c", Names: rewards.Names{EN: "One"}, Points: 60, Stock: &one}}); err != nil {
+		t.Fatal(err)
+	}
+	clk.t = ts("2026-11-03T10:00:00Z")
+	v, err := s.Redeem(ctx, rewards.Redemption{Meta: rewards.Meta{ID: "kiosk-7/1"}, Card: a, Reward: "one"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	clk.t = clk.t.Add(2 * time.Second) // the kiosk retries after a timeout
+	again, err := s.Redeem(ctx, rewards.Redemption{Meta: rewards.Meta{ID: "kiosk-7/1"}, Card: a, Reward: "one"})
+	if err != nil || again.Code != v.Code {
+		t.Fatalf("retry: %+v %v, first %s", again, err, v.Code)
+	}
+	_, err = s.Redeem(ctx, rewards.Redemption{Meta: rewards.Meta{At: ts("2026-11-04T10:00:00Z")}, Card: b, Reward: "one"})
+	wantRefused(t, err, rewards.EREFUSED, "out of stock")
+	// A's voucher lapses on 3 Dec; B can have the reward the day after.
+	if _, err := s.Redeem(ctx, rewards.Redemption{Meta: rewards.Meta{At: ts("2026-12-04T10:00:00Z")}, Card: b, Reward: "one"}); err != nil {
+		t.Fatal(err)
+	}
+	if got := balance(t, s, a, "2026-12-04T10:00:00Z"); got.Available != 100 {
+		t.Fatalf("A after the lapse: %+v", got)
+	}
+	clk.t = ts("2026-12-04T10:00:00Z")
+	board, err := s.Rewards(ctx, "c", "")
+	if err != nil || *board[0].Stock != 0 {
+		t.Fatalf("board %+v %v", board, err)
+	}
+	checkLedger(t, s)
+}

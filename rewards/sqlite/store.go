@@ -297,6 +297,14 @@ func (s *Store) read(ctx context.Context, fn func(t *txn) error) error {
 	return fn(t)
 }
 
+// at is a command's business time: the time it names, or now.
+func (s *Store) at(t time.Time) time.Time {
+	if t.IsZero() {
+		return s.Now()
+	}
+	return t
+}
+
 func (t *txn) program() (*rewards.Program, error) {
 	if t.prog == nil {
 		return nil, rewards.Errorf(rewards.ENOTFOUND, "no program is installed: run `tochkactl init --program FILE` first")

@@ -13,13 +13,10 @@ import (
 
 // Redeem exchanges points for a reward of the board and returns the voucher.
 func (s *Store) Redeem(ctx context.Context, r rewards.Redemption) (rewards.Voucher, error) {
-	if r.At.IsZero() {
-		r.At = s.Now()
-	}
 	var code string
 	err := s.write(ctx, func(t *txn) error {
 		var err error
-		code, err = run(t, eventKey{kind: rewards.EventRedeem, clientID: r.ID}, r.At, r, func(ev *eventRec) (any, string, error) {
+		code, err = run(t, eventKey{kind: rewards.EventRedeem, clientID: r.ID}, s.at(r.At), r, func(ev *eventRec) (any, string, error) {
 			err := t.redeem(ev, &r)
 			return r, r.Code, err
 		})
@@ -46,6 +43,15 @@ func (t *txn) redeem(ev *eventRec, r *rewards.Redemption) error {
 	rw, err := t.reward(r.Reward)
 	if err != nil {
 		return err
+	}
+	if rw.Stock != nil && *rw.Stock <= 0 {
+		// Vouchers for it that lapsed unclaimed put it back in stock.
+		if err := t.sweepVouchersOf(rw.ID, ev); err != nil {
+			return err
+		}
+		if rw, err = t.reward(r.Reward); err != nil {
+			return err
+		}
 	}
 	if err := rw.OfferedAt(ev.at, r.Store, p.Location()); err != nil {
 		return err
@@ -94,6 +100,44 @@ func (t *txn) redeem(ev *eventRec, r *rewards.Redemption) error {
 	return nil
 }
 
+// sweepVouchersOf records the lapse of the reward's vouchers that ran out
+// unclaimed by the event's time, with everything else time did to their
+// accounts.
+func (t *txn) sweepVouchersOf(reward string, ev *eventRec) error {
+	rows, err := t.tx.QueryContext(t.ctx, `SELECT DISTINCT account_id, card FROM vouchers
+		WHERE reward_id = ? AND status = 'open' AND valid_until <= ?`, reward, ms(ev.at))
+	if err != nil {
+		return fmt.Errorf("find lapsed vouchers: %w", err)
+	}
+	type holder struct {
+		account int64
+		card    string
+	}
+	var hs []holder
+	for rows.Next() {
+		var h holder
+		if err := rows.Scan(&h.account, &h.card); err != nil {
+			rows.Close()
+			return fmt.Errorf("find lapsed vouchers: %w", err)
+		}
+		hs = append(hs, h)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("find lapsed vouchers: %w", err)
+	}
+	for _, h := range hs {
+		a, err := t.account(h.account)
+		if err != nil {
+			return err
+		}
+		if err := t.sweep(a, h.card, ev, ev.at); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // ClaimVoucher marks an open voucher used at a till.
 func (s *Store) ClaimVoucher(ctx context.Context, v rewards.VoucherAction) (rewards.Voucher, error) {
 	return s.settleVoucher(ctx, rewards.EventVoucherClaim, v, rewards.VoucherClaimed)
@@ -105,16 +149,13 @@ func (s *Store) CancelVoucher(ctx context.Context, v rewards.VoucherAction) (rew
 }
 
 func (s *Store) settleVoucher(ctx context.Context, kind string, v rewards.VoucherAction, to string) (rewards.Voucher, error) {
-	if v.At.IsZero() {
-		v.At = s.Now()
-	}
 	code, err := rewards.NormalizeVoucherCode(v.Code)
 	if err != nil {
 		return rewards.Voucher{}, err
 	}
 	v.Code = code
 	err = s.write(ctx, func(t *txn) error {
-		_, err := run(t, eventKey{kind: kind, clientID: v.ID}, v.At, v, func(ev *eventRec) (any, string, error) {
+		_, err := run(t, eventKey{kind: kind, clientID: v.ID}, s.at(v.At), v, func(ev *eventRec) (any, string, error) {
 			return v, code, t.settleVoucher(ev, code, to)
 		})
 		return err
