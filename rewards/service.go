@@ -160,11 +160,22 @@ type Programs interface {
 
 // Cards manages cards and their accounts.
 type Cards interface {
+	// IssueCard issues a card with an account of its own; with a phone it
+	// is registered at once (and the welcome bonus granted).
 	IssueCard(ctx context.Context, c CardIssue) (Card, error)
+	// RegisterCard hands a batch card over (its activation delay counts
+	// from then) and/or records a phone, a name or membership.
 	RegisterCard(ctx context.Context, c CardRegister) (Card, error)
+	// BlockCard blocks a lost or stopped card.
 	BlockCard(ctx context.Context, c CardAction) (Card, error)
+	// ReplaceCard blocks a card if it is not yet and moves its account,
+	// lots, purchase total and household links to a new card, returned.
 	ReplaceCard(ctx context.Context, c CardReplace) (Card, error)
+	// LinkCard links a family card to a holder's; with pooling its points
+	// move to the holder's account, and it earns there from then on.
 	LinkCard(ctx context.Context, c CardLink) (Card, error)
+	// MakeMember makes the card's account a member's from the command's
+	// time on.
 	MakeMember(ctx context.Context, c CardAction) (Card, error)
 	// Card returns a card as it stands at t.
 	Card(ctx context.Context, number string, t time.Time) (Card, error)
@@ -175,25 +186,40 @@ type Ledger interface {
 	// PostReceipts posts a batch in one transaction; a refused receipt
 	// gets its error in its result slot and changes nothing.
 	PostReceipts(ctx context.Context, rs []Receipt) ([]ReceiptResult, []error, error)
+	// PostReceipt posts one receipt; the result carries the balance after.
 	PostReceipt(ctx context.Context, r Receipt) (ReceiptResult, error)
+	// QuoteReceipt says what a receipt would earn and the most that may be
+	// paid with points; it changes nothing.
 	QuoteReceipt(ctx context.Context, r Receipt) (Quote, error)
+	// PostReturn takes back what returned lines earned and gives back the
+	// bonuses spent on them.
 	PostReturn(ctx context.Context, r Return) (ReturnResult, error)
+	// Balance is what a card holds at t, which may be in the future.
 	Balance(ctx context.Context, card string, t time.Time) (Balance, error)
+	// History lists a card's entries, its replaced predecessors' included.
 	History(ctx context.Context, card string) ([]HistoryEntry, error)
+	// Check verifies the ledger's invariants.
 	Check(ctx context.Context) (CheckReport, error)
 }
 
 // Vouchers exchanges points for rewards and settles the vouchers.
 type Vouchers interface {
+	// Redeem spends a reward's price in points now and makes its voucher.
 	Redeem(ctx context.Context, r Redemption) (Voucher, error)
+	// ClaimVoucher marks an open voucher used at a till.
 	ClaimVoucher(ctx context.Context, v VoucherAction) (Voucher, error)
+	// CancelVoucher closes an open voucher and gives its points back to
+	// the lots they came from.
 	CancelVoucher(ctx context.Context, v VoucherAction) (Voucher, error)
+	// Voucher returns a voucher by its code, typed in any form.
 	Voucher(ctx context.Context, code string) (Voucher, error)
 }
 
 // Board is the reward board.
 type Board interface {
+	// AddReward adds an item, or replaces the item with its id.
 	AddReward(ctx context.Context, r RewardAdd) (Reward, error)
+	// RemoveReward takes an item off; vouchers made for it stay valid.
 	RemoveReward(ctx context.Context, r RewardRemove) error
 	// Rewards lists the board of a cooperative, narrowed to a store when
 	// store is not empty; all cooperatives when coop is empty.

@@ -161,6 +161,10 @@ func (t *txn) registerCard(ev *eventRec, r rewards.CardRegister) error {
 	if err != nil {
 		return err
 	}
+	if c.pooled && ((phone != "" && phone != a.phone.String) || (r.Name != "" && r.Name != a.name)) {
+		return rewards.Errorf(rewards.EREFUSED, "card %s pools onto card %s: the phone and name are the holder's; register them on card %s",
+			c.number, c.holder.String, c.holder.String)
+	}
 	if !c.handedAt.Valid {
 		t.handOver(c, ev.at)
 		if err := t.saveCard(c); err != nil {

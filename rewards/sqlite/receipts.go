@@ -54,10 +54,16 @@ func (s *Store) PostReceipt(ctx context.Context, r rewards.Receipt) (rewards.Rec
 	return s.withBalance(ctx, res, r.Time)
 }
 
+// withBalance adds the card's balance to a receipt that is recorded. A
+// failure to read it is logged, not returned: the receipt stands.
 func (s *Store) withBalance(ctx context.Context, res rewards.ReceiptResult, at time.Time) (rewards.ReceiptResult, error) {
 	b, err := s.Balance(ctx, res.Card, at)
+	if err != nil {
+		s.Logger.Error("read the balance after a receipt", "receipt", res.Receipt, "card", res.Card, "err", err)
+		return res, nil
+	}
 	res.Balance = &b
-	return res, err
+	return res, nil
 }
 
 func (t *txn) postReceipt(k eventKey, r rewards.Receipt) (rewards.ReceiptResult, error) {
@@ -179,8 +185,12 @@ func (s *Store) PostReturn(ctx context.Context, r rewards.Return) (rewards.Retur
 		return res, err
 	}
 	b, err := s.Balance(ctx, res.Card, r.Time)
+	if err != nil {
+		s.Logger.Error("read the balance after a return", "return", res.Return, "card", res.Card, "err", err)
+		return res, nil
+	}
 	res.Balance = &b
-	return res, err
+	return res, nil
 }
 
 // storedReceipt is a posted receipt as a return sees it.

@@ -395,6 +395,10 @@ func TestFamilyPooling(t *testing.T) {
 	if strings.Join(kinds, ",") != "earn,move-out,earn" {
 		t.Fatalf("family history %v", kinds)
 	}
+	// The pooled family card shares the holder's account: its phone is the
+	// holder's, and registering another one on it is refused.
+	_, err = s.RegisterCard(ctx, rewards.CardRegister{Meta: rewards.Meta{At: ts("2026-11-04T09:00:00Z")}, Card: fam, Phone: "+359888123456"})
+	wantRefused(t, err, rewards.EREFUSED, "register them on card "+holder)
 	// A holder cannot itself be a family card.
 	third := mustCard(t, s, rewards.CardIssue{Meta: rewards.Meta{At: ts("2026-11-01T08:00:00Z")}})
 	_, err = s.LinkCard(ctx, rewards.CardLink{Meta: rewards.Meta{At: ts("2026-11-04T09:00:00Z")}, Card: third, Holder: fam})
@@ -530,8 +534,6 @@ func TestExpiry(t *testing.T) {
 	}
 	checkLedger(t, s)
 }
-
-var _ = time.Second
 
 // Points a lapsed voucher gives back to a lot that has expired stay expired:
 // they pay no debt, in the preview or in the ledger.

@@ -72,25 +72,39 @@ func (s *Store) Open() error {
 		return fmt.Errorf("open %s: %w", s.Path, err)
 	}
 	s.db = db
-	if err := s.migrate(); err != nil {
-		db.Close()
+	if err := s.open(dsn); err != nil {
+		s.Close()
+		s.db, s.rdb = nil, nil
 		return err
 	}
-	if s.rdb, err = sql.Open("sqlite3", dsn+"&_txlock=deferred&_query_only=1"); err != nil {
-		db.Close()
+	return nil
+}
+
+// open finishes Open once the writer is there: migrations, the reader, the
+// program in force.
+func (s *Store) open(dsn string) error {
+	if err := s.migrate(); err != nil {
+		return err
+	}
+	rdb, err := sql.Open("sqlite3", dsn+"&_txlock=deferred&_query_only=1")
+	if err != nil {
 		return fmt.Errorf("open %s: %w", s.Path, err)
 	}
-	s.rdb.SetMaxOpenConns(1)
+	rdb.SetMaxOpenConns(1)
+	s.rdb = rdb
 	s.programs = map[int]*rewards.Program{}
 	return s.loadProgram(context.Background())
 }
 
 // Close closes the database.
 func (s *Store) Close() error {
-	if s.db == nil {
-		return nil
+	var errs []error
+	for _, db := range []*sql.DB{s.rdb, s.db} {
+		if db != nil {
+			errs = append(errs, db.Close())
+		}
 	}
-	return errors.Join(s.rdb.Close(), s.db.Close())
+	return errors.Join(errs...)
 }
 
 // DB returns the underlying database, for tests and benchmarks of this
@@ -113,7 +127,10 @@ func (s *Store) migrate() error {
 		} else if n > 0 {
 			continue
 		}
-		body, _ := migrations.ReadFile(name)
+		body, err := migrations.ReadFile(name)
+		if err != nil {
+			return fmt.Errorf("migrate %s: %w", name, err)
+		}
 		tx, err := s.db.Begin()
 		if err != nil {
 			return fmt.Errorf("migrate %s: %w", name, err)
