@@ -5,7 +5,7 @@ export PATH := /usr/local/go/bin:$(shell go env GOPATH 2>/dev/null || echo $(HOM
 export CGO_ENABLED := 1
 GO ?= go
 
-.PHONY: run test lint bench setup setup-test
+.PHONY: run test build lint bench setup setup-test
 
 setup:
 	@scripts/setup.sh
@@ -15,6 +15,9 @@ setup-test:
 
 run: setup
 	@scripts/demo.sh
+
+build: setup
+	$(GO) build -o bin/tochkactl ./cmd/tochkactl
 
 test: setup-test
 	$(GO) build ./...
