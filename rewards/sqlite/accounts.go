@@ -44,14 +44,27 @@ func (c *cardRow) status(t time.Time) string {
 	return rewards.CardStatus(c.blockedAt.Valid && c.blockedAt.Int64 <= ms(t), c.replacedBy.String, timePtr(c.activeFrom), t)
 }
 
+// The columns a cardRow and an account are read from, and where to.
+const (
+	cardCols    = `c.number, c.account_id, c.issued_at, c.handed_at, c.active_from, c.blocked_at, c.replaced_by, c.holder, c.pooled`
+	accountCols = `a.id, a.phone, a.name, a.member_since, a.welcome_at, a.debt, a.purchase_total, a.sweep_at`
+)
+
+func (c *cardRow) fields() []any {
+	return []any{&c.number, &c.accountID, &c.issuedAt, &c.handedAt, &c.activeFrom, &c.blockedAt, &c.replacedBy, &c.holder, &c.pooled}
+}
+
+// fields lists where accountCols go; sweep is NULL for nothing to sweep.
+func (a *account) fields(sweep *sql.NullInt64) []any {
+	return []any{&a.id, &a.phone, &a.name, &a.memberSince, &a.welcomeAt, &a.debt, &a.purchaseTotal, sweep}
+}
+
 func (t *txn) card(number string) (*cardRow, error) {
 	if c := t.cards[number]; c != nil {
 		return c, nil
 	}
-	c := &cardRow{number: number}
-	err := t.tx.QueryRowContext(t.ctx, `SELECT account_id, issued_at, handed_at, active_from, blocked_at, replaced_by, holder, pooled
-		FROM cards WHERE number = ?`, number).Scan(&c.accountID, &c.issuedAt, &c.handedAt, &c.activeFrom,
-		&c.blockedAt, &c.replacedBy, &c.holder, &c.pooled)
+	c := &cardRow{}
+	err := t.tx.QueryRowContext(t.ctx, `SELECT `+cardCols+` FROM cards c WHERE c.number = ?`, number).Scan(c.fields()...)
 	if errors.Is(err, sql.ErrNoRows) {
 		if verr := rewards.ValidateCardNumber(number); verr != nil {
 			return nil, verr
@@ -68,9 +81,7 @@ func (t *txn) card(number string) (*cardRow, error) {
 // queries.
 func (t *txn) prefetchCards(numbers []string) error {
 	return inChunks(numbers, func(chunk []any, marks string) error {
-		rows, err := t.tx.QueryContext(t.ctx, `SELECT c.number, c.account_id, c.issued_at, c.handed_at, c.active_from, c.blocked_at,
-				c.replaced_by, c.holder, c.pooled,
-				a.phone, a.name, a.member_since, a.welcome_at, a.debt, a.purchase_total, a.sweep_at
+		rows, err := t.tx.QueryContext(t.ctx, `SELECT `+cardCols+`, `+accountCols+`
 			FROM cards c JOIN accounts a ON a.id = c.account_id WHERE c.number IN (`+marks+`)`, chunk...)
 		if err != nil {
 			return fmt.Errorf("look up cards: %w", err)
@@ -79,12 +90,10 @@ func (t *txn) prefetchCards(numbers []string) error {
 		for rows.Next() {
 			c, a := &cardRow{}, &account{}
 			var sweep sql.NullInt64
-			if err := rows.Scan(&c.number, &c.accountID, &c.issuedAt, &c.handedAt, &c.activeFrom, &c.blockedAt,
-				&c.replacedBy, &c.holder, &c.pooled,
-				&a.phone, &a.name, &a.memberSince, &a.welcomeAt, &a.debt, &a.purchaseTotal, &sweep); err != nil {
+			if err := rows.Scan(append(c.fields(), a.fields(&sweep)...)...); err != nil {
 				return fmt.Errorf("look up cards: %w", err)
 			}
-			a.id, a.sweepAt = c.accountID, sweep.Int64
+			a.sweepAt = sweep.Int64
 			t.cards[c.number] = c
 			if t.accounts[a.id] == nil {
 				t.accounts[a.id] = a
@@ -112,10 +121,9 @@ func (t *txn) account(id int64) (*account, error) {
 	if a := t.accounts[id]; a != nil {
 		return a, nil
 	}
-	a := &account{id: id}
+	a := &account{}
 	var sweep sql.NullInt64
-	err := t.tx.QueryRowContext(t.ctx, `SELECT phone, name, member_since, welcome_at, debt, purchase_total, sweep_at
-		FROM accounts WHERE id = ?`, id).Scan(&a.phone, &a.name, &a.memberSince, &a.welcomeAt, &a.debt, &a.purchaseTotal, &sweep)
+	err := t.tx.QueryRowContext(t.ctx, `SELECT `+accountCols+` FROM accounts a WHERE a.id = ?`, id).Scan(a.fields(&sweep)...)
 	if err != nil {
 		return nil, fmt.Errorf("look up account %d: %w", id, err)
 	}
@@ -168,13 +176,18 @@ func (t *txn) usableCard(number string, at time.Time) (*cardRow, *account, error
 	return c, a, err
 }
 
-// lots reads an account's lots, after sending every held-back row.
+// lots reads an account's lots that hold points, after sending every
+// held-back row.
 func (t *txn) lots(a *account) ([]rewards.Lot, error) {
 	if err := t.flush(); err != nil {
 		return nil, err
 	}
-	rows, err := t.tx.QueryContext(t.ctx, `SELECT id, points, remaining, available_from, expires_at FROM lots
-		WHERE account_id = ? AND remaining > 0`, a.id)
+	return t.queryLots(`WHERE account_id = ? AND remaining > 0`, a.id)
+}
+
+// queryLots reads the lots a WHERE clause picks.
+func (t *txn) queryLots(where string, args ...any) ([]rewards.Lot, error) {
+	rows, err := t.tx.QueryContext(t.ctx, `SELECT id, points, remaining, available_from, expires_at FROM lots `+where, args...)
 	if err != nil {
 		return nil, fmt.Errorf("read lots: %w", err)
 	}
@@ -390,18 +403,13 @@ func (t *txn) outstanding(entry int64) ([]rewards.Allocation, error) {
 func (t *txn) lotsByID(allocs []rewards.Allocation) ([]rewards.Lot, error) {
 	var out []rewards.Lot
 	for _, al := range allocs {
-		var l rewards.Lot
-		var from int64
-		var exp sql.NullInt64
-		if err := t.tx.QueryRowContext(t.ctx, `SELECT id, points, remaining, available_from, expires_at FROM lots WHERE id = ?`, al.Lot).
-			Scan(&l.ID, &l.Points, &l.Remaining, &from, &exp); err != nil {
-			return nil, fmt.Errorf("read lot %d: %w", al.Lot, err)
+		l, err := t.queryLots(`WHERE id = ?`, al.Lot)
+		if err != nil {
+			return nil, err
+		} else if len(l) != 1 {
+			return nil, fmt.Errorf("read lot %d: not found", al.Lot)
 		}
-		l.AvailableFrom = fromMS(from)
-		if exp.Valid {
-			l.ExpiresAt = fromMS(exp.Int64)
-		}
-		out = append(out, l)
+		out = append(out, l[0])
 	}
 	return out, nil
 }

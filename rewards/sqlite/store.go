@@ -200,7 +200,7 @@ func (s *Store) Program(ctx context.Context) (*rewards.Program, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.current == nil {
-		return nil, rewards.Errorf(rewards.ENOTFOUND, "no program is installed: run `tochkactl init --program FILE` first")
+		return nil, errNoProgram()
 	}
 	return s.current, nil
 }
@@ -314,6 +314,10 @@ func (s *Store) read(ctx context.Context, fn func(t *txn) error) error {
 	return fn(t)
 }
 
+func errNoProgram() error {
+	return rewards.Errorf(rewards.ENOTFOUND, "no program is installed: run `tochkactl init --program FILE` first")
+}
+
 // at is a command's business time: the time it names, or now.
 func (s *Store) at(t time.Time) time.Time {
 	if t.IsZero() {
@@ -324,7 +328,7 @@ func (s *Store) at(t time.Time) time.Time {
 
 func (t *txn) program() (*rewards.Program, error) {
 	if t.prog == nil {
-		return nil, rewards.Errorf(rewards.ENOTFOUND, "no program is installed: run `tochkactl init --program FILE` first")
+		return nil, errNoProgram()
 	}
 	return t.prog, nil
 }
