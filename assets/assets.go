@@ -1,6 +1,6 @@
 // Package assets holds what Tochka embeds in its binaries: the bundled
-// program definitions now, and fonts, icons and translations as the kiosk and
-// the printer need them.
+// program definitions and the fonts the printer draws with, and icons and
+// translations as the kiosk needs them.
 package assets
 
 import "embed"
@@ -9,3 +9,12 @@ import "embed"
 //
 //go:embed programs/*.toml
 var Programs embed.FS
+
+// Fonts holds DejaVu Sans, fonts/DejaVuSans.ttf and fonts/DejaVuSans-Bold.ttf
+// (from Debian's fonts-dejavu-core, licence in fonts/LICENSE-DejaVu.txt): full
+// Latin and Cyrillic coverage, so cards, vouchers and posters print in
+// Bulgarian, Russian and English from the same font, and a thermal printer
+// needs no code page.
+//
+//go:embed fonts/*.ttf
+var Fonts embed.FS

@@ -44,7 +44,16 @@ type CardRules struct {
 	ActivationDelay Duration `toml:"activation_delay" json:"activation_delay"`
 	// Prefix is the two-digit in-store prefix of card numbers.
 	Prefix string `toml:"prefix" json:"prefix"`
+	// Barcode is the symbology printed on cards: BarcodeEAN13 or
+	// BarcodeCode128. The number is the same EAN-13 either way.
+	Barcode string `toml:"barcode" json:"barcode"`
 }
+
+// Card barcode symbologies, the values of [card] barcode.
+const (
+	BarcodeEAN13   = "ean13"
+	BarcodeCode128 = "code128"
+)
 
 // EarnRules are the [earn] keys.
 type EarnRules struct {
@@ -84,7 +93,7 @@ type ContactRules struct {
 // DefaultProgram returns a program with every optional key at its default.
 func DefaultProgram() Program {
 	return Program{
-		Card: CardRules{ActivationDelay: Duration(24 * time.Hour), Prefix: "29"},
+		Card: CardRules{ActivationDelay: Duration(24 * time.Hour), Prefix: "29", Barcode: BarcodeEAN13},
 		Earn: EarnRules{
 			Step: 50, Points: 1, OwnBrandPoints: 2, MemberPercent: 200,
 			PositionPercent: []int64{100, 150, 200},
@@ -152,6 +161,11 @@ func (p *Program) Validate() error {
 	}
 	if len(p.Card.Prefix) != 2 || !allDigits(p.Card.Prefix) {
 		return bad("card.prefix", "must be two digits, got %q", p.Card.Prefix)
+	}
+	switch p.Card.Barcode {
+	case BarcodeEAN13, BarcodeCode128:
+	default:
+		return bad("card.barcode", "must be %q or %q, not %q", BarcodeEAN13, BarcodeCode128, p.Card.Barcode)
 	}
 	e := &p.Earn
 	if e.Step <= 0 {

@@ -47,6 +47,12 @@ func TestParseBundledPrograms(t *testing.T) {
 	if bonus.Card.ActivationDelay != 0 || bonus.Card.Prefix != "27" {
 		t.Errorf("bonus card rules %+v", bonus.Card)
 	}
+	if coop.Card.Barcode != rewards.BarcodeEAN13 || bonus.Card.Barcode != rewards.BarcodeEAN13 {
+		t.Errorf("card barcodes %q %q, want the default %q", coop.Card.Barcode, bonus.Card.Barcode, rewards.BarcodeEAN13)
+	}
+	if p := program(t, header+"[card]\nbarcode = \"code128\"\n"); p.Card.Barcode != rewards.BarcodeCode128 {
+		t.Errorf("[card] barcode = \"code128\" read as %q", p.Card.Barcode)
+	}
 }
 
 // The store keeps installed programs as JSON; what it reads back must be
@@ -168,6 +174,8 @@ func TestParseProgramRefusesBadKeys(t *testing.T) {
 		{"negative activation", header + "[card]\nactivation_delay = \"-24h\"\n", []string{"card.activation_delay"}},
 		{"short prefix", header + "[card]\nprefix = \"2\"\n", []string{"card.prefix"}},
 		{"letter prefix", header + "[card]\nprefix = \"2a\"\n", []string{"card.prefix"}},
+		{"unknown barcode", header + "[card]\nbarcode = \"qr\"\n", []string{"card.barcode", `"ean13"`, `"code128"`, `"qr"`}},
+		{"empty barcode", header + "[card]\nbarcode = \"\"\n", []string{"card.barcode"}},
 		{"max percent above 100", header + "[spend]\nmax_percent = 101\n", []string{"spend.max_percent"}},
 		{"voucher never valid", header + "[spend]\nvoucher_valid = \"never\"\n", []string{"spend.voucher_valid"}},
 		{"negative expiry", header + "[expiry]\nafter = \"-1h\"\n", []string{"expiry.after"}},
