@@ -22,6 +22,14 @@ type Job struct {
 // Printer is a print backend: a CUPS queue, a USB ESC/POS printer or a
 // file. Print returns what to tell the person who printed: the CUPS job id,
 // the device written to, the file's path.
+//
+// The backends are File and CUPS here and usb.Printer in printer/usb. What
+// the person printing can act on comes back as a *rewards.Error whose
+// message says what to do: EINVALID for a job the backend does not take (a
+// PDF for a receipt printer, an empty document), ENOTFOUND for a queue or
+// printer that is not there, EREFUSED for one that cannot print now
+// (stopped, paper out, CUPS not running), EUNAUTHORIZED for one this user
+// may not use. Anything else is wrapped with its context.
 type Printer interface {
 	Print(ctx context.Context, j Job) (string, error)
 }

@@ -7,7 +7,7 @@ set -euo pipefail
 
 build_pkgs=(gcc libc6-dev pkg-config libusb-1.0-0-dev libgl1-mesa-dev libx11-dev
   libxcursor-dev libxrandr-dev libxinerama-dev libxi-dev libxxf86vm-dev)
-test_pkgs=(poppler-utils zbar-tools)
+test_pkgs=(poppler-utils zbar-tools cups printer-driver-cups-pdf cups-client cups-bsd)
 
 want=("${build_pkgs[@]}")
 if [ "${1:-}" = test ]; then want+=("${test_pkgs[@]}"); fi

@@ -1,0 +1,84 @@
+package printer
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+
+	"github.com/tochka-loyalty/tochka/rewards"
+)
+
+// File is the print backend that writes a job's bytes (a PDF or an ESC/POS
+// stream) to a file: for a printer on another machine, for a look before
+// printing, and for tests.
+type File struct {
+	// Path is the file written; an existing file is replaced.
+	Path string
+}
+
+var _ Printer = (*File)(nil)
+
+// NewFile returns a backend that writes to path.
+func NewFile(path string) *File { return &File{Path: path} }
+
+// Print writes the job to the file and returns its path. The bytes go to a
+// temporary file beside it that is renamed over it once complete, so a
+// reader (or a print spooler watching the directory) never sees half a
+// document, and a failure leaves any earlier file as it was. Copies do not
+// apply: a file holds the document once.
+func (f *File) Print(ctx context.Context, j Job) (string, error) {
+	if err := ctx.Err(); err != nil {
+		return "", err
+	}
+	if f.Path == "" {
+		return "", rewards.Errorf(rewards.EINVALID, "no file to print to: the path is empty")
+	}
+	if len(j.Data) == 0 {
+		return "", rewards.Errorf(rewards.EINVALID, "nothing to write to %s: the document is empty", f.Path)
+	}
+	dir := filepath.Dir(f.Path)
+	if st, err := os.Stat(dir); errors.Is(err, fs.ErrNotExist) {
+		return "", rewards.Errorf(rewards.EINVALID, "cannot write %s: the directory %s does not exist", f.Path, dir)
+	} else if err != nil {
+		return "", fmt.Errorf("write %s: %w", f.Path, err)
+	} else if !st.IsDir() {
+		return "", rewards.Errorf(rewards.EINVALID, "cannot write %s: %s is not a directory", f.Path, dir)
+	}
+	if st, err := os.Stat(f.Path); err == nil && st.IsDir() {
+		return "", rewards.Errorf(rewards.EINVALID, "cannot write %s: it is a directory; give a file name", f.Path)
+	}
+
+	tmp, err := os.CreateTemp(dir, "."+filepath.Base(f.Path)+".*.tmp")
+	if err != nil {
+		return "", fmt.Errorf("write %s: %w", f.Path, err)
+	}
+	done := false
+	defer func() {
+		if !done {
+			tmp.Close()
+			os.Remove(tmp.Name())
+		}
+	}()
+	if _, err := tmp.Write(j.Data); err != nil {
+		return "", fmt.Errorf("write %s: %w", f.Path, err)
+	}
+	// CreateTemp makes the file 0600; a printed document is meant to be
+	// read by others (a spooler, a colleague), like any file saved by hand.
+	if err := tmp.Chmod(0o644); err != nil {
+		return "", fmt.Errorf("write %s: %w", f.Path, err)
+	}
+	if err := tmp.Sync(); err != nil {
+		return "", fmt.Errorf("write %s: %w", f.Path, err)
+	}
+	if err := tmp.Close(); err != nil {
+		return "", fmt.Errorf("write %s: %w", f.Path, err)
+	}
+	if err := os.Rename(tmp.Name(), f.Path); err != nil {
+		return "", fmt.Errorf("write %s: %w", f.Path, err)
+	}
+	done = true
+	return f.Path, nil
+}

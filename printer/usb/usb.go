@@ -1,0 +1,295 @@
+// Package usb prints ESC/POS streams on USB receipt printers, written to
+// directly with libusb (github.com/google/gousb): no CUPS queue, no driver,
+// and no kernel usblp device node, which many kiosk images lack.
+//
+// A printer is found by its vendor and product id, or as the first device
+// with a printer-class interface (USB class 7). The kernel's driver is
+// detached from the interface when it is claimed; the bulk OUT endpoint is
+// read from the interface's descriptors, because clones of the same printer
+// number it differently. A job is written in slices, each of which the
+// printer must take within a timeout: a thermal printer with its paper out
+// or its cover open simply stops taking data, and that silence is the only
+// sign a cheap one gives.
+//
+// gousb v1.1.3 has no hotplug: a printer plugged in later is found by the
+// next Open (Print opens the printer itself when it is not open).
+package usb
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/google/gousb"
+
+	"github.com/tochka-loyalty/tochka/printer"
+	"github.com/tochka-loyalty/tochka/rewards"
+)
+
+// DefaultTimeout is how long a printer may take no data before a job fails.
+const DefaultTimeout = 10 * time.Second
+
+// Printer is a USB ESC/POS receipt printer.
+type Printer struct {
+	// VID and PID select the printer; both zero select the first device
+	// with a printer-class interface.
+	VID, PID uint16
+	// Timeout is how long the printer may take no data before Print gives
+	// up (paper out, cover open); zero means DefaultTimeout. A deadline on
+	// Print's context bounds the whole job besides.
+	Timeout time.Duration
+	// Logger, when set, is told which device and endpoint were opened.
+	Logger *slog.Logger
+
+	mu     sync.Mutex
+	usb    *gousb.Context
+	dev    *gousb.Device
+	cfg    *gousb.Config
+	intf   *gousb.Interface
+	out    endpoint
+	packet int    // the endpoint's max packet size
+	name   string // "USB printer 0416:5011 (POS58 Printer)"
+}
+
+var _ printer.Printer = (*Printer)(nil)
+
+// NewPrinter returns the printer with the vendor and product id (0, 0: the
+// first USB printer found). It is not opened yet.
+func NewPrinter(vid, pid uint16) *Printer { return &Printer{VID: vid, PID: pid} }
+
+// ParseVIDPID reads "0416:5011", the vendor and product id in hex as lsusb
+// shows them.
+func ParseVIDPID(s string) (vid, pid uint16, err error) {
+	v, p, ok := strings.Cut(strings.TrimSpace(s), ":")
+	bad := func() (uint16, uint16, error) {
+		return 0, 0, rewards.Errorf(rewards.EINVALID,
+			"%q is not a USB vendor and product id: give them in hex as lsusb shows them, like 0416:5011", s)
+	}
+	v = strings.TrimPrefix(strings.ToLower(v), "0x")
+	p = strings.TrimPrefix(strings.ToLower(p), "0x")
+	if !ok || len(v) == 0 || len(v) > 4 || len(p) == 0 || len(p) > 4 {
+		return bad()
+	}
+	vv, err1 := strconv.ParseUint(v, 16, 16)
+	pp, err2 := strconv.ParseUint(p, 16, 16)
+	if err1 != nil || err2 != nil || vv == 0 && pp == 0 {
+		return bad()
+	}
+	return uint16(vv), uint16(pp), nil
+}
+
+// id is "0416:5011", or "" for the first printer found.
+func (p *Printer) id() string {
+	if p.VID == 0 && p.PID == 0 {
+		return ""
+	}
+	return fmt.Sprintf("%04x:%04x", p.VID, p.PID)
+}
+
+// Open finds the printer, detaches the kernel's driver, claims its printer
+// interface and opens its bulk OUT endpoint. Opening an open printer does
+// nothing.
+func (p *Printer) Open() error {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.open()
+}
+
+func (p *Printer) open() (err error) {
+	if p.out != nil {
+		return nil
+	}
+	defer func() {
+		if err != nil {
+			p.close()
+		}
+	}()
+	if p.usb, err = newContext(); err != nil {
+		return err
+	}
+	p.dev, err = p.find()
+	if err != nil {
+		return err
+	}
+	desc := p.dev.Desc
+	p.name = fmt.Sprintf("USB printer %04x:%04x", uint16(desc.Vendor), uint16(desc.Product))
+	if product, err := p.dev.Product(); err == nil && strings.TrimSpace(product) != "" {
+		p.name += " (" + strings.TrimSpace(product) + ")"
+	}
+	if err := p.dev.SetAutoDetach(true); err != nil {
+		return fmt.Errorf("%s: detach the kernel driver: %w", p.name, err)
+	}
+	active, err := p.dev.ActiveConfigNum()
+	if err != nil {
+		return fmt.Errorf("%s: read the active configuration: %w", p.name, err)
+	}
+	t, err := pickInterface(desc, active, p.id() != "")
+	if err != nil {
+		return rewards.Errorf(rewards.ENOTFOUND, "%s: %v", p.name, err)
+	}
+	if p.cfg, err = p.dev.Config(t.config); err != nil {
+		return p.claimError(err)
+	}
+	if p.intf, err = p.cfg.Interface(t.intf, t.alt); err != nil {
+		return p.claimError(err)
+	}
+	ep, err := p.intf.OutEndpoint(t.endpoint)
+	if err != nil {
+		return fmt.Errorf("%s: open endpoint %d: %w", p.name, t.endpoint, err)
+	}
+	p.out, p.packet = ep, t.packet
+	if p.Logger != nil {
+		p.Logger.Info("usb printer opened", "printer", p.name, "config", t.config,
+			"interface", t.intf, "alt", t.alt, "endpoint", t.endpoint, "packet", t.packet)
+	}
+	return nil
+}
+
+// find opens the printer's device: the first match that opens, the others
+// closed again.
+func (p *Printer) find() (*gousb.Device, error) {
+	devs, err := p.usb.OpenDevices(func(d *gousb.DeviceDesc) bool {
+		if p.id() == "" {
+			return hasPrinterInterface(d)
+		}
+		return uint16(d.Vendor) == p.VID && uint16(d.Product) == p.PID
+	})
+	var dev *gousb.Device
+	for _, d := range devs {
+		if dev == nil {
+			dev = d
+		} else {
+			d.Close()
+		}
+	}
+	if dev != nil {
+		return dev, nil
+	}
+	what := "no USB printer " + p.id() + " found"
+	if p.id() == "" {
+		what = "no USB printer found (no device with a printer interface)"
+	}
+	switch {
+	case errors.Is(err, gousb.ErrorAccess):
+		return nil, p.permissionError()
+	case err != nil:
+		return nil, fmt.Errorf("%s: %w", what, err)
+	}
+	return nil, rewards.Errorf(rewards.ENOTFOUND, "%s: is it plugged in and switched on?", what)
+}
+
+func (p *Printer) permissionError() error {
+	id := p.id()
+	rule := `SUBSYSTEM=="usb", ATTR{idVendor}=="VVVV", ATTR{idProduct}=="PPPP", MODE="0660", GROUP="lp"`
+	if id != "" {
+		rule = strings.NewReplacer("VVVV", id[:4], "PPPP", id[5:]).Replace(rule)
+	} else {
+		id = "found"
+	}
+	return rewards.Errorf(rewards.EUNAUTHORIZED,
+		"no permission to open the USB printer %s: add a udev rule, /etc/udev/rules.d/60-tochka-receipt.rules: %s, then udevadm control --reload-rules && udevadm trigger, and add this user to the group lp",
+		id, rule)
+}
+
+// claimError explains why the printer's interface could not be claimed.
+// gousb formats these errors with %v, so only their text tells them apart.
+func (p *Printer) claimError(err error) error {
+	msg := err.Error()
+	switch {
+	case errors.Is(err, gousb.ErrorAccess) || strings.Contains(msg, gousb.ErrorAccess.Error()):
+		return p.permissionError()
+	case errors.Is(err, gousb.ErrorBusy) || strings.Contains(msg, gousb.ErrorBusy.Error()):
+		return rewards.Errorf(rewards.EREFUSED,
+			"%s is in use by another program (a CUPS queue on it, or another Tochka): stop that one, or print through its CUPS queue", p.name)
+	case errors.Is(err, gousb.ErrorNoDevice) || strings.Contains(msg, gousb.ErrorNoDevice.Error()):
+		return rewards.Errorf(rewards.ENOTFOUND, "%s was unplugged or switched off: plug it in, switch it on and try again", p.name)
+	}
+	return fmt.Errorf("%s: claim the printer interface: %w", p.name, err)
+}
+
+// Close releases the interface (giving it back to the kernel's driver) and
+// the device. Closing a closed printer does nothing.
+func (p *Printer) Close() error {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.close()
+}
+
+func (p *Printer) close() error {
+	var errs []error
+	if p.intf != nil {
+		p.intf.Close()
+	}
+	if p.cfg != nil {
+		errs = append(errs, p.cfg.Close())
+	}
+	if p.dev != nil {
+		errs = append(errs, p.dev.Close())
+	}
+	if p.usb != nil {
+		errs = append(errs, p.usb.Close())
+	}
+	p.usb, p.dev, p.cfg, p.intf, p.out = nil, nil, nil, nil, nil
+	if err := errors.Join(errs...); err != nil {
+		return fmt.Errorf("close usb printer: %w", err)
+	}
+	return nil
+}
+
+// Print writes an ESC/POS job to the printer, Copies times, and returns the
+// printer's name. A printer that is not open is opened for the job and
+// closed after it; a kiosk opens it once and keeps it.
+func (p *Printer) Print(ctx context.Context, j printer.Job) (_ string, err error) {
+	if j.Format != printer.FormatESCPOS {
+		return "", rewards.Errorf(rewards.EINVALID,
+			"a USB receipt printer takes ESC/POS, not %q: print a PDF on a CUPS queue or to a file", j.Format)
+	}
+	if len(j.Data) == 0 {
+		return "", rewards.Errorf(rewards.EINVALID, "nothing to print: the ESC/POS stream is empty")
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.out == nil {
+		if err := p.open(); err != nil {
+			return "", err
+		}
+		defer func() {
+			if cerr := p.close(); cerr != nil && err == nil {
+				err = cerr
+			}
+		}()
+	}
+	for range max(j.Copies, 1) {
+		if err := write(ctx, p.out, p.packet, j.Data, p.Timeout); err != nil {
+			return "", named(p.name, err)
+		}
+	}
+	return p.name, nil
+}
+
+// newContext starts libusb. gousb panics when libusb cannot start (no
+// /dev/bus/usb in a container, for one); that is an answer here.
+func newContext() (ctx *gousb.Context, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			ctx, err = nil, rewards.Errorf(rewards.EREFUSED,
+				"no USB access: libusb could not start (%v); this machine (or container) must give the program /dev/bus/usb", r)
+		}
+	}()
+	return gousb.NewContext(), nil
+}
+
+// named puts the printer's name before an error's message, keeping a
+// domain error's code (its message is what a person reads).
+func named(name string, err error) error {
+	var e *rewards.Error
+	if errors.As(err, &e) {
+		return rewards.Errorf(e.Code, "%s: %s", name, e.Message)
+	}
+	return fmt.Errorf("%s: %w", name, err)
+}
