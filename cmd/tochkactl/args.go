@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -25,6 +26,14 @@ type flagSpec struct {
 	value    string // the placeholder in usage text: FILE, TIME, N
 	required bool
 	help     string
+	// choices, when set, are the only values the flag takes, matched
+	// without regard to case and kept as spelled here.
+	choices []string
+	// check, when set, vets the value once its kind has been parsed.
+	check func(value string) error
+	// oneOf names a group of flags of which exactly one must be given,
+	// such as the destinations of a print command.
+	oneOf string
 }
 
 // The flags every command accepts, anywhere on the line.
@@ -119,6 +128,13 @@ func parseLine(args []string) (*invocation, error) {
 			i++
 			value = args[i]
 		}
+		if len(spec.choices) > 0 {
+			i := slices.IndexFunc(spec.choices, func(c string) bool { return strings.EqualFold(c, value) })
+			if i < 0 {
+				return in, &usageError{cmd: in.cmd, msg: fmt.Sprintf("flag --%s takes %s, not %q", name, orList(spec.choices), value)}
+			}
+			value = spec.choices[i]
+		}
 		switch spec.kind {
 		case kindInt:
 			n, err := strconv.ParseInt(value, 10, 64)
@@ -132,6 +148,11 @@ func parseLine(args []string) (*invocation, error) {
 				return in, &usageError{cmd: in.cmd, msg: fmt.Sprintf("flag --%s: %q is not an RFC 3339 time such as 2026-11-02T09:00:00Z", name, value)}
 			}
 			in.times[name] = t
+		}
+		if spec.check != nil {
+			if err := spec.check(value); err != nil {
+				return in, &usageError{cmd: in.cmd, msg: fmt.Sprintf("flag --%s: %v", name, err)}
+			}
 		}
 		in.set[name] = true
 		in.str[name] = value
@@ -149,7 +170,7 @@ func parseLine(args []string) (*invocation, error) {
 	if len(in.args) < len(c.args) {
 		return in, &usageError{cmd: c, msg: fmt.Sprintf("missing %s", strings.Join(c.args[len(in.args):], " "))}
 	}
-	if len(in.args) > len(c.args) {
+	if len(in.args) > len(c.args) && !c.variadic() {
 		return in, &usageError{cmd: c, msg: fmt.Sprintf("unexpected argument %q", in.args[len(c.args)])}
 	}
 	for _, f := range c.flags {
@@ -157,7 +178,56 @@ func parseLine(args []string) (*invocation, error) {
 			return in, &usageError{cmd: c, msg: fmt.Sprintf("missing --%s %s", f.name, f.value)}
 		}
 	}
+	for _, group := range c.groups() {
+		var given, all []string
+		for _, f := range group {
+			all = append(all, fmt.Sprintf("--%s %s", f.name, f.value))
+			if in.set[f.name] {
+				given = append(given, "--"+f.name)
+			}
+		}
+		switch {
+		case len(given) == 0:
+			return in, &usageError{cmd: c, msg: fmt.Sprintf("missing the %s: %s", group[0].oneOf, orList(all))}
+		case len(given) > 1:
+			return in, &usageError{cmd: c, msg: fmt.Sprintf("give one %s only, not %s", group[0].oneOf, strings.Join(given, " and "))}
+		}
+	}
 	return in, nil
+}
+
+// variadic reports whether the command's last argument takes one or more
+// values: it is written CARD... .
+func (c *command) variadic() bool {
+	return len(c.args) > 0 && strings.HasSuffix(c.args[len(c.args)-1], "...")
+}
+
+// groups returns the command's oneOf groups of flags, in the order of their
+// first flag.
+func (c *command) groups() [][]flagSpec {
+	var out [][]flagSpec
+	index := map[string]int{}
+	for _, f := range c.flags {
+		if f.oneOf == "" {
+			continue
+		}
+		i, ok := index[f.oneOf]
+		if !ok {
+			i = len(out)
+			index[f.oneOf] = i
+			out = append(out, nil)
+		}
+		out[i] = append(out[i], f)
+	}
+	return out
+}
+
+// orList writes "a, b or c".
+func orList(items []string) string {
+	if len(items) < 2 {
+		return strings.Join(items, "")
+	}
+	return strings.Join(items[:len(items)-1], ", ") + " or " + items[len(items)-1]
 }
 
 func findFlag(specs []flagSpec, name string) *flagSpec {
@@ -169,11 +239,25 @@ func findFlag(specs []flagSpec, name string) *flagSpec {
 	return nil
 }
 
-// synopsis is a command's usage line without the program name.
+// synopsis is a command's usage line without the program name. A oneOf
+// group is written where its first flag is: (--out FILE | --printer QUEUE).
 func (c *command) synopsis() string {
 	parts := []string{c.name}
 	parts = append(parts, c.args...)
+	alts := map[string][]string{}
 	for _, f := range c.flags {
+		if f.oneOf != "" {
+			alts[f.oneOf] = append(alts[f.oneOf], "--"+f.name+" "+f.value)
+		}
+	}
+	for _, f := range c.flags {
+		if f.oneOf != "" {
+			if a, ok := alts[f.oneOf]; ok {
+				parts = append(parts, "("+strings.Join(a, " | ")+")")
+				delete(alts, f.oneOf)
+			}
+			continue
+		}
 		s := "--" + f.name
 		if f.kind != kindBool {
 			s += " " + f.value

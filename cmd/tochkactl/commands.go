@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/tochka-loyalty/tochka/assets"
+	"github.com/tochka-loyalty/tochka/printer"
 	"github.com/tochka-loyalty/tochka/rewards"
 )
 
@@ -24,7 +25,7 @@ const (
 // command is one command of the CLI.
 type command struct {
 	name  string   // the command words: "card issue"
-	args  []string // positional arguments, all required
+	args  []string // positional arguments, all required; a last one written CARD... takes one or more
 	flags []flagSpec
 	db    dbMode
 	help  string
@@ -65,6 +66,16 @@ var commands = []*command{
 		help: "link a family card to a holder's card"},
 	{name: "card member", args: []string{"CARD"}, flags: []flagSpec{atFlag}, db: dbOpen, run: cmdCardMember,
 		help: "make the card's account a member's (cooperator's) from --at on"},
+	{name: "card print", args: []string{"CARD..."}, flags: []flagSpec{
+		layoutFlag, langFlag, outFlag, printerFlag,
+	}, db: dbOpen, run: cmdCardPrint,
+		help: "print cards (a blocked or replaced card is refused), each with its holder's name when known"},
+	{name: "card batch", flags: []flagSpec{
+		{name: "count", kind: kindInt, value: "N", required: true, check: between(1, maxBatch),
+			help: fmt.Sprintf("how many cards to issue, 1 to %d", maxBatch)},
+		layoutFlag, langFlag, outFlag, printerFlag, atFlag,
+	}, db: dbOpen, run: cmdCardBatch,
+		help: "issue N new cards not yet handed over and print them; prints their numbers, one a line"},
 	{name: "receipt post", args: []string{"FILE|-"}, db: dbOpen, run: cmdReceiptPost,
 		help: "post a receipt (JSON; - reads stdin): what it earned and spent, and the balance after"},
 	{name: "receipt quote", args: []string{"FILE|-"}, db: dbOpen, run: cmdReceiptQuote,
@@ -99,6 +110,14 @@ var commands = []*command{
 		help: "list the reward board"},
 	{name: "board remove", args: []string{"ID"}, flags: []flagSpec{atFlag}, db: dbOpen, run: cmdBoardRemove,
 		help: "take an item off the board (vouchers already made stay valid)"},
+	{name: "board print", flags: []flagSpec{
+		{name: "coop", kind: kindString, value: "COOP", help: "only this cooperative's board"},
+		{name: "store", kind: kindString, value: "STORE", help: "only what this store offers; the store is named on the poster"},
+		{name: "size", kind: kindString, value: "A4|A3", choices: []string{printer.PosterA4, printer.PosterA3},
+			help: "the poster's paper, portrait (default A4)"},
+		langFlag, outFlag, printerFlag,
+	}, db: dbOpen, run: cmdBoardPrint,
+		help: "print the reward board as a poster; items whose offer has ended are left out"},
 	{name: "redeem", args: []string{"CARD", "REWARD"}, flags: []flagSpec{
 		{name: "store", kind: kindString, value: "STORE", help: "the store where the voucher is made"},
 		atFlag,
@@ -108,6 +127,12 @@ var commands = []*command{
 		help: "mark a voucher used at a till"},
 	{name: "voucher cancel", args: []string{"CODE"}, flags: []flagSpec{atFlag}, db: dbOpen, run: cmdVoucherCancel,
 		help: "cancel an open voucher; its points come back"},
+	{name: "voucher print", args: []string{"CODE"}, flags: []flagSpec{
+		langFlag, voucherOutFlag, escposFlag, printerFlag, usbFlag,
+	}, db: dbOpen, run: cmdVoucherPrint,
+		help: "print an open voucher (a claimed, cancelled or expired one is refused)"},
+	{name: "printer test", flags: []flagSpec{printerFlag, usbFlag}, db: dbNone, run: cmdPrinterTest,
+		help: "print a test page: a sample card (CUPS only) and vouchers with their barcodes and Cyrillic pangrams; opens no database"},
 	{name: "check", db: dbOpen, run: cmdCheck,
 		help: "verify the ledger's invariants and the database file; exit 1 when there are problems"},
 	{name: "help", db: dbNone, run: func(*cmdCtx) error { return nil },

@@ -1,11 +1,12 @@
 // Command tochkactl is the operator CLI of Tochka: it installs the loyalty
 // program, issues and manages cards, posts receipts and returns, shows
-// balances and history, edits the reward board, redeems and settles vouchers
-// and checks the ledger.
+// balances and history, edits the reward board, redeems and settles vouchers,
+// checks the ledger, and prints cards, vouchers and the board as a poster.
 //
 // It is wiring only: it parses the command line, calls the ledger store
-// (rewards/sqlite) and prints what came back, for a person or, with --json,
-// for a program. Every rule lives in package rewards.
+// (rewards/sqlite) and the layouts and print backends (printer, printer/usb)
+// and prints what came back, for a person or, with --json, for a program.
+// Every rule lives in package rewards.
 //
 // Exit status: 0 on success, 1 when the operation is refused (the reason is
 // printed on stderr and nothing changed) or fails, 2 on bad usage.
@@ -63,7 +64,7 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer, env func(stri
 		return exitOK
 	}
 
-	c := &cmdCtx{ctx: context.Background(), in: in, stdin: stdin, out: stdout, json: in.bool("json"), at: time.Now()}
+	c := &cmdCtx{ctx: context.Background(), in: in, stdin: stdin, out: stdout, errOut: stderr, json: in.bool("json"), at: time.Now()}
 	if t, ok := in.times["at"]; ok {
 		c.at = t
 	}
@@ -160,14 +161,15 @@ func openStore(path string, mode dbMode, device string, at time.Time, stderr io.
 
 // cmdCtx is what a command runs with.
 type cmdCtx struct {
-	ctx   context.Context
-	in    *invocation
-	stdin io.Reader
-	out   io.Writer
-	json  bool
-	at    time.Time // --at, or now
-	store *sqlite.Store
-	prog  *rewards.Program
+	ctx    context.Context
+	in     *invocation
+	stdin  io.Reader
+	out    io.Writer
+	errOut io.Writer // warnings and progress, never the result
+	json   bool
+	at     time.Time // --at, or now
+	store  *sqlite.Store
+	prog   *rewards.Program
 }
 
 // program is the program in force, for time zones, currency and units.

@@ -1,0 +1,582 @@
+package main
+
+// Printing: cards, batches of new cards, vouchers, the reward board and a
+// printer's test page. Package printer lays each document out; the command
+// then sends it to the one destination its flags name: a file, a CUPS queue
+// or a USB ESC/POS printer. Everything is looked up and rendered before the
+// destination is touched, so that input the rules refuse prints nothing and
+// leaves no file behind.
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/schollz/progressbar/v3"
+	"golang.org/x/term"
+
+	"github.com/tochka-loyalty/tochka/printer"
+	"github.com/tochka-loyalty/tochka/printer/usb"
+	"github.com/tochka-loyalty/tochka/rewards"
+)
+
+// destinationGroup is the oneOf group of the destination flags: every print
+// command takes exactly one of them.
+const destinationGroup = "destination"
+
+// The destination flags, and the other flags the print commands share.
+var (
+	outFlag = flagSpec{name: "out", kind: kindString, value: "FILE", oneOf: destinationGroup, check: notEmpty,
+		help: "write the PDF to FILE"}
+	voucherOutFlag = flagSpec{name: "out", kind: kindString, value: "FILE.pdf", oneOf: destinationGroup, check: notEmpty,
+		help: "write the voucher as an 80 mm PDF to FILE.pdf"}
+	escposFlag = flagSpec{name: "escpos", kind: kindString, value: "FILE", oneOf: destinationGroup, check: notEmpty,
+		help: "write the voucher as an ESC/POS stream for a thermal printer to FILE"}
+	printerFlag = flagSpec{name: "printer", kind: kindString, value: "QUEUE", oneOf: destinationGroup, check: notEmpty,
+		help: "print the PDF on the CUPS queue QUEUE (with lp)"}
+	usbFlag = flagSpec{name: "usb", kind: kindString, value: "VID:PID", oneOf: destinationGroup, check: checkVIDPID,
+		help: "print on the USB ESC/POS printer VID:PID (hex, as lsusb shows it: 0416:5011)"}
+
+	langFlag = flagSpec{name: "lang", kind: kindString, value: "bg|ru|en", choices: printer.Languages,
+		help: "the language printed (default: bg for a program in EUR or BGN, ru for RUB, else en)"}
+	layoutFlag = flagSpec{name: "layout", kind: kindString, value: "card|sheet", choices: []string{layoutCard, layoutSheet},
+		help: "card: CR80 pages for a card printer (default); sheet: 10 cards to an A4 page with crop marks"}
+)
+
+// Card layouts, the values of --layout.
+const (
+	layoutCard  = "card"
+	layoutSheet = "sheet"
+)
+
+// maxBatch is the most cards one card batch issues: 1,000 A4 sheets. A
+// larger run is better split, so that a jam costs one batch, not a day's.
+const maxBatch = 10000
+
+func notEmpty(v string) error {
+	if strings.TrimSpace(v) == "" {
+		return errors.New("needs a value")
+	}
+	return nil
+}
+
+// checkVIDPID refuses a --usb that is not VID:PID before anything is done.
+func checkVIDPID(v string) error {
+	_, _, err := usb.ParseVIDPID(v)
+	return err
+}
+
+// between vets a whole number flag's range; the parser has checked it is a
+// number.
+func between(lo, hi int64) func(string) error {
+	return func(v string) error {
+		if n, _ := strconv.ParseInt(v, 10, 64); n < lo || n > hi {
+			return fmt.Errorf("%s is not between %d and %d", v, lo, hi)
+		}
+		return nil
+	}
+}
+
+// defaultLang is the language printed when --lang is not given. A program
+// does not say which language its customers read, but its currency does
+// for the two chains Tochka is made for: Bulgarian for euros (and leva),
+// the Bulgarian co-op's currency, Russian for roubles; English for any
+// other.
+func defaultLang(p *rewards.Program) string {
+	switch p.Currency {
+	case "EUR", "BGN":
+		return printer.LangBG
+	case "RUB":
+		return printer.LangRU
+	}
+	return printer.LangEN
+}
+
+// lang is --lang, else the program's default language.
+func (c *cmdCtx) lang(p *rewards.Program) string {
+	if l := c.in.str["lang"]; l != "" {
+		return l
+	}
+	return defaultLang(p)
+}
+
+// destination is where a print command sends what it rendered: the flag of
+// the destination group that was given, and its value.
+type destination struct {
+	flag  string // out, escpos, printer or usb
+	value string // a path, a CUPS queue or VID:PID
+}
+
+// destination returns the one destination flag given; the parser has made
+// sure there is exactly one.
+func (c *cmdCtx) destination() destination {
+	for _, f := range c.in.cmd.flags {
+		if f.oneOf == destinationGroup && c.in.set[f.name] {
+			return destination{flag: f.name, value: c.in.str[f.name]}
+		}
+	}
+	panic("tochkactl: " + c.in.cmd.name + " has no destination")
+}
+
+// format is the document format the destination takes: an ESC/POS stream
+// for a thermal printer or its file, else a PDF.
+func (d destination) format() string {
+	if d.flag == escposFlag.name || d.flag == usbFlag.name {
+		return printer.FormatESCPOS
+	}
+	return printer.FormatPDF
+}
+
+func (d destination) String() string {
+	if d.flag == usbFlag.name {
+		return "the USB printer " + d.value
+	}
+	return d.value
+}
+
+// checkFile refuses a file destination whose directory does not exist,
+// for a command that changes the ledger before it prints.
+func (d destination) checkFile() error {
+	if d.flag != outFlag.name && d.flag != escposFlag.name {
+		return nil
+	}
+	dir := filepath.Dir(d.value)
+	if st, err := os.Stat(dir); errors.Is(err, fs.ErrNotExist) || (err == nil && !st.IsDir()) {
+		return rewards.Errorf(rewards.EINVALID, "--%s %s: there is no directory %s", d.flag, d.value, dir)
+	} else if err != nil {
+		return fmt.Errorf("--%s %s: %w", d.flag, d.value, err)
+	}
+	return nil
+}
+
+// send prints the jobs on the destination, in order, and returns what the
+// backend reported for each: a CUPS job id, a path, a device.
+func (d destination) send(ctx context.Context, jobs ...printer.Job) (ids []string, err error) {
+	var p printer.Printer
+	switch d.flag {
+	case outFlag.name, escposFlag.name:
+		if len(jobs) != 1 {
+			// A file holds one document; a second would overwrite the first.
+			return nil, fmt.Errorf("%d documents for one file %s", len(jobs), d.value)
+		}
+		p = printer.NewFile(d.value)
+	case printerFlag.name:
+		p = printer.NewCUPS(d.value)
+	case usbFlag.name:
+		vid, pid, err := usb.ParseVIDPID(d.value)
+		if err != nil {
+			return nil, err
+		}
+		u := usb.NewPrinter(vid, pid)
+		if err := u.Open(); err != nil {
+			return nil, err
+		}
+		defer func() {
+			if cerr := u.Close(); cerr != nil && err == nil {
+				err = cerr
+			}
+		}()
+		p = u
+	default:
+		return nil, fmt.Errorf("unknown destination --%s", d.flag)
+	}
+	for i, j := range jobs {
+		id, err := p.Print(ctx, j)
+		if err != nil && i > 0 {
+			return ids, rewards.Errorf(rewards.ErrorCode(err), "%s (%d of the %d documents were printed: %s)",
+				errorText(err), i, len(jobs), strings.Join(ids, ", "))
+		} else if err != nil {
+			return nil, err
+		}
+		ids = append(ids, id)
+	}
+	return ids, nil
+}
+
+// printReport is what a print command did: --json prints it whole, a person
+// reads "printed 3 cards to CARDS as job CARDS-12".
+type printReport struct {
+	Document    string   `json:"document"` // card, sheet, voucher, poster or test
+	Lang        string   `json:"lang"`
+	Format      string   `json:"format"` // pdf or escpos
+	Cards       []string `json:"cards,omitempty"`
+	Voucher     string   `json:"voucher,omitempty"`
+	Items       int      `json:"items,omitempty"` // the rewards on a poster
+	Destination string   `json:"destination"`     // the flag: out, escpos, printer or usb
+	Target      string   `json:"target"`          // its value: the file, queue or VID:PID
+	Jobs        []string `json:"jobs"`            // what the backend reported per document: CUPS job ids, paths
+	Warnings    []string `json:"warnings"`
+
+	what string // "3 cards", for the line a person reads
+}
+
+// deliver sends the rendered jobs to the command's destination and fills in
+// the report; warnings the layout gave go to stderr first.
+func (c *cmdCtx) deliver(r *printReport, jobs ...printer.Job) error {
+	d := c.destination()
+	r.Destination, r.Target, r.Format = d.flag, d.value, d.format()
+	if r.Warnings == nil {
+		r.Warnings = []string{}
+	}
+	for _, w := range r.Warnings {
+		fmt.Fprintf(c.errOut, "tochkactl: warning: %s\n", w)
+	}
+	for i := range jobs {
+		jobs[i].Format = r.Format
+	}
+	ids, err := d.send(c.ctx, jobs...)
+	r.Jobs = ids
+	return err
+}
+
+// writePrinted is the line a person reads after printing.
+func writePrinted(w io.Writer, r printReport, _ *rewards.Program) error {
+	_, err := fmt.Fprintln(w, printedLine(r))
+	return err
+}
+
+func printedLine(r printReport) string {
+	to := destination{r.Destination, r.Target}.String()
+	if r.Destination == usbFlag.name && len(r.Jobs) > 0 && r.Jobs[0] != "" {
+		to = r.Jobs[0] // the backend names the printer: "USB printer 0416:5011 (POS58 Printer)"
+	}
+	s := fmt.Sprintf("printed %s to %s", r.what, to)
+	if r.Destination == printerFlag.name && len(r.Jobs) > 0 {
+		job := "job"
+		if len(r.Jobs) > 1 {
+			job = "jobs"
+		}
+		s += fmt.Sprintf(" as %s %s", job, strings.Join(r.Jobs, ", "))
+	}
+	return s
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return fmt.Sprintf("%d %s", n, many)
+}
+
+func cmdCardPrint(c *cmdCtx) error {
+	p, err := c.program()
+	if err != nil {
+		return err
+	}
+	cards := make([]rewards.Card, 0, len(c.in.args))
+	for _, number := range c.in.args {
+		card, err := c.store.Card(c.ctx, number, c.at)
+		if err != nil {
+			return err
+		}
+		switch card.Status {
+		case rewards.CardBlocked, rewards.CardReplaced:
+			return rewards.Errorf(rewards.EREFUSED, "card %s is %s: it is not printed",
+				number, status(card.Status, card.ActiveFrom, card.BlockedAt, card.ReplacedBy, p.Location()))
+		}
+		cards = append(cards, card)
+	}
+	r, job, err := c.renderCards(p, cards)
+	if err != nil {
+		return err
+	}
+	err = c.deliver(&r, job)
+	return emit(c, r, err, writePrinted)
+}
+
+// renderCards lays cards out as --layout says.
+func (c *cmdCtx) renderCards(p *rewards.Program, cards []rewards.Card) (printReport, printer.Job, error) {
+	r := printReport{Document: layoutCard, Lang: c.lang(p), what: plural(len(cards), "card", "cards")}
+	for _, card := range cards {
+		r.Cards = append(r.Cards, card.Number)
+	}
+	doc := printer.Cards{Program: *p, Lang: r.Lang, Cards: cards, Date: c.at}
+	job := printer.Job{Title: fmt.Sprintf("%s: %s", p.Name, r.what), Media: cr80Media}
+	var err error
+	if c.in.str["layout"] == layoutSheet {
+		r.Document, job.Media = layoutSheet, printer.PosterA4
+		job.Data, err = printer.CardSheetPDF(doc)
+	} else {
+		job.Data, err = printer.CardPDF(doc)
+	}
+	return r, job, err
+}
+
+// cr80Media is the CUPS media of a card printer's card: a custom size is
+// understood by every driver, where the names of CR80 differ between them.
+const cr80Media = "Custom.85.6x53.98mm"
+
+func cmdCardBatch(c *cmdCtx) error {
+	p, err := c.program()
+	if err != nil {
+		return err
+	}
+	// Issuing changes the ledger: a file that cannot be written is found
+	// before any card is issued.
+	if err := c.destination().checkFile(); err != nil {
+		return err
+	}
+	n := int(c.in.num["count"])
+	bar := c.progress(n, "issuing cards")
+	cards := make([]rewards.Card, 0, n)
+	for range n {
+		card, err := c.store.IssueCard(c.ctx, rewards.CardIssue{Meta: rewards.Meta{At: c.at}, Handed: false})
+		if err != nil {
+			bar.stop()
+			c.listCards(cards)
+			return rewards.Errorf(rewards.ErrorCode(err), "issued %d of %d cards (their numbers are on stdout), then: %s; nothing was printed",
+				len(cards), n, errorText(err))
+		}
+		cards = append(cards, card)
+		bar.add()
+	}
+	r, job, err := c.renderCards(p, cards)
+	if err == nil {
+		err = c.deliver(&r, job)
+	}
+	if err != nil {
+		c.listCards(cards)
+		return rewards.Errorf(rewards.ErrorCode(err), "the %s were issued (their numbers are on stdout) but not printed: %s; print them with tochkactl card print",
+			plural(len(cards), "card", "cards"), errorText(err))
+	}
+	return emit(c, r, nil, func(w io.Writer, r printReport, _ *rewards.Program) error {
+		c.listCards(cards)
+		_, err := fmt.Fprintln(c.errOut, printedLine(r))
+		return err
+	})
+}
+
+// listCards writes card numbers one a line, for a script to read.
+func (c *cmdCtx) listCards(cards []rewards.Card) {
+	for _, card := range cards {
+		fmt.Fprintln(c.out, card.Number)
+	}
+}
+
+func cmdVoucherPrint(c *cmdCtx) error {
+	p, err := c.program()
+	if err != nil {
+		return err
+	}
+	v, err := c.store.Voucher(c.ctx, c.in.args[0])
+	if err != nil {
+		return err
+	}
+	if err := printableVoucher(v, p.Location()); err != nil {
+		return err
+	}
+	d := c.destination()
+	r := printReport{Document: "voucher", Lang: c.lang(p), Voucher: v.Code, what: "voucher " + v.Code}
+	doc := printer.Voucher{Program: *p, Lang: r.Lang, Voucher: v}
+	job := printer.Job{Title: fmt.Sprintf("%s: voucher %s", p.Name, v.Code)}
+	if d.format() == printer.FormatESCPOS {
+		job.Data, err = printer.VoucherESCPOS(doc)
+	} else {
+		job.Data, err = printer.VoucherPDF(doc)
+	}
+	if err != nil {
+		return err
+	}
+	err = c.deliver(&r, job)
+	return emit(c, r, err, writePrinted)
+}
+
+// printableVoucher says why a voucher may not be printed: only an open one
+// is worth anything at a till.
+func printableVoucher(v rewards.Voucher, loc *time.Location) error {
+	closed := ""
+	if v.ClosedAt != nil {
+		closed = " on " + when(*v.ClosedAt, loc)
+	}
+	switch v.Status {
+	case rewards.VoucherOpen:
+		return nil
+	case rewards.VoucherClaimed:
+		return rewards.Errorf(rewards.EREFUSED, "voucher %s was claimed%s: a used voucher is not printed again", v.Code, closed)
+	case rewards.VoucherCancelled:
+		return rewards.Errorf(rewards.EREFUSED, "voucher %s was cancelled%s and its points given back: it is not printed", v.Code, closed)
+	case rewards.VoucherExpired:
+		return rewards.Errorf(rewards.EREFUSED, "voucher %s expired on %s: it is not printed", v.Code, when(v.ValidUntil, loc))
+	}
+	return rewards.Errorf(rewards.EREFUSED, "voucher %s is %s: only an open voucher is printed", v.Code, v.Status)
+}
+
+func cmdBoardPrint(c *cmdCtx) error {
+	p, err := c.program()
+	if err != nil {
+		return err
+	}
+	coop, store := c.in.str["coop"], c.in.str["store"]
+	all, err := c.store.Rewards(c.ctx, coop, store)
+	if err != nil {
+		return err
+	}
+	// A poster hangs for weeks: what is no longer offered stays off it;
+	// what is offered later shows the date it starts.
+	var items []rewards.Reward
+	for _, rw := range all {
+		if rw.ValidTo == nil || c.at.Before(*rw.ValidTo) {
+			items = append(items, rw)
+		}
+	}
+	if len(items) == 0 {
+		board := "the board"
+		if coop != "" {
+			board += " of coop " + coop
+		}
+		if store != "" {
+			board += " for store " + store
+		}
+		msg := board + " has no items"
+		if ended := len(all) - len(items); ended > 0 {
+			msg += fmt.Sprintf(" on offer (the offer of %s has ended)", plural(ended, "item", "items"))
+		}
+		return rewards.Errorf(rewards.EREFUSED, "%s: nothing was printed", msg)
+	}
+	size := c.in.str["size"]
+	if size == "" {
+		size = printer.PosterA4
+	}
+	r := printReport{Document: "poster", Lang: c.lang(p), Items: len(items),
+		what: "the board (" + plural(len(items), "item", "items") + ")"}
+	job := printer.Job{Title: fmt.Sprintf("%s: reward board", p.Name), Media: size}
+	job.Data, r.Warnings, err = printer.PosterPDF(printer.Poster{Program: *p, Lang: r.Lang, Size: size,
+		Store: store, Items: items, Printed: c.at})
+	if err != nil {
+		return err
+	}
+	err = c.deliver(&r, job)
+	return emit(c, r, err, writePrinted)
+}
+
+// The test page's texts: a pangram in each Cyrillic language the layouts
+// print, so that every letter of both alphabets shows whether the font
+// reached the printer whole.
+const (
+	pangramRU = "Съешь же ещё этих мягких французских булок, да выпей чаю"
+	pangramBG = "Жълтата дюля беше щастлива, че пухът, който цъфна, замръзна като гьон"
+)
+
+// testProgram is the program the test page is printed for: no database
+// is opened, so it is made up, in the machine's time zone.
+func testProgram() *rewards.Program {
+	p := rewards.DefaultProgram()
+	p.Name, p.Kind, p.Currency, p.Timezone = "Tochka", rewards.KindPoints, "EUR", "Local"
+	p.Contact = rewards.ContactRules{Web: "github.com/tochka-loyalty/tochka"}
+	return &p
+}
+
+// testCardNumber is the sample number on the test card: the program's
+// prefix, zeros, and its check digit.
+func testCardNumber(p *rewards.Program) string {
+	body := p.Card.Prefix + strings.Repeat("0", 9) + "1"
+	return body + strconv.Itoa(rewards.EANCheckDigit(body))
+}
+
+// testPage renders the test page for a destination that takes format: a
+// card (there is no ESC/POS card) and a voucher in Russian and one in
+// Bulgarian, each with its language's pangram for the reward, and the
+// voucher barcodes. On a thermal printer the two vouchers are one stream,
+// each cut off.
+func testPage(p *rewards.Program, format string, at time.Time) ([]printer.Job, string, error) {
+	number := testCardNumber(p)
+	vouchers := []printer.Voucher{
+		{Program: *p, Lang: printer.LangRU, Voucher: testVoucher(number, "TEST-PAGE-RU23", rewards.Names{RU: pangramRU}, at)},
+		{Program: *p, Lang: printer.LangBG, Voucher: testVoucher(number, "TEST-PAGE-BG45", rewards.Names{BG: pangramBG}, at)},
+	}
+	if format == printer.FormatESCPOS {
+		var stream []byte
+		for _, v := range vouchers {
+			b, err := printer.VoucherESCPOS(v)
+			if err != nil {
+				return nil, "", err
+			}
+			stream = append(stream, b...)
+		}
+		return []printer.Job{{Title: "Tochka test page", Data: stream}}, "2 test vouchers", nil
+	}
+	card, err := printer.CardPDF(printer.Cards{Program: *p, Lang: printer.LangBG, Date: at,
+		Cards: []rewards.Card{{Number: number, Name: "Тест · Test"}}})
+	if err != nil {
+		return nil, "", err
+	}
+	jobs := []printer.Job{{Title: "Tochka test card", Data: card, Media: cr80Media}}
+	for _, v := range vouchers {
+		b, err := printer.VoucherPDF(v)
+		if err != nil {
+			return nil, "", err
+		}
+		jobs = append(jobs, printer.Job{Title: "Tochka test voucher " + v.Lang, Data: b})
+	}
+	return jobs, "a test card and 2 test vouchers", nil
+}
+
+func testVoucher(card, code string, names rewards.Names, at time.Time) rewards.Voucher {
+	return rewards.Voucher{Code: code, Card: card, Reward: "TEST", Names: names, Points: 1500, Store: "test",
+		Status: rewards.VoucherOpen, CreatedAt: at, ValidUntil: at.Add(30 * 24 * time.Hour)}
+}
+
+func cmdPrinterTest(c *cmdCtx) error {
+	// The made-up program stands in for the installed one, also for emit.
+	c.prog = testProgram()
+	jobs, what, err := testPage(c.prog, c.destination().format(), c.at)
+	if err != nil {
+		return err
+	}
+	r := printReport{Document: "test", Lang: printer.LangBG + "," + printer.LangRU, what: what}
+	err = c.deliver(&r, jobs...)
+	return emit(c, r, err, writePrinted)
+}
+
+// progress shows on stderr how far a long command has come: a bar on a
+// terminal; elsewhere, such as a log, a plain line at every 10 %.
+type progress struct {
+	bar         *progressbar.ProgressBar
+	w           io.Writer
+	what        string
+	done, total int
+	shown       int // the last tenth a line was written for
+}
+
+func (c *cmdCtx) progress(total int, what string) *progress {
+	p := &progress{w: c.errOut, what: what, total: total}
+	if isTerminal(c.errOut) {
+		p.bar = progressbar.NewOptions(total, progressbar.OptionSetWriter(c.errOut),
+			progressbar.OptionSetDescription(what), progressbar.OptionShowCount(),
+			progressbar.OptionSetWidth(30), progressbar.OptionThrottle(50*time.Millisecond),
+			progressbar.OptionSetPredictTime(true),
+			progressbar.OptionOnCompletion(func() { fmt.Fprintln(c.errOut) }))
+	}
+	return p
+}
+
+func (p *progress) add() {
+	p.done++
+	if p.bar != nil {
+		p.bar.Add(1)
+		return
+	}
+	if tenth := p.done * 10 / p.total; tenth > p.shown {
+		p.shown = tenth
+		fmt.Fprintf(p.w, "%s: %d of %d (%d %%)\n", p.what, p.done, p.total, p.done*100/p.total)
+	}
+}
+
+// stop ends the bar's line when the work stops short.
+func (p *progress) stop() {
+	if p.bar != nil && p.done < p.total {
+		fmt.Fprintln(p.w)
+	}
+}
+
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	return ok && term.IsTerminal(int(f.Fd()))
+}

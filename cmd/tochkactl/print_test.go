@@ -1,0 +1,635 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"image"
+	"image/color"
+	"image/png"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/tochka-loyalty/tochka/printer"
+	"github.com/tochka-loyalty/tochka/rewards"
+)
+
+// The print commands are tested through run() to files, and what they
+// wrote is read back the way printer/reader_test.go reads it: poppler
+// rasterises, zbar decodes the barcodes, pdftotext extracts the words.
+// Printing on a CUPS queue or a USB printer is the backends' tests' job.
+
+// tool returns the path of a command or fails the test naming its package.
+func tool(t *testing.T, name, pkg string) string {
+	t.Helper()
+	path, err := exec.LookPath(name)
+	if err != nil {
+		t.Fatalf("%s not found: install the Debian package %s (make test does it through scripts/setup.sh test)", name, pkg)
+	}
+	return path
+}
+
+// readPDF reads a file a command wrote and checks that it is a PDF.
+func readPDF(t *testing.T, path string) []byte {
+	t.Helper()
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("the command wrote no file: %v", err)
+	}
+	if !bytes.HasPrefix(data, []byte("%PDF-")) {
+		t.Fatalf("%s does not start with %%PDF-: %q", path, data[:min(len(data), 16)])
+	}
+	return data
+}
+
+// pages renders each page of a PDF file as a PNG at 300 dpi, in page order.
+func pages(t *testing.T, path string) []string {
+	t.Helper()
+	readPDF(t, path)
+	pdftoppm := tool(t, "pdftoppm", "poppler-utils")
+	dir := t.TempDir()
+	if out, err := exec.Command(pdftoppm, "-r", "300", "-png", path, filepath.Join(dir, "page")).CombinedOutput(); err != nil {
+		t.Fatalf("pdftoppm %s: %v\n%s", path, err, out)
+	}
+	found, _ := filepath.Glob(filepath.Join(dir, "page-*.png"))
+	if len(found) == 0 {
+		t.Fatalf("pdftoppm %s: no pages", path)
+	}
+	slices.Sort(found) // zero-padded: sorting is page order
+	return found
+}
+
+// decode reads every barcode of one symbology (ean13, code128, qrcode) in
+// a picture, sorted.
+func decode(t *testing.T, picture, symbology string) []string {
+	t.Helper()
+	zbarimg := tool(t, "zbarimg", "zbar-tools")
+	cmd := exec.Command(zbarimg, "--raw", "-q", "-Sdisable", "-S"+symbology+".enable", picture)
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	// zbarimg exits 4 when it finds nothing: that is an answer.
+	if err := cmd.Run(); err != nil {
+		if ee, ok := err.(*exec.ExitError); !ok || ee.ExitCode() != 4 {
+			t.Fatalf("zbarimg %s: %v\n%s", picture, err, stderr.String())
+		}
+	}
+	found := strings.Fields(stdout.String())
+	slices.Sort(found)
+	return found
+}
+
+// words extracts a PDF file's text, spaces folded.
+func words(t *testing.T, path string) string {
+	t.Helper()
+	pdftotext := tool(t, "pdftotext", "poppler-utils")
+	out, err := exec.Command(pdftotext, "-enc", "UTF-8", path, "-").Output()
+	if err != nil {
+		t.Fatalf("pdftotext %s: %v", path, err)
+	}
+	return strings.Join(strings.Fields(strings.ReplaceAll(string(out), "\u00a0", " ")), " ")
+}
+
+func wantWords(t *testing.T, path string, want ...string) {
+	t.Helper()
+	got := words(t, path)
+	for _, w := range want {
+		if !strings.Contains(got, w) {
+			t.Errorf("%s: pdftotext does not find %q in:\n%s", filepath.Base(path), w, got)
+		}
+	}
+}
+
+// escposPicture turns an ESC/POS stream back into a PNG file.
+func escposPicture(t *testing.T, stream []byte) string {
+	t.Helper()
+	img, err := printer.DecodeESCPOS(stream)
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(t.TempDir(), "escpos.png")
+	f, err := os.Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := png.Encode(f, img); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+func noFile(t *testing.T, path string) {
+	t.Helper()
+	if _, err := os.Stat(path); !os.IsNotExist(err) {
+		t.Errorf("%s was created (%v), want nothing printed", filepath.Base(path), err)
+	}
+}
+
+// printJSON is a print command's report as --json prints it.
+type printJSON struct {
+	Document    string   `json:"document"`
+	Lang        string   `json:"lang"`
+	Format      string   `json:"format"`
+	Cards       []string `json:"cards"`
+	Voucher     string   `json:"voucher"`
+	Items       int      `json:"items"`
+	Destination string   `json:"destination"`
+	Target      string   `json:"target"`
+	Jobs        []string `json:"jobs"`
+	Warnings    []string `json:"warnings"`
+}
+
+func TestCardPrint(t *testing.T) {
+	c := newCLI(t)
+	c.ok("init", "--program", "coop")
+	named := issue(c, "--name", "Мария Петрова", "--at", "2026-11-02T08:00:00Z")
+	plain := issue(c, "--at", "2026-11-02T08:00:00Z")
+	third := issue(c, "--at", "2026-11-02T08:00:00Z")
+
+	// One card a CR80 page pair, front then back, in the order given; in
+	// Bulgarian, the language of a program in euros.
+	out := filepath.Join(c.dir, "cards.pdf")
+	if got := c.ok("card", "print", named, plain, third, "--out", out); got != "printed 3 cards to "+out+"\n" {
+		t.Errorf("card print printed %q", got)
+	}
+	pp := pages(t, out)
+	if len(pp) != 6 {
+		t.Fatalf("3 cards: %d pages, want 6 (front and back of each)", len(pp))
+	}
+	for i, want := range []string{named, plain, third} {
+		if got := decode(t, pp[2*i], "ean13"); !slices.Equal(got, []string{want}) {
+			t.Errorf("front of card %d reads %q, want %s", i+1, got, want)
+		}
+	}
+	wantWords(t, out, "КООП", "Клиентска карта", "Мария Петрова", "Условия")
+
+	// A sheet in English, flags before the arguments and --out=FILE.
+	sheet := filepath.Join(c.dir, "sheet.pdf")
+	var r printJSON
+	c.jsonOf(&r, "card", "print", "--layout", "sheet", "--lang=en", "--out="+sheet, plain, named)
+	want := printJSON{Document: "sheet", Lang: "en", Format: "pdf", Cards: []string{plain, named},
+		Destination: "out", Target: sheet, Jobs: r.Jobs, Warnings: []string{}}
+	if !equalJSON(r, want) || len(r.Jobs) != 1 {
+		t.Errorf("card print --json = %+v, want %+v with one job", r, want)
+	}
+	pp = pages(t, sheet)
+	if len(pp) != 2 {
+		t.Fatalf("a sheet of 2 cards: %d pages, want 2 (fronts, backs)", len(pp))
+	}
+	if got, want := decode(t, pp[0], "ean13"), slices.Sorted(slices.Values([]string{plain, named})); !slices.Equal(got, want) {
+		t.Errorf("the sheet's fronts read %q, want %q", got, want)
+	}
+	wantWords(t, sheet, "Customer card", "Мария Петрова")
+
+	// Roubles print in Russian.
+	b := newCLI(t)
+	b.ok("init", "--program", "bonus")
+	card := issue(b, "--at", "2026-11-02T08:00:00Z")
+	b.jsonOf(&r, "card", "print", card, "--out", filepath.Join(b.dir, "ru.pdf"))
+	if r.Lang != "ru" || r.Document != "card" {
+		t.Errorf("a RUB program's card: lang %q, document %q; want ru, card", r.Lang, r.Document)
+	}
+	wantWords(t, filepath.Join(b.dir, "ru.pdf"), "Бонусная карта")
+}
+
+func equalJSON(a, b any) bool {
+	ja, _ := json.Marshal(a)
+	jb, _ := json.Marshal(b)
+	return bytes.Equal(ja, jb)
+}
+
+func TestCardPrintRefused(t *testing.T) {
+	c := newCLI(t)
+	c.ok("init", "--program", "coop")
+	good := issue(c, "--at", "2026-11-02T08:00:00Z")
+	blocked := issue(c, "--at", "2026-11-02T08:00:00Z")
+	c.ok("card", "block", blocked, "--at", "2026-11-03T08:00:00Z")
+	old := issue(c, "--at", "2026-11-02T08:00:00Z")
+	replacement := strings.TrimSpace(c.ok("card", "replace", old, "--at", "2026-11-03T08:00:00Z"))
+	unknown := cardWithCheckDigit("290000000042")
+	mistyped := unknown[:12] + string('0'+(unknown[12]-'0'+1)%10)
+
+	out := filepath.Join(c.dir, "cards.pdf")
+	for _, tc := range []struct {
+		cards []string
+		msg   string
+	}{
+		{[]string{unknown}, "card " + unknown + " is not known"},
+		// One unknown card among good ones: none is printed.
+		{[]string{good, unknown}, "card " + unknown + " is not known"},
+		{[]string{good, mistyped}, "card number " + mistyped + " fails its check digit"},
+		{[]string{blocked}, "card " + blocked + " is blocked since 3 Nov 2026 at 10:00: it is not printed"},
+		{[]string{old}, "card " + old + " is replaced by card " + replacement + ": it is not printed"},
+	} {
+		msg := c.refused(append([]string{"card", "print", "--out", out}, tc.cards...)...)
+		if !strings.HasPrefix(msg, tc.msg) {
+			t.Errorf("card print %v: %q, want %q", tc.cards, msg, tc.msg)
+		}
+		noFile(t, out)
+	}
+}
+
+// cardWithCheckDigit completes 12 digits with their EAN-13 check digit.
+func cardWithCheckDigit(body string) string {
+	return fmt.Sprintf("%s%d", body, rewards.EANCheckDigit(body))
+}
+
+func TestCardBatch(t *testing.T) {
+	c := newCLI(t)
+	c.ok("init", "--program", "coop")
+	out := filepath.Join(c.dir, "batch.pdf")
+	code, stdout, stderr := c.exec("", "card", "batch", "--count", "12", "--layout", "sheet", "--out", out, "--at", "2026-11-02T08:00:00Z")
+	if code != 0 {
+		t.Fatalf("card batch: exit %d\n%s", code, stderr)
+	}
+	numbers := strings.Split(strings.TrimSuffix(stdout, "\n"), "\n")
+	if len(numbers) != 12 || len(slices.Compact(slices.Sorted(slices.Values(numbers)))) != 12 {
+		t.Fatalf("card batch printed %q, want 12 different numbers, one a line", stdout)
+	}
+	for _, n := range numbers {
+		if !cardNumber.MatchString(n) || n[:2] != "29" {
+			t.Errorf("card batch printed %q, want a 13-digit number with the prefix 29", n)
+		}
+	}
+	// Not a terminal: a plain line at every 10 % of the way, then what was
+	// printed where.
+	lines := strings.Split(strings.TrimSuffix(stderr, "\n"), "\n")
+	if len(lines) != 11 || lines[0] != "issuing cards: 2 of 12 (16 %)" || lines[9] != "issuing cards: 12 of 12 (100 %)" ||
+		lines[10] != "printed 12 cards to "+out {
+		t.Errorf("card batch stderr:\n%s", stderr)
+	}
+	pp := pages(t, out)
+	if len(pp) != 4 {
+		t.Fatalf("12 cards on sheets: %d pages, want 4", len(pp))
+	}
+	for i, want := range [][]string{numbers[:10], numbers[10:]} {
+		want = slices.Sorted(slices.Values(want))
+		if got := decode(t, pp[2*i], "ean13"); !slices.Equal(got, want) {
+			t.Errorf("sheet %d reads %q, want %q", i+1, got, want)
+		}
+	}
+
+	// The cards are issued, not handed over: card register hands one over
+	// and its activation delay counts from then.
+	if b := c.balance(numbers[0], "2026-11-10T08:00:00Z"); b.Status != "issued" || b.ActiveFrom != nil {
+		t.Errorf("a batch card = %+v, want issued and not handed over", b)
+	}
+	c.ok("card", "register", numbers[0], "--at", "2026-11-10T08:00:00Z")
+	if b := c.balance(numbers[0], "2026-11-11T08:00:00Z"); b.Status != "active" {
+		t.Errorf("a batch card a day after it was handed over: %+v", b)
+	}
+
+	var r printJSON
+	c.jsonOf(&r, "card", "batch", "--count", "1", "--out", filepath.Join(c.dir, "one.pdf"))
+	if r.Document != "card" || len(r.Cards) != 1 || !cardNumber.MatchString(r.Cards[0]) || r.Lang != "bg" {
+		t.Errorf("card batch --json = %+v", r)
+	}
+	if got := decode(t, pages(t, filepath.Join(c.dir, "one.pdf"))[0], "ean13"); !slices.Equal(got, r.Cards) {
+		t.Errorf("the one batch card reads %q, want %q", got, r.Cards)
+	}
+
+	// Refused before any card is issued: a count out of range, a file in
+	// a directory that does not exist.
+	var before struct{ Accounts int }
+	c.jsonOf(&before, "check")
+	for _, n := range []string{"0", "10001", "-3"} {
+		code, stdout, stderr := c.exec("", "card", "batch", "--count", n, "--out", out+".2")
+		if code != 2 || stdout != "" || !strings.Contains(stderr, "flag --count: "+n+" is not between 1 and 10000") {
+			t.Errorf("card batch --count %s: exit %d, %q, %q", n, code, stdout, stderr)
+		}
+	}
+	missing := filepath.Join(c.dir, "no", "such", "dir", "cards.pdf")
+	if msg := c.refused("card", "batch", "--count", "3", "--out", missing); !strings.Contains(msg, "there is no directory") {
+		t.Errorf("card batch into a missing directory: %q", msg)
+	}
+	var after struct{ Accounts int }
+	c.jsonOf(&after, "check")
+	if after.Accounts != before.Accounts {
+		t.Errorf("refused batches issued cards: %d accounts, were %d", after.Accounts, before.Accounts)
+	}
+	noFile(t, out+".2")
+}
+
+// voucherCLI is a co-op database with a card that has points, the board
+// and one voucher per state, made at times relative to now: voucher print
+// checks a voucher's status as of now.
+type voucherCLI struct {
+	*cli
+	card                              string
+	open, claimed, cancelled, expired string
+}
+
+func newVoucherCLI(t *testing.T) *voucherCLI {
+	c := &voucherCLI{cli: newCLI(t)}
+	now := time.Now().UTC().Truncate(time.Second)
+	at := func(d time.Duration) string { return now.Add(d).Format(time.RFC3339) }
+	const day = 24 * time.Hour
+	c.ok("init", "--program", "coop", "--at", at(-800*day))
+	c.card = issue(c.cli, "--at", at(-400*day))
+	c.ok("receipt", "post", c.file("r.json", fmt.Sprintf(`{"id":"R1","store":"s1","card":%q,"time":%q,
+		"lines":[{"sku":"A","qty":1,"amount":100000}]}`, c.card, at(-300*day))))
+	c.ok("board", "add", "--id", "OIL", "--coop", "sofia", "--points", "40", "--name-bg", "Олио 1 л",
+		"--name-en", "Sunflower oil 1 l", "--at", at(-300*day))
+	redeem := func(d time.Duration) string {
+		return strings.TrimSpace(c.ok("redeem", c.card, "OIL", "--store", "sofia-1", "--at", at(d)))
+	}
+	c.expired = redeem(-200 * day) // valid for 30 days
+	c.claimed = redeem(-2 * day)
+	c.ok("voucher", "claim", c.claimed, "--at", at(-day))
+	c.cancelled = redeem(-2 * day)
+	c.ok("voucher", "cancel", c.cancelled, "--at", at(-day))
+	c.open = redeem(-time.Hour)
+	return c
+}
+
+func TestVoucherPrint(t *testing.T) {
+	c := newVoucherCLI(t)
+	content := strings.ReplaceAll(c.open, "-", "")
+
+	pdf := filepath.Join(c.dir, "voucher.pdf")
+	if got := c.ok("voucher", "print", c.open, "--out", pdf); got != "printed voucher "+c.open+" to "+pdf+"\n" {
+		t.Errorf("voucher print printed %q", got)
+	}
+	pp := pages(t, pdf)
+	if len(pp) != 1 {
+		t.Fatalf("voucher: %d pages, want one receipt", len(pp))
+	}
+	for _, sym := range []string{"code128", "qrcode"} {
+		if got := decode(t, pp[0], sym); !slices.Equal(got, []string{content}) {
+			t.Errorf("voucher pdf: %s reads %q, want %s", sym, got, content)
+		}
+	}
+	wantWords(t, pdf, "ВАУЧЕР", "Олио 1 л", "40 точки", c.open, "••••••••• "+c.card[9:], "sofia-1")
+
+	// The same voucher for a thermal printer, in English, the code typed
+	// in lower case without its dashes.
+	stream := filepath.Join(c.dir, "voucher.escpos")
+	var r printJSON
+	c.jsonOf(&r, "voucher", "print", strings.ToLower(content), "--lang", "EN", "--escpos", stream)
+	if r.Document != "voucher" || r.Voucher != c.open || r.Lang != "en" || r.Format != "escpos" || r.Destination != "escpos" || r.Target != stream {
+		t.Errorf("voucher print --escpos --json = %+v", r)
+	}
+	data, err := os.ReadFile(stream)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.HasPrefix(data, []byte{0x1B, 0x40}) {
+		t.Errorf("the ESC/POS stream starts % X, want ESC @", data[:min(len(data), 8)])
+	}
+	picture := escposPicture(t, data)
+	for _, sym := range []string{"code128", "qrcode"} {
+		if got := decode(t, picture, sym); !slices.Equal(got, []string{content}) {
+			t.Errorf("voucher escpos: %s reads %q, want %s", sym, got, content)
+		}
+	}
+	// Printing is not redeeming: the voucher is still open and claimable.
+	c.ok("voucher", "claim", c.open)
+}
+
+func TestVoucherPrintRefused(t *testing.T) {
+	c := newVoucherCLI(t)
+	out := filepath.Join(c.dir, "voucher.pdf")
+	for _, tc := range []struct{ code, msg string }{
+		{"ABCD-EFGH-JKMN", "voucher ABCD-EFGH-JKMN is not known"},
+		{"ABCD-EFGH-JKM", `voucher code "ABCD-EFGH-JKM" must have 12 characters`},
+		{c.claimed, "voucher " + c.claimed + " was claimed on "},
+		{c.cancelled, "voucher " + c.cancelled + " was cancelled on "},
+		{c.expired, "voucher " + c.expired + " expired on "},
+	} {
+		for _, dest := range []string{"--out", "--escpos"} {
+			msg := c.refused("voucher", "print", tc.code, dest, out)
+			if !strings.HasPrefix(msg, tc.msg) {
+				t.Errorf("voucher print %s %s: %q, want %q", tc.code, dest, msg, tc.msg)
+			}
+			noFile(t, out)
+		}
+	}
+}
+
+func TestBoardPrint(t *testing.T) {
+	c := newCLI(t)
+	c.ok("init", "--program", "coop")
+	pic := filepath.Join(c.dir, "oil.png")
+	writePNG(t, pic)
+	broken := c.file("cake.jpg", "this is not a JPEG")
+	c.ok("board", "add", "--id", "OIL", "--coop", "sofia", "--points", "120", "--name-bg", "Олио 1 л",
+		"--name-en", "Sunflower oil 1 l", "--picture", pic)
+	c.ok("board", "add", "--id", "CAKE", "--coop", "sofia", "--store", "s2", "--points", "1500", "--name-bg", "Торта",
+		"--name-en", "Cake", "--picture", broken)
+	c.ok("board", "add", "--id", "OLD", "--coop", "sofia", "--points", "10", "--name-en", "Calendar 2025",
+		"--to", "2026-01-01T00:00:00Z", "--at", "2025-12-01T00:00:00Z")
+
+	// The unreadable picture: the item prints without it, with a warning.
+	out := filepath.Join(c.dir, "board.pdf")
+	code, stdout, stderr := c.exec("", "board", "print", "--coop", "sofia", "--out", out)
+	if code != 0 || stdout != "printed the board (2 items) to "+out+"\n" {
+		t.Fatalf("board print: exit %d\nstdout: %s\nstderr: %s", code, stdout, stderr)
+	}
+	if !strings.HasPrefix(stderr, "tochkactl: warning: ") || !strings.Contains(stderr, "cake.jpg") || strings.Count(stderr, "\n") != 1 {
+		t.Errorf("board print warned %q, want one warning naming cake.jpg", stderr)
+	}
+	wantWords(t, out, "КООП", "Награди за точки", "Олио 1 л", "120 точки", "Торта", "1 500 точки")
+	if got := words(t, out); strings.Contains(got, "Calendar") {
+		t.Errorf("the poster shows an item whose offer has ended:\n%s", got)
+	}
+
+	// A3, in English, one store's items.
+	a3 := filepath.Join(c.dir, "board-a3.pdf")
+	var r printJSON
+	c.jsonOf(&r, "board", "print", "--store", "s1", "--size", "a3", "--lang", "en", "--out", a3)
+	if r.Items != 1 || r.Document != "poster" || r.Lang != "en" || r.Warnings == nil || len(r.Warnings) != 0 {
+		t.Errorf("board print --store s1 --json = %+v", r)
+	}
+	wantWords(t, a3, "Rewards for points", "Sunflower oil 1 l", "s1")
+	if info := pdfinfo(t, a3); !strings.Contains(info, "(A3)") {
+		t.Errorf("--size a3: pdfinfo says\n%s", info)
+	}
+
+	// An empty board prints nothing.
+	for _, tc := range []struct {
+		args []string
+		msg  string
+	}{
+		{[]string{"--coop", "plovdiv"}, "the board of coop plovdiv has no items: nothing was printed"},
+		{[]string{"--coop", "plovdiv", "--store", "p1"}, "the board of coop plovdiv for store p1 has no items"},
+	} {
+		msg := c.refused(append([]string{"board", "print", "--out", out + ".2"}, tc.args...)...)
+		if !strings.HasPrefix(msg, tc.msg) {
+			t.Errorf("board print %v: %q, want %q", tc.args, msg, tc.msg)
+		}
+	}
+	c.ok("board", "remove", "OIL")
+	c.ok("board", "remove", "CAKE")
+	if msg := c.refused("board", "print", "--out", out+".2"); msg != "the board has no items on offer (the offer of 1 item has ended): nothing was printed" {
+		t.Errorf("a board of ended offers: %q", msg)
+	}
+	noFile(t, out+".2")
+}
+
+// writePNG writes a small picture to path.
+func writePNG(t *testing.T, path string) {
+	t.Helper()
+	img := image.NewRGBA(image.Rect(0, 0, 40, 30))
+	for y := range 30 {
+		for x := range 40 {
+			img.Set(x, y, color.RGBA{uint8(200 + x), 160, uint8(y * 8), 255})
+		}
+	}
+	var buf bytes.Buffer
+	if err := png.Encode(&buf, img); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path, buf.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func pdfinfo(t *testing.T, path string) string {
+	t.Helper()
+	out, err := exec.Command(tool(t, "pdfinfo", "poppler-utils"), path).Output()
+	if err != nil {
+		t.Fatalf("pdfinfo %s: %v", path, err)
+	}
+	return string(out)
+}
+
+// TestPrintDestinations: every print command takes exactly one of its
+// destinations, and bad values are bad usage, found before anything is
+// looked up or printed.
+func TestPrintDestinations(t *testing.T) {
+	c := newCLI(t)
+	c.ok("init", "--program", "coop")
+	card := issue(c)
+	out := filepath.Join(c.dir, "out.pdf")
+	for _, tc := range []struct {
+		args []string
+		msg  string
+	}{
+		{[]string{"card", "print", card}, "missing the destination: --out FILE or --printer QUEUE"},
+		{[]string{"card", "print", card, "--out", out, "--printer", "CARDS"}, "give one destination only, not --out and --printer"},
+		{[]string{"card", "print", card, "--escpos", out}, "unknown flag --escpos"},
+		{[]string{"card", "print", card, "--usb", "0416:5011"}, "unknown flag --usb"},
+		{[]string{"card", "print", "--out", out}, "missing CARD..."},
+		{[]string{"card", "print", card, "--out", ""}, "flag --out: needs a value"},
+		{[]string{"card", "print", card, "--out", out, "--layout", "poster"}, `flag --layout takes card or sheet, not "poster"`},
+		{[]string{"card", "print", card, "--out", out, "--lang", "de"}, `flag --lang takes bg, ru or en, not "de"`},
+		{[]string{"card", "batch", "--out", out}, "missing --count N"},
+		{[]string{"card", "batch", "--count", "2"}, "missing the destination: --out FILE or --printer QUEUE"},
+		{[]string{"card", "batch", "--count", "many", "--out", out}, "takes a whole number"},
+		{[]string{"voucher", "print", "ABCD-EFGH-JKMN"}, "missing the destination: --out FILE.pdf, --escpos FILE, --printer QUEUE or --usb VID:PID"},
+		{[]string{"voucher", "print", "ABCD-EFGH-JKMN", "--out", out, "--escpos", out, "--usb", "0416:5011"}, "give one destination only, not --out and --escpos and --usb"},
+		{[]string{"voucher", "print", "ABCD-EFGH-JKMN", "--usb", "epson"}, "flag --usb: "},
+		{[]string{"voucher", "print", "--out", out}, "missing CODE"},
+		{[]string{"board", "print"}, "missing the destination: --out FILE or --printer QUEUE"},
+		{[]string{"board", "print", "--out", out, "--size", "A5"}, `flag --size takes A4 or A3, not "A5"`},
+		{[]string{"board", "print", "--out", out, "--usb", "0416:5011"}, "unknown flag --usb"},
+		{[]string{"printer", "test"}, "missing the destination: --printer QUEUE or --usb VID:PID"},
+		{[]string{"printer", "test", "--printer", "CARDS", "--usb", "0416:5011"}, "give one destination only"},
+		{[]string{"printer", "test", "--out", out}, "unknown flag --out"},
+		{[]string{"printer", "test", "--usb", "0416"}, "flag --usb: "},
+		{[]string{"printer"}, "printer needs a subcommand: test"},
+	} {
+		code, stdout, stderr := c.exec("", tc.args...)
+		if code != 2 || stdout != "" || !strings.Contains(stderr, tc.msg) || !strings.Contains(stderr, "usage: tochkactl") {
+			t.Errorf("%v: exit %d, stdout %q, stderr %q; want exit 2 with %q and a usage line", tc.args, code, stdout, stderr, tc.msg)
+		}
+		noFile(t, out)
+	}
+	// The usage line shows the choice of destinations.
+	_, _, stderr := c.exec("", "voucher", "print", "X")
+	if !strings.Contains(stderr, "usage: tochkactl voucher print CODE [--lang bg|ru|en] (--out FILE.pdf | --escpos FILE | --printer QUEUE | --usb VID:PID)\n") {
+		t.Errorf("voucher print usage:\n%s", stderr)
+	}
+	if help := c.ok("card", "print", "--help"); !strings.Contains(help, "usage: tochkactl card print CARD... [--layout card|sheet] [--lang bg|ru|en] (--out FILE | --printer QUEUE)\n") {
+		t.Errorf("card print --help:\n%s", help)
+	}
+}
+
+func TestDefaultLang(t *testing.T) {
+	for currency, want := range map[string]string{"EUR": "bg", "BGN": "bg", "RUB": "ru", "USD": "en", "GBP": "en"} {
+		if got := defaultLang(&rewards.Program{Currency: currency}); got != want {
+			t.Errorf("defaultLang(%s) = %s, want %s", currency, got, want)
+		}
+	}
+}
+
+// TestPrinterTestPage reads the test page back: the sample card's number,
+// the vouchers' codes and both pangrams, as a PDF for CUPS and as the
+// ESC/POS stream for a USB printer.
+func TestPrinterTestPage(t *testing.T) {
+	p := testProgram()
+	at := time.Date(2026, 11, 2, 8, 30, 0, 0, time.UTC)
+	number := testCardNumber(p)
+	if err := rewards.ValidateCardNumber(number); err != nil {
+		t.Fatal(err)
+	}
+	codes := []string{"TESTPAGERU23", "TESTPAGEBG45"}
+
+	jobs, what, err := testPage(p, printer.FormatPDF, at)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(jobs) != 3 || what != "a test card and 2 test vouchers" {
+		t.Fatalf("test page for CUPS: %d jobs, %q", len(jobs), what)
+	}
+	dir := t.TempDir()
+	for i, j := range jobs {
+		path := filepath.Join(dir, fmt.Sprintf("job%d.pdf", i))
+		if err := os.WriteFile(path, j.Data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		pp := pages(t, path)
+		if i == 0 {
+			if got := decode(t, pp[0], "ean13"); !slices.Equal(got, []string{number}) {
+				t.Errorf("test card reads %q, want %s", got, number)
+			}
+			continue
+		}
+		for _, sym := range []string{"code128", "qrcode"} {
+			if got := decode(t, pp[0], sym); !slices.Equal(got, []string{codes[i-1]}) {
+				t.Errorf("test voucher %d: %s reads %q, want %s", i, sym, got, codes[i-1])
+			}
+		}
+		wantWords(t, path, []string{pangramRU, pangramBG}[i-1])
+	}
+
+	jobs, what, err = testPage(p, printer.FormatESCPOS, at)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(jobs) != 1 || what != "2 test vouchers" {
+		t.Fatalf("test page for USB: %d jobs, %q", len(jobs), what)
+	}
+	picture := escposPicture(t, jobs[0].Data)
+	for _, sym := range []string{"code128", "qrcode"} {
+		if got := decode(t, picture, sym); !slices.Equal(got, slices.Sorted(slices.Values(codes))) {
+			t.Errorf("test vouchers for USB: %s reads %q, want %q", sym, got, codes)
+		}
+	}
+}
+
+// TestPrinterTestOpensNoDatabase: printer test works where there is no
+// database; with no printer at the other end it fails, exit 1, and leaves
+// nothing behind.
+func TestPrinterTestOpensNoDatabase(t *testing.T) {
+	c := newCLI(t)
+	missing := filepath.Join(c.dir, "nowhere", "tochka.db")
+	for _, dest := range [][]string{{"--printer", "tochka-test-no-such-queue"}, {"--usb", "ffff:fffe"}} {
+		code, stdout, stderr := c.exec("", append([]string{"printer", "test", "--db", missing}, dest...)...)
+		if code != 1 || stdout != "" || !strings.HasPrefix(stderr, "tochkactl: ") || strings.Contains(stderr, "no database") {
+			t.Errorf("printer test %v with no printer: exit %d, stdout %q, stderr %q; want exit 1 with the printer's error", dest, code, stdout, stderr)
+		}
+	}
+	for _, p := range []string{filepath.Dir(missing), c.db} {
+		if _, err := os.Stat(p); !os.IsNotExist(err) {
+			t.Errorf("printer test created %s", p)
+		}
+	}
+}
