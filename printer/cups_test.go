@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/tochka-loyalty/tochka/printer"
+	"github.com/tochka-loyalty/tochka/printer/printertest"
 	"github.com/tochka-loyalty/tochka/rewards"
 )
 
@@ -119,9 +120,9 @@ func startCUPS(t *testing.T) *cupsServer {
 	}
 	cupsd := sbin(t, "cupsd", "cups")
 	lpadmin := sbin(t, "lpadmin", "cups-client")
-	tool(t, "lp", "cups-client")
-	tool(t, "lpstat", "cups-client")
-	tool(t, "gs", "ghostscript")
+	printertest.Tool(t, "lp", "cups-client")
+	printertest.Tool(t, "lpstat", "cups-client")
+	printertest.Tool(t, "gs", "ghostscript")
 	needFile(t, cupsPDFBackend, "printer-driver-cups-pdf")
 	needFile(t, cupsPDFPPD, "printer-driver-cups-pdf")
 	needFile(t, pdftopsFilter, "cups-filters")
@@ -445,7 +446,7 @@ func TestCUPS(t *testing.T) {
 		if !bytes.Equal(spooled, pdf) {
 			t.Errorf("CUPS spooled %d bytes, not the %d-byte PDF sent", len(spooled), len(pdf))
 		}
-		pages := rasterise(t, "cups-card", out)
+		pages := printertest.Rasterise(t, "cups-card", out)
 		if len(pages) != 2 {
 			t.Fatalf("%d pages, want front and back", len(pages))
 		}
@@ -454,10 +455,10 @@ func TestCUPS(t *testing.T) {
 		if w, h := pageSize(t, pages[0]); abs(w-1011) > 3 || abs(h-638) > 3 {
 			t.Errorf("the card came out %d × %d px at 300 dpi, want about 1011 × 638 (CR80)", w, h)
 		}
-		if got := decode(t, pages[0], "ean13"); !slices.Equal(got, []string{num}) {
+		if got := printertest.Decode(t, pages[0], "ean13"); !slices.Equal(got, []string{num}) {
 			t.Errorf("front: ean13 read %q, want %s", got, num)
 		}
-		wantText(t, "card as spooled", text(t, "cups-card", spooled),
+		printertest.WantText(t, "card as spooled", printertest.Text(t, "cups-card", spooled),
 			"КООП", "Клиентска карта", "Мария Иванова", "Картата се активира 24 ч след получаването ѝ", num)
 	})
 
@@ -477,7 +478,7 @@ func TestCUPS(t *testing.T) {
 		if !bytes.Equal(spooled, pdf) {
 			t.Errorf("CUPS spooled %d bytes, not the %d-byte PDF sent", len(spooled), len(pdf))
 		}
-		pages := rasterise(t, "cups-sheet", out)
+		pages := printertest.Rasterise(t, "cups-sheet", out)
 		if len(pages) != 4 {
 			t.Fatalf("12 cards: %d pages, want 4 (two sheets, fronts and backs)", len(pages))
 		}
@@ -488,11 +489,11 @@ func TestCUPS(t *testing.T) {
 		symbology := map[string]string{rewards.BarcodeEAN13: "ean13", rewards.BarcodeCode128: "code128"}[c.Program.Card.Barcode]
 		for i, want := range [][]string{nums[:10], nil, nums[10:], nil} {
 			want = slices.Sorted(slices.Values(want))
-			if got := decode(t, pages[i], symbology); !slices.Equal(got, want) {
+			if got := printertest.Decode(t, pages[i], symbology); !slices.Equal(got, want) {
 				t.Errorf("page %d: %s read %q, want %q", i+1, symbology, got, want)
 			}
 		}
-		wantText(t, "sheet as spooled", text(t, "cups-sheet", spooled),
+		printertest.WantText(t, "sheet as spooled", printertest.Text(t, "cups-sheet", spooled),
 			append([]string{"Хорошая связь – бонус", "Бонусная карта", "Алексей Смирнов"}, nums...)...)
 	})
 
@@ -513,16 +514,16 @@ func TestCUPS(t *testing.T) {
 		if !bytes.Equal(spooled, pdf) {
 			t.Errorf("CUPS spooled %d bytes, not the %d-byte PDF sent", len(spooled), len(pdf))
 		}
-		pages := rasterise(t, "cups-voucher", out)
+		pages := printertest.Rasterise(t, "cups-voucher", out)
 		if len(pages) != 1 {
 			t.Fatalf("%d pages, want the voucher (cups-pdf writes one copy)", len(pages))
 		}
 		for _, sym := range []string{"code128", "qrcode"} {
-			if got := decode(t, pages[0], sym); !slices.Equal(got, []string{"K7QXM2PA9RTE"}) {
+			if got := printertest.Decode(t, pages[0], sym); !slices.Equal(got, []string{"K7QXM2PA9RTE"}) {
 				t.Errorf("%s read %q, want K7QXM2PA9RTE", sym, got)
 			}
 		}
-		wantText(t, "voucher as spooled", text(t, "cups-voucher", spooled),
+		printertest.WantText(t, "voucher as spooled", printertest.Text(t, "cups-voucher", spooled),
 			"КУПОН", "Подсолнечное масло «КООП» 1 л", "Списано баллов", "1 500 баллов", "K7QX-M2PA-9RTE")
 	})
 

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/tochka-loyalty/tochka/printer"
+	"github.com/tochka-loyalty/tochka/printer/printertest"
 	"github.com/tochka-loyalty/tochka/rewards"
 )
 
@@ -23,16 +24,6 @@ import (
 // wrote is read back the way printer/reader_test.go reads it: poppler
 // rasterises, zbar decodes the barcodes, pdftotext extracts the words.
 // Printing on a CUPS queue or a USB printer is the backends' tests' job.
-
-// tool returns the path of a command or fails the test naming its package.
-func tool(t *testing.T, name, pkg string) string {
-	t.Helper()
-	path, err := exec.LookPath(name)
-	if err != nil {
-		t.Fatalf("%s not found: install the Debian package %s (make test does it through scripts/setup.sh test)", name, pkg)
-	}
-	return path
-}
 
 // readPDF reads a file a command wrote and checks that it is a PDF.
 func readPDF(t *testing.T, path string) []byte {
@@ -47,82 +38,16 @@ func readPDF(t *testing.T, path string) []byte {
 	return data
 }
 
-// pages renders each page of a PDF file as a PNG at 300 dpi, in page order.
+// pages checks that a command wrote a PDF and renders its pages.
 func pages(t *testing.T, path string) []string {
 	t.Helper()
 	readPDF(t, path)
-	pdftoppm := tool(t, "pdftoppm", "poppler-utils")
-	dir := t.TempDir()
-	if out, err := exec.Command(pdftoppm, "-r", "300", "-png", path, filepath.Join(dir, "page")).CombinedOutput(); err != nil {
-		t.Fatalf("pdftoppm %s: %v\n%s", path, err, out)
-	}
-	found, _ := filepath.Glob(filepath.Join(dir, "page-*.png"))
-	if len(found) == 0 {
-		t.Fatalf("pdftoppm %s: no pages", path)
-	}
-	slices.Sort(found) // zero-padded: sorting is page order
-	return found
-}
-
-// decode reads every barcode of one symbology (ean13, code128, qrcode) in
-// a picture, sorted.
-func decode(t *testing.T, picture, symbology string) []string {
-	t.Helper()
-	zbarimg := tool(t, "zbarimg", "zbar-tools")
-	cmd := exec.Command(zbarimg, "--raw", "-q", "-Sdisable", "-S"+symbology+".enable", picture)
-	var stdout, stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	// zbarimg exits 4 when it finds nothing: that is an answer.
-	if err := cmd.Run(); err != nil {
-		if ee, ok := err.(*exec.ExitError); !ok || ee.ExitCode() != 4 {
-			t.Fatalf("zbarimg %s: %v\n%s", picture, err, stderr.String())
-		}
-	}
-	found := strings.Fields(stdout.String())
-	slices.Sort(found)
-	return found
-}
-
-// words extracts a PDF file's text, spaces folded.
-func words(t *testing.T, path string) string {
-	t.Helper()
-	pdftotext := tool(t, "pdftotext", "poppler-utils")
-	out, err := exec.Command(pdftotext, "-enc", "UTF-8", path, "-").Output()
-	if err != nil {
-		t.Fatalf("pdftotext %s: %v", path, err)
-	}
-	return strings.Join(strings.Fields(strings.ReplaceAll(string(out), "\u00a0", " ")), " ")
+	return printertest.Pages(t, path)
 }
 
 func wantWords(t *testing.T, path string, want ...string) {
 	t.Helper()
-	got := words(t, path)
-	for _, w := range want {
-		if !strings.Contains(got, w) {
-			t.Errorf("%s: pdftotext does not find %q in:\n%s", filepath.Base(path), w, got)
-		}
-	}
-}
-
-// escposPicture turns an ESC/POS stream back into a PNG file.
-func escposPicture(t *testing.T, stream []byte) string {
-	t.Helper()
-	img, err := printer.DecodeESCPOS(stream)
-	if err != nil {
-		t.Fatal(err)
-	}
-	path := filepath.Join(t.TempDir(), "escpos.png")
-	f, err := os.Create(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := png.Encode(f, img); err != nil {
-		t.Fatal(err)
-	}
-	if err := f.Close(); err != nil {
-		t.Fatal(err)
-	}
-	return path
+	printertest.WantText(t, filepath.Base(path), printertest.Words(t, path), want...)
 }
 
 func noFile(t *testing.T, path string) {
@@ -164,7 +89,7 @@ func TestCardPrint(t *testing.T) {
 		t.Fatalf("3 cards: %d pages, want 6 (front and back of each)", len(pp))
 	}
 	for i, want := range []string{named, plain, third} {
-		if got := decode(t, pp[2*i], "ean13"); !slices.Equal(got, []string{want}) {
+		if got := printertest.Decode(t, pp[2*i], "ean13"); !slices.Equal(got, []string{want}) {
 			t.Errorf("front of card %d reads %q, want %s", i+1, got, want)
 		}
 	}
@@ -183,7 +108,7 @@ func TestCardPrint(t *testing.T) {
 	if len(pp) != 2 {
 		t.Fatalf("a sheet of 2 cards: %d pages, want 2 (fronts, backs)", len(pp))
 	}
-	if got, want := decode(t, pp[0], "ean13"), slices.Sorted(slices.Values([]string{plain, named})); !slices.Equal(got, want) {
+	if got, want := printertest.Decode(t, pp[0], "ean13"), slices.Sorted(slices.Values([]string{plain, named})); !slices.Equal(got, want) {
 		t.Errorf("the sheet's fronts read %q, want %q", got, want)
 	}
 	wantWords(t, sheet, "Customer card", "Мария Петрова")
@@ -271,7 +196,7 @@ func TestCardBatch(t *testing.T) {
 	}
 	for i, want := range [][]string{numbers[:10], numbers[10:]} {
 		want = slices.Sorted(slices.Values(want))
-		if got := decode(t, pp[2*i], "ean13"); !slices.Equal(got, want) {
+		if got := printertest.Decode(t, pp[2*i], "ean13"); !slices.Equal(got, want) {
 			t.Errorf("sheet %d reads %q, want %q", i+1, got, want)
 		}
 	}
@@ -291,7 +216,7 @@ func TestCardBatch(t *testing.T) {
 	if r.Document != "card" || len(r.Cards) != 1 || !cardNumber.MatchString(r.Cards[0]) || r.Lang != "bg" {
 		t.Errorf("card batch --json = %+v", r)
 	}
-	if got := decode(t, pages(t, filepath.Join(c.dir, "one.pdf"))[0], "ean13"); !slices.Equal(got, r.Cards) {
+	if got := printertest.Decode(t, pages(t, filepath.Join(c.dir, "one.pdf"))[0], "ean13"); !slices.Equal(got, r.Cards) {
 		t.Errorf("the one batch card reads %q, want %q", got, r.Cards)
 	}
 
@@ -362,7 +287,7 @@ func TestVoucherPrint(t *testing.T) {
 		t.Fatalf("voucher: %d pages, want one receipt", len(pp))
 	}
 	for _, sym := range []string{"code128", "qrcode"} {
-		if got := decode(t, pp[0], sym); !slices.Equal(got, []string{content}) {
+		if got := printertest.Decode(t, pp[0], sym); !slices.Equal(got, []string{content}) {
 			t.Errorf("voucher pdf: %s reads %q, want %s", sym, got, content)
 		}
 	}
@@ -383,9 +308,9 @@ func TestVoucherPrint(t *testing.T) {
 	if !bytes.HasPrefix(data, []byte{0x1B, 0x40}) {
 		t.Errorf("the ESC/POS stream starts % X, want ESC @", data[:min(len(data), 8)])
 	}
-	picture := escposPicture(t, data)
+	picture := printertest.ESCPOSPicture(t, data)
 	for _, sym := range []string{"code128", "qrcode"} {
-		if got := decode(t, picture, sym); !slices.Equal(got, []string{content}) {
+		if got := printertest.Decode(t, picture, sym); !slices.Equal(got, []string{content}) {
 			t.Errorf("voucher escpos: %s reads %q, want %s", sym, got, content)
 		}
 	}
@@ -436,7 +361,7 @@ func TestBoardPrint(t *testing.T) {
 		t.Errorf("board print warned %q, want one warning naming cake.jpg", stderr)
 	}
 	wantWords(t, out, "КООП", "Награди за точки", "Олио 1 л", "120 точки", "Торта", "1 500 точки")
-	if got := words(t, out); strings.Contains(got, "Calendar") {
+	if got := printertest.Words(t, out); strings.Contains(got, "Calendar") {
 		t.Errorf("the poster shows an item whose offer has ended:\n%s", got)
 	}
 
@@ -493,7 +418,7 @@ func writePNG(t *testing.T, path string) {
 
 func pdfinfo(t *testing.T, path string) string {
 	t.Helper()
-	out, err := exec.Command(tool(t, "pdfinfo", "poppler-utils"), path).Output()
+	out, err := exec.Command(printertest.Tool(t, "pdfinfo", "poppler-utils"), path).Output()
 	if err != nil {
 		t.Fatalf("pdfinfo %s: %v", path, err)
 	}
@@ -587,13 +512,13 @@ func TestPrinterTestPage(t *testing.T) {
 		}
 		pp := pages(t, path)
 		if i == 0 {
-			if got := decode(t, pp[0], "ean13"); !slices.Equal(got, []string{number}) {
+			if got := printertest.Decode(t, pp[0], "ean13"); !slices.Equal(got, []string{number}) {
 				t.Errorf("test card reads %q, want %s", got, number)
 			}
 			continue
 		}
 		for _, sym := range []string{"code128", "qrcode"} {
-			if got := decode(t, pp[0], sym); !slices.Equal(got, []string{codes[i-1]}) {
+			if got := printertest.Decode(t, pp[0], sym); !slices.Equal(got, []string{codes[i-1]}) {
 				t.Errorf("test voucher %d: %s reads %q, want %s", i, sym, got, codes[i-1])
 			}
 		}
@@ -607,9 +532,9 @@ func TestPrinterTestPage(t *testing.T) {
 	if len(jobs) != 1 || what != "2 test vouchers" {
 		t.Fatalf("test page for USB: %d jobs, %q", len(jobs), what)
 	}
-	picture := escposPicture(t, jobs[0].Data)
+	picture := printertest.ESCPOSPicture(t, jobs[0].Data)
 	for _, sym := range []string{"code128", "qrcode"} {
-		if got := decode(t, picture, sym); !slices.Equal(got, slices.Sorted(slices.Values(codes))) {
+		if got := printertest.Decode(t, picture, sym); !slices.Equal(got, slices.Sorted(slices.Values(codes))) {
 			t.Errorf("test vouchers for USB: %s reads %q, want %q", sym, got, codes)
 		}
 	}
