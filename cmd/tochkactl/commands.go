@@ -133,6 +133,8 @@ var commands = []*command{
 		help: "print an open voucher (a claimed, cancelled or expired one is refused)"},
 	{name: "printer test", flags: []flagSpec{printerFlag, usbFlag}, db: dbNone, run: cmdPrinterTest,
 		help: "print a test page: a sample card (CUPS only) and vouchers with their barcodes and Cyrillic pangrams; opens no database"},
+	{name: "scanner decode", args: []string{"FILE|-"}, flags: scannerDecodeFlags, db: dbNone, run: cmdScannerDecode,
+		help: "decode a scanner capture (raw reports as read from /dev/hidrawN; - reads stdin) and print every scan, one a line, rejected ones with their reason and repeats kept; opens no database"},
 	{name: "check", db: dbOpen, run: cmdCheck,
 		help: "verify the ledger's invariants and the database file; exit 1 when there are problems"},
 	{name: "help", db: dbNone, run: func(*cmdCtx) error { return nil },

@@ -1,7 +1,8 @@
 // Command tochkactl is the operator CLI of Tochka: it installs the loyalty
 // program, issues and manages cards, posts receipts and returns, shows
 // balances and history, edits the reward board, redeems and settles vouchers,
-// checks the ledger, and prints cards, vouchers and the board as a poster.
+// checks the ledger, prints cards, vouchers and the board as a poster, and
+// decodes barcode scanner captures.
 //
 // It is wiring only: it parses the command line, calls the ledger store
 // (rewards/sqlite) and the layouts and print backends (printer, printer/usb)
@@ -47,13 +48,7 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer, env func(stri
 	if err != nil {
 		var ue *usageError
 		if errors.As(err, &ue) {
-			fmt.Fprintf(stderr, "tochkactl: %s\n", ue.msg)
-			if ue.cmd != nil {
-				fmt.Fprintf(stderr, "usage: tochkactl %s\n", ue.cmd.synopsis())
-			} else {
-				fmt.Fprintln(stderr, "usage: tochkactl [--db PATH] [--json] [--device ID] COMMAND [ARGS] [FLAGS]")
-			}
-			fmt.Fprintln(stderr, "Run 'tochkactl --help' for every command.")
+			printUsageError(stderr, ue)
 			return exitUsage
 		}
 		fmt.Fprintf(stderr, "tochkactl: %v\n", err)
@@ -83,10 +78,29 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer, env func(stri
 		c.store = store
 	}
 	if err := in.cmd.run(c); err != nil {
+		// A command may find bad usage the parser cannot, such as flags
+		// that do not go together.
+		var ue *usageError
+		if errors.As(err, &ue) {
+			printUsageError(stderr, ue)
+			return exitUsage
+		}
 		fmt.Fprintf(stderr, "tochkactl: %s\n", errorText(err))
 		return exitRefused
 	}
 	return exitOK
+}
+
+// printUsageError writes bad usage to stderr, with the usage line of the
+// command, or of the program when no command was recognised.
+func printUsageError(stderr io.Writer, ue *usageError) {
+	fmt.Fprintf(stderr, "tochkactl: %s\n", ue.msg)
+	if ue.cmd != nil {
+		fmt.Fprintf(stderr, "usage: tochkactl %s\n", ue.cmd.synopsis())
+	} else {
+		fmt.Fprintln(stderr, "usage: tochkactl [--db PATH] [--json] [--device ID] COMMAND [ARGS] [FLAGS]")
+	}
+	fmt.Fprintln(stderr, "Run 'tochkactl --help' for every command.")
 }
 
 // errorText is what a person reads: a domain error's message, or the whole
