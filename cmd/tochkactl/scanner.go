@@ -1,15 +1,24 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
+	"os"
+	"os/signal"
 	"strconv"
 	"strings"
+	"syscall"
+	"text/tabwriter"
+	"time"
 	"unicode"
 
+	printusb "github.com/tochka-loyalty/tochka/printer/usb"
 	"github.com/tochka-loyalty/tochka/scanner"
+	"github.com/tochka-loyalty/tochka/scanner/serial"
+	scanusb "github.com/tochka-loyalty/tochka/scanner/usb"
 )
 
 // Capture formats of scanner decode, named after the scanner mode that sends them.
@@ -145,4 +154,282 @@ func printableCode(code string) string {
 		return strconv.Quote(code)
 	}
 	return code
+}
+
+// Modes of scanner watch.
+const (
+	modeKeyboard = "keyboard"
+	modeHIDPOS   = "hidpos"
+	modeSerial   = "serial"
+)
+
+var scannerWatchFlags = []flagSpec{
+	// --device is the global flag: scanner watch opens no database, so it
+	// names the scanner here; cmdScannerWatch checks its value.
+	{name: "device", kind: kindString, value: "VID:PID",
+		help: "the USB scanner, in hex as lsusb shows it (default: the first USB device that looks like a scanner)"},
+	{name: "mode", kind: kindString, value: "keyboard|hidpos|serial", choices: []string{modeKeyboard, modeHIDPOS, modeSerial},
+		help: "how the scanner talks (default: serial with --port, else whichever USB mode the scanner has, HID POS first)"},
+	{name: "layout", kind: kindString, value: "us|de|fr", choices: scanner.LayoutNames(),
+		help: "keyboard: the keyboard layout the scanner is set to (default us)"},
+	{name: "tab", kind: kindBool, help: "keyboard: Tab ends a scan, as well as Enter"},
+	{name: "port", kind: kindString, value: "PORT", check: notEmpty,
+		help: "serial: the port (default " + serial.DefaultPort + ")"},
+	{name: "suffix", kind: kindString, value: "cr|lf|crlf", choices: []string{"cr", "lf", "crlf"},
+		help: "serial: the line ending the scanner sends (default cr)"},
+	{name: "for", kind: kindString, value: "DURATION", check: positiveDuration,
+		help: "stop after DURATION (such as 30s or 5m) instead of at Ctrl-C, for scripts and tests"},
+}
+
+func positiveDuration(v string) error {
+	d, err := time.ParseDuration(v)
+	if err != nil || d <= 0 {
+		return fmt.Errorf("%q is not a duration such as 30s or 5m", v)
+	}
+	return nil
+}
+
+// scannerListJSON is scanner list --json.
+type scannerListJSON struct {
+	// USB is false when the machine gives no USB access; Problem says so.
+	USB      bool                `json:"usb"`
+	Problem  string              `json:"problem,omitempty"`
+	Scanners []scannerDeviceJSON `json:"scanners"`
+	// SerialPorts are the ports a scanner in serial mode may be on.
+	SerialPorts []string `json:"serial_ports"`
+}
+
+type scannerDeviceJSON struct {
+	ID      string `json:"id"`
+	Name    string `json:"name"`
+	Mode    string `json:"mode"`
+	Bus     int    `json:"bus"`
+	Address int    `json:"address"`
+	CanOpen bool   `json:"can_open"`
+	Problem string `json:"problem,omitempty"`
+}
+
+// cmdScannerList lists the USB devices that look like scanners and the
+// serial ports. No USB access at all is an answer, not a failure.
+func cmdScannerList(c *cmdCtx) error {
+	res := scannerListJSON{USB: true, Scanners: []scannerDeviceJSON{}, SerialPorts: serial.Ports()}
+	if res.SerialPorts == nil {
+		res.SerialPorts = []string{}
+	}
+	devs, err := scanusb.List()
+	if err != nil {
+		if !errors.Is(err, scanusb.ErrNoUSB) {
+			return err
+		}
+		res.USB, res.Problem = false, err.Error()
+	}
+	for _, d := range devs {
+		res.Scanners = append(res.Scanners, scannerDeviceJSON{ID: d.ID(), Name: d.Name(), Mode: d.Mode.String(),
+			Bus: d.Bus, Address: d.Address, CanOpen: d.CanOpen, Problem: d.Problem})
+	}
+	if c.json {
+		return c.printJSON(res)
+	}
+	w := c.out
+	switch {
+	case !res.USB:
+		fmt.Fprintf(w, "USB scanners: none can be seen: %s\n", res.Problem)
+	case len(res.Scanners) == 0:
+		fmt.Fprintln(w, "USB scanners: none found (a scanner that does not call itself one is not listed: give its VID:PID from lsusb to scanner watch --device)")
+	default:
+		tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+		fmt.Fprintln(tw, "VID:PID\tMODE\tNAME\tBUS/DEV\tACCESS")
+		for _, d := range res.Scanners {
+			access := "ok"
+			if !d.CanOpen {
+				access = d.Problem
+			}
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%d/%d\t%s\n", d.ID, d.Mode, d.Name, d.Bus, d.Address, access)
+		}
+		if err := tw.Flush(); err != nil {
+			return err
+		}
+	}
+	if len(res.SerialPorts) == 0 {
+		_, err = fmt.Fprintln(w, "serial ports: none (/dev/ttyACM*, /dev/ttyUSB*)")
+	} else {
+		_, err = fmt.Fprintf(w, "serial ports: %s\n", strings.Join(res.SerialPorts, " "))
+	}
+	return err
+}
+
+// watchEventJSON is one line of scanner watch --json: a scan (with the
+// fields of scanner decode --json) or a change of the device's state.
+type watchEventJSON struct {
+	Event     string     `json:"event"` // scan, connected, disconnected, waiting
+	Device    string     `json:"device"`
+	Code      *string    `json:"code,omitempty"`
+	Symbology string     `json:"symbology,omitempty"`
+	Valid     *bool      `json:"valid,omitempty"`
+	Reason    string     `json:"reason,omitempty"`
+	Time      *time.Time `json:"time,omitempty"`
+	Error     string     `json:"error,omitempty"`
+}
+
+// cmdScannerWatch reads a live scanner and prints each scan as it comes,
+// and the scanner coming and going, until Ctrl-C (or --for).
+func cmdScannerWatch(c *cmdCtx) error {
+	src, err := watchSource(c.in)
+	if err != nil {
+		return err
+	}
+	ctx, stop := signal.NotifyContext(c.ctx, os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if v, ok := c.in.str["for"]; ok {
+		d, _ := time.ParseDuration(v) // checked by the parser
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, d)
+		defer cancel()
+	}
+	events := make(chan scanner.Event)
+	done := make(chan error, 1)
+	go func() { done <- src.Run(ctx, events) }()
+	for {
+		select {
+		case ev := <-events:
+			if err := c.printEvent(ev); err != nil {
+				stop()
+				<-done
+				return err
+			}
+		case err := <-done:
+			return err
+		}
+	}
+}
+
+// watchSource builds the source scanner watch reads from its flags.
+func watchSource(in *invocation) (*scanner.ReportSource, error) {
+	mode := in.str["mode"]
+	if mode == "" && in.set["port"] {
+		mode = modeSerial
+	}
+	only := func(flag, mode string) error {
+		return &usageError{cmd: in.cmd, msg: fmt.Sprintf("--%s goes with --mode %s only", flag, mode)}
+	}
+	if mode == modeSerial {
+		if in.set["device"] {
+			return nil, &usageError{cmd: in.cmd, msg: "--device names a USB scanner: a serial one is given with --port"}
+		}
+	} else {
+		for _, f := range []string{"port", "suffix"} {
+			if in.set[f] {
+				return nil, only(f, modeSerial)
+			}
+		}
+	}
+	if mode == modeSerial || mode == modeHIDPOS {
+		for _, f := range []string{"layout", "tab"} {
+			if in.set[f] {
+				return nil, only(f, modeKeyboard)
+			}
+		}
+	}
+	boot, err := scanner.NewBootDecoder(scanner.BootConfig{Layout: in.str["layout"], Terminator: terminator(in)})
+	if err != nil {
+		return nil, err
+	}
+	cfg := scanner.ReportSourceConfig{Now: time.Now}
+	if mode == modeSerial {
+		port := in.str["port"]
+		if port == "" {
+			port = serial.DefaultPort
+		}
+		lc := scanner.LineConfig{}
+		switch in.str["suffix"] {
+		case "lf":
+			lc.Suffix = scanner.SuffixLF
+		case "crlf":
+			lc.Suffix = scanner.SuffixCRLF
+		}
+		cfg.Device, cfg.Decoder, cfg.Open = port, scanner.NewLineDecoder(lc), serial.Opener(serial.Config{Port: port})
+		return scanner.NewReportSource(cfg)
+	}
+	uc := scanusb.Config{Mode: map[string]scanusb.Mode{modeKeyboard: scanusb.ModeKeyboard, modeHIDPOS: scanusb.ModeHIDPOS}[mode]}
+	cfg.Device = "the first USB scanner"
+	if v := in.str["device"]; in.set["device"] {
+		if uc.VID, uc.PID, err = printusb.ParseVIDPID(v); err != nil {
+			return nil, &usageError{cmd: in.cmd, msg: "flag --device: " + errorText(err)}
+		}
+		cfg.Device = "USB scanner " + uc.ID()
+	}
+	d := &usbDecoder{boot: boot, pos: scanner.NewHIDPOSDecoder(scanner.HIDPOSConfig{}), cur: boot}
+	if uc.Mode == scanusb.ModeHIDPOS {
+		d.cur = d.pos
+	}
+	open := scanusb.Opener(uc)
+	cfg.Decoder = d
+	cfg.Open = func(ctx context.Context) (scanner.Endpoint, error) {
+		ep, err := open(ctx)
+		if err != nil {
+			return nil, err
+		}
+		d.use(ep.(*scanusb.Endpoint).Mode)
+		return ep, nil
+	}
+	return scanner.NewReportSource(cfg)
+}
+
+func terminator(in *invocation) scanner.Terminator {
+	if in.bool("tab") {
+		return scanner.TermTab
+	}
+	return scanner.TermEnter
+}
+
+// usbDecoder decodes with the decoder of the mode of the interface last
+// opened: without --mode, that is known only once the scanner is open. The
+// source resets it when the scanner goes away, before opening it again.
+type usbDecoder struct {
+	boot, pos, cur scanner.Decoder
+}
+
+func (d *usbDecoder) use(m scanusb.Mode) {
+	d.cur = d.boot
+	if m == scanusb.ModeHIDPOS {
+		d.cur = d.pos
+	}
+}
+
+func (d *usbDecoder) Feed(p []byte) []scanner.Scan { return d.cur.Feed(p) }
+func (d *usbDecoder) Reset()                       { d.boot.Reset(); d.pos.Reset() }
+
+// printEvent writes one event of scanner watch: a scan as scanner decode
+// prints it, or a line saying the scanner came, went or cannot be opened.
+func (c *cmdCtx) printEvent(ev scanner.Event) error {
+	j := watchEventJSON{Device: ev.Device}
+	if ev.Err != nil {
+		j.Error = errorText(ev.Err)
+	}
+	var line string
+	switch {
+	case ev.Scan != nil:
+		if !c.json {
+			return c.printScan(*ev.Scan)
+		}
+		s := ev.Scan
+		j.Event, j.Code, j.Symbology, j.Valid, j.Reason, j.Time = "scan", &s.Code, s.Symbology, &s.Valid, s.Reason, &s.Time
+	case ev.Connected:
+		j.Event, line = "connected", "connected: "+ev.Device
+	case ev.Disconnected:
+		j.Event, line = "disconnected", fmt.Sprintf("disconnected: %s: %s", ev.Device, j.Error)
+	default:
+		j.Event = "waiting"
+		line = fmt.Sprintf("waiting: %s (trying again every %s)", j.Error, scanner.DefaultPollInterval)
+	}
+	if c.json {
+		b, err := json.Marshal(j)
+		if err != nil {
+			return err
+		}
+		_, err = fmt.Fprintf(c.out, "%s\n", b)
+		return err
+	}
+	_, err := fmt.Fprintln(c.out, line)
+	return err
 }

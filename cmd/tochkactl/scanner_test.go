@@ -188,7 +188,7 @@ func TestScannerDecodeUsage(t *testing.T) {
 		{[]string{"scanner", "decode", "--format", "hidpos", "--layout", "de", "-"}, "--layout goes with --format boot only"},
 		{[]string{"scanner", "decode", "--format", "serial", "--tab", "-"}, "--tab goes with --format boot only"},
 		{[]string{"scanner", "decode", "--format", "boot", "a", "b"}, `unexpected argument "b"`},
-		{[]string{"scanner"}, "scanner needs a subcommand: decode"},
+		{[]string{"scanner"}, "scanner needs a subcommand: decode, list, watch"},
 	}
 	for _, tt := range tests {
 		c := newCLI(t)

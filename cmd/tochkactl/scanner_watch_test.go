@@ -1,0 +1,159 @@
+package main
+
+import (
+	"encoding/json"
+	"os"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/tochka-loyalty/tochka/scanner"
+	scanusb "github.com/tochka-loyalty/tochka/scanner/usb"
+)
+
+// scanner list runs on any machine and exits 0: with no scanner, and with
+// no USB access at all, it says so.
+func TestScannerList(t *testing.T) {
+	c := newCLI(t)
+	code, out, errOut := c.exec("", "scanner", "list")
+	if code != 0 || errOut != "" {
+		t.Fatalf("exit %d\nstdout: %s\nstderr: %s", code, out, errOut)
+	}
+	if !strings.HasPrefix(out, "USB scanners: ") && !strings.HasPrefix(out, "VID:PID") {
+		t.Errorf("stdout: %s", out)
+	}
+	if !strings.Contains(out, "serial ports: ") {
+		t.Errorf("no serial ports line: %s", out)
+	}
+	t.Logf("scanner list:\n%s", out)
+
+	code, out, _ = c.exec("", "scanner", "list", "--json")
+	var res scannerListJSON
+	if code != 0 || json.Unmarshal([]byte(out), &res) != nil || res.Scanners == nil || res.SerialPorts == nil {
+		t.Fatalf("--json: exit %d: %s", code, out)
+	}
+	if !res.USB && !strings.Contains(res.Problem, "no USB access") {
+		t.Errorf("no USB, and the problem does not say so: %+v", res)
+	}
+}
+
+// scanner watch for a scanner that is not there says so once, keeps
+// polling quietly, and stops at --for with exit 0.
+func TestScannerWatchAbsentDevice(t *testing.T) {
+	c := newCLI(t)
+	start := time.Now()
+	code, out, errOut := c.exec("", "scanner", "watch", "--device", "ffff:fffe", "--for", "1300ms")
+	if d := time.Since(start); d < 1300*time.Millisecond {
+		t.Errorf("watch stopped after %v, before --for 1300ms", d)
+	}
+	if code != 0 || errOut != "" {
+		t.Fatalf("exit %d\nstdout: %s\nstderr: %s", code, out, errOut)
+	}
+	want := "waiting: no USB scanner ffff:fffe found: is it plugged in? (trying again every 1s)\n"
+	if strings.Contains(out, "no USB access") {
+		t.Logf("this machine gives no USB access: %s", out)
+		want = out
+	}
+	// Reported once, though it was tried twice within 1.3 s.
+	if out != want {
+		t.Errorf("stdout %q, want %q", out, want)
+	}
+
+	code, out, _ = c.exec("", "scanner", "watch", "--device", "ffff:fffe", "--for", "200ms", "--json")
+	var ev watchEventJSON
+	if code != 0 || json.Unmarshal([]byte(out), &ev) != nil || ev.Event != "waiting" || ev.Device != "USB scanner ffff:fffe" || ev.Error == "" {
+		t.Errorf("--json: exit %d: %s", code, out)
+	}
+}
+
+func TestScannerWatchUsage(t *testing.T) {
+	tests := []struct {
+		args []string
+		msg  string
+	}{
+		{[]string{"--device", "zz"}, `flag --device: "zz" is not a USB vendor and product id`},
+		{[]string{"--mode", "wedge"}, `flag --mode takes keyboard, hidpos or serial, not "wedge"`},
+		{[]string{"--mode", "hidpos", "--port", "/dev/ttyACM0"}, "--port goes with --mode serial only"},
+		{[]string{"--suffix", "lf"}, "--suffix goes with --mode serial only"},
+		{[]string{"--port", "/dev/ttyACM0", "--layout", "fr"}, "--layout goes with --mode keyboard only"},
+		{[]string{"--mode", "hidpos", "--tab"}, "--tab goes with --mode keyboard only"},
+		{[]string{"--port", "/dev/ttyACM0", "--device", "0c2e:0b61"}, "--device names a USB scanner: a serial one is given with --port"},
+		{[]string{"--for", "soon"}, `flag --for: "soon" is not a duration such as 30s or 5m`},
+		{[]string{"--for", "-1s"}, `flag --for: "-1s" is not a duration`},
+	}
+	for _, tt := range tests {
+		c := newCLI(t)
+		code, out, errOut := c.exec("", append([]string{"scanner", "watch"}, tt.args...)...)
+		if code != 2 || out != "" || !strings.HasPrefix(errOut, "tochkactl: "+tt.msg) {
+			t.Errorf("%s: exit %d\nstdout: %s\nstderr: %s", strings.Join(tt.args, " "), code, out, errOut)
+		}
+	}
+}
+
+// scanner watch on a serial port, end to end: a pty stands for the
+// scanner's /dev/ttyACM0, and what is written to its other end comes out as
+// scans, a repeat within the window dropped and a misread rejected.
+func TestScannerWatchSerial(t *testing.T) {
+	master, err := os.OpenFile("/dev/ptmx", os.O_RDWR, 0)
+	if err != nil {
+		t.Fatalf("open /dev/ptmx: %v", err)
+	}
+	defer master.Close()
+	if err := unix.IoctlSetPointerInt(int(master.Fd()), unix.TIOCSPTLCK, 0); err != nil {
+		t.Fatal(err)
+	}
+	n, err := unix.IoctlGetInt(int(master.Fd()), unix.TIOCGPTN)
+	if err != nil {
+		t.Fatal(err)
+	}
+	port := "/dev/pts/" + strconv.Itoa(n)
+	go func() {
+		time.Sleep(400 * time.Millisecond) // the port is open by then
+		master.Write([]byte("]E04006381333931\r4006381333931\r4006381333938\r"))
+	}()
+	c := newCLI(t)
+	code, out, errOut := c.exec("", "scanner", "watch", "--port", port, "--for", "1200ms", "--json")
+	if code != 0 || errOut != "" {
+		t.Fatalf("exit %d\nstdout: %s\nstderr: %s", code, out, errOut)
+	}
+	lines := strings.Split(strings.TrimSpace(out), "\n")
+	var evs []watchEventJSON
+	for _, l := range lines {
+		var ev watchEventJSON
+		if err := json.Unmarshal([]byte(l), &ev); err != nil {
+			t.Fatalf("line %q: %v", l, err)
+		}
+		evs = append(evs, ev)
+	}
+	if len(evs) != 3 || evs[0].Event != "connected" || evs[0].Device != port ||
+		evs[1].Event != "scan" || *evs[1].Code != "4006381333931" || evs[1].Symbology != "ean13" || !*evs[1].Valid ||
+		evs[2].Event != "scan" || *evs[2].Code != "4006381333938" || *evs[2].Valid || evs[2].Reason == "" {
+		t.Errorf("events:\n%s", out)
+	}
+}
+
+// Without --mode, the USB decoder follows the interface that was opened.
+func TestUSBDecoderFollowsMode(t *testing.T) {
+	boot, err := scanner.NewBootDecoder(scanner.BootConfig{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := &usbDecoder{boot: boot, pos: scanner.NewHIDPOSDecoder(scanner.HIDPOSConfig{}), cur: boot}
+	d.use(scanusb.ModeHIDPOS)
+	pos := posReport("]C0", "LOYALTY-42", false)
+	if got := d.Feed(pos); len(got) != 1 || got[0].Code != "LOYALTY-42" {
+		t.Errorf("HID POS: %+v", got)
+	}
+	d.use(scanusb.ModeKeyboard)
+	if got := d.Feed(bootCapture(t, "4006381333931\n", false)); len(got) != 1 || got[0].Code != "4006381333931" {
+		t.Errorf("keyboard: %+v", got)
+	}
+	d.Feed(bootCapture(t, "400", false))
+	d.Reset()
+	if got := d.Feed(bootCapture(t, "\n", false)); len(got) != 0 {
+		t.Errorf("Reset kept a partial scan: %+v", got)
+	}
+}

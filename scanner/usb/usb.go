@@ -1,0 +1,352 @@
+// Package usb opens USB barcode scanners in keyboard mode and in HID POS mode
+// as scanner.Endpoint values, read directly with libusb
+// (github.com/google/gousb), and lists the scanners on the bus.
+//
+// A scanner is found by its vendor and product id, or, with both zero, as the
+// first device that looks like a scanner. The heuristic is deliberately
+// simple: a device looks like a scanner when one of its HID interfaces has a
+// report descriptor starting on the HID POS usage page 0x8C, or when it has a
+// boot-keyboard interface (class 3, subclass 1, protocol 1) and its product
+// or maker string says "scan" or "barcode". A real keyboard never matches, so
+// a kiosk with its own keyboard plugged in still finds the scanner; a scanner
+// that calls itself something else must be given by VID:PID. The report
+// descriptor is asked for with a control request; while the kernel's usbhid
+// holds the interface it may be refused, and then a given device's HID
+// interface that is not a boot keyboard is taken to be HID POS.
+//
+// The kernel's usbhid driver is detached from the interface when it is
+// claimed (gousb's auto-detach), so a scanner read here stops typing into the
+// desktop; it is given back when the endpoint is closed. The interrupt IN
+// endpoint is read with a buffer of whole packets.
+//
+// gousb v1.1.3 has no hotplug: scanner.ReportSource calls the Opener again
+// every poll interval until the scanner is back. Each attempt starts its own
+// libusb context and the endpoint closes it, so nothing is held between
+// attempts.
+package usb
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+
+	"github.com/google/gousb"
+
+	"github.com/tochka-loyalty/tochka/scanner"
+)
+
+// Errors that Open and List wrap, for errors.Is.
+var (
+	// ErrNoUSB: libusb could not start; the machine (or container) gives
+	// the program no USB access at all.
+	ErrNoUSB = errors.New("no USB access")
+	// ErrNotFound: no device matches.
+	ErrNotFound = errors.New("no USB scanner found")
+	// ErrPermission: the device is there but this user may not open it.
+	ErrPermission = errors.New("no permission to open the USB scanner")
+)
+
+// UdevRuleFile is where the README's Scanners section puts the udev rule.
+const UdevRuleFile = "/etc/udev/rules.d/60-tochka-scanner.rules"
+
+// UdevRule is the rule that gives the group plugdev a scanner with that
+// vendor id (as the README's Scanners section writes it).
+func UdevRule(vid uint16) string {
+	return fmt.Sprintf(`SUBSYSTEM=="usb", ATTR{idVendor}=="%04x", MODE="0660", GROUP="plugdev"`, vid)
+}
+
+// Config selects a scanner and the interface to read.
+type Config struct {
+	// VID and PID select the device; both zero take the first device that
+	// looks like a scanner (see the package documentation).
+	VID, PID uint16
+	// Mode is the interface to read: ModeKeyboard, ModeHIDPOS, or ModeAuto
+	// for whichever the device has (HID POS first).
+	Mode Mode
+}
+
+// ID is "0c2e:0b61", or "" for the first scanner found.
+func (c Config) ID() string {
+	if c.VID == 0 && c.PID == 0 {
+		return ""
+	}
+	return fmt.Sprintf("%04x:%04x", c.VID, c.PID)
+}
+
+// Opener returns the function scanner.ReportSourceConfig.Open wants: each
+// call finds the scanner, claims its interface and returns its interrupt IN
+// endpoint, or an error that says what to do about it.
+func Opener(cfg Config) func(ctx context.Context) (scanner.Endpoint, error) {
+	return func(ctx context.Context) (scanner.Endpoint, error) {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		e, err := Open(cfg)
+		if err != nil {
+			return nil, err // not a nil *Endpoint in a non-nil interface
+		}
+		return e, nil
+	}
+}
+
+// Endpoint is an open scanner: its claimed interface and interrupt IN
+// endpoint. It implements scanner.Endpoint.
+type Endpoint struct {
+	// Name is "USB scanner 0c2e:0b61 (Voyager 1200g)".
+	Name string
+	// Mode is the mode of the interface being read.
+	Mode Mode
+
+	mu     sync.Mutex
+	usb    *gousb.Context
+	dev    *gousb.Device
+	cfg    *gousb.Config
+	intf   *gousb.Interface
+	in     *gousb.InEndpoint
+	packet int
+	buf    []byte // transfer buffer, whole packets
+	rest   []byte // read but not yet returned: p was smaller than a packet
+}
+
+var _ scanner.Endpoint = (*Endpoint)(nil)
+
+// Open finds the scanner of cfg and opens it for reading.
+func Open(cfg Config) (_ *Endpoint, err error) {
+	e := &Endpoint{}
+	defer func() {
+		if err != nil {
+			e.Close()
+		}
+	}()
+	if e.usb, err = newContext(); err != nil {
+		return nil, err
+	}
+	var t target
+	e.dev, t, err = find(e.usb, cfg)
+	if err != nil {
+		return nil, err
+	}
+	desc := e.dev.Desc
+	e.Name = fmt.Sprintf("USB scanner %04x:%04x", uint16(desc.Vendor), uint16(desc.Product))
+	if product, err := e.dev.Product(); err == nil && strings.TrimSpace(product) != "" {
+		e.Name += " (" + strings.TrimSpace(product) + ")"
+	}
+	e.Mode, e.packet = t.mode, t.packetSize
+	if err := e.dev.SetAutoDetach(true); err != nil {
+		return nil, fmt.Errorf("%s: detach the kernel driver: %w", e.Name, err)
+	}
+	if e.cfg, err = e.dev.Config(t.config); err != nil {
+		return nil, claimError(e.Name, uint16(desc.Vendor), err)
+	}
+	if e.intf, err = e.cfg.Interface(t.intf, t.alt); err != nil {
+		return nil, claimError(e.Name, uint16(desc.Vendor), err)
+	}
+	if e.in, err = e.intf.InEndpoint(t.endpoint); err != nil {
+		return nil, fmt.Errorf("%s: open endpoint %d: %w", e.Name, t.endpoint, err)
+	}
+	return e, nil
+}
+
+// find opens the device of cfg and picks its interface; the other devices
+// it opened on the way are closed again.
+func find(ctx *gousb.Context, cfg Config) (*gousb.Device, target, error) {
+	var denied *gousb.DeviceDesc
+	devs, err := ctx.OpenDevices(func(d *gousb.DeviceDesc) bool {
+		if cfg.ID() != "" {
+			return uint16(d.Vendor) == cfg.VID && uint16(d.Product) == cfg.PID
+		}
+		nums, _ := hidInterfaces(d)
+		return len(nums) > 0
+	})
+	if errors.Is(err, gousb.ErrorAccess) && cfg.ID() != "" {
+		denied = &gousb.DeviceDesc{Vendor: gousb.ID(cfg.VID), Product: gousb.ID(cfg.PID)}
+	}
+	var found *gousb.Device
+	var t target
+	defer func() {
+		for _, dev := range devs {
+			if dev != found {
+				dev.Close()
+			}
+		}
+	}()
+	for _, dev := range devs {
+		if found != nil {
+			break
+		}
+		if cfg.ID() == "" && !looksLikeScanner(dev) {
+			continue
+		}
+		active, aerr := dev.ActiveConfigNum()
+		if aerr != nil {
+			active = -1
+		}
+		var ok bool
+		if t, ok = pickInterface(dev.Desc, active, cfg.Mode, readPages(dev)); !ok {
+			if cfg.ID() != "" {
+				return nil, target{}, tagged(ErrNotFound, "%s: USB device %s has no %s interface with an interrupt IN endpoint: is it a scanner, and in that mode?", ErrNotFound.Error(), cfg.ID(), modeWords(cfg.Mode))
+			}
+			continue
+		}
+		found = dev
+	}
+	if found != nil {
+		return found, t, nil
+	}
+	switch {
+	case denied != nil:
+		return nil, target{}, permissionError(cfg.ID(), cfg.VID)
+	case errors.Is(err, gousb.ErrorAccess):
+		return nil, target{}, tagged(ErrNotFound, "%s: found none that this user may open (some USB devices refused access: run tochkactl scanner list, and add the udev rule of the README's Scanners section)", ErrNotFound.Error())
+	case err != nil && cfg.ID() != "":
+		return nil, target{}, tagged(ErrNotFound, "%s: %s: %v", ErrNotFound.Error(), cfg.ID(), err)
+	case cfg.ID() != "":
+		return nil, target{}, tagged(ErrNotFound, "no USB scanner %s found: is it plugged in?", cfg.ID())
+	}
+	return nil, target{}, tagged(ErrNotFound, "no USB scanner found: none names itself a scanner or speaks HID POS; is it plugged in? Give its VID:PID (lsusb shows it)")
+}
+
+func modeWords(m Mode) string {
+	switch m {
+	case ModeKeyboard:
+		return "boot-keyboard"
+	case ModeHIDPOS:
+		return "HID POS"
+	}
+	return "keyboard or HID POS"
+}
+
+// looksLikeScanner applies the package's heuristic to an open device.
+func looksLikeScanner(dev *gousb.Device) bool {
+	for _, page := range readPages(dev) {
+		if page == usagePagePOS {
+			return true
+		}
+	}
+	if _, kbd := hidInterfaces(dev.Desc); !kbd {
+		return false
+	}
+	product, _ := dev.Product()
+	maker, _ := dev.Manufacturer()
+	return namesScanner(product) || namesScanner(maker)
+}
+
+// readPages reads the report descriptor of each HID interface of dev with a
+// GET_DESCRIPTOR control request to the interface, and returns the usage
+// page it starts with, by interface number. An interface whose descriptor
+// cannot be read is left out.
+func readPages(dev *gousb.Device) map[int]uint16 {
+	nums, _ := hidInterfaces(dev.Desc)
+	pages := map[int]uint16{}
+	buf := make([]byte, maxReportDescBytes)
+	for _, n := range nums {
+		const requestTypeInIntf = 0x81 // device-to-host, standard, interface
+		const getDescriptor = 0x06
+		k, err := dev.Control(requestTypeInIntf, getDescriptor, hidReportDescType<<8, uint16(n), buf)
+		if err != nil || k <= 0 {
+			continue
+		}
+		pages[n] = usagePage(buf[:k])
+	}
+	return pages
+}
+
+func permissionError(id string, vid uint16) error {
+	return tagged(ErrPermission, "%s %s: add the udev rule of the README's Scanners section to %s: %s, then udevadm control --reload-rules && udevadm trigger, and add this user to the group plugdev", ErrPermission.Error(), id, UdevRuleFile, UdevRule(vid))
+}
+
+// claimError explains why the scanner's interface could not be claimed.
+// gousb formats these errors with %v, so only their text tells them apart.
+func claimError(name string, vid uint16, err error) error {
+	msg := err.Error()
+	switch {
+	case strings.Contains(msg, gousb.ErrorAccess.Error()):
+		return permissionError(name, vid)
+	case strings.Contains(msg, gousb.ErrorBusy.Error()):
+		return fmt.Errorf("%s is in use by another program (another tochkactl scanner watch, or the kiosk): stop that one", name)
+	case strings.Contains(msg, gousb.ErrorNoDevice.Error()):
+		return tagged(ErrNotFound, "%s was unplugged: plug it in again", name)
+	}
+	return fmt.Errorf("%s: claim the scanner interface: %w", name, err)
+}
+
+// Read reads the next bytes the scanner sends into p, waiting until ctx is
+// done. The transfer buffer is a whole number of packets; when p is smaller
+// than a packet, what does not fit is returned by the next Read.
+func (e *Endpoint) Read(ctx context.Context, p []byte) (int, error) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.in == nil {
+		return 0, fmt.Errorf("%s: read after close", e.Name)
+	}
+	if len(e.rest) > 0 {
+		n := copy(p, e.rest)
+		e.rest = e.rest[n:]
+		return n, nil
+	}
+	if size := readBuffer(len(p), e.packet); len(e.buf) != size {
+		e.buf = make([]byte, size)
+	}
+	k, err := e.in.ReadContext(ctx, e.buf)
+	n := copy(p, e.buf[:k])
+	e.rest = e.buf[n:k]
+	if err != nil {
+		if ctx.Err() != nil {
+			return n, ctx.Err()
+		}
+		return n, fmt.Errorf("%s: read: %w (unplugged?)", e.Name, err)
+	}
+	return n, nil
+}
+
+// Close gives the interface back to the kernel's driver and releases the
+// device and the libusb context. Closing twice does nothing.
+func (e *Endpoint) Close() error {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	var errs []error
+	if e.intf != nil {
+		e.intf.Close()
+	}
+	if e.cfg != nil {
+		errs = append(errs, e.cfg.Close())
+	}
+	if e.dev != nil {
+		errs = append(errs, e.dev.Close())
+	}
+	if e.usb != nil {
+		errs = append(errs, e.usb.Close())
+	}
+	e.usb, e.dev, e.cfg, e.intf, e.in, e.rest = nil, nil, nil, nil, nil, nil
+	if err := errors.Join(errs...); err != nil {
+		return fmt.Errorf("close %s: %w", e.Name, err)
+	}
+	return nil
+}
+
+// newContext starts libusb. gousb panics when libusb cannot start (no
+// /dev/bus/usb in a container, for one); that is an answer here.
+func newContext() (ctx *gousb.Context, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			ctx, err = nil, tagged(ErrNoUSB, "%s: libusb could not start (%v); this machine (or container) must give the program /dev/bus/usb", ErrNoUSB.Error(), r)
+		}
+	}()
+	return gousb.NewContext(), nil
+}
+
+// taggedError is an error whose message is written for a person and that
+// is also one of the package's sentinel errors, for errors.Is.
+type taggedError struct {
+	msg  string
+	kind error
+}
+
+func (e *taggedError) Error() string { return e.msg }
+func (e *taggedError) Unwrap() error { return e.kind }
+
+func tagged(kind error, format string, args ...any) error {
+	return &taggedError{msg: fmt.Sprintf(format, args...), kind: kind}
+}
