@@ -62,16 +62,7 @@ func (c Config) port() string {
 
 // Opener returns the function scanner.ReportSourceConfig.Open wants.
 func Opener(cfg Config) func(ctx context.Context) (scanner.Endpoint, error) {
-	return func(ctx context.Context) (scanner.Endpoint, error) {
-		if err := ctx.Err(); err != nil {
-			return nil, err
-		}
-		p, err := Open(cfg)
-		if err != nil {
-			return nil, err // not a nil *Port in a non-nil interface
-		}
-		return p, nil
-	}
+	return scanner.OpenerOf(func() (*Port, error) { return Open(cfg) })
 }
 
 // Port is an open serial scanner. It implements scanner.Endpoint.
@@ -93,18 +84,18 @@ func Open(cfg Config) (*Port, error) {
 		baud = DefaultBaud
 	}
 	if _, err := os.Stat(name); errors.Is(err, fs.ErrNotExist) {
-		return nil, tagged(ErrNotFound, "no serial scanner at %s: is it plugged in and set to USB CDC (serial) mode?", name)
+		return nil, scanner.Problem(ErrNotFound, "no serial scanner at %s: is it plugged in and set to USB CDC (serial) mode?", name)
 	}
 	p, err := bugst.Open(name, &bugst.Mode{BaudRate: baud, DataBits: 8, Parity: bugst.NoParity, StopBits: bugst.OneStopBit})
 	if err != nil {
 		var pe *bugst.PortError
 		switch {
 		case errors.As(err, &pe) && pe.Code() == bugst.PermissionDenied, errors.Is(err, fs.ErrPermission):
-			return nil, tagged(ErrPermission, "%s %s: add this user to the group dialout (usermod -aG dialout USER, then log in again), or give the port to the kiosk's group with a udev rule as the README's Scanners section shows", ErrPermission.Error(), name)
+			return nil, scanner.Problem(ErrPermission, "%s %s: add this user to the group dialout (usermod -aG dialout USER, then log in again), or give the port to the kiosk's group with a udev rule as the README's Scanners section shows", ErrPermission.Error(), name)
 		case errors.As(err, &pe) && pe.Code() == bugst.PortBusy:
 			return nil, fmt.Errorf("serial port %s is in use by another program (ModemManager probes new ttyACM ports: stop it or mark the scanner ID_MM_DEVICE_IGNORE)", name)
 		case errors.Is(err, fs.ErrNotExist):
-			return nil, tagged(ErrNotFound, "no serial scanner at %s: is it plugged in?", name)
+			return nil, scanner.Problem(ErrNotFound, "no serial scanner at %s: is it plugged in?", name)
 		}
 		return nil, fmt.Errorf("open serial port %s: %w", name, err)
 	}
@@ -172,18 +163,4 @@ func globPorts(globs []string) []string {
 	}
 	slices.Sort(out)
 	return out
-}
-
-// taggedError is an error whose message is written for a person and that
-// is also one of the package's sentinel errors, for errors.Is.
-type taggedError struct {
-	msg  string
-	kind error
-}
-
-func (e *taggedError) Error() string { return e.msg }
-func (e *taggedError) Unwrap() error { return e.kind }
-
-func tagged(kind error, format string, args ...any) error {
-	return &taggedError{msg: fmt.Sprintf(format, args...), kind: kind}
 }

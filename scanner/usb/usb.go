@@ -79,16 +79,7 @@ func (c Config) ID() string {
 // call finds the scanner, claims its interface and returns its interrupt IN
 // endpoint, or an error that says what to do about it.
 func Opener(cfg Config) func(ctx context.Context) (scanner.Endpoint, error) {
-	return func(ctx context.Context) (scanner.Endpoint, error) {
-		if err := ctx.Err(); err != nil {
-			return nil, err
-		}
-		e, err := Open(cfg)
-		if err != nil {
-			return nil, err // not a nil *Endpoint in a non-nil interface
-		}
-		return e, nil
-	}
+	return scanner.OpenerOf(func() (*Endpoint, error) { return Open(cfg) })
 }
 
 // Endpoint is an open scanner: its claimed interface and interrupt IN
@@ -186,7 +177,7 @@ func find(ctx *gousb.Context, cfg Config) (*gousb.Device, target, error) {
 		var ok bool
 		if t, ok = pickInterface(dev.Desc, active, cfg.Mode, readPages(dev)); !ok {
 			if cfg.ID() != "" {
-				return nil, target{}, tagged(ErrNotFound, "%s: USB device %s has no %s interface with an interrupt IN endpoint: is it a scanner, and in that mode?", ErrNotFound.Error(), cfg.ID(), modeWords(cfg.Mode))
+				return nil, target{}, scanner.Problem(ErrNotFound, "%s: USB device %s has no %s interface with an interrupt IN endpoint: is it a scanner, and in that mode?", ErrNotFound.Error(), cfg.ID(), modeWords(cfg.Mode))
 			}
 			continue
 		}
@@ -199,13 +190,13 @@ func find(ctx *gousb.Context, cfg Config) (*gousb.Device, target, error) {
 	case denied != nil:
 		return nil, target{}, permissionError(cfg.ID(), cfg.VID)
 	case errors.Is(err, gousb.ErrorAccess):
-		return nil, target{}, tagged(ErrNotFound, "%s: found none that this user may open (some USB devices refused access: run tochkactl scanner list, and add the udev rule of the README's Scanners section)", ErrNotFound.Error())
+		return nil, target{}, scanner.Problem(ErrNotFound, "%s: found none that this user may open (some USB devices refused access: run tochkactl scanner list, and add the udev rule of the README's Scanners section)", ErrNotFound.Error())
 	case err != nil && cfg.ID() != "":
-		return nil, target{}, tagged(ErrNotFound, "%s: %s: %v", ErrNotFound.Error(), cfg.ID(), err)
+		return nil, target{}, scanner.Problem(ErrNotFound, "%s: %s: %v", ErrNotFound.Error(), cfg.ID(), err)
 	case cfg.ID() != "":
-		return nil, target{}, tagged(ErrNotFound, "no USB scanner %s found: is it plugged in?", cfg.ID())
+		return nil, target{}, scanner.Problem(ErrNotFound, "no USB scanner %s found: is it plugged in?", cfg.ID())
 	}
-	return nil, target{}, tagged(ErrNotFound, "no USB scanner found: none names itself a scanner or speaks HID POS; is it plugged in? Give its VID:PID (lsusb shows it)")
+	return nil, target{}, scanner.Problem(ErrNotFound, "no USB scanner found: none names itself a scanner or speaks HID POS; is it plugged in? Give its VID:PID (lsusb shows it)")
 }
 
 func modeWords(m Mode) string {
@@ -254,7 +245,7 @@ func readPages(dev *gousb.Device) map[int]uint16 {
 }
 
 func permissionError(id string, vid uint16) error {
-	return tagged(ErrPermission, "%s %s: add the udev rule of the README's Scanners section to %s: %s, then udevadm control --reload-rules && udevadm trigger, and add this user to the group plugdev", ErrPermission.Error(), id, UdevRuleFile, UdevRule(vid))
+	return scanner.Problem(ErrPermission, "%s %s: add the udev rule of the README's Scanners section to %s: %s, then udevadm control --reload-rules && udevadm trigger, and add this user to the group plugdev", ErrPermission.Error(), id, UdevRuleFile, UdevRule(vid))
 }
 
 // claimError explains why the scanner's interface could not be claimed.
@@ -267,7 +258,7 @@ func claimError(name string, vid uint16, err error) error {
 	case strings.Contains(msg, gousb.ErrorBusy.Error()):
 		return fmt.Errorf("%s is in use by another program (another tochkactl scanner watch, or the kiosk): stop that one", name)
 	case strings.Contains(msg, gousb.ErrorNoDevice.Error()):
-		return tagged(ErrNotFound, "%s was unplugged: plug it in again", name)
+		return scanner.Problem(ErrNotFound, "%s was unplugged: plug it in again", name)
 	}
 	return fmt.Errorf("%s: claim the scanner interface: %w", name, err)
 }
@@ -331,22 +322,8 @@ func (e *Endpoint) Close() error {
 func newContext() (ctx *gousb.Context, err error) {
 	defer func() {
 		if r := recover(); r != nil {
-			ctx, err = nil, tagged(ErrNoUSB, "%s: libusb could not start (%v); this machine (or container) must give the program /dev/bus/usb", ErrNoUSB.Error(), r)
+			ctx, err = nil, scanner.Problem(ErrNoUSB, "%s: libusb could not start (%v); this machine (or container) must give the program /dev/bus/usb", ErrNoUSB.Error(), r)
 		}
 	}()
 	return gousb.NewContext(), nil
-}
-
-// taggedError is an error whose message is written for a person and that
-// is also one of the package's sentinel errors, for errors.Is.
-type taggedError struct {
-	msg  string
-	kind error
-}
-
-func (e *taggedError) Error() string { return e.msg }
-func (e *taggedError) Unwrap() error { return e.kind }
-
-func tagged(kind error, format string, args ...any) error {
-	return &taggedError{msg: fmt.Sprintf(format, args...), kind: kind}
 }
