@@ -1,11 +1,10 @@
 package usb
 
 import (
-	"errors"
 	"fmt"
 	"strings"
 
-	"github.com/google/gousb"
+	"github.com/tochka-loyalty/tochka/usbhost"
 )
 
 // Device is a USB printer seen on the bus.
@@ -47,40 +46,15 @@ func List() ([]Device, error) {
 		return nil, err
 	}
 	defer ctx.Close()
-
-	var descs []*gousb.DeviceDesc
-	_, err = ctx.OpenDevices(func(d *gousb.DeviceDesc) bool {
-		if hasPrinterInterface(d) {
-			descs = append(descs, d)
-		}
-		return false // only looking: each is opened on its own below
-	})
-	if err != nil && len(descs) == 0 {
-		return nil, fmt.Errorf("list USB devices: %w", err)
+	seen, err := usbhost.Look(ctx, hasPrinterInterface, nil)
+	if err != nil {
+		return nil, err
 	}
-	var out []Device
-	for _, desc := range descs {
-		d := Device{VID: uint16(desc.Vendor), PID: uint16(desc.Product), Bus: desc.Bus, Address: desc.Address}
-		devs, err := ctx.OpenDevices(func(o *gousb.DeviceDesc) bool {
-			return o.Bus == desc.Bus && o.Address == desc.Address
-		})
-		for _, dev := range devs {
-			if !d.CanOpen {
-				d.CanOpen = true
-				d.Manufacturer, _ = dev.Manufacturer()
-				d.Product, _ = dev.Product()
-			}
-			dev.Close()
-		}
-		switch {
-		case d.CanOpen:
-		case errors.Is(err, gousb.ErrorAccess):
-			d.Problem = fmt.Sprintf("no permission to open it: add a udev rule (ATTR{idVendor}==\"%04x\", ATTR{idProduct}==\"%04x\", GROUP=\"lp\")", d.VID, d.PID)
-		case err != nil:
-			d.Problem = "cannot open it: " + err.Error()
-		default:
-			d.Problem = "it went away"
-		}
+	out := make([]Device, 0, len(seen))
+	for _, s := range seen {
+		d := Device{VID: uint16(s.Desc.Vendor), PID: uint16(s.Desc.Product), Bus: s.Desc.Bus, Address: s.Desc.Address,
+			CanOpen: s.CanOpen, Manufacturer: s.Manufacturer, Product: s.Product}
+		d.Problem = s.Problem(fmt.Sprintf("no permission to open it: add a udev rule (ATTR{idVendor}==\"%04x\", ATTR{idProduct}==\"%04x\", GROUP=\"lp\")", d.VID, d.PID))
 		out = append(out, d)
 	}
 	return out, nil

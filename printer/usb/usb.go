@@ -29,6 +29,7 @@ import (
 
 	"github.com/tochka-loyalty/tochka/printer"
 	"github.com/tochka-loyalty/tochka/rewards"
+	"github.com/tochka-loyalty/tochka/usbhost"
 )
 
 // DefaultTimeout is how long a printer may take no data before a job fails.
@@ -272,16 +273,14 @@ func (p *Printer) Print(ctx context.Context, j printer.Job) (_ string, err error
 	return p.name, nil
 }
 
-// newContext starts libusb. gousb panics when libusb cannot start (no
-// /dev/bus/usb in a container, for one); that is an answer here.
-func newContext() (ctx *gousb.Context, err error) {
-	defer func() {
-		if r := recover(); r != nil {
-			ctx, err = nil, rewards.Errorf(rewards.EREFUSED,
-				"no USB access: libusb could not start (%v); this machine (or container) must give the program /dev/bus/usb", r)
-		}
-	}()
-	return gousb.NewContext(), nil
+// newContext starts libusb; no USB access at all is a refusal a person
+// can act on.
+func newContext() (*gousb.Context, error) {
+	ctx, err := usbhost.Start()
+	if err != nil {
+		return nil, rewards.Errorf(rewards.EREFUSED, "%v", err)
+	}
+	return ctx, nil
 }
 
 // named puts the printer's name before an error's message, keeping a

@@ -10,6 +10,7 @@ import (
 	"github.com/google/gousb"
 
 	"github.com/tochka-loyalty/tochka/rewards"
+	"github.com/tochka-loyalty/tochka/usbhost"
 )
 
 // endpoint is all of a USB device that printing needs: gousb's
@@ -138,7 +139,7 @@ func pickInterface(d *gousb.DeviceDesc, config int, anyClass bool) (target, erro
 				if alt.Class != class {
 					continue
 				}
-				if ep, ok := bulkOut(alt); ok {
+				if ep, ok := usbhost.Endpoint(alt, gousb.EndpointDirectionOut, gousb.TransferTypeBulk); ok {
 					return target{config: cfg.Number, intf: alt.Number, alt: alt.Alternate,
 						endpoint: ep.Number, packet: ep.MaxPacketSize}, nil
 				}
@@ -149,19 +150,6 @@ func pickInterface(d *gousb.DeviceDesc, config int, anyClass bool) (target, erro
 		return target{}, errors.New("its printer interface has no bulk OUT endpoint")
 	}
 	return target{}, errors.New("it has no printer interface with a bulk OUT endpoint: is it a receipt printer?")
-}
-
-// bulkOut is the setting's bulk OUT endpoint of lowest address.
-func bulkOut(s gousb.InterfaceSetting) (gousb.EndpointDesc, bool) {
-	var best gousb.EndpointDesc
-	found := false
-	for _, ep := range s.Endpoints {
-		if ep.Direction == gousb.EndpointDirectionOut && ep.TransferType == gousb.TransferTypeBulk &&
-			(!found || ep.Address < best.Address) {
-			best, found = ep, true
-		}
-	}
-	return best, found
 }
 
 func hasPrinterClass(cfg gousb.ConfigDesc) bool {

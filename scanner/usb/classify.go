@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/google/gousb"
+	"github.com/tochka-loyalty/tochka/usbhost"
 )
 
 // Mode is how a scanner talks over USB.
@@ -163,7 +164,7 @@ func pickInterface(d *gousb.DeviceDesc, config int, want Mode, pages map[int]uin
 				if !ok {
 					continue
 				}
-				if ep, ok := interruptIn(alt); ok {
+				if ep, ok := usbhost.Endpoint(alt, gousb.EndpointDirectionIn, gousb.TransferTypeInterrupt); ok {
 					return target{mode: got, config: cfg.Number, intf: alt.Number, alt: alt.Alternate,
 						endpoint: ep.Number, packetSize: ep.MaxPacketSize}, true
 				}
@@ -171,19 +172,6 @@ func pickInterface(d *gousb.DeviceDesc, config int, want Mode, pages map[int]uin
 		}
 	}
 	return target{}, false
-}
-
-// interruptIn is the setting's interrupt IN endpoint of lowest address.
-func interruptIn(s gousb.InterfaceSetting) (gousb.EndpointDesc, bool) {
-	var best gousb.EndpointDesc
-	found := false
-	for _, ep := range s.Endpoints {
-		if ep.Direction == gousb.EndpointDirectionIn && ep.TransferType == gousb.TransferTypeInterrupt &&
-			(!found || ep.Address < best.Address) {
-			best, found = ep, true
-		}
-	}
-	return best, found
 }
 
 // hidInterfaces are the numbers of the HID interfaces of every

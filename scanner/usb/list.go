@@ -1,11 +1,11 @@
 package usb
 
 import (
-	"errors"
 	"fmt"
 	"strings"
 
 	"github.com/google/gousb"
+	"github.com/tochka-loyalty/tochka/usbhost"
 )
 
 // Device is a USB device that looks like a scanner.
@@ -52,50 +52,31 @@ func List() ([]Device, error) {
 		return nil, err
 	}
 	defer ctx.Close()
-
-	var descs []*gousb.DeviceDesc
-	_, err = ctx.OpenDevices(func(d *gousb.DeviceDesc) bool {
-		if nums, _ := hidInterfaces(d); len(nums) > 0 {
-			descs = append(descs, d)
-		}
-		return false // only looking: each is opened on its own below
+	// What only an open device tells, by bus and address.
+	type opened struct {
+		scanner bool
+		pages   map[int]uint16
+	}
+	looked := map[[2]int]opened{}
+	seen, err := usbhost.Look(ctx, func(d *gousb.DeviceDesc) bool {
+		nums, _ := hidInterfaces(d)
+		return len(nums) > 0
+	}, func(dev *gousb.Device) {
+		looked[[2]int{dev.Desc.Bus, dev.Desc.Address}] = opened{looksLikeScanner(dev), readPages(dev)}
 	})
-	if err != nil && len(descs) == 0 {
-		return nil, fmt.Errorf("list USB devices: %w", err)
+	if err != nil {
+		return nil, err
 	}
 	var out []Device
-	for _, desc := range descs {
-		d := Device{VID: uint16(desc.Vendor), PID: uint16(desc.Product), Bus: desc.Bus, Address: desc.Address}
-		devs, err := ctx.OpenDevices(func(o *gousb.DeviceDesc) bool {
-			return o.Bus == desc.Bus && o.Address == desc.Address
-		})
-		scanner := false
-		for _, dev := range devs {
-			if !d.CanOpen {
-				d.CanOpen = true
-				d.Manufacturer, _ = dev.Manufacturer()
-				d.Product, _ = dev.Product()
-				scanner = looksLikeScanner(dev)
-				d.Mode = deviceMode(desc, readPages(dev))
-			}
-			dev.Close()
-		}
-		_, known := knownVendors[d.VID]
-		if !scanner && !known {
+	for _, s := range seen {
+		o := looked[[2]int{s.Desc.Bus, s.Desc.Address}] // zero when it could not be opened
+		d := Device{VID: uint16(s.Desc.Vendor), PID: uint16(s.Desc.Product), Bus: s.Desc.Bus, Address: s.Desc.Address,
+			CanOpen: s.CanOpen, Manufacturer: s.Manufacturer, Product: s.Product, Mode: deviceMode(s.Desc, o.pages)}
+		scanner := o.scanner
+		if _, known := knownVendors[d.VID]; !scanner && !known {
 			continue
 		}
-		if !d.CanOpen {
-			d.Mode = deviceMode(desc, nil)
-		}
-		switch {
-		case d.CanOpen:
-		case errors.Is(err, gousb.ErrorAccess):
-			d.Problem = fmt.Sprintf("no permission to open it: add to %s the rule %s", UdevRuleFile, UdevRule(d.VID))
-		case err != nil:
-			d.Problem = "cannot open it: " + err.Error()
-		default:
-			d.Problem = "it went away"
-		}
+		d.Problem = s.Problem(fmt.Sprintf("no permission to open it: add to %s the rule %s", UdevRuleFile, UdevRule(d.VID)))
 		out = append(out, d)
 	}
 	return out, nil

@@ -35,6 +35,7 @@ import (
 	"github.com/google/gousb"
 
 	"github.com/tochka-loyalty/tochka/scanner"
+	"github.com/tochka-loyalty/tochka/usbhost"
 )
 
 // Errors that Open and List wrap, for errors.Is.
@@ -317,13 +318,11 @@ func (e *Endpoint) Close() error {
 	return nil
 }
 
-// newContext starts libusb. gousb panics when libusb cannot start (no
-// /dev/bus/usb in a container, for one); that is an answer here.
-func newContext() (ctx *gousb.Context, err error) {
-	defer func() {
-		if r := recover(); r != nil {
-			ctx, err = nil, scanner.Problem(ErrNoUSB, "%s: libusb could not start (%v); this machine (or container) must give the program /dev/bus/usb", ErrNoUSB.Error(), r)
-		}
-	}()
-	return gousb.NewContext(), nil
+// newContext starts libusb; no USB access at all is told as ErrNoUSB.
+func newContext() (*gousb.Context, error) {
+	ctx, err := usbhost.Start()
+	if err != nil {
+		return nil, scanner.Problem(ErrNoUSB, "%v", err)
+	}
+	return ctx, nil
 }

@@ -1,0 +1,103 @@
+// Package usbhost is the host side of USB through gousb (v1.1.3), shared by
+// the printer and scanner adapters: starting libusb without a panic,
+// looking at the devices that match without keeping them, and choosing an
+// endpoint from an interface's descriptors (clones differ, so it is never
+// assumed).
+package usbhost
+
+import (
+	"errors"
+	"fmt"
+
+	"github.com/google/gousb"
+)
+
+// ErrNoUSB says libusb could not start: the machine (or container) gives
+// the program no /dev/bus/usb.
+var ErrNoUSB = errors.New("no USB access")
+
+// Start starts libusb. gousb panics when libusb cannot start; that is an
+// answer here, an error wrapping ErrNoUSB.
+func Start() (ctx *gousb.Context, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			ctx, err = nil, fmt.Errorf("%w: libusb could not start (%v); this machine (or container) must give the program /dev/bus/usb", ErrNoUSB, r)
+		}
+	}()
+	return gousb.NewContext(), nil
+}
+
+// Seen is a device as Look found it.
+type Seen struct {
+	Desc                  *gousb.DeviceDesc
+	CanOpen               bool   // this user could open it
+	Manufacturer, Product string // when it could be opened
+	Err                   error  // why it could not be opened; nil and !CanOpen: it went away
+}
+
+// Look lists the devices match picks, opening each for a moment to read
+// its names and, through look (may be nil), whatever else the caller needs
+// of an open device. Each device is closed again before Look returns.
+func Look(ctx *gousb.Context, match func(*gousb.DeviceDesc) bool, look func(*gousb.Device)) ([]Seen, error) {
+	var descs []*gousb.DeviceDesc
+	_, err := ctx.OpenDevices(func(d *gousb.DeviceDesc) bool {
+		if match(d) {
+			descs = append(descs, d)
+		}
+		return false // only looking: each is opened on its own below
+	})
+	if err != nil && len(descs) == 0 {
+		return nil, fmt.Errorf("list USB devices: %w", err)
+	}
+	out := make([]Seen, 0, len(descs))
+	for _, desc := range descs {
+		s := Seen{Desc: desc}
+		devs, err := ctx.OpenDevices(func(o *gousb.DeviceDesc) bool {
+			return o.Bus == desc.Bus && o.Address == desc.Address
+		})
+		for _, dev := range devs {
+			if !s.CanOpen {
+				s.CanOpen = true
+				s.Manufacturer, _ = dev.Manufacturer()
+				s.Product, _ = dev.Product()
+				if look != nil {
+					look(dev)
+				}
+			}
+			dev.Close()
+		}
+		if !s.CanOpen {
+			s.Err = err
+		}
+		out = append(out, s)
+	}
+	return out, nil
+}
+
+// Problem says in words why a Seen device could not be opened; denied is
+// what to say when it is a matter of permission (the udev rule to add).
+func (s Seen) Problem(denied string) string {
+	switch {
+	case s.CanOpen:
+		return ""
+	case errors.Is(s.Err, gousb.ErrorAccess):
+		return denied
+	case s.Err != nil:
+		return "cannot open it: " + s.Err.Error()
+	default:
+		return "it went away"
+	}
+}
+
+// Endpoint is the setting's endpoint of the direction and transfer type
+// with the lowest address.
+func Endpoint(s gousb.InterfaceSetting, dir gousb.EndpointDirection, typ gousb.TransferType) (gousb.EndpointDesc, bool) {
+	var best gousb.EndpointDesc
+	found := false
+	for _, ep := range s.Endpoints {
+		if ep.Direction == dir && ep.TransferType == typ && (!found || ep.Address < best.Address) {
+			best, found = ep, true
+		}
+	}
+	return best, found
+}
