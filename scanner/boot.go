@@ -207,12 +207,7 @@ func (d *BootDecoder) end() (Scan, bool) {
 		return Scan{}, false // a bare Enter is not a scan
 	}
 	s := ParseCode(string(d.buf))
-	switch {
-	case d.over:
-		s = capped(s, d.maxLen)
-	case d.bad != "":
-		s.Valid, s.Reason = false, d.bad
-	}
+	s = settle(s, d.over, d.maxLen, d.bad)
 	d.clear()
 	return stamp(s, d.cfg.Now, d.cfg.Device), true
 }

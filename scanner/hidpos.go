@@ -148,12 +148,7 @@ func (d *HIDPOSDecoder) report(r []byte) (Scan, bool) {
 	} else {
 		s = classify(string(d.aim[:]), string(d.data))
 	}
-	switch {
-	case d.over:
-		s = capped(s, d.maxLen)
-	case d.bad != "":
-		s.Valid, s.Reason = false, d.bad
-	}
+	s = settle(s, d.over, d.maxLen, d.bad)
 	d.clear()
 	return stamp(s, d.cfg.Now, d.cfg.Device), true
 }

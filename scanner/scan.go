@@ -167,6 +167,18 @@ func capped(s Scan, maxLen int) Scan {
 	return s
 }
 
+// settle marks a finished scan invalid when the decoder saw it run over
+// maxLen or saw something wrong with it (bad: the reason).
+func settle(s Scan, over bool, maxLen int, bad string) Scan {
+	switch {
+	case over:
+		return capped(s, maxLen)
+	case bad != "":
+		s.Valid, s.Reason = false, bad
+	}
+	return s
+}
+
 func orMaxLen(n int) int {
 	if n <= 0 {
 		return DefaultMaxLen
