@@ -61,7 +61,7 @@ func applyAs[C any, R any](t *txn, e rewards.Event, fn func(ev *eventRec, c *C) 
 	if err != nil {
 		return nil, err
 	}
-	res, err := run(t, eventKey{kind: e.Kind, uuid: e.ID, device: e.Device}, e.At, c, func(ev *eventRec) (any, R, error) {
+	res, err := run(t, eventKey{kind: e.Kind, clientID: bodyID(e.Body), uuid: e.ID, device: e.Device}, e.At, c, func(ev *eventRec) (any, R, error) {
 		r, err := fn(ev, &c)
 		return c, r, err
 	})
@@ -131,6 +131,15 @@ func (t *txn) apply(e rewards.Event) (json.RawMessage, error) {
 		return applyAs(t, e, func(ev *eventRec, r *rewards.RewardRemove) (string, error) { return r.Reward, t.removeReward(r.Reward) })
 	}
 	return nil, rewards.Errorf(rewards.EINVALID, "event %s: unknown kind %q", e.ID, e.Kind)
+}
+
+// bodyID reads the client's id from an event's body ("" if it has none).
+func bodyID(body []byte) string {
+	var k struct {
+		ID string `json:"id"`
+	}
+	_ = json.Unmarshal(body, &k) // a body that does not decode is refused by its command's decoding
+	return k.ID
 }
 
 // checkIdentity refuses an event whose id or time disagrees with its body:

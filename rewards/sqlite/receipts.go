@@ -20,9 +20,9 @@ func (s *Store) PostReceipts(ctx context.Context, rs []rewards.Receipt) (results
 	err = s.write(ctx, func(t *txn) error {
 		ids, cards := make([]string, len(rs)), make([]string, len(rs))
 		for i, r := range rs {
-			ids[i], cards[i] = rewards.EventID(rewards.EventReceipt, r.ID), r.Card
+			ids[i], cards[i] = r.ID, r.Card
 		}
-		if err := t.prefetchEvents(ids); err != nil {
+		if err := t.prefetchEvents(rewards.EventReceipt, ids); err != nil {
 			return err
 		}
 		if err := t.prefetchCards(cards); err != nil {
@@ -211,7 +211,7 @@ func (t *txn) storedReceipt(id string) (*storedReceipt, error) {
 	var body []byte
 	var spent int64
 	err := t.tx.QueryRowContext(t.ctx, `SELECT e.seq, e.body, r.program_version, r.member, r.spent, r.spend_entry
-		FROM events e JOIN receipts r ON r.event_seq = e.seq WHERE e.id = ?`, rewards.EventID(rewards.EventReceipt, id)).
+		FROM events e JOIN receipts r ON r.event_seq = e.seq WHERE e.kind = ? AND e.key = ?`, rewards.EventReceipt, id).
 		Scan(&sr.seq, &body, &sr.version, &sr.member, &spent, &sr.spendEntry)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, rewards.Errorf(rewards.ENOTFOUND, "receipt %s is not known", id)

@@ -131,23 +131,46 @@ func (s *Store) migrate() error {
 		if err != nil {
 			return fmt.Errorf("migrate %s: %w", name, err)
 		}
-		tx, err := s.db.Begin()
-		if err != nil {
-			return fmt.Errorf("migrate %s: %w", name, err)
-		}
-		if _, err := tx.Exec(string(body)); err != nil {
-			tx.Rollback()
-			return fmt.Errorf("migrate %s: %w", name, err)
-		}
-		if _, err := tx.Exec(`INSERT INTO schema_migrations (name) VALUES (?)`, name); err != nil {
-			tx.Rollback()
-			return fmt.Errorf("migrate %s: %w", name, err)
-		}
-		if err := tx.Commit(); err != nil {
+		if err := s.migrateOne(name, string(body)); err != nil {
 			return fmt.Errorf("migrate %s: %w", name, err)
 		}
 	}
 	return nil
+}
+
+// migrateOne applies one migration the way SQLite asks for schema changes
+// that rebuild a table: foreign keys off while it runs, checked before it
+// commits, and on again after.
+func (s *Store) migrateOne(name, body string) (err error) {
+	if _, err := s.db.Exec(`PRAGMA foreign_keys = OFF`); err != nil {
+		return err
+	}
+	defer func() {
+		if _, ferr := s.db.Exec(`PRAGMA foreign_keys = ON`); ferr != nil && err == nil {
+			err = ferr
+		}
+	}()
+	tx, err := s.db.Begin()
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	if _, err := tx.Exec(body); err != nil {
+		return err
+	}
+	rows, err := tx.Query(`PRAGMA foreign_key_check`)
+	if err != nil {
+		return err
+	}
+	broken := rows.Next()
+	rows.Close()
+	if broken {
+		return errors.New("it would break foreign keys")
+	}
+	if _, err := tx.Exec(`INSERT INTO schema_migrations (name) VALUES (?)`, name); err != nil {
+		return err
+	}
+	return tx.Commit()
 }
 
 func (s *Store) loadProgram(ctx context.Context) error {
@@ -344,7 +367,7 @@ type rowBuf struct {
 var flushOrder = []string{"events", "lots", "entries", "allocations", "receipts"}
 
 var tableCols = map[string][]string{
-	"events":      {"seq", "id", "kind", "device", "at", "request", "body", "result"},
+	"events":      {"seq", "id", "kind", "key", "device", "at", "request", "body", "result"},
 	"receipts":    {"event_seq", "program_version", "member", "spent", "spend_entry"},
 	"lots":        {"id", "account_id", "points", "remaining", "available_from", "expires_at"},
 	"entries":     {"id", "account_id", "card", "event_seq", "kind", "points", "at", "ref", "reverses"},
@@ -429,11 +452,15 @@ type eventRec struct {
 	at     time.Time
 }
 
-// eventKey names an event: its kind, the client's id (or the UUID of an
-// event applied from elsewhere) and the device that made it.
+// eventKey names an event: its kind, the client's id, the UUID of an event
+// applied from elsewhere and the device that made it.
 type eventKey struct {
 	kind, clientID, uuid, device string
 }
+
+// seenKey is how a transaction remembers an event: its kind and idempotency
+// key (the client's id, or the UUID when there is none).
+func seenKey(kind, key string) string { return kind + "\x00" + key }
 
 // run applies one command as one event: it refuses a repeated id whose
 // request differs, returns the first result to a repeat, and otherwise calls
@@ -445,17 +472,24 @@ func run[R any](t *txn, k eventKey, at time.Time, request any, apply func(ev *ev
 	if id == "" {
 		id = rewards.EventID(k.kind, k.clientID)
 	}
+	key := k.clientID
+	if key == "" {
+		key = id
+	}
+	sk := seenKey(k.kind, key)
 	reqJSON, err := json.Marshal(request)
 	if err != nil {
 		return zero, fmt.Errorf("encode %s: %w", k.kind, err)
 	}
 	var storedReq, storedBody, storedResult []byte
-	if e, ok := t.seen[id]; ok {
+	if e, ok := t.seen[sk]; ok {
 		storedReq, storedBody, storedResult = e.request, e.body, e.result
-	} else if t.absent[id] {
+	} else if t.absent[sk] || (k.clientID == "" && k.uuid == "") {
+		// Known to be new, or keyed by a UUID made just now.
 		err = sql.ErrNoRows
 	} else {
-		err = t.tx.QueryRowContext(t.ctx, `SELECT request, body, result FROM events WHERE id = ?`, id).Scan(&storedReq, &storedBody, &storedResult)
+		err = t.tx.QueryRowContext(t.ctx, `SELECT request, body, result FROM events WHERE kind = ? AND key = ?`, k.kind, key).
+			Scan(&storedReq, &storedBody, &storedResult)
 	}
 	switch {
 	case err == nil:
@@ -506,32 +540,33 @@ func run[R any](t *txn, k eventKey, at time.Time, request any, apply func(ev *ev
 	if err != nil {
 		return zero, fmt.Errorf("encode %s result: %w", k.kind, err)
 	}
-	t.seen[id] = seenEvent{request: reqHash, body: bodyJSON, result: resJSON}
-	t.insert("events", ev.seq, ev.id, ev.kind, ev.device, ms(ev.at), reqHash, bodyJSON, resJSON)
+	t.seen[sk] = seenEvent{request: reqHash, body: bodyJSON, result: resJSON}
+	t.insert("events", ev.seq, ev.id, ev.kind, key, ev.device, ms(ev.at), reqHash, bodyJSON, resJSON)
 	return result, nil
 }
 
-// prefetchEvents looks the events of a batch up in a few queries, so that
-// run need not ask once per event.
-func (t *txn) prefetchEvents(ids []string) error {
+// prefetchEvents looks the events of a batch (one kind, by their client
+// ids) up in a few queries, so that run need not ask once per event.
+func (t *txn) prefetchEvents(kind string, keys []string) error {
 	t.absent = map[string]bool{}
-	for _, id := range ids {
-		t.absent[id] = true
+	for _, key := range keys {
+		t.absent[seenKey(kind, key)] = true
 	}
-	return inChunks(ids, func(chunk []any, marks string) error {
-		rows, err := t.tx.QueryContext(t.ctx, `SELECT id, request, body, result FROM events WHERE id IN (`+marks+`)`, chunk...)
+	return inChunks(keys, func(chunk []any, marks string) error {
+		rows, err := t.tx.QueryContext(t.ctx, `SELECT key, request, body, result FROM events WHERE kind = ? AND key IN (`+marks+`)`,
+			append([]any{kind}, chunk...)...)
 		if err != nil {
 			return fmt.Errorf("look up events: %w", err)
 		}
 		defer rows.Close()
 		for rows.Next() {
-			var id string
+			var key string
 			var e seenEvent
-			if err := rows.Scan(&id, &e.request, &e.body, &e.result); err != nil {
+			if err := rows.Scan(&key, &e.request, &e.body, &e.result); err != nil {
 				return fmt.Errorf("look up events: %w", err)
 			}
-			t.seen[id] = e
-			delete(t.absent, id)
+			t.seen[seenKey(kind, key)] = e
+			delete(t.absent, seenKey(kind, key))
 		}
 		return rows.Err()
 	})

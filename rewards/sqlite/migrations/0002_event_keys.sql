@@ -1,0 +1,24 @@
+-- Idempotency by the caller's own id. The event UUID is derived from (kind,
+-- client id), so it is as unique as they are, but it is random: an index on
+-- it puts every new event on a different page. Tills number their receipts
+-- in order, so an index on the client id writes where the last one wrote.
+-- The UUID stays as a column for sync. Events without a client id are keyed
+-- by their (random) UUID.
+CREATE TABLE events_new (
+	seq      INTEGER PRIMARY KEY,
+	id       TEXT NOT NULL,                  -- UUID: rewards.EventID(kind, key), or random for an event without a client id
+	kind     TEXT NOT NULL,
+	key      TEXT NOT NULL,                  -- the client's id, or the UUID
+	device   TEXT NOT NULL,
+	at       INTEGER NOT NULL,               -- business time
+	request  BLOB,                           -- SHA-256 of the caller's request; NULL: the body is the request
+	body     BLOB NOT NULL,                  -- the command as applied (a receipt's lines live here)
+	result   BLOB NOT NULL,                  -- the first result, returned to repeats
+	uploaded INTEGER NOT NULL DEFAULT 0,
+	UNIQUE (kind, key)
+);
+INSERT INTO events_new (seq, id, kind, key, device, at, request, body, result, uploaded)
+	SELECT seq, id, kind, coalesce(nullif(json_extract(CAST(body AS TEXT), '$.id'), ''), id), device, at, request, body, result, uploaded
+	FROM events;
+DROP TABLE events;
+ALTER TABLE events_new RENAME TO events;
