@@ -281,8 +281,8 @@ type txn struct {
 	pending            map[string]*rowBuf
 	accounts           map[int64]*account
 	cards              map[string]*cardRow
-	seen               map[string]seenEvent
-	absent             map[string]bool // event ids known not to be stored
+	seen               map[seenKey]seenEvent
+	absent             map[seenKey]bool // events known not to be stored
 	onCommit           []func()
 }
 
@@ -298,7 +298,7 @@ func (s *Store) write(ctx context.Context, fn func(t *txn) error) error {
 		return fmt.Errorf("begin: %w", err)
 	}
 	t := &txn{s: s, ctx: ctx, tx: tx, prog: s.current, pending: map[string]*rowBuf{},
-		accounts: map[int64]*account{}, cards: map[string]*cardRow{}, seen: map[string]seenEvent{}}
+		accounts: map[int64]*account{}, cards: map[string]*cardRow{}, seen: map[seenKey]seenEvent{}}
 	err = tx.QueryRowContext(ctx, `SELECT (SELECT coalesce(max(seq), 0) FROM events), (SELECT coalesce(max(id), 0) FROM entries)`).
 		Scan(&t.nextSeq, &t.nextEntry)
 	if err == nil {
@@ -460,7 +460,7 @@ type eventKey struct {
 
 // seenKey is how a transaction remembers an event: its kind and idempotency
 // key (the client's id, or the UUID when there is none).
-func seenKey(kind, key string) string { return kind + "\x00" + key }
+type seenKey struct{ kind, key string }
 
 // run applies one command as one event: it refuses a repeated id whose
 // request differs, returns the first result to a repeat, and otherwise calls
@@ -476,8 +476,8 @@ func run[R any](t *txn, k eventKey, at time.Time, request any, apply func(ev *ev
 	if key == "" {
 		key = id
 	}
-	sk := seenKey(k.kind, key)
-	reqJSON, err := json.Marshal(request)
+	sk := seenKey{k.kind, key}
+	reqJSON, err := encodeJSON(request)
 	if err != nil {
 		return zero, fmt.Errorf("encode %s: %w", k.kind, err)
 	}
@@ -528,7 +528,7 @@ func run[R any](t *txn, k eventKey, at time.Time, request any, apply func(ev *ev
 	// number, a voucher code); only then is the request kept, as a hash.
 	bodyJSON, reqHash := reqJSON, []byte(nil)
 	if body != nil {
-		if bodyJSON, err = json.Marshal(body); err != nil {
+		if bodyJSON, err = encodeJSON(body); err != nil {
 			return zero, fmt.Errorf("encode %s: %w", k.kind, err)
 		}
 		if string(bodyJSON) != string(reqJSON) {
@@ -536,7 +536,7 @@ func run[R any](t *txn, k eventKey, at time.Time, request any, apply func(ev *ev
 			reqHash = sum[:]
 		}
 	}
-	resJSON, err := json.Marshal(result)
+	resJSON, err := encodeJSON(result)
 	if err != nil {
 		return zero, fmt.Errorf("encode %s result: %w", k.kind, err)
 	}
@@ -548,9 +548,9 @@ func run[R any](t *txn, k eventKey, at time.Time, request any, apply func(ev *ev
 // prefetchEvents looks the events of a batch (one kind, by their client
 // ids) up in a few queries, so that run need not ask once per event.
 func (t *txn) prefetchEvents(kind string, keys []string) error {
-	t.absent = map[string]bool{}
+	t.absent = map[seenKey]bool{}
 	for _, key := range keys {
-		t.absent[seenKey(kind, key)] = true
+		t.absent[seenKey{kind, key}] = true
 	}
 	return inChunks(keys, func(chunk []any, marks string) error {
 		rows, err := t.tx.QueryContext(t.ctx, `SELECT key, request, body, result FROM events WHERE kind = ? AND key IN (`+marks+`)`,
@@ -565,8 +565,8 @@ func (t *txn) prefetchEvents(kind string, keys []string) error {
 			if err := rows.Scan(&key, &e.request, &e.body, &e.result); err != nil {
 				return fmt.Errorf("look up events: %w", err)
 			}
-			t.seen[seenKey(kind, key)] = e
-			delete(t.absent, seenKey(kind, key))
+			t.seen[seenKey{kind, key}] = e
+			delete(t.absent, seenKey{kind, key})
 		}
 		return rows.Err()
 	})
