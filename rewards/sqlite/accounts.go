@@ -209,9 +209,10 @@ func (t *txn) queryLots(where string, args ...any) ([]rewards.Lot, error) {
 	return out, rows.Err()
 }
 
-// addLot records an accrual: a lot, whose id is its event's seq, and its
-// entry. A debt left by a return is paid back from the new lot first.
-func (t *txn) addLot(a *account, card string, ev *eventRec, kind, ref string, l rewards.Lot, at time.Time) (lotID int64) {
+// addLot records an accrual: a lot, whose id is its event's seq and which
+// is the accrual's ledger entry too. A debt left by a return is paid back
+// from the new lot first.
+func (t *txn) addLot(a *account, card string, ev *eventRec, kind, ref string, l rewards.Lot) (lotID int64) {
 	lotID = ev.seq
 	remaining := l.Points
 	if a.debt > 0 {
@@ -227,8 +228,7 @@ func (t *txn) addLot(a *account, card string, ev *eventRec, kind, ref string, l 
 			t.wantSweep(a, ms(l.ExpiresAt))
 		}
 	}
-	t.insert("lots", lotID, a.id, l.Points, remaining, ms(l.AvailableFrom), exp)
-	t.addEntry(a, card, ev, kind, l.Points, ref, at, 0, nil)
+	t.insert("lots", lotID, a.id, l.Points, remaining, ms(l.AvailableFrom), exp, card, kind, ref)
 	return lotID
 }
 

@@ -133,7 +133,7 @@ func (t *txn) register(ev *eventRec, c *cardRow, a *account, phone, name string,
 	if lot, ok := t.prog.WelcomeLot(ev.at); ok && phone != "" && !a.welcomeAt.Valid {
 		a.welcomeAt = sql.NullInt64{Int64: ms(ev.at), Valid: true}
 		changed = true
-		t.addLot(a, c.number, ev, rewards.EntryWelcome, "", lot, ev.at)
+		t.addLot(a, c.number, ev, rewards.EntryWelcome, "", lot)
 	}
 	if changed {
 		return t.saveAccountDetails(a)
@@ -295,8 +295,8 @@ func (t *txn) linkCard(ev *eventRec, r rewards.CardLink) error {
 }
 
 // pool moves a family card's account into its holder's: lots keep their
-// dates, debt and purchase total come along, and each account's entries
-// record the move so that both still add up.
+// dates, entries move with them, debt and purchase total come along, and a
+// pair of entries shows the move in both cards' histories.
 func (t *txn) pool(ev *eventRec, fam, holder *cardRow) error {
 	from, err := t.account(fam.accountID)
 	if err != nil {
@@ -321,8 +321,11 @@ func (t *txn) pool(ev *eventRec, fam, holder *cardRow) error {
 	if err := t.flush(); err != nil {
 		return err
 	}
+	// Lots are the accruals' entries, so the other entries come along too:
+	// every entry belongs to its card's account.
 	for _, q := range []string{
 		`UPDATE lots SET account_id = ? WHERE account_id = ?`,
+		`UPDATE entries SET account_id = ? WHERE account_id = ?`,
 		`UPDATE vouchers SET account_id = ? WHERE account_id = ?`,
 		`UPDATE cards SET account_id = ? WHERE account_id = ?`,
 	} {

@@ -9,8 +9,9 @@ import (
 
 // Check verifies the ledger's invariants and the database file: every
 // account's balance computed from its lots, less any debt left by a return,
-// equals the one computed from its entries; the entries add up to the sum of
-// all balances; no lot holds more than it was given or less than nothing.
+// equals the one computed from its entries (its lots' points, which are its
+// accruals, and its other entries); the entries add up to the sum of all
+// balances; no lot holds more than it was given or less than nothing.
 func (s *Store) Check(ctx context.Context) (rewards.CheckReport, error) {
 	r := rewards.CheckReport{Problems: []string{}}
 	err := s.read(ctx, func(t *txn) error {
@@ -26,6 +27,7 @@ func (s *Store) Check(ctx context.Context) (rewards.CheckReport, error) {
 		}
 		rows, err := t.tx.QueryContext(ctx, `SELECT a.id,
 				coalesce((SELECT sum(remaining) FROM lots WHERE account_id = a.id), 0) - a.debt,
+				coalesce((SELECT sum(points) FROM lots WHERE account_id = a.id), 0) +
 				coalesce((SELECT sum(points) FROM entries WHERE account_id = a.id), 0)
 			FROM accounts a`)
 		if err != nil {
@@ -46,7 +48,7 @@ func (s *Store) Check(ctx context.Context) (rewards.CheckReport, error) {
 		}
 		rows.Close()
 		var all int64
-		if err := t.tx.QueryRowContext(ctx, `SELECT coalesce(sum(points), 0) FROM entries`).Scan(&all); err != nil {
+		if err := t.tx.QueryRowContext(ctx, `SELECT (SELECT coalesce(sum(points), 0) FROM lots) + (SELECT coalesce(sum(points), 0) FROM entries)`).Scan(&all); err != nil {
 			return fmt.Errorf("check entries: %w", err)
 		}
 		if all != r.Total {

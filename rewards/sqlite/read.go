@@ -121,10 +121,17 @@ func (s *Store) History(ctx context.Context, card string) ([]rewards.HistoryEntr
 		if _, err := t.card(card); err != nil {
 			return err
 		}
+		// Entries by card; accruals are lots, found through the accounts
+		// of the cards (a lot stays in its card's account). Within one
+		// event an accrual comes after the event's other entries.
 		rows, err := t.tx.QueryContext(ctx, `WITH RECURSIVE chain(number) AS (
 				SELECT ? UNION SELECT c.number FROM cards c JOIN chain ON c.replaced_by = chain.number)
-			SELECT e.at, e.kind, e.points, e.card, e.ref FROM entries e JOIN chain ON e.card = chain.number
-			ORDER BY e.at, e.id`, card)
+			SELECT e.at, e.kind, e.points, e.card, e.ref, e.event_seq AS seq, e.id AS n FROM entries e JOIN chain ON e.card = chain.number
+			UNION ALL
+			SELECT ev.at, l.kind, l.points, l.card, l.ref, l.id, 1 << 62 FROM lots l JOIN events ev ON ev.seq = l.id
+			WHERE l.account_id IN (SELECT c.account_id FROM cards c JOIN chain ON c.number = chain.number)
+				AND l.card IN (SELECT number FROM chain)
+			ORDER BY 1, 6, 7`, card)
 		if err != nil {
 			return fmt.Errorf("history: %w", err)
 		}
@@ -132,7 +139,8 @@ func (s *Store) History(ctx context.Context, card string) ([]rewards.HistoryEntr
 		for rows.Next() {
 			var h rewards.HistoryEntry
 			var at int64
-			if err := rows.Scan(&at, &h.Kind, &h.Points, &h.Card, &h.Ref); err != nil {
+			var seq, n int64
+			if err := rows.Scan(&at, &h.Kind, &h.Points, &h.Card, &h.Ref, &seq, &n); err != nil {
 				return fmt.Errorf("history: %w", err)
 			}
 			h.At = fromMS(at)

@@ -121,7 +121,7 @@ func (t *txn) receipt(ev *eventRec, r rewards.Receipt) (rewards.ReceiptResult, e
 		}
 	}
 	if earned > 0 {
-		t.addLot(a, c.number, ev, rewards.EntryEarn, r.ID, p.EarnedLot(earned, ev.at), ev.at)
+		t.addLot(a, c.number, ev, rewards.EntryEarn, r.ID, p.EarnedLot(earned, ev.at))
 	}
 	var total int64
 	for i, l := range r.Lines {

@@ -369,7 +369,7 @@ var flushOrder = []string{"events", "lots", "entries", "allocations", "receipts"
 var tableCols = map[string][]string{
 	"events":      {"seq", "id", "kind", "key", "device", "at", "request", "body", "result"},
 	"receipts":    {"event_seq", "program_version", "member", "spent", "spend_entry"},
-	"lots":        {"id", "account_id", "points", "remaining", "available_from", "expires_at"},
+	"lots":        {"id", "account_id", "points", "remaining", "available_from", "expires_at", "card", "kind", "ref"},
 	"entries":     {"id", "account_id", "card", "event_seq", "kind", "points", "at", "ref", "reverses"},
 	"allocations": {"entry_id", "lot_id", "points"},
 }
