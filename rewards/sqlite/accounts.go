@@ -63,6 +63,9 @@ func (t *txn) card(number string) (*cardRow, error) {
 	if c := t.cards[number]; c != nil {
 		return c, nil
 	}
+	if c, ok := t.cachedCard(number); ok {
+		return c, nil
+	}
 	c := &cardRow{}
 	err := t.tx.QueryRowContext(t.ctx, `SELECT `+cardCols+` FROM cards c WHERE c.number = ?`, number).Scan(c.fields()...)
 	if errors.Is(err, sql.ErrNoRows) {
@@ -80,7 +83,15 @@ func (t *txn) card(number string) (*cardRow, error) {
 // prefetchCards reads the cards of a batch and their accounts in a few
 // queries.
 func (t *txn) prefetchCards(numbers []string) error {
-	return inChunks(numbers, func(chunk []any, marks string) error {
+	missing := numbers[:0:0]
+	for _, n := range numbers {
+		if t.cards[n] == nil {
+			if _, ok := t.cachedCard(n); !ok {
+				missing = append(missing, n)
+			}
+		}
+	}
+	return inChunks(missing, func(chunk []any, marks string) error {
 		rows, err := t.tx.QueryContext(t.ctx, `SELECT `+cardCols+`, `+accountCols+`
 			FROM cards c JOIN accounts a ON a.id = c.account_id WHERE c.number IN (`+marks+`)`, chunk...)
 		if err != nil {
@@ -119,6 +130,9 @@ func (t *txn) saveCard(c *cardRow) error {
 
 func (t *txn) account(id int64) (*account, error) {
 	if a := t.accounts[id]; a != nil {
+		return a, nil
+	}
+	if a, ok := t.cachedAccount(id); ok {
 		return a, nil
 	}
 	a := &account{}

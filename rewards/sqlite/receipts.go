@@ -18,6 +18,7 @@ func (s *Store) PostReceipts(ctx context.Context, rs []rewards.Receipt) (results
 	results = make([]rewards.ReceiptResult, len(rs))
 	errs = make([]error, len(rs))
 	err = s.write(ctx, func(t *txn) error {
+		t.keepsCache = true
 		ids, cards := make([]string, len(rs)), make([]string, len(rs))
 		for i, r := range rs {
 			ids[i], cards[i] = r.ID, r.Card
@@ -44,6 +45,7 @@ func (s *Store) PostReceipts(ctx context.Context, rs []rewards.Receipt) (results
 func (s *Store) PostReceipt(ctx context.Context, r rewards.Receipt) (rewards.ReceiptResult, error) {
 	var res rewards.ReceiptResult
 	err := s.write(ctx, func(t *txn) error {
+		t.keepsCache = true
 		var err error
 		res, err = t.postReceipt(eventKey{kind: rewards.EventReceipt, clientID: r.ID}, r)
 		return err

@@ -50,6 +50,7 @@ type Store struct {
 	mu       sync.Mutex // one writer at a time, and the program cache
 	programs map[int]*rewards.Program
 	current  *rewards.Program
+	cache    *rowCache // cards and accounts between receipt batches; nil: empty
 }
 
 // NewStore returns a store for the database file at path; call Open.
@@ -284,6 +285,8 @@ type txn struct {
 	seen               map[seenKey]seenEvent
 	absent             map[seenKey]bool // events known not to be stored
 	onCommit           []func()
+	cache              *rowCache // committed cards and accounts; nil in a read
+	keepsCache         bool      // only receipts: the cache may take this transaction's rows
 }
 
 // write runs fn in one write transaction and commits it when fn returns nil.
@@ -302,6 +305,10 @@ func (s *Store) write(ctx context.Context, fn func(t *txn) error) error {
 	err = tx.QueryRowContext(ctx, `SELECT (SELECT coalesce(max(seq), 0) FROM events), (SELECT coalesce(max(id), 0) FROM entries)`).
 		Scan(&t.nextSeq, &t.nextEntry)
 	if err == nil {
+		err = s.validateCache(t)
+		t.cache = s.cache
+	}
+	if err == nil {
 		err = fn(t)
 	}
 	if err == nil {
@@ -309,11 +316,14 @@ func (s *Store) write(ctx context.Context, fn func(t *txn) error) error {
 	}
 	if err != nil {
 		tx.Rollback()
+		s.settleCache(t, false)
 		return err
 	}
 	if err := tx.Commit(); err != nil {
+		s.settleCache(t, false)
 		return fmt.Errorf("commit: %w", err)
 	}
+	s.settleCache(t, true)
 	for _, f := range t.onCommit {
 		f()
 	}

@@ -104,3 +104,43 @@ func TestSmokeCoop(t *testing.T) {
 	}
 	checkLedger(t, s)
 }
+
+// The cards and accounts a store keeps between receipt batches follow what
+// another process writes to the same file, and what its own other commands
+// write: a card blocked elsewhere is refused at once, and balances stay
+// exact while receipts and other commands alternate.
+func TestRowCacheFollowsOtherWriters(t *testing.T) {
+	a, _ := openStore(t, "bonus")
+	card := mustCard(t, a, rewards.CardIssue{Meta: rewards.Meta{At: ts("2026-11-01T08:00:00Z")}, Phone: "+79161234567"})
+	mustPost(t, a, receipt("R1", card, "2026-11-03T09:00:00Z", rewards.Line{SKU: "A", Qty: 1, Amount: 100000, Bonus: 100}))
+
+	// Another process opens the same file and blocks the card.
+	b := sqlite.NewStore(a.Path)
+	if err := b.Open(); err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	if _, err := b.BlockCard(ctx, rewards.CardAction{Meta: rewards.Meta{At: ts("2026-11-03T10:00:00Z")}, Card: card}); err != nil {
+		t.Fatal(err)
+	}
+	_, err := a.PostReceipt(ctx, receipt("R2", card, "2026-11-03T11:00:00Z", rewards.Line{SKU: "A", Qty: 1, Amount: 1000, Bonus: 10}))
+	wantRefused(t, err, rewards.EREFUSED, "blocked")
+
+	// Its own replacement moves the account to a new card; receipts on the
+	// new card then earn into the same balance.
+	nc, err := a.ReplaceCard(ctx, rewards.CardReplace{Meta: rewards.Meta{At: ts("2026-11-03T12:00:00Z")}, Card: card})
+	if err != nil {
+		t.Fatal(err)
+	}
+	mustPost(t, a, receipt("R3", nc.Number, "2026-11-03T13:00:00Z", rewards.Line{SKU: "B", Qty: 1, Amount: 2000, Bonus: 20}))
+	if got := balance(t, a, nc.Number, "2026-11-19T00:00:00Z"); got.Available != 500+100+20 {
+		t.Fatalf("balance after replacement: %+v", got)
+	}
+	// The other process sees the same ledger, and posts on it too.
+	mustPost(t, b, receipt("R4", nc.Number, "2026-11-03T14:00:00Z", rewards.Line{SKU: "C", Qty: 1, Amount: 3000, Bonus: 30}))
+	mustPost(t, a, receipt("R5", nc.Number, "2026-11-03T15:00:00Z", rewards.Line{SKU: "D", Qty: 1, Amount: 4000, Bonus: 40}))
+	if got := balance(t, a, nc.Number, "2026-11-19T00:00:00Z"); got.Available != 500+100+20+30+40 {
+		t.Fatalf("balance after both processes posted: %+v", got)
+	}
+	checkLedger(t, a)
+}
