@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strconv"
 	"time"
 
 	"github.com/tochka-loyalty/tochka/rewards"
@@ -100,7 +101,7 @@ func (t *txn) receipt(ev *eventRec, r rewards.Receipt) (rewards.ReceiptResult, e
 	earned, perLine := p.Earnings(r.Lines, member)
 	res = rewards.ReceiptResult{Receipt: r.ID, Card: c.number, Earned: earned, Lines: make([]rewards.LineResult, len(r.Lines))}
 	discounts := make([]int64, len(r.Lines))
-	var spendEntry any
+	var spendEntry int64
 	if r.PayWithPoints > 0 {
 		lots, err := t.lots(a)
 		if err != nil {
@@ -130,8 +131,9 @@ func (t *txn) receipt(ev *eventRec, r rewards.Receipt) (rewards.ReceiptResult, e
 		res.Lines[i] = rewards.LineResult{SKU: l.SKU, Earned: perLine[i], Discount: discounts[i]}
 		total += l.Amount
 	}
-	// The lines stay in the event's body; a return reads them there.
-	t.insert("receipts", ev.seq, p.Version, member, res.Spent, spendEntry)
+	// The lines stay in the event's body; a return reads them there, and
+	// the rest of what it needs here.
+	ev.applied = receiptFacts{Version: p.Version, Member: member, Spent: res.Spent, SpendEntry: spendEntry}.appendJSON(nil)
 	a.purchaseTotal += total
 	a.dirty = true
 	return res, nil
@@ -195,13 +197,37 @@ func (s *Store) PostReturn(ctx context.Context, r rewards.Return) (rewards.Retur
 	return res, nil
 }
 
+// receiptFacts is what a return needs of a posted receipt beyond its body:
+// the rules it was earned under and what was paid with points. It is kept
+// on the receipt's event.
+type receiptFacts struct {
+	Version    int   `json:"version"`               // the program version it was earned under
+	Member     bool  `json:"member"`                // the account was a member's when it was posted
+	Spent      int64 `json:"spent"`                 // bonuses paid with
+	SpendEntry int64 `json:"spend_entry,omitempty"` // the entry that paid them; 0: none
+}
+
+// appendJSON writes the facts as encoding/json would, without reflection:
+// every receipt writes them.
+func (f receiptFacts) appendJSON(b []byte) []byte {
+	b = append(b, `{"version":`...)
+	b = strconv.AppendInt(b, int64(f.Version), 10)
+	b = append(b, `,"member":`...)
+	b = strconv.AppendBool(b, f.Member)
+	b = append(b, `,"spent":`...)
+	b = strconv.AppendInt(b, f.Spent, 10)
+	if f.SpendEntry != 0 {
+		b = append(b, `,"spend_entry":`...)
+		b = strconv.AppendInt(b, f.SpendEntry, 10)
+	}
+	return append(b, '}')
+}
+
 // storedReceipt is a posted receipt as a return sees it.
 type storedReceipt struct {
-	seq                    int64 // its event's, and its earnings lot's id
-	rewards.Receipt              // as posted
-	version                int   // the program version it was earned under
-	member                 bool
-	spendEntry             sql.NullInt64
+	seq             int64 // its event's, and its earnings lot's id
+	rewards.Receipt       // as posted
+	receiptFacts
 	discounts, returnedQty []int64
 }
 
@@ -210,11 +236,9 @@ func (t *txn) storedReceipt(id string) (*storedReceipt, error) {
 		return nil, err
 	}
 	sr := &storedReceipt{}
-	var body []byte
-	var spent int64
-	err := t.tx.QueryRowContext(t.ctx, `SELECT e.seq, e.body, r.program_version, r.member, r.spent, r.spend_entry
-		FROM events e JOIN receipts r ON r.event_seq = e.seq WHERE e.kind = ? AND e.key = ?`, rewards.EventReceipt, id).
-		Scan(&sr.seq, &body, &sr.version, &sr.member, &spent, &sr.spendEntry)
+	var body, facts []byte
+	err := t.tx.QueryRowContext(t.ctx, `SELECT seq, body, applied FROM events WHERE kind = ? AND key = ?`, rewards.EventReceipt, id).
+		Scan(&sr.seq, &body, &facts)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, rewards.Errorf(rewards.ENOTFOUND, "receipt %s is not known", id)
 	} else if err != nil {
@@ -223,7 +247,11 @@ func (t *txn) storedReceipt(id string) (*storedReceipt, error) {
 	if err := json.Unmarshal(body, &sr.Receipt); err != nil {
 		return nil, fmt.Errorf("decode receipt %s: %w", id, err)
 	}
-	p, err := t.programVersion(sr.version)
+	if err := json.Unmarshal(facts, &sr.receiptFacts); err != nil {
+		return nil, fmt.Errorf("decode what receipt %s was posted under: %w", id, err)
+	}
+	spent := sr.Spent
+	p, err := t.programVersion(sr.Version)
 	if err != nil {
 		return nil, err
 	}
@@ -290,17 +318,17 @@ func (t *txn) postReturn(ev *eventRec, r rewards.Return) (rewards.ReturnResult, 
 	if err := t.sweep(a, c.number, ev, ev.at); err != nil {
 		return res, err
 	}
-	p, err := t.programVersion(sr.version)
+	p, err := t.programVersion(sr.Version)
 	if err != nil {
 		return res, err
 	}
 
-	res.TakeBack = p.TakeBack(sr.Lines, sr.returnedQty, back, sr.member, sr.Time, ev.at)
+	res.TakeBack = p.TakeBack(sr.Lines, sr.returnedQty, back, sr.Member, sr.Time, ev.at)
 	// Bonuses spent on the returned lines come back first, so that what
 	// is taken back can come out of them.
-	if sr.spendEntry.Valid {
+	if sr.SpendEntry != 0 {
 		if refund := rewards.Refund(sr.Lines, sr.discounts, sr.returnedQty, back); refund > 0 {
-			res.Refunded, err = t.giveBack(a, c.number, ev, sr.spendEntry.Int64, refund, rewards.EntryRefund, r.ID, ev.at)
+			res.Refunded, err = t.giveBack(a, c.number, ev, sr.SpendEntry, refund, rewards.EntryRefund, r.ID, ev.at)
 			if err != nil {
 				return res, err
 			}

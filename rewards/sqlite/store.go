@@ -374,11 +374,10 @@ type rowBuf struct {
 }
 
 // flushOrder lists held-back tables parents first, for the foreign keys.
-var flushOrder = []string{"events", "lots", "entries", "allocations", "receipts"}
+var flushOrder = []string{"events", "lots", "entries", "allocations"}
 
 var tableCols = map[string][]string{
-	"events":      {"seq", "id", "kind", "key", "device", "at", "request", "body", "result"},
-	"receipts":    {"event_seq", "program_version", "member", "spent", "spend_entry"},
+	"events":      {"seq", "id", "kind", "key", "device", "at", "request", "body", "result", "applied"},
 	"lots":        {"id", "account_id", "points", "remaining", "available_from", "expires_at", "card", "kind", "ref"},
 	"entries":     {"id", "account_id", "card", "event_seq", "kind", "points", "at", "ref", "reverses"},
 	"allocations": {"entry_id", "lot_id", "points"},
@@ -455,11 +454,12 @@ func InsertRows(ctx context.Context, tx Execer, table string, cols []string, arg
 
 // eventRec is an event being applied: its place in the log and time.
 type eventRec struct {
-	seq    int64
-	id     string
-	kind   string
-	device string
-	at     time.Time
+	seq     int64
+	id      string
+	kind    string
+	device  string
+	at      time.Time
+	applied []byte // facts a later command needs (JSON), set by the command
 }
 
 // eventKey names an event: its kind, the client's id, the UUID of an event
@@ -551,7 +551,11 @@ func run[R any](t *txn, k eventKey, at time.Time, request any, apply func(ev *ev
 		return zero, fmt.Errorf("encode %s result: %w", k.kind, err)
 	}
 	t.seen[sk] = seenEvent{request: reqHash, body: bodyJSON, result: resJSON}
-	t.insert("events", ev.seq, ev.id, ev.kind, key, ev.device, ms(ev.at), reqHash, bodyJSON, resJSON)
+	var applied any
+	if ev.applied != nil {
+		applied = ev.applied
+	}
+	t.insert("events", ev.seq, ev.id, ev.kind, key, ev.device, ms(ev.at), reqHash, bodyJSON, resJSON, applied)
 	return result, nil
 }
 
