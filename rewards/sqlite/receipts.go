@@ -223,6 +223,47 @@ func (f receiptFacts) appendJSON(b []byte) []byte {
 	return append(b, '}')
 }
 
+// discounts spreads the bonuses paid with over the lines again, as posting
+// spread them.
+func (f receiptFacts) discounts(p *rewards.Program, lines []rewards.Line) ([]int64, error) {
+	if f.Spent == 0 {
+		return make([]int64, len(lines)), nil
+	}
+	_, d, err := p.PayWithPoints(lines, f.Spent, f.Spent)
+	return d, err
+}
+
+// rebuildResult is the result an event returned when it was recorded, for
+// the kinds that do not store it (rebuilds).
+func (t *txn) rebuildResult(kind string, body, applied []byte) (any, error) {
+	if kind != rewards.EventReceipt {
+		return nil, fmt.Errorf("%s results are stored, not rebuilt", kind)
+	}
+	var r rewards.Receipt
+	var f receiptFacts
+	if err := json.Unmarshal(body, &r); err != nil {
+		return nil, err
+	}
+	if err := json.Unmarshal(applied, &f); err != nil {
+		return nil, err
+	}
+	p, err := t.programVersion(f.Version)
+	if err != nil {
+		return nil, err
+	}
+	earned, perLine := p.Earnings(r.Lines, f.Member)
+	discounts, err := f.discounts(p, r.Lines)
+	if err != nil {
+		return nil, err
+	}
+	res := rewards.ReceiptResult{Receipt: r.ID, Card: r.Card, Earned: earned, Spent: f.Spent, Discount: f.Spent * 100,
+		Lines: make([]rewards.LineResult, len(r.Lines))}
+	for i, l := range r.Lines {
+		res.Lines[i] = rewards.LineResult{SKU: l.SKU, Earned: perLine[i], Discount: discounts[i]}
+	}
+	return res, nil
+}
+
 // storedReceipt is a posted receipt as a return sees it.
 type storedReceipt struct {
 	seq             int64 // its event's, and its earnings lot's id
@@ -250,13 +291,11 @@ func (t *txn) storedReceipt(id string) (*storedReceipt, error) {
 	if err := json.Unmarshal(facts, &sr.receiptFacts); err != nil {
 		return nil, fmt.Errorf("decode what receipt %s was posted under: %w", id, err)
 	}
-	spent := sr.Spent
 	p, err := t.programVersion(sr.Version)
 	if err != nil {
 		return nil, err
 	}
-	// The discount on each line is what posting spread, spread again.
-	if _, sr.discounts, err = p.PayWithPoints(sr.Lines, spent, spent); err != nil {
+	if sr.discounts, err = sr.receiptFacts.discounts(p, sr.Lines); err != nil {
 		return nil, err
 	}
 	sr.returnedQty = make([]int64, len(sr.Lines))

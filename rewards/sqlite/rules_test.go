@@ -1,6 +1,7 @@
 package sqlite_test
 
 import (
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -513,6 +514,60 @@ func TestIdempotency(t *testing.T) {
 		t.Fatalf("balance %+v", b)
 	}
 	checkLedger(t, s)
+}
+
+// A repeated receipt gets the first result back whole, lines and discounts
+// included, after other receipts, a program change and a return: results
+// of receipts are rebuilt from the receipt and the facts kept with it.
+func TestRepeatReturnsFirstResult(t *testing.T) {
+	s, _ := openStore(t, "bonus")
+	card := mustCard(t, s, rewards.CardIssue{Meta: rewards.Meta{At: ts("2026-11-01T08:00:00Z")}, Phone: "+79161234567", Member: true})
+	r := receipt("R1", card, "2026-11-20T09:00:00Z",
+		rewards.Line{SKU: "phone", Qty: 1, Amount: 300000, Bonus: 900},
+		rewards.Line{SKU: "case", Qty: 2, Amount: 4000, Bonus: 40},
+		rewards.Line{SKU: "fit", Qty: 1, Amount: 999, Service: true, Bonus: 5})
+	r.PayWithPoints = 333
+	first, err := s.PostReceipt(ctx, r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	first.Balance = nil
+	if first.Spent != 333 || first.Discount != 33300 {
+		t.Fatalf("first: %+v", first)
+	}
+	mustPost(t, s, receipt("R2", card, "2026-11-21T09:00:00Z", rewards.Line{SKU: "x", Qty: 1, Amount: 1000, Bonus: 10}))
+	p, err := s.Program(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p2 := *p
+	p2.Earn.PositionPercent = []int64{100}
+	if _, err := s.InstallProgram(ctx, &p2, ts("2026-11-21T10:00:00Z")); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.PostReturn(ctx, rewards.Return{ID: "RET1", Receipt: "R1", Time: ts("2026-11-22T09:00:00Z"),
+		Lines: []rewards.ReturnLine{{SKU: "case", Qty: 1}}}); err != nil {
+		t.Fatal(err)
+	}
+	for _, post := range []func() (rewards.ReceiptResult, error){
+		func() (rewards.ReceiptResult, error) { return s.PostReceipt(ctx, r) },
+		func() (rewards.ReceiptResult, error) {
+			res, errs, err := s.PostReceipts(ctx, []rewards.Receipt{r})
+			if err == nil {
+				err = errs[0]
+			}
+			return res[0], err
+		},
+	} {
+		again, err := post()
+		if err != nil {
+			t.Fatal(err)
+		}
+		again.Balance = nil
+		if !reflect.DeepEqual(again, first) {
+			t.Fatalf("repeat:\n got %+v\nwant %+v", again, first)
+		}
+	}
 }
 
 // Lots expire at expires_at exactly; a later operation records the expiry.

@@ -491,15 +491,15 @@ func run[R any](t *txn, k eventKey, at time.Time, request any, apply func(ev *ev
 	if err != nil {
 		return zero, fmt.Errorf("encode %s: %w", k.kind, err)
 	}
-	var storedReq, storedBody, storedResult []byte
+	var stored seenEvent
 	if e, ok := t.seen[sk]; ok {
-		storedReq, storedBody, storedResult = e.request, e.body, e.result
+		stored = e
 	} else if t.absent[sk] || (k.clientID == "" && k.uuid == "") {
 		// Known to be new, or keyed by a UUID made just now.
 		err = sql.ErrNoRows
 	} else {
-		err = t.tx.QueryRowContext(t.ctx, `SELECT request, body, result FROM events WHERE kind = ? AND key = ?`, k.kind, key).
-			Scan(&storedReq, &storedBody, &storedResult)
+		err = t.tx.QueryRowContext(t.ctx, `SELECT request, body, result, applied FROM events WHERE kind = ? AND key = ?`, k.kind, key).
+			Scan(&stored.request, &stored.body, &stored.result, &stored.applied)
 	}
 	switch {
 	case err == nil:
@@ -507,20 +507,16 @@ func run[R any](t *txn, k eventKey, at time.Time, request any, apply func(ev *ev
 		// again (sync, replay) matches the body as first applied, generated
 		// card numbers and voucher codes included.
 		var same bool
-		if k.uuid != "" || storedReq == nil {
-			same = string(storedBody) == string(reqJSON)
+		if k.uuid != "" || stored.request == nil {
+			same = string(stored.body) == string(reqJSON)
 		} else {
 			sum := sha256.Sum256(reqJSON)
-			same = string(storedReq) == string(sum[:])
+			same = string(stored.request) == string(sum[:])
 		}
 		if !same {
 			return zero, rewards.Errorf(rewards.ECONFLICT, "%s %s was already recorded with different contents", k.kind, k.clientID)
 		}
-		var r R
-		if err := json.Unmarshal(storedResult, &r); err != nil {
-			return zero, fmt.Errorf("decode stored result of %s: %w", id, err)
-		}
-		return r, nil
+		return storedResult[R](t, k.kind, id, stored)
 	case !errors.Is(err, sql.ErrNoRows):
 		return zero, fmt.Errorf("look up event: %w", err)
 	}
@@ -550,13 +546,43 @@ func run[R any](t *txn, k eventKey, at time.Time, request any, apply func(ev *ev
 	if err != nil {
 		return zero, fmt.Errorf("encode %s result: %w", k.kind, err)
 	}
-	t.seen[sk] = seenEvent{request: reqHash, body: bodyJSON, result: resJSON}
+	t.seen[sk] = seenEvent{request: reqHash, body: bodyJSON, result: resJSON, applied: ev.applied}
 	var applied any
+	storedRes := resJSON
 	if ev.applied != nil {
 		applied = ev.applied
+		if rebuilds[k.kind] {
+			storedRes = []byte{}
+		}
 	}
-	t.insert("events", ev.seq, ev.id, ev.kind, key, ev.device, ms(ev.at), reqHash, bodyJSON, resJSON, applied)
+	t.insert("events", ev.seq, ev.id, ev.kind, key, ev.device, ms(ev.at), reqHash, bodyJSON, storedRes, applied)
 	return result, nil
+}
+
+// rebuilds lists the kinds of event whose result is not stored but rebuilt
+// from the body and the applied facts: receipts, most of the log, whose
+// result would otherwise take as much room again as the receipt.
+var rebuilds = map[string]bool{rewards.EventReceipt: true}
+
+// storedResult is the first result of an event recorded earlier, decoded or
+// rebuilt.
+func storedResult[R any](t *txn, kind, id string, e seenEvent) (R, error) {
+	var r R
+	if len(e.result) == 0 && rebuilds[kind] {
+		v, err := t.rebuildResult(kind, e.body, e.applied)
+		if err != nil {
+			return r, fmt.Errorf("rebuild the result of %s: %w", id, err)
+		}
+		r, ok := v.(R)
+		if !ok {
+			return r, fmt.Errorf("rebuild the result of %s: a %T, not a %T", id, v, r)
+		}
+		return r, nil
+	}
+	if err := json.Unmarshal(e.result, &r); err != nil {
+		return r, fmt.Errorf("decode stored result of %s: %w", id, err)
+	}
+	return r, nil
 }
 
 // prefetchEvents looks the events of a batch (one kind, by their client
@@ -567,7 +593,7 @@ func (t *txn) prefetchEvents(kind string, keys []string) error {
 		t.absent[seenKey{kind, key}] = true
 	}
 	return inChunks(keys, func(chunk []any, marks string) error {
-		rows, err := t.tx.QueryContext(t.ctx, `SELECT key, request, body, result FROM events WHERE kind = ? AND key IN (`+marks+`)`,
+		rows, err := t.tx.QueryContext(t.ctx, `SELECT key, request, body, result, applied FROM events WHERE kind = ? AND key IN (`+marks+`)`,
 			append([]any{kind}, chunk...)...)
 		if err != nil {
 			return fmt.Errorf("look up events: %w", err)
@@ -576,7 +602,7 @@ func (t *txn) prefetchEvents(kind string, keys []string) error {
 		for rows.Next() {
 			var key string
 			var e seenEvent
-			if err := rows.Scan(&key, &e.request, &e.body, &e.result); err != nil {
+			if err := rows.Scan(&key, &e.request, &e.body, &e.result, &e.applied); err != nil {
 				return fmt.Errorf("look up events: %w", err)
 			}
 			t.seen[seenKey{kind, key}] = e
@@ -604,8 +630,9 @@ func inChunks(keys []string, fn func(chunk []any, marks string) error) error {
 	return nil
 }
 
-// seenEvent is an event recorded earlier in the same transaction.
-type seenEvent struct{ request, body, result []byte }
+// seenEvent is an event recorded earlier: its request hash, body, result
+// (empty: rebuilt) and applied facts.
+type seenEvent struct{ request, body, result, applied []byte }
 
 // isUnique reports a UNIQUE or PRIMARY KEY violation.
 func isUnique(err error) bool {
