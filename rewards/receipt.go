@@ -28,7 +28,7 @@ type Receipt struct {
 	Card          string    `json:"card"`
 	Time          time.Time `json:"time"`
 	Lines         []Line    `json:"lines"`
-	PayWithPoints int64     `json:"pay_with_points"`
+	PayWithPoints int64     `json:"pay_with_points,omitempty"`
 }
 
 // Line is one line of a receipt.
@@ -36,9 +36,9 @@ type Line struct {
 	SKU      string `json:"sku"`
 	Qty      int64  `json:"qty"`
 	Amount   int64  `json:"amount"`
-	OwnBrand bool   `json:"own_brand"`
-	Service  bool   `json:"service"`
-	Bonus    int64  `json:"bonus"` // per-unit bonus from the price tag (bonus programs)
+	OwnBrand bool   `json:"own_brand,omitempty"`
+	Service  bool   `json:"service,omitempty"`
+	Bonus    int64  `json:"bonus,omitempty"` // per-unit bonus from the price tag (bonus programs)
 }
 
 // Return names an earlier receipt and the lines that come back.

@@ -53,18 +53,24 @@ func appendReceipt(b []byte, r rewards.Receipt) ([]byte, bool) {
 			b = strconv.AppendInt(b, l.Qty, 10)
 			b = append(b, `,"amount":`...)
 			b = strconv.AppendInt(b, l.Amount, 10)
-			b = append(b, `,"own_brand":`...)
-			b = strconv.AppendBool(b, l.OwnBrand)
-			b = append(b, `,"service":`...)
-			b = strconv.AppendBool(b, l.Service)
-			b = append(b, `,"bonus":`...)
-			b = strconv.AppendInt(b, l.Bonus, 10)
+			if l.OwnBrand {
+				b = append(b, `,"own_brand":true`...)
+			}
+			if l.Service {
+				b = append(b, `,"service":true`...)
+			}
+			if l.Bonus != 0 {
+				b = append(b, `,"bonus":`...)
+				b = strconv.AppendInt(b, l.Bonus, 10)
+			}
 			b = append(b, '}')
 		}
 		b = append(b, ']')
 	}
-	b = append(b, `,"pay_with_points":`...)
-	b = strconv.AppendInt(b, r.PayWithPoints, 10)
+	if r.PayWithPoints != 0 {
+		b = append(b, `,"pay_with_points":`...)
+		b = strconv.AppendInt(b, r.PayWithPoints, 10)
+	}
 	return append(b, '}'), true
 }
 

@@ -17,6 +17,7 @@ import (
 	"fmt"
 	"io/fs"
 	"log/slog"
+	"reflect"
 	"sort"
 	"strings"
 	"sync"
@@ -508,7 +509,7 @@ func run[R any](t *txn, k eventKey, at time.Time, request any, apply func(ev *ev
 		// card numbers and voucher codes included.
 		var same bool
 		if k.uuid != "" || stored.request == nil {
-			same = string(stored.body) == string(reqJSON)
+			same = sameBody(stored.body, reqJSON, request)
 		} else {
 			sum := sha256.Sum256(reqJSON)
 			same = string(stored.request) == string(sum[:])
@@ -557,6 +558,22 @@ func run[R any](t *txn, k eventKey, at time.Time, request any, apply func(ev *ev
 	}
 	t.insert("events", ev.seq, ev.id, ev.kind, key, ev.device, ms(ev.at), reqHash, bodyJSON, storedRes, applied)
 	return result, nil
+}
+
+// sameBody reports whether a stored body records the same command as a
+// request: the same bytes, or, when an earlier version wrote the body in
+// another form (fields in another order, zero values written out), the
+// same command once decoded and written again.
+func sameBody(stored, reqJSON []byte, request any) bool {
+	if string(stored) == string(reqJSON) {
+		return true
+	}
+	v := reflect.New(reflect.TypeOf(request))
+	if json.Unmarshal(stored, v.Interface()) != nil {
+		return false
+	}
+	again, err := encodeJSON(v.Elem().Interface())
+	return err == nil && string(again) == string(reqJSON)
 }
 
 // rebuilds lists the kinds of event whose result is not stored but rebuilt
