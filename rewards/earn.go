@@ -1,8 +1,9 @@
 package rewards
 
 import (
+	"cmp"
 	"math/bits"
-	"sort"
+	"slices"
 )
 
 // Earnings returns what the lines earn under the program: the receipt's total and
@@ -64,7 +65,7 @@ func (p *Program) earnBonus(lines []Line) (int64, []int64) {
 		pos.lines = append(pos.lines, i)
 		pos.top = max(pos.top, l.Bonus)
 	}
-	sort.SliceStable(positions, func(a, b int) bool { return positions[a].top > positions[b].top })
+	slices.SortStableFunc(positions, func(a, b *position) int { return cmp.Compare(b.top, a.top) })
 	perLine := make([]int64, len(lines))
 	var total int64
 	pp := p.Earn.PositionPercent
@@ -166,11 +167,14 @@ func SplitLargestRemainder(total int64, weights []int64) []int64 {
 		shares[i], rems[i] = int64(q), r
 		given += int64(q)
 	}
+	if given == total {
+		return shares
+	}
 	order := make([]int, len(weights))
 	for i := range order {
 		order[i] = i
 	}
-	sort.SliceStable(order, func(a, b int) bool { return rems[order[a]] > rems[order[b]] })
+	slices.SortStableFunc(order, func(a, b int) int { return cmp.Compare(rems[b], rems[a]) })
 	for k := 0; given < total; k++ {
 		shares[order[k%len(order)]]++
 		given++
