@@ -20,6 +20,8 @@ func (s *Store) PostReceipts(ctx context.Context, rs []rewards.Receipt) (results
 	errs = make([]error, len(rs))
 	err = s.write(ctx, func(t *txn) error {
 		t.keepsCache = true
+		t.reserve("events", len(rs))
+		t.reserve("lots", len(rs))
 		ids, cards := make([]string, len(rs)), make([]string, len(rs))
 		for i, r := range rs {
 			ids[i], cards[i] = r.ID, r.Card
@@ -202,8 +204,8 @@ func (s *Store) PostReturn(ctx context.Context, r rewards.Return) (rewards.Retur
 // on the receipt's event.
 type receiptFacts struct {
 	Version    int   `json:"version"`               // the program version it was earned under
-	Member     bool  `json:"member"`                // the account was a member's when it was posted
-	Spent      int64 `json:"spent"`                 // bonuses paid with
+	Member     bool  `json:"member,omitempty"`      // the account was a member's when it was posted
+	Spent      int64 `json:"spent,omitempty"`       // bonuses paid with
 	SpendEntry int64 `json:"spend_entry,omitempty"` // the entry that paid them; 0: none
 }
 
@@ -212,10 +214,13 @@ type receiptFacts struct {
 func (f receiptFacts) appendJSON(b []byte) []byte {
 	b = append(b, `{"version":`...)
 	b = strconv.AppendInt(b, int64(f.Version), 10)
-	b = append(b, `,"member":`...)
-	b = strconv.AppendBool(b, f.Member)
-	b = append(b, `,"spent":`...)
-	b = strconv.AppendInt(b, f.Spent, 10)
+	if f.Member {
+		b = append(b, `,"member":true`...)
+	}
+	if f.Spent != 0 {
+		b = append(b, `,"spent":`...)
+		b = strconv.AppendInt(b, f.Spent, 10)
+	}
 	if f.SpendEntry != 0 {
 		b = append(b, `,"spend_entry":`...)
 		b = strconv.AppendInt(b, f.SpendEntry, 10)

@@ -18,6 +18,7 @@ import (
 	"io/fs"
 	"log/slog"
 	"reflect"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -384,6 +385,17 @@ var tableCols = map[string][]string{
 	"allocations": {"entry_id", "lot_id", "points"},
 }
 
+// reserve makes room for n rows of table, so that a batch's rows do not
+// grow their buffer step by step.
+func (t *txn) reserve(table string, n int) {
+	b := t.pending[table]
+	if b == nil {
+		b = &rowBuf{cols: tableCols[table]}
+		t.pending[table] = b
+	}
+	b.args = slices.Grow(b.args, n*len(b.cols))
+}
+
 func (t *txn) insert(table string, vals ...any) {
 	b := t.pending[table]
 	if b == nil {
@@ -543,20 +555,18 @@ func run[R any](t *txn, k eventKey, at time.Time, request any, apply func(ev *ev
 			reqHash = sum[:]
 		}
 	}
-	resJSON, err := encodeJSON(result)
-	if err != nil {
-		return zero, fmt.Errorf("encode %s result: %w", k.kind, err)
-	}
-	t.seen[sk] = seenEvent{request: reqHash, body: bodyJSON, result: resJSON, applied: ev.applied}
 	var applied any
-	storedRes := resJSON
+	resJSON := []byte{} // rebuilt from the body and the applied facts
 	if ev.applied != nil {
 		applied = ev.applied
-		if rebuilds[k.kind] {
-			storedRes = []byte{}
+	}
+	if ev.applied == nil || !rebuilds[k.kind] {
+		if resJSON, err = encodeJSON(result); err != nil {
+			return zero, fmt.Errorf("encode %s result: %w", k.kind, err)
 		}
 	}
-	t.insert("events", ev.seq, ev.id, ev.kind, key, ev.device, ms(ev.at), reqHash, bodyJSON, storedRes, applied)
+	t.seen[sk] = seenEvent{request: reqHash, body: bodyJSON, result: resJSON, applied: ev.applied}
+	t.insert("events", ev.seq, ev.id, ev.kind, key, ev.device, ms(ev.at), reqHash, bodyJSON, resJSON, applied)
 	return result, nil
 }
 
