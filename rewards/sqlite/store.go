@@ -385,15 +385,26 @@ var tableCols = map[string][]string{
 	"allocations": {"entry_id", "lot_id", "points"},
 }
 
-// reserve makes room for n rows of table, so that a batch's rows do not
-// grow their buffer step by step.
-func (t *txn) reserve(table string, n int) {
-	b := t.pending[table]
-	if b == nil {
-		b = &rowBuf{cols: tableCols[table]}
-		t.pending[table] = b
+// reserve makes room for a batch of n commands, each writing a row to each
+// of tables, so that buffers and maps do not grow step by step.
+func (t *txn) reserve(n int, tables ...string) {
+	for _, table := range tables {
+		b := t.pending[table]
+		if b == nil {
+			b = &rowBuf{cols: tableCols[table]}
+			t.pending[table] = b
+		}
+		b.args = slices.Grow(b.args, n*len(b.cols))
 	}
-	b.args = slices.Grow(b.args, n*len(b.cols))
+	if len(t.seen) == 0 {
+		t.seen = make(map[seenKey]seenEvent, n)
+	}
+	if len(t.cards) == 0 {
+		t.cards = make(map[string]*cardRow, n)
+	}
+	if len(t.accounts) == 0 {
+		t.accounts = make(map[int64]*account, n)
+	}
 }
 
 func (t *txn) insert(table string, vals ...any) {
@@ -432,7 +443,7 @@ func (t *txn) flush() error {
 		}
 	}
 	for len(args) > 0 {
-		n := min(len(args), maxVars/4*4)
+		n := 4 * stmtSize(len(args)/4)
 		q := `UPDATE accounts SET debt = v.column2, purchase_total = v.column3, sweep_at = v.column4
 			FROM (VALUES ` + strings.TrimSuffix(strings.Repeat("(?,?,?,?),", n/4), ",") + `) AS v WHERE accounts.id = v.column1`
 		if _, err := t.tx.ExecContext(t.ctx, q, args[:n]...); err != nil {
@@ -639,17 +650,42 @@ func (t *txn) prefetchEvents(kind string, keys []string) error {
 	})
 }
 
-// inChunks calls fn with the keys in chunks small enough for one IN list,
-// and the list's question marks.
+// stmtSizes are the numbers of rows a statement whose size follows its
+// batch is written for: a few texts, each prepared once and then taken from
+// the statement cache, instead of a new text (and a new prepare) for every
+// batch size.
+var stmtSizes = []int{512, 128, 32, 8, 2, 1}
+
+// stmtSize is the largest of stmtSizes that n rows fill.
+func stmtSize(n int) int {
+	for _, size := range stmtSizes {
+		if size <= n {
+			return size
+		}
+	}
+	return 1
+}
+
+// inChunks calls fn with the keys in chunks for one IN list each, and the
+// list's question marks. A short chunk repeats its first key up to one of
+// stmtSizes, so that the statement's text is one seen before.
 func inChunks(keys []string, fn func(chunk []any, marks string) error) error {
-	const size = 500
 	for len(keys) > 0 {
-		n := min(size, len(keys))
-		args := make([]any, n)
+		n := min(stmtSizes[0], len(keys))
+		size := stmtSizes[0]
+		for _, s := range stmtSizes {
+			if s >= n {
+				size = s
+			}
+		}
+		args := make([]any, size)
+		for i := range args {
+			args[i] = keys[0]
+		}
 		for i, k := range keys[:n] {
 			args[i] = k
 		}
-		if err := fn(args, strings.TrimSuffix(strings.Repeat("?,", n), ",")); err != nil {
+		if err := fn(args, strings.TrimSuffix(strings.Repeat("?,", size), ",")); err != nil {
 			return err
 		}
 		keys = keys[n:]
