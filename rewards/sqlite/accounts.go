@@ -223,10 +223,22 @@ func (t *txn) queryLots(where string, args ...any) ([]rewards.Lot, error) {
 	return out, rows.Err()
 }
 
+// accrualKinds names the entry a lot stands for by the kind of the event
+// that made it (a lot's id is its event's seq): a receipt's earnings, which
+// refer to the receipt by its id (the event's key), or the welcome bonus.
+var accrualKinds = map[string]string{
+	rewards.EventReceipt:      rewards.EntryEarn,
+	rewards.EventCardIssue:    rewards.EntryWelcome,
+	rewards.EventCardRegister: rewards.EntryWelcome,
+}
+
 // addLot records an accrual: a lot, whose id is its event's seq and which
-// is the accrual's ledger entry too. A debt left by a return is paid back
-// from the new lot first.
-func (t *txn) addLot(a *account, card string, ev *eventRec, kind, ref string, l rewards.Lot) (lotID int64) {
+// is the accrual's ledger entry too (its kind and reference follow from the
+// event's). A debt left by a return is paid back from the new lot first.
+func (t *txn) addLot(a *account, card string, ev *eventRec, l rewards.Lot) (lotID int64) {
+	if _, ok := accrualKinds[ev.kind]; !ok {
+		panic("a " + ev.kind + " event made a lot: add it to accrualKinds")
+	}
 	lotID = ev.seq
 	remaining := l.Points
 	if a.debt > 0 {
@@ -242,7 +254,7 @@ func (t *txn) addLot(a *account, card string, ev *eventRec, kind, ref string, l 
 			t.wantSweep(a, ms(l.ExpiresAt))
 		}
 	}
-	t.insert("lots", lotID, a.id, l.Points, remaining, ms(l.AvailableFrom), exp, card, kind, ref)
+	t.insert("lots", lotID, a.id, l.Points, remaining, ms(l.AvailableFrom), exp, card)
 	return lotID
 }
 

@@ -122,13 +122,14 @@ func (s *Store) History(ctx context.Context, card string) ([]rewards.HistoryEntr
 			return err
 		}
 		// Entries by card; accruals are lots, found through the accounts
-		// of the cards (a lot stays in its card's account). Within one
-		// event an accrual comes after the event's other entries.
+		// of the cards (a lot stays in its card's account), named after
+		// their events. Within one event an accrual comes after the
+		// event's other entries.
 		rows, err := t.tx.QueryContext(ctx, `WITH RECURSIVE chain(number) AS (
 				SELECT ? UNION SELECT c.number FROM cards c JOIN chain ON c.replaced_by = chain.number)
 			SELECT e.at, e.kind, e.points, e.card, e.ref, e.event_seq AS seq, e.id AS n FROM entries e JOIN chain ON e.card = chain.number
 			UNION ALL
-			SELECT ev.at, l.kind, l.points, l.card, l.ref, l.id, 1 << 62 FROM lots l JOIN events ev ON ev.seq = l.id
+			SELECT ev.at, ev.kind, l.points, l.card, ev.key, l.id, 1 << 62 FROM lots l JOIN events ev ON ev.seq = l.id
 			WHERE l.account_id IN (SELECT c.account_id FROM cards c JOIN chain ON c.number = chain.number)
 				AND l.card IN (SELECT number FROM chain)
 			ORDER BY 1, 6, 7`, card)
@@ -144,6 +145,13 @@ func (s *Store) History(ctx context.Context, card string) ([]rewards.HistoryEntr
 				return fmt.Errorf("history: %w", err)
 			}
 			h.At = fromMS(at)
+			if n == 1<<62 { // a lot: its event's kind and key
+				kind := accrualKinds[h.Kind]
+				if kind != rewards.EntryEarn {
+					h.Ref = ""
+				}
+				h.Kind = kind
+			}
 			out = append(out, h)
 		}
 		return rows.Err()

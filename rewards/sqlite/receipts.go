@@ -125,7 +125,7 @@ func (t *txn) receipt(ev *eventRec, r rewards.Receipt) (rewards.ReceiptResult, e
 		}
 	}
 	if earned > 0 {
-		t.addLot(a, c.number, ev, rewards.EntryEarn, r.ID, p.EarnedLot(earned, ev.at))
+		t.addLot(a, c.number, ev, p.EarnedLot(earned, ev.at))
 	}
 	var total int64
 	for i, l := range r.Lines {
