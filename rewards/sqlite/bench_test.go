@@ -112,7 +112,7 @@ func rawInsert(db *sql.DB, rs []rewards.Receipt, first int) error {
 	args := make([]any, 0, len(rs)*3*len(rawCols))
 	for j, r := range rs {
 		for k, l := range r.Lines {
-			args = append(args, first+j+1, k, l.SKU, l.Qty, l.Amount, l.OwnBrand, l.Service, l.Bonus, 0, 0)
+			args = append(args, int64(first+j+1), int64(k), l.SKU, l.Qty, l.Amount, l.OwnBrand, l.Service, l.Bonus, int64(0), int64(0))
 		}
 	}
 	if err := sqlite.InsertRows(ctx, tx, "receipt_lines", rawCols, args); err != nil {
