@@ -2,6 +2,7 @@ package sqlite
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
 	"fmt"
 	"time"
@@ -14,7 +15,7 @@ import (
 func (s *Store) Events(ctx context.Context, after int64, limit int) ([]rewards.Event, error) {
 	out := []rewards.Event{}
 	err := s.read(ctx, func(t *txn) error {
-		rows, err := t.tx.QueryContext(ctx, `SELECT seq, id, kind, device, at, body FROM events WHERE seq > ? ORDER BY seq LIMIT ?`, after, limit)
+		rows, err := t.tx.QueryContext(ctx, `SELECT seq, id, kind, key, device, at, body FROM events WHERE seq > ? ORDER BY seq LIMIT ?`, after, limit)
 		if err != nil {
 			return fmt.Errorf("read events: %w", err)
 		}
@@ -23,8 +24,14 @@ func (s *Store) Events(ctx context.Context, after int64, limit int) ([]rewards.E
 			var e rewards.Event
 			var at int64
 			var body []byte
-			if err := rows.Scan(&e.Seq, &e.ID, &e.Kind, &e.Device, &at, &body); err != nil {
+			var id sql.NullString
+			var key string
+			if err := rows.Scan(&e.Seq, &id, &e.Kind, &key, &e.Device, &at, &body); err != nil {
 				return fmt.Errorf("read events: %w", err)
+			}
+			// An event keyed by a client id does not store its UUID.
+			if e.ID = id.String; !id.Valid {
+				e.ID = rewards.EventID(e.Kind, key)
 			}
 			e.At, e.Body = fromMS(at), body
 			out = append(out, e)

@@ -479,7 +479,6 @@ func InsertRows(ctx context.Context, tx Execer, table string, cols []string, arg
 // eventRec is an event being applied: its place in the log and time.
 type eventRec struct {
 	seq     int64
-	id      string
 	kind    string
 	device  string
 	at      time.Time
@@ -502,12 +501,14 @@ type seenKey struct{ kind, key string }
 // and result.
 func run[R any](t *txn, k eventKey, at time.Time, request any, apply func(ev *eventRec) (body any, result R, err error)) (R, error) {
 	var zero R
-	id := k.uuid
-	if id == "" {
-		id = rewards.EventID(k.kind, k.clientID)
-	}
-	key := k.clientID
+	// An event with a client id is keyed by it, and its UUID follows from
+	// it (rewards.EventID), so it is not stored; one without is keyed by
+	// its UUID: the one it came with, or a random one.
+	key, id := k.clientID, ""
 	if key == "" {
+		if id = k.uuid; id == "" {
+			id = rewards.EventID(k.kind, "")
+		}
 		key = id
 	}
 	sk := seenKey{k.kind, key}
@@ -540,7 +541,7 @@ func run[R any](t *txn, k eventKey, at time.Time, request any, apply func(ev *ev
 		if !same {
 			return zero, rewards.Errorf(rewards.ECONFLICT, "%s %s was already recorded with different contents", k.kind, k.clientID)
 		}
-		return storedResult[R](t, k.kind, id, stored)
+		return storedResult[R](t, k.kind, key, stored)
 	case !errors.Is(err, sql.ErrNoRows):
 		return zero, fmt.Errorf("look up event: %w", err)
 	}
@@ -548,7 +549,7 @@ func run[R any](t *txn, k eventKey, at time.Time, request any, apply func(ev *ev
 	if device == "" {
 		device = t.s.Device
 	}
-	ev := &eventRec{seq: t.nextSeq + 1, id: id, kind: k.kind, device: device, at: at.UTC()}
+	ev := &eventRec{seq: t.nextSeq + 1, kind: k.kind, device: device, at: at.UTC()}
 	body, result, err := apply(ev)
 	if err != nil {
 		return zero, err
@@ -577,7 +578,11 @@ func run[R any](t *txn, k eventKey, at time.Time, request any, apply func(ev *ev
 		}
 	}
 	t.seen[sk] = seenEvent{request: reqHash, body: bodyJSON, result: resJSON, applied: ev.applied}
-	t.insert("events", ev.seq, ev.id, ev.kind, key, ev.device, ms(ev.at), reqHash, bodyJSON, resJSON, applied)
+	var uuid any
+	if id != "" {
+		uuid = id
+	}
+	t.insert("events", ev.seq, uuid, ev.kind, key, ev.device, ms(ev.at), reqHash, bodyJSON, resJSON, applied)
 	return result, nil
 }
 
@@ -604,21 +609,21 @@ var rebuilds = map[string]bool{rewards.EventReceipt: true}
 
 // storedResult is the first result of an event recorded earlier, decoded or
 // rebuilt.
-func storedResult[R any](t *txn, kind, id string, e seenEvent) (R, error) {
+func storedResult[R any](t *txn, kind, key string, e seenEvent) (R, error) {
 	var r R
 	if len(e.result) == 0 && rebuilds[kind] {
 		v, err := t.rebuildResult(kind, e.body, e.applied)
 		if err != nil {
-			return r, fmt.Errorf("rebuild the result of %s: %w", id, err)
+			return r, fmt.Errorf("rebuild the result of %s %s: %w", kind, key, err)
 		}
 		r, ok := v.(R)
 		if !ok {
-			return r, fmt.Errorf("rebuild the result of %s: a %T, not a %T", id, v, r)
+			return r, fmt.Errorf("rebuild the result of %s %s: a %T, not a %T", kind, key, v, r)
 		}
 		return r, nil
 	}
 	if err := json.Unmarshal(e.result, &r); err != nil {
-		return r, fmt.Errorf("decode stored result of %s: %w", id, err)
+		return r, fmt.Errorf("decode the stored result of %s %s: %w", kind, key, err)
 	}
 	return r, nil
 }

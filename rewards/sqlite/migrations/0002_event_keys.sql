@@ -2,11 +2,11 @@
 -- client id), so it is as unique as they are, but it is random: an index on
 -- it puts every new event on a different page. Tills number their receipts
 -- in order, so an index on the client id writes where the last one wrote.
--- The UUID stays as a column for sync. Events without a client id are keyed
--- by their (random) UUID.
+-- The UUID of an event with a client id follows from it and is not stored;
+-- events without a client id are keyed by their (random) UUID.
 CREATE TABLE events_new (
 	seq      INTEGER PRIMARY KEY,
-	id       TEXT NOT NULL,                  -- UUID: rewards.EventID(kind, key), or random for an event without a client id
+	id       TEXT,                           -- UUID of an event without a client id (random, or as it came); NULL: rewards.EventID(kind, key)
 	kind     TEXT NOT NULL,
 	key      TEXT NOT NULL,                  -- the client's id, or the UUID
 	device   TEXT NOT NULL,
