@@ -29,6 +29,9 @@ type Card struct {
 	Phone      string     `json:"phone,omitempty"`
 	Name       string     `json:"name,omitempty"`
 	Member     bool       `json:"member"`
+	// PurchaseTotal is what the account's cards have bought, in minor
+	// units: it moves to a replacement card and pools into a holder's.
+	PurchaseTotal int64 `json:"purchase_total"`
 }
 
 // CardStatus is the status of a card at time at.

@@ -266,7 +266,7 @@ func cmdCardMember(c *cmdCtx) error {
 
 func (c *cmdCtx) printCard(card rewards.Card, err error) error {
 	return emit(c, card, err, func(w io.Writer, card rewards.Card, p *rewards.Program) error {
-		return writeCard(w, card, p.Location())
+		return writeCard(w, card, p)
 	})
 }
 

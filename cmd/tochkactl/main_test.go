@@ -703,7 +703,7 @@ func TestCards(t *testing.T) {
 		t.Errorf("holder after pooling: %d, want 20", b.Available)
 	}
 	// Membership from its time on: 2.50 EUR earns 10, a member 20.
-	if out := c.ok("card", "member", holder, "--at", "2026-11-04T10:00:00Z"); out != "card "+holder+": active since 2 Nov 2026 at 10:00\n  member\n" {
+	if out := c.ok("card", "member", holder, "--at", "2026-11-04T10:00:00Z"); out != "card "+holder+": active since 2 Nov 2026 at 10:00\n  member; purchases 5.00 EUR\n" {
 		t.Errorf("card member printed %q", out)
 	}
 	r := c.file("r9.json", fmt.Sprintf(`{"id":"R9","store":"s1","card":%q,"time":"2026-11-04T10:00:00Z","lines":[{"sku":"A","qty":1,"amount":250}]}`, family))

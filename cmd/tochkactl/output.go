@@ -93,8 +93,8 @@ func status(st string, activeFrom, blockedAt *time.Time, replacedBy string, loc 
 	return st
 }
 
-func writeCard(w io.Writer, c rewards.Card, loc *time.Location) error {
-	fmt.Fprintf(w, "card %s: %s\n", c.Number, status(c.Status, c.ActiveFrom, c.BlockedAt, c.ReplacedBy, loc))
+func writeCard(w io.Writer, c rewards.Card, p *rewards.Program) error {
+	fmt.Fprintf(w, "card %s: %s\n", c.Number, status(c.Status, c.ActiveFrom, c.BlockedAt, c.ReplacedBy, p.Location()))
 	var details []string
 	if c.Member {
 		details = append(details, "member")
@@ -111,6 +111,9 @@ func writeCard(w io.Writer, c rewards.Card, loc *time.Location) error {
 			link += ", pooled"
 		}
 		details = append(details, link)
+	}
+	if c.PurchaseTotal != 0 {
+		details = append(details, "purchases "+money(c.PurchaseTotal, p.Currency))
 	}
 	if len(details) > 0 {
 		fmt.Fprintf(w, "  %s\n", strings.Join(details, "; "))

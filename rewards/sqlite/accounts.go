@@ -18,7 +18,7 @@ type account struct {
 	memberSince   sql.NullInt64
 	welcomeAt     sql.NullInt64
 	debt          int64
-	purchaseTotal int64
+	purchaseTotal int64 // purchases that earned no lot, and totals pooled in; see purchaseTotal
 	sweepAt       int64 // 0: nothing to sweep
 	dirty         bool
 }
@@ -146,6 +146,19 @@ func (t *txn) account(id int64) (*account, error) {
 	return a, nil
 }
 
+// purchaseTotal is what an account's cards have bought: the purchases
+// that earned a lot are counted on the lot, the rest on the account.
+func (t *txn) purchaseTotal(a *account) (int64, error) {
+	if err := t.flush(); err != nil {
+		return 0, err
+	}
+	var onLots int64
+	if err := t.tx.QueryRowContext(t.ctx, `SELECT coalesce(sum(amount), 0) FROM lots WHERE account_id = ?`, a.id).Scan(&onLots); err != nil {
+		return 0, fmt.Errorf("purchase total: %w", err)
+	}
+	return a.purchaseTotal + onLots, nil
+}
+
 func (t *txn) newAccount() (*account, error) {
 	res, err := t.tx.ExecContext(t.ctx, `INSERT INTO accounts DEFAULT VALUES`)
 	if err != nil {
@@ -235,7 +248,10 @@ var accrualKinds = map[string]string{
 // addLot records an accrual: a lot, whose id is its event's seq and which
 // is the accrual's ledger entry too (its kind and reference follow from the
 // event's). A debt left by a return is paid back from the new lot first.
-func (t *txn) addLot(a *account, card string, ev *eventRec, l rewards.Lot) (lotID int64) {
+//
+// amount is the purchase that earned the lot (0 for a welcome bonus): it
+// counts in the account's purchase total from there.
+func (t *txn) addLot(a *account, card string, ev *eventRec, l rewards.Lot, amount int64) (lotID int64) {
 	if _, ok := accrualKinds[ev.kind]; !ok {
 		panic("a " + ev.kind + " event made a lot: add it to accrualKinds")
 	}
@@ -254,7 +270,7 @@ func (t *txn) addLot(a *account, card string, ev *eventRec, l rewards.Lot) (lotI
 			t.wantSweep(a, ms(l.ExpiresAt))
 		}
 	}
-	t.insert("lots", lotID, a.id, l.Points, remaining, ms(l.AvailableFrom), exp, card)
+	t.insert("lots", lotID, a.id, l.Points, remaining, ms(l.AvailableFrom), exp, card, amount)
 	return lotID
 }
 

@@ -133,7 +133,7 @@ func (t *txn) register(ev *eventRec, c *cardRow, a *account, phone, name string,
 	if lot, ok := t.prog.WelcomeLot(ev.at); ok && phone != "" && !a.welcomeAt.Valid {
 		a.welcomeAt = sql.NullInt64{Int64: ms(ev.at), Valid: true}
 		changed = true
-		t.addLot(a, c.number, ev, lot)
+		t.addLot(a, c.number, ev, lot, 0)
 	}
 	if changed {
 		return t.saveAccountDetails(a)

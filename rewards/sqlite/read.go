@@ -20,10 +20,14 @@ func (s *Store) Card(ctx context.Context, number string, at time.Time) (rewards.
 		if err != nil {
 			return err
 		}
+		total, err := t.purchaseTotal(a)
+		if err != nil {
+			return err
+		}
 		out = rewards.Card{Number: c.number, Status: c.status(at), IssuedAt: fromMS(c.issuedAt),
 			HandedAt: timePtr(c.handedAt), ActiveFrom: timePtr(c.activeFrom), BlockedAt: timePtr(c.blockedAt),
 			ReplacedBy: c.replacedBy.String, Holder: c.holder.String, Pooled: c.pooled,
-			Phone: a.phone.String, Name: a.name, Member: a.memberAt(at)}
+			Phone: a.phone.String, Name: a.name, Member: a.memberAt(at), PurchaseTotal: total}
 		return nil
 	})
 	return out, err

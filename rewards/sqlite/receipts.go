@@ -124,19 +124,22 @@ func (t *txn) receipt(ev *eventRec, r rewards.Receipt) (rewards.ReceiptResult, e
 			res.Discount = res.Spent * 100
 		}
 	}
-	if earned > 0 {
-		t.addLot(a, c.number, ev, p.EarnedLot(earned, ev.at))
-	}
 	var total int64
 	for i, l := range r.Lines {
 		res.Lines[i] = rewards.LineResult{SKU: l.SKU, Earned: perLine[i], Discount: discounts[i]}
 		total += l.Amount
 	}
+	// The purchase counts in the purchase total on its lot, or, if it
+	// earned none, on the account.
+	if earned > 0 {
+		t.addLot(a, c.number, ev, p.EarnedLot(earned, ev.at), total)
+	} else {
+		a.purchaseTotal += total
+		a.dirty = true
+	}
 	// The lines stay in the event's body; a return reads them there, and
 	// the rest of what it needs here.
 	ev.applied = receiptFacts{Version: p.Version, Member: member, Spent: res.Spent, SpendEntry: spendEntry}.appendJSON(nil)
-	a.purchaseTotal += total
-	a.dirty = true
 	return res, nil
 }
 

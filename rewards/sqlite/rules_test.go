@@ -364,6 +364,16 @@ func TestLostCard(t *testing.T) {
 	if err != nil || len(h) != 2 || h[0].Kind != rewards.EntryWelcome || h[1].Card != old {
 		t.Fatalf("history %+v %v", h, err)
 	}
+	// The purchase total moves too, and goes on from there; a purchase
+	// that earns nothing counts as well.
+	if c, err := s.Card(ctx, nc.Number, ts("2026-11-03T11:00:00Z")); err != nil || c.PurchaseTotal != 500000 {
+		t.Fatalf("purchase total on the new card: %+v %v", c, err)
+	}
+	mustPost(t, s, receipt("R4", nc.Number, "2026-11-03T12:00:00Z", rewards.Line{SKU: "b", Qty: 1, Amount: 2500, Bonus: 7}))
+	mustPost(t, s, receipt("R5", nc.Number, "2026-11-03T13:00:00Z", rewards.Line{SKU: "c", Qty: 1, Amount: 300}))
+	if c, err := s.Card(ctx, nc.Number, ts("2026-11-03T13:00:00Z")); err != nil || c.PurchaseTotal != 500000+2500+300 {
+		t.Fatalf("purchase total after more purchases: %+v %v", c, err)
+	}
 	checkLedger(t, s)
 }
 
@@ -384,6 +394,13 @@ func TestFamilyPooling(t *testing.T) {
 	mustPost(t, s, receipt("F2", fam, "2026-11-04T09:00:00Z", rewards.Line{SKU: "a", Qty: 1, Amount: 100}))
 	if b := balance(t, s, holder, "2026-11-04T09:00:00Z"); b.Available != 34 {
 		t.Fatalf("holder after family receipt: %+v", b)
+	}
+	// Purchase totals pool too: both cards now show the household's.
+	mustPost(t, s, receipt("F3", fam, "2026-11-04T10:00:00Z", rewards.Line{SKU: "a", Qty: 1, Amount: 10}))
+	for _, n := range []string{holder, fam} {
+		if c, err := s.Card(ctx, n, ts("2026-11-04T10:00:00Z")); err != nil || c.PurchaseTotal != 250+500+100+10 {
+			t.Fatalf("purchase total of %s after pooling: %+v %v", n, c, err)
+		}
 	}
 	h, err := s.History(ctx, fam)
 	if err != nil {

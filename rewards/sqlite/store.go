@@ -380,7 +380,7 @@ var flushOrder = []string{"events", "lots", "entries", "allocations"}
 
 var tableCols = map[string][]string{
 	"events":      {"seq", "id", "kind", "key", "device", "at", "request", "body", "result", "applied"},
-	"lots":        {"id", "account_id", "points", "remaining", "available_from", "expires_at", "card"},
+	"lots":        {"id", "account_id", "points", "remaining", "available_from", "expires_at", "card", "amount"},
 	"entries":     {"id", "account_id", "card", "event_seq", "kind", "points", "at", "ref", "reverses"},
 	"allocations": {"entry_id", "lot_id", "points"},
 }
