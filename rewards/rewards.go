@@ -42,10 +42,11 @@ func Errorf(code, format string, args ...any) *Error {
 // ErrorCode returns the code of the domain error inside err, EINTERNAL for any
 // other error, and "" for nil.
 func ErrorCode(err error) string {
-	var e *Error
 	if err == nil {
 		return ""
-	} else if errors.As(err, &e) {
+	}
+	var e *Error
+	if errors.As(err, &e) {
 		return e.Code
 	}
 	return EINTERNAL

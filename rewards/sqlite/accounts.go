@@ -195,9 +195,9 @@ func (t *txn) usableCard(number string, at time.Time) (*cardRow, *account, error
 	if err != nil {
 		return nil, nil, err
 	}
-	view := rewards.Card{Number: c.number, Status: c.status(at), ActiveFrom: timePtr(c.activeFrom), ReplacedBy: c.replacedBy.String}
-	if err := rewards.RefuseInactive(view, p.Location()); err != nil {
-		return nil, nil, err
+	if st := c.status(at); st != rewards.CardActive {
+		view := rewards.Card{Number: c.number, Status: st, ActiveFrom: timePtr(c.activeFrom), ReplacedBy: c.replacedBy.String}
+		return nil, nil, rewards.RefuseInactive(view, p.Location())
 	}
 	a, err := t.account(c.accountID)
 	return c, a, err

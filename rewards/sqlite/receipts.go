@@ -101,7 +101,7 @@ func (t *txn) receipt(ev *eventRec, r rewards.Receipt) (rewards.ReceiptResult, e
 	member := a.memberAt(ev.at)
 	earned, perLine := p.Earnings(r.Lines, member)
 	res = rewards.ReceiptResult{Receipt: r.ID, Card: c.number, Earned: earned, Lines: make([]rewards.LineResult, len(r.Lines))}
-	discounts := make([]int64, len(r.Lines))
+	var discounts []int64 // nil: nothing paid with points
 	var spendEntry int64
 	if r.PayWithPoints > 0 {
 		lots, err := t.lots(a)
@@ -126,7 +126,10 @@ func (t *txn) receipt(ev *eventRec, r rewards.Receipt) (rewards.ReceiptResult, e
 	}
 	var total int64
 	for i, l := range r.Lines {
-		res.Lines[i] = rewards.LineResult{SKU: l.SKU, Earned: perLine[i], Discount: discounts[i]}
+		res.Lines[i] = rewards.LineResult{SKU: l.SKU, Earned: perLine[i]}
+		if discounts != nil {
+			res.Lines[i].Discount = discounts[i]
+		}
 		total += l.Amount
 	}
 	// The purchase counts in the purchase total on its lot, or, if it

@@ -516,15 +516,14 @@ func run[R any](t *txn, k eventKey, at time.Time, request any, apply func(ev *ev
 	if err != nil {
 		return zero, fmt.Errorf("encode %s: %w", k.kind, err)
 	}
-	var stored seenEvent
-	if e, ok := t.seen[sk]; ok {
-		stored = e
-	} else if t.absent[sk] || (k.clientID == "" && k.uuid == "") {
+	stored, ok := t.seen[sk]
+	switch {
+	case ok:
+	case t.absent[sk] || (k.clientID == "" && k.uuid == ""):
 		// Known to be new, or keyed by a UUID made just now.
 		err = sql.ErrNoRows
-	} else {
-		err = t.tx.QueryRowContext(t.ctx, `SELECT request, body, result, applied FROM events WHERE kind = ? AND key = ?`, k.kind, key).
-			Scan(&stored.request, &stored.body, &stored.result, &stored.applied)
+	default:
+		stored, err = t.lookupEvent(k.kind, key)
 	}
 	switch {
 	case err == nil:
@@ -696,6 +695,14 @@ func inChunks(keys []string, fn func(chunk []any, marks string) error) error {
 		keys = keys[n:]
 	}
 	return nil
+}
+
+// lookupEvent reads a recorded event as a repeat needs it.
+func (t *txn) lookupEvent(kind, key string) (seenEvent, error) {
+	var e seenEvent
+	err := t.tx.QueryRowContext(t.ctx, `SELECT request, body, result, applied FROM events WHERE kind = ? AND key = ?`, kind, key).
+		Scan(&e.request, &e.body, &e.result, &e.applied)
+	return e, err
 }
 
 // seenEvent is an event recorded earlier: its request hash, body, result
