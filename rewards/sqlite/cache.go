@@ -5,36 +5,35 @@ package sqlite
 // the same cards again and again. It holds committed rows only: a
 // transaction works on copies and hands them back when it commits.
 //
-// It is trusted only while nothing else writes the file: SQLite's
-// data_version, read when each write transaction starts, changes when
-// another connection (another process) has committed, and the cache is then
-// dropped. Commands other than receipts change cards and accounts in ways
-// the copies do not follow (a replacement moves family links, pooling moves
-// cards), so every other write transaction drops the cache when it ends.
+// It is trusted only while nothing else has written the file. Every write
+// adds an event, so the cache remembers the last event seq as of its own
+// last commit, and a write transaction that finds another one (another
+// process has written; the count lives in the file, so it holds whichever
+// connection database/sql hands out) starts it afresh. Commands other than
+// receipts change cards and accounts in ways the copies do not follow (a
+// replacement moves family links, pooling moves cards), so every other
+// write transaction drops the cache when it ends.
 type rowCache struct {
-	dataVersion int64
-	cards       map[string]cardRow
-	accounts    map[int64]account
+	seq      int64 // the last event seq when the rows were current
+	cards    map[string]cardRow
+	accounts map[int64]account
 }
 
 // maxCachedCards bounds the cache; past it the cache starts again.
 const maxCachedCards = 50_000
 
-func newRowCache(dataVersion int64) *rowCache {
-	return &rowCache{dataVersion: dataVersion, cards: map[string]cardRow{}, accounts: map[int64]account{}}
+func newRowCache(seq int64) *rowCache {
+	return &rowCache{seq: seq, cards: map[string]cardRow{}, accounts: map[int64]account{}}
 }
 
-// validate drops the cache unless the file's data_version is the one it was
-// filled under.
-func (s *Store) validateCache(t *txn) error {
-	var v int64
-	if err := t.tx.QueryRowContext(t.ctx, `PRAGMA data_version`).Scan(&v); err != nil {
-		return err
+// validateCache starts the cache afresh unless the log ends where it ended
+// when the cache was last current: t.nextSeq is the last seq as this
+// transaction found it.
+func (s *Store) validateCache(t *txn) {
+	if s.cache == nil || s.cache.seq != t.nextSeq {
+		s.cache = newRowCache(t.nextSeq)
 	}
-	if s.cache == nil || s.cache.dataVersion != v {
-		s.cache = newRowCache(v)
-	}
-	return nil
+	t.cache = s.cache
 }
 
 // cachedCard copies a cached card, and its account, into the transaction.
@@ -83,8 +82,9 @@ func (s *Store) settleCache(t *txn, committed bool) {
 		return
 	}
 	if len(s.cache.cards)+len(t.cards) > maxCachedCards {
-		s.cache = newRowCache(s.cache.dataVersion)
+		s.cache = newRowCache(t.nextSeq)
 	}
+	s.cache.seq = t.nextSeq
 	for n, c := range t.cards {
 		s.cache.cards[n] = *c
 	}

@@ -307,8 +307,7 @@ func (s *Store) write(ctx context.Context, fn func(t *txn) error) error {
 	err = tx.QueryRowContext(ctx, `SELECT (SELECT coalesce(max(seq), 0) FROM events), (SELECT coalesce(max(id), 0) FROM entries)`).
 		Scan(&t.nextSeq, &t.nextEntry)
 	if err == nil {
-		err = s.validateCache(t)
-		t.cache = s.cache
+		s.validateCache(t)
 	}
 	if err == nil {
 		err = fn(t)

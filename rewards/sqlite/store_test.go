@@ -2,6 +2,7 @@ package sqlite_test
 
 import (
 	"context"
+	"database/sql/driver"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -141,6 +142,81 @@ func TestRowCacheFollowsOtherWriters(t *testing.T) {
 	mustPost(t, a, receipt("R5", nc.Number, "2026-11-03T15:00:00Z", rewards.Line{SKU: "D", Qty: 1, Amount: 4000, Bonus: 40}))
 	if got := balance(t, a, nc.Number, "2026-11-19T00:00:00Z"); got.Available != 500+100+20+30+40 {
 		t.Fatalf("balance after both processes posted: %+v", got)
+	}
+	checkLedger(t, a)
+}
+
+// The cache is checked against the log in the file, not against the
+// connection: database/sql replaces a connection after driver.ErrBadConn or
+// a write transaction whose context was cancelled (a till hanging up), and
+// a new connection's PRAGMA data_version starts again from the same number.
+// A card blocked by another process meanwhile is refused.
+func TestRowCacheAfterConnectionReplaced(t *testing.T) {
+	a, _ := openStore(t, "bonus")
+	card := mustCard(t, a, rewards.CardIssue{Meta: rewards.Meta{At: ts("2026-11-01T08:00:00Z")}, Phone: "+79161234567"})
+	mustPost(t, a, receipt("R1", card, "2026-11-03T09:00:00Z", rewards.Line{SKU: "A", Qty: 1, Amount: 100000, Bonus: 100}))
+
+	// The writer connection goes away (as after a cancelled receipt batch).
+	conn, err := a.DB().Conn(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_ = conn.Raw(func(any) error { return driver.ErrBadConn })
+	conn.Close()
+
+	// Another process blocks the card.
+	b := sqlite.NewStore(a.Path)
+	if err := b.Open(); err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	if _, err := b.BlockCard(ctx, rewards.CardAction{Meta: rewards.Meta{At: ts("2026-11-03T10:00:00Z")}, Card: card}); err != nil {
+		t.Fatal(err)
+	}
+	_, err = a.PostReceipt(ctx, receipt("R2", card, "2026-11-03T11:00:00Z", rewards.Line{SKU: "A", Qty: 1, Amount: 1000, Bonus: 10}))
+	if err == nil {
+		t.Fatalf("a receipt on card %s, blocked by another process, was accepted from a stale row cache", card)
+	}
+	wantRefused(t, err, rewards.EREFUSED, "blocked")
+}
+
+// A cached account row must not be written back over another process's
+// change: its return leaves a debt, and the next receipt here that touches
+// the account row must keep it, or the points the return took back would
+// be handed out again.
+func TestRowCacheKeepsDebtWrittenElsewhere(t *testing.T) {
+	a, _ := openStore(t, "bonus")
+	card := mustCard(t, a, rewards.CardIssue{Meta: rewards.Meta{At: ts("2026-11-01T08:00:00Z")}})
+	mustPost(t, a, receipt("R1", card, "2026-11-03T09:00:00Z", rewards.Line{SKU: "A", Qty: 1, Amount: 100000, Bonus: 100}))
+	// Spend the earnings once they mature, so that a return leaves a debt.
+	spend := receipt("R2", card, "2026-11-20T09:00:00Z", rewards.Line{SKU: "B", Qty: 1, Amount: 1000000, Bonus: 1})
+	spend.PayWithPoints = 100
+	mustPost(t, a, spend)
+
+	conn, err := a.DB().Conn(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_ = conn.Raw(func(any) error { return driver.ErrBadConn })
+	conn.Close()
+
+	b := sqlite.NewStore(a.Path)
+	if err := b.Open(); err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	if _, err := b.PostReturn(ctx, rewards.Return{ID: "RET1", Receipt: "R1", Time: ts("2026-11-20T10:00:00Z"),
+		Lines: []rewards.ReturnLine{{SKU: "A", Qty: 1}}}); err != nil {
+		t.Fatal(err)
+	}
+	if b := balance(t, a, card, "2026-11-20T10:30:00Z"); b.Available != -100 {
+		t.Fatalf("after the return: %+v", b)
+	}
+	// A purchase that earns nothing changes the account row (its purchase
+	// total), which is written whole.
+	mustPost(t, a, receipt("R3", card, "2026-11-20T11:00:00Z", rewards.Line{SKU: "C", Qty: 1, Amount: 1000}))
+	if b := balance(t, a, card, "2026-12-20T11:00:00Z"); b.Available != 1-100 {
+		t.Errorf("a month later the card has %d available, want -99 (R2's 1 bonus less the debt of 100 the return left)", b.Available)
 	}
 	checkLedger(t, a)
 }
