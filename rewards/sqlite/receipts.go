@@ -20,7 +20,7 @@ func (s *Store) PostReceipts(ctx context.Context, rs []rewards.Receipt) (results
 	errs = make([]error, len(rs))
 	err = s.write(ctx, func(t *txn) error {
 		t.keepsCache = true
-		t.reserve(len(rs), "events", "lots")
+		t.reserve(len(rs), "events/short", "lots")
 		ids, cards := make([]string, len(rs)), make([]string, len(rs))
 		for i, r := range rs {
 			ids[i], cards[i] = r.ID, r.Card

@@ -13,7 +13,7 @@ CREATE TABLE events_new (
 	at       INTEGER NOT NULL,               -- business time
 	request  BLOB,                           -- SHA-256 of the caller's request; NULL: the body is the request
 	body     BLOB NOT NULL,                  -- the command as applied (a receipt's lines live here)
-	result   BLOB NOT NULL,                  -- the first result, returned to repeats; empty: rebuilt from body and applied (receipts)
+	result   BLOB NOT NULL DEFAULT x'',      -- the first result, returned to repeats; empty: rebuilt from body and applied (receipts)
 	uploaded INTEGER NOT NULL DEFAULT 0,
 	UNIQUE (kind, key)
 );
