@@ -9,9 +9,9 @@ import (
 	"github.com/tochka-loyalty/tochka/rewards"
 )
 
-// FuzzEncodeJSON holds the hand-written encoding of receipts, their results
-// and the facts kept with them to encoding/json's, byte for byte: a retry's
-// request is compared with the stored body as bytes.
+// FuzzEncodeJSON holds the hand-written encoding of receipts and of the
+// facts kept with them to encoding/json's, byte for byte: a retry's request
+// is compared with the stored body as bytes.
 func FuzzEncodeJSON(f *testing.F) {
 	f.Add("R1", "s1", "2900000000018", int64(1793606400), int64(0), 0, "A", int64(1), int64(1000), true, false, int64(0), int64(0), 3)
 	f.Add("R<&>\"\\\n", "магазин", "29\x00", int64(-62135596800), int64(999999999), -3*3600, "\xff\xfe", int64(-1), int64(1<<62), false, true, int64(7), int64(-5), 0)

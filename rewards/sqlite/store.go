@@ -383,9 +383,9 @@ var flushOrder = []string{"events", "events/short", "lots", "entries", "allocati
 var tableCols = map[string][]string{
 	"events":       {"seq", "id", "kind", "key", "device", "at", "request", "body", "result", "applied"},
 	"events/short": {"seq", "kind", "key", "device", "at", "body", "applied"},
-	"lots":        {"id", "account_id", "points", "remaining", "available_from", "expires_at", "card", "amount"},
-	"entries":     {"id", "account_id", "card", "event_seq", "kind", "points", "at", "ref", "reverses"},
-	"allocations": {"entry_id", "lot_id", "points"},
+	"lots":         {"id", "account_id", "points", "remaining", "available_from", "expires_at", "card", "amount"},
+	"entries":      {"id", "account_id", "card", "event_seq", "kind", "points", "at", "ref", "reverses"},
+	"allocations":  {"entry_id", "lot_id", "points"},
 }
 
 // reserve makes room for a batch of n commands, each writing a row to each

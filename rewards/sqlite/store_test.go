@@ -116,11 +116,7 @@ func TestRowCacheFollowsOtherWriters(t *testing.T) {
 	mustPost(t, a, receipt("R1", card, "2026-11-03T09:00:00Z", rewards.Line{SKU: "A", Qty: 1, Amount: 100000, Bonus: 100}))
 
 	// Another process opens the same file and blocks the card.
-	b := sqlite.NewStore(a.Path)
-	if err := b.Open(); err != nil {
-		t.Fatal(err)
-	}
-	defer b.Close()
+	b := otherProcess(t, a)
 	if _, err := b.BlockCard(ctx, rewards.CardAction{Meta: rewards.Meta{At: ts("2026-11-03T10:00:00Z")}, Card: card}); err != nil {
 		t.Fatal(err)
 	}
@@ -157,23 +153,14 @@ func TestRowCacheAfterConnectionReplaced(t *testing.T) {
 	mustPost(t, a, receipt("R1", card, "2026-11-03T09:00:00Z", rewards.Line{SKU: "A", Qty: 1, Amount: 100000, Bonus: 100}))
 
 	// The writer connection goes away (as after a cancelled receipt batch).
-	conn, err := a.DB().Conn(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	_ = conn.Raw(func(any) error { return driver.ErrBadConn })
-	conn.Close()
+	dropWriter(t, a)
 
 	// Another process blocks the card.
-	b := sqlite.NewStore(a.Path)
-	if err := b.Open(); err != nil {
-		t.Fatal(err)
-	}
-	defer b.Close()
+	b := otherProcess(t, a)
 	if _, err := b.BlockCard(ctx, rewards.CardAction{Meta: rewards.Meta{At: ts("2026-11-03T10:00:00Z")}, Card: card}); err != nil {
 		t.Fatal(err)
 	}
-	_, err = a.PostReceipt(ctx, receipt("R2", card, "2026-11-03T11:00:00Z", rewards.Line{SKU: "A", Qty: 1, Amount: 1000, Bonus: 10}))
+	_, err := a.PostReceipt(ctx, receipt("R2", card, "2026-11-03T11:00:00Z", rewards.Line{SKU: "A", Qty: 1, Amount: 1000, Bonus: 10}))
 	if err == nil {
 		t.Fatalf("a receipt on card %s, blocked by another process, was accepted from a stale row cache", card)
 	}
@@ -193,18 +180,9 @@ func TestRowCacheKeepsDebtWrittenElsewhere(t *testing.T) {
 	spend.PayWithPoints = 100
 	mustPost(t, a, spend)
 
-	conn, err := a.DB().Conn(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	_ = conn.Raw(func(any) error { return driver.ErrBadConn })
-	conn.Close()
+	dropWriter(t, a)
 
-	b := sqlite.NewStore(a.Path)
-	if err := b.Open(); err != nil {
-		t.Fatal(err)
-	}
-	defer b.Close()
+	b := otherProcess(t, a)
 	if _, err := b.PostReturn(ctx, rewards.Return{ID: "RET1", Receipt: "R1", Time: ts("2026-11-20T10:00:00Z"),
 		Lines: []rewards.ReturnLine{{SKU: "A", Qty: 1}}}); err != nil {
 		t.Fatal(err)
@@ -219,4 +197,27 @@ func TestRowCacheKeepsDebtWrittenElsewhere(t *testing.T) {
 		t.Errorf("a month later the card has %d available, want -99 (R2's 1 bonus less the debt of 100 the return left)", b.Available)
 	}
 	checkLedger(t, a)
+}
+
+// otherProcess opens a second store on a's file, as another process would.
+func otherProcess(t *testing.T, a *sqlite.Store) *sqlite.Store {
+	t.Helper()
+	b := sqlite.NewStore(a.Path)
+	if err := b.Open(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { b.Close() })
+	return b
+}
+
+// dropWriter makes database/sql throw away s's writer connection, as it
+// does after driver.ErrBadConn or a cancelled write transaction.
+func dropWriter(t *testing.T, s *sqlite.Store) {
+	t.Helper()
+	conn, err := s.DB().Conn(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_ = conn.Raw(func(any) error { return driver.ErrBadConn })
+	conn.Close()
 }
