@@ -243,43 +243,57 @@ func (f receiptFacts) discounts(p *rewards.Program, lines []rewards.Line) ([]int
 	return d, err
 }
 
+// postedReceipt is a receipt as recorded: its body, the facts kept with
+// it, the program version it was earned under and the discounts posting
+// spread over its lines.
+type postedReceipt struct {
+	rewards.Receipt
+	receiptFacts
+	program   *rewards.Program
+	discounts []int64
+}
+
+// decodePosted reads a receipt event's body and applied facts.
+func (t *txn) decodePosted(body, facts []byte) (postedReceipt, error) {
+	var pr postedReceipt
+	if err := json.Unmarshal(body, &pr.Receipt); err != nil {
+		return pr, fmt.Errorf("decode the receipt: %w", err)
+	}
+	if err := json.Unmarshal(facts, &pr.receiptFacts); err != nil {
+		return pr, fmt.Errorf("decode what receipt %s was posted under: %w", pr.ID, err)
+	}
+	var err error
+	if pr.program, err = t.programVersion(pr.Version); err != nil {
+		return pr, err
+	}
+	pr.discounts, err = pr.receiptFacts.discounts(pr.program, pr.Lines)
+	return pr, err
+}
+
 // rebuildResult is the result an event returned when it was recorded, for
 // the kinds that do not store it (rebuilds).
 func (t *txn) rebuildResult(kind string, body, applied []byte) (any, error) {
 	if kind != rewards.EventReceipt {
 		return nil, fmt.Errorf("%s results are stored, not rebuilt", kind)
 	}
-	var r rewards.Receipt
-	var f receiptFacts
-	if err := json.Unmarshal(body, &r); err != nil {
-		return nil, err
-	}
-	if err := json.Unmarshal(applied, &f); err != nil {
-		return nil, err
-	}
-	p, err := t.programVersion(f.Version)
+	pr, err := t.decodePosted(body, applied)
 	if err != nil {
 		return nil, err
 	}
-	earned, perLine := p.Earnings(r.Lines, f.Member)
-	discounts, err := f.discounts(p, r.Lines)
-	if err != nil {
-		return nil, err
-	}
-	res := rewards.ReceiptResult{Receipt: r.ID, Card: r.Card, Earned: earned, Spent: f.Spent, Discount: f.Spent * 100,
-		Lines: make([]rewards.LineResult, len(r.Lines))}
-	for i, l := range r.Lines {
-		res.Lines[i] = rewards.LineResult{SKU: l.SKU, Earned: perLine[i], Discount: discounts[i]}
+	earned, perLine := pr.program.Earnings(pr.Lines, pr.Member)
+	res := rewards.ReceiptResult{Receipt: pr.ID, Card: pr.Card, Earned: earned, Spent: pr.Spent, Discount: pr.Spent * 100,
+		Lines: make([]rewards.LineResult, len(pr.Lines))}
+	for i, l := range pr.Lines {
+		res.Lines[i] = rewards.LineResult{SKU: l.SKU, Earned: perLine[i], Discount: pr.discounts[i]}
 	}
 	return res, nil
 }
 
 // storedReceipt is a posted receipt as a return sees it.
 type storedReceipt struct {
-	seq             int64 // its event's, and its earnings lot's id
-	rewards.Receipt       // as posted
-	receiptFacts
-	discounts, returnedQty []int64
+	seq int64 // its event's, and its earnings lot's id
+	postedReceipt
+	returnedQty []int64
 }
 
 func (t *txn) storedReceipt(id string) (*storedReceipt, error) {
@@ -295,18 +309,8 @@ func (t *txn) storedReceipt(id string) (*storedReceipt, error) {
 	} else if err != nil {
 		return nil, fmt.Errorf("look up receipt: %w", err)
 	}
-	if err := json.Unmarshal(body, &sr.Receipt); err != nil {
-		return nil, fmt.Errorf("decode receipt %s: %w", id, err)
-	}
-	if err := json.Unmarshal(facts, &sr.receiptFacts); err != nil {
-		return nil, fmt.Errorf("decode what receipt %s was posted under: %w", id, err)
-	}
-	p, err := t.programVersion(sr.Version)
-	if err != nil {
-		return nil, err
-	}
-	if sr.discounts, err = sr.receiptFacts.discounts(p, sr.Lines); err != nil {
-		return nil, err
+	if sr.postedReceipt, err = t.decodePosted(body, facts); err != nil {
+		return nil, fmt.Errorf("receipt %s: %w", id, err)
 	}
 	sr.returnedQty = make([]int64, len(sr.Lines))
 	rows, err := t.tx.QueryContext(t.ctx, `SELECT line_no, returned FROM receipt_returns WHERE event_seq = ?`, sr.seq)
@@ -367,11 +371,7 @@ func (t *txn) postReturn(ev *eventRec, r rewards.Return) (rewards.ReturnResult, 
 	if err := t.sweep(a, c.number, ev, ev.at); err != nil {
 		return res, err
 	}
-	p, err := t.programVersion(sr.Version)
-	if err != nil {
-		return res, err
-	}
-
+	p := sr.program
 	res.TakeBack = p.TakeBack(sr.Lines, sr.returnedQty, back, sr.Member, sr.Time, ev.at)
 	// Bonuses spent on the returned lines come back first, so that what
 	// is taken back can come out of them.

@@ -677,18 +677,25 @@ func stmtSize(n int) int {
 	return 1
 }
 
+// stmtRoom is the smallest of stmtSizes that holds n rows (n at most the
+// largest).
+func stmtRoom(n int) int {
+	room := stmtSizes[0]
+	for _, size := range stmtSizes {
+		if size >= n {
+			room = size
+		}
+	}
+	return room
+}
+
 // inChunks calls fn with the keys in chunks for one IN list each, and the
 // list's question marks. A short chunk repeats its first key up to one of
 // stmtSizes, so that the statement's text is one seen before.
 func inChunks(keys []string, fn func(chunk []any, marks string) error) error {
 	for len(keys) > 0 {
 		n := min(stmtSizes[0], len(keys))
-		size := stmtSizes[0]
-		for _, s := range stmtSizes {
-			if s >= n {
-				size = s
-			}
-		}
+		size := stmtRoom(n)
 		args := make([]any, size)
 		for i := range args {
 			args[i] = keys[0]
