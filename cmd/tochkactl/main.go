@@ -43,7 +43,7 @@ const (
 
 // run runs one command line and returns the exit status. It is main without
 // the process: tests call it in-process.
-func run(args []string, stdin io.Reader, stdout, stderr io.Writer, env func(string) string) int {
+func run(args []string, stdin io.Reader, stdout, stderr io.Writer, env func(string) string) (status int) {
 	in, err := parseLine(args)
 	if err != nil {
 		var ue *usageError
@@ -69,13 +69,27 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer, env func(stri
 			fmt.Fprintf(stderr, "tochkactl: %v\n", err)
 			return exitRefused
 		}
+		_, statErr := os.Stat(path)
+		created := in.cmd.db == dbCreate && errors.Is(statErr, fs.ErrNotExist)
 		store, err := openStore(path, in.cmd.db, deviceID(in, env), c.at, stderr)
 		if err != nil {
+			if created {
+				removeLedger(path)
+			}
 			fmt.Fprintf(stderr, "tochkactl: %s\n", errorText(err))
 			return exitRefused
 		}
 		defer store.Close()
 		c.store = store
+		// An init that made a new file and is then refused leaves no file.
+		if created {
+			defer func() {
+				if status != exitOK {
+					store.Close()
+					removeLedger(path)
+				}
+			}()
+		}
 	}
 	if err := in.cmd.run(c); err != nil {
 		// A command may find bad usage the parser cannot, such as flags
@@ -150,6 +164,14 @@ func deviceID(in *invocation, env func(string) string) string {
 	return "tochkactl@" + host
 }
 
+// removeLedger removes a ledger file that a refused init made, with the
+// files SQLite keeps beside it.
+func removeLedger(path string) {
+	for _, p := range []string{path, path + "-wal", path + "-shm", path + "-journal"} {
+		os.Remove(p)
+	}
+}
+
 // openStore opens the ledger. Only init creates a database; every other
 // command refuses a path where there is none, rather than leave an empty
 // file behind a typo.
@@ -162,6 +184,7 @@ func openStore(path string, mode dbMode, device string, at time.Time, stderr io.
 		return nil, rewards.Errorf(rewards.ENOTFOUND, "no database at %s: run `tochkactl init --program FILE` first, or give --db", path)
 	}
 	s := sqlite.NewStore(path)
+	s.Create = mode == dbCreate
 	s.Device = device
 	// The CLI's "now" is the business time of the command, so that what the
 	// store derives from now (a voucher's status) agrees with --at.

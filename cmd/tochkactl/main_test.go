@@ -232,8 +232,31 @@ func TestDatabaseLocation(t *testing.T) {
 		Version int    `json:"version"`
 	}
 	c.jsonOf(&p, "init", "--db", explicit, "--program", "coop")
-	if p.Name != "КООП" || p.Version != 3 {
-		t.Errorf("third init = %+v, want КООП version 3", p)
+	if p.Name != "КООП" || p.Version != 1 {
+		t.Errorf("third init of the same program = %+v, want КООП version 1 (installing the program in force changes nothing)", p)
+	}
+
+	// A refused init leaves no file behind; a file that is not a ledger
+	// is refused by init too, and left as it was.
+	for _, prog := range []string{"nosuch", "bonus"} {
+		fresh := filepath.Join(c.dir, "refused-"+prog+".db")
+		if prog == "bonus" {
+			fresh = explicit
+		}
+		c.refused("--db", fresh, "init", "--program", prog)
+		if prog == "nosuch" {
+			if matches, _ := filepath.Glob(fresh + "*"); len(matches) > 0 {
+				t.Errorf("a refused init left %v behind", matches)
+			}
+		}
+	}
+	notes := filepath.Join(c.dir, "notes.txt")
+	os.WriteFile(notes, []byte("a shopping list, not a ledger, long enough to look like a file\n"), 0o644)
+	if msg := c.refused("--db", notes, "init", "--program", "coop"); !strings.Contains(msg, "is not a Tochka ledger") {
+		t.Errorf("init on a text file: %q", msg)
+	}
+	if data, _ := os.ReadFile(notes); !strings.HasPrefix(string(data), "a shopping list") {
+		t.Errorf("init changed a file that is not a ledger: %q", data)
 	}
 
 	// Other commands do not create a database where there is none.

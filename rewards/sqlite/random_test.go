@@ -192,6 +192,7 @@ func (w *world) step() string {
 func replayMatches(t *testing.T, s *sqlite.Store, cards []string, at time.Time) {
 	t.Helper()
 	fresh := sqlite.NewStore(filepath.Join(t.TempDir(), "replay.db"))
+	fresh.Create = true
 	if err := fresh.Open(); err != nil {
 		t.Fatal(err)
 	}

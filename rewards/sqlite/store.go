@@ -11,15 +11,14 @@ import (
 	"context"
 	"crypto/sha256"
 	"database/sql"
-	"embed"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io/fs"
+	"os"
 	"log/slog"
 	"reflect"
 	"slices"
-	"sort"
 	"strings"
 	"sync"
 	"time"
@@ -27,9 +26,6 @@ import (
 	"github.com/mattn/go-sqlite3"
 	"github.com/tochka-loyalty/tochka/rewards"
 )
-
-//go:embed migrations/*.sql
-var migrations embed.FS
 
 var (
 	_ rewards.Programs = (*Store)(nil)
@@ -46,6 +42,10 @@ type Store struct {
 	Device string           // recorded on every event this store makes
 	Now    func() time.Time // business time when a command gives none
 	Logger *slog.Logger
+	// Create lets Open make a new ledger where the file is missing or
+	// empty; without it Open refuses anything but a Tochka ledger. Only
+	// `tochkactl init` (and a kiosk's or server's first start) sets it.
+	Create bool
 
 	db       *sql.DB    // writes: BEGIN IMMEDIATE, so a writer never meets a busy upgrade
 	rdb      *sql.DB    // reads: deferred and query-only, so they never lock out another process's writer
@@ -60,10 +60,20 @@ func NewStore(path string) *Store {
 	return &Store{Path: path, Device: "local", Now: time.Now, Logger: slog.New(slog.DiscardHandler)}
 }
 
-// Open opens (creating if needed) the database and applies migrations.
+// Open opens the ledger and applies the migrations it lacks. A file that is
+// not a Tochka ledger is refused and left as it was; with Create, a missing
+// or empty file becomes a new ledger.
 func (s *Store) Open() error {
+	fresh, err := s.probe()
+	if err != nil {
+		return err
+	}
+	mode := "rw"
+	if fresh {
+		mode = "rwc"
+	}
 	dsn := "file:" + s.Path + "?_foreign_keys=on&_journal_mode=WAL&_synchronous=FULL&_busy_timeout=10000&_stmt_cache_size=64"
-	db, err := sql.Open("sqlite3", dsn+"&_txlock=immediate")
+	db, err := sql.Open("sqlite3", dsn+"&mode="+mode+"&_txlock=immediate")
 	if err != nil {
 		return fmt.Errorf("open %s: %w", s.Path, err)
 	}
@@ -75,12 +85,62 @@ func (s *Store) Open() error {
 		return fmt.Errorf("open %s: %w", s.Path, err)
 	}
 	s.db = db
-	if err := s.open(dsn); err != nil {
+	if err := s.open(dsn + "&mode=rw"); err != nil {
 		s.Close()
 		s.db, s.rdb = nil, nil
 		return err
 	}
 	return nil
+}
+
+// probe looks at the file before anything writes to it (opening it in WAL
+// mode would already change another program's file): it reports whether
+// the ledger is to be made (Create, and a missing or empty file), and
+// refuses a file that is neither that nor a Tochka ledger.
+func (s *Store) probe() (fresh bool, err error) {
+	fi, err := os.Stat(s.Path)
+	if errors.Is(err, fs.ErrNotExist) {
+		if s.Create {
+			return true, nil
+		}
+		return false, rewards.Errorf(rewards.ENOTFOUND, "no ledger at %s: `tochkactl init` makes one", s.Path)
+	} else if err != nil {
+		return false, fmt.Errorf("open %s: %w", s.Path, err)
+	}
+	if fi.IsDir() {
+		return false, notLedger(s.Path)
+	}
+	if fi.Size() == 0 {
+		if s.Create {
+			return true, nil
+		}
+		return false, notLedger(s.Path)
+	}
+	db, err := sql.Open("sqlite3", "file:"+s.Path+"?mode=ro&_busy_timeout=10000")
+	if err != nil {
+		return false, fmt.Errorf("open %s: %w", s.Path, err)
+	}
+	defer db.Close()
+	var tables, ledger int
+	err = db.QueryRow(`SELECT count(*), count(*) FILTER (WHERE name = 'schema_migrations') FROM sqlite_master WHERE type = 'table'`).
+		Scan(&tables, &ledger)
+	var se sqlite3.Error
+	if errors.As(err, &se) && (se.Code == sqlite3.ErrNotADB || se.Code == sqlite3.ErrCorrupt) {
+		return false, notLedger(s.Path)
+	} else if err != nil {
+		return false, fmt.Errorf("open %s: %w", s.Path, err)
+	}
+	switch {
+	case ledger == 1:
+		return false, nil
+	case tables == 0 && s.Create:
+		return true, nil // made by another init a moment ago, or an empty database
+	}
+	return false, notLedger(s.Path)
+}
+
+func notLedger(path string) error {
+	return rewards.Errorf(rewards.EINVALID, "%s is not a Tochka ledger: give the path of one, or `tochkactl init` a new file", path)
 }
 
 // open finishes Open once the writer is there: migrations, the reader, the
@@ -113,68 +173,6 @@ func (s *Store) Close() error {
 // DB returns the underlying database, for tests and benchmarks of this
 // package's callers that must look below the interfaces.
 func (s *Store) DB() *sql.DB { return s.db }
-
-func (s *Store) migrate() error {
-	if _, err := s.db.Exec(`CREATE TABLE IF NOT EXISTS schema_migrations (name TEXT PRIMARY KEY)`); err != nil {
-		return fmt.Errorf("migrate: %w", err)
-	}
-	names, err := fs.Glob(migrations, "migrations/*.sql")
-	if err != nil {
-		return fmt.Errorf("migrate: %w", err)
-	}
-	sort.Strings(names)
-	for _, name := range names {
-		var n int
-		if err := s.db.QueryRow(`SELECT count(*) FROM schema_migrations WHERE name = ?`, name).Scan(&n); err != nil {
-			return fmt.Errorf("migrate: %w", err)
-		} else if n > 0 {
-			continue
-		}
-		body, err := migrations.ReadFile(name)
-		if err != nil {
-			return fmt.Errorf("migrate %s: %w", name, err)
-		}
-		if err := s.migrateOne(name, string(body)); err != nil {
-			return fmt.Errorf("migrate %s: %w", name, err)
-		}
-	}
-	return nil
-}
-
-// migrateOne applies one migration the way SQLite asks for schema changes
-// that rebuild a table: foreign keys off while it runs, checked before it
-// commits, and on again after.
-func (s *Store) migrateOne(name, body string) (err error) {
-	if _, err := s.db.Exec(`PRAGMA foreign_keys = OFF`); err != nil {
-		return err
-	}
-	defer func() {
-		if _, ferr := s.db.Exec(`PRAGMA foreign_keys = ON`); ferr != nil && err == nil {
-			err = ferr
-		}
-	}()
-	tx, err := s.db.Begin()
-	if err != nil {
-		return err
-	}
-	defer tx.Rollback()
-	if _, err := tx.Exec(body); err != nil {
-		return err
-	}
-	rows, err := tx.Query(`PRAGMA foreign_key_check`)
-	if err != nil {
-		return err
-	}
-	broken := rows.Next()
-	rows.Close()
-	if broken {
-		return errors.New("it would break foreign keys")
-	}
-	if _, err := tx.Exec(`INSERT INTO schema_migrations (name) VALUES (?)`, name); err != nil {
-		return err
-	}
-	return tx.Commit()
-}
 
 func (s *Store) loadProgram(ctx context.Context) error {
 	var body string
@@ -236,7 +234,18 @@ func (s *Store) Program(ctx context.Context) (*rewards.Program, error) {
 func (s *Store) InstallProgram(ctx context.Context, p *rewards.Program, at time.Time) (*rewards.Program, error) {
 	var out *rewards.Program
 	err := s.write(ctx, func(t *txn) error {
-		_, err := run(t, eventKey{kind: rewards.EventProgram}, at, p, func(ev *eventRec) (any, struct{ Version int }, error) {
+		// Another process may have installed a version since this store
+		// opened; installing the program in force again changes nothing.
+		cur, err := t.latestProgram()
+		if err != nil {
+			return err
+		}
+		if t.prog = cur; cur != nil && sameProgram(cur, p) {
+			out = cur
+			t.onCommit = append(t.onCommit, func() { t.s.current = cur; t.s.programs[cur.Version] = cur })
+			return nil
+		}
+		_, err = run(t, eventKey{kind: rewards.EventProgram}, at, p, func(ev *eventRec) (any, struct{ Version int }, error) {
 			np, err := t.installProgram(ev, *p)
 			if err != nil {
 				return nil, struct{ Version int }{}, err
@@ -247,6 +256,27 @@ func (s *Store) InstallProgram(ctx context.Context, p *rewards.Program, at time.
 		return err
 	})
 	return out, err
+}
+
+// latestProgram reads the program in force as the transaction sees it.
+func (t *txn) latestProgram() (*rewards.Program, error) {
+	var body string
+	err := t.tx.QueryRowContext(t.ctx, `SELECT body FROM programs ORDER BY version DESC LIMIT 1`).Scan(&body)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, nil
+	} else if err != nil {
+		return nil, fmt.Errorf("load program: %w", err)
+	}
+	return decodeProgram(body)
+}
+
+// sameProgram reports whether p, installed, would be cur again.
+func sameProgram(cur, p *rewards.Program) bool {
+	q := *p
+	q.Version = cur.Version
+	a, err1 := json.Marshal(cur)
+	b, err2 := json.Marshal(&q)
+	return err1 == nil && err2 == nil && string(a) == string(b)
 }
 
 func (t *txn) installProgram(ev *eventRec, p rewards.Program) (*rewards.Program, error) {

@@ -50,6 +50,7 @@ func openStore(t testing.TB, program string, edits ...string) (*sqlite.Store, *c
 	s := sqlite.NewStore(filepath.Join(t.TempDir(), "ledger.db"))
 	c := &clock{t: ts("2026-11-01T08:00:00Z")}
 	s.Now = c.Now
+	s.Create = true
 	if err := s.Open(); err != nil {
 		t.Fatal(err)
 	}

@@ -1,0 +1,246 @@
+package sqlite
+
+import (
+	"crypto/sha256"
+	"database/sql"
+	"embed"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io/fs"
+	"path"
+	"sort"
+	"strings"
+
+	"github.com/tochka-loyalty/tochka/rewards"
+)
+
+//go:embed migrations/*.sql
+var migrations embed.FS
+
+// migration is one file of migrations/: its name and the SHA-256 of its text.
+type migration struct {
+	name, sum, body string
+}
+
+// embedded lists this build's migrations in the order they apply.
+func embedded() ([]migration, error) {
+	names, err := fs.Glob(migrations, "migrations/*.sql")
+	if err != nil {
+		return nil, err
+	}
+	sort.Strings(names)
+	out := make([]migration, len(names))
+	for i, name := range names {
+		body, err := migrations.ReadFile(name)
+		if err != nil {
+			return nil, err
+		}
+		sum := sha256.Sum256(body)
+		out[i] = migration{name: name, sum: hex.EncodeToString(sum[:]), body: string(body)}
+	}
+	return out, nil
+}
+
+// released are the migrations of v0.1.0, the first release, which recorded
+// their names but not their checksums. A ledger that has these names and no
+// checksums is a v0.1.0 ledger when its schema is the one they make.
+var released = []string{
+	"migrations/0001_ledger.sql",
+	"migrations/0002_event_keys.sql",
+	"migrations/0003_lot_credits.sql",
+	"migrations/0004_receipt_facts.sql",
+	"migrations/0005_cards_by_number.sql",
+}
+
+// releasedSchema is the SHA-256 of the schema that v0.1.0's migrations make
+// (schemaSum): a development build before it made another, from migrations
+// that were edited before the release.
+const releasedSchema = "6015ce4e13ec40abaeb664aa3e23202fb4141123f3a21dc1c5760f005e291d06"
+
+// schemaSum is the SHA-256 of the ledger's schema: every table, index and
+// trigger as SQLite keeps its text, but for the migrations table itself.
+func schemaSum(q interface {
+	Query(string, ...any) (*sql.Rows, error)
+}) (string, error) {
+	rows, err := q.Query(`SELECT type, name, coalesce(sql, '') FROM sqlite_master
+		WHERE name NOT LIKE 'sqlite_%' AND name <> 'schema_migrations' ORDER BY type, name`)
+	if err != nil {
+		return "", err
+	}
+	defer rows.Close()
+	h := sha256.New()
+	for rows.Next() {
+		var typ, name, text string
+		if err := rows.Scan(&typ, &name, &text); err != nil {
+			return "", err
+		}
+		fmt.Fprintf(h, "%s %s\n%s\n", typ, name, text)
+	}
+	if err := rows.Err(); err != nil {
+		return "", err
+	}
+	return hex.EncodeToString(h.Sum(nil)), nil
+}
+
+// migrate brings the ledger to this build's schema in one transaction, so
+// that several processes opening a new file at once apply each migration
+// once: the first takes the write lock, the others find it done. It refuses
+// a ledger whose applied migrations are not this build's: one made by a
+// development build (a migration's text differs from what it applied) or by
+// a newer Tochka (it applied migrations this build does not have).
+//
+// Foreign keys are off while it runs, as SQLite asks of schema changes that
+// rebuild a table, and checked before it commits.
+func (s *Store) migrate() (err error) {
+	want, err := embedded()
+	if err != nil {
+		return fmt.Errorf("migrate: %w", err)
+	}
+	if _, err := s.db.Exec(`PRAGMA foreign_keys = OFF`); err != nil {
+		return fmt.Errorf("migrate: %w", err)
+	}
+	defer func() {
+		if _, ferr := s.db.Exec(`PRAGMA foreign_keys = ON`); ferr != nil && err == nil {
+			err = fmt.Errorf("migrate: %w", ferr)
+		}
+	}()
+	tx, err := s.db.Begin()
+	if err != nil {
+		return fmt.Errorf("migrate: %w", err)
+	}
+	defer tx.Rollback()
+	for _, q := range []string{
+		`CREATE TABLE IF NOT EXISTS schema_migrations (name TEXT PRIMARY KEY)`,
+	} {
+		if _, err := tx.Exec(q); err != nil {
+			return fmt.Errorf("migrate: %w", err)
+		}
+	}
+	if err := addChecksumColumn(tx); err != nil {
+		return fmt.Errorf("migrate: %w", err)
+	}
+	applied, err := appliedMigrations(tx)
+	if err != nil {
+		return fmt.Errorf("migrate: %w", err)
+	}
+	if err := s.verify(tx, want, applied); err != nil {
+		return err
+	}
+	changed := false
+	for _, m := range want {
+		sum, ok := applied[m.name]
+		switch {
+		case ok && sum == "":
+			// A v0.1.0 ledger's, verified by its schema: record the sum.
+			if _, err := tx.Exec(`UPDATE schema_migrations SET checksum = ? WHERE name = ?`, m.sum, m.name); err != nil {
+				return fmt.Errorf("migrate: %w", err)
+			}
+			changed = true
+		case ok:
+		default:
+			if _, err := tx.Exec(m.body); err != nil {
+				return fmt.Errorf("migrate %s: %w", path.Base(m.name), err)
+			}
+			if _, err := tx.Exec(`INSERT INTO schema_migrations (name, checksum) VALUES (?, ?)`, m.name, m.sum); err != nil {
+				return fmt.Errorf("migrate %s: %w", path.Base(m.name), err)
+			}
+			changed = true
+		}
+	}
+	if !changed {
+		return nil // nothing to commit: the rollback ends the read
+	}
+	rows, err := tx.Query(`PRAGMA foreign_key_check`)
+	if err != nil {
+		return fmt.Errorf("migrate: %w", err)
+	}
+	broken := rows.Next()
+	rows.Close()
+	if broken {
+		return errors.New("migrate: the migrations would break foreign keys")
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("migrate: %w", err)
+	}
+	return nil
+}
+
+// addChecksumColumn gives a migrations table made before checksums were
+// recorded its checksum column.
+func addChecksumColumn(tx *sql.Tx) error {
+	var n int
+	if err := tx.QueryRow(`SELECT count(*) FROM pragma_table_info('schema_migrations') WHERE name = 'checksum'`).Scan(&n); err != nil || n > 0 {
+		return err
+	}
+	_, err := tx.Exec(`ALTER TABLE schema_migrations ADD COLUMN checksum TEXT`)
+	return err
+}
+
+// appliedMigrations maps each migration a ledger applied to its recorded
+// checksum ("" where none was recorded).
+func appliedMigrations(tx *sql.Tx) (map[string]string, error) {
+	rows, err := tx.Query(`SELECT name, coalesce(checksum, '') FROM schema_migrations`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := map[string]string{}
+	for rows.Next() {
+		var name, sum string
+		if err := rows.Scan(&name, &sum); err != nil {
+			return nil, err
+		}
+		out[name] = sum
+	}
+	return out, rows.Err()
+}
+
+// verify refuses a ledger that this build must not write to.
+func (s *Store) verify(tx *sql.Tx, want []migration, applied map[string]string) error {
+	known := map[string]string{}
+	for _, m := range want {
+		known[m.name] = m.sum
+	}
+	var newer, edited, unsummed []string
+	for name, sum := range applied {
+		switch ksum, ok := known[name]; {
+		case !ok:
+			newer = append(newer, path.Base(name))
+		case sum == "":
+			unsummed = append(unsummed, name)
+		case sum != ksum:
+			edited = append(edited, path.Base(name))
+		}
+	}
+	sort.Strings(newer)
+	sort.Strings(edited)
+	sort.Strings(unsummed)
+	if len(newer) > 0 {
+		return rewards.Errorf(rewards.EINVALID, "ledger %s was made by a newer Tochka (it has migrations %s that this build does not know): use that version or a later one",
+			s.Path, strings.Join(newer, ", "))
+	}
+	if len(edited) > 0 {
+		return devBuild(s.Path, strings.Join(edited, ", ")+" differ from this build's")
+	}
+	if len(unsummed) == 0 {
+		return nil
+	}
+	// No checksums: made by v0.1.0, which applied all its migrations and
+	// recorded only their names, or by a development build before it.
+	if strings.Join(unsummed, " ") != strings.Join(released, " ") {
+		return devBuild(s.Path, "it applied "+strings.Join(unsummed, ", ")+" without checksums")
+	}
+	sum, err := schemaSum(tx)
+	if err != nil {
+		return fmt.Errorf("migrate: %w", err)
+	}
+	if sum != releasedSchema {
+		return devBuild(s.Path, "its schema is not the one v0.1.0 made")
+	}
+	return nil
+}
+
+func devBuild(path, why string) error {
+	return rewards.Errorf(rewards.EINVALID, "ledger %s was made by a development build before v0.1.0 (%s): it cannot be upgraded; make a new ledger with `tochkactl init`", path, why)
+}

@@ -1,0 +1,278 @@
+package sqlite_test
+
+import (
+	"bytes"
+	"database/sql"
+	"errors"
+	"io/fs"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/tochka-loyalty/tochka/assets"
+	"github.com/tochka-loyalty/tochka/rewards"
+	"github.com/tochka-loyalty/tochka/rewards/sqlite"
+)
+
+// copyLedger copies a ledger file of testdata/ledgers into a temp dir.
+func copyLedger(t *testing.T, name string) string {
+	t.Helper()
+	data, err := os.ReadFile(filepath.Join("testdata", "ledgers", name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(t.TempDir(), name)
+	if err := os.WriteFile(path, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+func openPath(t *testing.T, path string, now string) (*sqlite.Store, error) {
+	t.Helper()
+	s := sqlite.NewStore(path)
+	s.Now = (&clock{t: ts(now)}).Now
+	if err := s.Open(); err != nil {
+		return nil, err
+	}
+	t.Cleanup(func() { s.Close() })
+	return s, nil
+}
+
+func wantClean(t *testing.T, s *sqlite.Store) {
+	t.Helper()
+	r, err := s.Check(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(r.Problems) > 0 {
+		t.Fatalf("check: %v", r.Problems)
+	}
+}
+
+// Ledgers written by v0.1.0 (testdata/ledgers/make.sh) open, upgrade, keep
+// every balance, and take receipts, returns and redemptions after.
+func TestUpgradeFromV010Coop(t *testing.T) {
+	s, err := openPath(t, copyLedger(t, "v0.1.0-coop.db"), "2026-11-10T10:00:00Z")
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantClean(t, s)
+	const holder, family, plain = "2900000000018", "2900000000025", "2900000000032"
+	before := balance(t, s, holder, "2026-11-10T10:00:00Z")
+	if before.Available <= 0 {
+		t.Fatalf("holder's balance after the upgrade: %+v", before)
+	}
+	// The pooled family card earns into the holder's account.
+	res := mustPost(t, s, receipt("U-1", family, "2026-11-10T10:00:00Z", rewards.Line{SKU: "tea", Qty: 1, Amount: 1000}))
+	if res.Earned == 0 {
+		t.Fatalf("a receipt after the upgrade earned nothing: %+v", res)
+	}
+	if b := balance(t, s, holder, "2026-11-10T10:00:00Z"); b.Available != before.Available+res.Earned {
+		t.Fatalf("holder has %d, want %d + %d", b.Available, before.Available, res.Earned)
+	}
+	if _, err := s.PostReturn(ctx, rewards.Return{ID: "U-R1", Receipt: "C-3", Time: ts("2026-11-10T10:05:00Z"),
+		Lines: []rewards.ReturnLine{{SKU: "milk", Qty: 1}}}); err != nil {
+		t.Fatalf("return of a v0.1.0 receipt: %v", err)
+	}
+	if _, err := s.Redeem(ctx, rewards.Redemption{Meta: rewards.Meta{At: ts("2026-11-10T10:10:00Z")}, Card: plain, Reward: "oil-1l", Store: "sofia-1"}); rewards.ErrorCode(err) != rewards.EREFUSED {
+		t.Fatalf("redeem with too few points: want refused, got %v", err)
+	}
+	v, err := s.Redeem(ctx, rewards.Redemption{Meta: rewards.Meta{At: ts("2026-11-10T10:10:00Z")}, Card: holder, Reward: "mug", Store: "sofia-1"})
+	if err != nil {
+		t.Fatalf("redeem after the upgrade: %v", err)
+	}
+	if _, err := s.ClaimVoucher(ctx, rewards.VoucherAction{Meta: rewards.Meta{At: ts("2026-11-10T10:15:00Z")}, Code: v.Code}); err != nil {
+		t.Fatal(err)
+	}
+	wantClean(t, s)
+}
+
+func TestUpgradeFromV010Bonus(t *testing.T) {
+	s, err := openPath(t, copyLedger(t, "v0.1.0-bonus.db"), "2026-12-01T10:00:00Z")
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantClean(t, s)
+	const ivan = "2700000000014"
+	before := balance(t, s, ivan, "2026-12-01T10:00:00Z")
+	r := receipt("U-1", ivan, "2026-12-01T10:00:00Z", rewards.Line{SKU: "tablet", Qty: 1, Amount: 3999000, Bonus: 500})
+	r.PayWithPoints = 100
+	res := mustPost(t, s, r)
+	if res.Spent != 100 || res.Earned != 500 {
+		t.Fatalf("receipt after the upgrade: %+v", res)
+	}
+	if b := balance(t, s, ivan, "2026-12-01T10:00:00Z"); b.Available != before.Available-100 {
+		t.Fatalf("after paying 100: %d, want %d", b.Available, before.Available-100)
+	}
+	if _, err := s.PostReturn(ctx, rewards.Return{ID: "U-R1", Receipt: "M-2", Time: ts("2026-12-01T10:05:00Z"),
+		Lines: []rewards.ReturnLine{{SKU: "tv-55", Qty: 1}}}); err != nil {
+		t.Fatalf("return of a v0.1.0 receipt: %v", err)
+	}
+	// The replaced card's successor carries the debt a return left; a
+	// receipt on it pays the debt first.
+	cards, err := s.Card(ctx, "2700000000021", ts("2026-12-01T10:00:00Z"))
+	if err != nil || cards.ReplacedBy == "" {
+		t.Fatalf("replaced card: %+v %v", cards, err)
+	}
+	mustPost(t, s, receipt("U-2", cards.ReplacedBy, "2026-12-01T10:00:00Z", rewards.Line{SKU: "cable", Qty: 1, Amount: 99000, Bonus: 300}))
+	wantClean(t, s)
+}
+
+// A ledger made by a development build whose migrations were edited before
+// the release is refused, and left as it was.
+func TestDevelopmentLedgerRefused(t *testing.T) {
+	path := copyLedger(t, "dev-2be0aa7-coop.db")
+	before, _ := os.ReadFile(path)
+	_, err := openPath(t, path, "2026-11-10T10:00:00Z")
+	if err == nil || !strings.Contains(err.Error(), "made by a development build before v0.1.0") {
+		t.Fatalf("want a development build refused, got %v", err)
+	}
+	if after, _ := os.ReadFile(path); !bytes.Equal(before, after) {
+		t.Fatal("the refused ledger was changed")
+	}
+}
+
+// A migration whose text changed after a ledger applied it is refused by
+// its checksum; one this build does not know means a newer Tochka.
+func TestAppliedMigrationsChecked(t *testing.T) {
+	for _, tc := range []struct{ name, sql, want string }{
+		{"edited", `UPDATE schema_migrations SET checksum = 'x' WHERE name LIKE '%0002%'`, "development build before v0.1.0"},
+		{"newer", `INSERT INTO schema_migrations (name, checksum) VALUES ('migrations/9999_later.sql', 'x')`, "made by a newer Tochka"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			s, _ := openStore(t, "coop")
+			s.Close()
+			db, err := sql.Open("sqlite3", s.Path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := db.Exec(tc.sql); err != nil {
+				t.Fatal(err)
+			}
+			db.Close()
+			if _, err := openPath(t, s.Path, "2026-11-10T10:00:00Z"); err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("want %q, got %v", tc.want, err)
+			}
+		})
+	}
+}
+
+// A file that is not a Tochka ledger gets no tables, with or without
+// Create; only a missing or empty file becomes a new ledger, and only with
+// Create.
+func TestNotALedger(t *testing.T) {
+	dir := t.TempDir()
+	other := filepath.Join(dir, "other.db")
+	db, err := sql.Open("sqlite3", other)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.Exec(`CREATE TABLE notes (body TEXT); INSERT INTO notes VALUES ('keep me')`); err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	text := filepath.Join(dir, "notes.txt")
+	os.WriteFile(text, []byte("not a database at all, but long enough to be read as one\n"), 0o644)
+	empty := filepath.Join(dir, "empty.db")
+	os.WriteFile(empty, nil, 0o644)
+
+	for _, path := range []string{other, text, empty} {
+		for _, create := range []bool{false, true} {
+			if create && path == empty {
+				continue
+			}
+			before, _ := os.ReadFile(path)
+			s := sqlite.NewStore(path)
+			s.Create = create
+			err := s.Open()
+			if err == nil {
+				s.Close()
+				t.Fatalf("%s (create %v) opened", filepath.Base(path), create)
+			}
+			if !strings.Contains(err.Error(), "is not a Tochka ledger") {
+				t.Errorf("%s (create %v): %v", filepath.Base(path), create, err)
+			}
+			if after, _ := os.ReadFile(path); !bytes.Equal(before, after) {
+				t.Errorf("%s (create %v) was changed", filepath.Base(path), create)
+			}
+			for _, side := range []string{"-wal", "-shm"} {
+				if _, err := os.Stat(path + side); !errors.Is(err, fs.ErrNotExist) {
+					t.Errorf("%s (create %v) left %s behind", filepath.Base(path), create, side)
+				}
+			}
+		}
+	}
+	missing := filepath.Join(dir, "missing.db")
+	if err := sqlite.NewStore(missing).Open(); rewards.ErrorCode(err) != rewards.ENOTFOUND {
+		t.Errorf("missing file: %v", err)
+	}
+	if _, err := os.Stat(missing); !errors.Is(err, fs.ErrNotExist) {
+		t.Error("opening a missing file without Create made it")
+	}
+	s := sqlite.NewStore(empty)
+	s.Create = true
+	if err := s.Open(); err != nil {
+		t.Fatalf("an empty file with Create: %v", err)
+	}
+	s.Close()
+}
+
+// Eight processes making the same new ledger at once all succeed, and the
+// program they all install is installed once.
+func TestConcurrentCreate(t *testing.T) {
+	if path := os.Getenv("TOCHKA_TEST_CREATE"); path != "" {
+		createAndInstall(t, path)
+		return
+	}
+	path := filepath.Join(t.TempDir(), "new.db")
+	cmds := make([]*exec.Cmd, 8)
+	outs := make([]bytes.Buffer, len(cmds))
+	for i := range cmds {
+		cmds[i] = exec.Command(os.Args[0], "-test.run=^TestConcurrentCreate$", "-test.count=1")
+		cmds[i].Env = append(os.Environ(), "TOCHKA_TEST_CREATE="+path)
+		cmds[i].Stdout, cmds[i].Stderr = &outs[i], &outs[i]
+		if err := cmds[i].Start(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for i, c := range cmds {
+		if err := c.Wait(); err != nil {
+			t.Errorf("process %d: %v\n%s", i, err, outs[i].String())
+		}
+	}
+	s, err := openPath(t, path, "2026-11-10T10:00:00Z")
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := s.Program(ctx)
+	if err != nil || p.Version != 1 {
+		t.Fatalf("program after eight inits: %+v, %v", p, err)
+	}
+	evs, err := s.Events(ctx, 0, 100)
+	if err != nil || len(evs) != 1 {
+		t.Fatalf("eight inits recorded %d events (%v)", len(evs), err)
+	}
+}
+
+func createAndInstall(t *testing.T, path string) {
+	src, err := assets.Programs.ReadFile("programs/coop.toml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := rewards.ParseProgram(src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := sqlite.NewStore(path)
+	s.Create = true
+	if err := s.Open(); err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if _, err := s.InstallProgram(ctx, p, ts("2026-11-01T08:00:00Z")); err != nil {
+		t.Fatal(err)
+	}
+}
