@@ -91,22 +91,6 @@ func checkLedger(t testing.TB, s *sqlite.Store) {
 	}
 }
 
-func TestSmokeCoop(t *testing.T) {
-	s, _ := openStore(t, "coop")
-	card := mustCard(t, s, rewards.CardIssue{Meta: rewards.Meta{At: ts("2026-11-01T08:00:00Z")}})
-	r := rewards.Receipt{ID: "R1", Store: "s1", Card: card, Time: ts("2026-11-02T09:00:00Z"),
-		Lines: []rewards.Line{{SKU: "A", Qty: 1, Amount: 1000}, {SKU: "B", Qty: 2, Amount: 500, OwnBrand: true}}}
-	res, err := s.PostReceipt(ctx, r)
-	if err != nil {
-		t.Fatal(err)
-	}
-	// 10.00 EUR ordinary: 40 points; 5.00 EUR own brand: 40 points.
-	if res.Earned != 80 || res.Balance.Available != 80 {
-		t.Fatalf("earned %d, balance %+v", res.Earned, res.Balance)
-	}
-	checkLedger(t, s)
-}
-
 // The cards and accounts a store keeps between receipt batches follow what
 // another process writes to the same file, and what its own other commands
 // write: a card blocked elsewhere is refused at once, and balances stay

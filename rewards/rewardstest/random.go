@@ -1,23 +1,21 @@
-package sqlite_test
+package rewardstest
 
 import (
 	"fmt"
 	"math/rand/v2"
-	"path/filepath"
 	"reflect"
 	"testing"
 	"time"
 
 	"github.com/tochka-loyalty/tochka/rewards"
-	"github.com/tochka-loyalty/tochka/rewards/sqlite"
 )
 
-// TestRandomOperations runs thousands of random operations (receipts,
-// returns, redemptions, expiries, replacements, links) against a real
-// database file, checks the ledger's invariants after every one, then
-// replays the whole event log into a fresh database and expects the same
-// balances and histories.
-func TestRandomOperations(t *testing.T) {
+// randomOperations runs thousands of random operations (receipts, returns,
+// redemptions, expiries, replacements, links) against a store, checks the
+// ledger's invariants after every one, then, for a store with an event log,
+// replays the whole log into a fresh store and expects the same balances
+// and histories.
+func randomOperations(t *testing.T, su suite) {
 	ops := 1500
 	if testing.Short() {
 		ops = 300
@@ -31,7 +29,7 @@ func TestRandomOperations(t *testing.T) {
 	} {
 		t.Run(prog.name, func(t *testing.T) {
 			seed := uint64(20261126)
-			s, clk := openStore(t, prog.name, prog.edits...)
+			s, clk := su.store(t, prog.name, prog.edits...)
 			w := &world{t: t, s: s, clk: clk, rng: rand.New(rand.NewPCG(seed, uint64(len(prog.name)))), bonus: prog.name == "bonus"}
 			w.setup()
 			for i := 0; i < ops; i++ {
@@ -48,14 +46,14 @@ func TestRandomOperations(t *testing.T) {
 			if w.done["receipt"] == 0 || w.done["return"] == 0 || w.done["replace"] == 0 || w.done["link"] == 0 {
 				t.Fatalf("the mix missed an operation: %v", w.done)
 			}
-			replayMatches(t, s, w.cards, clk.t)
+			replayMatches(t, su, s, w.cards, clk.now())
 		})
 	}
 }
 
 type world struct {
 	t        *testing.T
-	s        *sqlite.Store
+	s        Store
 	clk      *clock
 	rng      *rand.Rand
 	bonus    bool
@@ -87,13 +85,13 @@ func (w *world) card() string {
 	return w.cards[w.rng.IntN(len(w.cards))]
 }
 
-func (w *world) meta() rewards.Meta { return rewards.Meta{At: w.clk.t} }
+func (w *world) meta() rewards.Meta { return rewards.Meta{At: w.clk.now()} }
 
 // step does one random operation and returns its name.
 func (w *world) step() string {
 	w.n++
 	// Time moves on by up to two days, so lots mature, expire and lapse.
-	w.clk.t = w.clk.t.Add(time.Duration(w.rng.IntN(48*60)) * time.Minute)
+	w.clk.add(time.Duration(w.rng.IntN(48*60)) * time.Minute)
 	var err error
 	var name string
 	switch k := w.rng.IntN(100); {
@@ -112,7 +110,7 @@ func (w *world) step() string {
 		_, err = w.s.RegisterCard(ctx, rewards.CardRegister{Meta: w.meta(), Card: w.card(), Phone: fmt.Sprintf("+359888%06d", w.n)})
 	case k < 55:
 		name = "receipt"
-		r := rewards.Receipt{ID: fmt.Sprintf("R%d", w.n), Store: "s1", Card: w.card(), Time: w.clk.t}
+		r := rewards.Receipt{ID: fmt.Sprintf("R%d", w.n), Store: "s1", Card: w.card(), Time: w.clk.now()}
 		for j := w.rng.IntN(4); j >= 0; j-- {
 			r.Lines = append(r.Lines, rewards.Line{SKU: fmt.Sprintf("sku%d", w.rng.IntN(6)), Qty: 1 + int64(w.rng.IntN(3)),
 				Amount: int64(w.rng.IntN(30000)), OwnBrand: w.rng.IntN(3) == 0, Service: w.rng.IntN(5) == 0, Bonus: int64(w.rng.IntN(200))})
@@ -140,7 +138,7 @@ func (w *world) step() string {
 		}
 		r := w.receipts[w.rng.IntN(len(w.receipts))]
 		l := r.Lines[w.rng.IntN(len(r.Lines))]
-		_, err = w.s.PostReturn(ctx, rewards.Return{ID: fmt.Sprintf("X%d", w.n), Receipt: r.ID, Time: w.clk.t,
+		_, err = w.s.PostReturn(ctx, rewards.Return{ID: fmt.Sprintf("X%d", w.n), Receipt: r.ID, Time: w.clk.now(),
 			Lines: []rewards.ReturnLine{{SKU: l.SKU, Qty: 1 + int64(w.rng.IntN(int(l.Qty)))}}})
 	case k < 77:
 		name = "redeem"
@@ -187,19 +185,24 @@ func (w *world) step() string {
 	return name
 }
 
-// replayMatches applies every event of s, in order, to a fresh database and
-// compares every card's balance and history.
-func replayMatches(t *testing.T, s *sqlite.Store, cards []string, at time.Time) {
+// replayMatches applies every event of s, in order, to a fresh store and
+// compares every card's balance and history. A store without an event log
+// has nothing to replay.
+func replayMatches(t *testing.T, su suite, s Store, cards []string, at time.Time) {
 	t.Helper()
-	fresh := sqlite.NewStore(filepath.Join(t.TempDir(), "replay.db"))
-	fresh.Create = true
-	if err := fresh.Open(); err != nil {
-		t.Fatal(err)
+	log, ok := s.(rewards.EventLog)
+	if !ok {
+		t.Logf("%T keeps no event log: replay not checked", s)
+		return
 	}
-	defer fresh.Close()
+	fresh := su.open(t, func() time.Time { return at })
+	freshLog, ok := fresh.(rewards.EventLog)
+	if !ok {
+		t.Fatalf("%T keeps an event log, but the fresh store to replay it into, a %T, does not", s, fresh)
+	}
 	var after int64
 	for {
-		evs, err := s.Events(ctx, after, 500)
+		evs, err := log.Events(ctx, after, 500)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -207,16 +210,16 @@ func replayMatches(t *testing.T, s *sqlite.Store, cards []string, at time.Time) 
 			break
 		}
 		for _, e := range evs {
-			if _, err := fresh.Apply(ctx, e); err != nil {
+			if _, err := freshLog.Apply(ctx, e); err != nil {
 				t.Fatalf("replay event %d (%s): %v", e.Seq, e.Kind, err)
 			}
 			after = e.Seq
 		}
 	}
 	// Applying an event again changes nothing.
-	evs, _ := s.Events(ctx, 0, 5)
+	evs, _ := log.Events(ctx, 0, 5)
 	for _, e := range evs {
-		if _, err := fresh.Apply(ctx, e); err != nil {
+		if _, err := freshLog.Apply(ctx, e); err != nil {
 			t.Fatalf("re-apply event %d: %v", e.Seq, err)
 		}
 	}

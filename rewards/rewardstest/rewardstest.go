@@ -1,0 +1,227 @@
+// Package rewardstest is the contract suite that every store of the rewards
+// service interfaces must pass: the ledger's rules (activation, earning,
+// maturation, spending, returns, expiry, vouchers, lost and family cards,
+// idempotency) played out by moving a store's clock, and thousands of
+// random operations with the ledger's invariants checked after each.
+//
+// A store's own tests call Run with a constructor; the suite opens a fresh
+// store for each scenario and installs a bundled program on it itself.
+// Refusals are compared by error code, and which refusal it was by what the
+// store shows afterwards (a card's status, a voucher's, a balance), never by
+// the wording of a message.
+package rewardstest
+
+import (
+	"context"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/tochka-loyalty/tochka/assets"
+	"github.com/tochka-loyalty/tochka/rewards"
+)
+
+// Store is what the suite drives: the union of the rewards service interfaces.
+// A store that also implements rewards.EventLog has its event log checked
+// too (a refused command records nothing, a repeat records nothing, the log
+// replays into a fresh store).
+type Store interface {
+	rewards.Programs
+	rewards.Cards
+	rewards.Ledger
+	rewards.Vouchers
+	rewards.Board
+}
+
+// Run runs every scenario of the suite as a subtest of t, named after the
+// scenario (ActivationDelay, BatchCardRegister, ..., RandomOperations).
+//
+// open makes a new, empty store, with no program installed, whose now is the
+// given clock: the business time of a command that names none, and the time
+// a voucher's status and the board's stock are read at. It registers the
+// store's closing with t.Cleanup. The suite may call it more than once in a
+// scenario (a fresh store to replay an event log into).
+func Run(t *testing.T, open func(t *testing.T, now func() time.Time) Store) {
+	s := suite{open: open}
+	for _, sc := range scenarios {
+		t.Run(sc.name, func(t *testing.T) { sc.run(t, s) })
+	}
+}
+
+// scenarios are the suite's subtests, in the order they run.
+var scenarios = []struct {
+	name string
+	run  func(*testing.T, suite)
+}{
+	{"SmokeCoop", smokeCoop},
+	{"ActivationDelay", activationDelay},
+	{"BatchCardRegister", batchCardRegister},
+	{"CoopEarningSeedExample", coopEarningSeedExample},
+	{"WelcomeNextDay", welcomeNextDay},
+	{"BonusMaturationAndPositions", bonusMaturationAndPositions},
+	{"PayWithBonuses", payWithBonuses},
+	{"Returns", returns},
+	{"ReturnTakeBackDays", returnTakeBackDays},
+	{"LostCard", lostCard},
+	{"FamilyPooling", familyPooling},
+	{"Vouchers", vouchers},
+	{"Idempotency", idempotency},
+	{"RepeatReturnsFirstResult", repeatReturnsFirstResult},
+	{"Expiry", expiry},
+	{"ExpiredPointsPayNoDebt", expiredPointsPayNoDebt},
+	{"StockAfterLapseAndRetry", stockAfterLapseAndRetry},
+	{"RandomOperations", randomOperations},
+}
+
+var ctx = context.Background()
+
+// suite opens the stores of a run.
+type suite struct {
+	open func(t *testing.T, now func() time.Time) Store
+}
+
+// start is the time every scenario's clock starts at, and its program's
+// installation time.
+const start = "2026-11-01T08:00:00Z"
+
+// store opens a fresh store and installs on it the bundled program named
+// ("coop", "bonus"), edited by the replacements old→new given in pairs.
+func (s suite) store(t *testing.T, program string, edits ...string) (Store, *clock) {
+	t.Helper()
+	src, err := assets.Programs.ReadFile("programs/" + program + ".toml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	text := string(src)
+	for i := 0; i+1 < len(edits); i += 2 {
+		if !strings.Contains(text, edits[i]) {
+			t.Fatalf("program %s has no %q to edit", program, edits[i])
+		}
+		text = strings.Replace(text, edits[i], edits[i+1], 1)
+	}
+	p, err := rewards.ParseProgram([]byte(text))
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := &clock{t: ts(start)}
+	st := s.open(t, c.now)
+	if _, err := st.InstallProgram(ctx, p, c.now()); err != nil {
+		t.Fatal(err)
+	}
+	return st, c
+}
+
+// clock is a scenario's now: it moves only when the scenario moves it. A
+// store may read it from goroutines of its own (a server's handlers).
+type clock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func (c *clock) now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.t
+}
+
+func (c *clock) set(t time.Time) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.t = t
+}
+
+func (c *clock) add(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.t = c.t.Add(d)
+}
+
+func ts(s string) time.Time {
+	t, err := time.Parse(time.RFC3339, s)
+	if err != nil {
+		panic(err)
+	}
+	return t
+}
+
+func receipt(id, card, at string, lines ...rewards.Line) rewards.Receipt {
+	return rewards.Receipt{ID: id, Store: "s1", Card: card, Time: ts(at), Lines: lines}
+}
+
+// mustCard issues a card handed over at once and returns its number.
+func mustCard(t *testing.T, s Store, c rewards.CardIssue) string {
+	t.Helper()
+	c.Handed = true
+	card, err := s.IssueCard(ctx, c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return card.Number
+}
+
+func mustPost(t *testing.T, s Store, r rewards.Receipt) rewards.ReceiptResult {
+	t.Helper()
+	res, err := s.PostReceipt(ctx, r)
+	if err != nil {
+		t.Fatalf("post %s: %v", r.ID, err)
+	}
+	return res
+}
+
+func balance(t *testing.T, s Store, card string, at string) rewards.Balance {
+	t.Helper()
+	b, err := s.Balance(ctx, card, ts(at))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+// cardAt returns a card as it stands at a time.
+func cardAt(t *testing.T, s Store, number, at string) rewards.Card {
+	t.Helper()
+	c, err := s.Card(ctx, number, ts(at))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+func checkLedger(t *testing.T, s Store) {
+	t.Helper()
+	r, err := s.Check(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(r.Problems) > 0 {
+		t.Fatalf("ledger check: %v", r.Problems)
+	}
+}
+
+// wantCode fails unless err is a domain error with the code; what says
+// what was tried. The error's message is shown, for a person to read.
+func wantCode(t *testing.T, err error, code, what string) {
+	t.Helper()
+	if err == nil {
+		t.Fatalf("%s: want a %s error, got success", what, code)
+	}
+	if got := rewards.ErrorCode(err); got != code {
+		t.Fatalf("%s: want a %s error, got %s: %v", what, code, got, err)
+	}
+}
+
+// eventCount returns how many events s has recorded, and false when s keeps
+// no event log.
+func eventCount(t *testing.T, s Store) (int, bool) {
+	t.Helper()
+	log, ok := s.(rewards.EventLog)
+	if !ok {
+		return 0, false
+	}
+	evs, err := log.Events(ctx, 0, 1_000_000)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return len(evs), true
+}
