@@ -157,3 +157,12 @@ func (r *Reward) OfferedAt(t time.Time, store string, loc *time.Location) error 
 	}
 	return nil
 }
+
+// AcceptsRedemption refuses exchanging points for rewards where the program
+// has none: bonus programs pay at the till.
+func (p *Program) AcceptsRedemption() error {
+	if p.Kind != KindPoints {
+		return Errorf(EINVALID, "the %s program pays bonuses at the till; it has no rewards to exchange points for", p.Name)
+	}
+	return nil
+}

@@ -71,6 +71,8 @@ var scenarios = []struct {
 	{"Expiry", expiry},
 	{"ExpiredPointsPayNoDebt", expiredPointsPayNoDebt},
 	{"StockAfterLapseAndRetry", stockAfterLapseAndRetry},
+	{"PreviewAgreesWithLedger", previewAgreesWithLedger},
+	{"CancelledMidCommand", cancelledMidCommand},
 	{"RandomOperations", randomOperations},
 }
 

@@ -1,8 +1,11 @@
 package rewardstest
 
 import (
+	"context"
+	"errors"
 	"reflect"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -710,6 +713,103 @@ func stockAfterLapseAndRetry(t *testing.T, su suite) {
 	board, err := s.Rewards(ctx, "c", "")
 	if err != nil || *board[0].Stock != 0 {
 		t.Fatalf("board %+v %v", board, err)
+	}
+	checkLedger(t, s)
+}
+
+// A balance previewed at a moment is the balance the ledger records at that
+// moment: after a redemption and a return that leaves a debt, the points
+// the lapsing voucher gives back pay the debt in the preview as they do in
+// the ledger, and nothing is left to expire.
+func previewAgreesWithLedger(t *testing.T, su suite) {
+	s, _ := su.store(t, "coop", `after = "never"`, `after = "365d"`)
+	card := mustCard(t, s, rewards.CardIssue{Meta: rewards.Meta{At: ts("2026-11-01T08:00:00Z")}})
+	if _, err := s.AddReward(ctx, rewards.RewardAdd{Reward: rewards.Reward{ID: "pan", Coop: "c", Names: rewards.Names{EN: "Pan"}, Points: 100}}); err != nil {
+		t.Fatal(err)
+	}
+	mustPost(t, s, receipt("R1", card, "2026-11-03T09:00:00Z", rewards.Line{SKU: "a", Qty: 1, Amount: 2500})) // 100, expiring 3 Nov 2027
+	if _, err := s.Redeem(ctx, rewards.Redemption{Meta: rewards.Meta{At: ts("2026-11-04T10:00:00Z")}, Card: card, Reward: "pan"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.PostReturn(ctx, rewards.Return{ID: "X1", Receipt: "R1", Time: ts("2026-11-05T10:00:00Z"), Lines: []rewards.ReturnLine{{SKU: "a", Qty: 1}}}); err != nil {
+		t.Fatal(err)
+	}
+	if b := balance(t, s, card, "2026-11-05T10:00:00Z"); b.Available != -100 {
+		t.Fatalf("after the return: %+v", b)
+	}
+	// The voucher lapses on 4 Dec; its 100 points come back and pay the debt.
+	const later = "2026-12-10T10:00:00Z"
+	preview := balance(t, s, card, later)
+	mustPost(t, s, receipt("R2", card, later, rewards.Line{SKU: "b", Qty: 1, Amount: 10}))
+	recorded := balance(t, s, card, later)
+	if preview.Available != 0 || len(preview.Expiring) != 0 || len(preview.Pending) != 0 {
+		t.Errorf("preview: %+v, want nothing available, pending or expiring", preview)
+	}
+	if !reflect.DeepEqual(preview, recorded) {
+		t.Errorf("preview %+v, recorded %+v", preview, recorded)
+	}
+	checkLedger(t, s)
+}
+
+// cancelAfter is a context cancelled at the n-th look at its Done channel:
+// tried with every n, it cancels a command at every step it takes.
+type cancelAfter struct {
+	context.Context
+	mu    sync.Mutex
+	looks int
+	n     int
+	done  chan struct{}
+}
+
+func (c *cancelAfter) Done() <-chan struct{} {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.looks++; c.looks == c.n {
+		close(c.done)
+	}
+	return c.done
+}
+
+func (c *cancelAfter) Err() error {
+	select {
+	case <-c.done:
+		return context.Canceled
+	default:
+		return nil
+	}
+}
+
+// A command whose context is cancelled part-way returns (with the
+// context's error, or done) instead of spinning, and leaves the ledger
+// whole: a voucher is made with its points spent, or neither.
+func cancelledMidCommand(t *testing.T, su suite) {
+	s, _ := su.store(t, "coop")
+	card := mustCard(t, s, rewards.CardIssue{Meta: rewards.Meta{At: ts("2026-11-01T08:00:00Z")}})
+	mustPost(t, s, receipt("R1", card, "2026-11-02T09:00:00Z", rewards.Line{SKU: "a", Qty: 1, Amount: 250000})) // 10,000 points
+	if _, err := s.AddReward(ctx, rewards.RewardAdd{Reward: rewards.Reward{ID: "pin", Coop: "c", Names: rewards.Names{EN: "Pin"}, Points: 1}}); err != nil {
+		t.Fatal(err)
+	}
+	made := 0
+	for n := 1; n <= 80; n++ {
+		c := &cancelAfter{Context: context.Background(), n: n, done: make(chan struct{})}
+		errc := make(chan error, 1)
+		go func() {
+			_, err := s.Redeem(c, rewards.Redemption{Meta: rewards.Meta{At: ts("2026-11-03T10:00:00Z")}, Card: card, Reward: "pin"})
+			errc <- err
+		}()
+		select {
+		case err := <-errc:
+			if err == nil {
+				made++
+			} else if !errors.Is(err, context.Canceled) {
+				t.Fatalf("cancelled at look %d: %v, want the context's error", n, err)
+			}
+		case <-time.After(20 * time.Second):
+			t.Fatalf("a redemption cancelled at look %d is still running after 20 s", n)
+		}
+	}
+	if b := balance(t, s, card, "2026-11-03T10:00:00Z"); b.Available != 10_000-int64(made) {
+		t.Fatalf("%d vouchers made, balance %d", made, b.Available)
 	}
 	checkLedger(t, s)
 }

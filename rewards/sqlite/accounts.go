@@ -4,7 +4,6 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"sort"
 	"time"
 
 	"github.com/tochka-loyalty/tochka/rewards"
@@ -245,166 +244,78 @@ var accrualKinds = map[string]string{
 	rewards.EventCardRegister: rewards.EntryWelcome,
 }
 
-// addLot records an accrual: a lot, whose id is its event's seq and which
-// is the accrual's ledger entry too (its kind and reference follow from the
-// event's). A debt left by a return is paid back from the new lot first.
-//
-// amount is the purchase that earned the lot (0 for a welcome bonus): it
-// counts in the account's purchase total from there.
-func (t *txn) addLot(a *account, card string, ev *eventRec, l rewards.Lot, amount int64) (lotID int64) {
-	if _, ok := accrualKinds[ev.kind]; !ok {
-		panic("a " + ev.kind + " event made a lot: add it to accrualKinds")
-	}
-	lotID = ev.seq
-	remaining := l.Points
-	if a.debt > 0 {
-		pay := min(a.debt, remaining)
-		a.debt -= pay
-		remaining -= pay
-		a.dirty = true
-	}
-	var exp any
-	if !l.ExpiresAt.IsZero() {
-		exp = ms(l.ExpiresAt)
-		if remaining > 0 {
-			t.wantSweep(a, ms(l.ExpiresAt))
-		}
-	}
-	t.insert("lots", lotID, a.id, l.Points, remaining, ms(l.AvailableFrom), exp, card, amount)
-	return lotID
+// brief is an account as the rules see it without its holdings: enough for
+// a command that spends nothing while time has nothing to record.
+func (a *account) brief() rewards.Account {
+	return rewards.Account{Debt: a.debt, Due: fromNullMS(a.sweepAt)}
 }
 
-// addEntry records a ledger entry and the lots it used.
-func (t *txn) addEntry(a *account, card string, ev *eventRec, kind string, points int64, ref string, at time.Time, reverses int64, allocs []rewards.Allocation) int64 {
-	t.nextEntry++
-	id := t.nextEntry
-	var rev any
-	if reverses != 0 {
-		rev = reverses
+// holdingsFor loads an account's holdings when a command at t needs them.
+func (t *txn) holdingsFor(a *account, at time.Time, spends bool) (rewards.Account, error) {
+	if b := a.brief(); !b.NeedsHoldings(at, spends) {
+		return b, nil
 	}
-	t.insert("entries", id, a.id, card, ev.seq, kind, points, ms(at), ref, rev)
-	for _, al := range allocs {
-		t.insert("allocations", id, al.Lot, al.Points)
-	}
-	return id
+	return t.holdings(a)
 }
 
-// moveLots changes lots' remaining points by what allocs took (positive) or
-// gave back (negative).
-func (t *txn) moveLots(allocs []rewards.Allocation) error {
-	if err := t.flush(); err != nil {
-		return err
+// holdings loads what the rules read of an account: its lots with points
+// left, its open vouchers with what each took and has not given back, and
+// every lot those, or the allocations in extra, took from.
+func (t *txn) holdings(a *account, extra ...rewards.Allocation) (rewards.Account, error) {
+	acct := a.brief()
+	acct.Loaded = true
+	var err error
+	if acct.Lots, err = t.lots(a); err != nil {
+		return acct, err
 	}
-	for _, al := range allocs {
-		if _, err := t.tx.ExecContext(t.ctx, `UPDATE lots SET remaining = remaining - ? WHERE id = ?`, al.Points, al.Lot); err != nil {
-			return fmt.Errorf("update lot %d: %w", al.Lot, err)
-		}
-	}
-	return nil
-}
-
-func (t *txn) wantSweep(a *account, at int64) {
-	if a.sweepAt == 0 || at < a.sweepAt {
-		a.sweepAt = at
-		a.dirty = true
-	}
-}
-
-// sweep records what time did to an account by at, in the order it
-// happened: lots expire at their expiry, open vouchers lapse at the end of
-// their validity and give their points back; points given back to a lot
-// that has expired meanwhile expire at the moment they come back.
-func (t *txn) sweep(a *account, card string, ev *eventRec, at time.Time) error {
-	if a.sweepAt == 0 || ms(at) < a.sweepAt {
-		return nil
-	}
-	if err := t.flush(); err != nil {
-		return err
-	}
-	rows, err := t.tx.QueryContext(t.ctx, `SELECT code, card, entry_id, valid_until FROM vouchers
-		WHERE account_id = ? AND status = 'open' AND valid_until <= ? ORDER BY valid_until, code`, a.id, ms(at))
+	rows, err := t.tx.QueryContext(t.ctx, `SELECT code, card, reward_id, points, valid_until, entry_id FROM vouchers
+		WHERE account_id = ? AND status = 'open'`, a.id)
 	if err != nil {
-		return fmt.Errorf("sweep vouchers: %w", err)
+		return acct, fmt.Errorf("read vouchers: %w", err)
 	}
-	type lapsed struct {
-		code, card string
-		entry      int64
-		until      int64
-	}
-	var vs []lapsed
 	for rows.Next() {
-		var v lapsed
-		if err := rows.Scan(&v.code, &v.card, &v.entry, &v.until); err != nil {
+		var v rewards.HeldVoucher
+		var until int64
+		if err := rows.Scan(&v.Code, &v.Card, &v.Reward, &v.Points, &until, &v.Entry); err != nil {
 			rows.Close()
-			return fmt.Errorf("sweep vouchers: %w", err)
+			return acct, fmt.Errorf("read vouchers: %w", err)
 		}
-		vs = append(vs, v)
+		v.ValidUntil = fromMS(until)
+		acct.Vouchers = append(acct.Vouchers, v)
 	}
 	rows.Close()
-	for _, v := range vs {
-		until := fromMS(v.until)
-		if err := t.expireLots(a, card, ev, until, time.Time{}); err != nil {
-			return err
+	if err := rows.Err(); err != nil {
+		return acct, fmt.Errorf("read vouchers: %w", err)
+	}
+	need := extra
+	for i := range acct.Vouchers {
+		if acct.Vouchers[i].Taken, err = t.outstanding(acct.Vouchers[i].Entry); err != nil {
+			return acct, err
 		}
-		if err := t.giveBackVoucher(a, v.code, v.card, v.entry, ev, until, rewards.VoucherExpired); err != nil {
-			return err
-		}
-		if err := t.expireLots(a, card, ev, until, until); err != nil {
-			return err
-		}
+		need = append(need, acct.Vouchers[i].Taken...)
 	}
-	if err := t.expireLots(a, card, ev, at, time.Time{}); err != nil {
-		return err
+	have := map[int64]bool{}
+	for _, l := range acct.Lots {
+		have[l.ID] = true
 	}
-	lots, err := t.lots(a)
-	if err != nil {
-		return err
-	}
-	var next int64
-	for _, l := range lots {
-		if !l.ExpiresAt.IsZero() && (next == 0 || ms(l.ExpiresAt) < next) {
-			next = ms(l.ExpiresAt)
-		}
-	}
-	var nextVoucher sql.NullInt64
-	if err := t.tx.QueryRowContext(t.ctx, `SELECT min(valid_until) FROM vouchers WHERE account_id = ? AND status = 'open'`, a.id).Scan(&nextVoucher); err != nil {
-		return fmt.Errorf("sweep: %w", err)
-	}
-	if nextVoucher.Valid && (next == 0 || nextVoucher.Int64 < next) {
-		next = nextVoucher.Int64
-	}
-	a.sweepAt = next
-	a.dirty = true
-	return nil
-}
-
-// expireLots expires what is left in the lots expired by upTo, recorded at
-// their expiry, or at stamp when it is set.
-func (t *txn) expireLots(a *account, card string, ev *eventRec, upTo, stamp time.Time) error {
-	lots, err := t.lots(a)
-	if err != nil {
-		return err
-	}
-	rewards.SortBySpendOrder(lots)
-	for _, l := range lots {
-		if l.Remaining <= 0 || !l.Expired(upTo) {
+	for _, al := range need {
+		if have[al.Lot] {
 			continue
 		}
-		when := l.ExpiresAt
-		if !stamp.IsZero() {
-			when = stamp
+		l, err := t.queryLots(`WHERE id = ?`, al.Lot)
+		if err != nil {
+			return acct, err
+		} else if len(l) != 1 {
+			return acct, fmt.Errorf("read lot %d: not found", al.Lot)
 		}
-		alloc := []rewards.Allocation{{Lot: l.ID, Points: l.Remaining}}
-		t.addEntry(a, card, ev, rewards.EntryExpire, -l.Remaining, "", when, 0, alloc)
-		if err := t.moveLots(alloc); err != nil {
-			return err
-		}
+		acct.Lots = append(acct.Lots, l[0])
+		have[al.Lot] = true
 	}
-	return nil
+	return acct, nil
 }
 
 // outstanding returns what entry took from each lot and has not been given
-// back yet, latest-expiring lot first: the order in which to give back.
+// back yet.
 func (t *txn) outstanding(entry int64) ([]rewards.Allocation, error) {
 	if err := t.flush(); err != nil {
 		return nil, err
@@ -412,7 +323,7 @@ func (t *txn) outstanding(entry int64) ([]rewards.Allocation, error) {
 	rows, err := t.tx.QueryContext(t.ctx, `SELECT a.lot_id, sum(a.points) FROM allocations a
 		JOIN entries e ON e.id = a.entry_id
 		WHERE e.id = ? OR e.reverses = ?
-		GROUP BY a.lot_id HAVING sum(a.points) > 0`, entry, entry)
+		GROUP BY a.lot_id HAVING sum(a.points) > 0 ORDER BY a.lot_id`, entry, entry)
 	if err != nil {
 		return nil, fmt.Errorf("read allocations: %w", err)
 	}
@@ -425,88 +336,101 @@ func (t *txn) outstanding(entry int64) ([]rewards.Allocation, error) {
 		}
 		out = append(out, al)
 	}
-	if err := rows.Err(); err != nil {
-		return nil, err
-	}
-	// Spends took the soonest-expiring lots first; give back in reverse.
-	lotsByID, err := t.lotsByID(out)
-	if err != nil {
-		return nil, err
-	}
-	rewards.SortBySpendOrder(lotsByID)
-	order := map[int64]int{}
-	for i, l := range lotsByID {
-		order[l.ID] = i
-	}
-	sort.Slice(out, func(i, j int) bool { return order[out[i].Lot] > order[out[j].Lot] })
-	return out, nil
+	return out, rows.Err()
 }
 
-func (t *txn) lotsByID(allocs []rewards.Allocation) ([]rewards.Lot, error) {
-	var out []rewards.Lot
-	for _, al := range allocs {
-		l, err := t.queryLots(`WHERE id = ?`, al.Lot)
-		if err != nil {
+// save writes what a command, or time, did to an account: its entries with
+// the lots they used, the lots they changed, an accrual's lot (its id is
+// the event's seq), the vouchers closed (their rewards back in stock), the
+// debt and when time next has something to record. It returns the new
+// entries' ids.
+func (t *txn) save(a *account, card string, ev *eventRec, eff rewards.Effects) ([]int64, error) {
+	ids := make([]int64, len(eff.Entries))
+	for i, e := range eff.Entries {
+		ids[i] = t.addEntry(a, e, ev)
+	}
+	if len(eff.Lots) > 0 {
+		if err := t.flush(); err != nil {
 			return nil, err
-		} else if len(l) != 1 {
-			return nil, fmt.Errorf("read lot %d: not found", al.Lot)
 		}
-		out = append(out, l[0])
+		for _, l := range eff.Lots {
+			if _, err := t.tx.ExecContext(t.ctx, `UPDATE lots SET remaining = ? WHERE id = ?`, l.Remaining, l.ID); err != nil {
+				return nil, fmt.Errorf("update lot %d: %w", l.ID, err)
+			}
+		}
 	}
-	return out, nil
+	if l := eff.NewLot; l != nil {
+		if _, ok := accrualKinds[ev.kind]; !ok {
+			panic("a " + ev.kind + " event made a lot: add it to accrualKinds")
+		}
+		var exp any
+		if !l.ExpiresAt.IsZero() {
+			exp = ms(l.ExpiresAt)
+		}
+		// The purchase counts in the purchase total on its lot.
+		t.insert("lots", ev.seq, a.id, l.Points, l.Remaining, ms(l.AvailableFrom), exp, card, eff.Purchase)
+	} else if eff.Purchase != 0 {
+		a.purchaseTotal += eff.Purchase
+	}
+	for _, v := range eff.Closed {
+		if _, err := t.tx.ExecContext(t.ctx, `UPDATE vouchers SET status = ?, closed_at = ? WHERE code = ?`, v.Status, ms(v.At), v.Code); err != nil {
+			return nil, fmt.Errorf("close voucher: %w", err)
+		}
+		if v.Status != rewards.VoucherClaimed {
+			if err := t.restock(v.Reward); err != nil {
+				return nil, err
+			}
+		}
+	}
+	a.debt, a.sweepAt = eff.Debt, nullableMS(eff.Due)
+	a.dirty = true
+	return ids, nil
 }
 
-// giveBack returns up to n points of what entry took, latest-expiring lot
-// first, as a new entry of kind that reverses it. It returns how many came
-// back.
-func (t *txn) giveBack(a *account, card string, ev *eventRec, entry int64, n int64, kind, ref string, at time.Time) (int64, error) {
-	out, err := t.outstanding(entry)
+// addEntry records a ledger entry and the lots it used.
+func (t *txn) addEntry(a *account, e rewards.Entry, ev *eventRec) int64 {
+	t.nextEntry++
+	id := t.nextEntry
+	var rev any
+	if e.Reverses != 0 {
+		rev = e.Reverses
+	}
+	t.insert("entries", id, a.id, e.Card, ev.seq, e.Kind, e.Points, ms(e.At), e.Ref, rev)
+	for _, al := range e.Allocs {
+		t.insert("allocations", id, al.Lot, al.Points)
+	}
+	return id
+}
+
+// settle records what time did to an account by at.
+func (t *txn) settle(a *account, card string, ev *eventRec, at time.Time) error {
+	if !a.brief().NeedsHoldings(at, false) {
+		return nil
+	}
+	acct, err := t.holdings(a)
 	if err != nil {
-		return 0, err
+		return err
 	}
-	var allocs []rewards.Allocation
-	var total int64
-	for _, al := range out {
-		if n == 0 {
-			break
-		}
-		take := min(n, al.Points)
-		allocs = append(allocs, rewards.Allocation{Lot: al.Lot, Points: -take})
-		n -= take
-		total += take
-	}
-	if total == 0 {
-		return 0, nil
-	}
-	t.addEntry(a, card, ev, kind, total, ref, at, entry, allocs)
-	if err := t.moveLots(allocs); err != nil {
-		return 0, err
-	}
-	lots, err := t.lotsByID(allocs)
+	eff, err := rewards.Settle(acct, card, at)
 	if err != nil {
-		return 0, err
+		return err
 	}
-	given := map[int64]int64{}
-	for _, al := range allocs {
-		given[al.Lot] = -al.Points
+	_, err = t.save(a, card, ev, eff)
+	return err
+}
+
+// fromNullMS reads a time kept as milliseconds where 0 means none.
+func fromNullMS(v int64) time.Time {
+	if v == 0 {
+		return time.Time{}
 	}
-	for _, l := range lots {
-		// Points coming back pay a debt left by a return first, as an
-		// accrual does; points back in a lot that has expired stay
-		// expired, and pay nothing.
-		if pay := min(a.debt, given[l.ID]); pay > 0 && !l.Expired(at) {
-			if err := t.moveLots([]rewards.Allocation{{Lot: l.ID, Points: pay}}); err != nil {
-				return 0, err
-			}
-			a.debt -= pay
-			a.dirty = true
-		}
-		// A lot given back may expire later than anything held so far,
-		// or may already have expired: either way the next sweep must
-		// see it.
-		if !l.ExpiresAt.IsZero() {
-			t.wantSweep(a, ms(l.ExpiresAt))
-		}
+	return fromMS(v)
+}
+
+// nullableMS writes a time as milliseconds, 0 for none.
+func nullableMS(t time.Time) int64 {
+	if t.IsZero() {
+		return 0
 	}
-	return total, nil
+	return ms(t)
 }

@@ -77,14 +77,8 @@ func (t *txn) issueCard(ev *eventRec, c *rewards.CardIssue) error {
 		return err
 	}
 	if c.Number == "" {
-		for {
-			c.Number = rewards.NewCardNumber(p.Card.Prefix)
-			var n int
-			if err := t.tx.QueryRowContext(t.ctx, `SELECT count(*) FROM cards WHERE number = ?`, c.Number).Scan(&n); err != nil {
-				return fmt.Errorf("issue card: %w", err)
-			} else if n == 0 {
-				break
-			}
+		if c.Number, err = t.newCardNumber(p); err != nil {
+			return err
 		}
 	} else if err := rewards.ValidateCardNumber(c.Number); err != nil {
 		return err
@@ -109,6 +103,17 @@ func (t *txn) issueCard(ev *eventRec, c *rewards.CardIssue) error {
 	return t.register(ev, card, a, phone, c.Name, c.Member)
 }
 
+// newCardNumber draws a card number no card has.
+func (t *txn) newCardNumber(p *rewards.Program) (string, error) {
+	return t.draw("card number", func() string { return rewards.NewCardNumber(p.Card.Prefix) }, func(number string) (bool, error) {
+		_, err := t.card(number)
+		if rewards.ErrorCode(err) == rewards.ENOTFOUND {
+			return false, nil
+		}
+		return err == nil, err
+	})
+}
+
 func (t *txn) handOver(c *cardRow, at time.Time) {
 	c.handedAt = sql.NullInt64{Int64: ms(at), Valid: true}
 	c.activeFrom = sql.NullInt64{Int64: ms(at.Add(t.prog.Card.ActivationDelay.D())), Valid: true}
@@ -130,10 +135,12 @@ func (t *txn) register(ev *eventRec, c *cardRow, a *account, phone, name string,
 		a.memberSince = sql.NullInt64{Int64: ms(ev.at), Valid: true}
 		changed = true
 	}
-	if lot, ok := t.prog.WelcomeLot(ev.at); ok && phone != "" && !a.welcomeAt.Valid {
+	if eff, ok := t.prog.Welcome(a.brief(), c.number, ev.at); ok && phone != "" && !a.welcomeAt.Valid {
 		a.welcomeAt = sql.NullInt64{Int64: ms(ev.at), Valid: true}
 		changed = true
-		t.addLot(a, c.number, ev, lot, 0)
+		if _, err := t.save(a, c.number, ev, eff); err != nil {
+			return err
+		}
 	}
 	if changed {
 		return t.saveAccountDetails(a)
@@ -205,12 +212,8 @@ func (t *txn) replaceCard(ev *eventRec, r *rewards.CardReplace) error {
 		return rewards.Errorf(rewards.EREFUSED, "card %s was already replaced by card %s", old.number, old.replacedBy.String)
 	}
 	if r.NewNumber == "" {
-		r.NewNumber = rewards.NewCardNumber(p.Card.Prefix)
-		for {
-			if _, err := t.card(r.NewNumber); err != nil {
-				break
-			}
-			r.NewNumber = rewards.NewCardNumber(p.Card.Prefix)
+		if r.NewNumber, err = t.newCardNumber(p); err != nil {
+			return err
 		}
 	} else if err := rewards.ValidateCardNumber(r.NewNumber); err != nil {
 		return err
@@ -306,17 +309,19 @@ func (t *txn) pool(ev *eventRec, fam, holder *cardRow) error {
 	if err != nil {
 		return err
 	}
-	if err := t.flush(); err != nil {
+	fromAcct, err := t.holdings(from)
+	if err != nil {
 		return err
 	}
-	var held int64
-	if err := t.tx.QueryRowContext(t.ctx, `SELECT coalesce(sum(remaining), 0) FROM lots WHERE account_id = ?`, from.id).Scan(&held); err != nil {
-		return fmt.Errorf("pool: %w", err)
+	out, in, err := rewards.Pool(fromAcct, to.brief(), fam.number, holder.number, ev.at)
+	if err != nil {
+		return err
 	}
-	net := held - from.debt
-	if net != 0 {
-		t.addEntry(from, fam.number, ev, rewards.EntryMoveOut, -net, holder.number, ev.at, 0, nil)
-		t.addEntry(to, holder.number, ev, rewards.EntryMoveIn, net, fam.number, ev.at, 0, nil)
+	if _, err := t.save(from, fam.number, ev, out); err != nil {
+		return err
+	}
+	if _, err := t.save(to, holder.number, ev, in); err != nil {
+		return err
 	}
 	if err := t.flush(); err != nil {
 		return err
@@ -338,12 +343,8 @@ func (t *txn) pool(ev *eventRec, fam, holder *cardRow) error {
 			c.accountID = to.id
 		}
 	}
-	to.debt += from.debt
 	to.purchaseTotal += from.purchaseTotal
-	if from.sweepAt != 0 {
-		t.wantSweep(to, from.sweepAt)
-	}
-	from.debt, from.purchaseTotal, from.sweepAt = 0, 0, 0
+	from.purchaseTotal = 0
 	from.dirty, to.dirty = true, true
 	return nil
 }

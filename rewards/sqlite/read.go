@@ -58,63 +58,12 @@ func (t *txn) balance(c *cardRow, at time.Time) (rewards.Balance, error) {
 	if err != nil {
 		return b, err
 	}
-	lots, err := t.lots(a)
+	acct, err := t.holdings(a)
 	if err != nil {
 		return b, err
 	}
-	// Vouchers that will have lapsed by at give their points back.
-	if a.sweepAt != 0 && ms(at) >= a.sweepAt {
-		if lots, err = t.withLapsedVouchers(a, lots, at); err != nil {
-			return b, err
-		}
-	}
-	b.Available, b.Pending, b.Expiring = rewards.ComputeBalance(lots, a.debt, at)
-	return b, nil
-}
-
-func (t *txn) withLapsedVouchers(a *account, lots []rewards.Lot, at time.Time) ([]rewards.Lot, error) {
-	rows, err := t.tx.QueryContext(t.ctx, `SELECT al.lot_id, sum(al.points) FROM vouchers v
-		JOIN entries e ON e.id = v.entry_id OR e.reverses = v.entry_id
-		JOIN allocations al ON al.entry_id = e.id
-		WHERE v.account_id = ? AND v.status = 'open' AND v.valid_until <= ?
-		GROUP BY al.lot_id`, a.id, ms(at))
-	if err != nil {
-		return nil, fmt.Errorf("read lapsed vouchers: %w", err)
-	}
-	back := map[int64]int64{}
-	var ids []rewards.Allocation
-	for rows.Next() {
-		var al rewards.Allocation
-		if err := rows.Scan(&al.Lot, &al.Points); err != nil {
-			rows.Close()
-			return nil, fmt.Errorf("read lapsed vouchers: %w", err)
-		}
-		back[al.Lot] = al.Points
-		ids = append(ids, al)
-	}
-	rows.Close()
-	for i := range lots {
-		if n, ok := back[lots[i].ID]; ok {
-			lots[i].Remaining += n
-			delete(back, lots[i].ID)
-		}
-	}
-	// Lots that the vouchers emptied are not among those read.
-	var missing []rewards.Allocation
-	for _, al := range ids {
-		if _, ok := back[al.Lot]; ok {
-			missing = append(missing, al)
-		}
-	}
-	more, err := t.lotsByID(missing)
-	if err != nil {
-		return nil, err
-	}
-	for _, l := range more {
-		l.Remaining += back[l.ID]
-		lots = append(lots, l)
-	}
-	return lots, nil
+	b.Available, b.Pending, b.Expiring, err = rewards.Holdings(acct, at)
+	return b, err
 }
 
 // History returns a card's ledger entries, its replaced predecessors'

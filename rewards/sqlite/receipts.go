@@ -80,65 +80,36 @@ func (t *txn) postReceipt(k eventKey, r rewards.Receipt) (rewards.ReceiptResult,
 	})
 }
 
-// receipt applies a receipt: the earned points become a lot, payment with
-// bonuses takes from the lots that expire first.
+// receipt applies a receipt to the account its card earns into.
 func (t *txn) receipt(ev *eventRec, r rewards.Receipt) (rewards.ReceiptResult, error) {
-	var res rewards.ReceiptResult
 	p, err := t.program()
 	if err != nil {
-		return res, err
+		return rewards.ReceiptResult{}, err
 	}
 	if err := p.AcceptsPayWithPoints(r.PayWithPoints); err != nil {
-		return res, err
+		return rewards.ReceiptResult{}, err
 	}
 	c, a, err := t.usableCard(r.Card, ev.at)
 	if err != nil {
-		return res, err
+		return rewards.ReceiptResult{}, err
 	}
-	if err := t.sweep(a, c.number, ev, ev.at); err != nil {
-		return res, err
+	acct, err := t.holdingsFor(a, ev.at, r.PayWithPoints > 0)
+	if err != nil {
+		return rewards.ReceiptResult{}, err
 	}
+	r.Time = ev.at
 	member := a.memberAt(ev.at)
-	earned, perLine := p.Earnings(r.Lines, member)
-	res = rewards.ReceiptResult{Receipt: r.ID, Card: c.number, Earned: earned, Lines: make([]rewards.LineResult, len(r.Lines))}
-	var discounts []int64 // nil: nothing paid with points
+	res, eff, err := p.PostReceipt(acct, c.number, r, member)
+	if err != nil {
+		return res, err
+	}
+	ids, err := t.save(a, c.number, ev, eff)
+	if err != nil {
+		return res, err
+	}
 	var spendEntry int64
-	if r.PayWithPoints > 0 {
-		lots, err := t.lots(a)
-		if err != nil {
-			return res, err
-		}
-		available, _, _ := rewards.ComputeBalance(lots, a.debt, ev.at)
-		if res.Spent, discounts, err = p.PayWithPoints(r.Lines, r.PayWithPoints, available); err != nil {
-			return res, err
-		}
-		if res.Spent > 0 {
-			allocs, short := rewards.Allocate(lots, res.Spent, ev.at)
-			if short != 0 {
-				return res, fmt.Errorf("allocate %d: %d uncovered", res.Spent, short)
-			}
-			spendEntry = t.addEntry(a, c.number, ev, rewards.EntrySpend, -res.Spent, r.ID, ev.at, 0, allocs)
-			if err := t.moveLots(allocs); err != nil {
-				return res, err
-			}
-			res.Discount = res.Spent * 100
-		}
-	}
-	var total int64
-	for i, l := range r.Lines {
-		res.Lines[i] = rewards.LineResult{SKU: l.SKU, Earned: perLine[i]}
-		if discounts != nil {
-			res.Lines[i].Discount = discounts[i]
-		}
-		total += l.Amount
-	}
-	// The purchase counts in the purchase total on its lot, or, if it
-	// earned none, on the account.
-	if earned > 0 {
-		t.addLot(a, c.number, ev, p.EarnedLot(earned, ev.at), total)
-	} else {
-		a.purchaseTotal += total
-		a.dirty = true
+	if len(ids) > 0 && eff.Entries[len(ids)-1].Kind == rewards.EntrySpend {
+		spendEntry = ids[len(ids)-1]
 	}
 	// The lines stay in the event's body; a return reads them there, and
 	// the rest of what it needs here.
@@ -162,16 +133,11 @@ func (s *Store) QuoteReceipt(ctx context.Context, r rewards.Receipt) (rewards.Qu
 		if err != nil {
 			return err
 		}
-		earned, perLine := p.Earnings(r.Lines, a.memberAt(r.Time))
-		caps, most := p.SpendCaps(r.Lines)
 		b, err := t.balance(c, r.Time)
 		if err != nil {
 			return err
 		}
-		q = rewards.Quote{Earned: earned, MaxSpend: max(0, min(most, b.Available)), Lines: make([]rewards.QuoteLine, len(r.Lines))}
-		for i, l := range r.Lines {
-			q.Lines[i] = rewards.QuoteLine{SKU: l.SKU, Earned: perLine[i], MaxDiscount: caps[i]}
-		}
+		q = p.Quote(r, a.memberAt(r.Time), b.Available)
 		return nil
 	})
 	return q, err
@@ -233,41 +199,22 @@ func (f receiptFacts) appendJSON(b []byte) []byte {
 	return append(b, '}')
 }
 
-// discounts spreads the bonuses paid with over the lines again, as posting
-// spread them.
-func (f receiptFacts) discounts(p *rewards.Program, lines []rewards.Line) ([]int64, error) {
-	if f.Spent == 0 {
-		return make([]int64, len(lines)), nil
-	}
-	_, d, err := p.PayWithPoints(lines, f.Spent, f.Spent)
-	return d, err
-}
-
-// postedReceipt is a receipt as recorded: its body, the facts kept with
-// it, the program version it was earned under and the discounts posting
-// spread over its lines.
-type postedReceipt struct {
-	rewards.Receipt
-	receiptFacts
-	program   *rewards.Program
-	discounts []int64
-}
-
 // decodePosted reads a receipt event's body and applied facts.
-func (t *txn) decodePosted(body, facts []byte) (postedReceipt, error) {
-	var pr postedReceipt
+func (t *txn) decodePosted(body, facts []byte) (*rewards.PostedReceipt, error) {
+	pr := &rewards.PostedReceipt{}
 	if err := json.Unmarshal(body, &pr.Receipt); err != nil {
-		return pr, fmt.Errorf("decode the receipt: %w", err)
+		return nil, fmt.Errorf("decode the receipt: %w", err)
 	}
-	if err := json.Unmarshal(facts, &pr.receiptFacts); err != nil {
-		return pr, fmt.Errorf("decode what receipt %s was posted under: %w", pr.ID, err)
+	var f receiptFacts
+	if err := json.Unmarshal(facts, &f); err != nil {
+		return nil, fmt.Errorf("decode what receipt %s was posted under: %w", pr.ID, err)
 	}
 	var err error
-	if pr.program, err = t.programVersion(pr.Version); err != nil {
-		return pr, err
+	if pr.Program, err = t.programVersion(f.Version); err != nil {
+		return nil, err
 	}
-	pr.discounts, err = pr.receiptFacts.discounts(pr.program, pr.Lines)
-	return pr, err
+	pr.Member, pr.Spent, pr.SpendEntry = f.Member, f.Spent, f.SpendEntry
+	return pr, nil
 }
 
 // rebuildResult is the result an event returned when it was recorded, for
@@ -280,55 +227,49 @@ func (t *txn) rebuildResult(kind string, body, applied []byte) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	earned, perLine := pr.program.Earnings(pr.Lines, pr.Member)
-	res := rewards.ReceiptResult{Receipt: pr.ID, Card: pr.Card, Earned: earned, Spent: pr.Spent, Discount: pr.Spent * 100,
-		Lines: make([]rewards.LineResult, len(pr.Lines))}
-	for i, l := range pr.Lines {
-		res.Lines[i] = rewards.LineResult{SKU: l.SKU, Earned: perLine[i], Discount: pr.discounts[i]}
-	}
-	return res, nil
+	return pr.Program.ReceiptResult(pr.Receipt, pr.Member, pr.Spent)
 }
 
-// storedReceipt is a posted receipt as a return sees it.
-type storedReceipt struct {
-	seq int64 // its event's, and its earnings lot's id
-	postedReceipt
-	returnedQty []int64
-}
-
-func (t *txn) storedReceipt(id string) (*storedReceipt, error) {
+// storedReceipt reads a posted receipt as a return needs it; seq is its
+// event's, and its earnings lot's id.
+func (t *txn) storedReceipt(id string) (pr *rewards.PostedReceipt, seq int64, err error) {
 	if err := t.flush(); err != nil {
-		return nil, err
+		return nil, 0, err
 	}
-	sr := &storedReceipt{}
 	var body, facts []byte
-	err := t.tx.QueryRowContext(t.ctx, `SELECT seq, body, applied FROM events WHERE kind = ? AND key = ?`, rewards.EventReceipt, id).
-		Scan(&sr.seq, &body, &facts)
+	err = t.tx.QueryRowContext(t.ctx, `SELECT seq, body, applied FROM events WHERE kind = ? AND key = ?`, rewards.EventReceipt, id).
+		Scan(&seq, &body, &facts)
 	if errors.Is(err, sql.ErrNoRows) {
-		return nil, rewards.Errorf(rewards.ENOTFOUND, "receipt %s is not known", id)
+		return nil, 0, rewards.Errorf(rewards.ENOTFOUND, "receipt %s is not known", id)
 	} else if err != nil {
-		return nil, fmt.Errorf("look up receipt: %w", err)
+		return nil, 0, fmt.Errorf("look up receipt: %w", err)
 	}
-	if sr.postedReceipt, err = t.decodePosted(body, facts); err != nil {
-		return nil, fmt.Errorf("receipt %s: %w", id, err)
+	if pr, err = t.decodePosted(body, facts); err != nil {
+		return nil, 0, fmt.Errorf("receipt %s: %w", id, err)
 	}
-	sr.returnedQty = make([]int64, len(sr.Lines))
-	rows, err := t.tx.QueryContext(t.ctx, `SELECT line_no, returned FROM receipt_returns WHERE event_seq = ?`, sr.seq)
+	pr.Lot = seq
+	pr.Returned = make([]int64, len(pr.Lines))
+	rows, err := t.tx.QueryContext(t.ctx, `SELECT line_no, returned FROM receipt_returns WHERE event_seq = ?`, seq)
 	if err != nil {
-		return nil, fmt.Errorf("read returned lines: %w", err)
+		return nil, 0, fmt.Errorf("read returned lines: %w", err)
 	}
 	defer rows.Close()
 	for rows.Next() {
 		var i int
 		var n int64
 		if err := rows.Scan(&i, &n); err != nil {
-			return nil, fmt.Errorf("read returned lines: %w", err)
+			return nil, 0, fmt.Errorf("read returned lines: %w", err)
 		}
-		if i >= 0 && i < len(sr.returnedQty) {
-			sr.returnedQty[i] = n
+		if i >= 0 && i < len(pr.Returned) {
+			pr.Returned[i] = n
 		}
 	}
-	return sr, rows.Err()
+	if pr.SpendEntry != 0 {
+		if pr.SpendTaken, err = t.outstanding(pr.SpendEntry); err != nil {
+			return nil, 0, err
+		}
+	}
+	return pr, seq, rows.Err()
 }
 
 // currentCard follows replacements to the card in use now.
@@ -348,106 +289,38 @@ func (t *txn) postReturn(ev *eventRec, r rewards.Return) (rewards.ReturnResult, 
 	if _, err := t.program(); err != nil {
 		return res, err
 	}
-	sr, err := t.storedReceipt(r.Receipt)
+	pr, seq, err := t.storedReceipt(r.Receipt)
 	if err != nil {
 		return res, err
 	}
-	if ev.at.Before(sr.Time) {
-		return res, rewards.Errorf(rewards.EINVALID, "return time %s is before the sale", ev.at.Format(time.RFC3339))
-	}
-	back, err := rewards.ReturnedUnits(r.Receipt, sr.Lines, sr.returnedQty, r.Lines)
+	c, err := t.currentCard(pr.Card)
 	if err != nil {
 		return res, err
 	}
-	c, err := t.currentCard(sr.Card)
-	if err != nil {
-		return res, err
-	}
-	res.Card = c.number
 	a, err := t.account(c.accountID)
 	if err != nil {
 		return res, err
 	}
-	if err := t.sweep(a, c.number, ev, ev.at); err != nil {
+	acct, err := t.holdings(a, pr.SpendTaken...)
+	if err != nil {
 		return res, err
 	}
-	p := sr.program
-	res.TakeBack = p.TakeBack(sr.Lines, sr.returnedQty, back, sr.Member, sr.Time, ev.at)
-	// Bonuses spent on the returned lines come back first, so that what
-	// is taken back can come out of them.
-	if sr.SpendEntry != 0 {
-		if refund := rewards.Refund(sr.Lines, sr.discounts, sr.returnedQty, back); refund > 0 {
-			res.Refunded, err = t.giveBack(a, c.number, ev, sr.SpendEntry, refund, rewards.EntryRefund, r.ID, ev.at)
-			if err != nil {
-				return res, err
-			}
-		}
+	r.Time = ev.at
+	res, back, eff, err := pr.PostReturn(acct, c.number, r)
+	if err != nil {
+		return res, err
 	}
-	if res.TakeBack > 0 {
-		if err := t.takeBack(a, c.number, ev, sr, res.TakeBack, r.ID); err != nil {
-			return res, err
-		}
+	if _, err := t.save(a, c.number, ev, eff); err != nil {
+		return res, err
 	}
 	for i := range back {
 		if back[i] == 0 {
 			continue
 		}
 		if _, err := t.tx.ExecContext(t.ctx, `INSERT INTO receipt_returns (event_seq, line_no, returned) VALUES (?, ?, ?)
-			ON CONFLICT (event_seq, line_no) DO UPDATE SET returned = excluded.returned`, sr.seq, i, sr.returnedQty[i]+back[i]); err != nil {
+			ON CONFLICT (event_seq, line_no) DO UPDATE SET returned = excluded.returned`, seq, i, pr.Returned[i]+back[i]); err != nil {
 			return res, fmt.Errorf("record return: %w", err)
 		}
 	}
 	return res, nil
-}
-
-// takeBack takes n earned points back: from the receipt's own lot while it
-// is still pending, then from the balance; what is missing becomes a debt
-// that later accruals pay back.
-func (t *txn) takeBack(a *account, card string, ev *eventRec, sr *storedReceipt, n int64, ref string) error {
-	lots, err := t.lots(a)
-	if err != nil {
-		return err
-	}
-	var allocs []rewards.Allocation
-	left := n
-	for _, l := range lots {
-		if l.ID == sr.seq && ev.at.Before(l.AvailableFrom) {
-			take := min(left, l.Remaining)
-			allocs = append(allocs, rewards.Allocation{Lot: l.ID, Points: take})
-			left -= take
-		}
-	}
-	if left > 0 {
-		more, short := rewards.Allocate(lots, left, ev.at)
-		allocs = append(allocs, more...)
-		left = short
-	}
-	allocs = mergeAllocs(allocs)
-	t.addEntry(a, card, ev, rewards.EntryReturn, -n, ref, ev.at, 0, allocs)
-	if err := t.moveLots(allocs); err != nil {
-		return err
-	}
-	if left > 0 {
-		a.debt += left
-		a.dirty = true
-	}
-	return nil
-}
-
-// mergeAllocs sums allocations of the same lot, keeping first-seen order.
-func mergeAllocs(in []rewards.Allocation) []rewards.Allocation {
-	var out []rewards.Allocation
-	idx := map[int64]int{}
-	for _, al := range in {
-		if al.Points == 0 {
-			continue
-		}
-		if i, ok := idx[al.Lot]; ok {
-			out[i].Points += al.Points
-			continue
-		}
-		idx[al.Lot] = len(out)
-		out = append(out, al)
-	}
-	return out
 }

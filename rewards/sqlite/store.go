@@ -15,8 +15,8 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"os"
 	"log/slog"
+	"os"
 	"reflect"
 	"slices"
 	"strings"
@@ -777,4 +777,29 @@ func timePtr(v sql.NullInt64) *time.Time {
 	}
 	t := fromMS(v.Int64)
 	return &t
+}
+
+// maxDraws bounds the tries for a free random value: with ten billion card
+// numbers and 31^12 voucher codes, a hundred taken in a row means something
+// other than chance is wrong.
+const maxDraws = 100
+
+// draw returns a value from next that taken says is free: a new card
+// number or voucher code. It gives up after maxDraws tries, and returns
+// the first error taken or the transaction's context gives.
+func (t *txn) draw(what string, next func() string, taken func(string) (bool, error)) (string, error) {
+	for range maxDraws {
+		if err := t.ctx.Err(); err != nil {
+			return "", err
+		}
+		v := next()
+		used, err := taken(v)
+		if err != nil {
+			return "", err
+		}
+		if !used {
+			return v, nil
+		}
+	}
+	return "", fmt.Errorf("draw a free %s: %d tries found none", what, maxDraws)
 }

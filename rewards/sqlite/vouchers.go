@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"time"
 
 	"github.com/tochka-loyalty/tochka/rewards"
 )
@@ -33,8 +32,8 @@ func (t *txn) redeem(ev *eventRec, r *rewards.Redemption) error {
 	if err != nil {
 		return err
 	}
-	if p.Kind != rewards.KindPoints {
-		return rewards.Errorf(rewards.EINVALID, "the %s program pays bonuses at the till; it has no rewards to exchange points for", p.Name)
+	if err := p.AcceptsRedemption(); err != nil {
+		return err
 	}
 	c, a, err := t.usableCard(r.Card, ev.at)
 	if err != nil {
@@ -53,51 +52,43 @@ func (t *txn) redeem(ev *eventRec, r *rewards.Redemption) error {
 			return err
 		}
 	}
-	if err := rw.OfferedAt(ev.at, r.Store, p.Location()); err != nil {
-		return err
-	}
-	if err := t.sweep(a, c.number, ev, ev.at); err != nil {
-		return err
-	}
-	lots, err := t.lots(a)
-	if err != nil {
-		return err
-	}
-	available, _, _ := rewards.ComputeBalance(lots, a.debt, ev.at)
-	if available < rw.Points {
-		return rewards.Errorf(rewards.EREFUSED, "card %s has %d points available; %s needs %d", c.number, max(available, 0), rw.Names.In("en"), rw.Points)
-	}
 	if r.Code == "" {
-		for {
-			r.Code = rewards.NewVoucherCode()
-			if _, err := t.voucher(r.Code); rewards.ErrorCode(err) == rewards.ENOTFOUND {
-				break
+		r.Code, err = t.draw("voucher code", rewards.NewVoucherCode, func(code string) (bool, error) {
+			_, err := t.voucher(code)
+			if rewards.ErrorCode(err) == rewards.ENOTFOUND {
+				return false, nil
 			}
+			return err == nil, err
+		})
+		if err != nil {
+			return err
 		}
 	} else if r.Code, err = rewards.NormalizeVoucherCode(r.Code); err != nil {
 		return err
 	}
-	allocs, _ := rewards.Allocate(lots, rw.Points, ev.at)
-	entry := t.addEntry(a, c.number, ev, rewards.EntryRedeem, -rw.Points, r.Code, ev.at, 0, allocs)
-	if err := t.moveLots(allocs); err != nil {
+	acct, err := t.holdings(a)
+	if err != nil {
 		return err
 	}
-	until := ev.at.Add(p.Spend.VoucherValid.D())
+	eff, err := p.Redeem(acct, c.number, *rw, r.Store, r.Code, ev.at)
+	if err != nil {
+		return err
+	}
+	ids, err := t.save(a, c.number, ev, eff)
+	if err != nil {
+		return err
+	}
+	v := eff.Voucher
 	names, _ := json.Marshal(rw.Names)
 	if _, err := t.tx.ExecContext(t.ctx, `INSERT INTO vouchers (code, account_id, card, reward_id, names, points, store, status, created_at, valid_until, entry_id)
 		VALUES (?, ?, ?, ?, ?, ?, ?, 'open', ?, ?, ?)`,
-		r.Code, a.id, c.number, rw.ID, string(names), rw.Points, r.Store, ms(ev.at), ms(until), entry); err != nil {
+		v.Code, a.id, v.Card, v.Reward, string(names), v.Points, r.Store, ms(ev.at), ms(v.ValidUntil), ids[len(ids)-1]); err != nil {
 		if isUnique(err) {
 			return rewards.Errorf(rewards.ECONFLICT, "voucher %s already exists", r.Code)
 		}
 		return fmt.Errorf("create voucher: %w", err)
 	}
-	t.wantSweep(a, ms(until))
-	if rw.Stock != nil {
-		*rw.Stock--
-		return t.saveReward(rw)
-	}
-	return nil
+	return t.takeStock(rw)
 }
 
 // sweepVouchersOf records the lapse of the reward's vouchers that ran out
@@ -131,7 +122,7 @@ func (t *txn) sweepVouchersOf(reward string, ev *eventRec) error {
 		if err != nil {
 			return err
 		}
-		if err := t.sweep(a, h.card, ev, ev.at); err != nil {
+		if err := t.settle(a, h.card, ev, ev.at); err != nil {
 			return err
 		}
 	}
@@ -179,60 +170,38 @@ func (t *txn) settleVoucher(ev *eventRec, code, to string) error {
 	if err != nil {
 		return err
 	}
-	// Let time do its part first: the voucher may have lapsed already.
-	if err := t.sweep(a, v.Card, ev, ev.at); err != nil {
-		return err
-	}
-	if v, err = t.voucher(code); err != nil {
-		return err
-	}
-	loc := p.Location()
-	switch st := v.StatusAt(ev.at); st {
-	case rewards.VoucherClaimed:
-		return rewards.Errorf(rewards.EREFUSED, "voucher %s was already claimed on %s", code, rewards.FormatTime(*v.ClosedAt, loc))
-	case rewards.VoucherCancelled:
-		return rewards.Errorf(rewards.EREFUSED, "voucher %s was cancelled on %s", code, rewards.FormatTime(*v.ClosedAt, loc))
-	case rewards.VoucherExpired:
-		return rewards.Errorf(rewards.EREFUSED, "voucher %s expired on %s", code, rewards.FormatTime(v.ValidUntil, loc))
-	}
-	if ev.at.Before(v.CreatedAt) {
-		return rewards.Errorf(rewards.EINVALID, "voucher %s did not exist yet at %s", code, rewards.FormatTime(ev.at, loc))
-	}
-	if to == rewards.VoucherClaimed {
-		_, err := t.tx.ExecContext(t.ctx, `UPDATE vouchers SET status = 'claimed', closed_at = ? WHERE code = ?`, ms(ev.at), code)
-		if err != nil {
-			return fmt.Errorf("claim voucher: %w", err)
-		}
-		return nil
-	}
-	return t.giveBackVoucher(a, code, v.Card, v.entryID, ev, ev.at, rewards.VoucherCancelled)
-}
-
-// giveBackVoucher closes a voucher as cancelled or expired, gives its points
-// back to the lots they came from (an expired lot stays expired: the next
-// sweep records it) and puts the reward back in stock.
-func (t *txn) giveBackVoucher(a *account, code, card string, entry int64, ev *eventRec, at time.Time, status string) error {
-	v, err := t.voucher(code)
+	acct, err := t.holdings(a)
 	if err != nil {
 		return err
 	}
-	if _, err := t.tx.ExecContext(t.ctx, `UPDATE vouchers SET status = ?, closed_at = ? WHERE code = ?`, status, ms(at), code); err != nil {
-		return fmt.Errorf("close voucher: %w", err)
-	}
-	if _, err := t.giveBack(a, card, ev, entry, v.Points, rewards.EntryVoucherBack, code, at); err != nil {
+	eff, err := p.SettleVoucher(acct, v.Voucher, to, ev.at)
+	if err != nil {
 		return err
 	}
-	rw, err := t.reward(v.Reward)
+	_, err = t.save(a, v.Card, ev, eff)
+	return err
+}
+
+// takeStock takes one of a reward with a stock for a voucher made for it.
+func (t *txn) takeStock(rw *rewards.Reward) error {
+	if rw.Stock == nil {
+		return nil
+	}
+	*rw.Stock--
+	return t.saveReward(rw)
+}
+
+// restock puts a reward back in stock for a voucher closed unclaimed,
+// unless it has been taken off the board since.
+func (t *txn) restock(reward string) error {
+	rw, err := t.reward(reward)
 	if rewards.ErrorCode(err) == rewards.ENOTFOUND {
-		return nil // taken off the board since
-	} else if err != nil {
+		return nil
+	} else if err != nil || rw.Stock == nil {
 		return err
 	}
-	if rw.Stock != nil {
-		*rw.Stock++
-		return t.saveReward(rw)
-	}
-	return nil
+	*rw.Stock++
+	return t.saveReward(rw)
 }
 
 type voucherRow struct {
