@@ -139,3 +139,99 @@ func NormalizePhone(s string) (string, error) {
 	}
 	return out, nil
 }
+
+// HandOver hands a card to a customer at t: its activation delay counts
+// from then.
+func (p *Program) HandOver(c *Card, t time.Time) {
+	handed, active := t, t.Add(p.Card.ActivationDelay.D())
+	c.HandedAt, c.ActiveFrom = &handed, &active
+}
+
+// Register is a card registered at t (handed over if it was not yet): a
+// blocked or replaced card is refused, and so is a pooled family card's
+// own phone or name (holderData), which are the holder's.
+func (p *Program) Register(c Card, holderData bool, t time.Time) (Card, error) {
+	if c.Status == CardBlocked || c.Status == CardReplaced {
+		return c, RefuseInactive(c, p.Location())
+	}
+	if c.Pooled && holderData {
+		return c, Errorf(EREFUSED, "card %s pools onto card %s: the phone and name are the holder's; register them on card %s",
+			c.Number, c.Holder, c.Holder)
+	}
+	if c.HandedAt == nil {
+		p.HandOver(&c, t)
+	}
+	return c, nil
+}
+
+// Welcomes says whether registering phone on an account grants the
+// welcome bonus: once per account, when a phone is first registered.
+func Welcomes(phone string, welcomed bool) bool { return phone != "" && !welcomed }
+
+// Block is a card blocked at t.
+func Block(c Card, t time.Time) (Card, error) {
+	if c.ReplacedBy != "" {
+		return c, Errorf(EREFUSED, "card %s was replaced by card %s", c.Number, c.ReplacedBy)
+	}
+	if c.BlockedAt != nil {
+		return c, Errorf(EREFUSED, "card %s is already blocked", c.Number)
+	}
+	c.BlockedAt = &t
+	return c, nil
+}
+
+// Replace is a lost card replaced at t by a new card numbered number: the
+// old card blocked (if it was not) and replaced; the new one carries on the
+// old one's account and household link, active when the old one was, since
+// the customer was already verified.
+func (p *Program) Replace(old Card, number string, t time.Time) (oldAfter, replacement Card, err error) {
+	if old.ReplacedBy != "" {
+		return old, Card{}, Errorf(EREFUSED, "card %s was already replaced by card %s", old.Number, old.ReplacedBy)
+	}
+	replacement = Card{Number: number, IssuedAt: t, HandedAt: &t, ActiveFrom: old.ActiveFrom, Holder: old.Holder, Pooled: old.Pooled}
+	if replacement.ActiveFrom == nil {
+		p.HandOver(&replacement, t)
+	}
+	if old.BlockedAt == nil {
+		old.BlockedAt = &t
+	}
+	old.ReplacedBy = number
+	return old, replacement, nil
+}
+
+// Link is a family card linked to a holder's card at t; families is how
+// many family cards fam is itself the holder of. With pool the family card
+// pools onto the holder's account: pools says whether this link starts it.
+func (p *Program) Link(fam, holder Card, families int, pool bool, t time.Time) (after Card, pools bool, err error) {
+	if fam.Number == holder.Number {
+		return fam, false, Errorf(EINVALID, "a card cannot be linked to itself")
+	}
+	for _, c := range []Card{fam, holder} {
+		if c.Status == CardBlocked || c.Status == CardReplaced {
+			return fam, false, RefuseInactive(c, p.Location())
+		}
+	}
+	switch {
+	case holder.Holder != "":
+		return fam, false, Errorf(EREFUSED, "card %s is itself a family card of %s: link to %s instead", holder.Number, holder.Holder, holder.Holder)
+	case fam.Holder != "" && fam.Holder != holder.Number:
+		return fam, false, Errorf(EREFUSED, "card %s is already linked to card %s", fam.Number, fam.Holder)
+	case fam.Pooled && !pool:
+		return fam, false, Errorf(EREFUSED, "card %s already pools onto card %s; pooling cannot be undone", fam.Number, holder.Number)
+	case families > 0:
+		return fam, false, Errorf(EREFUSED, "card %s is the holder of %d family cards and cannot become a family card itself", fam.Number, families)
+	}
+	fam.Holder = holder.Number
+	pools = pool && !fam.Pooled
+	fam.Pooled = fam.Pooled || pool
+	return fam, pools, nil
+}
+
+// MakeMember makes an account a member's (a cooperator's) at t; since is
+// when it became one, nil if it is not.
+func (p *Program) MakeMember(card string, since *time.Time) error {
+	if since != nil {
+		return Errorf(EREFUSED, "card %s is already a member's, since %s", card, FormatTime(*since, p.Location()))
+	}
+	return nil
+}

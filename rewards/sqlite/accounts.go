@@ -43,6 +43,31 @@ func (c *cardRow) status(t time.Time) string {
 	return rewards.CardStatus(c.blockedAt.Valid && c.blockedAt.Int64 <= ms(t), c.replacedBy.String, timePtr(c.activeFrom), t)
 }
 
+// view is the card as the rules see it at t.
+func (c *cardRow) view(t time.Time) rewards.Card {
+	return rewards.Card{Number: c.number, Status: c.status(t), IssuedAt: fromMS(c.issuedAt), HandedAt: timePtr(c.handedAt),
+		ActiveFrom: timePtr(c.activeFrom), BlockedAt: timePtr(c.blockedAt), ReplacedBy: c.replacedBy.String,
+		Holder: c.holder.String, Pooled: c.pooled}
+}
+
+// set takes what the rules made of the card, and reports whether it
+// changed.
+func (c *cardRow) set(v rewards.Card) bool {
+	before := *c
+	c.number, c.issuedAt, c.pooled = v.Number, ms(v.IssuedAt), v.Pooled
+	c.handedAt, c.activeFrom, c.blockedAt = nullTime(v.HandedAt), nullTime(v.ActiveFrom), nullTime(v.BlockedAt)
+	c.replacedBy = sql.NullString{String: v.ReplacedBy, Valid: v.ReplacedBy != ""}
+	c.holder = sql.NullString{String: v.Holder, Valid: v.Holder != ""}
+	return *c != before
+}
+
+func nullTime(t *time.Time) sql.NullInt64 {
+	if t == nil {
+		return sql.NullInt64{}
+	}
+	return sql.NullInt64{Int64: ms(*t), Valid: true}
+}
+
 // The columns a cardRow and an account are read from, and where to.
 const (
 	cardCols    = `c.number, c.account_id, c.issued_at, c.handed_at, c.active_from, c.blocked_at, c.replaced_by, c.holder, c.pooled`
@@ -194,9 +219,8 @@ func (t *txn) usableCard(number string, at time.Time) (*cardRow, *account, error
 	if err != nil {
 		return nil, nil, err
 	}
-	if st := c.status(at); st != rewards.CardActive {
-		view := rewards.Card{Number: c.number, Status: st, ActiveFrom: timePtr(c.activeFrom), ReplacedBy: c.replacedBy.String}
-		return nil, nil, rewards.RefuseInactive(view, p.Location())
+	if err := rewards.RefuseInactive(c.view(at), p.Location()); err != nil {
+		return nil, nil, err
 	}
 	a, err := t.account(c.accountID)
 	return c, a, err

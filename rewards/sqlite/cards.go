@@ -93,10 +93,12 @@ func (t *txn) issueCard(ev *eventRec, c *rewards.CardIssue) error {
 	if err != nil {
 		return err
 	}
-	card := &cardRow{number: c.Number, accountID: a.id, issuedAt: ms(ev.at)}
+	view := rewards.Card{Number: c.Number, IssuedAt: ev.at}
 	if c.Handed || phone != "" {
-		t.handOver(card, ev.at)
+		p.HandOver(&view, ev.at)
 	}
+	card := &cardRow{accountID: a.id}
+	card.set(view)
 	if err := t.saveCard(card); err != nil {
 		return err
 	}
@@ -114,13 +116,8 @@ func (t *txn) newCardNumber(p *rewards.Program) (string, error) {
 	})
 }
 
-func (t *txn) handOver(c *cardRow, at time.Time) {
-	c.handedAt = sql.NullInt64{Int64: ms(at), Valid: true}
-	c.activeFrom = sql.NullInt64{Int64: ms(at.Add(t.prog.Card.ActivationDelay.D())), Valid: true}
-}
-
-// register records a phone, a name and membership, and grants the welcome
-// bonus once per account when a phone is first registered.
+// register records a phone, a name and membership, and the welcome bonus
+// where it is due.
 func (t *txn) register(ev *eventRec, c *cardRow, a *account, phone, name string, member bool) error {
 	changed := false
 	if phone != "" && phone != a.phone.String {
@@ -135,11 +132,13 @@ func (t *txn) register(ev *eventRec, c *cardRow, a *account, phone, name string,
 		a.memberSince = sql.NullInt64{Int64: ms(ev.at), Valid: true}
 		changed = true
 	}
-	if eff, ok := t.prog.Welcome(a.brief(), c.number, ev.at); ok && phone != "" && !a.welcomeAt.Valid {
-		a.welcomeAt = sql.NullInt64{Int64: ms(ev.at), Valid: true}
-		changed = true
-		if _, err := t.save(a, c.number, ev, eff); err != nil {
-			return err
+	if rewards.Welcomes(phone, a.welcomeAt.Valid) {
+		if eff, ok := t.prog.Welcome(a.brief(), c.number, ev.at); ok {
+			a.welcomeAt = sql.NullInt64{Int64: ms(ev.at), Valid: true}
+			changed = true
+			if _, err := t.save(a, c.number, ev, eff); err != nil {
+				return err
+			}
 		}
 	}
 	if changed {
@@ -149,16 +148,13 @@ func (t *txn) register(ev *eventRec, c *cardRow, a *account, phone, name string,
 }
 
 func (t *txn) registerCard(ev *eventRec, r rewards.CardRegister) error {
-	if _, err := t.program(); err != nil {
+	p, err := t.program()
+	if err != nil {
 		return err
 	}
 	c, err := t.card(r.Card)
 	if err != nil {
 		return err
-	}
-	switch c.status(ev.at) {
-	case rewards.CardBlocked, rewards.CardReplaced:
-		return rewards.RefuseInactive(rewards.Card{Number: c.number, Status: c.status(ev.at), ReplacedBy: c.replacedBy.String}, t.prog.Location())
 	}
 	phone, err := rewards.NormalizePhone(r.Phone)
 	if err != nil {
@@ -168,12 +164,12 @@ func (t *txn) registerCard(ev *eventRec, r rewards.CardRegister) error {
 	if err != nil {
 		return err
 	}
-	if c.pooled && ((phone != "" && phone != a.phone.String) || (r.Name != "" && r.Name != a.name)) {
-		return rewards.Errorf(rewards.EREFUSED, "card %s pools onto card %s: the phone and name are the holder's; register them on card %s",
-			c.number, c.holder.String, c.holder.String)
+	holderData := (phone != "" && phone != a.phone.String) || (r.Name != "" && r.Name != a.name)
+	view, err := p.Register(c.view(ev.at), holderData, ev.at)
+	if err != nil {
+		return err
 	}
-	if !c.handedAt.Valid {
-		t.handOver(c, ev.at)
+	if c.set(view) {
 		if err := t.saveCard(c); err != nil {
 			return err
 		}
@@ -189,13 +185,11 @@ func (t *txn) blockCard(ev *eventRec, r rewards.CardAction) error {
 	if err != nil {
 		return err
 	}
-	if c.replacedBy.Valid {
-		return rewards.Errorf(rewards.EREFUSED, "card %s was replaced by card %s", c.number, c.replacedBy.String)
+	view, err := rewards.Block(c.view(ev.at), ev.at)
+	if err != nil {
+		return err
 	}
-	if c.blockedAt.Valid {
-		return rewards.Errorf(rewards.EREFUSED, "card %s is already blocked", c.number)
-	}
-	c.blockedAt = sql.NullInt64{Int64: ms(ev.at), Valid: true}
+	c.set(view)
 	return t.saveCard(c)
 }
 
@@ -209,7 +203,8 @@ func (t *txn) replaceCard(ev *eventRec, r *rewards.CardReplace) error {
 		return err
 	}
 	if old.replacedBy.Valid {
-		return rewards.Errorf(rewards.EREFUSED, "card %s was already replaced by card %s", old.number, old.replacedBy.String)
+		_, _, err := p.Replace(old.view(ev.at), "", ev.at)
+		return err
 	}
 	if r.NewNumber == "" {
 		if r.NewNumber, err = t.newCardNumber(p); err != nil {
@@ -220,25 +215,20 @@ func (t *txn) replaceCard(ev *eventRec, r *rewards.CardReplace) error {
 	} else if _, err := t.card(r.NewNumber); err == nil {
 		return rewards.Errorf(rewards.ECONFLICT, "card %s already exists", r.NewNumber)
 	}
-	// The new card carries on the old one's account: lots with their dates,
-	// the purchase total and membership stay where they are. It is active
-	// when the old one was, since the customer was already verified.
-	nc := &cardRow{number: r.NewNumber, accountID: old.accountID, issuedAt: ms(ev.at),
-		handedAt: sql.NullInt64{Int64: ms(ev.at), Valid: true}, activeFrom: old.activeFrom,
-		holder: old.holder, pooled: old.pooled}
-	if !nc.activeFrom.Valid {
-		t.handOver(nc, ev.at)
+	oldView, newView, err := p.Replace(old.view(ev.at), r.NewNumber, ev.at)
+	if err != nil {
+		return err
 	}
+	nc := &cardRow{accountID: old.accountID}
+	nc.set(newView)
 	if err := t.saveCard(nc); err != nil {
 		return err
 	}
-	if !old.blockedAt.Valid {
-		old.blockedAt = sql.NullInt64{Int64: ms(ev.at), Valid: true}
-	}
-	old.replacedBy = sql.NullString{String: nc.number, Valid: true}
+	old.set(oldView)
 	if err := t.saveCard(old); err != nil {
 		return err
 	}
+	// The household's family cards follow their holder's new card.
 	if _, err := t.tx.ExecContext(t.ctx, `UPDATE cards SET holder = ? WHERE holder = ?`, nc.number, old.number); err != nil {
 		return fmt.Errorf("move family links: %w", err)
 	}
@@ -251,11 +241,13 @@ func (t *txn) replaceCard(ev *eventRec, r *rewards.CardReplace) error {
 }
 
 func (t *txn) linkCard(ev *eventRec, r rewards.CardLink) error {
-	if _, err := t.program(); err != nil {
+	p, err := t.program()
+	if err != nil {
 		return err
 	}
 	if r.Card == r.Holder {
-		return rewards.Errorf(rewards.EINVALID, "a card cannot be linked to itself")
+		_, _, err := p.Link(rewards.Card{Number: r.Card}, rewards.Card{Number: r.Holder}, 0, r.Pool, ev.at)
+		return err
 	}
 	fam, err := t.card(r.Card)
 	if err != nil {
@@ -265,33 +257,18 @@ func (t *txn) linkCard(ev *eventRec, r rewards.CardLink) error {
 	if err != nil {
 		return err
 	}
-	for _, c := range []*cardRow{fam, holder} {
-		if st := c.status(ev.at); st == rewards.CardBlocked || st == rewards.CardReplaced {
-			return rewards.RefuseInactive(rewards.Card{Number: c.number, Status: st, ReplacedBy: c.replacedBy.String}, t.prog.Location())
-		}
-	}
-	if holder.holder.Valid {
-		return rewards.Errorf(rewards.EREFUSED, "card %s is itself a family card of %s: link to %s instead", holder.number, holder.holder.String, holder.holder.String)
-	}
-	if fam.holder.Valid && fam.holder.String != holder.number {
-		return rewards.Errorf(rewards.EREFUSED, "card %s is already linked to card %s", fam.number, fam.holder.String)
-	}
-	if fam.pooled && !r.Pool {
-		return rewards.Errorf(rewards.EREFUSED, "card %s already pools onto card %s; pooling cannot be undone", fam.number, holder.number)
-	}
-	var n int
-	if err := t.tx.QueryRowContext(t.ctx, `SELECT count(*) FROM cards WHERE holder = ?`, fam.number).Scan(&n); err != nil {
+	var families int
+	if err := t.tx.QueryRowContext(t.ctx, `SELECT count(*) FROM cards WHERE holder = ?`, fam.number).Scan(&families); err != nil {
 		return fmt.Errorf("link card: %w", err)
-	} else if n > 0 {
-		return rewards.Errorf(rewards.EREFUSED, "card %s is the holder of %d family cards and cannot become a family card itself", fam.number, n)
 	}
-	fam.holder = sql.NullString{String: holder.number, Valid: true}
-	if r.Pool && !fam.pooled {
-		fam.pooled = true
-		if fam.accountID != holder.accountID {
-			if err := t.pool(ev, fam, holder); err != nil {
-				return err
-			}
+	view, pools, err := p.Link(fam.view(ev.at), holder.view(ev.at), families, r.Pool, ev.at)
+	if err != nil {
+		return err
+	}
+	fam.set(view)
+	if pools && fam.accountID != holder.accountID {
+		if err := t.pool(ev, fam, holder); err != nil {
+			return err
 		}
 	}
 	return t.saveCard(fam)
@@ -350,7 +327,8 @@ func (t *txn) pool(ev *eventRec, fam, holder *cardRow) error {
 }
 
 func (t *txn) makeMember(ev *eventRec, r rewards.CardAction) error {
-	if _, err := t.program(); err != nil {
+	p, err := t.program()
+	if err != nil {
 		return err
 	}
 	c, err := t.card(r.Card)
@@ -361,8 +339,8 @@ func (t *txn) makeMember(ev *eventRec, r rewards.CardAction) error {
 	if err != nil {
 		return err
 	}
-	if a.memberSince.Valid {
-		return rewards.Errorf(rewards.EREFUSED, "card %s is already a member's, since %s", c.number, rewards.FormatTime(fromMS(a.memberSince.Int64), t.prog.Location()))
+	if err := p.MakeMember(c.number, timePtr(a.memberSince)); err != nil {
+		return err
 	}
 	a.memberSince = sql.NullInt64{Int64: ms(ev.at), Valid: true}
 	return t.saveAccountDetails(a)
