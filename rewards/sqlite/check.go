@@ -3,15 +3,20 @@ package sqlite
 import (
 	"context"
 	"fmt"
+	"strings"
+	"sync/atomic"
 
 	"github.com/tochka-loyalty/tochka/rewards"
 )
 
-// Check verifies the ledger's invariants and the database file: every
-// account's balance computed from its lots, less any debt left by a return,
-// equals the one computed from its entries (its lots' points, which are its
+// Check verifies the ledger: SQLite's integrity check; every account's
+// balance computed from its lots, less any debt left by a return, equals
+// the one computed from its entries (its lots' points, which are its
 // accruals, and its other entries); the entries add up to the sum of all
-// balances; no lot holds more than it was given or less than nothing.
+// balances; no lot holds more than it was given, less than nothing, or
+// more than its allocations leave. Then it replays the event log into a
+// fresh ledger in memory and compares every table with the stored one, so
+// that a row changed by hand, or an event lost, is found.
 func (s *Store) Check(ctx context.Context) (rewards.CheckReport, error) {
 	r := rewards.CheckReport{Problems: []string{}}
 	err := s.read(ctx, func(t *txn) error {
@@ -70,5 +75,132 @@ func (s *Store) Check(ctx context.Context) (rewards.CheckReport, error) {
 		}
 		return nil
 	})
+	if err != nil {
+		return r, err
+	}
+	problems, err := s.replay(ctx)
+	r.Problems = append(r.Problems, problems...)
 	return r, err
+}
+
+// replays numbers the in-memory ledgers of checks, which must not meet.
+var replays atomic.Int64
+
+// replayed lists, per table, what a replay compares: every column that the
+// events decide (an account's sweep_at is a reminder, not a fact), in an
+// order both ledgers share.
+var replayed = []struct{ table, cols, order string }{
+	{"events", "seq, kind, key, device, at, body, coalesce(applied, '')", "seq"},
+	{"accounts", "id, coalesce(phone, ''), name, coalesce(member_since, 0), coalesce(welcome_at, 0), debt, purchase_total", "id"},
+	{"cards", "number, account_id, issued_at, coalesce(handed_at, 0), coalesce(active_from, 0), coalesce(blocked_at, 0), coalesce(replaced_by, ''), coalesce(holder, ''), pooled", "number"},
+	{"lots", "id, account_id, points, remaining, available_from, coalesce(expires_at, 0), card, amount", "id"},
+	{"entries", "id, account_id, card, event_seq, kind, points, at, ref, coalesce(reverses, 0)", "id"},
+	{"allocations", "entry_id, lot_id, points", "entry_id, lot_id"},
+	{"vouchers", "code, account_id, card, reward_id, names, points, store, status, created_at, valid_until, coalesce(closed_at, 0), entry_id", "code"},
+	{"receipt_returns", "event_seq, line_no, returned", "event_seq, line_no"},
+	{"rewards", "id, coop, store, body", "id"},
+}
+
+// replay applies the event log, in order, to a fresh ledger in memory and
+// compares what each ledger holds, table by table.
+func (s *Store) replay(ctx context.Context) ([]string, error) {
+	fresh := &Store{Path: fmt.Sprintf("tochka-replay-%d", replays.Add(1)), memory: true, Device: s.Device, Now: s.Now, Logger: s.Logger}
+	if err := fresh.Open(); err != nil {
+		return nil, fmt.Errorf("replay: %w", err)
+	}
+	defer fresh.Close()
+	var after int64
+	for {
+		evs, err := s.Events(ctx, after, 1000)
+		if err != nil {
+			return nil, fmt.Errorf("replay: %w", err)
+		}
+		for _, e := range evs {
+			if _, err := fresh.Apply(ctx, e); err != nil {
+				if rewards.ErrorCode(err) == rewards.EINTERNAL {
+					return nil, fmt.Errorf("replay event %d: %w", e.Seq, err)
+				}
+				return []string{fmt.Sprintf("replay: event %d (%s %s) is refused when applied again: %s", e.Seq, e.Kind, e.ID, rewards.ErrorMessage(err))}, nil
+			}
+			after = e.Seq
+		}
+		if len(evs) < 1000 {
+			break
+		}
+	}
+	var problems []string
+	for _, tb := range replayed {
+		q := `SELECT ` + tb.cols + ` FROM ` + tb.table + ` ORDER BY ` + tb.order
+		stored, err := dump(ctx, s, q)
+		if err != nil {
+			return nil, fmt.Errorf("replay: %w", err)
+		}
+		again, err := dump(ctx, fresh, q)
+		if err != nil {
+			return nil, fmt.Errorf("replay: %w", err)
+		}
+		problems = append(problems, compareRows(tb.table, stored, again)...)
+	}
+	return problems, nil
+}
+
+// dump reads every row of a query as text, one string a row.
+func dump(ctx context.Context, s *Store, q string) ([]string, error) {
+	var out []string
+	err := s.read(ctx, func(t *txn) error {
+		rows, err := t.tx.QueryContext(ctx, q)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		cols, _ := rows.Columns()
+		vals := make([]any, len(cols))
+		ptrs := make([]any, len(cols))
+		for i := range vals {
+			ptrs[i] = &vals[i]
+		}
+		for rows.Next() {
+			if err := rows.Scan(ptrs...); err != nil {
+				return err
+			}
+			parts := make([]string, len(vals))
+			for i, v := range vals {
+				if b, ok := v.([]byte); ok {
+					v = string(b)
+				}
+				parts[i] = fmt.Sprint(v)
+			}
+			out = append(out, strings.Join(parts, " | "))
+		}
+		return rows.Err()
+	})
+	return out, err
+}
+
+// compareRows says how the rows a table holds differ from those its replay
+// holds: at most three differences a table, and how many more.
+func compareRows(table string, stored, again []string) []string {
+	var out []string
+	more := 0
+	note := func(s string) {
+		if len(out) < 3 {
+			out = append(out, s)
+		} else {
+			more++
+		}
+	}
+	for i := 0; i < max(len(stored), len(again)); i++ {
+		switch {
+		case i >= len(stored):
+			note(fmt.Sprintf("replay: %s: the events make a row the ledger lacks: %s", table, again[i]))
+		case i >= len(again):
+			note(fmt.Sprintf("replay: %s: the ledger has a row no event makes: %s", table, stored[i]))
+		case stored[i] != again[i]:
+			note(fmt.Sprintf("replay: %s: the ledger holds %s where the events make %s", table, stored[i], again[i]))
+		}
+	}
+	if more > 0 {
+		out = append(out, fmt.Sprintf("replay: %s: %d more differences", table, more))
+	}
+	return out
 }

@@ -47,6 +47,8 @@ type Store struct {
 	// `tochkactl init` (and a kiosk's or server's first start) sets it.
 	Create bool
 
+	memory bool // a ledger in memory, named by Path: the replay of a check
+
 	db       *sql.DB    // writes: BEGIN IMMEDIATE, so a writer never meets a busy upgrade
 	rdb      *sql.DB    // reads: deferred and query-only, so they never lock out another process's writer
 	mu       sync.Mutex // one writer at a time, and the program cache
@@ -64,15 +66,16 @@ func NewStore(path string) *Store {
 // not a Tochka ledger is refused and left as it was; with Create, a missing
 // or empty file becomes a new ledger.
 func (s *Store) Open() error {
-	fresh, err := s.probe()
-	if err != nil {
-		return err
-	}
+	dsn := "file:" + s.Path + "?_foreign_keys=on&_journal_mode=WAL&_synchronous=FULL&_busy_timeout=10000&_stmt_cache_size=64"
 	mode := "rw"
-	if fresh {
+	if s.memory {
+		dsn = "file:" + s.Path + "?_foreign_keys=on&_busy_timeout=10000&_stmt_cache_size=64&cache=shared"
+		mode = "memory"
+	} else if fresh, err := s.probe(); err != nil {
+		return err
+	} else if fresh {
 		mode = "rwc"
 	}
-	dsn := "file:" + s.Path + "?_foreign_keys=on&_journal_mode=WAL&_synchronous=FULL&_busy_timeout=10000&_stmt_cache_size=64"
 	db, err := sql.Open("sqlite3", dsn+"&mode="+mode+"&_txlock=immediate")
 	if err != nil {
 		return fmt.Errorf("open %s: %w", s.Path, err)
@@ -85,7 +88,10 @@ func (s *Store) Open() error {
 		return fmt.Errorf("open %s: %w", s.Path, err)
 	}
 	s.db = db
-	if err := s.open(dsn + "&mode=rw"); err != nil {
+	if mode != "memory" {
+		mode = "rw"
+	}
+	if err := s.open(dsn + "&mode=" + mode); err != nil {
 		s.Close()
 		s.db, s.rdb = nil, nil
 		return err
