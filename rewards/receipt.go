@@ -17,7 +17,6 @@ const (
 	MaxQty    = 100_000
 	MaxAmount = 1_000_000_000_00 // minor units, per line and per receipt: a billion currency units
 	MaxBonus  = 100_000          // per-unit bonus from a price tag
-	maxIDLen  = 128
 )
 
 // Receipt is a sale posted by a till. Amounts are line totals in minor units
@@ -225,7 +224,12 @@ func (r *Receipt) Validate() error {
 	if err := validID(r.ID); err != nil {
 		return bad("id", "%s", err)
 	}
-	if err := ValidateCardNumber(r.Card); err != nil {
+	if r.Store != "" {
+		if err := validID(r.Store); err != nil {
+			return bad("store", "%s", err)
+		}
+	}
+	if err := validCardField(r.Card); err != nil {
 		return bad("card", "%s", err)
 	}
 	if r.Time.IsZero() {
@@ -239,8 +243,8 @@ func (r *Receipt) Validate() error {
 	}
 	for i, l := range r.Lines {
 		f := func(name string) string { return fmt.Sprintf("lines[%d].%s", i, name) }
-		if strings.TrimSpace(l.SKU) == "" || len(l.SKU) > maxIDLen {
-			return bad(f("sku"), "required, at most %d characters", maxIDLen)
+		if err := validID(l.SKU); err != nil {
+			return bad(f("sku"), "%s", err)
 		}
 		if l.Qty < 1 || l.Qty > MaxQty {
 			return bad(f("qty"), "must be between 1 and %d, got %d", MaxQty, l.Qty)
@@ -283,26 +287,11 @@ func (r *Return) Validate() error {
 		return bad("lines", "between 1 and %d lines are required", MaxLines)
 	}
 	for i, l := range r.Lines {
-		if strings.TrimSpace(l.SKU) == "" || len(l.SKU) > maxIDLen {
-			return bad(fmt.Sprintf("lines[%d].sku", i), "required, at most %d characters", maxIDLen)
+		if err := validID(l.SKU); err != nil {
+			return bad(fmt.Sprintf("lines[%d].sku", i), "%s", err)
 		}
 		if l.Qty < 1 || l.Qty > MaxQty {
 			return bad(fmt.Sprintf("lines[%d].qty", i), "must be between 1 and %d, got %d", MaxQty, l.Qty)
-		}
-	}
-	return nil
-}
-
-func validID(id string) error {
-	if strings.TrimSpace(id) == "" {
-		return errors.New("required")
-	}
-	if len(id) > maxIDLen {
-		return fmt.Errorf("at most %d characters", maxIDLen)
-	}
-	for _, c := range id {
-		if c < ' ' || c == 0x7f {
-			return errors.New("must not contain control characters")
 		}
 	}
 	return nil

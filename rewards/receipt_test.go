@@ -59,7 +59,7 @@ func TestParseReceiptErrors(t *testing.T) {
 		{"blank id", receipt(`"id":" "`, `"card":"2900000000018","time":"2026-11-02T09:00:00Z"`, lines(okLine)), []string{"receipt id: required"}},
 		{"long id", receipt(`"id":"`+strings.Repeat("x", 129)+`"`, `"card":"2900000000018","time":"2026-11-02T09:00:00Z"`, lines(okLine)), []string{"receipt id", "128"}},
 		{"control character in id", receipt(`"id":"R\u0007"`, `"card":"2900000000018","time":"2026-11-02T09:00:00Z"`, lines(okLine)), []string{"receipt id", "control"}},
-		{"no card", receipt(`"id":"R1","time":"2026-11-02T09:00:00Z"`, lines(okLine)), []string{"receipt card", "13 digits"}},
+		{"no card", receipt(`"id":"R1","time":"2026-11-02T09:00:00Z"`, lines(okLine)), []string{"receipt card: required"}},
 		{"card check digit", receipt(`"id":"R1","card":"2900000000017","time":"2026-11-02T09:00:00Z"`, lines(okLine)), []string{"receipt card", "should be 8"}},
 		{"no time", receipt(`"id":"R1","card":"2900000000018"`, lines(okLine)), []string{"receipt time: required"}},
 		{"time without zone", receipt(`"id":"R1","card":"2900000000018","time":"2026-11-02T09:00:00"`, lines(okLine)), []string{"time", "RFC 3339", "2026-11-02T09:00:00"}},
