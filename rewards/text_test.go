@@ -190,7 +190,7 @@ func TestTextRulesAccept(t *testing.T) {
 // Fields that are required say so; optional ones may be left empty.
 func TestTextRulesRequired(t *testing.T) {
 	optional := map[string]bool{
-		"receipt store": true, "reward store": true, "reward picture": true, "reward names.bg": true,
+		"reward store": true, "reward picture": true, "reward names.bg": true,
 		"reward names.ru": true, "reward names.en": true, "card issue number": true, "card issue phone": true,
 		"card issue name": true, "card register phone": true, "card register name": true,
 		"card replace new_number": true, "redemption store": true, "redemption code": true,
