@@ -133,6 +133,9 @@ func (r *Receipt) Validate() error {
 	if r.Time.IsZero() {
 		return bad("time", "required (RFC 3339)")
 	}
+	if err := validTime(r.Time); err != nil {
+		return bad("time", "%s", err)
+	}
 	if len(r.Lines) == 0 {
 		return bad("lines", "at least one line is required")
 	}
@@ -180,6 +183,9 @@ func (r *Return) Validate() error {
 	}
 	if r.Time.IsZero() {
 		return bad("time", "required (RFC 3339)")
+	}
+	if err := validTime(r.Time); err != nil {
+		return bad("time", "%s", err)
 	}
 	if len(r.Lines) == 0 || len(r.Lines) > MaxLines {
 		return bad("lines", "between 1 and %d lines are required", MaxLines)

@@ -152,12 +152,16 @@ type RewardRemove struct {
 
 // validate checks what every command carries, for the command called what:
 // a client id, when given, is an id like any other (a blank one would make
-// a key that no one can type again).
+// a key that no one can type again), and a business time, when given, one
+// that its JSON can write.
 func (m *Meta) validate(what string) error {
 	if m.ID != "" {
 		if err := validID(m.ID); err != nil {
 			return invalidField(what, "id", err)
 		}
+	}
+	if err := validTime(m.At); err != nil {
+		return invalidField(what, "at", err)
 	}
 	return nil
 }

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 	"unicode"
 	"unicode/utf8"
 )
@@ -150,4 +151,26 @@ func validCodeField(s string) error {
 	}
 	_, err := NormalizeVoucherCode(s)
 	return err
+}
+
+// validTime checks a business time from outside. JSON (RFC 3339) writes the
+// years 0 to 9999 only, and zone offsets under 24 hours: a time outside
+// them would be accepted and then fail to be written back (an event's body,
+// a result), or be written as another time. Both the time as given and in
+// UTC are checked, since stores keep times in UTC; the year 0 is refused
+// too, since no business happened then. The zero time (year 1) passes: the
+// caller says whether a time is required.
+func validTime(t time.Time) error {
+	if _, off := t.Zone(); off <= -24*60*60 || off >= 24*60*60 {
+		return fmt.Errorf("%s has a zone offset of 24 hours or more", t.Format(time.RFC3339))
+	}
+	for _, u := range []time.Time{t, t.UTC()} {
+		switch y := u.Year(); {
+		case y < 1:
+			return fmt.Errorf("%s is before the year 1", t.Format(time.RFC3339))
+		case y > 9999:
+			return fmt.Errorf("%s is past the year 9999", t.Format(time.RFC3339))
+		}
+	}
+	return nil
 }

@@ -137,6 +137,16 @@ func (r *Reward) Validate() error {
 	if r.Stock != nil && *r.Stock < 0 {
 		return bad("stock", "must not be negative")
 	}
+	for _, d := range []struct {
+		field string
+		at    *time.Time
+	}{{"valid_from", r.ValidFrom}, {"valid_to", r.ValidTo}} {
+		if d.at != nil {
+			if err := validTime(*d.at); err != nil {
+				return bad(d.field, "%s", err)
+			}
+		}
+	}
 	if r.ValidFrom != nil && r.ValidTo != nil && !r.ValidTo.After(*r.ValidFrom) {
 		return bad("valid_to", "must be after valid_from")
 	}
