@@ -62,7 +62,7 @@ func checkRules(t *testing.T, p *rewards.Program, lines []rewards.Line, pay int6
 	t.Helper()
 	for _, member := range []bool{false, true} {
 		total, perLine := p.Earnings(lines, member)
-		if total < 0 || len(perLine) != len(lines) {
+		if total < 0 || total > rewards.MaxBalance || len(perLine) != len(lines) {
 			t.Fatalf("%s: earned %d with %d shares for %d lines", p.Name, total, len(perLine), len(lines))
 		}
 		var s int64

@@ -90,6 +90,18 @@ type ContactRules struct {
 	Web   string `toml:"web" json:"web"`
 }
 
+// Limits of the program's numbers. With the receipt limits of receipt.go
+// (MaxLines, MaxQty, MaxAmount, MaxBonus) they keep every product and sum
+// of the rules inside int64; earn.go states the bounds as constants, which
+// the compiler refuses if they overflow.
+const (
+	maxStep         = 1_000_000 // earn.step, minor units
+	maxRate         = 1000      // earn.points and earn.own_brand_points
+	maxPercent      = 1000      // earn.member_percent and each earn.position_percent
+	maxWelcome      = 1_000_000 // earn.welcome
+	maxTakeBackDays = 100_000   // returns.take_back_days: 100,000 days of nanoseconds fit a time.Duration
+)
+
 // DefaultProgram returns a program with every optional key at its default.
 func DefaultProgram() Program {
 	return Program{
@@ -175,9 +187,9 @@ func (p *Program) Validate() error {
 		key      string
 		v, limit int64
 	}{
-		{"earn.step", e.Step, 1_000_000}, {"earn.points", e.Points, 1000},
-		{"earn.own_brand_points", e.OwnBrandPoints, 1000}, {"earn.member_percent", e.MemberPercent, 1000},
-		{"earn.welcome", e.Welcome, 1_000_000}, {"returns.take_back_days", p.Returns.TakeBackDays, 100_000},
+		{"earn.step", e.Step, maxStep}, {"earn.points", e.Points, maxRate},
+		{"earn.own_brand_points", e.OwnBrandPoints, maxRate}, {"earn.member_percent", e.MemberPercent, maxPercent},
+		{"earn.welcome", e.Welcome, maxWelcome}, {"returns.take_back_days", p.Returns.TakeBackDays, maxTakeBackDays},
 	} {
 		if k.v < 0 || k.v > k.limit {
 			return bad(k.key, "must be between 0 and %d, got %d", k.limit, k.v)
@@ -187,8 +199,8 @@ func (p *Program) Validate() error {
 		return bad("earn.position_percent", "needs at least one value")
 	}
 	for _, v := range e.PositionPercent {
-		if v < 0 || v > 1000 {
-			return bad("earn.position_percent", "values must be between 0 and 1000, got %d", v)
+		if v < 0 || v > maxPercent {
+			return bad("earn.position_percent", "values must be between 0 and %d, got %d", maxPercent, v)
 		}
 	}
 	if e.Maturation < 0 {
