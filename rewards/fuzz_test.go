@@ -272,6 +272,8 @@ func FuzzParseProgram(f *testing.F) {
 		header + "[earn]\nwelcome_delay = \"-1h\"\n",
 		header + "[expiry]\nafter = \"100000d2562047h\"\n",
 		header + "[contact]\nphone = \"8 (800) 555-47-35\"\nweb = \"coop.bg\"\n",
+		header + "[expiry]\nafter = \"0d\"\n",
+		strings.Replace(header, `"EUR"`, `"XTS"`, 1),
 		"name = \"x\"\nkind = \"bonus\"\ncurrency = \"RUB\"\ntimezone = \"Local\"\n",
 		"name = 5\n", "[earn\n", "", "kind = \"points\"\n",
 	} {
@@ -307,7 +309,7 @@ func FuzzParseProgram(f *testing.F) {
 		if err := json.Unmarshal(body, &back); err != nil {
 			t.Fatalf("stored program unreadable: %v\n%s", err, body)
 		}
-		if err := back.Validate(); err != nil {
+		if err := back.ValidateNew(); err != nil {
 			t.Fatalf("stored program invalid: %v\n%s", err, body)
 		}
 		if again, _ := json.Marshal(&back); !bytes.Equal(again, body) {

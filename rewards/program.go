@@ -2,11 +2,13 @@ package rewards
 
 import (
 	"bytes"
+	_ "embed" // the list of currencies
 	"errors"
 	"fmt"
 	"math"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/BurntSushi/toml"
@@ -20,6 +22,11 @@ const (
 
 // Program is a loyalty program definition, read from a TOML file. The keys
 // and their defaults are documented in assets/programs/README.md.
+//
+// A new program is checked with ValidateNew, a stored one read back with
+// Validate: a rule added after programs were first stored goes in
+// ValidateNew (or, where only the file's text shows it, in ParseProgram), so
+// that every program a ledger holds keeps loading.
 type Program struct {
 	Name     string `toml:"name" json:"name"`
 	Kind     string `toml:"kind" json:"kind"`
@@ -136,11 +143,74 @@ func ParseProgram(data []byte) (*Program, error) {
 	if undec := md.Undecoded(); len(undec) > 0 {
 		return nil, Errorf(EINVALID, "program file: unknown key %q", undec[0].String())
 	}
-	if err := p.Validate(); err != nil {
+	if err := p.ValidateNew(); err != nil {
+		return nil, err
+	}
+	if err := checkNeverWritten(data, &p); err != nil {
 		return nil, err
 	}
 	return &p, nil
 }
+
+// checkNeverWritten refuses an expiry.after written as a zero duration
+// ("0s", "0d"): the engine reads it as never, where the writer may have
+// meant "at once". Only the file's text tells "0s" from "never" (both are
+// 0, and a stored program writes "0s"), so this is checked here and not in
+// Validate.
+func checkNeverWritten(data []byte, p *Program) error {
+	var raw struct {
+		Expiry struct {
+			After *string `toml:"after"`
+		} `toml:"expiry"`
+	}
+	if _, err := toml.Decode(string(data), &raw); err != nil || raw.Expiry.After == nil {
+		return nil // the key is left out (the text itself decoded once already)
+	}
+	if p.Expiry.After == 0 && strings.TrimSpace(*raw.Expiry.After) != "never" {
+		return Errorf(EINVALID, "program file: expiry.after: %q would be read as never: write \"never\" for points that never expire, or how long they last", *raw.Expiry.After)
+	}
+	return nil
+}
+
+// ValidateNew checks a program about to be installed: Validate, and the
+// rules that came after programs were first stored, which a stored program
+// need not meet to keep loading. The currency is one in use (ISO 4217, the
+// list in currencies.txt), and the time zone is named: "Local" (or
+// "localtime") is whatever zone the machine running the ledger is set to,
+// so a kiosk and the server could put a local midnight at different
+// instants.
+func (p *Program) ValidateNew() error {
+	if err := p.Validate(); err != nil {
+		return err
+	}
+	bad := func(key, format string, args ...any) error {
+		return Errorf(EINVALID, "program file: %s: %s", key, fmt.Sprintf(format, args...))
+	}
+	if !knownCurrency(p.Currency) {
+		return bad("currency", "%q is not an ISO 4217 currency code in use, such as EUR or RUB", p.Currency)
+	}
+	if z := strings.ToLower(p.Timezone); z == "local" || z == "localtime" {
+		return bad("timezone", "%q is the zone of whichever machine runs the ledger; name the program's zone, such as Europe/Sofia", p.Timezone)
+	}
+	return nil
+}
+
+// currencyList is ISO 4217's codes in use, one a line with its name.
+//
+//go:embed currencies.txt
+var currencyList string
+
+var currencies = sync.OnceValue(func() map[string]bool {
+	m := map[string]bool{}
+	for _, line := range strings.Split(currencyList, "\n") {
+		if code, _, _ := strings.Cut(line, " "); len(code) == 3 && !strings.HasPrefix(line, "#") {
+			m[code] = true
+		}
+	}
+	return m
+})
+
+func knownCurrency(code string) bool { return currencies()[code] }
 
 // Validate checks every key and loads the time zone.
 func (p *Program) Validate() error {

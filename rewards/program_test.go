@@ -2,7 +2,9 @@ package rewards_test
 
 import (
 	"encoding/json"
+	"os"
 	"reflect"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -182,6 +184,19 @@ func TestParseProgramRefusesBadKeys(t *testing.T) {
 		{"overflowing expiry", header + "[expiry]\nafter = \"100000d2562047h\"\n", []string{"expiry.after", "100000d2562047h"}},
 		{"negative take back", header + "[returns]\ntake_back_days = -1\n", []string{"returns.take_back_days"}},
 		{"welcome too big", header + "[earn]\nwelcome = 1000001\n", []string{"earn.welcome"}},
+		// A zero expiry is read as never: the file must say so.
+		{"expiry 0s", header + "[expiry]\nafter = \"0s\"\n", []string{"expiry.after", `"0s"`, `write "never"`}},
+		{"expiry 0d", header + "[expiry]\nafter = \"0d\"\n", []string{"expiry.after", `"0d"`, `"never"`}},
+		{"expiry 0", header + "[expiry]\nafter = \"0\"\n", []string{"expiry.after", `"never"`}},
+		{"expiry 0h0m", header + "[expiry]\nafter = \" 0h0m \"\n", []string{"expiry.after", `"never"`}},
+		// A program names its zone and its currency.
+		{"Local zone", strings.Replace(header, "Europe/Sofia", "Local", 1), []string{"timezone", `"Local"`, "Europe/Sofia"}},
+		{"localtime zone", strings.Replace(header, "Europe/Sofia", "localtime", 1), []string{"timezone", `"localtime"`}},
+		{"unknown currency", strings.Replace(header, `"EUR"`, `"ABC"`, 1), []string{"currency", `"ABC"`, "ISO 4217"}},
+		{"withdrawn currency", strings.Replace(header, `"EUR"`, `"HRK"`, 1), []string{"currency", `"HRK"`}},
+		{"the lev, since the euro", strings.Replace(header, `"EUR"`, `"BGN"`, 1), []string{"currency", `"BGN"`}},
+		{"no currency", strings.Replace(header, `"EUR"`, `"XXX"`, 1), []string{"currency", `"XXX"`}},
+		{"testing currency", strings.Replace(header, `"EUR"`, `"XTS"`, 1), []string{"currency", `"XTS"`}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			p, err := rewards.ParseProgram([]byte(tc.toml))
@@ -379,5 +394,63 @@ func TestDelayNextDayAcrossDST(t *testing.T) {
 	after := rewards.Delay{After: 36 * time.Hour}
 	if got, want := after.From(at(t, "2026-10-24T12:00:00+03:00"), sofia), at(t, "2026-10-26T00:00:00+03:00"); !got.Equal(want) {
 		t.Errorf("36h delay: %s, want %s", got, want)
+	}
+}
+
+// What the new rules still accept: "never", zero durations where they mean
+// no delay, and every code of the currency list.
+func TestParseProgramNewRulesAccept(t *testing.T) {
+	if p := program(t, header+"[expiry]\nafter = \"never\"\n"); p.Expiry.After != 0 {
+		t.Errorf("never: %v", p.Expiry.After)
+	}
+	if p := program(t, header+"[expiry]\nafter = \"30d\"\n[card]\nactivation_delay = \"0s\"\n[earn]\nmaturation = \"0d\"\n"); p.Expiry.After.D() != 30*day {
+		t.Errorf("30d: %v", p.Expiry.After)
+	}
+	data, err := os.ReadFile("currencies.txt")
+	if err != nil {
+		t.Fatal(err)
+	}
+	code := regexp.MustCompile(`^[A-Z]{3} \S`)
+	n := 0
+	for _, line := range strings.Split(strings.TrimSpace(string(data)), "\n") {
+		if line == "" || strings.HasPrefix(line, "#") {
+			continue
+		}
+		if !code.MatchString(line) {
+			t.Errorf("currencies.txt: line %q is not a code and a name", line)
+			continue
+		}
+		n++
+		program(t, strings.Replace(header, `"EUR"`, `"`+line[:3]+`"`, 1))
+	}
+	if n < 150 {
+		t.Errorf("currencies.txt lists %d codes", n)
+	}
+}
+
+// Programs already stored in ledgers may break the rules for new programs:
+// they keep loading.
+func TestStoredProgramsKeepLoading(t *testing.T) {
+	stored := `{"name":"Old","kind":"points","currency":"BGN","timezone":"Local",` +
+		`"card":{"activation_delay":"1d","prefix":"29","barcode":"ean13"},` +
+		`"earn":{"step":50,"points":1,"own_brand_points":2,"member_percent":200,"position_percent":[100,150,200],"maturation":"0s","welcome":0,"welcome_delay":"next-day"},` +
+		`"spend":{"max_percent":50,"voucher_valid":"30d"},"expiry":{"after":"0s"},"returns":{"take_back_days":0},` +
+		`"contact":{"phone":"","web":""},"version":3}`
+	for _, start := range []struct {
+		name string
+		p    rewards.Program
+	}{{"zero", rewards.Program{}}, {"defaults", rewards.DefaultProgram()}} {
+		p := start.p
+		if err := json.Unmarshal([]byte(stored), &p); err != nil {
+			t.Fatalf("%s: %v", start.name, err)
+		}
+		if err := p.Validate(); err != nil {
+			t.Errorf("%s: a stored program no longer validates: %v", start.name, err)
+		}
+		if p.Version != 3 || p.Currency != "BGN" || p.Expiry.After != 0 {
+			t.Errorf("%s: %+v", start.name, p)
+		}
+		// As a new program it would be refused.
+		wantError(t, p.ValidateNew(), rewards.EINVALID, "currency", "BGN")
 	}
 }
