@@ -272,6 +272,8 @@ func FuzzParseProgram(f *testing.F) {
 		header + "[earn]\nwelcome_delay = \"-1h\"\n",
 		header + "[expiry]\nafter = \"100000d2562047h\"\n",
 		header + "[contact]\nphone = \"8 (800) 555-47-35\"\nweb = \"coop.bg\"\n",
+		header + "[ledger]\nmax_clock_skew = \"0s\"\n",
+		header + "[ledger]\nmax_clock_skew = \"-1s\"\n",
 		header + "[expiry]\nafter = \"0d\"\n",
 		strings.Replace(header, `"EUR"`, `"XTS"`, 1),
 		"name = \"x\"\nkind = \"bonus\"\ncurrency = \"RUB\"\ntimezone = \"Local\"\n",
@@ -311,6 +313,9 @@ func FuzzParseProgram(f *testing.F) {
 		}
 		if err := back.ValidateNew(); err != nil {
 			t.Fatalf("stored program invalid: %v\n%s", err, body)
+		}
+		if back.Ledger != p.Ledger || p.Ledger.MaxClockSkew < 0 {
+			t.Fatalf("[ledger] %+v stored as %+v", p.Ledger, back.Ledger)
 		}
 		if again, _ := json.Marshal(&back); !bytes.Equal(again, body) {
 			t.Fatalf("stored program changed:\n%s\n%s", body, again)

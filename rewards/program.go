@@ -3,6 +3,7 @@ package rewards
 import (
 	"bytes"
 	_ "embed" // the list of currencies
+	"encoding/json"
 	"errors"
 	"fmt"
 	"math"
@@ -39,6 +40,7 @@ type Program struct {
 	Expiry  ExpiryRules  `toml:"expiry" json:"expiry"`
 	Returns ReturnRules  `toml:"returns" json:"returns"`
 	Contact ContactRules `toml:"contact" json:"contact"`
+	Ledger  LedgerRules  `toml:"ledger" json:"ledger"`
 
 	// Version is set by the store when the program is installed.
 	Version int `toml:"-" json:"version"`
@@ -97,6 +99,15 @@ type ContactRules struct {
 	Web   string `toml:"web" json:"web"`
 }
 
+// LedgerRules are the [ledger] keys: how the ledger treats what it is sent.
+type LedgerRules struct {
+	// MaxClockSkew is how far ahead of the ledger's own clock a command may
+	// be dated (default 10 minutes; 0 allows none). A till whose clock runs
+	// fast would otherwise record sales in the future: points spendable
+	// early, expiries and take-back windows moved. See CheckNotAhead.
+	MaxClockSkew Duration `toml:"max_clock_skew" json:"max_clock_skew"`
+}
+
 // Limits of the program's numbers. With the receipt limits of receipt.go
 // (MaxLines, MaxQty, MaxAmount, MaxBonus) they keep every product and sum
 // of the rules inside int64; earn.go states the bounds as constants, which
@@ -120,7 +131,24 @@ func DefaultProgram() Program {
 		},
 		Spend:  SpendRules{MaxPercent: 50, VoucherValid: Duration(720 * time.Hour)},
 		Expiry: ExpiryRules{After: 0},
+		Ledger: LedgerRules{MaxClockSkew: Duration(10 * time.Minute)},
 	}
+}
+
+// UnmarshalJSON decodes a stored program over the defaults, so that a key
+// a program was stored without (one added to the program file since, such
+// as [ledger] max_clock_skew) has its documented default rather than zero.
+func (p *Program) UnmarshalJSON(data []byte) error {
+	if string(data) == "null" {
+		return nil
+	}
+	type plain Program // without this method
+	v := plain(DefaultProgram())
+	if err := json.Unmarshal(data, &v); err != nil {
+		return err
+	}
+	*p = Program(v)
+	return nil
 }
 
 // ParseProgram reads a program definition (TOML), fills in defaults and
@@ -212,6 +240,41 @@ var currencies = sync.OnceValue(func() map[string]bool {
 
 func knownCurrency(code string) bool { return currencies()[code] }
 
+// CheckNotAhead refuses a command (what: "receipt R1") dated more than
+// [ledger] max_clock_skew ahead of now, the clock of the ledger's host; nil
+// otherwise. A till or kiosk whose clock runs fast would otherwise record a
+// sale in the future, and its points would mature, expire and lose their
+// take-back window early.
+func (p *Program) CheckNotAhead(what string, at, now time.Time) error {
+	skew := p.Ledger.MaxClockSkew.D()
+	if at.Sub(now) <= skew {
+		return nil
+	}
+	layout := "2006-01-02 15:04"
+	if skew%time.Minute != 0 || skew < time.Minute {
+		layout += ":05" // minutes alone could show the two times alike
+	}
+	ahead := "ahead of"
+	if skew > 0 {
+		ahead = "more than " + shortDuration(skew) + " ahead of"
+	}
+	loc := p.Location()
+	return Errorf(EREFUSED, "%s is dated %s, %s this ledger's clock (%s): check the till's clock",
+		what, at.In(loc).Format(layout), ahead, now.In(loc).Format(layout))
+}
+
+// shortDuration writes a duration as a person says it: "10m", "1h30m".
+func shortDuration(d time.Duration) string {
+	s := d.String()
+	if strings.HasSuffix(s, "m0s") {
+		s = s[:len(s)-2]
+	}
+	if strings.HasSuffix(s, "h0m") {
+		s = s[:len(s)-2]
+	}
+	return s
+}
+
 // Validate checks every key and loads the time zone.
 func (p *Program) Validate() error {
 	bad := func(key, format string, args ...any) error {
@@ -287,6 +350,9 @@ func (p *Program) Validate() error {
 	}
 	if p.Expiry.After < 0 {
 		return bad("expiry.after", "must be positive or \"never\"")
+	}
+	if p.Ledger.MaxClockSkew < 0 {
+		return bad("ledger.max_clock_skew", "must not be negative")
 	}
 	return nil
 }
