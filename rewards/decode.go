@@ -197,6 +197,7 @@ func decodeStrict(r io.Reader, what string, v any) error {
 		return fmt.Errorf("read %s: %w", what, err)
 	}
 	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.DisallowUnknownFields() // for a v without UnmarshalJSON; Receipt and Return refuse them themselves
 	if err := dec.Decode(v); err != nil {
 		var e *Error
 		if errors.As(err, &e) {
