@@ -4,10 +4,41 @@ import (
 	"cmp"
 	"math/bits"
 	"slices"
+	"time"
 )
 
+// Bounds of the rules' arithmetic on lines that Receipt.Validate accepts (or
+// what Remaining leaves of them) under a program that Program.Validate
+// accepts. Each is a typed constant: if a limit is raised so far that a
+// bound leaves int64, the package no longer compiles.
+const (
+	// earnPoints: a line weighs amount × rate × member percent, and the
+	// weights add up to at most the receipt's total times the largest rate
+	// and percent (10^17); SplitLargestRemainder adds them as uint64.
+	maxPointsWeight int64 = MaxAmount * maxRate * maxPercent
+	// The most one receipt earns under a points program (step 1): 10^15.
+	maxPointsEarned int64 = maxPointsWeight / 100
+	// earnBonus: bonus × qty per line, over every line of the receipt,
+	// times a position percent (10^16); what a receipt earns is a hundredth.
+	maxBonusWeight int64 = MaxLines * MaxQty * MaxBonus * maxPercent
+	// SpendCaps: amount × max_percent (at most 100).
+	_ int64 = MaxAmount * 100
+	// Refund: RoundDiv(discount × units, qty × 100), a line's discount being
+	// at most its amount: 2 × MaxAmount × MaxQty + MaxQty × 100.
+	_ int64 = 2*MaxAmount*MaxQty + MaxQty*100
+	// TakeBack: returns.take_back_days as a time.Duration.
+	_ time.Duration = maxTakeBackDays * 24 * time.Hour
+)
+
+// One receipt can never earn more than a card may hold: a uint64 of a
+// negative constant would not compile.
+const _ = uint64(MaxBalance - maxPointsEarned)
+const _ = uint64(MaxBalance - maxBonusWeight/100)
+
 // Earnings returns what the lines earn under the program: the receipt's total and
-// each line's share of it. member applies to points programs only.
+// each line's share of it. member applies to points programs only. The lines
+// are a receipt that Receipt.Validate accepts, or what Remaining leaves of
+// one: the bounds above hold only for them.
 func (p *Program) Earnings(lines []Line, member bool) (total int64, perLine []int64) {
 	if p.Kind == KindBonus {
 		return p.earnBonus(lines)
@@ -190,7 +221,8 @@ func MulDiv(a, b, c int64) int64 {
 	return int64(q)
 }
 
-// RoundDiv returns a / b rounded half up, for non-negative a and positive b.
+// RoundDiv returns a / b rounded half up, for non-negative a and positive b
+// with 2a + b inside int64 (Refund's are: see the bounds above).
 func RoundDiv(a, b int64) int64 { return (2*a + b) / (2 * b) }
 
 // Remaining returns the lines as they stand after returnedQty[i] of line i

@@ -7,6 +7,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -61,7 +62,7 @@ func checkRules(t *testing.T, p *rewards.Program, lines []rewards.Line, pay int6
 	t.Helper()
 	for _, member := range []bool{false, true} {
 		total, perLine := p.Earnings(lines, member)
-		if total < 0 || len(perLine) != len(lines) {
+		if total < 0 || total > rewards.MaxBalance || len(perLine) != len(lines) {
 			t.Fatalf("%s: earned %d with %d shares for %d lines", p.Name, total, len(perLine), len(lines))
 		}
 		var s int64
@@ -127,15 +128,21 @@ func checkRules(t *testing.T, p *rewards.Program, lines []rewards.Line, pay int6
 func FuzzParseReceipt(f *testing.F) {
 	for _, s := range []string{
 		sampleReceipt,
-		`{"id":"R2","card":"2712345678902","time":"2026-11-02T12:00:00+03:00","lines":[{"sku":"PHONE","qty":1,"amount":1999000,"bonus":300},{"sku":"SIM","qty":2,"amount":20000,"service":true,"bonus":20},{"sku":"STICKER","qty":3,"amount":897,"bonus":10},{"sku":"STICKER","qty":1,"amount":299,"bonus":10},{"sku":"SETUP","qty":1,"amount":99900,"service":true,"bonus":30}],"pay_with_points":5000}`,
-		`{"id":"R3","card":"2900000000018","time":"2026-11-02T09:00:00Z","lines":[{"sku":"bread","qty":1,"amount":20},{"sku":"oil","qty":2,"amount":10,"own_brand":true},{"sku":"gum","qty":1,"amount":0}]}`,
-		`{"id":"R4","card":"2900000000018","time":"2026-11-02T09:00:00Z","lines":[{"sku":"A","qty":100000,"amount":100000000000,"bonus":100000}],"pay_with_points":9223372036854775807}`,
-		`{"id":"R5","card":"2900000000018","time":"2026-11-02T09:00:00Z","lines":[{"sku":"A","qty":1,"amount":411},{"sku":"B","qty":1,"amount":4490},{"sku":"C","qty":1,"amount":1101}],"pay_with_points":30}`,
-		`{"id":"R1","card":"2900000000017","time":"2026-11-02T09:00:00Z","lines":[{"sku":"A","qty":1,"amount":1000}]}`,
+		`{"id":"R2","store":"m1","card":"2712345678902","time":"2026-11-02T12:00:00+03:00","lines":[{"sku":"PHONE","qty":1,"amount":1999000,"bonus":300},{"sku":"SIM","qty":2,"amount":20000,"service":true,"bonus":20},{"sku":"STICKER","qty":3,"amount":897,"bonus":10},{"sku":"STICKER","qty":1,"amount":299,"bonus":10},{"sku":"SETUP","qty":1,"amount":99900,"service":true,"bonus":30}],"pay_with_points":5000}`,
+		`{"id":"R3","store":"s1","card":"2900000000018","time":"2026-11-02T09:00:00Z","lines":[{"sku":"bread","qty":1,"amount":20},{"sku":"oil","qty":2,"amount":10,"own_brand":true},{"sku":"gum","qty":1,"amount":0}]}`,
+		`{"id":"R4","store":"s1","card":"2900000000018","time":"2026-11-02T09:00:00Z","lines":[{"sku":"A","qty":100000,"amount":100000000000,"bonus":100000}],"pay_with_points":9223372036854775807}`,
+		`{"id":"R5","store":"s1","card":"2900000000018","time":"2026-11-02T09:00:00Z","lines":[{"sku":"A","qty":1,"amount":411},{"sku":"B","qty":1,"amount":4490},{"sku":"C","qty":1,"amount":1101}],"pay_with_points":30}`,
+		`{"id":"R1","store":"s1","card":"2900000000017","time":"2026-11-02T09:00:00Z","lines":[{"sku":"A","qty":1,"amount":1000}]}`,
 		`{"id":"R1","card":"2900000000018","time":"2026-11-02T09:00:00Z","lines":[{"sku":"A","qty":"1","amount":1000}]}`,
 		`{"id":"R1","card":"2900000000018","time":1,"lines":[{"sku":"A","qty":1,"amount":1000,"x":1}]}`,
 		`{"id":"R1","card":"2900000000018","time":"2026-11-02T09:00:00Z","lines":[7]}]`,
 		`{"id":"R1","lines":{"sku":null}}`,
+		`{"id":"R6","store":"s1","card":"2900000000018","time":"2026-11-02T09:00:00Z","lines":[{"sku":"A","qty":1,"amount":1000},{"sku":"B","qty":1}]}`,
+		`{"id":"R6","store":"s1","card":"2900000000018","time":"2026-11-02T09:00:00Z","lines":[{"sku":"A","qty":1,"amount":null}]}`,
+		`{"id":"R6","store":null,"card":"2900000000018","time":"2026-11-02T09:00:00Z","lines":[null]}`,
+		`{"id":"R\ud800","store":"s1","card":"2900000000018","time":"2026-11-02T09:00:00Z","lines":[{"sku":"A\u2028","qty":1,"amount":1}]}`,
+		"{\"id\":\"R\xff\",\"store\":\"s1\",\"card\":\"2900000000018\",\"time\":\"2026-11-02T09:00:00Z\",\"lines\":[{\"sku\":\"A\",\"qty\":1,\"amount\":1}]}",
+		`{"id":"R7","store":"s1","card":"2900000000018","time":"9999-12-31T23:59:59-23:59","lines":[{"sku":"A","qty":1,"amount":1}]}`,
 		`[]`, `null`, `{`, ``, `"x"`, `{"ID":"R1","CARD":"2900000000018"}`,
 	} {
 		f.Add([]byte(s))
@@ -162,8 +169,15 @@ func FuzzParseReceipt(f *testing.F) {
 		if err != nil {
 			t.Fatalf("re-encoded receipt refused: %v\n%s", err, body)
 		}
-		if again.ID != r.ID || !again.Time.Equal(r.Time) || len(again.Lines) != len(r.Lines) {
+		// Text checked valid survives encoding unchanged: no id becomes another.
+		if again.ID != r.ID || again.Store != r.Store || again.Card != r.Card || !again.Time.Equal(r.Time) ||
+			!reflect.DeepEqual(again.Lines, r.Lines) || again.PayWithPoints != r.PayWithPoints {
 			t.Fatalf("re-encoded receipt differs: %+v, %+v", again, r)
+		}
+		// A server's json.Unmarshal decodes what ParseReceipt accepts, to the same.
+		var viaUnmarshal rewards.Receipt
+		if err := json.Unmarshal(data, &viaUnmarshal); err != nil || !reflect.DeepEqual(&viaUnmarshal, r) {
+			t.Fatalf("json.Unmarshal: %+v, %v; ParseReceipt: %+v", viaUnmarshal, err, r)
 		}
 		for _, p := range programs {
 			checkRules(t, p, r.Lines, r.PayWithPoints)
@@ -179,6 +193,9 @@ func FuzzParseReturn(f *testing.F) {
 		`{"id":"RET1","receipt":"R1","time":"2026-11-12T09:00:00Z","lines":[{"sku":"A","qty":0}]}`,
 		`{"id":"RET1","receipt":"R1","time":"2026-11-12T09:00:00Z","lines":[{"sku":"A","qty":1,"amount":5}]}`,
 		`{"id":"RET1","receipt":1,"lines":[]}`,
+		`{"id":"RET1","receipt":"R1","time":"2026-11-12T09:00:00Z","lines":[{"sku":"A"}]}`,
+		`{"id":"RET1","receipt":"R1","time":"2026-11-12T09:00:00Z","lines":[{"sku":"A","qty":null},null]}`,
+		`{"id":"RET\udbff","receipt":"R1","time":"2026-11-12T09:00:00Z","lines":[{"sku":"A","qty":1}]}`,
 		`{"id":"RET1","receipt":"R1","time":"2026-11-12","lines":[{"sku":"A","qty":1}]} x`,
 		`{}`, `[`, ``,
 	} {
@@ -203,6 +220,18 @@ func FuzzParseReturn(f *testing.F) {
 		}
 		if err := r.Validate(); err != nil {
 			t.Fatalf("parsed return does not validate again: %v", err)
+		}
+		var viaUnmarshal rewards.Return
+		if err := json.Unmarshal(data, &viaUnmarshal); err != nil || !reflect.DeepEqual(&viaUnmarshal, r) {
+			t.Fatalf("json.Unmarshal: %+v, %v; ParseReturn: %+v", viaUnmarshal, err, r)
+		}
+		body, err := json.Marshal(r)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if again, err := rewards.ParseReturn(bytes.NewReader(body)); err != nil || again.ID != r.ID ||
+			again.Receipt != r.Receipt || !again.Time.Equal(r.Time) || !reflect.DeepEqual(again.Lines, r.Lines) {
+			t.Fatalf("re-encoded return: %+v, %v\n%s", again, err, body)
 		}
 		returned := make([]int64, len(sale))
 		for _, rl := range r.Lines {
@@ -243,6 +272,10 @@ func FuzzParseProgram(f *testing.F) {
 		header + "[earn]\nwelcome_delay = \"-1h\"\n",
 		header + "[expiry]\nafter = \"100000d2562047h\"\n",
 		header + "[contact]\nphone = \"8 (800) 555-47-35\"\nweb = \"coop.bg\"\n",
+		header + "[ledger]\nmax_clock_skew = \"0s\"\n",
+		header + "[ledger]\nmax_clock_skew = \"-1s\"\n",
+		header + "[expiry]\nafter = \"0d\"\n",
+		strings.Replace(header, `"EUR"`, `"XTS"`, 1),
 		"name = \"x\"\nkind = \"bonus\"\ncurrency = \"RUB\"\ntimezone = \"Local\"\n",
 		"name = 5\n", "[earn\n", "", "kind = \"points\"\n",
 	} {
@@ -278,8 +311,11 @@ func FuzzParseProgram(f *testing.F) {
 		if err := json.Unmarshal(body, &back); err != nil {
 			t.Fatalf("stored program unreadable: %v\n%s", err, body)
 		}
-		if err := back.Validate(); err != nil {
+		if err := back.ValidateNew(); err != nil {
 			t.Fatalf("stored program invalid: %v\n%s", err, body)
+		}
+		if back.Ledger != p.Ledger || p.Ledger.MaxClockSkew < 0 {
+			t.Fatalf("[ledger] %+v stored as %+v", p.Ledger, back.Ledger)
 		}
 		if again, _ := json.Marshal(&back); !bytes.Equal(again, body) {
 			t.Fatalf("stored program changed:\n%s\n%s", body, again)

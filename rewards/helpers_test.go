@@ -36,11 +36,13 @@ func program(t testing.TB, toml string) *rewards.Program {
 }
 
 // seedCoop is the seed's own program, literally: one point per 0.50 of
-// spend, two for own-brand goods, members twice what others get.
+// spend, two for own-brand goods, members twice what others get. The seed
+// counts in leva; since 2026 Bulgaria pays in euro and BGN is no longer a
+// currency a new program may name, but the rule is the same in minor units.
 const seedCoop = `
 name = "КООП (seed)"
 kind = "points"
-currency = "BGN"
+currency = "EUR"
 timezone = "Europe/Sofia"
 [earn]
 step = 50

@@ -77,6 +77,34 @@ func Allocate(lots []Lot, amount int64, t time.Time) (allocs []Allocation, short
 	return allocs, amount
 }
 
+// MaxBalance is the most points an account may hold, and the most it may
+// owe: 10^15, as much as the largest receipt can earn under the most
+// generous program. Balances are sums of lots and entries without end; a
+// store adds to one only through AddPoints, so that no sum of an account's
+// lots or entries can leave int64 (9.2 × 10^18) however long it lives.
+const MaxBalance = 1_000_000_000_000_000
+
+// AddPoints returns balance + points for the account of card, or an
+// EREFUSED error, fit to be read to the customer, when the sum would take
+// the balance past MaxBalance (or below -MaxBalance). A change that brings a
+// balance beyond the limit back towards zero is always allowed, so a
+// balance recorded before the limit existed can still be spent.
+func AddPoints(card string, balance, points int64) (int64, error) {
+	sum, overflow := balance+points, false
+	if points > 0 {
+		overflow = sum < balance || sum > MaxBalance
+	} else if points < 0 {
+		overflow = sum > balance || sum < -MaxBalance
+	}
+	if !overflow {
+		return sum, nil
+	}
+	if points > 0 {
+		return balance, Errorf(EREFUSED, "this would take the balance of card %s past %d points, the most a card may hold (it holds %d; this adds %d)", card, int64(MaxBalance), balance, points)
+	}
+	return balance, Errorf(EREFUSED, "this would take the balance of card %s below -%d points, the most a card may owe (it holds %d; this takes %d)", card, int64(MaxBalance), balance, -points)
+}
+
 // Balance is what a card holds at a moment.
 type Balance struct {
 	Card       string          `json:"card"`

@@ -2,11 +2,14 @@ package rewards
 
 import (
 	"bytes"
+	_ "embed" // the list of currencies
+	"encoding/json"
 	"errors"
 	"fmt"
 	"math"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/BurntSushi/toml"
@@ -20,6 +23,11 @@ const (
 
 // Program is a loyalty program definition, read from a TOML file. The keys
 // and their defaults are documented in assets/programs/README.md.
+//
+// A new program is checked with ValidateNew, a stored one read back with
+// Validate: a rule added after programs were first stored goes in
+// ValidateNew (or, where only the file's text shows it, in ParseProgram), so
+// that every program a ledger holds keeps loading.
 type Program struct {
 	Name     string `toml:"name" json:"name"`
 	Kind     string `toml:"kind" json:"kind"`
@@ -32,6 +40,7 @@ type Program struct {
 	Expiry  ExpiryRules  `toml:"expiry" json:"expiry"`
 	Returns ReturnRules  `toml:"returns" json:"returns"`
 	Contact ContactRules `toml:"contact" json:"contact"`
+	Ledger  LedgerRules  `toml:"ledger" json:"ledger"`
 
 	// Version is set by the store when the program is installed.
 	Version int `toml:"-" json:"version"`
@@ -90,6 +99,27 @@ type ContactRules struct {
 	Web   string `toml:"web" json:"web"`
 }
 
+// LedgerRules are the [ledger] keys: how the ledger treats what it is sent.
+type LedgerRules struct {
+	// MaxClockSkew is how far ahead of the ledger's own clock a command may
+	// be dated (default 10 minutes; 0 allows none). A till whose clock runs
+	// fast would otherwise record sales in the future: points spendable
+	// early, expiries and take-back windows moved. See CheckNotAhead.
+	MaxClockSkew Duration `toml:"max_clock_skew" json:"max_clock_skew"`
+}
+
+// Limits of the program's numbers. With the receipt limits of receipt.go
+// (MaxLines, MaxQty, MaxAmount, MaxBonus) they keep every product and sum
+// of the rules inside int64; earn.go states the bounds as constants, which
+// the compiler refuses if they overflow.
+const (
+	maxStep         = 1_000_000 // earn.step, minor units
+	maxRate         = 1000      // earn.points and earn.own_brand_points
+	maxPercent      = 1000      // earn.member_percent and each earn.position_percent
+	maxWelcome      = 1_000_000 // earn.welcome
+	maxTakeBackDays = 100_000   // returns.take_back_days: 100,000 days of nanoseconds fit a time.Duration
+)
+
 // DefaultProgram returns a program with every optional key at its default.
 func DefaultProgram() Program {
 	return Program{
@@ -101,7 +131,24 @@ func DefaultProgram() Program {
 		},
 		Spend:  SpendRules{MaxPercent: 50, VoucherValid: Duration(720 * time.Hour)},
 		Expiry: ExpiryRules{After: 0},
+		Ledger: LedgerRules{MaxClockSkew: Duration(10 * time.Minute)},
 	}
+}
+
+// UnmarshalJSON decodes a stored program over the defaults, so that a key
+// a program was stored without (one added to the program file since, such
+// as [ledger] max_clock_skew) has its documented default rather than zero.
+func (p *Program) UnmarshalJSON(data []byte) error {
+	if string(data) == "null" {
+		return nil
+	}
+	type plain Program // without this method
+	v := plain(DefaultProgram())
+	if err := json.Unmarshal(data, &v); err != nil {
+		return err
+	}
+	*p = Program(v)
+	return nil
 }
 
 // ParseProgram reads a program definition (TOML), fills in defaults and
@@ -124,10 +171,108 @@ func ParseProgram(data []byte) (*Program, error) {
 	if undec := md.Undecoded(); len(undec) > 0 {
 		return nil, Errorf(EINVALID, "program file: unknown key %q", undec[0].String())
 	}
-	if err := p.Validate(); err != nil {
+	if err := p.ValidateNew(); err != nil {
+		return nil, err
+	}
+	if err := checkNeverWritten(data, &p); err != nil {
 		return nil, err
 	}
 	return &p, nil
+}
+
+// checkNeverWritten refuses an expiry.after written as a zero duration
+// ("0s", "0d"): the engine reads it as never, where the writer may have
+// meant "at once". Only the file's text tells "0s" from "never" (both are
+// 0, and a stored program writes "0s"), so this is checked here and not in
+// Validate.
+func checkNeverWritten(data []byte, p *Program) error {
+	var raw struct {
+		Expiry struct {
+			After *string `toml:"after"`
+		} `toml:"expiry"`
+	}
+	if _, err := toml.Decode(string(data), &raw); err != nil || raw.Expiry.After == nil {
+		return nil // the key is left out (the text itself decoded once already)
+	}
+	if p.Expiry.After == 0 && strings.TrimSpace(*raw.Expiry.After) != "never" {
+		return Errorf(EINVALID, "program file: expiry.after: %q would be read as never: write \"never\" for points that never expire, or how long they last", *raw.Expiry.After)
+	}
+	return nil
+}
+
+// ValidateNew checks a program about to be installed: Validate, and the
+// rules that came after programs were first stored, which a stored program
+// need not meet to keep loading. The currency is one in use (ISO 4217, the
+// list in currencies.txt), and the time zone is named: "Local" (or
+// "localtime") is whatever zone the machine running the ledger is set to,
+// so a kiosk and the server could put a local midnight at different
+// instants.
+func (p *Program) ValidateNew() error {
+	if err := p.Validate(); err != nil {
+		return err
+	}
+	bad := func(key, format string, args ...any) error {
+		return Errorf(EINVALID, "program file: %s: %s", key, fmt.Sprintf(format, args...))
+	}
+	if !knownCurrency(p.Currency) {
+		return bad("currency", "%q is not an ISO 4217 currency code in use, such as EUR or RUB", p.Currency)
+	}
+	if z := strings.ToLower(p.Timezone); z == "local" || z == "localtime" {
+		return bad("timezone", "%q is the zone of whichever machine runs the ledger; name the program's zone, such as Europe/Sofia", p.Timezone)
+	}
+	return nil
+}
+
+// currencyList is ISO 4217's codes in use, one a line with its name.
+//
+//go:embed currencies.txt
+var currencyList string
+
+var currencies = sync.OnceValue(func() map[string]bool {
+	m := map[string]bool{}
+	for _, line := range strings.Split(currencyList, "\n") {
+		if code, _, _ := strings.Cut(line, " "); len(code) == 3 && !strings.HasPrefix(line, "#") {
+			m[code] = true
+		}
+	}
+	return m
+})
+
+func knownCurrency(code string) bool { return currencies()[code] }
+
+// CheckNotAhead refuses a command (what: "receipt R1") dated more than
+// [ledger] max_clock_skew ahead of now, the clock of the ledger's host; nil
+// otherwise. A till or kiosk whose clock runs fast would otherwise record a
+// sale in the future, and its points would mature, expire and lose their
+// take-back window early.
+func (p *Program) CheckNotAhead(what string, at, now time.Time) error {
+	skew := p.Ledger.MaxClockSkew.D()
+	if at.Sub(now) <= skew {
+		return nil
+	}
+	layout := "2006-01-02 15:04"
+	if skew%time.Minute != 0 || skew < time.Minute {
+		layout += ":05" // minutes alone could show the two times alike
+	}
+	ahead := "ahead of"
+	if skew > 0 {
+		ahead = "more than " + shortDuration(skew) + " ahead of"
+	}
+	loc := p.Location()
+	return Errorf(EREFUSED, "%s is dated %s, %s this ledger's clock (%s): check the till's clock",
+		what, at.In(loc).Format(layout), ahead, now.In(loc).Format(layout))
+}
+
+// shortDuration writes a duration as a person says it: "10m", "1h30m".
+func shortDuration(d time.Duration) string {
+	s := d.String()
+	if strings.HasSuffix(s, "m0s") {
+		s = s[:len(s)-2]
+	}
+	if strings.HasSuffix(s, "h0m") {
+		s = s[:len(s)-2]
+	}
+	return s
 }
 
 // Validate checks every key and loads the time zone.
@@ -175,9 +320,9 @@ func (p *Program) Validate() error {
 		key      string
 		v, limit int64
 	}{
-		{"earn.step", e.Step, 1_000_000}, {"earn.points", e.Points, 1000},
-		{"earn.own_brand_points", e.OwnBrandPoints, 1000}, {"earn.member_percent", e.MemberPercent, 1000},
-		{"earn.welcome", e.Welcome, 1_000_000}, {"returns.take_back_days", p.Returns.TakeBackDays, 100_000},
+		{"earn.step", e.Step, maxStep}, {"earn.points", e.Points, maxRate},
+		{"earn.own_brand_points", e.OwnBrandPoints, maxRate}, {"earn.member_percent", e.MemberPercent, maxPercent},
+		{"earn.welcome", e.Welcome, maxWelcome}, {"returns.take_back_days", p.Returns.TakeBackDays, maxTakeBackDays},
 	} {
 		if k.v < 0 || k.v > k.limit {
 			return bad(k.key, "must be between 0 and %d, got %d", k.limit, k.v)
@@ -187,8 +332,8 @@ func (p *Program) Validate() error {
 		return bad("earn.position_percent", "needs at least one value")
 	}
 	for _, v := range e.PositionPercent {
-		if v < 0 || v > 1000 {
-			return bad("earn.position_percent", "values must be between 0 and 1000, got %d", v)
+		if v < 0 || v > maxPercent {
+			return bad("earn.position_percent", "values must be between 0 and %d, got %d", maxPercent, v)
 		}
 	}
 	if e.Maturation < 0 {
@@ -205,6 +350,9 @@ func (p *Program) Validate() error {
 	}
 	if p.Expiry.After < 0 {
 		return bad("expiry.after", "must be positive or \"never\"")
+	}
+	if p.Ledger.MaxClockSkew < 0 {
+		return bad("ledger.max_clock_skew", "must not be negative")
 	}
 	return nil
 }

@@ -2,7 +2,9 @@ package rewards_test
 
 import (
 	"encoding/json"
+	"os"
 	"reflect"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -182,6 +184,22 @@ func TestParseProgramRefusesBadKeys(t *testing.T) {
 		{"overflowing expiry", header + "[expiry]\nafter = \"100000d2562047h\"\n", []string{"expiry.after", "100000d2562047h"}},
 		{"negative take back", header + "[returns]\ntake_back_days = -1\n", []string{"returns.take_back_days"}},
 		{"welcome too big", header + "[earn]\nwelcome = 1000001\n", []string{"earn.welcome"}},
+		// A zero expiry is read as never: the file must say so.
+		{"expiry 0s", header + "[expiry]\nafter = \"0s\"\n", []string{"expiry.after", `"0s"`, `write "never"`}},
+		{"expiry 0d", header + "[expiry]\nafter = \"0d\"\n", []string{"expiry.after", `"0d"`, `"never"`}},
+		{"expiry 0", header + "[expiry]\nafter = \"0\"\n", []string{"expiry.after", `"never"`}},
+		{"expiry 0h0m", header + "[expiry]\nafter = \" 0h0m \"\n", []string{"expiry.after", `"never"`}},
+		// A program names its zone and its currency.
+		{"Local zone", strings.Replace(header, "Europe/Sofia", "Local", 1), []string{"timezone", `"Local"`, "Europe/Sofia"}},
+		{"localtime zone", strings.Replace(header, "Europe/Sofia", "localtime", 1), []string{"timezone", `"localtime"`}},
+		{"unknown currency", strings.Replace(header, `"EUR"`, `"ABC"`, 1), []string{"currency", `"ABC"`, "ISO 4217"}},
+		{"withdrawn currency", strings.Replace(header, `"EUR"`, `"HRK"`, 1), []string{"currency", `"HRK"`}},
+		{"the lev, since the euro", strings.Replace(header, `"EUR"`, `"BGN"`, 1), []string{"currency", `"BGN"`}},
+		{"no currency", strings.Replace(header, `"EUR"`, `"XXX"`, 1), []string{"currency", `"XXX"`}},
+		{"testing currency", strings.Replace(header, `"EUR"`, `"XTS"`, 1), []string{"currency", `"XTS"`}},
+		{"negative clock skew", header + "[ledger]\nmax_clock_skew = \"-1m\"\n", []string{"ledger.max_clock_skew", "negative"}},
+		{"bad clock skew", header + "[ledger]\nmax_clock_skew = \"soon\"\n", []string{"ledger.max_clock_skew", "soon"}},
+		{"unknown ledger key", header + "[ledger]\nmax_skew = \"1m\"\n", []string{`unknown key "ledger.max_skew"`}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			p, err := rewards.ParseProgram([]byte(tc.toml))
@@ -379,5 +397,123 @@ func TestDelayNextDayAcrossDST(t *testing.T) {
 	after := rewards.Delay{After: 36 * time.Hour}
 	if got, want := after.From(at(t, "2026-10-24T12:00:00+03:00"), sofia), at(t, "2026-10-26T00:00:00+03:00"); !got.Equal(want) {
 		t.Errorf("36h delay: %s, want %s", got, want)
+	}
+}
+
+// What the new rules still accept: "never", zero durations where they mean
+// no delay, a clock skew of zero (none allowed) and every code of the
+// currency list.
+func TestParseProgramNewRulesAccept(t *testing.T) {
+	if p := program(t, header+"[expiry]\nafter = \"never\"\n"); p.Expiry.After != 0 {
+		t.Errorf("never: %v", p.Expiry.After)
+	}
+	if p := program(t, header+"[expiry]\nafter = \"30d\"\n[card]\nactivation_delay = \"0s\"\n[earn]\nmaturation = \"0d\"\n"); p.Expiry.After.D() != 30*day {
+		t.Errorf("30d: %v", p.Expiry.After)
+	}
+	if p := program(t, header); p.Ledger.MaxClockSkew.D() != 10*time.Minute {
+		t.Errorf("default max_clock_skew %v, want 10m", p.Ledger.MaxClockSkew.D())
+	}
+	for _, skew := range []string{"0s", "90s", "1h", "1d"} {
+		p := program(t, header+"[ledger]\nmax_clock_skew = \""+skew+"\"\n")
+		if want, _ := rewards.ParseDuration(skew); p.Ledger.MaxClockSkew.D() != want {
+			t.Errorf("max_clock_skew %q read as %v", skew, p.Ledger.MaxClockSkew.D())
+		}
+	}
+	data, err := os.ReadFile("currencies.txt")
+	if err != nil {
+		t.Fatal(err)
+	}
+	code := regexp.MustCompile(`^[A-Z]{3} \S`)
+	n := 0
+	for _, line := range strings.Split(strings.TrimSpace(string(data)), "\n") {
+		if line == "" || strings.HasPrefix(line, "#") {
+			continue
+		}
+		if !code.MatchString(line) {
+			t.Errorf("currencies.txt: line %q is not a code and a name", line)
+			continue
+		}
+		n++
+		program(t, strings.Replace(header, `"EUR"`, `"`+line[:3]+`"`, 1))
+	}
+	if n < 150 {
+		t.Errorf("currencies.txt lists %d codes", n)
+	}
+}
+
+// Programs already stored in ledgers were written by json.Marshal without
+// the keys added since, and may break the rules for new programs: they keep
+// loading, and a key they lack takes its default.
+func TestStoredProgramsKeepLoading(t *testing.T) {
+	stored := `{"name":"Old","kind":"points","currency":"BGN","timezone":"Local",` +
+		`"card":{"activation_delay":"1d","prefix":"29","barcode":"ean13"},` +
+		`"earn":{"step":50,"points":1,"own_brand_points":2,"member_percent":200,"position_percent":[100,150,200],"maturation":"0s","welcome":0,"welcome_delay":"next-day"},` +
+		`"spend":{"max_percent":50,"voucher_valid":"30d"},"expiry":{"after":"0s"},"returns":{"take_back_days":0},` +
+		`"contact":{"phone":"","web":""},"version":3}`
+	for _, start := range []struct {
+		name string
+		p    rewards.Program
+	}{{"zero", rewards.Program{}}, {"defaults", rewards.DefaultProgram()}} {
+		p := start.p
+		if err := json.Unmarshal([]byte(stored), &p); err != nil {
+			t.Fatalf("%s: %v", start.name, err)
+		}
+		if err := p.Validate(); err != nil {
+			t.Errorf("%s: a stored program no longer validates: %v", start.name, err)
+		}
+		if p.Ledger.MaxClockSkew.D() != 10*time.Minute || p.Version != 3 || p.Currency != "BGN" || p.Expiry.After != 0 {
+			t.Errorf("%s: %+v", start.name, p)
+		}
+		// As a new program it would be refused.
+		wantError(t, p.ValidateNew(), rewards.EINVALID, "currency", "BGN")
+	}
+	// An event that installs a program, as a replay decodes its body.
+	var ev struct {
+		Program *rewards.Program `json:"program"`
+	}
+	if err := json.Unmarshal([]byte(`{"program":`+stored+`}`), &ev); err != nil || ev.Program.Ledger.MaxClockSkew.D() != 10*time.Minute {
+		t.Fatalf("in a body: %+v, %v", ev.Program, err)
+	}
+	// A stored program with the key keeps its value, zero included.
+	var p rewards.Program
+	withKey := strings.Replace(stored, `"version":3`, `"ledger":{"max_clock_skew":"0s"},"version":3`, 1)
+	if err := json.Unmarshal([]byte(withKey), &p); err != nil || p.Ledger.MaxClockSkew != 0 {
+		t.Fatalf("with the key: %+v, %v", p.Ledger, err)
+	}
+}
+
+// A command dated more than max_clock_skew ahead of the ledger's clock is
+// refused, saying both times in the program's zone; up to it, it passes.
+func TestCheckNotAhead(t *testing.T) {
+	sofia := program(t, header) // Europe/Sofia, 10m
+	utc := program(t, strings.Replace(header, "Europe/Sofia", "UTC", 1)+"[ledger]\nmax_clock_skew = \"0s\"\n")
+	seconds := program(t, strings.Replace(header, "Europe/Sofia", "UTC", 1)+"[ledger]\nmax_clock_skew = \"90s\"\n")
+	now := at(t, "2026-11-02T09:00:00Z")
+	for _, tc := range []struct {
+		name string
+		p    *rewards.Program
+		at   time.Time
+		want string // "" when it passes
+	}{
+		{"now", sofia, now, ""},
+		{"in the past", sofia, now.AddDate(-1, 0, 0), ""},
+		{"exactly the skew ahead", sofia, now.Add(10 * time.Minute), ""},
+		{"a nanosecond more", sofia, now.Add(10*time.Minute + 1), "receipt R1 is dated 2026-11-02 11:10, more than 10m ahead of this ledger's clock (2026-11-02 11:00): check the till's clock"},
+		{"the issue's example", sofia, at(t, "2028-01-01T08:00:00Z"), "receipt R1 is dated 2028-01-01 10:00, more than 10m ahead of this ledger's clock (2026-11-02 11:00)"},
+		{"no skew allowed", utc, now, ""},
+		{"no skew allowed, a second ahead", utc, now.Add(time.Second), "receipt R1 is dated 2026-11-02 09:00:01, ahead of this ledger's clock (2026-11-02 09:00:00)"},
+		{"a skew in seconds", seconds, now.Add(91 * time.Second), "dated 2026-11-02 09:01:31, more than 1m30s ahead of this ledger's clock (2026-11-02 09:00:00)"},
+		{"far in the future", sofia, time.Date(9999, 12, 31, 0, 0, 0, 0, time.UTC), "dated 9999-12-31"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			err := tc.p.CheckNotAhead("receipt R1", tc.at, now)
+			if tc.want == "" {
+				if err != nil {
+					t.Fatal(err)
+				}
+				return
+			}
+			wantError(t, err, rewards.EREFUSED, tc.want)
+		})
 	}
 }

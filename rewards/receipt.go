@@ -1,13 +1,8 @@
 package rewards
 
 import (
-	"bytes"
-	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
-	"reflect"
-	"strings"
 	"time"
 )
 
@@ -17,7 +12,6 @@ const (
 	MaxQty    = 100_000
 	MaxAmount = 1_000_000_000_00 // minor units, per line and per receipt: a billion currency units
 	MaxBonus  = 100_000          // per-unit bonus from a price tag
-	maxIDLen  = 128
 )
 
 // Receipt is a sale posted by a till. Amounts are line totals in minor units
@@ -122,101 +116,6 @@ func ParseReturn(r io.Reader) (*Return, error) {
 	return &rt, nil
 }
 
-func decodeStrict(r io.Reader, what string, v any) error {
-	data, err := io.ReadAll(io.LimitReader(r, 4<<20))
-	if err != nil {
-		return fmt.Errorf("read %s: %w", what, err)
-	}
-	dec := json.NewDecoder(bytes.NewReader(data))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(v); err != nil {
-		return Errorf(EINVALID, "%s: %s", what, describeJSONError(err, data, v))
-	}
-	// More() is false before a stray ']' or '}', so look for the end itself.
-	if _, err := dec.Token(); err != io.EOF {
-		return Errorf(EINVALID, "%s: unexpected data after the JSON object", what)
-	}
-	return nil
-}
-
-func describeJSONError(err error, data []byte, v any) string {
-	var te *json.UnmarshalTypeError
-	var se *json.SyntaxError
-	var pe *time.ParseError
-	switch {
-	case errors.As(err, &te):
-		if te.Field == "" {
-			return fmt.Sprintf("expected a JSON object, got %s", te.Value)
-		}
-		field := te.Field
-		// encoding/json names "lines.qty" without saying which line.
-		if rest, ok := strings.CutPrefix(field, "lines"); ok && (rest == "" || rest[0] == '.') {
-			if i := failingLine(data, v, nil); i >= 0 {
-				field = fmt.Sprintf("lines[%d]%s", i, rest)
-			}
-		}
-		return fmt.Sprintf("%s: expected %s, got %s", field, jsonKind(te.Type.Kind().String()), te.Value)
-	case errors.As(err, &se):
-		return fmt.Sprintf("malformed JSON at byte %d: %s", se.Offset, se.Error())
-	case errors.As(err, &pe):
-		return fmt.Sprintf("time: %q is not an RFC 3339 time such as 2026-11-02T09:00:00Z", pe.Value)
-	case errors.Is(err, io.EOF):
-		return "empty input"
-	case errors.Is(err, io.ErrUnexpectedEOF):
-		return "the JSON ends too early"
-	case strings.HasPrefix(err.Error(), "json: unknown field "):
-		msg := "unknown field " + strings.TrimPrefix(err.Error(), "json: unknown field ")
-		if i := failingLine(data, v, err); i >= 0 {
-			return fmt.Sprintf("lines[%d]: %s", i, msg)
-		}
-		return msg
-	case strings.HasPrefix(err.Error(), "Time.UnmarshalJSON: "):
-		return "time: expected an RFC 3339 time such as 2026-11-02T09:00:00Z in a string"
-	}
-	return strings.TrimPrefix(err.Error(), "json: ")
-}
-
-// failingLine returns the index of the first element of the input's "lines"
-// that does not decode on its own (with the error same, when same is not
-// nil), or -1.
-func failingLine(data []byte, v any, same error) int {
-	f, ok := reflect.TypeOf(v).Elem().FieldByName("Lines")
-	if !ok || f.Type.Kind() != reflect.Slice {
-		return -1
-	}
-	var probe struct {
-		Lines []json.RawMessage `json:"lines"`
-	}
-	_ = json.Unmarshal(data, &probe) // the other fields' errors do not matter here
-	for i, raw := range probe.Lines {
-		dec := json.NewDecoder(bytes.NewReader(raw))
-		dec.DisallowUnknownFields()
-		if err := dec.Decode(reflect.New(f.Type.Elem()).Interface()); err != nil {
-			if same != nil && err.Error() != same.Error() {
-				return -1
-			}
-			return i
-		}
-	}
-	return -1
-}
-
-func jsonKind(k string) string {
-	switch k {
-	case "int64", "int", "float64":
-		return "a number"
-	case "bool":
-		return "true or false"
-	case "string":
-		return "a string"
-	case "slice":
-		return "a list"
-	case "struct":
-		return "an object"
-	}
-	return k
-}
-
 // Validate checks a receipt and names the first field that is wrong.
 func (r *Receipt) Validate() error {
 	bad := func(field, format string, args ...any) error {
@@ -225,11 +124,17 @@ func (r *Receipt) Validate() error {
 	if err := validID(r.ID); err != nil {
 		return bad("id", "%s", err)
 	}
-	if err := ValidateCardNumber(r.Card); err != nil {
+	if err := validID(r.Store); err != nil {
+		return bad("store", "%s", err)
+	}
+	if err := validCardField(r.Card); err != nil {
 		return bad("card", "%s", err)
 	}
 	if r.Time.IsZero() {
 		return bad("time", "required (RFC 3339)")
+	}
+	if err := validTime(r.Time); err != nil {
+		return bad("time", "%s", err)
 	}
 	if len(r.Lines) == 0 {
 		return bad("lines", "at least one line is required")
@@ -239,8 +144,8 @@ func (r *Receipt) Validate() error {
 	}
 	for i, l := range r.Lines {
 		f := func(name string) string { return fmt.Sprintf("lines[%d].%s", i, name) }
-		if strings.TrimSpace(l.SKU) == "" || len(l.SKU) > maxIDLen {
-			return bad(f("sku"), "required, at most %d characters", maxIDLen)
+		if err := validID(l.SKU); err != nil {
+			return bad(f("sku"), "%s", err)
 		}
 		if l.Qty < 1 || l.Qty > MaxQty {
 			return bad(f("qty"), "must be between 1 and %d, got %d", MaxQty, l.Qty)
@@ -279,30 +184,18 @@ func (r *Return) Validate() error {
 	if r.Time.IsZero() {
 		return bad("time", "required (RFC 3339)")
 	}
+	if err := validTime(r.Time); err != nil {
+		return bad("time", "%s", err)
+	}
 	if len(r.Lines) == 0 || len(r.Lines) > MaxLines {
 		return bad("lines", "between 1 and %d lines are required", MaxLines)
 	}
 	for i, l := range r.Lines {
-		if strings.TrimSpace(l.SKU) == "" || len(l.SKU) > maxIDLen {
-			return bad(fmt.Sprintf("lines[%d].sku", i), "required, at most %d characters", maxIDLen)
+		if err := validID(l.SKU); err != nil {
+			return bad(fmt.Sprintf("lines[%d].sku", i), "%s", err)
 		}
 		if l.Qty < 1 || l.Qty > MaxQty {
 			return bad(fmt.Sprintf("lines[%d].qty", i), "must be between 1 and %d, got %d", MaxQty, l.Qty)
-		}
-	}
-	return nil
-}
-
-func validID(id string) error {
-	if strings.TrimSpace(id) == "" {
-		return errors.New("required")
-	}
-	if len(id) > maxIDLen {
-		return fmt.Errorf("at most %d characters", maxIDLen)
-	}
-	for _, c := range id {
-		if c < ' ' || c == 0x7f {
-			return errors.New("must not contain control characters")
 		}
 	}
 	return nil

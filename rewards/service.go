@@ -150,6 +150,166 @@ type RewardRemove struct {
 	Reward string `json:"reward"`
 }
 
+// validate checks what every command carries, for the command called what:
+// a client id, when given, is an id like any other (a blank one would make
+// a key that no one can type again), and a business time, when given, one
+// that its JSON can write.
+func (m *Meta) validate(what string) error {
+	if m.ID != "" {
+		if err := validID(m.ID); err != nil {
+			return invalidField(what, "id", err)
+		}
+	}
+	if err := validTime(m.At); err != nil {
+		return invalidField(what, "at", err)
+	}
+	return nil
+}
+
+// Validate checks a card issue and names the first field that is wrong.
+func (c *CardIssue) Validate() error {
+	const what = "card issue"
+	if err := c.Meta.validate(what); err != nil {
+		return err
+	}
+	if c.Number != "" {
+		if err := validCardField(c.Number); err != nil {
+			return invalidField(what, "number", err)
+		}
+	}
+	if err := validPhoneField(c.Phone); err != nil {
+		return invalidField(what, "phone", err)
+	}
+	if err := validName(c.Name); err != nil {
+		return invalidField(what, "name", err)
+	}
+	return nil
+}
+
+// Validate checks a card registration and names the first field that is
+// wrong.
+func (c *CardRegister) Validate() error {
+	const what = "card register"
+	if err := c.Meta.validate(what); err != nil {
+		return err
+	}
+	if err := validCardField(c.Card); err != nil {
+		return invalidField(what, "card", err)
+	}
+	if err := validPhoneField(c.Phone); err != nil {
+		return invalidField(what, "phone", err)
+	}
+	if err := validName(c.Name); err != nil {
+		return invalidField(what, "name", err)
+	}
+	return nil
+}
+
+// Validate checks a card action (block, membership) and names the first
+// field that is wrong.
+func (c *CardAction) Validate() error {
+	const what = "card action"
+	if err := c.Meta.validate(what); err != nil {
+		return err
+	}
+	if err := validCardField(c.Card); err != nil {
+		return invalidField(what, "card", err)
+	}
+	return nil
+}
+
+// Validate checks a card replacement and names the first field that is
+// wrong.
+func (c *CardReplace) Validate() error {
+	const what = "card replace"
+	if err := c.Meta.validate(what); err != nil {
+		return err
+	}
+	if err := validCardField(c.Card); err != nil {
+		return invalidField(what, "card", err)
+	}
+	if c.NewNumber != "" {
+		if err := validCardField(c.NewNumber); err != nil {
+			return invalidField(what, "new_number", err)
+		}
+	}
+	return nil
+}
+
+// Validate checks a card link and names the first field that is wrong.
+func (c *CardLink) Validate() error {
+	const what = "card link"
+	if err := c.Meta.validate(what); err != nil {
+		return err
+	}
+	if err := validCardField(c.Card); err != nil {
+		return invalidField(what, "card", err)
+	}
+	if err := validCardField(c.Holder); err != nil {
+		return invalidField(what, "holder", err)
+	}
+	return nil
+}
+
+// Validate checks a redemption and names the first field that is wrong.
+func (r *Redemption) Validate() error {
+	const what = "redemption"
+	if err := r.Meta.validate(what); err != nil {
+		return err
+	}
+	if err := validCardField(r.Card); err != nil {
+		return invalidField(what, "card", err)
+	}
+	if err := validID(r.Reward); err != nil {
+		return invalidField(what, "reward", err)
+	}
+	if r.Store != "" {
+		if err := validID(r.Store); err != nil {
+			return invalidField(what, "store", err)
+		}
+	}
+	if r.Code != "" {
+		if err := validCodeField(r.Code); err != nil {
+			return invalidField(what, "code", err)
+		}
+	}
+	return nil
+}
+
+// Validate checks a voucher claim or cancellation and names the first
+// field that is wrong.
+func (v *VoucherAction) Validate() error {
+	const what = "voucher action"
+	if err := v.Meta.validate(what); err != nil {
+		return err
+	}
+	if err := validCodeField(v.Code); err != nil {
+		return invalidField(what, "code", err)
+	}
+	return nil
+}
+
+// Validate checks an item added to the board and names the first field
+// that is wrong.
+func (r *RewardAdd) Validate() error {
+	if err := r.Meta.validate("reward add"); err != nil {
+		return err
+	}
+	return r.Reward.Validate()
+}
+
+// Validate checks the removal of an item of the board.
+func (r *RewardRemove) Validate() error {
+	const what = "reward remove"
+	if err := r.Meta.validate(what); err != nil {
+		return err
+	}
+	if err := validID(r.Reward); err != nil {
+		return invalidField(what, "reward", err)
+	}
+	return nil
+}
+
 // Programs installs and reads the program a store runs.
 type Programs interface {
 	// InstallProgram installs p as the next version of the program.

@@ -126,17 +126,42 @@ func (r *Reward) Validate() error {
 	if r.Names.BG == "" && r.Names.RU == "" && r.Names.EN == "" {
 		return bad("names", "at least one name (bg, ru or en) is required")
 	}
+	for _, n := range []struct{ lang, name string }{{"bg", r.Names.BG}, {"ru", r.Names.RU}, {"en", r.Names.EN}} {
+		if err := validName(n.name); err != nil {
+			return bad("names."+n.lang, "%s", err)
+		}
+	}
 	if r.Points <= 0 || r.Points > 100_000_000 {
 		return bad("points", "must be between 1 and 100000000, got %d", r.Points)
 	}
 	if r.Stock != nil && *r.Stock < 0 {
 		return bad("stock", "must not be negative")
 	}
+	for _, d := range []struct {
+		field string
+		at    *time.Time
+	}{{"valid_from", r.ValidFrom}, {"valid_to", r.ValidTo}} {
+		if d.at != nil {
+			if err := validTime(*d.at); err != nil {
+				return bad(d.field, "%s", err)
+			}
+		}
+	}
 	if r.ValidFrom != nil && r.ValidTo != nil && !r.ValidTo.After(*r.ValidFrom) {
 		return bad("valid_to", "must be after valid_from")
 	}
 	if err := validID(r.Coop); err != nil {
 		return bad("coop", "%s", err)
+	}
+	if r.Store != "" {
+		if err := validID(r.Store); err != nil {
+			return bad("store", "%s", err)
+		}
+	}
+	// The picture is a file name or an address: it must survive being
+	// written to JSON unchanged, or the poster would look for another file.
+	if err := validText(r.Picture); err != nil {
+		return bad("picture", "%s", err)
 	}
 	return nil
 }

@@ -103,7 +103,7 @@ func coopEarningSeedExample(t *testing.T, su suite) {
 		{late, "2026-11-03T08:00:00Z", 6},
 	} {
 		id := "R-" + c.card + c.at
-		res := mustPost(t, s, rewards.Receipt{ID: id, Card: c.card, Time: ts(c.at), Lines: lines})
+		res := mustPost(t, s, rewards.Receipt{ID: id, Store: "s1", Card: c.card, Time: ts(c.at), Lines: lines})
 		if res.Earned != c.want {
 			t.Errorf("%s at %s: earned %d, want %d", c.card, c.at, res.Earned, c.want)
 		}

@@ -68,9 +68,11 @@ func applyAs[C any, R any](t *txn, e rewards.Event, fn func(ev *eventRec, c *C) 
 	if err != nil {
 		return nil, err
 	}
-	res, err := run(t, eventKey{kind: e.Kind, clientID: bodyID(e.Body), uuid: e.ID, device: e.Device}, e.At, c, func(ev *eventRec) (any, R, error) {
+	// The body is kept as it came: it is the event, whatever fields this
+	// build's command types have gained or lost since it was made.
+	res, err := run(t, eventKey{kind: e.Kind, clientID: bodyID(e.Body), uuid: e.ID, device: e.Device}, e.At, e.Body, func(ev *eventRec) (any, R, error) {
 		r, err := fn(ev, &c)
-		return c, r, err
+		return nil, r, err
 	})
 	if err != nil {
 		return nil, err

@@ -1,0 +1,291 @@
+package rewards
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+	"time"
+)
+
+// Receipts and returns arrive as JSON from tills. A field left out, or
+// null, would decode as its zero: a line without its amount would be posted
+// as a sale of nothing, a line without its quantity refused for a reason
+// the till never wrote. Their UnmarshalJSON methods decode into the shapes
+// below, whose pointers tell a field that was not written from one written
+// as zero, and refuse a required field that is missing, naming it; so does
+// every decoder of them, ParseReceipt, ParseReturn or a server's
+// json.Unmarshal. They refuse unknown fields too, so that json.Unmarshal is
+// as strict as ParseReceipt: a misspelt optional field ("own_brnd") would
+// otherwise pass silently.
+//
+// Encoding is untouched (there is no MarshalJSON): a receipt is written by
+// encoding/json's reflection, or by rewards/sqlite's encoder that gives the
+// same bytes, and stored events stay comparable byte for byte. Every body
+// written so far has all the required keys, so what is stored still decodes.
+
+type receiptJSON struct {
+	ID            *string     `json:"id"`
+	Store         *string     `json:"store"`
+	Card          *string     `json:"card"`
+	Time          *time.Time  `json:"time"`
+	Lines         *[]lineJSON `json:"lines"`
+	PayWithPoints int64       `json:"pay_with_points"`
+}
+
+type lineJSON struct {
+	SKU      *string `json:"sku"`
+	Qty      *int64  `json:"qty"`
+	Amount   *int64  `json:"amount"`
+	OwnBrand bool    `json:"own_brand"`
+	Service  bool    `json:"service"`
+	Bonus    int64   `json:"bonus"`
+}
+
+type returnJSON struct {
+	ID      *string           `json:"id"`
+	Receipt *string           `json:"receipt"`
+	Time    *time.Time        `json:"time"`
+	Lines   *[]returnLineJSON `json:"lines"`
+}
+
+type returnLineJSON struct {
+	SKU *string `json:"sku"`
+	Qty *int64  `json:"qty"`
+}
+
+// UnmarshalJSON decodes a receipt, refusing unknown fields and required
+// fields that are missing or null (id, store, card, time, lines, and each
+// line's sku, qty and amount). It does not validate values: Validate does.
+func (r *Receipt) UnmarshalJSON(data []byte) error {
+	if string(data) == "null" {
+		return nil // as json.Unmarshal does for a value that is not a pointer
+	}
+	var in receiptJSON
+	if err := unmarshalStrict("receipt", data, &in, func() any { return new(lineJSON) }); err != nil {
+		return err
+	}
+	for _, f := range []struct {
+		name    string
+		missing bool
+	}{{"id", in.ID == nil}, {"store", in.Store == nil}, {"card", in.Card == nil}, {"time", in.Time == nil}} {
+		if f.missing {
+			return missingField("receipt " + f.name)
+		}
+	}
+	if in.Lines == nil {
+		return Errorf(EINVALID, "receipt lines: required, at least one line")
+	}
+	lines := make([]Line, len(*in.Lines))
+	for i := range *in.Lines {
+		if err := (*in.Lines)[i].to(&lines[i], fmt.Sprintf("receipt lines[%d].", i)); err != nil {
+			return err
+		}
+	}
+	*r = Receipt{ID: *in.ID, Store: *in.Store, Card: *in.Card, Time: *in.Time, Lines: lines, PayWithPoints: in.PayWithPoints}
+	return nil
+}
+
+// UnmarshalJSON decodes one receipt line on its own, with the rules of
+// Receipt.UnmarshalJSON: sku, qty and amount are required.
+func (l *Line) UnmarshalJSON(data []byte) error {
+	if string(data) == "null" {
+		return nil
+	}
+	var in lineJSON
+	if err := unmarshalStrict("receipt line", data, &in, nil); err != nil {
+		return err
+	}
+	return in.to(l, "receipt line ")
+}
+
+func (in *lineJSON) to(l *Line, path string) error {
+	switch {
+	case in.SKU == nil:
+		return missingField(path + "sku")
+	case in.Qty == nil:
+		return missingField(path + "qty")
+	case in.Amount == nil:
+		return missingField(path + "amount")
+	}
+	*l = Line{SKU: *in.SKU, Qty: *in.Qty, Amount: *in.Amount, OwnBrand: in.OwnBrand, Service: in.Service, Bonus: in.Bonus}
+	return nil
+}
+
+// UnmarshalJSON decodes a return, refusing unknown fields and required
+// fields that are missing or null (id, receipt, time, lines, and each
+// line's sku and qty). It does not validate values: Validate does.
+func (r *Return) UnmarshalJSON(data []byte) error {
+	if string(data) == "null" {
+		return nil
+	}
+	var in returnJSON
+	if err := unmarshalStrict("return", data, &in, func() any { return new(returnLineJSON) }); err != nil {
+		return err
+	}
+	for _, f := range []struct {
+		name    string
+		missing bool
+	}{{"id", in.ID == nil}, {"receipt", in.Receipt == nil}, {"time", in.Time == nil}} {
+		if f.missing {
+			return missingField("return " + f.name)
+		}
+	}
+	if in.Lines == nil {
+		return Errorf(EINVALID, "return lines: required, at least one line")
+	}
+	lines := make([]ReturnLine, len(*in.Lines))
+	for i := range *in.Lines {
+		if err := (*in.Lines)[i].to(&lines[i], fmt.Sprintf("return lines[%d].", i)); err != nil {
+			return err
+		}
+	}
+	*r = Return{ID: *in.ID, Receipt: *in.Receipt, Time: *in.Time, Lines: lines}
+	return nil
+}
+
+// UnmarshalJSON decodes one return line on its own: sku and qty are
+// required.
+func (l *ReturnLine) UnmarshalJSON(data []byte) error {
+	if string(data) == "null" {
+		return nil
+	}
+	var in returnLineJSON
+	if err := unmarshalStrict("return line", data, &in, nil); err != nil {
+		return err
+	}
+	return in.to(l, "return line ")
+}
+
+func (in *returnLineJSON) to(l *ReturnLine, path string) error {
+	switch {
+	case in.SKU == nil:
+		return missingField(path + "sku")
+	case in.Qty == nil:
+		return missingField(path + "qty")
+	}
+	*l = ReturnLine{SKU: *in.SKU, Qty: *in.Qty}
+	return nil
+}
+
+// missingField is the refusal of a required field left out or null: a zero
+// must be written, so that a field forgotten is never taken for a zero.
+func missingField(path string) error {
+	return Errorf(EINVALID, "%s: required", path)
+}
+
+// unmarshalStrict decodes one JSON value into v, refusing unknown fields,
+// and turns a decoding error into a domain error of what that names the
+// field; newLine (when not nil) makes the shape of one element of "lines",
+// to tell which line is wrong.
+func unmarshalStrict(what string, data []byte, v any, newLine func() any) error {
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		return Errorf(EINVALID, "%s: %s", what, describeJSONError(err, data, newLine))
+	}
+	return nil
+}
+
+// decodeStrict reads a receipt or return (at most 4 MiB) and decodes it:
+// one JSON value and nothing after it.
+func decodeStrict(r io.Reader, what string, v any) error {
+	data, err := io.ReadAll(io.LimitReader(r, 4<<20))
+	if err != nil {
+		return fmt.Errorf("read %s: %w", what, err)
+	}
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.DisallowUnknownFields() // for a v without UnmarshalJSON; Receipt and Return refuse them themselves
+	if err := dec.Decode(v); err != nil {
+		var e *Error
+		if errors.As(err, &e) {
+			return e // the value's UnmarshalJSON named the field
+		}
+		return Errorf(EINVALID, "%s: %s", what, describeJSONError(err, data, nil))
+	}
+	// More() is false before a stray ']' or '}', so look for the end itself.
+	if _, err := dec.Token(); err != io.EOF {
+		return Errorf(EINVALID, "%s: unexpected data after the JSON object", what)
+	}
+	return nil
+}
+
+func describeJSONError(err error, data []byte, newLine func() any) string {
+	var te *json.UnmarshalTypeError
+	var se *json.SyntaxError
+	var pe *time.ParseError
+	switch {
+	case errors.As(err, &te):
+		if te.Field == "" {
+			return fmt.Sprintf("expected a JSON object, got %s", te.Value)
+		}
+		field := te.Field
+		// encoding/json names "lines.qty" without saying which line.
+		if rest, ok := strings.CutPrefix(field, "lines"); ok && (rest == "" || rest[0] == '.') {
+			if i := failingLine(data, newLine, nil); i >= 0 {
+				field = fmt.Sprintf("lines[%d]%s", i, rest)
+			}
+		}
+		return fmt.Sprintf("%s: expected %s, got %s", field, jsonKind(te.Type.Kind().String()), te.Value)
+	case errors.As(err, &se):
+		return fmt.Sprintf("malformed JSON at byte %d: %s", se.Offset, se.Error())
+	case errors.As(err, &pe):
+		return fmt.Sprintf("time: %q is not an RFC 3339 time such as 2026-11-02T09:00:00Z", pe.Value)
+	case errors.Is(err, io.EOF):
+		return "empty input"
+	case errors.Is(err, io.ErrUnexpectedEOF):
+		return "the JSON ends too early"
+	case strings.HasPrefix(err.Error(), "json: unknown field "):
+		msg := "unknown field " + strings.TrimPrefix(err.Error(), "json: unknown field ")
+		if i := failingLine(data, newLine, err); i >= 0 {
+			return fmt.Sprintf("lines[%d]: %s", i, msg)
+		}
+		return msg
+	case strings.HasPrefix(err.Error(), "Time.UnmarshalJSON: "):
+		return "time: expected an RFC 3339 time such as 2026-11-02T09:00:00Z in a string"
+	}
+	return strings.TrimPrefix(err.Error(), "json: ")
+}
+
+// failingLine returns the index of the first element of the input's "lines"
+// that does not decode on its own into newLine's shape (with the error same,
+// when same is not nil), or -1. encoding/json reports the first error in the
+// order of the input, so that is the line the error came from.
+func failingLine(data []byte, newLine func() any, same error) int {
+	if newLine == nil {
+		return -1
+	}
+	var probe struct {
+		Lines []json.RawMessage `json:"lines"`
+	}
+	_ = json.Unmarshal(data, &probe) // the other fields' errors do not matter here
+	for i, raw := range probe.Lines {
+		dec := json.NewDecoder(bytes.NewReader(raw))
+		dec.DisallowUnknownFields()
+		if err := dec.Decode(newLine()); err != nil {
+			if same != nil && err.Error() != same.Error() {
+				return -1
+			}
+			return i
+		}
+	}
+	return -1
+}
+
+func jsonKind(k string) string {
+	switch k {
+	case "int64", "int", "float64":
+		return "a number"
+	case "bool":
+		return "true or false"
+	case "string":
+		return "a string"
+	case "slice":
+		return "a list"
+	case "struct":
+		return "an object"
+	}
+	return k
+}
