@@ -19,6 +19,7 @@ import (
 	"github.com/google/gousb"
 
 	"github.com/tochka-loyalty/tochka/printer"
+	"github.com/tochka-loyalty/tochka/printer/printertest"
 	"github.com/tochka-loyalty/tochka/rewards"
 )
 
@@ -138,7 +139,7 @@ func TestVoucherArrivesWhole(t *testing.T) {
 	if !bytes.Equal(ep.got, data) {
 		t.Fatalf("the printer got %d bytes, not the %d of the voucher", len(ep.got), len(data))
 	}
-	if _, err := printer.DecodeESCPOS(ep.got); err != nil {
+	if _, err := printertest.DecodeESCPOS(ep.got); err != nil {
 		t.Errorf("what the printer got does not decode: %v", err)
 	}
 }
