@@ -54,12 +54,12 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer, env func(stri
 		fmt.Fprintf(stderr, "tochkactl: %v\n", err)
 		return exitRefused
 	}
-	if in.bool("help") || (in.cmd != nil && in.cmd.name == "help") {
+	if in.globalBool("help") || (in.cmd != nil && in.cmd.name == "help") {
 		printHelp(stdout, in)
 		return exitOK
 	}
 
-	c := &cmdCtx{ctx: context.Background(), in: in, stdin: stdin, out: stdout, errOut: stderr, json: in.bool("json"), at: time.Now()}
+	c := &cmdCtx{ctx: context.Background(), in: in, stdin: stdin, out: stdout, errOut: stderr, json: in.globalBool("json"), at: time.Now()}
 	if t, ok := in.times["at"]; ok {
 		c.at = t
 	}
@@ -115,7 +115,7 @@ func errorText(err error) string {
 // dbPath is --db, else $TOCHKA_DB, else tochka/tochka.db under the user's
 // data directory ($XDG_DATA_HOME or ~/.local/share).
 func dbPath(in *invocation, env func(string) string) (string, error) {
-	if p := in.str["db"]; p != "" {
+	if p := in.global["db"]; p != "" {
 		return p, nil
 	}
 	if p := env("TOCHKA_DB"); p != "" {
@@ -137,7 +137,7 @@ func dbPath(in *invocation, env func(string) string) (string, error) {
 
 // deviceID is --device, else $TOCHKA_DEVICE, else tochkactl@HOSTNAME.
 func deviceID(in *invocation, env func(string) string) string {
-	if d := in.str["device"]; d != "" {
+	if d := in.global["device"]; d != "" {
 		return d
 	}
 	if d := env("TOCHKA_DEVICE"); d != "" {
