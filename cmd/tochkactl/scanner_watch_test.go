@@ -172,7 +172,7 @@ func TestScannerWatchOwnDevice(t *testing.T) {
 	}
 
 	c := newCLI(t)
-	code, out, errOut := c.exec("", "scanner", "watch", "--device", "ffff:fffe", "--for", "100ms", "--json")
+	code, out, errOut := c.exec("", "scanner", "watch", "--device", "ffff:fffe", "--for", "500ms", "--json")
 	var ev watchEventJSON
 	if code != 0 || json.Unmarshal([]byte(out), &ev) != nil || ev.Device != "USB scanner ffff:fffe" {
 		t.Errorf("scanner watch --device ffff:fffe: exit %d\nstdout: %s\nstderr: %s", code, out, errOut)
