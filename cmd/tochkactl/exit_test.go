@@ -9,6 +9,7 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+	"time"
 )
 
 // brokenPipe is what writing to a closed pipe gives once SIGPIPE is ignored.
@@ -49,6 +50,130 @@ func kinds(t *testing.T, c *cli) map[string]int {
 		n[e.Kind]++
 	}
 	return n
+}
+
+// twice runs a command that must succeed twice and wants the same answer
+// from both: the second with the same --request-id changes nothing more.
+func twice(c *cli, args ...string) string {
+	c.t.Helper()
+	first := c.ok(args...)
+	if again := c.ok(args...); again != first {
+		c.t.Errorf("tochkactl %s again: %q, first %q", strings.Join(args, " "), again, first)
+	}
+	return first
+}
+
+// Every command that changes the ledger, run again with the same
+// --request-id and no --at (the time is now, another now the second time),
+// answers as the first time and records one change.
+func TestRequestIDRepeats(t *testing.T) {
+	c := newVoucherCLI(t)
+	before := kinds(t, c.cli)
+	want := func(kind string, more int) {
+		t.Helper()
+		if got := kinds(t, c.cli)[kind]; got != before[kind]+more {
+			t.Errorf("%d %s events, want %d", got, kind, before[kind]+more)
+		}
+	}
+
+	holder := strings.TrimSpace(twice(c.cli, "card", "issue", "--name", "Иван", "--request-id", "issue-1"))
+	want("card.issue", 1)
+	if !cardNumber.MatchString(holder) {
+		t.Fatalf("card issue printed %q", holder)
+	}
+	// The same id with other contents is refused and changes nothing.
+	if msg := c.refused("card", "issue", "--name", "Пётр", "--request-id", "issue-1"); !strings.Contains(msg, "already recorded with different contents") {
+		t.Errorf("the same --request-id with another name: %q", msg)
+	}
+	// So is the same id with --at the second time but not the first: the
+	// first left the time to the store.
+	if msg := c.refused("card", "issue", "--name", "Иван", "--request-id", "issue-1", "--at", time.Now().UTC().Format(time.RFC3339)); !strings.Contains(msg, "different contents") {
+		t.Errorf("the same --request-id with --at added: %q", msg)
+	}
+	withAt := []string{"card", "issue", "--request-id", "issue-2", "--at", "2026-11-02T08:00:00Z"}
+	family := strings.TrimSpace(twice(c.cli, withAt...))
+	want("card.issue", 2)
+
+	twice(c.cli, "card", "register", family, "--name", "Мила", "--request-id", "register-1")
+	twice(c.cli, "card", "link", family, "--to", holder, "--request-id", "link-1")
+	twice(c.cli, "card", "member", holder, "--request-id", "member-1")
+	twice(c.cli, "card", "block", family, "--request-id", "block-1")
+	replaced := strings.TrimSpace(twice(c.cli, "card", "replace", family, "--request-id", "replace-1"))
+	want("card.register", 1)
+	want("card.link", 1)
+	want("card.member", 1)
+	want("card.block", 1)
+	want("card.replace", 1)
+	if replaced == family || !cardNumber.MatchString(replaced) {
+		t.Errorf("card replace printed %q", replaced)
+	}
+
+	// A receipt's and a return's --request-id is their id, when the file
+	// has none; one it has must be the same.
+	now := time.Now().UTC().Format(time.RFC3339)
+	receipt := c.file("noid.json", fmt.Sprintf(`{"store":"s1","card":%q,"time":%q,"lines":[{"sku":"A","qty":2,"amount":1000}]}`, c.card, now))
+	if out := twice(c.cli, "receipt", "post", receipt, "--request-id", "R-77"); !strings.HasPrefix(out, "receipt R-77, card "+c.card+": earned") {
+		t.Errorf("receipt post --request-id R-77 printed %q", out)
+	}
+	want("receipt", 1)
+	if msg := c.refused("receipt", "post", c.file("id.json", fmt.Sprintf(`{"id":"R-78","store":"s1","card":%q,"time":%q,"lines":[{"sku":"A","qty":1,"amount":1000}]}`, c.card, now)),
+		"--request-id", "R-79"); msg != `receipt id: "R-78" is not the --request-id "R-79" (give one, or the same)` {
+		t.Errorf("a receipt whose id is not --request-id: %q", msg)
+	}
+	ret := c.file("ret.json", fmt.Sprintf(`{"receipt":"R-77","time":%q,"lines":[{"sku":"A","qty":1}]}`, now))
+	if out := twice(c.cli, "receipt", "return", ret, "--request-id", "RET-1"); !strings.HasPrefix(out, "return RET-1 of receipt R-77") {
+		t.Errorf("receipt return --request-id RET-1 printed %q", out)
+	}
+	want("return", 1)
+
+	// board add --id stays the reward's id.
+	twice(c.cli, "board", "add", "--id", "MUG", "--coop", "sofia", "--points", "10", "--name-en", "Mug", "--request-id", "add-1")
+	want("reward.add", 1)
+	if out := c.ok("board", "list"); !strings.Contains(out, "\nMUG ") || strings.Contains(out, "add-1") {
+		t.Errorf("board list after board add --id MUG --request-id add-1:\n%s", out)
+	}
+
+	// One voucher, its points taken once.
+	b := c.balance(c.card, now)
+	code := strings.TrimSpace(twice(c.cli, "redeem", c.card, "MUG", "--request-id", "redeem-1"))
+	want("voucher.redeem", 1)
+	if after := c.balance(c.card, now); after.Available != b.Available-10 {
+		t.Errorf("after redeeming twice with one --request-id: %d available, want %d", after.Available, b.Available-10)
+	}
+	twice(c.cli, "voucher", "claim", code, "--request-id", "claim-1")
+	want("voucher.claim", 1)
+	other := strings.TrimSpace(c.ok("redeem", c.card, "MUG"))
+	twice(c.cli, "voucher", "cancel", other, "--request-id", "cancel-1")
+	want("voucher.cancel", 1)
+	twice(c.cli, "board", "remove", "MUG", "--request-id", "remove-1")
+	want("reward.remove", 1)
+
+	// A --request-id that the ledger cannot keep is bad usage.
+	for _, id := range []string{" ", "a\tb", strings.Repeat("x", maxRequestID+1)} {
+		if code, _, errOut := c.exec("", "card", "issue", "--request-id", id); code != 2 || !strings.Contains(errOut, "flag --request-id: ") {
+			t.Errorf("--request-id %q: exit %d, %s", id, code, errOut)
+		}
+	}
+	c.ok("check")
+}
+
+// The answer of card issue is lost (stdout is a closed pipe): exit 3, the
+// number on stderr; the retry with the same --request-id gives the same
+// card, and there is one.
+func TestRetryAfterLostAnswer(t *testing.T) {
+	c := newCLI(t)
+	c.ok("init", "--program", "coop")
+	code, errOut := c.execTo(&failingWriter{}, "card", "issue", "--name", "Мария", "--request-id", "till-3/42")
+	m := regexp.MustCompile(`^tochkactl: done, but not all of it reached you: card (\d{13}) was issued; then: write the answer: write /dev/stdout: broken pipe; the same command with --request-id till-3/42 answers again and changes nothing more\n$`).FindStringSubmatch(errOut)
+	if code != exitPartial || m == nil {
+		t.Fatalf("card issue into a closed pipe: exit %d\nstderr: %s", code, errOut)
+	}
+	if again := strings.TrimSpace(c.ok("card", "issue", "--name", "Мария", "--request-id", "till-3/42")); again != m[1] {
+		t.Errorf("the retry gave card %s, the first try %s", again, m[1])
+	}
+	if n := kinds(t, c)["card.issue"]; n != 1 {
+		t.Errorf("%d cards issued, want 1", n)
+	}
 }
 
 // errJSON is an error as --json prints it on stderr.
@@ -101,12 +226,13 @@ func TestExitStatuses(t *testing.T) {
 	// 2: bad usage.
 	code, out, errOut = c.exec("", "card", "block", "--json")
 	if e := jsonError(t, errOut); code != exitUsage || out != "" || e.Error.Code != "invalid" ||
-		e.Error.Message != "missing CARD (usage: tochkactl card block CARD [--at TIME])" {
+		e.Error.Message != "missing CARD (usage: tochkactl card block CARD [--at TIME] [--request-id ID])" {
 		t.Errorf("bad usage --json: exit %d\nstdout: %s\nstderr: %s", code, out, errOut)
 	}
 
 	// 3: done, but the answer did not reach you; what was done is on
-	// stderr.
+	// stderr. Without --request-id there is no way to ask again: the
+	// message says what was done, and nothing else.
 	code, errOut = c.execTo(&failingWriter{}, "init", "--program", "coop")
 	if code != exitPartial || errOut != "tochkactl: done, but not all of it reached you: program КООП version 2 was installed; then: write the answer: write /dev/stdout: broken pipe\n" {
 		t.Errorf("init into a closed pipe: exit %d\nstderr: %s", code, errOut)

@@ -9,6 +9,11 @@
 // and prints what came back, for a person or, with --json, for a program.
 // Every rule lives in package rewards.
 //
+// Every command that changes the ledger takes --request-id ID, its
+// idempotency key: after an outcome that did not reach the operator, the
+// same command with the same ID changes nothing more and answers as the
+// first time did.
+//
 // Exit status:
 //
 //	0  done.
@@ -58,7 +63,7 @@ const (
 const exitStatusHelp = `Exit status: 0 done; 1 refused or failed, nothing changed (the reason on
 stderr); 2 bad usage; 3 done, but not all of it reached you: the ledger
 changed, then writing the answer or printing failed (stderr says what was
-done).`
+done; the same command with the same --request-id answers again).`
 
 // run runs one command line and returns the exit status. It is main without
 // the process: tests call it in-process.
@@ -143,8 +148,16 @@ func (e *partialError) Error() string {
 func (e *partialError) Unwrap() error { return e.err }
 
 // retryHint says how to get the answer of a command that changed the
-// ledger again, when there is a way.
-func (c *cmdCtx) retryHint() string { return c.retry }
+// ledger again: its --request-id.
+func (c *cmdCtx) retryHint() string {
+	if c.retry != "" {
+		return c.retry
+	}
+	if id := c.in.str["request-id"]; id != "" {
+		return fmt.Sprintf("the same command with --request-id %s answers again and changes nothing more", id)
+	}
+	return ""
+}
 
 // checkedWriter keeps the first error writing to stdout, so that an answer
 // that was not written is not taken for done.
@@ -347,6 +360,9 @@ func printHelp(w io.Writer, in *invocation) {
 	fmt.Fprintf(w, `
 TIME is RFC 3339 (2026-11-02T09:00:00Z); --at defaults to now. Flags may stand
 before or after the arguments, as --flag value or --flag=value.
+--request-id ID makes a change idempotent: the same command with the same ID
+(and the same flags: leave --at out, or give the same) changes nothing more and
+answers as the first time.
 With --json an error is one JSON document on stderr:
 {"error":{"code":"refused","key":"","args":{},"message":"..."}}.
 %s
