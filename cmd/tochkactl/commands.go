@@ -108,9 +108,9 @@ var commands = []*command{
 	{name: "card batch", flags: []flagSpec{
 		{name: "count", kind: kindInt, value: "N", required: true, check: between(1, maxBatch),
 			help: fmt.Sprintf("how many cards to issue, 1 to %d", maxBatch)},
-		layoutFlag, langFlag, outFlag, printerFlag, atFlag,
+		layoutFlag, langFlag, outFlag, printerFlag, atFlag, batchIDFlag,
 	}, db: dbOpen, changes: true, run: cmdCardBatch,
-		help: "issue N new cards not yet handed over and print them; prints their numbers, one a line"},
+		help: "issue N new cards not yet handed over and print them; prints their numbers, one a line, a page at a time as each page is issued"},
 	{name: "receipt post", args: []string{"FILE|-"}, flags: []flagSpec{receiptIDFlag}, db: dbOpen, changes: true, run: cmdReceiptPost,
 		help: "post a receipt (JSON; - reads stdin): what it earned and spent, and the balance after"},
 	{name: "receipt quote", args: []string{"FILE|-"}, db: dbOpen, run: cmdReceiptQuote,

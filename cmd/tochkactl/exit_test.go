@@ -5,7 +5,9 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"syscall"
 	"testing"
@@ -173,6 +175,82 @@ func TestRetryAfterLostAnswer(t *testing.T) {
 	}
 	if n := kinds(t, c)["card.issue"]; n != 1 {
 		t.Errorf("%d cards issued, want 1", n)
+	}
+}
+
+// batchNumbers runs card batch and returns the numbers on stdout.
+func batchNumbers(t *testing.T, c *cli, args ...string) []string {
+	t.Helper()
+	out := c.ok(append([]string{"card", "batch"}, args...)...)
+	return strings.Fields(out)
+}
+
+// A batch whose output or printing fails midway, run again with the same
+// --request-id, ends with exactly the cards asked for: the ones issued
+// before the failure and the rest.
+func TestCardBatchResumes(t *testing.T) {
+	c := newCLI(t)
+	c.ok("init", "--program", "coop")
+	pdf := filepath.Join(c.dir, "batch.pdf")
+
+	// stdout closes after the first sheet's 10 numbers: the batch stops
+	// after the second sheet is issued and names all 20 cards on stderr.
+	w := &failingWriter{n: 10 * 14}
+	code, errOut := c.execTo(w, "card", "batch", "--count", "25", "--layout", "sheet", "--out", pdf, "--request-id", "B1")
+	first := strings.Fields(w.got.String())
+	m := regexp.MustCompile(`done, but not all of it reached you: 20 of the 25 cards of batch B1 were issued: ((?:\d{13} ?){20}); then: write the answer: write /dev/stdout: broken pipe; the same command with --request-id B1 gives the cards already issued and issues the rest\n$`).FindStringSubmatch(errOut)
+	if code != exitPartial || m == nil || len(first) != 10 {
+		t.Fatalf("card batch into a pipe closed after a sheet: exit %d\nstdout: %q\nstderr: %s", code, first, errOut)
+	}
+	if !slices.Equal(first, strings.Fields(m[1])[:10]) {
+		t.Errorf("stderr names %s, stdout had %q", m[1], first)
+	}
+	noFile(t, pdf)
+
+	all := batchNumbers(t, c, "--count", "25", "--layout", "sheet", "--out", pdf, "--request-id", "B1")
+	if len(all) != 25 || !slices.Equal(all[:20], strings.Fields(m[1])) || len(slices.Compact(slices.Sorted(slices.Values(all)))) != 25 {
+		t.Fatalf("the retry printed %q, want the 20 cards issued and 5 more", all)
+	}
+	if n := kinds(t, c)["card.issue"]; n != 25 {
+		t.Errorf("%d cards issued, want 25", n)
+	}
+	if got := len(pages(t, pdf)); got != 6 {
+		t.Errorf("25 cards on sheets: %d pages, want 6", got)
+	}
+
+	// Printing fails once every card is issued (the destination is a
+	// directory): exit 3, the numbers on stdout; the retry prints the
+	// same cards and issues none.
+	dir := filepath.Join(c.dir, "a-directory")
+	if err := os.Mkdir(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	code, stdout, errOut := c.exec("", "card", "batch", "--count", "3", "--out", dir, "--request-id", "B2")
+	printed := strings.Fields(stdout)
+	if code != exitPartial || len(printed) != 3 ||
+		!strings.Contains(errOut, "done, but not all of it reached you: the 3 cards of batch B2 were issued (their numbers are on stdout); then: the cards were not printed: ") {
+		t.Fatalf("card batch to a directory: exit %d\nstdout: %s\nstderr: %s", code, stdout, errOut)
+	}
+	again := batchNumbers(t, c, "--count", "3", "--out", pdf, "--request-id", "B2")
+	if !slices.Equal(again, printed) {
+		t.Errorf("the retry printed %q, the first try %q", again, printed)
+	}
+	if n := kinds(t, c)["card.issue"]; n != 28 {
+		t.Errorf("%d cards issued, want 28", n)
+	}
+
+	// Without --request-id a batch has a new id, told on stderr, by which
+	// it resumes.
+	code, stdout, errOut = c.exec("", "card", "batch", "--count", "2", "--out", pdf)
+	id := regexp.MustCompile(`^tochkactl: batch (\w+): `).FindStringSubmatch(errOut)
+	if code != 0 || id == nil {
+		t.Fatalf("card batch without --request-id: exit %d\nstderr: %s", code, errOut)
+	}
+	if again := batchNumbers(t, c, "--count", "2", "--out", pdf, "--request-id", id[1]); !slices.Equal(again, strings.Fields(stdout)) {
+		t.Errorf("the batch again by its id printed %q, first %q", again, stdout)
+	}
+	if n := kinds(t, c)["card.issue"]; n != 30 {
+		t.Errorf("%d cards issued, want 30", n)
 	}
 }
 

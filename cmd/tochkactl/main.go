@@ -12,7 +12,7 @@
 // Every command that changes the ledger takes --request-id ID, its
 // idempotency key: after an outcome that did not reach the operator, the
 // same command with the same ID changes nothing more and answers as the
-// first time did.
+// first time did (card batch resumes where it stopped).
 //
 // Exit status:
 //
