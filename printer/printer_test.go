@@ -13,6 +13,7 @@ import (
 
 	"github.com/tochka-loyalty/tochka/assets"
 	"github.com/tochka-loyalty/tochka/printer"
+	"github.com/tochka-loyalty/tochka/printer/printertest"
 	"github.com/tochka-loyalty/tochka/rewards"
 )
 
@@ -268,7 +269,7 @@ func TestESCPOSStream(t *testing.T) {
 		if slices < 2 {
 			t.Errorf("%s: %d slices: a voucher is longer than 255 rows", lang, slices)
 		}
-		img, err := printer.DecodeESCPOS(s)
+		img, err := printertest.DecodeESCPOS(s)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -282,7 +283,7 @@ func TestESCPOSStream(t *testing.T) {
 		{0x1B, 0x40, 0x1D, 0x76, 0x30, 0x00, 0x48, 0x00, 0x02, 0x00, 0xFF},
 		{0x1B, 0x40, 0x42},
 	} {
-		if _, err := printer.DecodeESCPOS(bad); err == nil {
+		if _, err := printertest.DecodeESCPOS(bad); err == nil {
 			t.Errorf("DecodeESCPOS(% X) gave no error", bad)
 		}
 	}

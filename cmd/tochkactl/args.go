@@ -60,21 +60,31 @@ type invocation struct {
 	cmd   *command
 	group string   // "card" when only the group was named
 	args  []string // positional arguments after the command words
-	set   map[string]bool
-	str   map[string]string
-	num   map[string]int64
-	times map[string]time.Time
+	// global holds the values of the global flags; set, str, num and
+	// times those of the command's, so that a command may declare a flag
+	// of a global flag's name (scanner watch --device) without the two
+	// meaning one thing.
+	global map[string]string
+	set    map[string]bool
+	str    map[string]string
+	num    map[string]int64
+	times  map[string]time.Time
 }
 
+// bool is a boolean flag of the command.
 func (in *invocation) bool(name string) bool { return in.set[name] && in.str[name] == "true" }
+
+// globalBool is a boolean global flag.
+func (in *invocation) globalBool(name string) bool { return in.global[name] == "true" }
 
 // parseLine splits args into global flags, the command words, the command's
 // flags and its positional arguments. Flags may stand anywhere after the
 // command words, global flags anywhere at all; both --flag value and
-// --flag=value work, and "--" ends the flags.
+// --flag=value work, and "--" ends the flags. After the command words a
+// command's own flag wins over a global flag of the same name.
 func parseLine(args []string) (*invocation, error) {
-	in := &invocation{set: map[string]bool{}, str: map[string]string{}, num: map[string]int64{},
-		times: map[string]time.Time{}}
+	in := &invocation{global: map[string]string{}, set: map[string]bool{}, str: map[string]string{},
+		num: map[string]int64{}, times: map[string]time.Time{}}
 	var words []string
 	flagsDone := false
 	for i := 0; i < len(args); i++ {
@@ -103,9 +113,14 @@ func parseLine(args []string) (*invocation, error) {
 		if name == "h" {
 			name = "help"
 		}
-		spec := findFlag(globalFlags, name)
-		if spec == nil && in.cmd != nil {
+		var spec *flagSpec
+		if in.cmd != nil {
 			spec = findFlag(in.cmd.flags, name)
+		}
+		global := false
+		if spec == nil {
+			spec = findFlag(globalFlags, name)
+			global = spec != nil
 		}
 		if spec == nil {
 			if in.cmd == nil && in.group == "" && len(words) == 0 {
@@ -154,10 +169,14 @@ func parseLine(args []string) (*invocation, error) {
 				return in, &usageError{cmd: in.cmd, msg: fmt.Sprintf("flag --%s: %v", name, err)}
 			}
 		}
+		if global {
+			in.global[name] = value
+			continue
+		}
 		in.set[name] = true
 		in.str[name] = value
 	}
-	if in.bool("help") {
+	if in.globalBool("help") {
 		return in, nil // help wins over what is missing
 	}
 	if in.cmd == nil {
@@ -167,6 +186,14 @@ func parseLine(args []string) (*invocation, error) {
 		return in, &usageError{msg: "no command given"}
 	}
 	c := in.cmd
+	for _, f := range c.flags {
+		if _, ok := in.global[f.name]; ok {
+			// Given before the command words, it was taken for the global
+			// flag, which this command does not use.
+			return in, &usageError{cmd: c, msg: fmt.Sprintf("--%s of %s goes after the command: tochkactl %s --%s %s",
+				f.name, c.name, c.name, f.name, f.value)}
+		}
+	}
 	if len(in.args) < len(c.args) {
 		return in, &usageError{cmd: c, msg: fmt.Sprintf("missing %s", strings.Join(c.args[len(in.args):], " "))}
 	}

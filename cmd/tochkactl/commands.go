@@ -1,6 +1,8 @@
 package main
 
 import (
+	"bytes"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -28,8 +30,40 @@ type command struct {
 	args  []string // positional arguments, all required; a last one written CARD... takes one or more
 	flags []flagSpec
 	db    dbMode
-	help  string
-	run   func(c *cmdCtx) error
+	// changes is true for a command that changes the ledger: a failure
+	// after the change is exit status 3.
+	changes bool
+	help    string
+	run     func(c *cmdCtx) error
+}
+
+// requestIDFlag is the idempotency key of a change: the command's id.
+var requestIDFlag = flagSpec{name: "request-id", kind: kindString, value: "ID", check: checkRequestID,
+	help: "the idempotency key: the same command with the same ID changes nothing more and answers as the first time"}
+
+// checkRequestID takes what the ledger keeps as a client's id.
+func checkRequestID(v string) error {
+	if strings.TrimSpace(v) == "" {
+		return errors.New("needs a value")
+	}
+	if len(v) > maxRequestID {
+		return fmt.Errorf("at most %d characters", maxRequestID)
+	}
+	if strings.IndexFunc(v, func(r rune) bool { return r < ' ' || r == 0x7f }) >= 0 {
+		return errors.New("must not contain control characters")
+	}
+	return nil
+}
+
+// maxRequestID is the longest --request-id: a receipt's id may be 128
+// characters, and a batch's cards add "/9999" to theirs.
+const maxRequestID = 120
+
+// meta is what every change carries: --request-id and --at. Without --at
+// the time is left out and the store stamps its own now, so that a retry
+// is the same request as the first try, made at another moment.
+func (c *cmdCtx) meta() rewards.Meta {
+	return rewards.Meta{ID: c.in.str["request-id"], At: c.in.times["at"]}
 }
 
 // commands lists every command in the order the help shows them.
@@ -37,7 +71,7 @@ var commands = []*command{
 	{name: "init", flags: []flagSpec{
 		{name: "program", kind: kindString, value: "FILE", required: true, help: "a program file, or a bundled program: coop, bonus"},
 		atFlag,
-	}, db: dbCreate, run: cmdInit,
+	}, db: dbCreate, changes: true, run: cmdInit,
 		help: "create or migrate the database and install (a new version of) the program"},
 	{name: "card issue", flags: []flagSpec{
 		atFlag,
@@ -45,26 +79,27 @@ var commands = []*command{
 		{name: "phone", kind: kindString, value: "PHONE", help: "register the phone (grants the welcome bonus)"},
 		{name: "name", kind: kindString, value: "NAME", help: "the customer's name"},
 		{name: "number", kind: kindString, value: "CARD", help: "a pre-printed card's number (default: a new random one)"},
-	}, db: dbOpen, run: cmdCardIssue,
+		requestIDFlag,
+	}, db: dbOpen, changes: true, run: cmdCardIssue,
 		help: "issue a card and hand it over now; prints the new card number"},
 	{name: "card register", args: []string{"CARD"}, flags: []flagSpec{
 		{name: "phone", kind: kindString, value: "PHONE", help: "register the phone (grants the welcome bonus once)"},
 		{name: "name", kind: kindString, value: "NAME", help: "the customer's name"},
 		{name: "member", kind: kindBool, help: "the customer is a member (cooperator)"},
-		atFlag,
-	}, db: dbOpen, run: cmdCardRegister,
+		atFlag, requestIDFlag,
+	}, db: dbOpen, changes: true, run: cmdCardRegister,
 		help: "hand over a batch card and/or register a phone"},
-	{name: "card block", args: []string{"CARD"}, flags: []flagSpec{atFlag}, db: dbOpen, run: cmdCardBlock,
+	{name: "card block", args: []string{"CARD"}, flags: []flagSpec{atFlag, requestIDFlag}, db: dbOpen, changes: true, run: cmdCardBlock,
 		help: "block a lost or stopped card"},
-	{name: "card replace", args: []string{"CARD"}, flags: []flagSpec{atFlag}, db: dbOpen, run: cmdCardReplace,
+	{name: "card replace", args: []string{"CARD"}, flags: []flagSpec{atFlag, requestIDFlag}, db: dbOpen, changes: true, run: cmdCardReplace,
 		help: "block a lost card and move everything to a new card; prints the new card number"},
 	{name: "card link", args: []string{"CARD"}, flags: []flagSpec{
 		{name: "to", kind: kindString, value: "HOLDER", required: true, help: "the holder's card"},
 		{name: "pool", kind: kindBool, help: "the family card earns into the holder's account"},
-		atFlag,
-	}, db: dbOpen, run: cmdCardLink,
+		atFlag, requestIDFlag,
+	}, db: dbOpen, changes: true, run: cmdCardLink,
 		help: "link a family card to a holder's card"},
-	{name: "card member", args: []string{"CARD"}, flags: []flagSpec{atFlag}, db: dbOpen, run: cmdCardMember,
+	{name: "card member", args: []string{"CARD"}, flags: []flagSpec{atFlag, requestIDFlag}, db: dbOpen, changes: true, run: cmdCardMember,
 		help: "make the card's account a member's (cooperator's) from --at on"},
 	{name: "card print", args: []string{"CARD..."}, flags: []flagSpec{
 		layoutFlag, langFlag, outFlag, printerFlag,
@@ -73,14 +108,14 @@ var commands = []*command{
 	{name: "card batch", flags: []flagSpec{
 		{name: "count", kind: kindInt, value: "N", required: true, check: between(1, maxBatch),
 			help: fmt.Sprintf("how many cards to issue, 1 to %d", maxBatch)},
-		layoutFlag, langFlag, outFlag, printerFlag, atFlag,
-	}, db: dbOpen, run: cmdCardBatch,
-		help: "issue N new cards not yet handed over and print them; prints their numbers, one a line"},
-	{name: "receipt post", args: []string{"FILE|-"}, db: dbOpen, run: cmdReceiptPost,
+		layoutFlag, langFlag, outFlag, printerFlag, atFlag, batchIDFlag,
+	}, db: dbOpen, changes: true, run: cmdCardBatch,
+		help: "issue N new cards not yet handed over and print them; prints their numbers, one a line, a page at a time as each page is issued"},
+	{name: "receipt post", args: []string{"FILE|-"}, flags: []flagSpec{receiptIDFlag}, db: dbOpen, changes: true, run: cmdReceiptPost,
 		help: "post a receipt (JSON; - reads stdin): what it earned and spent, and the balance after"},
 	{name: "receipt quote", args: []string{"FILE|-"}, db: dbOpen, run: cmdReceiptQuote,
 		help: "what a receipt would earn and the most that may be paid with points; changes nothing"},
-	{name: "receipt return", args: []string{"FILE|-"}, db: dbOpen, run: cmdReceiptReturn,
+	{name: "receipt return", args: []string{"FILE|-"}, flags: []flagSpec{returnIDFlag}, db: dbOpen, changes: true, run: cmdReceiptReturn,
 		help: "post a return of lines of an earlier receipt"},
 	{name: "balance", args: []string{"CARD"}, flags: []flagSpec{
 		{name: "at", kind: kindTime, value: "TIME", help: "preview the balance at this moment (default now)"},
@@ -100,15 +135,15 @@ var commands = []*command{
 		{name: "stock", kind: kindInt, value: "N", help: "how many there are (default unlimited)"},
 		{name: "from", kind: kindTime, value: "TIME", help: "offered from"},
 		{name: "to", kind: kindTime, value: "TIME", help: "offered until"},
-		atFlag,
-	}, db: dbOpen, run: cmdBoardAdd,
+		atFlag, requestIDFlag,
+	}, db: dbOpen, changes: true, run: cmdBoardAdd,
 		help: "add an item to the reward board, or replace the item with that id"},
 	{name: "board list", flags: []flagSpec{
 		{name: "coop", kind: kindString, value: "COOP", help: "only this cooperative's board"},
 		{name: "store", kind: kindString, value: "STORE", help: "only what this store offers"},
 	}, db: dbOpen, run: cmdBoardList,
 		help: "list the reward board"},
-	{name: "board remove", args: []string{"ID"}, flags: []flagSpec{atFlag}, db: dbOpen, run: cmdBoardRemove,
+	{name: "board remove", args: []string{"ID"}, flags: []flagSpec{atFlag, requestIDFlag}, db: dbOpen, changes: true, run: cmdBoardRemove,
 		help: "take an item off the board (vouchers already made stay valid)"},
 	{name: "board print", flags: []flagSpec{
 		{name: "coop", kind: kindString, value: "COOP", help: "only this cooperative's board"},
@@ -120,12 +155,12 @@ var commands = []*command{
 		help: "print the reward board as a poster; items whose offer has ended are left out"},
 	{name: "redeem", args: []string{"CARD", "REWARD"}, flags: []flagSpec{
 		{name: "store", kind: kindString, value: "STORE", help: "the store where the voucher is made"},
-		atFlag,
-	}, db: dbOpen, run: cmdRedeem,
+		atFlag, requestIDFlag,
+	}, db: dbOpen, changes: true, run: cmdRedeem,
 		help: "exchange points for a reward of the board; prints the voucher code"},
-	{name: "voucher claim", args: []string{"CODE"}, flags: []flagSpec{atFlag}, db: dbOpen, run: cmdVoucherClaim,
+	{name: "voucher claim", args: []string{"CODE"}, flags: []flagSpec{atFlag, requestIDFlag}, db: dbOpen, changes: true, run: cmdVoucherClaim,
 		help: "mark a voucher used at a till"},
-	{name: "voucher cancel", args: []string{"CODE"}, flags: []flagSpec{atFlag}, db: dbOpen, run: cmdVoucherCancel,
+	{name: "voucher cancel", args: []string{"CODE"}, flags: []flagSpec{atFlag, requestIDFlag}, db: dbOpen, changes: true, run: cmdVoucherCancel,
 		help: "cancel an open voucher; its points come back"},
 	{name: "voucher print", args: []string{"CODE"}, flags: []flagSpec{
 		langFlag, voucherOutFlag, escposFlag, printerFlag, usbFlag,
@@ -180,6 +215,7 @@ func cmdInit(c *cmdCtx) error {
 	if err != nil {
 		return err
 	}
+	c.changed("program %s version %d was installed", np.Name, np.Version)
 	if c.json {
 		return c.printJSON(np)
 	}
@@ -219,20 +255,23 @@ func bundledPrograms() []string {
 }
 
 func cmdCardIssue(c *cmdCtx) error {
-	card, err := c.store.IssueCard(c.ctx, rewards.CardIssue{Meta: rewards.Meta{At: c.at},
+	card, err := c.store.IssueCard(c.ctx, rewards.CardIssue{Meta: c.meta(),
 		Number: c.in.str["number"], Handed: true, Member: c.in.bool("member"),
 		Phone: c.in.str["phone"], Name: c.in.str["name"]})
 	if err != nil {
 		return err
 	}
+	c.changed("card %s was issued", card.Number)
 	return c.printNumber(card)
 }
 
 func cmdCardReplace(c *cmdCtx) error {
-	card, err := c.store.ReplaceCard(c.ctx, rewards.CardReplace{Meta: rewards.Meta{At: c.at}, Card: c.in.args[0]})
+	old := c.in.args[0]
+	card, err := c.store.ReplaceCard(c.ctx, rewards.CardReplace{Meta: c.meta(), Card: old})
 	if err != nil {
 		return err
 	}
+	c.changed("card %s was replaced by the new card %s", old, card.Number)
 	return c.printNumber(card)
 }
 
@@ -247,25 +286,36 @@ func (c *cmdCtx) printNumber(card rewards.Card) error {
 }
 
 func cmdCardRegister(c *cmdCtx) error {
-	return c.printCard(c.store.RegisterCard(c.ctx, rewards.CardRegister{Meta: rewards.Meta{At: c.at},
-		Card: c.in.args[0], Phone: c.in.str["phone"], Name: c.in.str["name"], Member: c.in.bool("member")}))
+	card, err := c.store.RegisterCard(c.ctx, rewards.CardRegister{Meta: c.meta(),
+		Card: c.in.args[0], Phone: c.in.str["phone"], Name: c.in.str["name"], Member: c.in.bool("member")})
+	return c.printCard(card, err, "was registered")
 }
 
 func cmdCardBlock(c *cmdCtx) error {
-	return c.printCard(c.store.BlockCard(c.ctx, rewards.CardAction{Meta: rewards.Meta{At: c.at}, Card: c.in.args[0]}))
+	card, err := c.store.BlockCard(c.ctx, rewards.CardAction{Meta: c.meta(), Card: c.in.args[0]})
+	return c.printCard(card, err, "was blocked")
 }
 
 func cmdCardLink(c *cmdCtx) error {
-	return c.printCard(c.store.LinkCard(c.ctx, rewards.CardLink{Meta: rewards.Meta{At: c.at},
-		Card: c.in.args[0], Holder: c.in.str["to"], Pool: c.in.bool("pool")}))
+	holder := c.in.str["to"]
+	card, err := c.store.LinkCard(c.ctx, rewards.CardLink{Meta: c.meta(),
+		Card: c.in.args[0], Holder: holder, Pool: c.in.bool("pool")})
+	return c.printCard(card, err, "was linked to card "+holder)
 }
 
 func cmdCardMember(c *cmdCtx) error {
-	return c.printCard(c.store.MakeMember(c.ctx, rewards.CardAction{Meta: rewards.Meta{At: c.at}, Card: c.in.args[0]}))
+	card, err := c.store.MakeMember(c.ctx, rewards.CardAction{Meta: c.meta(), Card: c.in.args[0]})
+	return c.printCard(card, err, "is a member's")
 }
 
-func (c *cmdCtx) printCard(card rewards.Card, err error) error {
-	return emit(c, card, err, func(w io.Writer, card rewards.Card, p *rewards.Program) error {
+// printCard prints the card a change returned; done says what was done to
+// it, for when the answer does not reach the operator.
+func (c *cmdCtx) printCard(card rewards.Card, err error, done string) error {
+	if err != nil {
+		return err
+	}
+	c.changed("card %s %s", card.Number, done)
+	return emit(c, card, nil, func(w io.Writer, card rewards.Card, p *rewards.Program) error {
 		return writeCard(w, card, p)
 	})
 }
@@ -285,9 +335,62 @@ func (c *cmdCtx) readInput(name string, parse func(io.Reader) error) error {
 	return parse(f)
 }
 
+// The --request-id of a receipt or a return is its id.
+var (
+	receiptIDFlag = flagSpec{name: "request-id", kind: kindString, value: "ID", check: checkRequestID,
+		help: "the receipt's id, the idempotency key, when the file leaves it out (else it must be the same)"}
+	returnIDFlag = flagSpec{name: "request-id", kind: kindString, value: "ID", check: checkRequestID,
+		help: "the return's id, the idempotency key, when the file leaves it out (else it must be the same)"}
+)
+
+// readBody reads a receipt or a return from FILE or stdin, with
+// --request-id as its id when it has none of its own.
+func (c *cmdCtx) readBody(what string, parse func(io.Reader) error) error {
+	return c.readInput(c.in.args[0], func(rd io.Reader) error {
+		id := c.in.str["request-id"]
+		if id == "" {
+			return parse(rd)
+		}
+		// The parser reads at most 4 MiB; one byte more says it is too long.
+		data, err := io.ReadAll(io.LimitReader(rd, 4<<20+1))
+		if err != nil {
+			return fmt.Errorf("read %s: %w", what, err)
+		}
+		if data, err = withID(data, id, what); err != nil {
+			return err
+		}
+		return parse(bytes.NewReader(data))
+	})
+}
+
+// withID gives a JSON object the id "id" when it has none; one it has must
+// be id. Anything but an object is left for the parser to refuse.
+func withID(data []byte, id, what string) ([]byte, error) {
+	var probe struct {
+		ID *string `json:"id"`
+	}
+	start := bytes.IndexByte(data, '{')
+	if json.Unmarshal(data, &probe) != nil || start < 0 {
+		return data, nil
+	}
+	if probe.ID != nil {
+		if *probe.ID != id {
+			return nil, rewards.Errorf(rewards.EINVALID, "%s id: %q is not the --request-id %q (give one, or the same)", what, *probe.ID, id)
+		}
+		return data, nil
+	}
+	q, _ := json.Marshal(id)
+	rest := data[start+1:]
+	out := append(append(append([]byte{}, data[:start+1]...), `"id":`...), q...)
+	if t := bytes.TrimSpace(rest); len(t) > 0 && t[0] != '}' {
+		out = append(out, ',')
+	}
+	return append(out, rest...), nil
+}
+
 func (c *cmdCtx) receipt() (*rewards.Receipt, error) {
 	var r *rewards.Receipt
-	err := c.readInput(c.in.args[0], func(rd io.Reader) (err error) {
+	err := c.readBody("receipt", func(rd io.Reader) (err error) {
 		r, err = rewards.ParseReceipt(rd)
 		return err
 	})
@@ -316,7 +419,11 @@ func cmdReceiptPost(c *cmdCtx) error {
 		return err
 	}
 	res, err := c.store.PostReceipt(c.ctx, *r)
-	return emit(c, res, err, writeReceipt)
+	if err != nil {
+		return err
+	}
+	c.changed("receipt %s was posted: card %s earned %d and spent %d", res.Receipt, res.Card, res.Earned, res.Spent)
+	return emit(c, res, nil, writeReceipt)
 }
 
 func cmdReceiptQuote(c *cmdCtx) error {
@@ -330,7 +437,7 @@ func cmdReceiptQuote(c *cmdCtx) error {
 
 func cmdReceiptReturn(c *cmdCtx) error {
 	var r *rewards.Return
-	err := c.readInput(c.in.args[0], func(rd io.Reader) (err error) {
+	err := c.readBody("return", func(rd io.Reader) (err error) {
 		r, err = rewards.ParseReturn(rd)
 		return err
 	})
@@ -338,7 +445,11 @@ func cmdReceiptReturn(c *cmdCtx) error {
 		return err
 	}
 	res, err := c.store.PostReturn(c.ctx, *r)
-	return emit(c, res, err, writeReturn)
+	if err != nil {
+		return err
+	}
+	c.changed("return %s of receipt %s was posted: card %s gave back %d and got back %d", res.Return, res.Receipt, res.Card, res.TakeBack, res.Refunded)
+	return emit(c, res, nil, writeReturn)
 }
 
 func cmdBalance(c *cmdCtx) error {
@@ -388,8 +499,12 @@ func cmdBoardAdd(c *cmdCtx) error {
 	if t, ok := in.times["to"]; ok {
 		rw.ValidTo = &t
 	}
-	added, err := c.store.AddReward(c.ctx, rewards.RewardAdd{Meta: rewards.Meta{At: c.at}, Reward: rw})
-	return emit(c, added, err, func(w io.Writer, r rewards.Reward, p *rewards.Program) error {
+	added, err := c.store.AddReward(c.ctx, rewards.RewardAdd{Meta: c.meta(), Reward: rw})
+	if err != nil {
+		return err
+	}
+	c.changed("reward %s was put on the board", added.ID)
+	return emit(c, added, nil, func(w io.Writer, r rewards.Reward, p *rewards.Program) error {
 		return writeRewards(w, []rewards.Reward{r}, p)
 	})
 }
@@ -415,9 +530,10 @@ func cmdBoardList(c *cmdCtx) error {
 
 func cmdBoardRemove(c *cmdCtx) error {
 	id := c.in.args[0]
-	if err := c.store.RemoveReward(c.ctx, rewards.RewardRemove{Meta: rewards.Meta{At: c.at}, Reward: id}); err != nil {
+	if err := c.store.RemoveReward(c.ctx, rewards.RewardRemove{Meta: c.meta(), Reward: id}); err != nil {
 		return err
 	}
+	c.changed("reward %s was taken off the board", id)
 	if c.json {
 		return c.printJSON(struct {
 			ID      string `json:"id"`
@@ -429,11 +545,12 @@ func cmdBoardRemove(c *cmdCtx) error {
 }
 
 func cmdRedeem(c *cmdCtx) error {
-	v, err := c.store.Redeem(c.ctx, rewards.Redemption{Meta: rewards.Meta{At: c.at},
+	v, err := c.store.Redeem(c.ctx, rewards.Redemption{Meta: c.meta(),
 		Card: c.in.args[0], Reward: c.in.args[1], Store: c.in.str["store"]})
 	if err != nil {
 		return err
 	}
+	c.changed("voucher %s was made: %d points of card %s for %s", v.Code, v.Points, v.Card, v.Reward)
 	if c.json {
 		return c.printJSON(v)
 	}
@@ -442,15 +559,23 @@ func cmdRedeem(c *cmdCtx) error {
 }
 
 func cmdVoucherClaim(c *cmdCtx) error {
-	return c.printVoucher(c.store.ClaimVoucher(c.ctx, rewards.VoucherAction{Meta: rewards.Meta{At: c.at}, Code: c.in.args[0]}))
+	v, err := c.store.ClaimVoucher(c.ctx, rewards.VoucherAction{Meta: c.meta(), Code: c.in.args[0]})
+	return c.printVoucher(v, err, "was claimed")
 }
 
 func cmdVoucherCancel(c *cmdCtx) error {
-	return c.printVoucher(c.store.CancelVoucher(c.ctx, rewards.VoucherAction{Meta: rewards.Meta{At: c.at}, Code: c.in.args[0]}))
+	v, err := c.store.CancelVoucher(c.ctx, rewards.VoucherAction{Meta: c.meta(), Code: c.in.args[0]})
+	return c.printVoucher(v, err, "was cancelled")
 }
 
-func (c *cmdCtx) printVoucher(v rewards.Voucher, err error) error {
-	return emit(c, v, err, writeVoucher)
+// printVoucher prints the voucher a change returned; done says what was
+// done to it, for when the answer does not reach the operator.
+func (c *cmdCtx) printVoucher(v rewards.Voucher, err error, done string) error {
+	if err != nil {
+		return err
+	}
+	c.changed("voucher %s %s", v.Code, done)
+	return emit(c, v, nil, writeVoucher)
 }
 
 func cmdCheck(c *cmdCtx) error {

@@ -9,8 +9,23 @@
 // and prints what came back, for a person or, with --json, for a program.
 // Every rule lives in package rewards.
 //
-// Exit status: 0 on success, 1 when the operation is refused (the reason is
-// printed on stderr and nothing changed) or fails, 2 on bad usage.
+// Every command that changes the ledger takes --request-id ID, its
+// idempotency key: after an outcome that did not reach the operator, the
+// same command with the same ID changes nothing more and answers as the
+// first time did (card batch resumes where it stopped).
+//
+// Exit status:
+//
+//	0  done.
+//	1  refused, or failed: nothing changed; the reason is on stderr.
+//	2  bad usage: an unknown command or flag, a missing argument, a bad value.
+//	3  done, but not all of it reached you: the ledger changed, then writing
+//	   the answer or printing what was made failed; stderr says what was
+//	   done (the card numbers, the voucher code) and what failed.
+//
+// With --json an error is one JSON document on stderr,
+// {"error":{"code":...,"key":...,"args":{...},"message":...}}, with the code
+// of rewards' vocabulary; without it, one line a person reads.
 package main
 
 import (
@@ -22,8 +37,10 @@ import (
 	"io/fs"
 	"log/slog"
 	"os"
+	"os/signal"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/tochka-loyalty/tochka/rewards"
@@ -36,37 +53,51 @@ func main() {
 
 // Exit statuses.
 const (
-	exitOK      = 0
-	exitRefused = 1
-	exitUsage   = 2
+	exitOK      = 0 // done
+	exitRefused = 1 // refused or failed: nothing changed
+	exitUsage   = 2 // bad usage
+	exitPartial = 3 // done, but not all of it reached you
 )
+
+// exitStatusHelp is the end of every help text.
+const exitStatusHelp = `Exit status: 0 done; 1 refused or failed, nothing changed (the reason on
+stderr); 2 bad usage; 3 done, but not all of it reached you: the ledger
+changed, then writing the answer or printing failed (stderr says what was
+done; the same command with the same --request-id answers again).`
 
 // run runs one command line and returns the exit status. It is main without
 // the process: tests call it in-process.
 func run(args []string, stdin io.Reader, stdout, stderr io.Writer, env func(string) string) (status int) {
 	in, err := parseLine(args)
+	jsonErrors := in.globalBool("json")
 	if err != nil {
 		var ue *usageError
 		if errors.As(err, &ue) {
-			printUsageError(stderr, ue)
+			printUsageError(stderr, ue, jsonErrors)
 			return exitUsage
 		}
-		fmt.Fprintf(stderr, "tochkactl: %v\n", err)
+		printError(stderr, err, jsonErrors)
 		return exitRefused
 	}
-	if in.bool("help") || (in.cmd != nil && in.cmd.name == "help") {
+	if in.globalBool("help") || (in.cmd != nil && in.cmd.name == "help") {
 		printHelp(stdout, in)
 		return exitOK
 	}
+	if in.cmd.changes {
+		// A command that changed the ledger says so when its answer cannot
+		// be written, rather than die of SIGPIPE after the change.
+		signal.Ignore(syscall.SIGPIPE)
+	}
 
-	c := &cmdCtx{ctx: context.Background(), in: in, stdin: stdin, out: stdout, errOut: stderr, json: in.bool("json"), at: time.Now()}
+	out := &checkedWriter{w: stdout}
+	c := &cmdCtx{ctx: context.Background(), in: in, stdin: stdin, out: out, errOut: stderr, json: jsonErrors, at: time.Now()}
 	if t, ok := in.times["at"]; ok {
 		c.at = t
 	}
 	if in.cmd.db != dbNone {
 		path, err := dbPath(in, env)
 		if err != nil {
-			fmt.Fprintf(stderr, "tochkactl: %v\n", err)
+			printError(stderr, err, c.json)
 			return exitRefused
 		}
 		_, statErr := os.Stat(path)
@@ -76,44 +107,130 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer, env func(stri
 			if created {
 				removeLedger(path)
 			}
-			fmt.Fprintf(stderr, "tochkactl: %s\n", errorText(err))
+			printError(stderr, err, c.json)
 			return exitRefused
 		}
 		defer store.Close()
 		c.store = store
-		// An init that made a new file and is then refused leaves no file.
+		// An init that made a new file and is then refused leaves no file;
+		// one that committed keeps it, whatever failed after.
 		if created {
 			defer func() {
-				if status != exitOK {
+				if status == exitRefused || status == exitUsage {
 					store.Close()
 					removeLedger(path)
 				}
 			}()
 		}
 	}
-	if err := in.cmd.run(c); err != nil {
+	err = in.cmd.run(c)
+	if out.err != nil && (err == nil || errors.Is(err, out.err)) {
+		err = fmt.Errorf("write the answer: %w", out.err)
+	}
+	var ue *usageError
+	switch {
+	case err == nil:
+		return exitOK
+	case c.done != "":
+		printError(stderr, &partialError{done: c.done, err: err, retry: c.retryHint()}, c.json)
+		return exitPartial
+	case errors.As(err, &ue):
 		// A command may find bad usage the parser cannot, such as flags
 		// that do not go together.
-		var ue *usageError
-		if errors.As(err, &ue) {
-			printUsageError(stderr, ue)
-			return exitUsage
-		}
-		fmt.Fprintf(stderr, "tochkactl: %s\n", errorText(err))
-		return exitRefused
+		printUsageError(stderr, ue, c.json)
+		return exitUsage
 	}
-	return exitOK
+	printError(stderr, err, c.json)
+	return exitRefused
+}
+
+// partialError is a failure after the ledger changed: what was done, and
+// what then failed.
+type partialError struct {
+	done  string // "card 2912345678906 was issued"
+	err   error
+	retry string // how to get the answer again, if there is a way
+}
+
+func (e *partialError) Error() string {
+	msg := fmt.Sprintf("done, but not all of it reached you: %s; then: %s", e.done, errorText(e.err))
+	if e.retry != "" {
+		msg += "; " + e.retry
+	}
+	return msg
+}
+
+func (e *partialError) Unwrap() error { return e.err }
+
+// retryHint says how to get the answer of a command that changed the
+// ledger again: its --request-id.
+func (c *cmdCtx) retryHint() string {
+	if c.retry != "" {
+		return c.retry
+	}
+	if id := c.in.str["request-id"]; id != "" {
+		return fmt.Sprintf("the same command with --request-id %s answers again and changes nothing more", id)
+	}
+	return ""
+}
+
+// checkedWriter keeps the first error writing to stdout, so that an answer
+// that was not written is not taken for done.
+type checkedWriter struct {
+	w   io.Writer
+	err error
+}
+
+func (w *checkedWriter) Write(p []byte) (int, error) {
+	if w.err != nil {
+		return 0, w.err
+	}
+	n, err := w.w.Write(p)
+	w.err = err
+	return n, err
+}
+
+// errorJSON is an error as --json prints it on stderr. Key and Args are
+// the message's catalog key and arguments: empty until messages have keys.
+type errorJSON struct {
+	Error struct {
+		Code    string         `json:"code"`
+		Key     string         `json:"key"`
+		Args    map[string]any `json:"args"`
+		Message string         `json:"message"`
+	} `json:"error"`
+}
+
+// printError writes an error to stderr: one line for a person, or with
+// --json one JSON document.
+func printError(stderr io.Writer, err error, asJSON bool) {
+	msg := errorText(err)
+	if pe, ok := err.(*partialError); ok {
+		msg = pe.Error()
+	}
+	if !asJSON {
+		fmt.Fprintf(stderr, "tochkactl: %s\n", msg)
+		return
+	}
+	var e errorJSON
+	e.Error.Code, e.Error.Args, e.Error.Message = rewards.ErrorCode(err), map[string]any{}, msg
+	enc := json.NewEncoder(stderr)
+	enc.SetEscapeHTML(false)
+	enc.Encode(e)
 }
 
 // printUsageError writes bad usage to stderr, with the usage line of the
 // command, or of the program when no command was recognised.
-func printUsageError(stderr io.Writer, ue *usageError) {
-	fmt.Fprintf(stderr, "tochkactl: %s\n", ue.msg)
+func printUsageError(stderr io.Writer, ue *usageError, asJSON bool) {
+	usage := "tochkactl [--db PATH] [--json] [--device ID] COMMAND [ARGS] [FLAGS]"
 	if ue.cmd != nil {
-		fmt.Fprintf(stderr, "usage: tochkactl %s\n", ue.cmd.synopsis())
-	} else {
-		fmt.Fprintln(stderr, "usage: tochkactl [--db PATH] [--json] [--device ID] COMMAND [ARGS] [FLAGS]")
+		usage = "tochkactl " + ue.cmd.synopsis()
 	}
+	if asJSON {
+		printError(stderr, rewards.Errorf(rewards.EINVALID, "%s (usage: %s)", ue.msg, usage), true)
+		return
+	}
+	fmt.Fprintf(stderr, "tochkactl: %s\nusage: %s\n", ue.msg, usage)
 	fmt.Fprintln(stderr, "Run 'tochkactl --help' for every command.")
 }
 
@@ -129,7 +246,7 @@ func errorText(err error) string {
 // dbPath is --db, else $TOCHKA_DB, else tochka/tochka.db under the user's
 // data directory ($XDG_DATA_HOME or ~/.local/share).
 func dbPath(in *invocation, env func(string) string) (string, error) {
-	if p := in.str["db"]; p != "" {
+	if p := in.global["db"]; p != "" {
 		return p, nil
 	}
 	if p := env("TOCHKA_DB"); p != "" {
@@ -151,7 +268,7 @@ func dbPath(in *invocation, env func(string) string) (string, error) {
 
 // deviceID is --device, else $TOCHKA_DEVICE, else tochkactl@HOSTNAME.
 func deviceID(in *invocation, env func(string) string) string {
-	if d := in.str["device"]; d != "" {
+	if d := in.global["device"]; d != "" {
 		return d
 	}
 	if d := env("TOCHKA_DEVICE"); d != "" {
@@ -201,13 +318,22 @@ type cmdCtx struct {
 	ctx    context.Context
 	in     *invocation
 	stdin  io.Reader
-	out    io.Writer
-	errOut io.Writer // warnings and progress, never the result
+	out    *checkedWriter // stdout, keeping the first error writing to it
+	errOut io.Writer      // warnings and progress, never the result
 	json   bool
 	at     time.Time // --at, or now
 	store  *sqlite.Store
 	prog   *rewards.Program
+	// done says what the command changed in the ledger, once it has: an
+	// error after that is exit status 3, not a refusal.
+	done string
+	// retry, when set, says how to get what did not reach the operator;
+	// else --request-id does.
+	retry string
 }
+
+// changed records what the command has done to the ledger.
+func (c *cmdCtx) changed(format string, args ...any) { c.done = fmt.Sprintf(format, args...) }
 
 // program is the program in force, for time zones, currency and units.
 func (c *cmdCtx) program() (*rewards.Program, error) {
@@ -239,6 +365,7 @@ func printHelp(w io.Writer, in *invocation) {
 				fmt.Fprintf(w, "  %-18s %s\n", flagUsage(f), f.help)
 			}
 		}
+		fmt.Fprintf(w, "\n%s\n", exitStatusHelp)
 		return
 	}
 	fmt.Fprintln(w, "tochkactl: the operator CLI of Tochka, the loyalty-card suite.")
@@ -254,10 +381,16 @@ func printHelp(w io.Writer, in *invocation) {
 	for _, f := range globalFlags {
 		fmt.Fprintf(w, "  %-18s %s\n", flagUsage(f), f.help)
 	}
-	fmt.Fprintln(w, `
+	fmt.Fprintf(w, `
 TIME is RFC 3339 (2026-11-02T09:00:00Z); --at defaults to now. Flags may stand
 before or after the arguments, as --flag value or --flag=value.
-Exit status: 0 done, 1 refused or failed (nothing changed), 2 bad usage.`)
+--request-id ID makes a change idempotent: the same command with the same ID
+(and the same flags: leave --at out, or give the same) changes nothing more and
+answers as the first time.
+With --json an error is one JSON document on stderr:
+{"error":{"code":"refused","key":"","args":{},"message":"..."}}.
+%s
+`, exitStatusHelp)
 }
 
 func flagUsage(f flagSpec) string {

@@ -13,6 +13,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/tochka-loyalty/tochka/rewards"
 	"github.com/tochka-loyalty/tochka/rewards/sqlite"
 )
 
@@ -763,21 +764,38 @@ func TestDevice(t *testing.T) {
 	delete(c.env, "TOCHKA_DEVICE")
 	issue(c)
 	host, _ := os.Hostname()
+	if devices, want := eventDevices(t, c), []string{"till-3", "kiosk-7", "tochkactl@" + host}; !slices.Equal(devices, want) {
+		t.Errorf("devices = %v, want %v", devices, want)
+	}
+}
 
+// events returns the ledger's event log, read with the store itself.
+func events(t *testing.T, c *cli) []rewards.Event {
+	t.Helper()
 	s := sqlite.NewStore(c.db)
 	if err := s.Open(); err != nil {
 		t.Fatal(err)
 	}
 	defer s.Close()
-	events, err := s.Events(context.Background(), 0, 10)
-	if err != nil {
-		t.Fatal(err)
+	var all []rewards.Event
+	for after := int64(0); ; after = all[len(all)-1].Seq {
+		evs, err := s.Events(context.Background(), after, 1000)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(evs) == 0 {
+			return all
+		}
+		all = append(all, evs...)
 	}
+}
+
+// eventDevices returns the device recorded on each event, in order.
+func eventDevices(t *testing.T, c *cli) []string {
+	t.Helper()
 	var devices []string
-	for _, e := range events {
+	for _, e := range events(t, c) {
 		devices = append(devices, e.Device)
 	}
-	if want := []string{"till-3", "kiosk-7", "tochkactl@" + host}; !slices.Equal(devices, want) {
-		t.Errorf("devices = %v, want %v", devices, want)
-	}
+	return devices
 }

@@ -9,6 +9,7 @@ package main
 
 import (
 	"context"
+	"crypto/rand"
 	"errors"
 	"fmt"
 	"io"
@@ -313,6 +314,25 @@ func (c *cmdCtx) renderCards(p *rewards.Program, cards []rewards.Card) (printRep
 // understood by every driver, where the names of CR80 differ between them.
 const cr80Media = "Custom.85.6x53.98mm"
 
+// batchIDFlag is card batch's --request-id: the batch's id.
+var batchIDFlag = flagSpec{name: "request-id", kind: kindString, value: "ID", check: checkRequestID,
+	help: "the batch's id: its cards are ID/0, ID/1, ...; the same batch again with the same ID gives the cards already issued and issues the rest (default: a new id, shown on stderr)"}
+
+// cardsPerPage is how many cards a page of the layout holds: a batch is
+// issued, and its numbers written out, a page at a time. A card printer's
+// page is one card, so each number comes out as soon as its card is issued.
+func cardsPerPage(layout string) int {
+	if layout == layoutSheet {
+		return printer.SheetCards
+	}
+	return 1
+}
+
+// cmdCardBatch issues the cards of a batch a page at a time, writing each
+// page's numbers to stdout as soon as the page is issued, then prints them
+// all. Card i of batch B has the client id "B/i", so that the same batch
+// run again after an interruption gives back the cards it issued and goes
+// on from there: no card is issued that nobody can find.
 func cmdCardBatch(c *cmdCtx) error {
 	p, err := c.program()
 	if err != nil {
@@ -324,40 +344,82 @@ func cmdCardBatch(c *cmdCtx) error {
 		return err
 	}
 	n := int(c.in.num["count"])
+	batch := c.in.str["request-id"]
+	if batch == "" {
+		batch = rand.Text()
+		fmt.Fprintf(c.errOut, "tochkactl: batch %s: should it stop short, the same command with --request-id %s gives the cards it issued and issues the rest\n", batch, batch)
+	}
+	c.retry = fmt.Sprintf("the same command with --request-id %s gives the cards already issued and issues the rest", batch)
+	page := cardsPerPage(c.in.str["layout"])
 	bar := c.progress(n, "issuing cards")
 	cards := make([]rewards.Card, 0, n)
-	for range n {
-		card, err := c.store.IssueCard(c.ctx, rewards.CardIssue{Meta: rewards.Meta{At: c.at}, Handed: false})
+	listed := 0 // the cards whose numbers are on stdout
+	for i := range n {
+		card, err := c.store.IssueCard(c.ctx, rewards.CardIssue{
+			Meta: rewards.Meta{ID: fmt.Sprintf("%s/%d", batch, i), At: c.in.times["at"]}, Handed: false})
 		if err != nil {
 			bar.stop()
-			c.listCards(cards)
-			return rewards.Errorf(rewards.ErrorCode(err), "issued %d of %d cards (their numbers are on stdout), then: %s; nothing was printed",
-				len(cards), n, errorText(err))
+			c.batchDone(batch, cards, listed, n)
+			return err
 		}
 		cards = append(cards, card)
 		bar.add()
+		pageDone := len(cards)%page == 0 || len(cards) == n
+		if !pageDone || c.json {
+			continue // --json writes one document, at the end
+		}
+		bar.clear()
+		for _, card := range cards[listed:] {
+			fmt.Fprintln(c.out, card.Number)
+		}
+		if err := c.out.err; err != nil {
+			// Which numbers reached the operator is not known: stderr
+			// names them all. The batch stops: cards that nobody sees
+			// would only be more to resume.
+			bar.stop()
+			c.batchDone(batch, cards, 0, n)
+			return err
+		}
+		listed = len(cards)
 	}
+	c.batchDone(batch, cards, listed, n)
 	r, job, err := c.renderCards(p, cards)
 	if err == nil {
 		err = c.deliver(&r, job)
 	}
 	if err != nil {
-		c.listCards(cards)
-		return rewards.Errorf(rewards.ErrorCode(err), "the %s were issued (their numbers are on stdout) but not printed: %s; print them with tochkactl card print",
-			plural(len(cards), "card", "cards"), errorText(err))
+		return rewards.Errorf(rewards.ErrorCode(err), "the cards were not printed: %s", errorText(err))
 	}
-	return emit(c, r, nil, func(w io.Writer, r printReport, _ *rewards.Program) error {
-		c.listCards(cards)
-		_, err := fmt.Fprintln(c.errOut, printedLine(r))
-		return err
-	})
+	if c.json {
+		return c.printJSON(r)
+	}
+	_, err = fmt.Fprintln(c.errOut, printedLine(r))
+	return err
 }
 
-// listCards writes card numbers one a line, for a script to read.
-func (c *cmdCtx) listCards(cards []rewards.Card) {
-	for _, card := range cards {
-		fmt.Fprintln(c.out, card.Number)
+// batchDone records what a batch has issued: the cards whose numbers are
+// not on stdout are named.
+func (c *cmdCtx) batchDone(batch string, cards []rewards.Card, listed, n int) {
+	if len(cards) == 0 {
+		return
 	}
+	what := fmt.Sprintf("%d of the %d cards of batch %s were issued", len(cards), n, batch)
+	if len(cards) == n {
+		what = fmt.Sprintf("the %s of batch %s were issued", plural(n, "card", "cards"), batch)
+	}
+	numbers := make([]string, 0, len(cards)-listed)
+	for _, card := range cards[listed:] {
+		numbers = append(numbers, card.Number)
+	}
+	switch {
+	case len(numbers) == 0:
+		what += " (their numbers are on stdout)"
+	case listed > 0:
+		what += fmt.Sprintf(" (the first %d numbers are on stdout; the others: %s)", listed, strings.Join(numbers, " "))
+	default:
+		what += ": " + strings.Join(numbers, " ")
+	}
+	c.changed("%s", what)
 }
 
 func cmdVoucherPrint(c *cmdCtx) error {
@@ -573,6 +635,14 @@ func (p *progress) add() {
 func (p *progress) stop() {
 	if p.bar != nil && p.done < p.total {
 		fmt.Fprintln(p.w)
+	}
+}
+
+// clear takes the bar off its line before other output is written to the
+// terminal; the next step draws it again.
+func (p *progress) clear() {
+	if p.bar != nil && p.done < p.total {
+		p.bar.Clear()
 	}
 }
 

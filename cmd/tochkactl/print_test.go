@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -183,11 +184,12 @@ func TestCardBatch(t *testing.T) {
 			t.Errorf("card batch printed %q, want a 13-digit number with the prefix 29", n)
 		}
 	}
-	// Not a terminal: a plain line at every 10 % of the way, then what was
-	// printed where.
+	// Not a terminal: the batch's id, to resume it by, a plain line at
+	// every 10 % of the way, then what was printed where.
 	lines := strings.Split(strings.TrimSuffix(stderr, "\n"), "\n")
-	if len(lines) != 11 || lines[0] != "issuing cards: 2 of 12 (16 %)" || lines[9] != "issuing cards: 12 of 12 (100 %)" ||
-		lines[10] != "printed 12 cards to "+out {
+	if len(lines) != 12 || !regexp.MustCompile(`^tochkactl: batch (\w+): .* --request-id (\w+) gives the cards it issued and issues the rest$`).MatchString(lines[0]) ||
+		lines[1] != "issuing cards: 2 of 12 (16 %)" || lines[10] != "issuing cards: 12 of 12 (100 %)" ||
+		lines[11] != "printed 12 cards to "+out {
 		t.Errorf("card batch stderr:\n%s", stderr)
 	}
 	pp := pages(t, out)

@@ -164,8 +164,9 @@ const (
 )
 
 var scannerWatchFlags = []flagSpec{
-	// --device is the global flag: scanner watch opens no database, so it
-	// names the scanner here; cmdScannerWatch checks its value.
+	// scanner watch opens no database and records no change, so --device
+	// names the scanner here, not the device recorded on changes;
+	// watchSource checks its value.
 	{name: "device", kind: kindString, value: "VID:PID",
 		help: "the USB scanner, in hex as lsusb shows it (default: the first USB device that looks like a scanner)"},
 	{name: "mode", kind: kindString, value: "keyboard|hidpos|serial", choices: []string{modeKeyboard, modeHIDPOS, modeSerial},

@@ -3,6 +3,7 @@ package main
 import (
 	"encoding/json"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -155,5 +156,40 @@ func TestUSBDecoderFollowsMode(t *testing.T) {
 	d.Reset()
 	if got := d.Feed(bootCapture(t, "\n", false)); len(got) != 0 {
 		t.Errorf("Reset kept a partial scan: %+v", got)
+	}
+}
+
+// scanner watch --device is the command's own flag, the scanner to read;
+// on the commands that change the ledger --device is still the global flag,
+// the device recorded on the change.
+func TestScannerWatchOwnDevice(t *testing.T) {
+	in, err := parseLine([]string{"scanner", "watch", "--device", "0c2e:0b61", "--json"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if in.str["device"] != "0c2e:0b61" || in.global["device"] != "" || !in.globalBool("json") {
+		t.Errorf("scanner watch --device: command flags %v, global flags %v", in.str, in.global)
+	}
+
+	c := newCLI(t)
+	code, out, errOut := c.exec("", "scanner", "watch", "--device", "ffff:fffe", "--for", "500ms", "--json")
+	var ev watchEventJSON
+	if code != 0 || json.Unmarshal([]byte(out), &ev) != nil || ev.Device != "USB scanner ffff:fffe" {
+		t.Errorf("scanner watch --device ffff:fffe: exit %d\nstdout: %s\nstderr: %s", code, out, errOut)
+	}
+	// Before the command words it would be the global flag, which scanner
+	// watch has no use for: it says where its own goes.
+	code, out, errOut = c.exec("", "--device", "ffff:fffe", "scanner", "watch", "--for", "100ms")
+	if code != 2 || out != "" || !strings.Contains(errOut, "--device of scanner watch goes after the command: tochkactl scanner watch --device VID:PID") {
+		t.Errorf("--device before scanner watch: exit %d\nstdout: %s\nstderr: %s", code, out, errOut)
+	}
+
+	c.ok("init", "--program", "coop")
+	issue(c, "--device", "till-3")
+	issue(c)
+	c.ok("--device", "till-4", "card", "issue")
+	host, _ := os.Hostname()
+	if got, want := eventDevices(t, c), []string{"tochkactl@" + host, "till-3", "tochkactl@" + host, "till-4"}; !slices.Equal(got, want) {
+		t.Errorf("devices recorded = %v, want %v", got, want)
 	}
 }

@@ -1,6 +1,7 @@
 // Package printertest reads back what Tochka prints, with the tools a person
 // would trust: poppler rasterises a PDF at 300 dpi, zbar decodes the
-// barcodes, pdftotext extracts the words. Tests of the layouts, the print
+// barcodes, pdftotext extracts the words, and DecodeESCPOS turns a thermal
+// printer's stream back into its picture. Tests of the layouts, the print
 // backends and the CLI share it.
 //
 // It never skips: a machine without the tools fails the test with the
@@ -17,8 +18,6 @@ import (
 	"slices"
 	"strings"
 	"testing"
-
-	"github.com/tochka-loyalty/tochka/printer"
 )
 
 // Tool returns the path of a command, or fails the test naming its package.
@@ -114,7 +113,7 @@ func WantText(t testing.TB, what, got string, want ...string) {
 // printer would have printed it, and returns its path.
 func ESCPOSPicture(t testing.TB, stream []byte) string {
 	t.Helper()
-	img, err := printer.DecodeESCPOS(stream)
+	img, err := DecodeESCPOS(stream)
 	if err != nil {
 		t.Fatal(err)
 	}
