@@ -85,11 +85,6 @@ func PosterPDF(p Poster) (pdf []byte, warnings []string, err error) {
 	if strings.TrimSpace(p.Program.Name) == "" {
 		return nil, nil, rewards.Errorf(rewards.EINVALID, "poster: the programme has no name to print")
 	}
-	for i := range p.Items {
-		if err := p.Items[i].Validate(); err != nil {
-			return nil, nil, err
-		}
-	}
 	read := p.ReadPicture
 	if read == nil {
 		read = os.ReadFile
