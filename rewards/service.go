@@ -345,7 +345,7 @@ type Cards interface {
 type Ledger interface {
 	// PostReceipts posts a batch in one transaction; a refused receipt
 	// gets its error in its result slot and changes nothing.
-	PostReceipts(ctx context.Context, rs []Receipt) ([]ReceiptResult, []error, error)
+	PostReceipts(ctx context.Context, rs []Receipt) ([]BatchReceipt, error)
 	// PostReceipt posts one receipt; the result carries the balance after.
 	PostReceipt(ctx context.Context, r Receipt) (ReceiptResult, error)
 	// QuoteReceipt says what a receipt would earn and the most that may be
@@ -393,6 +393,13 @@ type EventLog interface {
 	// Apply applies an event made elsewhere (or earlier); applying the same
 	// event again changes nothing and returns the first result.
 	Apply(ctx context.Context, e Event) (json.RawMessage, error)
+}
+
+// BatchReceipt is one receipt's answer in a batch: what it did, or Err,
+// why it was refused (nothing of it was recorded).
+type BatchReceipt struct {
+	ReceiptResult
+	Err error `json:"-"`
 }
 
 // CheckReport is what a ledger check found.

@@ -124,10 +124,10 @@ func (w *world) step() string {
 		}
 		if w.rng.IntN(10) == 0 {
 			// A batch of two, the second a repeat of the first.
-			_, errs, berr := w.s.PostReceipts(ctx, []rewards.Receipt{r, r})
+			res, berr := w.s.PostReceipts(ctx, []rewards.Receipt{r, r})
 			err = berr
 			if err == nil {
-				err = errs[0]
+				err = res[0].Err
 			}
 		} else {
 			_, err = w.s.PostReceipt(ctx, r)

@@ -557,9 +557,9 @@ func idempotency(t *testing.T, su suite) {
 	wantCode(t, err, rewards.ECONFLICT, "a receipt id again with different contents")
 	// In one batch too.
 	r2 := receipt("R2", card, "2026-11-02T09:00:00Z", rewards.Line{SKU: "a", Qty: 1, Amount: 500})
-	res, errs, err := s.PostReceipts(ctx, []rewards.Receipt{r2, r2, r})
-	if err != nil || errs[0] != nil || errs[1] != nil || res[1].Earned != res[0].Earned || rewards.ErrorCode(errs[2]) != rewards.ECONFLICT {
-		t.Fatalf("batch: %+v %v %v", res, errs, err)
+	res, err := s.PostReceipts(ctx, []rewards.Receipt{r2, r2, r})
+	if err != nil || len(res) != 3 || res[0].Err != nil || res[1].Err != nil || res[1].Earned != res[0].Earned || rewards.ErrorCode(res[2].Err) != rewards.ECONFLICT {
+		t.Fatalf("batch: %+v %v", res, err)
 	}
 	if b := balance(t, s, card, "2026-11-02T09:00:00Z"); b.Available != 40 {
 		t.Fatalf("balance %+v", b)
@@ -603,11 +603,11 @@ func repeatReturnsFirstResult(t *testing.T, su suite) {
 	for _, post := range []func() (rewards.ReceiptResult, error){
 		func() (rewards.ReceiptResult, error) { return s.PostReceipt(ctx, r) },
 		func() (rewards.ReceiptResult, error) {
-			res, errs, err := s.PostReceipts(ctx, []rewards.Receipt{r})
-			if err == nil {
-				err = errs[0]
+			res, err := s.PostReceipts(ctx, []rewards.Receipt{r})
+			if err != nil {
+				return rewards.ReceiptResult{}, err
 			}
-			return res[0], err
+			return res[0].ReceiptResult, res[0].Err
 		},
 	} {
 		again, err := post()

@@ -104,40 +104,6 @@ func (t *txn) card(number string) (*cardRow, error) {
 	return c, nil
 }
 
-// prefetchCards reads the cards of a batch and their accounts in a few
-// queries.
-func (t *txn) prefetchCards(numbers []string) error {
-	missing := numbers[:0:0]
-	for _, n := range numbers {
-		if t.cards[n] == nil {
-			if _, ok := t.cachedCard(n); !ok {
-				missing = append(missing, n)
-			}
-		}
-	}
-	return inChunks(missing, func(chunk []any, marks string) error {
-		rows, err := t.tx.QueryContext(t.ctx, `SELECT `+cardCols+`, `+accountCols+`
-			FROM cards c JOIN accounts a ON a.id = c.account_id WHERE c.number IN (`+marks+`)`, chunk...)
-		if err != nil {
-			return fmt.Errorf("look up cards: %w", err)
-		}
-		defer rows.Close()
-		for rows.Next() {
-			c, a := &cardRow{}, &account{}
-			var sweep sql.NullInt64
-			if err := rows.Scan(append(c.fields(), a.fields(&sweep)...)...); err != nil {
-				return fmt.Errorf("look up cards: %w", err)
-			}
-			a.sweepAt = sweep.Int64
-			t.cards[c.number] = c
-			if t.accounts[a.id] == nil {
-				t.accounts[a.id] = a
-			}
-		}
-		return rows.Err()
-	})
-}
-
 func (t *txn) saveCard(c *cardRow) error {
 	_, err := t.tx.ExecContext(t.ctx, `INSERT INTO cards (number, account_id, issued_at, handed_at, active_from, blocked_at, replaced_by, holder, pooled)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
@@ -173,9 +139,6 @@ func (t *txn) account(id int64) (*account, error) {
 // purchaseTotal is what an account's cards have bought: the purchases
 // that earned a lot are counted on the lot, the rest on the account.
 func (t *txn) purchaseTotal(a *account) (int64, error) {
-	if err := t.flush(); err != nil {
-		return 0, err
-	}
 	var onLots int64
 	if err := t.tx.QueryRowContext(t.ctx, `SELECT coalesce(sum(amount), 0) FROM lots WHERE account_id = ?`, a.id).Scan(&onLots); err != nil {
 		return 0, fmt.Errorf("purchase total: %w", err)
@@ -229,9 +192,6 @@ func (t *txn) usableCard(number string, at time.Time) (*cardRow, *account, error
 // lots reads an account's lots that hold points, after sending every
 // held-back row.
 func (t *txn) lots(a *account) ([]rewards.Lot, error) {
-	if err := t.flush(); err != nil {
-		return nil, err
-	}
 	return t.queryLots(`WHERE account_id = ? AND remaining > 0`, a.id)
 }
 
@@ -341,9 +301,6 @@ func (t *txn) holdings(a *account, extra ...rewards.Allocation) (rewards.Account
 // outstanding returns what entry took from each lot and has not been given
 // back yet.
 func (t *txn) outstanding(entry int64) ([]rewards.Allocation, error) {
-	if err := t.flush(); err != nil {
-		return nil, err
-	}
 	rows, err := t.tx.QueryContext(t.ctx, `SELECT a.lot_id, sum(a.points) FROM allocations a
 		JOIN entries e ON e.id = a.entry_id
 		WHERE e.id = ? OR e.reverses = ?
@@ -371,12 +328,12 @@ func (t *txn) outstanding(entry int64) ([]rewards.Allocation, error) {
 func (t *txn) save(a *account, card string, ev *eventRec, eff rewards.Effects) ([]int64, error) {
 	ids := make([]int64, len(eff.Entries))
 	for i, e := range eff.Entries {
-		ids[i] = t.addEntry(a, e, ev)
-	}
-	if len(eff.Lots) > 0 {
-		if err := t.flush(); err != nil {
+		var err error
+		if ids[i], err = t.addEntry(a, e, ev); err != nil {
 			return nil, err
 		}
+	}
+	if len(eff.Lots) > 0 {
 		for _, l := range eff.Lots {
 			if _, err := t.tx.ExecContext(t.ctx, `UPDATE lots SET remaining = ? WHERE id = ?`, l.Remaining, l.ID); err != nil {
 				return nil, fmt.Errorf("update lot %d: %w", l.ID, err)
@@ -392,7 +349,10 @@ func (t *txn) save(a *account, card string, ev *eventRec, eff rewards.Effects) (
 			exp = ms(l.ExpiresAt)
 		}
 		// The purchase counts in the purchase total on its lot.
-		t.insert("lots", ev.seq, a.id, l.Points, l.Remaining, ms(l.AvailableFrom), exp, card, eff.Purchase)
+		if _, err := t.tx.ExecContext(t.ctx, `INSERT INTO lots (id, account_id, points, remaining, available_from, expires_at, card, amount)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, ev.seq, a.id, l.Points, l.Remaining, ms(l.AvailableFrom), exp, card, eff.Purchase); err != nil {
+			return nil, fmt.Errorf("record lot: %w", err)
+		}
 	} else if eff.Purchase != 0 {
 		a.purchaseTotal += eff.Purchase
 	}
@@ -412,18 +372,26 @@ func (t *txn) save(a *account, card string, ev *eventRec, eff rewards.Effects) (
 }
 
 // addEntry records a ledger entry and the lots it used.
-func (t *txn) addEntry(a *account, e rewards.Entry, ev *eventRec) int64 {
-	t.nextEntry++
-	id := t.nextEntry
+func (t *txn) addEntry(a *account, e rewards.Entry, ev *eventRec) (int64, error) {
 	var rev any
 	if e.Reverses != 0 {
 		rev = e.Reverses
 	}
-	t.insert("entries", id, a.id, e.Card, ev.seq, e.Kind, e.Points, ms(e.At), e.Ref, rev)
-	for _, al := range e.Allocs {
-		t.insert("allocations", id, al.Lot, al.Points)
+	res, err := t.tx.ExecContext(t.ctx, `INSERT INTO entries (account_id, card, event_seq, kind, points, at, ref, reverses)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, a.id, e.Card, ev.seq, e.Kind, e.Points, ms(e.At), e.Ref, rev)
+	if err != nil {
+		return 0, fmt.Errorf("record entry: %w", err)
 	}
-	return id
+	id, err := res.LastInsertId()
+	if err != nil {
+		return 0, fmt.Errorf("record entry: %w", err)
+	}
+	for _, al := range e.Allocs {
+		if _, err := t.tx.ExecContext(t.ctx, `INSERT INTO allocations (entry_id, lot_id, points) VALUES (?, ?, ?)`, id, al.Lot, al.Points); err != nil {
+			return 0, fmt.Errorf("record allocation: %w", err)
+		}
+	}
+	return id, nil
 }
 
 // settle records what time did to an account by at.

@@ -27,11 +27,11 @@ func newRowCache(seq int64) *rowCache {
 }
 
 // validateCache starts the cache afresh unless the log ends where it ended
-// when the cache was last current: t.nextSeq is the last seq as this
+// when the cache was last current: t.lastSeq is the last seq as this
 // transaction found it.
 func (s *Store) validateCache(t *txn) {
-	if s.cache == nil || s.cache.seq != t.nextSeq {
-		s.cache = newRowCache(t.nextSeq)
+	if s.cache == nil || s.cache.seq != t.lastSeq {
+		s.cache = newRowCache(t.lastSeq)
 	}
 	t.cache = s.cache
 }
@@ -82,9 +82,9 @@ func (s *Store) settleCache(t *txn, committed bool) {
 		return
 	}
 	if len(s.cache.cards)+len(t.cards) > maxCachedCards {
-		s.cache = newRowCache(t.nextSeq)
+		s.cache = newRowCache(t.lastSeq)
 	}
-	s.cache.seq = t.nextSeq
+	s.cache.seq = t.lastSeq
 	for n, c := range t.cards {
 		s.cache.cards[n] = *c
 	}

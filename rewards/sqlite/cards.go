@@ -300,9 +300,6 @@ func (t *txn) pool(ev *eventRec, fam, holder *cardRow) error {
 	if _, err := t.save(to, holder.number, ev, in); err != nil {
 		return err
 	}
-	if err := t.flush(); err != nil {
-		return err
-	}
 	// Lots are the accruals' entries, so the other entries come along too:
 	// every entry belongs to its card's account.
 	for _, q := range []string{

@@ -3,6 +3,7 @@ package sqlite_test
 import (
 	"bytes"
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"io/fs"
 	"os"
@@ -274,5 +275,41 @@ func createAndInstall(t *testing.T, path string) {
 	defer s.Close()
 	if _, err := s.InstallProgram(ctx, p, ts("2026-11-01T08:00:00Z")); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// A retry of a receipt that v0.1.0 recorded compares its body byte for
+// byte: every receipt body v0.1.0 wrote is what encoding/json writes today,
+// and a retry gets the first result back without a second event.
+func TestRetryOfV010Receipts(t *testing.T) {
+	for _, name := range []string{"v0.1.0-coop.db", "v0.1.0-bonus.db"} {
+		s, err := openPath(t, copyLedger(t, name), "2026-12-01T10:00:00Z")
+		if err != nil {
+			t.Fatal(err)
+		}
+		evs, err := s.Events(ctx, 0, 1000)
+		if err != nil {
+			t.Fatal(err)
+		}
+		receipts := 0
+		for _, e := range evs {
+			if e.Kind != rewards.EventReceipt {
+				continue
+			}
+			receipts++
+			var r rewards.Receipt
+			if err := json.Unmarshal(e.Body, &r); err != nil {
+				t.Fatalf("%s: %v", name, err)
+			}
+			if again, _ := json.Marshal(r); !bytes.Equal(again, e.Body) {
+				t.Fatalf("%s: receipt %s was recorded as\n%s\nand encodes today as\n%s", name, r.ID, e.Body, again)
+			}
+			if _, err := s.PostReceipt(ctx, r); err != nil {
+				t.Fatalf("%s: retry of %s: %v", name, r.ID, err)
+			}
+		}
+		if n := eventCount(t, s); receipts == 0 || n != len(evs) {
+			t.Fatalf("%s: %d receipts retried, %d events after, %d before", name, receipts, n, len(evs))
+		}
 	}
 }

@@ -6,40 +6,27 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"strconv"
 	"time"
 
 	"github.com/tochka-loyalty/tochka/rewards"
 )
 
 // PostReceipts posts a batch of receipts in one transaction. A receipt the
-// rules refuse gets its error in errs and changes nothing; err is for faults
-// that abort the whole batch.
-func (s *Store) PostReceipts(ctx context.Context, rs []rewards.Receipt) (results []rewards.ReceiptResult, errs []error, err error) {
-	results = make([]rewards.ReceiptResult, len(rs))
-	errs = make([]error, len(rs))
-	err = s.write(ctx, func(t *txn) error {
+// rules refuse gets its error in its own answer and changes nothing; err
+// is for faults that abort the whole batch.
+func (s *Store) PostReceipts(ctx context.Context, rs []rewards.Receipt) ([]rewards.BatchReceipt, error) {
+	out := make([]rewards.BatchReceipt, len(rs))
+	err := s.write(ctx, func(t *txn) error {
 		t.keepsCache = true
-		t.reserve(len(rs), "events/short", "lots")
-		ids, cards := make([]string, len(rs)), make([]string, len(rs))
-		for i, r := range rs {
-			ids[i], cards[i] = r.ID, r.Card
-		}
-		if err := t.prefetchEvents(rewards.EventReceipt, ids); err != nil {
-			return err
-		}
-		if err := t.prefetchCards(cards); err != nil {
-			return err
-		}
 		for i := range rs {
-			results[i], errs[i] = t.postReceipt(eventKey{kind: rewards.EventReceipt, clientID: rs[i].ID}, rs[i])
-			if rewards.ErrorCode(errs[i]) == rewards.EINTERNAL {
-				return errs[i]
+			out[i].ReceiptResult, out[i].Err = t.postReceipt(eventKey{kind: rewards.EventReceipt, clientID: rs[i].ID}, rs[i])
+			if rewards.ErrorCode(out[i].Err) == rewards.EINTERNAL {
+				return out[i].Err
 			}
 		}
 		return nil
 	})
-	return results, errs, err
+	return out, err
 }
 
 // PostReceipt posts one receipt and returns what it earned and spent, with
@@ -113,7 +100,10 @@ func (t *txn) receipt(ev *eventRec, r rewards.Receipt) (rewards.ReceiptResult, e
 	}
 	// The lines stay in the event's body; a return reads them there, and
 	// the rest of what it needs here.
-	ev.applied = receiptFacts{Version: p.Version, Member: member, Spent: res.Spent, SpendEntry: spendEntry}.appendJSON(nil)
+	ev.applied, err = json.Marshal(receiptFacts{Version: p.Version, Member: member, Spent: res.Spent, SpendEntry: spendEntry})
+	if err != nil {
+		return res, fmt.Errorf("encode what receipt %s was posted under: %w", r.ID, err)
+	}
 	return res, nil
 }
 
@@ -180,25 +170,6 @@ type receiptFacts struct {
 	SpendEntry int64 `json:"spend_entry,omitempty"` // the entry that paid them; 0: none
 }
 
-// appendJSON writes the facts as encoding/json would, without reflection:
-// every receipt writes them.
-func (f receiptFacts) appendJSON(b []byte) []byte {
-	b = append(b, `{"version":`...)
-	b = strconv.AppendInt(b, int64(f.Version), 10)
-	if f.Member {
-		b = append(b, `,"member":true`...)
-	}
-	if f.Spent != 0 {
-		b = append(b, `,"spent":`...)
-		b = strconv.AppendInt(b, f.Spent, 10)
-	}
-	if f.SpendEntry != 0 {
-		b = append(b, `,"spend_entry":`...)
-		b = strconv.AppendInt(b, f.SpendEntry, 10)
-	}
-	return append(b, '}')
-}
-
 // decodePosted reads a receipt event's body and applied facts.
 func (t *txn) decodePosted(body, facts []byte) (*rewards.PostedReceipt, error) {
 	pr := &rewards.PostedReceipt{}
@@ -233,9 +204,6 @@ func (t *txn) rebuildResult(kind string, body, applied []byte) (any, error) {
 // storedReceipt reads a posted receipt as a return needs it; seq is its
 // event's, and its earnings lot's id.
 func (t *txn) storedReceipt(id string) (pr *rewards.PostedReceipt, seq int64, err error) {
-	if err := t.flush(); err != nil {
-		return nil, 0, err
-	}
 	var body, facts []byte
 	err = t.tx.QueryRowContext(t.ctx, `SELECT seq, body, applied FROM events WHERE kind = ? AND key = ?`, rewards.EventReceipt, id).
 		Scan(&seq, &body, &facts)

@@ -1,0 +1,285 @@
+package sqlite
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/mattn/go-sqlite3"
+	"github.com/tochka-loyalty/tochka/rewards"
+)
+
+// txn is one transaction: the SQL transaction, the program it runs under,
+// the accounts and cards it has read (a command changes them in place and
+// the accounts are written back before the commit), and the last event
+// seq, which the next event follows.
+type txn struct {
+	s    *Store
+	ctx  context.Context
+	tx   *sql.Tx
+	prog *rewards.Program
+
+	lastSeq    int64
+	accounts   map[int64]*account
+	cards      map[string]*cardRow
+	onCommit   []func()
+	cache      *rowCache // committed cards and accounts; nil in a read
+	keepsCache bool      // only receipts: the cache may take this transaction's rows
+	until      time.Time // the host's clock as a write began; zero in a read
+}
+
+// write runs fn in one write transaction and commits it when fn returns nil.
+func (s *Store) write(ctx context.Context, fn func(t *txn) error) error {
+	if s.db == nil {
+		return errors.New("store is not open")
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("begin: %w", err)
+	}
+	t := &txn{s: s, ctx: ctx, tx: tx, prog: s.current, accounts: map[int64]*account{}, cards: map[string]*cardRow{}, until: s.Now()}
+	err = tx.QueryRowContext(ctx, `SELECT coalesce(max(seq), 0) FROM events`).Scan(&t.lastSeq)
+	if err == nil {
+		s.validateCache(t)
+		err = fn(t)
+	}
+	if err == nil {
+		err = t.saveAccounts()
+	}
+	if err != nil {
+		tx.Rollback()
+		s.settleCache(t, false)
+		return err
+	}
+	if err := tx.Commit(); err != nil {
+		s.settleCache(t, false)
+		return fmt.Errorf("commit: %w", err)
+	}
+	s.settleCache(t, true)
+	for _, f := range t.onCommit {
+		f()
+	}
+	return nil
+}
+
+// read runs fn against a consistent snapshot.
+func (s *Store) read(ctx context.Context, fn func(t *txn) error) error {
+	if s.db == nil {
+		return errors.New("store is not open")
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	tx, err := s.rdb.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("begin: %w", err)
+	}
+	defer tx.Rollback()
+	t := &txn{s: s, ctx: ctx, tx: tx, prog: s.current, accounts: map[int64]*account{}, cards: map[string]*cardRow{}}
+	return fn(t)
+}
+
+// saveAccounts writes back the accounts a command changed.
+func (t *txn) saveAccounts() error {
+	for _, a := range t.accounts {
+		if !a.dirty {
+			continue
+		}
+		if _, err := t.tx.ExecContext(t.ctx, `UPDATE accounts SET debt = ?, purchase_total = ?, sweep_at = ? WHERE id = ?`,
+			a.debt, a.purchaseTotal, nullMS(a.sweepAt), a.id); err != nil {
+			return fmt.Errorf("update account %d: %w", a.id, err)
+		}
+		a.dirty = false
+	}
+	return nil
+}
+
+func errNoProgram() error {
+	return rewards.Errorf(rewards.ENOTFOUND, "no program is installed: run `tochkactl init --program FILE` first")
+}
+
+// at is a command's business time: the time it names, or now.
+func (s *Store) at(t time.Time) time.Time {
+	if t.IsZero() {
+		return s.Now()
+	}
+	return t
+}
+
+func (t *txn) program() (*rewards.Program, error) {
+	if t.prog == nil {
+		return nil, errNoProgram()
+	}
+	return t.prog, nil
+}
+
+// eventRec is an event being applied: its place in the log and time.
+type eventRec struct {
+	seq     int64
+	kind    string
+	device  string
+	at      time.Time
+	applied []byte // facts a later command needs (JSON), set by the command
+}
+
+// eventKey names an event: its kind, the client's id, the UUID of an event
+// applied from elsewhere and the device that made it.
+type eventKey struct {
+	kind, clientID, uuid, device string
+}
+
+// run applies one command as one event: it refuses a repeated id whose
+// request differs, returns the first result to a repeat, and otherwise calls
+// apply and records the event with its body (nil: the request as it came)
+// and result.
+func run[R any](t *txn, k eventKey, at time.Time, request any, apply func(ev *eventRec) (body any, result R, err error)) (R, error) {
+	var zero R
+	// An event with a client id is keyed by it, and its UUID follows from
+	// it (rewards.EventID), so it is not stored; one without is keyed by
+	// its UUID: the one it came with, or a random one.
+	key, id := k.clientID, ""
+	if key == "" {
+		if id = k.uuid; id == "" {
+			id = rewards.EventID(k.kind, "")
+		}
+		key = id
+	}
+	reqJSON, err := json.Marshal(request)
+	if err != nil {
+		return zero, fmt.Errorf("encode %s: %w", k.kind, err)
+	}
+	if k.clientID != "" || k.uuid != "" { // a random UUID made just now is new
+		stored, err := t.lookupEvent(k.kind, key)
+		switch {
+		case err == nil:
+			// A caller's retry matches the request it sent; an event
+			// applied again (sync, replay) matches the body as first
+			// applied, generated card numbers and voucher codes included.
+			same := bytes.Equal(stored.body, reqJSON)
+			if k.uuid == "" && stored.request != nil {
+				sum := sha256.Sum256(reqJSON)
+				same = bytes.Equal(stored.request, sum[:])
+			}
+			if !same {
+				return zero, rewards.Errorf(rewards.ECONFLICT, "%s %s was already recorded with different contents", k.kind, key)
+			}
+			return storedResult[R](t, k.kind, key, stored)
+		case !errors.Is(err, sql.ErrNoRows):
+			return zero, fmt.Errorf("look up event: %w", err)
+		}
+	}
+	device := k.device
+	if device == "" {
+		device = t.s.Device
+	}
+	// The event's seq is the next after the last: the write transaction
+	// holds SQLite's one write lock, and a command's lot takes its event's
+	// seq as its id before the event row, whose body the command may still
+	// fill in, is written.
+	ev := &eventRec{seq: t.lastSeq + 1, kind: k.kind, device: device, at: at.UTC()}
+	body, result, err := apply(ev)
+	if err != nil {
+		return zero, err
+	}
+	// The body is the request unless apply filled something in (a card
+	// number, a voucher code); only then is the request kept, as a hash.
+	bodyJSON, reqHash := reqJSON, []byte(nil)
+	if body != nil {
+		if bodyJSON, err = json.Marshal(body); err != nil {
+			return zero, fmt.Errorf("encode %s: %w", k.kind, err)
+		}
+		if !bytes.Equal(bodyJSON, reqJSON) {
+			sum := sha256.Sum256(reqJSON)
+			reqHash = sum[:]
+		}
+	}
+	resJSON := []byte{} // rebuilt from the body and the applied facts
+	if ev.applied == nil || !rebuilds[k.kind] {
+		if resJSON, err = json.Marshal(result); err != nil {
+			return zero, fmt.Errorf("encode %s result: %w", k.kind, err)
+		}
+	}
+	var uuid, applied any
+	if id != "" {
+		uuid = id
+	}
+	if ev.applied != nil {
+		applied = string(ev.applied)
+	}
+	if _, err := t.tx.ExecContext(t.ctx, `INSERT INTO events (seq, id, kind, key, device, at, request, body, result, applied)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, ev.seq, uuid, ev.kind, key, ev.device, ms(ev.at), reqHash, bodyJSON, resJSON, applied); err != nil {
+		return zero, fmt.Errorf("record %s: %w", k.kind, err)
+	}
+	t.lastSeq = ev.seq
+	return result, nil
+}
+
+// rebuilds lists the kinds of event whose result is not stored but rebuilt
+// from the body and the applied facts: receipts, most of the log, whose
+// result would otherwise take as much room again as the receipt.
+var rebuilds = map[string]bool{rewards.EventReceipt: true}
+
+// storedResult is the first result of an event recorded earlier, decoded or
+// rebuilt.
+func storedResult[R any](t *txn, kind, key string, e storedEvent) (R, error) {
+	var r R
+	if len(e.result) == 0 && rebuilds[kind] {
+		v, err := t.rebuildResult(kind, e.body, e.applied)
+		if err != nil {
+			return r, fmt.Errorf("rebuild the result of %s %s: %w", kind, key, err)
+		}
+		r, ok := v.(R)
+		if !ok {
+			return r, fmt.Errorf("rebuild the result of %s %s: a %T, not a %T", kind, key, v, r)
+		}
+		return r, nil
+	}
+	if err := json.Unmarshal(e.result, &r); err != nil {
+		return r, fmt.Errorf("decode the stored result of %s %s: %w", kind, key, err)
+	}
+	return r, nil
+}
+
+// storedEvent is an event recorded earlier: its request hash, body, result
+// (empty: rebuilt) and applied facts.
+type storedEvent struct{ request, body, result, applied []byte }
+
+// lookupEvent reads a recorded event as a repeat needs it.
+func (t *txn) lookupEvent(kind, key string) (storedEvent, error) {
+	var e storedEvent
+	err := t.tx.QueryRowContext(t.ctx, `SELECT request, body, result, applied FROM events WHERE kind = ? AND key = ?`, kind, key).
+		Scan(&e.request, &e.body, &e.result, &e.applied)
+	return e, err
+}
+
+// isUnique reports a UNIQUE or PRIMARY KEY violation.
+func isUnique(err error) bool {
+	var se sqlite3.Error
+	return errors.As(err, &se) && se.Code == sqlite3.ErrConstraint &&
+		(se.ExtendedCode == sqlite3.ErrConstraintUnique || se.ExtendedCode == sqlite3.ErrConstraintPrimaryKey)
+}
+
+func ms(t time.Time) int64 { return t.UnixMilli() }
+
+func fromMS(v int64) time.Time { return time.UnixMilli(v).UTC() }
+
+func nullMS(v int64) any {
+	if v == 0 {
+		return nil
+	}
+	return v
+}
+
+func timePtr(v sql.NullInt64) *time.Time {
+	if !v.Valid {
+		return nil
+	}
+	t := fromMS(v.Int64)
+	return &t
+}
