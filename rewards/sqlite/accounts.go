@@ -2,6 +2,7 @@ package sqlite
 
 import (
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"time"
@@ -87,9 +88,6 @@ func (t *txn) card(number string) (*cardRow, error) {
 	if c := t.cards[number]; c != nil {
 		return c, nil
 	}
-	if c, ok := t.cachedCard(number); ok {
-		return c, nil
-	}
 	c := &cardRow{}
 	err := t.tx.QueryRowContext(t.ctx, `SELECT `+cardCols+` FROM cards c WHERE c.number = ?`, number).Scan(c.fields()...)
 	if errors.Is(err, sql.ErrNoRows) {
@@ -102,6 +100,36 @@ func (t *txn) card(number string) (*cardRow, error) {
 	}
 	t.cards[number] = c
 	return c, nil
+}
+
+// prefetchCards reads the cards of a batch, and their accounts, in one
+// query, so that each receipt need not look its card up.
+func (t *txn) prefetchCards(numbers []string) error {
+	list, err := json.Marshal(numbers)
+	if err != nil {
+		return err
+	}
+	rows, err := t.tx.QueryContext(t.ctx, `SELECT `+cardCols+`, `+accountCols+`
+		FROM cards c JOIN accounts a ON a.id = c.account_id WHERE c.number IN (SELECT value FROM json_each(?))`, string(list))
+	if err != nil {
+		return fmt.Errorf("look up cards: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		c, a := &cardRow{}, &account{}
+		var sweep sql.NullInt64
+		if err := rows.Scan(append(c.fields(), a.fields(&sweep)...)...); err != nil {
+			return fmt.Errorf("look up cards: %w", err)
+		}
+		a.sweepAt = sweep.Int64
+		if t.cards[c.number] == nil {
+			t.cards[c.number] = c
+		}
+		if t.accounts[a.id] == nil {
+			t.accounts[a.id] = a
+		}
+	}
+	return rows.Err()
 }
 
 func (t *txn) saveCard(c *cardRow) error {
@@ -120,9 +148,6 @@ func (t *txn) saveCard(c *cardRow) error {
 
 func (t *txn) account(id int64) (*account, error) {
 	if a := t.accounts[id]; a != nil {
-		return a, nil
-	}
-	if a, ok := t.cachedAccount(id); ok {
 		return a, nil
 	}
 	a := &account{}
@@ -182,8 +207,8 @@ func (t *txn) usableCard(number string, at time.Time) (*cardRow, *account, error
 	if err != nil {
 		return nil, nil, err
 	}
-	if err := rewards.RefuseInactive(c.view(at), p.Location()); err != nil {
-		return nil, nil, err
+	if c.status(at) != rewards.CardActive {
+		return nil, nil, rewards.RefuseInactive(c.view(at), p.Location())
 	}
 	a, err := t.account(c.accountID)
 	return c, a, err
@@ -355,6 +380,7 @@ func (t *txn) save(a *account, card string, ev *eventRec, eff rewards.Effects) (
 		}
 	} else if eff.Purchase != 0 {
 		a.purchaseTotal += eff.Purchase
+		a.dirty = true
 	}
 	for _, v := range eff.Closed {
 		if _, err := t.tx.ExecContext(t.ctx, `UPDATE vouchers SET status = ?, closed_at = ? WHERE code = ?`, v.Status, ms(v.At), v.Code); err != nil {
@@ -366,8 +392,10 @@ func (t *txn) save(a *account, card string, ev *eventRec, eff rewards.Effects) (
 			}
 		}
 	}
-	a.debt, a.sweepAt = eff.Debt, nullableMS(eff.Due)
-	a.dirty = true
+	if due := nullableMS(eff.Due); a.debt != eff.Debt || a.sweepAt != due {
+		a.debt, a.sweepAt = eff.Debt, due
+		a.dirty = true
+	}
 	return ids, nil
 }
 

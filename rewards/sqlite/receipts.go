@@ -17,7 +17,16 @@ import (
 func (s *Store) PostReceipts(ctx context.Context, rs []rewards.Receipt) ([]rewards.BatchReceipt, error) {
 	out := make([]rewards.BatchReceipt, len(rs))
 	err := s.write(ctx, func(t *txn) error {
-		t.keepsCache = true
+		ids, cards := make([]string, len(rs)), make([]string, len(rs))
+		for i, r := range rs {
+			ids[i], cards[i] = r.ID, r.Card
+		}
+		if err := t.knowFresh(rewards.EventReceipt, ids); err != nil {
+			return err
+		}
+		if err := t.prefetchCards(cards); err != nil {
+			return err
+		}
 		for i := range rs {
 			out[i].ReceiptResult, out[i].Err = t.postReceipt(eventKey{kind: rewards.EventReceipt, clientID: rs[i].ID}, rs[i])
 			if rewards.ErrorCode(out[i].Err) == rewards.EINTERNAL {
@@ -34,7 +43,6 @@ func (s *Store) PostReceipts(ctx context.Context, rs []rewards.Receipt) ([]rewar
 func (s *Store) PostReceipt(ctx context.Context, r rewards.Receipt) (rewards.ReceiptResult, error) {
 	var res rewards.ReceiptResult
 	err := s.write(ctx, func(t *txn) error {
-		t.keepsCache = true
 		var err error
 		res, err = t.postReceipt(eventKey{kind: rewards.EventReceipt, clientID: r.ID}, r)
 		return err

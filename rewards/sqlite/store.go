@@ -50,7 +50,6 @@ type Store struct {
 	mu       sync.Mutex // one writer at a time, and the program cache
 	programs map[int]*rewards.Program
 	current  *rewards.Program
-	cache    *rowCache // cards and accounts between receipt batches; nil: empty
 }
 
 // NewStore returns a store for the database file at path; call Open.

@@ -91,11 +91,10 @@ func checkLedger(t testing.TB, s *sqlite.Store) {
 	}
 }
 
-// The cards and accounts a store keeps between receipt batches follow what
-// another process writes to the same file, and what its own other commands
-// write: a card blocked elsewhere is refused at once, and balances stay
-// exact while receipts and other commands alternate.
-func TestRowCacheFollowsOtherWriters(t *testing.T) {
+// A store sees what another process writes to the same file, and what its
+// own other commands write: a card blocked elsewhere is refused at once, and
+// balances stay exact while receipts and other commands alternate.
+func TestOtherWritersSeen(t *testing.T) {
 	a, _ := openStore(t, "bonus")
 	card := mustCard(t, a, rewards.CardIssue{Meta: rewards.Meta{At: ts("2026-11-01T08:00:00Z")}, Phone: "+79161234567"})
 	mustPost(t, a, receipt("R1", card, "2026-11-03T09:00:00Z", rewards.Line{SKU: "A", Qty: 1, Amount: 100000, Bonus: 100}))
@@ -127,12 +126,10 @@ func TestRowCacheFollowsOtherWriters(t *testing.T) {
 	checkLedger(t, a)
 }
 
-// The cache is checked against the log in the file, not against the
-// connection: database/sql replaces a connection after driver.ErrBadConn or
-// a write transaction whose context was cancelled (a till hanging up), and
-// a new connection's PRAGMA data_version starts again from the same number.
-// A card blocked by another process meanwhile is refused.
-func TestRowCacheAfterConnectionReplaced(t *testing.T) {
+// database/sql replaces a connection after driver.ErrBadConn or a write
+// transaction whose context was cancelled (a till hanging up); a card
+// blocked by another process meanwhile is refused on the new one.
+func TestOtherWritersSeenAfterConnectionReplaced(t *testing.T) {
 	a, _ := openStore(t, "bonus")
 	card := mustCard(t, a, rewards.CardIssue{Meta: rewards.Meta{At: ts("2026-11-01T08:00:00Z")}, Phone: "+79161234567"})
 	mustPost(t, a, receipt("R1", card, "2026-11-03T09:00:00Z", rewards.Line{SKU: "A", Qty: 1, Amount: 100000, Bonus: 100}))
@@ -152,11 +149,11 @@ func TestRowCacheAfterConnectionReplaced(t *testing.T) {
 	wantRefused(t, err, rewards.EREFUSED, "blocked")
 }
 
-// A cached account row must not be written back over another process's
-// change: its return leaves a debt, and the next receipt here that touches
-// the account row must keep it, or the points the return took back would
-// be handed out again.
-func TestRowCacheKeepsDebtWrittenElsewhere(t *testing.T) {
+// An account row must not be written back over another process's change:
+// its return leaves a debt, and the next receipt here that touches the
+// account row must keep it, or the points the return took back would be
+// handed out again.
+func TestDebtWrittenElsewhereKept(t *testing.T) {
 	a, _ := openStore(t, "bonus")
 	card := mustCard(t, a, rewards.CardIssue{Meta: rewards.Meta{At: ts("2026-11-01T08:00:00Z")}})
 	mustPost(t, a, receipt("R1", card, "2026-11-03T09:00:00Z", rewards.Line{SKU: "A", Qty: 1, Amount: 100000, Bonus: 100}))

@@ -25,11 +25,10 @@ type txn struct {
 	prog *rewards.Program
 
 	lastSeq    int64
+	fresh      map[string]bool // client ids of a batch's events known not to be recorded yet
 	accounts   map[int64]*account
 	cards      map[string]*cardRow
 	onCommit   []func()
-	cache      *rowCache // committed cards and accounts; nil in a read
-	keepsCache bool      // only receipts: the cache may take this transaction's rows
 	until      time.Time // the host's clock as a write began; zero in a read
 }
 
@@ -47,7 +46,6 @@ func (s *Store) write(ctx context.Context, fn func(t *txn) error) error {
 	t := &txn{s: s, ctx: ctx, tx: tx, prog: s.current, accounts: map[int64]*account{}, cards: map[string]*cardRow{}, until: s.Now()}
 	err = tx.QueryRowContext(ctx, `SELECT coalesce(max(seq), 0) FROM events`).Scan(&t.lastSeq)
 	if err == nil {
-		s.validateCache(t)
 		err = fn(t)
 	}
 	if err == nil {
@@ -55,14 +53,11 @@ func (s *Store) write(ctx context.Context, fn func(t *txn) error) error {
 	}
 	if err != nil {
 		tx.Rollback()
-		s.settleCache(t, false)
 		return err
 	}
 	if err := tx.Commit(); err != nil {
-		s.settleCache(t, false)
 		return fmt.Errorf("commit: %w", err)
 	}
-	s.settleCache(t, true)
 	for _, f := range t.onCommit {
 		f()
 	}
@@ -154,7 +149,9 @@ func run[R any](t *txn, k eventKey, at time.Time, request any, apply func(ev *ev
 	if err != nil {
 		return zero, fmt.Errorf("encode %s: %w", k.kind, err)
 	}
-	if k.clientID != "" || k.uuid != "" { // a random UUID made just now is new
+	if t.fresh[key] && k.uuid == "" {
+		delete(t.fresh, key) // known new, once: a second copy in the batch is a repeat
+	} else if k.clientID != "" || k.uuid != "" { // a random UUID made just now is new
 		stored, err := t.lookupEvent(k.kind, key)
 		switch {
 		case err == nil:
@@ -244,6 +241,32 @@ func storedResult[R any](t *txn, kind, key string, e storedEvent) (R, error) {
 		return r, fmt.Errorf("decode the stored result of %s %s: %w", kind, key, err)
 	}
 	return r, nil
+}
+
+// knowFresh notes which of a batch's client ids of kind are not recorded
+// yet, in one query, so that run need not look each of them up.
+func (t *txn) knowFresh(kind string, ids []string) error {
+	list, err := json.Marshal(ids)
+	if err != nil {
+		return err
+	}
+	t.fresh = make(map[string]bool, len(ids))
+	for _, id := range ids {
+		t.fresh[id] = true
+	}
+	rows, err := t.tx.QueryContext(t.ctx, `SELECT key FROM events WHERE kind = ? AND key IN (SELECT value FROM json_each(?))`, kind, string(list))
+	if err != nil {
+		return fmt.Errorf("look up events: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var key string
+		if err := rows.Scan(&key); err != nil {
+			return fmt.Errorf("look up events: %w", err)
+		}
+		delete(t.fresh, key)
+	}
+	return rows.Err()
 }
 
 // storedEvent is an event recorded earlier: its request hash, body, result
