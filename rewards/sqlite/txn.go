@@ -24,12 +24,12 @@ type txn struct {
 	tx   *sql.Tx
 	prog *rewards.Program
 
-	lastSeq    int64
-	fresh      map[string]bool // client ids of a batch's events known not to be recorded yet
-	accounts   map[int64]*account
-	cards      map[string]*cardRow
-	onCommit   []func()
-	until      time.Time // the host's clock as a write began; zero in a read
+	lastSeq  int64
+	fresh    map[string]bool // client ids of a batch's events known not to be recorded yet
+	accounts map[int64]*account
+	cards    map[string]*cardRow
+	onCommit []func()
+	until    time.Time // the host's clock as a write began; zero in a read
 }
 
 // write runs fn in one write transaction and commits it when fn returns nil.
