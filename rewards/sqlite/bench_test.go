@@ -175,19 +175,24 @@ func fillLedger(b *testing.B, s *sqlite.Store, cards, entriesPer int) []string {
 		`WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ?)
 		 INSERT INTO accounts (id) SELECT i FROM n`,
 		`WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ?)
-		 INSERT INTO cards (number, account_id, issued_at, handed_at, active_from)
-		 SELECT printf('27%010d', i), i, ` + fmt.Sprint(t0) + `, ` + fmt.Sprint(t0) + `, ` + fmt.Sprint(t0) + ` FROM n`,
-		`WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ?)
 		 INSERT INTO events (seq, kind, key, device, at, body, result, applied)
 		 SELECT (SELECT max(seq) FROM events) + i, 'receipt', 'bench-' || i, 'bench', ` + fmt.Sprint(t0) + ` + i, '{}', x'', '{"version":1}' FROM n`,
 	}
 	total := cards * entriesPer
 	for k, q := range stmts {
 		n := cards
-		if k == 2 {
+		if k == 1 {
 			n = total
 		}
 		if _, err := tx.Exec(q, n); err != nil {
+			b.Fatal(err)
+		}
+	}
+	out := make([]string, cards)
+	for i := range out {
+		out[i] = benchCard(i + 1)
+		if _, err := tx.Exec(`INSERT INTO cards (number, account_id, issued_at, handed_at, active_from) VALUES (?, ?, ?, ?, ?)`,
+			out[i], i+1, t0, t0, t0); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -195,17 +200,110 @@ func fillLedger(b *testing.B, s *sqlite.Store, cards, entriesPer int) []string {
 	// belongs to account (k-1) % cards + 1, so each account's lots are
 	// spread over the table as a real ledger's are.
 	if _, err := tx.Exec(`INSERT INTO lots (id, account_id, points, remaining, available_from, expires_at, card, amount)
-		SELECT seq, (seq - 1) % ?1 + 1, 10 + seq % 90, 10 + seq % 90, at + 15 * 86400000, at + 380 * 86400000,
-			printf('27%010d', (seq - 1) % ?1 + 1), 1000 + seq % 9000
-		FROM events WHERE kind = 'receipt'`, cards); err != nil {
+		SELECT l.seq, (l.seq - 1) % ?1 + 1, 10 + l.seq % 90, 10 + l.seq % 90, l.at + 15 * 86400000, l.at + 380 * 86400000,
+			c.number, 1000 + l.seq % 9000
+		FROM events l JOIN cards c ON c.account_id = (l.seq - 1) % ?1 + 1 WHERE l.kind = 'receipt'`, cards); err != nil {
 		b.Fatal(err)
 	}
 	if err := tx.Commit(); err != nil {
 		b.Fatal(err)
 	}
-	out := make([]string, cards)
-	for i := range out {
-		out[i] = fmt.Sprintf("27%010d", i+1)
-	}
 	return out
+}
+
+// benchCard is the i-th card number of a filled ledger: an EAN-13 with its
+// check digit.
+func benchCard(i int) string {
+	body := fmt.Sprintf("27%010d", i)
+	return body + fmt.Sprint(rewards.EANCheckDigit(body))
+}
+
+// BenchmarkBalanceUnderIngest looks up random balances among 200,000 cards
+// from 8 goroutines while one goroutine posts batches of 500 receipts
+// without pause, and, in the same iteration, without the writer: a balance
+// look-up must not wait for a batch to commit. It reports the 99th
+// percentile and the look-ups per second of both.
+func BenchmarkBalanceUnderIngest(b *testing.B) {
+	s, _ := openStore(b, "bonus")
+	cards := fillLedger(b, s, 200_000, 10)
+	at := ts("2026-12-01T00:00:00Z")
+	b.ResetTimer()
+	var p99s, rates, idleP99s, idleRates []float64
+	for i := 0; i < b.N; i++ {
+		p99, rate := lookUpBalances(b, s, cards, at, uint64(2*i))
+		idleP99s, idleRates = append(idleP99s, p99), append(idleRates, rate)
+
+		stop, done := make(chan struct{}), make(chan error, 1)
+		go func() { done <- ingestUntil(s, cards, i, stop) }()
+		p99, rate = lookUpBalances(b, s, cards, at, uint64(2*i+1))
+		close(stop)
+		if err := <-done; err != nil {
+			b.Fatal(err)
+		}
+		p99s, rates = append(p99s, p99), append(rates, rate)
+	}
+	b.ReportMetric(median(p99s), "p99-ms")
+	b.ReportMetric(median(rates), "lookups/s")
+	b.ReportMetric(median(idleP99s), "idle-p99-ms")
+	b.ReportMetric(median(idleRates), "idle-lookups/s")
+}
+
+// lookUpBalances runs 8 goroutines of 2,000 random balance look-ups each
+// and returns the 99th percentile in milliseconds and the look-ups per
+// second.
+func lookUpBalances(b *testing.B, s *sqlite.Store, cards []string, at time.Time, seed uint64) (p99ms, perSecond float64) {
+	const workers, each = 8, 2000
+	lat := make([]time.Duration, workers*each)
+	errs := make(chan error, workers)
+	start := time.Now()
+	for w := range workers {
+		go func() {
+			rng := rand.New(rand.NewPCG(seed, uint64(w)))
+			for j := range each {
+				t0 := time.Now()
+				if _, err := s.Balance(ctx, cards[rng.IntN(len(cards))], at); err != nil {
+					errs <- err
+					return
+				}
+				lat[w*each+j] = time.Since(t0)
+			}
+			errs <- nil
+		}()
+	}
+	for range workers {
+		if err := <-errs; err != nil {
+			b.Fatal(err)
+		}
+	}
+	elapsed := time.Since(start)
+	slices.Sort(lat)
+	return float64(lat[len(lat)*99/100].Microseconds()) / 1000, float64(len(lat)) / elapsed.Seconds()
+}
+
+// ingestUntil posts batches of 500 receipts on the first 1,000 cards until
+// stop is closed.
+func ingestUntil(s *sqlite.Store, cards []string, iter int, stop <-chan struct{}) error {
+	for k := 0; ; k++ {
+		select {
+		case <-stop:
+			return nil
+		default:
+		}
+		rs := ingestReceiptsFor(cards[:ingestCards], iter*1000+k)[:ingestBatch]
+		res, err := s.PostReceipts(ctx, rs)
+		if err != nil {
+			return err
+		}
+		for _, r := range res {
+			if r.Err != nil {
+				return r.Err
+			}
+		}
+	}
+}
+
+func median(xs []float64) float64 {
+	s := slices.Clone(xs)
+	slices.Sort(s)
+	return s[len(s)/2]
 }

@@ -32,6 +32,10 @@ var (
 	_ rewards.EventLog = (*Store)(nil)
 )
 
+// readers is how many read connections a store keeps: balance look-ups
+// from a kiosk's screens and a server's requests run side by side.
+const readers = 8
+
 // Store is the ledger in one SQLite file.
 type Store struct {
 	Path   string
@@ -47,7 +51,8 @@ type Store struct {
 
 	db       *sql.DB    // writes: BEGIN IMMEDIATE, so a writer never meets a busy upgrade
 	rdb      *sql.DB    // reads: deferred and query-only, so they never lock out another process's writer
-	mu       sync.Mutex // one writer at a time, and the program cache
+	mu       sync.Mutex // one writer at a time; readers never take it
+	pmu      sync.Mutex // the program cache: current and programs
 	programs map[int]*rewards.Program
 	current  *rewards.Program
 }
@@ -154,7 +159,10 @@ func (s *Store) open(dsn string) error {
 	if err != nil {
 		return fmt.Errorf("open %s: %w", s.Path, err)
 	}
-	rdb.SetMaxOpenConns(1)
+	// Readers run side by side and never wait for the writer: in WAL mode
+	// each reads the snapshot it began with.
+	rdb.SetMaxOpenConns(readers)
+	rdb.SetMaxIdleConns(readers)
 	s.rdb = rdb
 	s.programs = map[int]*rewards.Program{}
 	return s.loadProgram(context.Background())
@@ -183,8 +191,7 @@ func (s *Store) loadProgram(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	s.current = p
-	s.programs[p.Version] = p
+	s.remember(p, true)
 	return nil
 }
 
@@ -199,9 +206,30 @@ func decodeProgram(body string) (*rewards.Program, error) {
 	return &p, nil
 }
 
+// remember keeps an installed program in the cache, and as the one in
+// force when current.
+func (s *Store) remember(p *rewards.Program, current bool) {
+	s.pmu.Lock()
+	defer s.pmu.Unlock()
+	s.programs[p.Version] = p
+	if current {
+		s.current = p
+	}
+}
+
+// inForce is the program in force as this store last knew it (nil: none).
+func (s *Store) inForce() *rewards.Program {
+	s.pmu.Lock()
+	defer s.pmu.Unlock()
+	return s.current
+}
+
 // programVersion returns an installed version of the program.
 func (t *txn) programVersion(v int) (*rewards.Program, error) {
-	if p := t.s.programs[v]; p != nil {
+	t.s.pmu.Lock()
+	p := t.s.programs[v]
+	t.s.pmu.Unlock()
+	if p != nil {
 		return p, nil
 	}
 	var body string
@@ -212,18 +240,17 @@ func (t *txn) programVersion(v int) (*rewards.Program, error) {
 	if err != nil {
 		return nil, err
 	}
-	t.s.programs[v] = p
+	t.s.remember(p, false)
 	return p, nil
 }
 
 // Program returns the program in force.
 func (s *Store) Program(ctx context.Context) (*rewards.Program, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.current == nil {
+	p := s.inForce()
+	if p == nil {
 		return nil, errNoProgram()
 	}
-	return s.current, nil
+	return p, nil
 }
 
 // InstallProgram installs p as the next version of the program. A database
@@ -239,7 +266,7 @@ func (s *Store) InstallProgram(ctx context.Context, p *rewards.Program, at time.
 		}
 		if t.prog = cur; cur != nil && sameProgram(cur, p) {
 			out = cur
-			t.onCommit = append(t.onCommit, func() { t.s.current = cur; t.s.programs[cur.Version] = cur })
+			t.onCommit = append(t.onCommit, func() { t.s.remember(cur, true) })
 			return nil
 		}
 		_, err = run(t, eventKey{kind: rewards.EventProgram}, at, p, func(ev *eventRec) (any, struct{ Version int }, error) {
@@ -294,7 +321,7 @@ func (t *txn) installProgram(ev *eventRec, p rewards.Program) (*rewards.Program,
 	}
 	np := p
 	t.prog = &np
-	t.onCommit = append(t.onCommit, func() { t.s.current = &np; t.s.programs[v] = &np })
+	t.onCommit = append(t.onCommit, func() { t.s.remember(&np, true) })
 	return &np, nil
 }
 

@@ -43,7 +43,7 @@ func (s *Store) write(ctx context.Context, fn func(t *txn) error) error {
 	if err != nil {
 		return fmt.Errorf("begin: %w", err)
 	}
-	t := &txn{s: s, ctx: ctx, tx: tx, prog: s.current, accounts: map[int64]*account{}, cards: map[string]*cardRow{}, until: s.Now()}
+	t := &txn{s: s, ctx: ctx, tx: tx, prog: s.inForce(), accounts: map[int64]*account{}, cards: map[string]*cardRow{}, until: s.Now()}
 	err = tx.QueryRowContext(ctx, `SELECT coalesce(max(seq), 0) FROM events`).Scan(&t.lastSeq)
 	if err == nil {
 		err = fn(t)
@@ -64,19 +64,18 @@ func (s *Store) write(ctx context.Context, fn func(t *txn) error) error {
 	return nil
 }
 
-// read runs fn against a consistent snapshot.
+// read runs fn against a consistent snapshot. It takes no lock of the
+// store's: in WAL mode a reader never waits for the writer.
 func (s *Store) read(ctx context.Context, fn func(t *txn) error) error {
 	if s.db == nil {
 		return errors.New("store is not open")
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
 	tx, err := s.rdb.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("begin: %w", err)
 	}
 	defer tx.Rollback()
-	t := &txn{s: s, ctx: ctx, tx: tx, prog: s.current, accounts: map[int64]*account{}, cards: map[string]*cardRow{}}
+	t := &txn{s: s, ctx: ctx, tx: tx, prog: s.inForce(), accounts: map[int64]*account{}, cards: map[string]*cardRow{}}
 	return fn(t)
 }
 
