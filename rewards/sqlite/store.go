@@ -324,6 +324,7 @@ type txn struct {
 	absent             map[seenKey]bool // events known not to be stored
 	onCommit           []func()
 	cache              *rowCache // committed cards and accounts; nil in a read
+	until              time.Time // the host's clock as a write began; zero in a read
 	keepsCache         bool      // only receipts: the cache may take this transaction's rows
 }
 
@@ -339,7 +340,7 @@ func (s *Store) write(ctx context.Context, fn func(t *txn) error) error {
 		return fmt.Errorf("begin: %w", err)
 	}
 	t := &txn{s: s, ctx: ctx, tx: tx, prog: s.current, pending: map[string]*rowBuf{},
-		accounts: map[int64]*account{}, cards: map[string]*cardRow{}, seen: map[seenKey]seenEvent{}}
+		accounts: map[int64]*account{}, cards: map[string]*cardRow{}, seen: map[seenKey]seenEvent{}, until: s.Now()}
 	err = tx.QueryRowContext(ctx, `SELECT (SELECT coalesce(max(seq), 0) FROM events), (SELECT coalesce(max(id), 0) FROM entries)`).
 		Scan(&t.nextSeq, &t.nextEntry)
 	if err == nil {
@@ -582,6 +583,18 @@ func run[R any](t *txn, k eventKey, at time.Time, request any, apply func(ev *ev
 		return storedResult[R](t, k.kind, key, stored)
 	case !errors.Is(err, sql.ErrNoRows):
 		return zero, fmt.Errorf("look up event: %w", err)
+	}
+	// Nothing is recorded with a business time ahead of the host's clock
+	// by more than the program allows: a sale from a till whose clock runs
+	// fast would mature, expire and lapse what it touches early.
+	if t.prog != nil {
+		what := k.kind
+		if k.clientID != "" {
+			what += " " + k.clientID
+		}
+		if err := t.prog.CheckNotAhead(what, at, t.until); err != nil {
+			return zero, err
+		}
 	}
 	device := k.device
 	if device == "" {
