@@ -79,6 +79,8 @@ var scenarios = []struct {
 	{"StockAfterLapseAndRetry", stockAfterLapseAndRetry},
 	{"PreviewAgreesWithLedger", previewAgreesWithLedger},
 	{"CancelledMidCommand", cancelledMidCommand},
+	{"FutureDatedRefused", futureDatedRefused},
+	{"PreviewFarAhead", previewFarAhead},
 	{"RandomOperations", randomOperations},
 }
 
