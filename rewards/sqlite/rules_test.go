@@ -44,7 +44,8 @@ func eventCount(t *testing.T, s *sqlite.Store) int {
 // out, is still the same receipt to a retry; a retry with other contents is
 // still a conflict.
 func TestRepeatOfBodyInOlderForm(t *testing.T) {
-	s, _ := openStore(t, "coop")
+	s, clk := openStore(t, "coop")
+	clk.set("2026-11-02T09:00:00Z") // the receipt's time: nothing here reads now
 	card := mustCard(t, s, rewards.CardIssue{Meta: rewards.Meta{At: ts("2026-11-01T08:00:00Z")}})
 	r := receipt("R1", card, "2026-11-02T09:00:00Z", rewards.Line{SKU: "a", Qty: 1, Amount: 500})
 	first := mustPost(t, s, r)
