@@ -22,6 +22,10 @@ type Account struct {
 	Vouchers []HeldVoucher
 	Due      time.Time
 	Loaded   bool
+	// Until is the ledger host's clock when a command writes: time
+	// records nothing later, however far ahead the command is dated (zero:
+	// no limit, for a preview).
+	Until time.Time
 }
 
 // HeldVoucher is an open voucher as its account holds it: what it took from
@@ -134,6 +138,9 @@ func (b *book) entry(e Entry) error {
 // given back to a lot that expired meanwhile expire at the moment they
 // come back.
 func (b *book) settle(t time.Time) error {
+	if !b.a.Until.IsZero() && t.After(b.a.Until) {
+		t = b.a.Until
+	}
 	if !b.a.Loaded {
 		if b.a.due(t) {
 			return fmt.Errorf("the account's holdings are due at %s and were not loaded", b.a.Due.Format(time.RFC3339))

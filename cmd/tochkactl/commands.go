@@ -9,6 +9,7 @@ import (
 	"io/fs"
 	"os"
 	"strings"
+	"time"
 
 	"github.com/tochka-loyalty/tochka/assets"
 	"github.com/tochka-loyalty/tochka/printer"
@@ -551,6 +552,7 @@ func cmdRedeem(c *cmdCtx) error {
 		return err
 	}
 	c.changed("voucher %s was made: %d points of card %s for %s", v.Code, v.Points, v.Card, v.Reward)
+	v = voucherAt(v, c.at)
 	if c.json {
 		return c.printJSON(v)
 	}
@@ -576,6 +578,18 @@ func (c *cmdCtx) printVoucher(v rewards.Voucher, err error, done string) error {
 	}
 	c.changed("voucher %s %s", v.Code, done)
 	return emit(c, v, nil, writeVoucher)
+}
+
+// voucherAt is a voucher a change returned as it stood at the change's
+// time. The store reads a voucher's status at its own now, the host's
+// clock: a voucher made with an --at a month back has lapsed by then,
+// though the ledger records it open.
+func voucherAt(v rewards.Voucher, at time.Time) rewards.Voucher {
+	if v.Status == rewards.VoucherExpired && v.ClosedAt == nil {
+		v.Status = rewards.VoucherOpen // open in the ledger, past its validity by now
+	}
+	v.Status = v.StatusAt(at)
+	return v
 }
 
 func cmdCheck(c *cmdCtx) error {

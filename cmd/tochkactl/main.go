@@ -89,8 +89,13 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer, env func(stri
 		signal.Ignore(syscall.SIGPIPE)
 	}
 
+	now, err := hostClock(env)
+	if err != nil {
+		printUsageError(stderr, &usageError{cmd: in.cmd, msg: err.Error()}, jsonErrors)
+		return exitUsage
+	}
 	out := &checkedWriter{w: stdout}
-	c := &cmdCtx{ctx: context.Background(), in: in, stdin: stdin, out: out, errOut: stderr, json: jsonErrors, at: time.Now()}
+	c := &cmdCtx{ctx: context.Background(), in: in, stdin: stdin, out: out, errOut: stderr, json: jsonErrors, at: now()}
 	if t, ok := in.times["at"]; ok {
 		c.at = t
 	}
@@ -102,7 +107,7 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer, env func(stri
 		}
 		_, statErr := os.Stat(path)
 		created := in.cmd.db == dbCreate && errors.Is(statErr, fs.ErrNotExist)
-		store, err := openStore(path, in.cmd.db, deviceID(in, env), c.at, stderr)
+		store, err := openStore(path, in.cmd.db, deviceID(in, env), now, stderr)
 		if err != nil {
 			if created {
 				removeLedger(path)
@@ -266,6 +271,22 @@ func dbPath(in *invocation, env func(string) string) (string, error) {
 	return filepath.Join(dir, "tochka", "tochka.db"), nil
 }
 
+// hostClock is the clock of the ledger's host: this machine's, unless
+// $TOCHKA_NOW (RFC 3339) fixes it, for a demo, a test or a replay of old
+// data. It is the ledger's now, not --at: a command dated more than the
+// program's [ledger] max_clock_skew ahead of it is refused.
+func hostClock(env func(string) string) (func() time.Time, error) {
+	v := env("TOCHKA_NOW")
+	if v == "" {
+		return time.Now, nil
+	}
+	t, err := time.Parse(time.RFC3339, v)
+	if err != nil {
+		return nil, fmt.Errorf("environment variable TOCHKA_NOW: %q is not an RFC 3339 time such as 2026-11-02T09:00:00Z", v)
+	}
+	return func() time.Time { return t }, nil
+}
+
 // deviceID is --device, else $TOCHKA_DEVICE, else tochkactl@HOSTNAME.
 func deviceID(in *invocation, env func(string) string) string {
 	if d := in.global["device"]; d != "" {
@@ -292,7 +313,7 @@ func removeLedger(path string) {
 // openStore opens the ledger. Only init creates a database; every other
 // command refuses a path where there is none, rather than leave an empty
 // file behind a typo.
-func openStore(path string, mode dbMode, device string, at time.Time, stderr io.Writer) (*sqlite.Store, error) {
+func openStore(path string, mode dbMode, device string, now func() time.Time, stderr io.Writer) (*sqlite.Store, error) {
 	if mode == dbCreate {
 		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 			return nil, fmt.Errorf("create the database directory: %w", err)
@@ -303,9 +324,10 @@ func openStore(path string, mode dbMode, device string, at time.Time, stderr io.
 	s := sqlite.NewStore(path)
 	s.Create = mode == dbCreate
 	s.Device = device
-	// The CLI's "now" is the business time of the command, so that what the
-	// store derives from now (a voucher's status) agrees with --at.
-	s.Now = func() time.Time { return at }
+	// The store's now is the host's clock, not --at: it bounds how far
+	// ahead a command may be dated, stamps a command given without --at,
+	// and is when a voucher's status and the board's stock are read.
+	s.Now = now
 	s.Logger = slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	if err := s.Open(); err != nil {
 		return nil, err
@@ -321,7 +343,7 @@ type cmdCtx struct {
 	out    *checkedWriter // stdout, keeping the first error writing to it
 	errOut io.Writer      // warnings and progress, never the result
 	json   bool
-	at     time.Time // --at, or now
+	at     time.Time // --at, or now (the host's clock, or $TOCHKA_NOW)
 	store  *sqlite.Store
 	prog   *rewards.Program
 	// done says what the command changed in the ledger, once it has: an
@@ -382,8 +404,11 @@ func printHelp(w io.Writer, in *invocation) {
 		fmt.Fprintf(w, "  %-18s %s\n", flagUsage(f), f.help)
 	}
 	fmt.Fprintf(w, `
-TIME is RFC 3339 (2026-11-02T09:00:00Z); --at defaults to now. Flags may stand
-before or after the arguments, as --flag value or --flag=value.
+TIME is RFC 3339 (2026-11-02T09:00:00Z); --at defaults to now. Now is this
+host's clock, or $TOCHKA_NOW (RFC 3339) when set, for demos, tests and replays
+of old data; a change dated more than the program's [ledger] max_clock_skew
+(default 10m) ahead of now is refused, while balance --at previews any moment.
+Flags may stand before or after the arguments, as --flag value or --flag=value.
 --request-id ID makes a change idempotent: the same command with the same ID
 (and the same flags: leave --at out, or give the same) changes nothing more and
 answers as the first time.

@@ -194,7 +194,7 @@ func (w *world) step() string {
 // has nothing to replay.
 func replayMatches(t *testing.T, su suite, s Store, cards []string, at time.Time) {
 	t.Helper()
-	log, ok := s.(rewards.EventLog)
+	log, ok := eventLog(s)
 	if !ok {
 		t.Logf("%T keeps no event log: replay not checked", s)
 		return

@@ -38,10 +38,16 @@ type Store interface {
 // scenario (ActivationDelay, BatchCardRegister, ..., RandomOperations).
 //
 // open makes a new, empty store, with no program installed, whose now is the
-// given clock: the business time of a command that names none, and the time
-// a voucher's status and the board's stock are read at. It registers the
-// store's closing with t.Cleanup. The suite may call it more than once in a
-// scenario (a fresh store to replay an event log into).
+// given clock: the ledger host's clock, which a command may be dated at
+// most the program's [ledger] max_clock_skew ahead of; the business time
+// of a command that names none; and the time a voucher's status and the
+// board's stock are read at. It registers the store's closing with
+// t.Cleanup. The suite may call it more than once in a scenario (a fresh
+// store to replay an event log into).
+//
+// As a scenario plays, the suite moves the clock on to each command's date
+// before it sends the command, as a ledger's clock moves on while the tills
+// send their sales; only the scenarios of the skew rule hold it still.
 func Run(t *testing.T, open func(t *testing.T, now func() time.Time) Store) {
 	s := suite{open: open}
 	for _, sc := range scenarios {
@@ -73,6 +79,8 @@ var scenarios = []struct {
 	{"StockAfterLapseAndRetry", stockAfterLapseAndRetry},
 	{"PreviewAgreesWithLedger", previewAgreesWithLedger},
 	{"CancelledMidCommand", cancelledMidCommand},
+	{"FutureDatedRefused", futureDatedRefused},
+	{"PreviewFarAhead", previewFarAhead},
 	{"RandomOperations", randomOperations},
 }
 
@@ -88,8 +96,18 @@ type suite struct {
 const start = "2026-11-01T08:00:00Z"
 
 // store opens a fresh store and installs on it the bundled program named
-// ("coop", "bonus"), edited by the replacements old→new given in pairs.
+// ("coop", "bonus"), edited by the replacements old→new given in pairs. Its
+// clock follows the scenario: a command dated later than the clock moves
+// the clock on to its date.
 func (s suite) store(t *testing.T, program string, edits ...string) (Store, *clock) {
+	t.Helper()
+	st, c := s.fixedStore(t, program, edits...)
+	return following{Store: st, clk: c}, c
+}
+
+// fixedStore is store with a clock that moves only when the scenario moves
+// it, for the scenarios of the skew rule.
+func (s suite) fixedStore(t *testing.T, program string, edits ...string) (Store, *clock) {
 	t.Helper()
 	src, err := assets.Programs.ReadFile("programs/" + program + ".toml")
 	if err != nil {
@@ -137,6 +155,110 @@ func (c *clock) add(d time.Duration) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.t = c.t.Add(d)
+}
+
+// follow moves the clock on to t when t is later; it never moves it back.
+func (c *clock) follow(t time.Time) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if t.After(c.t) {
+		c.t = t
+	}
+}
+
+// following is a store whose clock follows the commands sent to it: before
+// each command dated later than the clock, the clock moves on to its date.
+// Reads (a balance or a card at a time, a quote) leave it where it is: a
+// preview may look at any moment.
+type following struct {
+	Store
+	clk *clock
+}
+
+func (f following) InstallProgram(ctx context.Context, p *rewards.Program, at time.Time) (*rewards.Program, error) {
+	f.clk.follow(at)
+	return f.Store.InstallProgram(ctx, p, at)
+}
+
+func (f following) IssueCard(ctx context.Context, c rewards.CardIssue) (rewards.Card, error) {
+	f.clk.follow(c.At)
+	return f.Store.IssueCard(ctx, c)
+}
+
+func (f following) RegisterCard(ctx context.Context, c rewards.CardRegister) (rewards.Card, error) {
+	f.clk.follow(c.At)
+	return f.Store.RegisterCard(ctx, c)
+}
+
+func (f following) BlockCard(ctx context.Context, c rewards.CardAction) (rewards.Card, error) {
+	f.clk.follow(c.At)
+	return f.Store.BlockCard(ctx, c)
+}
+
+func (f following) ReplaceCard(ctx context.Context, c rewards.CardReplace) (rewards.Card, error) {
+	f.clk.follow(c.At)
+	return f.Store.ReplaceCard(ctx, c)
+}
+
+func (f following) LinkCard(ctx context.Context, c rewards.CardLink) (rewards.Card, error) {
+	f.clk.follow(c.At)
+	return f.Store.LinkCard(ctx, c)
+}
+
+func (f following) MakeMember(ctx context.Context, c rewards.CardAction) (rewards.Card, error) {
+	f.clk.follow(c.At)
+	return f.Store.MakeMember(ctx, c)
+}
+
+func (f following) PostReceipts(ctx context.Context, rs []rewards.Receipt) ([]rewards.BatchReceipt, error) {
+	for _, r := range rs {
+		f.clk.follow(r.Time)
+	}
+	return f.Store.PostReceipts(ctx, rs)
+}
+
+func (f following) PostReceipt(ctx context.Context, r rewards.Receipt) (rewards.ReceiptResult, error) {
+	f.clk.follow(r.Time)
+	return f.Store.PostReceipt(ctx, r)
+}
+
+func (f following) PostReturn(ctx context.Context, r rewards.Return) (rewards.ReturnResult, error) {
+	f.clk.follow(r.Time)
+	return f.Store.PostReturn(ctx, r)
+}
+
+func (f following) Redeem(ctx context.Context, r rewards.Redemption) (rewards.Voucher, error) {
+	f.clk.follow(r.At)
+	return f.Store.Redeem(ctx, r)
+}
+
+func (f following) ClaimVoucher(ctx context.Context, v rewards.VoucherAction) (rewards.Voucher, error) {
+	f.clk.follow(v.At)
+	return f.Store.ClaimVoucher(ctx, v)
+}
+
+func (f following) CancelVoucher(ctx context.Context, v rewards.VoucherAction) (rewards.Voucher, error) {
+	f.clk.follow(v.At)
+	return f.Store.CancelVoucher(ctx, v)
+}
+
+func (f following) AddReward(ctx context.Context, r rewards.RewardAdd) (rewards.Reward, error) {
+	f.clk.follow(r.At)
+	return f.Store.AddReward(ctx, r)
+}
+
+func (f following) RemoveReward(ctx context.Context, r rewards.RewardRemove) error {
+	f.clk.follow(r.At)
+	return f.Store.RemoveReward(ctx, r)
+}
+
+// eventLog returns the event log of the store s wraps, when it keeps one.
+func eventLog(s Store) (rewards.EventLog, bool) {
+	if f, ok := s.(following); ok {
+		s = f.Store
+	}
+	log, ok := s.(rewards.EventLog)
+	return log, ok
 }
 
 func ts(s string) time.Time {
@@ -217,7 +339,7 @@ func wantCode(t *testing.T, err error, code, what string) {
 // no event log.
 func eventCount(t *testing.T, s Store) (int, bool) {
 	t.Helper()
-	log, ok := s.(rewards.EventLog)
+	log, ok := eventLog(s)
 	if !ok {
 		return 0, false
 	}

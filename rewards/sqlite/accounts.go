@@ -255,13 +255,13 @@ var accrualKinds = map[string]string{
 
 // brief is an account as the rules see it without its holdings: enough for
 // a command that spends nothing while time has nothing to record.
-func (a *account) brief() rewards.Account {
-	return rewards.Account{Debt: a.debt, Due: fromNullMS(a.sweepAt)}
+func (t *txn) brief(a *account) rewards.Account {
+	return rewards.Account{Debt: a.debt, Due: fromNullMS(a.sweepAt), Until: t.until}
 }
 
 // holdingsFor loads an account's holdings when a command at t needs them.
 func (t *txn) holdingsFor(a *account, at time.Time, spends bool) (rewards.Account, error) {
-	if b := a.brief(); !b.NeedsHoldings(at, spends) {
+	if b := t.brief(a); !b.NeedsHoldings(at, spends) {
 		return b, nil
 	}
 	return t.holdings(a)
@@ -271,7 +271,7 @@ func (t *txn) holdingsFor(a *account, at time.Time, spends bool) (rewards.Accoun
 // left, its open vouchers with what each took and has not given back, and
 // every lot those, or the allocations in extra, took from.
 func (t *txn) holdings(a *account, extra ...rewards.Allocation) (rewards.Account, error) {
-	acct := a.brief()
+	acct := t.brief(a)
 	acct.Loaded = true
 	var err error
 	if acct.Lots, err = t.lots(a); err != nil {
@@ -424,7 +424,7 @@ func (t *txn) addEntry(a *account, e rewards.Entry, ev *eventRec) (int64, error)
 
 // settle records what time did to an account by at.
 func (t *txn) settle(a *account, card string, ev *eventRec, at time.Time) error {
-	if !a.brief().NeedsHoldings(at, false) {
+	if !t.brief(a).NeedsHoldings(at, false) {
 		return nil
 	}
 	acct, err := t.holdings(a)

@@ -133,7 +133,7 @@ func (t *txn) register(ev *eventRec, c *cardRow, a *account, phone, name string,
 		changed = true
 	}
 	if rewards.Welcomes(phone, a.welcomeAt.Valid) {
-		if eff, ok := t.prog.Welcome(a.brief(), c.number, ev.at); ok {
+		if eff, ok := t.prog.Welcome(t.brief(a), c.number, ev.at); ok {
 			a.welcomeAt = sql.NullInt64{Int64: ms(ev.at), Valid: true}
 			changed = true
 			if _, err := t.save(a, c.number, ev, eff); err != nil {
@@ -290,7 +290,7 @@ func (t *txn) pool(ev *eventRec, fam, holder *cardRow) error {
 	if err != nil {
 		return err
 	}
-	out, in, err := rewards.Pool(fromAcct, to.brief(), fam.number, holder.number, ev.at)
+	out, in, err := rewards.Pool(fromAcct, t.brief(to), fam.number, holder.number, ev.at)
 	if err != nil {
 		return err
 	}

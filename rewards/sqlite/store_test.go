@@ -15,10 +15,15 @@ import (
 
 var ctx = context.Background()
 
-// clock is the injected time of a test: it moves only when told.
+// clock is the injected time of a test: it moves only when told. It is the
+// ledger host's clock, which a command may be dated at most the program's
+// [ledger] max_clock_skew ahead of.
 type clock struct{ t time.Time }
 
 func (c *clock) Now() time.Time { return c.t }
+
+// set moves the clock to a time written in RFC 3339.
+func (c *clock) set(s string) { c.t = ts(s) }
 
 func ts(s string) time.Time {
 	t, err := time.Parse(time.RFC3339, s)
@@ -29,7 +34,9 @@ func ts(s string) time.Time {
 }
 
 // openStore opens a fresh database file with the bundled program name
-// ("coop", "bonus"), edited by the replacements old→new given in pairs.
+// ("coop", "bonus"), edited by the replacements old→new given in pairs. Its
+// clock reads 1 Nov 2026 08:00 UTC, when the program is installed: a test
+// moves it on before commands dated later.
 func openStore(t testing.TB, program string, edits ...string) (*sqlite.Store, *clock) {
 	t.Helper()
 	src, err := assets.Programs.ReadFile("programs/" + program + ".toml")
@@ -95,7 +102,8 @@ func checkLedger(t testing.TB, s *sqlite.Store) {
 // own other commands write: a card blocked elsewhere is refused at once, and
 // balances stay exact while receipts and other commands alternate.
 func TestOtherWritersSeen(t *testing.T) {
-	a, _ := openStore(t, "bonus")
+	a, clk := openStore(t, "bonus")
+	clk.set("2026-11-03T15:00:00Z") // the last command's time: nothing here reads now
 	card := mustCard(t, a, rewards.CardIssue{Meta: rewards.Meta{At: ts("2026-11-01T08:00:00Z")}, Phone: "+79161234567"})
 	mustPost(t, a, receipt("R1", card, "2026-11-03T09:00:00Z", rewards.Line{SKU: "A", Qty: 1, Amount: 100000, Bonus: 100}))
 
@@ -130,7 +138,8 @@ func TestOtherWritersSeen(t *testing.T) {
 // transaction whose context was cancelled (a till hanging up); a card
 // blocked by another process meanwhile is refused on the new one.
 func TestOtherWritersSeenAfterConnectionReplaced(t *testing.T) {
-	a, _ := openStore(t, "bonus")
+	a, clk := openStore(t, "bonus")
+	clk.set("2026-11-03T11:00:00Z") // the last command's time: nothing here reads now
 	card := mustCard(t, a, rewards.CardIssue{Meta: rewards.Meta{At: ts("2026-11-01T08:00:00Z")}, Phone: "+79161234567"})
 	mustPost(t, a, receipt("R1", card, "2026-11-03T09:00:00Z", rewards.Line{SKU: "A", Qty: 1, Amount: 100000, Bonus: 100}))
 
@@ -154,7 +163,8 @@ func TestOtherWritersSeenAfterConnectionReplaced(t *testing.T) {
 // account row must keep it, or the points the return took back would be
 // handed out again.
 func TestDebtWrittenElsewhereKept(t *testing.T) {
-	a, _ := openStore(t, "bonus")
+	a, clk := openStore(t, "bonus")
+	clk.set("2026-11-20T11:00:00Z") // the last command's time: nothing here reads now
 	card := mustCard(t, a, rewards.CardIssue{Meta: rewards.Meta{At: ts("2026-11-01T08:00:00Z")}})
 	mustPost(t, a, receipt("R1", card, "2026-11-03T09:00:00Z", rewards.Line{SKU: "A", Qty: 1, Amount: 100000, Bonus: 100}))
 	// Spend the earnings once they mature, so that a return leaves a debt.
@@ -181,10 +191,12 @@ func TestDebtWrittenElsewhereKept(t *testing.T) {
 	checkLedger(t, a)
 }
 
-// otherProcess opens a second store on a's file, as another process would.
+// otherProcess opens a second store on a's file, as another process on the
+// same host would: with the same clock.
 func otherProcess(t *testing.T, a *sqlite.Store) *sqlite.Store {
 	t.Helper()
 	b := sqlite.NewStore(a.Path)
+	b.Now = a.Now
 	if err := b.Open(); err != nil {
 		t.Fatal(err)
 	}

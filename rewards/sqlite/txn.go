@@ -170,6 +170,18 @@ func run[R any](t *txn, k eventKey, at time.Time, request any, apply func(ev *ev
 			return zero, fmt.Errorf("look up event: %w", err)
 		}
 	}
+	// Nothing is recorded with a business time ahead of the host's clock
+	// by more than the program allows: a sale from a till whose clock runs
+	// fast would mature, expire and lapse what it touches early.
+	if t.prog != nil {
+		what := k.kind
+		if k.clientID != "" {
+			what += " " + k.clientID
+		}
+		if err := t.prog.CheckNotAhead(what, at, t.until); err != nil {
+			return zero, err
+		}
+	}
 	device := k.device
 	if device == "" {
 		device = t.s.Device
