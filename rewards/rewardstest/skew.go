@@ -81,6 +81,10 @@ func futureDatedRefused(t *testing.T, su suite) {
 		t.Fatalf("claim at the clock's time of a voucher valid until 10:03: %+v %v", got, err)
 	}
 	checkLedger(t, s)
+	// Later, the log replays as it was recorded: what the clock held back
+	// then is held back in the replay too.
+	clk.set(ts("2026-11-05T10:10:00Z"))
+	checkLedger(t, s)
 }
 
 // A balance or a card may be read at any moment, years ahead of the

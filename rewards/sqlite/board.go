@@ -12,11 +12,11 @@ import (
 
 // AddReward adds an item to the board, or replaces the item with its id.
 func (s *Store) AddReward(ctx context.Context, r rewards.RewardAdd) (rewards.Reward, error) {
-	if err := r.Reward.Validate(); err != nil {
+	if err := r.Validate(); err != nil {
 		return rewards.Reward{}, err
 	}
 	err := s.write(ctx, func(t *txn) error {
-		_, err := run(t, eventKey{kind: rewards.EventRewardAdd, clientID: r.ID}, s.at(r.At), r, func(ev *eventRec) (any, string, error) {
+		_, err := run(t, eventKey{kind: rewards.EventRewardAdd, clientID: r.ID}, t.at(r.At), r, func(ev *eventRec) (any, string, error) {
 			rw := r.Reward
 			return r, rw.ID, t.saveReward(&rw)
 		})
@@ -28,8 +28,11 @@ func (s *Store) AddReward(ctx context.Context, r rewards.RewardAdd) (rewards.Rew
 // RemoveReward takes an item off the board. Vouchers already made for it
 // stay valid.
 func (s *Store) RemoveReward(ctx context.Context, r rewards.RewardRemove) error {
+	if err := r.Validate(); err != nil {
+		return err
+	}
 	return s.write(ctx, func(t *txn) error {
-		_, err := run(t, eventKey{kind: rewards.EventRewardRemove, clientID: r.ID}, s.at(r.At), r, func(ev *eventRec) (any, string, error) {
+		_, err := run(t, eventKey{kind: rewards.EventRewardRemove, clientID: r.ID}, t.at(r.At), r, func(ev *eventRec) (any, string, error) {
 			return r, r.Reward, t.removeReward(r.Reward)
 		})
 		return err

@@ -11,6 +11,9 @@ import (
 
 // IssueCard issues a new card with its own account.
 func (s *Store) IssueCard(ctx context.Context, c rewards.CardIssue) (rewards.Card, error) {
+	if err := c.Validate(); err != nil {
+		return rewards.Card{}, err
+	}
 	return applyCard(s, ctx, eventKey{kind: rewards.EventCardIssue, clientID: c.ID}, c.At, c, func(t *txn, ev *eventRec) (any, string, error) {
 		err := t.issueCard(ev, &c)
 		return c, c.Number, err
@@ -19,6 +22,9 @@ func (s *Store) IssueCard(ctx context.Context, c rewards.CardIssue) (rewards.Car
 
 // RegisterCard hands a batch card over and/or registers a phone.
 func (s *Store) RegisterCard(ctx context.Context, c rewards.CardRegister) (rewards.Card, error) {
+	if err := c.Validate(); err != nil {
+		return rewards.Card{}, err
+	}
 	return applyCard(s, ctx, eventKey{kind: rewards.EventCardRegister, clientID: c.ID}, c.At, c, func(t *txn, ev *eventRec) (any, string, error) {
 		return c, c.Card, t.registerCard(ev, c)
 	})
@@ -26,6 +32,9 @@ func (s *Store) RegisterCard(ctx context.Context, c rewards.CardRegister) (rewar
 
 // BlockCard blocks a card.
 func (s *Store) BlockCard(ctx context.Context, c rewards.CardAction) (rewards.Card, error) {
+	if err := c.Validate(); err != nil {
+		return rewards.Card{}, err
+	}
 	return applyCard(s, ctx, eventKey{kind: rewards.EventCardBlock, clientID: c.ID}, c.At, c, func(t *txn, ev *eventRec) (any, string, error) {
 		return c, c.Card, t.blockCard(ev, c)
 	})
@@ -33,6 +42,9 @@ func (s *Store) BlockCard(ctx context.Context, c rewards.CardAction) (rewards.Ca
 
 // ReplaceCard blocks a lost card and moves its account to a new card.
 func (s *Store) ReplaceCard(ctx context.Context, c rewards.CardReplace) (rewards.Card, error) {
+	if err := c.Validate(); err != nil {
+		return rewards.Card{}, err
+	}
 	return applyCard(s, ctx, eventKey{kind: rewards.EventCardReplace, clientID: c.ID}, c.At, c, func(t *txn, ev *eventRec) (any, string, error) {
 		err := t.replaceCard(ev, &c)
 		return c, c.NewNumber, err
@@ -41,6 +53,9 @@ func (s *Store) ReplaceCard(ctx context.Context, c rewards.CardReplace) (rewards
 
 // LinkCard links a family card to a holder's card.
 func (s *Store) LinkCard(ctx context.Context, c rewards.CardLink) (rewards.Card, error) {
+	if err := c.Validate(); err != nil {
+		return rewards.Card{}, err
+	}
 	return applyCard(s, ctx, eventKey{kind: rewards.EventCardLink, clientID: c.ID}, c.At, c, func(t *txn, ev *eventRec) (any, string, error) {
 		return c, c.Card, t.linkCard(ev, c)
 	})
@@ -48,6 +63,9 @@ func (s *Store) LinkCard(ctx context.Context, c rewards.CardLink) (rewards.Card,
 
 // MakeMember makes the card's account a member's from the command's time.
 func (s *Store) MakeMember(ctx context.Context, c rewards.CardAction) (rewards.Card, error) {
+	if err := c.Validate(); err != nil {
+		return rewards.Card{}, err
+	}
 	return applyCard(s, ctx, eventKey{kind: rewards.EventCardMember, clientID: c.ID}, c.At, c, func(t *txn, ev *eventRec) (any, string, error) {
 		return c, c.Card, t.makeMember(ev, c)
 	})
@@ -56,10 +74,10 @@ func (s *Store) MakeMember(ctx context.Context, c rewards.CardAction) (rewards.C
 // applyCard runs a card command as an event and returns the card it is
 // about as it stands after.
 func applyCard(s *Store, ctx context.Context, k eventKey, at time.Time, request any, apply func(t *txn, ev *eventRec) (body any, number string, err error)) (rewards.Card, error) {
-	at = s.at(at)
 	var number string
 	err := s.write(ctx, func(t *txn) error {
 		var err error
+		at = t.at(at)
 		number, err = run(t, k, at, request, func(ev *eventRec) (any, string, error) {
 			return apply(t, ev)
 		})

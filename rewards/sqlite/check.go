@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 	"sync/atomic"
+	"time"
 
 	"github.com/tochka-loyalty/tochka/rewards"
 )
@@ -90,7 +91,7 @@ var replays atomic.Int64
 // events decide (an account's sweep_at is a reminder, not a fact), in an
 // order both ledgers share.
 var replayed = []struct{ table, cols, order string }{
-	{"events", "seq, kind, key, device, at, body, coalesce(applied, '')", "seq"},
+	{"events", "seq, kind, key, device, at, body, coalesce(applied, ''), coalesce(clock, 0)", "seq"},
 	{"accounts", "id, coalesce(phone, ''), name, coalesce(member_since, 0), coalesce(welcome_at, 0), debt, purchase_total", "id"},
 	{"cards", "number, account_id, issued_at, coalesce(handed_at, 0), coalesce(active_from, 0), coalesce(blocked_at, 0), coalesce(replaced_by, ''), coalesce(holder, ''), pooled", "number"},
 	{"lots", "id, account_id, points, remaining, available_from, coalesce(expires_at, 0), card, amount", "id"},
@@ -109,6 +110,10 @@ func (s *Store) replay(ctx context.Context) ([]string, error) {
 		return nil, fmt.Errorf("replay: %w", err)
 	}
 	defer fresh.Close()
+	clocks, err := s.clocks(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("replay: %w", err)
+	}
 	var after int64
 	for {
 		evs, err := s.Events(ctx, after, 1000)
@@ -116,7 +121,7 @@ func (s *Store) replay(ctx context.Context) ([]string, error) {
 			return nil, fmt.Errorf("replay: %w", err)
 		}
 		for _, e := range evs {
-			if _, err := fresh.Apply(ctx, e); err != nil {
+			if err := fresh.reapply(ctx, e, clocks[e.Seq]); err != nil {
 				if rewards.ErrorCode(err) == rewards.EINTERNAL {
 					return nil, fmt.Errorf("replay event %d: %w", e.Seq, err)
 				}
@@ -142,6 +147,27 @@ func (s *Store) replay(ctx context.Context) ([]string, error) {
 		problems = append(problems, compareRows(tb.table, stored, again)...)
 	}
 	return problems, nil
+}
+
+// clocks are the host's clocks kept with the events dated ahead of them.
+func (s *Store) clocks(ctx context.Context) (map[int64]time.Time, error) {
+	out := map[int64]time.Time{}
+	err := s.read(ctx, func(t *txn) error {
+		rows, err := t.tx.QueryContext(ctx, `SELECT seq, clock FROM events WHERE clock IS NOT NULL`)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var seq, clock int64
+			if err := rows.Scan(&seq, &clock); err != nil {
+				return err
+			}
+			out[seq] = fromMS(clock)
+		}
+		return rows.Err()
+	})
+	return out, err
 }
 
 // dump reads every row of a query as text, one string a row.

@@ -24,16 +24,23 @@ type txn struct {
 	tx   *sql.Tx
 	prog *rewards.Program
 
-	lastSeq  int64
-	fresh    map[string]bool // client ids of a batch's events known not to be recorded yet
-	accounts map[int64]*account
-	cards    map[string]*cardRow
-	onCommit []func()
-	until    time.Time // the host's clock as a write began; zero in a read
+	lastSeq   int64
+	fresh     map[string]bool // client ids of a batch's events known not to be recorded yet
+	accounts  map[int64]*account
+	cards     map[string]*cardRow
+	onCommit  []func()
+	until     time.Time // the host's clock as a write began; zero in a read
+	replaying bool      // applying the log again: what it holds was accepted once
 }
 
 // write runs fn in one write transaction and commits it when fn returns nil.
 func (s *Store) write(ctx context.Context, fn func(t *txn) error) error {
+	return s.writeAs(ctx, s.Now(), false, fn)
+}
+
+// writeAs is write with the host's clock given, for a replay of the log,
+// which checks nothing the log holds again.
+func (s *Store) writeAs(ctx context.Context, until time.Time, replaying bool, fn func(t *txn) error) error {
 	if s.db == nil {
 		return errors.New("store is not open")
 	}
@@ -43,7 +50,8 @@ func (s *Store) write(ctx context.Context, fn func(t *txn) error) error {
 	if err != nil {
 		return fmt.Errorf("begin: %w", err)
 	}
-	t := &txn{s: s, ctx: ctx, tx: tx, prog: s.inForce(), accounts: map[int64]*account{}, cards: map[string]*cardRow{}, until: s.Now()}
+	t := &txn{s: s, ctx: ctx, tx: tx, prog: s.inForce(), accounts: map[int64]*account{}, cards: map[string]*cardRow{},
+		until: until, replaying: replaying}
 	err = tx.QueryRowContext(ctx, `SELECT coalesce(max(seq), 0) FROM events`).Scan(&t.lastSeq)
 	if err == nil {
 		err = fn(t)
@@ -98,12 +106,13 @@ func errNoProgram() error {
 	return rewards.Errorf(rewards.ENOTFOUND, "no program is installed: run `tochkactl init --program FILE` first")
 }
 
-// at is a command's business time: the time it names, or now.
-func (s *Store) at(t time.Time) time.Time {
-	if t.IsZero() {
-		return s.Now()
+// at is a command's business time: the time it names, or the host's
+// clock as the transaction began.
+func (t *txn) at(at time.Time) time.Time {
+	if at.IsZero() {
+		return t.until
 	}
-	return t
+	return at
 }
 
 func (t *txn) program() (*rewards.Program, error) {
@@ -173,7 +182,7 @@ func run[R any](t *txn, k eventKey, at time.Time, request any, apply func(ev *ev
 	// Nothing is recorded with a business time ahead of the host's clock
 	// by more than the program allows: a sale from a till whose clock runs
 	// fast would mature, expire and lapse what it touches early.
-	if t.prog != nil {
+	if t.prog != nil && !t.replaying {
 		what := k.kind
 		if k.clientID != "" {
 			what += " " + k.clientID
@@ -213,15 +222,18 @@ func run[R any](t *txn, k eventKey, at time.Time, request any, apply func(ev *ev
 			return zero, fmt.Errorf("encode %s result: %w", k.kind, err)
 		}
 	}
-	var uuid, applied any
+	var uuid, applied, clock any
 	if id != "" {
 		uuid = id
 	}
 	if ev.applied != nil {
 		applied = string(ev.applied)
 	}
-	if _, err := t.tx.ExecContext(t.ctx, `INSERT INTO events (seq, id, kind, key, device, at, request, body, result, applied)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, ev.seq, uuid, ev.kind, key, ev.device, ms(ev.at), reqHash, bodyJSON, resJSON, applied); err != nil {
+	if !t.until.IsZero() && ev.at.After(t.until) {
+		clock = ms(t.until)
+	}
+	if _, err := t.tx.ExecContext(t.ctx, `INSERT INTO events (seq, id, kind, key, device, at, request, body, result, applied, clock)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, ev.seq, uuid, ev.kind, key, ev.device, ms(ev.at), reqHash, bodyJSON, resJSON, applied, clock); err != nil {
 		return zero, fmt.Errorf("record %s: %w", k.kind, err)
 	}
 	t.lastSeq = ev.seq

@@ -12,10 +12,13 @@ import (
 
 // Redeem exchanges points for a reward of the board and returns the voucher.
 func (s *Store) Redeem(ctx context.Context, r rewards.Redemption) (rewards.Voucher, error) {
+	if err := r.Validate(); err != nil {
+		return rewards.Voucher{}, err
+	}
 	var code string
 	err := s.write(ctx, func(t *txn) error {
 		var err error
-		code, err = run(t, eventKey{kind: rewards.EventRedeem, clientID: r.ID}, s.at(r.At), r, func(ev *eventRec) (any, string, error) {
+		code, err = run(t, eventKey{kind: rewards.EventRedeem, clientID: r.ID}, t.at(r.At), r, func(ev *eventRec) (any, string, error) {
 			err := t.redeem(ev, &r)
 			return r, r.Code, err
 		})
@@ -140,13 +143,16 @@ func (s *Store) CancelVoucher(ctx context.Context, v rewards.VoucherAction) (rew
 }
 
 func (s *Store) settleVoucher(ctx context.Context, kind string, v rewards.VoucherAction, to string) (rewards.Voucher, error) {
+	if err := v.Validate(); err != nil {
+		return rewards.Voucher{}, err
+	}
 	code, err := rewards.NormalizeVoucherCode(v.Code)
 	if err != nil {
 		return rewards.Voucher{}, err
 	}
 	v.Code = code
 	err = s.write(ctx, func(t *txn) error {
-		_, err := run(t, eventKey{kind: kind, clientID: v.ID}, s.at(v.At), v, func(ev *eventRec) (any, string, error) {
+		_, err := run(t, eventKey{kind: kind, clientID: v.ID}, t.at(v.At), v, func(ev *eventRec) (any, string, error) {
 			return v, code, t.settleVoucher(ev, code, to)
 		})
 		return err
