@@ -22,6 +22,10 @@ type Account struct {
 	Vouchers []HeldVoucher
 	Due      time.Time
 	Loaded   bool
+	// Held is what the account's lots hold, pending points included: the
+	// store reads it with the account, loaded or not, so that an accrual
+	// past MaxBalance is refused.
+	Held int64
 	// Until is the ledger host's clock when a command writes: time
 	// records nothing later, however far ahead the command is dated (zero:
 	// no limit, for a preview).
@@ -69,6 +73,7 @@ type Effects struct {
 	Voucher *HeldVoucher   // a voucher made; its Entry is the redemption, the last of Entries
 	Closed  []VoucherClose // vouchers claimed, cancelled or lapsed
 	Debt    int64          // the account's debt after
+	Held    int64          // what the account's lots hold after
 	Due     time.Time      // when time next has something to record; zero: never
 	// Purchase is what the command adds to the account's purchase total,
 	// in minor units (a receipt's lines).
@@ -271,12 +276,29 @@ func (b *book) takeBack(n int64, own int64, ref string, t time.Time) error {
 	return nil
 }
 
-// accrue adds an accrual's lot, which pays a debt first.
-func (b *book) accrue(l Lot) {
+// accrue adds an accrual's lot, which pays a debt first; one that would
+// take the balance past MaxBalance is refused.
+func (b *book) accrue(l Lot) error {
+	if _, err := AddPoints(b.card, b.held()-b.a.Debt, l.Points); err != nil {
+		return err
+	}
 	pay := min(b.a.Debt, l.Remaining)
 	l.Remaining -= pay
 	b.a.Debt -= pay
 	b.eff.NewLot = &l
+	return nil
+}
+
+// held is what the account's lots hold now.
+func (b *book) held() int64 {
+	if !b.a.Loaded {
+		return b.a.Held
+	}
+	var n int64
+	for _, l := range b.a.Lots {
+		n += l.Remaining
+	}
+	return n
 }
 
 // available is what the account may spend at t.
@@ -289,7 +311,10 @@ func (b *book) available(t time.Time) int64 {
 // time next has something to record.
 func (b *book) effects() Effects {
 	eff := b.eff
-	eff.Debt = b.a.Debt
+	eff.Debt, eff.Held = b.a.Debt, b.held()
+	if eff.NewLot != nil {
+		eff.Held += eff.NewLot.Remaining
+	}
 	for _, l := range b.a.Lots {
 		if b.changed[l.ID] {
 			eff.Lots = append(eff.Lots, l)
@@ -365,14 +390,16 @@ func Holdings(a Account, t time.Time) (available int64, pending []PendingPoints,
 
 // Welcome is the welcome bonus granted to an account at t, as a lot that
 // pays a debt first; ok is false where the program grants none.
-func (p *Program) Welcome(a Account, card string, t time.Time) (eff Effects, ok bool) {
+func (p *Program) Welcome(a Account, card string, t time.Time) (eff Effects, ok bool, err error) {
 	lot, ok := p.WelcomeLot(t)
 	if !ok {
-		return Effects{}, false
+		return Effects{}, false, nil
 	}
 	b := newBook(a, card)
-	b.accrue(lot)
-	return b.effects(), true
+	if err := b.accrue(lot); err != nil {
+		return Effects{}, false, err
+	}
+	return b.effects(), true, nil
 }
 
 // Pool is what pooling a family card's account into its holder's does:
@@ -387,11 +414,15 @@ func Pool(from, to Account, famCard, holderCard string, t time.Time) (out, in Ef
 	for _, l := range from.Lots {
 		held += l.Remaining
 	}
-	if net := held - from.Debt; net != 0 {
+	net := held - from.Debt
+	if _, err := AddPoints(holderCard, to.Held-to.Debt, net); err != nil {
+		return out, in, err
+	}
+	if net != 0 {
 		out.Entries = []Entry{{Card: famCard, Kind: EntryMoveOut, Points: -net, At: t, Ref: holderCard}}
 		in.Entries = []Entry{{Card: holderCard, Kind: EntryMoveIn, Points: net, At: t, Ref: famCard}}
 	}
-	in.Debt = to.Debt + from.Debt
+	in.Debt, in.Held = to.Debt+from.Debt, to.Held+held
 	in.Due = to.Due
 	if !from.Due.IsZero() && (in.Due.IsZero() || from.Due.Before(in.Due)) {
 		in.Due = from.Due

@@ -44,7 +44,9 @@ func (p *Program) PostReceipt(a Account, card string, r Receipt, member bool) (R
 		return ReceiptResult{}, Effects{}, err
 	}
 	if res.Earned > 0 {
-		b.accrue(p.EarnedLot(res.Earned, at))
+		if err := b.accrue(p.EarnedLot(res.Earned, at)); err != nil {
+			return ReceiptResult{}, Effects{}, err
+		}
 	}
 	eff := b.effects()
 	for _, l := range r.Lines {

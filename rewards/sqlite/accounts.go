@@ -20,6 +20,7 @@ type account struct {
 	debt          int64
 	purchaseTotal int64 // purchases that earned no lot, and totals pooled in; see purchaseTotal
 	sweepAt       int64 // 0: nothing to sweep
+	held          int64 // what its lots hold, as read
 	dirty         bool
 }
 
@@ -72,7 +73,8 @@ func nullTime(t *time.Time) sql.NullInt64 {
 // The columns a cardRow and an account are read from, and where to.
 const (
 	cardCols    = `c.number, c.account_id, c.issued_at, c.handed_at, c.active_from, c.blocked_at, c.replaced_by, c.holder, c.pooled`
-	accountCols = `a.id, a.phone, a.name, a.member_since, a.welcome_at, a.debt, a.purchase_total, a.sweep_at`
+	accountCols = `a.id, a.phone, a.name, a.member_since, a.welcome_at, a.debt, a.purchase_total, a.sweep_at,
+		(SELECT coalesce(sum(remaining), 0) FROM lots WHERE account_id = a.id)`
 )
 
 func (c *cardRow) fields() []any {
@@ -81,7 +83,7 @@ func (c *cardRow) fields() []any {
 
 // fields lists where accountCols go; sweep is NULL for nothing to sweep.
 func (a *account) fields(sweep *sql.NullInt64) []any {
-	return []any{&a.id, &a.phone, &a.name, &a.memberSince, &a.welcomeAt, &a.debt, &a.purchaseTotal, sweep}
+	return []any{&a.id, &a.phone, &a.name, &a.memberSince, &a.welcomeAt, &a.debt, &a.purchaseTotal, sweep, &a.held}
 }
 
 func (t *txn) card(number string) (*cardRow, error) {
@@ -256,7 +258,7 @@ var accrualKinds = map[string]string{
 // brief is an account as the rules see it without its holdings: enough for
 // a command that spends nothing while time has nothing to record.
 func (t *txn) brief(a *account) rewards.Account {
-	return rewards.Account{Debt: a.debt, Due: fromNullMS(a.sweepAt), Until: t.until}
+	return rewards.Account{Debt: a.debt, Due: fromNullMS(a.sweepAt), Until: t.until, Held: a.held}
 }
 
 // holdingsFor loads an account's holdings when a command at t needs them.
@@ -392,6 +394,7 @@ func (t *txn) save(a *account, card string, ev *eventRec, eff rewards.Effects) (
 			}
 		}
 	}
+	a.held = eff.Held
 	if due := nullableMS(eff.Due); a.debt != eff.Debt || a.sweepAt != due {
 		a.debt, a.sweepAt = eff.Debt, due
 		a.dirty = true

@@ -151,7 +151,11 @@ func (t *txn) register(ev *eventRec, c *cardRow, a *account, phone, name string,
 		changed = true
 	}
 	if rewards.Welcomes(phone, a.welcomeAt.Valid) {
-		if eff, ok := t.prog.Welcome(t.brief(a), c.number, ev.at); ok {
+		eff, ok, err := t.prog.Welcome(t.brief(a), c.number, ev.at)
+		if err != nil {
+			return err
+		}
+		if ok {
 			a.welcomeAt = sql.NullInt64{Int64: ms(ev.at), Valid: true}
 			changed = true
 			if _, err := t.save(a, c.number, ev, eff); err != nil {
