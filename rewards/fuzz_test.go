@@ -31,20 +31,13 @@ func checkInvalid(t *testing.T, err error) {
 // fuzzPrograms are the bundled programs and two with every setting at its
 // extreme, so that the rules meet the largest numbers a program allows.
 func fuzzPrograms(f *testing.F) []*rewards.Program {
+	maxPoints, maxBonus := maxPrograms(f)
 	return []*rewards.Program{
 		bundled(f, "coop"),
 		bundled(f, "bonus"),
-		program(f, `name = "max points"
-kind = "points"
-currency = "EUR"
-timezone = "UTC"
-[earn]
-step = 1
-points = 1000
-own_brand_points = 1000
-member_percent = 1000
-`),
-		program(f, `name = "max bonus"
+		maxPoints,
+		maxBonus,
+		program(f, `name = "odd bonus"
 kind = "bonus"
 currency = "RUB"
 timezone = "Asia/Kamchatka"

@@ -55,8 +55,9 @@ func TestAddPoints(t *testing.T) {
 	}
 }
 
-// maxPoints and maxBonus are programs with every setting at its limit.
-func maxPrograms(t *testing.T) (points, bonus *rewards.Program) {
+// maxPrograms are a points and a bonus program with every setting at its
+// limit.
+func maxPrograms(t testing.TB) (points, bonus *rewards.Program) {
 	return program(t, `name = "max points"
 kind = "points"
 currency = "EUR"

@@ -109,14 +109,28 @@ func (s suite) store(t *testing.T, program string, edits ...string) (Store, *clo
 // it, for the scenarios of the skew rule.
 func (s suite) fixedStore(t *testing.T, program string, edits ...string) (Store, *clock) {
 	t.Helper()
-	src, err := assets.Programs.ReadFile("programs/" + program + ".toml")
+	p := Program(t, program, edits...)
+	c := &clock{t: ts(start)}
+	st := s.open(t, c.now)
+	if _, err := st.InstallProgram(ctx, p, c.now()); err != nil {
+		t.Fatal(err)
+	}
+	return st, c
+}
+
+// Program is the bundled program named ("coop", "bonus"), edited by the
+// replacements old→new given in pairs: a scenario's rules, and a store's
+// own tests'.
+func Program(t testing.TB, name string, edits ...string) *rewards.Program {
+	t.Helper()
+	src, err := assets.Programs.ReadFile("programs/" + name + ".toml")
 	if err != nil {
 		t.Fatal(err)
 	}
 	text := string(src)
 	for i := 0; i+1 < len(edits); i += 2 {
 		if !strings.Contains(text, edits[i]) {
-			t.Fatalf("program %s has no %q to edit", program, edits[i])
+			t.Fatalf("program %s has no %q to edit", name, edits[i])
 		}
 		text = strings.Replace(text, edits[i], edits[i+1], 1)
 	}
@@ -124,12 +138,7 @@ func (s suite) fixedStore(t *testing.T, program string, edits ...string) (Store,
 	if err != nil {
 		t.Fatal(err)
 	}
-	c := &clock{t: ts(start)}
-	st := s.open(t, c.now)
-	if _, err := st.InstallProgram(ctx, p, c.now()); err != nil {
-		t.Fatal(err)
-	}
-	return st, c
+	return p
 }
 
 // clock is a scenario's now: it moves only when the scenario moves it. A

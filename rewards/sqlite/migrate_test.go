@@ -12,8 +12,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/tochka-loyalty/tochka/assets"
 	"github.com/tochka-loyalty/tochka/rewards"
+	"github.com/tochka-loyalty/tochka/rewards/rewardstest"
 	"github.com/tochka-loyalty/tochka/rewards/sqlite"
 )
 
@@ -260,14 +260,7 @@ func TestConcurrentCreate(t *testing.T) {
 }
 
 func createAndInstall(t *testing.T, path string) {
-	src, err := assets.Programs.ReadFile("programs/coop.toml")
-	if err != nil {
-		t.Fatal(err)
-	}
-	p, err := rewards.ParseProgram(src)
-	if err != nil {
-		t.Fatal(err)
-	}
+	p := rewardstest.Program(t, "coop")
 	s := sqlite.NewStore(path)
 	s.Create = true
 	if err := s.Open(); err != nil {

@@ -4,12 +4,11 @@ import (
 	"context"
 	"database/sql/driver"
 	"path/filepath"
-	"strings"
 	"testing"
 	"time"
 
-	"github.com/tochka-loyalty/tochka/assets"
 	"github.com/tochka-loyalty/tochka/rewards"
+	"github.com/tochka-loyalty/tochka/rewards/rewardstest"
 	"github.com/tochka-loyalty/tochka/rewards/sqlite"
 )
 
@@ -39,21 +38,7 @@ func ts(s string) time.Time {
 // moves it on before commands dated later.
 func openStore(t testing.TB, program string, edits ...string) (*sqlite.Store, *clock) {
 	t.Helper()
-	src, err := assets.Programs.ReadFile("programs/" + program + ".toml")
-	if err != nil {
-		t.Fatal(err)
-	}
-	text := string(src)
-	for i := 0; i+1 < len(edits); i += 2 {
-		if !strings.Contains(text, edits[i]) {
-			t.Fatalf("program %s has no %q to edit", program, edits[i])
-		}
-		text = strings.Replace(text, edits[i], edits[i+1], 1)
-	}
-	p, err := rewards.ParseProgram([]byte(text))
-	if err != nil {
-		t.Fatal(err)
-	}
+	p := rewardstest.Program(t, program, edits...)
 	s := sqlite.NewStore(filepath.Join(t.TempDir(), "ledger.db"))
 	c := &clock{t: ts("2026-11-01T08:00:00Z")}
 	s.Now = c.Now
