@@ -1,10 +1,14 @@
 // Package sqlite keeps the Tochka ledger in a SQLite file: the kiosk's local
 // replica and the central server's embedded default.
 //
-// Migrations are embedded and applied on Open. The database runs in WAL mode
-// with foreign keys on and synchronous=FULL, since every commit is one a
-// person or a till waits on. Balances are derived from lots and entries;
-// Check recomputes them and verifies the ledger's invariants.
+// It decides nothing: a command reads an account's values, calls the rule
+// in package rewards and writes what the rule returns, with the command's
+// event, in one transaction. Migrations are embedded, applied on Open in one
+// transaction and checked by checksum. The database runs in WAL mode with
+// foreign keys on and synchronous=FULL, since every commit is one a person
+// or a till waits on; one writer at a time, and readers beside it that never
+// wait. Balances are derived from lots and entries; Check recomputes them
+// and replays the event log to compare.
 package sqlite
 
 import (
