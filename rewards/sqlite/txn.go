@@ -157,39 +157,13 @@ func run[R any](t *txn, k eventKey, at time.Time, request any, apply func(ev *ev
 	if err != nil {
 		return zero, fmt.Errorf("encode %s: %w", k.kind, err)
 	}
-	if t.fresh[key] && k.uuid == "" {
-		delete(t.fresh, key) // known new, once: a second copy in the batch is a repeat
-	} else if k.clientID != "" || k.uuid != "" { // a random UUID made just now is new
-		stored, err := t.lookupEvent(k.kind, key)
-		switch {
-		case err == nil:
-			// A caller's retry matches the request it sent; an event
-			// applied again (sync, replay) matches the body as first
-			// applied, generated card numbers and voucher codes included.
-			same := bytes.Equal(stored.body, reqJSON)
-			if k.uuid == "" && stored.request != nil {
-				sum := sha256.Sum256(reqJSON)
-				same = bytes.Equal(stored.request, sum[:])
-			}
-			if !same {
-				return zero, rewards.Errorf(rewards.ECONFLICT, "%s %s was already recorded with different contents", k.kind, key)
-			}
-			return storedResult[R](t, k.kind, key, stored)
-		case !errors.Is(err, sql.ErrNoRows):
-			return zero, fmt.Errorf("look up event: %w", err)
-		}
+	if stored, found, err := t.repeat(k, key, reqJSON); err != nil {
+		return zero, err
+	} else if found {
+		return storedResult[R](t, k.kind, key, stored)
 	}
-	// Nothing is recorded with a business time ahead of the host's clock
-	// by more than the program allows: a sale from a till whose clock runs
-	// fast would mature, expire and lapse what it touches early.
-	if t.prog != nil && !t.replaying {
-		what := k.kind
-		if k.clientID != "" {
-			what += " " + k.clientID
-		}
-		if err := t.prog.CheckNotAhead(what, at, t.until); err != nil {
-			return zero, err
-		}
+	if err := t.notAhead(k, at); err != nil {
+		return zero, err
 	}
 	device := k.device
 	if device == "" {
@@ -204,22 +178,75 @@ func run[R any](t *txn, k eventKey, at time.Time, request any, apply func(ev *ev
 	if err != nil {
 		return zero, err
 	}
-	// The body is the request unless apply filled something in (a card
-	// number, a voucher code); only then is the request kept, as a hash.
+	return result, t.record(ev, key, id, reqJSON, body, result)
+}
+
+// repeat looks the event up by its key: found, a repeat of it, when the
+// same command was recorded before, and a conflict when another one was.
+func (t *txn) repeat(k eventKey, key string, reqJSON []byte) (stored storedEvent, found bool, err error) {
+	if t.fresh[key] && k.uuid == "" {
+		delete(t.fresh, key) // known new, once: a second copy in the batch is a repeat
+		return stored, false, nil
+	}
+	if k.clientID == "" && k.uuid == "" {
+		return stored, false, nil // a random UUID made just now is new
+	}
+	stored, err = t.lookupEvent(k.kind, key)
+	if errors.Is(err, sql.ErrNoRows) {
+		return stored, false, nil
+	} else if err != nil {
+		return stored, false, fmt.Errorf("look up event: %w", err)
+	}
+	// A caller's retry matches the request it sent; an event applied again
+	// (sync, replay) matches the body as first applied, generated card
+	// numbers and voucher codes included.
+	same := bytes.Equal(stored.body, reqJSON)
+	if k.uuid == "" && stored.request != nil {
+		sum := sha256.Sum256(reqJSON)
+		same = bytes.Equal(stored.request, sum[:])
+	}
+	if !same {
+		return stored, false, rewards.Errorf(rewards.ECONFLICT, "%s %s was already recorded with different contents", k.kind, key)
+	}
+	return stored, true, nil
+}
+
+// notAhead refuses a command dated ahead of the host's clock by more than
+// the program allows: a sale from a till whose clock runs fast would
+// mature, expire and lapse what it touches early.
+func (t *txn) notAhead(k eventKey, at time.Time) error {
+	if t.prog == nil || t.replaying {
+		return nil
+	}
+	what := k.kind
+	if k.clientID != "" {
+		what += " " + k.clientID
+	}
+	return t.prog.CheckNotAhead(what, at, t.until)
+}
+
+// record writes an applied command's event: its body (the request unless
+// the command filled something in, a card number or a voucher code, when
+// the request is kept as a hash), its result (unless it is rebuilt from the
+// body and the applied facts) and, for an event dated ahead of the host's
+// clock, that clock.
+func (t *txn) record(ev *eventRec, key, id string, reqJSON []byte, body, result any) error {
 	bodyJSON, reqHash := reqJSON, []byte(nil)
 	if body != nil {
+		var err error
 		if bodyJSON, err = json.Marshal(body); err != nil {
-			return zero, fmt.Errorf("encode %s: %w", k.kind, err)
+			return fmt.Errorf("encode %s: %w", ev.kind, err)
 		}
 		if !bytes.Equal(bodyJSON, reqJSON) {
 			sum := sha256.Sum256(reqJSON)
 			reqHash = sum[:]
 		}
 	}
-	resJSON := []byte{} // rebuilt from the body and the applied facts
-	if ev.applied == nil || !rebuilds[k.kind] {
+	resJSON := []byte{}
+	if ev.applied == nil || !rebuilds[ev.kind] {
+		var err error
 		if resJSON, err = json.Marshal(result); err != nil {
-			return zero, fmt.Errorf("encode %s result: %w", k.kind, err)
+			return fmt.Errorf("encode %s result: %w", ev.kind, err)
 		}
 	}
 	var uuid, applied, clock any
@@ -234,10 +261,10 @@ func run[R any](t *txn, k eventKey, at time.Time, request any, apply func(ev *ev
 	}
 	if _, err := t.tx.ExecContext(t.ctx, `INSERT INTO events (seq, id, kind, key, device, at, request, body, result, applied, clock)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, ev.seq, uuid, ev.kind, key, ev.device, ms(ev.at), reqHash, bodyJSON, resJSON, applied, clock); err != nil {
-		return zero, fmt.Errorf("record %s: %w", k.kind, err)
+		return fmt.Errorf("record %s: %w", ev.kind, err)
 	}
 	t.lastSeq = ev.seq
-	return result, nil
+	return nil
 }
 
 // rebuilds lists the kinds of event whose result is not stored but rebuilt
