@@ -169,16 +169,25 @@ func run[R any](t *txn, k eventKey, at time.Time, request any, apply func(ev *ev
 	if device == "" {
 		device = t.s.Device
 	}
-	// The event's seq is the next after the last: the write transaction
-	// holds SQLite's one write lock, and a command's lot takes its event's
-	// seq as its id before the event row, whose body the command may still
-	// fill in, is written.
+	// The event row is written first, as the request came, so that every
+	// row the command writes finds its event; what the command fills in
+	// (a card number, a voucher code, its result, the facts a later
+	// command needs) is written to it after.
 	ev := &eventRec{seq: t.lastSeq + 1, kind: k.kind, device: device, at: at.UTC()}
-	body, result, err := apply(ev)
-	if err != nil {
+	if err := t.record(ev, key, id, reqJSON); err != nil {
 		return zero, err
 	}
-	return result, t.record(ev, key, id, reqJSON, body, result)
+	body, result, err := apply(ev)
+	if err != nil {
+		// Only the event row is written when a command is refused; a
+		// batch goes on without it.
+		if _, derr := t.tx.ExecContext(t.ctx, `DELETE FROM events WHERE seq = ?`, ev.seq); derr != nil {
+			return zero, errors.Join(err, fmt.Errorf("forget the refused %s: %w", ev.kind, derr))
+		}
+		t.lastSeq--
+		return zero, err
+	}
+	return result, t.complete(ev, reqJSON, body, result)
 }
 
 // repeat looks the event up by its key: found, a repeat of it, when the
@@ -225,45 +234,61 @@ func (t *txn) notAhead(k eventKey, at time.Time) error {
 	return t.prog.CheckNotAhead(what, at, t.until)
 }
 
-// record writes an applied command's event: its body (the request unless
-// the command filled something in, a card number or a voucher code, when
-// the request is kept as a hash), its result (unless it is rebuilt from the
-// body and the applied facts) and, for an event dated ahead of the host's
-// clock, that clock.
-func (t *txn) record(ev *eventRec, key, id string, reqJSON []byte, body, result any) error {
-	bodyJSON, reqHash := reqJSON, []byte(nil)
+// record writes a command's event as the request came: its body is the
+// request until the command fills something in, and its result is written
+// when there is one. An event dated ahead of the host's clock keeps that
+// clock.
+func (t *txn) record(ev *eventRec, key, id string, reqJSON []byte) error {
+	var uuid, clock any
+	if id != "" {
+		uuid = id
+	}
+	if !t.until.IsZero() && ev.at.After(t.until) {
+		clock = ms(t.until)
+	}
+	if _, err := t.tx.ExecContext(t.ctx, `INSERT INTO events (seq, id, kind, key, device, at, body, clock) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+		ev.seq, uuid, ev.kind, key, ev.device, ms(ev.at), reqJSON, clock); err != nil {
+		return fmt.Errorf("record %s: %w", ev.kind, err)
+	}
+	t.lastSeq = ev.seq
+	return nil
+}
+
+// complete writes to an applied command's event what the command made:
+// its body where it filled something in (the request is then kept, as a
+// hash), its result unless it is rebuilt from the body and the applied
+// facts, and those facts.
+func (t *txn) complete(ev *eventRec, reqJSON []byte, body, result any) error {
+	var bodyJSON, reqHash, resJSON []byte
 	if body != nil {
 		var err error
 		if bodyJSON, err = json.Marshal(body); err != nil {
 			return fmt.Errorf("encode %s: %w", ev.kind, err)
 		}
-		if !bytes.Equal(bodyJSON, reqJSON) {
+		if bytes.Equal(bodyJSON, reqJSON) {
+			bodyJSON = nil
+		} else {
 			sum := sha256.Sum256(reqJSON)
 			reqHash = sum[:]
 		}
 	}
-	resJSON := []byte{}
 	if ev.applied == nil || !rebuilds[ev.kind] {
 		var err error
 		if resJSON, err = json.Marshal(result); err != nil {
 			return fmt.Errorf("encode %s result: %w", ev.kind, err)
 		}
 	}
-	var uuid, applied, clock any
-	if id != "" {
-		uuid = id
-	}
+	var applied any
 	if ev.applied != nil {
 		applied = string(ev.applied)
 	}
-	if !t.until.IsZero() && ev.at.After(t.until) {
-		clock = ms(t.until)
+	if bodyJSON == nil && resJSON == nil && applied == nil {
+		return nil
 	}
-	if _, err := t.tx.ExecContext(t.ctx, `INSERT INTO events (seq, id, kind, key, device, at, request, body, result, applied, clock)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, ev.seq, uuid, ev.kind, key, ev.device, ms(ev.at), reqHash, bodyJSON, resJSON, applied, clock); err != nil {
+	if _, err := t.tx.ExecContext(t.ctx, `UPDATE events SET body = coalesce(?, body), request = ?, result = coalesce(?, result), applied = ?
+		WHERE seq = ?`, bodyJSON, reqHash, resJSON, applied, ev.seq); err != nil {
 		return fmt.Errorf("record %s: %w", ev.kind, err)
 	}
-	t.lastSeq = ev.seq
 	return nil
 }
 
