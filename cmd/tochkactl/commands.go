@@ -212,7 +212,7 @@ func cmdInit(c *cmdCtx) error {
 	if err != nil {
 		return err
 	}
-	np, err := c.store.InstallProgram(c.ctx, p, c.at)
+	np, err := c.store.InstallProgram(c.ctx, rewards.ProgramInstall{Meta: c.meta(), Program: p})
 	if err != nil {
 		return err
 	}

@@ -253,34 +253,68 @@ func (s *Store) Program(ctx context.Context) (*rewards.Program, error) {
 	return p, nil
 }
 
-// InstallProgram installs p as the next version of the program. A database
-// runs one program: its kind cannot change.
-func (s *Store) InstallProgram(ctx context.Context, p *rewards.Program, at time.Time) (*rewards.Program, error) {
+// InstallProgram installs the command's program as the next version of the
+// program. A database runs one program: its kind cannot change. Installing
+// the program in force again changes nothing and records no event; the same
+// id again answers as the first time, whatever has been installed since.
+func (s *Store) InstallProgram(ctx context.Context, c rewards.ProgramInstall) (*rewards.Program, error) {
+	if c.Program != nil {
+		p := *c.Program // Validate loads its zone: not into the caller's program
+		c.Program = &p
+	}
+	if err := c.Validate(); err != nil {
+		return nil, err
+	}
 	var out *rewards.Program
 	err := s.write(ctx, func(t *txn) error {
 		// Another process may have installed a version since this store
-		// opened; installing the program in force again changes nothing.
+		// opened: what is in force is what the transaction sees.
 		cur, err := t.latestProgram()
 		if err != nil {
 			return err
 		}
-		if t.prog = cur; cur != nil && sameProgram(cur, p) {
+		t.prog = cur
+		// A retry of an installation recorded under its id is run's to
+		// answer (or to refuse, with another program), even when the
+		// program it installed is the one in force.
+		recorded := false
+		if c.ID != "" {
+			_, err := t.lookupEvent(rewards.EventProgram, c.ID)
+			if err != nil && !errors.Is(err, sql.ErrNoRows) {
+				return fmt.Errorf("look up event: %w", err)
+			}
+			recorded = err == nil
+		}
+		// Installing the program in force again changes nothing: a second
+		// init, or several processes making one new ledger at once.
+		if !recorded && cur != nil && sameProgram(cur, c.Program) {
 			out = cur
 			t.onCommit = append(t.onCommit, func() { t.s.remember(cur, true) })
 			return nil
 		}
-		_, err = run(t, eventKey{kind: rewards.EventProgram}, at, p, func(ev *eventRec) (any, struct{ Version int }, error) {
-			np, err := t.installProgram(ev, *p)
+		res, err := run(t, eventKey{kind: rewards.EventProgram, clientID: c.ID}, t.at(c.At), c, func(ev *eventRec) (any, programResult, error) {
+			np, err := t.installProgram(ev, *c.Program)
 			if err != nil {
-				return nil, struct{ Version int }{}, err
+				return nil, programResult{}, err
 			}
 			out = np
-			return np, struct{ Version int }{np.Version}, nil
+			// The body is the program as installed, its version included.
+			body := c
+			body.Program = np
+			return body, programResult{np.Version}, nil
 		})
+		if err != nil || out != nil {
+			return err
+		}
+		out, err = t.programVersion(res.Version) // a retry: the version it installed
 		return err
 	})
 	return out, err
 }
+
+// programResult is what installing a program answers, as recorded with its
+// event.
+type programResult struct{ Version int }
 
 // latestProgram reads the program in force as the transaction sees it.
 func (t *txn) latestProgram() (*rewards.Program, error) {
