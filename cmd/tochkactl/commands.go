@@ -71,7 +71,7 @@ func (c *cmdCtx) meta() rewards.Meta {
 var commands = []*command{
 	{name: "init", flags: []flagSpec{
 		{name: "program", kind: kindString, value: "FILE", required: true, help: "a program file, or a bundled program: coop, bonus"},
-		atFlag,
+		atFlag, requestIDFlag,
 	}, db: dbCreate, changes: true, run: cmdInit,
 		help: "create or migrate the database and install (a new version of) the program"},
 	{name: "card issue", flags: []flagSpec{
