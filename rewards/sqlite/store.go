@@ -1,10 +1,11 @@
 // Package sqlite keeps the Tochka ledger in a SQLite file: the kiosk's local
 // replica and the central server's embedded default.
 //
-// Migrations are embedded and applied on Open. The database runs in WAL mode
-// with foreign keys on and synchronous=FULL, since every commit is one a
-// person or a till waits on. Balances are derived from lots and entries;
-// Check recomputes them and verifies the ledger's invariants.
+// Migrations are embedded and applied on Open, but for a store opened
+// ReadOnly. The database runs in WAL mode with foreign keys on and
+// synchronous=FULL, since every commit is one a person or a till waits on.
+// Balances are derived from lots and entries; Check recomputes them and
+// verifies the ledger's invariants.
 package sqlite
 
 import (
@@ -46,6 +47,17 @@ type Store struct {
 	// empty; without it Open refuses anything but a Tochka ledger. Only
 	// `tochkactl init` (and a kiosk's or server's first start) sets it.
 	Create bool
+	// ReadOnly opens the ledger for reading: Open applies no migration
+	// and changes nothing in the file (its journal mode included), both
+	// connections are read-only, and every change is refused. A ledger
+	// made by a newer Tochka, which this build must not write to, opens
+	// this way, to be read as far as its schema is still the one this
+	// build reads. A ledger that lacks migrations this build has is
+	// refused (its error wraps ErrUpgrade): opened once for writing, it is
+	// upgraded. The -wal and -shm files SQLite keeps beside a WAL ledger
+	// for its readers stay after a read-only store closes (only a writer
+	// removes them), the log empty.
+	ReadOnly bool
 
 	memory bool // a ledger in memory, named by Path: the replay of a check
 
@@ -62,12 +74,21 @@ func NewStore(path string) *Store {
 	return &Store{Path: path, Device: "local", Now: time.Now, Logger: slog.New(slog.DiscardHandler)}
 }
 
-// Open opens the ledger and applies the migrations it lacks. A file that is
-// not a Tochka ledger is refused and left as it was; with Create, a missing
-// or empty file becomes a new ledger.
+// ErrUpgrade is wrapped by the error Open returns for a ReadOnly store on a
+// ledger that lacks migrations this build has: an Open for writing
+// upgrades it, after which it opens read-only.
+var ErrUpgrade = errors.New("the ledger needs an upgrade")
+
+// Open opens the ledger and applies the migrations it lacks (ReadOnly:
+// refuses it when it lacks any). A file that is not a Tochka ledger is
+// refused and left as it was; with Create, a missing or empty file becomes
+// a new ledger.
 func (s *Store) Open() error {
+	if s.ReadOnly && (s.Create || s.memory) {
+		return fmt.Errorf("open %s: a read-only store makes no ledger", s.Path)
+	}
 	dsn := "file:" + s.Path + "?_foreign_keys=on&_journal_mode=WAL&_synchronous=FULL&_busy_timeout=10000&_stmt_cache_size=64"
-	mode := "rw"
+	mode, txlock := "rw", "immediate"
 	if s.memory {
 		dsn = "file:" + s.Path + "?_foreign_keys=on&_busy_timeout=10000&_stmt_cache_size=64&cache=shared"
 		mode = "memory"
@@ -76,7 +97,12 @@ func (s *Store) Open() error {
 	} else if fresh {
 		mode = "rwc"
 	}
-	db, err := sql.Open("sqlite3", dsn+"&mode="+mode+"&_txlock=immediate")
+	if s.ReadOnly {
+		// No journal mode: setting it writes to the file.
+		dsn = "file:" + s.Path + "?_foreign_keys=on&_busy_timeout=10000&_stmt_cache_size=64"
+		mode, txlock = "ro", "deferred"
+	}
+	db, err := sql.Open("sqlite3", dsn+"&mode="+mode+"&_txlock="+txlock)
 	if err != nil {
 		return fmt.Errorf("open %s: %w", s.Path, err)
 	}
@@ -88,7 +114,7 @@ func (s *Store) Open() error {
 		return fmt.Errorf("open %s: %w", s.Path, err)
 	}
 	s.db = db
-	if mode != "memory" {
+	if mode == "rwc" {
 		mode = "rw"
 	}
 	if err := s.open(dsn + "&mode=" + mode); err != nil {
@@ -149,10 +175,14 @@ func notLedger(path string) error {
 	return rewards.Errorf(rewards.EINVALID, "%s is not a Tochka ledger: give the path of one, or `tochkactl init` a new file", path)
 }
 
-// open finishes Open once the writer is there: migrations, the reader, the
-// program in force.
+// open finishes Open once the writer is there: migrations (ReadOnly: a
+// look at them), the reader, the program in force.
 func (s *Store) open(dsn string) error {
-	if err := s.migrate(); err != nil {
+	migrate := s.migrate
+	if s.ReadOnly {
+		migrate = s.readable
+	}
+	if err := migrate(); err != nil {
 		return err
 	}
 	rdb, err := sql.Open("sqlite3", dsn+"&_txlock=deferred&_query_only=1")
