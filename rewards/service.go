@@ -81,6 +81,14 @@ type Meta struct {
 	At time.Time `json:"at"`
 }
 
+// ProgramInstall installs a program as the next version of the one a
+// ledger runs (`tochkactl init`). The program's Version is the store's to
+// set.
+type ProgramInstall struct {
+	Meta
+	Program *Program `json:"program"`
+}
+
 // CardIssue issues a new card. Handed is false for a card printed in a batch
 // and not yet given to a customer.
 type CardIssue struct {
@@ -164,6 +172,21 @@ func (m *Meta) validate(what string) error {
 		return invalidField(what, "at", err)
 	}
 	return nil
+}
+
+// Validate checks a program installation: what every command carries, and
+// the program's keys as a stored program must have them (Validate). A new
+// program is checked further, with ValidateNew, by ParseProgram or by
+// whoever makes it; a stored one, applied again elsewhere, need not be.
+func (c *ProgramInstall) Validate() error {
+	const what = "program install"
+	if err := c.Meta.validate(what); err != nil {
+		return err
+	}
+	if c.Program == nil {
+		return Errorf(EINVALID, "%s: program: required", what)
+	}
+	return c.Program.Validate()
 }
 
 // Validate checks a card issue and names the first field that is wrong.
@@ -312,8 +335,11 @@ func (r *RewardRemove) Validate() error {
 
 // Programs installs and reads the program a store runs.
 type Programs interface {
-	// InstallProgram installs p as the next version of the program.
-	InstallProgram(ctx context.Context, p *Program, at time.Time) (*Program, error)
+	// InstallProgram installs the command's program as the next version
+	// of the program and returns it as installed. Installing the program
+	// in force again changes nothing and returns it; the same id again
+	// returns the first result, and with another program is a conflict.
+	InstallProgram(ctx context.Context, c ProgramInstall) (*Program, error)
 	// Program returns the program in force.
 	Program(ctx context.Context) (*Program, error)
 }

@@ -62,6 +62,7 @@ func textFields(t *testing.T) []textField {
 	}
 	meta := func(v string) rewards.Meta { return rewards.Meta{ID: v, At: at(t, "2026-11-02T09:00:00Z")} }
 	m := rewards.Meta{ID: "c-1"}
+	coop := bundled(t, "coop")
 	return []textField{
 		{"receipt id", kindID, "R1", receipt(func(r *rewards.Receipt, v string) { r.ID = v })},
 		{"receipt store", kindID, "s1", receipt(func(r *rewards.Receipt, v string) { r.Store = v })},
@@ -77,6 +78,7 @@ func textFields(t *testing.T) []textField {
 		{"reward names.ru", kindName, "Масло", rw(func(r *rewards.Reward, v string) { r.Names.RU = v })},
 		{"reward names.en", kindName, "Oil", rw(func(r *rewards.Reward, v string) { r.Names.EN = v })},
 		{"reward picture", kindText, "pictures/oil.png", rw(func(r *rewards.Reward, v string) { r.Picture = v })},
+		{"program install id", kindID, "c-1", cmd(func(v string) validator { return &rewards.ProgramInstall{Meta: meta(v), Program: coop} })},
 		{"card issue id", kindID, "c-1", cmd(func(v string) validator { return &rewards.CardIssue{Meta: meta(v)} })},
 		{"card issue number", kindText, card1, cmd(func(v string) validator { return &rewards.CardIssue{Meta: m, Number: v} })},
 		{"card issue phone", kindText, "+79001234567", cmd(func(v string) validator { return &rewards.CardIssue{Meta: m, Phone: v} })},
@@ -197,7 +199,7 @@ func TestTextRulesRequired(t *testing.T) {
 		// The client id: empty asks for a fresh one.
 		"card issue id": true, "card register id": true, "card action id": true, "card replace id": true,
 		"card link id": true, "redemption id": true, "voucher action id": true, "reward add id": true,
-		"reward remove id": true,
+		"reward remove id": true, "program install id": true,
 	}
 	for _, f := range textFields(t) {
 		err := f.validate("")

@@ -16,12 +16,13 @@ import (
 	"github.com/tochka-loyalty/tochka/rewards"
 )
 
-// dbMode says whether a command touches the ledger.
+// dbMode says whether a command touches the ledger, and how.
 type dbMode int
 
 const (
 	dbNone   dbMode = iota // never opens the database
-	dbOpen                 // opens an existing database
+	dbRead                 // opens an existing database for reading only
+	dbOpen                 // opens an existing database to change it
 	dbCreate               // creates the database when there is none
 )
 
@@ -30,7 +31,9 @@ type command struct {
 	name  string   // the command words: "card issue"
 	args  []string // positional arguments, all required; a last one written CARD... takes one or more
 	flags []flagSpec
-	db    dbMode
+	// db is dbRead for every command that changes nothing: it reads a
+	// ledger that a newer Tochka made, and takes no write lock.
+	db dbMode
 	// changes is true for a command that changes the ledger: a failure
 	// after the change is exit status 3.
 	changes bool
@@ -71,7 +74,7 @@ func (c *cmdCtx) meta() rewards.Meta {
 var commands = []*command{
 	{name: "init", flags: []flagSpec{
 		{name: "program", kind: kindString, value: "FILE", required: true, help: "a program file, or a bundled program: coop, bonus"},
-		atFlag,
+		atFlag, requestIDFlag,
 	}, db: dbCreate, changes: true, run: cmdInit,
 		help: "create or migrate the database and install (a new version of) the program"},
 	{name: "card issue", flags: []flagSpec{
@@ -104,7 +107,7 @@ var commands = []*command{
 		help: "make the card's account a member's (cooperator's) from --at on"},
 	{name: "card print", args: []string{"CARD..."}, flags: []flagSpec{
 		layoutFlag, langFlag, outFlag, printerFlag,
-	}, db: dbOpen, run: cmdCardPrint,
+	}, db: dbRead, run: cmdCardPrint,
 		help: "print cards (a blocked or replaced card is refused), each with its holder's name when known"},
 	{name: "card batch", flags: []flagSpec{
 		{name: "count", kind: kindInt, value: "N", required: true, check: between(1, maxBatch),
@@ -114,15 +117,15 @@ var commands = []*command{
 		help: "issue N new cards not yet handed over and print them; prints their numbers, one a line, a page at a time as each page is issued"},
 	{name: "receipt post", args: []string{"FILE|-"}, flags: []flagSpec{receiptIDFlag}, db: dbOpen, changes: true, run: cmdReceiptPost,
 		help: "post a receipt (JSON; - reads stdin): what it earned and spent, and the balance after"},
-	{name: "receipt quote", args: []string{"FILE|-"}, db: dbOpen, run: cmdReceiptQuote,
+	{name: "receipt quote", args: []string{"FILE|-"}, db: dbRead, run: cmdReceiptQuote,
 		help: "what a receipt would earn and the most that may be paid with points; changes nothing"},
 	{name: "receipt return", args: []string{"FILE|-"}, flags: []flagSpec{returnIDFlag}, db: dbOpen, changes: true, run: cmdReceiptReturn,
 		help: "post a return of lines of an earlier receipt"},
 	{name: "balance", args: []string{"CARD"}, flags: []flagSpec{
 		{name: "at", kind: kindTime, value: "TIME", help: "preview the balance at this moment (default now)"},
-	}, db: dbOpen, run: cmdBalance,
+	}, db: dbRead, run: cmdBalance,
 		help: "points available, pending and expiring"},
-	{name: "history", args: []string{"CARD"}, db: dbOpen, run: cmdHistory,
+	{name: "history", args: []string{"CARD"}, db: dbRead, run: cmdHistory,
 		help: "the card's ledger entries, its replaced predecessors' included"},
 	{name: "board add", flags: []flagSpec{
 		{name: "id", kind: kindString, value: "ID", required: true, help: "the reward's id (an existing one is replaced)"},
@@ -142,7 +145,7 @@ var commands = []*command{
 	{name: "board list", flags: []flagSpec{
 		{name: "coop", kind: kindString, value: "COOP", help: "only this cooperative's board"},
 		{name: "store", kind: kindString, value: "STORE", help: "only what this store offers"},
-	}, db: dbOpen, run: cmdBoardList,
+	}, db: dbRead, run: cmdBoardList,
 		help: "list the reward board"},
 	{name: "board remove", args: []string{"ID"}, flags: []flagSpec{atFlag, requestIDFlag}, db: dbOpen, changes: true, run: cmdBoardRemove,
 		help: "take an item off the board (vouchers already made stay valid)"},
@@ -152,7 +155,7 @@ var commands = []*command{
 		{name: "size", kind: kindString, value: "A4|A3", choices: []string{printer.PosterA4, printer.PosterA3},
 			help: "the poster's paper, portrait (default A4)"},
 		langFlag, outFlag, printerFlag,
-	}, db: dbOpen, run: cmdBoardPrint,
+	}, db: dbRead, run: cmdBoardPrint,
 		help: "print the reward board as a poster; items whose offer has ended are left out"},
 	{name: "redeem", args: []string{"CARD", "REWARD"}, flags: []flagSpec{
 		{name: "store", kind: kindString, value: "STORE", help: "the store where the voucher is made"},
@@ -165,7 +168,7 @@ var commands = []*command{
 		help: "cancel an open voucher; its points come back"},
 	{name: "voucher print", args: []string{"CODE"}, flags: []flagSpec{
 		langFlag, voucherOutFlag, escposFlag, printerFlag, usbFlag,
-	}, db: dbOpen, run: cmdVoucherPrint,
+	}, db: dbRead, run: cmdVoucherPrint,
 		help: "print an open voucher (a claimed, cancelled or expired one is refused)"},
 	{name: "printer test", flags: []flagSpec{printerFlag, usbFlag}, db: dbNone, run: cmdPrinterTest,
 		help: "print a test page: a sample card (CUPS only) and vouchers with their barcodes and Cyrillic pangrams; opens no database"},
@@ -175,7 +178,7 @@ var commands = []*command{
 		help: "list the USB devices that look like barcode scanners (VID:PID, mode, and whether this user may open them, with the udev rule when not) and the serial ports; opens no database"},
 	{name: "scanner watch", flags: scannerWatchFlags, db: dbNone, run: cmdScannerWatch,
 		help: "read a live scanner and print each scan as it comes (rejected ones with their reason) and the scanner coming and going, until Ctrl-C; opens no database"},
-	{name: "check", db: dbOpen, run: cmdCheck,
+	{name: "check", db: dbRead, run: cmdCheck,
 		help: "verify the ledger's invariants and the database file; exit 1 when there are problems"},
 	{name: "help", db: dbNone, run: func(*cmdCtx) error { return nil },
 		help: "print this help"},
@@ -212,7 +215,7 @@ func cmdInit(c *cmdCtx) error {
 	if err != nil {
 		return err
 	}
-	np, err := c.store.InstallProgram(c.ctx, p, c.at)
+	np, err := c.store.InstallProgram(c.ctx, rewards.ProgramInstall{Meta: c.meta(), Program: p})
 	if err != nil {
 		return err
 	}

@@ -178,6 +178,50 @@ func TestRetryAfterLostAnswer(t *testing.T) {
 	}
 }
 
+// init takes --request-id like every change: the same id and program
+// answer the version first installed, even once another is in force; the
+// same id with another program file is a conflict; a lost answer says how
+// to get it again.
+func TestInitRequestID(t *testing.T) {
+	c := newCLI(t)
+	first := twice(c, "init", "--program", "coop", "--request-id", "init-1")
+	if first != "installed КООП: points program in EUR, Europe/Sofia, version 1\n" {
+		t.Errorf("init --request-id init-1 printed %q", first)
+	}
+	mine := c.file("mine.toml", "name = \"Mine\"\nkind = \"points\"\ncurrency = \"EUR\"\ntimezone = \"Europe/Sofia\"\n")
+	if msg := c.refused("init", "--program", mine, "--request-id", "init-1"); !strings.Contains(msg, "program.install init-1 was already recorded with different contents") {
+		t.Errorf("the same --request-id with another program: %q", msg)
+	}
+	if n := kinds(t, c)["program.install"]; n != 1 {
+		t.Errorf("%d program.install events, want 1", n)
+	}
+
+	// The answer of an init is lost: exit 3, with the way to ask again.
+	code, errOut := c.execTo(&failingWriter{}, "init", "--program", mine, "--request-id", "init-2")
+	if code != exitPartial || errOut != "tochkactl: done, but not all of it reached you: program Mine version 2 was installed; then: write the answer: write /dev/stdout: broken pipe; the same command with --request-id init-2 answers again and changes nothing more\n" {
+		t.Errorf("init --request-id into a closed pipe: exit %d\nstderr: %s", code, errOut)
+	}
+	if out := c.ok("init", "--program", mine, "--request-id", "init-2"); !strings.Contains(out, "installed Mine: ") || !strings.HasSuffix(out, "version 2\n") {
+		t.Errorf("the retry of init-2 printed %q", out)
+	}
+	// The first id still answers its own version, Mine in force meanwhile.
+	if again := c.ok("init", "--program", "coop", "--request-id", "init-1"); again != first {
+		t.Errorf("init-1 again, after init-2: %q, first %q", again, first)
+	}
+	var p struct {
+		Name    string `json:"name"`
+		Version int    `json:"version"`
+	}
+	c.jsonOf(&p, "init", "--program", mine)
+	if p.Name != "Mine" || p.Version != 2 {
+		t.Errorf("the program in force: %+v, want Mine version 2", p)
+	}
+	if n := kinds(t, c)["program.install"]; n != 2 {
+		t.Errorf("%d program.install events, want 2", n)
+	}
+	c.ok("check")
+}
+
 // batchNumbers runs card batch and returns the numbers on stdout.
 func batchNumbers(t *testing.T, c *cli, args ...string) []string {
 	t.Helper()

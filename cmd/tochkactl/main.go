@@ -14,6 +14,11 @@
 // same command with the same ID changes nothing more and answers as the
 // first time did (card batch resumes where it stopped).
 //
+// Commands that change nothing (balance, history, check, the print
+// commands, ...) open the ledger read-only: they read a ledger made by a
+// newer Tochka, which refuses every change, and wait on no writer. An older
+// ledger is upgraded by any command, these included.
+//
 // Exit status:
 //
 //	0  done.
@@ -312,7 +317,10 @@ func removeLedger(path string) {
 
 // openStore opens the ledger. Only init creates a database; every other
 // command refuses a path where there is none, rather than leave an empty
-// file behind a typo.
+// file behind a typo. A command that only reads opens it read-only, so
+// that a ledger a newer Tochka made is read (and refused for writing), and
+// upgrades an older ledger first, as every command did before reads were
+// read-only.
 func openStore(path string, mode dbMode, device string, now func() time.Time, stderr io.Writer) (*sqlite.Store, error) {
 	if mode == dbCreate {
 		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
@@ -321,18 +329,33 @@ func openStore(path string, mode dbMode, device string, now func() time.Time, st
 	} else if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
 		return nil, rewards.Errorf(rewards.ENOTFOUND, "no database at %s: run `tochkactl init --program FILE` first, or give --db", path)
 	}
-	s := sqlite.NewStore(path)
-	s.Create = mode == dbCreate
-	s.Device = device
-	// The store's now is the host's clock, not --at: it bounds how far
-	// ahead a command may be dated, stamps a command given without --at,
-	// and is when a voucher's status and the board's stock are read.
-	s.Now = now
-	s.Logger = slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
-	if err := s.Open(); err != nil {
-		return nil, err
+	open := func(readOnly bool) (*sqlite.Store, error) {
+		s := sqlite.NewStore(path)
+		s.Create = mode == dbCreate
+		s.ReadOnly = readOnly
+		s.Device = device
+		// The store's now is the host's clock, not --at: it bounds how far
+		// ahead a command may be dated, stamps a command given without --at,
+		// and is when a voucher's status and the board's stock are read.
+		s.Now = now
+		s.Logger = slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+		if err := s.Open(); err != nil {
+			return nil, err
+		}
+		return s, nil
 	}
-	return s, nil
+	s, err := open(mode == dbRead)
+	if mode == dbRead && errors.Is(err, sqlite.ErrUpgrade) {
+		w, werr := open(false)
+		if werr != nil {
+			return nil, werr
+		}
+		if werr := w.Close(); werr != nil {
+			return nil, fmt.Errorf("upgrade %s: %w", path, werr)
+		}
+		s, err = open(true)
+	}
+	return s, err
 }
 
 // cmdCtx is what a command runs with.
@@ -409,6 +432,8 @@ host's clock, or $TOCHKA_NOW (RFC 3339) when set, for demos, tests and replays
 of old data; a change dated more than the program's [ledger] max_clock_skew
 (default 10m) ahead of now is refused, while balance --at previews any moment.
 Flags may stand before or after the arguments, as --flag value or --flag=value.
+Commands that change nothing open the ledger read-only, and so read a ledger
+made by a newer Tochka, which refuses every change.
 --request-id ID makes a change idempotent: the same command with the same ID
 (and the same flags: leave --at out, or give the same) changes nothing more and
 answers as the first time.

@@ -773,6 +773,7 @@ func TestDevice(t *testing.T) {
 func events(t *testing.T, c *cli) []rewards.Event {
 	t.Helper()
 	s := sqlite.NewStore(c.db)
+	s.ReadOnly = true
 	if err := s.Open(); err != nil {
 		t.Fatal(err)
 	}

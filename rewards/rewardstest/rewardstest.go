@@ -74,6 +74,7 @@ var scenarios = []struct {
 	{"Vouchers", vouchers},
 	{"Idempotency", idempotency},
 	{"RepeatReturnsFirstResult", repeatReturnsFirstResult},
+	{"ProgramInstallRepeat", programInstallRepeat},
 	{"Expiry", expiry},
 	{"ExpiredPointsPayNoDebt", expiredPointsPayNoDebt},
 	{"StockAfterLapseAndRetry", stockAfterLapseAndRetry},
@@ -112,7 +113,7 @@ func (s suite) fixedStore(t *testing.T, program string, edits ...string) (Store,
 	p := Program(t, program, edits...)
 	c := &clock{t: ts(start)}
 	st := s.open(t, c.now)
-	if _, err := st.InstallProgram(ctx, p, c.now()); err != nil {
+	if _, err := st.InstallProgram(ctx, rewards.ProgramInstall{Meta: rewards.Meta{At: c.now()}, Program: p}); err != nil {
 		t.Fatal(err)
 	}
 	return st, c
@@ -184,9 +185,9 @@ type following struct {
 	clk *clock
 }
 
-func (f following) InstallProgram(ctx context.Context, p *rewards.Program, at time.Time) (*rewards.Program, error) {
-	f.clk.follow(at)
-	return f.Store.InstallProgram(ctx, p, at)
+func (f following) InstallProgram(ctx context.Context, c rewards.ProgramInstall) (*rewards.Program, error) {
+	f.clk.follow(c.At)
+	return f.Store.InstallProgram(ctx, c)
 }
 
 func (f following) IssueCard(ctx context.Context, c rewards.CardIssue) (rewards.Card, error) {

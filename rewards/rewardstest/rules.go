@@ -593,7 +593,7 @@ func repeatReturnsFirstResult(t *testing.T, su suite) {
 	}
 	p2 := *p
 	p2.Earn.PositionPercent = []int64{100}
-	if _, err := s.InstallProgram(ctx, &p2, ts("2026-11-21T10:00:00Z")); err != nil {
+	if _, err := s.InstallProgram(ctx, rewards.ProgramInstall{Meta: rewards.Meta{At: ts("2026-11-21T10:00:00Z")}, Program: &p2}); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := s.PostReturn(ctx, rewards.Return{ID: "RET1", Receipt: "R1", Time: ts("2026-11-22T09:00:00Z"),
@@ -619,6 +619,52 @@ func repeatReturnsFirstResult(t *testing.T, su suite) {
 			t.Fatalf("repeat:\n got %+v\nwant %+v", again, first)
 		}
 	}
+}
+
+// A program installed under an id and installed again with that id answers
+// the version it installed, even once a later version is in force, and
+// records nothing more; the id with another program is a conflict, even
+// when that program is the one in force. Installing the program in force
+// under a new id changes nothing.
+func programInstallRepeat(t *testing.T, su suite) {
+	s, _ := su.store(t, "coop")
+	cur, err := s.Program(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	install := func(id, at string, p rewards.Program) (*rewards.Program, error) {
+		return s.InstallProgram(ctx, rewards.ProgramInstall{Meta: rewards.Meta{ID: id, At: ts(at)}, Program: &p})
+	}
+	p2, p3 := *cur, *cur
+	p2.Earn.Points = 2
+	p3.Earn.Points = 3
+	first, err := install("prog-2", "2026-11-02T08:00:00Z", p2)
+	if err != nil || first.Version != cur.Version+1 || first.Earn.Points != 2 {
+		t.Fatalf("install: %+v %v", first, err)
+	}
+	n, logged := eventCount(t, s)
+	again, err := install("prog-2", "2026-11-02T08:00:00Z", p2)
+	if m, _ := eventCount(t, s); err != nil || again.Version != first.Version || logged && m != n {
+		t.Fatalf("repeat: %+v %v", again, err)
+	}
+	if _, err := install("prog-3", "2026-11-03T08:00:00Z", p3); err != nil {
+		t.Fatal(err)
+	}
+	n, _ = eventCount(t, s)
+	again, err = install("prog-2", "2026-11-02T08:00:00Z", p2)
+	if m, _ := eventCount(t, s); err != nil || again.Version != first.Version || again.Earn.Points != 2 || logged && m != n {
+		t.Fatalf("repeat after a later version: %+v %v", again, err)
+	}
+	if p, err := s.Program(ctx); err != nil || p.Earn.Points != 3 {
+		t.Fatalf("a repeat changed the program in force: %+v %v", p, err)
+	}
+	_, err = install("prog-2", "2026-11-02T08:00:00Z", p3)
+	wantCode(t, err, rewards.ECONFLICT, "a program id again with the program in force")
+	same, err := install("prog-4", "2026-11-04T08:00:00Z", p3)
+	if m, _ := eventCount(t, s); err != nil || same.Version != first.Version+1 || logged && m != n {
+		t.Fatalf("the program in force again: %+v %v", same, err)
+	}
+	checkLedger(t, s)
 }
 
 // A receipt recorded by an earlier version, whose body wrote every field

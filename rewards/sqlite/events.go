@@ -71,6 +71,26 @@ func decode[C any](e rewards.Event) (C, error) {
 	return c, nil
 }
 
+// decodeProgramInstall reads the body of a program.install event in either
+// of its shapes: a ProgramInstall (a body with a "program" key), or the
+// bare program, as v0.1.0 and every build before programs were installed
+// under a request id recorded it.
+func decodeProgramInstall(e rewards.Event) (rewards.ProgramInstall, error) {
+	var keys map[string]json.RawMessage
+	if err := json.Unmarshal(e.Body, &keys); err != nil {
+		return rewards.ProgramInstall{}, rewards.Errorf(rewards.EINVALID, "event %s (%s): %v", e.ID, e.Kind, err)
+	}
+	if _, ok := keys["program"]; !ok {
+		p, err := decode[rewards.Program](e)
+		return rewards.ProgramInstall{Program: &p}, err
+	}
+	c, err := decode[rewards.ProgramInstall](e)
+	if err == nil && c.Program == nil {
+		err = rewards.Errorf(rewards.EINVALID, "event %s (%s): program: required", e.ID, e.Kind)
+	}
+	return c, err
+}
+
 // applyAs decodes an event's body as a command and runs it under the
 // event's identity.
 func applyAs[C any, R any](t *txn, e rewards.Event, fn func(ev *eventRec, c *C) (R, error)) (json.RawMessage, error) {
@@ -78,6 +98,12 @@ func applyAs[C any, R any](t *txn, e rewards.Event, fn func(ev *eventRec, c *C) 
 	if err != nil {
 		return nil, err
 	}
+	return applyCommand(t, e, c, fn)
+}
+
+// applyCommand runs an event's body, decoded as a command, under the event's
+// identity.
+func applyCommand[C any, R any](t *txn, e rewards.Event, c C, fn func(ev *eventRec, c *C) (R, error)) (json.RawMessage, error) {
 	// An event from elsewhere is input like any command; one of this
 	// ledger's own, applied again, was accepted once, under the rules on
 	// input of its day.
@@ -104,12 +130,16 @@ func (t *txn) apply(e rewards.Event) (json.RawMessage, error) {
 	}
 	switch e.Kind {
 	case rewards.EventProgram:
-		return applyAs(t, e, func(ev *eventRec, p *rewards.Program) (struct{ Version int }, error) {
-			np, err := t.installProgram(ev, *p)
+		c, err := decodeProgramInstall(e)
+		if err != nil {
+			return nil, err
+		}
+		return applyCommand(t, e, c, func(ev *eventRec, c *rewards.ProgramInstall) (programResult, error) {
+			np, err := t.installProgram(ev, *c.Program)
 			if err != nil {
-				return struct{ Version int }{}, err
+				return programResult{}, err
 			}
-			return struct{ Version int }{np.Version}, nil
+			return programResult{np.Version}, nil
 		})
 	case rewards.EventCardIssue:
 		return applyAs(t, e, func(ev *eventRec, c *rewards.CardIssue) (string, error) { return c.Number, t.issueCard(ev, c) })

@@ -177,10 +177,39 @@ func addChecksumColumn(tx *sql.Tx) error {
 	return err
 }
 
+// readable looks at the migrations of a ledger opened ReadOnly, changing
+// nothing: it refuses a ledger made by a development build, and one that
+// lacks migrations of this build, whose schema the queries do not know. One
+// with migrations this build does not know is read as it is.
+func (s *Store) readable() error {
+	want, err := embedded()
+	if err != nil {
+		return fmt.Errorf("open: %w", err)
+	}
+	tx, err := s.db.Begin()
+	if err != nil {
+		return fmt.Errorf("open: %w", err)
+	}
+	defer tx.Rollback()
+	applied, err := appliedMigrations(tx)
+	if err != nil {
+		return fmt.Errorf("open: %w", err)
+	}
+	return s.verify(tx, want, applied)
+}
+
 // appliedMigrations maps each migration a ledger applied to its recorded
-// checksum ("" where none was recorded).
+// checksum ("" where none was recorded, or the table has no checksums).
 func appliedMigrations(tx *sql.Tx) (map[string]string, error) {
-	rows, err := tx.Query(`SELECT name, coalesce(checksum, '') FROM schema_migrations`)
+	var sums int
+	if err := tx.QueryRow(`SELECT count(*) FROM pragma_table_info('schema_migrations') WHERE name = 'checksum'`).Scan(&sums); err != nil {
+		return nil, err
+	}
+	q := `SELECT name, coalesce(checksum, '') FROM schema_migrations`
+	if sums == 0 {
+		q = `SELECT name, '' FROM schema_migrations`
+	}
+	rows, err := tx.Query(q)
 	if err != nil {
 		return nil, err
 	}
@@ -196,11 +225,16 @@ func appliedMigrations(tx *sql.Tx) (map[string]string, error) {
 	return out, rows.Err()
 }
 
-// verify refuses a ledger that this build must not write to.
+// verify refuses a ledger that this build must not write to or, ReadOnly,
+// read.
 func (s *Store) verify(tx *sql.Tx, want []migration, applied map[string]string) error {
 	known := map[string]string{}
+	var lacking []string
 	for _, m := range want {
 		known[m.name] = m.sum
+		if _, ok := applied[m.name]; !ok {
+			lacking = append(lacking, path.Base(m.name))
+		}
 	}
 	var newer, edited, unsummed []string
 	for name, sum := range applied {
@@ -216,30 +250,43 @@ func (s *Store) verify(tx *sql.Tx, want []migration, applied map[string]string) 
 	sort.Strings(newer)
 	sort.Strings(edited)
 	sort.Strings(unsummed)
-	if len(newer) > 0 {
+	// Read-only, a newer Tochka's ledger is read as far as its schema is
+	// this build's: what it lacks of this build's, it is not.
+	if len(newer) > 0 && (!s.ReadOnly || len(lacking) > 0) {
 		return rewards.Errorf(rewards.EINVALID, "ledger %s was made by a newer Tochka (it has migrations %s that this build does not know): use that version or a later one",
 			s.Path, strings.Join(newer, ", "))
 	}
 	if len(edited) > 0 {
 		return devBuild(s.Path, strings.Join(edited, ", ")+" differ from this build's")
 	}
-	if len(unsummed) == 0 {
-		return nil
+	if len(unsummed) > 0 {
+		// No checksums: made by v0.1.0, which applied all its migrations
+		// and recorded only their names, or by a development build before
+		// it.
+		if strings.Join(unsummed, " ") != strings.Join(released, " ") {
+			return devBuild(s.Path, "it applied "+strings.Join(unsummed, ", ")+" without checksums")
+		}
+		sum, err := schemaSum(tx)
+		if err != nil {
+			return fmt.Errorf("migrate: %w", err)
+		}
+		if sum != releasedSchema {
+			return devBuild(s.Path, "its schema is not the one v0.1.0 made")
+		}
 	}
-	// No checksums: made by v0.1.0, which applied all its migrations and
-	// recorded only their names, or by a development build before it.
-	if strings.Join(unsummed, " ") != strings.Join(released, " ") {
-		return devBuild(s.Path, "it applied "+strings.Join(unsummed, ", ")+" without checksums")
-	}
-	sum, err := schemaSum(tx)
-	if err != nil {
-		return fmt.Errorf("migrate: %w", err)
-	}
-	if sum != releasedSchema {
-		return devBuild(s.Path, "its schema is not the one v0.1.0 made")
+	if s.ReadOnly && (len(lacking) > 0 || len(unsummed) > 0) {
+		return upgradeError{rewards.Errorf(rewards.EINVALID, "ledger %s was made by an older Tochka (it lacks migrations %s of this build), which a read-only open does not upgrade: open it once for writing first (any tochkactl command does, `tochkactl check` for one)",
+			s.Path, strings.Join(lacking, ", "))}
 	}
 	return nil
 }
+
+// upgradeError is the refusal of a ReadOnly Open of an older ledger: a
+// domain error that wraps ErrUpgrade too.
+type upgradeError struct{ err *rewards.Error }
+
+func (e upgradeError) Error() string   { return e.err.Error() }
+func (e upgradeError) Unwrap() []error { return []error{e.err, ErrUpgrade} }
 
 func devBuild(path, why string) error {
 	return rewards.Errorf(rewards.EINVALID, "ledger %s was made by a development build before v0.1.0 (%s): it cannot be upgraded; make a new ledger with `tochkactl init`", path, why)

@@ -267,7 +267,7 @@ func createAndInstall(t *testing.T, path string) {
 		t.Fatal(err)
 	}
 	defer s.Close()
-	if _, err := s.InstallProgram(ctx, p, ts("2026-11-01T08:00:00Z")); err != nil {
+	if _, err := s.InstallProgram(ctx, rewards.ProgramInstall{Meta: rewards.Meta{At: ts("2026-11-01T08:00:00Z")}, Program: p}); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -306,4 +306,74 @@ func TestRetryOfV010Receipts(t *testing.T) {
 			t.Fatalf("%s: %d receipts retried, %d events after, %d before", name, receipts, n, len(evs))
 		}
 	}
+}
+
+// A program.install event recorded by v0.1.0 holds the bare program; one
+// recorded since holds the installation, under its id. A check replays
+// both as recorded, and a ledger elsewhere applies both.
+func TestProgramEventShapes(t *testing.T) {
+	s, err := openPath(t, copyLedger(t, "v0.1.0-coop.db"), "2026-11-10T10:00:00Z")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cur, err := s.Program(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p2 := *cur
+	p2.Earn.Points = 2
+	c := rewards.ProgramInstall{Meta: rewards.Meta{ID: "prog-2", At: ts("2026-11-10T09:00:00Z")}, Program: &p2}
+	np, err := s.InstallProgram(ctx, c)
+	if err != nil || np.Version != 2 {
+		t.Fatalf("install on a v0.1.0 ledger: %+v %v", np, err)
+	}
+	n := eventCount(t, s)
+	if again, err := s.InstallProgram(ctx, c); err != nil || again.Version != 2 || eventCount(t, s) != n {
+		t.Fatalf("retry: %+v %v, %d events after, %d before", again, err, eventCount(t, s), n)
+	}
+	evs, err := s.Events(ctx, 0, 1000)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var installs []rewards.Event
+	for _, e := range evs {
+		if e.Kind == rewards.EventProgram {
+			installs = append(installs, e)
+		}
+	}
+	if len(installs) != 2 {
+		t.Fatalf("%d program.install events, want 2", len(installs))
+	}
+	var old map[string]json.RawMessage
+	if err := json.Unmarshal(installs[0].Body, &old); err != nil || old["program"] != nil || string(old["version"]) != "1" {
+		t.Fatalf("v0.1.0's program.install body: %s", installs[0].Body)
+	}
+	var body struct {
+		ID      string          `json:"id"`
+		At      string          `json:"at"`
+		Program rewards.Program `json:"program"`
+	}
+	e := installs[1]
+	if err := json.Unmarshal(e.Body, &body); err != nil || body.ID != "prog-2" || body.At != "2026-11-10T09:00:00Z" ||
+		body.Program.Version != 2 || body.Program.Earn.Points != 2 || e.ID != rewards.EventID(rewards.EventProgram, "prog-2") {
+		t.Fatalf("the new program.install event: %s %s", e.ID, e.Body)
+	}
+	wantClean(t, s)
+
+	// Another ledger applies the log, both shapes, once.
+	fresh := sqlite.NewStore(filepath.Join(t.TempDir(), "elsewhere.db"))
+	fresh.Now, fresh.Create = s.Now, true
+	if err := fresh.Open(); err != nil {
+		t.Fatal(err)
+	}
+	defer fresh.Close()
+	for _, e := range append(evs, installs...) {
+		if _, err := fresh.Apply(ctx, e); err != nil {
+			t.Fatalf("apply event %d (%s): %v", e.Seq, e.Kind, err)
+		}
+	}
+	if p, err := fresh.Program(ctx); err != nil || p.Version != 2 || p.Earn.Points != 2 || eventCount(t, fresh) != len(evs) {
+		t.Fatalf("the program elsewhere: %+v %v, %d events of %d", p, err, eventCount(t, fresh), len(evs))
+	}
+	wantClean(t, fresh)
 }

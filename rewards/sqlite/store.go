@@ -4,11 +4,11 @@
 // It decides nothing: a command reads an account's values, calls the rule
 // in package rewards and writes what the rule returns, with the command's
 // event, in one transaction. Migrations are embedded, applied on Open in one
-// transaction and checked by checksum. The database runs in WAL mode with
-// foreign keys on and synchronous=FULL, since every commit is one a person
-// or a till waits on; one writer at a time, and readers beside it that never
-// wait. Balances are derived from lots and entries; Check recomputes them
-// and replays the event log to compare.
+// transaction (but for a store opened ReadOnly) and checked by checksum. The
+// database runs in WAL mode with foreign keys on and synchronous=FULL, since
+// every commit is one a person or a till waits on; one writer at a time, and
+// readers beside it that never wait. Balances are derived from lots and
+// entries; Check recomputes them and replays the event log to compare.
 package sqlite
 
 import (
@@ -50,6 +50,17 @@ type Store struct {
 	// empty; without it Open refuses anything but a Tochka ledger. Only
 	// `tochkactl init` (and a kiosk's or server's first start) sets it.
 	Create bool
+	// ReadOnly opens the ledger for reading: Open applies no migration
+	// and changes nothing in the file (its journal mode included), both
+	// connections are read-only, and every change is refused. A ledger
+	// made by a newer Tochka, which this build must not write to, opens
+	// this way, to be read as far as its schema is still the one this
+	// build reads. A ledger that lacks migrations this build has is
+	// refused (its error wraps ErrUpgrade): opened once for writing, it is
+	// upgraded. The -wal and -shm files SQLite keeps beside a WAL ledger
+	// for its readers stay after a read-only store closes (only a writer
+	// removes them), the log empty.
+	ReadOnly bool
 
 	memory bool // a ledger in memory, named by Path: the replay of a check
 
@@ -66,12 +77,21 @@ func NewStore(path string) *Store {
 	return &Store{Path: path, Device: "local", Now: time.Now, Logger: slog.New(slog.DiscardHandler)}
 }
 
-// Open opens the ledger and applies the migrations it lacks. A file that is
-// not a Tochka ledger is refused and left as it was; with Create, a missing
-// or empty file becomes a new ledger.
+// ErrUpgrade is wrapped by the error Open returns for a ReadOnly store on a
+// ledger that lacks migrations this build has: an Open for writing
+// upgrades it, after which it opens read-only.
+var ErrUpgrade = errors.New("the ledger needs an upgrade")
+
+// Open opens the ledger and applies the migrations it lacks (ReadOnly:
+// refuses it when it lacks any). A file that is not a Tochka ledger is
+// refused and left as it was; with Create, a missing or empty file becomes
+// a new ledger.
 func (s *Store) Open() error {
+	if s.ReadOnly && (s.Create || s.memory) {
+		return fmt.Errorf("open %s: a read-only store makes no ledger", s.Path)
+	}
 	dsn := "file:" + s.Path + "?_foreign_keys=on&_journal_mode=WAL&_synchronous=FULL&_busy_timeout=10000&_stmt_cache_size=64"
-	mode := "rw"
+	mode, txlock := "rw", "immediate"
 	if s.memory {
 		dsn = "file:" + s.Path + "?_foreign_keys=on&_busy_timeout=10000&_stmt_cache_size=64&cache=shared"
 		mode = "memory"
@@ -80,7 +100,12 @@ func (s *Store) Open() error {
 	} else if fresh {
 		mode = "rwc"
 	}
-	db, err := sql.Open("sqlite3", dsn+"&mode="+mode+"&_txlock=immediate")
+	if s.ReadOnly {
+		// No journal mode: setting it writes to the file.
+		dsn = "file:" + s.Path + "?_foreign_keys=on&_busy_timeout=10000&_stmt_cache_size=64"
+		mode, txlock = "ro", "deferred"
+	}
+	db, err := sql.Open("sqlite3", dsn+"&mode="+mode+"&_txlock="+txlock)
 	if err != nil {
 		return fmt.Errorf("open %s: %w", s.Path, err)
 	}
@@ -92,7 +117,7 @@ func (s *Store) Open() error {
 		return fmt.Errorf("open %s: %w", s.Path, err)
 	}
 	s.db = db
-	if mode != "memory" {
+	if mode == "rwc" {
 		mode = "rw"
 	}
 	if err := s.open(dsn + "&mode=" + mode); err != nil {
@@ -153,10 +178,14 @@ func notLedger(path string) error {
 	return rewards.Errorf(rewards.EINVALID, "%s is not a Tochka ledger: give the path of one, or `tochkactl init` a new file", path)
 }
 
-// open finishes Open once the writer is there: migrations, the reader, the
-// program in force.
+// open finishes Open once the writer is there: migrations (ReadOnly: a
+// look at them), the reader, the program in force.
 func (s *Store) open(dsn string) error {
-	if err := s.migrate(); err != nil {
+	migrate := s.migrate
+	if s.ReadOnly {
+		migrate = s.readable
+	}
+	if err := migrate(); err != nil {
 		return err
 	}
 	rdb, err := sql.Open("sqlite3", dsn+"&_txlock=deferred&_query_only=1")
@@ -257,34 +286,68 @@ func (s *Store) Program(ctx context.Context) (*rewards.Program, error) {
 	return p, nil
 }
 
-// InstallProgram installs p as the next version of the program. A database
-// runs one program: its kind cannot change.
-func (s *Store) InstallProgram(ctx context.Context, p *rewards.Program, at time.Time) (*rewards.Program, error) {
+// InstallProgram installs the command's program as the next version of the
+// program. A database runs one program: its kind cannot change. Installing
+// the program in force again changes nothing and records no event; the same
+// id again answers as the first time, whatever has been installed since.
+func (s *Store) InstallProgram(ctx context.Context, c rewards.ProgramInstall) (*rewards.Program, error) {
+	if c.Program != nil {
+		p := *c.Program // Validate loads its zone: not into the caller's program
+		c.Program = &p
+	}
+	if err := c.Validate(); err != nil {
+		return nil, err
+	}
 	var out *rewards.Program
 	err := s.write(ctx, func(t *txn) error {
 		// Another process may have installed a version since this store
-		// opened; installing the program in force again changes nothing.
+		// opened: what is in force is what the transaction sees.
 		cur, err := t.latestProgram()
 		if err != nil {
 			return err
 		}
-		if t.prog = cur; cur != nil && sameProgram(cur, p) {
+		t.prog = cur
+		// A retry of an installation recorded under its id is run's to
+		// answer (or to refuse, with another program), even when the
+		// program it installed is the one in force.
+		recorded := false
+		if c.ID != "" {
+			_, err := t.lookupEvent(rewards.EventProgram, c.ID)
+			if err != nil && !errors.Is(err, sql.ErrNoRows) {
+				return fmt.Errorf("look up event: %w", err)
+			}
+			recorded = err == nil
+		}
+		// Installing the program in force again changes nothing: a second
+		// init, or several processes making one new ledger at once.
+		if !recorded && cur != nil && sameProgram(cur, c.Program) {
 			out = cur
 			t.onCommit = append(t.onCommit, func() { t.s.remember(cur, true) })
 			return nil
 		}
-		_, err = run(t, eventKey{kind: rewards.EventProgram}, at, p, func(ev *eventRec) (any, struct{ Version int }, error) {
-			np, err := t.installProgram(ev, *p)
+		res, err := run(t, eventKey{kind: rewards.EventProgram, clientID: c.ID}, t.at(c.At), c, func(ev *eventRec) (any, programResult, error) {
+			np, err := t.installProgram(ev, *c.Program)
 			if err != nil {
-				return nil, struct{ Version int }{}, err
+				return nil, programResult{}, err
 			}
 			out = np
-			return np, struct{ Version int }{np.Version}, nil
+			// The body is the program as installed, its version included.
+			body := c
+			body.Program = np
+			return body, programResult{np.Version}, nil
 		})
+		if err != nil || out != nil {
+			return err
+		}
+		out, err = t.programVersion(res.Version) // a retry: the version it installed
 		return err
 	})
 	return out, err
 }
+
+// programResult is what installing a program answers, as recorded with its
+// event.
+type programResult struct{ Version int }
 
 // latestProgram reads the program in force as the transaction sees it.
 func (t *txn) latestProgram() (*rewards.Program, error) {

@@ -47,7 +47,7 @@ func openStore(t testing.TB, program string, edits ...string) (*sqlite.Store, *c
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { s.Close() })
-	if _, err := s.InstallProgram(ctx, p, c.t); err != nil {
+	if _, err := s.InstallProgram(ctx, rewards.ProgramInstall{Meta: rewards.Meta{At: c.t}, Program: p}); err != nil {
 		t.Fatal(err)
 	}
 	return s, c

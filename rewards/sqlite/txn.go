@@ -44,6 +44,9 @@ func (s *Store) writeAs(ctx context.Context, until time.Time, replaying bool, fn
 	if s.db == nil {
 		return errors.New("store is not open")
 	}
+	if s.ReadOnly {
+		return rewards.Errorf(rewards.EREFUSED, "ledger %s is open for reading only: it takes no change", s.Path)
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	tx, err := s.db.BeginTx(ctx, nil)
