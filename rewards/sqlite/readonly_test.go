@@ -96,7 +96,7 @@ func TestReadOnlyNewerLedger(t *testing.T) {
 		},
 		"apply": func() error { _, err := r.Apply(ctx, evs[0]); return err },
 	} {
-		t.Run(what, func(t *testing.T) { wantRefused(t, write(), rewards.EREFUSED, "open for reading only") })
+		t.Run(what, func(t *testing.T) { wantRefused(t, write(), rewards.EINVALID, "open for reading only") })
 	}
 	r.Close()
 	if after, _ := os.ReadFile(s.Path); !bytes.Equal(before, after) {

@@ -45,7 +45,7 @@ func (s *Store) writeAs(ctx context.Context, until time.Time, replaying bool, fn
 		return errors.New("store is not open")
 	}
 	if s.ReadOnly {
-		return rewards.Errorf(rewards.EREFUSED, "ledger %s is open for reading only: it takes no change", s.Path)
+		return rewards.Errorf(rewards.EINVALID, "ledger %s is open for reading only: it takes no change", s.Path)
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
