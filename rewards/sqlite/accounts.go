@@ -353,6 +353,9 @@ func (t *txn) outstanding(entry int64) ([]rewards.Allocation, error) {
 // debt and when time next has something to record. It returns the new
 // entries' ids.
 func (t *txn) save(a *account, card string, ev *eventRec, eff rewards.Effects) ([]int64, error) {
+	if err := t.record(ev); err != nil {
+		return nil, err
+	}
 	ids := make([]int64, len(eff.Entries))
 	for i, e := range eff.Entries {
 		var err error

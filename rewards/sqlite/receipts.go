@@ -98,19 +98,23 @@ func (t *txn) receipt(ev *eventRec, r rewards.Receipt) (rewards.ReceiptResult, e
 	if err != nil {
 		return res, err
 	}
+	// The lines stay in the event's body; a return reads them there, and
+	// the rest of what it needs in these facts, which the event row is
+	// written with (the entry that paid with points, when there is one,
+	// comes after it).
+	facts := receiptFacts{Version: p.Version, Member: member, Spent: res.Spent}
+	if ev.applied, err = json.Marshal(facts); err != nil {
+		return res, fmt.Errorf("encode what receipt %s was posted under: %w", r.ID, err)
+	}
 	ids, err := t.save(a, c.number, ev, eff)
 	if err != nil {
 		return res, err
 	}
-	var spendEntry int64
 	if len(ids) > 0 && eff.Entries[len(ids)-1].Kind == rewards.EntrySpend {
-		spendEntry = ids[len(ids)-1]
-	}
-	// The lines stay in the event's body; a return reads them there, and
-	// the rest of what it needs here.
-	ev.applied, err = json.Marshal(receiptFacts{Version: p.Version, Member: member, Spent: res.Spent, SpendEntry: spendEntry})
-	if err != nil {
-		return res, fmt.Errorf("encode what receipt %s was posted under: %w", r.ID, err)
+		facts.SpendEntry = ids[len(ids)-1]
+		if ev.applied, err = json.Marshal(facts); err != nil {
+			return res, fmt.Errorf("encode what receipt %s was posted under: %w", r.ID, err)
+		}
 	}
 	return res, nil
 }

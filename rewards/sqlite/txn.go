@@ -132,6 +132,10 @@ type eventRec struct {
 	device  string
 	at      time.Time
 	applied []byte // facts a later command needs (JSON), set by the command
+
+	key, id string // its idempotency key, and its UUID where it is stored
+	request []byte // the command as it came (JSON)
+	written []byte // the applied facts as the row was written; nil: not written
 }
 
 // eventKey names an event: its kind, the client's id, the UUID of an event
@@ -172,25 +176,21 @@ func run[R any](t *txn, k eventKey, at time.Time, request any, apply func(ev *ev
 	if device == "" {
 		device = t.s.Device
 	}
-	// The event row is written first, as the request came, so that every
-	// row the command writes finds its event; what the command fills in
-	// (a card number, a voucher code, its result, the facts a later
-	// command needs) is written to it after.
-	ev := &eventRec{seq: t.lastSeq + 1, kind: k.kind, device: device, at: at.UTC()}
-	if err := t.record(ev, key, id, reqJSON); err != nil {
-		return zero, err
-	}
+	ev := &eventRec{seq: t.lastSeq + 1, kind: k.kind, device: device, at: at.UTC(), key: key, id: id, request: reqJSON}
 	body, result, err := apply(ev)
 	if err != nil {
-		// Only the event row is written when a command is refused; a
-		// batch goes on without it.
-		if _, derr := t.tx.ExecContext(t.ctx, `DELETE FROM events WHERE seq = ?`, ev.seq); derr != nil {
-			return zero, errors.Join(err, fmt.Errorf("forget the refused %s: %w", ev.kind, derr))
+		if ev.written != nil && rewards.ErrorCode(err) != rewards.EINTERNAL {
+			// A rule refused the command after it wrote its event: the
+			// refusal came before any row that refers to the event, and a
+			// batch goes on without it.
+			if _, derr := t.tx.ExecContext(t.ctx, `DELETE FROM events WHERE seq = ?`, ev.seq); derr != nil {
+				return zero, errors.Join(err, fmt.Errorf("forget the refused %s: %w", ev.kind, derr))
+			}
+			t.lastSeq--
 		}
-		t.lastSeq--
 		return zero, err
 	}
-	return result, t.complete(ev, reqJSON, body, result)
+	return result, t.complete(ev, body, result)
 }
 
 // repeat looks the event up by its key: found, a repeat of it, when the
@@ -237,41 +237,52 @@ func (t *txn) notAhead(k eventKey, at time.Time) error {
 	return t.prog.CheckNotAhead(what, at, t.until)
 }
 
-// record writes a command's event as the request came: its body is the
-// request until the command fills something in, and its result is written
-// when there is one. An event dated ahead of the host's clock keeps that
-// clock.
-func (t *txn) record(ev *eventRec, key, id string, reqJSON []byte) error {
-	var uuid, clock any
-	if id != "" {
-		uuid = id
+// record writes a command's event row, once, before the first row that
+// refers to it (SQLite checks a deferred foreign key by scanning the child
+// table when its parent row comes after): its body is the request as it
+// came, with the facts the command has set so far. An event dated ahead of
+// the host's clock keeps that clock.
+func (t *txn) record(ev *eventRec) error {
+	if ev.written != nil {
+		return nil
+	}
+	var uuid, applied, clock any
+	if ev.id != "" {
+		uuid = ev.id
+	}
+	if ev.applied != nil {
+		applied = string(ev.applied)
 	}
 	if !t.until.IsZero() && ev.at.After(t.until) {
 		clock = ms(t.until)
 	}
-	if _, err := t.tx.ExecContext(t.ctx, `INSERT INTO events (seq, id, kind, key, device, at, body, clock) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-		ev.seq, uuid, ev.kind, key, ev.device, ms(ev.at), reqJSON, clock); err != nil {
+	if _, err := t.tx.ExecContext(t.ctx, `INSERT INTO events (seq, id, kind, key, device, at, body, applied, clock) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		ev.seq, uuid, ev.kind, ev.key, ev.device, ms(ev.at), ev.request, applied, clock); err != nil {
 		return fmt.Errorf("record %s: %w", ev.kind, err)
 	}
+	ev.written = append([]byte{}, ev.applied...)
 	t.lastSeq = ev.seq
 	return nil
 }
 
-// complete writes to an applied command's event what the command made:
-// its body where it filled something in (the request is then kept, as a
-// hash), its result unless it is rebuilt from the body and the applied
-// facts, and those facts.
-func (t *txn) complete(ev *eventRec, reqJSON []byte, body, result any) error {
+// complete finishes an applied command's event: its body where the command
+// filled something in (a card number, a voucher code; the request is then
+// kept, as a hash), its result unless it is rebuilt from the body and the
+// applied facts, and those facts.
+func (t *txn) complete(ev *eventRec, body, result any) error {
+	if err := t.record(ev); err != nil {
+		return err
+	}
 	var bodyJSON, reqHash, resJSON []byte
 	if body != nil {
 		var err error
 		if bodyJSON, err = json.Marshal(body); err != nil {
 			return fmt.Errorf("encode %s: %w", ev.kind, err)
 		}
-		if bytes.Equal(bodyJSON, reqJSON) {
+		if bytes.Equal(bodyJSON, ev.request) {
 			bodyJSON = nil
 		} else {
-			sum := sha256.Sum256(reqJSON)
+			sum := sha256.Sum256(ev.request)
 			reqHash = sum[:]
 		}
 	}
@@ -281,12 +292,12 @@ func (t *txn) complete(ev *eventRec, reqJSON []byte, body, result any) error {
 			return fmt.Errorf("encode %s result: %w", ev.kind, err)
 		}
 	}
+	if bodyJSON == nil && resJSON == nil && bytes.Equal(ev.applied, ev.written) {
+		return nil
+	}
 	var applied any
 	if ev.applied != nil {
 		applied = string(ev.applied)
-	}
-	if bodyJSON == nil && resJSON == nil && applied == nil {
-		return nil
 	}
 	if _, err := t.tx.ExecContext(t.ctx, `UPDATE events SET body = coalesce(?, body), request = ?, result = coalesce(?, result), applied = ?
 		WHERE seq = ?`, bodyJSON, reqHash, resJSON, applied, ev.seq); err != nil {
