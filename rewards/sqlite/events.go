@@ -1,6 +1,7 @@
 package sqlite
 
 import (
+	"bytes"
 	"context"
 	"database/sql"
 	"encoding/json"
@@ -113,10 +114,23 @@ func applyCommand[C any, R any](t *txn, e rewards.Event, c C, fn func(ev *eventR
 		}
 	}
 	// The body is kept as it came: it is the event, whatever fields this
-	// build's command types have gained or lost since it was made.
+	// build's command types have gained or lost since it was made. Only
+	// when the command filled something in that the event left out (a
+	// card number, a voucher code) is the body the command as applied, so
+	// that applying it again anywhere gives the same.
+	before, err := json.Marshal(c)
+	if err != nil {
+		return nil, fmt.Errorf("encode %s: %w", e.Kind, err)
+	}
 	res, err := run(t, eventKey{kind: e.Kind, clientID: bodyID(e.Body), uuid: e.ID, device: e.Device}, e.At, e.Body, func(ev *eventRec) (any, R, error) {
 		r, err := fn(ev, &c)
-		return nil, r, err
+		if err != nil {
+			return nil, r, err
+		}
+		if after, err := json.Marshal(c); err != nil || !bytes.Equal(after, before) {
+			return c, r, err
+		}
+		return nil, r, nil
 	})
 	if err != nil {
 		return nil, err

@@ -20,6 +20,7 @@ import (
 	"io/fs"
 	"log/slog"
 	"os"
+	"strings"
 	"sync"
 	"time"
 
@@ -90,10 +91,10 @@ func (s *Store) Open() error {
 	if s.ReadOnly && (s.Create || s.memory) {
 		return fmt.Errorf("open %s: a read-only store makes no ledger", s.Path)
 	}
-	dsn := "file:" + s.Path + "?_foreign_keys=on&_journal_mode=WAL&_synchronous=FULL&_busy_timeout=10000&_stmt_cache_size=64"
+	dsn := uri(s.Path) + "?_foreign_keys=on&_journal_mode=WAL&_synchronous=FULL&_busy_timeout=10000&_stmt_cache_size=64"
 	mode, txlock := "rw", "immediate"
 	if s.memory {
-		dsn = "file:" + s.Path + "?_foreign_keys=on&_busy_timeout=10000&_stmt_cache_size=64&cache=shared"
+		dsn = uri(s.Path) + "?_foreign_keys=on&_busy_timeout=10000&_stmt_cache_size=64&cache=shared"
 		mode = "memory"
 	} else if fresh, err := s.probe(); err != nil {
 		return err
@@ -102,7 +103,7 @@ func (s *Store) Open() error {
 	}
 	if s.ReadOnly {
 		// No journal mode: setting it writes to the file.
-		dsn = "file:" + s.Path + "?_foreign_keys=on&_busy_timeout=10000&_stmt_cache_size=64"
+		dsn = uri(s.Path) + "?_foreign_keys=on&_busy_timeout=10000&_stmt_cache_size=64"
 		mode, txlock = "ro", "deferred"
 	}
 	db, err := sql.Open("sqlite3", dsn+"&mode="+mode+"&_txlock="+txlock)
@@ -151,7 +152,7 @@ func (s *Store) probe() (fresh bool, err error) {
 		}
 		return false, notLedger(s.Path)
 	}
-	db, err := sql.Open("sqlite3", "file:"+s.Path+"?mode=ro&_busy_timeout=10000")
+	db, err := sql.Open("sqlite3", uri(s.Path)+"?mode=ro&_busy_timeout=10000")
 	if err != nil {
 		return false, fmt.Errorf("open %s: %w", s.Path, err)
 	}
@@ -172,6 +173,13 @@ func (s *Store) probe() (fresh bool, err error) {
 		return true, nil // made by another init a moment ago, or an empty database
 	}
 	return false, notLedger(s.Path)
+}
+
+// uri is the SQLite URI of the file at path: a '?' or '#' in a path (a
+// test's temporary folder, a user's folder name) would otherwise end the
+// file name there, and the store would open another file.
+func uri(path string) string {
+	return "file:" + strings.NewReplacer("%", "%25", "?", "%3f", "#", "%23").Replace(path)
 }
 
 func notLedger(path string) error {
