@@ -88,6 +88,27 @@ var ErrUpgrade = errors.New("the ledger needs an upgrade")
 // refused and left as it was; with Create, a missing or empty file becomes
 // a new ledger.
 func (s *Store) Open() error {
+	// Processes opening one new file at once meet SQLite's locks while one
+	// of them sets the journal mode or migrates; a lock that SQLite will
+	// not wait for (it would deadlock) is tried again a little later.
+	var err error
+	for range 100 {
+		if err = s.open1(); !isBusy(err) {
+			return err
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	return err
+}
+
+// isBusy reports SQLite's "database is locked".
+func isBusy(err error) bool {
+	var se sqlite3.Error
+	return errors.As(err, &se) && (se.Code == sqlite3.ErrBusy || se.Code == sqlite3.ErrLocked)
+}
+
+// open1 is one try of Open.
+func (s *Store) open1() error {
 	if s.ReadOnly && (s.Create || s.memory) {
 		return fmt.Errorf("open %s: a read-only store makes no ledger", s.Path)
 	}
