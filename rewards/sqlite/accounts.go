@@ -184,8 +184,9 @@ func (t *txn) newAccount() (*account, error) {
 	return a, nil
 }
 
-// saveAccountDetails writes the fields that change rarely; the ones every
-// receipt touches are written by flush.
+// saveAccountDetails writes the fields that change rarely; the debt, the
+// purchase total and the next due time are written before the commit
+// (saveAccounts).
 func (t *txn) saveAccountDetails(a *account) error {
 	_, err := t.tx.ExecContext(t.ctx, `UPDATE accounts SET phone = ?, name = ?, member_since = ?, welcome_at = ? WHERE id = ?`,
 		a.phone, a.name, a.memberSince, a.welcomeAt, a.id)

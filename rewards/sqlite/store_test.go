@@ -138,7 +138,7 @@ func TestOtherWritersSeenAfterConnectionReplaced(t *testing.T) {
 	}
 	_, err := a.PostReceipt(ctx, receipt("R2", card, "2026-11-03T11:00:00Z", rewards.Line{SKU: "A", Qty: 1, Amount: 1000, Bonus: 10}))
 	if err == nil {
-		t.Fatalf("a receipt on card %s, blocked by another process, was accepted from a stale row cache", card)
+		t.Fatalf("a receipt on card %s, blocked by another process, was accepted from a stale read", card)
 	}
 	wantRefused(t, err, rewards.EREFUSED, "blocked")
 }
