@@ -87,6 +87,12 @@ var scenarios = []struct {
 
 var ctx = context.Background()
 
+// The scenarios' short names for the exported helpers.
+var (
+	mustCard    = MustCard
+	checkLedger = CheckLedger
+)
+
 // suite opens the stores of a run.
 type suite struct {
 	open func(t *testing.T, now func() time.Time) Store
@@ -283,8 +289,9 @@ func receipt(id, card, at string, lines ...rewards.Line) rewards.Receipt {
 	return rewards.Receipt{ID: id, Store: "s1", Card: card, Time: ts(at), Lines: lines}
 }
 
-// mustCard issues a card handed over at once and returns its number.
-func mustCard(t *testing.T, s Store, c rewards.CardIssue) string {
+// MustCard issues a card handed over at once and returns its number, for
+// the scenarios and a store's own tests.
+func MustCard(t testing.TB, s Store, c rewards.CardIssue) string {
 	t.Helper()
 	c.Handed = true
 	card, err := s.IssueCard(ctx, c)
@@ -322,7 +329,8 @@ func cardAt(t *testing.T, s Store, number, at string) rewards.Card {
 	return c
 }
 
-func checkLedger(t *testing.T, s Store) {
+// CheckLedger fails the test when a check of the ledger finds a problem.
+func CheckLedger(t testing.TB, s Store) {
 	t.Helper()
 	r, err := s.Check(ctx)
 	if err != nil {

@@ -42,17 +42,6 @@ func openPath(t *testing.T, path string, now string) (*sqlite.Store, error) {
 	return s, nil
 }
 
-func wantClean(t *testing.T, s *sqlite.Store) {
-	t.Helper()
-	r, err := s.Check(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(r.Problems) > 0 {
-		t.Fatalf("check: %v", r.Problems)
-	}
-}
-
 // Ledgers written by v0.1.0 (testdata/ledgers/make.sh) open, upgrade, keep
 // every balance, and take receipts, returns and redemptions after.
 func TestUpgradeFromV010Coop(t *testing.T) {
@@ -61,7 +50,7 @@ func TestUpgradeFromV010Coop(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	wantClean(t, s)
+	checkLedger(t, s)
 	const holder, family, plain = "2900000000018", "2900000000025", "2900000000032"
 	before := balance(t, s, holder, "2026-11-10T10:00:00Z")
 	if before.Available <= 0 {
@@ -89,7 +78,7 @@ func TestUpgradeFromV010Coop(t *testing.T) {
 	if _, err := s.ClaimVoucher(ctx, rewards.VoucherAction{Meta: rewards.Meta{At: ts("2026-11-10T10:15:00Z")}, Code: v.Code}); err != nil {
 		t.Fatal(err)
 	}
-	wantClean(t, s)
+	checkLedger(t, s)
 }
 
 func TestUpgradeFromV010Bonus(t *testing.T) {
@@ -97,7 +86,7 @@ func TestUpgradeFromV010Bonus(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	wantClean(t, s)
+	checkLedger(t, s)
 	const ivan = "2700000000014"
 	before := balance(t, s, ivan, "2026-12-01T10:00:00Z")
 	r := receipt("U-1", ivan, "2026-12-01T10:00:00Z", rewards.Line{SKU: "tablet", Qty: 1, Amount: 3999000, Bonus: 500})
@@ -120,7 +109,7 @@ func TestUpgradeFromV010Bonus(t *testing.T) {
 		t.Fatalf("replaced card: %+v %v", cards, err)
 	}
 	mustPost(t, s, receipt("U-2", cards.ReplacedBy, "2026-12-01T10:00:00Z", rewards.Line{SKU: "cable", Qty: 1, Amount: 99000, Bonus: 300}))
-	wantClean(t, s)
+	checkLedger(t, s)
 }
 
 // A ledger made by a development build whose migrations were edited before
@@ -358,7 +347,7 @@ func TestProgramEventShapes(t *testing.T) {
 		body.Program.Version != 2 || body.Program.Earn.Points != 2 || e.ID != rewards.EventID(rewards.EventProgram, "prog-2") {
 		t.Fatalf("the new program.install event: %s %s", e.ID, e.Body)
 	}
-	wantClean(t, s)
+	checkLedger(t, s)
 
 	// Another ledger applies the log, both shapes, once.
 	fresh := sqlite.NewStore(filepath.Join(t.TempDir(), "elsewhere.db"))
@@ -375,5 +364,5 @@ func TestProgramEventShapes(t *testing.T) {
 	if p, err := fresh.Program(ctx); err != nil || p.Version != 2 || p.Earn.Points != 2 || eventCount(t, fresh) != len(evs) {
 		t.Fatalf("the program elsewhere: %+v %v, %d events of %d", p, err, eventCount(t, fresh), len(evs))
 	}
-	wantClean(t, fresh)
+	checkLedger(t, fresh)
 }

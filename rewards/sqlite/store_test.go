@@ -14,6 +14,12 @@ import (
 
 var ctx = context.Background()
 
+// The contract suite's helpers serve this package's own tests too.
+var (
+	mustCard    = rewardstest.MustCard
+	checkLedger = rewardstest.CheckLedger
+)
+
 // clock is the injected time of a test: it moves only when told. It is the
 // ledger host's clock, which a command may be dated at most the program's
 // [ledger] max_clock_skew ahead of.
@@ -53,16 +59,6 @@ func openStore(t testing.TB, program string, edits ...string) (*sqlite.Store, *c
 	return s, c
 }
 
-func mustCard(t testing.TB, s *sqlite.Store, c rewards.CardIssue) string {
-	t.Helper()
-	c.Handed = true
-	card, err := s.IssueCard(ctx, c)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return card.Number
-}
-
 func balance(t testing.TB, s *sqlite.Store, card string, at string) rewards.Balance {
 	t.Helper()
 	b, err := s.Balance(ctx, card, ts(at))
@@ -70,17 +66,6 @@ func balance(t testing.TB, s *sqlite.Store, card string, at string) rewards.Bala
 		t.Fatal(err)
 	}
 	return b
-}
-
-func checkLedger(t testing.TB, s *sqlite.Store) {
-	t.Helper()
-	r, err := s.Check(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(r.Problems) > 0 {
-		t.Fatalf("ledger check: %v", r.Problems)
-	}
 }
 
 // A store sees what another process writes to the same file, and what its
