@@ -595,8 +595,26 @@ func voucherAt(v rewards.Voucher, at time.Time) rewards.Voucher {
 	return v
 }
 
+// checkProgressFrom is the size of a log whose replay shows its progress:
+// a smaller one is replayed before a person would look. (A variable, so
+// that a test can see the progress on a small log.)
+var checkProgressFrom = 20_000
+
 func cmdCheck(c *cmdCtx) error {
+	var p *progress
+	c.store.Progress = func(done, total int) {
+		if total < checkProgressFrom {
+			return
+		}
+		if p == nil {
+			p = c.progress(total, "replaying the event log")
+		}
+		p.add()
+	}
 	r, err := c.store.Check(c.ctx)
+	if p != nil {
+		p.stop()
+	}
 	if err != nil {
 		return err
 	}

@@ -114,6 +114,14 @@ func (s *Store) replay(ctx context.Context) ([]string, error) {
 	if err != nil {
 		return nil, fmt.Errorf("replay: %w", err)
 	}
+	var total, done int
+	if s.Progress != nil {
+		if err := s.read(ctx, func(t *txn) error {
+			return t.tx.QueryRowContext(ctx, `SELECT count(*) FROM events`).Scan(&total)
+		}); err != nil {
+			return nil, fmt.Errorf("replay: %w", err)
+		}
+	}
 	var after int64
 	for {
 		evs, err := s.Events(ctx, after, 1000)
@@ -128,6 +136,9 @@ func (s *Store) replay(ctx context.Context) ([]string, error) {
 				return []string{fmt.Sprintf("replay: event %d (%s %s) is refused when applied again: %s", e.Seq, e.Kind, e.ID, rewards.ErrorMessage(err))}, nil
 			}
 			after = e.Seq
+			if done++; s.Progress != nil {
+				s.Progress(done, total)
+			}
 		}
 		if len(evs) < 1000 {
 			break

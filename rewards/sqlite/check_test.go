@@ -40,3 +40,18 @@ func TestCheckReplaysTheLog(t *testing.T) {
 		})
 	}
 }
+
+// A check tells how far its replay has come, event by event, up to all of
+// them.
+func TestCheckProgress(t *testing.T) {
+	s, clk := openStore(t, "coop")
+	clk.set("2026-11-02T10:00:00Z")
+	card := mustCard(t, s, rewards.CardIssue{Meta: rewards.Meta{At: ts("2026-11-01T08:00:00Z")}})
+	mustPost(t, s, receipt("R1", card, "2026-11-02T09:00:00Z", rewards.Line{SKU: "a", Qty: 1, Amount: 2500}))
+	var calls [][2]int
+	s.Progress = func(done, total int) { calls = append(calls, [2]int{done, total}) }
+	checkLedger(t, s)
+	if want := [][2]int{{1, 3}, {2, 3}, {3, 3}}; len(calls) != 3 || calls[0] != want[0] || calls[2] != want[2] {
+		t.Fatalf("progress %v, want %v", calls, want)
+	}
+}

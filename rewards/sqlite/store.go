@@ -63,6 +63,10 @@ type Store struct {
 	// removes them), the log empty.
 	ReadOnly bool
 
+	// Progress, when set, is told how far Check's replay of the event log
+	// has come: done of total events.
+	Progress func(done, total int)
+
 	memory bool // a ledger in memory, named by Path: the replay of a check
 
 	db       *sql.DB    // writes: BEGIN IMMEDIATE, so a writer never meets a busy upgrade
