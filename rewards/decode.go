@@ -67,22 +67,13 @@ func (r *Receipt) UnmarshalJSON(data []byte) error {
 	if err := unmarshalStrict("receipt", data, &in, func() any { return new(lineJSON) }); err != nil {
 		return err
 	}
-	for _, f := range []struct {
-		name    string
-		missing bool
-	}{{"id", in.ID == nil}, {"store", in.Store == nil}, {"card", in.Card == nil}, {"time", in.Time == nil}} {
-		if f.missing {
-			return missingField("receipt " + f.name)
-		}
+	if err := required("receipt", field{"id", in.ID == nil}, field{"store", in.Store == nil}, field{"card", in.Card == nil},
+		field{"time", in.Time == nil}); err != nil {
+		return err
 	}
-	if in.Lines == nil {
-		return Errorf(EINVALID, "receipt lines: required, at least one line")
-	}
-	lines := make([]Line, len(*in.Lines))
-	for i := range *in.Lines {
-		if err := (*in.Lines)[i].to(&lines[i], fmt.Sprintf("receipt lines[%d].", i)); err != nil {
-			return err
-		}
+	lines, err := decodeLines("receipt", in.Lines, (*lineJSON).to)
+	if err != nil {
+		return err
 	}
 	*r = Receipt{ID: *in.ID, Store: *in.Store, Card: *in.Card, Time: *in.Time, Lines: lines, PayWithPoints: in.PayWithPoints}
 	return nil
@@ -125,22 +116,12 @@ func (r *Return) UnmarshalJSON(data []byte) error {
 	if err := unmarshalStrict("return", data, &in, func() any { return new(returnLineJSON) }); err != nil {
 		return err
 	}
-	for _, f := range []struct {
-		name    string
-		missing bool
-	}{{"id", in.ID == nil}, {"receipt", in.Receipt == nil}, {"time", in.Time == nil}} {
-		if f.missing {
-			return missingField("return " + f.name)
-		}
+	if err := required("return", field{"id", in.ID == nil}, field{"receipt", in.Receipt == nil}, field{"time", in.Time == nil}); err != nil {
+		return err
 	}
-	if in.Lines == nil {
-		return Errorf(EINVALID, "return lines: required, at least one line")
-	}
-	lines := make([]ReturnLine, len(*in.Lines))
-	for i := range *in.Lines {
-		if err := (*in.Lines)[i].to(&lines[i], fmt.Sprintf("return lines[%d].", i)); err != nil {
-			return err
-		}
+	lines, err := decodeLines("return", in.Lines, (*returnLineJSON).to)
+	if err != nil {
+		return err
 	}
 	*r = Return{ID: *in.ID, Receipt: *in.Receipt, Time: *in.Time, Lines: lines}
 	return nil
@@ -168,6 +149,37 @@ func (in *returnLineJSON) to(l *ReturnLine, path string) error {
 	}
 	*l = ReturnLine{SKU: *in.SKU, Qty: *in.Qty}
 	return nil
+}
+
+// field is a required field of a command, and whether it was left out.
+type field struct {
+	name    string
+	missing bool
+}
+
+// required refuses the first of a command's required fields left out.
+func required(what string, fields ...field) error {
+	for _, f := range fields {
+		if f.missing {
+			return missingField(what + " " + f.name)
+		}
+	}
+	return nil
+}
+
+// decodeLines takes a command's lines as decoded, each checked by to, and
+// refuses a command without them.
+func decodeLines[J, L any](what string, in *[]J, to func(*J, *L, string) error) ([]L, error) {
+	if in == nil {
+		return nil, Errorf(EINVALID, "%s lines: required, at least one line", what)
+	}
+	out := make([]L, len(*in))
+	for i := range *in {
+		if err := to(&(*in)[i], &out[i], fmt.Sprintf("%s lines[%d].", what, i)); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
 }
 
 // missingField is the refusal of a required field left out or null: a zero
