@@ -18,3 +18,10 @@ var Programs embed.FS
 //
 //go:embed fonts/*.ttf
 var Fonts embed.FS
+
+// Messages holds the translation catalog, i18n/AREA.LANG.toml, in the format
+// of go-i18n: a table per key with the text ("other") and, where a count
+// picks the form, its plural forms ("one", "few", "many").
+//
+//go:embed i18n/*.toml
+var Messages embed.FS

@@ -193,7 +193,7 @@ func TestErrorCodeAndMessage(t *testing.T) {
 		{nil, "", "", ""},
 		{e, rewards.ENOTFOUND, "card 2900000000018 not found", "card 2900000000018 not found"},
 		{wrapped, rewards.ENOTFOUND, "card 2900000000018 not found", "post receipt: card 2900000000018 not found"},
-		{errors.New("disk I/O error"), rewards.EINTERNAL, "Internal error.", "disk I/O error"},
+		{errors.New("disk I/O error"), rewards.EINTERNAL, "Something went wrong on our side. Please try again or ask staff.", "disk I/O error"},
 	} {
 		if got := rewards.ErrorCode(tc.err); got != tc.code {
 			t.Errorf("ErrorCode(%v) = %q, want %q", tc.err, got, tc.code)

@@ -2,8 +2,8 @@
 // cards and accounts, receipts, the points ledger with its lots, vouchers, the
 // reward board and the events that record every change.
 //
-// It depends on nothing of Tochka's and on no database, UI, hardware or
-// network package. Rules are pure functions of their inputs; time is always
+// Of Tochka's it depends only on lang, the translation catalog its errors
+// are written from, and on no database, UI, hardware or network package. Rules are pure functions of their inputs; time is always
 // passed in. Adapters (rewards/sqlite, later rewards/postgres and rewards/api)
 // implement the service interfaces declared here.
 package rewards
@@ -11,6 +11,8 @@ package rewards
 import (
 	"errors"
 	"fmt"
+
+	"github.com/tochka-loyalty/tochka/lang"
 )
 
 // Error codes: a small vocabulary that adapters map to their own terms
@@ -24,15 +26,36 @@ const (
 	EUNAUTHORIZED = "unauthorized" // the caller may not do this
 )
 
-// Error is a domain error: a code from the vocabulary above and a message a
-// cashier can read aloud.
+// Error is a domain error: a code from the vocabulary above, the key of its
+// message in the translation catalog (package lang) with the message's
+// arguments, and the message in English. Callers show it in the reader's
+// language with In or ErrorText.
 type Error struct {
 	Code    string
+	Key     string
+	Args    lang.Args
 	Message string
 }
 
 // Error implements the error interface.
 func (e *Error) Error() string { return e.Message }
+
+// In renders the error in language l.
+func (e *Error) In(l string) string {
+	if e.Key == "" {
+		return e.Message
+	}
+	return lang.Text(l, e.Key, e.Args)
+}
+
+// Fail returns the *Error with the given code whose message is key of the
+// catalog with its arguments.
+func Fail(code, key string, args lang.Args) *Error {
+	if args == nil {
+		args = lang.Args{}
+	}
+	return &Error{Code: code, Key: key, Args: args, Message: lang.Text(lang.EN, key, args)}
+}
 
 // Errorf returns an *Error with the given code and formatted message.
 func Errorf(code, format string, args ...any) *Error {
@@ -61,5 +84,17 @@ func ErrorMessage(err error) string {
 	} else if errors.As(err, &e) {
 		return e.Message
 	}
-	return "Internal error."
+	return lang.Text(lang.EN, "error.internal", nil)
+}
+
+// ErrorText returns the message of the domain error inside err in language
+// l, or the generic message for internal errors.
+func ErrorText(err error, l string) string {
+	var e *Error
+	if err == nil {
+		return ""
+	} else if errors.As(err, &e) {
+		return e.In(l)
+	}
+	return lang.Text(l, "error.internal", nil)
 }

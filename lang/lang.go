@@ -1,0 +1,194 @@
+// Package lang is Tochka's one translation catalog: every text a person
+// reads (domain errors, printed cards, vouchers and posters, the operator
+// CLI's lines and, later, the kiosk's strings) by a stable key, in
+// Bulgarian, Russian and English. Plural forms follow CLDR's rules through
+// go-i18n (Russian: 1 бонус, 2 бонуса, 5 бонусов), not code of ours.
+//
+// The catalog is the TOML files under assets/i18n, one per area and
+// language (errors.bg.toml, printer.ru.toml, ...); it is embedded and
+// read-only, so it is parsed once and shared.
+package lang
+
+import (
+	"fmt"
+	"io/fs"
+	"path"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/BurntSushi/toml"
+	"github.com/nicksnyder/go-i18n/v2/i18n"
+	"golang.org/x/text/language"
+
+	"github.com/tochka-loyalty/tochka/assets"
+)
+
+// The languages of the catalog.
+const (
+	BG = "bg"
+	RU = "ru"
+	EN = "en"
+)
+
+// All lists the catalog's languages.
+var All = []string{BG, RU, EN}
+
+// Valid reports whether l is a language of the catalog.
+func Valid(l string) bool { return l == BG || l == RU || l == EN }
+
+// Args are a message's arguments by name. An argument named "count" picks
+// the plural form. A value that is Localized, a time.Time or a Date is
+// written in the reader's language.
+type Args = map[string]any
+
+// Localized is a value that reads differently by language: a reward's, a
+// store's or a cooperative's name.
+type Localized interface {
+	In(lang string) string
+}
+
+// Date is a day, written without its time of day.
+type Date time.Time
+
+// catalog is the parsed catalog with the keys each language has.
+type catalog struct {
+	bundle *i18n.Bundle
+	keys   map[string]map[string]bool // language → keys
+	plural map[string]bool            // keys whose messages have plural forms
+}
+
+var load = sync.OnceValues(func() (*catalog, error) {
+	c := &catalog{bundle: i18n.NewBundle(language.English), keys: map[string]map[string]bool{}, plural: map[string]bool{}}
+	c.bundle.RegisterUnmarshalFunc("toml", toml.Unmarshal)
+	files, err := fs.Glob(assets.Messages, "i18n/*.toml")
+	if err != nil {
+		return nil, err
+	}
+	for _, f := range files {
+		buf, err := fs.ReadFile(assets.Messages, f)
+		if err != nil {
+			return nil, err
+		}
+		mf, err := c.bundle.ParseMessageFileBytes(buf, path.Base(f))
+		if err != nil {
+			return nil, fmt.Errorf("translation catalog %s: %w", f, err)
+		}
+		l, _ := mf.Tag.Base()
+		if !Valid(l.String()) {
+			return nil, fmt.Errorf("translation catalog %s: %s is not a language of ours", f, mf.Tag)
+		}
+		if c.keys[l.String()] == nil {
+			c.keys[l.String()] = map[string]bool{}
+		}
+		for _, m := range mf.Messages {
+			if c.keys[l.String()][m.ID] {
+				return nil, fmt.Errorf("translation catalog %s: %s is defined twice", f, m.ID)
+			}
+			c.keys[l.String()][m.ID] = true
+			if m.One != "" || m.Few != "" || m.Many != "" {
+				c.plural[m.ID] = true
+			}
+		}
+	}
+	return c, nil
+})
+
+func must() *catalog {
+	c, err := load()
+	if err != nil {
+		panic(err) // the catalog is embedded: a test fails before a build ships
+	}
+	return c
+}
+
+// Keys lists every key of the catalog, in any language, sorted.
+func Keys() []string {
+	seen := map[string]bool{}
+	for _, ks := range must().keys {
+		for k := range ks {
+			seen[k] = true
+		}
+	}
+	out := make([]string, 0, len(seen))
+	for k := range seen {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// Has reports whether the catalog has key in language l.
+func Has(l, key string) bool { return must().keys[l][key] }
+
+// Plural reports whether key's message has plural forms.
+func Plural(key string) bool { return must().plural[key] }
+
+// Text renders the message key in language l with its arguments. A key
+// the catalog lacks renders as the key itself, so that a missing text shows
+// rather than hides; a test keeps every key in every language.
+func Text(l, key string, args Args) string {
+	s, err := Render(l, key, args)
+	if err != nil {
+		return key
+	}
+	return s
+}
+
+// Render is Text with the reason a message could not be rendered.
+func Render(l, key string, args Args) (string, error) {
+	if !Valid(l) {
+		l = EN
+	}
+	data := make(map[string]any, len(args))
+	var count any
+	for k, v := range args {
+		data[k] = localize(l, v)
+		if k == "count" {
+			count = v
+		}
+	}
+	loc := i18n.NewLocalizer(must().bundle, l)
+	s, tag, err := loc.LocalizeWithTag(&i18n.LocalizeConfig{MessageID: key, TemplateData: data, PluralCount: count})
+	if err != nil {
+		return "", err
+	}
+	if b, _ := tag.Base(); b.String() != l {
+		return "", fmt.Errorf("%s has no %s text", key, l)
+	}
+	if strings.Contains(s, "<no value>") {
+		return s, fmt.Errorf("%s: an argument is missing", key)
+	}
+	return s, nil
+}
+
+// localize writes a value the way a reader of l expects it.
+func localize(l string, v any) any {
+	switch v := v.(type) {
+	case Localized:
+		return v.In(l)
+	case time.Time:
+		return FormatTime(l, v)
+	case Date:
+		return FormatDate(l, time.Time(v))
+	}
+	return v
+}
+
+// FormatTime writes a moment, in its own location, as a reader of l writes
+// a date with a time of day.
+func FormatTime(l string, t time.Time) string {
+	if l == EN {
+		return t.Format("2 Jan 2006 15:04")
+	}
+	return t.Format("02.01.2006 15:04")
+}
+
+// FormatDate writes the day of t, in its own location.
+func FormatDate(l string, t time.Time) string {
+	if l == EN {
+		return t.Format("2 Jan 2006")
+	}
+	return t.Format("02.01.2006")
+}
