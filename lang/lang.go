@@ -52,6 +52,9 @@ type Localized interface {
 // Date is a day, written without its time of day.
 type Date time.Time
 
+// Seconds is a moment written with its seconds.
+type Seconds time.Time
+
 // catalog is the parsed catalog with the keys each language has.
 type catalog struct {
 	bundle *i18n.Bundle
@@ -172,8 +175,31 @@ func localize(l string, v any) any {
 		return FormatTime(l, v)
 	case Date:
 		return FormatDate(l, time.Time(v))
+	case Seconds:
+		return FormatTime(l, time.Time(v)) + time.Time(v).Format(":05")
+	case time.Duration:
+		return FormatDuration(l, v)
 	}
 	return v
+}
+
+// FormatDuration writes a duration in hours, minutes and seconds as a
+// reader of l abbreviates them ("1 h 30 min", "1 ч 30 мин"), leaving out
+// the parts that are zero.
+func FormatDuration(l string, d time.Duration) string {
+	var parts []string
+	for _, u := range []struct {
+		key string
+		n   time.Duration
+	}{{"unit.hours_short", d / time.Hour}, {"unit.minutes_short", d % time.Hour / time.Minute}, {"unit.seconds_short", d % time.Minute / time.Second}} {
+		if u.n != 0 {
+			parts = append(parts, Text(l, u.key, Args{"n": int64(u.n)}))
+		}
+	}
+	if len(parts) == 0 {
+		return Text(l, "unit.seconds_short", Args{"n": 0})
+	}
+	return strings.Join(parts, " ")
 }
 
 // FormatTime writes a moment, in its own location, as a reader of l writes
@@ -192,3 +218,17 @@ func FormatDate(l string, t time.Time) string {
 	}
 	return t.Format("02.01.2006")
 }
+
+// Msg is a message of the catalog as a value: an argument of another
+// message (the problem of an invalid field, the name of a command), written
+// in the reader's language where it is shown.
+type Msg struct {
+	Key  string `json:"key"`
+	Args Args   `json:"args,omitempty"`
+}
+
+// M is the message key with its arguments, as a value.
+func M(key string, args Args) Msg { return Msg{Key: key, Args: args} }
+
+// In renders the message in language l.
+func (m Msg) In(l string) string { return Text(l, m.Key, m.Args) }

@@ -1,6 +1,8 @@
 package rewards
 
 import (
+	"github.com/tochka-loyalty/tochka/lang"
+
 	"crypto/rand"
 	"math/big"
 	"strings"
@@ -55,14 +57,14 @@ func RefuseInactive(c Card, loc *time.Location) error {
 	case CardActive:
 		return nil
 	case CardReplaced:
-		return Errorf(EREFUSED, "card %s was replaced by card %s", c.Number, c.ReplacedBy)
+		return Fail(EREFUSED, "card.replaced", lang.Args{"card": c.Number, "new": c.ReplacedBy})
 	case CardBlocked:
-		return Errorf(EREFUSED, "card %s is blocked", c.Number)
+		return Fail(EREFUSED, "card.blocked", lang.Args{"card": c.Number})
 	}
 	if c.ActiveFrom == nil {
-		return Errorf(EREFUSED, "card %s has not been handed over yet: register it first", c.Number)
+		return Fail(EREFUSED, "card.not_handed_over", lang.Args{"card": c.Number})
 	}
-	return Errorf(EREFUSED, "card %s activates on %s", c.Number, FormatTime(*c.ActiveFrom, loc))
+	return Fail(EREFUSED, "card.activates", lang.Args{"card": c.Number, "at": c.ActiveFrom.In(loc)})
 }
 
 // FormatTime writes a time the way a cashier reads it: "2 Nov 2026 at 10:00".
@@ -106,10 +108,10 @@ func EANCheckDigit(body string) int {
 // digit, and says what is wrong when it is not.
 func ValidateCardNumber(s string) error {
 	if len(s) != 13 || !allDigits(s) {
-		return Errorf(EINVALID, "card number %q must be 13 digits", s)
+		return Fail(EINVALID, "card.number_digits", lang.Args{"number": s})
 	}
 	if want := EANCheckDigit(s[:12]); int(s[12]-'0') != want {
-		return Errorf(EINVALID, "card number %s fails its check digit (the last digit should be %d): please scan again", s, want)
+		return Fail(EINVALID, "card.check_digit", lang.Args{"number": s, "digit": want})
 	}
 	return nil
 }
@@ -171,10 +173,10 @@ func Welcomes(phone string, welcomed bool) bool { return phone != "" && !welcome
 // Block is a card blocked at t.
 func Block(c Card, t time.Time) (Card, error) {
 	if c.ReplacedBy != "" {
-		return c, Errorf(EREFUSED, "card %s was replaced by card %s", c.Number, c.ReplacedBy)
+		return c, Fail(EREFUSED, "card.replaced", lang.Args{"card": c.Number, "new": c.ReplacedBy})
 	}
 	if c.BlockedAt != nil {
-		return c, Errorf(EREFUSED, "card %s is already blocked", c.Number)
+		return c, Fail(EREFUSED, "card.already_blocked", lang.Args{"card": c.Number})
 	}
 	c.BlockedAt = &t
 	return c, nil
@@ -186,7 +188,7 @@ func Block(c Card, t time.Time) (Card, error) {
 // the customer was already verified.
 func (p *Program) Replace(old Card, number string, t time.Time) (oldAfter, replacement Card, err error) {
 	if old.ReplacedBy != "" {
-		return old, Card{}, Errorf(EREFUSED, "card %s was already replaced by card %s", old.Number, old.ReplacedBy)
+		return old, Card{}, Fail(EREFUSED, "card.already_replaced", lang.Args{"card": old.Number, "new": old.ReplacedBy})
 	}
 	replacement = Card{Number: number, IssuedAt: t, HandedAt: &t, ActiveFrom: old.ActiveFrom, Holder: old.Holder, Pooled: old.Pooled}
 	if replacement.ActiveFrom == nil {
@@ -204,7 +206,7 @@ func (p *Program) Replace(old Card, number string, t time.Time) (oldAfter, repla
 // pools onto the holder's account: pools says whether this link starts it.
 func (p *Program) Link(fam, holder Card, families int, pool bool, t time.Time) (after Card, pools bool, err error) {
 	if fam.Number == holder.Number {
-		return fam, false, Errorf(EINVALID, "a card cannot be linked to itself")
+		return fam, false, Fail(EINVALID, "card.link_self", nil)
 	}
 	for _, c := range []Card{fam, holder} {
 		if c.Status == CardBlocked || c.Status == CardReplaced {
@@ -213,13 +215,13 @@ func (p *Program) Link(fam, holder Card, families int, pool bool, t time.Time) (
 	}
 	switch {
 	case holder.Holder != "":
-		return fam, false, Errorf(EREFUSED, "card %s is itself a family card of %s: link to %s instead", holder.Number, holder.Holder, holder.Holder)
+		return fam, false, Fail(EREFUSED, "card.link_to_family", lang.Args{"card": holder.Number, "holder": holder.Holder})
 	case fam.Holder != "" && fam.Holder != holder.Number:
-		return fam, false, Errorf(EREFUSED, "card %s is already linked to card %s", fam.Number, fam.Holder)
+		return fam, false, Fail(EREFUSED, "card.already_linked", lang.Args{"card": fam.Number, "holder": fam.Holder})
 	case fam.Pooled && !pool:
-		return fam, false, Errorf(EREFUSED, "card %s already pools onto card %s; pooling cannot be undone", fam.Number, holder.Number)
+		return fam, false, Fail(EREFUSED, "card.already_pooled", lang.Args{"card": fam.Number, "holder": holder.Number})
 	case families > 0:
-		return fam, false, Errorf(EREFUSED, "card %s is the holder of %d family cards and cannot become a family card itself", fam.Number, families)
+		return fam, false, Fail(EREFUSED, "card.is_holder", lang.Args{"card": fam.Number, "count": families})
 	}
 	fam.Holder = holder.Number
 	pools = pool && !fam.Pooled
@@ -231,7 +233,7 @@ func (p *Program) Link(fam, holder Card, families int, pool bool, t time.Time) (
 // when it became one, nil if it is not.
 func (p *Program) MakeMember(card string, since *time.Time) error {
 	if since != nil {
-		return Errorf(EREFUSED, "card %s is already a member's, since %s", card, FormatTime(*since, p.Location()))
+		return Fail(EREFUSED, "card.already_member", lang.Args{"card": card, "since": since.In(p.Location())})
 	}
 	return nil
 }

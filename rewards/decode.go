@@ -1,6 +1,8 @@
 package rewards
 
 import (
+	"github.com/tochka-loyalty/tochka/lang"
+
 	"bytes"
 	"encoding/json"
 	"errors"
@@ -89,17 +91,17 @@ func (l *Line) UnmarshalJSON(data []byte) error {
 	if err := unmarshalStrict("receipt line", data, &in, nil); err != nil {
 		return err
 	}
-	return in.to(l, "receipt line ")
+	return in.to(l, "receipt line", "")
 }
 
-func (in *lineJSON) to(l *Line, path string) error {
+func (in *lineJSON) to(l *Line, what, path string) error {
 	switch {
 	case in.SKU == nil:
-		return missingField(path + "sku")
+		return missingField(what, path+"sku")
 	case in.Qty == nil:
-		return missingField(path + "qty")
+		return missingField(what, path+"qty")
 	case in.Amount == nil:
-		return missingField(path + "amount")
+		return missingField(what, path+"amount")
 	}
 	*l = Line{SKU: *in.SKU, Qty: *in.Qty, Amount: *in.Amount, OwnBrand: in.OwnBrand, Service: in.Service, Bonus: in.Bonus}
 	return nil
@@ -137,15 +139,15 @@ func (l *ReturnLine) UnmarshalJSON(data []byte) error {
 	if err := unmarshalStrict("return line", data, &in, nil); err != nil {
 		return err
 	}
-	return in.to(l, "return line ")
+	return in.to(l, "return line", "")
 }
 
-func (in *returnLineJSON) to(l *ReturnLine, path string) error {
+func (in *returnLineJSON) to(l *ReturnLine, what, path string) error {
 	switch {
 	case in.SKU == nil:
-		return missingField(path + "sku")
+		return missingField(what, path+"sku")
 	case in.Qty == nil:
-		return missingField(path + "qty")
+		return missingField(what, path+"qty")
 	}
 	*l = ReturnLine{SKU: *in.SKU, Qty: *in.Qty}
 	return nil
@@ -161,7 +163,7 @@ type field struct {
 func required(what string, fields ...field) error {
 	for _, f := range fields {
 		if f.missing {
-			return missingField(what + " " + f.name)
+			return missingField(what, f.name)
 		}
 	}
 	return nil
@@ -169,13 +171,13 @@ func required(what string, fields ...field) error {
 
 // decodeLines takes a command's lines as decoded, each checked by to, and
 // refuses a command without them.
-func decodeLines[J, L any](what string, in *[]J, to func(*J, *L, string) error) ([]L, error) {
+func decodeLines[J, L any](what string, in *[]J, to func(*J, *L, string, string) error) ([]L, error) {
 	if in == nil {
-		return nil, Errorf(EINVALID, "%s lines: required, at least one line", what)
+		return nil, invalidField(what, "lines", wrong("problem.lines_min", nil))
 	}
 	out := make([]L, len(*in))
 	for i := range *in {
-		if err := to(&(*in)[i], &out[i], fmt.Sprintf("%s lines[%d].", what, i)); err != nil {
+		if err := to(&(*in)[i], &out[i], what, fmt.Sprintf("lines[%d].", i)); err != nil {
 			return nil, err
 		}
 	}
@@ -184,8 +186,8 @@ func decodeLines[J, L any](what string, in *[]J, to func(*J, *L, string) error) 
 
 // missingField is the refusal of a required field left out or null: a zero
 // must be written, so that a field forgotten is never taken for a zero.
-func missingField(path string) error {
-	return Errorf(EINVALID, "%s: required", path)
+func missingField(what, field string) error {
+	return invalidField(what, field, wrong("problem.required", nil))
 }
 
 // unmarshalStrict decodes one JSON value into v, refusing unknown fields,
@@ -196,7 +198,7 @@ func unmarshalStrict(what string, data []byte, v any, newLine func() any) error 
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
-		return Errorf(EINVALID, "%s: %s", what, describeJSONError(err, data, newLine))
+		return badJSON(what, describeJSONError(err, data, newLine))
 	}
 	return nil
 }
@@ -215,23 +217,28 @@ func decodeStrict(r io.Reader, what string, v any) error {
 		if errors.As(err, &e) {
 			return e // the value's UnmarshalJSON named the field
 		}
-		return Errorf(EINVALID, "%s: %s", what, describeJSONError(err, data, nil))
+		return badJSON(what, describeJSONError(err, data, nil))
 	}
 	// More() is false before a stray ']' or '}', so look for the end itself.
 	if _, err := dec.Token(); err != io.EOF {
-		return Errorf(EINVALID, "%s: unexpected data after the JSON object", what)
+		return badJSON(what, lang.M("json.trailing", nil))
 	}
 	return nil
 }
 
-func describeJSONError(err error, data []byte, newLine func() any) string {
+// badJSON is the refusal of what's JSON, problem saying what is wrong.
+func badJSON(what string, problem lang.Msg) error {
+	return Fail(EINVALID, "invalid.json", lang.Args{"what": subject(what), "problem": problem})
+}
+
+func describeJSONError(err error, data []byte, newLine func() any) lang.Msg {
 	var te *json.UnmarshalTypeError
 	var se *json.SyntaxError
 	var pe *time.ParseError
 	switch {
 	case errors.As(err, &te):
 		if te.Field == "" {
-			return fmt.Sprintf("expected a JSON object, got %s", te.Value)
+			return lang.M("json.object", lang.Args{"got": te.Value})
 		}
 		field := te.Field
 		// encoding/json names "lines.qty" without saying which line.
@@ -240,25 +247,25 @@ func describeJSONError(err error, data []byte, newLine func() any) string {
 				field = fmt.Sprintf("lines[%d]%s", i, rest)
 			}
 		}
-		return fmt.Sprintf("%s: expected %s, got %s", field, jsonKind(te.Type.Kind().String()), te.Value)
+		return lang.M("json.type", lang.Args{"field": field, "want": lang.M("json.kind."+jsonKind(te.Type.Kind().String()), nil), "got": te.Value})
 	case errors.As(err, &se):
-		return fmt.Sprintf("malformed JSON at byte %d: %s", se.Offset, se.Error())
+		return lang.M("json.malformed", lang.Args{"at": se.Offset, "detail": se.Error()})
 	case errors.As(err, &pe):
-		return fmt.Sprintf("time: %q is not an RFC 3339 time such as 2026-11-02T09:00:00Z", pe.Value)
+		return lang.M("json.time", lang.Args{"got": pe.Value})
 	case errors.Is(err, io.EOF):
-		return "empty input"
+		return lang.M("json.empty", nil)
 	case errors.Is(err, io.ErrUnexpectedEOF):
-		return "the JSON ends too early"
+		return lang.M("json.short", nil)
 	case strings.HasPrefix(err.Error(), "json: unknown field "):
-		msg := "unknown field " + strings.TrimPrefix(err.Error(), "json: unknown field ")
+		name := strings.TrimPrefix(err.Error(), "json: unknown field ")
 		if i := failingLine(data, newLine, err); i >= 0 {
-			return fmt.Sprintf("lines[%d]: %s", i, msg)
+			return lang.M("json.unknown_line_field", lang.Args{"line": i, "field": name})
 		}
-		return msg
+		return lang.M("json.unknown_field", lang.Args{"field": name})
 	case strings.HasPrefix(err.Error(), "Time.UnmarshalJSON: "):
-		return "time: expected an RFC 3339 time such as 2026-11-02T09:00:00Z in a string"
+		return lang.M("json.time_string", nil)
 	}
-	return strings.TrimPrefix(err.Error(), "json: ")
+	return lang.M("problem.text", lang.Args{"text": strings.TrimPrefix(err.Error(), "json: ")})
 }
 
 // failingLine returns the index of the first element of the input's "lines"
@@ -289,15 +296,11 @@ func failingLine(data []byte, newLine func() any, same error) int {
 func jsonKind(k string) string {
 	switch k {
 	case "int64", "int", "float64":
-		return "a number"
+		return "number"
 	case "bool":
-		return "true or false"
-	case "string":
-		return "a string"
-	case "slice":
-		return "a list"
-	case "struct":
-		return "an object"
+		return "bool"
+	case "string", "slice", "struct":
+		return k
 	}
-	return k
+	return "other"
 }

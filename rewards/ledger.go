@@ -1,6 +1,8 @@
 package rewards
 
 import (
+	"github.com/tochka-loyalty/tochka/lang"
+
 	"sort"
 	"time"
 )
@@ -100,9 +102,9 @@ func AddPoints(card string, balance, points int64) (int64, error) {
 		return sum, nil
 	}
 	if points > 0 {
-		return balance, Errorf(EREFUSED, "this would take the balance of card %s past %d points, the most a card may hold (it holds %d; this adds %d)", card, int64(MaxBalance), balance, points)
+		return balance, Fail(EREFUSED, "balance.too_high", lang.Args{"card": card, "max": int64(MaxBalance), "balance": balance, "points": points})
 	}
-	return balance, Errorf(EREFUSED, "this would take the balance of card %s below -%d points, the most a card may owe (it holds %d; this takes %d)", card, int64(MaxBalance), balance, -points)
+	return balance, Fail(EREFUSED, "balance.too_low", lang.Args{"card": card, "max": int64(MaxBalance), "balance": balance, "points": -points})
 }
 
 // Balance is what a card holds at a moment.

@@ -1,6 +1,8 @@
 package rewards
 
 import (
+	"github.com/tochka-loyalty/tochka/lang"
+
 	"errors"
 	"slices"
 	"time"
@@ -117,7 +119,7 @@ func (pr *PostedReceipt) PostReturn(a Account, card string, r Return) (res Retur
 	res = ReturnResult{Return: r.ID, Receipt: r.Receipt, Card: card}
 	at := r.Time
 	if at.Before(pr.Time) {
-		return res, nil, eff, Errorf(EINVALID, "return time %s is before the sale", at.Format(time.RFC3339))
+		return res, nil, eff, Fail(EINVALID, "return.before_sale", lang.Args{"receipt": r.Receipt})
 	}
 	if back, err = ReturnedUnits(r.Receipt, pr.Lines, pr.Returned, r.Lines); err != nil {
 		return res, nil, eff, err
@@ -167,7 +169,8 @@ func (p *Program) Redeem(a Account, card string, rw Reward, store, code string, 
 		return Effects{}, err
 	}
 	if available := b.available(t); available < rw.Points {
-		return Effects{}, Errorf(EREFUSED, "card %s has %d points available; %s needs %d", card, max(available, 0), rw.Names.In("en"), rw.Points)
+		return Effects{}, Fail(EREFUSED, "redeem.short", lang.Args{"card": card, "available": lang.M("unit.points", lang.Args{"count": max(available, 0)}),
+			"reward": rw.Names, "points": lang.M("unit.points", lang.Args{"count": rw.Points})})
 	}
 	allocs, _ := Allocate(b.a.Lots, rw.Points, t)
 	if err := b.entry(Entry{Kind: EntryRedeem, Points: -rw.Points, At: t, Ref: code, Allocs: allocs}); err != nil {
@@ -198,14 +201,14 @@ func (p *Program) SettleVoucher(a Account, v Voucher, to string, t time.Time) (E
 	}
 	switch status {
 	case VoucherClaimed:
-		return Effects{}, Errorf(EREFUSED, "voucher %s was already claimed on %s", v.Code, FormatTime(*v.ClosedAt, loc))
+		return Effects{}, Fail(EREFUSED, "voucher.claimed", lang.Args{"code": v.Code, "at": v.ClosedAt.In(loc)})
 	case VoucherCancelled:
-		return Effects{}, Errorf(EREFUSED, "voucher %s was cancelled on %s", v.Code, FormatTime(*v.ClosedAt, loc))
+		return Effects{}, Fail(EREFUSED, "voucher.cancelled", lang.Args{"code": v.Code, "at": v.ClosedAt.In(loc)})
 	case VoucherExpired:
-		return Effects{}, Errorf(EREFUSED, "voucher %s expired on %s", v.Code, FormatTime(v.ValidUntil, loc))
+		return Effects{}, Fail(EREFUSED, "voucher.expired", lang.Args{"code": v.Code, "at": v.ValidUntil.In(loc)})
 	}
 	if t.Before(v.CreatedAt) {
-		return Effects{}, Errorf(EINVALID, "voucher %s did not exist yet at %s", v.Code, FormatTime(t, loc))
+		return Effects{}, Fail(EINVALID, "voucher.not_yet", lang.Args{"code": v.Code, "at": t.In(loc)})
 	}
 	h := b.a.Vouchers[held]
 	if to == VoucherClaimed {

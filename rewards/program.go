@@ -1,6 +1,8 @@
 package rewards
 
 import (
+	"github.com/tochka-loyalty/tochka/lang"
+
 	"bytes"
 	_ "embed" // the list of currencies
 	"encoding/json"
@@ -162,14 +164,14 @@ func ParseProgram(data []byte) (*Program, error) {
 			// A value the key's type refuses (a bad duration) comes with the
 			// key only in LastKey, not in the message.
 			if perr.LastKey != "" && !strings.Contains(perr.Message, perr.LastKey) {
-				return nil, Errorf(EINVALID, "program file: line %d: %s: %s", perr.Position.Line, perr.LastKey, perr.Message)
+				return nil, Fail(EINVALID, "program.parse_key", lang.Args{"line": perr.Position.Line, "key": perr.LastKey, "detail": perr.Message})
 			}
-			return nil, Errorf(EINVALID, "program file: line %d: %s", perr.Position.Line, perr.Message)
+			return nil, Fail(EINVALID, "program.parse_line", lang.Args{"line": perr.Position.Line, "detail": perr.Message})
 		}
-		return nil, Errorf(EINVALID, "program file: %s", strings.TrimPrefix(err.Error(), "toml: "))
+		return nil, Fail(EINVALID, "program.parse", lang.Args{"detail": strings.TrimPrefix(err.Error(), "toml: ")})
 	}
 	if undec := md.Undecoded(); len(undec) > 0 {
-		return nil, Errorf(EINVALID, "program file: unknown key %q", undec[0].String())
+		return nil, Fail(EINVALID, "program.unknown_key", lang.Args{"key": undec[0].String()})
 	}
 	if err := p.ValidateNew(); err != nil {
 		return nil, err
@@ -195,7 +197,7 @@ func checkNeverWritten(data []byte, p *Program) error {
 		return nil // the key is left out (the text itself decoded once already)
 	}
 	if p.Expiry.After == 0 && strings.TrimSpace(*raw.Expiry.After) != "never" {
-		return Errorf(EINVALID, "program file: expiry.after: %q would be read as never: write \"never\" for points that never expire, or how long they last", *raw.Expiry.After)
+		return badProgramKey("expiry.after", wrong("problem.zero_never", lang.Args{"got": *raw.Expiry.After}))
 	}
 	return nil
 }
@@ -211,14 +213,11 @@ func (p *Program) ValidateNew() error {
 	if err := p.Validate(); err != nil {
 		return err
 	}
-	bad := func(key, format string, args ...any) error {
-		return Errorf(EINVALID, "program file: %s: %s", key, fmt.Sprintf(format, args...))
-	}
 	if !knownCurrency(p.Currency) {
-		return bad("currency", "%q is not an ISO 4217 currency code in use, such as EUR or RUB", p.Currency)
+		return badProgramKey("currency", wrong("problem.currency_unknown", lang.Args{"got": p.Currency}))
 	}
 	if z := strings.ToLower(p.Timezone); z == "local" || z == "localtime" {
-		return bad("timezone", "%q is the zone of whichever machine runs the ledger; name the program's zone, such as Europe/Sofia", p.Timezone)
+		return badProgramKey("timezone", wrong("problem.zone_local", lang.Args{"got": p.Timezone}))
 	}
 	return nil
 }
@@ -240,81 +239,79 @@ var currencies = sync.OnceValue(func() map[string]bool {
 
 func knownCurrency(code string) bool { return currencies()[code] }
 
-// CheckNotAhead refuses a command (what: "receipt R1") dated more than
+// badProgramKey is the refusal of a program file's key, err saying what is
+// wrong with its value.
+func badProgramKey(key string, err error) error {
+	return Fail(EINVALID, "invalid.program_key", lang.Args{"key": key, "problem": detail(err)})
+}
+
+// CheckNotAhead refuses a command (of kind, with the client's id) dated more than
 // [ledger] max_clock_skew ahead of now, the clock of the ledger's host; nil
 // otherwise. A till or kiosk whose clock runs fast would otherwise record a
 // sale in the future, and its points would mature, expire and lose their
 // take-back window early.
-func (p *Program) CheckNotAhead(what string, at, now time.Time) error {
+func (p *Program) CheckNotAhead(kind, id string, at, now time.Time) error {
 	skew := p.Ledger.MaxClockSkew.D()
 	if at.Sub(now) <= skew {
 		return nil
 	}
-	layout := "2006-01-02 15:04"
-	if skew%time.Minute != 0 || skew < time.Minute {
-		layout += ":05" // minutes alone could show the two times alike
-	}
-	ahead := "ahead of"
-	if skew > 0 {
-		ahead = "more than " + shortDuration(skew) + " ahead of"
-	}
 	loc := p.Location()
-	return Errorf(EREFUSED, "%s is dated %s, %s this ledger's clock (%s): check the till's clock",
-		what, at.In(loc).Format(layout), ahead, now.In(loc).Format(layout))
+	var when, clock any = at.In(loc), now.In(loc)
+	if skew%time.Minute != 0 || skew < time.Minute {
+		when, clock = lang.Seconds(at.In(loc)), lang.Seconds(now.In(loc)) // minutes alone could show the two times alike
+	}
+	var ahead any = ""
+	if skew > 0 {
+		ahead = skew
+	}
+	return Fail(EREFUSED, "clock.ahead", lang.Args{"what": Command(kind, id), "at": when, "skew": ahead, "now": clock})
 }
 
-// shortDuration writes a duration as a person says it: "10m", "1h30m".
-func shortDuration(d time.Duration) string {
-	s := d.String()
-	if strings.HasSuffix(s, "m0s") {
-		s = s[:len(s)-2]
-	}
-	if strings.HasSuffix(s, "h0m") {
-		s = s[:len(s)-2]
-	}
-	return s
+// Command names a command of kind with the client's id (empty if it has
+// none) in the reader's language: "receipt R1", "a redemption".
+func Command(kind, id string) lang.Msg {
+	return lang.M("kind."+kind, lang.Args{"id": id})
 }
 
 // Validate checks every key and loads the time zone.
 func (p *Program) Validate() error {
-	bad := func(key, format string, args ...any) error {
-		return Errorf(EINVALID, "program file: %s: %s", key, fmt.Sprintf(format, args...))
-	}
+	bad := badProgramKey
+	notNegative := wrong("problem.not_negative", nil)
 	if strings.TrimSpace(p.Name) == "" {
-		return bad("name", "required")
+		return bad("name", wrong("problem.required", nil))
 	}
 	switch p.Kind {
 	case KindPoints, KindBonus:
 	case "":
-		return bad("kind", "required (%q or %q)", KindPoints, KindBonus)
+		return bad("kind", wrong("problem.required_one_of", lang.Args{"options": `"` + KindPoints + `", "` + KindBonus + `"`}))
 	default:
-		return bad("kind", "must be %q or %q, not %q", KindPoints, KindBonus, p.Kind)
+		return bad("kind", wrong("problem.one_of", lang.Args{"options": `"` + KindPoints + `", "` + KindBonus + `"`, "got": p.Kind}))
 	}
 	if len(p.Currency) != 3 || strings.ToUpper(p.Currency) != p.Currency {
-		return bad("currency", "required, a three-letter ISO 4217 code such as EUR, got %q", p.Currency)
+		return bad("currency", wrong("problem.currency_code", lang.Args{"got": p.Currency}))
 	}
 	if p.Timezone == "" {
-		return bad("timezone", "required (an IANA zone such as Europe/Sofia)")
+		return bad("timezone", wrong("problem.zone_required", nil))
 	}
 	loc, err := time.LoadLocation(p.Timezone)
 	if err != nil {
-		return bad("timezone", "unknown time zone %q", p.Timezone)
+		return bad("timezone", wrong("problem.zone_unknown", lang.Args{"got": p.Timezone}))
 	}
 	p.loc = loc
 	if p.Card.ActivationDelay < 0 {
-		return bad("card.activation_delay", "must not be negative")
+		return bad("card.activation_delay", notNegative)
 	}
 	if len(p.Card.Prefix) != 2 || !allDigits(p.Card.Prefix) {
-		return bad("card.prefix", "must be two digits, got %q", p.Card.Prefix)
+		return bad("card.prefix", wrong("problem.two_digits", lang.Args{"got": p.Card.Prefix}))
 	}
 	switch p.Card.Barcode {
 	case BarcodeEAN13, BarcodeCode128:
 	default:
-		return bad("card.barcode", "must be %q or %q, not %q", BarcodeEAN13, BarcodeCode128, p.Card.Barcode)
+		return bad("card.barcode", wrong("problem.one_of", lang.Args{"options": `"` + BarcodeEAN13 + `", "` + BarcodeCode128 + `"`, "got": p.Card.Barcode}))
 	}
 	e := &p.Earn
 	if e.Step <= 0 {
-		return bad("earn.step", "must be positive")
+		return bad("earn.step", wrong("problem.positive", nil))
 	}
 	for _, k := range []struct {
 		key      string
@@ -325,34 +322,34 @@ func (p *Program) Validate() error {
 		{"earn.welcome", e.Welcome, maxWelcome}, {"returns.take_back_days", p.Returns.TakeBackDays, maxTakeBackDays},
 	} {
 		if k.v < 0 || k.v > k.limit {
-			return bad(k.key, "must be between 0 and %d, got %d", k.limit, k.v)
+			return bad(k.key, between(0, k.limit, k.v))
 		}
 	}
 	if len(e.PositionPercent) == 0 {
-		return bad("earn.position_percent", "needs at least one value")
+		return bad("earn.position_percent", wrong("problem.at_least_one", nil))
 	}
 	for _, v := range e.PositionPercent {
 		if v < 0 || v > maxPercent {
-			return bad("earn.position_percent", "values must be between 0 and %d, got %d", maxPercent, v)
+			return bad("earn.position_percent", between(0, maxPercent, v))
 		}
 	}
 	if e.Maturation < 0 {
-		return bad("earn.maturation", "must not be negative")
+		return bad("earn.maturation", notNegative)
 	}
 	if e.WelcomeDelay.After < 0 {
-		return bad("earn.welcome_delay", "must not be negative")
+		return bad("earn.welcome_delay", notNegative)
 	}
 	if p.Spend.MaxPercent < 0 || p.Spend.MaxPercent > 100 {
-		return bad("spend.max_percent", "must be between 0 and 100")
+		return bad("spend.max_percent", between(0, 100, p.Spend.MaxPercent))
 	}
 	if p.Spend.VoucherValid <= 0 {
-		return bad("spend.voucher_valid", "must be positive")
+		return bad("spend.voucher_valid", wrong("problem.positive", nil))
 	}
 	if p.Expiry.After < 0 {
-		return bad("expiry.after", "must be positive or \"never\"")
+		return bad("expiry.after", wrong("problem.positive_or_never", nil))
 	}
 	if p.Ledger.MaxClockSkew < 0 {
-		return bad("ledger.max_clock_skew", "must not be negative")
+		return bad("ledger.max_clock_skew", notNegative)
 	}
 	return nil
 }

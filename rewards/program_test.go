@@ -506,7 +506,7 @@ func TestCheckNotAhead(t *testing.T) {
 		{"far in the future", sofia, time.Date(9999, 12, 31, 0, 0, 0, 0, time.UTC), "dated 9999-12-31"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			err := tc.p.CheckNotAhead("receipt R1", tc.at, now)
+			err := tc.p.CheckNotAhead(rewards.EventReceipt, "R1", tc.at, now)
 			if tc.want == "" {
 				if err != nil {
 					t.Fatal(err)

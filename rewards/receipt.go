@@ -1,6 +1,8 @@
 package rewards
 
 import (
+	"github.com/tochka-loyalty/tochka/lang"
+
 	"fmt"
 	"io"
 	"time"
@@ -118,43 +120,41 @@ func ParseReturn(r io.Reader) (*Return, error) {
 
 // Validate checks a receipt and names the first field that is wrong.
 func (r *Receipt) Validate() error {
-	bad := func(field, format string, args ...any) error {
-		return Errorf(EINVALID, "receipt %s: %s", field, fmt.Sprintf(format, args...))
-	}
+	bad := func(field string, err error) error { return invalidField("receipt", field, err) }
 	if err := validID(r.ID); err != nil {
-		return bad("id", "%s", err)
+		return bad("id", err)
 	}
 	if err := validID(r.Store); err != nil {
-		return bad("store", "%s", err)
+		return bad("store", err)
 	}
 	if err := validCardField(r.Card); err != nil {
-		return bad("card", "%s", err)
+		return bad("card", err)
 	}
 	if r.Time.IsZero() {
-		return bad("time", "required (RFC 3339)")
+		return bad("time", wrong("problem.time_required", nil))
 	}
 	if err := validTime(r.Time); err != nil {
-		return bad("time", "%s", err)
+		return bad("time", err)
 	}
 	if len(r.Lines) == 0 {
-		return bad("lines", "at least one line is required")
+		return bad("lines", wrong("problem.lines_min", nil))
 	}
 	if len(r.Lines) > MaxLines {
-		return bad("lines", "at most %d lines", MaxLines)
+		return bad("lines", wrong("problem.lines_max", lang.Args{"max": MaxLines}))
 	}
 	for i, l := range r.Lines {
 		f := func(name string) string { return fmt.Sprintf("lines[%d].%s", i, name) }
 		if err := validID(l.SKU); err != nil {
-			return bad(f("sku"), "%s", err)
+			return bad(f("sku"), err)
 		}
 		if l.Qty < 1 || l.Qty > MaxQty {
-			return bad(f("qty"), "must be between 1 and %d, got %d", MaxQty, l.Qty)
+			return bad(f("qty"), between(1, MaxQty, l.Qty))
 		}
 		if l.Amount < 0 || l.Amount > MaxAmount {
-			return bad(f("amount"), "must be between 0 and %d minor units, got %d", MaxAmount, l.Amount)
+			return bad(f("amount"), wrong("problem.amount_between", lang.Args{"max": int64(MaxAmount), "got": l.Amount}))
 		}
 		if l.Bonus < 0 || l.Bonus > MaxBonus {
-			return bad(f("bonus"), "must be between 0 and %d, got %d", MaxBonus, l.Bonus)
+			return bad(f("bonus"), between(0, MaxBonus, l.Bonus))
 		}
 	}
 	var total int64
@@ -162,40 +162,38 @@ func (r *Receipt) Validate() error {
 		total += l.Amount
 	}
 	if total > MaxAmount {
-		return bad("lines", "the receipt's total must not exceed %d minor units", int64(MaxAmount))
+		return bad("lines", wrong("problem.total_max", lang.Args{"max": int64(MaxAmount)}))
 	}
 	if r.PayWithPoints < 0 {
-		return bad("pay_with_points", "must not be negative")
+		return bad("pay_with_points", wrong("problem.not_negative", nil))
 	}
 	return nil
 }
 
 // Validate checks a return and names the first field that is wrong.
 func (r *Return) Validate() error {
-	bad := func(field, format string, args ...any) error {
-		return Errorf(EINVALID, "return %s: %s", field, fmt.Sprintf(format, args...))
-	}
+	bad := func(field string, err error) error { return invalidField("return", field, err) }
 	if err := validID(r.ID); err != nil {
-		return bad("id", "%s", err)
+		return bad("id", err)
 	}
 	if err := validID(r.Receipt); err != nil {
-		return bad("receipt", "%s", err)
+		return bad("receipt", err)
 	}
 	if r.Time.IsZero() {
-		return bad("time", "required (RFC 3339)")
+		return bad("time", wrong("problem.time_required", nil))
 	}
 	if err := validTime(r.Time); err != nil {
-		return bad("time", "%s", err)
+		return bad("time", err)
 	}
 	if len(r.Lines) == 0 || len(r.Lines) > MaxLines {
-		return bad("lines", "between 1 and %d lines are required", MaxLines)
+		return bad("lines", wrong("problem.lines_between", lang.Args{"max": MaxLines}))
 	}
 	for i, l := range r.Lines {
 		if err := validID(l.SKU); err != nil {
-			return bad(fmt.Sprintf("lines[%d].sku", i), "%s", err)
+			return bad(fmt.Sprintf("lines[%d].sku", i), err)
 		}
 		if l.Qty < 1 || l.Qty > MaxQty {
-			return bad(fmt.Sprintf("lines[%d].qty", i), "must be between 1 and %d, got %d", MaxQty, l.Qty)
+			return bad(fmt.Sprintf("lines[%d].qty", i), between(1, MaxQty, l.Qty))
 		}
 	}
 	return nil

@@ -1,6 +1,8 @@
 package rewards
 
 import (
+	"github.com/tochka-loyalty/tochka/lang"
+
 	"time"
 )
 
@@ -23,10 +25,10 @@ func ReturnedUnits(receipt string, lines []Line, returned []int64, ret []ReturnL
 			left -= take
 		}
 		if !found {
-			return nil, Errorf(EINVALID, "return: receipt %s has no line with SKU %s", receipt, rl.SKU)
+			return nil, Fail(EINVALID, "return.no_sku", lang.Args{"receipt": receipt, "sku": rl.SKU})
 		}
 		if left > 0 {
-			return nil, Errorf(EREFUSED, "return: only %d of SKU %s from receipt %s can still come back", rl.Qty-left, rl.SKU, receipt)
+			return nil, Fail(EREFUSED, "return.too_many", lang.Args{"left": rl.Qty - left, "sku": rl.SKU, "receipt": receipt})
 		}
 	}
 	return back, nil
@@ -110,7 +112,7 @@ func (p *Program) PayWithPoints(lines []Line, requested, available int64) (spent
 // none: points programs exchange points for rewards, not at the till.
 func (p *Program) AcceptsPayWithPoints(requested int64) error {
 	if requested > 0 && p.Kind != KindBonus {
-		return Errorf(EINVALID, "receipt pay_with_points: the %s program exchanges points for rewards on the board, not at the till", p.Name)
+		return Fail(EINVALID, "receipt.no_pay_with_points", lang.Args{"program": p.Name})
 	}
 	return nil
 }

@@ -62,6 +62,29 @@ func Errorf(code, format string, args ...any) *Error {
 	return &Error{Code: code, Message: fmt.Sprintf(format, args...)}
 }
 
+// problem is what is wrong with a value, as a message of the catalog: the
+// detail that the error of the field it is wrong in takes as an argument.
+type problem struct{ msg lang.Msg }
+
+func (p *problem) Error() string { return p.msg.In(lang.EN) }
+
+// wrong is the problem key with its arguments.
+func wrong(key string, args lang.Args) error { return &problem{lang.M(key, args)} }
+
+// detail is what err says, as a message of the catalog: a problem, a
+// domain error, or else (a library's words) its text as it is.
+func detail(err error) lang.Msg {
+	var p *problem
+	var e *Error
+	switch {
+	case errors.As(err, &p):
+		return p.msg
+	case errors.As(err, &e) && e.Key != "":
+		return lang.M(e.Key, e.Args)
+	}
+	return lang.M("problem.text", lang.Args{"text": err.Error()})
+}
+
 // ErrorCode returns the code of the domain error inside err, EINTERNAL for any
 // other error, and "" for nil.
 func ErrorCode(err error) string {

@@ -184,7 +184,7 @@ func (c *ProgramInstall) Validate() error {
 		return err
 	}
 	if c.Program == nil {
-		return Errorf(EINVALID, "%s: program: required", what)
+		return invalidField(what, "program", wrong("problem.required", nil))
 	}
 	return c.Program.Validate()
 }

@@ -1,12 +1,13 @@
 package rewards
 
 import (
-	"errors"
 	"fmt"
 	"strings"
 	"time"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/tochka-loyalty/tochka/lang"
 )
 
 // Limits on text from outside. Ids are keys matched byte for byte (and
@@ -42,14 +43,14 @@ func validText(s string) error { return scanText(s, nil, "") }
 // cashier typing the printed one would not find it; separators and control
 // characters break the lines of logs, CSV exports and printed receipts.
 func validID(s string) error {
-	if err := scanText(s, refusedInID, "control or invisible formatting characters"); err != nil {
+	if err := scanText(s, refusedInID, "problem.control_id"); err != nil {
 		return err
 	}
 	if strings.TrimSpace(s) == "" {
-		return errors.New("required")
+		return wrong("problem.required", nil)
 	}
 	if len(s) > maxIDLen {
-		return fmt.Errorf("at most %d bytes, got %d", maxIDLen, len(s))
+		return wrong("problem.max_bytes", lang.Args{"max": maxIDLen, "got": len(s)})
 	}
 	return nil
 }
@@ -64,31 +65,32 @@ func validID(s string) error {
 // right-to-left marks belong to names written in Arabic or Hebrew and
 // reorder nothing beyond their neighbours.
 func validName(s string) error {
-	if err := scanText(s, refusedInName, "control characters or bidirectional overrides"); err != nil {
+	if err := scanText(s, refusedInName, "problem.control_name"); err != nil {
 		return err
 	}
 	if n := utf8.RuneCountInString(s); n > maxNameLen {
-		return fmt.Errorf("at most %d characters, got %d", maxNameLen, n)
+		return wrong("problem.max_chars", lang.Args{"max": maxNameLen, "got": n})
 	}
 	return nil
 }
 
 // scanText returns the first thing wrong with s: bytes that are not UTF-8,
-// U+FFFD, or a character that refused (when not nil) refuses, called what.
-func scanText(s string, refused func(rune) bool, what string) error {
+// U+FFFD, or a character that refused (when not nil) refuses, which the
+// problem key says.
+func scanText(s string, refused func(rune) bool, key string) error {
 	for i := 0; i < len(s); {
 		r, size := rune(s[i]), 1
 		if r >= utf8.RuneSelf {
 			r, size = utf8.DecodeRuneInString(s[i:])
 			if r == utf8.RuneError && size == 1 {
-				return fmt.Errorf("is not valid UTF-8 (byte %d is 0x%02x)", i, s[i])
+				return wrong("problem.not_utf8", lang.Args{"at": i, "byte": fmt.Sprintf("0x%02x", s[i])})
 			}
 			if r == utf8.RuneError {
-				return fmt.Errorf("must not contain U+FFFD, the replacement character that stands for text that was not valid UTF-8 or held a lone surrogate such as \\ud800 (at byte %d)", i)
+				return wrong("problem.replacement_char", lang.Args{"at": i})
 			}
 		}
 		if refused != nil && refused(r) {
-			return fmt.Errorf("must not contain %s, found %U at byte %d", what, r, i)
+			return wrong(key, lang.Args{"char": fmt.Sprintf("%U", r), "at": i})
 		}
 		i += size
 	}
@@ -118,7 +120,13 @@ func isBidiControl(r rune) bool {
 // invalidField is the EINVALID error of a field of what ("receipt",
 // "card issue"), err saying what is wrong with it.
 func invalidField(what, field string, err error) error {
-	return Errorf(EINVALID, "%s %s: %s", what, field, err)
+	return Fail(EINVALID, "invalid.field", lang.Args{"what": subject(what), "field": field, "problem": detail(err)})
+}
+
+// subject names what a field belongs to ("receipt", "card issue") in the
+// reader's language.
+func subject(what string) lang.Msg {
+	return lang.M("subject."+strings.ReplaceAll(what, " ", "_"), nil)
 }
 
 // validCardField checks a card number given in a field.
@@ -127,7 +135,7 @@ func validCardField(s string) error {
 		return err
 	}
 	if s == "" {
-		return errors.New("required")
+		return wrong("problem.required", nil)
 	}
 	return ValidateCardNumber(s)
 }
@@ -147,7 +155,7 @@ func validCodeField(s string) error {
 		return err
 	}
 	if s == "" {
-		return errors.New("required")
+		return wrong("problem.required", nil)
 	}
 	_, err := NormalizeVoucherCode(s)
 	return err
@@ -162,15 +170,20 @@ func validCodeField(s string) error {
 // caller says whether a time is required.
 func validTime(t time.Time) error {
 	if _, off := t.Zone(); off <= -24*60*60 || off >= 24*60*60 {
-		return fmt.Errorf("%s has a zone offset of 24 hours or more", t.Format(time.RFC3339))
+		return wrong("problem.zone_offset", nil)
 	}
 	for _, u := range []time.Time{t, t.UTC()} {
 		switch y := u.Year(); {
 		case y < 1:
-			return fmt.Errorf("%s is before the year 1", t.Format(time.RFC3339))
+			return wrong("problem.before_year_1", nil)
 		case y > 9999:
-			return fmt.Errorf("%s is past the year 9999", t.Format(time.RFC3339))
+			return wrong("problem.after_year_9999", nil)
 		}
 	}
 	return nil
+}
+
+// between is the problem of a number outside [min, max].
+func between[N int | int64](min, max, got N) error {
+	return wrong("problem.between", lang.Args{"min": min, "max": max, "got": got})
 }

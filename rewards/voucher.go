@@ -1,6 +1,8 @@
 package rewards
 
 import (
+	"github.com/tochka-loyalty/tochka/lang"
+
 	"crypto/rand"
 	"fmt"
 	"strings"
@@ -69,12 +71,12 @@ func NormalizeVoucherCode(s string) (string, error) {
 			continue
 		}
 		if c > 127 || !strings.ContainsRune(voucherAlphabet, c) {
-			return "", Errorf(EINVALID, "voucher code %q has a character that no voucher code has: %q", s, c)
+			return "", Fail(EINVALID, "voucher.code_character", lang.Args{"code": s, "char": string(c)})
 		}
 		raw = append(raw, byte(c))
 	}
 	if len(raw) != 12 {
-		return "", Errorf(EINVALID, "voucher code %q must have 12 characters, it has %d", s, len(raw))
+		return "", Fail(EINVALID, "voucher.code_length", lang.Args{"code": s, "got": len(raw)})
 	}
 	return fmt.Sprintf("%s-%s-%s", raw[:4], raw[4:8], raw[8:]), nil
 }
@@ -117,25 +119,23 @@ type Reward struct {
 
 // Validate checks a reward and names the first field that is wrong.
 func (r *Reward) Validate() error {
-	bad := func(field, format string, args ...any) error {
-		return Errorf(EINVALID, "reward %s: %s", field, fmt.Sprintf(format, args...))
-	}
+	bad := func(field string, err error) error { return invalidField("reward", field, err) }
 	if err := validID(r.ID); err != nil {
-		return bad("id", "%s", err)
+		return bad("id", err)
 	}
 	if r.Names.BG == "" && r.Names.RU == "" && r.Names.EN == "" {
-		return bad("names", "at least one name (bg, ru or en) is required")
+		return bad("names", wrong("problem.names_required", nil))
 	}
 	for _, n := range []struct{ lang, name string }{{"bg", r.Names.BG}, {"ru", r.Names.RU}, {"en", r.Names.EN}} {
 		if err := validName(n.name); err != nil {
-			return bad("names."+n.lang, "%s", err)
+			return bad("names."+n.lang, err)
 		}
 	}
 	if r.Points <= 0 || r.Points > 100_000_000 {
-		return bad("points", "must be between 1 and 100000000, got %d", r.Points)
+		return bad("points", between(1, 100_000_000, r.Points))
 	}
 	if r.Stock != nil && *r.Stock < 0 {
-		return bad("stock", "must not be negative")
+		return bad("stock", wrong("problem.not_negative", nil))
 	}
 	for _, d := range []struct {
 		field string
@@ -143,25 +143,25 @@ func (r *Reward) Validate() error {
 	}{{"valid_from", r.ValidFrom}, {"valid_to", r.ValidTo}} {
 		if d.at != nil {
 			if err := validTime(*d.at); err != nil {
-				return bad(d.field, "%s", err)
+				return bad(d.field, err)
 			}
 		}
 	}
 	if r.ValidFrom != nil && r.ValidTo != nil && !r.ValidTo.After(*r.ValidFrom) {
-		return bad("valid_to", "must be after valid_from")
+		return bad("valid_to", wrong("problem.to_after_from", nil))
 	}
 	if err := validID(r.Coop); err != nil {
-		return bad("coop", "%s", err)
+		return bad("coop", err)
 	}
 	if r.Store != "" {
 		if err := validID(r.Store); err != nil {
-			return bad("store", "%s", err)
+			return bad("store", err)
 		}
 	}
 	// The picture is a file name or an address: it must survive being
 	// written to JSON unchanged, or the poster would look for another file.
 	if err := validText(r.Picture); err != nil {
-		return bad("picture", "%s", err)
+		return bad("picture", err)
 	}
 	return nil
 }
@@ -169,16 +169,16 @@ func (r *Reward) Validate() error {
 // OfferedAt says why the reward cannot be taken at t in store, or nil.
 func (r *Reward) OfferedAt(t time.Time, store string, loc *time.Location) error {
 	if r.Store != "" && store != "" && r.Store != store {
-		return Errorf(EREFUSED, "reward %s is offered only in store %s", r.ID, r.Store)
+		return Fail(EREFUSED, "reward.other_store", lang.Args{"reward": r.Names, "store": r.Store})
 	}
 	if r.ValidFrom != nil && t.Before(*r.ValidFrom) {
-		return Errorf(EREFUSED, "reward %s is offered from %s", r.ID, FormatTime(*r.ValidFrom, loc))
+		return Fail(EREFUSED, "reward.not_yet", lang.Args{"reward": r.Names, "at": r.ValidFrom.In(loc)})
 	}
 	if r.ValidTo != nil && !t.Before(*r.ValidTo) {
-		return Errorf(EREFUSED, "reward %s was offered until %s", r.ID, FormatTime(*r.ValidTo, loc))
+		return Fail(EREFUSED, "reward.ended", lang.Args{"reward": r.Names, "at": r.ValidTo.In(loc)})
 	}
 	if r.Stock != nil && *r.Stock <= 0 {
-		return Errorf(EREFUSED, "reward %s is out of stock", r.ID)
+		return Fail(EREFUSED, "reward.out_of_stock", lang.Args{"reward": r.Names})
 	}
 	return nil
 }
@@ -187,7 +187,7 @@ func (r *Reward) OfferedAt(t time.Time, store string, loc *time.Location) error 
 // has none: bonus programs pay at the till.
 func (p *Program) AcceptsRedemption() error {
 	if p.Kind != KindPoints {
-		return Errorf(EINVALID, "the %s program pays bonuses at the till; it has no rewards to exchange points for", p.Name)
+		return Fail(EINVALID, "program.no_board", lang.Args{"program": p.Name})
 	}
 	return nil
 }

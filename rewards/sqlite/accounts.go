@@ -1,6 +1,8 @@
 package sqlite
 
 import (
+	"github.com/tochka-loyalty/tochka/lang"
+
 	"database/sql"
 	"encoding/json"
 	"errors"
@@ -96,7 +98,7 @@ func (t *txn) card(number string) (*cardRow, error) {
 		if verr := rewards.ValidateCardNumber(number); verr != nil {
 			return nil, verr
 		}
-		return nil, rewards.Errorf(rewards.ENOTFOUND, "card %s is not known", number)
+		return nil, rewards.Fail(rewards.ENOTFOUND, "card.unknown", lang.Args{"card": number})
 	} else if err != nil {
 		return nil, fmt.Errorf("look up card: %w", err)
 	}

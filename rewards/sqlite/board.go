@@ -1,6 +1,8 @@
 package sqlite
 
 import (
+	"github.com/tochka-loyalty/tochka/lang"
+
 	"context"
 	"database/sql"
 	"encoding/json"
@@ -45,7 +47,7 @@ func (t *txn) removeReward(id string) error {
 		return fmt.Errorf("remove reward: %w", err)
 	}
 	if n, _ := res.RowsAffected(); n == 0 {
-		return rewards.Errorf(rewards.ENOTFOUND, "reward %s is not on the board", id)
+		return rewards.Fail(rewards.ENOTFOUND, "reward.unknown", lang.Args{"reward": id})
 	}
 	return nil
 }
@@ -68,7 +70,7 @@ func (t *txn) reward(id string) (*rewards.Reward, error) {
 	var body string
 	err := t.tx.QueryRowContext(t.ctx, `SELECT body FROM rewards WHERE id = ?`, id).Scan(&body)
 	if errors.Is(err, sql.ErrNoRows) {
-		return nil, rewards.Errorf(rewards.ENOTFOUND, "reward %s is not on the board", id)
+		return nil, rewards.Fail(rewards.ENOTFOUND, "reward.unknown", lang.Args{"reward": id})
 	} else if err != nil {
 		return nil, fmt.Errorf("look up reward: %w", err)
 	}

@@ -1,6 +1,8 @@
 package sqlite
 
 import (
+	"github.com/tochka-loyalty/tochka/lang"
+
 	"context"
 	"database/sql"
 	"fmt"
@@ -101,7 +103,7 @@ func (t *txn) issueCard(ev *eventRec, c *rewards.CardIssue) error {
 	} else if err := rewards.ValidateCardNumber(c.Number); err != nil {
 		return err
 	} else if _, err := t.card(c.Number); err == nil {
-		return rewards.Errorf(rewards.ECONFLICT, "card %s already exists", c.Number)
+		return rewards.Fail(rewards.ECONFLICT, "card.exists", lang.Args{"card": c.Number})
 	}
 	phone, err := rewards.NormalizePhone(c.Phone)
 	if err != nil {
@@ -235,7 +237,7 @@ func (t *txn) replaceCard(ev *eventRec, r *rewards.CardReplace) error {
 	} else if err := rewards.ValidateCardNumber(r.NewNumber); err != nil {
 		return err
 	} else if _, err := t.card(r.NewNumber); err == nil {
-		return rewards.Errorf(rewards.ECONFLICT, "card %s already exists", r.NewNumber)
+		return rewards.Fail(rewards.ECONFLICT, "card.exists", lang.Args{"card": r.NewNumber})
 	}
 	oldView, newView, err := p.Replace(old.view(ev.at), r.NewNumber, ev.at)
 	if err != nil {

@@ -1,6 +1,8 @@
 package sqlite
 
 import (
+	"github.com/tochka-loyalty/tochka/lang"
+
 	"bytes"
 	"context"
 	"database/sql"
@@ -64,10 +66,15 @@ func (s *Store) reapply(ctx context.Context, e rewards.Event, clock time.Time) e
 	})
 }
 
+// badEvent is the refusal of an event whose body does not decode.
+func badEvent(e rewards.Event, err error) error {
+	return rewards.Fail(rewards.EINVALID, "event.body", lang.Args{"id": e.ID, "what": rewards.Command(e.Kind, ""), "detail": err.Error()})
+}
+
 func decode[C any](e rewards.Event) (C, error) {
 	var c C
 	if err := json.Unmarshal(e.Body, &c); err != nil {
-		return c, rewards.Errorf(rewards.EINVALID, "event %s (%s): %v", e.ID, e.Kind, err)
+		return c, badEvent(e, err)
 	}
 	return c, nil
 }
@@ -79,7 +86,7 @@ func decode[C any](e rewards.Event) (C, error) {
 func decodeProgramInstall(e rewards.Event) (rewards.ProgramInstall, error) {
 	var keys map[string]json.RawMessage
 	if err := json.Unmarshal(e.Body, &keys); err != nil {
-		return rewards.ProgramInstall{}, rewards.Errorf(rewards.EINVALID, "event %s (%s): %v", e.ID, e.Kind, err)
+		return rewards.ProgramInstall{}, badEvent(e, err)
 	}
 	if _, ok := keys["program"]; !ok {
 		p, err := decode[rewards.Program](e)
@@ -87,7 +94,7 @@ func decodeProgramInstall(e rewards.Event) (rewards.ProgramInstall, error) {
 	}
 	c, err := decode[rewards.ProgramInstall](e)
 	if err == nil && c.Program == nil {
-		err = rewards.Errorf(rewards.EINVALID, "event %s (%s): program: required", e.ID, e.Kind)
+		err = rewards.Fail(rewards.EINVALID, "event.no_program", lang.Args{"id": e.ID})
 	}
 	return c, err
 }
@@ -186,7 +193,7 @@ func (t *txn) apply(e rewards.Event) (json.RawMessage, error) {
 	case rewards.EventRewardRemove:
 		return applyAs(t, e, func(ev *eventRec, r *rewards.RewardRemove) (string, error) { return r.Reward, t.removeReward(r.Reward) })
 	}
-	return nil, rewards.Errorf(rewards.EINVALID, "event %s: unknown kind %q", e.ID, e.Kind)
+	return nil, rewards.Fail(rewards.EINVALID, "event.unknown_kind", lang.Args{"id": e.ID, "kind": e.Kind})
 }
 
 // bodyID reads the client's id from an event's body ("" if it has none).
@@ -210,14 +217,14 @@ func checkIdentity(e rewards.Event) error {
 		return nil // the command's own decoding says what is wrong
 	}
 	if key.ID != "" && e.ID != rewards.EventID(e.Kind, key.ID) {
-		return rewards.Errorf(rewards.EINVALID, "event %s: a %s with id %q has event id %s", e.ID, e.Kind, key.ID, rewards.EventID(e.Kind, key.ID))
+		return rewards.Fail(rewards.EINVALID, "event.id_mismatch", lang.Args{"id": e.ID, "what": rewards.Command(e.Kind, key.ID), "want": rewards.EventID(e.Kind, key.ID)})
 	}
 	at := key.Time
 	if at.IsZero() {
 		at = key.At
 	}
 	if !at.IsZero() && at.UnixMilli() != e.At.UnixMilli() {
-		return rewards.Errorf(rewards.EINVALID, "event %s: its time %s differs from its body's %s", e.ID, e.At.Format(time.RFC3339Nano), at.Format(time.RFC3339Nano))
+		return rewards.Fail(rewards.EINVALID, "event.time_mismatch", lang.Args{"id": e.ID, "at": lang.Seconds(e.At), "body": lang.Seconds(at)})
 	}
 	return nil
 }

@@ -1,6 +1,8 @@
 package sqlite
 
 import (
+	"github.com/tochka-loyalty/tochka/lang"
+
 	"crypto/sha256"
 	"database/sql"
 	"embed"
@@ -253,30 +255,28 @@ func (s *Store) verify(tx *sql.Tx, want []migration, applied map[string]string) 
 	// Read-only, a newer Tochka's ledger is read as far as its schema is
 	// this build's: what it lacks of this build's, it is not.
 	if len(newer) > 0 && (!s.ReadOnly || len(lacking) > 0) {
-		return rewards.Errorf(rewards.EINVALID, "ledger %s was made by a newer Tochka (it has migrations %s that this build does not know): use that version or a later one",
-			s.Path, strings.Join(newer, ", "))
+		return rewards.Fail(rewards.EINVALID, "ledger.newer", lang.Args{"path": s.Path, "migrations": strings.Join(newer, ", ")})
 	}
 	if len(edited) > 0 {
-		return devBuild(s.Path, strings.Join(edited, ", ")+" differ from this build's")
+		return devBuild(s.Path, lang.M("ledger.why.edited", lang.Args{"migrations": strings.Join(edited, ", ")}))
 	}
 	if len(unsummed) > 0 {
 		// No checksums: made by v0.1.0, which applied all its migrations
 		// and recorded only their names, or by a development build before
 		// it.
 		if strings.Join(unsummed, " ") != strings.Join(released, " ") {
-			return devBuild(s.Path, "it applied "+strings.Join(unsummed, ", ")+" without checksums")
+			return devBuild(s.Path, lang.M("ledger.why.unsummed", lang.Args{"migrations": strings.Join(unsummed, ", ")}))
 		}
 		sum, err := schemaSum(tx)
 		if err != nil {
 			return fmt.Errorf("migrate: %w", err)
 		}
 		if sum != releasedSchema {
-			return devBuild(s.Path, "its schema is not the one v0.1.0 made")
+			return devBuild(s.Path, lang.M("ledger.why.schema", nil))
 		}
 	}
 	if s.ReadOnly && (len(lacking) > 0 || len(unsummed) > 0) {
-		return upgradeError{rewards.Errorf(rewards.EINVALID, "ledger %s was made by an older Tochka (it lacks migrations %s of this build), which a read-only open does not upgrade: open it once for writing first (any tochkactl command does, `tochkactl check` for one)",
-			s.Path, strings.Join(lacking, ", "))}
+		return upgradeError{rewards.Fail(rewards.EINVALID, "ledger.older_read_only", lang.Args{"path": s.Path, "migrations": strings.Join(lacking, ", ")})}
 	}
 	return nil
 }
@@ -288,6 +288,6 @@ type upgradeError struct{ err *rewards.Error }
 func (e upgradeError) Error() string   { return e.err.Error() }
 func (e upgradeError) Unwrap() []error { return []error{e.err, ErrUpgrade} }
 
-func devBuild(path, why string) error {
-	return rewards.Errorf(rewards.EINVALID, "ledger %s was made by a development build before v0.1.0 (%s): it cannot be upgraded; make a new ledger with `tochkactl init`", path, why)
+func devBuild(path string, why lang.Msg) error {
+	return rewards.Fail(rewards.EINVALID, "ledger.dev_build", lang.Args{"path": path, "why": why})
 }

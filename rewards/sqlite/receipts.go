@@ -1,6 +1,8 @@
 package sqlite
 
 import (
+	"github.com/tochka-loyalty/tochka/lang"
+
 	"context"
 	"database/sql"
 	"encoding/json"
@@ -220,7 +222,7 @@ func (t *txn) storedReceipt(id string) (pr *rewards.PostedReceipt, seq int64, er
 	err = t.tx.QueryRowContext(t.ctx, `SELECT seq, body, applied FROM events WHERE kind = ? AND key = ?`, rewards.EventReceipt, id).
 		Scan(&seq, &body, &facts)
 	if errors.Is(err, sql.ErrNoRows) {
-		return nil, 0, rewards.Errorf(rewards.ENOTFOUND, "receipt %s is not known", id)
+		return nil, 0, rewards.Fail(rewards.ENOTFOUND, "receipt.unknown", lang.Args{"receipt": id})
 	} else if err != nil {
 		return nil, 0, fmt.Errorf("look up receipt: %w", err)
 	}

@@ -12,6 +12,8 @@
 package sqlite
 
 import (
+	"github.com/tochka-loyalty/tochka/lang"
+
 	"context"
 	"database/sql"
 	"encoding/json"
@@ -164,7 +166,7 @@ func (s *Store) probe() (fresh bool, err error) {
 		if s.Create {
 			return true, nil
 		}
-		return false, rewards.Errorf(rewards.ENOTFOUND, "no ledger at %s: `tochkactl init` makes one", s.Path)
+		return false, rewards.Fail(rewards.ENOTFOUND, "ledger.missing", lang.Args{"path": s.Path})
 	} else if err != nil {
 		return false, fmt.Errorf("open %s: %w", s.Path, err)
 	}
@@ -208,7 +210,7 @@ func uri(path string) string {
 }
 
 func notLedger(path string) error {
-	return rewards.Errorf(rewards.EINVALID, "%s is not a Tochka ledger: give the path of one, or `tochkactl init` a new file", path)
+	return rewards.Fail(rewards.EINVALID, "ledger.not_ledger", lang.Args{"path": path})
 }
 
 // open finishes Open once the writer is there: migrations (ReadOnly: a
@@ -408,7 +410,7 @@ func (t *txn) installProgram(ev *eventRec, p rewards.Program) (*rewards.Program,
 		return nil, err
 	}
 	if cur := t.prog; cur != nil && cur.Kind != p.Kind {
-		return nil, rewards.Errorf(rewards.EINVALID, "this database runs a %s program (%s); it cannot switch to a %s program", cur.Kind, cur.Name, p.Kind)
+		return nil, rewards.Fail(rewards.EINVALID, "program.switch_kind", lang.Args{"kind": lang.M("program.kind."+cur.Kind, nil), "program": cur.Name, "new": lang.M("program.kind."+p.Kind, nil)})
 	}
 	var v int
 	if err := t.tx.QueryRowContext(t.ctx, `SELECT coalesce(max(version), 0) + 1 FROM programs`).Scan(&v); err != nil {

@@ -1,6 +1,8 @@
 package sqlite
 
 import (
+	"github.com/tochka-loyalty/tochka/lang"
+
 	"bytes"
 	"context"
 	"crypto/sha256"
@@ -45,7 +47,7 @@ func (s *Store) writeAs(ctx context.Context, until time.Time, replaying bool, fn
 		return errors.New("store is not open")
 	}
 	if s.ReadOnly {
-		return rewards.Errorf(rewards.EINVALID, "ledger %s is open for reading only: it takes no change", s.Path)
+		return rewards.Fail(rewards.EINVALID, "ledger.read_only", lang.Args{"path": s.Path})
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -106,7 +108,7 @@ func (t *txn) saveAccounts() error {
 }
 
 func errNoProgram() error {
-	return rewards.Errorf(rewards.ENOTFOUND, "no program is installed: run `tochkactl init --program FILE` first")
+	return rewards.Fail(rewards.ENOTFOUND, "program.none", nil)
 }
 
 // at is a command's business time: the time it names, or the host's
@@ -218,7 +220,11 @@ func (t *txn) repeat(k eventKey, key string, reqJSON []byte) (stored storedEvent
 		same = bytes.Equal(stored.request, sum[:])
 	}
 	if !same {
-		return stored, false, rewards.Errorf(rewards.ECONFLICT, "%s %s was already recorded with different contents", k.kind, key)
+		id := k.clientID
+		if id == "" {
+			id = k.uuid
+		}
+		return stored, false, rewards.Fail(rewards.ECONFLICT, "event.conflict", lang.Args{"what": rewards.Command(k.kind, id)})
 	}
 	return stored, true, nil
 }
@@ -230,11 +236,7 @@ func (t *txn) notAhead(k eventKey, at time.Time) error {
 	if t.prog == nil || t.replaying {
 		return nil
 	}
-	what := k.kind
-	if k.clientID != "" {
-		what += " " + k.clientID
-	}
-	return t.prog.CheckNotAhead(what, at, t.until)
+	return t.prog.CheckNotAhead(k.kind, k.clientID, at, t.until)
 }
 
 // record writes a command's event row, once, before the first row that

@@ -1,6 +1,8 @@
 package sqlite
 
 import (
+	"github.com/tochka-loyalty/tochka/lang"
+
 	"context"
 	"database/sql"
 	"encoding/json"
@@ -87,7 +89,7 @@ func (t *txn) redeem(ev *eventRec, r *rewards.Redemption) error {
 		VALUES (?, ?, ?, ?, ?, ?, ?, 'open', ?, ?, ?)`,
 		v.Code, a.id, v.Card, v.Reward, string(names), v.Points, r.Store, ms(ev.at), ms(v.ValidUntil), ids[len(ids)-1]); err != nil {
 		if isUnique(err) {
-			return rewards.Errorf(rewards.ECONFLICT, "voucher %s already exists", r.Code)
+			return rewards.Fail(rewards.ECONFLICT, "voucher.exists", lang.Args{"code": r.Code})
 		}
 		return fmt.Errorf("create voucher: %w", err)
 	}
@@ -224,7 +226,7 @@ func (t *txn) voucher(code string) (*voucherRow, error) {
 		FROM vouchers WHERE code = ?`, code).Scan(&v.Code, &v.accountID, &v.Card, &v.Reward, &names, &v.Points, &v.Store,
 		&v.Status, &created, &until, &closed, &v.entryID)
 	if errors.Is(err, sql.ErrNoRows) {
-		return nil, rewards.Errorf(rewards.ENOTFOUND, "voucher %s is not known", code)
+		return nil, rewards.Fail(rewards.ENOTFOUND, "voucher.unknown", lang.Args{"code": code})
 	} else if err != nil {
 		return nil, fmt.Errorf("look up voucher: %w", err)
 	}
