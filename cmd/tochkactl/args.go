@@ -1,6 +1,8 @@
 package main
 
 import (
+	"github.com/tochka-loyalty/tochka/lang"
+
 	"fmt"
 	"slices"
 	"strconv"
@@ -41,6 +43,8 @@ var globalFlags = []flagSpec{
 	{name: "db", kind: kindString, value: "PATH", help: "the ledger database (default $TOCHKA_DB, else $XDG_DATA_HOME/tochka/tochka.db)"},
 	{name: "json", kind: kindBool, help: "print the result as one JSON document"},
 	{name: "device", kind: kindString, value: "ID", help: "the device recorded on every change (default $TOCHKA_DEVICE, else tochkactl@HOST)"},
+	{name: "lang", kind: kindString, value: "bg|ru|en", choices: lang.All,
+		help: "the language of every line a person reads, errors and printed documents included (default: bg for a program in EUR or BGN, ru for RUB, else en)"},
 	{name: "help", kind: kindBool, help: "print this help"},
 }
 

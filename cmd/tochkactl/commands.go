@@ -106,13 +106,13 @@ var commands = []*command{
 	{name: "card member", args: []string{"CARD"}, flags: []flagSpec{atFlag, requestIDFlag}, db: dbOpen, changes: true, run: cmdCardMember,
 		help: "make the card's account a member's (cooperator's) from --at on"},
 	{name: "card print", args: []string{"CARD..."}, flags: []flagSpec{
-		layoutFlag, langFlag, outFlag, printerFlag,
+		layoutFlag, outFlag, printerFlag,
 	}, db: dbRead, run: cmdCardPrint,
 		help: "print cards (a blocked or replaced card is refused), each with its holder's name when known"},
 	{name: "card batch", flags: []flagSpec{
 		{name: "count", kind: kindInt, value: "N", required: true, check: between(1, maxBatch),
 			help: fmt.Sprintf("how many cards to issue, 1 to %d", maxBatch)},
-		layoutFlag, langFlag, outFlag, printerFlag, atFlag, batchIDFlag,
+		layoutFlag, outFlag, printerFlag, atFlag, batchIDFlag,
 	}, db: dbOpen, changes: true, run: cmdCardBatch,
 		help: "issue N new cards not yet handed over and print them; prints their numbers, one a line, a page at a time as each page is issued"},
 	{name: "receipt post", args: []string{"FILE|-"}, flags: []flagSpec{receiptIDFlag}, db: dbOpen, changes: true, run: cmdReceiptPost,
@@ -154,7 +154,7 @@ var commands = []*command{
 		{name: "store", kind: kindString, value: "STORE", help: "only what this store offers; the store is named on the poster"},
 		{name: "size", kind: kindString, value: "A4|A3", choices: []string{printer.PosterA4, printer.PosterA3},
 			help: "the poster's paper, portrait (default A4)"},
-		langFlag, outFlag, printerFlag,
+		outFlag, printerFlag,
 	}, db: dbRead, run: cmdBoardPrint,
 		help: "print the reward board as a poster; items whose offer has ended are left out"},
 	{name: "redeem", args: []string{"CARD", "REWARD"}, flags: []flagSpec{
@@ -167,7 +167,7 @@ var commands = []*command{
 	{name: "voucher cancel", args: []string{"CODE"}, flags: []flagSpec{atFlag, requestIDFlag}, db: dbOpen, changes: true, run: cmdVoucherCancel,
 		help: "cancel an open voucher; its points come back"},
 	{name: "voucher print", args: []string{"CODE"}, flags: []flagSpec{
-		langFlag, voucherOutFlag, escposFlag, printerFlag, usbFlag,
+		voucherOutFlag, escposFlag, printerFlag, usbFlag,
 	}, db: dbRead, run: cmdVoucherPrint,
 		help: "print an open voucher (a claimed, cancelled or expired one is refused)"},
 	{name: "printer test", flags: []flagSpec{printerFlag, usbFlag}, db: dbNone, run: cmdPrinterTest,

@@ -48,6 +48,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/tochka-loyalty/tochka/lang"
 	"github.com/tochka-loyalty/tochka/rewards"
 	"github.com/tochka-loyalty/tochka/rewards/sqlite"
 )
@@ -75,13 +76,14 @@ done; the same command with the same --request-id answers again).`
 func run(args []string, stdin io.Reader, stdout, stderr io.Writer, env func(string) string) (status int) {
 	in, err := parseLine(args)
 	jsonErrors := in.globalBool("json")
+	early := &cmdCtx{in: in, json: jsonErrors, env: env} // errors before a ledger is open
 	if err != nil {
 		var ue *usageError
 		if errors.As(err, &ue) {
-			printUsageError(stderr, ue, jsonErrors)
+			early.printUsageError(stderr, ue)
 			return exitUsage
 		}
-		printError(stderr, err, jsonErrors)
+		early.printError(stderr, err)
 		return exitRefused
 	}
 	if in.globalBool("help") || (in.cmd != nil && in.cmd.name == "help") {
@@ -96,18 +98,18 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer, env func(stri
 
 	now, err := hostClock(env)
 	if err != nil {
-		printUsageError(stderr, &usageError{cmd: in.cmd, msg: err.Error()}, jsonErrors)
+		early.printUsageError(stderr, &usageError{cmd: in.cmd, msg: err.Error()})
 		return exitUsage
 	}
 	out := &checkedWriter{w: stdout}
-	c := &cmdCtx{ctx: context.Background(), in: in, stdin: stdin, out: out, errOut: stderr, json: jsonErrors, at: now()}
+	c := &cmdCtx{ctx: context.Background(), in: in, stdin: stdin, out: out, errOut: stderr, json: jsonErrors, env: env, at: now()}
 	if t, ok := in.times["at"]; ok {
 		c.at = t
 	}
 	if in.cmd.db != dbNone {
 		path, err := dbPath(in, env)
 		if err != nil {
-			printError(stderr, err, c.json)
+			c.printError(stderr, err)
 			return exitRefused
 		}
 		_, statErr := os.Stat(path)
@@ -117,7 +119,7 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer, env func(stri
 			if created {
 				removeLedger(path)
 			}
-			printError(stderr, err, c.json)
+			c.printError(stderr, err)
 			return exitRefused
 		}
 		defer store.Close()
@@ -142,15 +144,15 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer, env func(stri
 	case err == nil:
 		return exitOK
 	case c.done != "":
-		printError(stderr, &partialError{done: c.done, err: err, retry: c.retryHint()}, c.json)
+		c.printError(stderr, &partialError{done: c.done, err: err, retry: c.retryHint()})
 		return exitPartial
 	case errors.As(err, &ue):
 		// A command may find bad usage the parser cannot, such as flags
 		// that do not go together.
-		printUsageError(stderr, ue, c.json)
+		c.printUsageError(stderr, ue)
 		return exitUsage
 	}
-	printError(stderr, err, c.json)
+	c.printError(stderr, err)
 	return exitRefused
 }
 
@@ -162,8 +164,11 @@ type partialError struct {
 	retry string // how to get the answer again, if there is a way
 }
 
-func (e *partialError) Error() string {
-	msg := fmt.Sprintf("done, but not all of it reached you: %s; then: %s", e.done, errorText(e.err))
+func (e *partialError) Error() string { return e.text(lang.EN) }
+
+// text is the error in language l.
+func (e *partialError) text(l string) string {
+	msg := fmt.Sprintf("done, but not all of it reached you: %s; then: %s", e.done, errorText(e.err, l))
 	if e.retry != "" {
 		msg += "; " + e.retry
 	}
@@ -211,19 +216,29 @@ type errorJSON struct {
 	} `json:"error"`
 }
 
-// printError writes an error to stderr: one line for a person, or with
-// --json one JSON document.
-func printError(stderr io.Writer, err error, asJSON bool) {
-	msg := errorText(err)
+// printError writes an error to stderr in the reader's language: one line
+// for a person, with what to run where a command helps, or with --json one
+// JSON document carrying the message's key and arguments.
+func (c *cmdCtx) printError(stderr io.Writer, err error) {
+	l := c.readerLang()
+	msg := errorText(err, l)
 	if pe, ok := err.(*partialError); ok {
-		msg = pe.Error()
+		msg = pe.text(l)
 	}
-	if !asJSON {
+	var de *rewards.Error
+	isDomain := errors.As(err, &de)
+	if !c.json {
+		if isDomain && lang.Has(l, "cli.hint."+de.Key) {
+			msg += " " + lang.Text(l, "cli.hint."+de.Key, nil)
+		}
 		fmt.Fprintf(stderr, "tochkactl: %s\n", msg)
 		return
 	}
 	var e errorJSON
 	e.Error.Code, e.Error.Args, e.Error.Message = rewards.ErrorCode(err), map[string]any{}, msg
+	if isDomain && de.Key != "" {
+		e.Error.Key, e.Error.Args = de.Key, de.Args
+	}
 	enc := json.NewEncoder(stderr)
 	enc.SetEscapeHTML(false)
 	enc.Encode(e)
@@ -231,26 +246,27 @@ func printError(stderr io.Writer, err error, asJSON bool) {
 
 // printUsageError writes bad usage to stderr, with the usage line of the
 // command, or of the program when no command was recognised.
-func printUsageError(stderr io.Writer, ue *usageError, asJSON bool) {
-	usage := "tochkactl [--db PATH] [--json] [--device ID] COMMAND [ARGS] [FLAGS]"
+func (c *cmdCtx) printUsageError(stderr io.Writer, ue *usageError) {
+	usage := "tochkactl [--db PATH] [--json] [--lang bg|ru|en] [--device ID] COMMAND [ARGS] [FLAGS]"
 	if ue.cmd != nil {
 		usage = "tochkactl " + ue.cmd.synopsis()
 	}
-	if asJSON {
-		printError(stderr, rewards.Errorf(rewards.EINVALID, "%s (usage: %s)", ue.msg, usage), true)
+	if c.json {
+		c.printError(stderr, rewards.Errorf(rewards.EINVALID, "%s (usage: %s)", ue.msg, usage))
 		return
 	}
 	fmt.Fprintf(stderr, "tochkactl: %s\nusage: %s\n", ue.msg, usage)
 	fmt.Fprintln(stderr, "Run 'tochkactl --help' for every command.")
 }
 
-// errorText is what a person reads: a domain error's message, or the whole
-// chain of an internal fault.
-func errorText(err error) string {
+// errorText is what a person reads: a domain error's message in language
+// l, or the whole chain of an internal fault (for the operator who has to
+// act on it).
+func errorText(err error, l string) string {
 	if rewards.ErrorCode(err) == rewards.EINTERNAL {
 		return err.Error()
 	}
-	return rewards.ErrorMessage(err)
+	return rewards.ErrorText(err, l)
 }
 
 // dbPath is --db, else $TOCHKA_DB, else tochka/tochka.db under the user's
@@ -366,6 +382,7 @@ type cmdCtx struct {
 	out    *checkedWriter // stdout, keeping the first error writing to it
 	errOut io.Writer      // warnings and progress, never the result
 	json   bool
+	env    func(string) string
 	at     time.Time // --at, or now (the host's clock, or $TOCHKA_NOW)
 	store  *sqlite.Store
 	prog   *rewards.Program

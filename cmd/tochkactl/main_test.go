@@ -29,7 +29,7 @@ func newCLI(t *testing.T) *cli {
 	t.Helper()
 	dir := t.TempDir()
 	db := filepath.Join(dir, "tochka.db")
-	return &cli{t: t, dir: dir, db: db, env: map[string]string{"TOCHKA_DB": db, "HOME": dir}}
+	return &cli{t: t, dir: dir, db: db, env: map[string]string{"TOCHKA_DB": db, "HOME": dir, "TOCHKA_LANG": "en"}}
 }
 
 // exec runs one command line with stdin and returns the exit status and

@@ -8,6 +8,8 @@ package main
 // leaves no file behind.
 
 import (
+	"github.com/tochka-loyalty/tochka/lang"
+
 	"context"
 	"crypto/rand"
 	"errors"
@@ -45,8 +47,6 @@ var (
 	usbFlag = flagSpec{name: "usb", kind: kindString, value: "VID:PID", oneOf: destinationGroup, check: checkVIDPID,
 		help: "print on the USB ESC/POS printer VID:PID (hex, as lsusb shows it: 0416:5011)"}
 
-	langFlag = flagSpec{name: "lang", kind: kindString, value: "bg|ru|en", choices: printer.Languages,
-		help: "the language printed (default: bg for a program in EUR or BGN, ru for RUB, else en)"}
 	layoutFlag = flagSpec{name: "layout", kind: kindString, value: "card|sheet", choices: []string{layoutCard, layoutSheet},
 		help: "card: CR80 pages for a card printer (default); sheet: 10 cards to an A4 page with crop marks"}
 )
@@ -100,12 +100,41 @@ func defaultLang(p *rewards.Program) string {
 	return printer.LangEN
 }
 
-// lang is --lang, else the program's default language.
+// lang is --lang, else $TOCHKA_LANG, else the program's default language.
 func (c *cmdCtx) lang(p *rewards.Program) string {
-	if l := c.in.str["lang"]; l != "" {
+	if l := c.chosenLang(); l != "" {
 		return l
 	}
 	return defaultLang(p)
+}
+
+// chosenLang is --lang, else $TOCHKA_LANG when it names a language of the
+// catalog, else "".
+func (c *cmdCtx) chosenLang() string {
+	if l := c.in.global["lang"]; l != "" {
+		return l
+	}
+	if c.env != nil {
+		if l := strings.ToLower(c.env("TOCHKA_LANG")); lang.Valid(l) {
+			return l
+		}
+	}
+	return ""
+}
+
+// readerLang is the language of the lines a person reads: --lang, else
+// $TOCHKA_LANG, else the program's default when a ledger with a program is
+// open, else English.
+func (c *cmdCtx) readerLang() string {
+	if l := c.chosenLang(); l != "" {
+		return l
+	}
+	if c.store != nil {
+		if p, err := c.program(); err == nil {
+			return defaultLang(p)
+		}
+	}
+	return lang.EN
 }
 
 // destination is where a print command sends what it rendered: the flag of
@@ -192,7 +221,7 @@ func (d destination) send(ctx context.Context, jobs ...printer.Job) (ids []strin
 		id, err := p.Print(ctx, j)
 		if err != nil && i > 0 {
 			return ids, rewards.Errorf(rewards.ErrorCode(err), "%s (%d of the %d documents were printed: %s)",
-				errorText(err), i, len(jobs), strings.Join(ids, ", "))
+				errorText(err, lang.EN), i, len(jobs), strings.Join(ids, ", "))
 		} else if err != nil {
 			return nil, err
 		}
@@ -388,7 +417,7 @@ func cmdCardBatch(c *cmdCtx) error {
 		err = c.deliver(&r, job)
 	}
 	if err != nil {
-		return rewards.Errorf(rewards.ErrorCode(err), "the cards were not printed: %s", errorText(err))
+		return rewards.Errorf(rewards.ErrorCode(err), "the cards were not printed: %s", errorText(err, c.readerLang()))
 	}
 	if c.json {
 		return c.printJSON(r)

@@ -73,7 +73,7 @@ type printJSON struct {
 }
 
 func TestCardPrint(t *testing.T) {
-	c := newCLI(t)
+	c := newPrintCLI(t)
 	c.ok("init", "--program", "coop")
 	named := issue(c, "--name", "Мария Петрова", "--at", "2026-11-02T08:00:00Z")
 	plain := issue(c, "--at", "2026-11-02T08:00:00Z")
@@ -115,7 +115,7 @@ func TestCardPrint(t *testing.T) {
 	wantWords(t, sheet, "Customer card", "Мария Петрова")
 
 	// Roubles print in Russian.
-	b := newCLI(t)
+	b := newPrintCLI(t)
 	b.ok("init", "--program", "bonus")
 	card := issue(b, "--at", "2026-11-02T08:00:00Z")
 	b.jsonOf(&r, "card", "print", card, "--out", filepath.Join(b.dir, "ru.pdf"))
@@ -168,7 +168,7 @@ func cardWithCheckDigit(body string) string {
 }
 
 func TestCardBatch(t *testing.T) {
-	c := newCLI(t)
+	c := newPrintCLI(t)
 	c.ok("init", "--program", "coop")
 	out := filepath.Join(c.dir, "batch.pdf")
 	code, stdout, stderr := c.exec("", "card", "batch", "--count", "12", "--layout", "sheet", "--out", out, "--at", "2026-11-02T08:00:00Z")
@@ -278,6 +278,7 @@ func newVoucherCLI(t *testing.T) *voucherCLI {
 
 func TestVoucherPrint(t *testing.T) {
 	c := newVoucherCLI(t)
+	delete(c.env, "TOCHKA_LANG") // the voucher prints in the program's language
 	content := strings.ReplaceAll(c.open, "-", "")
 
 	pdf := filepath.Join(c.dir, "voucher.pdf")
@@ -341,7 +342,7 @@ func TestVoucherPrintRefused(t *testing.T) {
 }
 
 func TestBoardPrint(t *testing.T) {
-	c := newCLI(t)
+	c := newPrintCLI(t)
 	c.ok("init", "--program", "coop")
 	pic := filepath.Join(c.dir, "oil.png")
 	writePNG(t, pic)
@@ -471,10 +472,10 @@ func TestPrintDestinations(t *testing.T) {
 	}
 	// The usage line shows the choice of destinations.
 	_, _, stderr := c.exec("", "voucher", "print", "X")
-	if !strings.Contains(stderr, "usage: tochkactl voucher print CODE [--lang bg|ru|en] (--out FILE.pdf | --escpos FILE | --printer QUEUE | --usb VID:PID)\n") {
+	if !strings.Contains(stderr, "usage: tochkactl voucher print CODE (--out FILE.pdf | --escpos FILE | --printer QUEUE | --usb VID:PID)\n") {
 		t.Errorf("voucher print usage:\n%s", stderr)
 	}
-	if help := c.ok("card", "print", "--help"); !strings.Contains(help, "usage: tochkactl card print CARD... [--layout card|sheet] [--lang bg|ru|en] (--out FILE | --printer QUEUE)\n") {
+	if help := c.ok("card", "print", "--help"); !strings.Contains(help, "usage: tochkactl card print CARD... [--layout card|sheet] (--out FILE | --printer QUEUE)\n") {
 		t.Errorf("card print --help:\n%s", help)
 	}
 }
@@ -559,4 +560,14 @@ func TestPrinterTestOpensNoDatabase(t *testing.T) {
 			t.Errorf("printer test created %s", p)
 		}
 	}
+}
+
+// newPrintCLI is newCLI without a chosen language: documents print in the
+// program's language (Bulgarian for the co-op, Russian for the bonus
+// program), as they do when neither --lang nor $TOCHKA_LANG is given.
+func newPrintCLI(t *testing.T) *cli {
+	t.Helper()
+	c := newCLI(t)
+	delete(c.env, "TOCHKA_LANG")
+	return c
 }

@@ -1,6 +1,8 @@
 package main
 
 import (
+	"github.com/tochka-loyalty/tochka/lang"
+
 	"context"
 	"encoding/json"
 	"errors"
@@ -355,7 +357,7 @@ func watchSource(in *invocation) (*scanner.ReportSource, error) {
 	cfg.Device = "the first USB scanner"
 	if v := in.str["device"]; in.set["device"] {
 		if uc.VID, uc.PID, err = printusb.ParseVIDPID(v); err != nil {
-			return nil, &usageError{cmd: in.cmd, msg: "flag --device: " + errorText(err)}
+			return nil, &usageError{cmd: in.cmd, msg: "flag --device: " + errorText(err, lang.EN)}
 		}
 		cfg.Device = "USB scanner " + uc.ID()
 	}
@@ -405,7 +407,7 @@ func (d *usbDecoder) Reset()                       { d.boot.Reset(); d.pos.Reset
 func (c *cmdCtx) printEvent(ev scanner.Event) error {
 	j := watchEventJSON{Device: ev.Device}
 	if ev.Err != nil {
-		j.Error = errorText(ev.Err)
+		j.Error = errorText(ev.Err, c.readerLang())
 	}
 	var line string
 	switch {
