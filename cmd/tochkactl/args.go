@@ -54,10 +54,44 @@ var atFlag = flagSpec{name: "at", kind: kindTime, value: "TIME", help: "business
 // usageError is bad usage: exit status 2 with the command's usage line.
 type usageError struct {
 	cmd *command // nil: the whole program's usage
-	msg string
+	msg lang.Msg // what is wrong, from the catalog (cli.usage.*)
 }
 
-func (e *usageError) Error() string { return e.msg }
+// badUsage is the usageError of cmd that the catalog's key cli.usage.KEY
+// says, with its arguments.
+func badUsage(cmd *command, key string, args lang.Args) *usageError {
+	return &usageError{cmd: cmd, msg: lang.M("cli.usage."+key, args)}
+}
+
+func (e *usageError) Error() string { return e.msg.In(lang.EN) }
+
+// errText is an error as an argument of a message: the domain error's
+// text, or the error's own words, in the reader's language.
+type errText struct{ err error }
+
+func (e errText) In(l string) string { return errorText(e.err, l) }
+
+// andList is items joined as a list ("a, b and c") in the reader's
+// language.
+type andList []string
+
+func (a andList) In(l string) string {
+	if len(a) < 2 {
+		return strings.Join(a, "")
+	}
+	return lang.Text(l, "cli.and", lang.Args{"list": strings.Join(a[:len(a)-1], ", "), "last": a[len(a)-1]})
+}
+
+// orList is items joined as a list of alternatives ("a, b or c") in the
+// reader's language.
+type orList []string
+
+func (o orList) In(l string) string {
+	if len(o) < 2 {
+		return strings.Join(o, "")
+	}
+	return lang.Text(l, "cli.or", lang.Args{"list": strings.Join(o[:len(o)-1], ", "), "last": o[len(o)-1]})
+}
 
 // invocation is a command line taken apart.
 type invocation struct {
@@ -109,7 +143,7 @@ func parseLine(args []string) (*invocation, error) {
 			} else if isGroup(name) {
 				in.group = name
 			} else {
-				return in, &usageError{msg: fmt.Sprintf("unknown command %q", name)}
+				return in, badUsage(nil, "unknown_command", lang.Args{"name": name})
 			}
 			continue
 		}
@@ -128,21 +162,21 @@ func parseLine(args []string) (*invocation, error) {
 		}
 		if spec == nil {
 			if in.cmd == nil && in.group == "" && len(words) == 0 {
-				return in, &usageError{msg: fmt.Sprintf("unknown flag %s (command flags go after the command)", a)}
+				return in, badUsage(nil, "unknown_flag_first", lang.Args{"flag": a})
 			}
-			return in, &usageError{cmd: in.cmd, msg: fmt.Sprintf("unknown flag %s", a)}
+			return in, badUsage(in.cmd, "unknown_flag", lang.Args{"flag": a})
 		}
 		if spec.kind == kindBool {
 			if !hasValue {
 				value = "true"
 			} else if b, err := strconv.ParseBool(value); err != nil {
-				return in, &usageError{cmd: in.cmd, msg: fmt.Sprintf("flag --%s takes true or false, not %q", name, value)}
+				return in, badUsage(in.cmd, "flag_bool", lang.Args{"flag": name, "got": value})
 			} else {
 				value = strconv.FormatBool(b)
 			}
 		} else if !hasValue {
 			if i+1 >= len(args) {
-				return in, &usageError{cmd: in.cmd, msg: fmt.Sprintf("flag --%s needs a value (%s)", name, spec.value)}
+				return in, badUsage(in.cmd, "flag_value", lang.Args{"flag": name, "value": spec.value})
 			}
 			i++
 			value = args[i]
@@ -150,7 +184,7 @@ func parseLine(args []string) (*invocation, error) {
 		if len(spec.choices) > 0 {
 			i := slices.IndexFunc(spec.choices, func(c string) bool { return strings.EqualFold(c, value) })
 			if i < 0 {
-				return in, &usageError{cmd: in.cmd, msg: fmt.Sprintf("flag --%s takes %s, not %q", name, orList(spec.choices), value)}
+				return in, badUsage(in.cmd, "flag_choice", lang.Args{"flag": name, "choices": orList(spec.choices), "got": value})
 			}
 			value = spec.choices[i]
 		}
@@ -158,19 +192,19 @@ func parseLine(args []string) (*invocation, error) {
 		case kindInt:
 			n, err := strconv.ParseInt(value, 10, 64)
 			if err != nil {
-				return in, &usageError{cmd: in.cmd, msg: fmt.Sprintf("flag --%s takes a whole number, not %q", name, value)}
+				return in, badUsage(in.cmd, "flag_number", lang.Args{"flag": name, "got": value})
 			}
 			in.num[name] = n
 		case kindTime:
 			t, err := time.Parse(time.RFC3339, value)
 			if err != nil {
-				return in, &usageError{cmd: in.cmd, msg: fmt.Sprintf("flag --%s: %q is not an RFC 3339 time such as 2026-11-02T09:00:00Z", name, value)}
+				return in, badUsage(in.cmd, "flag_time", lang.Args{"flag": name, "got": value})
 			}
 			in.times[name] = t
 		}
 		if spec.check != nil {
 			if err := spec.check(value); err != nil {
-				return in, &usageError{cmd: in.cmd, msg: fmt.Sprintf("flag --%s: %v", name, err)}
+				return in, badUsage(in.cmd, "flag_problem", lang.Args{"flag": name, "problem": errText{err}})
 			}
 		}
 		if global {
@@ -185,28 +219,27 @@ func parseLine(args []string) (*invocation, error) {
 	}
 	if in.cmd == nil {
 		if in.group != "" {
-			return in, &usageError{msg: fmt.Sprintf("%s needs a subcommand: %s", in.group, strings.Join(subcommands(in.group), ", "))}
+			return in, badUsage(nil, "subcommand", lang.Args{"group": in.group, "subcommands": strings.Join(subcommands(in.group), ", ")})
 		}
-		return in, &usageError{msg: "no command given"}
+		return in, badUsage(nil, "no_command", nil)
 	}
 	c := in.cmd
 	for _, f := range c.flags {
 		if _, ok := in.global[f.name]; ok {
 			// Given before the command words, it was taken for the global
 			// flag, which this command does not use.
-			return in, &usageError{cmd: c, msg: fmt.Sprintf("--%s of %s goes after the command: tochkactl %s --%s %s",
-				f.name, c.name, c.name, f.name, f.value)}
+			return in, badUsage(c, "flag_after", lang.Args{"flag": f.name, "command": c.name, "value": f.value})
 		}
 	}
 	if len(in.args) < len(c.args) {
-		return in, &usageError{cmd: c, msg: fmt.Sprintf("missing %s", strings.Join(c.args[len(in.args):], " "))}
+		return in, badUsage(c, "missing_args", lang.Args{"args": strings.Join(c.args[len(in.args):], " ")})
 	}
 	if len(in.args) > len(c.args) && !c.variadic() {
-		return in, &usageError{cmd: c, msg: fmt.Sprintf("unexpected argument %q", in.args[len(c.args)])}
+		return in, badUsage(c, "unexpected_arg", lang.Args{"arg": in.args[len(c.args)]})
 	}
 	for _, f := range c.flags {
 		if f.required && !in.set[f.name] {
-			return in, &usageError{cmd: c, msg: fmt.Sprintf("missing --%s %s", f.name, f.value)}
+			return in, badUsage(c, "missing_flag", lang.Args{"flag": f.name, "value": f.value})
 		}
 	}
 	for _, group := range c.groups() {
@@ -219,9 +252,9 @@ func parseLine(args []string) (*invocation, error) {
 		}
 		switch {
 		case len(given) == 0:
-			return in, &usageError{cmd: c, msg: fmt.Sprintf("missing the %s: %s", group[0].oneOf, orList(all))}
+			return in, badUsage(c, "missing_group", lang.Args{"group": lang.M("cli.group."+group[0].oneOf, nil), "options": orList(all)})
 		case len(given) > 1:
-			return in, &usageError{cmd: c, msg: fmt.Sprintf("give one %s only, not %s", group[0].oneOf, strings.Join(given, " and "))}
+			return in, badUsage(c, "one_of_group", lang.Args{"group": lang.M("cli.group."+group[0].oneOf, nil), "given": andList(given)})
 		}
 	}
 	return in, nil
@@ -254,12 +287,6 @@ func (c *command) groups() [][]flagSpec {
 }
 
 // orList writes "a, b or c".
-func orList(items []string) string {
-	if len(items) < 2 {
-		return strings.Join(items, "")
-	}
-	return strings.Join(items[:len(items)-1], ", ") + " or " + items[len(items)-1]
-}
 
 func findFlag(specs []flagSpec, name string) *flagSpec {
 	for i := range specs {

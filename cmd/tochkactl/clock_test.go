@@ -86,7 +86,7 @@ func TestTochkaNow(t *testing.T) {
 	for _, bad := range []string{"tomorrow", "2026-12-01", "2026-12-01 10:00:00"} {
 		c.env["TOCHKA_NOW"] = bad
 		code, out, errOut := c.exec("", "balance", card.Number)
-		if code != exitUsage || out != "" || !strings.Contains(errOut, "TOCHKA_NOW") || !strings.Contains(errOut, "not an RFC 3339 time") ||
+		if code != exitUsage || out != "" || !strings.Contains(errOut, "TOCHKA_NOW") || !strings.Contains(errOut, "is not a time such as") ||
 			!strings.Contains(errOut, "usage: tochkactl balance") {
 			t.Errorf("TOCHKA_NOW=%q: exit %d, stdout %q, stderr %q", bad, code, out, errOut)
 		}

@@ -97,8 +97,9 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer, env func(stri
 	}
 
 	now, err := hostClock(env)
-	if err != nil {
-		early.printUsageError(stderr, &usageError{cmd: in.cmd, msg: err.Error()})
+	if ue := (*usageError)(nil); errors.As(err, &ue) {
+		ue.cmd = in.cmd
+		early.printUsageError(stderr, ue)
 		return exitUsage
 	}
 	out := &checkedWriter{w: stdout}
@@ -251,12 +252,13 @@ func (c *cmdCtx) printUsageError(stderr io.Writer, ue *usageError) {
 	if ue.cmd != nil {
 		usage = "tochkactl " + ue.cmd.synopsis()
 	}
+	l := c.readerLang()
 	if c.json {
-		c.printError(stderr, rewards.Errorf(rewards.EINVALID, "%s (usage: %s)", ue.msg, usage))
+		c.printError(stderr, rewards.Fail(rewards.EINVALID, "cli.usage", lang.Args{"problem": ue.msg, "usage": usage}))
 		return
 	}
-	fmt.Fprintf(stderr, "tochkactl: %s\nusage: %s\n", ue.msg, usage)
-	fmt.Fprintln(stderr, "Run 'tochkactl --help' for every command.")
+	fmt.Fprintf(stderr, "tochkactl: %s\n%s\n", ue.msg.In(l), lang.Text(l, "cli.usage_line", lang.Args{"usage": usage}))
+	fmt.Fprintln(stderr, lang.Text(l, "cli.run_help", nil))
 }
 
 // errorText is what a person reads: a domain error's message in language
@@ -303,7 +305,7 @@ func hostClock(env func(string) string) (func() time.Time, error) {
 	}
 	t, err := time.Parse(time.RFC3339, v)
 	if err != nil {
-		return nil, fmt.Errorf("environment variable TOCHKA_NOW: %q is not an RFC 3339 time such as 2026-11-02T09:00:00Z", v)
+		return nil, badUsage(nil, "now", lang.Args{"got": v})
 	}
 	return func() time.Time { return t }, nil
 }

@@ -452,7 +452,7 @@ func TestPrintDestinations(t *testing.T) {
 		{[]string{"card", "batch", "--count", "2"}, "missing the destination: --out FILE or --printer QUEUE"},
 		{[]string{"card", "batch", "--count", "many", "--out", out}, "takes a whole number"},
 		{[]string{"voucher", "print", "ABCD-EFGH-JKMN"}, "missing the destination: --out FILE.pdf, --escpos FILE, --printer QUEUE or --usb VID:PID"},
-		{[]string{"voucher", "print", "ABCD-EFGH-JKMN", "--out", out, "--escpos", out, "--usb", "0416:5011"}, "give one destination only, not --out and --escpos and --usb"},
+		{[]string{"voucher", "print", "ABCD-EFGH-JKMN", "--out", out, "--escpos", out, "--usb", "0416:5011"}, "give one destination only, not --out, --escpos and --usb"},
 		{[]string{"voucher", "print", "ABCD-EFGH-JKMN", "--usb", "epson"}, "flag --usb: "},
 		{[]string{"voucher", "print", "--out", out}, "missing CODE"},
 		{[]string{"board", "print"}, "missing the destination: --out FILE or --printer QUEUE"},

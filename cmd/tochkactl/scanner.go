@@ -88,7 +88,7 @@ func cmdScannerDecode(c *cmdCtx) error {
 func captureDecoder(in *invocation) (scanner.Decoder, error) {
 	format := in.str["format"]
 	wrong := func(flag, format string) error {
-		return &usageError{cmd: in.cmd, msg: fmt.Sprintf("--%s goes with --format %s only", flag, format)}
+		return badUsage(in.cmd, "with_format", lang.Args{"flag": flag, "format": format})
 	}
 	if format != formatBoot {
 		for _, f := range []string{"layout", "tab"} {
@@ -313,11 +313,11 @@ func watchSource(in *invocation) (*scanner.ReportSource, error) {
 		mode = modeSerial
 	}
 	only := func(flag, mode string) error {
-		return &usageError{cmd: in.cmd, msg: fmt.Sprintf("--%s goes with --mode %s only", flag, mode)}
+		return badUsage(in.cmd, "with_mode", lang.Args{"flag": flag, "mode": mode})
 	}
 	if mode == modeSerial {
 		if in.set["device"] {
-			return nil, &usageError{cmd: in.cmd, msg: "--device names a USB scanner: a serial one is given with --port"}
+			return nil, badUsage(in.cmd, "device_usb", nil)
 		}
 	} else {
 		for _, f := range []string{"port", "suffix"} {
@@ -357,7 +357,7 @@ func watchSource(in *invocation) (*scanner.ReportSource, error) {
 	cfg.Device = "the first USB scanner"
 	if v := in.str["device"]; in.set["device"] {
 		if uc.VID, uc.PID, err = printusb.ParseVIDPID(v); err != nil {
-			return nil, &usageError{cmd: in.cmd, msg: "flag --device: " + errorText(err, lang.EN)}
+			return nil, badUsage(in.cmd, "flag_problem", lang.Args{"flag": "device", "problem": errText{err}})
 		}
 		cfg.Device = "USB scanner " + uc.ID()
 	}
