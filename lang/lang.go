@@ -14,6 +14,7 @@ import (
 	"io/fs"
 	"path"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -39,8 +40,8 @@ var All = []string{BG, RU, EN}
 func Valid(l string) bool { return l == BG || l == RU || l == EN }
 
 // Args are a message's arguments by name. An argument named "count" picks
-// the plural form. A value that is Localized, a time.Time or a Date is
-// written in the reader's language.
+// the plural form. A value that is Localized, a time.Time, a Date or a
+// Number is written in the reader's language.
 type Args = map[string]any
 
 // Localized is a value that reads differently by language: a reward's, a
@@ -54,6 +55,11 @@ type Date time.Time
 
 // Seconds is a moment written with its seconds.
 type Seconds time.Time
+
+// Number is an integer written with the reader's digit grouping (1 500,
+// 1,500); as the "count" argument it picks the plural form as an integer
+// does.
+type Number int64
 
 // catalog is the parsed catalog with the keys each language has.
 type catalog struct {
@@ -150,6 +156,9 @@ func Render(l, key string, args Args) (string, error) {
 		data[k] = localize(l, v)
 		if k == "count" {
 			count = v
+			if n, ok := v.(Number); ok {
+				count = int64(n)
+			}
 		}
 	}
 	loc := i18n.NewLocalizer(must().bundle, l)
@@ -179,6 +188,8 @@ func localize(l string, v any) any {
 		return FormatTime(l, time.Time(v)) + time.Time(v).Format(":05")
 	case time.Duration:
 		return FormatDuration(l, v)
+	case Number:
+		return FormatNumber(l, int64(v))
 	}
 	return v
 }
@@ -232,3 +243,26 @@ func M(key string, args Args) Msg { return Msg{Key: key, Args: args} }
 
 // In renders the message in language l.
 func (m Msg) In(l string) string { return Text(l, m.Key, m.Args) }
+
+// FormatNumber writes n with its digit groups separated as a reader of l
+// expects: by a comma in English, by a no-break space in Bulgarian and
+// Russian, so that "1 500" never breaks across lines.
+func FormatNumber(l string, n int64) string {
+	sep := "\u00a0"
+	if l == EN {
+		sep = ","
+	}
+	s := strconv.FormatInt(n, 10)
+	var b strings.Builder
+	if n < 0 {
+		b.WriteByte('-')
+		s = s[1:]
+	}
+	for i := range len(s) {
+		if i > 0 && (len(s)-i)%3 == 0 {
+			b.WriteString(sep)
+		}
+		b.WriteByte(s[i])
+	}
+	return b.String()
+}

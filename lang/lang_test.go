@@ -128,3 +128,35 @@ func TestArgumentsInTheReadersLanguage(t *testing.T) {
 type names map[string]string
 
 func (n names) In(l string) string { return n[l] }
+
+// A Number is written with the reader's digit groups and, as the count,
+// still picks the plural form.
+func TestNumbers(t *testing.T) {
+	for _, c := range []struct {
+		lang string
+		n    int64
+		want string
+	}{
+		{BG, 0, "0"}, {BG, 999, "999"}, {BG, 1500, "1\u00a0500"}, {RU, 1234567, "1\u00a0234\u00a0567"},
+		{EN, 1500, "1,500"}, {EN, 100000, "100,000"}, {EN, -1234567, "-1,234,567"}, {RU, -150, "-150"},
+	} {
+		if got := FormatNumber(c.lang, c.n); got != c.want {
+			t.Errorf("FormatNumber(%s, %d) = %q, want %q", c.lang, c.n, got, c.want)
+		}
+	}
+	for _, c := range []struct {
+		lang, key string
+		n         Number
+		want      string
+	}{
+		{RU, "unit.bonuses", 1500, "1\u00a0500 бонусов"},
+		{RU, "unit.bonuses", 1021, "1\u00a0021 бонус"},
+		{RU, "unit.points", 2002, "2\u00a0002 балла"},
+		{BG, "unit.points", 1, "1 точка"},
+		{EN, "unit.points", 1500, "1,500 points"},
+	} {
+		if got := Text(c.lang, c.key, Args{"count": c.n}); got != c.want {
+			t.Errorf("%s %s %d: %q, want %q", c.lang, c.key, c.n, got, c.want)
+		}
+	}
+}

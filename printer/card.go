@@ -106,7 +106,7 @@ func CardSheetPDF(c Cards) ([]byte, error) {
 			p.font(false, 6.5)
 			p.ink(colMuted)
 			p.text(pw/2, 6, 'C', fmt.Sprintf("%s · %s · %s",
-				l.name, fmt.Sprintf(l.t.sheetCards, first+1, last, n), label))
+				l.name, l.t.sheetCards(first+1, last, n), label))
 		}
 	}
 	return finish(pdf)
@@ -186,12 +186,12 @@ func newCardLayout(c Cards) (*cardLayout, error) {
 
 	terms := []string{t.showCard}
 	if c.Program.Kind == rewards.KindBonus {
-		terms = append(terms, fmt.Sprintf(t.earnBonus, currencySign(c.Program.Currency), c.Program.Spend.MaxPercent))
+		terms = append(terms, t.earnBonus(currencySign(c.Program.Currency), c.Program.Spend.MaxPercent))
 	} else {
 		terms = append(terms, t.earnPoints)
 	}
 	if d := c.Program.Card.ActivationDelay.D(); d > 0 {
-		terms = append(terms, fmt.Sprintf(t.activation, t.duration(d)))
+		terms = append(terms, t.activation(d))
 	}
 	terms = append(terms, t.foundCard)
 	l.contact = t.contact(c.Program.Contact)

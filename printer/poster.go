@@ -224,11 +224,11 @@ func PosterPDF(p Poster) (pdf []byte, warnings []string, err error) {
 		doc.Line(margin, fy-u(5.5), pw-margin, fy-u(5.5))
 		pen.ink(colMuted)
 		pen.font(false, 8*scale)
-		pen.text(margin, fy, 'L', fmt.Sprintf(t.printed, t.day(p.Printed, loc)))
+		pen.text(margin, fy, 'L', t.printed(p.Printed, loc))
 		if contact != "" {
 			pen.text(pw/2, fy, 'C', contact)
 		}
-		pen.text(pw-margin, fy, 'R', fmt.Sprintf(t.page, page+1, pages))
+		pen.text(pw-margin, fy, 'R', t.page(page+1, pages))
 	}
 	pdf, err = finish(doc)
 	if err != nil {

@@ -11,7 +11,9 @@
 // backends. Barcodes are drawn from their modules, as vector rectangles in
 // PDFs and as whole dots in rasters, never as scaled images, so they stay
 // crisp on any printer. Text uses the embedded DejaVu Sans (package assets),
-// which covers Cyrillic: nothing depends on a printer's code page.
+// which covers Cyrillic: nothing depends on a printer's code page. The words
+// are the translation catalog's (assets/i18n/printer.*.toml and the units,
+// through package lang), so plural forms follow CLDR's rules.
 //
 // The PDFs are made with github.com/jung-kurt/gofpdf, which is archived
 // upstream; it is used in this package only, so that a move to a maintained
@@ -28,18 +30,20 @@ import (
 	"golang.org/x/image/font/opentype"
 
 	"github.com/tochka-loyalty/tochka/assets"
+	"github.com/tochka-loyalty/tochka/lang"
 	"github.com/tochka-loyalty/tochka/rewards"
 )
 
-// The languages the layouts print in.
+// The languages the layouts print in: the translation catalog's (package
+// lang), whose texts they print.
 const (
-	LangBG = "bg" // Bulgarian
-	LangRU = "ru" // Russian
-	LangEN = "en" // English
+	LangBG = lang.BG // Bulgarian
+	LangRU = lang.RU // Russian
+	LangEN = lang.EN // English
 )
 
 // Languages lists the languages the layouts print in.
-var Languages = []string{LangBG, LangRU, LangEN}
+var Languages = lang.All
 
 // fontFamily is the name the PDFs know the embedded font by.
 const fontFamily = "DejaVuSans"

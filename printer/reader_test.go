@@ -103,7 +103,7 @@ func TestRealReaderVoucher(t *testing.T) {
 			want := map[string][]string{
 				printer.LangBG: {"ВАУЧЕР", "Олио „КООП“ слънчогледово 1 л", "Изразходвани точки", "1 500 точки", "Валиден до", "02.12.2026 10:30"},
 				printer.LangRU: {"КУПОН", "Подсолнечное масло «КООП» 1 л", "Списано баллов", "1 500 баллов", "Действителен до", "02.12.2026 10:30"},
-				printer.LangEN: {"VOUCHER", "COOP sunflower oil 1 l", "Points spent", "1,500 points", "Valid until", "2 Dec 2026, 10:30"},
+				printer.LangEN: {"VOUCHER", "COOP sunflower oil 1 l", "Points spent", "1,500 points", "Valid until", "2 Dec 2026 10:30"},
 			}[lang]
 			printertest.WantText(t, "voucher "+lang, words, append(want, "K7QX-M2PA-9RTE", "••••••••• "+v.Voucher.Card[9:], "sofia-vitosha", "coop.bg")...)
 			if strings.Contains(words, v.Voucher.Card) {

@@ -2,28 +2,28 @@ package printer
 
 import (
 	"fmt"
-	"strconv"
 	"strings"
+	"sync"
 	"time"
 
+	"github.com/tochka-loyalty/tochka/lang"
 	"github.com/tochka-loyalty/tochka/rewards"
 )
 
-// texts are the words of every layout in one language. Sentences that take
-// values are fmt formats; their verbs are noted.
+// texts are the words of every layout in one language, rendered from the
+// translation catalog (assets/i18n/printer.*.toml, package lang): the fixed
+// words once, the sentences that take values by the methods below.
 type texts struct {
+	lang string
+
 	cardPoints, cardBonus string // the card's subtitle, by programme kind
 
 	termsTitle  string
 	showCard    string
 	earnPoints  string
-	earnBonus   string // %s: currency sign, %d: the spend.max_percent
-	activation  string // %s: the activation delay
 	foundCard   string
 	contactHead string
-	tel         string
 
-	sheetCards            string // %d–%d of %d
 	sheetFront, sheetBack string
 
 	voucherTitle string
@@ -35,206 +35,121 @@ type texts struct {
 	showVoucher  string
 
 	boardTitle string
-	printed    string // %s: the date
-	page       string // %d of %d
-	from       string // %s: first day
-	until      string // %s: last day
 	always     string
-
-	hours, minutes string // unit abbreviations
-
-	// point and bonus are the unit's plural forms: one, few, many.
-	point, bonus [3]string
-	// thousands separates digit groups of numbers.
-	thousands string
-	// date and dateTime are time layouts (English month names are Go's).
-	date, dateTime string
-	// plural picks the index of the unit's form for a count.
-	plural func(n int64) int
 }
 
-// words is the translation table, keyed by language.
-var words = map[string]*texts{
-	LangBG: {
-		cardPoints: "Клиентска карта", cardBonus: "Бонус карта",
-		termsTitle:  "Условия",
-		showCard:    "Покажете картата на касата преди плащане.",
-		earnPoints:  "Събирайте точки с всяка покупка и ги обменяйте за стоки от таблото с награди в магазина.",
-		earnBonus:   "Бонуси за всяка покупка: 1 бонус = 1 %s отстъпка, до %d%% от цената на всеки артикул.",
-		activation:  "Картата се активира %s след получаването ѝ.",
-		foundCard:   "Намерихте тази карта? Моля, върнете я в някой от нашите магазини.",
-		contactHead: "Баланс и условия:",
-		tel:         "тел.",
-		sheetCards:  "карти %d–%d от %d", sheetFront: "лице", sheetBack: "гръб",
+// words are the fixed words of each language, read from the catalog once:
+// it is embedded, so they never change while the program runs.
+var words = sync.OnceValues(func() (map[string]*texts, error) {
+	all := map[string]*texts{}
+	for _, l := range lang.All {
+		t := &texts{lang: l}
+		for _, w := range []struct {
+			to  *string
+			key string
+		}{
+			{&t.cardPoints, "printer.card.subtitle.points"},
+			{&t.cardBonus, "printer.card.subtitle.bonus"},
+			{&t.termsTitle, "printer.card.terms"},
+			{&t.showCard, "printer.card.show"},
+			{&t.earnPoints, "printer.card.earn.points"},
+			{&t.foundCard, "printer.card.found"},
+			{&t.contactHead, "printer.card.contact"},
+			{&t.sheetFront, "printer.sheet.front"},
+			{&t.sheetBack, "printer.sheet.back"},
+			{&t.voucherTitle, "printer.voucher.title"},
+			{&t.pointsSpent, "printer.voucher.spent"},
+			{&t.cardLabel, "printer.voucher.card"},
+			{&t.storeLabel, "printer.voucher.store"},
+			{&t.dateLabel, "printer.voucher.date"},
+			{&t.validUntil, "printer.voucher.valid_until"},
+			{&t.showVoucher, "printer.voucher.show"},
+			{&t.boardTitle, "printer.poster.title"},
+			{&t.always, "printer.poster.always"},
+		} {
+			s, err := lang.Render(l, w.key, nil)
+			if err != nil {
+				return nil, fmt.Errorf("printed texts: %w", err)
+			}
+			*w.to = s
+		}
+		all[l] = t
+	}
+	return all, nil
+})
 
-		voucherTitle: "ВАУЧЕР",
-		pointsSpent:  "Изразходвани точки",
-		cardLabel:    "Карта",
-		storeLabel:   "Магазин",
-		dateLabel:    "Дата",
-		validUntil:   "Валиден до",
-		showVoucher:  "Покажете ваучера на касата.",
-
-		boardTitle: "Награди за точки",
-		printed:    "Отпечатано на %s",
-		page:       "стр. %d от %d",
-		from:       "от %s",
-		until:      "до %s",
-		always:     "без срок",
-
-		hours: "ч", minutes: "мин",
-		point:     [3]string{"точка", "точки", "точки"},
-		bonus:     [3]string{"бонус", "бонуса", "бонуса"},
-		thousands: "\u00a0",
-		date:      "02.01.2006", dateTime: "02.01.2006 15:04",
-		plural: pluralOneOther,
-	},
-	LangRU: {
-		cardPoints: "Карта покупателя", cardBonus: "Бонусная карта",
-		termsTitle:  "Условия",
-		showCard:    "Предъявите карту на кассе до оплаты.",
-		earnPoints:  "Копите баллы с каждой покупкой и обменивайте их на товары с доски подарков в магазине.",
-		earnBonus:   "Бонусы за каждую покупку: 1 бонус = 1 %s скидки, до %d%% цены каждого товара.",
-		activation:  "Карта начинает действовать через %s после выдачи.",
-		foundCard:   "Нашли карту? Пожалуйста, верните её в любой наш магазин.",
-		contactHead: "Баланс и условия:",
-		tel:         "тел.",
-		sheetCards:  "карты %d–%d из %d", sheetFront: "лицевая сторона", sheetBack: "оборот",
-
-		voucherTitle: "КУПОН",
-		pointsSpent:  "Списано баллов",
-		cardLabel:    "Карта",
-		storeLabel:   "Магазин",
-		dateLabel:    "Дата",
-		validUntil:   "Действителен до",
-		showVoucher:  "Предъявите купон на кассе.",
-
-		boardTitle: "Подарки за баллы",
-		printed:    "Напечатано %s",
-		page:       "стр. %d из %d",
-		from:       "с %s",
-		until:      "до %s",
-		always:     "бессрочно",
-
-		hours: "ч", minutes: "мин",
-		point:     [3]string{"балл", "балла", "баллов"},
-		bonus:     [3]string{"бонус", "бонуса", "бонусов"},
-		thousands: "\u00a0",
-		date:      "02.01.2006", dateTime: "02.01.2006 15:04",
-		plural: pluralRussian,
-	},
-	LangEN: {
-		cardPoints: "Customer card", cardBonus: "Bonus card",
-		termsTitle:  "Terms",
-		showCard:    "Show the card at the till before you pay.",
-		earnPoints:  "Collect points with every purchase and exchange them for goods from the reward board in the store.",
-		earnBonus:   "Bonuses for every purchase: 1 bonus = 1 %s off, up to %d%% of each item's price.",
-		activation:  "The card works %s after it is handed over.",
-		foundCard:   "Found this card? Please hand it in at any of our stores.",
-		contactHead: "Balance and terms:",
-		tel:         "tel.",
-		sheetCards:  "cards %d–%d of %d", sheetFront: "front", sheetBack: "back",
-
-		voucherTitle: "VOUCHER",
-		pointsSpent:  "Points spent",
-		cardLabel:    "Card",
-		storeLabel:   "Store",
-		dateLabel:    "Date",
-		validUntil:   "Valid until",
-		showVoucher:  "Show this voucher at the till.",
-
-		boardTitle: "Rewards for points",
-		printed:    "Printed %s",
-		page:       "page %d of %d",
-		from:       "from %s",
-		until:      "until %s",
-		always:     "no end date",
-
-		hours: "h", minutes: "min",
-		point:     [3]string{"point", "points", "points"},
-		bonus:     [3]string{"bonus", "bonuses", "bonuses"},
-		thousands: ",",
-		date:      "2 Jan 2006", dateTime: "2 Jan 2006, 15:04",
-		plural: pluralOneOther,
-	},
-}
-
-// textsFor returns the words of lang, or says which languages there are.
-func textsFor(lang string) (*texts, error) {
-	if t, ok := words[lang]; ok {
+// textsFor returns the words of l, or says which languages there are.
+func textsFor(l string) (*texts, error) {
+	all, err := words()
+	if err != nil {
+		return nil, err
+	}
+	if t, ok := all[l]; ok {
 		return t, nil
 	}
-	if lang == "" {
+	if l == "" {
 		return nil, rewards.Errorf(rewards.EINVALID, "no language chosen to print in: choose %s", strings.Join(Languages, ", "))
 	}
-	return nil, rewards.Errorf(rewards.EINVALID, "cannot print in language %q: choose %s", lang, strings.Join(Languages, ", "))
+	return nil, rewards.Errorf(rewards.EINVALID, "cannot print in language %q: choose %s", l, strings.Join(Languages, ", "))
 }
 
-func pluralOneOther(n int64) int {
-	if n == 1 || n == -1 {
-		return 0
-	}
-	return 2
+// say renders a sentence of the catalog that takes values.
+func (t *texts) say(key string, args lang.Args) string {
+	return lang.Text(t.lang, key, args)
 }
 
-// pluralRussian picks the Russian form: 1 балл, 2 балла, 5 баллов, 21 балл.
-func pluralRussian(n int64) int {
-	if n < 0 {
-		n = -n
-	}
-	switch {
-	case n%10 == 1 && n%100 != 11:
-		return 0
-	case n%10 >= 2 && n%10 <= 4 && (n%100 < 12 || n%100 > 14):
-		return 1
-	default:
-		return 2
-	}
-}
-
-// number writes n with its digit groups separated: "1 500", "1,500".
-func (t *texts) number(n int64) string {
-	s := strconv.FormatInt(n, 10)
-	neg := strings.HasPrefix(s, "-")
-	s = strings.TrimPrefix(s, "-")
-	var b strings.Builder
-	if neg {
-		b.WriteByte('-')
-	}
-	for i, c := range s {
-		if i > 0 && (len(s)-i)%3 == 0 {
-			b.WriteString(t.thousands)
-		}
-		b.WriteRune(c)
-	}
-	return b.String()
-}
-
-// amount writes n of the programme's unit: "1 500 точки", "21 балл".
+// amount writes n of the programme's unit: "1 500 точки", "21 балл"; the
+// catalog's plural rules pick the form.
 func (t *texts) amount(n int64, kind string) string {
-	unit := t.point
+	unit := "unit.points"
 	if kind == rewards.KindBonus {
-		unit = t.bonus
+		unit = "unit.bonuses"
 	}
-	return t.number(n) + "\u00a0" + unit[t.plural(n)]
-}
-
-// day writes the calendar day of tm in loc.
-func (t *texts) day(tm time.Time, loc *time.Location) string {
-	return tm.In(loc).Format(t.date)
+	return t.say(unit, lang.Args{"count": lang.Number(n)})
 }
 
 // dayTime writes tm in loc to the minute.
 func (t *texts) dayTime(tm time.Time, loc *time.Location) string {
-	return tm.In(loc).Format(t.dateTime)
+	return lang.FormatTime(t.lang, tm.In(loc))
+}
+
+// day is the calendar day of tm in loc, for a sentence to write.
+func day(tm time.Time, loc *time.Location) lang.Date {
+	return lang.Date(tm.In(loc))
 }
 
 // duration writes a delay the way the card's terms say it: "24 h", "90 min".
 func (t *texts) duration(d time.Duration) string {
 	if d%time.Hour == 0 {
-		return fmt.Sprintf("%d\u00a0%s", d/time.Hour, t.hours)
+		return t.say("printer.hours", lang.Args{"hours": int64(d / time.Hour)})
 	}
-	return fmt.Sprintf("%d\u00a0%s", (d+time.Minute-1)/time.Minute, t.minutes)
+	return t.say("printer.minutes", lang.Args{"minutes": int64((d + time.Minute - 1) / time.Minute)})
+}
+
+// earnBonus is the bonus card's term: 1 bonus is 1 of currency off, up to
+// percent of an item's price.
+func (t *texts) earnBonus(currency string, percent int64) string {
+	return t.say("printer.card.earn.bonus", lang.Args{"currency": currency, "percent": percent})
+}
+
+// activation is the card's term for the delay d before it works.
+func (t *texts) activation(d time.Duration) string {
+	return t.say("printer.card.activation", lang.Args{"delay": t.duration(d)})
+}
+
+// sheetCards names the cards first to last of total in a sheet's margin.
+func (t *texts) sheetCards(first, last, total int) string {
+	return t.say("printer.sheet.cards", lang.Args{"first": first, "last": last, "total": total})
+}
+
+// printed is the poster's footer: the day it was printed.
+func (t *texts) printed(tm time.Time, loc *time.Location) string {
+	return t.say("printer.poster.printed", lang.Args{"date": day(tm, loc)})
+}
+
+// page is the poster's page number.
+func (t *texts) page(page, pages int) string {
+	return t.say("printer.poster.page", lang.Args{"page": page, "pages": pages})
 }
 
 // validity writes when a reward is offered: "до 31.03.2026". The end of a
@@ -245,11 +160,11 @@ func (t *texts) validity(from, to *time.Time, loc *time.Location) string {
 	case from == nil && to == nil:
 		return t.always
 	case to == nil:
-		return fmt.Sprintf(t.from, t.day(*from, loc))
+		return t.say("printer.poster.from", lang.Args{"from": day(*from, loc)})
 	case from == nil:
-		return fmt.Sprintf(t.until, t.day(to.Add(-time.Nanosecond), loc))
+		return t.say("printer.poster.until", lang.Args{"until": day(to.Add(-time.Nanosecond), loc)})
 	}
-	return t.day(*from, loc) + " – " + t.day(to.Add(-time.Nanosecond), loc)
+	return t.say("printer.poster.between", lang.Args{"from": day(*from, loc), "until": day(to.Add(-time.Nanosecond), loc)})
 }
 
 // contact writes how to reach the programme: "тел. 8 (800) 555-47-35 ·
@@ -257,7 +172,7 @@ func (t *texts) validity(from, to *time.Time, loc *time.Location) string {
 func (t *texts) contact(c rewards.ContactRules) string {
 	var reach []string
 	if phone := strings.TrimSpace(c.Phone); phone != "" {
-		reach = append(reach, t.tel+"\u00a0"+phone)
+		reach = append(reach, t.say("printer.tel", lang.Args{"phone": phone}))
 	}
 	if web := strings.TrimSpace(c.Web); web != "" {
 		reach = append(reach, web)
