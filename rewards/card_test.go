@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/tochka-loyalty/tochka/lang"
 	"github.com/tochka-loyalty/tochka/rewards"
 )
 
@@ -118,17 +119,21 @@ func TestRefuseInactive(t *testing.T) {
 	card := rewards.Card{Number: "2900000000018", Status: rewards.CardIssued, ActiveFrom: &from}
 
 	err := rewards.RefuseInactive(card, sofia)
-	wantError(t, err, rewards.EREFUSED)
-	if want := "card 2900000000018 activates on 2 Nov 2026 at 10:00"; rewards.ErrorMessage(err) != want {
+	wantKey(t, err, rewards.EREFUSED, "card.activates", lang.Args{"card": "2900000000018"})
+	if want := "Card 2900000000018 activates on 2 Nov 2026 10:00."; rewards.ErrorMessage(err) != want {
 		t.Errorf("message %q, want %q", rewards.ErrorMessage(err), want)
 	}
+	// The cashier's language writes the date its own way, in the same zone.
+	if got, want := rewards.ErrorText(err, lang.BG), "Картата 2900000000018 ще бъде активна от 02.11.2026 10:00."; got != want {
+		t.Errorf("in Bulgarian: %q, want %q", got, want)
+	}
 	// The same moment told in Moscow's zone.
-	if got := rewards.ErrorMessage(rewards.RefuseInactive(card, zone(t, "Europe/Moscow"))); !strings.HasSuffix(got, "activates on 2 Nov 2026 at 11:00") {
+	if got := rewards.ErrorMessage(rewards.RefuseInactive(card, zone(t, "Europe/Moscow"))); !strings.HasSuffix(got, "activates on 2 Nov 2026 11:00.") {
 		t.Errorf("in Moscow: %q", got)
 	}
 	// A single-digit day has no leading zero; in summer Sofia is UTC+3.
 	summer := at(t, "2026-07-05T06:30:00Z")
-	if got := rewards.ErrorMessage(rewards.RefuseInactive(rewards.Card{Number: "2900000000018", Status: rewards.CardIssued, ActiveFrom: &summer}, sofia)); !strings.HasSuffix(got, "activates on 5 Jul 2026 at 09:30") {
+	if got := rewards.ErrorMessage(rewards.RefuseInactive(rewards.Card{Number: "2900000000018", Status: rewards.CardIssued, ActiveFrom: &summer}, sofia)); !strings.HasSuffix(got, "activates on 5 Jul 2026 09:30.") {
 		t.Errorf("summer: %q", got)
 	}
 
@@ -138,17 +143,14 @@ func TestRefuseInactive(t *testing.T) {
 	}
 	for _, tc := range []struct {
 		card rewards.Card
-		want string
+		key  string
+		args lang.Args
 	}{
-		{rewards.Card{Number: "2900000000018", Status: rewards.CardBlocked, ActiveFrom: &from}, "card 2900000000018 is blocked"},
-		{rewards.Card{Number: "2900000000018", Status: rewards.CardReplaced, ReplacedBy: "2912345678906"}, "card 2900000000018 was replaced by card 2912345678906"},
-		{rewards.Card{Number: "2900000000018", Status: rewards.CardIssued}, "card 2900000000018 has not been handed over yet: register it first"},
+		{rewards.Card{Number: "2900000000018", Status: rewards.CardBlocked, ActiveFrom: &from}, "card.blocked", lang.Args{"card": "2900000000018"}},
+		{rewards.Card{Number: "2900000000018", Status: rewards.CardReplaced, ReplacedBy: "2912345678906"}, "card.replaced", lang.Args{"card": "2900000000018", "new": "2912345678906"}},
+		{rewards.Card{Number: "2900000000018", Status: rewards.CardIssued}, "card.not_handed_over", lang.Args{"card": "2900000000018"}},
 	} {
-		err := rewards.RefuseInactive(tc.card, sofia)
-		wantError(t, err, rewards.EREFUSED)
-		if rewards.ErrorMessage(err) != tc.want {
-			t.Errorf("message %q, want %q", rewards.ErrorMessage(err), tc.want)
-		}
+		wantKey(t, rewards.RefuseInactive(tc.card, sofia), rewards.EREFUSED, tc.key, tc.args)
 	}
 }
 

@@ -162,7 +162,8 @@ func TestTextRules(t *testing.T) {
 					}
 					return
 				}
-				wantError(t, err, rewards.EINVALID, f.field+": ", r.want)
+				wantField(t, err, f.field, "")
+				wantError(t, err, rewards.EINVALID, r.want)
 			})
 		}
 	}
@@ -209,7 +210,7 @@ func TestTextRulesRequired(t *testing.T) {
 			}
 			continue
 		}
-		wantError(t, err, rewards.EINVALID, f.field+": ")
+		wantField(t, err, f.field, "problem.required")
 	}
 }
 
