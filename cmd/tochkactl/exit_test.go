@@ -189,7 +189,9 @@ func TestInitRequestID(t *testing.T) {
 		t.Errorf("init --request-id init-1 printed %q", first)
 	}
 	mine := c.file("mine.toml", "name = \"Mine\"\nkind = \"points\"\ncurrency = \"EUR\"\ntimezone = \"Europe/Sofia\"\n")
-	if msg := c.refused("init", "--program", mine, "--request-id", "init-1"); !strings.Contains(msg, "program.install init-1 was already recorded with different contents") {
+	c.refusedAs("conflict", "event.conflict", map[string]any{"what": nested("kind.program.install", map[string]any{"id": "init-1"})},
+		"init", "--program", mine, "--request-id", "init-1")
+	if msg := c.refused("init", "--program", mine, "--request-id", "init-1"); msg != "program installation init-1 was already recorded with different contents." {
 		t.Errorf("the same --request-id with another program: %q", msg)
 	}
 	if n := kinds(t, c)["program.install"]; n != 1 {
@@ -308,13 +310,15 @@ type errJSON struct {
 	} `json:"error"`
 }
 
-// jsonError decodes stderr as one error document.
+// jsonError decodes stderr as one error document: a key ("" for an error
+// that has none in the catalog) and the arguments as an object.
 func jsonError(t *testing.T, stderr string) errJSON {
 	t.Helper()
 	var e errJSON
 	dec := json.NewDecoder(strings.NewReader(stderr))
-	if err := dec.Decode(&e); err != nil || dec.More() || e.Error.Key == nil || *e.Error.Key != "" || string(e.Error.Args) != "{}" {
-		t.Fatalf("stderr is not one error document with key \"\" and args {}: %v\n%s", err, stderr)
+	if err := dec.Decode(&e); err != nil || dec.More() || e.Error.Key == nil || !strings.HasPrefix(string(e.Error.Args), "{") ||
+		(*e.Error.Key == "" && string(e.Error.Args) != "{}") {
+		t.Fatalf("stderr is not one error document with a key and its args: %v\n%s", err, stderr)
 	}
 	return e
 }
@@ -336,7 +340,8 @@ func TestExitStatuses(t *testing.T) {
 		t.Errorf("refused: %q", msg)
 	}
 	code, out, errOut := c.exec("", "card", "block", missing, "--json")
-	if e := jsonError(t, errOut); code != exitRefused || out != "" || e.Error.Code != "not_found" || !strings.Contains(e.Error.Message, missing) {
+	if e := jsonError(t, errOut); code != exitRefused || out != "" || e.Error.Code != "not_found" || *e.Error.Key != "card.unknown" ||
+		string(e.Error.Args) != `{"card":"`+missing+`"}` || !strings.Contains(e.Error.Message, missing) {
 		t.Errorf("refused --json: exit %d\nstdout: %s\nstderr: %s", code, out, errOut)
 	}
 	// A command that changes nothing and cannot write its answer is not
@@ -347,7 +352,7 @@ func TestExitStatuses(t *testing.T) {
 
 	// 2: bad usage.
 	code, out, errOut = c.exec("", "card", "block", "--json")
-	if e := jsonError(t, errOut); code != exitUsage || out != "" || e.Error.Code != "invalid" ||
+	if e := jsonError(t, errOut); code != exitUsage || out != "" || e.Error.Code != "invalid" || *e.Error.Key != "" ||
 		e.Error.Message != "missing CARD (usage: tochkactl card block CARD [--at TIME] [--request-id ID])" {
 		t.Errorf("bad usage --json: exit %d\nstdout: %s\nstderr: %s", code, out, errOut)
 	}
