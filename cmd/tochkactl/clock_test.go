@@ -21,7 +21,7 @@ func TestFutureDatedReceipt(t *testing.T) {
 	r := c.file("far.json", fmt.Sprintf(`{"id":"F1","store":"s1","card":%q,"time":%q,"lines":[{"sku":"A","qty":1,"amount":1000}]}`, card, far))
 
 	msg := c.refused("receipt", "post", r)
-	if want := fmt.Sprintf("receipt F1 is dated 1 Jan %d 02:00, more than 10 min ahead of this ledger's clock (", year); !strings.HasPrefix(msg, want) ||
+	if want := fmt.Sprintf("The date of receipt F1, 1 Jan %d 02:00, is more than 10 min ahead of this ledger's clock (", year); !strings.HasPrefix(msg, want) ||
 		!strings.HasSuffix(msg, "): check the till's clock.") {
 		t.Errorf("a receipt dated %s: %q, want %q…", far, msg, want)
 	}

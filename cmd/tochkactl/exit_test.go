@@ -84,9 +84,8 @@ func TestRequestIDRepeats(t *testing.T) {
 		t.Fatalf("card issue printed %q", holder)
 	}
 	// The same id with other contents is refused and changes nothing.
-	if msg := c.refused("card", "issue", "--name", "Пётр", "--request-id", "issue-1"); !strings.Contains(msg, "already recorded with different contents") {
-		t.Errorf("the same --request-id with another name: %q", msg)
-	}
+	c.refusedAs("conflict", "event.conflict", map[string]any{"what": nested("kind.card.issue", map[string]any{"id": "issue-1"})},
+		"card", "issue", "--name", "Пётр", "--request-id", "issue-1")
 	// So is the same id with --at the second time but not the first: the
 	// first left the time to the store.
 	if msg := c.refused("card", "issue", "--name", "Иван", "--request-id", "issue-1", "--at", time.Now().UTC().Format(time.RFC3339)); !strings.Contains(msg, "different contents") {
@@ -191,7 +190,7 @@ func TestInitRequestID(t *testing.T) {
 	mine := c.file("mine.toml", "name = \"Mine\"\nkind = \"points\"\ncurrency = \"EUR\"\ntimezone = \"Europe/Sofia\"\n")
 	c.refusedAs("conflict", "event.conflict", map[string]any{"what": nested("kind.program.install", map[string]any{"id": "init-1"})},
 		"init", "--program", mine, "--request-id", "init-1")
-	if msg := c.refused("init", "--program", mine, "--request-id", "init-1"); msg != "program installation init-1 was already recorded with different contents." {
+	if msg := c.refused("init", "--program", mine, "--request-id", "init-1"); msg != "There is already a record of program installation init-1 with different contents." {
 		t.Errorf("the same --request-id with another program: %q", msg)
 	}
 	if n := kinds(t, c)["program.install"]; n != 1 {

@@ -366,8 +366,9 @@ func TestCoop(t *testing.T) {
 		t.Errorf("after posting P1 three times: available %d, want 80", b.Available)
 	}
 	// The same id with another body is a conflict.
-	if msg := c.refused("receipt", "post", basket("P1", plain, "2026-11-03T09:30:00Z")); !strings.Contains(msg, "already recorded with different contents") {
-		t.Errorf("conflicting receipt: %q", msg)
+	if e := c.refusedAs("conflict", "event.conflict", map[string]any{"what": nested("kind.receipt", map[string]any{"id": "P1"})},
+		"receipt", "post", basket("P1", plain, "2026-11-03T09:30:00Z")); e.Error.Message != "There is already a record of receipt P1 with different contents." {
+		t.Errorf("conflicting receipt: %q", e.Error.Message)
 	}
 
 	// A quote changes nothing.
