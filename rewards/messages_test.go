@@ -1,15 +1,18 @@
 package rewards_test
 
 import (
+	"errors"
 	"go/ast"
 	"go/parser"
 	"go/token"
 	"io/fs"
 	"path/filepath"
+	"regexp"
 	"sort"
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/tochka-loyalty/tochka/lang"
 	"github.com/tochka-loyalty/tochka/rewards"
@@ -213,6 +216,60 @@ func TestProgramKindsInCatalog(t *testing.T) {
 		for _, l := range lang.All {
 			if !lang.Has(l, "program.kind."+k) {
 				t.Errorf("program kind %s has no %s name", k, l)
+			}
+		}
+	}
+}
+
+// Real refusals, nested messages and all, read whole in every language:
+// no argument left out, no key shown instead of its text, and Bulgarian and
+// Russian not left in English.
+func TestErrorsReadInEveryLanguage(t *testing.T) {
+	coop := bundled(t, "coop")
+	sofia := coop.Location()
+	from := at(t, "2026-11-02T08:00:00Z")
+	errs := map[string]error{
+		"inactive card": rewards.RefuseInactive(rewards.Card{Number: card1, Status: rewards.CardIssued, ActiveFrom: &from}, sofia),
+		"clock ahead":   coop.CheckNotAhead(rewards.EventCardBlock, "", from.Add(time.Hour), from),
+		"family holder": func() error {
+			_, _, err := coop.Link(rewards.Card{Number: card1}, rewards.Card{Number: card2}, 3, false, from)
+			return err
+		}(),
+		"out of stock": func() error {
+			r := reward()
+			r.Stock = new(int64)
+			return r.OfferedAt(from, "", sofia)
+		}(),
+		"redeem short": func() error {
+			r := reward()
+			_, err := coop.Redeem(rewards.Account{Loaded: true}, card1, r, "", code1, from)
+			return err
+		}(),
+	}
+	for name, in := range map[string]string{
+		"bad time":    `{"id":"R1","store":"s1","card":"2900000000018","time":"2026-11-02T09:00:00","lines":[]}`,
+		"qty type":    `{"id":"R1","store":"s1","card":"2900000000018","time":"2026-11-02T09:00:00Z","lines":[{"sku":"A","qty":"1","amount":5}]}`,
+		"check digit": `{"id":"R1","store":"s1","card":"2900000000017","time":"2026-11-02T09:00:00Z","lines":[{"sku":"A","qty":1,"amount":5}]}`,
+		"no lines":    `{"id":"R1","store":"s1","card":"2900000000018","time":"2026-11-02T09:00:00Z"}`,
+	} {
+		_, errs[name] = rewards.ParseReceipt(strings.NewReader(in))
+	}
+	_, errs["program kind"] = rewards.ParseProgram([]byte("name = \"x\"\nkind = \"pointz\"\ncurrency = \"EUR\"\ntimezone = \"Europe/Sofia\"\n"))
+	leftover := regexp.MustCompile(`<no value>|\b(problem|subject|kind|json|unit|program\.kind)\.[a-z_.]+`)
+	for name, err := range errs {
+		var e *rewards.Error
+		if !errors.As(err, &e) || e.Key == "" {
+			t.Errorf("%s: %v is not a keyed domain error", name, err)
+			continue
+		}
+		en := rewards.ErrorText(err, lang.EN)
+		for _, l := range lang.All {
+			text := rewards.ErrorText(err, l)
+			if leftover.MatchString(text) {
+				t.Errorf("%s in %s: %q", name, l, text)
+			}
+			if l != lang.EN && text == en {
+				t.Errorf("%s in %s is the English %q", name, l, text)
 			}
 		}
 	}
