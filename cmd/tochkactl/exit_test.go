@@ -351,7 +351,7 @@ func TestExitStatuses(t *testing.T) {
 
 	// 2: bad usage.
 	code, out, errOut = c.exec("", "card", "block", "--json")
-	if e := jsonError(t, errOut); code != exitUsage || out != "" || e.Error.Code != "invalid" || *e.Error.Key != "" ||
+	if e := jsonError(t, errOut); code != exitUsage || out != "" || e.Error.Code != "invalid" || *e.Error.Key != "cli.usage" ||
 		e.Error.Message != "missing CARD (usage: tochkactl card block CARD [--at TIME] [--request-id ID])" {
 		t.Errorf("bad usage --json: exit %d\nstdout: %s\nstderr: %s", code, out, errOut)
 	}
