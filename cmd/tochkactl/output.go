@@ -186,7 +186,8 @@ func writeQuote(w io.Writer, q rewards.Quote, p *rewards.Program) error {
 	fmt.Fprintf(w, "would earn %s\n", units(p, q.Earned))
 	tw := newTable(w)
 	if p.Kind == rewards.KindBonus {
-		fmt.Fprintf(w, "may pay with at most %s (%s off)\n", units(p, q.MaxSpend), money(q.MaxSpend*100, p.Currency))
+		off, _ := p.BonusValue(q.MaxSpend)
+		fmt.Fprintf(w, "may pay with at most %s (%s off)\n", units(p, q.MaxSpend), money(off, p.Currency))
 		fmt.Fprintln(tw, "  SKU\tEARNED\tMAX DISCOUNT")
 		for _, l := range q.Lines {
 			fmt.Fprintf(tw, "  %s\t%d\t%s\n", l.SKU, l.Earned, money(l.MaxDiscount, p.Currency))

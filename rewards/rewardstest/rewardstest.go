@@ -33,6 +33,7 @@ type Store interface {
 	rewards.Vouchers
 	rewards.Board
 	rewards.Places
+	rewards.Reports
 }
 
 // Run runs every scenario of the suite as a subtest of t, named after the
@@ -84,6 +85,8 @@ var scenarios = []struct {
 	{"FutureDatedRefused", futureDatedRefused},
 	{"PreviewFarAhead", previewFarAhead},
 	{"Places", places},
+	{"LiabilityPoints", liabilityPoints},
+	{"LiabilityBonus", liabilityBonus},
 	{"RandomOperations", randomOperations},
 }
 
