@@ -436,4 +436,7 @@ type CheckReport struct {
 	Total     int64    `json:"total"` // sum of all balances
 	Integrity string   `json:"integrity"`
 	Problems  []string `json:"problems"`
+	// UnrecordedStores are the store ids that receipts name and no record
+	// has: a notice, not a problem (tills are not ours to stop).
+	UnrecordedStores []string `json:"unrecorded_stores"`
 }

@@ -62,6 +62,7 @@ func TestTochkaNow(t *testing.T) {
 	c.env["TOCHKA_NOW"] = "2026-11-03T08:00:00Z" // the card is active from then
 	c.ok("receipt", "post", c.file("r.json", fmt.Sprintf(`{"id":"R1","store":"s1","card":%q,"time":"2026-11-03T08:00:00Z",
 		"lines":[{"sku":"A","qty":1,"amount":10000}]}`, card.Number)))
+	c.ok("coop", "add", "--id", "sofia", "--name-en", "Sofia", "--at", "2026-11-01T08:00:00Z")
 	c.ok("board", "add", "--id", "OIL", "--coop", "sofia", "--points", "40", "--name-en", "Oil", "--at", "2026-11-01T08:00:00Z")
 
 	// Made on 3 Nov, valid for 30 days: the answer of the redemption is the

@@ -127,6 +127,21 @@ var commands = []*command{
 		help: "points available, pending and expiring"},
 	{name: "history", args: []string{"CARD"}, db: dbRead, run: cmdHistory,
 		help: "the card's ledger entries, its replaced predecessors' included"},
+	{name: "coop add", flags: append(append([]flagSpec{
+		{name: "id", kind: kindString, value: "ID", required: true, help: "the cooperative's id (an existing record is updated)"},
+	}, nameFlags...), atFlag, requestIDFlag), db: dbOpen, changes: true, run: cmdCoopAdd,
+		help: "record a cooperative (a group of stores with one reward board) with its names, or update its record"},
+	{name: "coop list", db: dbRead, run: cmdCoopList,
+		help: "list the recorded cooperatives"},
+	{name: "store add", flags: append(append([]flagSpec{
+		{name: "id", kind: kindString, value: "ID", required: true, help: "the store's id, as its tills send it (an existing record is updated)"},
+		{name: "coop", kind: kindString, value: "COOP", required: true, help: "the recorded cooperative the store belongs to"},
+	}, nameFlags...),
+		flagSpec{name: "address", kind: kindString, value: "TEXT", help: "the store's address"},
+		atFlag, requestIDFlag), db: dbOpen, changes: true, run: cmdStoreAdd,
+		help: "record a store of a cooperative with its names, or update its record"},
+	{name: "store list", db: dbRead, run: cmdStoreList,
+		help: "list the recorded stores"},
 	{name: "board add", flags: []flagSpec{
 		{name: "id", kind: kindString, value: "ID", required: true, help: "the reward's id (an existing one is replaced)"},
 		{name: "coop", kind: kindString, value: "COOP", required: true, help: "the cooperative whose board it is on"},
@@ -141,7 +156,7 @@ var commands = []*command{
 		{name: "to", kind: kindTime, value: "TIME", help: "offered until"},
 		atFlag, requestIDFlag,
 	}, db: dbOpen, changes: true, run: cmdBoardAdd,
-		help: "add an item to the reward board, or replace the item with that id"},
+		help: "add an item to the reward board, or replace the item with that id; its --coop and --store must be recorded (coop add, store add). Its stock is one counter for the whole cooperative (for a store's own reward, for that store), however many stores offer it"},
 	{name: "board list", flags: []flagSpec{
 		{name: "coop", kind: kindString, value: "COOP", help: "only this cooperative's board"},
 		{name: "store", kind: kindString, value: "STORE", help: "only what this store offers"},
@@ -178,6 +193,13 @@ var commands = []*command{
 		help: "list the USB devices that look like barcode scanners (VID:PID, mode, and whether this user may open them, with the udev rule when not) and the serial ports; opens no database"},
 	{name: "scanner watch", flags: scannerWatchFlags, db: dbNone, run: cmdScannerWatch,
 		help: "read a live scanner and print each scan as it comes (rejected ones with their reason) and the scanner coming and going, until Ctrl-C; opens no database"},
+	{name: "report liability", flags: []flagSpec{
+		{name: "at", kind: kindTime, value: "TIME", help: "the moment the report is for (default now; a moment ahead previews what expires and lapses by then)"},
+		{name: "by", kind: kindString, value: "store|coop|day", choices: []string{rewards.ByStore, rewards.ByCoop, rewards.ByDay},
+			help: "group by the store of the receipt that earned the points, its cooperative, or the business day they were earned (default store); welcome bonuses and debt belong to none"},
+		{name: "csv", kind: kindBool, help: "print CSV for a spreadsheet instead of a table"},
+	}, db: dbRead, run: cmdReportLiability,
+		help: "the points outstanding, the liability a chain's accountant books: available, pending, less debt (the sum of all balances, as check reports it), plus what open vouchers hold; their value in the program's currency for a bonus program; and what expires in each of the next 12 months"},
 	{name: "check", db: dbRead, run: cmdCheck,
 		help: "verify the ledger's invariants and the database file; exit 1 when there are problems"},
 	{name: "help", db: dbNone, run: func(*cmdCtx) error { return nil },
@@ -481,7 +503,18 @@ func cmdBalance(c *cmdCtx) error {
 
 func cmdHistory(c *cmdCtx) error {
 	h, err := c.store.History(c.ctx, c.in.args[0])
-	return emit(c, h, err, writeHistory)
+	if err != nil || c.json {
+		return emit(c, h, err, nil)
+	}
+	pl, err := c.places()
+	if err != nil {
+		return err
+	}
+	p, err := c.program()
+	if err != nil {
+		return err
+	}
+	return writeHistory(c.out, h, p, pl)
 }
 
 func cmdBoardAdd(c *cmdCtx) error {

@@ -127,6 +127,12 @@ func TestRequestIDRepeats(t *testing.T) {
 	}
 	want("return", 1)
 
+	// coop add and store add: a record once.
+	twice(c.cli, "coop", "add", "--id", "sofia", "--name-en", "Sofia", "--request-id", "coop-1")
+	want("coop.add", 1)
+	twice(c.cli, "store", "add", "--id", "s1", "--coop", "sofia", "--name-en", "Sofia 1", "--request-id", "store-1")
+	want("store.add", 1)
+
 	// board add --id stays the reward's id.
 	twice(c.cli, "board", "add", "--id", "MUG", "--coop", "sofia", "--points", "10", "--name-en", "Mug", "--request-id", "add-1")
 	want("reward.add", 1)
@@ -365,6 +371,7 @@ func TestExitStatuses(t *testing.T) {
 	}
 	buyer := issue(c, "--at", "2026-11-01T08:00:00Z")
 	c.ok("receipt", "post", c.file("r.json", fmt.Sprintf(`{"id":"R1","store":"s1","card":%q,"time":"2026-11-02T09:00:00Z","lines":[{"sku":"A","qty":1,"amount":10000}]}`, buyer)))
+	c.ok("coop", "add", "--id", "sofia", "--name-en", "Sofia", "--at", "2026-11-02T08:00:00Z")
 	c.ok("board", "add", "--id", "MUG", "--coop", "sofia", "--points", "10", "--name-en", "Mug", "--at", "2026-11-02T08:00:00Z")
 	code, errOut = c.execTo(&failingWriter{}, "redeem", buyer, "MUG", "--at", "2026-11-03T08:00:00Z", "--json")
 	e := jsonError(t, errOut)

@@ -299,6 +299,10 @@ func TestInit(t *testing.T) {
 func TestCoop(t *testing.T) {
 	c := newCLI(t)
 	c.ok("init", "--program", "coop")
+	c.ok("coop", "add", "--id", "sofia", "--name-bg", "Кооп София", "--at", "2026-11-02T08:00:00Z")
+	for _, st := range [][]string{{"s1", "Магазин 1", "Shop 1"}, {"s2", "Магазин 2", "Shop 2"}} {
+		c.ok("store", "add", "--id", st[0], "--coop", "sofia", "--name-bg", st[1], "--name-en", st[2], "--at", "2026-11-02T08:00:00Z")
+	}
 	member := issue(c, "--member", "--at", "2026-11-02T08:00:00Z", "--name", "Мария")
 	plain := issue(c, "--at", "2026-11-02T08:00:00Z")
 	if member[:2] != "29" || member == plain {
@@ -468,7 +472,7 @@ func TestCoop(t *testing.T) {
 
 	hist := c.ok("history", member)
 	for _, want := range []string{
-		"3 Nov 2026 at 10:00  earn          +160  " + member + "  M1",
+		"3 Nov 2026 at 10:00  earn          +160  " + member + "  M1              Shop 1",
 		"3 Nov 2026 at 15:00  redeem         -40  " + member + "  " + code2,
 		"3 Nov 2026 at 16:00  voucher-back   +40  " + member + "  " + code2,
 		"4 Nov 2026 at 11:00  return         -80  " + member + "  RET1",

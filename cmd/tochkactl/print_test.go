@@ -267,6 +267,7 @@ func newVoucherCLI(t *testing.T) *voucherCLI {
 	c.card = issue(c.cli, "--at", at(-400*day))
 	c.ok("receipt", "post", c.file("r.json", fmt.Sprintf(`{"id":"R1","store":"s1","card":%q,"time":%q,
 		"lines":[{"sku":"A","qty":1,"amount":100000}]}`, c.card, at(-300*day))))
+	c.ok("coop", "add", "--id", "sofia", "--name-bg", "София", "--at", at(-300*day))
 	c.ok("board", "add", "--id", "OIL", "--coop", "sofia", "--points", "40", "--name-bg", "Олио 1 л",
 		"--name-en", "Sunflower oil 1 l", "--at", at(-300*day))
 	redeem := func(d time.Duration) string {
@@ -359,6 +360,8 @@ func TestBoardPrint(t *testing.T) {
 	pic := filepath.Join(c.dir, "oil.png")
 	writePNG(t, pic)
 	broken := c.file("cake.jpg", "this is not a JPEG")
+	c.ok("coop", "add", "--id", "sofia", "--name-bg", "Кооперация София", "--name-en", "Sofia Co-op")
+	c.ok("store", "add", "--id", "s2", "--coop", "sofia", "--name-bg", "Магазин Център")
 	c.ok("board", "add", "--id", "OIL", "--coop", "sofia", "--points", "120", "--name-bg", "Олио 1 л",
 		"--name-en", "Sunflower oil 1 l", "--picture", pic)
 	c.ok("board", "add", "--id", "CAKE", "--coop", "sofia", "--store", "s2", "--points", "1500", "--name-bg", "Торта",
@@ -375,7 +378,7 @@ func TestBoardPrint(t *testing.T) {
 	if !strings.HasPrefix(stderr, "tochkactl: warning: ") || !strings.Contains(stderr, "cake.jpg") || strings.Count(stderr, "\n") != 1 {
 		t.Errorf("board print warned %q, want one warning naming cake.jpg", stderr)
 	}
-	wantWords(t, out, "КООП", "Награди за точки", "Олио 1 л", "120 точки", "Торта", "1 500 точки")
+	wantWords(t, out, "КООП", "Награди за точки", "Кооперация София", "Олио 1 л", "120 точки", "Торта", "1 500 точки")
 	if got := printertest.Words(t, out); strings.Contains(got, "Calendar") {
 		t.Errorf("the poster shows an item whose offer has ended:\n%s", got)
 	}

@@ -72,6 +72,7 @@ type world struct {
 func (w *world) setup() {
 	w.done = map[string]int{}
 	if !w.bonus {
+		MustPlaces(w.t, w.s, "c1")
 		for i, pts := range []int64{20, 60, 150} {
 			stock := int64(5 + i*10)
 			if _, err := w.s.AddReward(ctx, rewards.RewardAdd{Reward: rewards.Reward{ID: fmt.Sprintf("item%d", i), Coop: "c1",

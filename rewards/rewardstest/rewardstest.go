@@ -32,6 +32,8 @@ type Store interface {
 	rewards.Ledger
 	rewards.Vouchers
 	rewards.Board
+	rewards.Places
+	rewards.Reports
 }
 
 // Run runs every scenario of the suite as a subtest of t, named after the
@@ -82,6 +84,9 @@ var scenarios = []struct {
 	{"CancelledMidCommand", cancelledMidCommand},
 	{"FutureDatedRefused", futureDatedRefused},
 	{"PreviewFarAhead", previewFarAhead},
+	{"Places", places},
+	{"LiabilityPoints", liabilityPoints},
+	{"LiabilityBonus", liabilityBonus},
 	{"RandomOperations", randomOperations},
 }
 
@@ -266,6 +271,31 @@ func (f following) AddReward(ctx context.Context, r rewards.RewardAdd) (rewards.
 func (f following) RemoveReward(ctx context.Context, r rewards.RewardRemove) error {
 	f.clk.follow(r.At)
 	return f.Store.RemoveReward(ctx, r)
+}
+
+func (f following) AddCoop(ctx context.Context, c rewards.CoopAdd) (rewards.Coop, error) {
+	f.clk.follow(c.At)
+	return f.Store.AddCoop(ctx, c)
+}
+
+func (f following) AddStore(ctx context.Context, c rewards.StoreAdd) (rewards.Store, error) {
+	f.clk.follow(c.At)
+	return f.Store.AddStore(ctx, c)
+}
+
+// MustPlaces records the cooperative coop and its stores, named after
+// their ids, for the scenarios and a store's own tests that put rewards on
+// a board.
+func MustPlaces(t testing.TB, s Store, coop string, stores ...string) {
+	t.Helper()
+	if _, err := s.AddCoop(ctx, rewards.CoopAdd{Coop: rewards.Coop{ID: coop, Names: rewards.Names{EN: "Coop " + coop}}}); err != nil {
+		t.Fatal(err)
+	}
+	for _, id := range stores {
+		if _, err := s.AddStore(ctx, rewards.StoreAdd{Store: rewards.Store{ID: id, Coop: coop, Names: rewards.Names{EN: "Store " + id}}}); err != nil {
+			t.Fatal(err)
+		}
+	}
 }
 
 // eventLog returns the event log of the store s wraps, when it keeps one.

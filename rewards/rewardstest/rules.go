@@ -452,6 +452,7 @@ func vouchers(t *testing.T, su suite) {
 	s, clk := su.store(t, "coop", `after = "never"`, `after = "60d"`)
 	card := mustCard(t, s, rewards.CardIssue{Meta: rewards.Meta{At: ts("2026-11-01T08:00:00Z")}})
 	stock := int64(2)
+	MustPlaces(t, s, "coop-sofia")
 	if _, err := s.AddReward(ctx, rewards.RewardAdd{Meta: rewards.Meta{At: ts("2026-11-01T08:00:00Z")}, Reward: rewards.Reward{
 		ID: "mug", Coop: "coop-sofia", Names: rewards.Names{BG: "Чаша", EN: "Mug"}, Points: 40, Stock: &stock}}); err != nil {
 		t.Fatal(err)
@@ -695,6 +696,7 @@ func expiry(t *testing.T, su suite) {
 func expiredPointsPayNoDebt(t *testing.T, su suite) {
 	s, _ := su.store(t, "coop", `after = "never"`, `after = "60d"`)
 	card := mustCard(t, s, rewards.CardIssue{Meta: rewards.Meta{At: ts("2026-11-01T08:00:00Z")}})
+	MustPlaces(t, s, "c")
 	for id, pts := range map[string]int64{"big": 100, "small": 20} {
 		if _, err := s.AddReward(ctx, rewards.RewardAdd{Reward: rewards.Reward{ID: id, Coop: "c", Names: rewards.Names{EN: id}, Points: pts}}); err != nil {
 			t.Fatal(err)
@@ -730,6 +732,7 @@ func stockAfterLapseAndRetry(t *testing.T, su suite) {
 	mustPost(t, s, receipt("RA", a, "2026-11-02T09:00:00Z", rewards.Line{SKU: "x", Qty: 1, Amount: 2500}))
 	mustPost(t, s, receipt("RB", b, "2026-11-02T09:00:00Z", rewards.Line{SKU: "x", Qty: 1, Amount: 2500}))
 	one := int64(1)
+	MustPlaces(t, s, "c")
 	if _, err := s.AddReward(ctx, rewards.RewardAdd{Reward: rewards.Reward{ID: "one", Coop: "c", Names: rewards.Names{EN: "One"}, Points: 60, Stock: &one}}); err != nil {
 		t.Fatal(err)
 	}
@@ -770,6 +773,7 @@ func stockAfterLapseAndRetry(t *testing.T, su suite) {
 func previewAgreesWithLedger(t *testing.T, su suite) {
 	s, _ := su.store(t, "coop", `after = "never"`, `after = "365d"`)
 	card := mustCard(t, s, rewards.CardIssue{Meta: rewards.Meta{At: ts("2026-11-01T08:00:00Z")}})
+	MustPlaces(t, s, "c")
 	if _, err := s.AddReward(ctx, rewards.RewardAdd{Reward: rewards.Reward{ID: "pan", Coop: "c", Names: rewards.Names{EN: "Pan"}, Points: 100}}); err != nil {
 		t.Fatal(err)
 	}
@@ -832,6 +836,7 @@ func cancelledMidCommand(t *testing.T, su suite) {
 	s, _ := su.store(t, "coop")
 	card := mustCard(t, s, rewards.CardIssue{Meta: rewards.Meta{At: ts("2026-11-01T08:00:00Z")}})
 	mustPost(t, s, receipt("R1", card, "2026-11-02T09:00:00Z", rewards.Line{SKU: "a", Qty: 1, Amount: 250000})) // 10,000 points
+	MustPlaces(t, s, "c")
 	if _, err := s.AddReward(ctx, rewards.RewardAdd{Reward: rewards.Reward{ID: "pin", Coop: "c", Names: rewards.Names{EN: "Pin"}, Points: 1}}); err != nil {
 		t.Fatal(err)
 	}

@@ -20,6 +20,9 @@ func (s *Store) AddReward(ctx context.Context, r rewards.RewardAdd) (rewards.Rew
 	err := s.write(ctx, func(t *txn) error {
 		_, err := run(t, eventKey{kind: rewards.EventRewardAdd, clientID: r.ID}, t.at(r.At), r, func(ev *eventRec) (any, string, error) {
 			rw := r.Reward
+			if err := t.rewardPlaces(rw); err != nil {
+				return nil, "", err
+			}
 			return r, rw.ID, t.saveReward(&rw)
 		})
 		return err

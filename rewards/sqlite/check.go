@@ -60,6 +60,9 @@ func (s *Store) Check(ctx context.Context) (rewards.CheckReport, error) {
 		if all != r.Total {
 			r.Problems = append(r.Problems, fmt.Sprintf("all entries add up to %d, all balances to %d", all, r.Total))
 		}
+		if r.UnrecordedStores, err = t.unrecordedStores(); err != nil {
+			return err
+		}
 		var bad int
 		if err := t.tx.QueryRowContext(ctx, `SELECT count(*) FROM lots WHERE remaining < 0 OR remaining > points`).Scan(&bad); err != nil {
 			return fmt.Errorf("check lots: %w", err)
@@ -100,6 +103,8 @@ var replayed = []struct{ table, cols, order string }{
 	{"vouchers", "code, account_id, card, reward_id, names, points, store, status, created_at, valid_until, coalesce(closed_at, 0), entry_id", "code"},
 	{"receipt_returns", "event_seq, line_no, returned", "event_seq, line_no"},
 	{"rewards", "id, coop, store, body", "id"},
+	{"coops", "id, body", "id"},
+	{"stores", "id, coop, body", "id"},
 }
 
 // replay applies the event log, in order, to a fresh ledger in memory and

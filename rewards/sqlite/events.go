@@ -190,6 +190,10 @@ func (t *txn) apply(e rewards.Event) (json.RawMessage, error) {
 		})
 	case rewards.EventRewardAdd:
 		return applyAs(t, e, func(ev *eventRec, r *rewards.RewardAdd) (string, error) { return r.Reward.ID, t.saveReward(&r.Reward) })
+	case rewards.EventCoopAdd:
+		return applyAs(t, e, func(ev *eventRec, c *rewards.CoopAdd) (string, error) { return c.Coop.ID, t.saveCoop(c.Coop) })
+	case rewards.EventStoreAdd:
+		return applyAs(t, e, func(ev *eventRec, c *rewards.StoreAdd) (string, error) { return c.Store.ID, t.saveStore(c.Store) })
 	case rewards.EventRewardRemove:
 		return applyAs(t, e, func(ev *eventRec, r *rewards.RewardRemove) (string, error) { return r.Reward, t.removeReward(r.Reward) })
 	}

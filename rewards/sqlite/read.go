@@ -80,9 +80,13 @@ func (s *Store) History(ctx context.Context, card string) ([]rewards.HistoryEntr
 		// event's other entries.
 		rows, err := t.tx.QueryContext(ctx, `WITH RECURSIVE chain(number) AS (
 				SELECT ? UNION SELECT c.number FROM cards c JOIN chain ON c.replaced_by = chain.number)
-			SELECT e.at, e.kind, e.points, e.card, e.ref, e.event_seq AS seq, e.id AS n FROM entries e JOIN chain ON e.card = chain.number
+			SELECT e.at, e.kind, e.points, e.card, e.ref, e.event_seq AS seq, e.id AS n,
+				CASE WHEN e.kind IN ('spend', 'redeem') THEN (SELECT coalesce(json_extract(CAST(ev.body AS TEXT), '$.store'), '')
+					FROM events ev WHERE ev.seq = e.event_seq) ELSE '' END
+			FROM entries e JOIN chain ON e.card = chain.number
 			UNION ALL
-			SELECT ev.at, ev.kind, l.points, l.card, ev.key, l.id, 1 << 62 FROM lots l JOIN events ev ON ev.seq = l.id
+			SELECT ev.at, ev.kind, l.points, l.card, ev.key, l.id, 1 << 62, coalesce(json_extract(CAST(ev.body AS TEXT), '$.store'), '')
+			FROM lots l JOIN events ev ON ev.seq = l.id
 			WHERE l.account_id IN (SELECT c.account_id FROM cards c JOIN chain ON c.number = chain.number)
 				AND l.card IN (SELECT number FROM chain)
 			ORDER BY 1, 6, 7`, card)
@@ -94,7 +98,7 @@ func (s *Store) History(ctx context.Context, card string) ([]rewards.HistoryEntr
 			var h rewards.HistoryEntry
 			var at int64
 			var seq, n int64
-			if err := rows.Scan(&at, &h.Kind, &h.Points, &h.Card, &h.Ref, &seq, &n); err != nil {
+			if err := rows.Scan(&at, &h.Kind, &h.Points, &h.Card, &h.Ref, &seq, &n, &h.Store); err != nil {
 				return fmt.Errorf("history: %w", err)
 			}
 			h.At = fromMS(at)
