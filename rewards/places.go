@@ -51,7 +51,7 @@ func validNames(what string, n Names) error {
 	}
 	for _, x := range []struct{ lang, name string }{{lang.BG, n.BG}, {lang.RU, n.RU}, {lang.EN, n.EN}} {
 		if err := validName(x.name); err != nil {
-			return Fail(EINVALID, "places.name_bad", lang.Args{"lang": x.lang, "problem": err.Error()})
+			return Fail(EINVALID, "places.name_bad", lang.Args{"lang": x.lang, "problem": detail(err)})
 		}
 	}
 	return nil
@@ -60,7 +60,7 @@ func validNames(what string, n Names) error {
 // Validate checks a cooperative and names the first field that is wrong.
 func (c *Coop) Validate() error {
 	if err := validID(c.ID); err != nil {
-		return Fail(EINVALID, "places.coop_id_bad", lang.Args{"problem": err.Error()})
+		return Fail(EINVALID, "places.coop_id_bad", lang.Args{"problem": detail(err)})
 	}
 	return validNames("coop", c.Names)
 }
@@ -68,16 +68,16 @@ func (c *Coop) Validate() error {
 // Validate checks a store and names the first field that is wrong.
 func (s *Store) Validate() error {
 	if err := validID(s.ID); err != nil {
-		return Fail(EINVALID, "places.store_id_bad", lang.Args{"problem": err.Error()})
+		return Fail(EINVALID, "places.store_id_bad", lang.Args{"problem": detail(err)})
 	}
 	if err := validID(s.Coop); err != nil {
-		return Fail(EINVALID, "places.store_coop_bad", lang.Args{"store": s.ID, "problem": err.Error()})
+		return Fail(EINVALID, "places.store_coop_bad", lang.Args{"store": s.ID, "problem": detail(err)})
 	}
 	if err := validNames("store", s.Names); err != nil {
 		return err
 	}
 	if err := validName(s.Address); err != nil {
-		return Fail(EINVALID, "places.address_bad", lang.Args{"store": s.ID, "problem": err.Error()})
+		return Fail(EINVALID, "places.address_bad", lang.Args{"store": s.ID, "problem": detail(err)})
 	}
 	return nil
 }

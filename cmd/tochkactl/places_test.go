@@ -78,7 +78,7 @@ func TestPlaces(t *testing.T) {
 		}
 	}
 	pdf := filepath.Join(c.dir, "voucher.pdf")
-	c.ok("voucher", "print", code, "--out", pdf)
+	c.ok("voucher", "print", code, "--lang", "bg", "--out", pdf)
 	wantWords(t, pdf, "ВАУЧЕР", "Олио", "София 1")
 	if got := c.ok("voucher", "print", code, "--lang", "en", "--out", pdf); got == "" {
 		t.Fatal("voucher print --lang en printed nothing")

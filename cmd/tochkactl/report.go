@@ -15,7 +15,7 @@ import (
 
 func cmdReportLiability(c *cmdCtx) error {
 	if c.json && c.in.bool("csv") {
-		return &usageError{cmd: c.in.cmd, msg: "--csv and --json do not go together: choose one output"}
+		return badUsage(c.in.cmd, "csv_json", nil)
 	}
 	by := c.in.str["by"]
 	if by == "" {
