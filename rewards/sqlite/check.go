@@ -89,10 +89,11 @@ var replays atomic.Int64
 
 // replayed lists, per table, what a replay compares: every column that the
 // events decide (an account's sweep_at is a reminder, not a fact), in an
-// order both ledgers share.
+// order both ledgers share. Personal records (people) are not in the log,
+// and a replay makes none.
 var replayed = []struct{ table, cols, order string }{
 	{"events", "seq, kind, key, device, at, body, coalesce(applied, ''), coalesce(clock, 0)", "seq"},
-	{"accounts", "id, coalesce(phone, ''), name, coalesce(member_since, 0), coalesce(welcome_at, 0), debt, purchase_total", "id"},
+	{"accounts", "id, coalesce(member_since, 0), coalesce(welcome_at, 0), debt, purchase_total", "id"},
 	{"cards", "number, account_id, issued_at, coalesce(handed_at, 0), coalesce(active_from, 0), coalesce(blocked_at, 0), coalesce(replaced_by, ''), coalesce(holder, ''), pooled", "number"},
 	{"lots", "id, account_id, points, remaining, available_from, coalesce(expires_at, 0), card, amount", "id"},
 	{"entries", "id, account_id, card, event_seq, kind, points, at, ref, coalesce(reverses, 0)", "id"},

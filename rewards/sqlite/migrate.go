@@ -1,6 +1,7 @@
 package sqlite
 
 import (
+	"context"
 	"crypto/sha256"
 	"database/sql"
 	"embed"
@@ -127,7 +128,7 @@ func (s *Store) migrate() (err error) {
 	if err := s.verify(tx, want, applied); err != nil {
 		return err
 	}
-	changed := false
+	changed, scrub := false, false
 	for _, m := range want {
 		sum, ok := applied[m.name]
 		switch {
@@ -146,6 +147,7 @@ func (s *Store) migrate() (err error) {
 				return fmt.Errorf("migrate %s: %w", path.Base(m.name), err)
 			}
 			changed = true
+			scrub = scrub || (erasing[m.name] && len(applied) > 0) // a new ledger has nothing to erase
 		}
 	}
 	if !changed {
@@ -163,8 +165,24 @@ func (s *Store) migrate() (err error) {
 	if err := tx.Commit(); err != nil {
 		return fmt.Errorf("migrate: %w", err)
 	}
+	if scrub {
+		// What the migration erased may survive in pages a ledger made
+		// before secure_delete freed without zeroing: VACUUM writes every
+		// page anew, and the checkpoint leaves no old image in the log.
+		if _, err := s.db.Exec(`VACUUM`); err != nil {
+			return fmt.Errorf("migrate: vacuum: %w", err)
+		}
+		if err := s.checkpoint(context.Background()); err != nil {
+			return fmt.Errorf("migrate: %w", err)
+		}
+	}
 	return nil
 }
+
+// erasing names the migrations that move personal data out of where they
+// were: once one of them has run, the ledger's files are written anew, so
+// that nothing of what it moved is left in a free page or the log.
+var erasing = map[string]bool{"migrations/0008_people.sql": true}
 
 // addChecksumColumn gives a migrations table made before checksums were
 // recorded its checksum column.
