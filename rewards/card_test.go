@@ -165,4 +165,3 @@ func TestFormatTime(t *testing.T) {
 		}
 	}
 }
-

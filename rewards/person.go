@@ -75,10 +75,10 @@ func SplitName(name string) (given, family string) {
 	return given, strings.TrimSpace(family)
 }
 
-// Details checks and normalises the personal data of a command about card
-// under the program p: the phone in E.164 form, a sane e-mail, and the
+// Details checks and normalises the personal data of a command under the
+// program p: the phone in E.164 form, a sane e-mail, and the
 // consent that any personal data requires.
-func (p *Program) Details(card string, d Details) (Details, error) {
+func (p *Program) Details(d Details) (Details, error) {
 	d.GivenName, d.FamilyName = strings.TrimSpace(d.GivenName), strings.TrimSpace(d.FamilyName)
 	d.Email = strings.TrimSpace(d.Email)
 	if d.Phone != "" {
@@ -93,11 +93,8 @@ func (p *Program) Details(card string, d Details) (Details, error) {
 			return d, err
 		}
 	}
-	if d.personal() && !d.Consent {
-		return d, Fail(EINVALID, "people.consent_required", lang.Args{"card": card})
-	}
-	if d.Marketing && !d.Consent {
-		return d, Fail(EINVALID, "people.consent_required", lang.Args{"card": card})
+	if (d.personal() || d.Marketing) && !d.Consent {
+		return d, Fail(EINVALID, "people.consent_required", nil)
 	}
 	return d, nil
 }

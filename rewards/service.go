@@ -6,6 +6,7 @@ import (
 	"crypto/sha1"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"time"
 )
 
@@ -235,6 +236,37 @@ func (c *CardRegister) Validate() error {
 		return invalidField(what, "card", err)
 	}
 	return validDetails(what, c.Details, c.Name)
+}
+
+// ValidateRequest checks a card issue as a caller sends it: as Validate
+// does, and without the fields only a ledger sets.
+func (c *CardIssue) ValidateRequest() error {
+	if err := c.Validate(); err != nil {
+		return err
+	}
+	return ledgerSet("card issue", c.Person, c.WithPhone)
+}
+
+// ValidateRequest checks a card registration as a caller sends it: as
+// Validate does, and without the fields only a ledger sets.
+func (c *CardRegister) ValidateRequest() error {
+	if err := c.Validate(); err != nil {
+		return err
+	}
+	return ledgerSet("card register", c.Person, c.WithPhone)
+}
+
+// ledgerSet refuses a request that sets what a ledger sets when it keeps a
+// command's personal data: a caller's with_phone would grant a welcome
+// bonus with no phone.
+func ledgerSet(what, person string, withPhone bool) error {
+	switch {
+	case person != "":
+		return invalidField(what, "person", errors.New("set by the ledger, not by a request"))
+	case withPhone:
+		return invalidField(what, "with_phone", errors.New("set by the ledger, not by a request"))
+	}
+	return nil
 }
 
 // validDetails checks the personal data of a command called what as text;

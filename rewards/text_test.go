@@ -88,9 +88,15 @@ func textFields(t *testing.T) []textField {
 		{"card issue name", kindName, "Мария Петрова", cmd(func(v string) validator { return &rewards.CardIssue{Meta: m, Name: v} })},
 		{"card register id", kindID, "c-1", cmd(func(v string) validator { return &rewards.CardRegister{Meta: meta(v), Card: card1} })},
 		{"card register card", kindText, card1, cmd(func(v string) validator { return &rewards.CardRegister{Meta: m, Card: v} })},
-		{"card register phone", kindText, "+79001234567", cmd(func(v string) validator { return &rewards.CardRegister{Meta: m, Card: card1, Details: rewards.Details{Phone: v}} })},
-		{"card register given_name", kindName, "Мария", cmd(func(v string) validator { return &rewards.CardRegister{Meta: m, Card: card1, Details: rewards.Details{GivenName: v}} })},
-		{"card register email", kindName, "maria@example.bg", cmd(func(v string) validator { return &rewards.CardRegister{Meta: m, Card: card1, Details: rewards.Details{Email: v}} })},
+		{"card register phone", kindText, "+79001234567", cmd(func(v string) validator {
+			return &rewards.CardRegister{Meta: m, Card: card1, Details: rewards.Details{Phone: v}}
+		})},
+		{"card register given_name", kindName, "Мария", cmd(func(v string) validator {
+			return &rewards.CardRegister{Meta: m, Card: card1, Details: rewards.Details{GivenName: v}}
+		})},
+		{"card register email", kindName, "maria@example.bg", cmd(func(v string) validator {
+			return &rewards.CardRegister{Meta: m, Card: card1, Details: rewards.Details{Email: v}}
+		})},
 		{"card register name", kindName, "Мария", cmd(func(v string) validator { return &rewards.CardRegister{Meta: m, Card: card1, Name: v} })},
 		{"card action id", kindID, "c-1", cmd(func(v string) validator { return &rewards.CardAction{Meta: meta(v), Card: card1} })},
 		{"card action card", kindText, card1, cmd(func(v string) validator { return &rewards.CardAction{Meta: m, Card: v} })},

@@ -11,7 +11,7 @@ import (
 
 // IssueCard issues a new card with its own account.
 func (s *Store) IssueCard(ctx context.Context, c rewards.CardIssue) (rewards.Card, error) {
-	if err := c.Validate(); err != nil {
+	if err := c.ValidateRequest(); err != nil {
 		return rewards.Card{}, err
 	}
 	return applyCard(s, ctx, eventKey{kind: rewards.EventCardIssue, clientID: c.ID}, c.At, c, func(t *txn, ev *eventRec) (any, string, error) {
@@ -22,7 +22,7 @@ func (s *Store) IssueCard(ctx context.Context, c rewards.CardIssue) (rewards.Car
 
 // RegisterCard hands a batch card over and/or registers a phone.
 func (s *Store) RegisterCard(ctx context.Context, c rewards.CardRegister) (rewards.Card, error) {
-	if err := c.Validate(); err != nil {
+	if err := c.ValidateRequest(); err != nil {
 		return rewards.Card{}, err
 	}
 	return applyCard(s, ctx, eventKey{kind: rewards.EventCardRegister, clientID: c.ID}, c.At, c, func(t *txn, ev *eventRec) (any, string, error) {
@@ -104,7 +104,7 @@ func (t *txn) issueCard(ev *eventRec, c *rewards.CardIssue) error {
 	} else if _, err := t.card(c.Number); err == nil {
 		return rewards.Errorf(rewards.ECONFLICT, "card %s already exists", c.Number)
 	}
-	d, err := p.Details(c.Number, rewards.Personal(c.Details, c.Name))
+	d, err := p.Details(rewards.Personal(c.Details, c.Name))
 	if err != nil {
 		return err
 	}
@@ -180,7 +180,7 @@ func (t *txn) registerCard(ev *eventRec, r *rewards.CardRegister) error {
 	if err != nil {
 		return err
 	}
-	d, err := p.Details(r.Card, rewards.Personal(r.Details, r.Name))
+	d, err := p.Details(rewards.Personal(r.Details, r.Name))
 	if err != nil {
 		return err
 	}
