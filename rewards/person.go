@@ -50,15 +50,14 @@ func (d Details) personal() bool {
 // erases it and leaves the points.
 type Person struct {
 	ID         string `json:"id"` // the reference the events that wrote it carry
-	GivenName  string `json:"given_name,omitempty"`
-	FamilyName string `json:"family_name,omitempty"`
-	Phone      string `json:"phone,omitempty"` // E.164
-	Email      string `json:"email,omitempty"`
+	GivenName  string `json:"given_name"`
+	FamilyName string `json:"family_name"`
+	Phone      string `json:"phone"` // E.164
+	Email      string `json:"email"`
 	// ConsentAt is when the customer consented to the processing of
 	// their data; MarketingAt when to marketing (nil: never).
-	ConsentAt   *time.Time `json:"consent_at,omitempty"`
-	MarketingAt *time.Time `json:"marketing_at,omitempty"`
-	UpdatedAt   time.Time  `json:"updated_at"`
+	ConsentAt   *time.Time `json:"consent_at"`
+	MarketingAt *time.Time `json:"marketing_at"`
 }
 
 // FullName is the given name and the family name, in that order.
@@ -120,7 +119,6 @@ func Record(old Person, d Details, t time.Time) Person {
 		at := t
 		n.MarketingAt = &at
 	}
-	n.UpdatedAt = t
 	return n
 }
 
@@ -245,7 +243,8 @@ func ValidateEmail(s string) error {
 }
 
 // CustomerData is everything a ledger stores about a card's customer: what
-// a data-access request is answered with.
+// a data-access request is answered with. Its keys, and those of Person and
+// AccountData, are always there (null or "" where nothing is stored).
 type CustomerData struct {
 	Card     string         `json:"card"`
 	Cards    []Card         `json:"cards"` // the account's cards, replaced ones included
@@ -259,8 +258,8 @@ type CustomerData struct {
 // AccountData is what a ledger keeps on an account beside its points.
 type AccountData struct {
 	ID            int64      `json:"id"`
-	MemberSince   *time.Time `json:"member_since,omitempty"`
-	WelcomeAt     *time.Time `json:"welcome_at,omitempty"`
+	MemberSince   *time.Time `json:"member_since"`
+	WelcomeAt     *time.Time `json:"welcome_at"`
 	Debt          int64      `json:"debt"`
 	PurchaseTotal int64      `json:"purchase_total"`
 }
