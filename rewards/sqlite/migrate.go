@@ -151,7 +151,13 @@ func (s *Store) migrate() (err error) {
 		}
 	}
 	if !changed {
-		return nil // nothing to commit: the rollback ends the read
+		tx.Rollback() // nothing to commit: the rollback ends the read
+		return s.scrub()
+	}
+	if scrub {
+		if _, err := tx.Exec(fmt.Sprintf(`PRAGMA user_version = %d`, scrubPending)); err != nil {
+			return fmt.Errorf("migrate: %w", err)
+		}
 	}
 	rows, err := tx.Query(`PRAGMA foreign_key_check`)
 	if err != nil {
@@ -165,16 +171,35 @@ func (s *Store) migrate() (err error) {
 	if err := tx.Commit(); err != nil {
 		return fmt.Errorf("migrate: %w", err)
 	}
-	if scrub {
-		// What the migration erased may survive in pages a ledger made
-		// before secure_delete freed without zeroing: VACUUM writes every
-		// page anew, and the checkpoint leaves no old image in the log.
-		if _, err := s.db.Exec(`VACUUM`); err != nil {
-			return fmt.Errorf("migrate: vacuum: %w", err)
-		}
-		if err := s.checkpoint(context.Background()); err != nil {
-			return fmt.Errorf("migrate: %w", err)
-		}
+	return s.scrub()
+}
+
+// scrubPending is the ledger's user_version while a migration that erased
+// personal data waits for the files to be written anew: set in the
+// migration's transaction, cleared once done, so that an interrupted
+// scrub is done at the next open.
+const scrubPending = 1
+
+// scrub writes the ledger's files anew when a migration left that to do:
+// what the migration erased may survive in pages that a ledger made before
+// secure_delete freed without zeroing. VACUUM writes every page anew, and
+// the checkpoint leaves no old image in the log.
+func (s *Store) scrub() error {
+	var v int
+	if err := s.db.QueryRow(`PRAGMA user_version`).Scan(&v); err != nil {
+		return fmt.Errorf("migrate: %w", err)
+	}
+	if v != scrubPending {
+		return nil
+	}
+	if _, err := s.db.Exec(`VACUUM`); err != nil {
+		return fmt.Errorf("migrate: vacuum: %w", err)
+	}
+	if _, err := s.db.Exec(`PRAGMA user_version = 0`); err != nil {
+		return fmt.Errorf("migrate: %w", err)
+	}
+	if err := s.checkpoint(context.Background()); err != nil {
+		return fmt.Errorf("migrate: %w", err)
 	}
 	return nil
 }

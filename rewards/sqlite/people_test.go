@@ -188,3 +188,80 @@ func TestForgetThenReopen(t *testing.T) {
 	}
 	var _ *sqlite.Store = again
 }
+
+// An event made elsewhere with personal data in its body (a kiosk of an
+// older build) is kept as a local command is: the data in a record, the
+// body without them; applied again, it is a repeat.
+func TestApplyKeepsPersonalDataApart(t *testing.T) {
+	s, clk := openStore(t, "bonus")
+	clk.set("2026-11-02T10:00:00Z")
+	body := `{"id":"kiosk-7/1","at":"2026-11-02T10:00:00Z","number":"2700000000014","handed":true,"phone":"8 912 345-67-89","name":"Анна Смирнова","consent":true}`
+	e := rewards.Event{ID: rewards.EventID(rewards.EventCardIssue, "kiosk-7/1"), Kind: rewards.EventCardIssue, Device: "kiosk-7",
+		At: ts("2026-11-02T10:00:00Z"), Body: json.RawMessage(body)}
+	first, err := s.Apply(ctx, e)
+	if err != nil {
+		t.Fatal(err)
+	}
+	again, err := s.Apply(ctx, e)
+	if err != nil || string(again) != string(first) {
+		t.Fatalf("applied again: %s %v, first %s", again, err, first)
+	}
+	if n := eventCount(t, s); n != 2 { // the program and the card
+		t.Fatalf("%d events, want 2", n)
+	}
+	c, err := s.Card(ctx, "2700000000014", ts("2026-11-02T10:00:00Z"))
+	if err != nil || c.Phone != "+79123456789" || c.GivenName != "Анна" || c.FamilyName != "Смирнова" {
+		t.Fatalf("card: %+v %v", c, err)
+	}
+	evs, err := s.Events(ctx, 0, 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if b := string(evs[1].Body); strings.Contains(b, "Анна") || strings.Contains(b, "345-67-89") || !strings.Contains(b, `"with_phone":true`) {
+		t.Fatalf("the stored body: %s", b)
+	}
+	if b := balance(t, s, "2700000000014", "2026-11-03T10:00:00Z"); b.Available != 500 {
+		t.Fatalf("the welcome bonus: %+v", b)
+	}
+	checkLedger(t, s)
+}
+
+// A scrub that an upgrade left undone (the process stopped after the
+// migration committed) is done at the next open.
+func TestScrubResumes(t *testing.T) {
+	path := copyLedger(t, "v0.1.0-bonus.db")
+	s, err := openPath(t, path, "2026-12-01T10:00:00Z")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var v int
+	if err := s.DB().QueryRow(`PRAGMA user_version`).Scan(&v); err != nil || v != 0 {
+		t.Fatalf("user_version after the upgrade: %d %v", v, err)
+	}
+	// As an interrupted upgrade leaves it: the record and a stale copy of
+	// it in a free page.
+	if _, err := s.DB().Exec(`PRAGMA secure_delete = OFF`); err != nil {
+		t.Fatal(err)
+	}
+	for _, q := range []string{
+		`CREATE TABLE stale (x TEXT)`, `INSERT INTO stale VALUES ('Евлампий Пафнутьев')`, `DROP TABLE stale`, `PRAGMA user_version = 1`,
+	} {
+		if _, err := s.DB().Exec(q); err != nil {
+			t.Fatal(err)
+		}
+	}
+	s.Close()
+	if got := found(t, path, "Евлампий"); len(got) == 0 {
+		t.Fatal("the stale copy is not in the files: the test shows nothing")
+	}
+	s, err = openPath(t, path, "2026-12-01T10:00:00Z")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.DB().QueryRow(`PRAGMA user_version`).Scan(&v); err != nil || v != 0 {
+		t.Fatalf("user_version after the next open: %d %v", v, err)
+	}
+	if got := found(t, path, "Евлампий"); len(got) > 0 {
+		t.Fatalf("after the next open the files still hold %q", got)
+	}
+}
