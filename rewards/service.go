@@ -401,11 +401,12 @@ type Programs interface {
 
 // Cards manages cards and their accounts.
 type Cards interface {
-	// IssueCard issues a card with an account of its own; with a phone it
-	// is registered at once (and the welcome bonus granted).
+	// IssueCard issues a card with an account of its own; with personal
+	// data it is registered at once (with a phone, the welcome bonus
+	// granted).
 	IssueCard(ctx context.Context, c CardIssue) (Card, error)
 	// RegisterCard hands a batch card over (its activation delay counts
-	// from then) and/or records a phone, a name or membership.
+	// from then) and/or records personal data or membership.
 	RegisterCard(ctx context.Context, c CardRegister) (Card, error)
 	// BlockCard blocks a lost or stopped card.
 	BlockCard(ctx context.Context, c CardAction) (Card, error)

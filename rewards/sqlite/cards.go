@@ -20,7 +20,8 @@ func (s *Store) IssueCard(ctx context.Context, c rewards.CardIssue) (rewards.Car
 	})
 }
 
-// RegisterCard hands a batch card over and/or registers a phone.
+// RegisterCard hands a batch card over and/or registers personal data or
+// membership.
 func (s *Store) RegisterCard(ctx context.Context, c rewards.CardRegister) (rewards.Card, error) {
 	if err := c.ValidateRequest(); err != nil {
 		return rewards.Card{}, err

@@ -15,7 +15,8 @@ import (
 // the one computed from its entries (its lots' points, which are its
 // accruals, and its other entries); the entries add up to the sum of all
 // balances; no lot holds more than it was given, less than nothing, or
-// more than its allocations leave. Then it replays the event log into a
+// more than its allocations leave; every personal record belongs to an
+// account a card leads to. Then it replays the event log into a
 // fresh ledger in memory and compares every table with the stored one, so
 // that a row changed by hand, or an event lost, is found.
 func (s *Store) Check(ctx context.Context) (rewards.CheckReport, error) {
@@ -73,6 +74,14 @@ func (s *Store) Check(ctx context.Context) (rewards.CheckReport, error) {
 			return fmt.Errorf("check allocations: %w", err)
 		} else if bad > 0 {
 			r.Problems = append(r.Problems, fmt.Sprintf("%d lots hold more than their allocations leave", bad))
+		}
+		// Personal data that no card leads to could be neither shown,
+		// exported nor forgotten.
+		if err := t.tx.QueryRowContext(ctx, `SELECT count(*) FROM people p
+			WHERE NOT EXISTS (SELECT 1 FROM cards c WHERE c.account_id = p.account_id)`).Scan(&bad); err != nil {
+			return fmt.Errorf("check personal data: %w", err)
+		} else if bad > 0 {
+			r.Problems = append(r.Problems, fmt.Sprintf("%d personal records belong to accounts that no card leads to", bad))
 		}
 		return nil
 	})
