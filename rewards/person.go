@@ -60,6 +60,10 @@ type Person struct {
 	MarketingAt *time.Time `json:"marketing_at"`
 }
 
+// NewPersonID returns the id of a new Person record, a random UUID: it
+// says nothing about the customer.
+func NewPersonID() string { return EventID("", "") }
+
 // FullName is the given name and the family name, in that order.
 func (p Person) FullName() string {
 	return strings.TrimSpace(p.GivenName + " " + p.FamilyName)

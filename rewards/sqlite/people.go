@@ -49,7 +49,7 @@ func (t *txn) keepPerson(ev *eventRec, c *cardRow, a *account, d rewards.Details
 		return "", err
 	}
 	if old == nil {
-		old = &rewards.Person{ID: rewards.EventID(rewards.EventCardRegister, "")} // a random UUID
+		old = &rewards.Person{ID: rewards.NewPersonID()}
 	}
 	p := rewards.Record(*old, d, ev.at)
 	var phone any
