@@ -266,7 +266,7 @@ func bundledPrograms() []string {
 var personFlags = []flagSpec{
 	{name: "given-name", kind: kindString, value: "NAME", help: "the customer's given name (the kiosk greets by it)"},
 	{name: "family-name", kind: kindString, value: "NAME", help: "the customer's family name"},
-	{name: "name", kind: kindString, value: "\"GIVEN FAMILY\"", help: "shorthand for both: split at the first space into --given-name and --family-name"},
+	{name: "name", kind: kindString, value: "NAME", help: "shorthand for both, \"GIVEN FAMILY\": split at the first space into --given-name and --family-name"},
 	{name: "phone", kind: kindString, value: "PHONE", help: "the phone, stored as +CC...: with its country code (+359..., +7..., 00...) or in the program country's local form (0888 123 456, 8 912 345-67-89); registering it grants the welcome bonus once"},
 	{name: "email", kind: kindString, value: "EMAIL", help: "the e-mail address"},
 	{name: "consent", kind: kindBool, help: "the customer consents to the processing of their data (required with any of the above; its time is recorded)"},
