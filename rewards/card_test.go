@@ -167,36 +167,3 @@ func TestFormatTime(t *testing.T) {
 		}
 	}
 }
-
-func TestNormalizePhone(t *testing.T) {
-	for _, tc := range []struct{ in, want string }{
-		{"+7 (912) 345-67-89", "+79123456789"},
-		{"8 (800) 555-47-35", "88005554735"},
-		{"  +359 88 123 4567 ", "+359881234567"},
-		{"1234567", "1234567"},
-		{"123456789012345", "123456789012345"},
-		{"", ""},
-		{"   ", ""},
-	} {
-		got, err := rewards.NormalizePhone(tc.in)
-		if err != nil || got != tc.want {
-			t.Errorf("NormalizePhone(%q) = %q, %v; want %q", tc.in, got, err, tc.want)
-		}
-	}
-	for _, tc := range []struct{ in, want string }{
-		{"123456", "7 to 15 digits"},
-		{"+123456", "7 to 15 digits"},
-		{"1234567890123456", "7 to 15 digits"},
-		{"+7 912 345 67 89 ext 1", "only digits"},
-		{"7+9123456789", "only digits"},
-		{"++79123456789", "only digits"},
-		{"+7.912.345.67.89", "only digits"},
-		{"+７９１２３４５６７８９", "only digits"},
-	} {
-		got, err := rewards.NormalizePhone(tc.in)
-		if got != "" {
-			t.Errorf("NormalizePhone(%q) = %q with an error", tc.in, got)
-		}
-		wantError(t, err, rewards.EINVALID, tc.want)
-	}
-}

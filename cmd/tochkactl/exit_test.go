@@ -78,24 +78,24 @@ func TestRequestIDRepeats(t *testing.T) {
 		}
 	}
 
-	holder := strings.TrimSpace(twice(c.cli, "card", "issue", "--name", "Иван", "--request-id", "issue-1"))
+	holder := strings.TrimSpace(twice(c.cli, "card", "issue", "--name", "Иван", "--consent", "--request-id", "issue-1"))
 	want("card.issue", 1)
 	if !cardNumber.MatchString(holder) {
 		t.Fatalf("card issue printed %q", holder)
 	}
 	// The same id with other contents is refused and changes nothing.
 	c.refusedAs("conflict", "event.conflict", map[string]any{"what": nested("kind.card.issue", map[string]any{"id": "issue-1"})},
-		"card", "issue", "--name", "Пётр", "--request-id", "issue-1")
+		"card", "issue", "--name", "Пётр", "--consent", "--request-id", "issue-1")
 	// So is the same id with --at the second time but not the first: the
 	// first left the time to the store.
-	if msg := c.refused("card", "issue", "--name", "Иван", "--request-id", "issue-1", "--at", time.Now().UTC().Format(time.RFC3339)); !strings.Contains(msg, "different contents") {
+	if msg := c.refused("card", "issue", "--name", "Иван", "--consent", "--request-id", "issue-1", "--at", time.Now().UTC().Format(time.RFC3339)); !strings.Contains(msg, "different contents") {
 		t.Errorf("the same --request-id with --at added: %q", msg)
 	}
 	withAt := []string{"card", "issue", "--request-id", "issue-2", "--at", "2026-11-02T08:00:00Z"}
 	family := strings.TrimSpace(twice(c.cli, withAt...))
 	want("card.issue", 2)
 
-	twice(c.cli, "card", "register", family, "--name", "Мила", "--request-id", "register-1")
+	twice(c.cli, "card", "register", family, "--name", "Мила", "--consent", "--request-id", "register-1")
 	twice(c.cli, "card", "link", family, "--to", holder, "--request-id", "link-1")
 	twice(c.cli, "card", "member", holder, "--request-id", "member-1")
 	twice(c.cli, "card", "block", family, "--request-id", "block-1")
@@ -170,12 +170,12 @@ func TestRequestIDRepeats(t *testing.T) {
 func TestRetryAfterLostAnswer(t *testing.T) {
 	c := newCLI(t)
 	c.ok("init", "--program", "coop")
-	code, errOut := c.execTo(&failingWriter{}, "card", "issue", "--name", "Мария", "--request-id", "till-3/42")
+	code, errOut := c.execTo(&failingWriter{}, "card", "issue", "--name", "Мария", "--consent", "--request-id", "till-3/42")
 	m := regexp.MustCompile(`^tochkactl: done, but not all of it reached you: card (\d{13}) was issued; then: write the answer: write /dev/stdout: broken pipe; the same command with --request-id till-3/42 answers again and changes nothing more\n$`).FindStringSubmatch(errOut)
 	if code != exitPartial || m == nil {
 		t.Fatalf("card issue into a closed pipe: exit %d\nstderr: %s", code, errOut)
 	}
-	if again := strings.TrimSpace(c.ok("card", "issue", "--name", "Мария", "--request-id", "till-3/42")); again != m[1] {
+	if again := strings.TrimSpace(c.ok("card", "issue", "--name", "Мария", "--consent", "--request-id", "till-3/42")); again != m[1] {
 		t.Errorf("the retry gave card %s, the first try %s", again, m[1])
 	}
 	if n := kinds(t, c)["card.issue"]; n != 1 {

@@ -303,7 +303,7 @@ func TestCoop(t *testing.T) {
 	for _, st := range [][]string{{"s1", "Магазин 1", "Shop 1"}, {"s2", "Магазин 2", "Shop 2"}} {
 		c.ok("store", "add", "--id", st[0], "--coop", "sofia", "--name-bg", st[1], "--name-en", st[2], "--at", "2026-11-02T08:00:00Z")
 	}
-	member := issue(c, "--member", "--at", "2026-11-02T08:00:00Z", "--name", "Мария")
+	member := issue(c, "--member", "--at", "2026-11-02T08:00:00Z", "--name", "Мария", "--consent")
 	plain := issue(c, "--at", "2026-11-02T08:00:00Z")
 	if member[:2] != "29" || member == plain {
 		t.Fatalf("card numbers %s, %s: want two different numbers with the program's prefix 29", member, plain)
@@ -504,7 +504,7 @@ func TestBonus(t *testing.T) {
 	c := newCLI(t)
 	c.ok("init", "--program", "bonus")
 	// 15:00 in Moscow: the welcome bonus matures at midnight, 21:00 UTC.
-	card := issue(c, "--phone", "+7 900 123-45-67", "--at", "2026-11-02T12:00:00Z", "--name", "Иван")
+	card := issue(c, "--phone", "+7 900 123-45-67", "--consent", "--at", "2026-11-02T12:00:00Z", "--name", "Иван")
 	if card[:2] != "27" {
 		t.Errorf("card %s: want the bonus program's prefix 27", card)
 	}
@@ -522,7 +522,7 @@ func TestBonus(t *testing.T) {
 		t.Errorf("balance at midnight = %+v", b)
 	}
 	// A second registration of the phone grants nothing more.
-	c.ok("card", "register", card, "--phone", "+79001234567", "--at", "2026-11-02T22:00:00Z")
+	c.ok("card", "register", card, "--phone", "+79001234567", "--consent", "--at", "2026-11-02T22:00:00Z")
 	if b := c.balance(card, "2026-11-02T22:00:00Z"); b.Available != 500 {
 		t.Errorf("after registering again: %d, want 500", b.Available)
 	}
@@ -676,7 +676,7 @@ func mustField(t *testing.T, raw json.RawMessage, key string) json.RawMessage {
 func TestFlagsAnywhere(t *testing.T) {
 	c := newCLI(t)
 	c.ok("init", "--program", "bonus")
-	card := issue(c, "--at", "2026-11-02T12:00:00Z", "--phone", "89001234567")
+	card := issue(c, "--at", "2026-11-02T12:00:00Z", "--phone", "89001234567", "--consent")
 	want := c.ok("balance", card, "--at", "2026-11-02T20:00:00Z", "--json")
 	var raw json.RawMessage
 	c.jsonOf(&raw, "balance", card, "--at", "2026-11-02T20:00:00Z")

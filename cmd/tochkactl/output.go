@@ -106,6 +106,9 @@ func writeCard(w io.Writer, c rewards.Card, p *rewards.Program) error {
 	if c.Name != "" {
 		details = append(details, "name "+c.Name)
 	}
+	if c.Email != "" {
+		details = append(details, "e-mail "+c.Email)
+	}
 	if c.Holder != "" {
 		link := "family card of " + c.Holder
 		if c.Pooled {

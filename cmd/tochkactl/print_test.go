@@ -75,7 +75,7 @@ type printJSON struct {
 func TestCardPrint(t *testing.T) {
 	c := newPrintCLI(t)
 	c.ok("init", "--program", "coop")
-	named := issue(c, "--name", "Мария Петрова", "--at", "2026-11-02T08:00:00Z")
+	named := issue(c, "--name", "Мария Петрова", "--consent", "--at", "2026-11-02T08:00:00Z")
 	plain := issue(c, "--at", "2026-11-02T08:00:00Z")
 	third := issue(c, "--at", "2026-11-02T08:00:00Z")
 

@@ -17,8 +17,8 @@ func TestReportLiability(t *testing.T) {
 	c.env["TOCHKA_NOW"] = "2026-11-05T10:00:00Z"
 	c.ok("coop", "add", "--id", "hs", "--name-ru", "Хорошая связь", "--name-en", "Good Link", "--at", "2026-11-01T08:00:00Z")
 	c.ok("store", "add", "--id", "moscow-7", "--coop", "hs", "--name-ru", "Москва 7", "--name-en", "Moscow 7", "--at", "2026-11-01T08:00:00Z")
-	a := issue(c, "--phone", "+79001112233", "--at", "2026-11-01T10:00:00Z")
-	issue(c, "--phone", "+79001112234", "--at", "2026-11-01T10:00:00Z")
+	a := issue(c, "--phone", "+79001112233", "--consent", "--at", "2026-11-01T10:00:00Z")
+	issue(c, "--phone", "+79001112234", "--consent", "--at", "2026-11-01T10:00:00Z")
 	for i, store := range []string{"moscow-7", "tver-1"} {
 		c.ok("receipt", "post", c.file(fmt.Sprintf("r%d.json", i), fmt.Sprintf(`{"id":"R%d","store":%q,"card":%q,"time":"2026-11-02T1%d:00:00Z",
 			"lines":[{"sku":"phone","qty":1,"amount":2000000,"bonus":400}],"pay_with_points":100}`, i, store, a, i)))

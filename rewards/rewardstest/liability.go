@@ -134,8 +134,8 @@ func liabilityPoints(t *testing.T, su suite) {
 // and a welcome bonus belongs to no store.
 func liabilityBonus(t *testing.T, su suite) {
 	s, _ := su.store(t, "bonus")
-	a := mustCard(t, s, rewards.CardIssue{Meta: rewards.Meta{At: ts("2026-11-01T10:00:00Z")}, Phone: "+79001112233"})
-	b := mustCard(t, s, rewards.CardIssue{Meta: rewards.Meta{At: ts("2026-11-01T10:00:00Z")}, Phone: "+79001112234"})
+	a := mustCard(t, s, rewards.CardIssue{Meta: rewards.Meta{At: ts("2026-11-01T10:00:00Z")}, Details: rewards.Details{Phone: "+79001112233", Consent: true}})
+	b := mustCard(t, s, rewards.CardIssue{Meta: rewards.Meta{At: ts("2026-11-01T10:00:00Z")}, Details: rewards.Details{Phone: "+79001112234", Consent: true}})
 	r := receipt("R1", a, "2026-11-02T10:00:00Z", rewards.Line{SKU: "phone", Qty: 1, Amount: 2000000, Bonus: 400})
 	r.Store = "moscow-7"
 	r.PayWithPoints = 300

@@ -73,6 +73,9 @@ var scenarios = []struct {
 	{"ReturnTakeBackDays", returnTakeBackDays},
 	{"LostCard", lostCard},
 	{"FamilyPooling", familyPooling},
+	{"PersonalData", personalData},
+	{"OnePhoneOneHousehold", onePhoneOneHousehold},
+	{"ForgetKeepsPoints", forgetKeepsPoints},
 	{"Vouchers", vouchers},
 	{"Idempotency", idempotency},
 	{"RepeatReturnsFirstResult", repeatReturnsFirstResult},
@@ -229,6 +232,11 @@ func (f following) LinkCard(ctx context.Context, c rewards.CardLink) (rewards.Ca
 func (f following) MakeMember(ctx context.Context, c rewards.CardAction) (rewards.Card, error) {
 	f.clk.follow(c.At)
 	return f.Store.MakeMember(ctx, c)
+}
+
+func (f following) ForgetCard(ctx context.Context, c rewards.CardAction) (rewards.Card, error) {
+	f.clk.follow(c.At)
+	return f.Store.ForgetCard(ctx, c)
 }
 
 func (f following) PostReceipts(ctx context.Context, rs []rewards.Receipt) ([]rewards.BatchReceipt, error) {

@@ -22,7 +22,7 @@ func FuzzApply(f *testing.F) {
 	at := ts("2026-11-02T09:00:00Z")
 	seed(rewards.EventReceipt, rewards.Receipt{ID: "R1", Store: "s1", Card: card, Time: at, Lines: []rewards.Line{{SKU: "a", Qty: 1, Amount: 500}}})
 	seed(rewards.EventReturn, rewards.Return{ID: "X1", Receipt: "R0", Time: at, Lines: []rewards.ReturnLine{{SKU: "a", Qty: 1}}})
-	seed(rewards.EventCardIssue, rewards.CardIssue{Meta: rewards.Meta{ID: "C1", At: at}, Number: "2900000000025", Handed: true, Name: "Ана"})
+	seed(rewards.EventCardIssue, rewards.CardIssue{Meta: rewards.Meta{ID: "C1", At: at}, Number: "2900000000025", Handed: true, Name: "Ана", Details: rewards.Details{Consent: true}})
 	seed(rewards.EventCardLink, rewards.CardLink{Meta: rewards.Meta{ID: "L1", At: at}, Card: "2900000000025", Holder: card, Pool: true})
 	seed(rewards.EventCardReplace, rewards.CardReplace{Meta: rewards.Meta{ID: "P1", At: at}, Card: card})
 	seed(rewards.EventRedeem, rewards.Redemption{Meta: rewards.Meta{ID: "V1", At: at}, Card: card, Reward: "mug"})

@@ -1,8 +1,7 @@
 package sqlite
 
 import (
-	"github.com/tochka-loyalty/tochka/lang"
-
+	"context"
 	"crypto/sha256"
 	"database/sql"
 	"embed"
@@ -14,6 +13,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/tochka-loyalty/tochka/lang"
 	"github.com/tochka-loyalty/tochka/rewards"
 )
 
@@ -129,7 +129,7 @@ func (s *Store) migrate() (err error) {
 	if err := s.verify(tx, want, applied); err != nil {
 		return err
 	}
-	changed := false
+	changed, scrub := false, false
 	for _, m := range want {
 		sum, ok := applied[m.name]
 		switch {
@@ -148,10 +148,17 @@ func (s *Store) migrate() (err error) {
 				return fmt.Errorf("migrate %s: %w", path.Base(m.name), err)
 			}
 			changed = true
+			scrub = scrub || (erasing[m.name] && len(applied) > 0) // a new ledger has nothing to erase
 		}
 	}
 	if !changed {
-		return nil // nothing to commit: the rollback ends the read
+		tx.Rollback() // nothing to commit: the rollback ends the read
+		return s.scrub()
+	}
+	if scrub {
+		if _, err := tx.Exec(fmt.Sprintf(`PRAGMA user_version = %d`, scrubPending)); err != nil {
+			return fmt.Errorf("migrate: %w", err)
+		}
 	}
 	rows, err := tx.Query(`PRAGMA foreign_key_check`)
 	if err != nil {
@@ -165,8 +172,43 @@ func (s *Store) migrate() (err error) {
 	if err := tx.Commit(); err != nil {
 		return fmt.Errorf("migrate: %w", err)
 	}
+	return s.scrub()
+}
+
+// scrubPending is the ledger's user_version while a migration that erased
+// personal data waits for the files to be written anew: set in the
+// migration's transaction, cleared once done, so that an interrupted
+// scrub is done at the next open.
+const scrubPending = 1
+
+// scrub writes the ledger's files anew when a migration left that to do:
+// what the migration erased may survive in pages that a ledger made before
+// secure_delete freed without zeroing. VACUUM writes every page anew, and
+// the checkpoint leaves no old image in the log.
+func (s *Store) scrub() error {
+	var v int
+	if err := s.db.QueryRow(`PRAGMA user_version`).Scan(&v); err != nil {
+		return fmt.Errorf("migrate: %w", err)
+	}
+	if v != scrubPending {
+		return nil
+	}
+	if _, err := s.db.Exec(`VACUUM`); err != nil {
+		return fmt.Errorf("migrate: vacuum: %w", err)
+	}
+	if _, err := s.db.Exec(`PRAGMA user_version = 0`); err != nil {
+		return fmt.Errorf("migrate: %w", err)
+	}
+	if err := s.checkpoint(context.Background()); err != nil {
+		return fmt.Errorf("migrate: %w", err)
+	}
 	return nil
 }
+
+// erasing names the migrations that move personal data out of where they
+// were: once one of them has run, the ledger's files are written anew, so
+// that nothing of what it moved is left in a free page or the log.
+var erasing = map[string]bool{"migrations/0008_people.sql": true}
 
 // addChecksumColumn gives a migrations table made before checksums were
 // recorded its checksum column.

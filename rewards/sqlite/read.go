@@ -12,25 +12,38 @@ import (
 func (s *Store) Card(ctx context.Context, number string, at time.Time) (rewards.Card, error) {
 	var out rewards.Card
 	err := s.read(ctx, func(t *txn) error {
-		c, err := t.card(number)
-		if err != nil {
-			return err
-		}
-		a, err := t.account(c.accountID)
-		if err != nil {
-			return err
-		}
-		total, err := t.purchaseTotal(a)
-		if err != nil {
-			return err
-		}
-		out = rewards.Card{Number: c.number, Status: c.status(at), IssuedAt: fromMS(c.issuedAt),
-			HandedAt: timePtr(c.handedAt), ActiveFrom: timePtr(c.activeFrom), BlockedAt: timePtr(c.blockedAt),
-			ReplacedBy: c.replacedBy.String, Holder: c.holder.String, Pooled: c.pooled,
-			Phone: a.phone.String, Name: a.name, Member: a.memberAt(at), PurchaseTotal: total}
-		return nil
+		var err error
+		out, err = t.cardView(number, at)
+		return err
 	})
 	return out, err
+}
+
+// cardView is a card as it stands at at, with its account's membership,
+// purchase total and personal data.
+func (t *txn) cardView(number string, at time.Time) (rewards.Card, error) {
+	c, err := t.card(number)
+	if err != nil {
+		return rewards.Card{}, err
+	}
+	a, err := t.account(c.accountID)
+	if err != nil {
+		return rewards.Card{}, err
+	}
+	total, err := t.purchaseTotal(a)
+	if err != nil {
+		return rewards.Card{}, err
+	}
+	out := c.view(at)
+	out.Member, out.PurchaseTotal = a.memberAt(at), total
+	p, err := t.person(a.id)
+	if err != nil {
+		return out, err
+	}
+	if p != nil {
+		out.Phone, out.Name, out.GivenName, out.FamilyName, out.Email = p.Phone, p.FullName(), p.GivenName, p.FamilyName, p.Email
+	}
+	return out, nil
 }
 
 // Balance returns what a card holds at t: t may be in the future, to preview
@@ -69,8 +82,20 @@ func (t *txn) balance(c *cardRow, at time.Time) (rewards.Balance, error) {
 // History returns a card's ledger entries, its replaced predecessors'
 // included, oldest first.
 func (s *Store) History(ctx context.Context, card string) ([]rewards.HistoryEntry, error) {
-	out := []rewards.HistoryEntry{}
+	var out []rewards.HistoryEntry
 	err := s.read(ctx, func(t *txn) error {
+		var err error
+		out, err = t.history(card)
+		return err
+	})
+	return out, err
+}
+
+// history reads a card's entries, as History returns them.
+func (t *txn) history(card string) ([]rewards.HistoryEntry, error) {
+	out := []rewards.HistoryEntry{}
+	ctx := t.ctx
+	err := func() error {
 		if _, err := t.card(card); err != nil {
 			return err
 		}
@@ -112,6 +137,6 @@ func (s *Store) History(ctx context.Context, card string) ([]rewards.HistoryEntr
 			out = append(out, h)
 		}
 		return rows.Err()
-	})
+	}()
 	return out, err
 }
