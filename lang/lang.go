@@ -266,3 +266,18 @@ func FormatNumber(l string, n int64) string {
 	}
 	return b.String()
 }
+
+// FormatMoney writes an amount in minor units (hundredths) as the currency
+// amount a reader of l writes: 1,234.50 EUR in English, 1 234,50 EUR in
+// Bulgarian and Russian.
+func FormatMoney(l string, minor int64, currency string) string {
+	sign, dec := "", ","
+	if l == EN {
+		dec = "."
+	}
+	u := uint64(minor)
+	if minor < 0 {
+		sign, u = "-", uint64(-(minor+1))+1 // -MinInt64 does not fit an int64
+	}
+	return fmt.Sprintf("%s%s%s%02d %s", sign, FormatNumber(l, int64(u/100)), dec, u%100, currency)
+}

@@ -1,6 +1,8 @@
 package main
 
 import (
+	"github.com/tochka-loyalty/tochka/lang"
+
 	"bytes"
 	"encoding/json"
 	"errors"
@@ -245,11 +247,12 @@ func cmdInit(c *cmdCtx) error {
 	if err != nil {
 		return err
 	}
-	c.changed("program %s version %d was installed", np.Name, np.Version)
+	c.changed("done.program", lang.Args{"program": np.Name, "version": np.Version})
 	if c.json {
 		return c.printJSON(np)
 	}
-	_, err = fmt.Fprintf(c.out, "installed %s: %s program in %s, %s, version %d\n", np.Name, np.Kind, np.Currency, np.Timezone, np.Version)
+	_, err = fmt.Fprintln(c.out, c.words(np).t("out.installed", lang.Args{"program": np.Name, "kind": lang.M("program.kind."+np.Kind, nil),
+		"currency": np.Currency, "zone": np.Timezone, "version": np.Version}))
 	return err
 }
 
@@ -313,7 +316,7 @@ func cmdCardIssue(c *cmdCtx) error {
 	if err != nil {
 		return err
 	}
-	c.changed("card %s was issued", card.Number)
+	c.changed("done.card_issued", lang.Args{"card": card.Number})
 	return c.printNumber(card)
 }
 
@@ -323,7 +326,7 @@ func cmdCardReplace(c *cmdCtx) error {
 	if err != nil {
 		return err
 	}
-	c.changed("card %s was replaced by the new card %s", old, card.Number)
+	c.changed("done.card_replaced", lang.Args{"card": old, "new": card.Number})
 	return c.printNumber(card)
 }
 
@@ -340,12 +343,12 @@ func (c *cmdCtx) printNumber(card rewards.Card) error {
 func cmdCardRegister(c *cmdCtx) error {
 	card, err := c.store.RegisterCard(c.ctx, rewards.CardRegister{Meta: c.meta(),
 		Card: c.in.args[0], Details: c.details(), Name: c.in.str["name"], Member: c.in.bool("member")})
-	return c.printCard(card, err, "was registered")
+	return c.printCard(card, err, "done.card_registered", nil)
 }
 
 func cmdCardForget(c *cmdCtx) error {
 	card, err := c.store.ForgetCard(c.ctx, rewards.CardAction{Meta: c.meta(), Card: c.in.args[0]})
-	return c.printCard(card, err, "was forgotten: its customer's personal data are erased")
+	return c.printCard(card, err, "done.card_forgotten", nil)
 }
 
 // cmdCardExport prints the customer's data as JSON, --json or not: it is
@@ -360,31 +363,33 @@ func cmdCardExport(c *cmdCtx) error {
 
 func cmdCardBlock(c *cmdCtx) error {
 	card, err := c.store.BlockCard(c.ctx, rewards.CardAction{Meta: c.meta(), Card: c.in.args[0]})
-	return c.printCard(card, err, "was blocked")
+	return c.printCard(card, err, "done.card_blocked", nil)
 }
 
 func cmdCardLink(c *cmdCtx) error {
 	holder := c.in.str["to"]
 	card, err := c.store.LinkCard(c.ctx, rewards.CardLink{Meta: c.meta(),
 		Card: c.in.args[0], Holder: holder, Pool: c.in.bool("pool")})
-	return c.printCard(card, err, "was linked to card "+holder)
+	return c.printCard(card, err, "done.card_linked", lang.Args{"holder": holder})
 }
 
 func cmdCardMember(c *cmdCtx) error {
 	card, err := c.store.MakeMember(c.ctx, rewards.CardAction{Meta: c.meta(), Card: c.in.args[0]})
-	return c.printCard(card, err, "is a member's")
+	return c.printCard(card, err, "done.card_member", nil)
 }
 
 // printCard prints the card a change returned; done says what was done to
 // it, for when the answer does not reach the operator.
-func (c *cmdCtx) printCard(card rewards.Card, err error, done string) error {
+func (c *cmdCtx) printCard(card rewards.Card, err error, done string, args lang.Args) error {
 	if err != nil {
 		return err
 	}
-	c.changed("card %s %s", card.Number, done)
-	return emit(c, card, nil, func(w io.Writer, card rewards.Card, p *rewards.Program) error {
-		return writeCard(w, card, p)
-	})
+	if args == nil {
+		args = lang.Args{}
+	}
+	args["card"] = card.Number
+	c.changed(done, args)
+	return emit(c, card, nil, writeCard)
 }
 
 // readInput opens FILE, or stdin for "-".
@@ -466,7 +471,7 @@ func (c *cmdCtx) receipt() (*rewards.Receipt, error) {
 
 // emit prints what a command got back: as JSON with --json, else the way
 // human writes it for a person.
-func emit[T any](c *cmdCtx, v T, err error, human func(io.Writer, T, *rewards.Program) error) error {
+func emit[T any](c *cmdCtx, v T, err error, human func(io.Writer, T, words) error) error {
 	if err != nil {
 		return err
 	}
@@ -477,7 +482,7 @@ func emit[T any](c *cmdCtx, v T, err error, human func(io.Writer, T, *rewards.Pr
 	if err != nil {
 		return err
 	}
-	return human(c.out, v, p)
+	return human(c.out, v, c.words(p))
 }
 
 func cmdReceiptPost(c *cmdCtx) error {
@@ -489,7 +494,7 @@ func cmdReceiptPost(c *cmdCtx) error {
 	if err != nil {
 		return err
 	}
-	c.changed("receipt %s was posted: card %s earned %d and spent %d", res.Receipt, res.Card, res.Earned, res.Spent)
+	c.changed("done.receipt", lang.Args{"receipt": res.Receipt, "card": res.Card, "earned": res.Earned, "spent": res.Spent})
 	return emit(c, res, nil, writeReceipt)
 }
 
@@ -515,7 +520,7 @@ func cmdReceiptReturn(c *cmdCtx) error {
 	if err != nil {
 		return err
 	}
-	c.changed("return %s of receipt %s was posted: card %s gave back %d and got back %d", res.Return, res.Receipt, res.Card, res.TakeBack, res.Refunded)
+	c.changed("done.return", lang.Args{"return": res.Return, "receipt": res.Receipt, "card": res.Card, "taken": res.TakeBack, "given": res.Refunded})
 	return emit(c, res, nil, writeReturn)
 }
 
@@ -539,7 +544,7 @@ func cmdBalance(c *cmdCtx) error {
 		}
 		replacedBy = card.ReplacedBy
 	}
-	return writeBalance(c.out, b, replacedBy, p)
+	return writeBalance(c.out, b, replacedBy, c.words(p))
 }
 
 func cmdHistory(c *cmdCtx) error {
@@ -555,7 +560,7 @@ func cmdHistory(c *cmdCtx) error {
 	if err != nil {
 		return err
 	}
-	return writeHistory(c.out, h, p, pl)
+	return writeHistory(c.out, h, c.words(p), pl)
 }
 
 func cmdBoardAdd(c *cmdCtx) error {
@@ -581,9 +586,9 @@ func cmdBoardAdd(c *cmdCtx) error {
 	if err != nil {
 		return err
 	}
-	c.changed("reward %s was put on the board", added.ID)
-	return emit(c, added, nil, func(w io.Writer, r rewards.Reward, p *rewards.Program) error {
-		return writeRewards(w, []rewards.Reward{r}, p)
+	c.changed("done.reward_added", lang.Args{"reward": added.ID})
+	return emit(c, added, nil, func(w io.Writer, r rewards.Reward, wd words) error {
+		return writeRewards(w, []rewards.Reward{r}, wd)
 	})
 }
 
@@ -600,10 +605,10 @@ func cmdBoardList(c *cmdCtx) error {
 		return err
 	}
 	if len(list) == 0 {
-		_, err := fmt.Fprintln(c.out, "the board is empty")
+		_, err := fmt.Fprintln(c.out, c.words(p).t("out.board.empty", nil))
 		return err
 	}
-	return writeRewards(c.out, list, p)
+	return writeRewards(c.out, list, c.words(p))
 }
 
 func cmdBoardRemove(c *cmdCtx) error {
@@ -611,14 +616,14 @@ func cmdBoardRemove(c *cmdCtx) error {
 	if err := c.store.RemoveReward(c.ctx, rewards.RewardRemove{Meta: c.meta(), Reward: id}); err != nil {
 		return err
 	}
-	c.changed("reward %s was taken off the board", id)
+	c.changed("done.reward_removed", lang.Args{"reward": id})
 	if c.json {
 		return c.printJSON(struct {
 			ID      string `json:"id"`
 			Removed bool   `json:"removed"`
 		}{id, true})
 	}
-	_, err := fmt.Fprintf(c.out, "removed %s from the board\n", id)
+	_, err := fmt.Fprintln(c.out, lang.Text(c.readerLang(), "out.board.removed", lang.Args{"reward": id}))
 	return err
 }
 
@@ -628,7 +633,7 @@ func cmdRedeem(c *cmdCtx) error {
 	if err != nil {
 		return err
 	}
-	c.changed("voucher %s was made: %d points of card %s for %s", v.Code, v.Points, v.Card, v.Reward)
+	c.changed("done.voucher_made", lang.Args{"code": v.Code, "points": v.Points, "card": v.Card, "reward": v.Reward})
 	v = voucherAt(v, c.at)
 	if c.json {
 		return c.printJSON(v)
@@ -639,12 +644,12 @@ func cmdRedeem(c *cmdCtx) error {
 
 func cmdVoucherClaim(c *cmdCtx) error {
 	v, err := c.store.ClaimVoucher(c.ctx, rewards.VoucherAction{Meta: c.meta(), Code: c.in.args[0]})
-	return c.printVoucher(v, err, "was claimed")
+	return c.printVoucher(v, err, "done.voucher_claimed")
 }
 
 func cmdVoucherCancel(c *cmdCtx) error {
 	v, err := c.store.CancelVoucher(c.ctx, rewards.VoucherAction{Meta: c.meta(), Code: c.in.args[0]})
-	return c.printVoucher(v, err, "was cancelled")
+	return c.printVoucher(v, err, "done.voucher_cancelled")
 }
 
 // printVoucher prints the voucher a change returned; done says what was
@@ -653,7 +658,7 @@ func (c *cmdCtx) printVoucher(v rewards.Voucher, err error, done string) error {
 	if err != nil {
 		return err
 	}
-	c.changed("voucher %s %s", v.Code, done)
+	c.changed(done, lang.Args{"code": v.Code})
 	return emit(c, v, nil, writeVoucher)
 }
 
@@ -681,7 +686,7 @@ func cmdCheck(c *cmdCtx) error {
 			return
 		}
 		if p == nil {
-			p = c.progress(total, "replaying the event log")
+			p = c.progress(total, lang.Text(c.readerLang(), "out.check.progress", nil))
 		}
 		p.add()
 	}
@@ -695,7 +700,7 @@ func cmdCheck(c *cmdCtx) error {
 	if c.json {
 		err = c.printJSON(r)
 	} else {
-		err = writeCheck(c.out, r)
+		err = writeCheck(c.out, r, c.readerLang())
 	}
 	if err != nil {
 		return err

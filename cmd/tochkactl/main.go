@@ -144,7 +144,7 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer, env func(stri
 	switch {
 	case err == nil:
 		return exitOK
-	case c.done != "":
+	case c.done.Key != "":
 		c.printError(stderr, &partialError{done: c.done, err: err, retry: c.retryHint()})
 		return exitPartial
 	case errors.As(err, &ue):
@@ -160,18 +160,18 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer, env func(stri
 // partialError is a failure after the ledger changed: what was done, and
 // what then failed.
 type partialError struct {
-	done  string // "card 2912345678906 was issued"
+	done  lang.Msg // "card 2912345678906 was issued"
 	err   error
-	retry string // how to get the answer again, if there is a way
+	retry lang.Msg // how to get the answer again, if there is a way
 }
 
 func (e *partialError) Error() string { return e.text(lang.EN) }
 
 // text is the error in language l.
 func (e *partialError) text(l string) string {
-	msg := fmt.Sprintf("done, but not all of it reached you: %s; then: %s", e.done, errorText(e.err, l))
-	if e.retry != "" {
-		msg += "; " + e.retry
+	msg := lang.Text(l, "out.partial", lang.Args{"done": e.done, "error": errorText(e.err, l)})
+	if e.retry.Key != "" {
+		msg += "; " + e.retry.In(l)
 	}
 	return msg
 }
@@ -180,14 +180,14 @@ func (e *partialError) Unwrap() error { return e.err }
 
 // retryHint says how to get the answer of a command that changed the
 // ledger again: its --request-id.
-func (c *cmdCtx) retryHint() string {
-	if c.retry != "" {
+func (c *cmdCtx) retryHint() lang.Msg {
+	if c.retry.Key != "" {
 		return c.retry
 	}
 	if id := c.in.str["request-id"]; id != "" {
-		return fmt.Sprintf("the same command with --request-id %s answers again and changes nothing more", id)
+		return lang.M("out.retry", lang.Args{"id": id})
 	}
-	return ""
+	return lang.Msg{}
 }
 
 // checkedWriter keeps the first error writing to stdout, so that an answer
@@ -390,14 +390,14 @@ type cmdCtx struct {
 	prog   *rewards.Program
 	// done says what the command changed in the ledger, once it has: an
 	// error after that is exit status 3, not a refusal.
-	done string
+	done lang.Msg
 	// retry, when set, says how to get what did not reach the operator;
 	// else --request-id does.
-	retry string
+	retry lang.Msg
 }
 
 // changed records what the command has done to the ledger.
-func (c *cmdCtx) changed(format string, args ...any) { c.done = fmt.Sprintf(format, args...) }
+func (c *cmdCtx) changed(key string, args lang.Args) { c.done = lang.M(key, args) }
 
 // program is the program in force, for time zones, currency and units.
 func (c *cmdCtx) program() (*rewards.Program, error) {

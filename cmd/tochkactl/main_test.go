@@ -472,10 +472,10 @@ func TestCoop(t *testing.T) {
 
 	hist := c.ok("history", member)
 	for _, want := range []string{
-		"3 Nov 2026 at 10:00  earn          +160  " + member + "  M1              Shop 1",
-		"3 Nov 2026 at 15:00  redeem         -40  " + member + "  " + code2,
-		"3 Nov 2026 at 16:00  voucher-back   +40  " + member + "  " + code2,
-		"4 Nov 2026 at 11:00  return         -80  " + member + "  RET1",
+		"3 Nov 2026 10:00  earn          +160  " + member + "  M1              Shop 1",
+		"3 Nov 2026 15:00  redeem         -40  " + member + "  " + code2,
+		"3 Nov 2026 16:00  voucher-back   +40  " + member + "  " + code2,
+		"4 Nov 2026 11:00  return         -80  " + member + "  RET1",
 	} {
 		if !strings.Contains(hist, want+"\n") {
 			t.Errorf("history lacks %q:\n%s", want, hist)
@@ -515,7 +515,7 @@ func TestBonus(t *testing.T) {
 		len(b.Expiring) != 1 || b.Expiring[0].ExpiresAt != "2027-11-02T21:00:00Z" {
 		t.Errorf("balance before midnight = %+v", b)
 	}
-	if out := c.ok("balance", card, "--at", "2026-11-02T20:59:59Z"); !strings.Contains(out, "available: 0 bonuses\npending:   500 from 3 Nov 2026 at 00:00\nexpiring:  500 on 3 Nov 2027 at 00:00\n") {
+	if out := c.ok("balance", card, "--at", "2026-11-02T20:59:59Z"); !strings.Contains(out, "available: 0 bonuses\npending:   500 from 3 Nov 2026 00:00\nexpiring:  500 on 3 Nov 2027 00:00\n") {
 		t.Errorf("balance before midnight:\n%s", out)
 	}
 	if b := c.balance(card, "2026-11-02T21:00:00Z"); b.Available != 500 || len(b.Pending) != 0 {
@@ -593,8 +593,8 @@ func TestBonus(t *testing.T) {
 		t.Errorf("balance after the receipt = %+v", res.Balance)
 	}
 	human := c.ok("receipt", "post", receipt) // the same receipt: the first result
-	for _, want := range []string{"earned 1250 bonuses", "PHONE     1000    263.16 RUB", "TRANSFER  40      3.95 RUB",
-		"paid with 300 bonuses: discount 300.00 RUB", "balance: 200 bonuses available, 1250 pending from 18 Nov 2026 at 13:00"} {
+	for _, want := range []string{"earned 1,250 bonuses", "PHONE     1000    263.16 RUB", "TRANSFER  40      3.95 RUB",
+		"paid with 300 bonuses: discount 300.00 RUB", "balance: 200 bonuses available, 1,250 pending from 18 Nov 2026 13:00"} {
 		if !strings.Contains(human, want) {
 			t.Errorf("receipt output lacks %q:\n%s", want, human)
 		}
@@ -729,7 +729,7 @@ func TestCards(t *testing.T) {
 		t.Errorf("holder after pooling: %d, want 20", b.Available)
 	}
 	// Membership from its time on: 2.50 EUR earns 10, a member 20.
-	if out := c.ok("card", "member", holder, "--at", "2026-11-04T10:00:00Z"); out != "card "+holder+": active since 2 Nov 2026 at 10:00\n  member; purchases 5.00 EUR\n" {
+	if out := c.ok("card", "member", holder, "--at", "2026-11-04T10:00:00Z"); out != "card "+holder+": active since 2 Nov 2026 10:00\n  member; purchases 5.00 EUR\n" {
 		t.Errorf("card member printed %q", out)
 	}
 	r := c.file("r9.json", fmt.Sprintf(`{"id":"R9","store":"s1","card":%q,"time":"2026-11-04T10:00:00Z","lines":[{"sku":"A","qty":1,"amount":250}]}`, family))
@@ -740,7 +740,7 @@ func TestCards(t *testing.T) {
 		t.Errorf("member twice: %q", msg)
 	}
 	// Blocking refuses the card from then on.
-	if out := c.ok("card", "block", family, "--at", "2026-11-05T10:00:00Z"); !strings.HasPrefix(out, "card "+family+": blocked since 5 Nov 2026 at 12:00\n") {
+	if out := c.ok("card", "block", family, "--at", "2026-11-05T10:00:00Z"); !strings.HasPrefix(out, "card "+family+": blocked since 5 Nov 2026 12:00\n") {
 		t.Errorf("card block printed %q", out)
 	}
 	r = c.file("r10.json", fmt.Sprintf(`{"id":"R10","store":"s1","card":%q,"time":"2026-11-05T11:00:00Z","lines":[{"sku":"A","qty":1,"amount":250}]}`, family))

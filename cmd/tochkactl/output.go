@@ -6,35 +6,46 @@ import (
 	"strings"
 	"text/tabwriter"
 	"time"
+	"unicode/utf8"
 
 	"github.com/tochka-loyalty/tochka/lang"
 	"github.com/tochka-loyalty/tochka/rewards"
 )
 
-// Human output: short lines a cashier can read aloud, times in the
-// program's time zone, money as currency amounts.
+// Human output: short lines a cashier can read aloud, in the reader's
+// language (--lang), times in the program's time zone, money as currency
+// amounts. Every text is a key of the catalog (assets/i18n/output.*.toml).
 
-// units names n points the way the program calls them.
-func units(p *rewards.Program, n int64) string {
-	one, many := "point", "points"
-	if p.Kind == rewards.KindBonus {
-		one, many = "bonus", "bonuses"
-	}
-	if n == 1 || n == -1 {
-		return fmt.Sprintf("%d %s", n, one)
-	}
-	return fmt.Sprintf("%d %s", n, many)
+// words writes the CLI's lines in one language for one program.
+type words struct {
+	l string
+	p *rewards.Program
 }
 
-// money writes an amount in minor units as the currency amount: 12.00 RUB.
-// Both bundled currencies, like most, have 100 minor units.
-func money(minor int64, currency string) string {
-	sign := ""
-	if minor < 0 {
-		sign, minor = "-", -minor
+// words is the reader's language with program p.
+func (c *cmdCtx) words(p *rewards.Program) words { return words{l: c.readerLang(), p: p} }
+
+// t renders the catalog's key with its arguments.
+func (w words) t(key string, args lang.Args) string { return lang.Text(w.l, key, args) }
+
+// units names n points the way the program calls them: 1 точка, 5 бонусов.
+func (w words) units(n int64) string {
+	key := "unit.points"
+	if w.p.Kind == rewards.KindBonus {
+		key = "unit.bonuses"
 	}
-	return fmt.Sprintf("%s%d.%02d %s", sign, minor/100, minor%100, currency)
+	return lang.Text(w.l, key, lang.Args{"count": lang.Number(n)})
 }
+
+// money writes an amount in minor units as the currency amount: 12.00 RUB
+// (12,00 RUB in Bulgarian and Russian). Both bundled currencies, like
+// most, have 100 minor units.
+func (w words) money(minor int64) string {
+	return lang.FormatMoney(w.l, minor, w.p.Currency)
+}
+
+// when writes a moment in the program's time zone.
+func (w words) when(t time.Time) string { return lang.FormatTime(w.l, t.In(w.p.Location())) }
 
 // table lines up columns two spaces apart, without trailing blanks.
 type table struct {
@@ -65,138 +76,151 @@ func (t *table) Flush() error {
 	return err
 }
 
-func when(t time.Time, loc *time.Location) string { return rewards.FormatTime(t, loc) }
-
 // status describes a card's status with the date that goes with it.
-func status(st string, activeFrom, blockedAt *time.Time, replacedBy string, loc *time.Location) string {
+func (w words) status(st string, activeFrom, blockedAt *time.Time, replacedBy string) string {
 	switch st {
 	case rewards.CardActive:
 		if activeFrom != nil {
-			return "active since " + when(*activeFrom, loc)
+			return w.t("out.status.active_since", lang.Args{"at": w.when(*activeFrom)})
 		}
-		return "active"
+		return w.t("out.status.active", nil)
 	case rewards.CardIssued:
 		if activeFrom == nil {
-			return "issued, not handed over yet"
+			return w.t("out.status.issued", nil)
 		}
-		return "issued, activates on " + when(*activeFrom, loc)
+		return w.t("out.status.activates", lang.Args{"at": w.when(*activeFrom)})
 	case rewards.CardBlocked:
 		if blockedAt != nil {
-			return "blocked since " + when(*blockedAt, loc)
+			return w.t("out.status.blocked_since", lang.Args{"at": w.when(*blockedAt)})
 		}
-		return "blocked"
+		return w.t("out.status.blocked", nil)
 	case rewards.CardReplaced:
 		if replacedBy != "" {
-			return "replaced by card " + replacedBy
+			return w.t("out.status.replaced_by", lang.Args{"card": replacedBy})
 		}
-		return "replaced"
+		return w.t("out.status.replaced", nil)
 	}
 	return st
 }
 
-func writeCard(w io.Writer, c rewards.Card, p *rewards.Program) error {
-	fmt.Fprintf(w, "card %s: %s\n", c.Number, status(c.Status, c.ActiveFrom, c.BlockedAt, c.ReplacedBy, p.Location()))
+func writeCard(out io.Writer, c rewards.Card, w words) error {
+	fmt.Fprintf(out, "%s\n", w.t("out.card", lang.Args{"card": c.Number, "status": w.status(c.Status, c.ActiveFrom, c.BlockedAt, c.ReplacedBy)}))
 	var details []string
 	if c.Member {
-		details = append(details, "member")
+		details = append(details, w.t("out.card.member", nil))
 	}
 	if c.Phone != "" {
-		details = append(details, "phone "+c.Phone)
+		details = append(details, w.t("out.card.phone", lang.Args{"phone": c.Phone}))
 	}
 	if c.Name != "" {
-		details = append(details, "name "+c.Name)
+		details = append(details, w.t("out.card.name", lang.Args{"name": c.Name}))
 	}
 	if c.Email != "" {
-		details = append(details, "e-mail "+c.Email)
+		details = append(details, w.t("out.card.email", lang.Args{"email": c.Email}))
 	}
 	if c.Holder != "" {
-		link := "family card of " + c.Holder
+		key := "out.card.family"
 		if c.Pooled {
-			link += ", pooled"
+			key = "out.card.family_pooled"
 		}
-		details = append(details, link)
+		details = append(details, w.t(key, lang.Args{"holder": c.Holder}))
 	}
 	if c.PurchaseTotal != 0 {
-		details = append(details, "purchases "+money(c.PurchaseTotal, p.Currency))
+		details = append(details, w.t("out.card.purchases", lang.Args{"amount": w.money(c.PurchaseTotal)}))
 	}
 	if len(details) > 0 {
-		fmt.Fprintf(w, "  %s\n", strings.Join(details, "; "))
+		fmt.Fprintf(out, "  %s\n", strings.Join(details, "; "))
 	}
 	return nil
 }
 
-func writeBalance(w io.Writer, b rewards.Balance, replacedBy string, p *rewards.Program) error {
-	loc := p.Location()
-	fmt.Fprintf(w, "card %s: %s\n", b.Card, status(b.Status, b.ActiveFrom, nil, replacedBy, loc))
-	fmt.Fprintf(w, "available: %s\n", units(p, b.Available))
-	label := "pending:  "
+// labelled writes lines under a label, the first beside it and the rest
+// lined up under the first: "pending:  5 from …".
+func labelled(out io.Writer, label string, lines []string, none string) {
+	pad := strings.Repeat(" ", utf8.RuneCountInString(label))
+	if len(lines) == 0 {
+		lines = []string{none}
+	}
+	for i, l := range lines {
+		if i > 0 {
+			label = pad
+		}
+		fmt.Fprintf(out, "%s %s\n", label, l)
+	}
+}
+
+func writeBalance(out io.Writer, b rewards.Balance, replacedBy string, w words) error {
+	fmt.Fprintf(out, "%s\n", w.t("out.card", lang.Args{"card": b.Card, "status": w.status(b.Status, b.ActiveFrom, nil, replacedBy)}))
+	fmt.Fprintf(out, "%s\n", w.t("out.balance.available", lang.Args{"points": w.units(b.Available)}))
+	labels := []string{w.t("out.balance.pending", nil), w.t("out.balance.expiring", nil)}
+	width := max(utf8.RuneCountInString(labels[0]), utf8.RuneCountInString(labels[1])) + 1
+	var pending, expiring []string
 	for _, pp := range b.Pending {
-		fmt.Fprintf(w, "%s %d from %s\n", label, pp.Points, when(pp.AvailableFrom, loc))
-		label = "          "
+		pending = append(pending, w.t("out.balance.pending_from", lang.Args{"points": lang.Number(pp.Points), "at": w.when(pp.AvailableFrom)}))
 	}
-	if len(b.Pending) == 0 {
-		fmt.Fprintf(w, "%s none\n", label)
-	}
-	label = "expiring: "
 	for _, e := range b.Expiring {
-		fmt.Fprintf(w, "%s %d on %s\n", label, e.Points, when(e.ExpiresAt, loc))
-		label = "          "
+		expiring = append(expiring, w.t("out.balance.expiring_on", lang.Args{"points": lang.Number(e.Points), "at": w.when(e.ExpiresAt)}))
 	}
-	if len(b.Expiring) == 0 {
-		fmt.Fprintf(w, "%s none\n", label)
-	}
-	_, err := fmt.Fprintf(w, "as of %s\n", when(b.AsOf, loc))
+	none := w.t("out.none", nil)
+	labelled(out, padRight(labels[0], width), pending, none)
+	labelled(out, padRight(labels[1], width), expiring, none)
+	_, err := fmt.Fprintf(out, "%s\n", w.t("out.balance.as_of", lang.Args{"at": w.when(b.AsOf)}))
 	return err
 }
 
+// padRight pads s with spaces to width characters.
+func padRight(s string, width int) string {
+	return s + strings.Repeat(" ", max(0, width-utf8.RuneCountInString(s)))
+}
+
 // balanceLine sums a balance up in one line, after a receipt or a return.
-func balanceLine(b *rewards.Balance, p *rewards.Program) string {
+func balanceLine(b *rewards.Balance, w words) string {
 	if b == nil {
 		return ""
 	}
-	s := fmt.Sprintf("balance: %s available", units(p, b.Available))
+	s := w.t("out.balance.line", lang.Args{"points": w.units(b.Available)})
 	for _, pp := range b.Pending {
-		s += fmt.Sprintf(", %d pending from %s", pp.Points, when(pp.AvailableFrom, p.Location()))
+		s += w.t("out.balance.line_pending", lang.Args{"points": lang.Number(pp.Points), "at": w.when(pp.AvailableFrom)})
 	}
 	return s
 }
 
-func writeReceipt(w io.Writer, r rewards.ReceiptResult, p *rewards.Program) error {
-	fmt.Fprintf(w, "receipt %s, card %s: earned %s\n", r.Receipt, r.Card, units(p, r.Earned))
-	tw := newTable(w)
+func writeReceipt(out io.Writer, r rewards.ReceiptResult, w words) error {
+	fmt.Fprintf(out, "%s\n", w.t("out.receipt", lang.Args{"receipt": r.Receipt, "card": r.Card, "points": w.units(r.Earned)}))
+	tw := newTable(out)
 	if r.Spent > 0 {
-		fmt.Fprintln(tw, "  SKU\tEARNED\tDISCOUNT")
+		fmt.Fprintf(tw, "  %s\n", w.t("out.receipt.head_discount", nil))
 		for _, l := range r.Lines {
-			fmt.Fprintf(tw, "  %s\t%d\t%s\n", l.SKU, l.Earned, money(l.Discount, p.Currency))
+			fmt.Fprintf(tw, "  %s\t%d\t%s\n", l.SKU, l.Earned, w.money(l.Discount))
 		}
 	} else {
-		fmt.Fprintln(tw, "  SKU\tEARNED")
+		fmt.Fprintf(tw, "  %s\n", w.t("out.receipt.head", nil))
 		for _, l := range r.Lines {
 			fmt.Fprintf(tw, "  %s\t%d\n", l.SKU, l.Earned)
 		}
 	}
 	tw.Flush()
 	if r.Spent > 0 {
-		fmt.Fprintf(w, "paid with %s: discount %s\n", units(p, r.Spent), money(r.Discount, p.Currency))
+		fmt.Fprintf(out, "%s\n", w.t("out.receipt.paid", lang.Args{"points": w.units(r.Spent), "discount": w.money(r.Discount)}))
 	}
 	if r.Balance != nil {
-		fmt.Fprintln(w, balanceLine(r.Balance, p))
+		fmt.Fprintln(out, balanceLine(r.Balance, w))
 	}
 	return nil
 }
 
-func writeQuote(w io.Writer, q rewards.Quote, p *rewards.Program) error {
-	fmt.Fprintf(w, "would earn %s\n", units(p, q.Earned))
-	tw := newTable(w)
-	if p.Kind == rewards.KindBonus {
-		off, _ := p.BonusValue(q.MaxSpend)
-		fmt.Fprintf(w, "may pay with at most %s (%s off)\n", units(p, q.MaxSpend), money(off, p.Currency))
-		fmt.Fprintln(tw, "  SKU\tEARNED\tMAX DISCOUNT")
+func writeQuote(out io.Writer, q rewards.Quote, w words) error {
+	fmt.Fprintf(out, "%s\n", w.t("out.quote.earn", lang.Args{"points": w.units(q.Earned)}))
+	tw := newTable(out)
+	if w.p.Kind == rewards.KindBonus {
+		off, _ := w.p.BonusValue(q.MaxSpend)
+		fmt.Fprintf(out, "%s\n", w.t("out.quote.max_spend", lang.Args{"points": w.units(q.MaxSpend), "off": w.money(off)}))
+		fmt.Fprintf(tw, "  %s\n", w.t("out.quote.head_discount", nil))
 		for _, l := range q.Lines {
-			fmt.Fprintf(tw, "  %s\t%d\t%s\n", l.SKU, l.Earned, money(l.MaxDiscount, p.Currency))
+			fmt.Fprintf(tw, "  %s\t%d\t%s\n", l.SKU, l.Earned, w.money(l.MaxDiscount))
 		}
 	} else {
-		fmt.Fprintln(tw, "  SKU\tEARNED")
+		fmt.Fprintf(tw, "  %s\n", w.t("out.receipt.head", nil))
 		for _, l := range q.Lines {
 			fmt.Fprintf(tw, "  %s\t%d\n", l.SKU, l.Earned)
 		}
@@ -204,38 +228,37 @@ func writeQuote(w io.Writer, q rewards.Quote, p *rewards.Program) error {
 	return tw.Flush()
 }
 
-func writeReturn(w io.Writer, r rewards.ReturnResult, p *rewards.Program) error {
-	fmt.Fprintf(w, "return %s of receipt %s, card %s: %s taken back, %s given back\n",
-		r.Return, r.Receipt, r.Card, units(p, r.TakeBack), units(p, r.Refunded))
+func writeReturn(out io.Writer, r rewards.ReturnResult, w words) error {
+	fmt.Fprintf(out, "%s\n", w.t("out.return", lang.Args{"return": r.Return, "receipt": r.Receipt, "card": r.Card,
+		"taken": w.units(r.TakeBack), "given": w.units(r.Refunded)}))
 	if r.Balance != nil {
-		fmt.Fprintln(w, balanceLine(r.Balance, p))
+		fmt.Fprintln(out, balanceLine(r.Balance, w))
 	}
 	return nil
 }
 
 // writeHistory writes a card's entries, one a line, each with the store
 // it was made in, by its name where the store is recorded.
-func writeHistory(w io.Writer, h []rewards.HistoryEntry, p *rewards.Program, pl places) error {
+func writeHistory(out io.Writer, h []rewards.HistoryEntry, w words, pl places) error {
 	if len(h) == 0 {
-		_, err := fmt.Fprintln(w, "no entries yet")
+		_, err := fmt.Fprintln(out, w.t("out.history.none", nil))
 		return err
 	}
 	width := 0 // points right-aligned, the rest left
 	for _, e := range h {
 		width = max(width, len(fmt.Sprintf("%+d", e.Points)))
 	}
-	tw := newTable(w)
+	tw := newTable(out)
 	for _, e := range h {
-		fmt.Fprintf(tw, "%s\t%s\t%*s\t%s\t%s\t%s\n", when(e.At, p.Location()), e.Kind, width, fmt.Sprintf("%+d", e.Points), e.Card, e.Ref,
-			pl.store(e.Store, lang.EN))
+		fmt.Fprintf(tw, "%s\t%s\t%*s\t%s\t%s\t%s\n", w.when(e.At), w.t("out.entry."+e.Kind, nil), width, fmt.Sprintf("%+d", e.Points), e.Card, e.Ref,
+			pl.store(e.Store, w.l))
 	}
 	return tw.Flush()
 }
 
-func writeRewards(w io.Writer, list []rewards.Reward, p *rewards.Program) error {
-	loc := p.Location()
-	tw := newTable(w)
-	fmt.Fprintln(tw, "ID\tPOINTS\tNAME\tSTOCK\tWHERE\tOFFERED")
+func writeRewards(out io.Writer, list []rewards.Reward, w words) error {
+	tw := newTable(out)
+	fmt.Fprintln(tw, w.t("out.rewards.head", nil))
 	for _, r := range list {
 		var names []string
 		for _, n := range []string{r.Names.BG, r.Names.RU, r.Names.EN} {
@@ -243,7 +266,7 @@ func writeRewards(w io.Writer, list []rewards.Reward, p *rewards.Program) error 
 				names = append(names, n)
 			}
 		}
-		stock := "unlimited"
+		stock := w.t("out.rewards.unlimited", nil)
 		if r.Stock != nil {
 			stock = fmt.Sprint(*r.Stock)
 		}
@@ -251,47 +274,47 @@ func writeRewards(w io.Writer, list []rewards.Reward, p *rewards.Program) error 
 		if r.Store != "" {
 			where += "/" + r.Store
 		}
-		offered := "always"
+		offered := w.t("out.rewards.always", nil)
 		switch {
 		case r.ValidFrom != nil && r.ValidTo != nil:
-			offered = when(*r.ValidFrom, loc) + " – " + when(*r.ValidTo, loc)
+			offered = w.when(*r.ValidFrom) + " – " + w.when(*r.ValidTo)
 		case r.ValidFrom != nil:
-			offered = "from " + when(*r.ValidFrom, loc)
+			offered = w.t("out.rewards.from", lang.Args{"at": w.when(*r.ValidFrom)})
 		case r.ValidTo != nil:
-			offered = "until " + when(*r.ValidTo, loc)
+			offered = w.t("out.rewards.until", lang.Args{"at": w.when(*r.ValidTo)})
 		}
 		fmt.Fprintf(tw, "%s\t%d\t%s\t%s\t%s\t%s\n", r.ID, r.Points, strings.Join(names, " / "), stock, where, offered)
 	}
 	return tw.Flush()
 }
 
-func writeVoucher(w io.Writer, v rewards.Voucher, p *rewards.Program) error {
-	loc := p.Location()
-	name := v.Names.In("en")
+func writeVoucher(out io.Writer, v rewards.Voucher, w words) error {
+	args := lang.Args{"code": v.Code, "reward": v.Names, "points": w.units(v.Points), "card": v.Card, "until": w.when(v.ValidUntil),
+		"status": w.t("out.voucher.status."+v.Status, nil)}
+	key := "out.voucher"
 	switch v.Status {
 	case rewards.VoucherClaimed:
-		fmt.Fprintf(w, "voucher %s claimed: %s (%s), card %s\n", v.Code, name, units(p, v.Points), v.Card)
+		key = "out.voucher.claimed"
 	case rewards.VoucherCancelled:
-		fmt.Fprintf(w, "voucher %s cancelled: %s back on card %s\n", v.Code, units(p, v.Points), v.Card)
-	default:
-		fmt.Fprintf(w, "voucher %s %s: %s (%s), card %s, valid until %s\n", v.Code, v.Status, name, units(p, v.Points), v.Card, when(v.ValidUntil, loc))
+		key = "out.voucher.cancelled"
 	}
-	return nil
+	_, err := fmt.Fprintln(out, w.t(key, args))
+	return err
 }
 
-func writeCheck(w io.Writer, r rewards.CheckReport) error {
+func writeCheck(out io.Writer, r rewards.CheckReport, l string) error {
 	if len(r.UnrecordedStores) > 0 {
 		// A notice, not a problem: tills are not ours to stop.
-		fmt.Fprintf(w, "notice: receipts name stores that are not recorded: %s\n", strings.Join(r.UnrecordedStores, ", "))
+		fmt.Fprintln(out, lang.Text(l, "out.check.unrecorded", lang.Args{"stores": strings.Join(r.UnrecordedStores, ", ")}))
 	}
+	args := lang.Args{"accounts": r.Accounts, "entries": r.Entries, "lots": r.Lots, "total": r.Total, "integrity": r.Integrity, "problems": len(r.Problems)}
 	if len(r.Problems) == 0 {
-		_, err := fmt.Fprintf(w, "ledger ok: %d accounts, %d entries, %d lots, %d held in all; integrity %s\n",
-			r.Accounts, r.Entries, r.Lots, r.Total, r.Integrity)
+		_, err := fmt.Fprintln(out, lang.Text(l, "out.check.ok", args))
 		return err
 	}
-	fmt.Fprintf(w, "ledger check found %d problem(s) in %d accounts, %d entries, %d lots:\n", len(r.Problems), r.Accounts, r.Entries, r.Lots)
+	fmt.Fprintln(out, lang.Text(l, "out.check.problems", args))
 	for _, pr := range r.Problems {
-		fmt.Fprintf(w, "  - %s\n", pr)
+		fmt.Fprintf(out, "  - %s\n", pr)
 	}
 	return nil
 }

@@ -1,6 +1,8 @@
 package main
 
 import (
+	"github.com/tochka-loyalty/tochka/lang"
+
 	"fmt"
 	"io"
 	"strings"
@@ -27,20 +29,20 @@ func cmdCoopAdd(c *cmdCtx) error {
 	if err != nil {
 		return err
 	}
-	c.changed("cooperative %s was recorded", co.ID)
-	return emit(c, co, nil, func(w io.Writer, co rewards.Coop, _ *rewards.Program) error {
-		return writeCoops(w, []rewards.Coop{co})
+	c.changed("done.coop", lang.Args{"coop": co.ID})
+	return emit(c, co, nil, func(w io.Writer, co rewards.Coop, wd words) error {
+		return writeCoops(w, []rewards.Coop{co}, wd)
 	})
 }
 
 func cmdCoopList(c *cmdCtx) error {
 	list, err := c.store.Coops(c.ctx)
-	return emit(c, list, err, func(w io.Writer, list []rewards.Coop, _ *rewards.Program) error {
+	return emit(c, list, err, func(w io.Writer, list []rewards.Coop, wd words) error {
 		if len(list) == 0 {
-			_, err := fmt.Fprintln(w, "no cooperatives are recorded")
+			_, err := fmt.Fprintln(w, wd.t("out.coops.none", nil))
 			return err
 		}
-		return writeCoops(w, list)
+		return writeCoops(w, list, wd)
 	})
 }
 
@@ -50,20 +52,20 @@ func cmdStoreAdd(c *cmdCtx) error {
 	if err != nil {
 		return err
 	}
-	c.changed("store %s was recorded", st.ID)
-	return emit(c, st, nil, func(w io.Writer, st rewards.Store, _ *rewards.Program) error {
-		return writeStores(w, []rewards.Store{st})
+	c.changed("done.store", lang.Args{"store": st.ID})
+	return emit(c, st, nil, func(w io.Writer, st rewards.Store, wd words) error {
+		return writeStores(w, []rewards.Store{st}, wd)
 	})
 }
 
 func cmdStoreList(c *cmdCtx) error {
 	list, err := c.store.Stores(c.ctx)
-	return emit(c, list, err, func(w io.Writer, list []rewards.Store, _ *rewards.Program) error {
+	return emit(c, list, err, func(w io.Writer, list []rewards.Store, wd words) error {
 		if len(list) == 0 {
-			_, err := fmt.Fprintln(w, "no stores are recorded")
+			_, err := fmt.Fprintln(w, wd.t("out.stores.none", nil))
 			return err
 		}
-		return writeStores(w, list)
+		return writeStores(w, list, wd)
 	})
 }
 
@@ -79,18 +81,18 @@ func allNames(n rewards.Names) string {
 	return strings.Join(out, " / ")
 }
 
-func writeCoops(w io.Writer, list []rewards.Coop) error {
+func writeCoops(w io.Writer, list []rewards.Coop, wd words) error {
 	tw := newTable(w)
-	fmt.Fprintln(tw, "ID\tNAME")
+	fmt.Fprintln(tw, wd.t("out.coops.head", nil))
 	for _, co := range list {
 		fmt.Fprintf(tw, "%s\t%s\n", co.ID, allNames(co.Names))
 	}
 	return tw.Flush()
 }
 
-func writeStores(w io.Writer, list []rewards.Store) error {
+func writeStores(w io.Writer, list []rewards.Store, wd words) error {
 	tw := newTable(w)
-	fmt.Fprintln(tw, "ID\tCOOP\tNAME\tADDRESS")
+	fmt.Fprintln(tw, wd.t("out.stores.head", nil))
 	for _, st := range list {
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", st.ID, st.Coop, allNames(st.Names), st.Address)
 	}

@@ -179,7 +179,7 @@ func (d destination) checkFile() error {
 	}
 	dir := filepath.Dir(d.value)
 	if st, err := os.Stat(dir); errors.Is(err, fs.ErrNotExist) || (err == nil && !st.IsDir()) {
-		return rewards.Errorf(rewards.EINVALID, "--%s %s: there is no directory %s", d.flag, d.value, dir)
+		return rewards.Fail(rewards.EINVALID, "out.print.no_directory", lang.Args{"flag": d.flag, "value": d.value, "dir": dir})
 	} else if err != nil {
 		return fmt.Errorf("--%s %s: %w", d.flag, d.value, err)
 	}
@@ -220,8 +220,7 @@ func (d destination) send(ctx context.Context, jobs ...printer.Job) (ids []strin
 	for i, j := range jobs {
 		id, err := p.Print(ctx, j)
 		if err != nil && i > 0 {
-			return ids, rewards.Errorf(rewards.ErrorCode(err), "%s (%d of the %d documents were printed: %s)",
-				errorText(err, lang.EN), i, len(jobs), strings.Join(ids, ", "))
+			return ids, rewards.Fail(rewards.ErrorCode(err), "out.print.partly", lang.Args{"error": errText{err}, "printed": i, "of": len(jobs), "jobs": strings.Join(ids, ", ")})
 		} else if err != nil {
 			return nil, err
 		}
@@ -244,7 +243,7 @@ type printReport struct {
 	Jobs        []string `json:"jobs"`            // what the backend reported per document: CUPS job ids, paths
 	Warnings    []string `json:"warnings"`
 
-	what string // "3 cards", for the line a person reads
+	what lang.Msg // "3 cards", for the line a person reads
 }
 
 // deliver sends the rendered jobs to the command's destination and fills in
@@ -256,7 +255,7 @@ func (c *cmdCtx) deliver(r *printReport, jobs ...printer.Job) error {
 		r.Warnings = []string{}
 	}
 	for _, w := range r.Warnings {
-		fmt.Fprintf(c.errOut, "tochkactl: warning: %s\n", w)
+		fmt.Fprintln(c.errOut, lang.Text(c.readerLang(), "out.warning", lang.Args{"warning": w}))
 	}
 	for i := range jobs {
 		jobs[i].Format = r.Format
@@ -266,33 +265,35 @@ func (c *cmdCtx) deliver(r *printReport, jobs ...printer.Job) error {
 	return err
 }
 
+// cardStatus is a card's status as an argument of a message.
+type cardStatus struct {
+	card rewards.Card
+	p    *rewards.Program
+}
+
+func (s cardStatus) In(l string) string {
+	return words{l: l, p: s.p}.status(s.card.Status, s.card.ActiveFrom, s.card.BlockedAt, s.card.ReplacedBy)
+}
+
 // writePrinted is the line a person reads after printing.
-func writePrinted(w io.Writer, r printReport, _ *rewards.Program) error {
-	_, err := fmt.Fprintln(w, printedLine(r))
+func writePrinted(w io.Writer, r printReport, wd words) error {
+	_, err := fmt.Fprintln(w, printedLine(r, wd.l))
 	return err
 }
 
-func printedLine(r printReport) string {
-	to := destination{r.Destination, r.Target}.String()
-	if r.Destination == usbFlag.name && len(r.Jobs) > 0 && r.Jobs[0] != "" {
-		to = r.Jobs[0] // the backend names the printer: "USB printer 0416:5011 (POS58 Printer)"
-	}
-	s := fmt.Sprintf("printed %s to %s", r.what, to)
-	if r.Destination == printerFlag.name && len(r.Jobs) > 0 {
-		job := "job"
-		if len(r.Jobs) > 1 {
-			job = "jobs"
+func printedLine(r printReport, l string) string {
+	to := r.Target
+	if r.Destination == usbFlag.name {
+		to = lang.Text(l, "out.print.usb", lang.Args{"printer": r.Target})
+		if len(r.Jobs) > 0 && r.Jobs[0] != "" {
+			to = r.Jobs[0] // the backend names the printer: "USB printer 0416:5011 (POS58 Printer)"
 		}
-		s += fmt.Sprintf(" as %s %s", job, strings.Join(r.Jobs, ", "))
+	}
+	s := lang.Text(l, "out.print.printed", lang.Args{"what": r.what, "to": to})
+	if r.Destination == printerFlag.name && len(r.Jobs) > 0 {
+		s += lang.Text(l, "out.print.jobs", lang.Args{"count": len(r.Jobs), "jobs": strings.Join(r.Jobs, ", ")})
 	}
 	return s
-}
-
-func plural(n int, one, many string) string {
-	if n == 1 {
-		return "1 " + one
-	}
-	return fmt.Sprintf("%d %s", n, many)
 }
 
 func cmdCardPrint(c *cmdCtx) error {
@@ -308,8 +309,8 @@ func cmdCardPrint(c *cmdCtx) error {
 		}
 		switch card.Status {
 		case rewards.CardBlocked, rewards.CardReplaced:
-			return rewards.Errorf(rewards.EREFUSED, "card %s is %s: it is not printed",
-				number, status(card.Status, card.ActiveFrom, card.BlockedAt, card.ReplacedBy, p.Location()))
+			return rewards.Fail(rewards.EREFUSED, "out.print.card_inactive", lang.Args{"card": number,
+				"status": cardStatus{card, p}})
 		}
 		cards = append(cards, card)
 	}
@@ -323,12 +324,12 @@ func cmdCardPrint(c *cmdCtx) error {
 
 // renderCards lays cards out as --layout says.
 func (c *cmdCtx) renderCards(p *rewards.Program, cards []rewards.Card) (printReport, printer.Job, error) {
-	r := printReport{Document: layoutCard, Lang: c.lang(p), what: plural(len(cards), "card", "cards")}
+	r := printReport{Document: layoutCard, Lang: c.lang(p), what: lang.M("out.what.cards", lang.Args{"count": len(cards)})}
 	for _, card := range cards {
 		r.Cards = append(r.Cards, card.Number)
 	}
 	doc := printer.Cards{Program: *p, Lang: r.Lang, Cards: cards, Date: c.at}
-	job := printer.Job{Title: fmt.Sprintf("%s: %s", p.Name, r.what), Media: cr80Media}
+	job := printer.Job{Title: p.Name + ": " + r.what.In(r.Lang), Media: cr80Media}
 	var err error
 	if c.in.str["layout"] == layoutSheet {
 		r.Document, job.Media = layoutSheet, printer.PosterA4
@@ -376,11 +377,11 @@ func cmdCardBatch(c *cmdCtx) error {
 	batch := c.in.str["request-id"]
 	if batch == "" {
 		batch = rand.Text()
-		fmt.Fprintf(c.errOut, "tochkactl: batch %s: should it stop short, the same command with --request-id %s gives the cards it issued and issues the rest\n", batch, batch)
+		fmt.Fprintln(c.errOut, lang.Text(c.readerLang(), "out.batch.id", lang.Args{"batch": batch}))
 	}
-	c.retry = fmt.Sprintf("the same command with --request-id %s gives the cards already issued and issues the rest", batch)
+	c.retry = lang.M("out.batch.retry", lang.Args{"batch": batch})
 	page := cardsPerPage(c.in.str["layout"])
-	bar := c.progress(n, "issuing cards")
+	bar := c.progress(n, lang.Text(c.readerLang(), "out.batch.progress", nil))
 	cards := make([]rewards.Card, 0, n)
 	listed := 0 // the cards whose numbers are on stdout
 	for i := range n {
@@ -417,12 +418,12 @@ func cmdCardBatch(c *cmdCtx) error {
 		err = c.deliver(&r, job)
 	}
 	if err != nil {
-		return rewards.Errorf(rewards.ErrorCode(err), "the cards were not printed: %s", errorText(err, c.readerLang()))
+		return rewards.Fail(rewards.ErrorCode(err), "out.batch.not_printed", lang.Args{"error": errText{err}})
 	}
 	if c.json {
 		return c.printJSON(r)
 	}
-	_, err = fmt.Fprintln(c.errOut, printedLine(r))
+	_, err = fmt.Fprintln(c.errOut, printedLine(r, c.readerLang()))
 	return err
 }
 
@@ -432,23 +433,20 @@ func (c *cmdCtx) batchDone(batch string, cards []rewards.Card, listed, n int) {
 	if len(cards) == 0 {
 		return
 	}
-	what := fmt.Sprintf("%d of the %d cards of batch %s were issued", len(cards), n, batch)
-	if len(cards) == n {
-		what = fmt.Sprintf("the %s of batch %s were issued", plural(n, "card", "cards"), batch)
-	}
 	numbers := make([]string, 0, len(cards)-listed)
 	for _, card := range cards[listed:] {
 		numbers = append(numbers, card.Number)
 	}
+	where := "out.batch.on_stdout"
 	switch {
 	case len(numbers) == 0:
-		what += " (their numbers are on stdout)"
 	case listed > 0:
-		what += fmt.Sprintf(" (the first %d numbers are on stdout; the others: %s)", listed, strings.Join(numbers, " "))
+		where = "out.batch.partly_on_stdout"
 	default:
-		what += ": " + strings.Join(numbers, " ")
+		where = "out.batch.numbers"
 	}
-	c.changed("%s", what)
+	c.changed("done.batch", lang.Args{"issued": len(cards), "count": n, "batch": batch,
+		"where": lang.M(where, lang.Args{"listed": listed, "numbers": strings.Join(numbers, " ")})})
 }
 
 func cmdVoucherPrint(c *cmdCtx) error {
@@ -464,14 +462,14 @@ func cmdVoucherPrint(c *cmdCtx) error {
 		return err
 	}
 	d := c.destination()
-	r := printReport{Document: "voucher", Lang: c.lang(p), Voucher: v.Code, what: "voucher " + v.Code}
+	r := printReport{Document: "voucher", Lang: c.lang(p), Voucher: v.Code, what: lang.M("out.what.voucher", lang.Args{"code": v.Code})}
 	pl, err := c.places()
 	if err != nil {
 		return err
 	}
 	v.Store = pl.store(v.Store, r.Lang) // the printed voucher names the store
 	doc := printer.Voucher{Program: *p, Lang: r.Lang, Voucher: v}
-	job := printer.Job{Title: fmt.Sprintf("%s: voucher %s", p.Name, v.Code)}
+	job := printer.Job{Title: p.Name + ": " + r.what.In(r.Lang)}
 	if d.format() == printer.FormatESCPOS {
 		job.Data, err = printer.VoucherESCPOS(doc)
 	} else {
@@ -487,21 +485,17 @@ func cmdVoucherPrint(c *cmdCtx) error {
 // printableVoucher says why a voucher may not be printed: only an open one
 // is worth anything at a till.
 func printableVoucher(v rewards.Voucher, loc *time.Location) error {
-	closed := ""
+	args := lang.Args{"code": v.Code, "at": v.ValidUntil.In(loc)}
 	if v.ClosedAt != nil {
-		closed = " on " + when(*v.ClosedAt, loc)
+		args["at"] = v.ClosedAt.In(loc)
 	}
 	switch v.Status {
 	case rewards.VoucherOpen:
 		return nil
-	case rewards.VoucherClaimed:
-		return rewards.Errorf(rewards.EREFUSED, "voucher %s was claimed%s: a used voucher is not printed again", v.Code, closed)
-	case rewards.VoucherCancelled:
-		return rewards.Errorf(rewards.EREFUSED, "voucher %s was cancelled%s and its points given back: it is not printed", v.Code, closed)
-	case rewards.VoucherExpired:
-		return rewards.Errorf(rewards.EREFUSED, "voucher %s expired on %s: it is not printed", v.Code, when(v.ValidUntil, loc))
+	case rewards.VoucherClaimed, rewards.VoucherCancelled, rewards.VoucherExpired:
+		return rewards.Fail(rewards.EREFUSED, "out.print.voucher_"+v.Status, args)
 	}
-	return rewards.Errorf(rewards.EREFUSED, "voucher %s is %s: only an open voucher is printed", v.Code, v.Status)
+	return rewards.Fail(rewards.EREFUSED, "out.print.voucher_not_open", lang.Args{"code": v.Code, "status": v.Status})
 }
 
 func cmdBoardPrint(c *cmdCtx) error {
@@ -523,26 +517,15 @@ func cmdBoardPrint(c *cmdCtx) error {
 		}
 	}
 	if len(items) == 0 {
-		board := "the board"
-		if coop != "" {
-			board += " of coop " + coop
-		}
-		if store != "" {
-			board += " for store " + store
-		}
-		msg := board + " has no items"
-		if ended := len(all) - len(items); ended > 0 {
-			msg += fmt.Sprintf(" on offer (the offer of %s has ended)", plural(ended, "item", "items"))
-		}
-		return rewards.Errorf(rewards.EREFUSED, "%s: nothing was printed", msg)
+		return rewards.Fail(rewards.EREFUSED, "out.print.board_empty", lang.Args{"coop": coop, "store": store, "ended": len(all) - len(items)})
 	}
 	size := c.in.str["size"]
 	if size == "" {
 		size = printer.PosterA4
 	}
 	r := printReport{Document: "poster", Lang: c.lang(p), Items: len(items),
-		what: "the board (" + plural(len(items), "item", "items") + ")"}
-	job := printer.Job{Title: fmt.Sprintf("%s: reward board", p.Name), Media: size}
+		what: lang.M("out.what.board", lang.Args{"count": len(items)})}
+	job := printer.Job{Title: p.Name + ": " + lang.Text(r.Lang, "out.what.board_title", nil), Media: size}
 	pl, err := c.places()
 	if err != nil {
 		return err
@@ -590,7 +573,7 @@ func testCardNumber(p *rewards.Program) string {
 // Bulgarian, each with its language's pangram for the reward, and the
 // voucher barcodes. On a thermal printer the two vouchers are one stream,
 // each cut off.
-func testPage(p *rewards.Program, format string, at time.Time) ([]printer.Job, string, error) {
+func testPage(p *rewards.Program, format string, at time.Time) ([]printer.Job, lang.Msg, error) {
 	number := testCardNumber(p)
 	vouchers := []printer.Voucher{
 		{Program: *p, Lang: printer.LangRU, Voucher: testVoucher(number, "TEST-PAGE-RU23", rewards.Names{RU: pangramRU}, at)},
@@ -601,26 +584,26 @@ func testPage(p *rewards.Program, format string, at time.Time) ([]printer.Job, s
 		for _, v := range vouchers {
 			b, err := printer.VoucherESCPOS(v)
 			if err != nil {
-				return nil, "", err
+				return nil, lang.Msg{}, err
 			}
 			stream = append(stream, b...)
 		}
-		return []printer.Job{{Title: "Tochka test page", Data: stream}}, "2 test vouchers", nil
+		return []printer.Job{{Title: "Tochka test page", Data: stream}}, lang.M("out.what.test_vouchers", nil), nil
 	}
 	card, err := printer.CardPDF(printer.Cards{Program: *p, Lang: printer.LangBG, Date: at,
 		Cards: []rewards.Card{{Number: number, Name: "Тест · Test"}}})
 	if err != nil {
-		return nil, "", err
+		return nil, lang.Msg{}, err
 	}
 	jobs := []printer.Job{{Title: "Tochka test card", Data: card, Media: cr80Media}}
 	for _, v := range vouchers {
 		b, err := printer.VoucherPDF(v)
 		if err != nil {
-			return nil, "", err
+			return nil, lang.Msg{}, err
 		}
 		jobs = append(jobs, printer.Job{Title: "Tochka test voucher " + v.Lang, Data: b})
 	}
-	return jobs, "a test card and 2 test vouchers", nil
+	return jobs, lang.M("out.what.test_page", nil), nil
 }
 
 func testVoucher(card, code string, names rewards.Names, at time.Time) rewards.Voucher {
@@ -645,13 +628,13 @@ func cmdPrinterTest(c *cmdCtx) error {
 type progress struct {
 	bar         *progressbar.ProgressBar
 	w           io.Writer
-	what        string
+	what, lang  string
 	done, total int
 	shown       int // the last tenth a line was written for
 }
 
 func (c *cmdCtx) progress(total int, what string) *progress {
-	p := &progress{w: c.errOut, what: what, total: total}
+	p := &progress{w: c.errOut, what: what, lang: c.readerLang(), total: total}
 	if isTerminal(c.errOut) {
 		p.bar = progressbar.NewOptions(total, progressbar.OptionSetWriter(c.errOut),
 			progressbar.OptionSetDescription(what), progressbar.OptionShowCount(),
@@ -670,7 +653,7 @@ func (p *progress) add() {
 	}
 	if tenth := p.done * 10 / p.total; tenth > p.shown {
 		p.shown = tenth
-		fmt.Fprintf(p.w, "%s: %d of %d (%d %%)\n", p.what, p.done, p.total, p.done*100/p.total)
+		fmt.Fprintln(p.w, lang.Text(p.lang, "out.progress", lang.Args{"what": p.what, "done": p.done, "total": p.total, "percent": p.done * 100 / p.total}))
 	}
 }
 

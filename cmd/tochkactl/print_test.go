@@ -1,6 +1,8 @@
 package main
 
 import (
+	"github.com/tochka-loyalty/tochka/lang"
+
 	"bytes"
 	"encoding/json"
 	"fmt"
@@ -82,7 +84,7 @@ func TestCardPrint(t *testing.T) {
 	// One card a CR80 page pair, front then back, in the order given; in
 	// Bulgarian, the language of a program in euros.
 	out := filepath.Join(c.dir, "cards.pdf")
-	if got := c.ok("card", "print", named, plain, third, "--out", out); got != "printed 3 cards to "+out+"\n" {
+	if got := c.ok("card", "print", named, plain, third, "--out", out); got != "отпечатано: 3 карти → "+out+"\n" {
 		t.Errorf("card print printed %q", got)
 	}
 	pp := pages(t, out)
@@ -154,7 +156,7 @@ func TestCardPrintRefused(t *testing.T) {
 		// One unknown card among good ones: none is printed.
 		{cards: []string{good, unknown}, code: "not_found", key: "card.unknown", args: map[string]any{"card": unknown}},
 		{cards: []string{good, mistyped}, code: "invalid", key: "card.check_digit", args: map[string]any{"number": mistyped, "digit": unknown[12] - '0'}},
-		{cards: []string{blocked}, msg: "card " + blocked + " is blocked since 3 Nov 2026 at 10:00: it is not printed"},
+		{cards: []string{blocked}, msg: "card " + blocked + " is blocked since 3 Nov 2026 10:00: it is not printed"},
 		{cards: []string{old}, msg: "card " + old + " is replaced by card " + replacement + ": it is not printed"},
 	} {
 		cmdline := append([]string{"card", "print", "--out", out}, tc.cards...)
@@ -192,9 +194,9 @@ func TestCardBatch(t *testing.T) {
 	// Not a terminal: the batch's id, to resume it by, a plain line at
 	// every 10 % of the way, then what was printed where.
 	lines := strings.Split(strings.TrimSuffix(stderr, "\n"), "\n")
-	if len(lines) != 12 || !regexp.MustCompile(`^tochkactl: batch (\w+): .* --request-id (\w+) gives the cards it issued and issues the rest$`).MatchString(lines[0]) ||
-		lines[1] != "issuing cards: 2 of 12 (16 %)" || lines[10] != "issuing cards: 12 of 12 (100 %)" ||
-		lines[11] != "printed 12 cards to "+out {
+	if len(lines) != 12 || !regexp.MustCompile(`^tochkactl: партида (\w+): .* --request-id (\w+) дава издадените карти и издава останалите$`).MatchString(lines[0]) ||
+		lines[1] != "издаване на карти: 2 от 12 (16 %)" || lines[10] != "издаване на карти: 12 от 12 (100 %)" ||
+		lines[11] != "отпечатано: 12 карти → "+out {
 		t.Errorf("card batch stderr:\n%s", stderr)
 	}
 	pp := pages(t, out)
@@ -238,7 +240,7 @@ func TestCardBatch(t *testing.T) {
 		}
 	}
 	missing := filepath.Join(c.dir, "no", "such", "dir", "cards.pdf")
-	if msg := c.refused("card", "batch", "--count", "3", "--out", missing); !strings.Contains(msg, "there is no directory") {
+	if msg := c.refused("card", "batch", "--count", "3", "--out", missing); !strings.Contains(msg, "няма папка") {
 		t.Errorf("card batch into a missing directory: %q", msg)
 	}
 	var after struct{ Accounts int }
@@ -288,7 +290,7 @@ func TestVoucherPrint(t *testing.T) {
 	content := strings.ReplaceAll(c.open, "-", "")
 
 	pdf := filepath.Join(c.dir, "voucher.pdf")
-	if got := c.ok("voucher", "print", c.open, "--out", pdf); got != "printed voucher "+c.open+" to "+pdf+"\n" {
+	if got := c.ok("voucher", "print", c.open, "--out", pdf); got != "отпечатано: ваучер "+c.open+" → "+pdf+"\n" {
 		t.Errorf("voucher print printed %q", got)
 	}
 	pp := pages(t, pdf)
@@ -519,7 +521,7 @@ func TestPrinterTestPage(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(jobs) != 3 || what != "a test card and 2 test vouchers" {
+	if len(jobs) != 3 || what.In(lang.EN) != "a test card and 2 test vouchers" {
 		t.Fatalf("test page for CUPS: %d jobs, %q", len(jobs), what)
 	}
 	dir := t.TempDir()
@@ -547,7 +549,7 @@ func TestPrinterTestPage(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(jobs) != 1 || what != "2 test vouchers" {
+	if len(jobs) != 1 || what.In(lang.EN) != "2 test vouchers" {
 		t.Fatalf("test page for USB: %d jobs, %q", len(jobs), what)
 	}
 	picture := printertest.ESCPOSPicture(t, jobs[0].Data)

@@ -48,51 +48,44 @@ func cmdReportLiability(c *cmdCtx) error {
 	if c.in.bool("csv") {
 		return writeLiabilityCSV(c.out, l)
 	}
-	return writeLiability(c.out, l, p)
+	return writeLiability(c.out, l, c.words(p))
 }
 
-// noGroup names the group of no store, cooperative or day: welcome
-// bonuses and debt.
+// noGroup names the group of no store, cooperative or day in a CSV file:
+// welcome bonuses and debt.
 func noGroup(by string) string { return "(no " + by + ")" }
 
-// liabilityValue writes a row's value as a currency amount, or "" for a
-// program whose points have none.
-func liabilityValue(r rewards.LiabilityRow, currency string) string {
-	if r.Value == nil {
-		return ""
-	}
-	return money(*r.Value, currency)
-}
-
-func writeLiability(w io.Writer, l rewards.Liability, p *rewards.Program) error {
-	fmt.Fprintf(w, "points outstanding at %s, by %s\n", when(l.At, p.Location()), l.By)
-	tw := newTable(w)
-	head := strings.ToUpper(l.By) + "\tNAME\tAVAILABLE\tPENDING\tDEBT\tBALANCE\tVOUCHERS\tOUTSTANDING"
+func writeLiability(out io.Writer, l rewards.Liability, w words) error {
+	by := w.t("out.liability.by."+l.By, nil)
+	fmt.Fprintln(out, w.t("out.liability.title", lang.Args{"at": w.when(l.At), "by": by}))
+	tw := newTable(out)
+	head := strings.ToUpper(by) + "\t" + w.t("out.liability.head", nil)
 	if l.Kind == rewards.KindBonus {
-		head += "\tVALUE"
+		head += "\t" + w.t("out.liability.value", nil)
 	}
 	fmt.Fprintln(tw, head)
 	line := func(group, name string, r rewards.LiabilityRow) {
 		fmt.Fprintf(tw, "%s\t%s\t%d\t%d\t%d\t%d\t%d\t%d", group, name, r.Available, r.Pending, r.Debt, r.Balance, r.Vouchers, r.Outstanding)
 		if r.Value != nil {
-			fmt.Fprintf(tw, "\t%s", liabilityValue(r, l.Currency))
+			fmt.Fprintf(tw, "\t%s", w.money(*r.Value))
 		}
 		fmt.Fprintln(tw)
 	}
+	none, total := w.t("out.liability.none."+l.By, nil), w.t("out.liability.total", nil)
 	for _, r := range l.Rows {
 		group := r.Group
 		if group == "" {
-			group = noGroup(l.By)
+			group = none
 		}
 		line(group, r.Name, r)
 	}
-	line("total", "", l.Total)
+	line(total, "", l.Total)
 	if err := tw.Flush(); err != nil {
 		return err
 	}
-	fmt.Fprintf(w, "\nexpiring by month (of the points available and pending):\n")
-	tw = newTable(w)
-	fmt.Fprintf(tw, "%s\t%s\n", strings.ToUpper(l.By), strings.Join(l.Months, "\t"))
+	fmt.Fprintf(out, "\n%s\n", w.t("out.liability.expiring", nil))
+	tw = newTable(out)
+	fmt.Fprintf(tw, "%s\t%s\n", strings.ToUpper(by), strings.Join(l.Months, "\t"))
 	expiring := func(group string, r rewards.LiabilityRow) {
 		cells := make([]string, len(r.Expiring))
 		for i, n := range r.Expiring {
@@ -103,12 +96,22 @@ func writeLiability(w io.Writer, l rewards.Liability, p *rewards.Program) error 
 	for _, r := range l.Rows {
 		group := r.Group
 		if group == "" {
-			group = noGroup(l.By)
+			group = none
 		}
 		expiring(group, r)
 	}
-	expiring("total", l.Total)
+	expiring(total, l.Total)
 	return tw.Flush()
+}
+
+// csvMoney writes minor units as a plain decimal with two places, as a
+// spreadsheet reads it: 1234.50.
+func csvMoney(minor int64) string {
+	sign := ""
+	if minor < 0 {
+		sign, minor = "-", -minor
+	}
+	return fmt.Sprintf("%s%d.%02d", sign, minor/100, minor%100)
 }
 
 // writeLiabilityCSV writes the report for a spreadsheet: a row a group and
@@ -130,7 +133,7 @@ func writeLiabilityCSV(w io.Writer, l rewards.Liability) error {
 			rec = append(rec, strconv.FormatInt(n, 10))
 		}
 		if r.Value != nil {
-			rec = append(rec, strings.TrimSuffix(money(*r.Value, l.Currency), " "+l.Currency))
+			rec = append(rec, csvMoney(*r.Value))
 		}
 		for _, n := range r.Expiring {
 			rec = append(rec, strconv.FormatInt(n, 10))

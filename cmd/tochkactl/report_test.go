@@ -26,12 +26,12 @@ func TestReportLiability(t *testing.T) {
 	// Two welcome bonuses of 500, 200 of them spent; 400 pending from each store.
 	out := c.ok("report", "liability")
 	for _, want := range []string{
-		"points outstanding at 5 Nov 2026 at 13:00, by store\n",
+		"points outstanding at 5 Nov 2026 13:00, by store\n",
 		"STORE       NAME      AVAILABLE  PENDING  DEBT  BALANCE  VOUCHERS  OUTSTANDING  VALUE\n",
 		"moscow-7    Moscow 7  0          400      0     400      0         400          400.00 RUB\n",
 		"tver-1      tver-1    0          400      0     400      0         400          400.00 RUB\n",
 		"(no store)            800        0        0     800      0         800          800.00 RUB\n",
-		"total                 800        800      0     1600     0         1600         1600.00 RUB\n",
+		"total                 800        800      0     1600     0         1600         1,600.00 RUB\n",
 		"\nexpiring by month (of the points available and pending):\nSTORE       2026-11  2026-12",
 	} {
 		if !strings.Contains(out, want) {
