@@ -504,6 +504,9 @@ func cmdBoardPrint(c *cmdCtx) error {
 	if err != nil {
 		return err
 	}
+	if err := p.KeepsBoard(); err != nil {
+		return err
+	}
 	coop, store := c.in.str["coop"], c.in.str["store"]
 	all, err := c.store.Rewards(c.ctx, coop, store)
 	if err != nil {
@@ -539,7 +542,10 @@ func cmdBoardPrint(c *cmdCtx) error {
 		what: "the board (" + plural(len(items), "item", "items") + ")"}
 	job := printer.Job{Title: fmt.Sprintf("%s: reward board", p.Name), Media: size}
 	job.Data, r.Warnings, err = printer.PosterPDF(printer.Poster{Program: *p, Lang: r.Lang, Size: size,
-		Store: store, Items: items, Printed: c.at})
+		Store: store, Items: items, Printed: c.at, ReadPicture: func(hash string) ([]byte, error) {
+			pic, err := c.store.Picture(c.ctx, hash)
+			return pic.Data, err
+		}})
 	if err != nil {
 		return err
 	}

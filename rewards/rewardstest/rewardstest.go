@@ -32,6 +32,7 @@ type Store interface {
 	rewards.Ledger
 	rewards.Vouchers
 	rewards.Board
+	rewards.Pictures
 }
 
 // Run runs every scenario of the suite as a subtest of t, named after the
@@ -82,6 +83,8 @@ var scenarios = []struct {
 	{"CancelledMidCommand", cancelledMidCommand},
 	{"FutureDatedRefused", futureDatedRefused},
 	{"PreviewFarAhead", previewFarAhead},
+	{"BoardPictures", boardPictures},
+	{"BonusHasNoBoard", bonusHasNoBoard},
 	{"RandomOperations", randomOperations},
 }
 

@@ -20,7 +20,7 @@ func (s *Store) AddReward(ctx context.Context, r rewards.RewardAdd) (rewards.Rew
 	err := s.write(ctx, func(t *txn) error {
 		_, err := run(t, eventKey{kind: rewards.EventRewardAdd, clientID: r.ID}, t.at(r.At), r, func(ev *eventRec) (any, string, error) {
 			rw := r.Reward
-			return r, rw.ID, t.saveReward(&rw)
+			return r, rw.ID, t.addReward(&rw)
 		})
 		return err
 	})
@@ -50,6 +50,28 @@ func (t *txn) removeReward(id string) error {
 		return rewards.Fail(rewards.ENOTFOUND, "reward.unknown", lang.Args{"reward": id})
 	}
 	return nil
+}
+
+// addReward puts a reward on the board when the program's rules take it.
+// A replay of the log takes what the log holds, as it was accepted once:
+// the ledger it replays into holds no pictures, which no event makes.
+func (t *txn) addReward(r *rewards.Reward) error {
+	if !t.replaying {
+		p, err := t.program()
+		if err != nil {
+			return err
+		}
+		stored := false
+		if r.Picture != "" {
+			if stored, err = t.pictureStored(r.Picture); err != nil {
+				return err
+			}
+		}
+		if err := p.AcceptsReward(r, stored); err != nil {
+			return err
+		}
+	}
+	return t.saveReward(r)
 }
 
 func (t *txn) saveReward(r *rewards.Reward) error {

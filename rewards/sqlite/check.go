@@ -15,7 +15,8 @@ import (
 // the one computed from its entries (its lots' points, which are its
 // accruals, and its other entries); the entries add up to the sum of all
 // balances; no lot holds more than it was given, less than nothing, or
-// more than its allocations leave. Then it replays the event log into a
+// more than its allocations leave; every picture the board names is
+// stored. Then it replays the event log into a
 // fresh ledger in memory and compares every table with the stored one, so
 // that a row changed by hand, or an event lost, is found.
 func (s *Store) Check(ctx context.Context) (rewards.CheckReport, error) {
@@ -74,6 +75,12 @@ func (s *Store) Check(ctx context.Context) (rewards.CheckReport, error) {
 		} else if bad > 0 {
 			r.Problems = append(r.Problems, fmt.Sprintf("%d lots hold more than their allocations leave", bad))
 		}
+		// Pictures are no events, so a replay cannot find one missing.
+		missing, err := t.missingPictures()
+		if err != nil {
+			return fmt.Errorf("check pictures: %w", err)
+		}
+		r.Problems = append(r.Problems, missing...)
 		return nil
 	})
 	if err != nil {

@@ -189,7 +189,7 @@ func (t *txn) apply(e rewards.Event) (json.RawMessage, error) {
 			return v.Code, t.settleVoucher(ev, v.Code, rewards.VoucherCancelled)
 		})
 	case rewards.EventRewardAdd:
-		return applyAs(t, e, func(ev *eventRec, r *rewards.RewardAdd) (string, error) { return r.Reward.ID, t.saveReward(&r.Reward) })
+		return applyAs(t, e, func(ev *eventRec, r *rewards.RewardAdd) (string, error) { return r.Reward.ID, t.addReward(&r.Reward) })
 	case rewards.EventRewardRemove:
 		return applyAs(t, e, func(ev *eventRec, r *rewards.RewardRemove) (string, error) { return r.Reward, t.removeReward(r.Reward) })
 	}

@@ -3,6 +3,7 @@ package sqlite
 import (
 	"github.com/tochka-loyalty/tochka/lang"
 
+	"context"
 	"crypto/sha256"
 	"database/sql"
 	"embed"
@@ -13,6 +14,7 @@ import (
 	"path"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/tochka-loyalty/tochka/rewards"
 )
@@ -130,6 +132,7 @@ func (s *Store) migrate() (err error) {
 		return err
 	}
 	changed := false
+	var warnings []string
 	for _, m := range want {
 		sum, ok := applied[m.name]
 		switch {
@@ -146,6 +149,13 @@ func (s *Store) migrate() (err error) {
 			}
 			if _, err := tx.Exec(`INSERT INTO schema_migrations (name, checksum) VALUES (?, ?)`, m.name, m.sum); err != nil {
 				return fmt.Errorf("migrate %s: %w", path.Base(m.name), err)
+			}
+			if step := upgrades[m.name]; step != nil {
+				w, err := s.upgrade(tx, step)
+				if err != nil {
+					return fmt.Errorf("migrate %s: %w", path.Base(m.name), err)
+				}
+				warnings = append(warnings, w...)
 			}
 			changed = true
 		}
@@ -165,7 +175,42 @@ func (s *Store) migrate() (err error) {
 	if err := tx.Commit(); err != nil {
 		return fmt.Errorf("migrate: %w", err)
 	}
+	// Told once the upgrade is done: a try that met a lock and was rolled
+	// back is tried again, and would warn again.
+	for _, w := range warnings {
+		s.Logger.Warn(w)
+	}
+	s.Warnings = append(s.Warnings, warnings...)
 	return nil
+}
+
+// upgrades are the steps of an upgrade that SQL cannot take, by the
+// migration they follow: each runs once, in its migration's transaction,
+// right after the migration applies (to a new ledger as to an old one), and
+// returns what the operator should be told.
+var upgrades = map[string]func(t *txn) (warnings []string, err error){
+	"migrations/0010_pictures.sql": (*txn).importPictures,
+}
+
+// upgrade runs an upgrade step in the migrations' transaction, as a
+// command runs: with the program stored and the host's clock, so that
+// what it changes in the ledger it records as events.
+func (s *Store) upgrade(tx *sql.Tx, step func(t *txn) ([]string, error)) ([]string, error) {
+	t := &txn{s: s, ctx: context.Background(), tx: tx, accounts: map[int64]*account{}, cards: map[string]*cardRow{},
+		until: s.Now().UTC().Truncate(time.Millisecond)}
+	if err := tx.QueryRow(`SELECT coalesce(max(seq), 0) FROM events`).Scan(&t.lastSeq); err != nil {
+		return nil, err
+	}
+	prog, err := t.latestProgram()
+	if err != nil {
+		return nil, err
+	}
+	t.prog = prog
+	warnings, err := step(t)
+	if err != nil {
+		return nil, err
+	}
+	return warnings, t.saveAccounts()
 }
 
 // addChecksumColumn gives a migrations table made before checksums were
