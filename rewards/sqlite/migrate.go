@@ -132,7 +132,7 @@ func (s *Store) migrate() (err error) {
 		return err
 	}
 	changed := false
-	var warnings []string
+	var steps []string // migrations just applied that have an upgrade step
 	for _, m := range want {
 		sum, ok := applied[m.name]
 		switch {
@@ -150,18 +150,24 @@ func (s *Store) migrate() (err error) {
 			if _, err := tx.Exec(`INSERT INTO schema_migrations (name, checksum) VALUES (?, ?)`, m.name, m.sum); err != nil {
 				return fmt.Errorf("migrate %s: %w", path.Base(m.name), err)
 			}
-			if step := upgrades[m.name]; step != nil {
-				w, err := s.upgrade(tx, step)
-				if err != nil {
-					return fmt.Errorf("migrate %s: %w", path.Base(m.name), err)
-				}
-				warnings = append(warnings, w...)
+			if upgrades[m.name] != nil {
+				steps = append(steps, m.name)
 			}
 			changed = true
 		}
 	}
 	if !changed {
 		return nil // nothing to commit: the rollback ends the read
+	}
+	// The steps run once every migration has applied: they are this
+	// build's code, which writes the schema as this build has it.
+	var warnings []string
+	for _, name := range steps {
+		w, err := s.upgrade(tx, upgrades[name])
+		if err != nil {
+			return fmt.Errorf("migrate %s: %w", path.Base(name), err)
+		}
+		warnings = append(warnings, w...)
 	}
 	rows, err := tx.Query(`PRAGMA foreign_key_check`)
 	if err != nil {
@@ -185,9 +191,9 @@ func (s *Store) migrate() (err error) {
 }
 
 // upgrades are the steps of an upgrade that SQL cannot take, by the
-// migration they follow: each runs once, in its migration's transaction,
-// right after the migration applies (to a new ledger as to an old one), and
-// returns what the operator should be told.
+// migration they belong to: each runs once, when its migration applies (to
+// a new ledger as to an old one), in the migrations' transaction after the
+// last of them, and returns what the operator should be told.
 var upgrades = map[string]func(t *txn) (warnings []string, err error){
 	"migrations/0010_pictures.sql": (*txn).importPictures,
 }
