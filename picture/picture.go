@@ -76,7 +76,8 @@ func unreadable(path string, err error) error {
 // Normalize decodes data, the picture file called name (for its errors),
 // and returns the picture as the board keeps it: at most
 // rewards.PictureMaxSide pixels on its long side (scaled down with
-// Catmull-Rom, never up), re-encoded without the file's metadata. A JPEG
+// Catmull-Rom, never up), turned upright as a JPEG's Exif orientation
+// says (a phone's photo), and re-encoded without the file's metadata. A JPEG
 // stays a JPEG (quality 90); a PNG stays a PNG, since drawings and logos
 // come as PNG, whose flat colours and sharp edges JPEG would smear, and
 // whose transparency it would lose. Go's encoders write the same bytes for
@@ -113,6 +114,11 @@ func Normalize(name string, data []byte) (rewards.Picture, error) {
 		return rewards.Picture{}, undecodable(err)
 	}
 	img = scaled(img)
+	if format == "JPEG" {
+		// Turned after scaling, the smaller picture: the long side is
+		// the same either way.
+		img = oriented(img, exifOrientation(data))
+	}
 	var buf bytes.Buffer
 	p := rewards.Picture{MediaType: rewards.MediaPNG, Width: img.Bounds().Dx(), Height: img.Bounds().Dy()}
 	if format == "JPEG" {

@@ -178,10 +178,11 @@ func FuzzNormalize(f *testing.F) {
 	for _, img := range []image.Image{photo(3, 2, 255), photo(2, 3, 100)} {
 		var buf bytes.Buffer
 		png.Encode(&buf, img)
-		f.Add(buf.Bytes())
+		f.Add(bytes.Clone(buf.Bytes()))
 		buf.Reset()
 		jpeg.Encode(&buf, img, nil)
-		f.Add(buf.Bytes())
+		f.Add(bytes.Clone(buf.Bytes()))
+		f.Add(withOrientation(buf.Bytes(), 7, binary.LittleEndian))
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
 		p, err := picture.Normalize("fuzz", data)
@@ -195,4 +196,72 @@ func FuzzNormalize(f *testing.F) {
 			t.Fatal(err)
 		}
 	})
+}
+
+// withOrientation returns a JPEG with an Exif segment that gives its
+// orientation, as a phone writes it, in the byte order given.
+func withOrientation(jpg []byte, orientation uint16, order binary.ByteOrder) []byte {
+	tiff := make([]byte, 8+2+12+4)
+	if order == binary.LittleEndian {
+		copy(tiff, "II")
+	} else {
+		copy(tiff, "MM")
+	}
+	order.PutUint16(tiff[2:], 42)
+	order.PutUint32(tiff[4:], 8)
+	order.PutUint16(tiff[8:], 1)       // one entry
+	order.PutUint16(tiff[10:], 0x0112) // Orientation
+	order.PutUint16(tiff[12:], 3)      // SHORT
+	order.PutUint32(tiff[14:], 1)      // one of them
+	order.PutUint16(tiff[18:], orientation)
+	seg := append([]byte("Exif\x00\x00"), tiff...)
+	app1 := []byte{0xff, 0xe1, 0, 0}
+	binary.BigEndian.PutUint16(app1[2:], uint16(len(seg)+2))
+	out := append([]byte{}, jpg[:2]...)
+	out = append(append(out, app1...), seg...)
+	return append(out, jpg[2:]...)
+}
+
+// A phone's photo, stored as its sensor saw it with an Exif orientation,
+// is stored upright.
+func TestNormalizeTurnsUpright(t *testing.T) {
+	// 40×20: red on the left half, blue on the right.
+	img := image.NewNRGBA(image.Rect(0, 0, 40, 20))
+	for y := range 20 {
+		for x := range 40 {
+			c := color.NRGBA{220, 20, 20, 255}
+			if x >= 20 {
+				c = color.NRGBA{20, 20, 220, 255}
+			}
+			img.Set(x, y, c)
+		}
+	}
+	jpg := encode(t, img, "jpeg")
+	red := func(c color.Color) bool { r, _, b, _ := c.RGBA(); return r > 2*b }
+	blue := func(c color.Color) bool { r, _, b, _ := c.RGBA(); return b > 2*r }
+	for _, tc := range []struct {
+		orientation   uint16
+		w, h          int
+		redAt, blueAt image.Point
+	}{
+		{1, 40, 20, image.Pt(5, 10), image.Pt(35, 10)},
+		{3, 40, 20, image.Pt(35, 10), image.Pt(5, 10)}, // upside down: red comes right
+		{6, 20, 40, image.Pt(10, 5), image.Pt(10, 35)}, // turned clockwise: the left side on top
+		{8, 20, 40, image.Pt(10, 35), image.Pt(10, 5)}, // turned anticlockwise: the left side below
+	} {
+		for _, order := range []binary.ByteOrder{binary.BigEndian, binary.LittleEndian} {
+			p, err := picture.Normalize("phone.jpg", withOrientation(jpg, tc.orientation, order))
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, err := jpeg.Decode(bytes.NewReader(p.Data))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if p.Width != tc.w || p.Height != tc.h || !red(got.At(tc.redAt.X, tc.redAt.Y)) || !blue(got.At(tc.blueAt.X, tc.blueAt.Y)) {
+				t.Errorf("orientation %d (%v): %d×%d, red at %v: %v, blue at %v: %v", tc.orientation, order, p.Width, p.Height,
+					tc.redAt, got.At(tc.redAt.X, tc.redAt.Y), tc.blueAt, got.At(tc.blueAt.X, tc.blueAt.Y))
+			}
+		}
+	}
 }
