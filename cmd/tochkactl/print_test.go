@@ -350,8 +350,8 @@ func TestBoardPrint(t *testing.T) {
 	c.ok("board", "add", "--id", "OIL", "--coop", "sofia", "--points", "120", "--name-bg", "Олио 1 л",
 		"--name-en", "Sunflower oil 1 l", "--picture", pic)
 	// A file that is not a picture is refused when it is given, not when
-	// the poster is printed.
-	if msg := c.refused("board", "add", "--id", "CAKE", "--coop", "sofia", "--points", "1500", "--name-en", "Cake", "--picture", broken); msg != "Picture "+broken+" is not a JPEG or PNG image: save it as one of those." {
+	// the poster is printed (in the program's language).
+	if msg := c.refused("board", "add", "--id", "CAKE", "--coop", "sofia", "--points", "1500", "--name-en", "Cake", "--picture", broken); msg != broken+" не е изображение JPEG или PNG: запишете го в един от тези формати." {
 		t.Errorf("board add with a text file for a picture: %q", msg)
 	}
 	c.ok("board", "add", "--id", "CAKE", "--coop", "sofia", "--store", "s2", "--points", "1500", "--name-bg", "Торта",
