@@ -44,7 +44,6 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
-	"slices"
 	"strings"
 	"syscall"
 	"time"
@@ -126,6 +125,9 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer, env func(stri
 		}
 		defer store.Close()
 		c.store = store
+		for _, w := range store.Warnings {
+			fmt.Fprintf(stderr, "tochkactl: warning: %s\n", w.In(c.readerLang()))
+		}
 		// An init that made a new file and is then refused leaves no file;
 		// one that committed keeps it, whatever failed after.
 		if created {
@@ -357,7 +359,10 @@ func openStore(path string, mode dbMode, device string, now func() time.Time, st
 		// ahead a command may be dated, stamps a command given without --at,
 		// and is when a voucher's status and the board's stock are read.
 		s.Now = now
-		s.Logger = slog.New(&stderrLog{w: stderr})
+		// What the store warns of it also returns (Store.Warnings), which
+		// the command tells in the reader's language: logged, it would be
+		// told twice.
+		s.Logger = slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelError}))
 		if err := s.Open(); err != nil {
 			return nil, err
 		}
@@ -372,49 +377,12 @@ func openStore(path string, mode dbMode, device string, now func() time.Time, st
 		if werr := w.Close(); werr != nil {
 			return nil, fmt.Errorf("upgrade %s: %w", path, werr)
 		}
-		s, err = open(true)
+		if s, err = open(true); err == nil {
+			s.Warnings = w.Warnings // the upgrade's, for the command to tell
+		}
 	}
 	return s, err
 }
-
-// stderrLog is the store's logger: its warnings and errors (a picture an
-// upgrade could not import, a balance not read back) are lines for the
-// operator on stderr, like the command's own warnings; below a warning,
-// nothing.
-type stderrLog struct {
-	w     io.Writer
-	attrs []slog.Attr
-}
-
-func (h *stderrLog) Enabled(_ context.Context, l slog.Level) bool { return l >= slog.LevelWarn }
-
-func (h *stderrLog) Handle(_ context.Context, r slog.Record) error {
-	what := "warning"
-	if r.Level >= slog.LevelError {
-		what = "error"
-	}
-	var b strings.Builder
-	fmt.Fprintf(&b, "tochkactl: %s: %s", what, r.Message)
-	add := func(a slog.Attr) bool {
-		fmt.Fprintf(&b, " %s=%v", a.Key, a.Value)
-		return true
-	}
-	for _, a := range h.attrs {
-		add(a)
-	}
-	r.Attrs(add)
-	b.WriteByte('\n')
-	_, err := io.WriteString(h.w, b.String())
-	return err
-}
-
-func (h *stderrLog) WithAttrs(as []slog.Attr) slog.Handler {
-	return &stderrLog{w: h.w, attrs: append(slices.Clip(h.attrs), as...)}
-}
-
-// WithGroup keeps the attributes ungrouped: a line for a person has no
-// use for the store's grouping.
-func (h *stderrLog) WithGroup(string) slog.Handler { return h }
 
 // cmdCtx is what a command runs with.
 type cmdCtx struct {

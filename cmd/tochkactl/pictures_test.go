@@ -168,7 +168,7 @@ func TestUpgradeImportsBoardPictures(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("board list: exit %d\n%s", code, stderr)
 	}
-	if stderr != "tochkactl: warning: reward mug: picture gone.jpg was not imported, and the reward stays on the board without one: Picture gone.jpg: there is no such file.\n" {
+	if stderr != "tochkactl: warning: Reward mug: picture gone.jpg was not imported, and the reward stays on the board without one: Picture gone.jpg: there is no such file.\n" {
 		t.Errorf("the upgrade warned:\n%s", stderr)
 	}
 	var board []rewardJSON
@@ -190,5 +190,20 @@ func TestUpgradeImportsBoardPictures(t *testing.T) {
 	c.ok("board", "print", "--out", out)
 	if pdf, _ := os.ReadFile(out); bytes.Count(pdf, []byte("/Subtype /Image")) != 1 {
 		t.Error("the imported picture is not on the poster")
+	}
+
+	// The warning is in the reader's language: the program's, unless told.
+	bg := newCLI(t)
+	delete(bg.env, "TOCHKA_LANG")
+	data, err := os.ReadFile(filepath.Join(ledgers, "v0.1.0-pictures.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(bg.db, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if code, _, stderr := bg.exec("", "check"); code != 0 || strings.Count(stderr, "\n") != 3 ||
+		!strings.HasPrefix(stderr, "tochkactl: warning: Награда mug: снимка gone.jpg не беше внесена и наградата остава на таблото без снимка: ") {
+		t.Errorf("check of a v0.1.0 ledger in Bulgarian: exit %d\n%s", code, stderr)
 	}
 }

@@ -161,7 +161,7 @@ func (s *Store) migrate() (err error) {
 	}
 	// The steps run once every migration has applied: they are this
 	// build's code, which writes the schema as this build has it.
-	var warnings []string
+	var warnings []lang.Msg
 	for _, name := range steps {
 		w, err := s.upgrade(tx, upgrades[name])
 		if err != nil {
@@ -184,7 +184,7 @@ func (s *Store) migrate() (err error) {
 	// Told once the upgrade is done: a try that met a lock and was rolled
 	// back is tried again, and would warn again.
 	for _, w := range warnings {
-		s.Logger.Warn(w)
+		s.Logger.Warn(w.In(lang.EN))
 	}
 	s.Warnings = append(s.Warnings, warnings...)
 	return nil
@@ -194,14 +194,14 @@ func (s *Store) migrate() (err error) {
 // migration they belong to: each runs once, when its migration applies (to
 // a new ledger as to an old one), in the migrations' transaction after the
 // last of them, and returns what the operator should be told.
-var upgrades = map[string]func(t *txn) (warnings []string, err error){
+var upgrades = map[string]func(t *txn) (warnings []lang.Msg, err error){
 	"migrations/0010_pictures.sql": (*txn).importPictures,
 }
 
 // upgrade runs an upgrade step in the migrations' transaction, as a
 // command runs: with the program stored and the host's clock, so that
 // what it changes in the ledger it records as events.
-func (s *Store) upgrade(tx *sql.Tx, step func(t *txn) ([]string, error)) ([]string, error) {
+func (s *Store) upgrade(tx *sql.Tx, step func(t *txn) ([]lang.Msg, error)) ([]lang.Msg, error) {
 	t := &txn{s: s, ctx: context.Background(), tx: tx, accounts: map[int64]*account{}, cards: map[string]*cardRow{},
 		until: s.Now().UTC().Truncate(time.Millisecond)}
 	if err := tx.QueryRow(`SELECT coalesce(max(seq), 0) FROM events`).Scan(&t.lastSeq); err != nil {

@@ -76,7 +76,7 @@ func (t *txn) pictureStored(hash string) (bool, error) {
 // A relative path is read from the working folder, as v0.1.0 did, and
 // then from the ledger's folder, where a ledger copied with its pictures
 // keeps them.
-func (t *txn) importPictures() (warnings []string, err error) {
+func (t *txn) importPictures() (warnings []lang.Msg, err error) {
 	rows, err := t.tx.QueryContext(t.ctx, `SELECT body FROM rewards ORDER BY id`)
 	if err != nil {
 		return nil, fmt.Errorf("import pictures: %w", err)
@@ -114,8 +114,11 @@ func (t *txn) importPictures() (warnings []string, err error) {
 				return nil, fmt.Errorf("import picture of reward %s: %w", r.ID, err)
 			}
 			r.Picture = ""
-			warnings = append(warnings, fmt.Sprintf("reward %s: picture %s was not imported, and the reward stays on the board without one: %s",
-				r.ID, path, rewards.ErrorMessage(err)))
+			why := lang.M("problem.text", lang.Args{"text": rewards.ErrorMessage(err)})
+			if e := (*rewards.Error)(nil); errors.As(err, &e) && e.Key != "" {
+				why = lang.M(e.Key, e.Args)
+			}
+			warnings = append(warnings, lang.M("picture.not_imported", lang.Args{"reward": r.ID, "file": path, "problem": why}))
 		} else {
 			if err := t.putPicture(p); err != nil {
 				return nil, err

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/tochka-loyalty/tochka/lang"
 	"github.com/tochka-loyalty/tochka/picture"
 	"github.com/tochka-loyalty/tochka/rewards"
 	"github.com/tochka-loyalty/tochka/rewards/sqlite"
@@ -54,10 +55,14 @@ func TestUpgradeImportsPictures(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer s.Close()
-	if len(s.Warnings) != 1 || !strings.HasPrefix(s.Warnings[0], "reward mug: picture gone.jpg was not imported") {
-		t.Fatalf("warnings %q, want one naming reward mug and gone.jpg", s.Warnings)
+	const warned = "Reward mug: picture gone.jpg was not imported, and the reward stays on the board without one: Picture gone.jpg: there is no such file."
+	if len(s.Warnings) != 1 || s.Warnings[0].In(lang.EN) != warned {
+		t.Fatalf("warnings %v, want %q", s.Warnings, warned)
 	}
-	if !strings.Contains(logged.String(), "level=WARN") || !strings.Contains(logged.String(), "reward mug: picture gone.jpg") {
+	if bg := s.Warnings[0].In(lang.BG); !strings.HasPrefix(bg, "Награда mug: снимка gone.jpg не беше внесена") || !strings.HasSuffix(bg, "няма такъв файл.") {
+		t.Errorf("in Bulgarian: %q", bg)
+	}
+	if !strings.Contains(logged.String(), "level=WARN") || !strings.Contains(logged.String(), warned) {
 		t.Errorf("the store's log: %s", logged.String())
 	}
 	board, err := s.Rewards(ctx, "koop-sofia", "")
@@ -106,8 +111,8 @@ func TestUpgradeWithoutPictureFiles(t *testing.T) {
 		t.Fatalf("warnings %q, want one for each of mug, oil-1l and tea", s.Warnings)
 	}
 	for i, id := range []string{"mug", "oil-1l", "tea"} {
-		if !strings.HasPrefix(s.Warnings[i], "reward "+id+": ") {
-			t.Errorf("warning %d: %q, want reward %s", i, s.Warnings[i], id)
+		if w := s.Warnings[i].In(lang.EN); !strings.HasPrefix(w, "Reward "+id+": ") {
+			t.Errorf("warning %d: %q, want reward %s", i, w, id)
 		}
 	}
 	board, err := s.Rewards(ctx, "", "")
