@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/tochka-loyalty/tochka/lang"
 	"github.com/tochka-loyalty/tochka/rewards"
 )
 
@@ -150,9 +151,9 @@ func TestRedeemEffects(t *testing.T) {
 	at := mustTime("2026-06-01T10:00:00Z")
 	rw := rewards.Reward{ID: "mug", Names: rewards.Names{EN: "Mug"}, Points: 80, Coop: "c"}
 	a := rewards.Account{Loaded: true, Debt: 30, Lots: []rewards.Lot{lot(1, 100, 100, "2026-01-01T00:00:00Z", "")}}
-	if _, err := p.Redeem(a, "c", rw, "", "K7QX-M2PA-9RTE", at); rewards.ErrorCode(err) != rewards.EREFUSED {
-		t.Fatalf("70 available for 80: %v", err)
-	}
+	_, err := p.Redeem(a, "c", rw, "", "K7QX-M2PA-9RTE", at)
+	wantKey(t, err, rewards.EREFUSED, "redeem.short", lang.Args{"card": "c", "reward": rw.Names,
+		"available": lang.M("unit.points", lang.Args{"count": 70}), "points": lang.M("unit.points", lang.Args{"count": 80})})
 	a.Debt = 0
 	eff, err := p.Redeem(a, "c", rw, "", "K7QX-M2PA-9RTE", at)
 	if err != nil {

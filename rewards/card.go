@@ -28,9 +28,14 @@ type Card struct {
 	ReplacedBy string     `json:"replaced_by,omitempty"`
 	Holder     string     `json:"holder,omitempty"` // the holder's card this family card is linked to
 	Pooled     bool       `json:"pooled,omitempty"`
-	Phone      string     `json:"phone,omitempty"`
-	Name       string     `json:"name,omitempty"`
-	Member     bool       `json:"member"`
+	// The customer's personal data, from their Person record: Name is the
+	// given and the family name together.
+	Phone      string `json:"phone,omitempty"`
+	Name       string `json:"name,omitempty"`
+	GivenName  string `json:"given_name,omitempty"`
+	FamilyName string `json:"family_name,omitempty"`
+	Email      string `json:"email,omitempty"`
+	Member     bool   `json:"member"`
 	// PurchaseTotal is what the account's cards have bought, in minor
 	// units: it moves to a replacement card and pools into a holder's.
 	PurchaseTotal int64 `json:"purchase_total"`
@@ -116,32 +121,6 @@ func ValidateCardNumber(s string) error {
 	return nil
 }
 
-// NormalizePhone keeps a phone number's digits (and a leading +) and checks
-// that it has 7 to 15 of them.
-func NormalizePhone(s string) (string, error) {
-	s = strings.TrimSpace(s)
-	if s == "" {
-		return "", nil
-	}
-	var b strings.Builder
-	for i, c := range s {
-		switch {
-		case c >= '0' && c <= '9':
-			b.WriteRune(c)
-		case c == '+' && i == 0:
-			b.WriteRune(c)
-		case c == ' ' || c == '-' || c == '(' || c == ')':
-		default:
-			return "", Errorf(EINVALID, "phone %q: only digits, spaces, dashes, brackets and a leading + are allowed", s)
-		}
-	}
-	out := b.String()
-	if n := len(strings.TrimPrefix(out, "+")); n < 7 || n > 15 {
-		return "", Errorf(EINVALID, "phone %q must have 7 to 15 digits", s)
-	}
-	return out, nil
-}
-
 // HandOver hands a card to a customer at t: its activation delay counts
 // from then.
 func (p *Program) HandOver(c *Card, t time.Time) {
@@ -151,14 +130,13 @@ func (p *Program) HandOver(c *Card, t time.Time) {
 
 // Register is a card registered at t (handed over if it was not yet): a
 // blocked or replaced card is refused, and so is a pooled family card's
-// own phone or name (holderData), which are the holder's.
+// own personal data (holderData), which are the holder's.
 func (p *Program) Register(c Card, holderData bool, t time.Time) (Card, error) {
 	if c.Status == CardBlocked || c.Status == CardReplaced {
 		return c, RefuseInactive(c, p.Location())
 	}
 	if c.Pooled && holderData {
-		return c, Errorf(EREFUSED, "card %s pools onto card %s: the phone and name are the holder's; register them on card %s",
-			c.Number, c.Holder, c.Holder)
+		return c, Fail(EREFUSED, "card.pooled_data", lang.Args{"card": c.Number, "holder": c.Holder})
 	}
 	if c.HandedAt == nil {
 		p.HandOver(&c, t)
@@ -166,9 +144,9 @@ func (p *Program) Register(c Card, holderData bool, t time.Time) (Card, error) {
 	return c, nil
 }
 
-// Welcomes says whether registering phone on an account grants the
-// welcome bonus: once per account, when a phone is first registered.
-func Welcomes(phone string, welcomed bool) bool { return phone != "" && !welcomed }
+// Welcomes says whether registering a phone (phone) on an account grants
+// the welcome bonus: once per account, when a phone is first registered.
+func Welcomes(phone, welcomed bool) bool { return phone && !welcomed }
 
 // Block is a card blocked at t.
 func Block(c Card, t time.Time) (Card, error) {

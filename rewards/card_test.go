@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/tochka-loyalty/tochka/lang"
 	"github.com/tochka-loyalty/tochka/rewards"
 )
 
@@ -118,17 +119,21 @@ func TestRefuseInactive(t *testing.T) {
 	card := rewards.Card{Number: "2900000000018", Status: rewards.CardIssued, ActiveFrom: &from}
 
 	err := rewards.RefuseInactive(card, sofia)
-	wantError(t, err, rewards.EREFUSED)
-	if want := "card 2900000000018 activates on 2 Nov 2026 at 10:00"; rewards.ErrorMessage(err) != want {
+	wantKey(t, err, rewards.EREFUSED, "card.activates", lang.Args{"card": "2900000000018"})
+	if want := "Card 2900000000018 activates on 2 Nov 2026 10:00."; rewards.ErrorMessage(err) != want {
 		t.Errorf("message %q, want %q", rewards.ErrorMessage(err), want)
 	}
+	// The cashier's language writes the date its own way, in the same zone.
+	if got, want := rewards.ErrorText(err, lang.BG), "Картата 2900000000018 ще бъде активна от 02.11.2026 10:00."; got != want {
+		t.Errorf("in Bulgarian: %q, want %q", got, want)
+	}
 	// The same moment told in Moscow's zone.
-	if got := rewards.ErrorMessage(rewards.RefuseInactive(card, zone(t, "Europe/Moscow"))); !strings.HasSuffix(got, "activates on 2 Nov 2026 at 11:00") {
+	if got := rewards.ErrorMessage(rewards.RefuseInactive(card, zone(t, "Europe/Moscow"))); !strings.HasSuffix(got, "activates on 2 Nov 2026 11:00.") {
 		t.Errorf("in Moscow: %q", got)
 	}
 	// A single-digit day has no leading zero; in summer Sofia is UTC+3.
 	summer := at(t, "2026-07-05T06:30:00Z")
-	if got := rewards.ErrorMessage(rewards.RefuseInactive(rewards.Card{Number: "2900000000018", Status: rewards.CardIssued, ActiveFrom: &summer}, sofia)); !strings.HasSuffix(got, "activates on 5 Jul 2026 at 09:30") {
+	if got := rewards.ErrorMessage(rewards.RefuseInactive(rewards.Card{Number: "2900000000018", Status: rewards.CardIssued, ActiveFrom: &summer}, sofia)); !strings.HasSuffix(got, "activates on 5 Jul 2026 09:30.") {
 		t.Errorf("summer: %q", got)
 	}
 
@@ -138,17 +143,14 @@ func TestRefuseInactive(t *testing.T) {
 	}
 	for _, tc := range []struct {
 		card rewards.Card
-		want string
+		key  string
+		args lang.Args
 	}{
-		{rewards.Card{Number: "2900000000018", Status: rewards.CardBlocked, ActiveFrom: &from}, "card 2900000000018 is blocked"},
-		{rewards.Card{Number: "2900000000018", Status: rewards.CardReplaced, ReplacedBy: "2912345678906"}, "card 2900000000018 was replaced by card 2912345678906"},
-		{rewards.Card{Number: "2900000000018", Status: rewards.CardIssued}, "card 2900000000018 has not been handed over yet: register it first"},
+		{rewards.Card{Number: "2900000000018", Status: rewards.CardBlocked, ActiveFrom: &from}, "card.blocked", lang.Args{"card": "2900000000018"}},
+		{rewards.Card{Number: "2900000000018", Status: rewards.CardReplaced, ReplacedBy: "2912345678906"}, "card.replaced", lang.Args{"card": "2900000000018", "new": "2912345678906"}},
+		{rewards.Card{Number: "2900000000018", Status: rewards.CardIssued}, "card.not_handed_over", lang.Args{"card": "2900000000018"}},
 	} {
-		err := rewards.RefuseInactive(tc.card, sofia)
-		wantError(t, err, rewards.EREFUSED)
-		if rewards.ErrorMessage(err) != tc.want {
-			t.Errorf("message %q, want %q", rewards.ErrorMessage(err), tc.want)
-		}
+		wantKey(t, rewards.RefuseInactive(tc.card, sofia), rewards.EREFUSED, tc.key, tc.args)
 	}
 }
 
@@ -163,38 +165,5 @@ func TestFormatTime(t *testing.T) {
 		if got := rewards.FormatTime(at(t, tc.in), sofia); got != tc.want {
 			t.Errorf("FormatTime(%s) = %q, want %q", tc.in, got, tc.want)
 		}
-	}
-}
-
-func TestNormalizePhone(t *testing.T) {
-	for _, tc := range []struct{ in, want string }{
-		{"+7 (912) 345-67-89", "+79123456789"},
-		{"8 (800) 555-47-35", "88005554735"},
-		{"  +359 88 123 4567 ", "+359881234567"},
-		{"1234567", "1234567"},
-		{"123456789012345", "123456789012345"},
-		{"", ""},
-		{"   ", ""},
-	} {
-		got, err := rewards.NormalizePhone(tc.in)
-		if err != nil || got != tc.want {
-			t.Errorf("NormalizePhone(%q) = %q, %v; want %q", tc.in, got, err, tc.want)
-		}
-	}
-	for _, tc := range []struct{ in, want string }{
-		{"123456", "7 to 15 digits"},
-		{"+123456", "7 to 15 digits"},
-		{"1234567890123456", "7 to 15 digits"},
-		{"+7 912 345 67 89 ext 1", "only digits"},
-		{"7+9123456789", "only digits"},
-		{"++79123456789", "only digits"},
-		{"+7.912.345.67.89", "only digits"},
-		{"+７９１２３４５６７８９", "only digits"},
-	} {
-		got, err := rewards.NormalizePhone(tc.in)
-		if got != "" {
-			t.Errorf("NormalizePhone(%q) = %q with an error", tc.in, got)
-		}
-		wantError(t, err, rewards.EINVALID, tc.want)
 	}
 }

@@ -2,12 +2,14 @@ package rewards_test
 
 import (
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/tochka-loyalty/tochka/lang"
 	"github.com/tochka-loyalty/tochka/rewards"
 )
 
@@ -90,6 +92,44 @@ func wantError(t testing.TB, err error, code string, want ...string) {
 			t.Errorf("message %q does not mention %q", e.Message, w)
 		}
 	}
+}
+
+// wantKey checks that err is a domain error with the given code and message
+// key whose arguments include args, compared as printed (a nested message
+// by its key and arguments, a time with its zone). It returns the error.
+func wantKey(t testing.TB, err error, code, key string, args lang.Args) *rewards.Error {
+	t.Helper()
+	if err == nil {
+		t.Fatalf("no error, want %s error %s", code, key)
+	}
+	var e *rewards.Error
+	if !errors.As(err, &e) {
+		t.Fatalf("error %v (%T) is not a *rewards.Error", err, err)
+	}
+	if e.Code != code || e.Key != key {
+		t.Errorf("error %s %s (%v), want %s %s", e.Code, e.Key, err, code, key)
+	}
+	for k, want := range args {
+		if got, ok := e.Args[k]; !ok || fmt.Sprint(got) != fmt.Sprint(want) {
+			t.Errorf("%s: argument %s = %v, want %v", e.Key, k, got, want)
+		}
+	}
+	return e
+}
+
+// wantField checks that err refuses a field: field is what the field
+// belongs to and its name as a person reads them, "card register id" or
+// "receipt lines[0].sku", the last word being the field. problem, unless
+// empty, is the key of what is wrong with it.
+func wantField(t testing.TB, err error, field, problem string) *rewards.Error {
+	t.Helper()
+	i := strings.LastIndex(field, " ")
+	what := lang.M("subject."+strings.ReplaceAll(field[:i], " ", "_"), nil)
+	e := wantKey(t, err, rewards.EINVALID, "invalid.field", lang.Args{"what": what, "field": field[i+1:]})
+	if p, _ := e.Args["problem"].(lang.Msg); problem != "" && p.Key != problem {
+		t.Errorf("%s: problem %s (%v), want %s", field, p.Key, err, problem)
+	}
+	return e
 }
 
 func sum(xs []int64) (s int64) {

@@ -170,6 +170,9 @@ type HistoryEntry struct {
 	Points int64     `json:"points"`
 	Card   string    `json:"card"`
 	Ref    string    `json:"ref,omitempty"`
+	// Store is the store of the receipt or the voucher the entry comes
+	// from, when it names one.
+	Store string `json:"store,omitempty"`
 }
 
 // Entry kinds in the ledger and in history.

@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/tochka-loyalty/tochka/lang"
 	"github.com/tochka-loyalty/tochka/rewards"
 )
 
@@ -17,22 +18,22 @@ func TestAddPoints(t *testing.T) {
 	for _, tc := range []struct {
 		balance, points int64
 		want            int64
-		refused         string // "" when allowed
+		refused         string // the key of the refusal, "" when allowed
 	}{
 		{0, 1, 1, ""},
 		{5, -10, -5, ""},
 		{0, 0, 0, ""},
 		{max - 1, 1, max, ""},
 		{max, 0, max, ""},
-		{max, 1, 0, "past 1000000000000000 points"},
-		{0, max + 1, 0, "past 1000000000000000 points"},
+		{max, 1, 0, "balance.too_high"},
+		{0, max + 1, 0, "balance.too_high"},
 		{-max + 1, -1, -max, ""},
-		{-max, -1, 0, "below -1000000000000000 points"},
-		{math.MaxInt64, 1, 0, "past"},
-		{1, math.MaxInt64, 0, "past"},
-		{math.MinInt64, -1, 0, "below"},
-		{-1, math.MinInt64, 0, "below"},
-		{math.MaxInt64 - 5, math.MaxInt64 - 5, 0, "past"},
+		{-max, -1, 0, "balance.too_low"},
+		{math.MaxInt64, 1, 0, "balance.too_high"},
+		{1, math.MaxInt64, 0, "balance.too_high"},
+		{math.MinInt64, -1, 0, "balance.too_low"},
+		{-1, math.MinInt64, 0, "balance.too_low"},
+		{math.MaxInt64 - 5, math.MaxInt64 - 5, 0, "balance.too_high"},
 		// A balance beyond the limit (recorded before it existed) may come back.
 		{max + 50, -1, max + 49, ""},
 		{-max - 50, 10, -max - 40, ""},
@@ -47,7 +48,7 @@ func TestAddPoints(t *testing.T) {
 				}
 				return
 			}
-			wantError(t, err, rewards.EREFUSED, "this would take the balance of card "+card1, tc.refused)
+			wantKey(t, err, rewards.EREFUSED, tc.refused, lang.Args{"card": card1, "max": int64(max), "balance": tc.balance})
 			if got != tc.balance {
 				t.Errorf("refused, but returned %d instead of the balance %d", got, tc.balance)
 			}

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/tochka-loyalty/tochka/lang"
 	"github.com/tochka-loyalty/tochka/rewards"
 )
 
@@ -498,12 +499,12 @@ func TestCheckNotAhead(t *testing.T) {
 		{"now", sofia, now, ""},
 		{"in the past", sofia, now.AddDate(-1, 0, 0), ""},
 		{"exactly the skew ahead", sofia, now.Add(10 * time.Minute), ""},
-		{"a nanosecond more", sofia, now.Add(10*time.Minute + 1), "receipt R1 is dated 2026-11-02 11:10, more than 10m ahead of this ledger's clock (2026-11-02 11:00): check the till's clock"},
-		{"the issue's example", sofia, at(t, "2028-01-01T08:00:00Z"), "receipt R1 is dated 2028-01-01 10:00, more than 10m ahead of this ledger's clock (2026-11-02 11:00)"},
+		{"a nanosecond more", sofia, now.Add(10*time.Minute + 1), "The date of receipt R1, 2 Nov 2026 11:10, is more than 10 min ahead of this ledger's clock (2 Nov 2026 11:00): check the till's clock."},
+		{"the issue's example", sofia, at(t, "2028-01-01T08:00:00Z"), "The date of receipt R1, 1 Jan 2028 10:00, is more than 10 min ahead of this ledger's clock (2 Nov 2026 11:00)"},
 		{"no skew allowed", utc, now, ""},
-		{"no skew allowed, a second ahead", utc, now.Add(time.Second), "receipt R1 is dated 2026-11-02 09:00:01, ahead of this ledger's clock (2026-11-02 09:00:00)"},
-		{"a skew in seconds", seconds, now.Add(91 * time.Second), "dated 2026-11-02 09:01:31, more than 1m30s ahead of this ledger's clock (2026-11-02 09:00:00)"},
-		{"far in the future", sofia, time.Date(9999, 12, 31, 0, 0, 0, 0, time.UTC), "dated 9999-12-31"},
+		{"no skew allowed, a second ahead", utc, now.Add(time.Second), "The date of receipt R1, 2 Nov 2026 09:00:01, is ahead of this ledger's clock (2 Nov 2026 09:00:00)"},
+		{"a skew in seconds", seconds, now.Add(91 * time.Second), "2 Nov 2026 09:01:31, is more than 1 min 30 s ahead of this ledger's clock (2 Nov 2026 09:00:00)"},
+		{"far in the future", sofia, time.Date(9999, 12, 31, 0, 0, 0, 0, time.UTC), "31 Dec 9999 02:00, is more"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			err := tc.p.CheckNotAhead(rewards.EventReceipt, "R1", tc.at, now)
@@ -513,6 +514,7 @@ func TestCheckNotAhead(t *testing.T) {
 				}
 				return
 			}
+			wantKey(t, err, rewards.EREFUSED, "clock.ahead", lang.Args{"what": rewards.Command(rewards.EventReceipt, "R1")})
 			wantError(t, err, rewards.EREFUSED, tc.want)
 		})
 	}

@@ -105,7 +105,7 @@ func (p *Program) PayWithPoints(lines []Line, requested, available int64) (spent
 	for i, l := range lines {
 		amounts[i] = l.Amount
 	}
-	return spent, SpreadDiscount(spent*100, amounts, caps), nil
+	return spent, SpreadDiscount(spent*minorPerBonus, amounts, caps), nil
 }
 
 // AcceptsPayWithPoints refuses payment with points where the program has

@@ -3,6 +3,7 @@ package rewards_test
 import (
 	"testing"
 
+	"github.com/tochka-loyalty/tochka/lang"
 	"github.com/tochka-loyalty/tochka/rewards"
 )
 
@@ -15,9 +16,9 @@ func TestReturnedUnits(t *testing.T) {
 		t.Fatalf("back %v, %v", back, err)
 	}
 	_, err = rewards.ReturnedUnits("R1", lines, []int64{1, 0, 0}, []rewards.ReturnLine{{SKU: "a", Qty: 5}})
-	wantError(t, err, rewards.EREFUSED, "only 4 of SKU a from receipt R1")
+	wantKey(t, err, rewards.EREFUSED, "return.too_many", lang.Args{"left": 4, "sku": "a", "receipt": "R1"})
 	_, err = rewards.ReturnedUnits("R1", lines, []int64{0, 0, 0}, []rewards.ReturnLine{{SKU: "z", Qty: 1}})
-	wantError(t, err, rewards.EINVALID, "no line with SKU z")
+	wantKey(t, err, rewards.EINVALID, "return.no_sku", lang.Args{"receipt": "R1", "sku": "z"})
 }
 
 // The take-back is what the lines left before the return earn less what the

@@ -6,6 +6,7 @@ import (
 	"crypto/sha1"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"time"
 )
 
@@ -18,6 +19,7 @@ const (
 	EventCardReplace   = "card.replace"
 	EventCardLink      = "card.link"
 	EventCardMember    = "card.member"
+	EventCardForget    = "card.forget"
 	EventReceipt       = "receipt"
 	EventReturn        = "return"
 	EventRedeem        = "voucher.redeem"
@@ -91,22 +93,42 @@ type ProgramInstall struct {
 
 // CardIssue issues a new card. Handed is false for a card printed in a batch
 // and not yet given to a customer.
+//
+// Its personal data (Details, Name) never reach the event's body: the store
+// keeps them in the customer's Person record and the body refers to it by
+// Person, with WithPhone saying whether a phone was registered.
 type CardIssue struct {
 	Meta
 	Number string `json:"number,omitempty"` // set by the store when empty
 	Handed bool   `json:"handed"`
 	Member bool   `json:"member,omitempty"`
-	Phone  string `json:"phone,omitempty"`
-	Name   string `json:"name,omitempty"`
+	Details
+	// Name is a shorthand for the given and the family name, split at its
+	// first space (SplitName).
+	Name      string `json:"name,omitempty"`
+	Person    string `json:"person,omitempty"`     // set by the store: the id of the Person record written
+	WithPhone bool   `json:"with_phone,omitempty"` // set by the store: a phone was registered
 }
 
-// CardRegister hands a batch card over and/or registers a phone.
+// CardRegister hands a batch card over and/or registers personal data or
+// membership; its personal data are kept as a CardIssue's are.
 type CardRegister struct {
 	Meta
-	Card   string `json:"card"`
-	Phone  string `json:"phone,omitempty"`
-	Name   string `json:"name,omitempty"`
-	Member bool   `json:"member,omitempty"`
+	Card string `json:"card"`
+	Details
+	Name      string `json:"name,omitempty"` // shorthand, as CardIssue's
+	Member    bool   `json:"member,omitempty"`
+	Person    string `json:"person,omitempty"`     // set by the store, as CardIssue's
+	WithPhone bool   `json:"with_phone,omitempty"` // set by the store, as CardIssue's
+}
+
+// Personal is the personal data a command gives, its Name split into the
+// given and the family name where those are not given themselves.
+func Personal(d Details, name string) Details {
+	if name != "" && d.GivenName == "" && d.FamilyName == "" {
+		d.GivenName, d.FamilyName = SplitName(name)
+	}
+	return d
 }
 
 // CardAction blocks a card or makes its account a member's.
@@ -200,13 +222,7 @@ func (c *CardIssue) Validate() error {
 			return invalidField(what, "number", err)
 		}
 	}
-	if err := validPhoneField(c.Phone); err != nil {
-		return invalidField(what, "phone", err)
-	}
-	if err := validName(c.Name); err != nil {
-		return invalidField(what, "name", err)
-	}
-	return nil
+	return validDetails(what, c.Details, c.Name)
 }
 
 // Validate checks a card registration and names the first field that is
@@ -219,16 +235,55 @@ func (c *CardRegister) Validate() error {
 	if err := validCardField(c.Card); err != nil {
 		return invalidField(what, "card", err)
 	}
-	if err := validPhoneField(c.Phone); err != nil {
-		return invalidField(what, "phone", err)
+	return validDetails(what, c.Details, c.Name)
+}
+
+// ValidateRequest checks a card issue as a caller sends it: as Validate
+// does, and without the fields only a ledger sets.
+func (c *CardIssue) ValidateRequest() error {
+	if err := c.Validate(); err != nil {
+		return err
 	}
-	if err := validName(c.Name); err != nil {
-		return invalidField(what, "name", err)
+	return ledgerSet("card issue", c.Person, c.WithPhone)
+}
+
+// ValidateRequest checks a card registration as a caller sends it: as
+// Validate does, and without the fields only a ledger sets.
+func (c *CardRegister) ValidateRequest() error {
+	if err := c.Validate(); err != nil {
+		return err
+	}
+	return ledgerSet("card register", c.Person, c.WithPhone)
+}
+
+// ledgerSet refuses a request that sets what a ledger sets when it keeps a
+// command's personal data: a caller's with_phone would grant a welcome
+// bonus with no phone.
+func ledgerSet(what, person string, withPhone bool) error {
+	switch {
+	case person != "":
+		return invalidField(what, "person", errors.New("set by the ledger, not by a request"))
+	case withPhone:
+		return invalidField(what, "with_phone", errors.New("set by the ledger, not by a request"))
 	}
 	return nil
 }
 
-// Validate checks a card action (block, membership) and names the first
+// validDetails checks the personal data of a command called what as text;
+// their forms are the program's to check (Program.Details).
+func validDetails(what string, d Details, name string) error {
+	if err := validPhoneField(d.Phone); err != nil {
+		return invalidField(what, "phone", err)
+	}
+	for _, f := range []struct{ field, v string }{{"name", name}, {"given_name", d.GivenName}, {"family_name", d.FamilyName}, {"email", d.Email}} {
+		if err := validName(f.v); err != nil {
+			return invalidField(what, f.field, err)
+		}
+	}
+	return nil
+}
+
+// Validate checks a card action (block, membership, forgetting) and names the first
 // field that is wrong.
 func (c *CardAction) Validate() error {
 	const what = "card action"
@@ -346,11 +401,12 @@ type Programs interface {
 
 // Cards manages cards and their accounts.
 type Cards interface {
-	// IssueCard issues a card with an account of its own; with a phone it
-	// is registered at once (and the welcome bonus granted).
+	// IssueCard issues a card with an account of its own; with personal
+	// data it is registered at once (with a phone, the welcome bonus
+	// granted).
 	IssueCard(ctx context.Context, c CardIssue) (Card, error)
 	// RegisterCard hands a batch card over (its activation delay counts
-	// from then) and/or records a phone, a name or membership.
+	// from then) and/or records personal data or membership.
 	RegisterCard(ctx context.Context, c CardRegister) (Card, error)
 	// BlockCard blocks a lost or stopped card.
 	BlockCard(ctx context.Context, c CardAction) (Card, error)
@@ -363,6 +419,12 @@ type Cards interface {
 	// MakeMember makes the card's account a member's from the command's
 	// time on.
 	MakeMember(ctx context.Context, c CardAction) (Card, error)
+	// ForgetCard erases the personal data of the card's customer, from
+	// the store's files too, and keeps the points: the card still earns
+	// and redeems.
+	ForgetCard(ctx context.Context, c CardAction) (Card, error)
+	// ExportCard returns everything stored about the card's customer at t.
+	ExportCard(ctx context.Context, number string, t time.Time) (CustomerData, error)
 	// Card returns a card as it stands at t.
 	Card(ctx context.Context, number string, t time.Time) (Card, error)
 }
@@ -450,4 +512,7 @@ type CheckReport struct {
 	Total     int64    `json:"total"` // sum of all balances
 	Integrity string   `json:"integrity"`
 	Problems  []string `json:"problems"`
+	// UnrecordedStores are the store ids that receipts name and no record
+	// has: a notice, not a problem (tills are not ours to stop).
+	UnrecordedStores []string `json:"unrecorded_stores"`
 }

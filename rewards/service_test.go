@@ -67,7 +67,7 @@ func TestEventIDRandomWithoutClientID(t *testing.T) {
 // A program installation needs its program, which is checked as a stored
 // program is: a program refused when read back is refused when installed.
 func TestProgramInstallValidate(t *testing.T) {
-	wantError(t, (&rewards.ProgramInstall{}).Validate(), rewards.EINVALID, "program install: program: required")
+	wantField(t, (&rewards.ProgramInstall{}).Validate(), "program install program", "problem.required")
 	p := bundled(t, "coop")
 	if err := (&rewards.ProgramInstall{Meta: rewards.Meta{ID: "init-1"}, Program: p}).Validate(); err != nil {
 		t.Fatal(err)

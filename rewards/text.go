@@ -140,14 +140,9 @@ func validCardField(s string) error {
 	return ValidateCardNumber(s)
 }
 
-// validPhoneField checks an optional phone given in a field.
-func validPhoneField(s string) error {
-	if err := validText(s); err != nil {
-		return err
-	}
-	_, err := NormalizePhone(s)
-	return err
-}
+// validPhoneField checks an optional phone given in a field as text; its
+// form is checked against the program's country (Program.Details).
+func validPhoneField(s string) error { return validText(s) }
 
 // validCodeField checks a voucher code given in a field.
 func validCodeField(s string) error {

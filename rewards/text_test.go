@@ -80,11 +80,22 @@ func textFields(t *testing.T) []textField {
 		{"program install id", kindID, "c-1", cmd(func(v string) validator { return &rewards.ProgramInstall{Meta: meta(v), Program: coop} })},
 		{"card issue id", kindID, "c-1", cmd(func(v string) validator { return &rewards.CardIssue{Meta: meta(v)} })},
 		{"card issue number", kindText, card1, cmd(func(v string) validator { return &rewards.CardIssue{Meta: m, Number: v} })},
-		{"card issue phone", kindText, "+79001234567", cmd(func(v string) validator { return &rewards.CardIssue{Meta: m, Phone: v} })},
+		{"card issue phone", kindText, "+79001234567", cmd(func(v string) validator { return &rewards.CardIssue{Meta: m, Details: rewards.Details{Phone: v}} })},
+		{"card issue given_name", kindName, "Мария", cmd(func(v string) validator { return &rewards.CardIssue{Meta: m, Details: rewards.Details{GivenName: v}} })},
+		{"card issue family_name", kindName, "Петрова", cmd(func(v string) validator { return &rewards.CardIssue{Meta: m, Details: rewards.Details{FamilyName: v}} })},
+		{"card issue email", kindName, "maria@example.bg", cmd(func(v string) validator { return &rewards.CardIssue{Meta: m, Details: rewards.Details{Email: v}} })},
 		{"card issue name", kindName, "Мария Петрова", cmd(func(v string) validator { return &rewards.CardIssue{Meta: m, Name: v} })},
 		{"card register id", kindID, "c-1", cmd(func(v string) validator { return &rewards.CardRegister{Meta: meta(v), Card: card1} })},
 		{"card register card", kindText, card1, cmd(func(v string) validator { return &rewards.CardRegister{Meta: m, Card: v} })},
-		{"card register phone", kindText, "+79001234567", cmd(func(v string) validator { return &rewards.CardRegister{Meta: m, Card: card1, Phone: v} })},
+		{"card register phone", kindText, "+79001234567", cmd(func(v string) validator {
+			return &rewards.CardRegister{Meta: m, Card: card1, Details: rewards.Details{Phone: v}}
+		})},
+		{"card register given_name", kindName, "Мария", cmd(func(v string) validator {
+			return &rewards.CardRegister{Meta: m, Card: card1, Details: rewards.Details{GivenName: v}}
+		})},
+		{"card register email", kindName, "maria@example.bg", cmd(func(v string) validator {
+			return &rewards.CardRegister{Meta: m, Card: card1, Details: rewards.Details{Email: v}}
+		})},
 		{"card register name", kindName, "Мария", cmd(func(v string) validator { return &rewards.CardRegister{Meta: m, Card: card1, Name: v} })},
 		{"card action id", kindID, "c-1", cmd(func(v string) validator { return &rewards.CardAction{Meta: meta(v), Card: card1} })},
 		{"card action card", kindText, card1, cmd(func(v string) validator { return &rewards.CardAction{Meta: m, Card: v} })},
@@ -161,7 +172,8 @@ func TestTextRules(t *testing.T) {
 					}
 					return
 				}
-				wantError(t, err, rewards.EINVALID, f.field+": ", r.want)
+				wantField(t, err, f.field, "")
+				wantError(t, err, rewards.EINVALID, r.want)
 			})
 		}
 	}
@@ -193,7 +205,8 @@ func TestTextRulesRequired(t *testing.T) {
 	optional := map[string]bool{
 		"reward store": true, "reward names.bg": true,
 		"reward names.ru": true, "reward names.en": true, "card issue number": true, "card issue phone": true,
-		"card issue name": true, "card register phone": true, "card register name": true,
+		"card issue name": true, "card register phone": true, "card register name": true, "card issue given_name": true, "card issue family_name": true,
+		"card issue email": true, "card register given_name": true, "card register email": true,
 		"card replace new_number": true, "redemption store": true, "redemption code": true,
 		// The client id: empty asks for a fresh one.
 		"card issue id": true, "card register id": true, "card action id": true, "card replace id": true,
@@ -208,7 +221,7 @@ func TestTextRulesRequired(t *testing.T) {
 			}
 			continue
 		}
-		wantError(t, err, rewards.EINVALID, f.field+": ")
+		wantField(t, err, f.field, "problem.required")
 	}
 }
 

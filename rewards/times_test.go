@@ -16,19 +16,19 @@ func TestTimeRules(t *testing.T) {
 	for _, tc := range []struct {
 		name string
 		at   time.Time
-		want string // "" when accepted
+		want string // the key of the problem, "" when accepted
 	}{
 		{"an ordinary day", time.Date(2026, 11, 2, 9, 0, 0, 0, time.UTC), ""},
 		{"the last instant of 9999", time.Date(9999, 12, 31, 23, 59, 59, 999999999, time.UTC), ""},
 		{"early in year 1, east of UTC", time.Date(1, 1, 2, 0, 0, 0, 0, east), ""},
-		{"year 10000", time.Date(10000, 1, 1, 0, 0, 0, 0, time.UTC), "past the year 9999"},
-		{"9999 here, 10000 in UTC", time.Date(9999, 12, 31, 23, 0, 0, 0, west), "past the year 9999"},
-		{"10000 here, 9999 in UTC", time.Date(10000, 1, 1, 0, 0, 0, 0, east), "past the year 9999"},
-		{"year 0", time.Date(0, 6, 1, 0, 0, 0, 0, time.UTC), "before the year 1"},
-		{"year 1 here, year 0 in UTC", time.Date(1, 1, 1, 0, 30, 0, 0, time.FixedZone("", 3600)), "before the year 1"},
-		{"a negative year", time.Date(-44, 3, 15, 0, 0, 0, 0, time.UTC), "before the year 1"},
-		{"an offset of 24 hours", time.Date(2026, 11, 2, 9, 0, 0, 0, time.FixedZone("", 24*3600)), "24 hours"},
-		{"an offset of -25 hours", time.Date(2026, 11, 2, 9, 0, 0, 0, time.FixedZone("", -25*3600)), "24 hours"},
+		{"year 10000", time.Date(10000, 1, 1, 0, 0, 0, 0, time.UTC), "problem.after_year_9999"},
+		{"9999 here, 10000 in UTC", time.Date(9999, 12, 31, 23, 0, 0, 0, west), "problem.after_year_9999"},
+		{"10000 here, 9999 in UTC", time.Date(10000, 1, 1, 0, 0, 0, 0, east), "problem.after_year_9999"},
+		{"year 0", time.Date(0, 6, 1, 0, 0, 0, 0, time.UTC), "problem.before_year_1"},
+		{"year 1 here, year 0 in UTC", time.Date(1, 1, 1, 0, 30, 0, 0, time.FixedZone("", 3600)), "problem.before_year_1"},
+		{"a negative year", time.Date(-44, 3, 15, 0, 0, 0, 0, time.UTC), "problem.before_year_1"},
+		{"an offset of 24 hours", time.Date(2026, 11, 2, 9, 0, 0, 0, time.FixedZone("", 24*3600)), "problem.zone_offset"},
+		{"an offset of -25 hours", time.Date(2026, 11, 2, 9, 0, 0, 0, time.FixedZone("", -25*3600)), "problem.zone_offset"},
 	} {
 		for _, f := range timeFields(t) {
 			t.Run(f.field+"/"+tc.name, func(t *testing.T) {
@@ -43,7 +43,7 @@ func TestTimeRules(t *testing.T) {
 					}
 					return
 				}
-				wantError(t, err, rewards.EINVALID, f.field+": ", tc.want)
+				wantField(t, err, f.field, tc.want)
 			})
 		}
 	}
@@ -98,7 +98,7 @@ func TestTimeRequired(t *testing.T) {
 		err := f.validate(time.Time{})
 		switch {
 		case strings.HasPrefix(f.field, "receipt ") || strings.HasPrefix(f.field, "return "):
-			wantError(t, err, rewards.EINVALID, f.field+": required")
+			wantField(t, err, f.field, "problem.time_required")
 		case strings.HasPrefix(f.field, "reward valid"):
 			// A zero date given is a date like another (year 1): accepted.
 		default:
@@ -113,15 +113,15 @@ func TestTimeRequired(t *testing.T) {
 // the year 0 as written: ParseReceipt refuses both, naming the field.
 func TestParseReceiptRefusesTimesJSONCannotWrite(t *testing.T) {
 	for _, tc := range []struct{ time, want string }{
-		{"9999-12-31T23:30:00-01:00", "past the year 9999"},
-		{"0000-12-31T23:30:00Z", "before the year 1"},
-		{"0001-01-01T00:30:00+01:00", "before the year 1"},
+		{"9999-12-31T23:30:00-01:00", "problem.after_year_9999"},
+		{"0000-12-31T23:30:00Z", "problem.before_year_1"},
+		{"0001-01-01T00:30:00+01:00", "problem.before_year_1"},
 	} {
 		in := `{"id":"R1","store":"s1","card":"2900000000018","time":"` + tc.time + `","lines":[{"sku":"A","qty":1,"amount":5}]}`
 		_, err := rewards.ParseReceipt(strings.NewReader(in))
-		wantError(t, err, rewards.EINVALID, "receipt time: ", tc.want)
+		wantField(t, err, "receipt time", tc.want)
 		in = `{"id":"RET1","receipt":"R1","time":"` + tc.time + `","lines":[{"sku":"A","qty":1}]}`
 		_, err = rewards.ParseReturn(strings.NewReader(in))
-		wantError(t, err, rewards.EINVALID, "return time: ", tc.want)
+		wantField(t, err, "return time", tc.want)
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/tochka-loyalty/tochka/lang"
 	"github.com/tochka-loyalty/tochka/rewards"
 )
 
@@ -50,26 +51,30 @@ func TestNormalizeVoucherCode(t *testing.T) {
 			t.Errorf("NormalizeVoucherCode(%q) = %q, %v; want %q", tc.in, got, err, tc.want)
 		}
 	}
-	for _, tc := range []struct{ in, want string }{
-		{"K7QX-M2PA-9RT", "12 characters, it has 11"},
-		{"K7QX-M2PA-9RTEE", "12 characters, it has 13"},
-		{"", "12 characters, it has 0"},
-		{"----", "12 characters, it has 0"},
-		{"K7QX-M2PA-9RT0", "'0'"}, // zero is never printed
-		{"K7QX-M2PA-9RTO", "'O'"},
-		{"K7QX-M2PA-9RT1", "'1'"},
-		{"K7QX-M2PA-9RTI", "'I'"},
-		{"k7qx-m2pa-9rtl", "'L'"},
-		{"K7QX_M2PA_9RTE", "'_'"},
-		{"K7QX-M2PA-9RTЕ", "'Е'"}, // a Cyrillic Е
-		{"K7QX\tM2PA-9RTE", `'\t'`},
-		{"K7QX-M2PA-9RT\xff", "'\uFFFD'"}, // invalid UTF-8
+	for _, tc := range []struct {
+		in, key string
+		args    lang.Args
+	}{
+		{"K7QX-M2PA-9RT", "voucher.code_length", lang.Args{"got": 11}},
+		{"K7QX-M2PA-9RTEE", "voucher.code_length", lang.Args{"got": 13}},
+		{"", "voucher.code_length", lang.Args{"got": 0}},
+		{"----", "voucher.code_length", lang.Args{"got": 0}},
+		{"K7QX-M2PA-9RT0", "voucher.code_character", lang.Args{"char": "0"}}, // zero is never printed
+		{"K7QX-M2PA-9RTO", "voucher.code_character", lang.Args{"char": "O"}},
+		{"K7QX-M2PA-9RT1", "voucher.code_character", lang.Args{"char": "1"}},
+		{"K7QX-M2PA-9RTI", "voucher.code_character", lang.Args{"char": "I"}},
+		{"k7qx-m2pa-9rtl", "voucher.code_character", lang.Args{"char": "L"}},
+		{"K7QX_M2PA_9RTE", "voucher.code_character", lang.Args{"char": "_"}},
+		{"K7QX-M2PA-9RTЕ", "voucher.code_character", lang.Args{"char": "Е"}}, // a Cyrillic Е
+		{"K7QX\tM2PA-9RTE", "voucher.code_character", lang.Args{"char": "\t"}},
+		{"K7QX-M2PA-9RT\xff", "voucher.code_character", lang.Args{"char": "\uFFFD"}}, // invalid UTF-8
 	} {
 		got, err := rewards.NormalizeVoucherCode(tc.in)
 		if got != "" {
 			t.Errorf("NormalizeVoucherCode(%q) = %q with an error", tc.in, got)
 		}
-		wantError(t, err, rewards.EINVALID, "voucher code", tc.want)
+		tc.args["code"] = tc.in
+		wantKey(t, err, rewards.EINVALID, tc.key, tc.args)
 	}
 }
 
@@ -166,15 +171,15 @@ func TestRewardOfferedAt(t *testing.T) {
 		at    time.Time
 		store string
 		stock int64
-		want  string // "" offered
+		want  string // what the cashier reads, "" offered
 	}{
 		{"in its store", from, "s1", 3, ""},
 		{"any store asked", from.Add(time.Hour), "", 3, ""},
-		{"another store", from, "s2", 3, "reward oil-1l is offered only in store s1"},
-		{"too early", from.Add(-time.Second), "s1", 3, "reward oil-1l is offered from 1 Nov 2026 at 10:00"},
+		{"another store", from, "s2", 3, "Олио is offered only in store s1."},
+		{"too early", from.Add(-time.Second), "s1", 3, "Олио is offered from 1 Nov 2026 10:00."},
 		{"last moment", to.Add(-time.Second), "s1", 3, ""},
-		{"too late", to, "s1", 3, "reward oil-1l was offered until 1 Dec 2026 at 10:00"},
-		{"out of stock", from, "s1", 0, "reward oil-1l is out of stock"},
+		{"too late", to, "s1", 3, "Олио was offered until 1 Dec 2026 10:00."},
+		{"out of stock", from, "s1", 0, "Олио is out of stock."},
 	} {
 		*r.Stock = tc.stock
 		err := r.OfferedAt(tc.at, tc.store, sofia)

@@ -43,7 +43,9 @@ note() { printf '\n# %s' "$*"; }
 section "КООП: points for goods (coop.toml, EUR, Europe/Sofia) in coop.db"
 export TOCHKA_DB="$work/coop.db"
 t init --program coop
-t card issue --member --name 'Мария Петрова' --number 2900000000018 --at 2026-11-02T08:00:00Z
+t coop add --id koop-sofia --name-bg 'КООП София' --name-ru 'КООП София' --name-en 'KOOP Sofia' --at 2026-11-02T08:00:00Z
+t store add --id sofia-1 --coop koop-sofia --name-bg 'КООП Център' --name-en 'KOOP Centre' --address 'бул. Витоша 1, София' --at 2026-11-02T08:00:00Z
+t card issue --member --name 'Мария Петрова' --consent --number 2900000000018 --at 2026-11-02T08:00:00Z
 t card issue --number 2900000000025 --at 2026-11-02T08:00:00Z
 file basket.json <<'EOF'
 {"id":"S1-0001","store":"sofia-1","card":"2900000000018","time":"2026-11-03T09:00:00Z",
@@ -71,7 +73,7 @@ t check
 section "Хорошая связь: bonus as discount (bonus.toml, RUB, Europe/Moscow) in bonus.db"
 export TOCHKA_DB="$work/bonus.db"
 t init --program bonus
-t card issue --phone '+7 900 123-45-67' --number 2700000000014 --at 2026-11-02T12:00:00Z
+t card issue --phone '+7 900 123-45-67' --consent --number 2700000000014 --at 2026-11-02T12:00:00Z
 note "the welcome bonus waits for the next Moscow midnight"
 t balance 2700000000014 --at 2026-11-02T20:00:00Z
 file sale.json <<'EOF'
@@ -102,3 +104,5 @@ note "the cable comes back: its pending bonuses are cancelled, the bonuses paid 
 t receipt return return.json
 t balance 2700000000014 --at 2026-11-22T10:00:00Z
 t check
+note "what the chain owes, by store (welcome bonuses belong to none), and its value in roubles"
+t report liability --at 2026-11-22T10:00:00Z

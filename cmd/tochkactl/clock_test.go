@@ -21,8 +21,8 @@ func TestFutureDatedReceipt(t *testing.T) {
 	r := c.file("far.json", fmt.Sprintf(`{"id":"F1","store":"s1","card":%q,"time":%q,"lines":[{"sku":"A","qty":1,"amount":1000}]}`, card, far))
 
 	msg := c.refused("receipt", "post", r)
-	if want := fmt.Sprintf("receipt F1 is dated %d-01-01 02:00, more than 10m ahead of this ledger's clock (", year); !strings.HasPrefix(msg, want) ||
-		!strings.HasSuffix(msg, "): check the till's clock") {
+	if want := fmt.Sprintf("The date of receipt F1, 1 Jan %d 02:00, is more than 10 min ahead of this ledger's clock (", year); !strings.HasPrefix(msg, want) ||
+		!strings.HasSuffix(msg, "): check the till's clock.") {
 		t.Errorf("a receipt dated %s: %q, want %q…", far, msg, want)
 	}
 	if n := kinds(t, c)["receipt"]; n != 0 {
@@ -39,7 +39,7 @@ func TestFutureDatedReceipt(t *testing.T) {
 	}
 	// Ten minutes ahead of TOCHKA_NOW is taken, a second more is not.
 	c.ok("card", "block", issue(c), "--at", fmt.Sprintf("%d-01-01T00:10:00Z", year))
-	if msg := c.refused("card", "block", card, "--at", fmt.Sprintf("%d-01-01T00:10:01Z", year)); !strings.Contains(msg, fmt.Sprintf("this ledger's clock (%d-01-01 02:00)", year)) {
+	if msg := c.refused("card", "block", card, "--at", fmt.Sprintf("%d-01-01T00:10:01Z", year)); !strings.Contains(msg, fmt.Sprintf("this ledger's clock (1 Jan %d 02:00)", year)) {
 		t.Errorf("a card blocked 10 min 1 s ahead of TOCHKA_NOW: %q", msg)
 	}
 }
@@ -62,6 +62,7 @@ func TestTochkaNow(t *testing.T) {
 	c.env["TOCHKA_NOW"] = "2026-11-03T08:00:00Z" // the card is active from then
 	c.ok("receipt", "post", c.file("r.json", fmt.Sprintf(`{"id":"R1","store":"s1","card":%q,"time":"2026-11-03T08:00:00Z",
 		"lines":[{"sku":"A","qty":1,"amount":10000}]}`, card.Number)))
+	c.ok("coop", "add", "--id", "sofia", "--name-en", "Sofia", "--at", "2026-11-01T08:00:00Z")
 	c.ok("board", "add", "--id", "OIL", "--coop", "sofia", "--points", "40", "--name-en", "Oil", "--at", "2026-11-01T08:00:00Z")
 
 	// Made on 3 Nov, valid for 30 days: the answer of the redemption is the

@@ -78,22 +78,26 @@ var commands = []*command{
 		atFlag, requestIDFlag,
 	}, db: dbCreate, changes: true, run: cmdInit,
 		help: "create or migrate the database and install (a new version of) the program"},
-	{name: "card issue", flags: []flagSpec{
+	{name: "card issue", flags: append([]flagSpec{
 		atFlag,
 		{name: "member", kind: kindBool, help: "the customer is a member (cooperator)"},
-		{name: "phone", kind: kindString, value: "PHONE", help: "register the phone (grants the welcome bonus)"},
-		{name: "name", kind: kindString, value: "NAME", help: "the customer's name"},
 		{name: "number", kind: kindString, value: "CARD", help: "a pre-printed card's number (default: a new random one)"},
 		requestIDFlag,
-	}, db: dbOpen, changes: true, run: cmdCardIssue,
-		help: "issue a card and hand it over now; prints the new card number"},
-	{name: "card register", args: []string{"CARD"}, flags: []flagSpec{
-		{name: "phone", kind: kindString, value: "PHONE", help: "register the phone (grants the welcome bonus once)"},
-		{name: "name", kind: kindString, value: "NAME", help: "the customer's name"},
+	}, personFlags...), db: dbOpen, changes: true, run: cmdCardIssue,
+		help: "issue a card and hand it over now; prints the new card number. " + personHelp},
+	{name: "card register", args: []string{"CARD"}, flags: append([]flagSpec{
 		{name: "member", kind: kindBool, help: "the customer is a member (cooperator)"},
 		atFlag, requestIDFlag,
-	}, db: dbOpen, changes: true, run: cmdCardRegister,
-		help: "hand over a batch card and/or register a phone"},
+	}, personFlags...), db: dbOpen, changes: true, run: cmdCardRegister,
+		help: "hand over a batch card and/or register the customer's personal data. " + personHelp},
+	{name: "card forget", args: []string{"CARD"}, flags: []flagSpec{atFlag, requestIDFlag}, db: dbOpen, changes: true, run: cmdCardForget,
+		help: "erase the personal data of the card's customer (names, phone, e-mail, consents), from the ledger's files too; " +
+			"the points, the history and the card stay, and the card still earns and redeems"},
+	{name: "card export", args: []string{"CARD"}, flags: []flagSpec{
+		{name: "at", kind: kindTime, value: "TIME", help: "the balance and vouchers' status at this moment (default now)"},
+	}, db: dbRead, run: cmdCardExport,
+		help: "print everything stored about the card's customer as JSON, for a data-access request: " +
+			"card, cards, account, person (with consent times), balance, history, vouchers"},
 	{name: "card block", args: []string{"CARD"}, flags: []flagSpec{atFlag, requestIDFlag}, db: dbOpen, changes: true, run: cmdCardBlock,
 		help: "block a lost or stopped card"},
 	{name: "card replace", args: []string{"CARD"}, flags: []flagSpec{atFlag, requestIDFlag}, db: dbOpen, changes: true, run: cmdCardReplace,
@@ -128,6 +132,21 @@ var commands = []*command{
 		help: "points available, pending and expiring"},
 	{name: "history", args: []string{"CARD"}, db: dbRead, run: cmdHistory,
 		help: "the card's ledger entries, its replaced predecessors' included"},
+	{name: "coop add", flags: append(append([]flagSpec{
+		{name: "id", kind: kindString, value: "ID", required: true, help: "the cooperative's id (an existing record is updated)"},
+	}, nameFlags...), atFlag, requestIDFlag), db: dbOpen, changes: true, run: cmdCoopAdd,
+		help: "record a cooperative (a group of stores with one reward board) with its names, or update its record"},
+	{name: "coop list", db: dbRead, run: cmdCoopList,
+		help: "list the recorded cooperatives"},
+	{name: "store add", flags: append(append([]flagSpec{
+		{name: "id", kind: kindString, value: "ID", required: true, help: "the store's id, as its tills send it (an existing record is updated)"},
+		{name: "coop", kind: kindString, value: "COOP", required: true, help: "the recorded cooperative the store belongs to"},
+	}, nameFlags...),
+		flagSpec{name: "address", kind: kindString, value: "TEXT", help: "the store's address"},
+		atFlag, requestIDFlag), db: dbOpen, changes: true, run: cmdStoreAdd,
+		help: "record a store of a cooperative with its names, or update its record"},
+	{name: "store list", db: dbRead, run: cmdStoreList,
+		help: "list the recorded stores"},
 	{name: "board add", flags: []flagSpec{
 		{name: "id", kind: kindString, value: "ID", required: true, help: "the reward's id (an existing one is replaced)"},
 		{name: "coop", kind: kindString, value: "COOP", required: true, help: "the cooperative whose board it is on"},
@@ -142,7 +161,7 @@ var commands = []*command{
 		{name: "to", kind: kindTime, value: "TIME", help: "offered until"},
 		atFlag, requestIDFlag,
 	}, db: dbOpen, changes: true, run: cmdBoardAdd,
-		help: "add an item to the reward board, or replace the item with that id; the picture is stored in the ledger once, named by its SHA-256, and prints from any copy of it (a bonus program has no board)"},
+		help: "add an item to the reward board, or replace the item with that id; its --coop and --store must be recorded (coop add, store add). Its stock is one counter for the whole cooperative (for a store's own reward, for that store), however many stores offer it. Its picture is stored in the ledger once, named by its SHA-256, and prints from any copy of it (a bonus program has no board)"},
 	{name: "board list", flags: []flagSpec{
 		{name: "coop", kind: kindString, value: "COOP", help: "only this cooperative's board"},
 		{name: "store", kind: kindString, value: "STORE", help: "only what this store offers"},
@@ -179,6 +198,13 @@ var commands = []*command{
 		help: "list the USB devices that look like barcode scanners (VID:PID, mode, and whether this user may open them, with the udev rule when not) and the serial ports; opens no database"},
 	{name: "scanner watch", flags: scannerWatchFlags, db: dbNone, run: cmdScannerWatch,
 		help: "read a live scanner and print each scan as it comes (rejected ones with their reason) and the scanner coming and going, until Ctrl-C; opens no database"},
+	{name: "report liability", flags: []flagSpec{
+		{name: "at", kind: kindTime, value: "TIME", help: "the moment the report is for (default now; a moment ahead previews what expires and lapses by then)"},
+		{name: "by", kind: kindString, value: "store|coop|day", choices: []string{rewards.ByStore, rewards.ByCoop, rewards.ByDay},
+			help: "group by the store of the receipt that earned the points, its cooperative, or the business day they were earned (default store); welcome bonuses and debt belong to none"},
+		{name: "csv", kind: kindBool, help: "print CSV for a spreadsheet instead of a table"},
+	}, db: dbRead, run: cmdReportLiability,
+		help: "the points outstanding, the liability a chain's accountant books: available, pending, less debt (the sum of all balances, as check reports it), plus what open vouchers hold; their value in the program's currency for a bonus program; and what expires in each of the next 12 months"},
 	{name: "check", db: dbRead, run: cmdCheck,
 		help: "verify the ledger's invariants and the database file; exit 1 when there are problems"},
 	{name: "help", db: dbNone, run: func(*cmdCtx) error { return nil },
@@ -259,10 +285,32 @@ func bundledPrograms() []string {
 	return out
 }
 
+// personFlags are the personal data card issue and card register take.
+var personFlags = []flagSpec{
+	{name: "given-name", kind: kindString, value: "NAME", help: "the customer's given name (the kiosk greets by it)"},
+	{name: "family-name", kind: kindString, value: "NAME", help: "the customer's family name"},
+	{name: "name", kind: kindString, value: "NAME", help: "shorthand for both, \"GIVEN FAMILY\": split at the first space into --given-name and --family-name"},
+	{name: "phone", kind: kindString, value: "PHONE", help: "the phone, stored as +CC...: with its country code (+359..., +7..., 00...) or in the program country's local form (0888 123 456, 8 912 345-67-89); registering it grants the welcome bonus once"},
+	{name: "email", kind: kindString, value: "EMAIL", help: "the e-mail address"},
+	{name: "consent", kind: kindBool, help: "the customer consents to the processing of their data (required with any of the above; its time is recorded)"},
+	{name: "marketing", kind: kindBool, help: "the customer consents to marketing messages (off unless given; needs --consent)"},
+}
+
+// personHelp says what the personal data flags have in common.
+const personHelp = "Personal data are kept apart from the event log, so that card forget erases them; " +
+	"one phone belongs to one household (a holder's card and its family cards)"
+
+// details are the personal data the flags give.
+func (c *cmdCtx) details() rewards.Details {
+	in := c.in
+	return rewards.Details{GivenName: in.str["given-name"], FamilyName: in.str["family-name"], Phone: in.str["phone"],
+		Email: in.str["email"], Consent: in.bool("consent"), Marketing: in.bool("marketing")}
+}
+
 func cmdCardIssue(c *cmdCtx) error {
 	card, err := c.store.IssueCard(c.ctx, rewards.CardIssue{Meta: c.meta(),
 		Number: c.in.str["number"], Handed: true, Member: c.in.bool("member"),
-		Phone: c.in.str["phone"], Name: c.in.str["name"]})
+		Details: c.details(), Name: c.in.str["name"]})
 	if err != nil {
 		return err
 	}
@@ -292,8 +340,23 @@ func (c *cmdCtx) printNumber(card rewards.Card) error {
 
 func cmdCardRegister(c *cmdCtx) error {
 	card, err := c.store.RegisterCard(c.ctx, rewards.CardRegister{Meta: c.meta(),
-		Card: c.in.args[0], Phone: c.in.str["phone"], Name: c.in.str["name"], Member: c.in.bool("member")})
+		Card: c.in.args[0], Details: c.details(), Name: c.in.str["name"], Member: c.in.bool("member")})
 	return c.printCard(card, err, "was registered")
+}
+
+func cmdCardForget(c *cmdCtx) error {
+	card, err := c.store.ForgetCard(c.ctx, rewards.CardAction{Meta: c.meta(), Card: c.in.args[0]})
+	return c.printCard(card, err, "was forgotten: its customer's personal data are erased")
+}
+
+// cmdCardExport prints the customer's data as JSON, --json or not: it is
+// what a data-access request is answered with.
+func cmdCardExport(c *cmdCtx) error {
+	data, err := c.store.ExportCard(c.ctx, c.in.args[0], c.at)
+	if err != nil {
+		return err
+	}
+	return c.printJSON(data)
 }
 
 func cmdCardBlock(c *cmdCtx) error {
@@ -482,7 +545,18 @@ func cmdBalance(c *cmdCtx) error {
 
 func cmdHistory(c *cmdCtx) error {
 	h, err := c.store.History(c.ctx, c.in.args[0])
-	return emit(c, h, err, writeHistory)
+	if err != nil || c.json {
+		return emit(c, h, err, nil)
+	}
+	pl, err := c.places()
+	if err != nil {
+		return err
+	}
+	p, err := c.program()
+	if err != nil {
+		return err
+	}
+	return writeHistory(c.out, h, p, pl)
 }
 
 func cmdBoardAdd(c *cmdCtx) error {

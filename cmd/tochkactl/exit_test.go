@@ -78,25 +78,24 @@ func TestRequestIDRepeats(t *testing.T) {
 		}
 	}
 
-	holder := strings.TrimSpace(twice(c.cli, "card", "issue", "--name", "Иван", "--request-id", "issue-1"))
+	holder := strings.TrimSpace(twice(c.cli, "card", "issue", "--name", "Иван", "--consent", "--request-id", "issue-1"))
 	want("card.issue", 1)
 	if !cardNumber.MatchString(holder) {
 		t.Fatalf("card issue printed %q", holder)
 	}
 	// The same id with other contents is refused and changes nothing.
-	if msg := c.refused("card", "issue", "--name", "Пётр", "--request-id", "issue-1"); !strings.Contains(msg, "already recorded with different contents") {
-		t.Errorf("the same --request-id with another name: %q", msg)
-	}
+	c.refusedAs("conflict", "event.conflict", map[string]any{"what": nested("kind.card.issue", map[string]any{"id": "issue-1"})},
+		"card", "issue", "--name", "Пётр", "--consent", "--request-id", "issue-1")
 	// So is the same id with --at the second time but not the first: the
 	// first left the time to the store.
-	if msg := c.refused("card", "issue", "--name", "Иван", "--request-id", "issue-1", "--at", time.Now().UTC().Format(time.RFC3339)); !strings.Contains(msg, "different contents") {
+	if msg := c.refused("card", "issue", "--name", "Иван", "--consent", "--request-id", "issue-1", "--at", time.Now().UTC().Format(time.RFC3339)); !strings.Contains(msg, "different contents") {
 		t.Errorf("the same --request-id with --at added: %q", msg)
 	}
 	withAt := []string{"card", "issue", "--request-id", "issue-2", "--at", "2026-11-02T08:00:00Z"}
 	family := strings.TrimSpace(twice(c.cli, withAt...))
 	want("card.issue", 2)
 
-	twice(c.cli, "card", "register", family, "--name", "Мила", "--request-id", "register-1")
+	twice(c.cli, "card", "register", family, "--name", "Мила", "--consent", "--request-id", "register-1")
 	twice(c.cli, "card", "link", family, "--to", holder, "--request-id", "link-1")
 	twice(c.cli, "card", "member", holder, "--request-id", "member-1")
 	twice(c.cli, "card", "block", family, "--request-id", "block-1")
@@ -127,6 +126,12 @@ func TestRequestIDRepeats(t *testing.T) {
 		t.Errorf("receipt return --request-id RET-1 printed %q", out)
 	}
 	want("return", 1)
+
+	// coop add and store add: a record once.
+	twice(c.cli, "coop", "add", "--id", "sofia", "--name-en", "Sofia", "--request-id", "coop-1")
+	want("coop.add", 1)
+	twice(c.cli, "store", "add", "--id", "s1", "--coop", "sofia", "--name-en", "Sofia 1", "--request-id", "store-1")
+	want("store.add", 1)
 
 	// board add --id stays the reward's id.
 	twice(c.cli, "board", "add", "--id", "MUG", "--coop", "sofia", "--points", "10", "--name-en", "Mug", "--request-id", "add-1")
@@ -165,12 +170,12 @@ func TestRequestIDRepeats(t *testing.T) {
 func TestRetryAfterLostAnswer(t *testing.T) {
 	c := newCLI(t)
 	c.ok("init", "--program", "coop")
-	code, errOut := c.execTo(&failingWriter{}, "card", "issue", "--name", "Мария", "--request-id", "till-3/42")
+	code, errOut := c.execTo(&failingWriter{}, "card", "issue", "--name", "Мария", "--consent", "--request-id", "till-3/42")
 	m := regexp.MustCompile(`^tochkactl: done, but not all of it reached you: card (\d{13}) was issued; then: write the answer: write /dev/stdout: broken pipe; the same command with --request-id till-3/42 answers again and changes nothing more\n$`).FindStringSubmatch(errOut)
 	if code != exitPartial || m == nil {
 		t.Fatalf("card issue into a closed pipe: exit %d\nstderr: %s", code, errOut)
 	}
-	if again := strings.TrimSpace(c.ok("card", "issue", "--name", "Мария", "--request-id", "till-3/42")); again != m[1] {
+	if again := strings.TrimSpace(c.ok("card", "issue", "--name", "Мария", "--consent", "--request-id", "till-3/42")); again != m[1] {
 		t.Errorf("the retry gave card %s, the first try %s", again, m[1])
 	}
 	if n := kinds(t, c)["card.issue"]; n != 1 {
@@ -189,7 +194,9 @@ func TestInitRequestID(t *testing.T) {
 		t.Errorf("init --request-id init-1 printed %q", first)
 	}
 	mine := c.file("mine.toml", "name = \"Mine\"\nkind = \"points\"\ncurrency = \"EUR\"\ntimezone = \"Europe/Sofia\"\n")
-	if msg := c.refused("init", "--program", mine, "--request-id", "init-1"); !strings.Contains(msg, "program.install init-1 was already recorded with different contents") {
+	c.refusedAs("conflict", "event.conflict", map[string]any{"what": nested("kind.program.install", map[string]any{"id": "init-1"})},
+		"init", "--program", mine, "--request-id", "init-1")
+	if msg := c.refused("init", "--program", mine, "--request-id", "init-1"); msg != "There is already a record of program installation init-1 with different contents." {
 		t.Errorf("the same --request-id with another program: %q", msg)
 	}
 	if n := kinds(t, c)["program.install"]; n != 1 {
@@ -308,13 +315,15 @@ type errJSON struct {
 	} `json:"error"`
 }
 
-// jsonError decodes stderr as one error document.
+// jsonError decodes stderr as one error document: a key ("" for an error
+// that has none in the catalog) and the arguments as an object.
 func jsonError(t *testing.T, stderr string) errJSON {
 	t.Helper()
 	var e errJSON
 	dec := json.NewDecoder(strings.NewReader(stderr))
-	if err := dec.Decode(&e); err != nil || dec.More() || e.Error.Key == nil || *e.Error.Key != "" || string(e.Error.Args) != "{}" {
-		t.Fatalf("stderr is not one error document with key \"\" and args {}: %v\n%s", err, stderr)
+	if err := dec.Decode(&e); err != nil || dec.More() || e.Error.Key == nil || !strings.HasPrefix(string(e.Error.Args), "{") ||
+		(*e.Error.Key == "" && string(e.Error.Args) != "{}") {
+		t.Fatalf("stderr is not one error document with a key and its args: %v\n%s", err, stderr)
 	}
 	return e
 }
@@ -336,7 +345,8 @@ func TestExitStatuses(t *testing.T) {
 		t.Errorf("refused: %q", msg)
 	}
 	code, out, errOut := c.exec("", "card", "block", missing, "--json")
-	if e := jsonError(t, errOut); code != exitRefused || out != "" || e.Error.Code != "not_found" || !strings.Contains(e.Error.Message, missing) {
+	if e := jsonError(t, errOut); code != exitRefused || out != "" || e.Error.Code != "not_found" || *e.Error.Key != "card.unknown" ||
+		string(e.Error.Args) != `{"card":"`+missing+`"}` || !strings.Contains(e.Error.Message, missing) {
 		t.Errorf("refused --json: exit %d\nstdout: %s\nstderr: %s", code, out, errOut)
 	}
 	// A command that changes nothing and cannot write its answer is not
@@ -347,7 +357,7 @@ func TestExitStatuses(t *testing.T) {
 
 	// 2: bad usage.
 	code, out, errOut = c.exec("", "card", "block", "--json")
-	if e := jsonError(t, errOut); code != exitUsage || out != "" || e.Error.Code != "invalid" ||
+	if e := jsonError(t, errOut); code != exitUsage || out != "" || e.Error.Code != "invalid" || *e.Error.Key != "cli.usage" ||
 		e.Error.Message != "missing CARD (usage: tochkactl card block CARD [--at TIME] [--request-id ID])" {
 		t.Errorf("bad usage --json: exit %d\nstdout: %s\nstderr: %s", code, out, errOut)
 	}
@@ -361,6 +371,7 @@ func TestExitStatuses(t *testing.T) {
 	}
 	buyer := issue(c, "--at", "2026-11-01T08:00:00Z")
 	c.ok("receipt", "post", c.file("r.json", fmt.Sprintf(`{"id":"R1","store":"s1","card":%q,"time":"2026-11-02T09:00:00Z","lines":[{"sku":"A","qty":1,"amount":10000}]}`, buyer)))
+	c.ok("coop", "add", "--id", "sofia", "--name-en", "Sofia", "--at", "2026-11-02T08:00:00Z")
 	c.ok("board", "add", "--id", "MUG", "--coop", "sofia", "--points", "10", "--name-en", "Mug", "--at", "2026-11-02T08:00:00Z")
 	code, errOut = c.execTo(&failingWriter{}, "redeem", buyer, "MUG", "--at", "2026-11-03T08:00:00Z", "--json")
 	e := jsonError(t, errOut)

@@ -7,6 +7,7 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/tochka-loyalty/tochka/lang"
 	"github.com/tochka-loyalty/tochka/rewards"
 )
 
@@ -105,6 +106,9 @@ func writeCard(w io.Writer, c rewards.Card, p *rewards.Program) error {
 	if c.Name != "" {
 		details = append(details, "name "+c.Name)
 	}
+	if c.Email != "" {
+		details = append(details, "e-mail "+c.Email)
+	}
 	if c.Holder != "" {
 		link := "family card of " + c.Holder
 		if c.Pooled {
@@ -185,7 +189,8 @@ func writeQuote(w io.Writer, q rewards.Quote, p *rewards.Program) error {
 	fmt.Fprintf(w, "would earn %s\n", units(p, q.Earned))
 	tw := newTable(w)
 	if p.Kind == rewards.KindBonus {
-		fmt.Fprintf(w, "may pay with at most %s (%s off)\n", units(p, q.MaxSpend), money(q.MaxSpend*100, p.Currency))
+		off, _ := p.BonusValue(q.MaxSpend)
+		fmt.Fprintf(w, "may pay with at most %s (%s off)\n", units(p, q.MaxSpend), money(off, p.Currency))
 		fmt.Fprintln(tw, "  SKU\tEARNED\tMAX DISCOUNT")
 		for _, l := range q.Lines {
 			fmt.Fprintf(tw, "  %s\t%d\t%s\n", l.SKU, l.Earned, money(l.MaxDiscount, p.Currency))
@@ -208,7 +213,9 @@ func writeReturn(w io.Writer, r rewards.ReturnResult, p *rewards.Program) error 
 	return nil
 }
 
-func writeHistory(w io.Writer, h []rewards.HistoryEntry, p *rewards.Program) error {
+// writeHistory writes a card's entries, one a line, each with the store
+// it was made in, by its name where the store is recorded.
+func writeHistory(w io.Writer, h []rewards.HistoryEntry, p *rewards.Program, pl places) error {
 	if len(h) == 0 {
 		_, err := fmt.Fprintln(w, "no entries yet")
 		return err
@@ -219,7 +226,8 @@ func writeHistory(w io.Writer, h []rewards.HistoryEntry, p *rewards.Program) err
 	}
 	tw := newTable(w)
 	for _, e := range h {
-		fmt.Fprintf(tw, "%s\t%s\t%*s\t%s\t%s\n", when(e.At, p.Location()), e.Kind, width, fmt.Sprintf("%+d", e.Points), e.Card, e.Ref)
+		fmt.Fprintf(tw, "%s\t%s\t%*s\t%s\t%s\t%s\n", when(e.At, p.Location()), e.Kind, width, fmt.Sprintf("%+d", e.Points), e.Card, e.Ref,
+			pl.store(e.Store, lang.EN))
 	}
 	return tw.Flush()
 }
@@ -272,6 +280,10 @@ func writeVoucher(w io.Writer, v rewards.Voucher, p *rewards.Program) error {
 }
 
 func writeCheck(w io.Writer, r rewards.CheckReport) error {
+	if len(r.UnrecordedStores) > 0 {
+		// A notice, not a problem: tills are not ours to stop.
+		fmt.Fprintf(w, "notice: receipts name stores that are not recorded: %s\n", strings.Join(r.UnrecordedStores, ", "))
+	}
 	if len(r.Problems) == 0 {
 		_, err := fmt.Fprintf(w, "ledger ok: %d accounts, %d entries, %d lots, %d held in all; integrity %s\n",
 			r.Accounts, r.Entries, r.Lots, r.Total, r.Integrity)

@@ -40,6 +40,7 @@ func pictureCount(t *testing.T, db string) int {
 func TestBoardPicture(t *testing.T) {
 	c := newCLI(t)
 	c.ok("init", "--program", "coop")
+	c.ok("coop", "add", "--id", "sofia", "--name-en", "Sofia")
 	pic := filepath.Join(c.dir, "oil.png")
 	writePNG(t, pic)
 	var oil, tea rewardJSON

@@ -465,6 +465,11 @@ func cmdVoucherPrint(c *cmdCtx) error {
 	}
 	d := c.destination()
 	r := printReport{Document: "voucher", Lang: c.lang(p), Voucher: v.Code, what: "voucher " + v.Code}
+	pl, err := c.places()
+	if err != nil {
+		return err
+	}
+	v.Store = pl.store(v.Store, r.Lang) // the printed voucher names the store
 	doc := printer.Voucher{Program: *p, Lang: r.Lang, Voucher: v}
 	job := printer.Job{Title: fmt.Sprintf("%s: voucher %s", p.Name, v.Code)}
 	if d.format() == printer.FormatESCPOS {
@@ -541,8 +546,17 @@ func cmdBoardPrint(c *cmdCtx) error {
 	r := printReport{Document: "poster", Lang: c.lang(p), Items: len(items),
 		what: "the board (" + plural(len(items), "item", "items") + ")"}
 	job := printer.Job{Title: fmt.Sprintf("%s: reward board", p.Name), Media: size}
+	pl, err := c.places()
+	if err != nil {
+		return err
+	}
+	// The poster names the store, or the cooperative, under its heading.
+	place := pl.store(store, r.Lang)
+	if store == "" {
+		place = pl.coop(coop, r.Lang)
+	}
 	job.Data, r.Warnings, err = printer.PosterPDF(printer.Poster{Program: *p, Lang: r.Lang, Size: size,
-		Store: store, Items: items, Printed: c.at, ReadPicture: func(hash string) ([]byte, error) {
+		Store: place, Items: items, Printed: c.at, ReadPicture: func(hash string) ([]byte, error) {
 			pic, err := c.store.Picture(c.ctx, hash)
 			return pic.Data, err
 		}})

@@ -75,7 +75,7 @@ type printJSON struct {
 func TestCardPrint(t *testing.T) {
 	c := newPrintCLI(t)
 	c.ok("init", "--program", "coop")
-	named := issue(c, "--name", "Мария Петрова", "--at", "2026-11-02T08:00:00Z")
+	named := issue(c, "--name", "Мария Петрова", "--consent", "--at", "2026-11-02T08:00:00Z")
 	plain := issue(c, "--at", "2026-11-02T08:00:00Z")
 	third := issue(c, "--at", "2026-11-02T08:00:00Z")
 
@@ -145,17 +145,22 @@ func TestCardPrintRefused(t *testing.T) {
 	out := filepath.Join(c.dir, "cards.pdf")
 	for _, tc := range []struct {
 		cards []string
-		msg   string
+		code  string         // the refusal's code and key, for an error of the domain
+		key   string         //
+		args  map[string]any //
+		msg   string         // or the start of the CLI's own line
 	}{
-		{[]string{unknown}, "card " + unknown + " is not known"},
+		{cards: []string{unknown}, code: "not_found", key: "card.unknown", args: map[string]any{"card": unknown}},
 		// One unknown card among good ones: none is printed.
-		{[]string{good, unknown}, "card " + unknown + " is not known"},
-		{[]string{good, mistyped}, "card number " + mistyped + " fails its check digit"},
-		{[]string{blocked}, "card " + blocked + " is blocked since 3 Nov 2026 at 10:00: it is not printed"},
-		{[]string{old}, "card " + old + " is replaced by card " + replacement + ": it is not printed"},
+		{cards: []string{good, unknown}, code: "not_found", key: "card.unknown", args: map[string]any{"card": unknown}},
+		{cards: []string{good, mistyped}, code: "invalid", key: "card.check_digit", args: map[string]any{"number": mistyped, "digit": unknown[12] - '0'}},
+		{cards: []string{blocked}, msg: "card " + blocked + " is blocked since 3 Nov 2026 at 10:00: it is not printed"},
+		{cards: []string{old}, msg: "card " + old + " is replaced by card " + replacement + ": it is not printed"},
 	} {
-		msg := c.refused(append([]string{"card", "print", "--out", out}, tc.cards...)...)
-		if !strings.HasPrefix(msg, tc.msg) {
+		cmdline := append([]string{"card", "print", "--out", out}, tc.cards...)
+		if tc.key != "" {
+			c.refusedAs(tc.code, tc.key, tc.args, cmdline...)
+		} else if msg := c.refused(cmdline...); !strings.HasPrefix(msg, tc.msg) {
 			t.Errorf("card print %v: %q, want %q", tc.cards, msg, tc.msg)
 		}
 		noFile(t, out)
@@ -262,6 +267,7 @@ func newVoucherCLI(t *testing.T) *voucherCLI {
 	c.card = issue(c.cli, "--at", at(-400*day))
 	c.ok("receipt", "post", c.file("r.json", fmt.Sprintf(`{"id":"R1","store":"s1","card":%q,"time":%q,
 		"lines":[{"sku":"A","qty":1,"amount":100000}]}`, c.card, at(-300*day))))
+	c.ok("coop", "add", "--id", "sofia", "--name-bg", "София", "--at", at(-300*day))
 	c.ok("board", "add", "--id", "OIL", "--coop", "sofia", "--points", "40", "--name-bg", "Олио 1 л",
 		"--name-en", "Sunflower oil 1 l", "--at", at(-300*day))
 	redeem := func(d time.Duration) string {
@@ -324,16 +330,23 @@ func TestVoucherPrint(t *testing.T) {
 func TestVoucherPrintRefused(t *testing.T) {
 	c := newVoucherCLI(t)
 	out := filepath.Join(c.dir, "voucher.pdf")
-	for _, tc := range []struct{ code, msg string }{
-		{"ABCD-EFGH-JKMN", "voucher ABCD-EFGH-JKMN is not known"},
-		{"ABCD-EFGH-JKM", `voucher code "ABCD-EFGH-JKM" must have 12 characters`},
-		{c.claimed, "voucher " + c.claimed + " was claimed on "},
-		{c.cancelled, "voucher " + c.cancelled + " was cancelled on "},
-		{c.expired, "voucher " + c.expired + " expired on "},
+	for _, tc := range []struct {
+		code string
+		err  string         // the refusal's code and key, for an error of the domain
+		key  string         //
+		args map[string]any //
+		msg  string         // or the start of the CLI's own line
+	}{
+		{code: "ABCD-EFGH-JKMN", err: "not_found", key: "voucher.unknown", args: map[string]any{"code": "ABCD-EFGH-JKMN"}},
+		{code: "ABCD-EFGH-JKM", err: "invalid", key: "voucher.code_length", args: map[string]any{"code": "ABCD-EFGH-JKM", "got": 11}},
+		{code: c.claimed, msg: "voucher " + c.claimed + " was claimed on "},
+		{code: c.cancelled, msg: "voucher " + c.cancelled + " was cancelled on "},
+		{code: c.expired, msg: "voucher " + c.expired + " expired on "},
 	} {
 		for _, dest := range []string{"--out", "--escpos"} {
-			msg := c.refused("voucher", "print", tc.code, dest, out)
-			if !strings.HasPrefix(msg, tc.msg) {
+			if tc.key != "" {
+				c.refusedAs(tc.err, tc.key, tc.args, "voucher", "print", tc.code, dest, out)
+			} else if msg := c.refused("voucher", "print", tc.code, dest, out); !strings.HasPrefix(msg, tc.msg) {
 				t.Errorf("voucher print %s %s: %q, want %q", tc.code, dest, msg, tc.msg)
 			}
 			noFile(t, out)
@@ -347,6 +360,8 @@ func TestBoardPrint(t *testing.T) {
 	pic := filepath.Join(c.dir, "oil.png")
 	writePNG(t, pic)
 	broken := c.file("cake.jpg", "this is not a JPEG")
+	c.ok("coop", "add", "--id", "sofia", "--name-bg", "Кооперация София", "--name-en", "Sofia Co-op")
+	c.ok("store", "add", "--id", "s2", "--coop", "sofia", "--name-bg", "Магазин Център")
 	c.ok("board", "add", "--id", "OIL", "--coop", "sofia", "--points", "120", "--name-bg", "Олио 1 л",
 		"--name-en", "Sunflower oil 1 l", "--picture", pic)
 	// A file that is not a picture is refused when it is given, not when
@@ -364,7 +379,7 @@ func TestBoardPrint(t *testing.T) {
 	if code != 0 || stdout != "printed the board (2 items) to "+out+"\n" || stderr != "" {
 		t.Fatalf("board print: exit %d\nstdout: %s\nstderr: %s", code, stdout, stderr)
 	}
-	wantWords(t, out, "КООП", "Награди за точки", "Олио 1 л", "120 точки", "Торта", "1 500 точки")
+	wantWords(t, out, "КООП", "Награди за точки", "Кооперация София", "Олио 1 л", "120 точки", "Торта", "1 500 точки")
 	if got := printertest.Words(t, out); strings.Contains(got, "Calendar") {
 		t.Errorf("the poster shows an item whose offer has ended:\n%s", got)
 	}

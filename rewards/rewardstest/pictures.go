@@ -32,6 +32,7 @@ func testPicture(t *testing.T, shade uint8) rewards.Picture {
 // rewards as name it; storing a picture records no event.
 func boardPictures(t *testing.T, su suite) {
 	s, _ := su.store(t, "coop")
+	MustPlaces(t, s, "c")
 	pic := testPicture(t, 200)
 	oil := rewards.Reward{ID: "oil", Coop: "c", Names: rewards.Names{EN: "Oil"}, Points: 40, Picture: pic.Hash}
 	_, err := s.AddReward(ctx, rewards.RewardAdd{Reward: oil})
@@ -85,7 +86,8 @@ func boardPictures(t *testing.T, su suite) {
 }
 
 // A bonus program pays at the till and keeps no reward board: adding an
-// item is refused and records nothing.
+// item is refused, before the places it names are looked up, and records
+// nothing.
 func bonusHasNoBoard(t *testing.T, su suite) {
 	s, _ := su.store(t, "bonus")
 	events, logged := eventCount(t, s)

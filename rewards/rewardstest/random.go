@@ -72,6 +72,7 @@ type world struct {
 func (w *world) setup() {
 	w.done = map[string]int{}
 	if !w.bonus {
+		MustPlaces(w.t, w.s, "c1")
 		for i, pts := range []int64{20, 60, 150} {
 			stock := int64(5 + i*10)
 			if _, err := w.s.AddReward(ctx, rewards.RewardAdd{Reward: rewards.Reward{ID: fmt.Sprintf("item%d", i), Coop: "c1",
@@ -104,14 +105,14 @@ func (w *world) step() string {
 		var c rewards.Card
 		issue := rewards.CardIssue{Meta: w.meta(), Handed: w.rng.IntN(5) > 0, Member: w.rng.IntN(4) == 0}
 		if w.rng.IntN(2) == 0 {
-			issue.Phone = fmt.Sprintf("+7900%07d", w.n)
+			issue.Phone, issue.Consent = fmt.Sprintf("+7900%07d", w.n), true
 		}
 		if c, err = w.s.IssueCard(ctx, issue); err == nil {
 			w.cards = append(w.cards, c.Number)
 		}
 	case k < 16:
 		name = "register"
-		_, err = w.s.RegisterCard(ctx, rewards.CardRegister{Meta: w.meta(), Card: w.card(), Phone: fmt.Sprintf("+359888%06d", w.n)})
+		_, err = w.s.RegisterCard(ctx, rewards.CardRegister{Meta: w.meta(), Card: w.card(), Details: rewards.Details{Phone: fmt.Sprintf("+359888%06d", w.n), Consent: true}})
 	case k < 55:
 		name = "receipt"
 		r := rewards.Receipt{ID: fmt.Sprintf("R%d", w.n), Store: "s1", Card: w.card(), Time: w.clk.now()}

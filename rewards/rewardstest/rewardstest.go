@@ -32,6 +32,8 @@ type Store interface {
 	rewards.Ledger
 	rewards.Vouchers
 	rewards.Board
+	rewards.Places
+	rewards.Reports
 	rewards.Pictures
 }
 
@@ -72,6 +74,9 @@ var scenarios = []struct {
 	{"ReturnTakeBackDays", returnTakeBackDays},
 	{"LostCard", lostCard},
 	{"FamilyPooling", familyPooling},
+	{"PersonalData", personalData},
+	{"OnePhoneOneHousehold", onePhoneOneHousehold},
+	{"ForgetKeepsPoints", forgetKeepsPoints},
 	{"Vouchers", vouchers},
 	{"Idempotency", idempotency},
 	{"RepeatReturnsFirstResult", repeatReturnsFirstResult},
@@ -83,6 +88,9 @@ var scenarios = []struct {
 	{"CancelledMidCommand", cancelledMidCommand},
 	{"FutureDatedRefused", futureDatedRefused},
 	{"PreviewFarAhead", previewFarAhead},
+	{"Places", places},
+	{"LiabilityPoints", liabilityPoints},
+	{"LiabilityBonus", liabilityBonus},
 	{"BoardPictures", boardPictures},
 	{"BonusHasNoBoard", bonusHasNoBoard},
 	{"RandomOperations", randomOperations},
@@ -229,6 +237,11 @@ func (f following) MakeMember(ctx context.Context, c rewards.CardAction) (reward
 	return f.Store.MakeMember(ctx, c)
 }
 
+func (f following) ForgetCard(ctx context.Context, c rewards.CardAction) (rewards.Card, error) {
+	f.clk.follow(c.At)
+	return f.Store.ForgetCard(ctx, c)
+}
+
 func (f following) PostReceipts(ctx context.Context, rs []rewards.Receipt) ([]rewards.BatchReceipt, error) {
 	for _, r := range rs {
 		f.clk.follow(r.Time)
@@ -269,6 +282,31 @@ func (f following) AddReward(ctx context.Context, r rewards.RewardAdd) (rewards.
 func (f following) RemoveReward(ctx context.Context, r rewards.RewardRemove) error {
 	f.clk.follow(r.At)
 	return f.Store.RemoveReward(ctx, r)
+}
+
+func (f following) AddCoop(ctx context.Context, c rewards.CoopAdd) (rewards.Coop, error) {
+	f.clk.follow(c.At)
+	return f.Store.AddCoop(ctx, c)
+}
+
+func (f following) AddStore(ctx context.Context, c rewards.StoreAdd) (rewards.Store, error) {
+	f.clk.follow(c.At)
+	return f.Store.AddStore(ctx, c)
+}
+
+// MustPlaces records the cooperative coop and its stores, named after
+// their ids, for the scenarios and a store's own tests that put rewards on
+// a board.
+func MustPlaces(t testing.TB, s Store, coop string, stores ...string) {
+	t.Helper()
+	if _, err := s.AddCoop(ctx, rewards.CoopAdd{Coop: rewards.Coop{ID: coop, Names: rewards.Names{EN: "Coop " + coop}}}); err != nil {
+		t.Fatal(err)
+	}
+	for _, id := range stores {
+		if _, err := s.AddStore(ctx, rewards.StoreAdd{Store: rewards.Store{ID: id, Coop: coop, Names: rewards.Names{EN: "Store " + id}}}); err != nil {
+			t.Fatal(err)
+		}
+	}
 }
 
 // eventLog returns the event log of the store s wraps, when it keeps one.

@@ -68,7 +68,7 @@ func batchCardRegister(t *testing.T, su suite) {
 	if got := cardAt(t, s, c.Number, "2026-11-01T08:00:00Z"); got.Status != rewards.CardIssued || got.HandedAt != nil || got.ActiveFrom != nil {
 		t.Fatalf("batch card before it is handed over: %+v", got)
 	}
-	if _, err := s.RegisterCard(ctx, rewards.CardRegister{Meta: rewards.Meta{At: ts("2026-11-01T08:00:00Z")}, Card: c.Number, Name: "Мария"}); err != nil {
+	if _, err := s.RegisterCard(ctx, rewards.CardRegister{Meta: rewards.Meta{At: ts("2026-11-01T08:00:00Z")}, Card: c.Number, Name: "Мария", Details: rewards.Details{Consent: true}}); err != nil {
 		t.Fatal(err)
 	}
 	_, err = s.PostReceipt(ctx, receipt("R1", c.Number, "2026-11-02T07:00:00Z", rewards.Line{SKU: "A", Qty: 1, Amount: 100}))
@@ -115,7 +115,7 @@ func coopEarningSeedExample(t *testing.T, su suite) {
 // registered, spendable from the next Moscow midnight.
 func welcomeNextDay(t *testing.T, su suite) {
 	s, _ := su.store(t, "bonus")
-	card := mustCard(t, s, rewards.CardIssue{Meta: rewards.Meta{At: ts("2026-11-01T20:59:00Z")}, Phone: "+7 900 123-45-67"})
+	card := mustCard(t, s, rewards.CardIssue{Meta: rewards.Meta{At: ts("2026-11-01T20:59:00Z")}, Details: rewards.Details{Phone: "+7 900 123-45-67", Consent: true}})
 	b := balance(t, s, card, "2026-11-01T20:59:59Z")
 	if b.Available != 0 || len(b.Pending) != 1 || b.Pending[0].Points != 500 || !b.Pending[0].AvailableFrom.Equal(ts("2026-11-01T21:00:00Z")) {
 		t.Fatalf("before midnight: %+v", b)
@@ -124,14 +124,14 @@ func welcomeNextDay(t *testing.T, su suite) {
 		t.Fatalf("at midnight: %+v", b)
 	}
 	// Registering again, or on a replacement card, grants nothing more.
-	if _, err := s.RegisterCard(ctx, rewards.CardRegister{Meta: rewards.Meta{At: ts("2026-11-02T10:00:00Z")}, Card: card, Phone: "+79001234567"}); err != nil {
+	if _, err := s.RegisterCard(ctx, rewards.CardRegister{Meta: rewards.Meta{At: ts("2026-11-02T10:00:00Z")}, Card: card, Details: rewards.Details{Phone: "+79001234567", Consent: true}}); err != nil {
 		t.Fatal(err)
 	}
 	nc, err := s.ReplaceCard(ctx, rewards.CardReplace{Meta: rewards.Meta{At: ts("2026-11-03T10:00:00Z")}, Card: card})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.RegisterCard(ctx, rewards.CardRegister{Meta: rewards.Meta{At: ts("2026-11-03T10:00:00Z")}, Card: nc.Number, Phone: "+79001234567"}); err != nil {
+	if _, err := s.RegisterCard(ctx, rewards.CardRegister{Meta: rewards.Meta{At: ts("2026-11-03T10:00:00Z")}, Card: nc.Number, Details: rewards.Details{Phone: "+79001234567", Consent: true}}); err != nil {
 		t.Fatal(err)
 	}
 	if b := balance(t, s, nc.Number, "2026-11-04T00:00:00Z"); b.Available != 500 {
@@ -139,7 +139,7 @@ func welcomeNextDay(t *testing.T, su suite) {
 	}
 	// The same phone on another account is a conflict.
 	other := mustCard(t, s, rewards.CardIssue{Meta: rewards.Meta{At: ts("2026-11-03T10:00:00Z")}})
-	_, err = s.RegisterCard(ctx, rewards.CardRegister{Meta: rewards.Meta{At: ts("2026-11-03T10:00:00Z")}, Card: other, Phone: "+7 (900) 123 45 67"})
+	_, err = s.RegisterCard(ctx, rewards.CardRegister{Meta: rewards.Meta{At: ts("2026-11-03T10:00:00Z")}, Card: other, Details: rewards.Details{Phone: "+7 (900) 123 45 67", Consent: true}})
 	wantCode(t, err, rewards.ECONFLICT, "a phone registered to another account")
 	if got := cardAt(t, s, other, "2026-11-03T10:00:00Z"); got.Phone != "" {
 		t.Fatalf("the refused phone was registered: %+v", got)
@@ -190,7 +190,7 @@ func bonusMaturationAndPositions(t *testing.T, su suite) {
 // receipt earns.
 func payWithBonuses(t *testing.T, su suite) {
 	s, _ := su.store(t, "bonus")
-	card := mustCard(t, s, rewards.CardIssue{Meta: rewards.Meta{At: ts("2026-11-01T10:00:00Z")}, Phone: "+79001112233"})
+	card := mustCard(t, s, rewards.CardIssue{Meta: rewards.Meta{At: ts("2026-11-01T10:00:00Z")}, Details: rewards.Details{Phone: "+79001112233", Consent: true}})
 	lines := []rewards.Line{{SKU: "a", Qty: 1, Amount: 40000, Bonus: 10}, {SKU: "b", Qty: 1, Amount: 20000, Bonus: 5}}
 	r := receipt("R1", card, "2026-11-02T10:00:00Z", lines...)
 	r.PayWithPoints = 1000
@@ -224,7 +224,7 @@ func payWithBonuses(t *testing.T, su suite) {
 // with their original expiry.
 func returns(t *testing.T, su suite) {
 	s, _ := su.store(t, "bonus")
-	card := mustCard(t, s, rewards.CardIssue{Meta: rewards.Meta{At: ts("2026-11-01T10:00:00Z")}, Phone: "+79001112233"})
+	card := mustCard(t, s, rewards.CardIssue{Meta: rewards.Meta{At: ts("2026-11-01T10:00:00Z")}, Details: rewards.Details{Phone: "+79001112233", Consent: true}})
 	// Welcome 500 from 2 Nov 00:00 Moscow (1 Nov 21:00 UTC), expiring a year later.
 	r := receipt("R1", card, "2026-11-02T10:00:00Z",
 		rewards.Line{SKU: "phone", Qty: 1, Amount: 2000000, Bonus: 400},
@@ -337,7 +337,7 @@ func returnTakeBackDays(t *testing.T, su suite) {
 // answers "replaced".
 func lostCard(t *testing.T, su suite) {
 	s, _ := su.store(t, "bonus")
-	old := mustCard(t, s, rewards.CardIssue{Meta: rewards.Meta{At: ts("2026-11-01T10:00:00Z")}, Phone: "+79005556677"})
+	old := mustCard(t, s, rewards.CardIssue{Meta: rewards.Meta{At: ts("2026-11-01T10:00:00Z")}, Details: rewards.Details{Phone: "+79005556677", Consent: true}})
 	fam := mustCard(t, s, rewards.CardIssue{Meta: rewards.Meta{At: ts("2026-11-01T10:00:00Z")}})
 	if _, err := s.LinkCard(ctx, rewards.CardLink{Meta: rewards.Meta{At: ts("2026-11-01T11:00:00Z")}, Card: fam, Holder: old}); err != nil {
 		t.Fatal(err)
@@ -431,7 +431,7 @@ func familyPooling(t *testing.T, su suite) {
 	}
 	// The pooled family card shares the holder's account: its phone is the
 	// holder's, and registering another one on it is refused.
-	_, err = s.RegisterCard(ctx, rewards.CardRegister{Meta: rewards.Meta{At: ts("2026-11-04T09:00:00Z")}, Card: fam, Phone: "+359888123456"})
+	_, err = s.RegisterCard(ctx, rewards.CardRegister{Meta: rewards.Meta{At: ts("2026-11-04T09:00:00Z")}, Card: fam, Details: rewards.Details{Phone: "+359888123456", Consent: true}})
 	wantCode(t, err, rewards.EREFUSED, "a phone registered on a pooled family card")
 	if c := cardAt(t, s, fam, "2026-11-04T09:00:00Z"); !c.Pooled || c.Holder != holder || c.Phone != "" {
 		t.Fatalf("pooled family card after the refused phone: %+v", c)
@@ -452,6 +452,7 @@ func vouchers(t *testing.T, su suite) {
 	s, clk := su.store(t, "coop", `after = "never"`, `after = "60d"`)
 	card := mustCard(t, s, rewards.CardIssue{Meta: rewards.Meta{At: ts("2026-11-01T08:00:00Z")}})
 	stock := int64(2)
+	MustPlaces(t, s, "coop-sofia")
 	if _, err := s.AddReward(ctx, rewards.RewardAdd{Meta: rewards.Meta{At: ts("2026-11-01T08:00:00Z")}, Reward: rewards.Reward{
 		ID: "mug", Coop: "coop-sofia", Names: rewards.Names{BG: "Чаша", EN: "Mug"}, Points: 40, Stock: &stock}}); err != nil {
 		t.Fatal(err)
@@ -572,7 +573,7 @@ func idempotency(t *testing.T, su suite) {
 // of receipts are rebuilt from the receipt and the facts kept with it.
 func repeatReturnsFirstResult(t *testing.T, su suite) {
 	s, _ := su.store(t, "bonus")
-	card := mustCard(t, s, rewards.CardIssue{Meta: rewards.Meta{At: ts("2026-11-01T08:00:00Z")}, Phone: "+79161234567", Member: true})
+	card := mustCard(t, s, rewards.CardIssue{Meta: rewards.Meta{At: ts("2026-11-01T08:00:00Z")}, Details: rewards.Details{Phone: "+79161234567", Consent: true}, Member: true})
 	r := receipt("R1", card, "2026-11-20T09:00:00Z",
 		rewards.Line{SKU: "phone", Qty: 1, Amount: 300000, Bonus: 900},
 		rewards.Line{SKU: "case", Qty: 2, Amount: 4000, Bonus: 40},
@@ -695,6 +696,7 @@ func expiry(t *testing.T, su suite) {
 func expiredPointsPayNoDebt(t *testing.T, su suite) {
 	s, _ := su.store(t, "coop", `after = "never"`, `after = "60d"`)
 	card := mustCard(t, s, rewards.CardIssue{Meta: rewards.Meta{At: ts("2026-11-01T08:00:00Z")}})
+	MustPlaces(t, s, "c")
 	for id, pts := range map[string]int64{"big": 100, "small": 20} {
 		if _, err := s.AddReward(ctx, rewards.RewardAdd{Reward: rewards.Reward{ID: id, Coop: "c", Names: rewards.Names{EN: id}, Points: pts}}); err != nil {
 			t.Fatal(err)
@@ -730,6 +732,7 @@ func stockAfterLapseAndRetry(t *testing.T, su suite) {
 	mustPost(t, s, receipt("RA", a, "2026-11-02T09:00:00Z", rewards.Line{SKU: "x", Qty: 1, Amount: 2500}))
 	mustPost(t, s, receipt("RB", b, "2026-11-02T09:00:00Z", rewards.Line{SKU: "x", Qty: 1, Amount: 2500}))
 	one := int64(1)
+	MustPlaces(t, s, "c")
 	if _, err := s.AddReward(ctx, rewards.RewardAdd{Reward: rewards.Reward{ID: "one", Coop: "c", Names: rewards.Names{EN: "One"}, Points: 60, Stock: &one}}); err != nil {
 		t.Fatal(err)
 	}
@@ -770,6 +773,7 @@ func stockAfterLapseAndRetry(t *testing.T, su suite) {
 func previewAgreesWithLedger(t *testing.T, su suite) {
 	s, _ := su.store(t, "coop", `after = "never"`, `after = "365d"`)
 	card := mustCard(t, s, rewards.CardIssue{Meta: rewards.Meta{At: ts("2026-11-01T08:00:00Z")}})
+	MustPlaces(t, s, "c")
 	if _, err := s.AddReward(ctx, rewards.RewardAdd{Reward: rewards.Reward{ID: "pan", Coop: "c", Names: rewards.Names{EN: "Pan"}, Points: 100}}); err != nil {
 		t.Fatal(err)
 	}
@@ -832,6 +836,7 @@ func cancelledMidCommand(t *testing.T, su suite) {
 	s, _ := su.store(t, "coop")
 	card := mustCard(t, s, rewards.CardIssue{Meta: rewards.Meta{At: ts("2026-11-01T08:00:00Z")}})
 	mustPost(t, s, receipt("R1", card, "2026-11-02T09:00:00Z", rewards.Line{SKU: "a", Qty: 1, Amount: 250000})) // 10,000 points
+	MustPlaces(t, s, "c")
 	if _, err := s.AddReward(ctx, rewards.RewardAdd{Reward: rewards.Reward{ID: "pin", Coop: "c", Names: rewards.Names{EN: "Pin"}, Points: 1}}); err != nil {
 		t.Fatal(err)
 	}

@@ -19,6 +19,7 @@ func futureDatedRefused(t *testing.T, su suite) {
 	const now = "2026-11-05T10:00:00Z"
 	clk.set(ts(now))
 	card := mustCard(t, s, rewards.CardIssue{Meta: rewards.Meta{At: ts("2026-11-01T08:00:00Z")}})
+	MustPlaces(t, s, "c")
 	if _, err := s.AddReward(ctx, rewards.RewardAdd{Meta: rewards.Meta{At: ts("2026-11-01T08:00:00Z")},
 		Reward: rewards.Reward{ID: "mug", Coop: "c", Names: rewards.Names{EN: "Mug"}, Points: 40}}); err != nil {
 		t.Fatal(err)

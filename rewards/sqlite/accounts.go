@@ -15,8 +15,6 @@ import (
 // account is an accounts row as a transaction holds it.
 type account struct {
 	id            int64
-	phone         sql.NullString
-	name          string
 	memberSince   sql.NullInt64
 	welcomeAt     sql.NullInt64
 	debt          int64
@@ -75,7 +73,7 @@ func nullTime(t *time.Time) sql.NullInt64 {
 // The columns a cardRow and an account are read from, and where to.
 const (
 	cardCols    = `c.number, c.account_id, c.issued_at, c.handed_at, c.active_from, c.blocked_at, c.replaced_by, c.holder, c.pooled`
-	accountCols = `a.id, a.phone, a.name, a.member_since, a.welcome_at, a.debt, a.purchase_total, a.sweep_at,
+	accountCols = `a.id, a.member_since, a.welcome_at, a.debt, a.purchase_total, a.sweep_at,
 		(SELECT coalesce(sum(remaining), 0) FROM lots WHERE account_id = a.id)`
 )
 
@@ -85,7 +83,7 @@ func (c *cardRow) fields() []any {
 
 // fields lists where accountCols go; sweep is NULL for nothing to sweep.
 func (a *account) fields(sweep *sql.NullInt64) []any {
-	return []any{&a.id, &a.phone, &a.name, &a.memberSince, &a.welcomeAt, &a.debt, &a.purchaseTotal, sweep, &a.held}
+	return []any{&a.id, &a.memberSince, &a.welcomeAt, &a.debt, &a.purchaseTotal, sweep, &a.held}
 }
 
 func (t *txn) card(number string) (*cardRow, error) {
@@ -190,11 +188,9 @@ func (t *txn) newAccount() (*account, error) {
 // purchase total and the next due time are written before the commit
 // (saveAccounts).
 func (t *txn) saveAccountDetails(a *account) error {
-	_, err := t.tx.ExecContext(t.ctx, `UPDATE accounts SET phone = ?, name = ?, member_since = ?, welcome_at = ? WHERE id = ?`,
-		a.phone, a.name, a.memberSince, a.welcomeAt, a.id)
-	if isUnique(err) {
-		return rewards.Errorf(rewards.ECONFLICT, "phone %s is already registered to another card", a.phone.String)
-	} else if err != nil {
+	_, err := t.tx.ExecContext(t.ctx, `UPDATE accounts SET member_since = ?, welcome_at = ? WHERE id = ?`,
+		a.memberSince, a.welcomeAt, a.id)
+	if err != nil {
 		return fmt.Errorf("save account: %w", err)
 	}
 	a.dirty = true

@@ -13,7 +13,7 @@ import (
 
 // IssueCard issues a new card with its own account.
 func (s *Store) IssueCard(ctx context.Context, c rewards.CardIssue) (rewards.Card, error) {
-	if err := c.Validate(); err != nil {
+	if err := c.ValidateRequest(); err != nil {
 		return rewards.Card{}, err
 	}
 	return applyCard(s, ctx, eventKey{kind: rewards.EventCardIssue, clientID: c.ID}, c.At, c, func(t *txn, ev *eventRec) (any, string, error) {
@@ -22,13 +22,15 @@ func (s *Store) IssueCard(ctx context.Context, c rewards.CardIssue) (rewards.Car
 	})
 }
 
-// RegisterCard hands a batch card over and/or registers a phone.
+// RegisterCard hands a batch card over and/or registers personal data or
+// membership.
 func (s *Store) RegisterCard(ctx context.Context, c rewards.CardRegister) (rewards.Card, error) {
-	if err := c.Validate(); err != nil {
+	if err := c.ValidateRequest(); err != nil {
 		return rewards.Card{}, err
 	}
 	return applyCard(s, ctx, eventKey{kind: rewards.EventCardRegister, clientID: c.ID}, c.At, c, func(t *txn, ev *eventRec) (any, string, error) {
-		return c, c.Card, t.registerCard(ev, c)
+		err := t.registerCard(ev, &c)
+		return c, c.Card, err
 	})
 }
 
@@ -105,7 +107,7 @@ func (t *txn) issueCard(ev *eventRec, c *rewards.CardIssue) error {
 	} else if _, err := t.card(c.Number); err == nil {
 		return rewards.Fail(rewards.ECONFLICT, "card.exists", lang.Args{"card": c.Number})
 	}
-	phone, err := rewards.NormalizePhone(c.Phone)
+	d, err := p.Details(rewards.Personal(c.Details, c.Name))
 	if err != nil {
 		return err
 	}
@@ -113,8 +115,9 @@ func (t *txn) issueCard(ev *eventRec, c *rewards.CardIssue) error {
 	if err != nil {
 		return err
 	}
+	withPhone := c.WithPhone || d.Phone != ""
 	view := rewards.Card{Number: c.Number, IssuedAt: ev.at}
-	if c.Handed || phone != "" {
+	if c.Handed || withPhone {
 		p.HandOver(&view, ev.at)
 	}
 	card := &cardRow{accountID: a.id}
@@ -122,7 +125,15 @@ func (t *txn) issueCard(ev *eventRec, c *rewards.CardIssue) error {
 	if err := t.saveCard(card); err != nil {
 		return err
 	}
-	return t.register(ev, card, a, phone, c.Name, c.Member)
+	ref, err := t.keepPerson(ev, card, a, d)
+	if err != nil {
+		return err
+	}
+	if ref != "" {
+		// The body refers to the record: it holds no personal data.
+		c.Details, c.Name, c.Person, c.WithPhone = rewards.Details{}, "", ref, withPhone
+	}
+	return t.register(ev, card, a, withPhone, c.Member)
 }
 
 // newCardNumber draws a card number no card has.
@@ -136,23 +147,15 @@ func (t *txn) newCardNumber(p *rewards.Program) (string, error) {
 	})
 }
 
-// register records a phone, a name and membership, and the welcome bonus
-// where it is due.
-func (t *txn) register(ev *eventRec, c *cardRow, a *account, phone, name string, member bool) error {
+// register records membership, and the welcome bonus where it is due: a
+// phone was registered (withPhone) on an account not yet welcomed.
+func (t *txn) register(ev *eventRec, c *cardRow, a *account, withPhone, member bool) error {
 	changed := false
-	if phone != "" && phone != a.phone.String {
-		a.phone = sql.NullString{String: phone, Valid: true}
-		changed = true
-	}
-	if name != "" && name != a.name {
-		a.name = name
-		changed = true
-	}
 	if member && !a.memberSince.Valid {
 		a.memberSince = sql.NullInt64{Int64: ms(ev.at), Valid: true}
 		changed = true
 	}
-	if rewards.Welcomes(phone, a.welcomeAt.Valid) {
+	if rewards.Welcomes(withPhone, a.welcomeAt.Valid) {
 		eff, ok, err := t.prog.Welcome(t.brief(a), c.number, ev.at)
 		if err != nil {
 			return err
@@ -171,7 +174,7 @@ func (t *txn) register(ev *eventRec, c *cardRow, a *account, phone, name string,
 	return nil
 }
 
-func (t *txn) registerCard(ev *eventRec, r rewards.CardRegister) error {
+func (t *txn) registerCard(ev *eventRec, r *rewards.CardRegister) error {
 	p, err := t.program()
 	if err != nil {
 		return err
@@ -180,7 +183,7 @@ func (t *txn) registerCard(ev *eventRec, r rewards.CardRegister) error {
 	if err != nil {
 		return err
 	}
-	phone, err := rewards.NormalizePhone(r.Phone)
+	d, err := p.Details(rewards.Personal(r.Details, r.Name))
 	if err != nil {
 		return err
 	}
@@ -188,8 +191,11 @@ func (t *txn) registerCard(ev *eventRec, r rewards.CardRegister) error {
 	if err != nil {
 		return err
 	}
-	holderData := (phone != "" && phone != a.phone.String) || (r.Name != "" && r.Name != a.name)
-	view, err := p.Register(c.view(ev.at), holderData, ev.at)
+	old, err := t.person(a.id)
+	if err != nil {
+		return err
+	}
+	view, err := p.Register(c.view(ev.at), d.Changes(old), ev.at)
 	if err != nil {
 		return err
 	}
@@ -198,7 +204,15 @@ func (t *txn) registerCard(ev *eventRec, r rewards.CardRegister) error {
 			return err
 		}
 	}
-	return t.register(ev, c, a, phone, r.Name, r.Member)
+	withPhone := r.WithPhone || d.Phone != ""
+	ref, err := t.keepPerson(ev, c, a, d)
+	if err != nil {
+		return err
+	}
+	if ref != "" {
+		r.Details, r.Name, r.Person, r.WithPhone = rewards.Details{}, "", ref, withPhone
+	}
+	return t.register(ev, c, a, withPhone, r.Member)
 }
 
 func (t *txn) blockCard(ev *eventRec, r rewards.CardAction) error {
@@ -344,7 +358,9 @@ func (t *txn) pool(ev *eventRec, fam, holder *cardRow) error {
 	to.purchaseTotal += from.purchaseTotal
 	from.purchaseTotal = 0
 	from.dirty, to.dirty = true, true
-	return nil
+	// The family card's personal data are its holder's from now on, and
+	// nothing leads to its old account any more: its own are erased.
+	return t.erasePerson(from.id)
 }
 
 func (t *txn) makeMember(ev *eventRec, r rewards.CardAction) error {

@@ -15,10 +15,11 @@ import (
 // the one computed from its entries (its lots' points, which are its
 // accruals, and its other entries); the entries add up to the sum of all
 // balances; no lot holds more than it was given, less than nothing, or
-// more than its allocations leave; every picture the board names is
-// stored. Then it replays the event log into a
-// fresh ledger in memory and compares every table with the stored one, so
-// that a row changed by hand, or an event lost, is found.
+// more than its allocations leave; every personal record belongs to an
+// account a card leads to; every picture the board names is stored. Then
+// it replays the event log into a fresh ledger in memory and compares
+// every table with the stored one, so that a row changed by hand, or an
+// event lost, is found.
 func (s *Store) Check(ctx context.Context) (rewards.CheckReport, error) {
 	r := rewards.CheckReport{Problems: []string{}}
 	err := s.read(ctx, func(t *txn) error {
@@ -61,6 +62,9 @@ func (s *Store) Check(ctx context.Context) (rewards.CheckReport, error) {
 		if all != r.Total {
 			r.Problems = append(r.Problems, fmt.Sprintf("all entries add up to %d, all balances to %d", all, r.Total))
 		}
+		if r.UnrecordedStores, err = t.unrecordedStores(); err != nil {
+			return err
+		}
 		var bad int
 		if err := t.tx.QueryRowContext(ctx, `SELECT count(*) FROM lots WHERE remaining < 0 OR remaining > points`).Scan(&bad); err != nil {
 			return fmt.Errorf("check lots: %w", err)
@@ -74,6 +78,14 @@ func (s *Store) Check(ctx context.Context) (rewards.CheckReport, error) {
 			return fmt.Errorf("check allocations: %w", err)
 		} else if bad > 0 {
 			r.Problems = append(r.Problems, fmt.Sprintf("%d lots hold more than their allocations leave", bad))
+		}
+		// Personal data that no card leads to could be neither shown,
+		// exported nor forgotten.
+		if err := t.tx.QueryRowContext(ctx, `SELECT count(*) FROM people p
+			WHERE NOT EXISTS (SELECT 1 FROM cards c WHERE c.account_id = p.account_id)`).Scan(&bad); err != nil {
+			return fmt.Errorf("check personal data: %w", err)
+		} else if bad > 0 {
+			r.Problems = append(r.Problems, fmt.Sprintf("%d personal records belong to accounts that no card leads to", bad))
 		}
 		// Pictures are no events, so a replay cannot find one missing.
 		missing, err := t.missingPictures()
@@ -96,10 +108,11 @@ var replays atomic.Int64
 
 // replayed lists, per table, what a replay compares: every column that the
 // events decide (an account's sweep_at is a reminder, not a fact), in an
-// order both ledgers share.
+// order both ledgers share. Personal records (people) are not in the log,
+// and a replay makes none.
 var replayed = []struct{ table, cols, order string }{
 	{"events", "seq, kind, key, device, at, body, coalesce(applied, ''), coalesce(clock, 0)", "seq"},
-	{"accounts", "id, coalesce(phone, ''), name, coalesce(member_since, 0), coalesce(welcome_at, 0), debt, purchase_total", "id"},
+	{"accounts", "id, coalesce(member_since, 0), coalesce(welcome_at, 0), debt, purchase_total", "id"},
 	{"cards", "number, account_id, issued_at, coalesce(handed_at, 0), coalesce(active_from, 0), coalesce(blocked_at, 0), coalesce(replaced_by, ''), coalesce(holder, ''), pooled", "number"},
 	{"lots", "id, account_id, points, remaining, available_from, coalesce(expires_at, 0), card, amount", "id"},
 	{"entries", "id, account_id, card, event_seq, kind, points, at, ref, coalesce(reverses, 0)", "id"},
@@ -107,6 +120,8 @@ var replayed = []struct{ table, cols, order string }{
 	{"vouchers", "code, account_id, card, reward_id, names, points, store, status, created_at, valid_until, coalesce(closed_at, 0), entry_id", "code"},
 	{"receipt_returns", "event_seq, line_no, returned", "event_seq, line_no"},
 	{"rewards", "id, coop, store, body", "id"},
+	{"coops", "id, body", "id"},
+	{"stores", "id, coop, body", "id"},
 }
 
 // replay applies the event log, in order, to a fresh ledger in memory and

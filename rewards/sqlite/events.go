@@ -53,6 +53,9 @@ func (s *Store) Apply(ctx context.Context, e rewards.Event) (json.RawMessage, er
 		out, err = t.apply(e)
 		return err
 	})
+	if err == nil && e.Kind == rewards.EventCardForget {
+		err = s.checkpoint(ctx) // as ForgetCard does
+	}
 	return out, err
 }
 
@@ -165,7 +168,7 @@ func (t *txn) apply(e rewards.Event) (json.RawMessage, error) {
 	case rewards.EventCardIssue:
 		return applyAs(t, e, func(ev *eventRec, c *rewards.CardIssue) (string, error) { return c.Number, t.issueCard(ev, c) })
 	case rewards.EventCardRegister:
-		return applyAs(t, e, func(ev *eventRec, c *rewards.CardRegister) (string, error) { return c.Card, t.registerCard(ev, *c) })
+		return applyAs(t, e, func(ev *eventRec, c *rewards.CardRegister) (string, error) { return c.Card, t.registerCard(ev, c) })
 	case rewards.EventCardBlock:
 		return applyAs(t, e, func(ev *eventRec, c *rewards.CardAction) (string, error) { return c.Card, t.blockCard(ev, *c) })
 	case rewards.EventCardReplace:
@@ -174,6 +177,8 @@ func (t *txn) apply(e rewards.Event) (json.RawMessage, error) {
 		return applyAs(t, e, func(ev *eventRec, c *rewards.CardLink) (string, error) { return c.Card, t.linkCard(ev, *c) })
 	case rewards.EventCardMember:
 		return applyAs(t, e, func(ev *eventRec, c *rewards.CardAction) (string, error) { return c.Card, t.makeMember(ev, *c) })
+	case rewards.EventCardForget:
+		return applyAs(t, e, func(ev *eventRec, c *rewards.CardAction) (string, error) { return c.Card, t.forget(ev, *c) })
 	case rewards.EventReceipt:
 		return applyAs(t, e, func(ev *eventRec, r *rewards.Receipt) (rewards.ReceiptResult, error) { return t.receipt(ev, *r) })
 	case rewards.EventReturn:
@@ -190,6 +195,10 @@ func (t *txn) apply(e rewards.Event) (json.RawMessage, error) {
 		})
 	case rewards.EventRewardAdd:
 		return applyAs(t, e, func(ev *eventRec, r *rewards.RewardAdd) (string, error) { return r.Reward.ID, t.addReward(&r.Reward) })
+	case rewards.EventCoopAdd:
+		return applyAs(t, e, func(ev *eventRec, c *rewards.CoopAdd) (string, error) { return c.Coop.ID, t.saveCoop(c.Coop) })
+	case rewards.EventStoreAdd:
+		return applyAs(t, e, func(ev *eventRec, c *rewards.StoreAdd) (string, error) { return c.Store.ID, t.saveStore(c.Store) })
 	case rewards.EventRewardRemove:
 		return applyAs(t, e, func(ev *eventRec, r *rewards.RewardRemove) (string, error) { return r.Reward, t.removeReward(r.Reward) })
 	}

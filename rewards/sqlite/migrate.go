@@ -1,8 +1,6 @@
 package sqlite
 
 import (
-	"github.com/tochka-loyalty/tochka/lang"
-
 	"context"
 	"crypto/sha256"
 	"database/sql"
@@ -16,6 +14,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/tochka-loyalty/tochka/lang"
 	"github.com/tochka-loyalty/tochka/rewards"
 )
 
@@ -131,7 +130,7 @@ func (s *Store) migrate() (err error) {
 	if err := s.verify(tx, want, applied); err != nil {
 		return err
 	}
-	changed := false
+	changed, scrub := false, false
 	var steps []string // migrations just applied that have an upgrade step
 	for _, m := range want {
 		sum, ok := applied[m.name]
@@ -154,10 +153,17 @@ func (s *Store) migrate() (err error) {
 				steps = append(steps, m.name)
 			}
 			changed = true
+			scrub = scrub || (erasing[m.name] && len(applied) > 0) // a new ledger has nothing to erase
 		}
 	}
 	if !changed {
-		return nil // nothing to commit: the rollback ends the read
+		tx.Rollback() // nothing to commit: the rollback ends the read
+		return s.scrub()
+	}
+	if scrub {
+		if _, err := tx.Exec(fmt.Sprintf(`PRAGMA user_version = %d`, scrubPending)); err != nil {
+			return fmt.Errorf("migrate: %w", err)
+		}
 	}
 	// The steps run once every migration has applied: they are this
 	// build's code, which writes the schema as this build has it.
@@ -187,8 +193,43 @@ func (s *Store) migrate() (err error) {
 		s.Logger.Warn(w.In(lang.EN))
 	}
 	s.Warnings = append(s.Warnings, warnings...)
+	return s.scrub()
+}
+
+// scrubPending is the ledger's user_version while a migration that erased
+// personal data waits for the files to be written anew: set in the
+// migration's transaction, cleared once done, so that an interrupted
+// scrub is done at the next open.
+const scrubPending = 1
+
+// scrub writes the ledger's files anew when a migration left that to do:
+// what the migration erased may survive in pages that a ledger made before
+// secure_delete freed without zeroing. VACUUM writes every page anew, and
+// the checkpoint leaves no old image in the log.
+func (s *Store) scrub() error {
+	var v int
+	if err := s.db.QueryRow(`PRAGMA user_version`).Scan(&v); err != nil {
+		return fmt.Errorf("migrate: %w", err)
+	}
+	if v != scrubPending {
+		return nil
+	}
+	if _, err := s.db.Exec(`VACUUM`); err != nil {
+		return fmt.Errorf("migrate: vacuum: %w", err)
+	}
+	if _, err := s.db.Exec(`PRAGMA user_version = 0`); err != nil {
+		return fmt.Errorf("migrate: %w", err)
+	}
+	if err := s.checkpoint(context.Background()); err != nil {
+		return fmt.Errorf("migrate: %w", err)
+	}
 	return nil
 }
+
+// erasing names the migrations that move personal data out of where they
+// were: once one of them has run, the ledger's files are written anew, so
+// that nothing of what it moved is left in a free page or the log.
+var erasing = map[string]bool{"migrations/0008_people.sql": true}
 
 // upgrades are the steps of an upgrade that SQL cannot take, by the
 // migration they belong to: each runs once, when its migration applies (to

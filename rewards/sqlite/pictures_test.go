@@ -12,6 +12,7 @@ import (
 	"github.com/tochka-loyalty/tochka/lang"
 	"github.com/tochka-loyalty/tochka/picture"
 	"github.com/tochka-loyalty/tochka/rewards"
+	"github.com/tochka-loyalty/tochka/rewards/rewardstest"
 	"github.com/tochka-loyalty/tochka/rewards/sqlite"
 )
 
@@ -142,6 +143,7 @@ func TestCheckFindsMissingPicture(t *testing.T) {
 	if _, err := s.PutPicture(ctx, p); err != nil {
 		t.Fatal(err)
 	}
+	rewardstest.MustPlaces(t, s, "c")
 	if _, err := s.AddReward(ctx, rewards.RewardAdd{Reward: rewards.Reward{ID: "oil", Coop: "c", Names: rewards.Names{EN: "Oil"}, Points: 10, Picture: p.Hash}}); err != nil {
 		t.Fatal(err)
 	}

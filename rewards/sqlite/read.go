@@ -12,25 +12,38 @@ import (
 func (s *Store) Card(ctx context.Context, number string, at time.Time) (rewards.Card, error) {
 	var out rewards.Card
 	err := s.read(ctx, func(t *txn) error {
-		c, err := t.card(number)
-		if err != nil {
-			return err
-		}
-		a, err := t.account(c.accountID)
-		if err != nil {
-			return err
-		}
-		total, err := t.purchaseTotal(a)
-		if err != nil {
-			return err
-		}
-		out = rewards.Card{Number: c.number, Status: c.status(at), IssuedAt: fromMS(c.issuedAt),
-			HandedAt: timePtr(c.handedAt), ActiveFrom: timePtr(c.activeFrom), BlockedAt: timePtr(c.blockedAt),
-			ReplacedBy: c.replacedBy.String, Holder: c.holder.String, Pooled: c.pooled,
-			Phone: a.phone.String, Name: a.name, Member: a.memberAt(at), PurchaseTotal: total}
-		return nil
+		var err error
+		out, err = t.cardView(number, at)
+		return err
 	})
 	return out, err
+}
+
+// cardView is a card as it stands at at, with its account's membership,
+// purchase total and personal data.
+func (t *txn) cardView(number string, at time.Time) (rewards.Card, error) {
+	c, err := t.card(number)
+	if err != nil {
+		return rewards.Card{}, err
+	}
+	a, err := t.account(c.accountID)
+	if err != nil {
+		return rewards.Card{}, err
+	}
+	total, err := t.purchaseTotal(a)
+	if err != nil {
+		return rewards.Card{}, err
+	}
+	out := c.view(at)
+	out.Member, out.PurchaseTotal = a.memberAt(at), total
+	p, err := t.person(a.id)
+	if err != nil {
+		return out, err
+	}
+	if p != nil {
+		out.Phone, out.Name, out.GivenName, out.FamilyName, out.Email = p.Phone, p.FullName(), p.GivenName, p.FamilyName, p.Email
+	}
+	return out, nil
 }
 
 // Balance returns what a card holds at t: t may be in the future, to preview
@@ -69,8 +82,20 @@ func (t *txn) balance(c *cardRow, at time.Time) (rewards.Balance, error) {
 // History returns a card's ledger entries, its replaced predecessors'
 // included, oldest first.
 func (s *Store) History(ctx context.Context, card string) ([]rewards.HistoryEntry, error) {
-	out := []rewards.HistoryEntry{}
+	var out []rewards.HistoryEntry
 	err := s.read(ctx, func(t *txn) error {
+		var err error
+		out, err = t.history(card)
+		return err
+	})
+	return out, err
+}
+
+// history reads a card's entries, as History returns them.
+func (t *txn) history(card string) ([]rewards.HistoryEntry, error) {
+	out := []rewards.HistoryEntry{}
+	ctx := t.ctx
+	err := func() error {
 		if _, err := t.card(card); err != nil {
 			return err
 		}
@@ -80,9 +105,13 @@ func (s *Store) History(ctx context.Context, card string) ([]rewards.HistoryEntr
 		// event's other entries.
 		rows, err := t.tx.QueryContext(ctx, `WITH RECURSIVE chain(number) AS (
 				SELECT ? UNION SELECT c.number FROM cards c JOIN chain ON c.replaced_by = chain.number)
-			SELECT e.at, e.kind, e.points, e.card, e.ref, e.event_seq AS seq, e.id AS n FROM entries e JOIN chain ON e.card = chain.number
+			SELECT e.at, e.kind, e.points, e.card, e.ref, e.event_seq AS seq, e.id AS n,
+				CASE WHEN e.kind IN ('spend', 'redeem') THEN (SELECT coalesce(json_extract(CAST(ev.body AS TEXT), '$.store'), '')
+					FROM events ev WHERE ev.seq = e.event_seq) ELSE '' END
+			FROM entries e JOIN chain ON e.card = chain.number
 			UNION ALL
-			SELECT ev.at, ev.kind, l.points, l.card, ev.key, l.id, 1 << 62 FROM lots l JOIN events ev ON ev.seq = l.id
+			SELECT ev.at, ev.kind, l.points, l.card, ev.key, l.id, 1 << 62, coalesce(json_extract(CAST(ev.body AS TEXT), '$.store'), '')
+			FROM lots l JOIN events ev ON ev.seq = l.id
 			WHERE l.account_id IN (SELECT c.account_id FROM cards c JOIN chain ON c.number = chain.number)
 				AND l.card IN (SELECT number FROM chain)
 			ORDER BY 1, 6, 7`, card)
@@ -94,7 +123,7 @@ func (s *Store) History(ctx context.Context, card string) ([]rewards.HistoryEntr
 			var h rewards.HistoryEntry
 			var at int64
 			var seq, n int64
-			if err := rows.Scan(&at, &h.Kind, &h.Points, &h.Card, &h.Ref, &seq, &n); err != nil {
+			if err := rows.Scan(&at, &h.Kind, &h.Points, &h.Card, &h.Ref, &seq, &n, &h.Store); err != nil {
 				return fmt.Errorf("history: %w", err)
 			}
 			h.At = fromMS(at)
@@ -108,6 +137,6 @@ func (s *Store) History(ctx context.Context, card string) ([]rewards.HistoryEntr
 			out = append(out, h)
 		}
 		return rows.Err()
-	})
+	}()
 	return out, err
 }

@@ -124,7 +124,10 @@ func (s *Store) open1() error {
 	if s.ReadOnly && (s.Create || s.memory) {
 		return fmt.Errorf("open %s: a read-only store makes no ledger", s.Path)
 	}
-	dsn := uri(s.Path) + "?_foreign_keys=on&_journal_mode=WAL&_synchronous=FULL&_busy_timeout=10000&_stmt_cache_size=64"
+	// secure_delete: what a change deletes or overwrites is zeroed in the
+	// file, so that a forgotten customer's personal data are not left in
+	// a free page (Store.ForgetCard).
+	dsn := uri(s.Path) + "?_foreign_keys=on&_journal_mode=WAL&_synchronous=FULL&_busy_timeout=10000&_stmt_cache_size=64&_secure_delete=on"
 	mode, txlock := "rw", "immediate"
 	if s.memory {
 		dsn = uri(s.Path) + "?_foreign_keys=on&_busy_timeout=10000&_stmt_cache_size=64&cache=shared"

@@ -74,7 +74,7 @@ func balance(t testing.TB, s *sqlite.Store, card string, at string) rewards.Bala
 func TestOtherWritersSeen(t *testing.T) {
 	a, clk := openStore(t, "bonus")
 	clk.set("2026-11-03T15:00:00Z") // the last command's time: nothing here reads now
-	card := mustCard(t, a, rewards.CardIssue{Meta: rewards.Meta{At: ts("2026-11-01T08:00:00Z")}, Phone: "+79161234567"})
+	card := mustCard(t, a, rewards.CardIssue{Meta: rewards.Meta{At: ts("2026-11-01T08:00:00Z")}, Details: rewards.Details{Phone: "+79161234567", Consent: true}})
 	mustPost(t, a, receipt("R1", card, "2026-11-03T09:00:00Z", rewards.Line{SKU: "A", Qty: 1, Amount: 100000, Bonus: 100}))
 
 	// Another process opens the same file and blocks the card.
@@ -110,7 +110,7 @@ func TestOtherWritersSeen(t *testing.T) {
 func TestOtherWritersSeenAfterConnectionReplaced(t *testing.T) {
 	a, clk := openStore(t, "bonus")
 	clk.set("2026-11-03T11:00:00Z") // the last command's time: nothing here reads now
-	card := mustCard(t, a, rewards.CardIssue{Meta: rewards.Meta{At: ts("2026-11-01T08:00:00Z")}, Phone: "+79161234567"})
+	card := mustCard(t, a, rewards.CardIssue{Meta: rewards.Meta{At: ts("2026-11-01T08:00:00Z")}, Details: rewards.Details{Phone: "+79161234567", Consent: true}})
 	mustPost(t, a, receipt("R1", card, "2026-11-03T09:00:00Z", rewards.Line{SKU: "A", Qty: 1, Amount: 100000, Bonus: 100}))
 
 	// The writer connection goes away (as after a cancelled receipt batch).

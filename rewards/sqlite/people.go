@@ -1,0 +1,259 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/tochka-loyalty/tochka/rewards"
+)
+
+// person reads the personal record of an account; nil when it has none.
+func (t *txn) person(accountID int64) (*rewards.Person, error) {
+	p := &rewards.Person{}
+	var phone sql.NullString
+	var consent, marketing sql.NullInt64
+	err := t.tx.QueryRowContext(t.ctx, `SELECT id, given_name, family_name, phone, email, consent_at, marketing_at
+		FROM people WHERE account_id = ?`, accountID).
+		Scan(&p.ID, &p.GivenName, &p.FamilyName, &phone, &p.Email, &consent, &marketing)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, nil
+	} else if err != nil {
+		return nil, fmt.Errorf("look up personal data: %w", err)
+	}
+	p.Phone, p.ConsentAt, p.MarketingAt = phone.String, timePtr(consent), timePtr(marketing)
+	return p, nil
+}
+
+// keepPerson records the personal data d (checked by Program.Details) that
+// a command gives about card c's customer in the record of its account a,
+// and returns the record's id, which the event carries instead ("" when d
+// gives nothing). A phone that an unrelated household holds is refused.
+func (t *txn) keepPerson(ev *eventRec, c *cardRow, a *account, d rewards.Details) (string, error) {
+	if d.Empty() {
+		return "", nil
+	}
+	if d.Phone != "" {
+		others, err := t.phoneHolders(d.Phone, a.id, ev.at)
+		if err != nil {
+			return "", err
+		}
+		if err := rewards.SharePhone(c.view(ev.at), d.Phone, others); err != nil {
+			return "", err
+		}
+	}
+	old, err := t.person(a.id)
+	if err != nil {
+		return "", err
+	}
+	if old == nil {
+		old = &rewards.Person{ID: rewards.NewPersonID()}
+	}
+	p := rewards.Record(*old, d, ev.at)
+	var phone any
+	if p.Phone != "" {
+		phone = p.Phone
+	}
+	if _, err := t.tx.ExecContext(t.ctx, `INSERT INTO people (account_id, id, given_name, family_name, phone, email, consent_at, marketing_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+		ON CONFLICT (account_id) DO UPDATE SET given_name = excluded.given_name, family_name = excluded.family_name,
+			phone = excluded.phone, email = excluded.email, consent_at = excluded.consent_at, marketing_at = excluded.marketing_at`,
+		a.id, p.ID, p.GivenName, p.FamilyName, phone, p.Email, nullTime(p.ConsentAt), nullTime(p.MarketingAt)); err != nil {
+		return "", fmt.Errorf("save personal data: %w", err)
+	}
+	return p.ID, nil
+}
+
+// phoneHolders returns a card of each account but except whose personal
+// record holds phone: the one that is not replaced, a holder's before a
+// family card's.
+func (t *txn) phoneHolders(phone string, except int64, at time.Time) ([]rewards.Card, error) {
+	rows, err := t.tx.QueryContext(t.ctx, `SELECT (SELECT c.number FROM cards c WHERE c.account_id = p.account_id
+			ORDER BY c.replaced_by IS NOT NULL, c.holder IS NOT NULL, c.number LIMIT 1)
+		FROM people p WHERE p.phone = ? AND p.account_id <> ?`, phone, except)
+	if err != nil {
+		return nil, fmt.Errorf("look up phone: %w", err)
+	}
+	var numbers []string
+	for rows.Next() {
+		var n sql.NullString
+		if err := rows.Scan(&n); err != nil {
+			rows.Close()
+			return nil, fmt.Errorf("look up phone: %w", err)
+		}
+		if n.Valid {
+			numbers = append(numbers, n.String)
+		}
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("look up phone: %w", err)
+	}
+	out := make([]rewards.Card, 0, len(numbers))
+	for _, n := range numbers {
+		c, err := t.card(n)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, c.view(at))
+	}
+	return out, nil
+}
+
+// ForgetCard erases the personal record of the card's customer and keeps
+// the points. secure_delete zeroes what the deletion frees, and a
+// checkpoint that empties the write-ahead log leaves no earlier image of
+// the record's pages in either file.
+func (s *Store) ForgetCard(ctx context.Context, c rewards.CardAction) (rewards.Card, error) {
+	if err := c.Validate(); err != nil {
+		return rewards.Card{}, err
+	}
+	card, err := applyCard(s, ctx, eventKey{kind: rewards.EventCardForget, clientID: c.ID}, c.At, c, func(t *txn, ev *eventRec) (any, string, error) {
+		return c, c.Card, t.forget(ev, c)
+	})
+	if err != nil {
+		return card, err
+	}
+	if err := s.checkpoint(ctx); err != nil {
+		return card, fmt.Errorf("forget card %s: %w", c.Card, err)
+	}
+	return card, nil
+}
+
+func (t *txn) forget(ev *eventRec, r rewards.CardAction) error {
+	if _, err := t.program(); err != nil {
+		return err
+	}
+	c, err := t.card(r.Card)
+	if err != nil {
+		return err
+	}
+	if err := rewards.Forget(c.view(ev.at)); err != nil {
+		return err
+	}
+	return t.erasePerson(c.accountID)
+}
+
+// erasePerson deletes an account's personal record, and the hashes of the
+// requests that gave it (a hash of a phone number can be found by trying
+// them all): a retry of those requests is answered as a conflict.
+func (t *txn) erasePerson(accountID int64) error {
+	p, err := t.person(accountID)
+	if err != nil || p == nil {
+		return err
+	}
+	if _, err := t.tx.ExecContext(t.ctx, `UPDATE events SET request = NULL
+		WHERE kind IN (?, ?) AND request IS NOT NULL AND json_extract(CAST(body AS TEXT), '$.person') = ?`,
+		rewards.EventCardIssue, rewards.EventCardRegister, p.ID); err != nil {
+		return fmt.Errorf("forget requests: %w", err)
+	}
+	if _, err := t.tx.ExecContext(t.ctx, `DELETE FROM people WHERE account_id = ?`, accountID); err != nil {
+		return fmt.Errorf("erase personal data: %w", err)
+	}
+	return nil
+}
+
+// checkpoint copies the write-ahead log into the database and empties it,
+// so that no earlier image of a page survives in the log; a reader in the
+// middle of a read holds it up for a while.
+func (s *Store) checkpoint(ctx context.Context) error {
+	if s.memory {
+		return nil
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for try := 0; ; try++ {
+		var busy, logged, done int
+		if err := s.db.QueryRowContext(ctx, `PRAGMA wal_checkpoint(TRUNCATE)`).Scan(&busy, &logged, &done); err != nil {
+			return fmt.Errorf("checkpoint: %w", err)
+		}
+		if busy == 0 {
+			return nil
+		}
+		if try == 50 {
+			return errors.New("checkpoint: readers kept the write-ahead log from being emptied; it is emptied at the next checkpoint")
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
+}
+
+// ExportCard returns everything the ledger stores about the card's
+// customer at at: the account's cards, the account, the personal record,
+// the balance, the history and the vouchers.
+func (s *Store) ExportCard(ctx context.Context, number string, at time.Time) (rewards.CustomerData, error) {
+	out := rewards.CustomerData{Card: number, Cards: []rewards.Card{}, History: []rewards.HistoryEntry{}, Vouchers: []rewards.Voucher{}}
+	err := s.read(ctx, func(t *txn) error {
+		c, err := t.card(number)
+		if err != nil {
+			return err
+		}
+		a, err := t.account(c.accountID)
+		if err != nil {
+			return err
+		}
+		total, err := t.purchaseTotal(a)
+		if err != nil {
+			return err
+		}
+		out.Account = rewards.AccountData{ID: a.id, MemberSince: timePtr(a.memberSince), WelcomeAt: timePtr(a.welcomeAt),
+			Debt: a.debt, PurchaseTotal: total}
+		if out.Person, err = t.person(a.id); err != nil {
+			return err
+		}
+		numbers, err := t.strings(`SELECT number FROM cards WHERE account_id = ? ORDER BY issued_at, number`, a.id)
+		if err != nil {
+			return err
+		}
+		for _, n := range numbers {
+			v, err := t.cardView(n, at)
+			if err != nil {
+				return err
+			}
+			out.Cards = append(out.Cards, v)
+		}
+		if out.Balance, err = t.balance(c, at); err != nil {
+			return err
+		}
+		if out.History, err = t.history(number); err != nil {
+			return err
+		}
+		codes, err := t.strings(`SELECT code FROM vouchers WHERE account_id = ? ORDER BY created_at, code`, a.id)
+		if err != nil {
+			return err
+		}
+		for _, code := range codes {
+			v, err := t.voucher(code)
+			if err != nil {
+				return err
+			}
+			v.Status = v.StatusAt(at)
+			out.Vouchers = append(out.Vouchers, v.Voucher)
+		}
+		return nil
+	})
+	return out, err
+}
+
+// strings reads the one text column a query returns.
+func (t *txn) strings(q string, args ...any) ([]string, error) {
+	rows, err := t.tx.QueryContext(t.ctx, q, args...)
+	if err != nil {
+		return nil, fmt.Errorf("export: %w", err)
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var s string
+		if err := rows.Scan(&s); err != nil {
+			return nil, fmt.Errorf("export: %w", err)
+		}
+		out = append(out, s)
+	}
+	return out, rows.Err()
+}
