@@ -40,8 +40,9 @@ type Poster struct {
 	Items []rewards.Reward
 	// Printed is the date printed in the footer and the PDF's creation date.
 	Printed time.Time
-	// ReadPicture reads an item's Picture; nil reads it as a file path
-	// with os.ReadFile.
+	// ReadPicture reads an item's Picture, the SHA-256 of a picture the
+	// caller keeps (the ledger's); nil reads it as a file path with
+	// os.ReadFile.
 	ReadPicture func(name string) ([]byte, error)
 }
 

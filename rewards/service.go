@@ -465,13 +465,27 @@ type Vouchers interface {
 
 // Board is the reward board.
 type Board interface {
-	// AddReward adds an item, or replaces the item with its id.
+	// AddReward adds an item, or replaces the item with its id. It is
+	// refused on a program that keeps no board (Program.KeepsBoard) and
+	// when the picture the item names is not stored (Pictures).
 	AddReward(ctx context.Context, r RewardAdd) (Reward, error)
 	// RemoveReward takes an item off; vouchers made for it stay valid.
 	RemoveReward(ctx context.Context, r RewardRemove) error
 	// Rewards lists the board of a cooperative, narrowed to a store when
 	// store is not empty; all cooperatives when coop is empty.
 	Rewards(ctx context.Context, coop, store string) ([]Reward, error)
+}
+
+// Pictures keeps the reward board's pictures by content. A picture is a
+// blob fetched by its hash, not an event: storing one changes no balance
+// and records nothing in the log, and the same bytes are stored once.
+type Pictures interface {
+	// PutPicture stores a picture (Picture.Validate) unless one with its
+	// hash is stored already, and returns it as stored.
+	PutPicture(ctx context.Context, p Picture) (Picture, error)
+	// Picture returns the stored picture with the hash, its bytes
+	// included.
+	Picture(ctx context.Context, hash string) (Picture, error)
 }
 
 // EventLog reads and applies events: the ground for sync and replay.

@@ -11,7 +11,7 @@ import (
 const (
 	kindID   = "id"   // ids, SKUs, store and cooperative ids
 	kindName = "name" // names of customers and rewards
-	kindText = "text" // card numbers, phones, voucher codes, pictures: parsed further
+	kindText = "text" // card numbers, phones, voucher codes: parsed further
 )
 
 // textField is one field of one command: how to set it on a command that is
@@ -77,7 +77,6 @@ func textFields(t *testing.T) []textField {
 		{"reward names.bg", kindName, "Олио", rw(func(r *rewards.Reward, v string) { r.Names.BG = v })},
 		{"reward names.ru", kindName, "Масло", rw(func(r *rewards.Reward, v string) { r.Names.RU = v })},
 		{"reward names.en", kindName, "Oil", rw(func(r *rewards.Reward, v string) { r.Names.EN = v })},
-		{"reward picture", kindText, "pictures/oil.png", rw(func(r *rewards.Reward, v string) { r.Picture = v })},
 		{"program install id", kindID, "c-1", cmd(func(v string) validator { return &rewards.ProgramInstall{Meta: meta(v), Program: coop} })},
 		{"card issue id", kindID, "c-1", cmd(func(v string) validator { return &rewards.CardIssue{Meta: meta(v)} })},
 		{"card issue number", kindText, card1, cmd(func(v string) validator { return &rewards.CardIssue{Meta: m, Number: v} })},
@@ -204,7 +203,7 @@ func TestTextRulesAccept(t *testing.T) {
 // Fields that are required say so; optional ones may be left empty.
 func TestTextRulesRequired(t *testing.T) {
 	optional := map[string]bool{
-		"reward store": true, "reward picture": true, "reward names.bg": true,
+		"reward store": true, "reward names.bg": true,
 		"reward names.ru": true, "reward names.en": true, "card issue number": true, "card issue phone": true,
 		"card issue name": true, "card register phone": true, "card register name": true, "card issue given_name": true, "card issue family_name": true,
 		"card issue email": true, "card register given_name": true, "card register email": true,

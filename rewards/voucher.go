@@ -109,8 +109,8 @@ type Reward struct {
 	ID        string     `json:"id"`
 	Names     Names      `json:"names"`
 	Points    int64      `json:"points"`
-	Picture   string     `json:"picture,omitempty"`
-	Stock     *int64     `json:"stock"` // nil: unlimited
+	Picture   string     `json:"picture,omitempty"` // hex SHA-256 of a stored Picture
+	Stock     *int64     `json:"stock"`             // nil: unlimited
 	ValidFrom *time.Time `json:"valid_from,omitempty"`
 	ValidTo   *time.Time `json:"valid_to,omitempty"`
 	Coop      string     `json:"coop"`
@@ -158,10 +158,10 @@ func (r *Reward) Validate() error {
 			return bad("store", err)
 		}
 	}
-	// The picture is a file name or an address: it must survive being
-	// written to JSON unchanged, or the poster would look for another file.
-	if err := validText(r.Picture); err != nil {
-		return bad("picture", err)
+	// The picture is named by the hash of its stored bytes (Picture): a
+	// file name would print on one machine and not on the next.
+	if r.Picture != "" && !IsPictureHash(r.Picture) {
+		return bad("picture", wrong("problem.picture_not_hash", lang.Args{"picture": r.Picture}))
 	}
 	return nil
 }

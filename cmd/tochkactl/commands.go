@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/tochka-loyalty/tochka/assets"
+	"github.com/tochka-loyalty/tochka/picture"
 	"github.com/tochka-loyalty/tochka/printer"
 	"github.com/tochka-loyalty/tochka/rewards"
 )
@@ -156,13 +157,13 @@ var commands = []*command{
 		{name: "name-bg", kind: kindString, value: "NAME", help: "name in Bulgarian"},
 		{name: "name-ru", kind: kindString, value: "NAME", help: "name in Russian"},
 		{name: "name-en", kind: kindString, value: "NAME", help: "name in English"},
-		{name: "picture", kind: kindString, value: "FILE", help: "picture file"},
+		{name: "picture", kind: kindString, value: "FILE", help: "a JPEG or PNG of at most 10 MB, kept in the ledger (at most 1200 px on its long side)"},
 		{name: "stock", kind: kindInt, value: "N", help: "how many there are (default unlimited)"},
 		{name: "from", kind: kindTime, value: "TIME", help: "offered from"},
 		{name: "to", kind: kindTime, value: "TIME", help: "offered until"},
 		atFlag, requestIDFlag,
 	}, db: dbOpen, changes: true, run: cmdBoardAdd,
-		help: "add an item to the reward board, or replace the item with that id; its --coop and --store must be recorded (coop add, store add). Its stock is one counter for the whole cooperative (for a store's own reward, for that store), however many stores offer it"},
+		help: "add an item to the reward board, or replace the item with that id; its --coop and --store must be recorded (coop add, store add). Its stock is one counter for the whole cooperative (for a store's own reward, for that store), however many stores offer it. Its picture is stored in the ledger once, named by its SHA-256, and prints from any copy of it (a bonus program has no board)"},
 	{name: "board list", flags: []flagSpec{
 		{name: "coop", kind: kindString, value: "COOP", help: "only this cooperative's board"},
 		{name: "store", kind: kindString, value: "STORE", help: "only what this store offers"},
@@ -177,7 +178,7 @@ var commands = []*command{
 			help: "the poster's paper, portrait (default A4)"},
 		outFlag, printerFlag,
 	}, db: dbRead, run: cmdBoardPrint,
-		help: "print the reward board as a poster; items whose offer has ended are left out"},
+		help: "print the reward board as a poster; items whose offer has ended are left out (a bonus program has no board)"},
 	{name: "redeem", args: []string{"CARD", "REWARD"}, flags: []flagSpec{
 		{name: "store", kind: kindString, value: "STORE", help: "the store where the voucher is made"},
 		atFlag, requestIDFlag,
@@ -567,11 +568,27 @@ func cmdBoardAdd(c *cmdCtx) error {
 	in := c.in
 	rw := rewards.Reward{ID: in.str["id"], Coop: in.str["coop"], Store: in.str["store"], Points: in.num["points"],
 		Names: rewards.Names{BG: in.str["name-bg"], RU: in.str["name-ru"], EN: in.str["name-en"]}}
-	if pic := in.str["picture"]; pic != "" {
-		if _, err := os.Stat(pic); err != nil {
-			return rewards.Errorf(rewards.EINVALID, "picture %s: no such file", pic)
+	p, err := c.program()
+	if err != nil {
+		return err
+	}
+	// Said before the picture is read: a bonus program has no board to
+	// show it on.
+	if err := p.KeepsBoard(); err != nil {
+		return err
+	}
+	if file := in.str["picture"]; file != "" {
+		pic, err := picture.ReadFile(file)
+		if err != nil {
+			return err
 		}
-		rw.Picture = pic
+		// A picture is stored by its content, once: stored and then not
+		// shown (the item refused), it changes nothing anyone sees, and
+		// the next item with that file finds it there.
+		if pic, err = c.store.PutPicture(c.ctx, pic); err != nil {
+			return err
+		}
+		rw.Picture = pic.Hash
 	}
 	if n, ok := in.num["stock"]; ok {
 		rw.Stock = &n

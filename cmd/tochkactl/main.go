@@ -125,6 +125,9 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer, env func(stri
 		}
 		defer store.Close()
 		c.store = store
+		for _, w := range store.Warnings {
+			fmt.Fprintf(stderr, "tochkactl: warning: %s\n", w.In(c.readerLang()))
+		}
 		// An init that made a new file and is then refused leaves no file;
 		// one that committed keeps it, whatever failed after.
 		if created {
@@ -356,7 +359,10 @@ func openStore(path string, mode dbMode, device string, now func() time.Time, st
 		// ahead a command may be dated, stamps a command given without --at,
 		// and is when a voucher's status and the board's stock are read.
 		s.Now = now
-		s.Logger = slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+		// What the store warns of it also returns (Store.Warnings), which
+		// the command tells in the reader's language: logged, it would be
+		// told twice.
+		s.Logger = slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelError}))
 		if err := s.Open(); err != nil {
 			return nil, err
 		}
@@ -371,7 +377,9 @@ func openStore(path string, mode dbMode, device string, now func() time.Time, st
 		if werr := w.Close(); werr != nil {
 			return nil, fmt.Errorf("upgrade %s: %w", path, werr)
 		}
-		s, err = open(true)
+		if s, err = open(true); err == nil {
+			s.Warnings = w.Warnings // the upgrade's, for the command to tell
+		}
 	}
 	return s, err
 }

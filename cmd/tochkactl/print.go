@@ -503,6 +503,9 @@ func cmdBoardPrint(c *cmdCtx) error {
 	if err != nil {
 		return err
 	}
+	if err := p.KeepsBoard(); err != nil {
+		return err
+	}
 	coop, store := c.in.str["coop"], c.in.str["store"]
 	all, err := c.store.Rewards(c.ctx, coop, store)
 	if err != nil {
@@ -536,7 +539,10 @@ func cmdBoardPrint(c *cmdCtx) error {
 		place = pl.coop(coop, r.Lang)
 	}
 	job.Data, r.Warnings, err = printer.PosterPDF(printer.Poster{Program: *p, Lang: r.Lang, Size: size,
-		Store: place, Items: items, Printed: c.at})
+		Store: place, Items: items, Printed: c.at, ReadPicture: func(hash string) ([]byte, error) {
+			pic, err := c.store.Picture(c.ctx, hash)
+			return pic.Data, err
+		}})
 	if err != nil {
 		return err
 	}

@@ -34,6 +34,7 @@ type Store interface {
 	rewards.Board
 	rewards.Places
 	rewards.Reports
+	rewards.Pictures
 }
 
 // Run runs every scenario of the suite as a subtest of t, named after the
@@ -90,6 +91,8 @@ var scenarios = []struct {
 	{"Places", places},
 	{"LiabilityPoints", liabilityPoints},
 	{"LiabilityBonus", liabilityBonus},
+	{"BoardPictures", boardPictures},
+	{"BonusHasNoBoard", bonusHasNoBoard},
 	{"RandomOperations", randomOperations},
 }
 

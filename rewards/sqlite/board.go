@@ -20,6 +20,11 @@ func (s *Store) AddReward(ctx context.Context, r rewards.RewardAdd) (rewards.Rew
 	err := s.write(ctx, func(t *txn) error {
 		_, err := run(t, eventKey{kind: rewards.EventRewardAdd, clientID: r.ID}, t.at(r.At), r, func(ev *eventRec) (any, string, error) {
 			rw := r.Reward
+			// A program without a board refuses the item before the
+			// places it names are looked up.
+			if err := t.acceptReward(&rw); err != nil {
+				return nil, "", err
+			}
 			if err := t.rewardPlaces(rw); err != nil {
 				return nil, "", err
 			}
@@ -53,6 +58,35 @@ func (t *txn) removeReward(id string) error {
 		return rewards.Fail(rewards.ENOTFOUND, "reward.unknown", lang.Args{"reward": id})
 	}
 	return nil
+}
+
+// addReward puts a reward of an event on the board when the program's
+// rules take it (acceptReward).
+func (t *txn) addReward(r *rewards.Reward) error {
+	if err := t.acceptReward(r); err != nil {
+		return err
+	}
+	return t.saveReward(r)
+}
+
+// acceptReward says why the program's rules refuse a reward, or nil. A
+// replay of the log takes what the log holds, as it was accepted once: the
+// ledger it replays into holds no pictures, which no event makes.
+func (t *txn) acceptReward(r *rewards.Reward) error {
+	if t.replaying {
+		return nil
+	}
+	p, err := t.program()
+	if err != nil {
+		return err
+	}
+	stored := false
+	if r.Picture != "" {
+		if stored, err = t.pictureStored(r.Picture); err != nil {
+			return err
+		}
+	}
+	return p.AcceptsReward(r, stored)
 }
 
 func (t *txn) saveReward(r *rewards.Reward) error {

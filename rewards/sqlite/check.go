@@ -16,9 +16,10 @@ import (
 // accruals, and its other entries); the entries add up to the sum of all
 // balances; no lot holds more than it was given, less than nothing, or
 // more than its allocations leave; every personal record belongs to an
-// account a card leads to. Then it replays the event log into a
-// fresh ledger in memory and compares every table with the stored one, so
-// that a row changed by hand, or an event lost, is found.
+// account a card leads to; every picture the board names is stored. Then
+// it replays the event log into a fresh ledger in memory and compares
+// every table with the stored one, so that a row changed by hand, or an
+// event lost, is found.
 func (s *Store) Check(ctx context.Context) (rewards.CheckReport, error) {
 	r := rewards.CheckReport{Problems: []string{}}
 	err := s.read(ctx, func(t *txn) error {
@@ -86,6 +87,12 @@ func (s *Store) Check(ctx context.Context) (rewards.CheckReport, error) {
 		} else if bad > 0 {
 			r.Problems = append(r.Problems, fmt.Sprintf("%d personal records belong to accounts that no card leads to", bad))
 		}
+		// Pictures are no events, so a replay cannot find one missing.
+		missing, err := t.missingPictures()
+		if err != nil {
+			return fmt.Errorf("check pictures: %w", err)
+		}
+		r.Problems = append(r.Problems, missing...)
 		return nil
 	})
 	if err != nil {

@@ -194,7 +194,7 @@ func (t *txn) apply(e rewards.Event) (json.RawMessage, error) {
 			return v.Code, t.settleVoucher(ev, v.Code, rewards.VoucherCancelled)
 		})
 	case rewards.EventRewardAdd:
-		return applyAs(t, e, func(ev *eventRec, r *rewards.RewardAdd) (string, error) { return r.Reward.ID, t.saveReward(&r.Reward) })
+		return applyAs(t, e, func(ev *eventRec, r *rewards.RewardAdd) (string, error) { return r.Reward.ID, t.addReward(&r.Reward) })
 	case rewards.EventCoopAdd:
 		return applyAs(t, e, func(ev *eventRec, c *rewards.CoopAdd) (string, error) { return c.Coop.ID, t.saveCoop(c.Coop) })
 	case rewards.EventStoreAdd:

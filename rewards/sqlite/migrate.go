@@ -12,6 +12,7 @@ import (
 	"path"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/tochka-loyalty/tochka/lang"
 	"github.com/tochka-loyalty/tochka/rewards"
@@ -130,6 +131,7 @@ func (s *Store) migrate() (err error) {
 		return err
 	}
 	changed, scrub := false, false
+	var steps []string // migrations just applied that have an upgrade step
 	for _, m := range want {
 		sum, ok := applied[m.name]
 		switch {
@@ -147,6 +149,9 @@ func (s *Store) migrate() (err error) {
 			if _, err := tx.Exec(`INSERT INTO schema_migrations (name, checksum) VALUES (?, ?)`, m.name, m.sum); err != nil {
 				return fmt.Errorf("migrate %s: %w", path.Base(m.name), err)
 			}
+			if upgrades[m.name] != nil {
+				steps = append(steps, m.name)
+			}
 			changed = true
 			scrub = scrub || (erasing[m.name] && len(applied) > 0) // a new ledger has nothing to erase
 		}
@@ -160,6 +165,16 @@ func (s *Store) migrate() (err error) {
 			return fmt.Errorf("migrate: %w", err)
 		}
 	}
+	// The steps run once every migration has applied: they are this
+	// build's code, which writes the schema as this build has it.
+	var warnings []lang.Msg
+	for _, name := range steps {
+		w, err := s.upgrade(tx, upgrades[name])
+		if err != nil {
+			return fmt.Errorf("migrate %s: %w", path.Base(name), err)
+		}
+		warnings = append(warnings, w...)
+	}
 	rows, err := tx.Query(`PRAGMA foreign_key_check`)
 	if err != nil {
 		return fmt.Errorf("migrate: %w", err)
@@ -172,6 +187,12 @@ func (s *Store) migrate() (err error) {
 	if err := tx.Commit(); err != nil {
 		return fmt.Errorf("migrate: %w", err)
 	}
+	// Told once the upgrade is done: a try that met a lock and was rolled
+	// back is tried again, and would warn again.
+	for _, w := range warnings {
+		s.Logger.Warn(w.In(lang.EN))
+	}
+	s.Warnings = append(s.Warnings, warnings...)
 	return s.scrub()
 }
 
@@ -209,6 +230,35 @@ func (s *Store) scrub() error {
 // were: once one of them has run, the ledger's files are written anew, so
 // that nothing of what it moved is left in a free page or the log.
 var erasing = map[string]bool{"migrations/0008_people.sql": true}
+
+// upgrades are the steps of an upgrade that SQL cannot take, by the
+// migration they belong to: each runs once, when its migration applies (to
+// a new ledger as to an old one), in the migrations' transaction after the
+// last of them, and returns what the operator should be told.
+var upgrades = map[string]func(t *txn) (warnings []lang.Msg, err error){
+	"migrations/0010_pictures.sql": (*txn).importPictures,
+}
+
+// upgrade runs an upgrade step in the migrations' transaction, as a
+// command runs: with the program stored and the host's clock, so that
+// what it changes in the ledger it records as events.
+func (s *Store) upgrade(tx *sql.Tx, step func(t *txn) ([]lang.Msg, error)) ([]lang.Msg, error) {
+	t := &txn{s: s, ctx: context.Background(), tx: tx, accounts: map[int64]*account{}, cards: map[string]*cardRow{},
+		until: s.Now().UTC().Truncate(time.Millisecond)}
+	if err := tx.QueryRow(`SELECT coalesce(max(seq), 0) FROM events`).Scan(&t.lastSeq); err != nil {
+		return nil, err
+	}
+	prog, err := t.latestProgram()
+	if err != nil {
+		return nil, err
+	}
+	t.prog = prog
+	warnings, err := step(t)
+	if err != nil {
+		return nil, err
+	}
+	return warnings, t.saveAccounts()
+}
 
 // addChecksumColumn gives a migrations table made before checksums were
 // recorded its checksum column.

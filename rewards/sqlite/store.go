@@ -65,6 +65,12 @@ type Store struct {
 	// removes them), the log empty.
 	ReadOnly bool
 
+	// Warnings are what Open had to tell that is no error, as messages of
+	// the catalog for the reader's language (they are logged too, in
+	// English): the pictures an upgrade of a v0.1.0 ledger could not
+	// import, naming their rewards.
+	Warnings []lang.Msg
+
 	// Progress, when set, is told how far Check's replay of the event log
 	// has come: done of total events.
 	Progress func(done, total int)

@@ -1,0 +1,166 @@
+package sqlite_test
+
+import (
+	"bytes"
+	"database/sql"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/tochka-loyalty/tochka/lang"
+	"github.com/tochka-loyalty/tochka/picture"
+	"github.com/tochka-loyalty/tochka/rewards"
+	"github.com/tochka-loyalty/tochka/rewards/rewardstest"
+	"github.com/tochka-loyalty/tochka/rewards/sqlite"
+)
+
+// pictureRows counts the rows of the pictures table.
+func pictureRows(t *testing.T, s *sqlite.Store) int {
+	t.Helper()
+	var n int
+	if err := s.DB().QueryRow(`SELECT count(*) FROM pictures`).Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
+// A v0.1.0 ledger named its pictures by file path. The upgrade imports
+// each file that can still be read (a relative path from the ledger's
+// folder too), once for the two rewards that show it, as `board add
+// --picture` would store it; the reward whose file is gone stays on the
+// board without a picture, and the warning names it, in the log and in
+// the store's Warnings. The log makes the board it leaves: a check
+// replays it clean. Opened again, nothing is imported twice.
+func TestUpgradeImportsPictures(t *testing.T) {
+	path := copyLedger(t, "v0.1.0-pictures.db")
+	src := filepath.Join("testdata", "ledgers", "oil.png")
+	data, err := os.ReadFile(src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(filepath.Dir(path), "oil.png"), data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	want, err := picture.ReadFile(src)
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	var logged bytes.Buffer
+	s := sqlite.NewStore(path)
+	s.Now = (&clock{t: ts("2026-11-10T10:00:00Z")}).Now
+	s.Logger = slog.New(slog.NewTextHandler(&logged, nil))
+	if err := s.Open(); err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	const warned = "Reward mug: picture gone.jpg was not imported, and the reward stays on the board without one: Picture gone.jpg: there is no such file."
+	if len(s.Warnings) != 1 || s.Warnings[0].In(lang.EN) != warned {
+		t.Fatalf("warnings %v, want %q", s.Warnings, warned)
+	}
+	if bg := s.Warnings[0].In(lang.BG); !strings.HasPrefix(bg, "Награда mug: снимка gone.jpg не беше внесена") || !strings.HasSuffix(bg, "няма такъв файл.") {
+		t.Errorf("in Bulgarian: %q", bg)
+	}
+	if !strings.Contains(logged.String(), "level=WARN") || !strings.Contains(logged.String(), warned) {
+		t.Errorf("the store's log: %s", logged.String())
+	}
+	board, err := s.Rewards(ctx, "koop-sofia", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	pics := map[string]string{}
+	for _, r := range board {
+		pics[r.ID] = r.Picture
+	}
+	if pics["oil-1l"] != want.Hash || pics["tea"] != want.Hash || pics["mug"] != "" || pics["pan"] != "" || len(pics) != 4 {
+		t.Fatalf("pictures after the upgrade: %v, want oil-1l and tea %s", pics, want.Hash)
+	}
+	got, err := s.Picture(ctx, want.Hash)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(got.Data, want.Data) || got.MediaType != rewards.MediaPNG || got.Width != 64 || got.Height != 48 {
+		t.Fatalf("stored picture: %s %d×%d, %d bytes", got.MediaType, got.Width, got.Height, len(got.Data))
+	}
+	if n := pictureRows(t, s); n != 1 {
+		t.Fatalf("%d pictures stored, want one for both rewards", n)
+	}
+	checkLedger(t, s)
+	events := eventCount(t, s)
+	s.Close()
+
+	again, err := openPath(t, path, "2026-11-10T10:05:00Z")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(again.Warnings) != 0 || eventCount(t, again) != events {
+		t.Fatalf("opened again: warnings %q, %d events (%d before)", again.Warnings, eventCount(t, again), events)
+	}
+	checkLedger(t, again)
+}
+
+// Where no picture file can be read any more, every reward that named one
+// stays on the board without it, each with its warning.
+func TestUpgradeWithoutPictureFiles(t *testing.T) {
+	s, err := openPath(t, copyLedger(t, "v0.1.0-pictures.db"), "2026-11-10T10:00:00Z")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(s.Warnings) != 3 {
+		t.Fatalf("warnings %q, want one for each of mug, oil-1l and tea", s.Warnings)
+	}
+	for i, id := range []string{"mug", "oil-1l", "tea"} {
+		if w := s.Warnings[i].In(lang.EN); !strings.HasPrefix(w, "Reward "+id+": ") {
+			t.Errorf("warning %d: %q, want reward %s", i, w, id)
+		}
+	}
+	board, err := s.Rewards(ctx, "", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range board {
+		if r.Picture != "" {
+			t.Errorf("reward %s keeps picture %q", r.ID, r.Picture)
+		}
+	}
+	if n := pictureRows(t, s); n != 0 {
+		t.Errorf("%d pictures stored", n)
+	}
+	checkLedger(t, s)
+}
+
+// A check finds a reward whose picture the ledger lost: pictures are no
+// events, and a replay alone would not see it.
+func TestCheckFindsMissingPicture(t *testing.T) {
+	s, clk := openStore(t, "coop")
+	clk.set("2026-11-02T10:00:00Z")
+	p, err := picture.ReadFile(filepath.Join("testdata", "ledgers", "oil.png"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.PutPicture(ctx, p); err != nil {
+		t.Fatal(err)
+	}
+	rewardstest.MustPlaces(t, s, "c")
+	if _, err := s.AddReward(ctx, rewards.RewardAdd{Reward: rewards.Reward{ID: "oil", Coop: "c", Names: rewards.Names{EN: "Oil"}, Points: 10, Picture: p.Hash}}); err != nil {
+		t.Fatal(err)
+	}
+	checkLedger(t, s)
+	db, err := sql.Open("sqlite3", s.Path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.Exec(`DELETE FROM pictures`); err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	r, err := s.Check(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := "reward oil: its picture " + p.Hash + " is not stored"; len(r.Problems) != 1 || r.Problems[0] != want {
+		t.Fatalf("check found %q, want %q", r.Problems, want)
+	}
+}
