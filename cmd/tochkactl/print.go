@@ -520,7 +520,7 @@ func cmdBoardPrint(c *cmdCtx) error {
 		}
 	}
 	if len(items) == 0 {
-		return rewards.Fail(rewards.EREFUSED, "out.print.board_empty", lang.Args{"coop": coop, "store": store, "ended": len(all) - len(items)})
+		return rewards.Fail(rewards.EREFUSED, "out.print.board_empty", lang.Args{"coop": coop, "store": store, "ended": len(all) - len(items), "count": len(all) - len(items)})
 	}
 	size := c.in.str["size"]
 	if size == "" {

@@ -378,7 +378,7 @@ func TestBoardPrint(t *testing.T) {
 
 	out := filepath.Join(c.dir, "board.pdf")
 	code, stdout, stderr := c.exec("", "board", "print", "--coop", "sofia", "--out", out)
-	if code != 0 || stdout != "printed the board (2 items) to "+out+"\n" || stderr != "" {
+	if code != 0 || stdout != "отпечатано: каталога (2 награди) → "+out+"\n" || stderr != "" {
 		t.Fatalf("board print: exit %d\nstdout: %s\nstderr: %s", code, stdout, stderr)
 	}
 	wantWords(t, out, "КООП", "Награди за точки", "Кооперация София", "Олио 1 л", "120 точки", "Торта", "1 500 точки")
@@ -406,14 +406,14 @@ func TestBoardPrint(t *testing.T) {
 		{[]string{"--coop", "plovdiv"}, "the board of coop plovdiv has no items: nothing was printed"},
 		{[]string{"--coop", "plovdiv", "--store", "p1"}, "the board of coop plovdiv for store p1 has no items"},
 	} {
-		msg := c.refused(append([]string{"board", "print", "--out", out + ".2"}, tc.args...)...)
+		msg := c.refused(append([]string{"board", "print", "--lang", "en", "--out", out + ".2"}, tc.args...)...)
 		if !strings.HasPrefix(msg, tc.msg) {
 			t.Errorf("board print %v: %q, want %q", tc.args, msg, tc.msg)
 		}
 	}
 	c.ok("board", "remove", "OIL")
 	c.ok("board", "remove", "CAKE")
-	if msg := c.refused("board", "print", "--out", out+".2"); msg != "the board has no items on offer (the offer of 1 item has ended): nothing was printed" {
+	if msg := c.refused("board", "print", "--out", out+".2"); msg != "каталогът няма награди в предлагане (предлагането на 1 награда е приключило): нищо не е отпечатано" {
 		t.Errorf("a board of ended offers: %q", msg)
 	}
 	noFile(t, out+".2")
