@@ -33,9 +33,9 @@ func cmdReportLiability(c *cmdCtx) error {
 		switch r := &l.Rows[i]; {
 		case r.Group == "":
 		case by == rewards.ByStore:
-			r.Name = pl.store(r.Group, lang.EN)
+			r.Name = pl.store(r.Group, c.readerLang())
 		case by == rewards.ByCoop:
-			r.Name = pl.coop(r.Group, lang.EN)
+			r.Name = pl.coop(r.Group, c.readerLang())
 		}
 	}
 	if c.json {
