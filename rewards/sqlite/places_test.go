@@ -1,11 +1,14 @@
 package sqlite_test
 
 import (
+	"errors"
 	"slices"
 	"strings"
 	"testing"
 
+	"github.com/tochka-loyalty/tochka/lang"
 	"github.com/tochka-loyalty/tochka/rewards"
+	"github.com/tochka-loyalty/tochka/rewards/rewardstest"
 )
 
 // A v0.1.0 ledger, whose board names cooperatives and stores that were
@@ -51,5 +54,36 @@ func TestPlacesOnAnOlderLedger(t *testing.T) {
 		return strings.Compare(a.ID, b.ID)
 	}) {
 		t.Fatalf("stores: %+v %v", stores, err)
+	}
+}
+
+// A refusal that names a recorded store or cooperative carries its record,
+// so that it reads with the store's name in the reader's language, not its
+// id.
+func TestRefusalNamesTheStore(t *testing.T) {
+	s, clk := openStore(t, "coop")
+	if _, err := s.AddCoop(ctx, rewards.CoopAdd{Coop: rewards.Coop{ID: "c1", Names: rewards.Names{BG: "Кооп София", EN: "Coop Sofia"}}}); err != nil {
+		t.Fatal(err)
+	}
+	for _, st := range []rewards.Store{{ID: "s1", Coop: "c1", Names: rewards.Names{BG: "Магазин Център", EN: "Centre shop"}}, {ID: "s2", Coop: "c1", Names: rewards.Names{EN: "Other shop"}}} {
+		if _, err := s.AddStore(ctx, rewards.StoreAdd{Store: st}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := s.AddReward(ctx, rewards.RewardAdd{Reward: rewards.Reward{ID: "MUG", Coop: "c1", Store: "s1", Points: 10, Names: rewards.Names{BG: "Чаша"}}}); err != nil {
+		t.Fatal(err)
+	}
+	card := rewardstest.MustCard(t, s, rewards.CardIssue{})
+	clk.set("2026-11-05T08:00:00Z")
+	_, err := s.Redeem(ctx, rewards.Redemption{Card: card, Reward: "MUG", Store: "s2"})
+	var e *rewards.Error
+	if !errors.As(err, &e) || e.Key != "reward.other_store" {
+		t.Fatalf("redeeming a store's own reward in another store: %v", err)
+	}
+	if got := e.In(lang.BG); !strings.Contains(got, "Магазин Център") || strings.Contains(got, "s1") {
+		t.Errorf("in Bulgarian: %q", got)
+	}
+	if !strings.Contains(e.Message, "Centre shop") {
+		t.Errorf("in English: %q", e.Message)
 	}
 }

@@ -181,6 +181,7 @@ func run[R any](t *txn, k eventKey, at time.Time, request any, apply func(ev *ev
 	ev := &eventRec{seq: t.lastSeq + 1, kind: k.kind, device: device, at: at.UTC(), key: key, id: id, request: reqJSON}
 	body, result, err := apply(ev)
 	if err != nil {
+		t.namePlaces(err)
 		if ev.written != nil && rewards.ErrorCode(err) != rewards.EINTERNAL {
 			// A rule refused the command after it wrote its event: the
 			// refusal came before any row that refers to the event, and a
@@ -193,6 +194,36 @@ func run[R any](t *txn, k eventKey, at time.Time, request any, apply func(ev *ev
 		return zero, err
 	}
 	return result, t.complete(ev, body, result)
+}
+
+// namePlaces puts the records of the stores and cooperatives a refusal
+// names by id into its arguments, so that it reads with their names in the
+// reader's language; an id without a record stays as it is.
+func (t *txn) namePlaces(err error) {
+	var e *rewards.Error
+	if !errors.As(err, &e) || e.Key == "" {
+		return
+	}
+	named := false
+	for key, v := range e.Args {
+		id, ok := v.(string)
+		if !ok || id == "" {
+			continue
+		}
+		switch key {
+		case "store":
+			if st, _ := t.store(id); st != nil {
+				e.Args[key], named = *st, true
+			}
+		case "coop":
+			if co, _ := t.coop(id); co != nil {
+				e.Args[key], named = *co, true
+			}
+		}
+	}
+	if named {
+		e.Message = lang.Text(lang.EN, e.Key, e.Args)
+	}
 }
 
 // repeat looks the event up by its key: found, a repeat of it, when the
