@@ -161,6 +161,9 @@ func Render(l, key string, args Args) (string, error) {
 			}
 		}
 	}
+	if !must().plural[key] {
+		count = nil // a message without plural forms has one text for every count
+	}
 	loc := i18n.NewLocalizer(must().bundle, l)
 	s, tag, err := loc.LocalizeWithTag(&i18n.LocalizeConfig{MessageID: key, TemplateData: data, PluralCount: count})
 	if err != nil {

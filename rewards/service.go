@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
+	"github.com/tochka-loyalty/tochka/lang"
 	"time"
 )
 
@@ -505,13 +506,32 @@ type BatchReceipt struct {
 }
 
 // CheckReport is what a ledger check found.
+// Problem is one thing a check found wrong: the key of its message in the
+// catalog, its arguments, and the message in English.
+type Problem struct {
+	Key     string    `json:"key"`
+	Args    lang.Args `json:"args"`
+	Message string    `json:"message"`
+}
+
+// NewProblem is the problem key with its arguments.
+func NewProblem(key string, args lang.Args) Problem {
+	return Problem{Key: key, Args: args, Message: lang.Text(lang.EN, key, args)}
+}
+
+// In renders the problem in language l.
+func (p Problem) In(l string) string { return lang.Text(l, p.Key, p.Args) }
+
+// String is the problem in English.
+func (p Problem) String() string { return p.Message }
+
 type CheckReport struct {
-	Accounts  int      `json:"accounts"`
-	Entries   int      `json:"entries"`
-	Lots      int      `json:"lots"`
-	Total     int64    `json:"total"` // sum of all balances
-	Integrity string   `json:"integrity"`
-	Problems  []string `json:"problems"`
+	Accounts  int       `json:"accounts"`
+	Entries   int       `json:"entries"`
+	Lots      int       `json:"lots"`
+	Total     int64     `json:"total"` // sum of all balances
+	Integrity string    `json:"integrity"`
+	Problems  []Problem `json:"problems"`
 	// UnrecordedStores are the store ids that receipts name and no record
 	// has: a notice, not a problem (tills are not ours to stop).
 	UnrecordedStores []string `json:"unrecorded_stores"`

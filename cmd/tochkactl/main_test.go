@@ -654,7 +654,7 @@ func TestBonus(t *testing.T) {
 	var report struct {
 		Accounts int      `json:"accounts"`
 		Total    int64    `json:"total"`
-		Problems []string `json:"problems"`
+		Problems []rewards.Problem `json:"problems"`
 	}
 	c.jsonOf(&report, "check")
 	if report.Accounts != 1 || report.Total != 1388 || len(report.Problems) != 0 {

@@ -314,7 +314,7 @@ func writeCheck(out io.Writer, r rewards.CheckReport, l string) error {
 	}
 	fmt.Fprintln(out, lang.Text(l, "out.check.problems", args))
 	for _, pr := range r.Problems {
-		fmt.Fprintf(out, "  - %s\n", pr)
+		fmt.Fprintf(out, "  - %s\n", pr.In(l))
 	}
 	return nil
 }

@@ -1,6 +1,9 @@
 package sqlite
 
 import (
+	"errors"
+	"github.com/tochka-loyalty/tochka/lang"
+
 	"context"
 	"fmt"
 	"strings"
@@ -21,13 +24,13 @@ import (
 // every table with the stored one, so that a row changed by hand, or an
 // event lost, is found.
 func (s *Store) Check(ctx context.Context) (rewards.CheckReport, error) {
-	r := rewards.CheckReport{Problems: []string{}}
+	r := rewards.CheckReport{Problems: []rewards.Problem{}}
 	err := s.read(ctx, func(t *txn) error {
 		if err := t.tx.QueryRowContext(ctx, `PRAGMA integrity_check`).Scan(&r.Integrity); err != nil {
 			return fmt.Errorf("integrity check: %w", err)
 		}
 		if r.Integrity != "ok" {
-			r.Problems = append(r.Problems, "integrity_check: "+r.Integrity)
+			r.Problems = append(r.Problems, rewards.NewProblem("check.integrity", lang.Args{"result": r.Integrity}))
 		}
 		if err := t.tx.QueryRowContext(ctx, `SELECT (SELECT count(*) FROM accounts), (SELECT count(*) FROM entries), (SELECT count(*) FROM lots)`).
 			Scan(&r.Accounts, &r.Entries, &r.Lots); err != nil {
@@ -51,7 +54,7 @@ func (s *Store) Check(ctx context.Context) (rewards.CheckReport, error) {
 			r.Total += byLots
 			fromEntries += byEntries
 			if byLots != byEntries {
-				r.Problems = append(r.Problems, fmt.Sprintf("account %d: lots less debt hold %d, entries add up to %d", id, byLots, byEntries))
+				r.Problems = append(r.Problems, rewards.NewProblem("check.account", lang.Args{"account": id, "lots": byLots, "entries": byEntries}))
 			}
 		}
 		rows.Close()
@@ -60,7 +63,7 @@ func (s *Store) Check(ctx context.Context) (rewards.CheckReport, error) {
 			return fmt.Errorf("check entries: %w", err)
 		}
 		if all != r.Total {
-			r.Problems = append(r.Problems, fmt.Sprintf("all entries add up to %d, all balances to %d", all, r.Total))
+			r.Problems = append(r.Problems, rewards.NewProblem("check.total", lang.Args{"entries": all, "balances": r.Total}))
 		}
 		if r.UnrecordedStores, err = t.unrecordedStores(); err != nil {
 			return err
@@ -69,7 +72,7 @@ func (s *Store) Check(ctx context.Context) (rewards.CheckReport, error) {
 		if err := t.tx.QueryRowContext(ctx, `SELECT count(*) FROM lots WHERE remaining < 0 OR remaining > points`).Scan(&bad); err != nil {
 			return fmt.Errorf("check lots: %w", err)
 		} else if bad > 0 {
-			r.Problems = append(r.Problems, fmt.Sprintf("%d lots hold less than nothing or more than they were given", bad))
+			r.Problems = append(r.Problems, rewards.NewProblem("check.lots_out_of_range", lang.Args{"n": bad}))
 		}
 		// Every lot's points, less what entries took from it, less what
 		// paid a debt back, is what it holds: allocations never overdraw.
@@ -77,7 +80,7 @@ func (s *Store) Check(ctx context.Context) (rewards.CheckReport, error) {
 			WHERE l.points - coalesce((SELECT sum(points) FROM allocations WHERE lot_id = l.id), 0) < l.remaining`).Scan(&bad); err != nil {
 			return fmt.Errorf("check allocations: %w", err)
 		} else if bad > 0 {
-			r.Problems = append(r.Problems, fmt.Sprintf("%d lots hold more than their allocations leave", bad))
+			r.Problems = append(r.Problems, rewards.NewProblem("check.lots_overdrawn", lang.Args{"n": bad}))
 		}
 		// Personal data that no card leads to could be neither shown,
 		// exported nor forgotten.
@@ -85,7 +88,7 @@ func (s *Store) Check(ctx context.Context) (rewards.CheckReport, error) {
 			WHERE NOT EXISTS (SELECT 1 FROM cards c WHERE c.account_id = p.account_id)`).Scan(&bad); err != nil {
 			return fmt.Errorf("check personal data: %w", err)
 		} else if bad > 0 {
-			r.Problems = append(r.Problems, fmt.Sprintf("%d personal records belong to accounts that no card leads to", bad))
+			r.Problems = append(r.Problems, rewards.NewProblem("check.orphan_people", lang.Args{"n": bad}))
 		}
 		// Pictures are no events, so a replay cannot find one missing.
 		missing, err := t.missingPictures()
@@ -126,7 +129,7 @@ var replayed = []struct{ table, cols, order string }{
 
 // replay applies the event log, in order, to a fresh ledger in memory and
 // compares what each ledger holds, table by table.
-func (s *Store) replay(ctx context.Context) ([]string, error) {
+func (s *Store) replay(ctx context.Context) ([]rewards.Problem, error) {
 	fresh := &Store{Path: fmt.Sprintf("tochka-replay-%d", replays.Add(1)), memory: true, Device: s.Device, Now: s.Now, Logger: s.Logger}
 	if err := fresh.Open(); err != nil {
 		return nil, fmt.Errorf("replay: %w", err)
@@ -155,7 +158,7 @@ func (s *Store) replay(ctx context.Context) ([]string, error) {
 				if rewards.ErrorCode(err) == rewards.EINTERNAL {
 					return nil, fmt.Errorf("replay event %d: %w", e.Seq, err)
 				}
-				return []string{fmt.Sprintf("replay: event %d (%s %s) is refused when applied again: %s", e.Seq, e.Kind, e.ID, rewards.ErrorMessage(err))}, nil
+				return []rewards.Problem{rewards.NewProblem("check.replay_refused", lang.Args{"seq": e.Seq, "what": rewards.Command(e.Kind, ""), "id": e.ID, "error": errorMsg(err)})}, nil
 			}
 			after = e.Seq
 			if done++; s.Progress != nil {
@@ -166,7 +169,7 @@ func (s *Store) replay(ctx context.Context) ([]string, error) {
 			break
 		}
 	}
-	var problems []string
+	var problems []rewards.Problem
 	for _, tb := range replayed {
 		q := `SELECT ` + tb.cols + ` FROM ` + tb.table + ` ORDER BY ` + tb.order
 		stored, err := dump(ctx, s, q)
@@ -238,12 +241,13 @@ func dump(ctx context.Context, s *Store, q string) ([]string, error) {
 
 // compareRows says how the rows a table holds differ from those its replay
 // holds: at most three differences a table, and how many more.
-func compareRows(table string, stored, again []string) []string {
-	var out []string
+func compareRows(table string, stored, again []string) []rewards.Problem {
+	var out []rewards.Problem
 	more := 0
-	note := func(s string) {
+	note := func(key string, args lang.Args) {
 		if len(out) < 3 {
-			out = append(out, s)
+			args["table"] = table
+			out = append(out, rewards.NewProblem(key, args))
 		} else {
 			more++
 		}
@@ -251,15 +255,24 @@ func compareRows(table string, stored, again []string) []string {
 	for i := 0; i < max(len(stored), len(again)); i++ {
 		switch {
 		case i >= len(stored):
-			note(fmt.Sprintf("replay: %s: the events make a row the ledger lacks: %s", table, again[i]))
+			note("check.row_missing", lang.Args{"row": again[i]})
 		case i >= len(again):
-			note(fmt.Sprintf("replay: %s: the ledger has a row no event makes: %s", table, stored[i]))
+			note("check.row_extra", lang.Args{"row": stored[i]})
 		case stored[i] != again[i]:
-			note(fmt.Sprintf("replay: %s: the ledger holds %s where the events make %s", table, stored[i], again[i]))
+			note("check.row_differs", lang.Args{"row": stored[i], "want": again[i]})
 		}
 	}
 	if more > 0 {
-		out = append(out, fmt.Sprintf("replay: %s: %d more differences", table, more))
+		out = append(out, rewards.NewProblem("check.more_differences", lang.Args{"table": table, "n": more}))
 	}
 	return out
+}
+
+// errorMsg is a domain error as an argument of another message.
+func errorMsg(err error) lang.Msg {
+	var e *rewards.Error
+	if errors.As(err, &e) && e.Key != "" {
+		return lang.M(e.Key, e.Args)
+	}
+	return lang.M("problem.text", lang.Args{"text": err.Error()})
 }

@@ -36,7 +36,11 @@ func TestCheckReplaysTheLog(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if !strings.Contains(strings.Join(r.Problems, "\n"), tc.want) {
+			var found []string
+			for _, p := range r.Problems {
+				found = append(found, p.Message)
+			}
+			if !strings.Contains(strings.Join(found, "\n"), tc.want) {
 				t.Fatalf("check found %q, want a problem with %q", r.Problems, tc.want)
 			}
 		})

@@ -136,7 +136,7 @@ func (t *txn) importPictures() (warnings []lang.Msg, err error) {
 }
 
 // missingPictures names the rewards whose picture the ledger does not hold.
-func (t *txn) missingPictures() ([]string, error) {
+func (t *txn) missingPictures() ([]rewards.Problem, error) {
 	rows, err := t.tx.QueryContext(t.ctx, `SELECT id, json_extract(body, '$.picture') FROM rewards
 		WHERE coalesce(json_extract(body, '$.picture'), '') <> ''
 		AND json_extract(body, '$.picture') NOT IN (SELECT hash FROM pictures) ORDER BY id`)
@@ -144,13 +144,13 @@ func (t *txn) missingPictures() ([]string, error) {
 		return nil, err
 	}
 	defer rows.Close()
-	var out []string
+	var out []rewards.Problem
 	for rows.Next() {
 		var id, hash string
 		if err := rows.Scan(&id, &hash); err != nil {
 			return nil, err
 		}
-		out = append(out, fmt.Sprintf("reward %s: its picture %s is not stored", id, hash))
+		out = append(out, rewards.NewProblem("check.picture_missing", lang.Args{"reward": id, "hash": hash}))
 	}
 	return out, rows.Err()
 }

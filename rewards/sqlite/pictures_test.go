@@ -160,7 +160,7 @@ func TestCheckFindsMissingPicture(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if want := "reward oil: its picture " + p.Hash + " is not stored"; len(r.Problems) != 1 || r.Problems[0] != want {
+	if want := "reward oil: its picture " + p.Hash + " is not stored"; len(r.Problems) != 1 || r.Problems[0].Message != want || r.Problems[0].Key != "check.picture_missing" {
 		t.Fatalf("check found %q, want %q", r.Problems, want)
 	}
 }
