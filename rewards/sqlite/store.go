@@ -90,6 +90,26 @@ func NewStore(path string) *Store {
 	return &Store{Path: path, Device: "local", Now: time.Now, Logger: slog.New(slog.DiscardHandler)}
 }
 
+// PathOf reads where a ledger is from its database URL: "sqlite:PATH" or a
+// plain path. Any other scheme ("postgres://...") is refused, naming it:
+// this store keeps SQLite files only.
+func PathOf(url string) (string, error) {
+	if path, ok := strings.CutPrefix(url, "sqlite:"); ok {
+		path = strings.TrimPrefix(path, "//") // sqlite:///var/lib/tochka.db
+		if path == "" {
+			return "", rewards.Fail(rewards.EINVALID, "ledger.url_empty", lang.Args{"url": url})
+		}
+		return path, nil
+	}
+	if scheme, _, ok := strings.Cut(url, "://"); ok && scheme != "" && !strings.ContainsAny(scheme, `/\.`) {
+		return "", rewards.Fail(rewards.EINVALID, "ledger.url_scheme", lang.Args{"url": url, "scheme": scheme})
+	}
+	if url == "" {
+		return "", rewards.Fail(rewards.EINVALID, "ledger.url_empty", lang.Args{"url": url})
+	}
+	return url, nil
+}
+
 // ErrUpgrade is wrapped by the error Open returns for a ReadOnly store on a
 // ledger that lacks migrations this build has: an Open for writing
 // upgrades it, after which it opens read-only.

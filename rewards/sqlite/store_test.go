@@ -3,6 +3,7 @@ package sqlite_test
 import (
 	"context"
 	"database/sql/driver"
+	"errors"
 	"path/filepath"
 	"testing"
 	"time"
@@ -184,4 +185,29 @@ func dropWriter(t *testing.T, s *sqlite.Store) {
 	}
 	_ = conn.Raw(func(any) error { return driver.ErrBadConn })
 	conn.Close()
+}
+
+// A ledger's database URL is sqlite:PATH or a plain path; other schemes are
+// refused, naming them.
+func TestPathOf(t *testing.T) {
+	for _, tc := range []struct{ url, path, err string }{
+		{"sqlite:/var/lib/tochka/coop.db", "/var/lib/tochka/coop.db", ""},
+		{"sqlite:///var/lib/tochka/coop.db", "/var/lib/tochka/coop.db", ""},
+		{"sqlite:coop.db", "coop.db", ""},
+		{"/tmp/a.db", "/tmp/a.db", ""},
+		{"C:\\ledgers\\a.db", "C:\\ledgers\\a.db", ""},
+		{"./weird://name.db", "./weird://name.db", ""},
+		{"postgres://db/tochka", "", "ledger.url_scheme"},
+		{"sqlite:", "", "ledger.url_empty"},
+		{"", "", "ledger.url_empty"},
+	} {
+		path, err := sqlite.PathOf(tc.url)
+		var e *rewards.Error
+		switch {
+		case tc.err == "" && (err != nil || path != tc.path):
+			t.Errorf("PathOf(%q) = %q, %v; want %q", tc.url, path, err, tc.path)
+		case tc.err != "" && (!errors.As(err, &e) || e.Key != tc.err || e.Code != rewards.EINVALID):
+			t.Errorf("PathOf(%q) = %q, %v; want the refusal %s", tc.url, path, err, tc.err)
+		}
+	}
 }
