@@ -140,3 +140,15 @@ func (t *txn) history(card string) ([]rewards.HistoryEntry, error) {
 	}()
 	return out, err
 }
+
+// Ping says whether the ledger answers: a read of its schema through the
+// connections reads use, so that a server is ready only when reads are.
+func (s *Store) Ping(ctx context.Context) error {
+	return s.read(ctx, func(t *txn) error {
+		var n int
+		if err := t.tx.QueryRowContext(ctx, `SELECT count(*) FROM programs`).Scan(&n); err != nil {
+			return fmt.Errorf("ping the ledger: %w", err)
+		}
+		return nil
+	})
+}

@@ -211,3 +211,15 @@ func TestPathOf(t *testing.T) {
 		}
 	}
 }
+
+// Ping answers on an open ledger and fails on a closed one.
+func TestPing(t *testing.T) {
+	s, _ := openStore(t, "coop")
+	if err := s.Ping(ctx); err != nil {
+		t.Fatalf("an open ledger: %v", err)
+	}
+	s.Close()
+	if err := s.Ping(ctx); err == nil {
+		t.Fatal("a closed ledger answers")
+	}
+}
