@@ -85,6 +85,11 @@ func detail(err error) lang.Msg {
 	return lang.M("problem.text", lang.Args{"text": err.Error()})
 }
 
+// Detail is what err says as a message of the catalog, for another
+// message to take as an argument: a domain error's message, or else (a
+// library's words) its text as it is.
+func Detail(err error) lang.Msg { return detail(err) }
+
 // ErrorCode returns the code of the domain error inside err, EINTERNAL for any
 // other error, and "" for nil.
 func ErrorCode(err error) string {

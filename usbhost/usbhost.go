@@ -16,15 +16,34 @@ import (
 // the program no /dev/bus/usb.
 var ErrNoUSB = errors.New("no USB access")
 
+// startError is why libusb could not start: libusb's own words.
+type startError struct{ reason string }
+
+func (e *startError) Error() string {
+	return fmt.Sprintf("%v: libusb could not start (%s); this machine (or container) must give the program /dev/bus/usb", ErrNoUSB, e.reason)
+}
+
+func (e *startError) Unwrap() error { return ErrNoUSB }
+
 // Start starts libusb. gousb panics when libusb cannot start; that is an
 // answer here, an error wrapping ErrNoUSB.
 func Start() (ctx *gousb.Context, err error) {
 	defer func() {
 		if r := recover(); r != nil {
-			ctx, err = nil, fmt.Errorf("%w: libusb could not start (%v); this machine (or container) must give the program /dev/bus/usb", ErrNoUSB, r)
+			ctx, err = nil, &startError{reason: fmt.Sprint(r)}
 		}
 	}()
 	return gousb.NewContext(), nil
+}
+
+// Reason is libusb's own words for why it could not start, from an error
+// of Start; for any other error, its text.
+func Reason(err error) string {
+	var e *startError
+	if errors.As(err, &e) {
+		return e.reason
+	}
+	return err.Error()
 }
 
 // Seen is a device as Look found it.
