@@ -348,7 +348,7 @@ func openStore(path string, mode dbMode, device string, now func() time.Time, st
 			return nil, fmt.Errorf("create the database directory: %w", err)
 		}
 	} else if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
-		return nil, rewards.Errorf(rewards.ENOTFOUND, "no database at %s: run `tochkactl init --program FILE` first, or give --db", path)
+		return nil, rewards.Fail(rewards.ENOTFOUND, "cli.error.no_database", lang.Args{"path": path})
 	}
 	open := func(readOnly bool) (*sqlite.Store, error) {
 		s := sqlite.NewStore(path)
