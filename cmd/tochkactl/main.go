@@ -265,10 +265,11 @@ func (c *cmdCtx) printUsageError(stderr io.Writer, ue *usageError) {
 }
 
 // errorText is what a person reads: a domain error's message in language
-// l, or the whole chain of an internal fault (for the operator who has to
-// act on it).
+// l (an internal one too, when the catalog words it: a missing lp), or the
+// whole chain of an internal fault (for the operator who has to act on it).
 func errorText(err error, l string) string {
-	if rewards.ErrorCode(err) == rewards.EINTERNAL {
+	var e *rewards.Error
+	if rewards.ErrorCode(err) == rewards.EINTERNAL && !(errors.As(err, &e) && e.Key != "") {
 		return err.Error()
 	}
 	return rewards.ErrorText(err, l)
