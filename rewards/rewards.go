@@ -10,7 +10,6 @@ package rewards
 
 import (
 	"errors"
-	"fmt"
 
 	"github.com/tochka-loyalty/tochka/lang"
 )
@@ -55,11 +54,6 @@ func Fail(code, key string, args lang.Args) *Error {
 		args = lang.Args{}
 	}
 	return &Error{Code: code, Key: key, Args: args, Message: lang.Text(lang.EN, key, args)}
-}
-
-// Errorf returns an *Error with the given code and formatted message.
-func Errorf(code, format string, args ...any) *Error {
-	return &Error{Code: code, Message: fmt.Sprintf(format, args...)}
 }
 
 // problem is what is wrong with a value, as a message of the catalog: the
