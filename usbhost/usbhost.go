@@ -10,6 +10,8 @@ import (
 	"fmt"
 
 	"github.com/google/gousb"
+
+	"github.com/tochka-loyalty/tochka/lang"
 )
 
 // ErrNoUSB says libusb could not start: the machine (or container) gives
@@ -93,18 +95,19 @@ func Look(ctx *gousb.Context, match func(*gousb.DeviceDesc) bool, look func(*gou
 	return out, nil
 }
 
-// Problem says in words why a Seen device could not be opened; denied is
-// what to say when it is a matter of permission (the udev rule to add).
-func (s Seen) Problem(denied string) string {
+// Problem says why a Seen device could not be opened, as a message of the
+// catalog (the zero Msg when it could); denied is what to say when it is a
+// matter of permission (the udev rule to add).
+func (s Seen) Problem(denied lang.Msg) lang.Msg {
 	switch {
 	case s.CanOpen:
-		return ""
+		return lang.Msg{}
 	case errors.Is(s.Err, gousb.ErrorAccess):
 		return denied
 	case s.Err != nil:
-		return "cannot open it: " + s.Err.Error()
+		return lang.M("usb.cannot_open", lang.Args{"detail": s.Err.Error()})
 	default:
-		return "it went away"
+		return lang.M("usb.went_away", nil)
 	}
 }
 

@@ -228,7 +228,7 @@ func cmdScannerList(c *cmdCtx) error {
 	}
 	for _, d := range devs {
 		res.Scanners = append(res.Scanners, scannerDeviceJSON{ID: d.ID(), Name: d.Name(), Mode: d.Mode.String(),
-			Bus: d.Bus, Address: d.Address, CanOpen: d.CanOpen, Problem: d.Problem})
+			Bus: d.Bus, Address: d.Address, CanOpen: d.CanOpen, Problem: d.Problem.In(c.readerLang())})
 	}
 	if c.json {
 		return c.printJSON(res)
