@@ -11,6 +11,7 @@ import (
 	"github.com/boombuler/barcode/ean"
 	"github.com/boombuler/barcode/qr"
 
+	"github.com/tochka-loyalty/tochka/lang"
 	"github.com/tochka-loyalty/tochka/rewards"
 )
 
@@ -59,8 +60,8 @@ func cardBarcode(number, symbology string) (linear, error) {
 	case rewards.BarcodeCode128:
 		return code128Barcode(number, number)
 	}
-	return linear{}, rewards.Errorf(rewards.EINVALID, "card barcode %q: must be %q or %q",
-		symbology, rewards.BarcodeEAN13, rewards.BarcodeCode128)
+	return linear{}, rewards.Fail(rewards.EINVALID, "printer.error.barcode",
+		lang.Args{"got": symbology, "ean": rewards.BarcodeEAN13, "code128": rewards.BarcodeCode128})
 }
 
 // code128Barcode encodes content as Code128 and prints text under it.

@@ -7,6 +7,7 @@ import (
 
 	"github.com/jung-kurt/gofpdf"
 
+	"github.com/tochka-loyalty/tochka/lang"
 	"github.com/tochka-loyalty/tochka/rewards"
 )
 
@@ -163,14 +164,14 @@ func newCardLayout(c Cards) (*cardLayout, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := checkDate("cards", c.Date); err != nil {
+	if err := checkDate(lang.M("printer.error.what.cards", nil), c.Date); err != nil {
 		return nil, err
 	}
 	if strings.TrimSpace(c.Program.Name) == "" {
-		return nil, rewards.Errorf(rewards.EINVALID, "cards: the programme has no name to print")
+		return nil, rewards.Fail(rewards.EINVALID, "printer.error.cards_no_name", nil)
 	}
 	if len(c.Cards) == 0 {
-		return nil, rewards.Errorf(rewards.EINVALID, "no cards to print")
+		return nil, rewards.Fail(rewards.EINVALID, "printer.error.cards_none", nil)
 	}
 	l := &cardLayout{t: t, name: c.Program.Name, subtitle: t.cardPoints}
 	if c.Program.Kind == rewards.KindBonus {

@@ -13,6 +13,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/tochka-loyalty/tochka/lang"
 	"github.com/tochka-loyalty/tochka/rewards"
 )
 
@@ -61,18 +62,16 @@ var requestID = regexp.MustCompile(`request id is (\S+)`)
 // later, when someone restarts the queue, is worse than an error now.
 func (c *CUPS) Print(ctx context.Context, j Job) (string, error) {
 	if j.Format != FormatPDF {
-		return "", rewards.Errorf(rewards.EINVALID,
-			"printer %s: CUPS queues are sent PDF, not %q; an ESC/POS stream goes to a USB receipt printer or a file", c.Queue, j.Format)
+		return "", rewards.Fail(rewards.EINVALID, "printer.error.cups_not_pdf", lang.Args{"queue": c.Queue, "format": j.Format})
 	}
 	if len(j.Data) == 0 {
-		return "", rewards.Errorf(rewards.EINVALID, "printer %s: nothing to print, the document is empty", c.Queue)
+		return "", rewards.Fail(rewards.EINVALID, "printer.error.cups_empty", lang.Args{"queue": c.Queue})
 	}
 	if err := checkQueueName(c.Queue); err != nil {
 		return "", err
 	}
 	if !validMedia(j.Media) {
-		return "", rewards.Errorf(rewards.EINVALID,
-			"printer %s: %q is not a media name (like A4 or Custom.85.6x53.98mm)", c.Queue, j.Media)
+		return "", rewards.Fail(rewards.EINVALID, "printer.error.cups_media", lang.Args{"queue": c.Queue, "media": j.Media})
 	}
 	ctx, cancel := bounded(ctx)
 	defer cancel()
@@ -145,19 +144,15 @@ type queueState struct {
 
 // refusal is the error for a queue that would not print a job now, or nil.
 func (st queueState) refusal(queue string) error {
-	why := ""
-	if st.message != "" && st.message != "Paused" {
-		why = " (" + st.message + ")"
+	why := "" // the printer's own words, as CUPS has them
+	if st.message != "Paused" {
+		why = st.message
 	}
 	switch {
 	case !st.enabled:
-		return rewards.Errorf(rewards.EREFUSED,
-			"printer %s is stopped in CUPS%s: nothing was printed; see to the printer (paper, ribbon, cards, cover), then start the queue again with: cupsenable %s",
-			queue, why, queue)
+		return rewards.Fail(rewards.EREFUSED, "printer.error.cups_stopped", lang.Args{"queue": queue, "why": why})
 	case !st.accepting:
-		return rewards.Errorf(rewards.EREFUSED,
-			"printer %s is not accepting jobs in CUPS%s: nothing was printed; when it may print again: cupsaccept %s",
-			queue, why, queue)
+		return rewards.Fail(rewards.EREFUSED, "printer.error.cups_rejecting", lang.Args{"queue": queue, "why": why})
 	}
 	return nil
 }
@@ -221,11 +216,9 @@ func (c *CUPS) failure(ctx context.Context, tool, stderr string, err error) erro
 	msg := lpMessage(stderr)
 	switch {
 	case errors.Is(err, exec.ErrNotFound):
-		return rewards.Errorf(rewards.EINTERNAL,
-			"%s not found: install the Debian package cups-client (apt-get install cups-client)", tool)
+		return rewards.Fail(rewards.EINTERNAL, "printer.error.cups_tool_missing", lang.Args{"tool": tool})
 	case errors.Is(ctx.Err(), context.DeadlineExceeded):
-		return rewards.Errorf(rewards.EREFUSED,
-			"printer %s: CUPS did not answer %s in time; is the print service (cupsd) hung?", c.Queue, tool)
+		return rewards.Fail(rewards.EREFUSED, "printer.error.cups_timeout", lang.Args{"queue": c.Queue, "tool": tool})
 	case ctx.Err() != nil:
 		return fmt.Errorf("printer %s: %w", c.Queue, ctx.Err())
 	case strings.Contains(msg, "does not exist"), strings.Contains(msg, "Invalid destination name"),
@@ -235,18 +228,15 @@ func (c *CUPS) failure(ctx context.Context, tool, stderr string, err error) erro
 			return c.notRunning()
 		}
 		// lp and lpstat word it differently; one message for both.
-		return rewards.Errorf(rewards.ENOTFOUND,
-			"printer %s is not set up in CUPS: it has no printer or class of that name (lpstat -p lists those it has; lpadmin -p %s adds one)", c.Queue, c.Queue)
+		return rewards.Fail(rewards.ENOTFOUND, "printer.error.cups_no_queue", lang.Args{"queue": c.Queue})
 	case strings.Contains(msg, "not accepting jobs"):
-		return rewards.Errorf(rewards.EREFUSED,
-			"printer %s is not accepting jobs in CUPS: nothing was printed; when it may print again: cupsaccept %s (%s)", c.Queue, c.Queue, msg)
+		return rewards.Fail(rewards.EREFUSED, "printer.error.cups_rejecting", lang.Args{"queue": c.Queue, "why": msg})
 	case strings.Contains(msg, "Unable to connect"), strings.Contains(msg, "Connection refused"),
 		strings.Contains(msg, "scheduler is not running"):
 		return c.notRunning()
 	case strings.Contains(msg, "Forbidden"), strings.Contains(msg, "Unauthorized"),
 		strings.Contains(msg, "not authorized"), strings.Contains(msg, "not allowed"):
-		return rewards.Errorf(rewards.EUNAUTHORIZED,
-			"CUPS does not let this user print on %s: %s (see the queue's policy: lpadmin -p %s -u allow:USER)", c.Queue, msg, c.Queue)
+		return rewards.Fail(rewards.EUNAUTHORIZED, "printer.error.cups_forbidden", lang.Args{"queue": c.Queue, "detail": msg})
 	}
 	if msg == "" {
 		msg = err.Error()
@@ -255,12 +245,7 @@ func (c *CUPS) failure(ctx context.Context, tool, stderr string, err error) erro
 }
 
 func (c *CUPS) notRunning() error {
-	where := ""
-	if c.Server != "" {
-		where = " at " + c.Server
-	}
-	return rewards.Errorf(rewards.EREFUSED,
-		"CUPS is not running%s, so printer %s cannot be reached: start the print service (systemctl start cups) and try again", where, c.Queue)
+	return rewards.Fail(rewards.EREFUSED, "printer.error.cups_not_running", lang.Args{"queue": c.Queue, "server": c.Server})
 }
 
 // schedulerRunning asks lpstat -r whether cupsd answers; when that cannot
@@ -321,7 +306,7 @@ func lpMessage(stderr string) string {
 // server is reached through that server (Server, or client.conf).
 func checkQueueName(q string) error {
 	if q == "" {
-		return rewards.Errorf(rewards.EINVALID, "no CUPS queue named: give the printer's queue name (lpstat -p lists them)")
+		return rewards.Fail(rewards.EINVALID, "printer.error.cups_queue_missing", nil)
 	}
 	bad := strings.HasPrefix(q, "-") || len(q) > 127
 	for _, r := range q {
@@ -330,7 +315,7 @@ func checkQueueName(q string) error {
 		}
 	}
 	if bad {
-		return rewards.Errorf(rewards.EINVALID, "%q is not a CUPS queue name (lpstat -p lists them)", q)
+		return rewards.Fail(rewards.EINVALID, "printer.error.cups_queue_bad", lang.Args{"queue": q})
 	}
 	return nil
 }

@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 
+	"github.com/tochka-loyalty/tochka/lang"
 	"github.com/tochka-loyalty/tochka/rewards"
 )
 
@@ -34,21 +35,21 @@ func (f *File) Print(ctx context.Context, j Job) (string, error) {
 		return "", err
 	}
 	if f.Path == "" {
-		return "", rewards.Errorf(rewards.EINVALID, "no file to print to: the path is empty")
+		return "", rewards.Fail(rewards.EINVALID, "printer.error.file_no_path", nil)
 	}
 	if len(j.Data) == 0 {
-		return "", rewards.Errorf(rewards.EINVALID, "nothing to write to %s: the document is empty", f.Path)
+		return "", rewards.Fail(rewards.EINVALID, "printer.error.file_empty", lang.Args{"path": f.Path})
 	}
 	dir := filepath.Dir(f.Path)
 	if st, err := os.Stat(dir); errors.Is(err, fs.ErrNotExist) {
-		return "", rewards.Errorf(rewards.EINVALID, "cannot write %s: the directory %s does not exist", f.Path, dir)
+		return "", rewards.Fail(rewards.EINVALID, "printer.error.file_no_dir", lang.Args{"path": f.Path, "dir": dir})
 	} else if err != nil {
 		return "", fmt.Errorf("write %s: %w", f.Path, err)
 	} else if !st.IsDir() {
-		return "", rewards.Errorf(rewards.EINVALID, "cannot write %s: %s is not a directory", f.Path, dir)
+		return "", rewards.Fail(rewards.EINVALID, "printer.error.file_not_dir", lang.Args{"path": f.Path, "dir": dir})
 	}
 	if st, err := os.Stat(f.Path); err == nil && st.IsDir() {
-		return "", rewards.Errorf(rewards.EINVALID, "cannot write %s: it is a directory; give a file name", f.Path)
+		return "", rewards.Fail(rewards.EINVALID, "printer.error.file_is_dir", lang.Args{"path": f.Path})
 	}
 
 	tmp, err := os.CreateTemp(dir, "."+filepath.Base(f.Path)+".*.tmp")

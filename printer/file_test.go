@@ -3,6 +3,7 @@ package printer_test
 import (
 	"bytes"
 	"context"
+	"errors"
 	"os"
 	"path/filepath"
 	"testing"
@@ -39,18 +40,19 @@ func TestFile(t *testing.T) {
 	for _, tc := range []struct {
 		name, path string
 		data       []byte
-		want       string
+		key, want  string
 	}{
-		{"no directory", filepath.Join(dir, "missing", "card.pdf"), data,
+		{"no directory", filepath.Join(dir, "missing", "card.pdf"), data, "printer.error.file_no_dir",
 			"cannot write " + filepath.Join(dir, "missing", "card.pdf") + ": the directory " + filepath.Join(dir, "missing") + " does not exist"},
-		{"a directory", dir, data, "it is a directory; give a file name"},
-		{"a file as the directory", filepath.Join(path, "card.pdf"), data, "is not a directory"},
-		{"empty", filepath.Join(dir, "empty.pdf"), nil, "the document is empty"},
-		{"no path", "", data, "the path is empty"},
+		{"a directory", dir, data, "printer.error.file_is_dir", "it is a directory; give a file name"},
+		{"a file as the directory", filepath.Join(path, "card.pdf"), data, "printer.error.file_not_dir", "is not a directory"},
+		{"empty", filepath.Join(dir, "empty.pdf"), nil, "printer.error.file_empty", "the document is empty"},
+		{"no path", "", data, "printer.error.file_no_path", "the path is empty"},
 	} {
 		_, err := printer.NewFile(tc.path).Print(ctx, printer.Job{Format: printer.FormatPDF, Data: tc.data})
-		if rewards.ErrorCode(err) != rewards.EINVALID || !bytes.Contains([]byte(rewards.ErrorMessage(err)), []byte(tc.want)) {
-			t.Errorf("%s: %v; want an invalid error saying %q", tc.name, err, tc.want)
+		var e *rewards.Error
+		if !errors.As(err, &e) || e.Code != rewards.EINVALID || e.Key != tc.key || !bytes.Contains([]byte(e.Message), []byte(tc.want)) {
+			t.Errorf("%s: %v; want the invalid error %s saying %q", tc.name, err, tc.key, tc.want)
 		}
 	}
 	if written, _ := os.ReadFile(path); !bytes.Equal(written, data) {

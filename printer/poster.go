@@ -14,6 +14,7 @@ import (
 	"github.com/jung-kurt/gofpdf"
 	xdraw "golang.org/x/image/draw"
 
+	"github.com/tochka-loyalty/tochka/lang"
 	"github.com/tochka-loyalty/tochka/rewards"
 )
 
@@ -69,7 +70,7 @@ func PosterPDF(p Poster) (pdf []byte, warnings []string, err error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	if err := checkDate("poster", p.Printed); err != nil {
+	if err := checkDate(lang.M("printer.error.what.poster", nil), p.Printed); err != nil {
 		return nil, nil, err
 	}
 	scale := 1.0
@@ -78,13 +79,13 @@ func PosterPDF(p Poster) (pdf []byte, warnings []string, err error) {
 	case PosterA3:
 		scale = 297.0 / 210
 	default:
-		return nil, nil, rewards.Errorf(rewards.EINVALID, "poster size %q: choose %s or %s", p.Size, PosterA4, PosterA3)
+		return nil, nil, rewards.Fail(rewards.EINVALID, "printer.error.poster_size", lang.Args{"got": p.Size, "a4": PosterA4, "a3": PosterA3})
 	}
 	if len(p.Items) == 0 {
-		return nil, nil, rewards.Errorf(rewards.EINVALID, "the reward board has no items to print")
+		return nil, nil, rewards.Fail(rewards.EINVALID, "printer.error.poster_no_items", nil)
 	}
 	if strings.TrimSpace(p.Program.Name) == "" {
-		return nil, nil, rewards.Errorf(rewards.EINVALID, "poster: the programme has no name to print")
+		return nil, nil, rewards.Fail(rewards.EINVALID, "printer.error.poster_no_name", nil)
 	}
 	read := p.ReadPicture
 	if read == nil {
@@ -127,7 +128,8 @@ func PosterPDF(p Poster) (pdf []byte, warnings []string, err error) {
 				doc.ClearError()
 			}
 		}
-		warnings = append(warnings, fmt.Sprintf("reward %s: picture %s cannot be read (%v): printed without it", r.ID, r.Picture, err))
+		warnings = append(warnings, t.say("printer.warning.picture_unreadable",
+			lang.Args{"reward": r.ID, "picture": r.Picture, "problem": rewards.Detail(err)}))
 		return nil
 	}
 

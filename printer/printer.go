@@ -133,9 +133,9 @@ func finish(pdf *gofpdf.Fpdf) ([]byte, error) {
 
 // checkDate refuses the zero time: it would make gofpdf stamp the document
 // with the wall clock, and the same input would no longer give the same bytes.
-func checkDate(what string, date time.Time) error {
+func checkDate(what lang.Msg, date time.Time) error {
 	if date.IsZero() {
-		return rewards.Errorf(rewards.EINVALID, "%s: the date to print is missing", what)
+		return rewards.Fail(rewards.EINVALID, "printer.error.date_missing", lang.Args{"what": what})
 	}
 	return nil
 }

@@ -319,16 +319,16 @@ func TestBadInput(t *testing.T) {
 		{"sheet check digit", func() ([]byte, error) { return printer.CardSheetPDF(badCard) }, []string{"check digit"}},
 		{"no cards", func() ([]byte, error) {
 			return printer.CardPDF(printer.Cards{Program: badCard.Program, Lang: "bg", Date: printedAt})
-		}, []string{"no cards"}},
-		{"unknown language", func() ([]byte, error) { return printer.CardPDF(noLang) }, []string{`"de"`, "bg, ru, en"}},
-		{"no date", func() ([]byte, error) { return printer.CardPDF(noDate) }, []string{"date"}},
-		{"unknown symbology", func() ([]byte, error) { return printer.CardPDF(badBarcode) }, []string{`"qr"`}},
-		{"claimed voucher", func() ([]byte, error) { return printer.VoucherPDF(claimed) }, []string{"K7QX-M2PA-9RTE", "claimed"}},
-		{"claimed voucher escpos", func() ([]byte, error) { return printer.VoucherESCPOS(claimed) }, []string{"claimed"}},
+		}, []string{"printer.error.cards_none", "no cards"}},
+		{"unknown language", func() ([]byte, error) { return printer.CardPDF(noLang) }, []string{"printer.error.lang_bad", `"de"`, "bg, ru, en"}},
+		{"no date", func() ([]byte, error) { return printer.CardPDF(noDate) }, []string{"printer.error.date_missing", "cards: the date"}},
+		{"unknown symbology", func() ([]byte, error) { return printer.CardPDF(badBarcode) }, []string{"printer.error.barcode", `"qr"`}},
+		{"claimed voucher", func() ([]byte, error) { return printer.VoucherPDF(claimed) }, []string{"printer.error.voucher_not_open", "K7QX-M2PA-9RTE", "claimed"}},
+		{"claimed voucher escpos", func() ([]byte, error) { return printer.VoucherESCPOS(claimed) }, []string{"printer.error.voucher_not_open", "claimed"}},
 		{"voucher code", func() ([]byte, error) { return printer.VoucherPDF(badCode) }, []string{"voucher code"}},
 		{"voucher card", func() ([]byte, error) { return printer.VoucherESCPOS(badVoucherCard) }, []string{"check digit"}},
-		{"empty board", func() ([]byte, error) { b, _, err := printer.PosterPDF(empty); return b, err }, []string{"no items"}},
-		{"poster size", func() ([]byte, error) { b, _, err := printer.PosterPDF(letter); return b, err }, []string{`"Letter"`, "A4", "A3"}},
+		{"empty board", func() ([]byte, error) { b, _, err := printer.PosterPDF(empty); return b, err }, []string{"printer.error.poster_no_items", "no items"}},
+		{"poster size", func() ([]byte, error) { b, _, err := printer.PosterPDF(letter); return b, err }, []string{"printer.error.poster_size", `"Letter"`, "A4", "A3"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			out, err := tc.run()
@@ -342,7 +342,14 @@ func TestBadInput(t *testing.T) {
 			if !errors.As(err, &e) || (e.Code != rewards.EINVALID && e.Code != rewards.EREFUSED) {
 				t.Errorf("error %v is not a domain error a person can read", err)
 			}
-			for _, w := range tc.want {
+			want := tc.want
+			if strings.HasPrefix(want[0], "printer.error.") { // which error it is, then what it says
+				if e != nil && e.Key != want[0] {
+					t.Errorf("error %q has the key %q, want %q", err, e.Key, want[0])
+				}
+				want = want[1:]
+			}
+			for _, w := range want {
 				if !strings.Contains(err.Error(), w) {
 					t.Errorf("error %q does not mention %q", err, w)
 				}
@@ -370,6 +377,15 @@ func TestPosterPictureWarnings(t *testing.T) {
 		if !strings.HasPrefix(warnings[i], w) || !strings.HasSuffix(warnings[i], "printed without it") {
 			t.Errorf("warning %q, want %q...printed without it", warnings[i], w)
 		}
+	}
+	// The warnings are in the poster's language.
+	p.Lang = printer.LangRU
+	if _, warnings, err = printer.PosterPDF(p); err != nil {
+		t.Fatal(err)
+	}
+	if len(warnings) != 2 || !strings.HasPrefix(warnings[0], "награда honey: изображение pictures/missing.jpg не читается (") ||
+		!strings.HasSuffix(warnings[0], "): напечатана без него") {
+		t.Errorf("Russian poster's warnings %q", warnings)
 	}
 	// The two readable pictures (one a 16-bit PNG, which gofpdf alone
 	// refuses) are embedded, once each.

@@ -88,9 +88,9 @@ func textsFor(l string) (*texts, error) {
 		return t, nil
 	}
 	if l == "" {
-		return nil, rewards.Errorf(rewards.EINVALID, "no language chosen to print in: choose %s", strings.Join(Languages, ", "))
+		return nil, rewards.Fail(rewards.EINVALID, "printer.error.lang_missing", lang.Args{"choices": strings.Join(Languages, ", ")})
 	}
-	return nil, rewards.Errorf(rewards.EINVALID, "cannot print in language %q: choose %s", l, strings.Join(Languages, ", "))
+	return nil, rewards.Fail(rewards.EINVALID, "printer.error.lang_bad", lang.Args{"got": l, "choices": strings.Join(Languages, ", ")})
 }
 
 // say renders a sentence of the catalog that takes values.

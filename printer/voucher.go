@@ -5,6 +5,7 @@ import (
 
 	"github.com/jung-kurt/gofpdf"
 
+	"github.com/tochka-loyalty/tochka/lang"
 	"github.com/tochka-loyalty/tochka/rewards"
 )
 
@@ -63,26 +64,27 @@ func newVoucherView(v Voucher) (*voucherView, error) {
 		return nil, err
 	}
 	if vo.Status != "" && vo.Status != rewards.VoucherOpen {
-		return nil, rewards.Errorf(rewards.EREFUSED, "voucher %s is %s: only an open voucher is printed", code, vo.Status)
+		return nil, rewards.Fail(rewards.EREFUSED, "printer.error.voucher_not_open",
+			lang.Args{"voucher": code, "status": lang.M("out.voucher.status."+vo.Status, nil)})
 	}
 	if err := rewards.ValidateCardNumber(vo.Card); err != nil {
 		return nil, err
 	}
 	reward := strings.TrimSpace(vo.Names.In(v.Lang))
 	if reward == "" {
-		return nil, rewards.Errorf(rewards.EINVALID, "voucher %s: the reward has no name to print", code)
+		return nil, rewards.Fail(rewards.EINVALID, "printer.error.voucher_no_reward", lang.Args{"voucher": code})
 	}
 	if vo.Points <= 0 {
-		return nil, rewards.Errorf(rewards.EINVALID, "voucher %s: points spent must be positive, got %d", code, vo.Points)
+		return nil, rewards.Fail(rewards.EINVALID, "printer.error.voucher_points", lang.Args{"voucher": code, "got": vo.Points})
 	}
-	if err := checkDate("voucher "+code, vo.CreatedAt); err != nil {
+	if err := checkDate(lang.M("printer.error.what.voucher", lang.Args{"voucher": code}), vo.CreatedAt); err != nil {
 		return nil, err
 	}
 	if !vo.ValidUntil.After(vo.CreatedAt) {
-		return nil, rewards.Errorf(rewards.EINVALID, "voucher %s: valid until must be after its date", code)
+		return nil, rewards.Fail(rewards.EINVALID, "printer.error.voucher_validity", lang.Args{"voucher": code})
 	}
 	if strings.TrimSpace(v.Program.Name) == "" {
-		return nil, rewards.Errorf(rewards.EINVALID, "voucher %s: the programme has no name to print", code)
+		return nil, rewards.Fail(rewards.EINVALID, "printer.error.voucher_no_name", lang.Args{"voucher": code})
 	}
 	bars, err := code128Barcode(voucherContent(code), code)
 	if err != nil {
@@ -91,7 +93,7 @@ func newVoucherView(v Voucher) (*voucherView, error) {
 	if bars.width()*3 > ReceiptDots {
 		// Twelve characters never make more than 187 modules; a longer
 		// code would print with bars too thin to scan.
-		return nil, rewards.Errorf(rewards.EINTERNAL, "voucher %s: its Code128 (%d modules) does not fit a receipt", code, bars.width())
+		return nil, rewards.Fail(rewards.EINTERNAL, "printer.error.voucher_too_wide", lang.Args{"voucher": code, "modules": bars.width()})
 	}
 	qr, err := qrModules(voucherContent(code))
 	if err != nil {

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"testing/iotest"
 
+	"github.com/tochka-loyalty/tochka/lang"
 	"github.com/tochka-loyalty/tochka/rewards"
 )
 
@@ -183,7 +184,7 @@ func TestParseReturn(t *testing.T) {
 }
 
 func TestErrorCodeAndMessage(t *testing.T) {
-	e := rewards.Errorf(rewards.ENOTFOUND, "card %s not found", "2900000000018")
+	e := rewards.Fail(rewards.ENOTFOUND, "card.unknown", lang.Args{"card": "2900000000018"})
 	wrapped := fmt.Errorf("post receipt: %w", e)
 	for _, tc := range []struct {
 		err        error
@@ -191,8 +192,8 @@ func TestErrorCodeAndMessage(t *testing.T) {
 		errMessage string
 	}{
 		{nil, "", "", ""},
-		{e, rewards.ENOTFOUND, "card 2900000000018 not found", "card 2900000000018 not found"},
-		{wrapped, rewards.ENOTFOUND, "card 2900000000018 not found", "post receipt: card 2900000000018 not found"},
+		{e, rewards.ENOTFOUND, "Card 2900000000018 is not known.", "Card 2900000000018 is not known."},
+		{wrapped, rewards.ENOTFOUND, "Card 2900000000018 is not known.", "post receipt: Card 2900000000018 is not known."},
 		{errors.New("disk I/O error"), rewards.EINTERNAL, "Something went wrong on our side. Please try again or ask staff.", "disk I/O error"},
 	} {
 		if got := rewards.ErrorCode(tc.err); got != tc.code {

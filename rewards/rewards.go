@@ -10,7 +10,6 @@ package rewards
 
 import (
 	"errors"
-	"fmt"
 
 	"github.com/tochka-loyalty/tochka/lang"
 )
@@ -57,11 +56,6 @@ func Fail(code, key string, args lang.Args) *Error {
 	return &Error{Code: code, Key: key, Args: args, Message: lang.Text(lang.EN, key, args)}
 }
 
-// Errorf returns an *Error with the given code and formatted message.
-func Errorf(code, format string, args ...any) *Error {
-	return &Error{Code: code, Message: fmt.Sprintf(format, args...)}
-}
-
 // problem is what is wrong with a value, as a message of the catalog: the
 // detail that the error of the field it is wrong in takes as an argument.
 type problem struct{ msg lang.Msg }
@@ -84,6 +78,11 @@ func detail(err error) lang.Msg {
 	}
 	return lang.M("problem.text", lang.Args{"text": err.Error()})
 }
+
+// Detail is what err says as a message of the catalog, for another
+// message to take as an argument: a domain error's message, or else (a
+// library's words) its text as it is.
+func Detail(err error) lang.Msg { return detail(err) }
 
 // ErrorCode returns the code of the domain error inside err, EINTERNAL for any
 // other error, and "" for nil.

@@ -2,10 +2,13 @@ package scanner_test
 
 import (
 	"bytes"
+	"errors"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/tochka-loyalty/tochka/lang"
+	"github.com/tochka-loyalty/tochka/rewards"
 	"github.com/tochka-loyalty/tochka/scanner"
 )
 
@@ -190,8 +193,16 @@ func TestBootBareEnterIsNoScan(t *testing.T) {
 }
 
 func TestBootUnknownLayout(t *testing.T) {
-	if _, err := scanner.NewBootDecoder(scanner.BootConfig{Layout: "xx"}); err == nil {
+	_, err := scanner.NewBootDecoder(scanner.BootConfig{Layout: "xx"})
+	if err == nil {
 		t.Fatal("want an error for layout xx")
+	}
+	var e *rewards.Error
+	if !errors.As(err, &e) || e.Key != "scanner.layout_unknown" {
+		t.Errorf("layout xx: %v, want the error scanner.layout_unknown", err)
+	}
+	if got := rewards.ErrorText(err, lang.BG); got != `непозната клавиатурна подредба "xx" (познати: de, fr, us)` {
+		t.Errorf("layout xx in Bulgarian: %q", got)
 	}
 }
 

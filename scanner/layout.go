@@ -1,8 +1,11 @@
 package scanner
 
 import (
-	"fmt"
 	"sort"
+	"strings"
+
+	"github.com/tochka-loyalty/tochka/lang"
+	"github.com/tochka-loyalty/tochka/rewards"
 )
 
 // Layout maps the key positions a boot keyboard reports (HID usage IDs of page
@@ -43,7 +46,8 @@ func LookupLayout(name string) (*Layout, error) {
 	}
 	l, ok := Layouts[name]
 	if !ok {
-		return nil, fmt.Errorf("unknown keyboard layout %q (known: %v)", name, LayoutNames())
+		return nil, rewards.Fail(rewards.EINVALID, "scanner.layout_unknown",
+			lang.Args{"got": name, "known": strings.Join(LayoutNames(), ", ")})
 	}
 	return l, nil
 }

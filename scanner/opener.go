@@ -2,7 +2,8 @@ package scanner
 
 import (
 	"context"
-	"fmt"
+
+	"github.com/tochka-loyalty/tochka/rewards"
 )
 
 // OpenerOf turns a source's own open function into the Open that
@@ -21,16 +22,17 @@ func OpenerOf[E Endpoint](open func() (E, error)) func(ctx context.Context) (End
 	}
 }
 
-// Problem returns an error whose message is written for a person and that
-// also is kind (a source's sentinel error), for errors.Is.
-func Problem(kind error, format string, args ...any) error {
-	return &problem{msg: fmt.Sprintf(format, args...), kind: kind}
+// Problem returns the domain error err, whose message a person reads in
+// their language, as an error that also is kind (a source's sentinel
+// error), for errors.Is.
+func Problem(kind error, err *rewards.Error) error {
+	return &problem{err: err, kind: kind}
 }
 
 type problem struct {
-	msg  string
+	err  *rewards.Error
 	kind error
 }
 
-func (e *problem) Error() string { return e.msg }
-func (e *problem) Unwrap() error { return e.kind }
+func (e *problem) Error() string   { return e.err.Error() }
+func (e *problem) Unwrap() []error { return []error{e.kind, e.err} }

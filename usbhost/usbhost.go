@@ -10,21 +10,42 @@ import (
 	"fmt"
 
 	"github.com/google/gousb"
+
+	"github.com/tochka-loyalty/tochka/lang"
 )
 
 // ErrNoUSB says libusb could not start: the machine (or container) gives
 // the program no /dev/bus/usb.
 var ErrNoUSB = errors.New("no USB access")
 
+// startError is why libusb could not start: libusb's own words.
+type startError struct{ reason string }
+
+func (e *startError) Error() string {
+	return fmt.Sprintf("%v: libusb could not start (%s); this machine (or container) must give the program /dev/bus/usb", ErrNoUSB, e.reason)
+}
+
+func (e *startError) Unwrap() error { return ErrNoUSB }
+
 // Start starts libusb. gousb panics when libusb cannot start; that is an
 // answer here, an error wrapping ErrNoUSB.
 func Start() (ctx *gousb.Context, err error) {
 	defer func() {
 		if r := recover(); r != nil {
-			ctx, err = nil, fmt.Errorf("%w: libusb could not start (%v); this machine (or container) must give the program /dev/bus/usb", ErrNoUSB, r)
+			ctx, err = nil, &startError{reason: fmt.Sprint(r)}
 		}
 	}()
 	return gousb.NewContext(), nil
+}
+
+// Reason is libusb's own words for why it could not start, from an error
+// of Start; for any other error, its text.
+func Reason(err error) string {
+	var e *startError
+	if errors.As(err, &e) {
+		return e.reason
+	}
+	return err.Error()
 }
 
 // Seen is a device as Look found it.
@@ -74,18 +95,19 @@ func Look(ctx *gousb.Context, match func(*gousb.DeviceDesc) bool, look func(*gou
 	return out, nil
 }
 
-// Problem says in words why a Seen device could not be opened; denied is
-// what to say when it is a matter of permission (the udev rule to add).
-func (s Seen) Problem(denied string) string {
+// Problem says why a Seen device could not be opened, as a message of the
+// catalog (the zero Msg when it could); denied is what to say when it is a
+// matter of permission (the udev rule to add).
+func (s Seen) Problem(denied lang.Msg) lang.Msg {
 	switch {
 	case s.CanOpen:
-		return ""
+		return lang.Msg{}
 	case errors.Is(s.Err, gousb.ErrorAccess):
 		return denied
 	case s.Err != nil:
-		return "cannot open it: " + s.Err.Error()
+		return lang.M("usb.cannot_open", lang.Args{"detail": s.Err.Error()})
 	default:
-		return "it went away"
+		return lang.M("usb.went_away", nil)
 	}
 }
 

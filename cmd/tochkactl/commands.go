@@ -273,8 +273,8 @@ func readProgram(name string) ([]byte, error) {
 			return data, nil
 		}
 	}
-	return nil, rewards.Errorf(rewards.ENOTFOUND, "program %s: no such file, and no bundled program of that name (bundled: %s)",
-		name, strings.Join(bundledPrograms(), ", "))
+	return nil, rewards.Fail(rewards.ENOTFOUND, "cli.error.no_program",
+		lang.Args{"name": name, "bundled": strings.Join(bundledPrograms(), ", ")})
 }
 
 func bundledPrograms() []string {
@@ -400,7 +400,7 @@ func (c *cmdCtx) readInput(name string, parse func(io.Reader) error) error {
 	}
 	f, err := os.Open(name)
 	if errors.Is(err, fs.ErrNotExist) {
-		return rewards.Errorf(rewards.ENOTFOUND, "%s: no such file", name)
+		return rewards.Fail(rewards.ENOTFOUND, "cli.error.no_file", lang.Args{"name": name})
 	} else if err != nil {
 		return fmt.Errorf("open %s: %w", name, err)
 	}
@@ -448,7 +448,8 @@ func withID(data []byte, id, what string) ([]byte, error) {
 	}
 	if probe.ID != nil {
 		if *probe.ID != id {
-			return nil, rewards.Errorf(rewards.EINVALID, "%s id: %q is not the --request-id %q (give one, or the same)", what, *probe.ID, id)
+			return nil, rewards.Fail(rewards.EINVALID, "cli.error.request_id_mismatch",
+				lang.Args{"what": lang.M("subject."+what, nil), "got": *probe.ID, "id": id})
 		}
 		return data, nil
 	}
@@ -723,7 +724,7 @@ func cmdCheck(c *cmdCtx) error {
 		return err
 	}
 	if len(r.Problems) > 0 {
-		return rewards.Errorf(rewards.EREFUSED, "the ledger check found %d problem(s)", len(r.Problems))
+		return rewards.Fail(rewards.EREFUSED, "cli.error.check_problems", lang.Args{"count": lang.Number(len(r.Problems))})
 	}
 	return nil
 }

@@ -265,10 +265,11 @@ func (c *cmdCtx) printUsageError(stderr io.Writer, ue *usageError) {
 }
 
 // errorText is what a person reads: a domain error's message in language
-// l, or the whole chain of an internal fault (for the operator who has to
-// act on it).
+// l (an internal one too, when the catalog words it: a missing lp), or the
+// whole chain of an internal fault (for the operator who has to act on it).
 func errorText(err error, l string) string {
-	if rewards.ErrorCode(err) == rewards.EINTERNAL {
+	var e *rewards.Error
+	if rewards.ErrorCode(err) == rewards.EINTERNAL && !(errors.As(err, &e) && e.Key != "") {
 		return err.Error()
 	}
 	return rewards.ErrorText(err, l)
@@ -348,7 +349,7 @@ func openStore(path string, mode dbMode, device string, now func() time.Time, st
 			return nil, fmt.Errorf("create the database directory: %w", err)
 		}
 	} else if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
-		return nil, rewards.Errorf(rewards.ENOTFOUND, "no database at %s: run `tochkactl init --program FILE` first, or give --db", path)
+		return nil, rewards.Fail(rewards.ENOTFOUND, "cli.error.no_database", lang.Args{"path": path})
 	}
 	open := func(readOnly bool) (*sqlite.Store, error) {
 		s := sqlite.NewStore(path)

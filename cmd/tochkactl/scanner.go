@@ -78,7 +78,7 @@ func cmdScannerDecode(c *cmdCtx) error {
 		return err
 	}
 	if n == 0 && !c.json {
-		fmt.Fprintf(c.errOut, "tochkactl: no scan in %s (is --format %s right, and does the capture end with the scan's suffix?)\n", name, c.in.str["format"])
+		fmt.Fprintf(c.errOut, "tochkactl: %s\n", lang.Text(c.readerLang(), "scanner.out.no_scan", lang.Args{"file": name, "format": c.in.str["format"]}))
 	}
 	return nil
 }
@@ -142,7 +142,7 @@ func (c *cmdCtx) printScan(s scanner.Scan) error {
 	}
 	line := printableCode(s.Code)
 	if !s.Valid {
-		line += "  rejected: " + s.Reason
+		line += "  " + lang.Text(c.readerLang(), "scanner.out.rejected", lang.Args{"reason": s.Reason})
 	}
 	_, err := fmt.Fprintln(c.out, line)
 	return err
@@ -224,26 +224,26 @@ func cmdScannerList(c *cmdCtx) error {
 		if !errors.Is(err, scanusb.ErrNoUSB) {
 			return err
 		}
-		res.USB, res.Problem = false, err.Error()
+		res.USB, res.Problem = false, errorText(err, c.readerLang())
 	}
 	for _, d := range devs {
 		res.Scanners = append(res.Scanners, scannerDeviceJSON{ID: d.ID(), Name: d.Name(), Mode: d.Mode.String(),
-			Bus: d.Bus, Address: d.Address, CanOpen: d.CanOpen, Problem: d.Problem})
+			Bus: d.Bus, Address: d.Address, CanOpen: d.CanOpen, Problem: d.Problem.In(c.readerLang())})
 	}
 	if c.json {
 		return c.printJSON(res)
 	}
-	w := c.out
+	w, l := c.out, c.readerLang()
 	switch {
 	case !res.USB:
-		fmt.Fprintf(w, "USB scanners: none can be seen: %s\n", res.Problem)
+		fmt.Fprintln(w, lang.Text(l, "scanner.out.usb_unseen", lang.Args{"problem": res.Problem}))
 	case len(res.Scanners) == 0:
-		fmt.Fprintln(w, "USB scanners: none found (a scanner that does not call itself one is not listed: give its VID:PID from lsusb to scanner watch --device)")
+		fmt.Fprintln(w, lang.Text(l, "scanner.out.usb_none", nil))
 	default:
 		tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-		fmt.Fprintln(tw, "VID:PID\tMODE\tNAME\tBUS/DEV\tACCESS")
+		fmt.Fprintln(tw, lang.Text(l, "scanner.out.columns", nil))
 		for _, d := range res.Scanners {
-			access := "ok"
+			access := lang.Text(l, "scanner.out.access_ok", nil)
 			if !d.CanOpen {
 				access = d.Problem
 			}
@@ -254,9 +254,9 @@ func cmdScannerList(c *cmdCtx) error {
 		}
 	}
 	if len(res.SerialPorts) == 0 {
-		_, err = fmt.Fprintln(w, "serial ports: none (/dev/ttyACM*, /dev/ttyUSB*)")
+		_, err = fmt.Fprintln(w, lang.Text(l, "scanner.out.serial_none", nil))
 	} else {
-		_, err = fmt.Fprintf(w, "serial ports: %s\n", strings.Join(res.SerialPorts, " "))
+		_, err = fmt.Fprintln(w, lang.Text(l, "scanner.out.serial", lang.Args{"ports": strings.Join(res.SerialPorts, " ")}))
 	}
 	return err
 }
@@ -418,12 +418,12 @@ func (c *cmdCtx) printEvent(ev scanner.Event) error {
 		s := ev.Scan
 		j.Event, j.Code, j.Symbology, j.Valid, j.Reason, j.Time = "scan", &s.Code, s.Symbology, &s.Valid, s.Reason, &s.Time
 	case ev.Connected:
-		j.Event, line = "connected", "connected: "+ev.Device
+		j.Event, line = "connected", lang.Text(c.readerLang(), "scanner.out.connected", lang.Args{"device": ev.Device})
 	case ev.Disconnected:
-		j.Event, line = "disconnected", fmt.Sprintf("disconnected: %s: %s", ev.Device, j.Error)
+		j.Event, line = "disconnected", lang.Text(c.readerLang(), "scanner.out.disconnected", lang.Args{"device": ev.Device, "error": j.Error})
 	default:
 		j.Event = "waiting"
-		line = fmt.Sprintf("waiting: %s (trying again every %s)", j.Error, scanner.DefaultPollInterval)
+		line = lang.Text(c.readerLang(), "scanner.out.waiting", lang.Args{"error": j.Error, "every": scanner.DefaultPollInterval})
 	}
 	if c.json {
 		b, err := json.Marshal(j)

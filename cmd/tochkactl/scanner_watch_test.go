@@ -53,7 +53,7 @@ func TestScannerWatchAbsentDevice(t *testing.T) {
 	if code != 0 || errOut != "" {
 		t.Fatalf("exit %d\nstdout: %s\nstderr: %s", code, out, errOut)
 	}
-	want := "waiting: no USB scanner ffff:fffe found: is it plugged in? (trying again every 1s)\n"
+	want := "waiting: no USB scanner ffff:fffe found: is it plugged in? (trying again every 1 s)\n"
 	if strings.Contains(out, "no USB access") {
 		t.Logf("this machine gives no USB access: %s", out)
 		want = out
@@ -67,6 +67,16 @@ func TestScannerWatchAbsentDevice(t *testing.T) {
 	var ev watchEventJSON
 	if code != 0 || json.Unmarshal([]byte(out), &ev) != nil || ev.Event != "waiting" || ev.Device != "USB scanner ffff:fffe" || ev.Error == "" {
 		t.Errorf("--json: exit %d: %s", code, out)
+	}
+
+	// In the reader's language, the scanner's problem included.
+	code, out, _ = c.exec("", "--lang", "ru", "scanner", "watch", "--device", "ffff:fffe", "--for", "200ms")
+	want = "ожидание: USB-сканер ffff:fffe не найден: он подключён? (новая попытка каждые 1 с)\n"
+	if strings.HasPrefix(out, "ожидание: нет доступа к USB: ") {
+		want = out
+	}
+	if code != 0 || out != want {
+		t.Errorf("--lang ru: exit %d, stdout %q, want %q", code, out, want)
 	}
 }
 

@@ -27,6 +27,7 @@ import (
 
 	"github.com/google/gousb"
 
+	"github.com/tochka-loyalty/tochka/lang"
 	"github.com/tochka-loyalty/tochka/printer"
 	"github.com/tochka-loyalty/tochka/rewards"
 	"github.com/tochka-loyalty/tochka/usbhost"
@@ -53,8 +54,9 @@ type Printer struct {
 	cfg    *gousb.Config
 	intf   *gousb.Interface
 	out    endpoint
-	packet int    // the endpoint's max packet size
-	name   string // "USB printer 0416:5011 (POS58 Printer)"
+	packet int      // the endpoint's max packet size
+	name   string   // "USB printer 0416:5011 (POS58 Printer)"
+	label  lang.Msg // the printer as a message names it, in the reader's language
 }
 
 var _ printer.Printer = (*Printer)(nil)
@@ -68,8 +70,7 @@ func NewPrinter(vid, pid uint16) *Printer { return &Printer{VID: vid, PID: pid} 
 func ParseVIDPID(s string) (vid, pid uint16, err error) {
 	v, p, ok := strings.Cut(strings.TrimSpace(s), ":")
 	bad := func() (uint16, uint16, error) {
-		return 0, 0, rewards.Errorf(rewards.EINVALID,
-			"%q is not a USB vendor and product id: give them in hex as lsusb shows them, like 0416:5011", s)
+		return 0, 0, rewards.Fail(rewards.EINVALID, "usb.vidpid_bad", lang.Args{"got": s})
 	}
 	v = strings.TrimPrefix(strings.ToLower(v), "0x")
 	p = strings.TrimPrefix(strings.ToLower(p), "0x")
@@ -118,10 +119,16 @@ func (p *Printer) open() (err error) {
 		return err
 	}
 	desc := p.dev.Desc
-	p.name = fmt.Sprintf("USB printer %04x:%04x", uint16(desc.Vendor), uint16(desc.Product))
-	if product, err := p.dev.Product(); err == nil && strings.TrimSpace(product) != "" {
-		p.name += " (" + strings.TrimSpace(product) + ")"
+	id := fmt.Sprintf("%04x:%04x", uint16(desc.Vendor), uint16(desc.Product))
+	p.name = "USB printer " + id
+	product := ""
+	if s, err := p.dev.Product(); err == nil {
+		product = strings.TrimSpace(s)
 	}
+	if product != "" {
+		p.name += " (" + product + ")"
+	}
+	p.label = lang.M("usb.printer", lang.Args{"id": id, "product": product})
 	if err := p.dev.SetAutoDetach(true); err != nil {
 		return fmt.Errorf("%s: detach the kernel driver: %w", p.name, err)
 	}
@@ -131,7 +138,7 @@ func (p *Printer) open() (err error) {
 	}
 	t, err := pickInterface(desc, active, p.id() != "")
 	if err != nil {
-		return rewards.Errorf(rewards.ENOTFOUND, "%s: %v", p.name, err)
+		return rewards.Fail(rewards.ENOTFOUND, "usb.named", lang.Args{"printer": p.label, "problem": rewards.Detail(err)})
 	}
 	if p.cfg, err = p.dev.Config(t.config); err != nil {
 		return p.claimError(err)
@@ -171,17 +178,13 @@ func (p *Printer) find() (*gousb.Device, error) {
 	if dev != nil {
 		return dev, nil
 	}
-	what := "no USB printer " + p.id() + " found"
-	if p.id() == "" {
-		what = "no USB printer found (no device with a printer interface)"
-	}
 	switch {
 	case errors.Is(err, gousb.ErrorAccess):
 		return nil, p.permissionError()
 	case err != nil:
-		return nil, fmt.Errorf("%s: %w", what, err)
+		return nil, fmt.Errorf("look for USB printers: %w", err)
 	}
-	return nil, rewards.Errorf(rewards.ENOTFOUND, "%s: is it plugged in and switched on?", what)
+	return nil, rewards.Fail(rewards.ENOTFOUND, "usb.not_found", lang.Args{"id": p.id()})
 }
 
 func (p *Printer) permissionError() error {
@@ -189,12 +192,8 @@ func (p *Printer) permissionError() error {
 	rule := `SUBSYSTEM=="usb", ATTR{idVendor}=="VVVV", ATTR{idProduct}=="PPPP", MODE="0660", GROUP="lp"`
 	if id != "" {
 		rule = strings.NewReplacer("VVVV", id[:4], "PPPP", id[5:]).Replace(rule)
-	} else {
-		id = "found"
 	}
-	return rewards.Errorf(rewards.EUNAUTHORIZED,
-		"no permission to open the USB printer %s: add a udev rule, /etc/udev/rules.d/60-tochka-receipt.rules: %s, then udevadm control --reload-rules && udevadm trigger, and add this user to the group lp",
-		id, rule)
+	return rewards.Fail(rewards.EUNAUTHORIZED, "usb.permission", lang.Args{"id": id, "rule": rule})
 }
 
 // claimError explains why the printer's interface could not be claimed.
@@ -205,10 +204,9 @@ func (p *Printer) claimError(err error) error {
 	case errors.Is(err, gousb.ErrorAccess) || strings.Contains(msg, gousb.ErrorAccess.Error()):
 		return p.permissionError()
 	case errors.Is(err, gousb.ErrorBusy) || strings.Contains(msg, gousb.ErrorBusy.Error()):
-		return rewards.Errorf(rewards.EREFUSED,
-			"%s is in use by another program (a CUPS queue on it, or another Tochka): stop that one, or print through its CUPS queue", p.name)
+		return rewards.Fail(rewards.EREFUSED, "usb.busy", lang.Args{"printer": p.label})
 	case errors.Is(err, gousb.ErrorNoDevice) || strings.Contains(msg, gousb.ErrorNoDevice.Error()):
-		return rewards.Errorf(rewards.ENOTFOUND, "%s was unplugged or switched off: plug it in, switch it on and try again", p.name)
+		return rewards.Fail(rewards.ENOTFOUND, "usb.unplugged", lang.Args{"printer": p.label})
 	}
 	return fmt.Errorf("%s: claim the printer interface: %w", p.name, err)
 }
@@ -247,11 +245,10 @@ func (p *Printer) close() error {
 // closed after it; a kiosk opens it once and keeps it.
 func (p *Printer) Print(ctx context.Context, j printer.Job) (_ string, err error) {
 	if j.Format != printer.FormatESCPOS {
-		return "", rewards.Errorf(rewards.EINVALID,
-			"a USB receipt printer takes ESC/POS, not %q: print a PDF on a CUPS queue or to a file", j.Format)
+		return "", rewards.Fail(rewards.EINVALID, "usb.not_escpos", lang.Args{"format": j.Format})
 	}
 	if len(j.Data) == 0 {
-		return "", rewards.Errorf(rewards.EINVALID, "nothing to print: the ESC/POS stream is empty")
+		return "", rewards.Fail(rewards.EINVALID, "usb.empty", nil)
 	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
@@ -267,7 +264,7 @@ func (p *Printer) Print(ctx context.Context, j printer.Job) (_ string, err error
 	}
 	for range max(j.Copies, 1) {
 		if err := write(ctx, p.out, p.packet, j.Data, p.Timeout); err != nil {
-			return "", named(p.name, err)
+			return "", named(p.label, err)
 		}
 	}
 	return p.name, nil
@@ -278,17 +275,17 @@ func (p *Printer) Print(ctx context.Context, j printer.Job) (_ string, err error
 func newContext() (*gousb.Context, error) {
 	ctx, err := usbhost.Start()
 	if err != nil {
-		return nil, rewards.Errorf(rewards.EREFUSED, "%v", err)
+		return nil, rewards.Fail(rewards.EREFUSED, "usb.no_access", lang.Args{"reason": usbhost.Reason(err)})
 	}
 	return ctx, nil
 }
 
 // named puts the printer's name before an error's message, keeping a
 // domain error's code (its message is what a person reads).
-func named(name string, err error) error {
+func named(name lang.Msg, err error) error {
 	var e *rewards.Error
 	if errors.As(err, &e) {
-		return rewards.Errorf(e.Code, "%s: %s", name, e.Message)
+		return rewards.Fail(e.Code, "usb.named", lang.Args{"printer": name, "problem": rewards.Detail(err)})
 	}
-	return fmt.Errorf("%s: %w", name, err)
+	return fmt.Errorf("%s: %w", name.In(lang.EN), err)
 }

@@ -18,6 +18,7 @@ import (
 
 	"github.com/google/gousb"
 
+	"github.com/tochka-loyalty/tochka/lang"
 	"github.com/tochka-loyalty/tochka/printer"
 	"github.com/tochka-loyalty/tochka/printer/printertest"
 	"github.com/tochka-loyalty/tochka/rewards"
@@ -56,7 +57,8 @@ func (f *fakeEndpoint) WriteContext(ctx context.Context, b []byte) (int, error) 
 
 // fakePrinter is a Printer opened on the fake, as Open leaves a real one.
 func fakePrinter(ep *fakeEndpoint, packet int) *Printer {
-	return &Printer{VID: 0x0416, PID: 0x5011, out: ep, packet: packet, name: "USB printer 0416:5011 (fake)"}
+	return &Printer{VID: 0x0416, PID: 0x5011, out: ep, packet: packet, name: "USB printer 0416:5011 (fake)",
+		label: lang.M("usb.printer", lang.Args{"id": "0416:5011", "product": "fake"})}
 }
 
 // voucher is a real voucher stream, the golden file of the layouts' tests.
@@ -192,7 +194,7 @@ func TestPaperOut(t *testing.T) {
 		wantSent string
 	}{
 		{"at once", 0, "(0 of "},
-		{"half way", 2, "(8192 of "},
+		{"half way", 2, "(8,192 of "},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			ep := &fakeEndpoint{take: func(n int, b []byte) (int, error) {
@@ -253,11 +255,11 @@ func TestDeviceErrors(t *testing.T) {
 		code string
 		want string
 	}{
-		{gousb.TransferNoDevice, rewards.EREFUSED, "the printer was unplugged or switched off while printing (4096 of "},
+		{gousb.TransferNoDevice, rewards.EREFUSED, "the printer was unplugged or switched off while printing (4,096 of "},
 		{gousb.ErrorNoDevice, rewards.EREFUSED, "unplugged or switched off"},
 		{gousb.TransferStall, rewards.EREFUSED, "the printer refused the data (its endpoint stalled): switch it off and on again"},
 		{gousb.TransferTimedOut, rewards.EREFUSED, "the printer took no data for 10 s: paper out or cover open?"},
-		{nil, rewards.EREFUSED, "the printer takes no data: paper out or cover open? (4096 of "},
+		{nil, rewards.EREFUSED, "the printer takes no data: paper out or cover open? (4,096 of "},
 	} {
 		ep := &fakeEndpoint{take: func(n int, b []byte) (int, error) {
 			if n == 0 {

@@ -9,6 +9,7 @@ import (
 
 	"github.com/google/gousb"
 
+	"github.com/tochka-loyalty/tochka/lang"
 	"github.com/tochka-loyalty/tochka/rewards"
 	"github.com/tochka-loyalty/tochka/usbhost"
 )
@@ -63,23 +64,18 @@ func write(ctx context.Context, ep endpoint, packet int, data []byte, stall time
 			// The caller's deadline or cancellation, not the printer's.
 			return cancelled(ctx.Err(), sent, len(data))
 		case stalled, errors.Is(err, gousb.TransferTimedOut), errors.Is(err, gousb.ErrorTimeout):
-			return rewards.Errorf(rewards.EREFUSED,
-				"the printer took no data for %s: paper out or cover open? (%d of %d bytes sent)",
-				seconds(stall), sent, len(data))
+			return rewards.Fail(rewards.EREFUSED, "usb.stalled", lang.Args{"wait": seconds(stall), "sent": lang.Number(sent), "total": lang.Number(len(data))})
 		case errors.Is(err, gousb.TransferNoDevice), errors.Is(err, gousb.ErrorNoDevice):
-			return rewards.Errorf(rewards.EREFUSED,
-				"the printer was unplugged or switched off while printing (%d of %d bytes sent)", sent, len(data))
+			return rewards.Fail(rewards.EREFUSED, "usb.gone", lang.Args{"sent": lang.Number(sent), "total": lang.Number(len(data))})
 		case errors.Is(err, gousb.TransferStall), errors.Is(err, gousb.ErrorPipe):
-			return rewards.Errorf(rewards.EREFUSED,
-				"the printer refused the data (its endpoint stalled): switch it off and on again (%d of %d bytes sent)", sent, len(data))
+			return rewards.Fail(rewards.EREFUSED, "usb.endpoint_stalled", lang.Args{"sent": lang.Number(sent), "total": lang.Number(len(data))})
 		case err != nil:
 			return fmt.Errorf("usb write: %w (%d of %d bytes sent)", err, sent, len(data))
 		case n == 0:
 			// Neither data taken nor an error: a device that says so
 			// three times in a row will not take any more.
 			if idle++; idle == 3 {
-				return rewards.Errorf(rewards.EREFUSED,
-					"the printer takes no data: paper out or cover open? (%d of %d bytes sent)", sent, len(data))
+				return rewards.Fail(rewards.EREFUSED, "usb.no_data", lang.Args{"sent": lang.Number(sent), "total": lang.Number(len(data))})
 			}
 		default:
 			idle = 0
@@ -90,8 +86,7 @@ func write(ctx context.Context, ep endpoint, packet int, data []byte, stall time
 
 func cancelled(err error, sent, total int) error {
 	if errors.Is(err, context.DeadlineExceeded) {
-		return rewards.Errorf(rewards.EREFUSED,
-			"the printer did not finish in the time allowed: paper out or cover open? (%d of %d bytes sent)", sent, total)
+		return rewards.Fail(rewards.EREFUSED, "usb.deadline", lang.Args{"sent": lang.Number(sent), "total": lang.Number(total)})
 	}
 	return fmt.Errorf("printing stopped after %d of %d bytes: %w", sent, total, err)
 }
@@ -125,7 +120,7 @@ func pickInterface(d *gousb.DeviceDesc, config int, anyClass bool) (target, erro
 			nums = append(nums, n)
 		}
 		if len(nums) == 0 {
-			return target{}, errors.New("the device describes no configuration")
+			return target{}, rewards.Fail(rewards.ENOTFOUND, "usb.no_config", nil)
 		}
 		cfg = d.Configs[slices.Min(nums)]
 	}
@@ -147,9 +142,9 @@ func pickInterface(d *gousb.DeviceDesc, config int, anyClass bool) (target, erro
 		}
 	}
 	if !anyClass || hasPrinterClass(cfg) {
-		return target{}, errors.New("its printer interface has no bulk OUT endpoint")
+		return target{}, rewards.Fail(rewards.ENOTFOUND, "usb.no_endpoint", nil)
 	}
-	return target{}, errors.New("it has no printer interface with a bulk OUT endpoint: is it a receipt printer?")
+	return target{}, rewards.Fail(rewards.ENOTFOUND, "usb.no_printer_interface", nil)
 }
 
 func hasPrinterClass(cfg gousb.ConfigDesc) bool {

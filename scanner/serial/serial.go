@@ -23,6 +23,8 @@ import (
 
 	bugst "go.bug.st/serial"
 
+	"github.com/tochka-loyalty/tochka/lang"
+	"github.com/tochka-loyalty/tochka/rewards"
 	"github.com/tochka-loyalty/tochka/scanner"
 )
 
@@ -84,18 +86,18 @@ func Open(cfg Config) (*Port, error) {
 		baud = DefaultBaud
 	}
 	if _, err := os.Stat(name); errors.Is(err, fs.ErrNotExist) {
-		return nil, scanner.Problem(ErrNotFound, "no serial scanner at %s: is it plugged in and set to USB CDC (serial) mode?", name)
+		return nil, scanner.Problem(ErrNotFound, rewards.Fail(rewards.ENOTFOUND, "scanner.serial_not_found", lang.Args{"port": name}))
 	}
 	p, err := bugst.Open(name, &bugst.Mode{BaudRate: baud, DataBits: 8, Parity: bugst.NoParity, StopBits: bugst.OneStopBit})
 	if err != nil {
 		var pe *bugst.PortError
 		switch {
 		case errors.As(err, &pe) && pe.Code() == bugst.PermissionDenied, errors.Is(err, fs.ErrPermission):
-			return nil, scanner.Problem(ErrPermission, "%s %s: add this user to the group dialout (usermod -aG dialout USER, then log in again), or give the port to the kiosk's group with a udev rule as the README's Scanners section shows", ErrPermission.Error(), name)
+			return nil, scanner.Problem(ErrPermission, rewards.Fail(rewards.EUNAUTHORIZED, "scanner.serial_permission", lang.Args{"port": name}))
 		case errors.As(err, &pe) && pe.Code() == bugst.PortBusy:
-			return nil, fmt.Errorf("serial port %s is in use by another program (ModemManager probes new ttyACM ports: stop it or mark the scanner ID_MM_DEVICE_IGNORE)", name)
+			return nil, rewards.Fail(rewards.EREFUSED, "scanner.serial_busy", lang.Args{"port": name})
 		case errors.Is(err, fs.ErrNotExist):
-			return nil, scanner.Problem(ErrNotFound, "no serial scanner at %s: is it plugged in?", name)
+			return nil, scanner.Problem(ErrNotFound, rewards.Fail(rewards.ENOTFOUND, "scanner.serial_gone", lang.Args{"port": name}))
 		}
 		return nil, fmt.Errorf("open serial port %s: %w", name, err)
 	}

@@ -13,6 +13,8 @@ import (
 
 	"golang.org/x/sys/unix"
 
+	"github.com/tochka-loyalty/tochka/lang"
+	"github.com/tochka-loyalty/tochka/rewards"
 	"github.com/tochka-loyalty/tochka/scanner"
 )
 
@@ -25,6 +27,13 @@ func TestMissingPort(t *testing.T) {
 	want := "no serial scanner at " + name + ": is it plugged in and set to USB CDC (serial) mode?"
 	if !strings.HasPrefix(err.Error(), want) {
 		t.Errorf("message %q, want it to start %q", err, want)
+	}
+	var e *rewards.Error
+	if !errors.As(err, &e) || e.Code != rewards.ENOTFOUND || e.Key != "scanner.serial_not_found" {
+		t.Errorf("%v: want the domain error scanner.serial_not_found", err)
+	}
+	if got := rewards.ErrorText(err, lang.RU); !strings.HasPrefix(got, "нет последовательного сканера на "+name+": ") {
+		t.Errorf("in Russian: %q", got)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()

@@ -5,6 +5,8 @@ import (
 	"strings"
 
 	"github.com/google/gousb"
+
+	"github.com/tochka-loyalty/tochka/lang"
 	"github.com/tochka-loyalty/tochka/usbhost"
 )
 
@@ -19,9 +21,9 @@ type Device struct {
 	// HID interface is neither a boot keyboard nor known to be HID POS).
 	Mode Mode
 	// CanOpen tells whether this user may open the device; Problem says
-	// why not, with the udev rule that fixes it.
+	// why not, with the udev rule that fixes it, in the reader's language.
 	CanOpen bool
-	Problem string
+	Problem lang.Msg
 }
 
 // ID is the device's "0c2e:0b61", as lsusb and --device write it.
@@ -76,7 +78,7 @@ func List() ([]Device, error) {
 		if _, known := knownVendors[d.VID]; !scanner && !known {
 			continue
 		}
-		d.Problem = s.Problem(fmt.Sprintf("no permission to open it: add to %s the rule %s", UdevRuleFile, UdevRule(d.VID)))
+		d.Problem = s.Problem(lang.M("scanner.usb_denied", lang.Args{"file": UdevRuleFile, "rule": UdevRule(d.VID)}))
 		out = append(out, d)
 	}
 	return out, nil

@@ -34,6 +34,8 @@ import (
 
 	"github.com/google/gousb"
 
+	"github.com/tochka-loyalty/tochka/lang"
+	"github.com/tochka-loyalty/tochka/rewards"
 	"github.com/tochka-loyalty/tochka/scanner"
 	"github.com/tochka-loyalty/tochka/usbhost"
 )
@@ -178,7 +180,8 @@ func find(ctx *gousb.Context, cfg Config) (*gousb.Device, target, error) {
 		var ok bool
 		if t, ok = pickInterface(dev.Desc, active, cfg.Mode, readPages(dev)); !ok {
 			if cfg.ID() != "" {
-				return nil, target{}, scanner.Problem(ErrNotFound, "%s: USB device %s has no %s interface with an interrupt IN endpoint: is it a scanner, and in that mode?", ErrNotFound.Error(), cfg.ID(), modeWords(cfg.Mode))
+				return nil, target{}, scanner.Problem(ErrNotFound, rewards.Fail(rewards.ENOTFOUND, "scanner.usb_no_interface",
+					lang.Args{"id": cfg.ID(), "mode": modeWords(cfg.Mode)}))
 			}
 			continue
 		}
@@ -191,23 +194,23 @@ func find(ctx *gousb.Context, cfg Config) (*gousb.Device, target, error) {
 	case denied != nil:
 		return nil, target{}, permissionError(cfg.ID(), cfg.VID)
 	case errors.Is(err, gousb.ErrorAccess):
-		return nil, target{}, scanner.Problem(ErrNotFound, "%s: found none that this user may open (some USB devices refused access: run tochkactl scanner list, and add the udev rule of the README's Scanners section)", ErrNotFound.Error())
+		return nil, target{}, scanner.Problem(ErrNotFound, rewards.Fail(rewards.ENOTFOUND, "scanner.usb_none_openable", nil))
 	case err != nil && cfg.ID() != "":
-		return nil, target{}, scanner.Problem(ErrNotFound, "%s: %s: %v", ErrNotFound.Error(), cfg.ID(), err)
+		return nil, target{}, scanner.Problem(ErrNotFound, rewards.Fail(rewards.ENOTFOUND, "scanner.usb_look_failed", lang.Args{"id": cfg.ID(), "detail": err.Error()}))
 	case cfg.ID() != "":
-		return nil, target{}, scanner.Problem(ErrNotFound, "no USB scanner %s found: is it plugged in?", cfg.ID())
+		return nil, target{}, scanner.Problem(ErrNotFound, rewards.Fail(rewards.ENOTFOUND, "scanner.usb_not_found", lang.Args{"id": cfg.ID()}))
 	}
-	return nil, target{}, scanner.Problem(ErrNotFound, "no USB scanner found: none names itself a scanner or speaks HID POS; is it plugged in? Give its VID:PID (lsusb shows it)")
+	return nil, target{}, scanner.Problem(ErrNotFound, rewards.Fail(rewards.ENOTFOUND, "scanner.usb_none", nil))
 }
 
-func modeWords(m Mode) string {
+func modeWords(m Mode) lang.Msg {
 	switch m {
 	case ModeKeyboard:
-		return "boot-keyboard"
+		return lang.M("scanner.mode.keyboard", nil)
 	case ModeHIDPOS:
-		return "HID POS"
+		return lang.M("scanner.mode.hidpos", nil)
 	}
-	return "keyboard or HID POS"
+	return lang.M("scanner.mode.any", nil)
 }
 
 // looksLikeScanner applies the package's heuristic to an open device.
@@ -246,7 +249,8 @@ func readPages(dev *gousb.Device) map[int]uint16 {
 }
 
 func permissionError(id string, vid uint16) error {
-	return scanner.Problem(ErrPermission, "%s %s: add the udev rule of the README's Scanners section to %s: %s, then udevadm control --reload-rules && udevadm trigger, and add this user to the group plugdev", ErrPermission.Error(), id, UdevRuleFile, UdevRule(vid))
+	return scanner.Problem(ErrPermission, rewards.Fail(rewards.EUNAUTHORIZED, "scanner.usb_permission",
+		lang.Args{"id": id, "file": UdevRuleFile, "rule": UdevRule(vid)}))
 }
 
 // claimError explains why the scanner's interface could not be claimed.
@@ -257,9 +261,9 @@ func claimError(name string, vid uint16, err error) error {
 	case strings.Contains(msg, gousb.ErrorAccess.Error()):
 		return permissionError(name, vid)
 	case strings.Contains(msg, gousb.ErrorBusy.Error()):
-		return fmt.Errorf("%s is in use by another program (another tochkactl scanner watch, or the kiosk): stop that one", name)
+		return rewards.Fail(rewards.EREFUSED, "scanner.usb_busy", lang.Args{"scanner": name})
 	case strings.Contains(msg, gousb.ErrorNoDevice.Error()):
-		return scanner.Problem(ErrNotFound, "%s was unplugged: plug it in again", name)
+		return scanner.Problem(ErrNotFound, rewards.Fail(rewards.ENOTFOUND, "scanner.usb_unplugged", lang.Args{"scanner": name}))
 	}
 	return fmt.Errorf("%s: claim the scanner interface: %w", name, err)
 }
@@ -322,7 +326,7 @@ func (e *Endpoint) Close() error {
 func newContext() (*gousb.Context, error) {
 	ctx, err := usbhost.Start()
 	if err != nil {
-		return nil, scanner.Problem(ErrNoUSB, "%v", err)
+		return nil, scanner.Problem(ErrNoUSB, rewards.Fail(rewards.EREFUSED, "usb.no_access", lang.Args{"reason": usbhost.Reason(err)}))
 	}
 	return ctx, nil
 }

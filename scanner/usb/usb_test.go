@@ -11,6 +11,8 @@ import (
 	"testing"
 
 	"github.com/google/gousb"
+
+	"github.com/tochka-loyalty/tochka/lang"
 )
 
 func TestModeString(t *testing.T) {
@@ -246,7 +248,7 @@ func TestAbsentScanner(t *testing.T) {
 		t.Fatalf("List: %v", err)
 	}
 	for _, d := range list {
-		t.Logf("scanner: %s %s %v open=%v %s", d.ID(), d.Name(), d.Mode, d.CanOpen, d.Problem)
+		t.Logf("scanner: %s %s %v open=%v %s", d.ID(), d.Name(), d.Mode, d.CanOpen, d.Problem.In(lang.EN))
 	}
 }
 
