@@ -110,7 +110,7 @@ func TestAcceptsReward(t *testing.T) {
 		t.Error("a points program keeps no board")
 	}
 	// In the reader's language.
-	for l, want := range map[string]string{lang.BG: "няма табло с награди", lang.RU: "нет доски наград"} {
+	for l, want := range map[string]string{lang.BG: "няма табло с награди", lang.RU: "нет каталога наград"} {
 		if got := rewards.ErrorText(err, l); !strings.Contains(got, want) {
 			t.Errorf("%s: %q", l, got)
 		}

@@ -378,7 +378,7 @@ func TestBoardPrint(t *testing.T) {
 
 	out := filepath.Join(c.dir, "board.pdf")
 	code, stdout, stderr := c.exec("", "board", "print", "--coop", "sofia", "--out", out)
-	if code != 0 || stdout != "отпечатано: каталога (2 награди) → "+out+"\n" || stderr != "" {
+	if code != 0 || stdout != "отпечатано: таблото (2 награди) → "+out+"\n" || stderr != "" {
 		t.Fatalf("board print: exit %d\nstdout: %s\nstderr: %s", code, stdout, stderr)
 	}
 	wantWords(t, out, "КООП", "Награди за точки", "Кооперация София", "Олио 1 л", "120 точки", "Торта", "1 500 точки")
@@ -413,7 +413,7 @@ func TestBoardPrint(t *testing.T) {
 	}
 	c.ok("board", "remove", "OIL")
 	c.ok("board", "remove", "CAKE")
-	if msg := c.refused("board", "print", "--out", out+".2"); msg != "каталогът няма награди в предлагане (предлагането на 1 награда е приключило): нищо не е отпечатано" {
+	if msg := c.refused("board", "print", "--out", out+".2"); msg != "таблото няма награди в предлагане (предлагането на 1 награда е приключило): нищо не е отпечатано" {
 		t.Errorf("a board of ended offers: %q", msg)
 	}
 	noFile(t, out+".2")
