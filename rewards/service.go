@@ -505,7 +505,6 @@ type BatchReceipt struct {
 	Err error `json:"-"`
 }
 
-// CheckReport is what a ledger check found.
 // Problem is one thing a check found wrong: the key of its message in the
 // catalog, its arguments, and the message in English.
 type Problem struct {
@@ -525,6 +524,7 @@ func (p Problem) In(l string) string { return lang.Text(l, p.Key, p.Args) }
 // String is the problem in English.
 func (p Problem) String() string { return p.Message }
 
+// CheckReport is what a ledger check found.
 type CheckReport struct {
 	Accounts  int       `json:"accounts"`
 	Entries   int       `json:"entries"`

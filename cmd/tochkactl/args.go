@@ -71,26 +71,22 @@ type errText struct{ err error }
 
 func (e errText) In(l string) string { return errorText(e.err, l) }
 
-// andList is items joined as a list ("a, b and c") in the reader's
-// language.
-type andList []string
-
-func (a andList) In(l string) string {
-	if len(a) < 2 {
-		return strings.Join(a, "")
-	}
-	return lang.Text(l, "cli.and", lang.Args{"list": strings.Join(a[:len(a)-1], ", "), "last": a[len(a)-1]})
+// list is items joined in the reader's language, the last one by the
+// catalog's key: cli.and ("a, b and c") or cli.or ("a, b or c").
+type list struct {
+	key   string
+	items []string
 }
 
-// orList is items joined as a list of alternatives ("a, b or c") in the
-// reader's language.
-type orList []string
+func andList(items []string) list { return list{"cli.and", items} }
+func orList(items []string) list  { return list{"cli.or", items} }
 
-func (o orList) In(l string) string {
-	if len(o) < 2 {
-		return strings.Join(o, "")
+func (x list) In(l string) string {
+	if len(x.items) < 2 {
+		return strings.Join(x.items, "")
 	}
-	return lang.Text(l, "cli.or", lang.Args{"list": strings.Join(o[:len(o)-1], ", "), "last": o[len(o)-1]})
+	last := len(x.items) - 1
+	return lang.Text(l, x.key, lang.Args{"list": strings.Join(x.items[:last], ", "), "last": x.items[last]})
 }
 
 // invocation is a command line taken apart.

@@ -567,8 +567,7 @@ func cmdHistory(c *cmdCtx) error {
 
 func cmdBoardAdd(c *cmdCtx) error {
 	in := c.in
-	rw := rewards.Reward{ID: in.str["id"], Coop: in.str["coop"], Store: in.str["store"], Points: in.num["points"],
-		Names: rewards.Names{BG: in.str["name-bg"], RU: in.str["name-ru"], EN: in.str["name-en"]}}
+	rw := rewards.Reward{ID: in.str["id"], Coop: in.str["coop"], Store: in.str["store"], Points: in.num["points"], Names: c.names()}
 	p, err := c.program()
 	if err != nil {
 		return err

@@ -126,7 +126,7 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer, env func(stri
 		defer store.Close()
 		c.store = store
 		for _, w := range store.Warnings {
-			fmt.Fprintf(stderr, "tochkactl: warning: %s\n", w.In(c.readerLang()))
+			fmt.Fprintln(stderr, lang.Text(c.readerLang(), "out.warning", lang.Args{"warning": w}))
 		}
 		// An init that made a new file and is then refused leaves no file;
 		// one that committed keeps it, whatever failed after.

@@ -652,8 +652,8 @@ func TestBonus(t *testing.T) {
 	}
 
 	var report struct {
-		Accounts int      `json:"accounts"`
-		Total    int64    `json:"total"`
+		Accounts int               `json:"accounts"`
+		Total    int64             `json:"total"`
 		Problems []rewards.Problem `json:"problems"`
 	}
 	c.jsonOf(&report, "check")

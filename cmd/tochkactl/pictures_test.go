@@ -204,7 +204,7 @@ func TestUpgradeImportsBoardPictures(t *testing.T) {
 		t.Fatal(err)
 	}
 	if code, _, stderr := bg.exec("", "check"); code != 0 || strings.Count(stderr, "\n") != 3 ||
-		!strings.HasPrefix(stderr, "tochkactl: warning: Награда mug: снимка gone.jpg не беше внесена и наградата остава на таблото без снимка: ") {
+		!strings.HasPrefix(stderr, "tochkactl: внимание: Награда mug: снимка gone.jpg не беше внесена и наградата остава на таблото без снимка: ") {
 		t.Errorf("check of a v0.1.0 ledger in Bulgarian: exit %d\n%s", code, stderr)
 	}
 }

@@ -495,7 +495,7 @@ func printableVoucher(v rewards.Voucher, loc *time.Location) error {
 	case rewards.VoucherClaimed, rewards.VoucherCancelled, rewards.VoucherExpired:
 		return rewards.Fail(rewards.EREFUSED, "out.print.voucher_"+v.Status, args)
 	}
-	return rewards.Fail(rewards.EREFUSED, "out.print.voucher_not_open", lang.Args{"code": v.Code, "status": v.Status})
+	return rewards.Fail(rewards.EREFUSED, "out.print.voucher_not_open", lang.Args{"code": v.Code, "status": lang.M("out.voucher.status."+v.Status, nil)})
 }
 
 func cmdBoardPrint(c *cmdCtx) error {

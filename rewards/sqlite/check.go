@@ -72,7 +72,7 @@ func (s *Store) Check(ctx context.Context) (rewards.CheckReport, error) {
 		if err := t.tx.QueryRowContext(ctx, `SELECT count(*) FROM lots WHERE remaining < 0 OR remaining > points`).Scan(&bad); err != nil {
 			return fmt.Errorf("check lots: %w", err)
 		} else if bad > 0 {
-			r.Problems = append(r.Problems, rewards.NewProblem("check.lots_out_of_range", lang.Args{"n": bad}))
+			r.Problems = append(r.Problems, rewards.NewProblem("check.lots_out_of_range", lang.Args{"count": bad}))
 		}
 		// Every lot's points, less what entries took from it, less what
 		// paid a debt back, is what it holds: allocations never overdraw.
@@ -80,7 +80,7 @@ func (s *Store) Check(ctx context.Context) (rewards.CheckReport, error) {
 			WHERE l.points - coalesce((SELECT sum(points) FROM allocations WHERE lot_id = l.id), 0) < l.remaining`).Scan(&bad); err != nil {
 			return fmt.Errorf("check allocations: %w", err)
 		} else if bad > 0 {
-			r.Problems = append(r.Problems, rewards.NewProblem("check.lots_overdrawn", lang.Args{"n": bad}))
+			r.Problems = append(r.Problems, rewards.NewProblem("check.lots_overdrawn", lang.Args{"count": bad}))
 		}
 		// Personal data that no card leads to could be neither shown,
 		// exported nor forgotten.
@@ -88,7 +88,7 @@ func (s *Store) Check(ctx context.Context) (rewards.CheckReport, error) {
 			WHERE NOT EXISTS (SELECT 1 FROM cards c WHERE c.account_id = p.account_id)`).Scan(&bad); err != nil {
 			return fmt.Errorf("check personal data: %w", err)
 		} else if bad > 0 {
-			r.Problems = append(r.Problems, rewards.NewProblem("check.orphan_people", lang.Args{"n": bad}))
+			r.Problems = append(r.Problems, rewards.NewProblem("check.orphan_people", lang.Args{"count": bad}))
 		}
 		// Pictures are no events, so a replay cannot find one missing.
 		missing, err := t.missingPictures()
@@ -263,7 +263,7 @@ func compareRows(table string, stored, again []string) []rewards.Problem {
 		}
 	}
 	if more > 0 {
-		out = append(out, rewards.NewProblem("check.more_differences", lang.Args{"table": table, "n": more}))
+		out = append(out, rewards.NewProblem("check.more_differences", lang.Args{"table": table, "count": more}))
 	}
 	return out
 }

@@ -15,7 +15,7 @@ func TestCheckReplaysTheLog(t *testing.T) {
 		{"lot raised by hand", `UPDATE lots SET points = points + 50, remaining = remaining + 50 WHERE id = (SELECT max(id) FROM lots)`, "replay: lots"},
 		{"last event deleted", `DELETE FROM events WHERE seq = (SELECT max(seq) FROM events)`, "replay: lots"},
 		{"personal data of no card", `INSERT INTO accounts (id) VALUES (999); INSERT INTO people (account_id, id, given_name) VALUES (999, 'p-999', 'Мария')`,
-			"1 personal records belong to accounts that no card leads to"},
+			"1 personal record belongs to an account that no card leads to"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			s, clk := openStore(t, "coop")
