@@ -31,7 +31,9 @@ type failing struct {
 	err error
 }
 
-func (f failing) Voucher(context.Context, string) (rewards.Voucher, error) { return rewards.Voucher{}, f.err }
+func (f failing) Voucher(context.Context, string) (rewards.Voucher, error) {
+	return rewards.Voucher{}, f.err
+}
 
 // wire is an answered error as the envelope carries it.
 type wire struct {
