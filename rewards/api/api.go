@@ -96,14 +96,14 @@ func NewHandler(s Service, opts Options) http.Handler {
 	route("POST /v1/returns", h.postReturn)
 	route("POST /v1/vouchers/{code}/claim", voucherAction(h.s.ClaimVoucher))
 	route("POST /v1/vouchers/{code}/cancel", voucherAction(h.s.CancelVoucher))
-	route("GET /v1/vouchers/{code}", func(r *http.Request) (any, error) { return h.s.Voucher(r.Context(), r.PathValue("code")) })
+	route("GET /v1/vouchers/{code}", func(r *http.Request) (any, error) { return h.s.Voucher(r.Context(), pathKey(r, "code")) })
 
 	// Cards.
 	route("POST /v1/cards", h.issueCard)
 	route("GET /v1/cards/{number}", h.card)
 	route("GET /v1/cards/{number}/balance", h.balance)
 	route("GET /v1/cards/{number}/history", func(r *http.Request) (any, error) {
-		return h.s.History(r.Context(), r.PathValue("number"))
+		return h.s.History(r.Context(), pathKey(r, "number"))
 	})
 	route("GET /v1/cards/{number}/export", h.export)
 	route("POST /v1/cards/{number}/register", h.registerCard)
@@ -241,6 +241,16 @@ func decodeAction(r *http.Request, what string, v any) error {
 	return rewards.DecodeJSON(data, what, v)
 }
 
+// pathKey is the path's card number, voucher code or picture hash: "-",
+// which none of them is, stands for an empty one, for the store to refuse
+// as it refuses an empty value.
+func pathKey(r *http.Request, name string) string {
+	if v := r.PathValue(name); v != "-" {
+		return v
+	}
+	return ""
+}
+
 // fromPath fills a command's field from the path's value, or refuses a
 // body whose field names something else, naming the field.
 func fromPath(field *string, name, path string) error {
@@ -332,7 +342,7 @@ func voucherAction(do func(context.Context, rewards.VoucherAction) (rewards.Vouc
 		if err := decodeAction(r, "voucher action", &c); err != nil {
 			return nil, err
 		}
-		if err := fromPath(&c.Code, "code", r.PathValue("code")); err != nil {
+		if err := fromPath(&c.Code, "code", pathKey(r, "code")); err != nil {
 			return nil, err
 		}
 		return do(r.Context(), c)
@@ -347,7 +357,7 @@ func cardAction(do func(context.Context, rewards.CardAction) (rewards.Card, erro
 		if err := decodeAction(r, "card action", &c); err != nil {
 			return nil, err
 		}
-		if err := fromPath(&c.Card, "card", r.PathValue("number")); err != nil {
+		if err := fromPath(&c.Card, "card", pathKey(r, "number")); err != nil {
 			return nil, err
 		}
 		return do(r.Context(), c)
@@ -367,7 +377,7 @@ func (h *handler) registerCard(r *http.Request) (any, error) {
 	if err := decodeAction(r, "card register", &c); err != nil {
 		return nil, err
 	}
-	if err := fromPath(&c.Card, "card", r.PathValue("number")); err != nil {
+	if err := fromPath(&c.Card, "card", pathKey(r, "number")); err != nil {
 		return nil, err
 	}
 	return h.s.RegisterCard(r.Context(), c)
@@ -378,7 +388,7 @@ func (h *handler) replaceCard(r *http.Request) (any, error) {
 	if err := decodeAction(r, "card replace", &c); err != nil {
 		return nil, err
 	}
-	if err := fromPath(&c.Card, "card", r.PathValue("number")); err != nil {
+	if err := fromPath(&c.Card, "card", pathKey(r, "number")); err != nil {
 		return nil, err
 	}
 	return h.s.ReplaceCard(r.Context(), c)
@@ -389,7 +399,7 @@ func (h *handler) linkCard(r *http.Request) (any, error) {
 	if err := decode(r, CommandLimit, "card link", &c); err != nil {
 		return nil, err
 	}
-	if err := fromPath(&c.Card, "card", r.PathValue("number")); err != nil {
+	if err := fromPath(&c.Card, "card", pathKey(r, "number")); err != nil {
 		return nil, err
 	}
 	return h.s.LinkCard(r.Context(), c)
@@ -400,7 +410,7 @@ func (h *handler) card(r *http.Request) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	return h.s.Card(r.Context(), r.PathValue("number"), at)
+	return h.s.Card(r.Context(), pathKey(r, "number"), at)
 }
 
 func (h *handler) balance(r *http.Request) (any, error) {
@@ -408,7 +418,7 @@ func (h *handler) balance(r *http.Request) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	return h.s.Balance(r.Context(), r.PathValue("number"), at)
+	return h.s.Balance(r.Context(), pathKey(r, "number"), at)
 }
 
 func (h *handler) export(r *http.Request) (any, error) {
@@ -416,7 +426,7 @@ func (h *handler) export(r *http.Request) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	return h.s.ExportCard(r.Context(), r.PathValue("number"), at)
+	return h.s.ExportCard(r.Context(), pathKey(r, "number"), at)
 }
 
 func (h *handler) putReward(r *http.Request) (any, error) {
@@ -473,12 +483,25 @@ func (h *handler) putCoop(r *http.Request) (any, error) {
 	return h.s.AddCoop(r.Context(), c)
 }
 
+// plainProgram is a program without its UnmarshalJSON, which decodes a
+// stored program leniently: one that arrives has its unknown keys refused.
+type plainProgram rewards.Program
+
 func (h *handler) installProgram(r *http.Request) (any, error) {
-	var c rewards.ProgramInstall
-	if err := decode(r, CommandLimit, "program install", &c); err != nil {
+	var body struct {
+		rewards.Meta
+		Program json.RawMessage `json:"program"`
+	}
+	if err := decode(r, CommandLimit, "program install", &body); err != nil {
 		return nil, err
 	}
-	if c.Program != nil {
+	c := rewards.ProgramInstall{Meta: body.Meta}
+	if len(body.Program) > 0 && string(body.Program) != "null" {
+		p := plainProgram(rewards.DefaultProgram()) // keys left out have their defaults, as in a program file
+		if err := rewards.DecodeJSON(body.Program, "program install", &p); err != nil {
+			return nil, err
+		}
+		c.Program = (*rewards.Program)(&p)
 		// A program that arrives is a new one, held to today's rules.
 		if err := c.Program.ValidateNew(); err != nil {
 			return nil, err
@@ -511,7 +534,7 @@ func (h *handler) putPicture(r *http.Request) (any, error) {
 // picture answers a stored picture's bytes. A picture is named by its
 // content, so its answer never changes: cached for a year, immutable.
 func (h *handler) picture(w http.ResponseWriter, r *http.Request) {
-	p, err := h.s.Picture(r.Context(), r.PathValue("sha256"))
+	p, err := h.s.Picture(r.Context(), pathKey(r, "sha256"))
 	if err != nil {
 		h.fail(w, r, err)
 		return

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"image"
 	_ "image/jpeg" // the board's pictures are JPEG
@@ -159,13 +160,42 @@ func read(path string, at time.Time) request {
 }
 
 // seg is a path segment with the value v. An empty value, which no route
-// matches, is sent as "-", which no card number or voucher code is: the
-// body carries the empty value, and the server refuses it, naming it.
+// would match, is sent as "-", which no card number, voucher code or
+// picture hash is, and which the server reads back as empty.
 func seg(v string) string {
 	if v == "" {
 		return "-"
 	}
 	return url.PathEscape(v)
+}
+
+// keyed is the request of a change whose path names key, the command's
+// card, code or id. A command with an empty key, which no path names, is
+// refused here as a store refuses it first, by its own Validate, in the
+// client's language.
+func (c *Client) keyed(method, path, key, action string, cmd interface{ Validate() error }) (request, error) {
+	if key == "" {
+		if err := cmd.Validate(); err != nil {
+			var e *rewards.Error
+			if errors.As(err, &e) {
+				local := *e
+				local.Message = e.In(c.lang)
+				return request{}, &local
+			}
+			return request{}, err
+		}
+	}
+	return change(method, path+seg(key)+action, cmd), nil
+}
+
+// callKeyed is call of the change keyed makes.
+func callKeyed[T any](c *Client, ctx context.Context, method, path, key, action string, cmd interface{ Validate() error }) (T, error) {
+	rq, err := c.keyed(method, path, key, action, cmd)
+	if err != nil {
+		var zero T
+		return zero, err
+	}
+	return call[T](c, ctx, rq)
 }
 
 // InstallProgram implements rewards.Programs.
@@ -185,32 +215,32 @@ func (c *Client) IssueCard(ctx context.Context, cmd rewards.CardIssue) (rewards.
 
 // RegisterCard implements rewards.Cards.
 func (c *Client) RegisterCard(ctx context.Context, cmd rewards.CardRegister) (rewards.Card, error) {
-	return call[rewards.Card](c, ctx, change(http.MethodPost, "/v1/cards/"+seg(cmd.Card)+"/register", cmd))
+	return callKeyed[rewards.Card](c, ctx, http.MethodPost, "/v1/cards/", cmd.Card, "/register", &cmd)
 }
 
 // BlockCard implements rewards.Cards.
 func (c *Client) BlockCard(ctx context.Context, cmd rewards.CardAction) (rewards.Card, error) {
-	return call[rewards.Card](c, ctx, change(http.MethodPost, "/v1/cards/"+seg(cmd.Card)+"/block", cmd))
+	return callKeyed[rewards.Card](c, ctx, http.MethodPost, "/v1/cards/", cmd.Card, "/block", &cmd)
 }
 
 // ReplaceCard implements rewards.Cards.
 func (c *Client) ReplaceCard(ctx context.Context, cmd rewards.CardReplace) (rewards.Card, error) {
-	return call[rewards.Card](c, ctx, change(http.MethodPost, "/v1/cards/"+seg(cmd.Card)+"/replace", cmd))
+	return callKeyed[rewards.Card](c, ctx, http.MethodPost, "/v1/cards/", cmd.Card, "/replace", &cmd)
 }
 
 // LinkCard implements rewards.Cards.
 func (c *Client) LinkCard(ctx context.Context, cmd rewards.CardLink) (rewards.Card, error) {
-	return call[rewards.Card](c, ctx, change(http.MethodPost, "/v1/cards/"+seg(cmd.Card)+"/link", cmd))
+	return callKeyed[rewards.Card](c, ctx, http.MethodPost, "/v1/cards/", cmd.Card, "/link", &cmd)
 }
 
 // MakeMember implements rewards.Cards.
 func (c *Client) MakeMember(ctx context.Context, cmd rewards.CardAction) (rewards.Card, error) {
-	return call[rewards.Card](c, ctx, change(http.MethodPost, "/v1/cards/"+seg(cmd.Card)+"/member", cmd))
+	return callKeyed[rewards.Card](c, ctx, http.MethodPost, "/v1/cards/", cmd.Card, "/member", &cmd)
 }
 
 // ForgetCard implements rewards.Cards.
 func (c *Client) ForgetCard(ctx context.Context, cmd rewards.CardAction) (rewards.Card, error) {
-	return call[rewards.Card](c, ctx, change(http.MethodPost, "/v1/cards/"+seg(cmd.Card)+"/forget", cmd))
+	return callKeyed[rewards.Card](c, ctx, http.MethodPost, "/v1/cards/", cmd.Card, "/forget", &cmd)
 }
 
 // ExportCard implements rewards.Cards.
@@ -288,12 +318,12 @@ func (c *Client) Redeem(ctx context.Context, r rewards.Redemption) (rewards.Vouc
 
 // ClaimVoucher implements rewards.Vouchers.
 func (c *Client) ClaimVoucher(ctx context.Context, v rewards.VoucherAction) (rewards.Voucher, error) {
-	return call[rewards.Voucher](c, ctx, change(http.MethodPost, "/v1/vouchers/"+seg(v.Code)+"/claim", v))
+	return callKeyed[rewards.Voucher](c, ctx, http.MethodPost, "/v1/vouchers/", v.Code, "/claim", &v)
 }
 
 // CancelVoucher implements rewards.Vouchers.
 func (c *Client) CancelVoucher(ctx context.Context, v rewards.VoucherAction) (rewards.Voucher, error) {
-	return call[rewards.Voucher](c, ctx, change(http.MethodPost, "/v1/vouchers/"+seg(v.Code)+"/cancel", v))
+	return callKeyed[rewards.Voucher](c, ctx, http.MethodPost, "/v1/vouchers/", v.Code, "/cancel", &v)
 }
 
 // Voucher implements rewards.Vouchers.
@@ -303,12 +333,16 @@ func (c *Client) Voucher(ctx context.Context, code string) (rewards.Voucher, err
 
 // AddReward implements rewards.Board.
 func (c *Client) AddReward(ctx context.Context, r rewards.RewardAdd) (rewards.Reward, error) {
-	return call[rewards.Reward](c, ctx, change(http.MethodPut, "/v1/board/items/"+seg(r.Reward.ID), r))
+	return callKeyed[rewards.Reward](c, ctx, http.MethodPut, "/v1/board/items/", r.Reward.ID, "", &r)
 }
 
 // RemoveReward implements rewards.Board.
 func (c *Client) RemoveReward(ctx context.Context, r rewards.RewardRemove) error {
-	_, err := c.send(ctx, change(http.MethodDelete, "/v1/board/items/"+seg(r.Reward), r))
+	rq, err := c.keyed(http.MethodDelete, "/v1/board/items/", r.Reward, "", &r)
+	if err != nil {
+		return err
+	}
+	_, err = c.send(ctx, rq)
 	return err
 }
 
@@ -327,7 +361,7 @@ func (c *Client) Rewards(ctx context.Context, coop, store string) ([]rewards.Rew
 
 // AddCoop implements rewards.Places.
 func (c *Client) AddCoop(ctx context.Context, cmd rewards.CoopAdd) (rewards.Coop, error) {
-	return call[rewards.Coop](c, ctx, change(http.MethodPut, "/v1/coops/"+seg(cmd.Coop.ID), cmd))
+	return callKeyed[rewards.Coop](c, ctx, http.MethodPut, "/v1/coops/", cmd.Coop.ID, "", &cmd)
 }
 
 // Coops implements rewards.Places.
@@ -337,7 +371,7 @@ func (c *Client) Coops(ctx context.Context) ([]rewards.Coop, error) {
 
 // AddStore implements rewards.Places.
 func (c *Client) AddStore(ctx context.Context, cmd rewards.StoreAdd) (rewards.Store, error) {
-	return call[rewards.Store](c, ctx, change(http.MethodPut, "/v1/stores/"+seg(cmd.Store.ID), cmd))
+	return callKeyed[rewards.Store](c, ctx, http.MethodPut, "/v1/stores/", cmd.Store.ID, "", &cmd)
 }
 
 // Stores implements rewards.Places.

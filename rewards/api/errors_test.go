@@ -223,6 +223,9 @@ func TestRequestRefusals(t *testing.T) {
 		{"a bad time", "GET", "/v1/cards/" + card + "/balance?at=yesterday", ``, 400, "invalid", "api.at_bad", []string{"yesterday"}},
 		{"batch over 500", "POST", "/v1/receipts/batch", "[" + strings.Repeat(`null,`, 500) + "null]", 413, "too_large", "api.batch_too_many", []string{"500", "501"}},
 		{"no such route", "GET", "/v1/nothing", ``, 404, "not_found", "api.route_unknown", []string{"/v1/nothing"}},
+		{"a method the route lacks", "DELETE", "/v1/receipts", ``, 404, "not_found", "api.route_unknown", []string{"DELETE /v1/receipts"}},
+		{"unknown program key", "PUT", "/v1/program", `{"program":{"name":"x","kind":"points","colour":1}}`, 400, "invalid", "invalid.json", []string{"colour"}},
+		{"program of the wrong type", "PUT", "/v1/program", `{"program":{"name":7}}`, 400, "invalid", "invalid.json", []string{"name"}},
 		{"no such card", "GET", "/v1/cards/2000000000008", ``, 404, "not_found", "", nil},
 		{"a picture that is no image", "PUT", "/v1/pictures", `GIF89a`, 400, "invalid", "picture.not_jpeg_png", nil},
 		{"a picture under another's hash", "PUT", "/v1/pictures?sha256=" + strings.Repeat("0", 64), `GIF89a`, 400, "invalid", "picture.hash_mismatch", nil},
@@ -339,6 +342,25 @@ func TestClientErrors(t *testing.T) {
 			}},
 			{"a claim of no voucher", func(st rewardstest.Store) error {
 				_, err := st.ClaimVoucher(ctx, rewards.VoucherAction{Code: "ABCD-EFGH"})
+				return err
+			}},
+			{"no card to block", func(st rewardstest.Store) error {
+				_, err := st.BlockCard(ctx, rewards.CardAction{})
+				return err
+			}},
+			{"no voucher to claim", func(st rewardstest.Store) error {
+				_, err := st.ClaimVoucher(ctx, rewards.VoucherAction{})
+				return err
+			}},
+			{"no reward to remove", func(st rewardstest.Store) error {
+				return st.RemoveReward(ctx, rewards.RewardRemove{})
+			}},
+			{"no store to record", func(st rewardstest.Store) error {
+				_, err := st.AddStore(ctx, rewards.StoreAdd{Store: rewards.Store{Coop: "c", Names: rewards.Names{EN: "S"}}})
+				return err
+			}},
+			{"no such voucher to look at", func(st rewardstest.Store) error {
+				_, err := st.Voucher(ctx, "")
 				return err
 			}},
 			{"a redemption of nothing", func(st rewardstest.Store) error {
