@@ -21,6 +21,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"slices"
 	"time"
 
 	"github.com/tochka-loyalty/tochka/lang"
@@ -78,8 +79,14 @@ func NewHandler(s Service, opts Options) http.Handler {
 		h.now = time.Now
 	}
 	mux := http.NewServeMux()
-	route := func(pattern string, fn func(*http.Request) (any, error)) {
+	// route serves pattern by fn, which takes the query parameters named
+	// by params and no others.
+	route := func(pattern string, fn func(*http.Request) (any, error), params ...string) {
 		mux.HandleFunc(pattern, func(w http.ResponseWriter, r *http.Request) {
+			if err := knownParams(r, params); err != nil {
+				h.fail(w, r, err)
+				return
+			}
 			v, err := fn(r)
 			if err != nil {
 				h.fail(w, r, err)
@@ -100,12 +107,12 @@ func NewHandler(s Service, opts Options) http.Handler {
 
 	// Cards.
 	route("POST /v1/cards", h.issueCard)
-	route("GET /v1/cards/{number}", h.card)
-	route("GET /v1/cards/{number}/balance", h.balance)
+	route("GET /v1/cards/{number}", h.card, "at")
+	route("GET /v1/cards/{number}/balance", h.balance, "at")
 	route("GET /v1/cards/{number}/history", func(r *http.Request) (any, error) {
 		return h.s.History(r.Context(), pathKey(r, "number"))
 	})
-	route("GET /v1/cards/{number}/export", h.export)
+	route("GET /v1/cards/{number}/export", h.export, "at")
 	route("POST /v1/cards/{number}/register", h.registerCard)
 	route("POST /v1/cards/{number}/block", cardAction(h.s.BlockCard))
 	route("POST /v1/cards/{number}/member", cardAction(h.s.MakeMember))
@@ -126,15 +133,21 @@ func NewHandler(s Service, opts Options) http.Handler {
 	route("GET /v1/board", func(r *http.Request) (any, error) {
 		q := r.URL.Query()
 		return nonNil(h.s.Rewards(r.Context(), q.Get("coop"), q.Get("store")))
-	})
+	}, "coop", "store")
 	route("PUT /v1/board/items/{id}", h.putReward)
 	route("DELETE /v1/board/items/{id}", h.removeReward)
 	route("GET /v1/stores", func(r *http.Request) (any, error) { return nonNil(h.s.Stores(r.Context())) })
 	route("GET /v1/coops", func(r *http.Request) (any, error) { return nonNil(h.s.Coops(r.Context())) })
 	route("PUT /v1/stores/{id}", h.putStore)
 	route("PUT /v1/coops/{id}", h.putCoop)
-	route("PUT /v1/pictures", h.putPicture)
-	mux.HandleFunc("GET /v1/pictures/{sha256}", h.picture)
+	route("PUT /v1/pictures", h.putPicture, "sha256")
+	mux.HandleFunc("GET /v1/pictures/{sha256}", func(w http.ResponseWriter, r *http.Request) {
+		if err := knownParams(r, nil); err != nil {
+			h.fail(w, r, err)
+			return
+		}
+		h.picture(w, r)
+	})
 
 	// Program and operations.
 	route("GET /v1/program", func(r *http.Request) (any, error) { return h.s.Program(r.Context()) })
@@ -146,7 +159,7 @@ func NewHandler(s Service, opts Options) http.Handler {
 			return nil, err
 		}
 		return h.s.Liability(r.Context(), at, r.URL.Query().Get("by"))
-	})
+	}, "at", "by")
 
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, rewards.Fail(rewards.ENOTFOUND, "api.route_unknown", lang.Args{"method": r.Method, "path": r.URL.Path}))
@@ -239,6 +252,17 @@ func decodeAction(r *http.Request, what string, v any) error {
 		data = []byte("{}")
 	}
 	return rewards.DecodeJSON(data, what, v)
+}
+
+// knownParams refuses a query parameter the route does not take, naming
+// it: a misspelt ?at= would otherwise answer for now, silently.
+func knownParams(r *http.Request, params []string) error {
+	for name := range r.URL.Query() {
+		if !slices.Contains(params, name) {
+			return rewards.Fail(rewards.EINVALID, "api.param_unknown", lang.Args{"param": name})
+		}
+	}
+	return nil
 }
 
 // pathKey is the path's card number, voucher code or picture hash: "-",
@@ -524,12 +548,20 @@ func (h *handler) putPicture(r *http.Request) (any, error) {
 			return nil, rewards.Fail(rewards.EINVALID, "picture.hash_mismatch", lang.Args{"hash": want, "sum": got})
 		}
 	}
-	p, err := picture.Normalize("upload", data)
+	if len(data) > rewards.PictureMaxBytes {
+		// The board's own limit, under the route's: too large as well.
+		return nil, rewards.Fail(rewards.ETOOLARGE, "picture.file_too_large", lang.Args{"file": uploadName, "max": rewards.PictureMaxBytes >> 20})
+	}
+	p, err := picture.Normalize(uploadName, data)
 	if err != nil {
 		return nil, err
 	}
 	return h.s.PutPicture(r.Context(), p)
 }
+
+// uploadName is what a picture's errors call a picture sent to the API,
+// which has no file name.
+const uploadName = "(PUT /v1/pictures)"
 
 // picture answers a stored picture's bytes. A picture is named by its
 // content, so its answer never changes: cached for a year, immutable.

@@ -100,8 +100,11 @@ func (c *Client) send(ctx context.Context, rq request) ([]byte, error) {
 	}
 	req.Header.Set("Accept", "application/json")
 	req.Header.Set("Accept-Language", c.lang)
-	if rq.body != nil {
+	switch {
+	case rq.body != nil:
 		req.Header.Set("Content-Type", "application/json")
+	case rq.raw != nil:
+		req.Header.Set("Content-Type", http.DetectContentType(rq.raw))
 	}
 	resp, err := c.hc.Do(req)
 	if err != nil {

@@ -229,6 +229,9 @@ func TestRequestRefusals(t *testing.T) {
 		{"no such card", "GET", "/v1/cards/2000000000008", ``, 404, "not_found", "", nil},
 		{"a picture that is no image", "PUT", "/v1/pictures", `GIF89a`, 400, "invalid", "picture.not_jpeg_png", nil},
 		{"a picture under another's hash", "PUT", "/v1/pictures?sha256=" + strings.Repeat("0", 64), `GIF89a`, 400, "invalid", "picture.hash_mismatch", nil},
+		{"an unknown parameter", "GET", "/v1/cards/" + card + "/balance?when=2026-11-02T09:00:00Z", ``, 400, "invalid", "api.param_unknown", []string{"when"}},
+		{"a parameter of another route", "GET", "/v1/check?at=2026-11-02T09:00:00Z", ``, 400, "invalid", "api.param_unknown", []string{"at"}},
+		{"a picture over the board's 10 MiB", "PUT", "/v1/pictures", strings.Repeat("x", 10<<20+1), 413, "too_large", "picture.file_too_large", []string{"10"}},
 		{"a picture over 12 MiB", "PUT", "/v1/pictures", strings.Repeat("x", 12<<20+1), 413, "too_large", "api.body_too_large", []string{"12 MiB"}},
 	} {
 		t.Run(c.name, func(t *testing.T) {
