@@ -11,6 +11,12 @@
 // status its code maps to in one table (Status). Idempotency is the
 // store's: the same id and body again answers the first result, another
 // body under the same id a conflict.
+//
+// A path's card number, voucher code or id fills the body's field, and a
+// body that names another is refused; "-" in a path stands for an empty
+// card number, voucher code or picture hash, which the store refuses as
+// it refuses one in a body. Each route has its body limit and takes the
+// query parameters it names, and no others.
 package api
 
 import (

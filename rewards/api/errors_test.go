@@ -119,6 +119,23 @@ func TestErrorStatuses(t *testing.T) {
 		if c.wire != "internal" && (got.Key != "places.coop_unknown" || got.Args["coop"] != "c9") {
 			t.Errorf("%s: key and args %q %v", c.code, got.Key, got.Args)
 		}
+
+		// Through the client, the domain's code again: forbidden is
+		// still the domain's unauthorized.
+		srv := httptest.NewServer(api.NewHandler(failing{err: err}, api.Options{}))
+		_, cerr := api.NewClient(srv.URL, srv.Client()).Voucher(ctx, "ABC")
+		srv.Close()
+		want := c.code
+		switch c.wire {
+		case "forbidden":
+			want = rewards.EUNAUTHORIZED
+		case "internal":
+			want = rewards.EINTERNAL
+		}
+		var e *rewards.Error
+		if !errors.As(cerr, &e) || e.Code != want || rewards.ErrorCode(cerr) != want {
+			t.Errorf("%s through the client: %#v", c.code, cerr)
+		}
 	}
 }
 
