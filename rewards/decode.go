@@ -210,6 +210,15 @@ func decodeStrict(r io.Reader, what string, v any) error {
 	if err != nil {
 		return fmt.Errorf("read %s: %w", what, err)
 	}
+	return DecodeJSON(data, what, v)
+}
+
+// DecodeJSON decodes data, one JSON value of what (the subject its errors
+// name: "receipt", "card issue", ...; the catalog's "subject." key with
+// its spaces as underscores) into v, refusing unknown fields and anything
+// after the value, with an invalid error that names what is wrong: the
+// decoder of every command that arrives from outside, by file or by HTTP.
+func DecodeJSON(data []byte, what string, v any) error {
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.DisallowUnknownFields() // for a v without UnmarshalJSON; Receipt and Return refuse them themselves
 	if err := dec.Decode(v); err != nil {

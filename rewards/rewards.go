@@ -23,6 +23,10 @@ const (
 	ENOTFOUND     = "not_found"    // the thing asked for does not exist
 	EREFUSED      = "refused"      // well-formed, but the rules refuse it now
 	EUNAUTHORIZED = "unauthorized" // the caller may not do this
+
+	EUNAUTHENTICATED = "unauthenticated" // the caller has not said who it is, or not believably
+	ETOOLARGE        = "too_large"       // the request is larger than its limit
+	ERATELIMITED     = "rate_limited"    // the caller asks too often; it may ask again later
 )
 
 // Error is a domain error: a code from the vocabulary above, the key of its

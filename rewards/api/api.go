@@ -1,0 +1,590 @@
+// Package api is Tochka's HTTP JSON API: the handlers that serve the
+// rewards service interfaces to tills, kiosks and managers, and a Go client
+// that implements the same interfaces over HTTP, so that whatever is
+// written against the interfaces (the CLI, the kiosk) works on a local
+// ledger or a remote one unchanged.
+//
+// Request bodies are the JSON of the rewards command types; answers are
+// the JSON that `tochkactl --json` prints for the same command. An error is
+// answered as {"error":{"code":...,"key":...,"args":{...},"message":...}},
+// its message in the language Accept-Language prefers, with the HTTP
+// status its code maps to in one table (Status). Idempotency is the
+// store's: the same id and body again answers the first result, another
+// body under the same id a conflict.
+//
+// A path's card number, voucher code or id fills the body's field, and a
+// body that names another is refused; "-" in a path stands for an empty
+// card number, voucher code or picture hash, which the store refuses as
+// it refuses one in a body. Each route has its body limit and takes the
+// query parameters it names, and no others.
+package api
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"log/slog"
+	"net/http"
+	"slices"
+	"time"
+
+	"github.com/tochka-loyalty/tochka/lang"
+	"github.com/tochka-loyalty/tochka/picture"
+	"github.com/tochka-loyalty/tochka/rewards"
+)
+
+// Service is what the API serves: the union of the rewards service
+// interfaces its routes call.
+type Service interface {
+	rewards.Programs
+	rewards.Cards
+	rewards.Ledger
+	rewards.Vouchers
+	rewards.Board
+	rewards.Places
+	rewards.Reports
+	rewards.Pictures
+}
+
+// Options are a handler's settings.
+type Options struct {
+	// Logger gets the internal errors, whose words the answers leave out;
+	// nil: discarded.
+	Logger *slog.Logger
+	// Now is the time a read that names none (?at=) is answered at; nil:
+	// time.Now.
+	Now func() time.Time
+}
+
+// Body limits by route: over its limit a request is refused as too large.
+const (
+	CommandLimit = 1 << 20  // a command's JSON
+	BatchLimit   = 16 << 20 // a batch of receipts
+	PictureLimit = 12 << 20 // a picture's bytes
+	// BatchMax is the most receipts one batch may hold: a till catching up
+	// after an outage sends several.
+	BatchMax = 500
+)
+
+// handler serves the routes over one Service.
+type handler struct {
+	s   Service
+	log *slog.Logger
+	now func() time.Time
+}
+
+// NewHandler returns the API's routes over s.
+func NewHandler(s Service, opts Options) http.Handler {
+	h := &handler{s: s, log: opts.Logger, now: opts.Now}
+	if h.log == nil {
+		h.log = slog.New(slog.DiscardHandler)
+	}
+	if h.now == nil {
+		h.now = time.Now
+	}
+	mux := http.NewServeMux()
+	// route serves pattern by fn, which takes the query parameters named
+	// by params and no others.
+	route := func(pattern string, fn func(*http.Request) (any, error), params ...string) {
+		mux.HandleFunc(pattern, func(w http.ResponseWriter, r *http.Request) {
+			if err := knownParams(r, params); err != nil {
+				h.fail(w, r, err)
+				return
+			}
+			v, err := fn(r)
+			if err != nil {
+				h.fail(w, r, err)
+				return
+			}
+			h.answer(w, r, v)
+		})
+	}
+
+	// Tills.
+	route("POST /v1/receipts", h.postReceipt)
+	route("POST /v1/receipts/batch", h.postBatch)
+	route("POST /v1/receipts/quote", h.quote)
+	route("POST /v1/returns", h.postReturn)
+	route("POST /v1/vouchers/{code}/claim", voucherAction(h.s.ClaimVoucher))
+	route("POST /v1/vouchers/{code}/cancel", voucherAction(h.s.CancelVoucher))
+	route("GET /v1/vouchers/{code}", func(r *http.Request) (any, error) { return h.s.Voucher(r.Context(), pathKey(r, "code")) })
+
+	// Cards.
+	route("POST /v1/cards", h.issueCard)
+	route("GET /v1/cards/{number}", h.card, "at")
+	route("GET /v1/cards/{number}/balance", h.balance, "at")
+	route("GET /v1/cards/{number}/history", func(r *http.Request) (any, error) {
+		return h.s.History(r.Context(), pathKey(r, "number"))
+	})
+	route("GET /v1/cards/{number}/export", h.export, "at")
+	route("POST /v1/cards/{number}/register", h.registerCard)
+	route("POST /v1/cards/{number}/block", cardAction(h.s.BlockCard))
+	route("POST /v1/cards/{number}/member", cardAction(h.s.MakeMember))
+	route("POST /v1/cards/{number}/forget", cardAction(h.s.ForgetCard))
+	route("POST /v1/cards/{number}/replace", h.replaceCard)
+	route("POST /v1/cards/{number}/link", h.linkCard)
+
+	// Redemption.
+	route("POST /v1/redemptions", func(r *http.Request) (any, error) {
+		var c rewards.Redemption
+		if err := decode(r, CommandLimit, "redemption", &c); err != nil {
+			return nil, err
+		}
+		return h.s.Redeem(r.Context(), c)
+	})
+
+	// Board, stores, cooperatives and pictures.
+	route("GET /v1/board", func(r *http.Request) (any, error) {
+		q := r.URL.Query()
+		return nonNil(h.s.Rewards(r.Context(), q.Get("coop"), q.Get("store")))
+	}, "coop", "store")
+	route("PUT /v1/board/items/{id}", h.putReward)
+	route("DELETE /v1/board/items/{id}", h.removeReward)
+	route("GET /v1/stores", func(r *http.Request) (any, error) { return nonNil(h.s.Stores(r.Context())) })
+	route("GET /v1/coops", func(r *http.Request) (any, error) { return nonNil(h.s.Coops(r.Context())) })
+	route("PUT /v1/stores/{id}", h.putStore)
+	route("PUT /v1/coops/{id}", h.putCoop)
+	route("PUT /v1/pictures", h.putPicture, "sha256")
+	mux.HandleFunc("GET /v1/pictures/{sha256}", func(w http.ResponseWriter, r *http.Request) {
+		if err := knownParams(r, nil); err != nil {
+			h.fail(w, r, err)
+			return
+		}
+		h.picture(w, r)
+	})
+
+	// Program and operations.
+	route("GET /v1/program", func(r *http.Request) (any, error) { return h.s.Program(r.Context()) })
+	route("PUT /v1/program", h.installProgram)
+	route("GET /v1/check", func(r *http.Request) (any, error) { return h.s.Check(r.Context()) })
+	route("GET /v1/reports/liability", func(r *http.Request) (any, error) {
+		at, err := h.at(r)
+		if err != nil {
+			return nil, err
+		}
+		return h.s.Liability(r.Context(), at, r.URL.Query().Get("by"))
+	}, "at", "by")
+
+	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		h.fail(w, r, rewards.Fail(rewards.ENOTFOUND, "api.route_unknown", lang.Args{"method": r.Method, "path": r.URL.Path}))
+	})
+	return mux
+}
+
+// nonNil is a list as an answer: [] rather than null when it is empty.
+func nonNil[T any](list []T, err error) ([]T, error) {
+	if list == nil {
+		list = []T{}
+	}
+	return list, err
+}
+
+// answer writes v as the request's JSON answer.
+func (h *handler) answer(w http.ResponseWriter, r *http.Request, v any) {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Write(buf.Bytes())
+}
+
+// fail answers err in the envelope, with the status of its code, in the
+// language the request prefers. An internal error's own words go to the
+// log, not to the caller.
+func (h *handler) fail(w http.ResponseWriter, r *http.Request, err error) {
+	body := wireError(err, Language(r.Header.Get("Accept-Language")))
+	if body.Code == rewards.EINTERNAL {
+		level := slog.LevelError
+		if errors.Is(err, context.Canceled) && r.Context().Err() != nil {
+			level = slog.LevelInfo // the caller went away
+		}
+		h.log.Log(r.Context(), level, "request failed", "method", r.Method, "path", r.URL.Path, "err", err)
+	}
+	data, _ := json.Marshal(envelope{Error: body})
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("X-Content-Type-Options", "nosniff")
+	w.WriteHeader(Status(body.Code))
+	w.Write(append(data, '\n'))
+}
+
+// readBody reads a request's body, at most limit bytes: more is refused
+// as too large.
+func readBody(r *http.Request, limit int64) ([]byte, error) {
+	data, err := io.ReadAll(io.LimitReader(r.Body, limit+1))
+	if err != nil {
+		return nil, rewards.Fail(rewards.EINVALID, "api.body_unreadable", lang.Args{"reason": err.Error()})
+	}
+	if int64(len(data)) > limit {
+		return nil, rewards.Fail(rewards.ETOOLARGE, "api.body_too_large", lang.Args{"limit": limitText(limit)})
+	}
+	return data, nil
+}
+
+// limitText writes a body limit as a person reads it: "1 MiB".
+func limitText(limit int64) string {
+	if limit >= 1<<20 && limit%(1<<20) == 0 {
+		return jsonInt(limit>>20) + " MiB"
+	}
+	return jsonInt(limit) + " B"
+}
+
+func jsonInt(n int64) string { b, _ := json.Marshal(n); return string(b) }
+
+// decode reads the request's body, at most limit bytes, into v: one JSON
+// value of what (the catalog's subject), unknown fields refused, each
+// error naming what is wrong.
+func decode(r *http.Request, limit int64, what string, v any) error {
+	data, err := readBody(r, limit)
+	if err != nil {
+		return err
+	}
+	return rewards.DecodeJSON(data, what, v)
+}
+
+// decodeAction is decode for a command whose path names what it acts on:
+// an empty body is the command with nothing but that.
+func decodeAction(r *http.Request, what string, v any) error {
+	data, err := readBody(r, CommandLimit)
+	if err != nil {
+		return err
+	}
+	if len(bytes.TrimSpace(data)) == 0 {
+		data = []byte("{}")
+	}
+	return rewards.DecodeJSON(data, what, v)
+}
+
+// knownParams refuses a query parameter the route does not take, naming
+// it: a misspelt ?at= would otherwise answer for now, silently.
+func knownParams(r *http.Request, params []string) error {
+	for name := range r.URL.Query() {
+		if !slices.Contains(params, name) {
+			return rewards.Fail(rewards.EINVALID, "api.param_unknown", lang.Args{"param": name})
+		}
+	}
+	return nil
+}
+
+// pathKey is the path's card number, voucher code or picture hash: "-",
+// which none of them is, stands for an empty one, for the store to refuse
+// as it refuses an empty value.
+func pathKey(r *http.Request, name string) string {
+	if v := r.PathValue(name); v != "-" {
+		return v
+	}
+	return ""
+}
+
+// fromPath fills a command's field from the path's value, or refuses a
+// body whose field names something else, naming the field.
+func fromPath(field *string, name, path string) error {
+	if *field == "" {
+		*field = path
+		return nil
+	}
+	if *field != path {
+		return rewards.Fail(rewards.EINVALID, "api.path_mismatch", lang.Args{"field": name, "body": *field, "path": path})
+	}
+	return nil
+}
+
+// at is the time a read asks about: ?at= in RFC 3339, or now.
+func (h *handler) at(r *http.Request) (time.Time, error) {
+	s := r.URL.Query().Get("at")
+	if s == "" {
+		return h.now(), nil
+	}
+	t, err := time.Parse(time.RFC3339, s)
+	if err != nil {
+		return time.Time{}, rewards.Fail(rewards.EINVALID, "api.at_bad", lang.Args{"got": s})
+	}
+	return t, nil
+}
+
+func (h *handler) postReceipt(r *http.Request) (any, error) {
+	var rc rewards.Receipt
+	if err := decode(r, CommandLimit, "receipt", &rc); err != nil {
+		return nil, err
+	}
+	return h.s.PostReceipt(r.Context(), rc)
+}
+
+func (h *handler) quote(r *http.Request) (any, error) {
+	var rc rewards.Receipt
+	if err := decode(r, CommandLimit, "receipt", &rc); err != nil {
+		return nil, err
+	}
+	return h.s.QuoteReceipt(r.Context(), rc)
+}
+
+func (h *handler) postReturn(r *http.Request) (any, error) {
+	var rt rewards.Return
+	if err := decode(r, CommandLimit, "return", &rt); err != nil {
+		return nil, err
+	}
+	return h.s.PostReturn(r.Context(), rt)
+}
+
+// batchItem is one receipt's answer in a batch: what it did, or, when it
+// was refused, its error in the envelope's shape.
+type batchItem struct {
+	*rewards.ReceiptResult
+	Error *errorBody `json:"error,omitempty"`
+}
+
+func (h *handler) postBatch(r *http.Request) (any, error) {
+	var rs []rewards.Receipt
+	if err := decode(r, BatchLimit, "receipt batch", &rs); err != nil {
+		return nil, err
+	}
+	if len(rs) > BatchMax {
+		return nil, rewards.Fail(rewards.ETOOLARGE, "api.batch_too_many", lang.Args{"count": len(rs), "max": BatchMax})
+	}
+	res, err := h.s.PostReceipts(r.Context(), rs)
+	if err != nil {
+		return nil, err
+	}
+	l := Language(r.Header.Get("Accept-Language"))
+	out := make([]batchItem, len(res))
+	for i := range res {
+		if res[i].Err != nil {
+			out[i].Error = wireError(res[i].Err, l)
+			if out[i].Error.Code == rewards.EINTERNAL {
+				h.log.Error("batch receipt failed", "path", r.URL.Path, "index", i, "err", res[i].Err)
+			}
+			continue
+		}
+		out[i].ReceiptResult = &res[i].ReceiptResult
+	}
+	return out, nil
+}
+
+// voucherAction serves a claim or a cancellation of the path's voucher.
+func voucherAction(do func(context.Context, rewards.VoucherAction) (rewards.Voucher, error)) func(*http.Request) (any, error) {
+	return func(r *http.Request) (any, error) {
+		var c rewards.VoucherAction
+		if err := decodeAction(r, "voucher action", &c); err != nil {
+			return nil, err
+		}
+		if err := fromPath(&c.Code, "code", pathKey(r, "code")); err != nil {
+			return nil, err
+		}
+		return do(r.Context(), c)
+	}
+}
+
+// cardAction serves a block, a membership or a forgetting of the path's
+// card.
+func cardAction(do func(context.Context, rewards.CardAction) (rewards.Card, error)) func(*http.Request) (any, error) {
+	return func(r *http.Request) (any, error) {
+		var c rewards.CardAction
+		if err := decodeAction(r, "card action", &c); err != nil {
+			return nil, err
+		}
+		if err := fromPath(&c.Card, "card", pathKey(r, "number")); err != nil {
+			return nil, err
+		}
+		return do(r.Context(), c)
+	}
+}
+
+func (h *handler) issueCard(r *http.Request) (any, error) {
+	var c rewards.CardIssue
+	if err := decode(r, CommandLimit, "card issue", &c); err != nil {
+		return nil, err
+	}
+	return h.s.IssueCard(r.Context(), c)
+}
+
+func (h *handler) registerCard(r *http.Request) (any, error) {
+	var c rewards.CardRegister
+	if err := decodeAction(r, "card register", &c); err != nil {
+		return nil, err
+	}
+	if err := fromPath(&c.Card, "card", pathKey(r, "number")); err != nil {
+		return nil, err
+	}
+	return h.s.RegisterCard(r.Context(), c)
+}
+
+func (h *handler) replaceCard(r *http.Request) (any, error) {
+	var c rewards.CardReplace
+	if err := decodeAction(r, "card replace", &c); err != nil {
+		return nil, err
+	}
+	if err := fromPath(&c.Card, "card", pathKey(r, "number")); err != nil {
+		return nil, err
+	}
+	return h.s.ReplaceCard(r.Context(), c)
+}
+
+func (h *handler) linkCard(r *http.Request) (any, error) {
+	var c rewards.CardLink
+	if err := decode(r, CommandLimit, "card link", &c); err != nil {
+		return nil, err
+	}
+	if err := fromPath(&c.Card, "card", pathKey(r, "number")); err != nil {
+		return nil, err
+	}
+	return h.s.LinkCard(r.Context(), c)
+}
+
+func (h *handler) card(r *http.Request) (any, error) {
+	at, err := h.at(r)
+	if err != nil {
+		return nil, err
+	}
+	return h.s.Card(r.Context(), pathKey(r, "number"), at)
+}
+
+func (h *handler) balance(r *http.Request) (any, error) {
+	at, err := h.at(r)
+	if err != nil {
+		return nil, err
+	}
+	return h.s.Balance(r.Context(), pathKey(r, "number"), at)
+}
+
+func (h *handler) export(r *http.Request) (any, error) {
+	at, err := h.at(r)
+	if err != nil {
+		return nil, err
+	}
+	return h.s.ExportCard(r.Context(), pathKey(r, "number"), at)
+}
+
+func (h *handler) putReward(r *http.Request) (any, error) {
+	var c rewards.RewardAdd
+	if err := decode(r, CommandLimit, "reward add", &c); err != nil {
+		return nil, err
+	}
+	if err := fromPath(&c.Reward.ID, "reward.id", r.PathValue("id")); err != nil {
+		return nil, err
+	}
+	return h.s.AddReward(r.Context(), c)
+}
+
+// removed is the answer to a removal from the board, as `tochkactl board
+// remove --json` prints it.
+type removed struct {
+	ID      string `json:"id"`
+	Removed bool   `json:"removed"`
+}
+
+func (h *handler) removeReward(r *http.Request) (any, error) {
+	var c rewards.RewardRemove
+	if err := decodeAction(r, "reward remove", &c); err != nil {
+		return nil, err
+	}
+	if err := fromPath(&c.Reward, "reward", r.PathValue("id")); err != nil {
+		return nil, err
+	}
+	if err := h.s.RemoveReward(r.Context(), c); err != nil {
+		return nil, err
+	}
+	return removed{ID: c.Reward, Removed: true}, nil
+}
+
+func (h *handler) putStore(r *http.Request) (any, error) {
+	var c rewards.StoreAdd
+	if err := decode(r, CommandLimit, "store add", &c); err != nil {
+		return nil, err
+	}
+	if err := fromPath(&c.Store.ID, "store.id", r.PathValue("id")); err != nil {
+		return nil, err
+	}
+	return h.s.AddStore(r.Context(), c)
+}
+
+func (h *handler) putCoop(r *http.Request) (any, error) {
+	var c rewards.CoopAdd
+	if err := decode(r, CommandLimit, "coop add", &c); err != nil {
+		return nil, err
+	}
+	if err := fromPath(&c.Coop.ID, "coop.id", r.PathValue("id")); err != nil {
+		return nil, err
+	}
+	return h.s.AddCoop(r.Context(), c)
+}
+
+// plainProgram is a program without its UnmarshalJSON, which decodes a
+// stored program leniently: one that arrives has its unknown keys refused.
+type plainProgram rewards.Program
+
+func (h *handler) installProgram(r *http.Request) (any, error) {
+	var body struct {
+		rewards.Meta
+		Program json.RawMessage `json:"program"`
+	}
+	if err := decode(r, CommandLimit, "program install", &body); err != nil {
+		return nil, err
+	}
+	c := rewards.ProgramInstall{Meta: body.Meta}
+	if len(body.Program) > 0 && string(body.Program) != "null" {
+		p := plainProgram(rewards.DefaultProgram()) // keys left out have their defaults, as in a program file
+		if err := rewards.DecodeJSON(body.Program, "program install", &p); err != nil {
+			return nil, err
+		}
+		c.Program = (*rewards.Program)(&p)
+		// A program that arrives is a new one, held to today's rules.
+		if err := c.Program.ValidateNew(); err != nil {
+			return nil, err
+		}
+	}
+	return h.s.InstallProgram(r.Context(), c)
+}
+
+// putPicture stores the image bytes of the body as the board keeps them
+// (validated, scaled and re-encoded by package picture) and answers the
+// picture stored. With ?sha256= the body must be the bytes of that hash:
+// a client that names what it sends is told when it sent something else.
+func (h *handler) putPicture(r *http.Request) (any, error) {
+	data, err := readBody(r, PictureLimit)
+	if err != nil {
+		return nil, err
+	}
+	if want := r.URL.Query().Get("sha256"); want != "" {
+		if got := rewards.PictureHash(data); got != want {
+			return nil, rewards.Fail(rewards.EINVALID, "picture.hash_mismatch", lang.Args{"hash": want, "sum": got})
+		}
+	}
+	if len(data) > rewards.PictureMaxBytes {
+		// The board's own limit, under the route's: too large as well.
+		return nil, rewards.Fail(rewards.ETOOLARGE, "picture.file_too_large", lang.Args{"file": uploadName, "max": rewards.PictureMaxBytes >> 20})
+	}
+	p, err := picture.Normalize(uploadName, data)
+	if err != nil {
+		return nil, err
+	}
+	return h.s.PutPicture(r.Context(), p)
+}
+
+// uploadName is what a picture's errors call a picture sent to the API,
+// which has no file name.
+const uploadName = "(PUT /v1/pictures)"
+
+// picture answers a stored picture's bytes. A picture is named by its
+// content, so its answer never changes: cached for a year, immutable.
+func (h *handler) picture(w http.ResponseWriter, r *http.Request) {
+	p, err := h.s.Picture(r.Context(), pathKey(r, "sha256"))
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	etag := `"` + p.Hash + `"`
+	w.Header().Set("ETag", etag)
+	w.Header().Set("Cache-Control", "public, max-age=31536000, immutable")
+	if r.Header.Get("If-None-Match") == etag {
+		w.WriteHeader(http.StatusNotModified)
+		return
+	}
+	w.Header().Set("Content-Type", p.MediaType)
+	w.Header().Set("Content-Length", jsonInt(int64(len(p.Data))))
+	w.Write(p.Data)
+}
