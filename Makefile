@@ -18,6 +18,7 @@ run: setup
 
 build: setup
 	$(GO) build -o bin/tochkactl ./cmd/tochkactl
+	$(GO) build -o bin/tochkad ./cmd/tochkad
 
 test: setup-test
 	$(GO) build ./...
