@@ -40,7 +40,7 @@ type flagSpec struct {
 
 // The flags every command accepts, anywhere on the line.
 var globalFlags = []flagSpec{
-	{name: "db", kind: kindString, value: "PATH", help: "the ledger database (default $TOCHKA_DB, else $XDG_DATA_HOME/tochka/tochka.db)"},
+	{name: "db", kind: kindString, value: "URL", help: "the ledger: sqlite:PATH or a plain path (default $TOCHKA_DB, else $XDG_DATA_HOME/tochka/tochka.db)"},
 	{name: "json", kind: kindBool, help: "print the result as one JSON document"},
 	{name: "device", kind: kindString, value: "ID", help: "the device recorded on every change (default $TOCHKA_DEVICE, else tochkactl@HOST)"},
 	{name: "lang", kind: kindString, value: "bg|ru|en", choices: lang.All,

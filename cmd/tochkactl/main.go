@@ -251,7 +251,7 @@ func (c *cmdCtx) printError(stderr io.Writer, err error) {
 // printUsageError writes bad usage to stderr, with the usage line of the
 // command, or of the program when no command was recognised.
 func (c *cmdCtx) printUsageError(stderr io.Writer, ue *usageError) {
-	usage := "tochkactl [--db PATH] [--json] [--lang bg|ru|en] [--device ID] COMMAND [ARGS] [FLAGS]"
+	usage := "tochkactl [--db URL] [--json] [--lang bg|ru|en] [--device ID] COMMAND [ARGS] [FLAGS]"
 	if ue.cmd != nil {
 		usage = "tochkactl " + ue.cmd.synopsis()
 	}
@@ -275,14 +275,15 @@ func errorText(err error, l string) string {
 	return rewards.ErrorText(err, l)
 }
 
-// dbPath is --db, else $TOCHKA_DB, else tochka/tochka.db under the user's
-// data directory ($XDG_DATA_HOME or ~/.local/share).
+// dbPath is the path of --db, else of $TOCHKA_DB (sqlite:PATH or a plain
+// path), else tochka/tochka.db under the user's data directory
+// ($XDG_DATA_HOME or ~/.local/share).
 func dbPath(in *invocation, env func(string) string) (string, error) {
 	if p := in.global["db"]; p != "" {
-		return p, nil
+		return sqlite.PathOf(p)
 	}
 	if p := env("TOCHKA_DB"); p != "" {
-		return p, nil
+		return sqlite.PathOf(p)
 	}
 	dir := env("XDG_DATA_HOME")
 	if dir == "" {
@@ -442,7 +443,7 @@ func printHelp(w io.Writer, in *invocation) {
 		return
 	}
 	fmt.Fprintln(w, "tochkactl: the operator CLI of Tochka, the loyalty-card suite.")
-	fmt.Fprintln(w, "\nusage: tochkactl [--db PATH] [--json] [--device ID] COMMAND [ARGS] [FLAGS]")
+	fmt.Fprintln(w, "\nusage: tochkactl [--db URL] [--json] [--lang bg|ru|en] [--device ID] COMMAND [ARGS] [FLAGS]")
 	fmt.Fprintln(w, "\ncommands:")
 	for _, cmd := range commands {
 		if in.group != "" && !strings.HasPrefix(cmd.name, in.group+" ") {

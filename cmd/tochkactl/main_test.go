@@ -800,3 +800,18 @@ func eventDevices(t *testing.T, c *cli) []string {
 	}
 	return devices
 }
+
+// --db and $TOCHKA_DB take the ledger's URL, sqlite:PATH, as tochkad does,
+// or a plain path; another kind of database is refused, naming it.
+func TestDatabaseURL(t *testing.T) {
+	c := newCLI(t)
+	c.ok("--db", "sqlite:"+c.db, "init", "--program", "coop")
+	if out := c.ok("--db", c.db, "check"); !strings.HasPrefix(out, "ledger ok: ") {
+		t.Errorf("the ledger made through sqlite:PATH, opened by its path: %q", out)
+	}
+	c.env["TOCHKA_DB"] = "sqlite://" + c.db
+	c.ok("check")
+	if msg := c.refused("--db", "postgres://db/tochka", "check"); !strings.Contains(msg, "postgres") {
+		t.Errorf("a PostgreSQL URL: %q", msg)
+	}
+}
