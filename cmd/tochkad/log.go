@@ -14,8 +14,9 @@ import (
 const traceHeader = "X-Trace-Id"
 
 // logRequests logs one line per request, with its trace id, route, status,
-// size and duration, and answers the trace id in X-Trace-Id.
-func logRequests(next http.Handler, log *slog.Logger) http.Handler {
+// size and duration, times it in the metrics, and answers the trace id in
+// X-Trace-Id.
+func logRequests(next http.Handler, log *slog.Logger, m *metrics) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
 		id := r.Header.Get(traceHeader)
@@ -29,10 +30,12 @@ func logRequests(next http.Handler, log *slog.Logger) http.Handler {
 		if route == "" {
 			route = "unmatched"
 		}
+		took := time.Since(start)
+		m.observe(route, rec.status, took)
 		log.LogAttrs(r.Context(), slog.LevelInfo, "request",
 			slog.String("trace", id), slog.String("method", r.Method), slog.String("route", route),
 			slog.String("path", r.URL.Path), slog.Int("status", rec.status), slog.Int64("bytes", rec.bytes),
-			slog.Duration("took", time.Since(start)), slog.String("remote", r.RemoteAddr))
+			slog.Duration("took", took), slog.String("remote", r.RemoteAddr))
 	})
 }
 

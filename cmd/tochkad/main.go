@@ -16,8 +16,10 @@
 // TOCHKA_NOW=<RFC 3339> fixes the ledger's clock, as for tochkactl, for
 // demos, tests and replays of old data.
 //
-// Routes beside the API: GET /healthz (the process is up) and GET /readyz
-// (the ledger answers). Logs go through log/slog, JSON when stdout is not a
+// Routes beside the API: GET /healthz (the process is up), GET /readyz
+// (the ledger answers) and GET /metrics (Prometheus: request latency by
+// route and status, receipts posted, points earned and spent, vouchers made
+// and claimed; counted per process). Logs go through log/slog, JSON when stdout is not a
 // terminal, one line per request with its trace id, which the answer also
 // carries as X-Trace-Id.
 package main
@@ -136,8 +138,9 @@ func run(ctx context.Context, args []string, env func(string) string, stdout, st
 		log.Error("tochkad cannot listen", "addr", cfg.listen, "err", err)
 		return 1
 	}
+	m := newMetrics()
 	srv := &http.Server{
-		Handler:           routes(store, api.NewHandler(store, api.Options{Logger: log, Now: cfg.now}), log),
+		Handler:           routes(store, api.NewHandler(counted{store, m}, api.Options{Logger: log, Now: cfg.now}), log, m),
 		ReadHeaderTimeout: 10 * time.Second,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
@@ -194,8 +197,9 @@ type pinger interface {
 	Ping(ctx context.Context) error
 }
 
-// routes puts the health routes beside the API and logs every request.
-func routes(store pinger, apiHandler http.Handler, log *slog.Logger) http.Handler {
+// routes puts the health and metrics routes beside the API and logs and
+// times every request.
+func routes(store pinger, apiHandler http.Handler, log *slog.Logger, m *metrics) http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		io.WriteString(w, "ok\n")
@@ -210,6 +214,7 @@ func routes(store pinger, apiHandler http.Handler, log *slog.Logger) http.Handle
 		}
 		io.WriteString(w, "ok\n")
 	})
+	mux.Handle("GET /metrics", m.handler())
 	mux.Handle("/", apiHandler)
-	return logRequests(mux, log)
+	return logRequests(mux, log, m)
 }

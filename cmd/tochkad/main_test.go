@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
@@ -125,6 +126,15 @@ func TestServes(t *testing.T) {
 		Lines: []rewards.Line{{SKU: "bread", Qty: 1, Amount: 250}}})
 	if err != nil || res.Earned == 0 {
 		t.Fatalf("receipt through tochkad: %+v %v", res, err)
+	}
+	// The metrics count what was answered and time each route.
+	_, metrics, _ := get(t, base+"/metrics")
+	for _, want := range []string{"tochka_receipts_posted_total 1\n", fmt.Sprintf("tochka_points_earned_total %d\n", res.Earned),
+		`tochka_http_request_duration_seconds_count{route="POST /v1/receipts",status="200"} 1`,
+		`tochka_http_request_duration_seconds_count{route="GET /healthz",status="200"} 1`} {
+		if !strings.Contains(metrics, want) {
+			t.Errorf("GET /metrics lacks %q:\n%s", want, metrics)
+		}
 	}
 	// The caller's trace id comes back and names the request's log line.
 	req, _ := http.NewRequest("GET", base+"/v1/cards/"+card.Number+"/balance", nil)
