@@ -19,7 +19,8 @@
 // Routes beside the API: GET /healthz (the process is up), GET /readyz
 // (the ledger answers) and GET /metrics (Prometheus: request latency by
 // route and status, receipts posted, points earned and spent, vouchers made
-// and claimed; counted per process). Logs go through log/slog, JSON when stdout is not a
+// and claimed, the writes each group commit committed; counted per
+// process). Logs go through log/slog, JSON when stdout is not a
 // terminal, one line per request with its trace id, which the answer also
 // carries as X-Trace-Id.
 package main
@@ -139,6 +140,7 @@ func run(ctx context.Context, args []string, env func(string) string, stdout, st
 		return 1
 	}
 	m := newMetrics()
+	store.GroupCommitted = func(writes int) { m.groups.Observe(float64(writes)) }
 	srv := &http.Server{
 		Handler:           routes(store, api.NewHandler(counted{store, m}, api.Options{Logger: log, Now: cfg.now}), log, m),
 		ReadHeaderTimeout: 10 * time.Second,

@@ -131,7 +131,8 @@ func TestServes(t *testing.T) {
 	_, metrics, _ := get(t, base+"/metrics")
 	for _, want := range []string{"tochka_receipts_posted_total 1\n", fmt.Sprintf("tochka_points_earned_total %d\n", res.Earned),
 		`tochka_http_request_duration_seconds_count{route="POST /v1/receipts",status="200"} 1`,
-		`tochka_http_request_duration_seconds_count{route="GET /healthz",status="200"} 1`} {
+		`tochka_http_request_duration_seconds_count{route="GET /healthz",status="200"} 1`,
+		"tochka_group_commit_writes_count 2\n"} {
 		if !strings.Contains(metrics, want) {
 			t.Errorf("GET /metrics lacks %q:\n%s", want, metrics)
 		}

@@ -75,14 +75,23 @@ type Store struct {
 	// has come: done of total events.
 	Progress func(done, total int)
 
+	// GroupCommitted, when set, is told how many writes each commit
+	// committed (a server's metrics).
+	GroupCommitted func(writes int)
+
 	memory bool // a ledger in memory, named by Path: the replay of a check
 
-	db       *sql.DB    // writes: BEGIN IMMEDIATE, so a writer never meets a busy upgrade
-	rdb      *sql.DB    // reads: deferred and query-only, so they never lock out another process's writer
-	mu       sync.Mutex // one writer at a time; readers never take it
-	pmu      sync.Mutex // the program cache: current and programs
-	programs map[int]*rewards.Program
-	current  *rewards.Program
+	db  *sql.DB    // writes: BEGIN IMMEDIATE, so a writer never meets a busy upgrade
+	rdb *sql.DB    // reads: deferred and query-only, so they never lock out another process's writer
+	mu  sync.Mutex // one writer at a time; readers never take it
+
+	qmu          sync.Mutex       // the writes waiting for a commit
+	queue        []*pendingWrite  // in the order they came
+	committing   bool             // a write is leading a group commit
+	beforeCommit func(writes int) // tests: called as a group begins
+	pmu          sync.Mutex       // the program cache: current and programs
+	programs     map[int]*rewards.Program
+	current      *rewards.Program
 }
 
 // NewStore returns a store for the database file at path; call Open.
