@@ -209,6 +209,9 @@ var commands = []*command{
 		help: "the points outstanding, the liability a chain's accountant books: available, pending, less debt (the sum of all balances, as check reports it), plus what open vouchers hold; their value in the program's currency for a bonus program; and what expires in each of the next 12 months"},
 	{name: "check", db: dbRead, run: cmdCheck,
 		help: "verify the ledger's invariants and the database file; exit 1 when there are problems"},
+	{name: "backup", db: dbRead, run: cmdBackup, flags: []flagSpec{
+		{name: "to", kind: kindString, value: "FILE", required: true, check: notEmpty, help: "the new file the copy is written to"},
+	}, help: "write a consistent copy of the ledger to a new file, also while tochkad or another command writes to it"},
 	{name: "help", db: dbNone, run: func(*cmdCtx) error { return nil },
 		help: "print this help"},
 }
@@ -695,6 +698,20 @@ func voucherAt(v rewards.Voucher, at time.Time) rewards.Voucher {
 // a smaller one is replayed before a person would look. (A variable, so
 // that a test can see the progress on a small log.)
 var checkProgressFrom = 20_000
+
+func cmdBackup(c *cmdCtx) error {
+	to := c.in.str["to"]
+	if err := c.store.Backup(c.ctx, to); err != nil {
+		return err
+	}
+	if c.json {
+		return c.printJSON(struct {
+			Backup string `json:"backup"`
+		}{to})
+	}
+	_, err := fmt.Fprintln(c.out, lang.Text(c.readerLang(), "out.backup", lang.Args{"path": to}))
+	return err
+}
 
 func cmdCheck(c *cmdCtx) error {
 	var p *progress

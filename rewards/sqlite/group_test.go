@@ -4,11 +4,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"path/filepath"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/tochka-loyalty/tochka/rewards"
+	"github.com/tochka-loyalty/tochka/rewards/sqlite"
 )
 
 // Writes that arrive while a commit runs wait and commit together, once,
@@ -87,4 +89,53 @@ func TestGroupCommit(t *testing.T) {
 		t.Errorf("%d entries for 9 receipts posted: %+v", n, h)
 	}
 	checkLedger(t, s)
+}
+
+// A backup taken while receipts are being posted is a ledger whose check
+// passes and that holds every receipt committed before it, in full.
+func TestBackupWhileWriting(t *testing.T) {
+	s, clk := openStore(t, "coop")
+	clk.set("2026-11-02T12:00:00Z")
+	card := mustCard(t, s, rewards.CardIssue{Meta: rewards.Meta{At: ts("2026-11-01T08:00:00Z")}})
+	stop := make(chan struct{})
+	posted := make(chan int, 1)
+	go func() {
+		n := 0
+		defer func() { posted <- n }()
+		for {
+			select {
+			case <-stop:
+				return
+			default:
+			}
+			if _, err := s.PostReceipt(ctx, receipt(fmt.Sprintf("W%d", n), card, "2026-11-02T09:00:00Z", rewards.Line{SKU: "a", Qty: 1, Amount: 500})); err != nil {
+				t.Error(err)
+				return
+			}
+			n++
+		}
+	}()
+	time.Sleep(50 * time.Millisecond)
+	path := filepath.Join(t.TempDir(), "backup.db")
+	if err := s.Backup(ctx, path); err != nil {
+		t.Fatal(err)
+	}
+	close(stop)
+	total := <-posted
+	b := sqlite.NewStore(path)
+	if err := b.Open(); err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	checkLedger(t, b)
+	h, err := b.History(ctx, card)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(h) == 0 || len(h) > total {
+		t.Errorf("the backup holds %d receipts of the %d posted", len(h), total)
+	}
+	if err := s.Backup(ctx, path); rewards.ErrorCode(err) != rewards.ECONFLICT {
+		t.Errorf("a backup over an existing file: %v", err)
+	}
 }
