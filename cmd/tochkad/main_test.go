@@ -296,3 +296,28 @@ func TestProcess(t *testing.T) {
 		t.Fatal("tochkad did not stop on SIGTERM")
 	}
 }
+
+// The systemd unit under deploy/ runs tochkad as its own user, with the
+// file system read-only but for the ledger's directory, restarts it when it
+// fails and stops it with SIGTERM.
+func TestSystemdUnit(t *testing.T) {
+	data, err := os.ReadFile(filepath.Join("..", "..", "deploy", "tochkad.service"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	unit := map[string][]string{}
+	for _, line := range strings.Split(string(data), "\n") {
+		if k, v, ok := strings.Cut(line, "="); ok && !strings.HasPrefix(line, "#") {
+			unit[k] = append(unit[k], v)
+		}
+	}
+	for k, want := range map[string]string{"User": "tochka", "ProtectSystem": "strict", "Restart": "on-failure",
+		"KillSignal": "SIGTERM", "ExecStart": "/usr/local/bin/tochkad", "ReadWritePaths": "/var/lib/tochka", "NoNewPrivileges": "yes"} {
+		if got := unit[k]; len(got) != 1 || got[0] != want {
+			t.Errorf("%s=%v, want %s", k, got, want)
+		}
+	}
+	if got := strings.Join(unit["Environment"], " "); !strings.Contains(got, "TOCHKA_DB=sqlite:/var/lib/tochka/") {
+		t.Errorf("the ledger the unit names: %s", got)
+	}
+}
