@@ -148,9 +148,10 @@ func SharePhone(c Card, phone string, others []Card) error {
 	return nil
 }
 
-// Forget checks that card c's customer may be forgotten: a pooled family
-// card's personal data are its holder's, to be forgotten there.
-func Forget(c Card) error {
+// RefuseForget returns why card c's customer may not be forgotten on c, or
+// nil: a pooled family card's personal data are its holder's, to be
+// forgotten there.
+func RefuseForget(c Card) error {
 	if c.Pooled {
 		return Fail(EREFUSED, "people.forget_pooled", lang.Args{"card": c.Number, "holder": c.Holder})
 	}

@@ -2,7 +2,9 @@ package rewards_test
 
 import (
 	"errors"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/tochka-loyalty/tochka/lang"
 	"github.com/tochka-loyalty/tochka/rewards"
@@ -196,12 +198,64 @@ func TestSharePhone(t *testing.T) {
 }
 
 func TestForget(t *testing.T) {
-	if err := rewards.Forget(rewards.Card{Number: "2900000000018"}); err != nil {
+	if err := rewards.RefuseForget(rewards.Card{Number: "2900000000018"}); err != nil {
 		t.Fatal(err)
 	}
-	if err := rewards.Forget(rewards.Card{Number: "2900000000025", Holder: "2900000000018"}); err != nil {
+	if err := rewards.RefuseForget(rewards.Card{Number: "2900000000025", Holder: "2900000000018"}); err != nil {
 		t.Fatalf("a family card with an account of its own: %v", err)
 	}
-	err := rewards.Forget(rewards.Card{Number: "2900000000025", Holder: "2900000000018", Pooled: true})
+	err := rewards.RefuseForget(rewards.Card{Number: "2900000000025", Holder: "2900000000018", Pooled: true})
 	wantError(t, err, rewards.EREFUSED, "2900000000018")
+}
+
+// What a ledger sets in a body (the record's id, that a phone was
+// registered) is refused from a request, in the reader's language, and
+// taken from an event made elsewhere only beside the data it stands for.
+func TestLedgerSetFields(t *testing.T) {
+	meta := rewards.Meta{At: time.Date(2026, 11, 2, 8, 0, 0, 0, time.UTC)}
+	for _, tc := range []struct {
+		name         string
+		issue        rewards.CardIssue
+		request, evt string // the field each refuses, "" for none
+	}{
+		{"with_phone alone", rewards.CardIssue{Meta: meta, WithPhone: true}, "with_phone", "with_phone"},
+		{"person alone", rewards.CardIssue{Meta: meta, Person: "p1"}, "person", "person"},
+		{"with_phone and a phone", rewards.CardIssue{Meta: meta, WithPhone: true, Details: rewards.Details{Phone: "+79001234567", Consent: true}}, "with_phone", ""},
+		{"person and a name", rewards.CardIssue{Meta: meta, Person: "p1", Name: "Анна Смирнова", Details: rewards.Details{Consent: true}}, "person", ""},
+		{"person and a consent only", rewards.CardIssue{Meta: meta, Person: "p1", Details: rewards.Details{Consent: true}}, "person", "person"},
+		{"neither", rewards.CardIssue{Meta: meta, Details: rewards.Details{Phone: "+79001234567", Consent: true}}, "", ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			for _, check := range []struct {
+				how   string
+				err   error
+				field string
+			}{{"request", tc.issue.ValidateRequest(), tc.request}, {"event", tc.issue.ValidateEvent(), tc.evt}} {
+				reg := rewards.CardRegister{Meta: tc.issue.Meta, Card: "2900000000018", Details: tc.issue.Details, Name: tc.issue.Name,
+					Person: tc.issue.Person, WithPhone: tc.issue.WithPhone}
+				regErr := reg.ValidateRequest()
+				if check.how == "event" {
+					regErr = reg.ValidateEvent()
+				}
+				for _, err := range []error{check.err, regErr} {
+					if check.field == "" {
+						if err != nil {
+							t.Errorf("%s: %v", check.how, err)
+						}
+						continue
+					}
+					var e *rewards.Error
+					if !errors.As(err, &e) || e.Code != rewards.EINVALID || e.Args["field"] != check.field {
+						t.Fatalf("%s: %v, want field %s refused", check.how, err, check.field)
+					}
+					// No English inside another language's message.
+					for _, l := range []string{lang.BG, lang.RU} {
+						if m := e.In(l); strings.Contains(m, "ledger") || strings.Contains(m, "request") || strings.Contains(m, "given") {
+							t.Errorf("%s in %s: %q", check.how, l, m)
+						}
+					}
+				}
+			}
+		})
+	}
 }

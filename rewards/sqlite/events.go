@@ -59,6 +59,22 @@ func (s *Store) Apply(ctx context.Context, e rewards.Event) (json.RawMessage, er
 	return out, err
 }
 
+// Replay applies an event of a copy of a ledger's own log, to build that
+// ledger again elsewhere: as Apply does, but taking what is in the log as
+// that ledger accepted it, as a check's replay does. Personal data are not
+// in the log, so what the ledger set in its bodies in their place (that a
+// phone was registered) is taken as it stands; an event made elsewhere
+// goes through Apply, which does not take it without the data.
+func (s *Store) Replay(ctx context.Context, e rewards.Event) (json.RawMessage, error) {
+	var out json.RawMessage
+	err := s.writeAs(ctx, s.Now(), true, func(t *txn) error {
+		var err error
+		out, err = t.apply(e)
+		return err
+	})
+	return out, err
+}
+
 // reapply applies an event of another ledger's log as that ledger did: with
 // the host's clock it was recorded under (zero: none kept, and none
 // needed), checking nothing the log holds again.
@@ -115,12 +131,20 @@ func applyAs[C any, R any](t *txn, e rewards.Event, fn func(ev *eventRec, c *C) 
 // applyCommand runs an event's body, decoded as a command, under the event's
 // identity.
 func applyCommand[C any, R any](t *txn, e rewards.Event, c C, fn func(ev *eventRec, c *C) (R, error)) (json.RawMessage, error) {
-	// An event from elsewhere is input like any command; one of this
-	// ledger's own, applied again, was accepted once, under the rules on
-	// input of its day.
-	if v, ok := any(&c).(interface{ Validate() error }); ok && !t.replaying {
-		if err := v.Validate(); err != nil {
-			return nil, err
+	// An event from elsewhere is input like any command, checked as an
+	// event where its command says how (what a ledger sets in a body it
+	// may carry only beside what it stands for); one of this ledger's
+	// own, applied again, was accepted once, under the rules on input of
+	// its day.
+	if !t.replaying {
+		if v, ok := any(&c).(interface{ ValidateEvent() error }); ok {
+			if err := v.ValidateEvent(); err != nil {
+				return nil, err
+			}
+		} else if v, ok := any(&c).(interface{ Validate() error }); ok {
+			if err := v.Validate(); err != nil {
+				return nil, err
+			}
 		}
 	}
 	// The body is kept as it came: it is the event, whatever fields this

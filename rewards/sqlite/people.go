@@ -130,7 +130,7 @@ func (t *txn) forget(ev *eventRec, r rewards.CardAction) error {
 	if err != nil {
 		return err
 	}
-	if err := rewards.Forget(c.view(ev.at)); err != nil {
+	if err := rewards.RefuseForget(c.view(ev.at)); err != nil {
 		return err
 	}
 	return t.erasePerson(c.accountID)
@@ -206,7 +206,7 @@ func (s *Store) ExportCard(ctx context.Context, number string, at time.Time) (re
 		if out.Person, err = t.person(a.id); err != nil {
 			return err
 		}
-		numbers, err := t.strings(`SELECT number FROM cards WHERE account_id = ? ORDER BY issued_at, number`, a.id)
+		numbers, err := t.textColumn("cards", `SELECT number FROM cards WHERE account_id = ? ORDER BY issued_at, number`, a.id)
 		if err != nil {
 			return err
 		}
@@ -223,7 +223,7 @@ func (s *Store) ExportCard(ctx context.Context, number string, at time.Time) (re
 		if out.History, err = t.history(number); err != nil {
 			return err
 		}
-		codes, err := t.strings(`SELECT code FROM vouchers WHERE account_id = ? ORDER BY created_at, code`, a.id)
+		codes, err := t.textColumn("vouchers", `SELECT code FROM vouchers WHERE account_id = ? ORDER BY created_at, code`, a.id)
 		if err != nil {
 			return err
 		}
@@ -240,20 +240,24 @@ func (s *Store) ExportCard(ctx context.Context, number string, at time.Time) (re
 	return out, err
 }
 
-// strings reads the one text column a query returns.
-func (t *txn) strings(q string, args ...any) ([]string, error) {
+// textColumn reads the one text column that the query q returns, row by
+// row; what went wrong is said with the query's what.
+func (t *txn) textColumn(what, q string, args ...any) ([]string, error) {
 	rows, err := t.tx.QueryContext(t.ctx, q, args...)
 	if err != nil {
-		return nil, fmt.Errorf("export: %w", err)
+		return nil, fmt.Errorf("read %s: %w", what, err)
 	}
 	defer rows.Close()
 	var out []string
 	for rows.Next() {
 		var s string
 		if err := rows.Scan(&s); err != nil {
-			return nil, fmt.Errorf("export: %w", err)
+			return nil, fmt.Errorf("read %s: %w", what, err)
 		}
 		out = append(out, s)
 	}
-	return out, rows.Err()
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("read %s: %w", what, err)
+	}
+	return out, nil
 }

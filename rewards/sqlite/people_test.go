@@ -3,6 +3,8 @@ package sqlite_test
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
+	"fmt"
 	"os"
 	"strings"
 	"testing"
@@ -264,4 +266,55 @@ func TestScrubResumes(t *testing.T) {
 	if got := found(t, path, "Евлампий"); len(got) > 0 {
 		t.Fatalf("after the next open the files still hold %q", got)
 	}
+}
+
+// An event made elsewhere that says a phone was registered, or refers to
+// a personal record, without giving the data is refused: with_phone alone
+// would grant the welcome bonus with no phone. The same body in a copy of
+// the ledger's own log is replayed as it stands.
+func TestApplyRefusesLedgerSetFields(t *testing.T) {
+	s, clk := openStore(t, "bonus")
+	clk.set("2026-11-02T10:00:00Z")
+	for i, tc := range []struct{ kind, body, field string }{
+		{rewards.EventCardIssue, `{"id":"kiosk-7/%d","at":"2026-11-02T10:00:00Z","number":"2700000000014","handed":true,"with_phone":true}`, "with_phone"},
+		{rewards.EventCardIssue, `{"id":"kiosk-7/%d","at":"2026-11-02T10:00:00Z","number":"2700000000014","person":"0b7c0d2e-0000-4000-8000-000000000000"}`, "person"},
+		{rewards.EventCardRegister, `{"id":"kiosk-7/%d","at":"2026-11-02T10:00:00Z","card":"2700000000014","with_phone":true,"consent":true,"given_name":"Анна"}`, "with_phone"},
+	} {
+		id := fmt.Sprintf("kiosk-7/%d", i)
+		e := rewards.Event{ID: rewards.EventID(tc.kind, id), Kind: tc.kind, Device: "kiosk-7",
+			At: ts("2026-11-02T10:00:00Z"), Body: json.RawMessage(fmt.Sprintf(tc.body, i))}
+		if tc.kind == rewards.EventCardRegister {
+			mustCard(t, s, rewards.CardIssue{Meta: rewards.Meta{At: ts("2026-11-02T10:00:00Z")}, Number: "2700000000014", Handed: true})
+		}
+		_, err := s.Apply(ctx, e)
+		var de *rewards.Error
+		if !errors.As(err, &de) || de.Code != rewards.EINVALID || de.Args["field"] != tc.field {
+			t.Fatalf("%s: %v, want %s refused", e.Body, err, tc.field)
+		}
+		if b, err := s.Balance(ctx, "2700000000014", ts("2026-11-20T10:00:00Z")); err == nil && (b.Available != 0 || len(b.Pending) != 0) {
+			t.Fatalf("%s earned a welcome bonus: %+v", e.Body, b)
+		}
+		// A ledger built again from its log takes its own bodies.
+		if tc.field == "with_phone" && tc.kind == rewards.EventCardIssue {
+			other, oclk := openStore(t, "bonus")
+			oclk.set("2026-11-02T10:00:00Z")
+			if _, err := other.Replay(ctx, e); err != nil {
+				t.Fatalf("replay: %v", err)
+			}
+			if b := balance(t, other, "2700000000014", "2026-11-20T10:00:00Z"); b.Available != 500 {
+				t.Fatalf("replayed with_phone: %+v", b)
+			}
+		}
+	}
+	// With the phone it stands for, with_phone is taken, as a kiosk's
+	// upload that carries the data is.
+	e := rewards.Event{ID: rewards.EventID(rewards.EventCardIssue, "kiosk-7/9"), Kind: rewards.EventCardIssue, Device: "kiosk-7", At: ts("2026-11-02T10:00:00Z"),
+		Body: json.RawMessage(`{"id":"kiosk-7/9","at":"2026-11-02T10:00:00Z","number":"2700000000021","handed":true,"with_phone":true,"phone":"+79161112233","consent":true}`)}
+	if _, err := s.Apply(ctx, e); err != nil {
+		t.Fatal(err)
+	}
+	if b := balance(t, s, "2700000000021", "2026-11-20T10:00:00Z"); b.Available != 500 {
+		t.Fatalf("the welcome bonus of a phone given: %+v", b)
+	}
+	checkLedger(t, s)
 }
