@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/tochka-loyalty/tochka/lang"
 	"github.com/tochka-loyalty/tochka/rewards"
 )
 
@@ -67,39 +68,121 @@ func (t *txn) keepPerson(ev *eventRec, c *cardRow, a *account, d rewards.Details
 }
 
 // phoneHolders returns a card of each account but except whose personal
-// record holds phone: the one that is not replaced, a holder's before a
-// family card's.
+// record holds phone (accountCard's).
 func (t *txn) phoneHolders(phone string, except int64, at time.Time) ([]rewards.Card, error) {
-	rows, err := t.tx.QueryContext(t.ctx, `SELECT (SELECT c.number FROM cards c WHERE c.account_id = p.account_id
-			ORDER BY c.replaced_by IS NOT NULL, c.holder IS NOT NULL, c.number LIMIT 1)
-		FROM people p WHERE p.phone = ? AND p.account_id <> ?`, phone, except)
+	rows, err := t.tx.QueryContext(t.ctx, `SELECT account_id FROM people WHERE phone = ? AND account_id <> ?`, phone, except)
 	if err != nil {
 		return nil, fmt.Errorf("look up phone: %w", err)
 	}
-	var numbers []string
+	var ids []int64
 	for rows.Next() {
-		var n sql.NullString
-		if err := rows.Scan(&n); err != nil {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
 			rows.Close()
 			return nil, fmt.Errorf("look up phone: %w", err)
 		}
-		if n.Valid {
-			numbers = append(numbers, n.String)
-		}
+		ids = append(ids, id)
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("look up phone: %w", err)
 	}
-	out := make([]rewards.Card, 0, len(numbers))
-	for _, n := range numbers {
-		c, err := t.card(n)
-		if err != nil {
-			return nil, err
+	out := make([]rewards.Card, 0, len(ids))
+	for _, id := range ids {
+		c, err := t.accountCard(id)
+		if err != nil || c == nil {
+			if err != nil {
+				return nil, err
+			}
+			continue
 		}
 		out = append(out, c.view(at))
 	}
 	return out, nil
+}
+
+// accountCard returns the card that names an account's customer: the one
+// that is not replaced, a holder's before a family card's; nil when the
+// account has no card.
+func (t *txn) accountCard(accountID int64) (*cardRow, error) {
+	var n string
+	err := t.tx.QueryRowContext(t.ctx, `SELECT number FROM cards WHERE account_id = ?
+		ORDER BY replaced_by IS NOT NULL, holder IS NOT NULL, number LIMIT 1`, accountID).Scan(&n)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, nil
+	} else if err != nil {
+		return nil, fmt.Errorf("look up the account's card: %w", err)
+	}
+	return t.card(n)
+}
+
+// normalizePhones is the upgrade step of migration 0008: it writes each
+// phone that v0.1.0 kept in E.164 form, as the program's rules for input
+// do (rewards.NormalizePhone, with the program's calling code). A phone
+// that cannot be is kept as it was, and so is one that, so written, is
+// already another household's (one phone, one household): the operator is
+// told, by card, which to register again.
+func (t *txn) normalizePhones() (warnings []lang.Msg, err error) {
+	cc := ""
+	if t.prog != nil {
+		cc = t.prog.CallingCode()
+	}
+	rows, err := t.tx.QueryContext(t.ctx, `SELECT account_id, phone FROM people WHERE phone IS NOT NULL ORDER BY account_id`)
+	if err != nil {
+		return nil, fmt.Errorf("normalise phones: %w", err)
+	}
+	type kept struct {
+		account int64
+		phone   string
+	}
+	var phones []kept
+	for rows.Next() {
+		var k kept
+		if err := rows.Scan(&k.account, &k.phone); err != nil {
+			rows.Close()
+			return nil, fmt.Errorf("normalise phones: %w", err)
+		}
+		phones = append(phones, k)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("normalise phones: %w", err)
+	}
+	for _, k := range phones {
+		c, err := t.accountCard(k.account)
+		if err != nil || c == nil {
+			if err != nil {
+				return nil, err
+			}
+			continue // the migration keeps no record without a card
+		}
+		phone, err := rewards.NormalizePhone(k.phone, cc)
+		if e := (*rewards.Error)(nil); errors.As(err, &e) && e.Code == rewards.EINVALID {
+			warnings = append(warnings, lang.M("people.phone_kept", lang.Args{"card": c.number, "phone": k.phone, "problem": lang.M(e.Key, e.Args)}))
+			continue
+		} else if err != nil {
+			return nil, fmt.Errorf("normalise phone of card %s: %w", c.number, err)
+		}
+		if phone == k.phone {
+			continue
+		}
+		others, err := t.phoneHolders(phone, k.account, t.until)
+		if err != nil {
+			return nil, err
+		}
+		if err := rewards.SharePhone(c.view(t.until), phone, others); err != nil {
+			holder := ""
+			if e := (*rewards.Error)(nil); errors.As(err, &e) {
+				holder, _ = e.Args["card"].(string)
+			}
+			warnings = append(warnings, lang.M("people.phone_kept_taken", lang.Args{"card": c.number, "phone": k.phone, "normal": phone, "holder": holder}))
+			continue
+		}
+		if _, err := t.tx.ExecContext(t.ctx, `UPDATE people SET phone = ? WHERE account_id = ?`, phone, k.account); err != nil {
+			return nil, fmt.Errorf("normalise phone of card %s: %w", c.number, err)
+		}
+	}
+	return warnings, nil
 }
 
 // ForgetCard erases the personal record of the card's customer and keeps

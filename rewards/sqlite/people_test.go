@@ -2,6 +2,7 @@ package sqlite_test
 
 import (
 	"bytes"
+	"database/sql"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -9,6 +10,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/tochka-loyalty/tochka/lang"
 	"github.com/tochka-loyalty/tochka/rewards"
 	"github.com/tochka-loyalty/tochka/rewards/sqlite"
 )
@@ -315,6 +317,149 @@ func TestApplyRefusesLedgerSetFields(t *testing.T) {
 	}
 	if b := balance(t, s, "2700000000021", "2026-11-20T10:00:00Z"); b.Available != 500 {
 		t.Fatalf("the welcome bonus of a phone given: %+v", b)
+	}
+	checkLedger(t, s)
+}
+
+// editLedger runs SQL on a ledger file before a Store opens it: rows
+// that v0.1.0 could have written but the fixtures do not hold.
+func editLedger(t *testing.T, path string, qs ...string) {
+	t.Helper()
+	db, err := sql.Open("sqlite3", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	for _, q := range qs {
+		if _, err := db.Exec(q); err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+	}
+}
+
+// The upgrade writes v0.1.0's phones in E.164 form as input is written
+// (rewards.NormalizePhone with the program's calling code, from its
+// currency before its time zone); one it cannot write so, or that so
+// written is another household's, it keeps as it was and names the card.
+func TestUpgradeNormalisesPhones(t *testing.T) {
+	type want struct{ card, phone string }
+	for _, tc := range []struct {
+		name, fixture, now string
+		edits              []string
+		phones             []want
+		warned             map[string]string // by card: the warning's key
+	}{
+		{"local forms", "v0.1.0-bonus.db", "2026-12-01T10:00:00Z", []string{
+			`UPDATE accounts SET phone = '8 (900) 123-45-67' WHERE id = 1`,
+			`UPDATE accounts SET phone = '7654321' WHERE id = 2`,
+		}, []want{{"2700000000014", "+79001234567"}, {"2715945018581", "7654321"}}, map[string]string{"2715945018581": "people.phone_kept"}},
+		{"the currency before the time zone", "v0.1.0-bonus.db", "2026-12-01T10:00:00Z", []string{
+			`UPDATE programs SET body = json_set(body, '$.timezone', 'Europe/Sofia')`,
+			`UPDATE accounts SET phone = '89001234567' WHERE id = 1`,
+		}, []want{{"2700000000014", "+79001234567"}, {"2715945018581", "+79007654321"}}, nil},
+		{"every Russian time zone", "v0.1.0-coop.db", "2026-11-10T10:00:00Z", []string{
+			`UPDATE programs SET body = json_set(body, '$.timezone', 'Asia/Barnaul')`,
+			`UPDATE accounts SET phone = '89001234567' WHERE id = 1`,
+		}, []want{{"2900000000018", "+79001234567"}}, nil},
+		{"no country code", "v0.1.0-coop.db", "2026-11-10T10:00:00Z", []string{
+			`UPDATE accounts SET phone = '359888123456' WHERE id = 1`,
+		}, []want{{"2900000000018", "359888123456"}}, map[string]string{"2900000000018": "people.phone_kept"}},
+		{"one household, and another", "v0.1.0-coop.db", "2026-11-10T10:00:00Z", []string{
+			`UPDATE accounts SET phone = '+359888123456' WHERE id = 1`,
+			`UPDATE accounts SET phone = '0888123456' WHERE id = 3`,   // the holder's family card
+			`UPDATE accounts SET phone = '0888 123 456' WHERE id = 4`, // an unrelated card
+		}, []want{{"2900000000018", "+359888123456"}, {"2900000000032", "+359888123456"}, {"2914103796464", "0888 123 456"}},
+			map[string]string{"2914103796464": "people.phone_kept_taken"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			path := copyLedger(t, tc.fixture)
+			editLedger(t, path, tc.edits...)
+			s, err := openPath(t, path, tc.now)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, w := range tc.phones {
+				c, err := s.Card(ctx, w.card, ts(tc.now))
+				if err != nil || c.Phone != w.phone {
+					t.Errorf("card %s's phone: %q %v, want %q", w.card, c.Phone, err, w.phone)
+				}
+			}
+			got := map[string]string{}
+			for _, w := range s.Warnings {
+				if strings.HasPrefix(w.Key, "people.") {
+					card, _ := w.Args["card"].(string)
+					got[card] = w.Key
+					for _, l := range lang.All {
+						if m := w.In(l); !strings.Contains(m, card) {
+							t.Errorf("the warning in %s does not name the card: %q", l, m)
+						}
+					}
+				}
+			}
+			if len(got) != len(tc.warned) {
+				t.Errorf("warnings %v, want %v", got, tc.warned)
+			}
+			for card, key := range tc.warned {
+				if got[card] != key {
+					t.Errorf("warning for card %s: %q, want %q", card, got[card], key)
+				}
+			}
+		})
+	}
+	// A pristine v0.1.0 ledger's phones are E.164 already: nothing to say.
+	for _, fixture := range []string{"v0.1.0-coop.db", "v0.1.0-bonus.db"} {
+		s, err := openPath(t, copyLedger(t, fixture), "2026-12-01T10:00:00Z")
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, w := range s.Warnings {
+			if strings.HasPrefix(w.Key, "people.") {
+				t.Errorf("%s: %s", fixture, w.In(lang.EN))
+			}
+		}
+	}
+}
+
+// A pooled family card's v0.1.0 events gave personal data that stayed on
+// the account pooled away from, which the upgrade does not keep: they
+// refer to no record, not to the holder's.
+func TestUpgradePooledFamilyCardEvents(t *testing.T) {
+	const holder, pooled = "2900000000018", "2900000000025"
+	path := copyLedger(t, "v0.1.0-coop.db")
+	editLedger(t, path,
+		`UPDATE events SET body = CAST(json_set(CAST(body AS TEXT), '$.name', 'Пётр Петров') AS BLOB) WHERE seq = 3`,
+		`UPDATE accounts SET name = 'Пётр Петров' WHERE id = 2`)
+	s, err := openPath(t, path, "2026-11-10T10:00:00Z")
+	if err != nil {
+		t.Fatal(err)
+	}
+	data, err := s.ExportCard(ctx, holder, ts("2026-11-10T10:00:00Z"))
+	if err != nil || data.Person == nil || data.Person.GivenName != "Мария" {
+		t.Fatalf("the holder's record: %+v %v", data.Person, err)
+	}
+	evs, err := s.Events(ctx, 0, 1000)
+	if err != nil {
+		t.Fatal(err)
+	}
+	refs := map[string]string{}
+	for _, e := range evs {
+		if e.Kind != rewards.EventCardIssue {
+			continue
+		}
+		var body struct{ Number, Person, Name string }
+		if err := json.Unmarshal(e.Body, &body); err != nil {
+			t.Fatal(err)
+		}
+		if body.Name != "" {
+			t.Errorf("card %s's issue still names the customer: %s", body.Number, e.Body)
+		}
+		refs[body.Number] = body.Person
+	}
+	if refs[holder] != data.Person.ID || refs[pooled] != "" {
+		t.Fatalf("the issues refer to %q (holder's) and %q (pooled card's), want %q and none", refs[holder], refs[pooled], data.Person.ID)
+	}
+	if got := found(t, path, "Пётр"); len(got) > 0 {
+		t.Fatalf("the pooled card's name is still in the files")
 	}
 	checkLedger(t, s)
 }
