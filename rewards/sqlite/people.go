@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"sort"
 	"time"
 
 	"github.com/tochka-loyalty/tochka/lang"
@@ -268,7 +269,8 @@ func (s *Store) checkpoint(ctx context.Context) error {
 
 // ExportCard returns everything the ledger stores about the card's
 // customer at at: the account's cards, the account, the personal record,
-// the balance, the history and the vouchers.
+// the balance, the history of every card of the account (in time order)
+// and the account's vouchers.
 func (s *Store) ExportCard(ctx context.Context, number string, at time.Time) (rewards.CustomerData, error) {
 	out := rewards.CustomerData{Card: number, Cards: []rewards.Card{}, History: []rewards.HistoryEntry{}, Vouchers: []rewards.Voucher{}}
 	err := s.read(ctx, func(t *txn) error {
@@ -303,9 +305,20 @@ func (s *Store) ExportCard(ctx context.Context, number string, at time.Time) (re
 		if out.Balance, err = t.balance(c, at); err != nil {
 			return err
 		}
-		if out.History, err = t.history(number); err != nil {
+		// Every card of the account: a card's history holds those it
+		// replaced, so each card no other replaced is read once.
+		heads, err := t.textColumn("cards", `SELECT number FROM cards WHERE account_id = ? AND replaced_by IS NULL ORDER BY issued_at, number`, a.id)
+		if err != nil {
 			return err
 		}
+		for _, n := range heads {
+			h, err := t.history(n)
+			if err != nil {
+				return err
+			}
+			out.History = append(out.History, h...)
+		}
+		sort.SliceStable(out.History, func(i, j int) bool { return out.History[i].At.Before(out.History[j].At) })
 		codes, err := t.textColumn("vouchers", `SELECT code FROM vouchers WHERE account_id = ? ORDER BY created_at, code`, a.id)
 		if err != nil {
 			return err
