@@ -129,12 +129,14 @@ func TestDetails(t *testing.T) {
 		{"marketing without consent", rewards.Details{Marketing: true}, "consent"},
 		{"a bad phone", rewards.Details{Phone: "0888", Consent: true}, "not a phone number"},
 		{"a bad e-mail", rewards.Details{Email: "maria", Consent: true}, "not an e-mail address"},
+		{"marketing given and withdrawn", rewards.Details{Marketing: true, NoMarketing: true, Consent: true}, "given and withdrawn"},
 	} {
 		_, err := p.Details(tc.d)
 		wantError(t, err, rewards.EINVALID, tc.want)
 	}
-	// Consent alone, or nothing, is no personal data.
-	for _, d := range []rewards.Details{{}, {Consent: true}, {Consent: true, Marketing: true}} {
+	// Consent alone, or nothing, is no personal data; a withdrawal needs
+	// no consent.
+	for _, d := range []rewards.Details{{}, {Consent: true}, {Consent: true, Marketing: true}, {NoMarketing: true}} {
 		if _, err := p.Details(d); err != nil {
 			t.Errorf("Details(%+v): %v", d, err)
 		}
@@ -156,6 +158,25 @@ func TestRecord(t *testing.T) {
 	}
 	if r := rewards.Record(q, rewards.Details{Consent: true, Marketing: true}, t2.Add(24*3600e9)); !r.MarketingAt.Equal(t2) {
 		t.Fatalf("a marketing consent given again keeps its first time: %+v", r)
+	}
+	// A withdrawal clears the consent and records when; a consent given
+	// again is dated anew, and the last withdrawal stays on record.
+	t3, t4 := t2.Add(48*3600e9), t2.Add(96*3600e9)
+	w := rewards.Record(q, rewards.Details{NoMarketing: true}, t3)
+	if w.MarketingAt != nil || w.MarketingWithdrawnAt == nil || !w.MarketingWithdrawnAt.Equal(t3) || w.Phone != q.Phone || !w.ConsentAt.Equal(t2) {
+		t.Fatalf("a marketing consent withdrawn: %+v", w)
+	}
+	if q.MarketingAt == nil {
+		t.Fatal("Record changed the record it was given")
+	}
+	if again := rewards.Record(w, rewards.Details{NoMarketing: true}, t4); !again.MarketingWithdrawnAt.Equal(t3) {
+		t.Fatalf("withdrawn again, with nothing to withdraw: %+v", again)
+	}
+	if g := rewards.Record(w, rewards.Details{Consent: true, Marketing: true}, t4); !g.MarketingAt.Equal(t4) || !g.MarketingWithdrawnAt.Equal(t3) {
+		t.Fatalf("given again after a withdrawal: %+v", g)
+	}
+	if !(rewards.Details{NoMarketing: true}).Keeps(&w) || (rewards.Details{NoMarketing: true}).Keeps(nil) || (rewards.Details{}).Keeps(&w) {
+		t.Fatal("Keeps")
 	}
 	if (rewards.Details{Phone: "+359888123456"}).Changes(&q) || !(rewards.Details{Phone: "+359888000000"}).Changes(&q) ||
 		(rewards.Details{Consent: true}).Changes(nil) || !(rewards.Details{Email: "m@example.bg"}).Changes(nil) {

@@ -46,6 +46,24 @@ func personalData(t *testing.T, su suite) {
 		t.Fatalf("marketing consent not given: %+v %v", d.Person, err)
 	}
 
+	// A marketing consent is withdrawn, and when is recorded; on a card
+	// with no record there is nothing to withdraw, and none is made.
+	later := ts("2026-11-03T10:00:00Z")
+	if _, err := s.RegisterCard(ctx, rewards.CardRegister{Meta: rewards.Meta{At: later}, Card: card, Details: rewards.Details{NoMarketing: true}}); err != nil {
+		t.Fatal(err)
+	}
+	if d, err := s.ExportCard(ctx, card, later); err != nil || d.Person == nil || d.Person.MarketingAt != nil ||
+		d.Person.MarketingWithdrawnAt == nil || !d.Person.MarketingWithdrawnAt.Equal(later) || d.Person.Phone != "+79123456789" {
+		t.Fatalf("marketing consent withdrawn: %+v %v", d.Person, err)
+	}
+	bare := mustCard(t, s, rewards.CardIssue{Meta: rewards.Meta{At: at}, Handed: true})
+	if _, err := s.RegisterCard(ctx, rewards.CardRegister{Meta: rewards.Meta{At: later}, Card: bare, Details: rewards.Details{NoMarketing: true}}); err != nil {
+		t.Fatal(err)
+	}
+	if d, err := s.ExportCard(ctx, bare, later); err != nil || d.Person != nil {
+		t.Fatalf("a withdrawal on a card with no record: %+v %v", d.Person, err)
+	}
+
 	n, logged := eventCount(t, s)
 	for _, tc := range []struct {
 		what string

@@ -16,25 +16,30 @@ import (
 func (t *txn) person(accountID int64) (*rewards.Person, error) {
 	p := &rewards.Person{}
 	var phone sql.NullString
-	var consent, marketing sql.NullInt64
-	err := t.tx.QueryRowContext(t.ctx, `SELECT id, given_name, family_name, phone, email, consent_at, marketing_at
+	var consent, marketing, withdrawn sql.NullInt64
+	err := t.tx.QueryRowContext(t.ctx, `SELECT id, given_name, family_name, phone, email, consent_at, marketing_at, marketing_withdrawn_at
 		FROM people WHERE account_id = ?`, accountID).
-		Scan(&p.ID, &p.GivenName, &p.FamilyName, &phone, &p.Email, &consent, &marketing)
+		Scan(&p.ID, &p.GivenName, &p.FamilyName, &phone, &p.Email, &consent, &marketing, &withdrawn)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, nil
 	} else if err != nil {
 		return nil, fmt.Errorf("look up personal data: %w", err)
 	}
-	p.Phone, p.ConsentAt, p.MarketingAt = phone.String, timePtr(consent), timePtr(marketing)
+	p.Phone, p.ConsentAt, p.MarketingAt, p.MarketingWithdrawnAt = phone.String, timePtr(consent), timePtr(marketing), timePtr(withdrawn)
 	return p, nil
 }
 
 // keepPerson records the personal data d (checked by Program.Details) that
 // a command gives about card c's customer in the record of its account a,
 // and returns the record's id, which the event carries instead ("" when d
-// gives nothing). A phone that an unrelated household holds is refused.
+// gives nothing to keep: nothing at all, or a withdrawal of a marketing
+// consent from a customer with no record). A phone that an unrelated household holds is refused.
 func (t *txn) keepPerson(ev *eventRec, c *cardRow, a *account, d rewards.Details) (string, error) {
-	if d.Empty() {
+	old, err := t.person(a.id)
+	if err != nil {
+		return "", err
+	}
+	if !d.Keeps(old) {
 		return "", nil
 	}
 	if d.Phone != "" {
@@ -46,10 +51,6 @@ func (t *txn) keepPerson(ev *eventRec, c *cardRow, a *account, d rewards.Details
 			return "", err
 		}
 	}
-	old, err := t.person(a.id)
-	if err != nil {
-		return "", err
-	}
 	if old == nil {
 		old = &rewards.Person{ID: rewards.NewPersonID()}
 	}
@@ -58,11 +59,12 @@ func (t *txn) keepPerson(ev *eventRec, c *cardRow, a *account, d rewards.Details
 	if p.Phone != "" {
 		phone = p.Phone
 	}
-	if _, err := t.tx.ExecContext(t.ctx, `INSERT INTO people (account_id, id, given_name, family_name, phone, email, consent_at, marketing_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+	if _, err := t.tx.ExecContext(t.ctx, `INSERT INTO people (account_id, id, given_name, family_name, phone, email, consent_at, marketing_at, marketing_withdrawn_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT (account_id) DO UPDATE SET given_name = excluded.given_name, family_name = excluded.family_name,
-			phone = excluded.phone, email = excluded.email, consent_at = excluded.consent_at, marketing_at = excluded.marketing_at`,
-		a.id, p.ID, p.GivenName, p.FamilyName, phone, p.Email, nullTime(p.ConsentAt), nullTime(p.MarketingAt)); err != nil {
+			phone = excluded.phone, email = excluded.email, consent_at = excluded.consent_at, marketing_at = excluded.marketing_at,
+			marketing_withdrawn_at = excluded.marketing_withdrawn_at`,
+		a.id, p.ID, p.GivenName, p.FamilyName, phone, p.Email, nullTime(p.ConsentAt), nullTime(p.MarketingAt), nullTime(p.MarketingWithdrawnAt)); err != nil {
 		return "", fmt.Errorf("save personal data: %w", err)
 	}
 	return p.ID, nil

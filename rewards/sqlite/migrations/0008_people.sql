@@ -10,7 +10,8 @@ CREATE TABLE people (
 	phone        TEXT,                       -- E.164; one household's accounts may share it
 	email        TEXT NOT NULL DEFAULT '',
 	consent_at   INTEGER,                    -- consent to data processing; NULL: not recorded (v0.1.0 took none)
-	marketing_at INTEGER                     -- consent to marketing; NULL: none
+	marketing_at INTEGER,                    -- consent to marketing; NULL: none, or withdrawn since
+	marketing_withdrawn_at INTEGER           -- when a marketing consent was last withdrawn; NULL: never
 );
 CREATE INDEX people_phone ON people(phone) WHERE phone IS NOT NULL;
 
