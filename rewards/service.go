@@ -256,22 +256,16 @@ func (c *CardRegister) ValidateRequest() error {
 	return ledgerSet("card register", c.Person, c.WithPhone)
 }
 
-// ValidateEvent checks a card issue applied as an event made elsewhere: as
-// Validate does, and with the fields a ledger sets only beside the
-// personal data they stand for (ledgerSetBacked).
+// ValidateEvent checks what a card issue applied as an event made
+// elsewhere must hold beyond Validate: the fields a ledger sets only
+// beside the personal data they stand for (ledgerSetBacked).
 func (c *CardIssue) ValidateEvent() error {
-	if err := c.Validate(); err != nil {
-		return err
-	}
 	return ledgerSetBacked("card issue", c.Person, c.WithPhone, Personal(c.Details, c.Name))
 }
 
 // ValidateEvent checks a card registration applied as an event made
 // elsewhere, as CardIssue's does.
 func (c *CardRegister) ValidateEvent() error {
-	if err := c.Validate(); err != nil {
-		return err
-	}
 	return ledgerSetBacked("card register", c.Person, c.WithPhone, Personal(c.Details, c.Name))
 }
 

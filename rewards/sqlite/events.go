@@ -131,22 +131,18 @@ func applyAs[C any, R any](t *txn, e rewards.Event, fn func(ev *eventRec, c *C) 
 // applyCommand runs an event's body, decoded as a command, under the event's
 // identity.
 func applyCommand[C any, R any](t *txn, e rewards.Event, c C, fn func(ev *eventRec, c *C) (R, error)) (json.RawMessage, error) {
-	// An event from elsewhere is input like any command, checked as an
-	// event where its command says how (what a ledger sets in a body it
-	// may carry only beside what it stands for); one of this ledger's
-	// own, applied again, was accepted once, under the rules on input of
-	// its day.
-	if !t.replaying {
-		if v, ok := any(&c).(interface{ ValidateEvent() error }); ok {
-			if err := v.ValidateEvent(); err != nil {
-				return nil, err
-			}
-		} else if v, ok := any(&c).(interface{ Validate() error }); ok {
-			if err := v.Validate(); err != nil {
-				return nil, err
-			}
+	// An event from elsewhere is input like any command; one of this
+	// ledger's own, applied again, was accepted once, under the rules on
+	// input of its day.
+	if v, ok := any(&c).(interface{ Validate() error }); ok && !t.replaying {
+		if err := v.Validate(); err != nil {
+			return nil, err
 		}
 	}
+	// What a ledger sets in a body (ValidateEvent) a new event from
+	// elsewhere carries only beside what it stands for; a repeat of an
+	// event recorded here is answered before it is looked at.
+	event, checked := any(&c).(interface{ ValidateEvent() error })
 	// The body is kept as it came: it is the event, whatever fields this
 	// build's command types have gained or lost since it was made. Only
 	// when the command filled something in that the event left out (a
@@ -157,6 +153,12 @@ func applyCommand[C any, R any](t *txn, e rewards.Event, c C, fn func(ev *eventR
 		return nil, fmt.Errorf("encode %s: %w", e.Kind, err)
 	}
 	res, err := run(t, eventKey{kind: e.Kind, clientID: bodyID(e.Body), uuid: e.ID, device: e.Device}, e.At, e.Body, func(ev *eventRec) (any, R, error) {
+		if checked && !t.replaying {
+			if err := event.ValidateEvent(); err != nil {
+				var zero R
+				return nil, zero, err
+			}
+		}
 		r, err := fn(ev, &c)
 		if err != nil {
 			return nil, r, err

@@ -308,6 +308,24 @@ func TestApplyRefusesLedgerSetFields(t *testing.T) {
 			}
 		}
 	}
+	// An event recorded here, applied again, is a repeat: its first
+	// result, though its body holds with_phone without the phone.
+	own := mustCard(t, s, rewards.CardIssue{Meta: rewards.Meta{At: ts("2026-11-02T10:00:00Z"), ID: "desk/1"}, Details: rewards.Details{Phone: "+79160001122", Consent: true}})
+	evs, err := s.Events(ctx, 0, 100)
+	if err != nil {
+		t.Fatal(err)
+	}
+	last := evs[len(evs)-1]
+	if !strings.Contains(string(last.Body), `"with_phone":true`) || !strings.Contains(string(last.Body), own) {
+		t.Fatalf("the card's own event: %s", last.Body)
+	}
+	if _, err := s.Apply(ctx, last); err != nil {
+		t.Fatalf("a repeat of an event recorded here: %v", err)
+	}
+	if n := eventCount(t, s); n != len(evs) {
+		t.Fatalf("the repeat recorded an event: %d, was %d", n, len(evs))
+	}
+
 	// With the phone it stands for, with_phone is taken, as a kiosk's
 	// upload that carries the data is.
 	e := rewards.Event{ID: rewards.EventID(rewards.EventCardIssue, "kiosk-7/9"), Kind: rewards.EventCardIssue, Device: "kiosk-7", At: ts("2026-11-02T10:00:00Z"),
