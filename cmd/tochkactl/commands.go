@@ -94,7 +94,8 @@ var commands = []*command{
 		help: "hand over a batch card and/or register the customer's personal data. " + personHelp},
 	{name: "card forget", args: []string{"CARD"}, flags: []flagSpec{atFlag, requestIDFlag}, db: dbOpen, changes: true, run: cmdCardForget,
 		help: "erase the personal data of the card's customer (names, phone, e-mail, consents), from the ledger's files too; " +
-			"the points, the history and the card stay, and the card still earns and redeems"},
+			"the points, the history and the card stay, and the card still earns and redeems. " +
+			"A family card that is not pooled keeps a record of its own (it may hold the household's phone): forget each such card on its own"},
 	{name: "card export", args: []string{"CARD"}, flags: []flagSpec{
 		{name: "at", kind: kindTime, value: "TIME", help: "the balance and vouchers' status at this moment (default now)"},
 	}, db: dbRead, run: cmdCardExport,
@@ -299,7 +300,7 @@ var personFlags = []flagSpec{
 	{name: "phone", kind: kindString, value: "PHONE", help: "the phone, stored as +CC...: with its country code (+359..., +7..., 00...) or in the program country's local form (0888 123 456, 8 912 345-67-89); registering it grants the welcome bonus once"},
 	{name: "email", kind: kindString, value: "EMAIL", help: "the e-mail address"},
 	{name: "consent", kind: kindBool, help: "the customer consents to the processing of their data (required with any of the above; its time is recorded)"},
-	{name: "marketing", kind: kindBool, help: "the customer consents to marketing messages (off unless given; needs --consent)"},
+	{name: "marketing", kind: kindBool, help: "the customer consents to marketing messages (off unless given; needs --consent); --marketing=false withdraws that consent, recording when"},
 }
 
 // personHelp says what the personal data flags have in common.
@@ -310,7 +311,8 @@ const personHelp = "Personal data are kept apart from the event log, so that car
 func (c *cmdCtx) details() rewards.Details {
 	in := c.in
 	return rewards.Details{GivenName: in.str["given-name"], FamilyName: in.str["family-name"], Phone: in.str["phone"],
-		Email: in.str["email"], Consent: in.bool("consent"), Marketing: in.bool("marketing")}
+		Email: in.str["email"], Consent: in.bool("consent"), Marketing: in.bool("marketing"),
+		NoMarketing: in.set["marketing"] && !in.bool("marketing")}
 }
 
 func cmdCardIssue(c *cmdCtx) error {

@@ -77,6 +77,7 @@ var scenarios = []struct {
 	{"PersonalData", personalData},
 	{"OnePhoneOneHousehold", onePhoneOneHousehold},
 	{"ForgetKeepsPoints", forgetKeepsPoints},
+	{"ExportHoldsTheAccount", exportHoldsTheAccount},
 	{"Vouchers", vouchers},
 	{"Idempotency", idempotency},
 	{"RepeatReturnsFirstResult", repeatReturnsFirstResult},

@@ -356,8 +356,15 @@ func TestProgramEventShapes(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer fresh.Close()
+	// The program installs come as events from elsewhere; the rest of the
+	// log is a copy of this ledger's own, whose card issues refer to
+	// personal records that are not in it.
 	for _, e := range append(evs, installs...) {
-		if _, err := fresh.Apply(ctx, e); err != nil {
+		apply := fresh.Replay
+		if e.Kind == rewards.EventProgram {
+			apply = fresh.Apply
+		}
+		if _, err := apply(ctx, e); err != nil {
 			t.Fatalf("apply event %d (%s): %v", e.Seq, e.Kind, err)
 		}
 	}
