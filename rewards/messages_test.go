@@ -33,7 +33,7 @@ var (
 	}
 	// keyPrefix is what a call's key is written after, by the called
 	// function.
-	keyPrefix = map[string]string{"main/badUsage": "cli.usage."}
+	keyPrefix   = map[string]string{"main/badUsage": "cli.usage."}
 	subjectCall = map[string]int{
 		"rewards/invalidField": 0, "rewards/subject": 0, "rewards/badJSON": 0, "rewards/missingField": 0,
 		"rewards/required": 0, "rewards/decodeLines": 0, "rewards/unmarshalStrict": 0, "rewards/decodeStrict": 1,
