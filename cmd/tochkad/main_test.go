@@ -250,15 +250,36 @@ func TestGracefulStop(t *testing.T) {
 	}
 }
 
-// The tochkad binary, as a service manager starts it: it serves, and on
-// SIGTERM stops with status 0.
-func TestProcess(t *testing.T) {
-	bin := filepath.Join(t.TempDir(), "tochkad")
-	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
+// tochkadBinary builds the tochkad binary once for the tests that start it
+// as a process.
+var tochkadBinary = sync.OnceValues(func() (string, error) {
+	dir, err := os.MkdirTemp("", "tochkad-test")
+	if err != nil {
+		return "", err
 	}
-	cmd := exec.Command(bin, "--listen", "127.0.0.1:0")
-	cmd.Env = append(os.Environ(), "TOCHKA_DB=sqlite:"+newLedger(t))
+	bin := filepath.Join(dir, "tochkad")
+	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
+		return "", fmt.Errorf("go build: %v\n%s", err, out)
+	}
+	return bin, nil
+})
+
+// process is a tochkad started as a process.
+type process struct {
+	cmd  *exec.Cmd
+	addr string
+}
+
+// startProcess starts the tochkad binary with env beside this process's
+// environment, and waits until it says where it serves.
+func startProcess(t *testing.T, env []string, args ...string) *process {
+	t.Helper()
+	bin, err := tochkadBinary()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(bin, args...)
+	cmd.Env = append(os.Environ(), env...)
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -266,27 +287,34 @@ func TestProcess(t *testing.T) {
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	defer cmd.Process.Kill()
+	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
 	sc := bufio.NewScanner(stdout)
-	var addr string
-	for addr == "" && sc.Scan() {
+	p := &process{cmd: cmd}
+	for p.addr == "" && sc.Scan() {
 		var line struct{ Msg, Addr string }
 		if json.Unmarshal(sc.Bytes(), &line) == nil && line.Msg == "tochkad serves" {
-			addr = line.Addr
+			p.addr = line.Addr
 		}
 	}
-	if addr == "" {
+	if p.addr == "" {
 		t.Fatal("tochkad never said where it serves")
 	}
 	go io.Copy(io.Discard, stdout)
-	if code, body, _ := get(t, "http://"+addr+"/readyz"); code != 200 || body != "ok\n" {
+	return p
+}
+
+// The tochkad binary, as a service manager starts it: it serves, and on
+// SIGTERM stops with status 0.
+func TestProcess(t *testing.T) {
+	p := startProcess(t, []string{"TOCHKA_DB=sqlite:" + newLedger(t)}, "--listen", "127.0.0.1:0")
+	if code, body, _ := get(t, "http://"+p.addr+"/readyz"); code != 200 || body != "ok\n" {
 		t.Errorf("GET /readyz: %d %q", code, body)
 	}
-	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
+	if err := p.cmd.Process.Signal(syscall.SIGTERM); err != nil {
 		t.Fatal(err)
 	}
 	waited := make(chan error, 1)
-	go func() { waited <- cmd.Wait() }()
+	go func() { waited <- p.cmd.Wait() }()
 	select {
 	case err := <-waited:
 		if err != nil {
