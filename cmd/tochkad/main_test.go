@@ -28,7 +28,7 @@ var ctx = context.Background()
 
 // newLedger makes a ledger file with the bundled co-op program, as
 // `tochkactl init --program coop` does.
-func newLedger(t *testing.T) string {
+func newLedger(t testing.TB) string {
 	t.Helper()
 	path := filepath.Join(t.TempDir(), "coop.db")
 	s := sqlite.NewStore(path)
