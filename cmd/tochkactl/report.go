@@ -6,6 +6,7 @@ import (
 	"io"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/tochka-loyalty/tochka/lang"
 	"github.com/tochka-loyalty/tochka/rewards"
@@ -21,7 +22,13 @@ func cmdReportLiability(c *cmdCtx) error {
 	if by == "" {
 		by = rewards.ByStore
 	}
-	l, err := c.store.Liability(c.ctx, c.at, by)
+	// Without --at, the ledger's own now: the moment it reads its clock
+	// at, which a moment taken here, before it, would precede.
+	var at time.Time
+	if t, ok := c.in.times["at"]; ok {
+		at = t
+	}
+	l, err := c.store.Liability(c.ctx, at, by)
 	if err != nil {
 		return err
 	}
@@ -52,7 +59,7 @@ func cmdReportLiability(c *cmdCtx) error {
 }
 
 // noGroup names the group of no store, cooperative or day in a CSV file:
-// welcome bonuses and debt.
+// debt, and welcome bonuses by store or cooperative.
 func noGroup(by string) string { return "(no " + by + ")" }
 
 func writeLiability(out io.Writer, l rewards.Liability, w words) error {

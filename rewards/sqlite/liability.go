@@ -14,10 +14,15 @@ var _ rewards.Reports = (*Store)(nil)
 // Liability loads every account that holds or owes anything, or has an
 // open voucher, with the origin of its lots (the store of the receipt that
 // earned each, and when), and the cooperatives of the recorded stores, and
-// has the program compute the points owed at t.
+// has the program compute the points owed at t (the store's now when t is
+// zero; never before it: rewards.LiabilityAt).
 func (s *Store) Liability(ctx context.Context, t time.Time, by string) (rewards.Liability, error) {
 	var out rewards.Liability
-	err := s.read(ctx, func(tx *txn) error {
+	t, err := rewards.LiabilityAt(t, s.Now())
+	if err != nil {
+		return out, err
+	}
+	err = s.read(ctx, func(tx *txn) error {
 		p, err := tx.program()
 		if err != nil {
 			return err
