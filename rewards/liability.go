@@ -91,13 +91,16 @@ type Liability struct {
 // refused: the report starts from what the ledger holds now (the lots'
 // points left, the open vouchers) and moves it forward, and what it held
 // earlier, before later receipts, spends and vouchers, would take the
-// history of every allocation, which the report does not reconstruct.
-func LiabilityAt(at, now time.Time) (time.Time, error) {
+// history of every allocation, which the report does not reconstruct. The
+// refusal gives both moments in the program's time zone, as the report
+// writes its moment.
+func (p *Program) LiabilityAt(at, now time.Time) (time.Time, error) {
 	if at.IsZero() {
 		return now, nil
 	}
 	if at.Before(now) {
-		return time.Time{}, Fail(EINVALID, "places.liability_past", lang.Args{"at": at, "now": now})
+		loc := p.Location()
+		return time.Time{}, Fail(EINVALID, "places.liability_past", lang.Args{"at": at.In(loc), "now": now.In(loc)})
 	}
 	return at, nil
 }
@@ -224,6 +227,6 @@ func boolInt(b bool) int {
 type Reports interface {
 	// Liability is the points owed at t, grouped by ByStore, ByCoop or
 	// ByDay: at the ledger's now when t is zero, or at a moment ahead; a
-	// t before now is refused (LiabilityAt).
+	// t before now is refused (Program.LiabilityAt).
 	Liability(ctx context.Context, t time.Time, by string) (Liability, error)
 }

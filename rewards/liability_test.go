@@ -98,6 +98,11 @@ func TestLiability(t *testing.T) {
 // is not kept, so a moment before now is refused, not reported from
 // today's holdings.
 func TestLiabilityAt(t *testing.T) {
+	p := rewards.DefaultProgram()
+	p.Name, p.Kind, p.Currency, p.Timezone = "test", rewards.KindPoints, "EUR", "Europe/Sofia"
+	if err := p.Validate(); err != nil {
+		t.Fatal(err)
+	}
 	now := mustTime("2026-11-10T10:00:00Z")
 	for _, tc := range []struct {
 		at, want string // "" for none
@@ -113,10 +118,11 @@ func TestLiabilityAt(t *testing.T) {
 		if tc.at != "" {
 			at = mustTime(tc.at)
 		}
-		got, err := rewards.LiabilityAt(at, now)
+		got, err := p.LiabilityAt(at, now)
 		if tc.refused {
 			var e *rewards.Error
-			if !errors.As(err, &e) || e.Code != rewards.EINVALID || e.Key != "places.liability_past" || !e.Args["at"].(time.Time).Equal(at) {
+			if !errors.As(err, &e) || e.Code != rewards.EINVALID || e.Key != "places.liability_past" ||
+				e.Args["at"] != at.In(p.Location()) || e.Args["now"] != now.In(p.Location()) {
 				t.Errorf("at %s: %v, want a refusal", tc.at, err)
 			}
 			continue

@@ -37,6 +37,10 @@ func (w words) units(n int64) string {
 	return lang.Text(w.l, key, lang.Args{"count": lang.Number(n)})
 }
 
+// number writes a count as the reader writes it: 1,600 (1 600 in
+// Bulgarian and Russian).
+func (w words) number(n int64) string { return lang.FormatNumber(w.l, n) }
+
 // money writes an amount in minor units as the currency amount: 12.00 RUB
 // (12,00 RUB in Bulgarian and Russian). Both bundled currencies, like
 // most, have 100 minor units.

@@ -64,7 +64,13 @@ func noGroup(by string) string { return "(no " + by + ")" }
 
 func writeLiability(out io.Writer, l rewards.Liability, w words) error {
 	by := w.t("out.liability.by."+l.By, nil)
-	fmt.Fprintln(out, w.t("out.liability.title", lang.Args{"at": w.when(l.At), "by": by}))
+	// The lines that name the unit name it as the program does: points,
+	// or a bonus program's bonuses.
+	unit := ""
+	if l.Kind == rewards.KindBonus {
+		unit = ".bonus"
+	}
+	fmt.Fprintln(out, w.t("out.liability.title"+unit, lang.Args{"at": w.when(l.At), "by": by}))
 	tw := newTable(out)
 	head := strings.ToUpper(by) + "\t" + w.t("out.liability.head", nil)
 	if l.Kind == rewards.KindBonus {
@@ -72,7 +78,11 @@ func writeLiability(out io.Writer, l rewards.Liability, w words) error {
 	}
 	fmt.Fprintln(tw, head)
 	line := func(group, name string, r rewards.LiabilityRow) {
-		fmt.Fprintf(tw, "%s\t%s\t%d\t%d\t%d\t%d\t%d\t%d", group, name, r.Available, r.Pending, r.Debt, r.Balance, r.Vouchers, r.Outstanding)
+		cells := []string{group, name}
+		for _, n := range []int64{r.Available, r.Pending, r.Debt, r.Balance, r.Vouchers, r.Outstanding} {
+			cells = append(cells, w.number(n))
+		}
+		fmt.Fprint(tw, strings.Join(cells, "\t"))
 		if r.Value != nil {
 			fmt.Fprintf(tw, "\t%s", w.money(*r.Value))
 		}
@@ -90,13 +100,13 @@ func writeLiability(out io.Writer, l rewards.Liability, w words) error {
 	if err := tw.Flush(); err != nil {
 		return err
 	}
-	fmt.Fprintf(out, "\n%s\n", w.t("out.liability.expiring", nil))
+	fmt.Fprintf(out, "\n%s\n", w.t("out.liability.expiring"+unit, nil))
 	tw = newTable(out)
 	fmt.Fprintf(tw, "%s\t%s\n", strings.ToUpper(by), strings.Join(l.Months, "\t"))
 	expiring := func(group string, r rewards.LiabilityRow) {
 		cells := make([]string, len(r.Expiring))
 		for i, n := range r.Expiring {
-			cells[i] = strconv.FormatInt(n, 10)
+			cells[i] = w.number(n)
 		}
 		fmt.Fprintf(tw, "%s\t%s\n", group, strings.Join(cells, "\t"))
 	}

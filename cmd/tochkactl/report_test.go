@@ -30,16 +30,28 @@ func TestReportLiability(t *testing.T) {
 	// Two welcome bonuses of 500, 200 of them spent; 400 pending from each store.
 	out := c.ok("report", "liability")
 	for _, want := range []string{
-		"points outstanding at 5 Nov 2026 13:00, by store\n",
+		"bonuses outstanding at 5 Nov 2026 13:00, by store\n",
 		"STORE       NAME      AVAILABLE  PENDING  DEBT  BALANCE  VOUCHERS  OUTSTANDING  VALUE\n",
 		"moscow-7    Moscow 7  0          400      0     400      0         400          400.00 RUB\n",
 		"tver-1      tver-1    0          400      0     400      0         400          400.00 RUB\n",
 		"(no store)            800        0        0     800      0         800          800.00 RUB\n",
-		"total                 800        800      0     1600     0         1600         1,600.00 RUB\n",
-		"\nexpiring by month (of the points available and pending):\nSTORE       2026-11  2026-12",
+		"total                 800        800      0     1,600    0         1,600        1,600.00 RUB\n",
+		"\nexpiring by month (of the bonuses available and pending):\nSTORE       2026-11  2026-12",
 	} {
 		if !strings.Contains(out, want) {
 			t.Errorf("report liability lacks %q:\n%s", want, out)
+		}
+	}
+	// In Russian: bonuses, and numbers grouped as a Russian reader
+	// groups them.
+	out = c.ok("--lang", "ru", "report", "liability")
+	for _, want := range []string{
+		"непогашенные бонусы на 05.11.2026 13:00, по: магазин\n",
+		"итого                     800       800        0     1\u00a0600   0       1\u00a0600          1\u00a0600,00 RUB\n",
+		"\nсгорает по месяцам (из доступных и ожидаемых бонусов):\n",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("report liability in Russian lacks %q:\n%s", want, out)
 		}
 	}
 	var check rewards.CheckReport
@@ -96,7 +108,7 @@ func TestReportLiabilityPast(t *testing.T) {
 	}
 	c.env["TOCHKA_NOW"] = "2026-11-10T10:00:00Z"
 	code, out, errOut := c.exec("", "report", "liability", "--at", "2026-11-01T10:00:00Z")
-	if code != exitRefused || out != "" || !strings.Contains(errOut, "now (10 Nov 2026 10:00) or at a moment ahead; 1 Nov 2026 10:00 is past") {
+	if code != exitRefused || out != "" || !strings.Contains(errOut, "now (10 Nov 2026 12:00) or at a moment ahead; 1 Nov 2026 12:00 is past") {
 		t.Errorf("report liability --at a past moment: exit %d\n%s%s", code, out, errOut)
 	}
 	var e struct {
@@ -120,5 +132,9 @@ func TestReportLiabilityPast(t *testing.T) {
 	if l.Total.Balance != check.Total {
 		t.Errorf("report liability --at now: %+v (check total %d)", l.Total, check.Total)
 	}
-	c.ok("report", "liability", "--at", "2026-12-10T10:00:00Z")
+	// A points program's report speaks of points.
+	if out := c.ok("report", "liability", "--at", "2026-12-10T10:00:00Z"); !strings.HasPrefix(out, "points outstanding at 10 Dec 2026 12:00, by store\n") ||
+		!strings.Contains(out, "\nexpiring by month (of the points available and pending):\n") {
+		t.Errorf("report liability of a points program:\n%s", out)
+	}
 }
