@@ -3,6 +3,7 @@ package sqlite_test
 import (
 	"bytes"
 	"database/sql"
+	"errors"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -162,5 +163,63 @@ func TestCheckFindsMissingPicture(t *testing.T) {
 	}
 	if want := "reward oil: its picture " + p.Hash + " is not stored"; len(r.Problems) != 1 || r.Problems[0].Message != want || r.Problems[0].Key != "check.picture_missing" {
 		t.Fatalf("check found %q, want %q", r.Problems, want)
+	}
+}
+
+// A reward applied from elsewhere may name a picture that has not arrived
+// yet: pictures are blobs fetched by hash, after the events that name
+// them, as records of places may be. Apply takes it; check names the
+// picture missing until it is stored, and then passes.
+func TestApplyRewardBeforeItsPicture(t *testing.T) {
+	there, clk := openStore(t, "coop")
+	clk.set("2026-11-02T10:00:00Z")
+	p, err := picture.ReadFile(filepath.Join("testdata", "ledgers", "oil.png"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := there.PutPicture(ctx, p); err != nil {
+		t.Fatal(err)
+	}
+	rewardstest.MustPlaces(t, there, "c")
+	if _, err := there.AddReward(ctx, rewards.RewardAdd{Reward: rewards.Reward{ID: "oil", Coop: "c", Names: rewards.Names{EN: "Oil"}, Points: 10, Picture: p.Hash}}); err != nil {
+		t.Fatal(err)
+	}
+	events, err := there.Events(ctx, 0, 100)
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	here, hereClk := openStore(t, "coop")
+	hereClk.set("2026-11-02T10:00:00Z")
+	for _, e := range events {
+		if e.Kind == rewards.EventProgram {
+			continue
+		}
+		if _, err := here.Apply(ctx, e); err != nil {
+			t.Fatalf("apply %s: %v", e.Kind, err)
+		}
+	}
+	board, err := here.Rewards(ctx, "", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(board) != 1 || board[0].Picture != p.Hash {
+		t.Fatalf("board after the events: %+v", board)
+	}
+	r, err := here.Check(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(r.Problems) != 1 || r.Problems[0].Key != "check.picture_missing" {
+		t.Fatalf("check before the picture came: %q", r.Problems)
+	}
+	if _, err := here.PutPicture(ctx, p); err != nil {
+		t.Fatal(err)
+	}
+	checkLedger(t, here)
+	// A reward added here still needs its picture stored first.
+	_, err = here.AddReward(ctx, rewards.RewardAdd{Reward: rewards.Reward{ID: "tea", Coop: "c", Names: rewards.Names{EN: "Tea"}, Points: 10, Picture: strings.Repeat("ab", 32)}})
+	if e := (*rewards.Error)(nil); !errors.As(err, &e) || e.Key != "picture.not_stored" {
+		t.Errorf("a reward here naming a picture not stored: %v", err)
 	}
 }
