@@ -52,6 +52,7 @@ func TestUpgradeImportsPictures(t *testing.T) {
 	var logged bytes.Buffer
 	s := sqlite.NewStore(path)
 	s.Now = (&clock{t: ts("2026-11-10T10:00:00Z")}).Now
+	s.ImportPicture = picture.ReadFile
 	s.Logger = slog.New(slog.NewTextHandler(&logged, nil))
 	if err := s.Open(); err != nil {
 		t.Fatal(err)
@@ -124,6 +125,40 @@ func TestUpgradeWithoutPictureFiles(t *testing.T) {
 	for _, r := range board {
 		if r.Picture != "" {
 			t.Errorf("reward %s keeps picture %q", r.ID, r.Picture)
+		}
+	}
+	if n := pictureRows(t, s); n != 0 {
+		t.Errorf("%d pictures stored", n)
+	}
+	checkLedger(t, s)
+}
+
+// The store reads no image: a program that opens a v0.1.0 ledger without
+// giving it ImportPicture has it upgraded all the same, each reward's
+// picture path dropped with a warning that names the reward and says why.
+func TestUpgradeWithoutPictureReader(t *testing.T) {
+	path := copyLedger(t, "v0.1.0-pictures.db")
+	data, err := os.ReadFile(filepath.Join("testdata", "ledgers", "oil.png"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The file is there to be read, by whoever could.
+	if err := os.WriteFile(filepath.Join(filepath.Dir(path), "oil.png"), data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	s := sqlite.NewStore(path)
+	s.Now = (&clock{t: ts("2026-11-10T10:00:00Z")}).Now
+	if err := s.Open(); err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if len(s.Warnings) != 3 {
+		t.Fatalf("warnings %q, want one for each of mug, oil-1l and tea", s.Warnings)
+	}
+	for i, id := range []string{"mug", "oil-1l", "tea"} {
+		if w := s.Warnings[i].In(lang.EN); !strings.HasPrefix(w, "Reward "+id+": ") ||
+			!strings.HasSuffix(w, "the reward stays on the board without one: the ledger was opened by a program that reads no picture files.") {
+			t.Errorf("warning %d: %q, want reward %s", i, w, id)
 		}
 	}
 	if n := pictureRows(t, s); n != 0 {
