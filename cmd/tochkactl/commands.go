@@ -587,8 +587,9 @@ func cmdBoardAdd(c *cmdCtx) error {
 			return err
 		}
 		// A picture is stored by its content, once: stored and then not
-		// shown (the item refused), it changes nothing anyone sees, and
-		// the next item with that file finds it there.
+		// shown (the item refused), it changes nothing anyone sees, check
+		// names it in a notice, and the next item with that file finds it
+		// there.
 		if pic, err = c.store.PutPicture(c.ctx, pic); err != nil {
 			return err
 		}

@@ -311,6 +311,11 @@ func writeCheck(out io.Writer, r rewards.CheckReport, l string) error {
 		// A notice, not a problem: tills are not ours to stop.
 		fmt.Fprintln(out, lang.Text(l, "out.check.unrecorded", lang.Args{"stores": strings.Join(r.UnrecordedStores, ", ")}))
 	}
+	if len(r.UnusedPictures) > 0 {
+		// A notice too: such a picture harms nothing but the room it takes.
+		fmt.Fprintln(out, lang.Text(l, "out.check.unused_pictures", lang.Args{"count": lang.Number(len(r.UnusedPictures)),
+			"pictures": strings.Join(r.UnusedPictures, ", ")}))
+	}
 	args := lang.Args{"accounts": r.Accounts, "entries": r.Entries, "lots": r.Lots, "total": r.Total, "integrity": r.Integrity, "problems": len(r.Problems)}
 	if len(r.Problems) == 0 {
 		_, err := fmt.Fprintln(out, lang.Text(l, "out.check.ok", args))

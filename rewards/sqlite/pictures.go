@@ -163,3 +163,23 @@ func (t *txn) missingPictures() ([]rewards.Problem, error) {
 	}
 	return out, rows.Err()
 }
+
+// unusedPictures lists the hashes of the stored pictures that no reward
+// names (CheckReport.UnusedPictures).
+func (t *txn) unusedPictures() ([]string, error) {
+	rows, err := t.tx.QueryContext(t.ctx, `SELECT hash FROM pictures WHERE hash NOT IN
+		(SELECT json_extract(body, '$.picture') FROM rewards WHERE json_extract(body, '$.picture') IS NOT NULL) ORDER BY hash`)
+	if err != nil {
+		return nil, fmt.Errorf("list unused pictures: %w", err)
+	}
+	defer rows.Close()
+	out := []string{}
+	for rows.Next() {
+		var hash string
+		if err := rows.Scan(&hash); err != nil {
+			return nil, fmt.Errorf("list unused pictures: %w", err)
+		}
+		out = append(out, hash)
+	}
+	return out, rows.Err()
+}
