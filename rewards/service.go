@@ -564,4 +564,10 @@ type CheckReport struct {
 	// UnrecordedStores are the store ids that receipts name and no record
 	// has: a notice, not a problem (tills are not ours to stop).
 	UnrecordedStores []string `json:"unrecorded_stores"`
+	// UnusedPictures are the hashes of stored pictures that no reward on
+	// the board names: a notice, not a problem. A picture is stored before
+	// the reward that shows it is accepted, and stays when that reward is
+	// refused, removed or given another picture (or has not arrived yet,
+	// from elsewhere); it harms nothing but the room it takes.
+	UnusedPictures []string `json:"unused_pictures"`
 }

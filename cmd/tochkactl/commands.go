@@ -201,9 +201,9 @@ var commands = []*command{
 	{name: "scanner watch", flags: scannerWatchFlags, db: dbNone, run: cmdScannerWatch,
 		help: "read a live scanner and print each scan as it comes (rejected ones with their reason) and the scanner coming and going, until Ctrl-C; opens no database"},
 	{name: "report liability", flags: []flagSpec{
-		{name: "at", kind: kindTime, value: "TIME", help: "the moment the report is for (default now; a moment ahead previews what expires and lapses by then)"},
+		{name: "at", kind: kindTime, value: "TIME", help: "the moment the report is for: now (the default) or a moment ahead, which previews what matures, expires and lapses by then; a moment past is refused, as what the ledger held then is not kept"},
 		{name: "by", kind: kindString, value: "store|coop|day", choices: []string{rewards.ByStore, rewards.ByCoop, rewards.ByDay},
-			help: "group by the store of the receipt that earned the points, its cooperative, or the business day they were earned (default store); welcome bonuses and debt belong to none"},
+			help: "group by the store of the receipt that earned the points, its cooperative, or the business day they were earned (default store); welcome bonuses belong to no store or cooperative but to the day they were granted, debt to no store, cooperative or day"},
 		{name: "csv", kind: kindBool, help: "print CSV for a spreadsheet instead of a table"},
 	}, db: dbRead, run: cmdReportLiability,
 		help: "the points outstanding, the liability a chain's accountant books: available, pending, less debt (the sum of all balances, as check reports it), plus what open vouchers hold; their value in the program's currency for a bonus program; and what expires in each of the next 12 months"},
@@ -587,8 +587,9 @@ func cmdBoardAdd(c *cmdCtx) error {
 			return err
 		}
 		// A picture is stored by its content, once: stored and then not
-		// shown (the item refused), it changes nothing anyone sees, and
-		// the next item with that file finds it there.
+		// shown (the item refused), it changes nothing anyone sees, check
+		// names it in a notice, and the next item with that file finds it
+		// there.
 		if pic, err = c.store.PutPicture(c.ctx, pic); err != nil {
 			return err
 		}

@@ -41,6 +41,7 @@ import (
 
 	"golang.org/x/term"
 
+	"github.com/tochka-loyalty/tochka/picture"
 	"github.com/tochka-loyalty/tochka/rewards/api"
 	"github.com/tochka-loyalty/tochka/rewards/sqlite"
 )
@@ -125,14 +126,15 @@ func run(ctx context.Context, args []string, env func(string) string, stdout, st
 	store.Device = "tochkad"
 	store.Logger = log
 	store.Now = cfg.now
+	// An upgrade of a v0.1.0 ledger imports its rewards' picture files as
+	// tochkactl's board add reads them.
+	store.ImportPicture = picture.ReadFile
 	if err := store.Open(); err != nil {
 		log.Error("tochkad cannot open the ledger", "db", path, "err", err)
 		return 1
 	}
+	// What Open warns of (store.Warnings) the store has logged already.
 	defer store.Close()
-	for _, w := range store.Warnings {
-		log.Warn(w.In("en"))
-	}
 
 	ln, err := net.Listen("tcp", cfg.listen)
 	if err != nil {

@@ -167,6 +167,28 @@ func TestServes(t *testing.T) {
 	}
 }
 
+// Opening a v0.1.0 ledger whose rewards name picture files, the server
+// imports those it can read and warns, once, of the one it cannot, naming
+// the reward.
+func TestUpgradeImportsPictures(t *testing.T) {
+	dir := t.TempDir()
+	ledgers := filepath.Join("..", "..", "rewards", "sqlite", "testdata", "ledgers")
+	db := filepath.Join(dir, "pictures.db")
+	for name, to := range map[string]string{"v0.1.0-pictures.db": db, "oil.png": filepath.Join(dir, "oil.png")} {
+		data, err := os.ReadFile(filepath.Join(ledgers, name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(to, data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	_, logs := start(t, map[string]string{"TOCHKA_NOW": "2026-11-10T10:00:00Z"}, "--db", "sqlite:"+db, "--listen", "127.0.0.1:0")
+	if got := logs.String(); strings.Count(got, "was not imported") != 1 || !strings.Contains(got, "Reward mug: picture gone.jpg was not imported") {
+		t.Errorf("the upgrade's warnings:\n%s", got)
+	}
+}
+
 // A trace id a caller sends that could write into the logs is replaced.
 func TestTraceIDs(t *testing.T) {
 	for id, ok := range map[string]bool{"till-7-0001": true, "a1b2c3d4": true, "short": false, "with space 123": false,

@@ -92,6 +92,7 @@ var scenarios = []struct {
 	{"Places", places},
 	{"LiabilityPoints", liabilityPoints},
 	{"LiabilityBonus", liabilityBonus},
+	{"LiabilityPast", liabilityPast},
 	{"BoardPictures", boardPictures},
 	{"BonusHasNoBoard", bonusHasNoBoard},
 	{"RandomOperations", randomOperations},

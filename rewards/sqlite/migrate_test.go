@@ -12,6 +12,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/tochka-loyalty/tochka/picture"
 	"github.com/tochka-loyalty/tochka/rewards"
 	"github.com/tochka-loyalty/tochka/rewards/rewardstest"
 	"github.com/tochka-loyalty/tochka/rewards/sqlite"
@@ -35,6 +36,7 @@ func openPath(t *testing.T, path string, now string) (*sqlite.Store, error) {
 	t.Helper()
 	s := sqlite.NewStore(path)
 	s.Now = (&clock{t: ts(now)}).Now
+	s.ImportPicture = picture.ReadFile
 	if err := s.Open(); err != nil {
 		return nil, err
 	}

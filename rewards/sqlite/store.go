@@ -64,6 +64,15 @@ type Store struct {
 	// removes them), the log empty.
 	ReadOnly bool
 
+	// ImportPicture reads the picture file at path and returns it as the
+	// board keeps it (scaled and re-encoded, named by its hash): the
+	// upgrade of a ledger whose rewards name their pictures by file path
+	// imports them with it. Without it, that upgrade drops those paths
+	// from their rewards with a warning naming each reward. The store
+	// keeps bytes and reads no image; the program that opens it gives the
+	// reader (package picture's ReadFile).
+	ImportPicture func(path string) (rewards.Picture, error)
+
 	// Warnings are what Open had to tell that is no error, as messages of
 	// the catalog for the reader's language (they are logged too, in
 	// English): the pictures an upgrade of a v0.1.0 ledger could not
