@@ -70,7 +70,7 @@ func writeLiability(out io.Writer, l rewards.Liability, w words) error {
 	if l.Kind == rewards.KindBonus {
 		unit = ".bonus"
 	}
-	fmt.Fprintln(out, w.t("out.liability.title"+unit, lang.Args{"at": w.when(l.At), "by": by}))
+	fmt.Fprintln(out, w.t("out.liability.title"+unit, lang.Args{"at": w.when(l.At), "by": w.t("out.liability.grouped."+l.By, nil)}))
 	tw := newTable(out)
 	head := strings.ToUpper(by) + "\t" + w.t("out.liability.head", nil)
 	if l.Kind == rewards.KindBonus {
