@@ -5,6 +5,8 @@ import (
 	"time"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/tochka-loyalty/tochka/lang"
 )
 
 // Terminator says which key ends a scan in keyboard mode.
@@ -65,9 +67,9 @@ type BootDecoder struct {
 	prev [6]byte              // keys down in the last report
 	caps bool                 // Caps Lock state
 
-	buf  []byte // the scan so far, UTF-8
-	over bool   // the scan went past maxLen
-	bad  string // first reason the scan cannot be trusted
+	buf  []byte   // the scan so far, UTF-8
+	over bool     // the scan went past maxLen
+	bad  lang.Msg // first reason the scan cannot be trusted
 }
 
 // NewBootDecoder returns a decoder for cfg, or an error for an unknown layout.
@@ -113,7 +115,7 @@ func (d *BootDecoder) Reset() {
 func (d *BootDecoder) clear() {
 	d.buf = d.buf[:0]
 	d.over = false
-	d.bad = ""
+	d.bad = lang.Msg{}
 }
 
 func (d *BootDecoder) report(r []byte, out []Scan) []Scan {
@@ -157,8 +159,8 @@ func (d *BootDecoder) press(k, mods byte) (Scan, bool) {
 	}
 	r, ok := d.char(k, mods)
 	if !ok {
-		if d.bad == "" {
-			d.bad = fmt.Sprintf("key 0x%02x (modifiers 0x%02x) makes no character in layout %s; check the scanner's keyboard layout", k, mods, d.layout.Name)
+		if d.bad.Key == "" {
+			d.bad = lang.M("scanner.why.key", lang.Args{"key": fmt.Sprintf("0x%02x", k), "mods": fmt.Sprintf("0x%02x", mods), "layout": d.layout.Name})
 		}
 		return Scan{}, false
 	}
@@ -203,7 +205,7 @@ func (d *BootDecoder) char(k, mods byte) (rune, bool) {
 }
 
 func (d *BootDecoder) end() (Scan, bool) {
-	if len(d.buf) == 0 && !d.over && d.bad == "" {
+	if len(d.buf) == 0 && !d.over && d.bad.Key == "" {
 		return Scan{}, false // a bare Enter is not a scan
 	}
 	s := ParseCode(string(d.buf))

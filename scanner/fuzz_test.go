@@ -2,6 +2,7 @@ package scanner_test
 
 import (
 	"bytes"
+	"reflect"
 	"runtime"
 	"testing"
 	"time"
@@ -31,7 +32,7 @@ func sameScans(t *testing.T, whole, split []scanner.Scan) {
 		t.Fatalf("whole feed gave %d scans, split feed %d", len(whole), len(split))
 	}
 	for i := range whole {
-		if whole[i] != split[i] {
+		if !reflect.DeepEqual(whole[i], split[i]) {
 			t.Fatalf("scan %d: whole %+v, split %+v", i, whole[i], split[i])
 		}
 	}

@@ -3,6 +3,8 @@ package scanner
 import (
 	"fmt"
 	"time"
+
+	"github.com/tochka-loyalty/tochka/lang"
 )
 
 // Layout of a HID POS (usage page 0x8C) input report as Honeywell, Zebra and
@@ -61,7 +63,7 @@ type HIDPOSDecoder struct {
 	aim  [3]byte // AIM id of the first report of the scan; zero when none
 	data []byte
 	over bool
-	bad  string
+	bad  lang.Msg
 }
 
 // NewHIDPOSDecoder returns a decoder for cfg.
@@ -99,22 +101,22 @@ func (d *HIDPOSDecoder) clear() {
 	d.aim = [3]byte{}
 	d.data = d.data[:0]
 	d.over = false
-	d.bad = ""
+	d.bad = lang.Msg{}
 }
 
-func (d *HIDPOSDecoder) reject(reason string) (Scan, bool) {
+func (d *HIDPOSDecoder) reject(key string, args lang.Args) (Scan, bool) {
 	d.clear()
-	s := Scan{Symbology: Unknown, Reason: reason}
+	s := Scan{Symbology: Unknown}.invalid(key, args)
 	return stamp(s, d.cfg.Now, d.cfg.Device), true
 }
 
 func (d *HIDPOSDecoder) report(r []byte) (Scan, bool) {
 	if r[0] != HIDPOSReportID {
-		return d.reject(fmt.Sprintf("HID POS report id 0x%02x, want 0x%02x", r[0], HIDPOSReportID))
+		return d.reject("scanner.why.report_id", lang.Args{"got": fmt.Sprintf("0x%02x", r[0]), "want": fmt.Sprintf("0x%02x", HIDPOSReportID)})
 	}
 	count := int(r[posCount])
 	if count > HIDPOSMaxData {
-		return d.reject(fmt.Sprintf("HID POS report claims %d data bytes, at most %d fit", count, HIDPOSMaxData))
+		return d.reject("scanner.why.report_count", lang.Args{"got": count, "max": HIDPOSMaxData})
 	}
 	var aim [3]byte // kept as bytes: a string per report would allocate
 	if r[posAIM] == ']' && isAlpha(r[posAIM+1]) && isAlnum(r[posAIM+2]) {
@@ -126,8 +128,8 @@ func (d *HIDPOSDecoder) report(r []byte) (Scan, bool) {
 	if !d.open {
 		d.open = true
 		d.aim = aim
-	} else if aim != none && d.aim != none && aim != d.aim && d.bad == "" {
-		d.bad = fmt.Sprintf("symbology changed from %s to %s between the reports of one scan", string(d.aim[:]), string(aim[:]))
+	} else if aim != none && d.aim != none && aim != d.aim && d.bad.Key == "" {
+		d.bad = lang.M("scanner.why.symbology_changed", lang.Args{"from": string(d.aim[:]), "to": string(aim[:])})
 	}
 	chunk := r[posData : posData+count]
 	if d.over || len(d.data)+len(chunk) > d.maxLen {

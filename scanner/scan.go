@@ -17,8 +17,9 @@
 package scanner
 
 import (
-	"fmt"
 	"time"
+
+	"github.com/tochka-loyalty/tochka/lang"
 )
 
 // Symbology names, as they appear in Scan.Symbology and in the CLI's output.
@@ -46,9 +47,11 @@ type Scan struct {
 	// Valid is false when the scan must not be used as read: a failing check
 	// digit, a malformed report, an unknown key or a scan longer than the cap.
 	Valid bool
-	// Reason says why Valid is false, in words fit for a log line; the kiosk
+	// Reason says why Valid is false, in English words fit for a log line;
+	// Why is the same in the catalog, for a reader's language. The kiosk
 	// turns any invalid scan into "please scan again".
 	Reason string
+	Why    lang.Msg
 	// Time is when the scan was completed, from the decoder's Now function
 	// (zero when the decoder has none, as when decoding a capture file).
 	Time time.Time
@@ -84,8 +87,7 @@ func isAlnum(c byte) bool { return isAlpha(c) || c >= '0' && c <= '9' }
 func classify(aim, data string) Scan {
 	s := Scan{Code: data, Symbology: Unknown, Valid: true}
 	if data == "" {
-		s.Valid, s.Reason = false, "empty scan"
-		return s
+		return s.invalid("scanner.why.empty", nil)
 	}
 	switch aim {
 	case "]E0":
@@ -96,17 +98,15 @@ func classify(aim, data string) Scan {
 			s.Symbology = UPCA
 		default:
 			s.Symbology = EAN13
-			s.Valid, s.Reason = false, fmt.Sprintf("EAN-13 should have 13 digits, got %d characters", len(data))
-			return s
+			return s.invalid("scanner.why.length", lang.Args{"symbology": "EAN-13", "want": 13, "got": len(data)})
 		}
-		s.Valid, s.Reason = checkGTIN(data)
+		s = checkGTIN(s)
 	case "]E4":
 		s.Symbology = EAN8
 		if len(data) != 8 {
-			s.Valid, s.Reason = false, fmt.Sprintf("EAN-8 should have 8 digits, got %d characters", len(data))
-			return s
+			return s.invalid("scanner.why.length", lang.Args{"symbology": "EAN-8", "want": 8, "got": len(data)})
 		}
-		s.Valid, s.Reason = checkGTIN(data)
+		s = checkGTIN(s)
 	case "]C0":
 		s.Symbology = Code128
 	case "]C1":
@@ -127,8 +127,16 @@ func classify(aim, data string) Scan {
 		default:
 			return s
 		}
-		s.Valid, s.Reason = checkGTIN(data)
+		s = checkGTIN(s)
 	}
+	return s
+}
+
+// invalid is the scan marked not to be used, for the reason the catalog's
+// key says.
+func (s Scan) invalid(key string, args lang.Args) Scan {
+	s.Valid, s.Why = false, lang.M(key, args)
+	s.Reason = s.Why.In(lang.EN)
 	return s
 }
 
@@ -143,9 +151,10 @@ func allDigits(s string) bool {
 
 // checkGTIN verifies the mod-10 check digit shared by EAN-8, UPC-A and EAN-13:
 // from the right, the digits before the check digit weigh 3, 1, 3, 1, ...
-func checkGTIN(code string) (bool, string) {
+func checkGTIN(s Scan) Scan {
+	code := s.Code
 	if !allDigits(code) {
-		return false, "code has a character that is not a digit"
+		return s.invalid("scanner.why.not_digit", nil)
 	}
 	sum := 0
 	w := 3
@@ -155,26 +164,24 @@ func checkGTIN(code string) (bool, string) {
 	}
 	want := byte('0' + (10-sum%10)%10)
 	if got := code[len(code)-1]; got != want {
-		return false, fmt.Sprintf("check digit should be %c, not %c", want, got)
+		return s.invalid("scanner.why.check_digit", lang.Args{"want": string(want), "got": string(got)})
 	}
-	return true, ""
+	return s
 }
 
 // capped rewrites s as a scan that went over maxLen bytes.
 func capped(s Scan, maxLen int) Scan {
-	s.Valid = false
-	s.Reason = fmt.Sprintf("scan longer than %d bytes", maxLen)
-	return s
+	return s.invalid("scanner.why.too_long", lang.Args{"max": maxLen})
 }
 
 // settle marks a finished scan invalid when the decoder saw it run over
 // maxLen or saw something wrong with it (bad: the reason).
-func settle(s Scan, over bool, maxLen int, bad string) Scan {
+func settle(s Scan, over bool, maxLen int, bad lang.Msg) Scan {
 	switch {
 	case over:
 		return capped(s, maxLen)
-	case bad != "":
-		s.Valid, s.Reason = false, bad
+	case bad.Key != "":
+		return s.invalid(bad.Key, bad.Args)
 	}
 	return s
 }

@@ -141,7 +141,7 @@ func (c *cmdCtx) printScan(s scanner.Scan) error {
 	}
 	line := printableCode(s.Code)
 	if !s.Valid {
-		line += "  " + lang.Text(c.readerLang(), "scanner.out.rejected", lang.Args{"reason": s.Reason})
+		line += "  " + lang.Text(c.readerLang(), "scanner.out.rejected", lang.Args{"reason": s.Why})
 	}
 	_, err := fmt.Fprintln(c.out, line)
 	return err
