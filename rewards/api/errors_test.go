@@ -88,7 +88,7 @@ func envelopeOf(t testing.TB, rec *httptest.ResponseRecorder) wire {
 }
 
 // Each code of the domain is answered with its status, under its name on
-// the wire (the domain's unauthorized is forbidden), in the envelope.
+// the wire, in the envelope.
 func TestErrorStatuses(t *testing.T) {
 	for _, c := range []struct {
 		code, wire string
@@ -96,8 +96,7 @@ func TestErrorStatuses(t *testing.T) {
 	}{
 		{rewards.EINVALID, "invalid", 400},
 		{rewards.EUNAUTHENTICATED, "unauthenticated", 401},
-		{"forbidden", "forbidden", 403},
-		{rewards.EUNAUTHORIZED, "forbidden", 403},
+		{rewards.EFORBIDDEN, "forbidden", 403},
 		{rewards.ENOTFOUND, "not_found", 404},
 		{rewards.ECONFLICT, "conflict", 409},
 		{rewards.ETOOLARGE, "too_large", 413},
@@ -120,16 +119,12 @@ func TestErrorStatuses(t *testing.T) {
 			t.Errorf("%s: key and args %q %v", c.code, got.Key, got.Args)
 		}
 
-		// Through the client, the domain's code again: forbidden is
-		// still the domain's unauthorized.
+		// Through the client, the domain's code again.
 		srv := httptest.NewServer(api.NewHandler(failing{err: err}, api.Options{}))
 		_, cerr := api.NewClient(srv.URL, srv.Client()).Voucher(ctx, "ABC")
 		srv.Close()
 		want := c.code
-		switch c.wire {
-		case "forbidden":
-			want = rewards.EUNAUTHORIZED
-		case "internal":
+		if c.wire == "internal" {
 			want = rewards.EINTERNAL
 		}
 		var e *rewards.Error
