@@ -140,7 +140,7 @@ func run(ctx context.Context, args []string, env func(string) string, stdout, st
 	}
 	m := newMetrics()
 	srv := &http.Server{
-		Handler:           routes(store, api.NewHandler(counted{store, m}, api.Options{Logger: log, Now: cfg.now}), log, m),
+		Handler:           routes(store, api.NewHandler(counted{store, m}, api.Options{Logger: log, Now: cfg.now, Devices: store}), log, m),
 		ReadHeaderTimeout: 10 * time.Second,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}

@@ -56,6 +56,9 @@ type Options struct {
 	// Now is the time a read that names none (?at=) is answered at; nil:
 	// time.Now.
 	Now func() time.Time
+	// Devices finds the device of each request's bearer token, at each
+	// request (auth.go); nil: every request is refused as unauthenticated.
+	Devices rewards.DeviceFinder
 }
 
 // Body limits by route: over its limit a request is refused as too large.
@@ -70,14 +73,15 @@ const (
 
 // handler serves the routes over one Service.
 type handler struct {
-	s   Service
-	log *slog.Logger
-	now func() time.Time
+	s       Service
+	log     *slog.Logger
+	now     func() time.Time
+	devices rewards.DeviceFinder
 }
 
 // NewHandler returns the API's routes over s.
 func NewHandler(s Service, opts Options) http.Handler {
-	h := &handler{s: s, log: opts.Logger, now: opts.Now}
+	h := &handler{s: s, log: opts.Logger, now: opts.Now, devices: opts.Devices}
 	if h.log == nil {
 		h.log = slog.New(slog.DiscardHandler)
 	}
@@ -85,10 +89,16 @@ func NewHandler(s Service, opts Options) http.Handler {
 		h.now = time.Now
 	}
 	mux := http.NewServeMux()
-	// route serves pattern by fn, which takes the query parameters named
-	// by params and no others.
+	// route serves pattern by fn, to the devices the rights table lets
+	// use it, and takes the query parameters named by params and no
+	// others.
 	route := func(pattern string, fn func(*http.Request) (any, error), params ...string) {
 		mux.HandleFunc(pattern, func(w http.ResponseWriter, r *http.Request) {
+			r, err := h.authorize(r, pattern)
+			if err != nil {
+				h.fail(w, r, err)
+				return
+			}
 			if err := knownParams(r, params); err != nil {
 				h.fail(w, r, err)
 				return
@@ -107,9 +117,14 @@ func NewHandler(s Service, opts Options) http.Handler {
 	route("POST /v1/receipts/batch", h.postBatch)
 	route("POST /v1/receipts/quote", h.quote)
 	route("POST /v1/returns", h.postReturn)
-	route("POST /v1/vouchers/{code}/claim", voucherAction(h.s.ClaimVoucher))
-	route("POST /v1/vouchers/{code}/cancel", voucherAction(h.s.CancelVoucher))
-	route("GET /v1/vouchers/{code}", func(r *http.Request) (any, error) { return h.s.Voucher(r.Context(), pathKey(r, "code")) })
+	route("POST /v1/vouchers/{code}/claim", h.voucherAction(h.s.ClaimVoucher))
+	route("POST /v1/vouchers/{code}/cancel", h.voucherAction(h.s.CancelVoucher))
+	route("GET /v1/vouchers/{code}", func(r *http.Request) (any, error) {
+		if err := h.mayVoucher(r, pathKey(r, "code")); err != nil {
+			return nil, err
+		}
+		return h.s.Voucher(r.Context(), pathKey(r, "code"))
+	})
 
 	// Cards.
 	route("POST /v1/cards", h.issueCard)
@@ -127,19 +142,10 @@ func NewHandler(s Service, opts Options) http.Handler {
 	route("POST /v1/cards/{number}/link", h.linkCard)
 
 	// Redemption.
-	route("POST /v1/redemptions", func(r *http.Request) (any, error) {
-		var c rewards.Redemption
-		if err := decode(r, CommandLimit, "redemption", &c); err != nil {
-			return nil, err
-		}
-		return h.s.Redeem(r.Context(), c)
-	})
+	route("POST /v1/redemptions", h.redeem)
 
 	// Board, stores, cooperatives and pictures.
-	route("GET /v1/board", func(r *http.Request) (any, error) {
-		q := r.URL.Query()
-		return nonNil(h.s.Rewards(r.Context(), q.Get("coop"), q.Get("store")))
-	}, "coop", "store")
+	route("GET /v1/board", h.board, "coop", "store")
 	route("PUT /v1/board/items/{id}", h.putReward)
 	route("DELETE /v1/board/items/{id}", h.removeReward)
 	route("GET /v1/stores", func(r *http.Request) (any, error) { return nonNil(h.s.Stores(r.Context())) })
@@ -148,6 +154,11 @@ func NewHandler(s Service, opts Options) http.Handler {
 	route("PUT /v1/coops/{id}", h.putCoop)
 	route("PUT /v1/pictures", h.putPicture, "sha256")
 	mux.HandleFunc("GET /v1/pictures/{sha256}", func(w http.ResponseWriter, r *http.Request) {
+		r, err := h.authorize(r, rewards.RoutePictureRead)
+		if err != nil {
+			h.fail(w, r, err)
+			return
+		}
 		if err := knownParams(r, nil); err != nil {
 			h.fail(w, r, err)
 			return
@@ -312,6 +323,9 @@ func (h *handler) postReceipt(r *http.Request) (any, error) {
 	if err := decode(r, CommandLimit, "receipt", &rc); err != nil {
 		return nil, err
 	}
+	if err := h.mayStores(r, rc.Store); err != nil {
+		return nil, err
+	}
 	return h.s.PostReceipt(r.Context(), rc)
 }
 
@@ -320,7 +334,29 @@ func (h *handler) quote(r *http.Request) (any, error) {
 	if err := decode(r, CommandLimit, "receipt", &rc); err != nil {
 		return nil, err
 	}
+	if err := h.mayStores(r, rc.Store); err != nil {
+		return nil, err
+	}
 	return h.s.QuoteReceipt(r.Context(), rc)
+}
+
+// mayStores checks that the request's device may act in each of the
+// stores.
+func (h *handler) mayStores(r *http.Request, stores ...string) error {
+	places := make([]rewards.Place, 0, len(stores))
+	seen := map[string]bool{}
+	for _, id := range stores {
+		if seen[id] {
+			continue
+		}
+		seen[id] = true
+		p, err := h.storePlace(r.Context(), id)
+		if err != nil {
+			return err
+		}
+		places = append(places, p)
+	}
+	return may(r, places...)
 }
 
 func (h *handler) postReturn(r *http.Request) (any, error) {
@@ -346,6 +382,15 @@ func (h *handler) postBatch(r *http.Request) (any, error) {
 	if len(rs) > BatchMax {
 		return nil, rewards.Fail(rewards.ETOOLARGE, "api.batch_too_many", lang.Args{"count": len(rs), "max": BatchMax})
 	}
+	stores := make([]string, len(rs))
+	for i := range rs {
+		stores[i] = rs[i].Store
+	}
+	// One receipt of a store the till may not post for refuses the
+	// batch: a till that sends another store's receipts is misconfigured.
+	if err := h.mayStores(r, stores...); err != nil {
+		return nil, err
+	}
 	res, err := h.s.PostReceipts(r.Context(), rs)
 	if err != nil {
 		return nil, err
@@ -366,7 +411,7 @@ func (h *handler) postBatch(r *http.Request) (any, error) {
 }
 
 // voucherAction serves a claim or a cancellation of the path's voucher.
-func voucherAction(do func(context.Context, rewards.VoucherAction) (rewards.Voucher, error)) func(*http.Request) (any, error) {
+func (h *handler) voucherAction(do func(context.Context, rewards.VoucherAction) (rewards.Voucher, error)) func(*http.Request) (any, error) {
 	return func(r *http.Request) (any, error) {
 		var c rewards.VoucherAction
 		if err := decodeAction(r, "voucher action", &c); err != nil {
@@ -375,8 +420,85 @@ func voucherAction(do func(context.Context, rewards.VoucherAction) (rewards.Vouc
 		if err := fromPath(&c.Code, "code", pathKey(r, "code")); err != nil {
 			return nil, err
 		}
+		if err := h.mayVoucher(r, c.Code); err != nil {
+			return nil, err
+		}
 		return do(r.Context(), c)
 	}
+}
+
+// mayVoucher checks that the request's device may act on the voucher: in
+// the store it was made in.
+func (h *handler) mayVoucher(r *http.Request, code string) error {
+	p, err := h.voucherPlace(r.Context(), code)
+	if err != nil {
+		return err
+	}
+	return may(r, p)
+}
+
+// redeem makes a voucher. A store's device that names no store makes it
+// in its own store. The redemption concerns that store and the reward's
+// place: its store, or its cooperative as offered in the redemption's
+// store.
+func (h *handler) redeem(r *http.Request) (any, error) {
+	var c rewards.Redemption
+	if err := decode(r, CommandLimit, "redemption", &c); err != nil {
+		return nil, err
+	}
+	if d := callerOf(r).device; c.Store == "" && d.Store != "" {
+		c.Store = d.Store
+	}
+	at, err := h.storePlace(r.Context(), c.Store)
+	if err != nil {
+		return nil, err
+	}
+	places := []rewards.Place{at}
+	rw, err := h.reward(r.Context(), c.Reward)
+	if err != nil {
+		return nil, err
+	}
+	if rw != nil {
+		p, err := h.rewardPlace(r.Context(), *rw)
+		if err != nil {
+			return nil, err
+		}
+		if rw.Store == "" && c.Store != "" {
+			p.Store = c.Store // a shared reward, offered in the redemption's store
+		}
+		places = append(places, p)
+	}
+	if err := may(r, places...); err != nil {
+		return nil, err
+	}
+	return h.s.Redeem(r.Context(), c)
+}
+
+// board lists the board of the store or cooperative the query names; the
+// boards of every cooperative at once concern every place.
+func (h *handler) board(r *http.Request) (any, error) {
+	q := r.URL.Query()
+	coop, store := q.Get("coop"), q.Get("store")
+	var places []rewards.Place
+	if store != "" {
+		p, err := h.storePlace(r.Context(), store)
+		if err != nil {
+			return nil, err
+		}
+		places = append(places, p)
+	}
+	if coop != "" {
+		places = append(places, rewards.Place{Coop: coop, Store: store})
+	}
+	if len(places) == 0 {
+		places = append(places, rewards.Place{All: true})
+	}
+	// A board read reaches the device's cooperative: a store's device
+	// reads its cooperative's board, whose shared rewards it offers.
+	if err := may(r, places...); err != nil {
+		return nil, err
+	}
+	return nonNil(h.s.Rewards(r.Context(), coop, store))
 }
 
 // cardAction serves a block, a membership or a forgetting of the path's
@@ -467,6 +589,23 @@ func (h *handler) putReward(r *http.Request) (any, error) {
 	if err := fromPath(&c.Reward.ID, "reward.id", r.PathValue("id")); err != nil {
 		return nil, err
 	}
+	// The reward's place, and the place of the reward it replaces.
+	p, err := h.rewardPlace(r.Context(), c.Reward)
+	if err != nil {
+		return nil, err
+	}
+	places := []rewards.Place{p}
+	if old, err := h.reward(r.Context(), c.Reward.ID); err != nil {
+		return nil, err
+	} else if old != nil {
+		if p, err = h.rewardPlace(r.Context(), *old); err != nil {
+			return nil, err
+		}
+		places = append(places, p)
+	}
+	if err := may(r, places...); err != nil {
+		return nil, err
+	}
 	return h.s.AddReward(r.Context(), c)
 }
 
@@ -485,6 +624,17 @@ func (h *handler) removeReward(r *http.Request) (any, error) {
 	if err := fromPath(&c.Reward, "reward", r.PathValue("id")); err != nil {
 		return nil, err
 	}
+	if old, err := h.reward(r.Context(), c.Reward); err != nil {
+		return nil, err
+	} else if old != nil {
+		p, err := h.rewardPlace(r.Context(), *old)
+		if err != nil {
+			return nil, err
+		}
+		if err := may(r, p); err != nil {
+			return nil, err
+		}
+	}
 	if err := h.s.RemoveReward(r.Context(), c); err != nil {
 		return nil, err
 	}
@@ -499,6 +649,17 @@ func (h *handler) putStore(r *http.Request) (any, error) {
 	if err := fromPath(&c.Store.ID, "store.id", r.PathValue("id")); err != nil {
 		return nil, err
 	}
+	// The store in the cooperative it is put in, and, when it is
+	// recorded, in the one it was in.
+	places := []rewards.Place{{Store: c.Store.ID, Coop: c.Store.Coop}}
+	if was, err := h.storePlace(r.Context(), c.Store.ID); err != nil {
+		return nil, err
+	} else if was.Coop != "" {
+		places = append(places, was)
+	}
+	if err := may(r, places...); err != nil {
+		return nil, err
+	}
 	return h.s.AddStore(r.Context(), c)
 }
 
@@ -508,6 +669,9 @@ func (h *handler) putCoop(r *http.Request) (any, error) {
 		return nil, err
 	}
 	if err := fromPath(&c.Coop.ID, "coop.id", r.PathValue("id")); err != nil {
+		return nil, err
+	}
+	if err := may(r, rewards.Place{Coop: c.Coop.ID}); err != nil {
 		return nil, err
 	}
 	return h.s.AddCoop(r.Context(), c)
