@@ -113,13 +113,13 @@ func NewHandler(s Service, opts Options) http.Handler {
 	}
 
 	// Tills.
-	route("POST /v1/receipts", h.postReceipt)
-	route("POST /v1/receipts/batch", h.postBatch)
-	route("POST /v1/receipts/quote", h.quote)
-	route("POST /v1/returns", h.postReturn)
-	route("POST /v1/vouchers/{code}/claim", h.voucherAction(h.s.ClaimVoucher))
-	route("POST /v1/vouchers/{code}/cancel", h.voucherAction(h.s.CancelVoucher))
-	route("GET /v1/vouchers/{code}", func(r *http.Request) (any, error) {
+	route(rewards.RouteReceiptPost, h.postReceipt)
+	route(rewards.RouteReceiptBatch, h.postBatch)
+	route(rewards.RouteReceiptQuote, h.quote)
+	route(rewards.RouteReturnPost, h.postReturn)
+	route(rewards.RouteVoucherClaim, h.voucherAction(h.s.ClaimVoucher))
+	route(rewards.RouteVoucherCancel, h.voucherAction(h.s.CancelVoucher))
+	route(rewards.RouteVoucherRead, func(r *http.Request) (any, error) {
 		if err := h.mayVoucher(r, pathKey(r, "code")); err != nil {
 			return nil, err
 		}
@@ -127,33 +127,33 @@ func NewHandler(s Service, opts Options) http.Handler {
 	})
 
 	// Cards.
-	route("POST /v1/cards", h.issueCard)
-	route("GET /v1/cards/{number}", h.card, "at")
-	route("GET /v1/cards/{number}/balance", h.balance, "at")
-	route("GET /v1/cards/{number}/history", func(r *http.Request) (any, error) {
+	route(rewards.RouteCardIssue, h.issueCard)
+	route(rewards.RouteCardRead, h.card, "at")
+	route(rewards.RouteCardBalance, h.balance, "at")
+	route(rewards.RouteCardHistory, func(r *http.Request) (any, error) {
 		return h.s.History(r.Context(), pathKey(r, "number"))
 	})
-	route("GET /v1/cards/{number}/export", h.export, "at")
-	route("POST /v1/cards/{number}/register", h.registerCard)
-	route("POST /v1/cards/{number}/block", cardAction(h.s.BlockCard))
-	route("POST /v1/cards/{number}/member", cardAction(h.s.MakeMember))
-	route("POST /v1/cards/{number}/forget", cardAction(h.s.ForgetCard))
-	route("POST /v1/cards/{number}/replace", h.replaceCard)
-	route("POST /v1/cards/{number}/link", h.linkCard)
+	route(rewards.RouteCardExport, h.export, "at")
+	route(rewards.RouteCardRegister, h.registerCard)
+	route(rewards.RouteCardBlock, cardAction(h.s.BlockCard))
+	route(rewards.RouteCardMember, cardAction(h.s.MakeMember))
+	route(rewards.RouteCardForget, cardAction(h.s.ForgetCard))
+	route(rewards.RouteCardReplace, h.replaceCard)
+	route(rewards.RouteCardLink, h.linkCard)
 
 	// Redemption.
-	route("POST /v1/redemptions", h.redeem)
+	route(rewards.RouteRedeem, h.redeem)
 
 	// Board, stores, cooperatives and pictures.
-	route("GET /v1/board", h.board, "coop", "store")
-	route("PUT /v1/board/items/{id}", h.putReward)
-	route("DELETE /v1/board/items/{id}", h.removeReward)
-	route("GET /v1/stores", func(r *http.Request) (any, error) { return nonNil(h.s.Stores(r.Context())) })
-	route("GET /v1/coops", func(r *http.Request) (any, error) { return nonNil(h.s.Coops(r.Context())) })
-	route("PUT /v1/stores/{id}", h.putStore)
-	route("PUT /v1/coops/{id}", h.putCoop)
-	route("PUT /v1/pictures", h.putPicture, "sha256")
-	mux.HandleFunc("GET /v1/pictures/{sha256}", func(w http.ResponseWriter, r *http.Request) {
+	route(rewards.RouteBoardRead, h.board, "coop", "store")
+	route(rewards.RouteRewardPut, h.putReward)
+	route(rewards.RouteRewardDelete, h.removeReward)
+	route(rewards.RouteStoresRead, func(r *http.Request) (any, error) { return nonNil(h.s.Stores(r.Context())) })
+	route(rewards.RouteCoopsRead, func(r *http.Request) (any, error) { return nonNil(h.s.Coops(r.Context())) })
+	route(rewards.RouteStorePut, h.putStore)
+	route(rewards.RouteCoopPut, h.putCoop)
+	route(rewards.RoutePicturePut, h.putPicture, "sha256")
+	mux.HandleFunc(rewards.RoutePictureRead, func(w http.ResponseWriter, r *http.Request) {
 		r, err := h.authorize(r, rewards.RoutePictureRead)
 		if err != nil {
 			h.fail(w, r, err)
@@ -167,10 +167,10 @@ func NewHandler(s Service, opts Options) http.Handler {
 	})
 
 	// Program and operations.
-	route("GET /v1/program", func(r *http.Request) (any, error) { return h.s.Program(r.Context()) })
-	route("PUT /v1/program", h.installProgram)
-	route("GET /v1/check", func(r *http.Request) (any, error) { return h.s.Check(r.Context()) })
-	route("GET /v1/reports/liability", func(r *http.Request) (any, error) {
+	route(rewards.RouteProgramRead, func(r *http.Request) (any, error) { return h.s.Program(r.Context()) })
+	route(rewards.RouteProgramPut, h.installProgram)
+	route(rewards.RouteCheck, func(r *http.Request) (any, error) { return h.s.Check(r.Context()) })
+	route(rewards.RouteLiability, func(r *http.Request) (any, error) {
 		at, err := h.at(r)
 		if err != nil {
 			return nil, err
