@@ -155,6 +155,22 @@ func TokenHash(token string) string {
 	return hex.EncodeToString(sum[:])
 }
 
+// deviceKey is the context key of the device a change is made by.
+type deviceKey struct{}
+
+// WithDevice returns ctx carrying the name of the device that makes the
+// changes made with it (the API's authenticated caller), for the ledger to
+// record on their events in place of its own name.
+func WithDevice(ctx context.Context, name string) context.Context {
+	return context.WithValue(ctx, deviceKey{}, name)
+}
+
+// DeviceIn is the device name WithDevice put in ctx, or "".
+func DeviceIn(ctx context.Context) string {
+	name, _ := ctx.Value(deviceKey{}).(string)
+	return name
+}
+
 // Devices keeps the devices that may call the central API and their
 // tokens' hashes. Devices are the server's credentials, not facts of the
 // points ledger: adding or revoking one is no event of the log (see

@@ -39,7 +39,9 @@ func (h *handler) authorize(r *http.Request, route string) (*http.Request, error
 	if err := rewards.Allowed(route, d); err != nil {
 		return r, err
 	}
-	return r.WithContext(context.WithValue(r.Context(), deviceKey{}, caller{device: d, route: route})), nil
+	// The changes the request makes are recorded as its device's.
+	ctx := rewards.WithDevice(r.Context(), d.Name)
+	return r.WithContext(context.WithValue(ctx, deviceKey{}, caller{device: d, route: route})), nil
 }
 
 // authenticate finds the device of the request's bearer token.

@@ -486,7 +486,8 @@ func TestUnauthenticated(t *testing.T) {
 }
 
 // No token and no token's hash is in any event's body, after devices were
-// added and used.
+// added and used; a change made through the API is recorded as its
+// device's.
 func TestTokensNotInTheLog(t *testing.T) {
 	w := newRightsWorld(t)
 	for _, c := range walkCases(t)[:3] {
@@ -496,6 +497,10 @@ func TestTokensNotInTheLog(t *testing.T) {
 	events, err := w.s.Events(ctx, 0, 100000)
 	if err != nil || len(events) == 0 {
 		t.Fatalf("events: %d %v", len(events), err)
+	}
+	// What the admin posted through the API is recorded as the admin's.
+	if last := events[len(events)-1]; last.Kind != rewards.EventReceipt || last.Device != "admin" {
+		t.Errorf("the last event, a receipt posted by the admin: %s by %s", last.Kind, last.Device)
 	}
 	for _, e := range events {
 		for name, token := range w.tokens {
