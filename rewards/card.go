@@ -1,12 +1,12 @@
 package rewards
 
 import (
-	"github.com/tochka-loyalty/tochka/lang"
-
 	"crypto/rand"
 	"math/big"
 	"strings"
 	"time"
+
+	"github.com/tochka-loyalty/tochka/lang"
 )
 
 // Card statuses.
@@ -144,9 +144,10 @@ func (p *Program) Register(c Card, holderData bool, t time.Time) (Card, error) {
 	return c, nil
 }
 
-// Welcomes says whether registering a phone (phone) on an account grants
-// the welcome bonus: once per account, when a phone is first registered.
-func Welcomes(phone, welcomed bool) bool { return phone && !welcomed }
+// Welcomes says whether a command that registered a phone on an account
+// (phoneRegistered) grants the welcome bonus: once per account, when a
+// phone is first registered.
+func Welcomes(phoneRegistered, welcomed bool) bool { return phoneRegistered && !welcomed }
 
 // Block is a card blocked at t.
 func Block(c Card, t time.Time) (Card, error) {

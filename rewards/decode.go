@@ -1,8 +1,6 @@
 package rewards
 
 import (
-	"github.com/tochka-loyalty/tochka/lang"
-
 	"bytes"
 	"encoding/json"
 	"errors"
@@ -10,6 +8,8 @@ import (
 	"io"
 	"strings"
 	"time"
+
+	"github.com/tochka-loyalty/tochka/lang"
 )
 
 // Receipts and returns arrive as JSON from tills. A field left out, or

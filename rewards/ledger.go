@@ -1,10 +1,10 @@
 package rewards
 
 import (
-	"github.com/tochka-loyalty/tochka/lang"
-
 	"sort"
 	"time"
+
+	"github.com/tochka-loyalty/tochka/lang"
 )
 
 // Lot is the points of one accrual: how many are left, when they become

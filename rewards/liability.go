@@ -35,7 +35,8 @@ func (p *Program) BonusValue(points int64) (minor int64, ok bool) {
 }
 
 // LotOrigin is where and when a lot's points were earned: the store of the
-// receipt ("" for a welcome bonus) and its business time.
+// receipt ("" for a welcome bonus) and its business time (the grant's, for
+// a welcome bonus).
 type LotOrigin struct {
 	Store string
 	At    time.Time
@@ -51,7 +52,7 @@ type LiabilityAccount struct {
 }
 
 // LiabilityRow is what one group (a store, a cooperative, a day; "" for
-// none: welcome bonuses and debt) owes its customers at the report's
+// none: debt, and welcome bonuses by store or cooperative) owes its customers at the report's
 // moment, in points: available and pending (less Debt, what returns left
 // owing, which makes Balance, the sum of balances), and what open vouchers
 // hold, which makes Outstanding. Value is Outstanding in minor units of the
@@ -84,12 +85,34 @@ type Liability struct {
 	Total    LiabilityRow   `json:"total"`
 }
 
+// LiabilityAt is the moment a liability report is for, given the moment
+// asked for (zero: none) and the ledger's now: now when none is asked for,
+// the moment asked for when it is now or ahead. A moment before now is
+// refused: the report starts from what the ledger holds now (the lots'
+// points left, the open vouchers) and moves it forward, and what it held
+// earlier, before later receipts, spends and vouchers, would take the
+// history of every allocation, which the report does not reconstruct. The
+// refusal gives both moments in the program's time zone, as the report
+// writes its moment.
+func (p *Program) LiabilityAt(at, now time.Time) (time.Time, error) {
+	if at.IsZero() {
+		return now, nil
+	}
+	if at.Before(now) {
+		loc := p.Location()
+		return time.Time{}, Fail(EINVALID, "places.liability_past", lang.Args{"at": at.In(loc), "now": now.In(loc)})
+	}
+	return at, nil
+}
+
 // Liability computes what the accounts owe at t, grouped by (ByStore,
 // ByCoop or ByDay): each account as it stands at t, what time records by
 // then having happened, as a balance previewed at t shows it. Points belong
 // to the store of the receipt that earned them, and so to its cooperative
-// (coopOf gives a store's, "" for a store not recorded); a welcome bonus
-// and a debt belong to no store, cooperative or day. The total's Balance is
+// (coopOf gives a store's, "" for a store not recorded), and to the
+// business day they were earned; a welcome bonus belongs to no store or
+// cooperative but to the day it was granted, a debt to no store,
+// cooperative or day. The total's Balance is
 // the sum of the accounts' balances at t.
 func (p *Program) Liability(accts []LiabilityAccount, t time.Time, by string, coopOf map[string]string) (Liability, error) {
 	loc := p.Location()
@@ -202,7 +225,8 @@ func boolInt(b bool) int {
 
 // Reports answers the questions of finance, changing nothing.
 type Reports interface {
-	// Liability is the points owed at t (which may be in the future),
-	// grouped by ByStore, ByCoop or ByDay.
+	// Liability is the points owed at t, grouped by ByStore, ByCoop or
+	// ByDay: at the ledger's now when t is zero, or at a moment ahead; a
+	// t before now is refused (Program.LiabilityAt).
 	Liability(ctx context.Context, t time.Time, by string) (Liability, error)
 }

@@ -1,7 +1,9 @@
 package rewards_test
 
 import (
+	"errors"
 	"testing"
+	"time"
 
 	"github.com/tochka-loyalty/tochka/rewards"
 )
@@ -89,5 +91,44 @@ func TestLiability(t *testing.T) {
 	a.Loaded = false
 	if _, err := p.Liability([]rewards.LiabilityAccount{{Account: a}}, now, rewards.ByStore, coops); err == nil {
 		t.Error("an account not loaded was reported")
+	}
+}
+
+// The report is for now or a moment ahead: what the ledger held before now
+// is not kept, so a moment before now is refused, not reported from
+// today's holdings.
+func TestLiabilityAt(t *testing.T) {
+	p := rewards.DefaultProgram()
+	p.Name, p.Kind, p.Currency, p.Timezone = "test", rewards.KindPoints, "EUR", "Europe/Sofia"
+	if err := p.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	now := mustTime("2026-11-10T10:00:00Z")
+	for _, tc := range []struct {
+		at, want string // "" for none
+		refused  bool
+	}{
+		{"", "2026-11-10T10:00:00Z", false},
+		{"2026-11-10T10:00:00Z", "2026-11-10T10:00:00Z", false},
+		{"2026-12-01T00:00:00Z", "2026-12-01T00:00:00Z", false},
+		{"2026-11-10T09:59:59Z", "", true},
+		{"2026-11-01T10:00:00Z", "", true},
+	} {
+		var at time.Time
+		if tc.at != "" {
+			at = mustTime(tc.at)
+		}
+		got, err := p.LiabilityAt(at, now)
+		if tc.refused {
+			var e *rewards.Error
+			if !errors.As(err, &e) || e.Code != rewards.EINVALID || e.Key != "places.liability_past" ||
+				e.Args["at"] != at.In(p.Location()) || e.Args["now"] != now.In(p.Location()) {
+				t.Errorf("at %s: %v, want a refusal", tc.at, err)
+			}
+			continue
+		}
+		if err != nil || !got.Equal(mustTime(tc.want)) {
+			t.Errorf("at %q: %v %v, want %s", tc.at, got, err, tc.want)
+		}
 	}
 }

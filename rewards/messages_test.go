@@ -26,7 +26,14 @@ var (
 		"rewards.Fail": 1, "rewards/Fail": 1, "rewards/wrong": 0,
 		"lang.M": 0, "lang.Text": 1, "lang.Render": 1, "lang.Has": 1,
 		"lang/M": 0, "lang/Text": 1, "lang/Render": 1, "lang/Has": 1,
+		"rewards.NewProblem": 0, "rewards/NewProblem": 0,
+		// the CLI's own: words.t, what a command changed, the card and
+		// voucher commands' done keys, and usage errors (cli.usage.KEY)
+		"main/t": 0, "main/changed": 0, "main/printCard": 2, "main/printVoucher": 2, "main/badUsage": 1,
 	}
+	// keyPrefix is what a call's key is written after, by the called
+	// function.
+	keyPrefix   = map[string]string{"main/badUsage": "cli.usage."}
 	subjectCall = map[string]int{
 		"rewards/invalidField": 0, "rewards/subject": 0, "rewards/badJSON": 0, "rewards/missingField": 0,
 		"rewards/required": 0, "rewards/decodeLines": 0, "rewards/unmarshalStrict": 0, "rewards/decodeStrict": 1,
@@ -80,7 +87,7 @@ func sourceKeys(t *testing.T) map[string]string {
 			at := fset.Position(call.Pos()).String()
 			if i, ok := keyCall[name]; ok && i < len(call.Args) {
 				if s, ok := literal(call.Args[i]); ok {
-					keys[s] = at
+					keys[keyPrefix[name]+s] = at
 				}
 			}
 			if i, ok := subjectCall[name]; ok && i < len(call.Args) {

@@ -24,6 +24,9 @@ type Details struct {
 	// Marketing is the customer's consent to marketing messages, off
 	// unless given.
 	Marketing bool `json:"marketing,omitempty"`
+	// NoMarketing withdraws a marketing consent given before; the
+	// command's time is recorded as the withdrawal's.
+	NoMarketing bool `json:"no_marketing,omitempty"`
 }
 
 // Empty says whether d gives no personal data and no consent.
@@ -55,9 +58,12 @@ type Person struct {
 	Phone      string `json:"phone"` // E.164
 	Email      string `json:"email"`
 	// ConsentAt is when the customer consented to the processing of
-	// their data; MarketingAt when to marketing (nil: never).
-	ConsentAt   *time.Time `json:"consent_at"`
-	MarketingAt *time.Time `json:"marketing_at"`
+	// their data; MarketingAt when to marketing (nil: never, or
+	// withdrawn since); MarketingWithdrawnAt when a marketing consent was
+	// last withdrawn (nil: never).
+	ConsentAt            *time.Time `json:"consent_at"`
+	MarketingAt          *time.Time `json:"marketing_at"`
+	MarketingWithdrawnAt *time.Time `json:"marketing_withdrawn_at"`
 }
 
 // NewPersonID returns the id of a new Person record, a random UUID: it
@@ -96,6 +102,9 @@ func (p *Program) Details(d Details) (Details, error) {
 			return d, err
 		}
 	}
+	if d.Marketing && d.NoMarketing {
+		return d, Fail(EINVALID, "people.marketing_both", nil)
+	}
 	if (d.personal() || d.Marketing) && !d.Consent {
 		return d, Fail(EINVALID, "people.consent_required", nil)
 	}
@@ -104,7 +113,8 @@ func (p *Program) Details(d Details) (Details, error) {
 
 // Record is the Person after a command's details d (checked by Details) at
 // t: what d gives replaces what was stored, what it leaves out stays; the
-// consent is dated t, and so is a marketing consent first given.
+// consent is dated t, and so is a marketing consent first given, or
+// withdrawn (a consent given again after is dated anew).
 func Record(old Person, d Details, t time.Time) Person {
 	n := old
 	for _, f := range []struct {
@@ -123,7 +133,21 @@ func Record(old Person, d Details, t time.Time) Person {
 		at := t
 		n.MarketingAt = &at
 	}
+	if d.NoMarketing && n.MarketingAt != nil {
+		at := t
+		n.MarketingAt, n.MarketingWithdrawnAt = nil, &at
+	}
 	return n
+}
+
+// withdrawalOnly says whether d does nothing but withdraw a marketing
+// consent: on a customer with no record there is nothing to withdraw.
+func (d Details) withdrawalOnly() bool { return d == Details{NoMarketing: true} }
+
+// Keeps says whether d, given for a customer whose record is old (nil:
+// none), is to be kept in a record.
+func (d Details) Keeps(old *Person) bool {
+	return !d.Empty() && (old != nil || !d.withdrawalOnly())
 }
 
 // Household is the card that a card's household is named after: the
@@ -148,9 +172,10 @@ func SharePhone(c Card, phone string, others []Card) error {
 	return nil
 }
 
-// Forget checks that card c's customer may be forgotten: a pooled family
-// card's personal data are its holder's, to be forgotten there.
-func Forget(c Card) error {
+// RefuseForget returns why card c's customer may not be forgotten on c, or
+// nil: a pooled family card's personal data are its holder's, to be
+// forgotten there.
+func RefuseForget(c Card) error {
 	if c.Pooled {
 		return Fail(EREFUSED, "people.forget_pooled", lang.Args{"card": c.Number, "holder": c.Holder})
 	}

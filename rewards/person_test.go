@@ -2,7 +2,9 @@ package rewards_test
 
 import (
 	"errors"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/tochka-loyalty/tochka/lang"
 	"github.com/tochka-loyalty/tochka/rewards"
@@ -127,12 +129,14 @@ func TestDetails(t *testing.T) {
 		{"marketing without consent", rewards.Details{Marketing: true}, "consent"},
 		{"a bad phone", rewards.Details{Phone: "0888", Consent: true}, "not a phone number"},
 		{"a bad e-mail", rewards.Details{Email: "maria", Consent: true}, "not an e-mail address"},
+		{"marketing given and withdrawn", rewards.Details{Marketing: true, NoMarketing: true, Consent: true}, "given and withdrawn"},
 	} {
 		_, err := p.Details(tc.d)
 		wantError(t, err, rewards.EINVALID, tc.want)
 	}
-	// Consent alone, or nothing, is no personal data.
-	for _, d := range []rewards.Details{{}, {Consent: true}, {Consent: true, Marketing: true}} {
+	// Consent alone, or nothing, is no personal data; a withdrawal needs
+	// no consent.
+	for _, d := range []rewards.Details{{}, {Consent: true}, {Consent: true, Marketing: true}, {NoMarketing: true}} {
 		if _, err := p.Details(d); err != nil {
 			t.Errorf("Details(%+v): %v", d, err)
 		}
@@ -154,6 +158,25 @@ func TestRecord(t *testing.T) {
 	}
 	if r := rewards.Record(q, rewards.Details{Consent: true, Marketing: true}, t2.Add(24*3600e9)); !r.MarketingAt.Equal(t2) {
 		t.Fatalf("a marketing consent given again keeps its first time: %+v", r)
+	}
+	// A withdrawal clears the consent and records when; a consent given
+	// again is dated anew, and the last withdrawal stays on record.
+	t3, t4 := t2.Add(48*3600e9), t2.Add(96*3600e9)
+	w := rewards.Record(q, rewards.Details{NoMarketing: true}, t3)
+	if w.MarketingAt != nil || w.MarketingWithdrawnAt == nil || !w.MarketingWithdrawnAt.Equal(t3) || w.Phone != q.Phone || !w.ConsentAt.Equal(t2) {
+		t.Fatalf("a marketing consent withdrawn: %+v", w)
+	}
+	if q.MarketingAt == nil {
+		t.Fatal("Record changed the record it was given")
+	}
+	if again := rewards.Record(w, rewards.Details{NoMarketing: true}, t4); !again.MarketingWithdrawnAt.Equal(t3) {
+		t.Fatalf("withdrawn again, with nothing to withdraw: %+v", again)
+	}
+	if g := rewards.Record(w, rewards.Details{Consent: true, Marketing: true}, t4); !g.MarketingAt.Equal(t4) || !g.MarketingWithdrawnAt.Equal(t3) {
+		t.Fatalf("given again after a withdrawal: %+v", g)
+	}
+	if !(rewards.Details{NoMarketing: true}).Keeps(&w) || (rewards.Details{NoMarketing: true}).Keeps(nil) || (rewards.Details{}).Keeps(&w) {
+		t.Fatal("Keeps")
 	}
 	if (rewards.Details{Phone: "+359888123456"}).Changes(&q) || !(rewards.Details{Phone: "+359888000000"}).Changes(&q) ||
 		(rewards.Details{Consent: true}).Changes(nil) || !(rewards.Details{Email: "m@example.bg"}).Changes(nil) {
@@ -196,12 +219,64 @@ func TestSharePhone(t *testing.T) {
 }
 
 func TestForget(t *testing.T) {
-	if err := rewards.Forget(rewards.Card{Number: "2900000000018"}); err != nil {
+	if err := rewards.RefuseForget(rewards.Card{Number: "2900000000018"}); err != nil {
 		t.Fatal(err)
 	}
-	if err := rewards.Forget(rewards.Card{Number: "2900000000025", Holder: "2900000000018"}); err != nil {
+	if err := rewards.RefuseForget(rewards.Card{Number: "2900000000025", Holder: "2900000000018"}); err != nil {
 		t.Fatalf("a family card with an account of its own: %v", err)
 	}
-	err := rewards.Forget(rewards.Card{Number: "2900000000025", Holder: "2900000000018", Pooled: true})
+	err := rewards.RefuseForget(rewards.Card{Number: "2900000000025", Holder: "2900000000018", Pooled: true})
 	wantError(t, err, rewards.EREFUSED, "2900000000018")
+}
+
+// What a ledger sets in a body (the record's id, that a phone was
+// registered) is refused from a request, in the reader's language, and
+// taken from an event made elsewhere only beside the data it stands for.
+func TestLedgerSetFields(t *testing.T) {
+	meta := rewards.Meta{At: time.Date(2026, 11, 2, 8, 0, 0, 0, time.UTC)}
+	for _, tc := range []struct {
+		name         string
+		issue        rewards.CardIssue
+		request, evt string // the field each refuses, "" for none
+	}{
+		{"with_phone alone", rewards.CardIssue{Meta: meta, WithPhone: true}, "with_phone", "with_phone"},
+		{"person alone", rewards.CardIssue{Meta: meta, Person: "p1"}, "person", "person"},
+		{"with_phone and a phone", rewards.CardIssue{Meta: meta, WithPhone: true, Details: rewards.Details{Phone: "+79001234567", Consent: true}}, "with_phone", ""},
+		{"person and a name", rewards.CardIssue{Meta: meta, Person: "p1", Name: "Анна Смирнова", Details: rewards.Details{Consent: true}}, "person", ""},
+		{"person and a consent only", rewards.CardIssue{Meta: meta, Person: "p1", Details: rewards.Details{Consent: true}}, "person", "person"},
+		{"neither", rewards.CardIssue{Meta: meta, Details: rewards.Details{Phone: "+79001234567", Consent: true}}, "", ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			for _, check := range []struct {
+				how   string
+				err   error
+				field string
+			}{{"request", tc.issue.ValidateRequest(), tc.request}, {"event", tc.issue.ValidateEvent(), tc.evt}} {
+				reg := rewards.CardRegister{Meta: tc.issue.Meta, Card: "2900000000018", Details: tc.issue.Details, Name: tc.issue.Name,
+					Person: tc.issue.Person, WithPhone: tc.issue.WithPhone}
+				regErr := reg.ValidateRequest()
+				if check.how == "event" {
+					regErr = reg.ValidateEvent()
+				}
+				for _, err := range []error{check.err, regErr} {
+					if check.field == "" {
+						if err != nil {
+							t.Errorf("%s: %v", check.how, err)
+						}
+						continue
+					}
+					var e *rewards.Error
+					if !errors.As(err, &e) || e.Code != rewards.EINVALID || e.Args["field"] != check.field {
+						t.Fatalf("%s: %v, want field %s refused", check.how, err, check.field)
+					}
+					// No English inside another language's message.
+					for _, l := range []string{lang.BG, lang.RU} {
+						if m := e.In(l); strings.Contains(m, "ledger") || strings.Contains(m, "request") || strings.Contains(m, "given") {
+							t.Errorf("%s in %s: %q", check.how, l, m)
+						}
+					}
+				}
+			}
+		})
+	}
 }

@@ -1,11 +1,11 @@
 package rewards
 
 import (
-	"github.com/tochka-loyalty/tochka/lang"
-
 	"errors"
 	"slices"
 	"time"
+
+	"github.com/tochka-loyalty/tochka/lang"
 )
 
 // errNotLoaded is a store's fault: it called a rule that spends points

@@ -1,8 +1,6 @@
 package rewards
 
 import (
-	"github.com/tochka-loyalty/tochka/lang"
-
 	"bytes"
 	_ "embed" // the list of currencies
 	"encoding/json"
@@ -15,6 +13,8 @@ import (
 	"time"
 
 	"github.com/BurntSushi/toml"
+
+	"github.com/tochka-loyalty/tochka/lang"
 )
 
 // Program kinds.

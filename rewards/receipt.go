@@ -1,11 +1,11 @@
 package rewards
 
 import (
-	"github.com/tochka-loyalty/tochka/lang"
-
 	"fmt"
 	"io"
 	"time"
+
+	"github.com/tochka-loyalty/tochka/lang"
 )
 
 // Limits on outside input, so that no receipt can overflow a sum.

@@ -1,9 +1,9 @@
 package rewards
 
 import (
-	"github.com/tochka-loyalty/tochka/lang"
-
 	"time"
+
+	"github.com/tochka-loyalty/tochka/lang"
 )
 
 // ReturnedUnits spreads a return's lines over the receipt's lines of the

@@ -6,7 +6,6 @@ import (
 	"crypto/sha1"
 	"encoding/hex"
 	"encoding/json"
-	"errors"
 	"github.com/tochka-loyalty/tochka/lang"
 	"time"
 )
@@ -257,15 +256,45 @@ func (c *CardRegister) ValidateRequest() error {
 	return ledgerSet("card register", c.Person, c.WithPhone)
 }
 
+// ValidateEvent checks what a card issue applied as an event made
+// elsewhere must hold beyond Validate: the fields a ledger sets only
+// beside the personal data they stand for (ledgerSetBacked).
+func (c *CardIssue) ValidateEvent() error {
+	return ledgerSetBacked("card issue", c.Person, c.WithPhone, Personal(c.Details, c.Name))
+}
+
+// ValidateEvent checks a card registration applied as an event made
+// elsewhere, as CardIssue's does.
+func (c *CardRegister) ValidateEvent() error {
+	return ledgerSetBacked("card register", c.Person, c.WithPhone, Personal(c.Details, c.Name))
+}
+
 // ledgerSet refuses a request that sets what a ledger sets when it keeps a
 // command's personal data: a caller's with_phone would grant a welcome
 // bonus with no phone.
 func ledgerSet(what, person string, withPhone bool) error {
 	switch {
 	case person != "":
-		return invalidField(what, "person", errors.New("set by the ledger, not by a request"))
+		return invalidField(what, "person", wrong("problem.ledger_set", nil))
 	case withPhone:
-		return invalidField(what, "with_phone", errors.New("set by the ledger, not by a request"))
+		return invalidField(what, "with_phone", wrong("problem.ledger_set", nil))
+	}
+	return nil
+}
+
+// ledgerSetBacked refuses an event made elsewhere whose ledger-set fields
+// stand for personal data it does not give: with_phone without a phone
+// would grant a welcome bonus no phone earned, and a person without any
+// personal data would refer to a record this ledger does not hold. An
+// event that gives the data (a kiosk's upload with them) is kept as a
+// local command is: the data in this ledger's record, the body referring
+// to it.
+func ledgerSetBacked(what, person string, withPhone bool, d Details) error {
+	switch {
+	case withPhone && d.Phone == "":
+		return invalidField(what, "with_phone", wrong("problem.with_phone_unbacked", nil))
+	case person != "" && !d.personal():
+		return invalidField(what, "person", wrong("problem.person_unbacked", nil))
 	}
 	return nil
 }
@@ -535,4 +564,10 @@ type CheckReport struct {
 	// UnrecordedStores are the store ids that receipts name and no record
 	// has: a notice, not a problem (tills are not ours to stop).
 	UnrecordedStores []string `json:"unrecorded_stores"`
+	// UnusedPictures are the hashes of stored pictures that no reward on
+	// the board names: a notice, not a problem. A picture is stored before
+	// the reward that shows it is accepted, and stays when that reward is
+	// refused, removed or given another picture (or has not arrived yet,
+	// from elsewhere); it harms nothing but the room it takes.
+	UnusedPictures []string `json:"unused_pictures"`
 }

@@ -1,12 +1,12 @@
 package rewards
 
 import (
-	"github.com/tochka-loyalty/tochka/lang"
-
 	"crypto/rand"
 	"fmt"
 	"strings"
 	"time"
+
+	"github.com/tochka-loyalty/tochka/lang"
 )
 
 // Voucher statuses.

@@ -105,4 +105,4 @@ t receipt return return.json
 t balance 2700000000014 --at 2026-11-22T10:00:00Z
 t check
 note "what the chain owes, by store (welcome bonuses belong to none), and its value in roubles"
-t report liability --at 2026-11-22T10:00:00Z
+TOCHKA_NOW=2026-11-22T10:00:00Z t report liability   # the report of that day: the ledger's clock set to it

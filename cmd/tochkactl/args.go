@@ -1,13 +1,13 @@
 package main
 
 import (
-	"github.com/tochka-loyalty/tochka/lang"
-
 	"fmt"
 	"slices"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/tochka-loyalty/tochka/lang"
 )
 
 // flagKind says what value a flag takes, so that a bad value is a usage

@@ -1,8 +1,6 @@
 package main
 
 import (
-	"github.com/tochka-loyalty/tochka/lang"
-
 	"bytes"
 	"encoding/json"
 	"errors"
@@ -14,6 +12,7 @@ import (
 	"time"
 
 	"github.com/tochka-loyalty/tochka/assets"
+	"github.com/tochka-loyalty/tochka/lang"
 	"github.com/tochka-loyalty/tochka/picture"
 	"github.com/tochka-loyalty/tochka/printer"
 	"github.com/tochka-loyalty/tochka/rewards"
@@ -94,7 +93,8 @@ var commands = []*command{
 		help: "hand over a batch card and/or register the customer's personal data. " + personHelp},
 	{name: "card forget", args: []string{"CARD"}, flags: []flagSpec{atFlag, requestIDFlag}, db: dbOpen, changes: true, run: cmdCardForget,
 		help: "erase the personal data of the card's customer (names, phone, e-mail, consents), from the ledger's files too; " +
-			"the points, the history and the card stay, and the card still earns and redeems"},
+			"the points, the history and the card stay, and the card still earns and redeems. " +
+			"A family card that is not pooled keeps a record of its own (it may hold the household's phone): forget each such card on its own"},
 	{name: "card export", args: []string{"CARD"}, flags: []flagSpec{
 		{name: "at", kind: kindTime, value: "TIME", help: "the balance and vouchers' status at this moment (default now)"},
 	}, db: dbRead, run: cmdCardExport,
@@ -201,14 +201,17 @@ var commands = []*command{
 	{name: "scanner watch", flags: scannerWatchFlags, db: dbNone, run: cmdScannerWatch,
 		help: "read a live scanner and print each scan as it comes (rejected ones with their reason) and the scanner coming and going, until Ctrl-C; opens no database"},
 	{name: "report liability", flags: []flagSpec{
-		{name: "at", kind: kindTime, value: "TIME", help: "the moment the report is for (default now; a moment ahead previews what expires and lapses by then)"},
+		{name: "at", kind: kindTime, value: "TIME", help: "the moment the report is for: now (the default) or a moment ahead, which previews what matures, expires and lapses by then; a moment past is refused, as what the ledger held then is not kept"},
 		{name: "by", kind: kindString, value: "store|coop|day", choices: []string{rewards.ByStore, rewards.ByCoop, rewards.ByDay},
-			help: "group by the store of the receipt that earned the points, its cooperative, or the business day they were earned (default store); welcome bonuses and debt belong to none"},
+			help: "group by the store of the receipt that earned the points, its cooperative, or the business day they were earned (default store); welcome bonuses belong to no store or cooperative but to the day they were granted, debt to no store, cooperative or day"},
 		{name: "csv", kind: kindBool, help: "print CSV for a spreadsheet instead of a table"},
 	}, db: dbRead, run: cmdReportLiability,
 		help: "the points outstanding, the liability a chain's accountant books: available, pending, less debt (the sum of all balances, as check reports it), plus what open vouchers hold; their value in the program's currency for a bonus program; and what expires in each of the next 12 months"},
 	{name: "check", db: dbRead, run: cmdCheck,
 		help: "verify the ledger's invariants and the database file; exit 1 when there are problems"},
+	{name: "backup", db: dbRead, run: cmdBackup, flags: []flagSpec{
+		{name: "to", kind: kindString, value: "FILE", required: true, check: notEmpty, help: "the new file the copy is written to"},
+	}, help: "write a consistent copy of the ledger to a new file, also while tochkad or another command writes to it"},
 	{name: "help", db: dbNone, run: func(*cmdCtx) error { return nil },
 		help: "print this help"},
 }
@@ -296,7 +299,7 @@ var personFlags = []flagSpec{
 	{name: "phone", kind: kindString, value: "PHONE", help: "the phone, stored as +CC...: with its country code (+359..., +7..., 00...) or in the program country's local form (0888 123 456, 8 912 345-67-89); registering it grants the welcome bonus once"},
 	{name: "email", kind: kindString, value: "EMAIL", help: "the e-mail address"},
 	{name: "consent", kind: kindBool, help: "the customer consents to the processing of their data (required with any of the above; its time is recorded)"},
-	{name: "marketing", kind: kindBool, help: "the customer consents to marketing messages (off unless given; needs --consent)"},
+	{name: "marketing", kind: kindBool, help: "the customer consents to marketing messages (off unless given; needs --consent); --marketing=false withdraws that consent, recording when"},
 }
 
 // personHelp says what the personal data flags have in common.
@@ -307,7 +310,8 @@ const personHelp = "Personal data are kept apart from the event log, so that car
 func (c *cmdCtx) details() rewards.Details {
 	in := c.in
 	return rewards.Details{GivenName: in.str["given-name"], FamilyName: in.str["family-name"], Phone: in.str["phone"],
-		Email: in.str["email"], Consent: in.bool("consent"), Marketing: in.bool("marketing")}
+		Email: in.str["email"], Consent: in.bool("consent"), Marketing: in.bool("marketing"),
+		NoMarketing: in.set["marketing"] && !in.bool("marketing")}
 }
 
 func cmdCardIssue(c *cmdCtx) error {
@@ -583,8 +587,9 @@ func cmdBoardAdd(c *cmdCtx) error {
 			return err
 		}
 		// A picture is stored by its content, once: stored and then not
-		// shown (the item refused), it changes nothing anyone sees, and
-		// the next item with that file finds it there.
+		// shown (the item refused), it changes nothing anyone sees, check
+		// names it in a notice, and the next item with that file finds it
+		// there.
 		if pic, err = c.store.PutPicture(c.ctx, pic); err != nil {
 			return err
 		}
@@ -695,6 +700,20 @@ func voucherAt(v rewards.Voucher, at time.Time) rewards.Voucher {
 // a smaller one is replayed before a person would look. (A variable, so
 // that a test can see the progress on a small log.)
 var checkProgressFrom = 20_000
+
+func cmdBackup(c *cmdCtx) error {
+	to := c.in.str["to"]
+	if err := c.store.Backup(c.ctx, to); err != nil {
+		return err
+	}
+	if c.json {
+		return c.printJSON(struct {
+			Backup string `json:"backup"`
+		}{to})
+	}
+	_, err := fmt.Fprintln(c.out, lang.Text(c.readerLang(), "out.backup", lang.Args{"path": to}))
+	return err
+}
 
 func cmdCheck(c *cmdCtx) error {
 	var p *progress

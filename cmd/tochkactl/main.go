@@ -50,6 +50,7 @@ import (
 	"time"
 
 	"github.com/tochka-loyalty/tochka/lang"
+	"github.com/tochka-loyalty/tochka/picture"
 	"github.com/tochka-loyalty/tochka/rewards"
 	"github.com/tochka-loyalty/tochka/rewards/sqlite"
 )
@@ -362,6 +363,9 @@ func openStore(path string, mode dbMode, device string, now func() time.Time, st
 		// ahead a command may be dated, stamps a command given without --at,
 		// and is when a voucher's status and the board's stock are read.
 		s.Now = now
+		// An upgrade of a v0.1.0 ledger imports its rewards' picture files
+		// as `board add --picture` reads them.
+		s.ImportPicture = picture.ReadFile
 		// What the store warns of it also returns (Store.Warnings), which
 		// the command tells in the reader's language: logged, it would be
 		// told twice.

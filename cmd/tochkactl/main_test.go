@@ -815,3 +815,21 @@ func TestDatabaseURL(t *testing.T) {
 		t.Errorf("a PostgreSQL URL: %q", msg)
 	}
 }
+
+// backup writes a copy that opens and checks as a ledger, and never over
+// an existing file.
+func TestBackup(t *testing.T) {
+	c := newCLI(t)
+	c.ok("init", "--program", "coop")
+	issue(c, "--at", "2026-11-02T08:00:00Z")
+	copyPath := filepath.Join(c.dir, "copy.db")
+	if out := c.ok("backup", "--to", copyPath); out != "the ledger was copied to "+copyPath+"\n" {
+		t.Errorf("backup printed %q", out)
+	}
+	if out := c.ok("--db", copyPath, "check"); !strings.HasPrefix(out, "ledger ok: 1 accounts") {
+		t.Errorf("check of the copy: %q", out)
+	}
+	if msg := c.refused("backup", "--to", copyPath); !strings.Contains(msg, "exists already") {
+		t.Errorf("a backup over the copy: %q", msg)
+	}
+}

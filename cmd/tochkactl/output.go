@@ -37,6 +37,10 @@ func (w words) units(n int64) string {
 	return lang.Text(w.l, key, lang.Args{"count": lang.Number(n)})
 }
 
+// number writes a count as the reader writes it: 1,600 (1 600 in
+// Bulgarian and Russian).
+func (w words) number(n int64) string { return lang.FormatNumber(w.l, n) }
+
 // money writes an amount in minor units as the currency amount: 12.00 RUB
 // (12,00 RUB in Bulgarian and Russian). Both bundled currencies, like
 // most, have 100 minor units.
@@ -306,6 +310,11 @@ func writeCheck(out io.Writer, r rewards.CheckReport, l string) error {
 	if len(r.UnrecordedStores) > 0 {
 		// A notice, not a problem: tills are not ours to stop.
 		fmt.Fprintln(out, lang.Text(l, "out.check.unrecorded", lang.Args{"stores": strings.Join(r.UnrecordedStores, ", ")}))
+	}
+	if len(r.UnusedPictures) > 0 {
+		// A notice too: such a picture harms nothing but the room it takes.
+		fmt.Fprintln(out, lang.Text(l, "out.check.unused_pictures", lang.Args{"count": lang.Number(len(r.UnusedPictures)),
+			"pictures": strings.Join(r.UnusedPictures, ", ")}))
 	}
 	args := lang.Args{"accounts": r.Accounts, "entries": r.Entries, "lots": r.Lots, "total": r.Total, "integrity": r.Integrity, "problems": len(r.Problems)}
 	if len(r.Problems) == 0 {

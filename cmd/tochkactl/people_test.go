@@ -24,7 +24,8 @@ func TestPersonalData(t *testing.T) {
 			}
 		}
 	}
-	if help := c.ok("card", "forget", "--help"); !strings.Contains(help, "usage: tochkactl card forget CARD") || !strings.Contains(help, "points") {
+	if help := c.ok("card", "forget", "--help"); !strings.Contains(help, "usage: tochkactl card forget CARD") || !strings.Contains(help, "points") ||
+		!strings.Contains(help, "forget each such card on its own") {
 		t.Errorf("card forget --help:\n%s", help)
 	}
 	if help := c.ok("card", "export", "--help"); !strings.Contains(help, "usage: tochkactl card export CARD") || !strings.Contains(help, "JSON") {
@@ -75,7 +76,7 @@ func TestPersonalData(t *testing.T) {
 	// The export is JSON without --json, with keys that stay.
 	raw := json.RawMessage(c.ok("card", "export", holder, "--at", "2026-11-03T10:00:00Z"))
 	wantKeys(t, "export", raw, "card", "cards", "account", "person", "balance", "history", "vouchers")
-	wantKeys(t, "export person", mustField(t, raw, "person"), "id", "given_name", "family_name", "phone", "email", "consent_at", "marketing_at")
+	wantKeys(t, "export person", mustField(t, raw, "person"), "id", "given_name", "family_name", "phone", "email", "consent_at", "marketing_at", "marketing_withdrawn_at")
 	wantKeys(t, "export account", mustField(t, raw, "account"), "id", "member_since", "welcome_at", "debt", "purchase_total")
 	var export struct {
 		Person struct {
@@ -94,6 +95,22 @@ func TestPersonalData(t *testing.T) {
 	if export.Person.Phone != "+359888123456" || export.Person.ConsentAt != "2026-11-02T08:00:00Z" ||
 		export.Person.MarketingAt != "2026-11-02T08:00:00Z" || len(export.History) != 1 || export.Balance.Available != 100 {
 		t.Errorf("export: %s", raw)
+	}
+
+	// --marketing=false withdraws the marketing consent and records when;
+	// the rest of the record stays.
+	c.ok("card", "register", holder, "--marketing=false", "--at", "2026-11-03T12:00:00Z")
+	var withdrawn struct {
+		Person struct {
+			Phone       string  `json:"phone"`
+			ConsentAt   string  `json:"consent_at"`
+			MarketingAt *string `json:"marketing_at"`
+			WithdrawnAt string  `json:"marketing_withdrawn_at"`
+		} `json:"person"`
+	}
+	c.jsonOf(&withdrawn, "card", "export", holder, "--at", "2026-11-03T12:00:00Z")
+	if p := withdrawn.Person; p.MarketingAt != nil || p.WithdrawnAt != "2026-11-03T12:00:00Z" || p.Phone != "+359888123456" || p.ConsentAt != "2026-11-02T08:00:00Z" {
+		t.Errorf("export after --marketing=false: %+v", p)
 	}
 
 	// Forgotten, the card keeps its points, earns and redeems.

@@ -208,3 +208,34 @@ func TestUpgradeImportsBoardPictures(t *testing.T) {
 		t.Errorf("check of a v0.1.0 ledger in Bulgarian: exit %d\n%s", code, stderr)
 	}
 }
+
+// board add stores the picture before the reward is accepted: when the
+// reward is then refused, the picture stays, shown by no reward. check
+// tells of it as a notice, not a problem, and names it; once a reward
+// shows it, check says nothing of it.
+func TestUnusedPictureNotice(t *testing.T) {
+	c := newCLI(t)
+	c.ok("init", "--program", "coop")
+	pic := filepath.Join(c.dir, "oil.png")
+	writePNG(t, pic)
+	c.refused("board", "add", "--id", "OIL", "--coop", "nowhere", "--points", "120", "--name-en", "Oil", "--picture", pic)
+	if n := pictureCount(t, c.db); n != 1 {
+		t.Fatalf("%d pictures stored", n)
+	}
+	var r rewards.CheckReport
+	c.jsonOf(&r, "check")
+	if len(r.Problems) != 0 || len(r.UnusedPictures) != 1 || !rewards.IsPictureHash(r.UnusedPictures[0]) {
+		t.Fatalf("check --json: %+v", r)
+	}
+	if out := c.ok("check"); !strings.HasPrefix(out, "notice: 1 stored picture is shown by no reward: "+r.UnusedPictures[0]+"\nledger ok: ") {
+		t.Errorf("check:\n%s", out)
+	}
+	if out := c.ok("--lang", "ru", "check"); !strings.HasPrefix(out, "примечание: 1 сохранённая картинка не показана ни в одной награде: ") {
+		t.Errorf("check in Russian:\n%s", out)
+	}
+	c.ok("coop", "add", "--id", "sofia", "--name-en", "Sofia")
+	c.ok("board", "add", "--id", "OIL", "--coop", "sofia", "--points", "120", "--name-en", "Oil", "--picture", pic)
+	if out := c.ok("check"); strings.Contains(out, "notice") {
+		t.Errorf("check with the picture shown:\n%s", out)
+	}
+}

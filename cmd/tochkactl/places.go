@@ -1,12 +1,11 @@
 package main
 
 import (
-	"github.com/tochka-loyalty/tochka/lang"
-
 	"fmt"
 	"io"
 	"strings"
 
+	"github.com/tochka-loyalty/tochka/lang"
 	"github.com/tochka-loyalty/tochka/rewards"
 )
 

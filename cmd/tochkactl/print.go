@@ -8,8 +8,6 @@ package main
 // leaves no file behind.
 
 import (
-	"github.com/tochka-loyalty/tochka/lang"
-
 	"context"
 	"crypto/rand"
 	"errors"
@@ -25,6 +23,7 @@ import (
 	"github.com/schollz/progressbar/v3"
 	"golang.org/x/term"
 
+	"github.com/tochka-loyalty/tochka/lang"
 	"github.com/tochka-loyalty/tochka/printer"
 	"github.com/tochka-loyalty/tochka/printer/usb"
 	"github.com/tochka-loyalty/tochka/rewards"

@@ -1,8 +1,6 @@
 package main
 
 import (
-	"github.com/tochka-loyalty/tochka/lang"
-
 	"bytes"
 	"encoding/json"
 	"fmt"
@@ -18,6 +16,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/tochka-loyalty/tochka/lang"
 	"github.com/tochka-loyalty/tochka/printer"
 	"github.com/tochka-loyalty/tochka/printer/printertest"
 	"github.com/tochka-loyalty/tochka/rewards"

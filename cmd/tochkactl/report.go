@@ -6,6 +6,7 @@ import (
 	"io"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/tochka-loyalty/tochka/lang"
 	"github.com/tochka-loyalty/tochka/rewards"
@@ -21,7 +22,13 @@ func cmdReportLiability(c *cmdCtx) error {
 	if by == "" {
 		by = rewards.ByStore
 	}
-	l, err := c.store.Liability(c.ctx, c.at, by)
+	// Without --at, the ledger's own now: the moment it reads its clock
+	// at, which a moment taken here, before it, would precede.
+	var at time.Time
+	if t, ok := c.in.times["at"]; ok {
+		at = t
+	}
+	l, err := c.store.Liability(c.ctx, at, by)
 	if err != nil {
 		return err
 	}
@@ -52,12 +59,18 @@ func cmdReportLiability(c *cmdCtx) error {
 }
 
 // noGroup names the group of no store, cooperative or day in a CSV file:
-// welcome bonuses and debt.
+// debt, and welcome bonuses by store or cooperative.
 func noGroup(by string) string { return "(no " + by + ")" }
 
 func writeLiability(out io.Writer, l rewards.Liability, w words) error {
 	by := w.t("out.liability.by."+l.By, nil)
-	fmt.Fprintln(out, w.t("out.liability.title", lang.Args{"at": w.when(l.At), "by": by}))
+	// The lines that name the unit name it as the program does: points,
+	// or a bonus program's bonuses.
+	unit := ""
+	if l.Kind == rewards.KindBonus {
+		unit = ".bonus"
+	}
+	fmt.Fprintln(out, w.t("out.liability.title"+unit, lang.Args{"at": w.when(l.At), "by": w.t("out.liability.grouped."+l.By, nil)}))
 	tw := newTable(out)
 	head := strings.ToUpper(by) + "\t" + w.t("out.liability.head", nil)
 	if l.Kind == rewards.KindBonus {
@@ -65,7 +78,11 @@ func writeLiability(out io.Writer, l rewards.Liability, w words) error {
 	}
 	fmt.Fprintln(tw, head)
 	line := func(group, name string, r rewards.LiabilityRow) {
-		fmt.Fprintf(tw, "%s\t%s\t%d\t%d\t%d\t%d\t%d\t%d", group, name, r.Available, r.Pending, r.Debt, r.Balance, r.Vouchers, r.Outstanding)
+		cells := []string{group, name}
+		for _, n := range []int64{r.Available, r.Pending, r.Debt, r.Balance, r.Vouchers, r.Outstanding} {
+			cells = append(cells, w.number(n))
+		}
+		fmt.Fprint(tw, strings.Join(cells, "\t"))
 		if r.Value != nil {
 			fmt.Fprintf(tw, "\t%s", w.money(*r.Value))
 		}
@@ -83,13 +100,13 @@ func writeLiability(out io.Writer, l rewards.Liability, w words) error {
 	if err := tw.Flush(); err != nil {
 		return err
 	}
-	fmt.Fprintf(out, "\n%s\n", w.t("out.liability.expiring", nil))
+	fmt.Fprintf(out, "\n%s\n", w.t("out.liability.expiring"+unit, nil))
 	tw = newTable(out)
 	fmt.Fprintf(tw, "%s\t%s\n", strings.ToUpper(by), strings.Join(l.Months, "\t"))
 	expiring := func(group string, r rewards.LiabilityRow) {
 		cells := make([]string, len(r.Expiring))
 		for i, n := range r.Expiring {
-			cells[i] = strconv.FormatInt(n, 10)
+			cells[i] = w.number(n)
 		}
 		fmt.Fprintf(tw, "%s\t%s\n", group, strings.Join(cells, "\t"))
 	}

@@ -1,8 +1,6 @@
 package main
 
 import (
-	"github.com/tochka-loyalty/tochka/lang"
-
 	"context"
 	"encoding/json"
 	"errors"
@@ -17,6 +15,7 @@ import (
 	"time"
 	"unicode"
 
+	"github.com/tochka-loyalty/tochka/lang"
 	printusb "github.com/tochka-loyalty/tochka/printer/usb"
 	"github.com/tochka-loyalty/tochka/scanner"
 	"github.com/tochka-loyalty/tochka/scanner/serial"

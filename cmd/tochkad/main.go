@@ -25,7 +25,8 @@
 // Routes beside the API: GET /healthz (the process is up), GET /readyz
 // (the ledger answers) and GET /metrics (Prometheus: request latency by
 // route and status, receipts posted, points earned and spent, vouchers made
-// and claimed; counted per process). Logs go through log/slog, JSON when stdout is not a
+// and claimed, the writes each group commit committed; counted per
+// process). Logs go through log/slog, JSON when stdout is not a
 // terminal, one line per request with its trace id, which the answer also
 // carries as X-Trace-Id.
 package main
@@ -46,6 +47,7 @@ import (
 
 	"golang.org/x/term"
 
+	"github.com/tochka-loyalty/tochka/picture"
 	"github.com/tochka-loyalty/tochka/rewards/api"
 	"github.com/tochka-loyalty/tochka/rewards/sqlite"
 )
@@ -130,14 +132,15 @@ func run(ctx context.Context, args []string, env func(string) string, stdout, st
 	store.Device = "tochkad"
 	store.Logger = log
 	store.Now = cfg.now
+	// An upgrade of a v0.1.0 ledger imports its rewards' picture files as
+	// tochkactl's board add reads them.
+	store.ImportPicture = picture.ReadFile
 	if err := store.Open(); err != nil {
 		log.Error("tochkad cannot open the ledger", "db", path, "err", err)
 		return 1
 	}
+	// What Open warns of (store.Warnings) the store has logged already.
 	defer store.Close()
-	for _, w := range store.Warnings {
-		log.Warn(w.In("en"))
-	}
 
 	ln, err := net.Listen("tcp", cfg.listen)
 	if err != nil {
@@ -145,6 +148,7 @@ func run(ctx context.Context, args []string, env func(string) string, stdout, st
 		return 1
 	}
 	m := newMetrics()
+	store.GroupCommitted = func(writes int) { m.groups.Observe(float64(writes)) }
 	srv := &http.Server{
 		Handler:           routes(store, api.NewHandler(counted{store, m}, api.Options{Logger: log, Now: cfg.now, Devices: store}), log, m),
 		ReadHeaderTimeout: 10 * time.Second,

@@ -28,7 +28,7 @@ var ctx = context.Background()
 
 // newLedger makes a ledger file with the bundled co-op program, as
 // `tochkactl init --program coop` does.
-func newLedger(t *testing.T) string {
+func newLedger(t testing.TB) string {
 	t.Helper()
 	path := filepath.Join(t.TempDir(), "coop.db")
 	s := sqlite.NewStore(path)
@@ -61,27 +61,39 @@ type syncBuffer struct {
 // adds a till and a kiosk of s1; it returns their tokens.
 func devices(t *testing.T, path string) (till, kiosk string) {
 	t.Helper()
+	tokens := addDevices(t, path, []string{"s1"},
+		rewards.Device{Name: "pos-1", Role: rewards.RolePOS, Store: "s1"},
+		rewards.Device{Name: "kiosk-1", Role: rewards.RoleKiosk, Store: "s1"})
+	return tokens[0], tokens[1]
+}
+
+// addDevices records cooperative c1 with the stores in the ledger at path
+// and adds the devices; it returns their tokens, in order.
+func addDevices(tb testing.TB, path string, stores []string, devs ...rewards.Device) []string {
+	tb.Helper()
 	s := sqlite.NewStore(path)
 	if err := s.Open(); err != nil {
-		t.Fatal(err)
+		tb.Fatal(err)
 	}
 	defer s.Close()
 	at := rewards.Meta{At: time.Date(2026, 11, 1, 8, 0, 0, 0, time.UTC)}
 	if _, err := s.AddCoop(ctx, rewards.CoopAdd{Meta: at, Coop: rewards.Coop{ID: "c1", Names: rewards.Names{BG: "Кооп"}}}); err != nil {
-		t.Fatal(err)
+		tb.Fatal(err)
 	}
-	if _, err := s.AddStore(ctx, rewards.StoreAdd{Meta: at, Store: rewards.Store{ID: "s1", Coop: "c1", Names: rewards.Names{BG: "Първи"}}}); err != nil {
-		t.Fatal(err)
+	for _, id := range stores {
+		if _, err := s.AddStore(ctx, rewards.StoreAdd{Meta: at, Store: rewards.Store{ID: id, Coop: "c1", Names: rewards.Names{BG: id}}}); err != nil {
+			tb.Fatal(err)
+		}
 	}
 	var tokens []string
-	for _, role := range []string{rewards.RolePOS, rewards.RoleKiosk} {
-		d, err := s.AddDevice(ctx, rewards.DeviceAdd{Meta: at, Device: rewards.Device{Name: role + "-1", Role: role, Store: "s1"}})
+	for _, d := range devs {
+		nd, err := s.AddDevice(ctx, rewards.DeviceAdd{Meta: at, Device: d})
 		if err != nil {
-			t.Fatal(err)
+			tb.Fatal(err)
 		}
-		tokens = append(tokens, d.Token)
+		tokens = append(tokens, nd.Token)
 	}
-	return tokens[0], tokens[1]
+	return tokens
 }
 
 func (b *syncBuffer) Write(p []byte) (int, error) {
@@ -166,7 +178,8 @@ func TestServes(t *testing.T) {
 	_, metrics, _ := get(t, base+"/metrics")
 	for _, want := range []string{"tochka_receipts_posted_total 1\n", fmt.Sprintf("tochka_points_earned_total %d\n", res.Earned),
 		`tochka_http_request_duration_seconds_count{route="POST /v1/receipts",status="200"} 1`,
-		`tochka_http_request_duration_seconds_count{route="GET /healthz",status="200"} 1`} {
+		`tochka_http_request_duration_seconds_count{route="GET /healthz",status="200"} 1`,
+		"tochka_group_commit_writes_count 2\n"} {
 		if !strings.Contains(metrics, want) {
 			t.Errorf("GET /metrics lacks %q:\n%s", want, metrics)
 		}
@@ -199,6 +212,28 @@ func TestServes(t *testing.T) {
 	}
 	if !found {
 		t.Errorf("no request line for the trace id till-7-0001 with its route:\n%s", logs.String())
+	}
+}
+
+// Opening a v0.1.0 ledger whose rewards name picture files, the server
+// imports those it can read and warns, once, of the one it cannot, naming
+// the reward.
+func TestUpgradeImportsPictures(t *testing.T) {
+	dir := t.TempDir()
+	ledgers := filepath.Join("..", "..", "rewards", "sqlite", "testdata", "ledgers")
+	db := filepath.Join(dir, "pictures.db")
+	for name, to := range map[string]string{"v0.1.0-pictures.db": db, "oil.png": filepath.Join(dir, "oil.png")} {
+		data, err := os.ReadFile(filepath.Join(ledgers, name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(to, data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	_, logs := start(t, map[string]string{"TOCHKA_NOW": "2026-11-10T10:00:00Z"}, "--db", "sqlite:"+db, "--listen", "127.0.0.1:0")
+	if got := logs.String(); strings.Count(got, "was not imported") != 1 || !strings.Contains(got, "Reward mug: picture gone.jpg was not imported") {
+		t.Errorf("the upgrade's warnings:\n%s", got)
 	}
 }
 
@@ -285,15 +320,36 @@ func TestGracefulStop(t *testing.T) {
 	}
 }
 
-// The tochkad binary, as a service manager starts it: it serves, and on
-// SIGTERM stops with status 0.
-func TestProcess(t *testing.T) {
-	bin := filepath.Join(t.TempDir(), "tochkad")
-	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
+// tochkadBinary builds the tochkad binary once for the tests that start it
+// as a process.
+var tochkadBinary = sync.OnceValues(func() (string, error) {
+	dir, err := os.MkdirTemp("", "tochkad-test")
+	if err != nil {
+		return "", err
 	}
-	cmd := exec.Command(bin, "--listen", "127.0.0.1:0")
-	cmd.Env = append(os.Environ(), "TOCHKA_DB=sqlite:"+newLedger(t))
+	bin := filepath.Join(dir, "tochkad")
+	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
+		return "", fmt.Errorf("go build: %v\n%s", err, out)
+	}
+	return bin, nil
+})
+
+// process is a tochkad started as a process.
+type process struct {
+	cmd  *exec.Cmd
+	addr string
+}
+
+// startProcess starts the tochkad binary with env beside this process's
+// environment, and waits until it says where it serves.
+func startProcess(t *testing.T, env []string, args ...string) *process {
+	t.Helper()
+	bin, err := tochkadBinary()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(bin, args...)
+	cmd.Env = append(os.Environ(), env...)
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -301,27 +357,34 @@ func TestProcess(t *testing.T) {
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	defer cmd.Process.Kill()
+	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
 	sc := bufio.NewScanner(stdout)
-	var addr string
-	for addr == "" && sc.Scan() {
+	p := &process{cmd: cmd}
+	for p.addr == "" && sc.Scan() {
 		var line struct{ Msg, Addr string }
 		if json.Unmarshal(sc.Bytes(), &line) == nil && line.Msg == "tochkad serves" {
-			addr = line.Addr
+			p.addr = line.Addr
 		}
 	}
-	if addr == "" {
+	if p.addr == "" {
 		t.Fatal("tochkad never said where it serves")
 	}
 	go io.Copy(io.Discard, stdout)
-	if code, body, _ := get(t, "http://"+addr+"/readyz"); code != 200 || body != "ok\n" {
+	return p
+}
+
+// The tochkad binary, as a service manager starts it: it serves, and on
+// SIGTERM stops with status 0.
+func TestProcess(t *testing.T) {
+	p := startProcess(t, []string{"TOCHKA_DB=sqlite:" + newLedger(t)}, "--listen", "127.0.0.1:0")
+	if code, body, _ := get(t, "http://"+p.addr+"/readyz"); code != 200 || body != "ok\n" {
 		t.Errorf("GET /readyz: %d %q", code, body)
 	}
-	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
+	if err := p.cmd.Process.Signal(syscall.SIGTERM); err != nil {
 		t.Fatal(err)
 	}
 	waited := make(chan error, 1)
-	go func() { waited <- cmd.Wait() }()
+	go func() { waited <- p.cmd.Wait() }()
 	select {
 	case err := <-waited:
 		if err != nil {
@@ -329,5 +392,30 @@ func TestProcess(t *testing.T) {
 		}
 	case <-time.After(20 * time.Second):
 		t.Fatal("tochkad did not stop on SIGTERM")
+	}
+}
+
+// The systemd unit under deploy/ runs tochkad as its own user, with the
+// file system read-only but for the ledger's directory, restarts it when it
+// fails and stops it with SIGTERM.
+func TestSystemdUnit(t *testing.T) {
+	data, err := os.ReadFile(filepath.Join("..", "..", "deploy", "tochkad.service"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	unit := map[string][]string{}
+	for _, line := range strings.Split(string(data), "\n") {
+		if k, v, ok := strings.Cut(line, "="); ok && !strings.HasPrefix(line, "#") {
+			unit[k] = append(unit[k], v)
+		}
+	}
+	for k, want := range map[string]string{"User": "tochka", "ProtectSystem": "strict", "Restart": "on-failure",
+		"KillSignal": "SIGTERM", "ExecStart": "/usr/local/bin/tochkad", "ReadWritePaths": "/var/lib/tochka", "NoNewPrivileges": "yes"} {
+		if got := unit[k]; len(got) != 1 || got[0] != want {
+			t.Errorf("%s=%v, want %s", k, got, want)
+		}
+	}
+	if got := strings.Join(unit["Environment"], " "); !strings.Contains(got, "TOCHKA_DB=sqlite:/var/lib/tochka/") {
+		t.Errorf("the ledger the unit names: %s", got)
 	}
 }

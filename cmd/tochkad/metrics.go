@@ -21,6 +21,7 @@ type metrics struct {
 	receipts      prometheus.Counter
 	earned, spent prometheus.Counter
 	made, claimed prometheus.Counter
+	groups        prometheus.Histogram
 }
 
 func newMetrics() *metrics {
@@ -41,8 +42,11 @@ func newMetrics() *metrics {
 			Help: "Vouchers made by redemptions."}),
 		claimed: prometheus.NewCounter(prometheus.CounterOpts{Name: "tochka_vouchers_claimed_total",
 			Help: "Vouchers claimed at a till."}),
+		groups: prometheus.NewHistogram(prometheus.HistogramOpts{Name: "tochka_group_commit_writes",
+			Help:    "How many writes each commit of the ledger committed together (one fsync for all of them).",
+			Buckets: []float64{1, 2, 4, 8, 16, 32, 64, 128, 256}}),
 	}
-	m.reg.MustRegister(m.latency, m.receipts, m.earned, m.spent, m.made, m.claimed,
+	m.reg.MustRegister(m.latency, m.receipts, m.earned, m.spent, m.made, m.claimed, m.groups,
 		prometheus.NewGoCollector(), prometheus.NewProcessCollector(prometheus.ProcessCollectorOpts{}))
 	return m
 }

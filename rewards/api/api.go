@@ -171,9 +171,14 @@ func NewHandler(s Service, opts Options) http.Handler {
 	route(rewards.RouteProgramPut, h.installProgram)
 	route(rewards.RouteCheck, func(r *http.Request) (any, error) { return h.s.Check(r.Context()) })
 	route(rewards.RouteLiability, func(r *http.Request) (any, error) {
-		at, err := h.at(r)
-		if err != nil {
-			return nil, err
+		// Without at, the ledger's own now (zero): a moment read here,
+		// before the ledger reads its clock, would be a moment past.
+		var at time.Time
+		if r.URL.Query().Get("at") != "" {
+			var err error
+			if at, err = h.at(r); err != nil {
+				return nil, err
+			}
 		}
 		return h.s.Liability(r.Context(), at, r.URL.Query().Get("by"))
 	}, "at", "by")

@@ -3,6 +3,7 @@ package rewardstest
 import (
 	"slices"
 	"testing"
+	"time"
 
 	"github.com/tochka-loyalty/tochka/rewards"
 )
@@ -131,7 +132,7 @@ func liabilityPoints(t *testing.T, su suite) {
 }
 
 // liabilityBonus: a bonus program's liability has a value in its currency,
-// and a welcome bonus belongs to no store.
+// and a welcome bonus belongs to no store, but to the day it was granted.
 func liabilityBonus(t *testing.T, su suite) {
 	s, _ := su.store(t, "bonus")
 	a := mustCard(t, s, rewards.CardIssue{Meta: rewards.Meta{At: ts("2026-11-01T10:00:00Z")}, Details: rewards.Details{Phone: "+79001112233", Consent: true}})
@@ -149,12 +150,62 @@ func liabilityBonus(t *testing.T, su suite) {
 		rep.Rows[1].Available != 700 || rep.Rows[1].Value == nil || *rep.Rows[1].Value != 70000 {
 		t.Fatalf("bonus liability rows: %+v", rep.Rows)
 	}
+	// By day, a welcome bonus belongs to the day it was granted: debt
+	// alone belongs to no day.
+	byDay, err := s.Liability(ctx, ts(now), rewards.ByDay)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(byDay.Rows) != 2 || byDay.Rows[0].Group != "2026-11-01" || byDay.Rows[0].Available != 700 ||
+		byDay.Rows[1].Group != "2026-11-02" || byDay.Rows[1].Pending != 400 {
+		t.Errorf("bonus liability by day: %+v", byDay.Rows)
+	}
 	// The welcome bonuses expire a year after 2 Nov: past the report's 12
 	// months, which start with November.
 	if rep.Months[0] != "2026-11" || slices.Max(rep.Total.Expiring) != 0 {
 		t.Errorf("expiring: %v %v", rep.Months, rep.Total.Expiring)
 	}
 	checkLedger(t, s)
+}
+
+// liabilityPast: the report is for the ledger's now (when no moment is
+// given) or a moment ahead. A moment before now is refused: the ledger
+// keeps what it holds now, and reporting a past moment from it would count
+// points earned and vouchers made after that moment.
+func liabilityPast(t *testing.T, su suite) {
+	s, clk := su.store(t, "coop")
+	MustPlaces(t, s, "coop-a", "a1")
+	if _, err := s.AddReward(ctx, rewards.RewardAdd{Meta: rewards.Meta{At: ts(start)}, Reward: rewards.Reward{ID: "pin", Coop: "coop-a", Names: rewards.Names{EN: "Pin"}, Points: 40}}); err != nil {
+		t.Fatal(err)
+	}
+	card := mustCard(t, s, rewards.CardIssue{Meta: rewards.Meta{At: ts(start)}})
+	r := receipt("R1", card, "2026-11-05T09:00:00Z", rewards.Line{SKU: "a", Qty: 1, Amount: 2500})
+	r.Store = "a1"
+	mustPost(t, s, r)
+	if _, err := s.Redeem(ctx, rewards.Redemption{Meta: rewards.Meta{At: ts("2026-11-06T09:00:00Z")}, Card: card, Reward: "pin"}); err != nil {
+		t.Fatal(err)
+	}
+	const now = "2026-11-06T09:00:00Z"
+	if !clk.now().Equal(ts(now)) {
+		t.Fatalf("the clock is at %s", clk.now())
+	}
+	// Before the receipt: the ledger's lots and open voucher of now say
+	// nothing of then.
+	for _, past := range []string{"2026-11-02T10:00:00Z", "2026-11-06T08:59:59Z"} {
+		_, err := s.Liability(ctx, ts(past), rewards.ByStore)
+		wantCode(t, err, rewards.EINVALID, "a liability report at "+past+", before the ledger's now")
+	}
+	// No moment: now, as the cards' balances show it.
+	rep, err := s.Liability(ctx, time.Time{}, rewards.ByStore)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !rep.At.Equal(ts(now)) || rep.Total.Vouchers != 40 {
+		t.Errorf("the liability at no moment given: at %s, %+v", rep.At, rep.Total)
+	}
+	// Now itself, and a moment ahead.
+	wantLiabilityBalances(t, s, []string{card}, now, rep.Total.Balance)
+	wantLiabilityBalances(t, s, []string{card}, "2026-11-20T00:00:00Z", rep.Total.Balance)
 }
 
 // wantLiabilityBalances fails unless the liability at the moment at, by

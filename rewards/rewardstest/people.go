@@ -46,6 +46,24 @@ func personalData(t *testing.T, su suite) {
 		t.Fatalf("marketing consent not given: %+v %v", d.Person, err)
 	}
 
+	// A marketing consent is withdrawn, and when is recorded; on a card
+	// with no record there is nothing to withdraw, and none is made.
+	later := ts("2026-11-03T10:00:00Z")
+	if _, err := s.RegisterCard(ctx, rewards.CardRegister{Meta: rewards.Meta{At: later}, Card: card, Details: rewards.Details{NoMarketing: true}}); err != nil {
+		t.Fatal(err)
+	}
+	if d, err := s.ExportCard(ctx, card, later); err != nil || d.Person == nil || d.Person.MarketingAt != nil ||
+		d.Person.MarketingWithdrawnAt == nil || !d.Person.MarketingWithdrawnAt.Equal(later) || d.Person.Phone != "+79123456789" {
+		t.Fatalf("marketing consent withdrawn: %+v %v", d.Person, err)
+	}
+	bare := mustCard(t, s, rewards.CardIssue{Meta: rewards.Meta{At: at}, Handed: true})
+	if _, err := s.RegisterCard(ctx, rewards.CardRegister{Meta: rewards.Meta{At: later}, Card: bare, Details: rewards.Details{NoMarketing: true}}); err != nil {
+		t.Fatal(err)
+	}
+	if d, err := s.ExportCard(ctx, bare, later); err != nil || d.Person != nil {
+		t.Fatalf("a withdrawal on a card with no record: %+v %v", d.Person, err)
+	}
+
 	n, logged := eventCount(t, s)
 	for _, tc := range []struct {
 		what string
@@ -182,6 +200,56 @@ func forgetKeepsPoints(t *testing.T, su suite) {
 	_, err = s.ForgetCard(ctx, rewards.CardAction{Meta: rewards.Meta{At: ts("2026-12-01T10:00:00Z")}, Card: fam})
 	wantCode(t, err, rewards.EREFUSED, "forgetting a pooled family card")
 	noPersonalData(t, s, "Ефросинья", "Кривошеева", "9031112233", "111-22-33", "efrosinya@")
+	checkLedger(t, s)
+}
+
+// An export answers a data-access request: it holds the history of every
+// card of the account (a replaced card's, a pooled family card's), asked
+// on any of them, and the account's vouchers.
+func exportHoldsTheAccount(t *testing.T, su suite) {
+	s, _ := su.store(t, "coop")
+	meta := func(at string) rewards.Meta { return rewards.Meta{At: ts(at)} }
+	holder := mustCard(t, s, rewards.CardIssue{Meta: meta("2026-11-01T08:00:00Z"), Handed: true,
+		Details: rewards.Details{GivenName: "Мария", Consent: true}})
+	fam := mustCard(t, s, rewards.CardIssue{Meta: meta("2026-11-01T08:00:00Z"), Handed: true})
+	mustPost(t, s, receipt("X-1", holder, "2026-11-03T10:00:00Z", rewards.Line{SKU: "tea", Qty: 1, Amount: 2000}))
+	if _, err := s.LinkCard(ctx, rewards.CardLink{Meta: meta("2026-11-03T11:00:00Z"), Card: fam, Holder: holder, Pool: true}); err != nil {
+		t.Fatal(err)
+	}
+	mustPost(t, s, receipt("X-2", fam, "2026-11-04T10:00:00Z", rewards.Line{SKU: "bread", Qty: 1, Amount: 3000}))
+	replacement, err := s.ReplaceCard(ctx, rewards.CardReplace{Meta: meta("2026-11-05T10:00:00Z"), Card: holder})
+	if err != nil {
+		t.Fatal(err)
+	}
+	mustPost(t, s, receipt("X-3", replacement.Number, "2026-11-06T10:00:00Z", rewards.Line{SKU: "milk", Qty: 1, Amount: 4000}))
+	for _, asked := range []string{holder, fam, replacement.Number} {
+		data, err := s.ExportCard(ctx, asked, ts("2026-11-10T10:00:00Z"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		byCard := map[string]int{}
+		refs := map[string]bool{}
+		for i, h := range data.History {
+			byCard[h.Card]++
+			refs[h.Ref] = true
+			if i > 0 && h.At.Before(data.History[i-1].At) {
+				t.Fatalf("asked on %s, the history is not in time order: %+v", asked, data.History)
+			}
+		}
+		for _, c := range []string{holder, fam, replacement.Number} {
+			if byCard[c] == 0 {
+				t.Errorf("asked on %s, the export holds nothing of card %s: %+v", asked, c, data.History)
+			}
+		}
+		for _, r := range []string{"X-1", "X-2", "X-3"} {
+			if !refs[r] {
+				t.Errorf("asked on %s, the export lacks receipt %s: %+v", asked, r, data.History)
+			}
+		}
+		if len(data.Cards) != 3 || data.Person == nil || data.Person.GivenName != "Мария" {
+			t.Errorf("asked on %s: cards %+v, person %+v", asked, data.Cards, data.Person)
+		}
+	}
 	checkLedger(t, s)
 }
 

@@ -5,6 +5,7 @@ import (
 	"image"
 	"image/color"
 	"image/png"
+	"slices"
 	"testing"
 
 	"github.com/tochka-loyalty/tochka/rewards"
@@ -58,6 +59,9 @@ func boardPictures(t *testing.T, su suite) {
 		t.Fatalf("the stored picture: %s %d×%d %d bytes, %v", got.MediaType, got.Width, got.Height, len(got.Data), err)
 	}
 
+	// Stored and shown by no reward: a notice of check's, not a problem.
+	wantUnusedPictures(t, s, pic.Hash)
+
 	tea := oil
 	tea.ID, tea.Names = "tea", rewards.Names{EN: "Tea"}
 	for _, r := range []rewards.Reward{oil, tea} {
@@ -82,7 +86,21 @@ func boardPictures(t *testing.T, su suite) {
 	path.Picture = "pictures/oil.png"
 	_, err = s.AddReward(ctx, rewards.RewardAdd{Reward: path})
 	wantCode(t, err, rewards.EINVALID, "a reward naming a picture file")
+	wantUnusedPictures(t, s)
 	checkLedger(t, s)
+}
+
+// wantUnusedPictures fails unless check passes and names as unused the
+// stored pictures with the hashes given, in order, and no others.
+func wantUnusedPictures(t *testing.T, s Store, hashes ...string) {
+	t.Helper()
+	rep, err := s.Check(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rep.Problems) != 0 || !slices.Equal(rep.UnusedPictures, hashes) {
+		t.Fatalf("check: problems %q, unused pictures %q, want %q", rep.Problems, rep.UnusedPictures, hashes)
+	}
 }
 
 // A bonus program pays at the till and keeps no reward board: adding an

@@ -1,14 +1,13 @@
 package sqlite
 
 import (
-	"github.com/tochka-loyalty/tochka/lang"
-
 	"database/sql"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"time"
 
+	"github.com/tochka-loyalty/tochka/lang"
 	"github.com/tochka-loyalty/tochka/rewards"
 )
 

@@ -12,6 +12,7 @@ import (
 
 	"github.com/tochka-loyalty/tochka/rewards"
 	"github.com/tochka-loyalty/tochka/rewards/sqlite"
+	"github.com/tochka-loyalty/tochka/rewards/sqlite/sqlitetest"
 )
 
 const (
@@ -164,83 +165,25 @@ func BenchmarkBalance(b *testing.B) {
 	b.ReportMetric(p99s[len(p99s)/2], "p99-ms")
 }
 
-// fillLedger sets a large ledger up directly in SQL, shaped as the store
-// writes it: one account and card per customer, entriesPer receipts each
-// with its lot, and one spend of a point per customer. Posting two million receipts one by one would
-// measure ingest, which BenchmarkIngest does.
-func fillLedger(b *testing.B, s *sqlite.Store, cards, entriesPer int) []string {
+// fillLedger sets a large ledger up directly in SQL (sqlitetest.Ledger).
+func fillLedger(b *testing.B, s *sqlite.Store, cards, lotsPer int) []string {
 	b.Helper()
-	out := fillCards(b, s, cards)
-	tx, err := s.DB().Begin()
+	out, err := sqlitetest.Ledger(s.DB(), cards, lotsPer)
 	if err != nil {
-		b.Fatal(err)
-	}
-	t0 := ts("2026-11-01T00:00:00Z").UnixMilli()
-	if _, err := tx.Exec(`WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ?)
-		 INSERT INTO events (seq, kind, key, device, at, body, result, applied)
-		 SELECT (SELECT coalesce(max(seq), 0) FROM events) + i, 'receipt', 'bench-' || i, 'bench', `+fmt.Sprint(t0)+` + i, '{}', x'', '{"version":1}' FROM n`,
-		cards*entriesPer); err != nil {
-		b.Fatal(err)
-	}
-	// Every receipt's accrual is a lot (the ledger's entry for it); lot k
-	// belongs to account (k-1) % cards + 1, so each account's lots are
-	// spread over the table as a real ledger's are.
-	if _, err := tx.Exec(`INSERT INTO lots (id, account_id, points, remaining, available_from, expires_at, card, amount)
-		SELECT l.seq, (l.seq - 1) % ?1 + 1, 10 + l.seq % 90, 10 + l.seq % 90, l.at + 15 * 86400000, l.at + 380 * 86400000,
-			c.number, 1000 + l.seq % 9000
-		FROM events l JOIN cards c ON c.account_id = (l.seq - 1) % ?1 + 1 WHERE l.kind = 'receipt'`, cards); err != nil {
-		b.Fatal(err)
-	}
-	// Every account spent a point of its first lot at a till: an entry and
-	// its allocation, as a real ledger holds entries besides its lots.
-	for _, q := range []string{
-		`INSERT INTO entries (id, account_id, card, event_seq, kind, points, at, ref)
-			SELECT l.id, l.account_id, l.card, l.id, 'spend', -1, e.at, e.key FROM lots l JOIN events e ON e.seq = l.id WHERE l.id <= ?`,
-		`INSERT INTO allocations (entry_id, lot_id, points) SELECT id, id, 1 FROM lots WHERE id <= ?`,
-		`UPDATE lots SET remaining = remaining - 1 WHERE id <= ?`,
-	} {
-		if _, err := tx.Exec(q, cards); err != nil {
-			b.Fatal(err)
-		}
-	}
-	if err := tx.Commit(); err != nil {
 		b.Fatal(err)
 	}
 	return out
 }
 
-// fillCards adds n active cards, each with an account of its own, in SQL:
-// a few seconds' setup instead of n commits.
+// fillCards adds n active cards, each with an account of its own
+// (sqlitetest.Cards).
 func fillCards(b *testing.B, s *sqlite.Store, n int) []string {
 	b.Helper()
-	tx, err := s.DB().Begin()
+	out, err := sqlitetest.Cards(s.DB(), n)
 	if err != nil {
 		b.Fatal(err)
 	}
-	t0 := ts("2026-11-01T00:00:00Z").UnixMilli()
-	if _, err := tx.Exec(`WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ?)
-		 INSERT INTO accounts (id) SELECT i FROM n`, n); err != nil {
-		b.Fatal(err)
-	}
-	out := make([]string, n)
-	for i := range out {
-		out[i] = benchCard(i + 1)
-		if _, err := tx.Exec(`INSERT INTO cards (number, account_id, issued_at, handed_at, active_from) VALUES (?, ?, ?, ?, ?)`,
-			out[i], i+1, t0, t0, t0); err != nil {
-			b.Fatal(err)
-		}
-	}
-	if err := tx.Commit(); err != nil {
-		b.Fatal(err)
-	}
 	return out
-}
-
-// benchCard is the i-th card number of a filled ledger: an EAN-13 with its
-// check digit.
-func benchCard(i int) string {
-	body := fmt.Sprintf("27%010d", i)
-	return body + fmt.Sprint(rewards.EANCheckDigit(body))
 }
 
 // BenchmarkBalanceUnderIngest looks up random balances among 200,000 cards

@@ -1,14 +1,13 @@
 package sqlite
 
 import (
-	"github.com/tochka-loyalty/tochka/lang"
-
 	"context"
 	"database/sql"
 	"encoding/json"
 	"errors"
 	"fmt"
 
+	"github.com/tochka-loyalty/tochka/lang"
 	"github.com/tochka-loyalty/tochka/rewards"
 )
 
@@ -60,22 +59,31 @@ func (t *txn) removeReward(id string) error {
 	return nil
 }
 
-// addReward puts a reward of an event on the board when the program's
-// rules take it (acceptReward).
+// addReward puts a reward of an event applied from elsewhere on the board
+// when the program keeps one. Its picture is not looked for: it was stored
+// where the reward was made, and pictures are blobs fetched by hash that
+// may arrive after the events that name them, as records of places may
+// (which are not looked for either); until it comes, check names it
+// missing.
+//
+// A replay of the log takes what the log holds, as it was accepted once.
 func (t *txn) addReward(r *rewards.Reward) error {
-	if err := t.acceptReward(r); err != nil {
-		return err
+	if !t.replaying {
+		p, err := t.program()
+		if err != nil {
+			return err
+		}
+		if err := p.KeepsBoard(); err != nil {
+			return err
+		}
 	}
 	return t.saveReward(r)
 }
 
-// acceptReward says why the program's rules refuse a reward, or nil. A
-// replay of the log takes what the log holds, as it was accepted once: the
-// ledger it replays into holds no pictures, which no event makes.
+// acceptReward says why the program's rules refuse a reward added here,
+// or nil: its picture must be stored already (an event applied from
+// elsewhere, or again in a replay, is addReward's).
 func (t *txn) acceptReward(r *rewards.Reward) error {
-	if t.replaying {
-		return nil
-	}
 	p, err := t.program()
 	if err != nil {
 		return err

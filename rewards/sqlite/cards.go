@@ -1,13 +1,12 @@
 package sqlite
 
 import (
-	"github.com/tochka-loyalty/tochka/lang"
-
 	"context"
 	"database/sql"
 	"fmt"
 	"time"
 
+	"github.com/tochka-loyalty/tochka/lang"
 	"github.com/tochka-loyalty/tochka/rewards"
 )
 

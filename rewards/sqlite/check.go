@@ -96,6 +96,9 @@ func (s *Store) Check(ctx context.Context) (rewards.CheckReport, error) {
 			return fmt.Errorf("check pictures: %w", err)
 		}
 		r.Problems = append(r.Problems, missing...)
+		if r.UnusedPictures, err = t.unusedPictures(); err != nil {
+			return err
+		}
 		return nil
 	})
 	if err != nil {

@@ -1,8 +1,6 @@
 package sqlite
 
 import (
-	"github.com/tochka-loyalty/tochka/lang"
-
 	"bytes"
 	"context"
 	"database/sql"
@@ -10,6 +8,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/tochka-loyalty/tochka/lang"
 	"github.com/tochka-loyalty/tochka/rewards"
 )
 
@@ -56,6 +55,22 @@ func (s *Store) Apply(ctx context.Context, e rewards.Event) (json.RawMessage, er
 	if err == nil && e.Kind == rewards.EventCardForget {
 		err = s.checkpoint(ctx) // as ForgetCard does
 	}
+	return out, err
+}
+
+// Replay applies an event of a copy of a ledger's own log, to build that
+// ledger again elsewhere: as Apply does, but taking what is in the log as
+// that ledger accepted it, as a check's replay does. Personal data are not
+// in the log, so what the ledger set in its bodies in their place (that a
+// phone was registered) is taken as it stands; an event made elsewhere
+// goes through Apply, which does not take it without the data.
+func (s *Store) Replay(ctx context.Context, e rewards.Event) (json.RawMessage, error) {
+	var out json.RawMessage
+	err := s.writeAs(ctx, s.Now(), true, func(t *txn) error {
+		var err error
+		out, err = t.apply(e)
+		return err
+	})
 	return out, err
 }
 
@@ -123,6 +138,10 @@ func applyCommand[C any, R any](t *txn, e rewards.Event, c C, fn func(ev *eventR
 			return nil, err
 		}
 	}
+	// What a ledger sets in a body (ValidateEvent) a new event from
+	// elsewhere carries only beside what it stands for; a repeat of an
+	// event recorded here is answered before it is looked at.
+	event, checked := any(&c).(interface{ ValidateEvent() error })
 	// The body is kept as it came: it is the event, whatever fields this
 	// build's command types have gained or lost since it was made. Only
 	// when the command filled something in that the event left out (a
@@ -133,6 +152,12 @@ func applyCommand[C any, R any](t *txn, e rewards.Event, c C, fn func(ev *eventR
 		return nil, fmt.Errorf("encode %s: %w", e.Kind, err)
 	}
 	res, err := run(t, eventKey{kind: e.Kind, clientID: bodyID(e.Body), uuid: e.ID, device: e.Device}, e.At, e.Body, func(ev *eventRec) (any, R, error) {
+		if checked && !t.replaying {
+			if err := event.ValidateEvent(); err != nil {
+				var zero R
+				return nil, zero, err
+			}
+		}
 		r, err := fn(ev, &c)
 		if err != nil {
 			return nil, r, err

@@ -5,3 +5,14 @@ import "database/sql"
 // DB is the store's writer, for the tests and benchmarks that must look
 // below the interfaces (a ledger filled in SQL, a row changed by hand).
 func (s *Store) DB() *sql.DB { return s.db }
+
+// SetBeforeCommit makes f run as each group commit begins, told how many
+// writes it has: a test holds a commit there to gather a group behind it.
+func (s *Store) SetBeforeCommit(f func(writes int)) { s.beforeCommit = f }
+
+// Queued is how many writes wait for a commit.
+func (s *Store) Queued() int {
+	s.qmu.Lock()
+	defer s.qmu.Unlock()
+	return len(s.queue)
+}

@@ -14,12 +14,17 @@ var _ rewards.Reports = (*Store)(nil)
 // Liability loads every account that holds or owes anything, or has an
 // open voucher, with the origin of its lots (the store of the receipt that
 // earned each, and when), and the cooperatives of the recorded stores, and
-// has the program compute the points owed at t.
+// has the program compute the points owed at t (the store's now when t is
+// zero; never before it: Program.LiabilityAt).
 func (s *Store) Liability(ctx context.Context, t time.Time, by string) (rewards.Liability, error) {
 	var out rewards.Liability
+	now := s.Now()
 	err := s.read(ctx, func(tx *txn) error {
 		p, err := tx.program()
 		if err != nil {
+			return err
+		}
+		if t, err = p.LiabilityAt(t, now); err != nil {
 			return err
 		}
 		rows, err := tx.tx.QueryContext(ctx, `SELECT a.id FROM accounts a WHERE a.debt > 0

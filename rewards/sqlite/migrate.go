@@ -236,6 +236,7 @@ var erasing = map[string]bool{"migrations/0008_people.sql": true}
 // a new ledger as to an old one), in the migrations' transaction after the
 // last of them, and returns what the operator should be told.
 var upgrades = map[string]func(t *txn) (warnings []lang.Msg, err error){
+	"migrations/0008_people.sql":   (*txn).normalizePhones,
 	"migrations/0010_pictures.sql": (*txn).importPictures,
 }
 

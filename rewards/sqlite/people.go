@@ -5,8 +5,10 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"sort"
 	"time"
 
+	"github.com/tochka-loyalty/tochka/lang"
 	"github.com/tochka-loyalty/tochka/rewards"
 )
 
@@ -14,25 +16,30 @@ import (
 func (t *txn) person(accountID int64) (*rewards.Person, error) {
 	p := &rewards.Person{}
 	var phone sql.NullString
-	var consent, marketing sql.NullInt64
-	err := t.tx.QueryRowContext(t.ctx, `SELECT id, given_name, family_name, phone, email, consent_at, marketing_at
+	var consent, marketing, withdrawn sql.NullInt64
+	err := t.tx.QueryRowContext(t.ctx, `SELECT id, given_name, family_name, phone, email, consent_at, marketing_at, marketing_withdrawn_at
 		FROM people WHERE account_id = ?`, accountID).
-		Scan(&p.ID, &p.GivenName, &p.FamilyName, &phone, &p.Email, &consent, &marketing)
+		Scan(&p.ID, &p.GivenName, &p.FamilyName, &phone, &p.Email, &consent, &marketing, &withdrawn)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, nil
 	} else if err != nil {
 		return nil, fmt.Errorf("look up personal data: %w", err)
 	}
-	p.Phone, p.ConsentAt, p.MarketingAt = phone.String, timePtr(consent), timePtr(marketing)
+	p.Phone, p.ConsentAt, p.MarketingAt, p.MarketingWithdrawnAt = phone.String, timePtr(consent), timePtr(marketing), timePtr(withdrawn)
 	return p, nil
 }
 
 // keepPerson records the personal data d (checked by Program.Details) that
 // a command gives about card c's customer in the record of its account a,
 // and returns the record's id, which the event carries instead ("" when d
-// gives nothing). A phone that an unrelated household holds is refused.
+// gives nothing to keep: nothing at all, or a withdrawal of a marketing
+// consent from a customer with no record). A phone that an unrelated household holds is refused.
 func (t *txn) keepPerson(ev *eventRec, c *cardRow, a *account, d rewards.Details) (string, error) {
-	if d.Empty() {
+	old, err := t.person(a.id)
+	if err != nil {
+		return "", err
+	}
+	if !d.Keeps(old) {
 		return "", nil
 	}
 	if d.Phone != "" {
@@ -44,10 +51,6 @@ func (t *txn) keepPerson(ev *eventRec, c *cardRow, a *account, d rewards.Details
 			return "", err
 		}
 	}
-	old, err := t.person(a.id)
-	if err != nil {
-		return "", err
-	}
 	if old == nil {
 		old = &rewards.Person{ID: rewards.NewPersonID()}
 	}
@@ -56,50 +59,133 @@ func (t *txn) keepPerson(ev *eventRec, c *cardRow, a *account, d rewards.Details
 	if p.Phone != "" {
 		phone = p.Phone
 	}
-	if _, err := t.tx.ExecContext(t.ctx, `INSERT INTO people (account_id, id, given_name, family_name, phone, email, consent_at, marketing_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+	if _, err := t.tx.ExecContext(t.ctx, `INSERT INTO people (account_id, id, given_name, family_name, phone, email, consent_at, marketing_at, marketing_withdrawn_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT (account_id) DO UPDATE SET given_name = excluded.given_name, family_name = excluded.family_name,
-			phone = excluded.phone, email = excluded.email, consent_at = excluded.consent_at, marketing_at = excluded.marketing_at`,
-		a.id, p.ID, p.GivenName, p.FamilyName, phone, p.Email, nullTime(p.ConsentAt), nullTime(p.MarketingAt)); err != nil {
+			phone = excluded.phone, email = excluded.email, consent_at = excluded.consent_at, marketing_at = excluded.marketing_at,
+			marketing_withdrawn_at = excluded.marketing_withdrawn_at`,
+		a.id, p.ID, p.GivenName, p.FamilyName, phone, p.Email, nullTime(p.ConsentAt), nullTime(p.MarketingAt), nullTime(p.MarketingWithdrawnAt)); err != nil {
 		return "", fmt.Errorf("save personal data: %w", err)
 	}
 	return p.ID, nil
 }
 
 // phoneHolders returns a card of each account but except whose personal
-// record holds phone: the one that is not replaced, a holder's before a
-// family card's.
+// record holds phone (accountCard's).
 func (t *txn) phoneHolders(phone string, except int64, at time.Time) ([]rewards.Card, error) {
-	rows, err := t.tx.QueryContext(t.ctx, `SELECT (SELECT c.number FROM cards c WHERE c.account_id = p.account_id
-			ORDER BY c.replaced_by IS NOT NULL, c.holder IS NOT NULL, c.number LIMIT 1)
-		FROM people p WHERE p.phone = ? AND p.account_id <> ?`, phone, except)
+	rows, err := t.tx.QueryContext(t.ctx, `SELECT account_id FROM people WHERE phone = ? AND account_id <> ?`, phone, except)
 	if err != nil {
 		return nil, fmt.Errorf("look up phone: %w", err)
 	}
-	var numbers []string
+	var ids []int64
 	for rows.Next() {
-		var n sql.NullString
-		if err := rows.Scan(&n); err != nil {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
 			rows.Close()
 			return nil, fmt.Errorf("look up phone: %w", err)
 		}
-		if n.Valid {
-			numbers = append(numbers, n.String)
-		}
+		ids = append(ids, id)
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("look up phone: %w", err)
 	}
-	out := make([]rewards.Card, 0, len(numbers))
-	for _, n := range numbers {
-		c, err := t.card(n)
-		if err != nil {
-			return nil, err
+	out := make([]rewards.Card, 0, len(ids))
+	for _, id := range ids {
+		c, err := t.accountCard(id)
+		if err != nil || c == nil {
+			if err != nil {
+				return nil, err
+			}
+			continue
 		}
 		out = append(out, c.view(at))
 	}
 	return out, nil
+}
+
+// accountCard returns the card that names an account's customer: the one
+// that is not replaced, a holder's before a family card's; nil when the
+// account has no card.
+func (t *txn) accountCard(accountID int64) (*cardRow, error) {
+	var n string
+	err := t.tx.QueryRowContext(t.ctx, `SELECT number FROM cards WHERE account_id = ?
+		ORDER BY replaced_by IS NOT NULL, holder IS NOT NULL, number LIMIT 1`, accountID).Scan(&n)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, nil
+	} else if err != nil {
+		return nil, fmt.Errorf("look up the account's card: %w", err)
+	}
+	return t.card(n)
+}
+
+// normalizePhones is the upgrade step of migration 0008: it writes each
+// phone that v0.1.0 kept in E.164 form, as the program's rules for input
+// do (rewards.NormalizePhone, with the program's calling code). A phone
+// that cannot be is kept as it was, and so is one that, so written, is
+// already another household's (one phone, one household): the operator is
+// told, by card, which to register again.
+func (t *txn) normalizePhones() (warnings []lang.Msg, err error) {
+	cc := ""
+	if t.prog != nil {
+		cc = t.prog.CallingCode()
+	}
+	rows, err := t.tx.QueryContext(t.ctx, `SELECT account_id, phone FROM people WHERE phone IS NOT NULL ORDER BY account_id`)
+	if err != nil {
+		return nil, fmt.Errorf("normalise phones: %w", err)
+	}
+	type kept struct {
+		account int64
+		phone   string
+	}
+	var phones []kept
+	for rows.Next() {
+		var k kept
+		if err := rows.Scan(&k.account, &k.phone); err != nil {
+			rows.Close()
+			return nil, fmt.Errorf("normalise phones: %w", err)
+		}
+		phones = append(phones, k)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("normalise phones: %w", err)
+	}
+	for _, k := range phones {
+		c, err := t.accountCard(k.account)
+		if err != nil || c == nil {
+			if err != nil {
+				return nil, err
+			}
+			continue // the migration keeps no record without a card
+		}
+		phone, err := rewards.NormalizePhone(k.phone, cc)
+		if e := (*rewards.Error)(nil); errors.As(err, &e) && e.Code == rewards.EINVALID {
+			warnings = append(warnings, lang.M("people.phone_kept", lang.Args{"card": c.number, "phone": k.phone, "problem": lang.M(e.Key, e.Args)}))
+			continue
+		} else if err != nil {
+			return nil, fmt.Errorf("normalise phone of card %s: %w", c.number, err)
+		}
+		if phone == k.phone {
+			continue
+		}
+		others, err := t.phoneHolders(phone, k.account, t.until)
+		if err != nil {
+			return nil, err
+		}
+		if err := rewards.SharePhone(c.view(t.until), phone, others); err != nil {
+			holder := ""
+			if e := (*rewards.Error)(nil); errors.As(err, &e) {
+				holder, _ = e.Args["card"].(string)
+			}
+			warnings = append(warnings, lang.M("people.phone_kept_taken", lang.Args{"card": c.number, "phone": k.phone, "normal": phone, "holder": holder}))
+			continue
+		}
+		if _, err := t.tx.ExecContext(t.ctx, `UPDATE people SET phone = ? WHERE account_id = ?`, phone, k.account); err != nil {
+			return nil, fmt.Errorf("normalise phone of card %s: %w", c.number, err)
+		}
+	}
+	return warnings, nil
 }
 
 // ForgetCard erases the personal record of the card's customer and keeps
@@ -130,7 +216,7 @@ func (t *txn) forget(ev *eventRec, r rewards.CardAction) error {
 	if err != nil {
 		return err
 	}
-	if err := rewards.Forget(c.view(ev.at)); err != nil {
+	if err := rewards.RefuseForget(c.view(ev.at)); err != nil {
 		return err
 	}
 	return t.erasePerson(c.accountID)
@@ -185,7 +271,8 @@ func (s *Store) checkpoint(ctx context.Context) error {
 
 // ExportCard returns everything the ledger stores about the card's
 // customer at at: the account's cards, the account, the personal record,
-// the balance, the history and the vouchers.
+// the balance, the history of every card of the account (in time order)
+// and the account's vouchers.
 func (s *Store) ExportCard(ctx context.Context, number string, at time.Time) (rewards.CustomerData, error) {
 	out := rewards.CustomerData{Card: number, Cards: []rewards.Card{}, History: []rewards.HistoryEntry{}, Vouchers: []rewards.Voucher{}}
 	err := s.read(ctx, func(t *txn) error {
@@ -206,7 +293,7 @@ func (s *Store) ExportCard(ctx context.Context, number string, at time.Time) (re
 		if out.Person, err = t.person(a.id); err != nil {
 			return err
 		}
-		numbers, err := t.strings(`SELECT number FROM cards WHERE account_id = ? ORDER BY issued_at, number`, a.id)
+		numbers, err := t.textColumn("cards", `SELECT number FROM cards WHERE account_id = ? ORDER BY issued_at, number`, a.id)
 		if err != nil {
 			return err
 		}
@@ -220,10 +307,21 @@ func (s *Store) ExportCard(ctx context.Context, number string, at time.Time) (re
 		if out.Balance, err = t.balance(c, at); err != nil {
 			return err
 		}
-		if out.History, err = t.history(number); err != nil {
+		// Every card of the account: a card's history holds those it
+		// replaced, so each card no other replaced is read once.
+		heads, err := t.textColumn("cards", `SELECT number FROM cards WHERE account_id = ? AND replaced_by IS NULL ORDER BY issued_at, number`, a.id)
+		if err != nil {
 			return err
 		}
-		codes, err := t.strings(`SELECT code FROM vouchers WHERE account_id = ? ORDER BY created_at, code`, a.id)
+		for _, n := range heads {
+			h, err := t.history(n)
+			if err != nil {
+				return err
+			}
+			out.History = append(out.History, h...)
+		}
+		sort.SliceStable(out.History, func(i, j int) bool { return out.History[i].At.Before(out.History[j].At) })
+		codes, err := t.textColumn("vouchers", `SELECT code FROM vouchers WHERE account_id = ? ORDER BY created_at, code`, a.id)
 		if err != nil {
 			return err
 		}
@@ -240,20 +338,24 @@ func (s *Store) ExportCard(ctx context.Context, number string, at time.Time) (re
 	return out, err
 }
 
-// strings reads the one text column a query returns.
-func (t *txn) strings(q string, args ...any) ([]string, error) {
+// textColumn reads the one text column that the query q returns, row by
+// row; what went wrong is said with the query's what.
+func (t *txn) textColumn(what, q string, args ...any) ([]string, error) {
 	rows, err := t.tx.QueryContext(t.ctx, q, args...)
 	if err != nil {
-		return nil, fmt.Errorf("export: %w", err)
+		return nil, fmt.Errorf("read %s: %w", what, err)
 	}
 	defer rows.Close()
 	var out []string
 	for rows.Next() {
 		var s string
 		if err := rows.Scan(&s); err != nil {
-			return nil, fmt.Errorf("export: %w", err)
+			return nil, fmt.Errorf("read %s: %w", what, err)
 		}
 		out = append(out, s)
 	}
-	return out, rows.Err()
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("read %s: %w", what, err)
+	}
+	return out, nil
 }

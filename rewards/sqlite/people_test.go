@@ -2,11 +2,15 @@ package sqlite_test
 
 import (
 	"bytes"
+	"database/sql"
 	"encoding/json"
+	"errors"
+	"fmt"
 	"os"
 	"strings"
 	"testing"
 
+	"github.com/tochka-loyalty/tochka/lang"
 	"github.com/tochka-loyalty/tochka/rewards"
 	"github.com/tochka-loyalty/tochka/rewards/sqlite"
 )
@@ -264,4 +268,216 @@ func TestScrubResumes(t *testing.T) {
 	if got := found(t, path, "Евлампий"); len(got) > 0 {
 		t.Fatalf("after the next open the files still hold %q", got)
 	}
+}
+
+// An event made elsewhere that says a phone was registered, or refers to
+// a personal record, without giving the data is refused: with_phone alone
+// would grant the welcome bonus with no phone. The same body in a copy of
+// the ledger's own log is replayed as it stands.
+func TestApplyRefusesLedgerSetFields(t *testing.T) {
+	s, clk := openStore(t, "bonus")
+	clk.set("2026-11-02T10:00:00Z")
+	for i, tc := range []struct{ kind, body, field string }{
+		{rewards.EventCardIssue, `{"id":"kiosk-7/%d","at":"2026-11-02T10:00:00Z","number":"2700000000014","handed":true,"with_phone":true}`, "with_phone"},
+		{rewards.EventCardIssue, `{"id":"kiosk-7/%d","at":"2026-11-02T10:00:00Z","number":"2700000000014","person":"0b7c0d2e-0000-4000-8000-000000000000"}`, "person"},
+		{rewards.EventCardRegister, `{"id":"kiosk-7/%d","at":"2026-11-02T10:00:00Z","card":"2700000000014","with_phone":true,"consent":true,"given_name":"Анна"}`, "with_phone"},
+	} {
+		id := fmt.Sprintf("kiosk-7/%d", i)
+		e := rewards.Event{ID: rewards.EventID(tc.kind, id), Kind: tc.kind, Device: "kiosk-7",
+			At: ts("2026-11-02T10:00:00Z"), Body: json.RawMessage(fmt.Sprintf(tc.body, i))}
+		if tc.kind == rewards.EventCardRegister {
+			mustCard(t, s, rewards.CardIssue{Meta: rewards.Meta{At: ts("2026-11-02T10:00:00Z")}, Number: "2700000000014", Handed: true})
+		}
+		_, err := s.Apply(ctx, e)
+		var de *rewards.Error
+		if !errors.As(err, &de) || de.Code != rewards.EINVALID || de.Args["field"] != tc.field {
+			t.Fatalf("%s: %v, want %s refused", e.Body, err, tc.field)
+		}
+		if b, err := s.Balance(ctx, "2700000000014", ts("2026-11-20T10:00:00Z")); err == nil && (b.Available != 0 || len(b.Pending) != 0) {
+			t.Fatalf("%s earned a welcome bonus: %+v", e.Body, b)
+		}
+		// A ledger built again from its log takes its own bodies.
+		if tc.field == "with_phone" && tc.kind == rewards.EventCardIssue {
+			other, oclk := openStore(t, "bonus")
+			oclk.set("2026-11-02T10:00:00Z")
+			if _, err := other.Replay(ctx, e); err != nil {
+				t.Fatalf("replay: %v", err)
+			}
+			if b := balance(t, other, "2700000000014", "2026-11-20T10:00:00Z"); b.Available != 500 {
+				t.Fatalf("replayed with_phone: %+v", b)
+			}
+		}
+	}
+	// An event recorded here, applied again, is a repeat: its first
+	// result, though its body holds with_phone without the phone.
+	own := mustCard(t, s, rewards.CardIssue{Meta: rewards.Meta{At: ts("2026-11-02T10:00:00Z"), ID: "desk/1"}, Details: rewards.Details{Phone: "+79160001122", Consent: true}})
+	evs, err := s.Events(ctx, 0, 100)
+	if err != nil {
+		t.Fatal(err)
+	}
+	last := evs[len(evs)-1]
+	if !strings.Contains(string(last.Body), `"with_phone":true`) || !strings.Contains(string(last.Body), own) {
+		t.Fatalf("the card's own event: %s", last.Body)
+	}
+	if _, err := s.Apply(ctx, last); err != nil {
+		t.Fatalf("a repeat of an event recorded here: %v", err)
+	}
+	if n := eventCount(t, s); n != len(evs) {
+		t.Fatalf("the repeat recorded an event: %d, was %d", n, len(evs))
+	}
+
+	// With the phone it stands for, with_phone is taken, as a kiosk's
+	// upload that carries the data is.
+	e := rewards.Event{ID: rewards.EventID(rewards.EventCardIssue, "kiosk-7/9"), Kind: rewards.EventCardIssue, Device: "kiosk-7", At: ts("2026-11-02T10:00:00Z"),
+		Body: json.RawMessage(`{"id":"kiosk-7/9","at":"2026-11-02T10:00:00Z","number":"2700000000021","handed":true,"with_phone":true,"phone":"+79161112233","consent":true}`)}
+	if _, err := s.Apply(ctx, e); err != nil {
+		t.Fatal(err)
+	}
+	if b := balance(t, s, "2700000000021", "2026-11-20T10:00:00Z"); b.Available != 500 {
+		t.Fatalf("the welcome bonus of a phone given: %+v", b)
+	}
+	checkLedger(t, s)
+}
+
+// editLedger runs SQL on a ledger file before a Store opens it: rows
+// that v0.1.0 could have written but the fixtures do not hold.
+func editLedger(t *testing.T, path string, qs ...string) {
+	t.Helper()
+	db, err := sql.Open("sqlite3", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	for _, q := range qs {
+		if _, err := db.Exec(q); err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+	}
+}
+
+// The upgrade writes v0.1.0's phones in E.164 form as input is written
+// (rewards.NormalizePhone with the program's calling code, from its
+// currency before its time zone); one it cannot write so, or that so
+// written is another household's, it keeps as it was and names the card.
+func TestUpgradeNormalisesPhones(t *testing.T) {
+	type want struct{ card, phone string }
+	for _, tc := range []struct {
+		name, fixture, now string
+		edits              []string
+		phones             []want
+		warned             map[string]string // by card: the warning's key
+	}{
+		{"local forms", "v0.1.0-bonus.db", "2026-12-01T10:00:00Z", []string{
+			`UPDATE accounts SET phone = '8 (900) 123-45-67' WHERE id = 1`,
+			`UPDATE accounts SET phone = '7654321' WHERE id = 2`,
+		}, []want{{"2700000000014", "+79001234567"}, {"2715945018581", "7654321"}}, map[string]string{"2715945018581": "people.phone_kept"}},
+		{"the currency before the time zone", "v0.1.0-bonus.db", "2026-12-01T10:00:00Z", []string{
+			`UPDATE programs SET body = json_set(body, '$.timezone', 'Europe/Sofia')`,
+			`UPDATE accounts SET phone = '89001234567' WHERE id = 1`,
+		}, []want{{"2700000000014", "+79001234567"}, {"2715945018581", "+79007654321"}}, nil},
+		{"every Russian time zone", "v0.1.0-coop.db", "2026-11-10T10:00:00Z", []string{
+			`UPDATE programs SET body = json_set(body, '$.timezone', 'Asia/Barnaul')`,
+			`UPDATE accounts SET phone = '89001234567' WHERE id = 1`,
+		}, []want{{"2900000000018", "+79001234567"}}, nil},
+		{"no country code", "v0.1.0-coop.db", "2026-11-10T10:00:00Z", []string{
+			`UPDATE accounts SET phone = '359888123456' WHERE id = 1`,
+		}, []want{{"2900000000018", "359888123456"}}, map[string]string{"2900000000018": "people.phone_kept"}},
+		{"one household, and another", "v0.1.0-coop.db", "2026-11-10T10:00:00Z", []string{
+			`UPDATE accounts SET phone = '+359888123456' WHERE id = 1`,
+			`UPDATE accounts SET phone = '0888123456' WHERE id = 3`,   // the holder's family card
+			`UPDATE accounts SET phone = '0888 123 456' WHERE id = 4`, // an unrelated card
+		}, []want{{"2900000000018", "+359888123456"}, {"2900000000032", "+359888123456"}, {"2914103796464", "0888 123 456"}},
+			map[string]string{"2914103796464": "people.phone_kept_taken"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			path := copyLedger(t, tc.fixture)
+			editLedger(t, path, tc.edits...)
+			s, err := openPath(t, path, tc.now)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, w := range tc.phones {
+				c, err := s.Card(ctx, w.card, ts(tc.now))
+				if err != nil || c.Phone != w.phone {
+					t.Errorf("card %s's phone: %q %v, want %q", w.card, c.Phone, err, w.phone)
+				}
+			}
+			got := map[string]string{}
+			for _, w := range s.Warnings {
+				if strings.HasPrefix(w.Key, "people.") {
+					card, _ := w.Args["card"].(string)
+					got[card] = w.Key
+					for _, l := range lang.All {
+						if m := w.In(l); !strings.Contains(m, card) {
+							t.Errorf("the warning in %s does not name the card: %q", l, m)
+						}
+					}
+				}
+			}
+			if len(got) != len(tc.warned) {
+				t.Errorf("warnings %v, want %v", got, tc.warned)
+			}
+			for card, key := range tc.warned {
+				if got[card] != key {
+					t.Errorf("warning for card %s: %q, want %q", card, got[card], key)
+				}
+			}
+		})
+	}
+	// A pristine v0.1.0 ledger's phones are E.164 already: nothing to say.
+	for _, fixture := range []string{"v0.1.0-coop.db", "v0.1.0-bonus.db"} {
+		s, err := openPath(t, copyLedger(t, fixture), "2026-12-01T10:00:00Z")
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, w := range s.Warnings {
+			if strings.HasPrefix(w.Key, "people.") {
+				t.Errorf("%s: %s", fixture, w.In(lang.EN))
+			}
+		}
+	}
+}
+
+// A pooled family card's v0.1.0 events gave personal data that stayed on
+// the account pooled away from, which the upgrade does not keep: they
+// refer to no record, not to the holder's.
+func TestUpgradePooledFamilyCardEvents(t *testing.T) {
+	const holder, pooled = "2900000000018", "2900000000025"
+	path := copyLedger(t, "v0.1.0-coop.db")
+	editLedger(t, path,
+		`UPDATE events SET body = CAST(json_set(CAST(body AS TEXT), '$.name', 'Пётр Петров') AS BLOB) WHERE seq = 3`,
+		`UPDATE accounts SET name = 'Пётр Петров' WHERE id = 2`)
+	s, err := openPath(t, path, "2026-11-10T10:00:00Z")
+	if err != nil {
+		t.Fatal(err)
+	}
+	data, err := s.ExportCard(ctx, holder, ts("2026-11-10T10:00:00Z"))
+	if err != nil || data.Person == nil || data.Person.GivenName != "Мария" {
+		t.Fatalf("the holder's record: %+v %v", data.Person, err)
+	}
+	evs, err := s.Events(ctx, 0, 1000)
+	if err != nil {
+		t.Fatal(err)
+	}
+	refs := map[string]string{}
+	for _, e := range evs {
+		if e.Kind != rewards.EventCardIssue {
+			continue
+		}
+		var body struct{ Number, Person, Name string }
+		if err := json.Unmarshal(e.Body, &body); err != nil {
+			t.Fatal(err)
+		}
+		if body.Name != "" {
+			t.Errorf("card %s's issue still names the customer: %s", body.Number, e.Body)
+		}
+		refs[body.Number] = body.Person
+	}
+	if refs[holder] != data.Person.ID || refs[pooled] != "" {
+		t.Fatalf("the issues refer to %q (holder's) and %q (pooled card's), want %q and none", refs[holder], refs[pooled], data.Person.ID)
+	}
+	if got := found(t, path, "Пётр"); len(got) > 0 {
+		t.Fatalf("the pooled card's name is still in the files")
+	}
+	checkLedger(t, s)
 }

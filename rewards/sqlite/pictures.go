@@ -9,7 +9,6 @@ import (
 	"path/filepath"
 
 	"github.com/tochka-loyalty/tochka/lang"
-	"github.com/tochka-loyalty/tochka/picture"
 	"github.com/tochka-loyalty/tochka/rewards"
 )
 
@@ -64,14 +63,15 @@ func (t *txn) pictureStored(hash string) (bool, error) {
 
 // importPictures is the upgrade of a ledger whose rewards name their
 // pictures by file path, as v0.1.0's did: each picture that can still be
-// read is stored as the board keeps pictures (package picture), and its
-// reward is put on the board again naming it by hash. One that cannot be
-// read is dropped from its reward, with a warning naming the reward and
-// the file: a path is no picture on any other machine, and the poster and
-// the check would trip over it forever; the reward's first event keeps the
-// path, for whoever wants to find the file again. Each reward changed is
-// one reward.add event, so that the log still makes the board a replay
-// compares.
+// read is stored as the board keeps pictures (read by the store's
+// ImportPicture), and its reward is put on the board again naming it by
+// hash. One that cannot be read, or any when the store has no
+// ImportPicture, is dropped from its reward, with a warning naming the
+// reward and the file: a path is no picture on any other machine, and the
+// poster and the check would trip over it forever; the reward's first
+// event keeps the path, for whoever wants to find the file again. Each
+// reward changed is one reward.add event, so that the log still makes the
+// board a replay compares.
 //
 // A relative path is read from the working folder, as v0.1.0 did, and
 // then from the ledger's folder, where a ledger copied with its pictures
@@ -101,24 +101,33 @@ func (t *txn) importPictures() (warnings []lang.Msg, err error) {
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("import pictures: %w", err)
 	}
+	read := t.s.ImportPicture
 	for _, r := range named {
 		path := r.Picture
-		p, err := picture.ReadFile(path)
-		if err != nil && !filepath.IsAbs(path) {
-			if beside, berr := picture.ReadFile(filepath.Join(filepath.Dir(t.s.Path), path)); berr == nil {
-				p, err = beside, nil
+		var p rewards.Picture
+		var why *lang.Msg
+		if read == nil {
+			why = &lang.Msg{Key: "picture.no_reader"}
+		} else if p, err = read(path); err != nil {
+			if !filepath.IsAbs(path) {
+				if beside, berr := read(filepath.Join(filepath.Dir(t.s.Path), path)); berr == nil {
+					p, err = beside, nil
+				}
+			}
+			if err != nil {
+				if rewards.ErrorCode(err) == rewards.EINTERNAL {
+					return nil, fmt.Errorf("import picture of reward %s: %w", r.ID, err)
+				}
+				m := lang.M("problem.text", lang.Args{"text": rewards.ErrorMessage(err)})
+				if e := (*rewards.Error)(nil); errors.As(err, &e) && e.Key != "" {
+					m = lang.M(e.Key, e.Args)
+				}
+				why = &m
 			}
 		}
-		if err != nil {
-			if rewards.ErrorCode(err) == rewards.EINTERNAL {
-				return nil, fmt.Errorf("import picture of reward %s: %w", r.ID, err)
-			}
+		if why != nil {
 			r.Picture = ""
-			why := lang.M("problem.text", lang.Args{"text": rewards.ErrorMessage(err)})
-			if e := (*rewards.Error)(nil); errors.As(err, &e) && e.Key != "" {
-				why = lang.M(e.Key, e.Args)
-			}
-			warnings = append(warnings, lang.M("picture.not_imported", lang.Args{"reward": r.ID, "file": path, "problem": why}))
+			warnings = append(warnings, lang.M("picture.not_imported", lang.Args{"reward": r.ID, "file": path, "problem": *why}))
 		} else {
 			if err := t.putPicture(p); err != nil {
 				return nil, err
@@ -151,6 +160,26 @@ func (t *txn) missingPictures() ([]rewards.Problem, error) {
 			return nil, err
 		}
 		out = append(out, rewards.NewProblem("check.picture_missing", lang.Args{"reward": id, "hash": hash}))
+	}
+	return out, rows.Err()
+}
+
+// unusedPictures lists the hashes of the stored pictures that no reward
+// names (CheckReport.UnusedPictures).
+func (t *txn) unusedPictures() ([]string, error) {
+	rows, err := t.tx.QueryContext(t.ctx, `SELECT hash FROM pictures WHERE hash NOT IN
+		(SELECT json_extract(body, '$.picture') FROM rewards WHERE json_extract(body, '$.picture') IS NOT NULL) ORDER BY hash`)
+	if err != nil {
+		return nil, fmt.Errorf("list unused pictures: %w", err)
+	}
+	defer rows.Close()
+	out := []string{}
+	for rows.Next() {
+		var hash string
+		if err := rows.Scan(&hash); err != nil {
+			return nil, fmt.Errorf("list unused pictures: %w", err)
+		}
+		out = append(out, hash)
 	}
 	return out, rows.Err()
 }

@@ -3,6 +3,7 @@ package sqlite_test
 import (
 	"bytes"
 	"database/sql"
+	"errors"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -51,6 +52,7 @@ func TestUpgradeImportsPictures(t *testing.T) {
 	var logged bytes.Buffer
 	s := sqlite.NewStore(path)
 	s.Now = (&clock{t: ts("2026-11-10T10:00:00Z")}).Now
+	s.ImportPicture = picture.ReadFile
 	s.Logger = slog.New(slog.NewTextHandler(&logged, nil))
 	if err := s.Open(); err != nil {
 		t.Fatal(err)
@@ -131,6 +133,40 @@ func TestUpgradeWithoutPictureFiles(t *testing.T) {
 	checkLedger(t, s)
 }
 
+// The store reads no image: a program that opens a v0.1.0 ledger without
+// giving it ImportPicture has it upgraded all the same, each reward's
+// picture path dropped with a warning that names the reward and says why.
+func TestUpgradeWithoutPictureReader(t *testing.T) {
+	path := copyLedger(t, "v0.1.0-pictures.db")
+	data, err := os.ReadFile(filepath.Join("testdata", "ledgers", "oil.png"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The file is there to be read, by whoever could.
+	if err := os.WriteFile(filepath.Join(filepath.Dir(path), "oil.png"), data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	s := sqlite.NewStore(path)
+	s.Now = (&clock{t: ts("2026-11-10T10:00:00Z")}).Now
+	if err := s.Open(); err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if len(s.Warnings) != 3 {
+		t.Fatalf("warnings %q, want one for each of mug, oil-1l and tea", s.Warnings)
+	}
+	for i, id := range []string{"mug", "oil-1l", "tea"} {
+		if w := s.Warnings[i].In(lang.EN); !strings.HasPrefix(w, "Reward "+id+": ") ||
+			!strings.HasSuffix(w, "the reward stays on the board without one: the ledger was opened by a program that reads no picture files.") {
+			t.Errorf("warning %d: %q, want reward %s", i, w, id)
+		}
+	}
+	if n := pictureRows(t, s); n != 0 {
+		t.Errorf("%d pictures stored", n)
+	}
+	checkLedger(t, s)
+}
+
 // A check finds a reward whose picture the ledger lost: pictures are no
 // events, and a replay alone would not see it.
 func TestCheckFindsMissingPicture(t *testing.T) {
@@ -162,5 +198,63 @@ func TestCheckFindsMissingPicture(t *testing.T) {
 	}
 	if want := "reward oil: its picture " + p.Hash + " is not stored"; len(r.Problems) != 1 || r.Problems[0].Message != want || r.Problems[0].Key != "check.picture_missing" {
 		t.Fatalf("check found %q, want %q", r.Problems, want)
+	}
+}
+
+// A reward applied from elsewhere may name a picture that has not arrived
+// yet: pictures are blobs fetched by hash, after the events that name
+// them, as records of places may be. Apply takes it; check names the
+// picture missing until it is stored, and then passes.
+func TestApplyRewardBeforeItsPicture(t *testing.T) {
+	there, clk := openStore(t, "coop")
+	clk.set("2026-11-02T10:00:00Z")
+	p, err := picture.ReadFile(filepath.Join("testdata", "ledgers", "oil.png"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := there.PutPicture(ctx, p); err != nil {
+		t.Fatal(err)
+	}
+	rewardstest.MustPlaces(t, there, "c")
+	if _, err := there.AddReward(ctx, rewards.RewardAdd{Reward: rewards.Reward{ID: "oil", Coop: "c", Names: rewards.Names{EN: "Oil"}, Points: 10, Picture: p.Hash}}); err != nil {
+		t.Fatal(err)
+	}
+	events, err := there.Events(ctx, 0, 100)
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	here, hereClk := openStore(t, "coop")
+	hereClk.set("2026-11-02T10:00:00Z")
+	for _, e := range events {
+		if e.Kind == rewards.EventProgram {
+			continue
+		}
+		if _, err := here.Apply(ctx, e); err != nil {
+			t.Fatalf("apply %s: %v", e.Kind, err)
+		}
+	}
+	board, err := here.Rewards(ctx, "", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(board) != 1 || board[0].Picture != p.Hash {
+		t.Fatalf("board after the events: %+v", board)
+	}
+	r, err := here.Check(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(r.Problems) != 1 || r.Problems[0].Key != "check.picture_missing" {
+		t.Fatalf("check before the picture came: %q", r.Problems)
+	}
+	if _, err := here.PutPicture(ctx, p); err != nil {
+		t.Fatal(err)
+	}
+	checkLedger(t, here)
+	// A reward added here still needs its picture stored first.
+	_, err = here.AddReward(ctx, rewards.RewardAdd{Reward: rewards.Reward{ID: "tea", Coop: "c", Names: rewards.Names{EN: "Tea"}, Points: 10, Picture: strings.Repeat("ab", 32)}})
+	if e := (*rewards.Error)(nil); !errors.As(err, &e) || e.Key != "picture.not_stored" {
+		t.Errorf("a reward here naming a picture not stored: %v", err)
 	}
 }

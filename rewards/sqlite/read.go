@@ -2,8 +2,12 @@ package sqlite
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"os"
 	"time"
+
+	"github.com/tochka-loyalty/tochka/lang"
 
 	"github.com/tochka-loyalty/tochka/rewards"
 )
@@ -151,4 +155,24 @@ func (s *Store) Ping(ctx context.Context) error {
 		}
 		return nil
 	})
+}
+
+// Backup writes a consistent copy of the ledger to the new file path while
+// it stays open for writing, here or in another process (SQLite's VACUUM
+// INTO reads one snapshot): the copy holds every commit before it began and
+// nothing of one after. The copy is compact and has no write-ahead log.
+func (s *Store) Backup(ctx context.Context, path string) error {
+	if s.db == nil {
+		return errors.New("store is not open")
+	}
+	if _, err := os.Stat(path); err == nil {
+		return rewards.Fail(rewards.ECONFLICT, "ledger.backup_exists", lang.Args{"path": path})
+	}
+	// The writer's pool, not the readers': they are query-only, and VACUUM
+	// INTO writes a file. It takes no write lock: it reads a snapshot.
+	if _, err := s.db.ExecContext(ctx, `VACUUM INTO ?`, path); err != nil {
+		os.Remove(path)
+		return fmt.Errorf("back up to %s: %w", path, err)
+	}
+	return nil
 }

@@ -1,8 +1,6 @@
 package sqlite
 
 import (
-	"github.com/tochka-loyalty/tochka/lang"
-
 	"context"
 	"database/sql"
 	"encoding/json"
@@ -10,6 +8,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/tochka-loyalty/tochka/lang"
 	"github.com/tochka-loyalty/tochka/rewards"
 )
 

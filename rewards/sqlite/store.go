@@ -12,8 +12,6 @@
 package sqlite
 
 import (
-	"github.com/tochka-loyalty/tochka/lang"
-
 	"context"
 	"database/sql"
 	"encoding/json"
@@ -27,6 +25,7 @@ import (
 	"time"
 
 	"github.com/mattn/go-sqlite3"
+	"github.com/tochka-loyalty/tochka/lang"
 	"github.com/tochka-loyalty/tochka/rewards"
 )
 
@@ -65,6 +64,15 @@ type Store struct {
 	// removes them), the log empty.
 	ReadOnly bool
 
+	// ImportPicture reads the picture file at path and returns it as the
+	// board keeps it (scaled and re-encoded, named by its hash): the
+	// upgrade of a ledger whose rewards name their pictures by file path
+	// imports them with it. Without it, that upgrade drops those paths
+	// from their rewards with a warning naming each reward. The store
+	// keeps bytes and reads no image; the program that opens it gives the
+	// reader (package picture's ReadFile).
+	ImportPicture func(path string) (rewards.Picture, error)
+
 	// Warnings are what Open had to tell that is no error, as messages of
 	// the catalog for the reader's language (they are logged too, in
 	// English): the pictures an upgrade of a v0.1.0 ledger could not
@@ -75,14 +83,23 @@ type Store struct {
 	// has come: done of total events.
 	Progress func(done, total int)
 
+	// GroupCommitted, when set, is told how many writes each commit
+	// committed (a server's metrics).
+	GroupCommitted func(writes int)
+
 	memory bool // a ledger in memory, named by Path: the replay of a check
 
-	db       *sql.DB    // writes: BEGIN IMMEDIATE, so a writer never meets a busy upgrade
-	rdb      *sql.DB    // reads: deferred and query-only, so they never lock out another process's writer
-	mu       sync.Mutex // one writer at a time; readers never take it
-	pmu      sync.Mutex // the program cache: current and programs
-	programs map[int]*rewards.Program
-	current  *rewards.Program
+	db  *sql.DB    // writes: BEGIN IMMEDIATE, so a writer never meets a busy upgrade
+	rdb *sql.DB    // reads: deferred and query-only, so they never lock out another process's writer
+	mu  sync.Mutex // one writer at a time; readers never take it
+
+	qmu          sync.Mutex       // the writes waiting for a commit
+	queue        []*pendingWrite  // in the order they came
+	committing   bool             // a write is leading a group commit
+	beforeCommit func(writes int) // tests: called as a group begins
+	pmu          sync.Mutex       // the program cache: current and programs
+	programs     map[int]*rewards.Program
+	current      *rewards.Program
 }
 
 // NewStore returns a store for the database file at path; call Open.

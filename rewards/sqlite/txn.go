@@ -1,8 +1,6 @@
 package sqlite
 
 import (
-	"github.com/tochka-loyalty/tochka/lang"
-
 	"bytes"
 	"context"
 	"crypto/sha256"
@@ -13,6 +11,7 @@ import (
 	"time"
 
 	"github.com/mattn/go-sqlite3"
+	"github.com/tochka-loyalty/tochka/lang"
 	"github.com/tochka-loyalty/tochka/rewards"
 )
 
@@ -35,13 +34,31 @@ type txn struct {
 	replaying bool      // applying the log again: what it holds was accepted once
 }
 
-// write runs fn in one write transaction and commits it when fn returns nil.
+// write runs fn in a write transaction and commits it when fn returns nil.
 func (s *Store) write(ctx context.Context, fn func(t *txn) error) error {
 	return s.writeAs(ctx, s.Now(), false, fn)
 }
 
+// pendingWrite is a write waiting for the group commit it joins.
+type pendingWrite struct {
+	ctx       context.Context
+	until     time.Time
+	replaying bool
+	fn        func(t *txn) error
+	err       error
+	lead      bool          // woken to commit the writes queued after it
+	wake      chan struct{} // closed when done, or when it is to lead
+}
+
 // writeAs is write with the host's clock given, for a replay of the log,
 // which checks nothing the log holds again.
+//
+// Writes are committed in groups: a write commits at once when no commit
+// is running; the writes that arrive meanwhile wait and then commit
+// together, each in a savepoint of its own, with one commit (one fsync) for
+// all of them. No write waits for a timer, and each gets its own answer: a
+// write refused or failed is rolled back to its savepoint, and the others
+// of its group commit without it.
 func (s *Store) writeAs(ctx context.Context, until time.Time, replaying bool, fn func(t *txn) error) error {
 	if s.db == nil {
 		return errors.New("store is not open")
@@ -49,32 +66,159 @@ func (s *Store) writeAs(ctx context.Context, until time.Time, replaying bool, fn
 	if s.ReadOnly {
 		return rewards.Fail(rewards.EINVALID, "ledger.read_only", lang.Args{"path": s.Path})
 	}
+	w := &pendingWrite{ctx: ctx, until: until, replaying: replaying, fn: fn, wake: make(chan struct{})}
+	s.qmu.Lock()
+	s.queue = append(s.queue, w)
+	lead := !s.committing
+	s.committing = true
+	s.qmu.Unlock()
+	if !lead {
+		<-w.wake
+		if !w.lead {
+			return w.err
+		}
+	}
+	s.qmu.Lock()
+	group := s.queue
+	s.queue = nil
+	s.qmu.Unlock()
+	s.commitGroup(group)
+	// The writes that came meanwhile are led by the first of them, so that
+	// this one answers now rather than after every later group.
+	s.qmu.Lock()
+	if len(s.queue) > 0 {
+		s.queue[0].lead = true
+		close(s.queue[0].wake)
+	} else {
+		s.committing = false
+	}
+	s.qmu.Unlock()
+	for _, o := range group {
+		if o != w {
+			close(o.wake)
+		}
+	}
+	return w.err
+}
+
+// commitGroup runs the writes of a group in one transaction and commits
+// it, setting each write's error.
+func (s *Store) commitGroup(group []*pendingWrite) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	tx, err := s.db.BeginTx(ctx, nil)
+	if s.beforeCommit != nil {
+		s.beforeCommit(len(group))
+	}
+	fail := func(err error) {
+		for _, w := range group {
+			if w.err == nil {
+				w.err = err
+			}
+		}
+	}
+	// One write alone runs under its own context, as it always did: its
+	// cancellation stops it mid-way and rolls it back. A group's
+	// transaction outlives any one request; a write of a group that is
+	// cancelled before its turn is not run.
+	txCtx := context.Background()
+	if len(group) == 1 {
+		txCtx = group[0].ctx
+	}
+	tx, err := s.db.BeginTx(txCtx, nil)
 	if err != nil {
-		return fmt.Errorf("begin: %w", err)
+		fail(fmt.Errorf("begin: %w", err))
+		return
 	}
-	t := &txn{s: s, ctx: ctx, tx: tx, prog: s.inForce(), accounts: map[int64]*account{}, cards: map[string]*cardRow{},
-		until: until, replaying: replaying}
-	err = tx.QueryRowContext(ctx, `SELECT coalesce(max(seq), 0) FROM events`).Scan(&t.lastSeq)
-	if err == nil {
-		err = fn(t)
-	}
-	if err == nil {
-		err = t.saveAccounts()
-	}
-	if err != nil {
+	t := &txn{s: s, ctx: txCtx, tx: tx}
+	if err := t.reset(); err != nil {
 		tx.Rollback()
-		return err
+		fail(err)
+		return
+	}
+	committed := 0
+	for _, w := range group {
+		if w.err = w.ctx.Err(); w.err != nil {
+			continue
+		}
+		t.ctx, t.until, t.replaying, t.fresh = w.ctx, w.until, w.replaying, nil
+		if len(group) > 1 {
+			// SQLite answers an interrupted INSERT, UPDATE or DELETE by
+			// rolling back the whole transaction, the group's other writes
+			// with it: a write that has begun runs to its end.
+			t.ctx = context.WithoutCancel(w.ctx)
+		}
+		if len(group) == 1 {
+			if w.err = w.fn(t); w.err == nil {
+				w.err = t.saveAccounts()
+			}
+			if w.err != nil {
+				tx.Rollback()
+				return
+			}
+			committed++
+			break
+		}
+		if w.err = t.inSavepoint(w.fn); w.err == nil {
+			committed++
+		}
+	}
+	if committed == 0 {
+		tx.Rollback()
+		return
 	}
 	if err := tx.Commit(); err != nil {
-		return fmt.Errorf("commit: %w", err)
+		fail(fmt.Errorf("commit: %w", err))
+		return
 	}
 	for _, f := range t.onCommit {
 		f()
 	}
+	if s.GroupCommitted != nil {
+		s.GroupCommitted(committed)
+	}
+}
+
+// reset starts the transaction's view afresh: the program in force, no
+// account or card read, and the last event's seq.
+func (t *txn) reset() error {
+	t.prog, t.accounts, t.cards = t.s.inForce(), map[int64]*account{}, map[string]*cardRow{}
+	if err := t.tx.QueryRowContext(t.ctx, `SELECT coalesce(max(seq), 0) FROM events`).Scan(&t.lastSeq); err != nil {
+		return fmt.Errorf("read the last event: %w", err)
+	}
 	return nil
+}
+
+// inSavepoint runs one write of a group: what it did is kept, or, when it
+// fails, undone to where it began, and the transaction's view is read
+// afresh (the accounts it changed in memory, the events it counted).
+func (t *txn) inSavepoint(fn func(t *txn) error) error {
+	if _, err := t.tx.ExecContext(context.Background(), `SAVEPOINT write`); err != nil {
+		return fmt.Errorf("savepoint: %w", err)
+	}
+	kept := len(t.onCommit)
+	err := fn(t)
+	if err == nil {
+		err = t.saveAccounts()
+	}
+	if err == nil {
+		if _, err := t.tx.ExecContext(context.Background(), `RELEASE write`); err != nil {
+			return fmt.Errorf("release the savepoint: %w", err)
+		}
+		return nil
+	}
+	ctx := context.Background()
+	if _, rerr := t.tx.ExecContext(ctx, `ROLLBACK TO write`); rerr != nil {
+		return errors.Join(err, fmt.Errorf("roll back to the savepoint: %w", rerr))
+	}
+	if _, rerr := t.tx.ExecContext(ctx, `RELEASE write`); rerr != nil {
+		return errors.Join(err, fmt.Errorf("release the savepoint: %w", rerr))
+	}
+	t.onCommit = t.onCommit[:kept]
+	t.ctx = ctx
+	if rerr := t.reset(); rerr != nil {
+		return errors.Join(err, rerr)
+	}
+	return err
 }
 
 // read runs fn against a consistent snapshot. It takes no lock of the

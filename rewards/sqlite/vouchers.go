@@ -1,14 +1,13 @@
 package sqlite
 
 import (
-	"github.com/tochka-loyalty/tochka/lang"
-
 	"context"
 	"database/sql"
 	"encoding/json"
 	"errors"
 	"fmt"
 
+	"github.com/tochka-loyalty/tochka/lang"
 	"github.com/tochka-loyalty/tochka/rewards"
 )
 

@@ -10,51 +10,40 @@ CREATE TABLE people (
 	phone        TEXT,                       -- E.164; one household's accounts may share it
 	email        TEXT NOT NULL DEFAULT '',
 	consent_at   INTEGER,                    -- consent to data processing; NULL: not recorded (v0.1.0 took none)
-	marketing_at INTEGER                     -- consent to marketing; NULL: none
+	marketing_at INTEGER,                    -- consent to marketing; NULL: none, or withdrawn since
+	marketing_withdrawn_at INTEGER           -- when a marketing consent was last withdrawn; NULL: never
 );
 CREATE INDEX people_phone ON people(phone) WHERE phone IS NOT NULL;
 
 -- v0.1.0 kept a phone and a name on the account. An account that a family
 -- card pooled away from has no card left and nothing leads to it: its
 -- personal data are not kept. A name is split at its first space into the
--- given and the family name; a phone in a local form of the program's
--- country is written in E.164 form.
+-- given and the family name. A phone is copied as it was: the upgrade step
+-- of this migration (migrate.go) writes it in E.164 form as the program's
+-- rules for input do, or says why it could not.
 INSERT INTO people (account_id, id, given_name, family_name, phone)
 	SELECT a.id,
 		lower(hex(randomblob(4)) || '-' || hex(randomblob(2)) || '-4' || substr(hex(randomblob(2)), 2) || '-' ||
 			substr('89ab', 1 + abs(random()) % 4, 1) || substr(hex(randomblob(2)), 2) || '-' || hex(randomblob(6))),
 		CASE WHEN instr(trim(a.name), ' ') > 0 THEN substr(trim(a.name), 1, instr(trim(a.name), ' ') - 1) ELSE trim(a.name) END,
 		CASE WHEN instr(trim(a.name), ' ') > 0 THEN trim(substr(trim(a.name), instr(trim(a.name), ' ') + 1)) ELSE '' END,
-		CASE
-			WHEN a.phone IS NULL OR a.phone = '' THEN NULL
-			WHEN a.phone LIKE '+%' THEN a.phone
-			WHEN a.phone LIKE '00%' THEN '+' || substr(a.phone, 3)
-			WHEN cc.code = '359' AND a.phone LIKE '0%' THEN '+359' || substr(a.phone, 2)
-			WHEN cc.code = '7' AND length(a.phone) = 11 AND substr(a.phone, 1, 1) IN ('7', '8') THEN '+7' || substr(a.phone, 2)
-			WHEN cc.code = '7' AND length(a.phone) = 10 AND a.phone LIKE '9%' THEN '+7' || a.phone
-			ELSE a.phone
-		END
-	FROM accounts a, (SELECT coalesce((
-			SELECT CASE
-				WHEN json_extract(body, '$.currency') = 'BGN' OR json_extract(body, '$.timezone') = 'Europe/Sofia' THEN '359'
-				WHEN json_extract(body, '$.currency') = 'RUB' OR json_extract(body, '$.timezone') IN ('Europe/Moscow',
-					'Europe/Kaliningrad', 'Europe/Samara', 'Europe/Volgograd', 'Asia/Yekaterinburg', 'Asia/Omsk',
-					'Asia/Novosibirsk', 'Asia/Krasnoyarsk', 'Asia/Irkutsk', 'Asia/Yakutsk', 'Asia/Vladivostok',
-					'Asia/Magadan', 'Asia/Kamchatka') THEN '7'
-				ELSE '' END
-			FROM programs ORDER BY version DESC LIMIT 1), '') AS code) cc
+		CASE WHEN trim(a.phone) = '' THEN NULL ELSE a.phone END
+	FROM accounts a
 	WHERE (a.phone IS NOT NULL OR a.name <> '') AND EXISTS (SELECT 1 FROM cards c WHERE c.account_id = a.id);
 
 -- The event bodies of card issues and registrations lose their phone and
 -- name: they say instead whether a phone was registered (the welcome bonus
--- follows from it) and refer to the record. A retry of such a command,
+-- follows from it) and refer to the record of the card's own account. A
+-- pooled family card's account is its holder's, whose record is not what
+-- the card's events gave: they refer to none (what they gave stayed on the
+-- account pooled away from, which is not kept). A retry of such a command,
 -- whose request was kept as a hash of the personal data, is answered as a
 -- conflict from now on.
 UPDATE events SET body = CAST(json_set(CAST(body AS TEXT), '$.with_phone', json('true')) AS BLOB)
 	WHERE kind IN ('card.issue', 'card.register') AND coalesce(json_extract(CAST(body AS TEXT), '$.phone'), '') <> '';
 UPDATE events SET body = CAST(json_set(CAST(events.body AS TEXT), '$.person', p.id) AS BLOB)
 	FROM cards c JOIN people p ON p.account_id = c.account_id
-	WHERE events.kind IN ('card.issue', 'card.register')
+	WHERE events.kind IN ('card.issue', 'card.register') AND NOT c.pooled
 		AND c.number = coalesce(json_extract(CAST(events.body AS TEXT), '$.number'), json_extract(CAST(events.body AS TEXT), '$.card'))
 		AND (coalesce(json_extract(CAST(events.body AS TEXT), '$.phone'), '') <> '' OR coalesce(json_extract(CAST(events.body AS TEXT), '$.name'), '') <> '');
 UPDATE events SET body = CAST(json_remove(CAST(body AS TEXT), '$.phone', '$.name') AS BLOB), request = NULL
