@@ -72,8 +72,10 @@ func (h *handler) authenticate(r *http.Request) (rewards.Device, error) {
 }
 
 // callerOf is the request's device, which authorize put in its context.
-func callerOf(r *http.Request) caller {
-	c, _ := r.Context().Value(deviceKey{}).(caller)
+func callerOf(r *http.Request) caller { return callerIn(r.Context()) }
+
+func callerIn(ctx context.Context) caller {
+	c, _ := ctx.Value(deviceKey{}).(caller)
 	return c
 }
 
@@ -89,6 +91,11 @@ func may(r *http.Request, places ...rewards.Place) error {
 func (h *handler) storePlace(ctx context.Context, id string) (rewards.Place, error) {
 	if id == "" {
 		return rewards.Place{}, nil
+	}
+	if d := callerIn(ctx).device; d.Store == id {
+		// The device's own store, whose cooperative its lookup read just
+		// now: a till's receipts cost no second look.
+		return rewards.Place{Store: id, Coop: d.Coop}, nil
 	}
 	stores, err := h.s.Stores(ctx)
 	if err != nil {
