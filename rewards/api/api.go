@@ -4,6 +4,11 @@
 // written against the interfaces (the CLI, the kiosk) works on a local
 // ledger or a remote one unchanged.
 //
+// Every route needs a device's bearer token, and answers what the rights
+// table of package rewards lets the device do for the places the request
+// concerns (auth.go): unauthenticated (401) or forbidden (403) otherwise.
+// A change is recorded as the device's.
+//
 // Request bodies are the JSON of the rewards command types; answers are
 // the JSON that `tochkactl --json` prints for the same command. An error is
 // answered as {"error":{"code":...,"key":...,"args":{...},"message":...}},
