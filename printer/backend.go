@@ -28,7 +28,7 @@ type Job struct {
 // message says what to do: EINVALID for a job the backend does not take (a
 // PDF for a receipt printer, an empty document), ENOTFOUND for a queue or
 // printer that is not there, EREFUSED for one that cannot print now
-// (stopped, paper out, CUPS not running), EUNAUTHORIZED for one this user
+// (stopped, paper out, CUPS not running), EFORBIDDEN for one this user
 // may not use. Anything else is wrapped with its context.
 type Printer interface {
 	Print(ctx context.Context, j Job) (string, error)

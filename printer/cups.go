@@ -236,7 +236,7 @@ func (c *CUPS) failure(ctx context.Context, tool, stderr string, err error) erro
 		return c.notRunning()
 	case strings.Contains(msg, "Forbidden"), strings.Contains(msg, "Unauthorized"),
 		strings.Contains(msg, "not authorized"), strings.Contains(msg, "not allowed"):
-		return rewards.Fail(rewards.EUNAUTHORIZED, "printer.error.cups_forbidden", lang.Args{"queue": c.Queue, "detail": msg})
+		return rewards.Fail(rewards.EFORBIDDEN, "printer.error.cups_forbidden", lang.Args{"queue": c.Queue, "detail": msg})
 	}
 	if msg == "" {
 		msg = err.Error()

@@ -17,12 +17,12 @@ import (
 // Error codes: a small vocabulary that adapters map to their own terms
 // (HTTP statuses, exit codes).
 const (
-	ECONFLICT     = "conflict"     // the request clashes with what is stored
-	EINTERNAL     = "internal"     // a fault of ours
-	EINVALID      = "invalid"      // the request is malformed or not allowed
-	ENOTFOUND     = "not_found"    // the thing asked for does not exist
-	EREFUSED      = "refused"      // well-formed, but the rules refuse it now
-	EUNAUTHORIZED = "unauthorized" // the caller may not do this
+	ECONFLICT  = "conflict"  // the request clashes with what is stored
+	EINTERNAL  = "internal"  // a fault of ours
+	EINVALID   = "invalid"   // the request is malformed or not allowed
+	ENOTFOUND  = "not_found" // the thing asked for does not exist
+	EREFUSED   = "refused"   // well-formed, but the rules refuse it now
+	EFORBIDDEN = "forbidden" // the caller is known and may not do this
 
 	EUNAUTHENTICATED = "unauthenticated" // the caller has not said who it is, or not believably
 	ETOOLARGE        = "too_large"       // the request is larger than its limit

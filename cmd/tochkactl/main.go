@@ -1,7 +1,8 @@
 // Command tochkactl is the operator CLI of Tochka: it installs the loyalty
 // program, issues and manages cards, posts receipts and returns, shows
 // balances and history, records cooperatives and stores, edits the reward
-// board, redeems and settles vouchers, checks the ledger, prints cards,
+// board, redeems and settles vouchers, adds and revokes the devices that
+// call the central API, checks the ledger, prints cards,
 // vouchers and the board as a poster, and decodes barcode scanner captures.
 //
 // It is wiring only: it parses the command line, calls the ledger store

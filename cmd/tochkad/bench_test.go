@@ -23,8 +23,8 @@ import (
 const benchClients = 8
 
 // benchServer serves the ledger at path through tochkad's whole stack (the
-// request log, the metrics, the API handler), with the service s stands for
-// when wrap is not nil.
+// request log, the metrics, the API handler with its devices' tokens and
+// rights), with the service s stands for when wrap is not nil.
 func benchServer(b *testing.B, store *sqlite.Store, wrap func(api.Service) api.Service) *httptest.Server {
 	b.Helper()
 	log := slog.New(slog.NewJSONHandler(io.Discard, nil))
@@ -33,14 +33,14 @@ func benchServer(b *testing.B, store *sqlite.Store, wrap func(api.Service) api.S
 	if wrap != nil {
 		svc = wrap(svc)
 	}
-	srv := httptest.NewServer(routes(store, api.NewHandler(svc, api.Options{Logger: log, Now: store.Now}), log, m))
+	srv := httptest.NewServer(routes(store, api.NewHandler(svc, api.Options{Logger: log, Now: store.Now, Devices: store}), log, m))
 	b.Cleanup(srv.Close)
 	return srv
 }
 
 // benchLedger is a ledger with the co-op program and n cards (with lotsPer
-// lots each), open for serving.
-func benchLedger(b *testing.B, n, lotsPer int) (*sqlite.Store, []string) {
+// lots each), open for serving, and the token of a till of store s1.
+func benchLedger(b *testing.B, n, lotsPer int) (*sqlite.Store, []string, string) {
 	b.Helper()
 	path := newLedger(b)
 	db, err := sql.Open("sqlite3", path)
@@ -57,6 +57,7 @@ func benchLedger(b *testing.B, n, lotsPer int) (*sqlite.Store, []string) {
 	if err != nil {
 		b.Fatal(err)
 	}
+	till := addDevices(b, path, []string{"s1"}, rewards.Device{Name: "till-1", Role: rewards.RolePOS, Store: "s1"})[0]
 	s := sqlite.NewStore(path)
 	now := time.Date(2026, 11, 20, 10, 0, 0, 0, time.UTC)
 	s.Now = func() time.Time { return now }
@@ -64,7 +65,7 @@ func benchLedger(b *testing.B, n, lotsPer int) (*sqlite.Store, []string) {
 		b.Fatal(err)
 	}
 	b.Cleanup(func() { s.Close() })
-	return s, cards
+	return s, cards, till
 }
 
 // discarding answers what it is asked to record, or read, without the
@@ -80,9 +81,9 @@ func (discarding) Balance(_ context.Context, card string, t time.Time) (rewards.
 }
 
 // clients runs n requests from benchClients goroutines, each through its own
-// keep-alive connection, and returns how long they took and each one's
-// latency.
-func clients(b *testing.B, n int, do func(c *api.Client, i int) error, base string) (time.Duration, []time.Duration) {
+// keep-alive connection with the till's token, and returns how long they
+// took and each one's latency.
+func clients(b *testing.B, n int, do func(c *api.Client, i int) error, base, token string) (time.Duration, []time.Duration) {
 	b.Helper()
 	lat := make([]time.Duration, n)
 	var wg sync.WaitGroup
@@ -91,7 +92,7 @@ func clients(b *testing.B, n int, do func(c *api.Client, i int) error, base stri
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			c := api.NewClient(base, &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 1}})
+			c := api.NewClient(base, &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 1}}, api.WithToken(token))
 			for i := k; i < n; i += benchClients {
 				t0 := time.Now()
 				if err := do(c, i); err != nil {
@@ -112,7 +113,7 @@ func clients(b *testing.B, n int, do func(c *api.Client, i int) error, base stri
 // them: receipts/s against baseline-posts/s (target: at least half).
 func BenchmarkAPIIngest(b *testing.B) {
 	const perIteration = 2000
-	store, cards := benchLedger(b, 1000, 0)
+	store, cards, till := benchLedger(b, 1000, 0)
 	real, base := benchServer(b, store, nil), benchServer(b, store, func(s api.Service) api.Service { return discarding{s} })
 	rng := rand.New(rand.NewPCG(3, 4))
 	at := time.Date(2026, 11, 19, 8, 0, 0, 0, time.UTC)
@@ -126,9 +127,9 @@ func BenchmarkAPIIngest(b *testing.B) {
 					{SKU: "tea", Qty: 1, Amount: 1200}}}
 		}
 		post := func(c *api.Client, i int) error { _, err := c.PostReceipt(context.Background(), rs[i]); return err }
-		took, _ := clients(b, perIteration, post, real.URL)
+		took, _ := clients(b, perIteration, post, real.URL, till)
 		realTime += took
-		took, _ = clients(b, perIteration, post, base.URL)
+		took, _ = clients(b, perIteration, post, base.URL, till)
 		baseTime += took
 	}
 	n := float64(b.N * perIteration)
@@ -144,7 +145,7 @@ func BenchmarkAPIIngest(b *testing.B) {
 // percentile (target: at most 10 ms).
 func BenchmarkAPIBalance(b *testing.B) {
 	const perIteration = 4000
-	store, cards := benchLedger(b, 200_000, 2)
+	store, cards, till := benchLedger(b, 200_000, 2)
 	real, base := benchServer(b, store, nil), benchServer(b, store, func(s api.Service) api.Service { return discarding{s} })
 	rng := rand.New(rand.NewPCG(5, 6))
 	at := time.Date(2026, 11, 20, 10, 0, 0, 0, time.UTC)
@@ -156,11 +157,11 @@ func BenchmarkAPIBalance(b *testing.B) {
 			pick[i] = cards[rng.IntN(len(cards))]
 		}
 		get := func(c *api.Client, i int) error { _, err := c.Balance(context.Background(), pick[i], at); return err }
-		took, lat := clients(b, perIteration, get, real.URL)
+		took, lat := clients(b, perIteration, get, real.URL, till)
 		realTime += took
 		slices.Sort(lat)
 		p99s = append(p99s, float64(lat[len(lat)*99/100].Microseconds())/1000)
-		took, _ = clients(b, perIteration, get, base.URL)
+		took, _ = clients(b, perIteration, get, base.URL, till)
 		baseTime += took
 	}
 	n := float64(b.N * perIteration)

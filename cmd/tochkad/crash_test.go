@@ -42,6 +42,14 @@ func TestCrashes(t *testing.T) {
 		}
 		card = c.Number
 	}
+	// Each till is a till device of its store; the admin checks.
+	stores := make([]string, tills)
+	devs := make([]rewards.Device, tills, tills+1)
+	for till := range tills {
+		stores[till] = fmt.Sprintf("s%d", till)
+		devs[till] = rewards.Device{Name: fmt.Sprintf("till-%d", till), Role: rewards.RolePOS, Store: stores[till]}
+	}
+	tokens := addDevices(t, db, stores, append(devs, rewards.Device{Name: "office", Role: rewards.RoleAdmin, Coop: "c1"})...)
 	// One port for every start, so that the tills find the server again.
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -80,7 +88,7 @@ func TestCrashes(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			c := api.NewClient("http://"+addr, hc)
+			c := api.NewClient("http://"+addr, hc, api.WithToken(tokens[till]))
 			for i := 0; ; i++ {
 				select {
 				case <-done:
@@ -112,7 +120,7 @@ func TestCrashes(t *testing.T) {
 	// Every receipt again: the first answer, and nothing recorded twice.
 	mu.Lock()
 	defer mu.Unlock()
-	c := api.NewClient("http://"+server.addr, hc)
+	c := api.NewClient("http://"+server.addr, hc, api.WithToken(tokens[tills]))
 	total := 0
 	for till, got := range answers {
 		if len(got) == 0 {

@@ -16,6 +16,12 @@
 // TOCHKA_NOW=<RFC 3339> fixes the ledger's clock, as for tochkactl, for
 // demos, tests and replays of old data.
 //
+// Every API request needs a device's bearer token (`tochkactl device add`
+// makes one on the ledger's machine), which the ledger's devices table is
+// asked about at each request, so that a revocation counts at once on
+// every tochkad sharing the ledger; the rights table of package rewards
+// says what each device may do.
+//
 // Routes beside the API: GET /healthz (the process is up), GET /readyz
 // (the ledger answers) and GET /metrics (Prometheus: request latency by
 // route and status, receipts posted, points earned and spent, vouchers made
@@ -144,7 +150,7 @@ func run(ctx context.Context, args []string, env func(string) string, stdout, st
 	m := newMetrics()
 	store.GroupCommitted = func(writes int) { m.groups.Observe(float64(writes)) }
 	srv := &http.Server{
-		Handler:           routes(store, api.NewHandler(counted{store, m}, api.Options{Logger: log, Now: cfg.now}), log, m),
+		Handler:           routes(store, api.NewHandler(counted{store, m}, api.Options{Logger: log, Now: cfg.now, Devices: store}), log, m),
 		ReadHeaderTimeout: 10 * time.Second,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}

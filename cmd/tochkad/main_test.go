@@ -57,6 +57,45 @@ type syncBuffer struct {
 	buf bytes.Buffer
 }
 
+// devices records cooperative c1 with store s1 in the ledger at path and
+// adds a till and a kiosk of s1; it returns their tokens.
+func devices(t *testing.T, path string) (till, kiosk string) {
+	t.Helper()
+	tokens := addDevices(t, path, []string{"s1"},
+		rewards.Device{Name: "pos-1", Role: rewards.RolePOS, Store: "s1"},
+		rewards.Device{Name: "kiosk-1", Role: rewards.RoleKiosk, Store: "s1"})
+	return tokens[0], tokens[1]
+}
+
+// addDevices records cooperative c1 with the stores in the ledger at path
+// and adds the devices; it returns their tokens, in order.
+func addDevices(tb testing.TB, path string, stores []string, devs ...rewards.Device) []string {
+	tb.Helper()
+	s := sqlite.NewStore(path)
+	if err := s.Open(); err != nil {
+		tb.Fatal(err)
+	}
+	defer s.Close()
+	at := rewards.Meta{At: time.Date(2026, 11, 1, 8, 0, 0, 0, time.UTC)}
+	if _, err := s.AddCoop(ctx, rewards.CoopAdd{Meta: at, Coop: rewards.Coop{ID: "c1", Names: rewards.Names{BG: "Кооп"}}}); err != nil {
+		tb.Fatal(err)
+	}
+	for _, id := range stores {
+		if _, err := s.AddStore(ctx, rewards.StoreAdd{Meta: at, Store: rewards.Store{ID: id, Coop: "c1", Names: rewards.Names{BG: id}}}); err != nil {
+			tb.Fatal(err)
+		}
+	}
+	var tokens []string
+	for _, d := range devs {
+		nd, err := s.AddDevice(ctx, rewards.DeviceAdd{Meta: at, Device: d})
+		if err != nil {
+			tb.Fatal(err)
+		}
+		tokens = append(tokens, nd.Token)
+	}
+	return tokens
+}
+
 func (b *syncBuffer) Write(p []byte) (int, error) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
@@ -111,16 +150,24 @@ func get(t *testing.T, url string) (int, string, http.Header) {
 // trace id on every answer and one JSON log line a request.
 func TestServes(t *testing.T) {
 	db := newLedger(t)
+	till, kiosk := devices(t, db)
 	base, logs := start(t, map[string]string{"TOCHKA_NOW": "2026-11-05T10:00:00Z"}, "--db", "sqlite:"+db, "--listen", "127.0.0.1:0")
 	for _, path := range []string{"/healthz", "/readyz"} {
 		if code, body, h := get(t, base+path); code != 200 || body != "ok\n" || !validTrace(h.Get(traceHeader)) {
 			t.Errorf("GET %s: %d %q, trace %q", path, code, body, h.Get(traceHeader))
 		}
 	}
-	c := api.NewClient(base, nil)
-	card, err := c.IssueCard(ctx, rewards.CardIssue{Meta: rewards.Meta{At: time.Date(2026, 11, 1, 10, 0, 0, 0, time.UTC)}, Handed: true})
+	// The API needs a device's token, and answers by its rights.
+	if code, body, _ := get(t, base+"/v1/program"); code != http.StatusUnauthorized || !strings.Contains(body, `"unauthenticated"`) {
+		t.Errorf("the API without a token: %d %s", code, body)
+	}
+	card, err := api.NewClient(base, nil, api.WithToken(kiosk)).IssueCard(ctx, rewards.CardIssue{Meta: rewards.Meta{At: time.Date(2026, 11, 1, 10, 0, 0, 0, time.UTC)}, Handed: true})
 	if err != nil {
 		t.Fatal(err)
+	}
+	c := api.NewClient(base, nil, api.WithToken(till))
+	if _, err := c.IssueCard(ctx, rewards.CardIssue{Handed: true}); rewards.ErrorCode(err) != rewards.EFORBIDDEN {
+		t.Errorf("a till issues a card: %v", err)
 	}
 	res, err := c.PostReceipt(ctx, rewards.Receipt{ID: "R1", Store: "s1", Card: card.Number, Time: time.Date(2026, 11, 3, 9, 0, 0, 0, time.UTC),
 		Lines: []rewards.Line{{SKU: "bread", Qty: 1, Amount: 250}}})
@@ -140,6 +187,7 @@ func TestServes(t *testing.T) {
 	// The caller's trace id comes back and names the request's log line.
 	req, _ := http.NewRequest("GET", base+"/v1/cards/"+card.Number+"/balance", nil)
 	req.Header.Set(traceHeader, "till-7-0001")
+	req.Header.Set("Authorization", "Bearer "+till)
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)

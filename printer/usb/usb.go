@@ -193,7 +193,7 @@ func (p *Printer) permissionError() error {
 	if id != "" {
 		rule = strings.NewReplacer("VVVV", id[:4], "PPPP", id[5:]).Replace(rule)
 	}
-	return rewards.Fail(rewards.EUNAUTHORIZED, "usb.permission", lang.Args{"id": id, "rule": rule})
+	return rewards.Fail(rewards.EFORBIDDEN, "usb.permission", lang.Args{"id": id, "rule": rule})
 }
 
 // claimError explains why the printer's interface could not be claimed.

@@ -4,6 +4,11 @@
 // written against the interfaces (the CLI, the kiosk) works on a local
 // ledger or a remote one unchanged.
 //
+// Every route needs a device's bearer token, and answers what the rights
+// table of package rewards lets the device do for the places the request
+// concerns (auth.go): unauthenticated (401) or forbidden (403) otherwise.
+// A change is recorded as the device's.
+//
 // Request bodies are the JSON of the rewards command types; answers are
 // the JSON that `tochkactl --json` prints for the same command. An error is
 // answered as {"error":{"code":...,"key":...,"args":{...},"message":...}},
@@ -56,6 +61,9 @@ type Options struct {
 	// Now is the time a read that names none (?at=) is answered at; nil:
 	// time.Now.
 	Now func() time.Time
+	// Devices finds the device of each request's bearer token, at each
+	// request (auth.go); nil: every request is refused as unauthenticated.
+	Devices rewards.DeviceFinder
 }
 
 // Body limits by route: over its limit a request is refused as too large.
@@ -70,14 +78,15 @@ const (
 
 // handler serves the routes over one Service.
 type handler struct {
-	s   Service
-	log *slog.Logger
-	now func() time.Time
+	s       Service
+	log     *slog.Logger
+	now     func() time.Time
+	devices rewards.DeviceFinder
 }
 
 // NewHandler returns the API's routes over s.
 func NewHandler(s Service, opts Options) http.Handler {
-	h := &handler{s: s, log: opts.Logger, now: opts.Now}
+	h := &handler{s: s, log: opts.Logger, now: opts.Now, devices: opts.Devices}
 	if h.log == nil {
 		h.log = slog.New(slog.DiscardHandler)
 	}
@@ -85,10 +94,16 @@ func NewHandler(s Service, opts Options) http.Handler {
 		h.now = time.Now
 	}
 	mux := http.NewServeMux()
-	// route serves pattern by fn, which takes the query parameters named
-	// by params and no others.
+	// route serves pattern by fn, to the devices the rights table lets
+	// use it, and takes the query parameters named by params and no
+	// others.
 	route := func(pattern string, fn func(*http.Request) (any, error), params ...string) {
 		mux.HandleFunc(pattern, func(w http.ResponseWriter, r *http.Request) {
+			r, err := h.authorize(r, pattern)
+			if err != nil {
+				h.fail(w, r, err)
+				return
+			}
 			if err := knownParams(r, params); err != nil {
 				h.fail(w, r, err)
 				return
@@ -103,51 +118,52 @@ func NewHandler(s Service, opts Options) http.Handler {
 	}
 
 	// Tills.
-	route("POST /v1/receipts", h.postReceipt)
-	route("POST /v1/receipts/batch", h.postBatch)
-	route("POST /v1/receipts/quote", h.quote)
-	route("POST /v1/returns", h.postReturn)
-	route("POST /v1/vouchers/{code}/claim", voucherAction(h.s.ClaimVoucher))
-	route("POST /v1/vouchers/{code}/cancel", voucherAction(h.s.CancelVoucher))
-	route("GET /v1/vouchers/{code}", func(r *http.Request) (any, error) { return h.s.Voucher(r.Context(), pathKey(r, "code")) })
-
-	// Cards.
-	route("POST /v1/cards", h.issueCard)
-	route("GET /v1/cards/{number}", h.card, "at")
-	route("GET /v1/cards/{number}/balance", h.balance, "at")
-	route("GET /v1/cards/{number}/history", func(r *http.Request) (any, error) {
-		return h.s.History(r.Context(), pathKey(r, "number"))
-	})
-	route("GET /v1/cards/{number}/export", h.export, "at")
-	route("POST /v1/cards/{number}/register", h.registerCard)
-	route("POST /v1/cards/{number}/block", cardAction(h.s.BlockCard))
-	route("POST /v1/cards/{number}/member", cardAction(h.s.MakeMember))
-	route("POST /v1/cards/{number}/forget", cardAction(h.s.ForgetCard))
-	route("POST /v1/cards/{number}/replace", h.replaceCard)
-	route("POST /v1/cards/{number}/link", h.linkCard)
-
-	// Redemption.
-	route("POST /v1/redemptions", func(r *http.Request) (any, error) {
-		var c rewards.Redemption
-		if err := decode(r, CommandLimit, "redemption", &c); err != nil {
+	route(rewards.RouteReceiptPost, h.postReceipt)
+	route(rewards.RouteReceiptBatch, h.postBatch)
+	route(rewards.RouteReceiptQuote, h.quote)
+	route(rewards.RouteReturnPost, h.postReturn)
+	route(rewards.RouteVoucherClaim, h.voucherAction(h.s.ClaimVoucher))
+	route(rewards.RouteVoucherCancel, h.voucherAction(h.s.CancelVoucher))
+	route(rewards.RouteVoucherRead, func(r *http.Request) (any, error) {
+		if err := h.mayVoucher(r, pathKey(r, "code")); err != nil {
 			return nil, err
 		}
-		return h.s.Redeem(r.Context(), c)
+		return h.s.Voucher(r.Context(), pathKey(r, "code"))
 	})
 
+	// Cards.
+	route(rewards.RouteCardIssue, h.issueCard)
+	route(rewards.RouteCardRead, h.card, "at")
+	route(rewards.RouteCardBalance, h.balance, "at")
+	route(rewards.RouteCardHistory, func(r *http.Request) (any, error) {
+		return h.s.History(r.Context(), pathKey(r, "number"))
+	})
+	route(rewards.RouteCardExport, h.export, "at")
+	route(rewards.RouteCardRegister, h.registerCard)
+	route(rewards.RouteCardBlock, cardAction(h.s.BlockCard))
+	route(rewards.RouteCardMember, cardAction(h.s.MakeMember))
+	route(rewards.RouteCardForget, cardAction(h.s.ForgetCard))
+	route(rewards.RouteCardReplace, h.replaceCard)
+	route(rewards.RouteCardLink, h.linkCard)
+
+	// Redemption.
+	route(rewards.RouteRedeem, h.redeem)
+
 	// Board, stores, cooperatives and pictures.
-	route("GET /v1/board", func(r *http.Request) (any, error) {
-		q := r.URL.Query()
-		return nonNil(h.s.Rewards(r.Context(), q.Get("coop"), q.Get("store")))
-	}, "coop", "store")
-	route("PUT /v1/board/items/{id}", h.putReward)
-	route("DELETE /v1/board/items/{id}", h.removeReward)
-	route("GET /v1/stores", func(r *http.Request) (any, error) { return nonNil(h.s.Stores(r.Context())) })
-	route("GET /v1/coops", func(r *http.Request) (any, error) { return nonNil(h.s.Coops(r.Context())) })
-	route("PUT /v1/stores/{id}", h.putStore)
-	route("PUT /v1/coops/{id}", h.putCoop)
-	route("PUT /v1/pictures", h.putPicture, "sha256")
-	mux.HandleFunc("GET /v1/pictures/{sha256}", func(w http.ResponseWriter, r *http.Request) {
+	route(rewards.RouteBoardRead, h.board, "coop", "store")
+	route(rewards.RouteRewardPut, h.putReward)
+	route(rewards.RouteRewardDelete, h.removeReward)
+	route(rewards.RouteStoresRead, func(r *http.Request) (any, error) { return nonNil(h.s.Stores(r.Context())) })
+	route(rewards.RouteCoopsRead, func(r *http.Request) (any, error) { return nonNil(h.s.Coops(r.Context())) })
+	route(rewards.RouteStorePut, h.putStore)
+	route(rewards.RouteCoopPut, h.putCoop)
+	route(rewards.RoutePicturePut, h.putPicture, "sha256")
+	mux.HandleFunc(rewards.RoutePictureRead, func(w http.ResponseWriter, r *http.Request) {
+		r, err := h.authorize(r, rewards.RoutePictureRead)
+		if err != nil {
+			h.fail(w, r, err)
+			return
+		}
 		if err := knownParams(r, nil); err != nil {
 			h.fail(w, r, err)
 			return
@@ -156,10 +172,10 @@ func NewHandler(s Service, opts Options) http.Handler {
 	})
 
 	// Program and operations.
-	route("GET /v1/program", func(r *http.Request) (any, error) { return h.s.Program(r.Context()) })
-	route("PUT /v1/program", h.installProgram)
-	route("GET /v1/check", func(r *http.Request) (any, error) { return h.s.Check(r.Context()) })
-	route("GET /v1/reports/liability", func(r *http.Request) (any, error) {
+	route(rewards.RouteProgramRead, func(r *http.Request) (any, error) { return h.s.Program(r.Context()) })
+	route(rewards.RouteProgramPut, h.installProgram)
+	route(rewards.RouteCheck, func(r *http.Request) (any, error) { return h.s.Check(r.Context()) })
+	route(rewards.RouteLiability, func(r *http.Request) (any, error) {
 		// Without at, the ledger's own now (zero): a moment read here,
 		// before the ledger reads its clock, would be a moment past.
 		var at time.Time
@@ -317,6 +333,9 @@ func (h *handler) postReceipt(r *http.Request) (any, error) {
 	if err := decode(r, CommandLimit, "receipt", &rc); err != nil {
 		return nil, err
 	}
+	if err := h.mayStores(r, rc.Store); err != nil {
+		return nil, err
+	}
 	return h.s.PostReceipt(r.Context(), rc)
 }
 
@@ -325,7 +344,29 @@ func (h *handler) quote(r *http.Request) (any, error) {
 	if err := decode(r, CommandLimit, "receipt", &rc); err != nil {
 		return nil, err
 	}
+	if err := h.mayStores(r, rc.Store); err != nil {
+		return nil, err
+	}
 	return h.s.QuoteReceipt(r.Context(), rc)
+}
+
+// mayStores checks that the request's device may act in each of the
+// stores.
+func (h *handler) mayStores(r *http.Request, stores ...string) error {
+	places := make([]rewards.Place, 0, len(stores))
+	seen := map[string]bool{}
+	for _, id := range stores {
+		if seen[id] {
+			continue
+		}
+		seen[id] = true
+		p, err := h.storePlace(r.Context(), id)
+		if err != nil {
+			return err
+		}
+		places = append(places, p)
+	}
+	return may(r, places...)
 }
 
 func (h *handler) postReturn(r *http.Request) (any, error) {
@@ -351,6 +392,15 @@ func (h *handler) postBatch(r *http.Request) (any, error) {
 	if len(rs) > BatchMax {
 		return nil, rewards.Fail(rewards.ETOOLARGE, "api.batch_too_many", lang.Args{"count": len(rs), "max": BatchMax})
 	}
+	stores := make([]string, len(rs))
+	for i := range rs {
+		stores[i] = rs[i].Store
+	}
+	// One receipt of a store the till may not post for refuses the
+	// batch: a till that sends another store's receipts is misconfigured.
+	if err := h.mayStores(r, stores...); err != nil {
+		return nil, err
+	}
 	res, err := h.s.PostReceipts(r.Context(), rs)
 	if err != nil {
 		return nil, err
@@ -371,7 +421,7 @@ func (h *handler) postBatch(r *http.Request) (any, error) {
 }
 
 // voucherAction serves a claim or a cancellation of the path's voucher.
-func voucherAction(do func(context.Context, rewards.VoucherAction) (rewards.Voucher, error)) func(*http.Request) (any, error) {
+func (h *handler) voucherAction(do func(context.Context, rewards.VoucherAction) (rewards.Voucher, error)) func(*http.Request) (any, error) {
 	return func(r *http.Request) (any, error) {
 		var c rewards.VoucherAction
 		if err := decodeAction(r, "voucher action", &c); err != nil {
@@ -380,8 +430,85 @@ func voucherAction(do func(context.Context, rewards.VoucherAction) (rewards.Vouc
 		if err := fromPath(&c.Code, "code", pathKey(r, "code")); err != nil {
 			return nil, err
 		}
+		if err := h.mayVoucher(r, c.Code); err != nil {
+			return nil, err
+		}
 		return do(r.Context(), c)
 	}
+}
+
+// mayVoucher checks that the request's device may act on the voucher: in
+// the store it was made in.
+func (h *handler) mayVoucher(r *http.Request, code string) error {
+	p, err := h.voucherPlace(r.Context(), code)
+	if err != nil {
+		return err
+	}
+	return may(r, p)
+}
+
+// redeem makes a voucher. A store's device that names no store makes it
+// in its own store. The redemption concerns that store and the reward's
+// place: its store, or its cooperative as offered in the redemption's
+// store.
+func (h *handler) redeem(r *http.Request) (any, error) {
+	var c rewards.Redemption
+	if err := decode(r, CommandLimit, "redemption", &c); err != nil {
+		return nil, err
+	}
+	if d := callerOf(r).device; c.Store == "" && d.Store != "" {
+		c.Store = d.Store
+	}
+	at, err := h.storePlace(r.Context(), c.Store)
+	if err != nil {
+		return nil, err
+	}
+	places := []rewards.Place{at}
+	rw, err := h.reward(r.Context(), c.Reward)
+	if err != nil {
+		return nil, err
+	}
+	if rw != nil {
+		p, err := h.rewardPlace(r.Context(), *rw)
+		if err != nil {
+			return nil, err
+		}
+		if rw.Store == "" && c.Store != "" {
+			p.Store = c.Store // a shared reward, offered in the redemption's store
+		}
+		places = append(places, p)
+	}
+	if err := may(r, places...); err != nil {
+		return nil, err
+	}
+	return h.s.Redeem(r.Context(), c)
+}
+
+// board lists the board of the store or cooperative the query names; the
+// boards of every cooperative at once concern every place.
+func (h *handler) board(r *http.Request) (any, error) {
+	q := r.URL.Query()
+	coop, store := q.Get("coop"), q.Get("store")
+	var places []rewards.Place
+	if store != "" {
+		p, err := h.storePlace(r.Context(), store)
+		if err != nil {
+			return nil, err
+		}
+		places = append(places, p)
+	}
+	if coop != "" {
+		places = append(places, rewards.Place{Coop: coop, Store: store})
+	}
+	if len(places) == 0 {
+		places = append(places, rewards.Place{All: true})
+	}
+	// A board read reaches the device's cooperative: a store's device
+	// reads its cooperative's board, whose shared rewards it offers.
+	if err := may(r, places...); err != nil {
+		return nil, err
+	}
+	return nonNil(h.s.Rewards(r.Context(), coop, store))
 }
 
 // cardAction serves a block, a membership or a forgetting of the path's
@@ -472,6 +599,23 @@ func (h *handler) putReward(r *http.Request) (any, error) {
 	if err := fromPath(&c.Reward.ID, "reward.id", r.PathValue("id")); err != nil {
 		return nil, err
 	}
+	// The reward's place, and the place of the reward it replaces.
+	p, err := h.rewardPlace(r.Context(), c.Reward)
+	if err != nil {
+		return nil, err
+	}
+	places := []rewards.Place{p}
+	if old, err := h.reward(r.Context(), c.Reward.ID); err != nil {
+		return nil, err
+	} else if old != nil {
+		if p, err = h.rewardPlace(r.Context(), *old); err != nil {
+			return nil, err
+		}
+		places = append(places, p)
+	}
+	if err := may(r, places...); err != nil {
+		return nil, err
+	}
 	return h.s.AddReward(r.Context(), c)
 }
 
@@ -490,6 +634,17 @@ func (h *handler) removeReward(r *http.Request) (any, error) {
 	if err := fromPath(&c.Reward, "reward", r.PathValue("id")); err != nil {
 		return nil, err
 	}
+	if old, err := h.reward(r.Context(), c.Reward); err != nil {
+		return nil, err
+	} else if old != nil {
+		p, err := h.rewardPlace(r.Context(), *old)
+		if err != nil {
+			return nil, err
+		}
+		if err := may(r, p); err != nil {
+			return nil, err
+		}
+	}
 	if err := h.s.RemoveReward(r.Context(), c); err != nil {
 		return nil, err
 	}
@@ -504,6 +659,17 @@ func (h *handler) putStore(r *http.Request) (any, error) {
 	if err := fromPath(&c.Store.ID, "store.id", r.PathValue("id")); err != nil {
 		return nil, err
 	}
+	// The store in the cooperative it is put in, and, when it is
+	// recorded, in the one it was in.
+	places := []rewards.Place{{Store: c.Store.ID, Coop: c.Store.Coop}}
+	if was, err := h.storePlace(r.Context(), c.Store.ID); err != nil {
+		return nil, err
+	} else if was.Coop != "" {
+		places = append(places, was)
+	}
+	if err := may(r, places...); err != nil {
+		return nil, err
+	}
 	return h.s.AddStore(r.Context(), c)
 }
 
@@ -513,6 +679,9 @@ func (h *handler) putCoop(r *http.Request) (any, error) {
 		return nil, err
 	}
 	if err := fromPath(&c.Coop.ID, "coop.id", r.PathValue("id")); err != nil {
+		return nil, err
+	}
+	if err := may(r, rewards.Place{Coop: c.Coop.ID}); err != nil {
 		return nil, err
 	}
 	return h.s.AddCoop(r.Context(), c)

@@ -31,9 +31,10 @@ import (
 // context cancelled before the change is sent stops it with the context's
 // error. Reads are cancelled at any moment.
 type Client struct {
-	base string
-	hc   *http.Client
-	lang string
+	base  string
+	hc    *http.Client
+	lang  string
+	token string
 }
 
 // ClientOption sets something of a Client.
@@ -42,6 +43,10 @@ type ClientOption func(*Client)
 // WithLanguage makes the client ask for messages in language l (bg, ru,
 // en; English when not given).
 func WithLanguage(l string) ClientOption { return func(c *Client) { c.lang = l } }
+
+// WithToken makes the client send a device's bearer token with every
+// request (`tochkactl device add` makes one).
+func WithToken(token string) ClientOption { return func(c *Client) { c.token = token } }
 
 // NewClient returns a client of the API at baseURL (as
 // "https://tochka.example:8443"), through hc (nil: http.DefaultClient).
@@ -100,6 +105,9 @@ func (c *Client) send(ctx context.Context, rq request) ([]byte, error) {
 	}
 	req.Header.Set("Accept", "application/json")
 	req.Header.Set("Accept-Language", c.lang)
+	if c.token != "" {
+		req.Header.Set("Authorization", "Bearer "+c.token)
+	}
 	switch {
 	case rq.body != nil:
 		req.Header.Set("Content-Type", "application/json")

@@ -1,11 +1,13 @@
 package api_test
 
 import (
+	"context"
 	"net/http/httptest"
 	"path/filepath"
 	"testing"
 	"time"
 
+	"github.com/tochka-loyalty/tochka/rewards"
 	"github.com/tochka-loyalty/tochka/rewards/api"
 	"github.com/tochka-loyalty/tochka/rewards/rewardstest"
 	"github.com/tochka-loyalty/tochka/rewards/sqlite"
@@ -25,12 +27,27 @@ func openStore(t testing.TB, now func() time.Time) *sqlite.Store {
 	return s
 }
 
-// serve serves the API over s in-process and returns its client.
+// adminToken is the token of the one device of the tests that do not
+// exercise rights (rights_test.go does): an admin, who may do everything.
+const adminToken = "tch_test-admin"
+
+// oneAdmin finds the device of adminToken and no other.
+type oneAdmin struct{}
+
+func (oneAdmin) DeviceByToken(_ context.Context, hash string) (rewards.Device, error) {
+	if hash == rewards.TokenHash(adminToken) {
+		return rewards.Device{Name: "admin", Role: rewards.RoleAdmin, Coop: "c0"}, nil
+	}
+	return rewards.Device{}, rewards.Fail(rewards.ENOTFOUND, "device.token_unknown", nil)
+}
+
+// serve serves the API over s in-process and returns its client, which
+// calls it as the admin.
 func serve(t testing.TB, s api.Service, now func() time.Time) *api.Client {
 	t.Helper()
-	srv := httptest.NewServer(api.NewHandler(s, api.Options{Now: now}))
+	srv := httptest.NewServer(api.NewHandler(s, api.Options{Now: now, Devices: oneAdmin{}}))
 	t.Cleanup(srv.Close)
-	return api.NewClient(srv.URL, srv.Client())
+	return api.NewClient(srv.URL, srv.Client(), api.WithToken(adminToken))
 }
 
 // TestContract runs the contract suite through the API: each store the

@@ -13,17 +13,12 @@ import (
 	"github.com/tochka-loyalty/tochka/rewards"
 )
 
-// codeForbidden is the wire's code for what the domain still calls
-// rewards.EUNAUTHORIZED: the caller is known and may not do this.
-const codeForbidden = "forbidden"
-
 // statuses is the one table from an error's code to its HTTP status. A
 // code it lacks is answered as internal.
 var statuses = map[string]int{
 	rewards.EINVALID:         http.StatusBadRequest,
 	rewards.EUNAUTHENTICATED: http.StatusUnauthorized,
-	codeForbidden:            http.StatusForbidden,
-	rewards.EUNAUTHORIZED:    http.StatusForbidden,
+	rewards.EFORBIDDEN:       http.StatusForbidden,
 	rewards.ENOTFOUND:        http.StatusNotFound,
 	rewards.ECONFLICT:        http.StatusConflict,
 	rewards.ETOOLARGE:        http.StatusRequestEntityTooLarge,
@@ -63,11 +58,7 @@ func wireError(err error, l string) *errorBody {
 		return &errorBody{Code: rewards.EINTERNAL, Key: "error.internal", Args: map[string]any{},
 			Message: lang.Text(l, "error.internal", nil)}
 	}
-	code := e.Code
-	if code == rewards.EUNAUTHORIZED {
-		code = codeForbidden
-	}
-	return &errorBody{Code: code, Key: e.Key, Args: wireArgs(e.Args), Message: e.In(l)}
+	return &errorBody{Code: e.Code, Key: e.Key, Args: wireArgs(e.Args), Message: e.In(l)}
 }
 
 // wireArgs are a message's arguments as JSON carries them, for a client
@@ -203,11 +194,7 @@ func namesOf(m map[string]any) (rewards.Names, bool) {
 
 // domainError is an error envelope's inside as the domain error it was.
 func (b *errorBody) domainError() *rewards.Error {
-	code := b.Code
-	if code == codeForbidden {
-		code = rewards.EUNAUTHORIZED // until the domain calls it forbidden too
-	}
-	return &rewards.Error{Code: code, Key: b.Key, Args: domainArgs(b.Args), Message: b.Message}
+	return &rewards.Error{Code: b.Code, Key: b.Key, Args: domainArgs(b.Args), Message: b.Message}
 }
 
 // Language is the language of the catalog an Accept-Language header

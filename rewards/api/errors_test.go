@@ -47,6 +47,7 @@ type wire struct {
 func do(t *testing.T, h http.Handler, method, path, accept string, body io.Reader) *httptest.ResponseRecorder {
 	t.Helper()
 	req := httptest.NewRequest(method, path, body)
+	req.Header.Set("Authorization", "Bearer "+adminToken)
 	if accept != "" {
 		req.Header.Set("Accept-Language", accept)
 	}
@@ -88,7 +89,7 @@ func envelopeOf(t testing.TB, rec *httptest.ResponseRecorder) wire {
 }
 
 // Each code of the domain is answered with its status, under its name on
-// the wire (the domain's unauthorized is forbidden), in the envelope.
+// the wire, in the envelope.
 func TestErrorStatuses(t *testing.T) {
 	for _, c := range []struct {
 		code, wire string
@@ -96,8 +97,7 @@ func TestErrorStatuses(t *testing.T) {
 	}{
 		{rewards.EINVALID, "invalid", 400},
 		{rewards.EUNAUTHENTICATED, "unauthenticated", 401},
-		{"forbidden", "forbidden", 403},
-		{rewards.EUNAUTHORIZED, "forbidden", 403},
+		{rewards.EFORBIDDEN, "forbidden", 403},
 		{rewards.ENOTFOUND, "not_found", 404},
 		{rewards.ECONFLICT, "conflict", 409},
 		{rewards.ETOOLARGE, "too_large", 413},
@@ -107,7 +107,7 @@ func TestErrorStatuses(t *testing.T) {
 		{"no_such_code", "internal", 500},
 	} {
 		err := rewards.Fail(c.code, "places.coop_unknown", lang.Args{"coop": "c9"})
-		rec := do(t, api.NewHandler(failing{err: err}, api.Options{}), "GET", "/v1/vouchers/ABC", "", nil)
+		rec := do(t, api.NewHandler(failing{err: err}, api.Options{Devices: oneAdmin{}}), "GET", "/v1/vouchers/ABC", "", nil)
 		if rec.Code != c.status {
 			t.Errorf("%s: status %d, want %d", c.code, rec.Code, c.status)
 			continue
@@ -120,16 +120,12 @@ func TestErrorStatuses(t *testing.T) {
 			t.Errorf("%s: key and args %q %v", c.code, got.Key, got.Args)
 		}
 
-		// Through the client, the domain's code again: forbidden is
-		// still the domain's unauthorized.
-		srv := httptest.NewServer(api.NewHandler(failing{err: err}, api.Options{}))
-		_, cerr := api.NewClient(srv.URL, srv.Client()).Voucher(ctx, "ABC")
+		// Through the client, the domain's code again.
+		srv := httptest.NewServer(api.NewHandler(failing{err: err}, api.Options{Devices: oneAdmin{}}))
+		_, cerr := api.NewClient(srv.URL, srv.Client(), api.WithToken(adminToken)).Voucher(ctx, "ABC")
 		srv.Close()
 		want := c.code
-		switch c.wire {
-		case "forbidden":
-			want = rewards.EUNAUTHORIZED
-		case "internal":
+		if c.wire == "internal" {
 			want = rewards.EINTERNAL
 		}
 		var e *rewards.Error
@@ -144,7 +140,7 @@ func TestErrorStatuses(t *testing.T) {
 // arguments are the same in every language.
 func TestErrorLanguage(t *testing.T) {
 	err := rewards.Fail(rewards.ENOTFOUND, "places.coop_unknown", lang.Args{"coop": "c9"})
-	h := api.NewHandler(failing{err: err}, api.Options{})
+	h := api.NewHandler(failing{err: err}, api.Options{Devices: oneAdmin{}})
 	for _, c := range []struct{ header, lang string }{
 		{"", lang.EN},
 		{"bg", lang.BG},
@@ -174,7 +170,7 @@ func TestErrorLanguage(t *testing.T) {
 func TestInternalErrorHidden(t *testing.T) {
 	var log bytes.Buffer
 	h := api.NewHandler(failing{err: errors.New("open /var/lib/tochka/secret.db: disk on fire")},
-		api.Options{Logger: slog.New(slog.NewTextHandler(&log, nil))})
+		api.Options{Logger: slog.New(slog.NewTextHandler(&log, nil)), Devices: oneAdmin{}})
 	rec := do(t, h, "GET", "/v1/vouchers/ABC", "ru", nil)
 	got := envelopeOf(t, rec)
 	if rec.Code != 500 || got.Code != "internal" || got.Key != "error.internal" || len(got.Args) != 0 {
@@ -203,7 +199,7 @@ func ledgerHandler(t testing.TB) (http.Handler, api.Service, string) {
 		t.Fatal(err)
 	}
 	card := rewardstest.MustCard(t, s, rewards.CardIssue{Meta: rewards.Meta{At: start}})
-	return api.NewHandler(s, api.Options{Now: now}), s, card
+	return api.NewHandler(s, api.Options{Now: now, Devices: oneAdmin{}}), s, card
 }
 
 const receiptJSON = `{"id":"R1","store":"s1","card":"%s","time":"2026-11-02T09:00:00Z","lines":[{"sku":"a","qty":1,"amount":500}]}`
@@ -341,9 +337,9 @@ func TestIdempotencyThroughHandlers(t *testing.T) {
 func TestClientErrors(t *testing.T) {
 	_, s, card := ledgerHandler(t)
 	for _, l := range lang.All {
-		srv := httptest.NewServer(api.NewHandler(s, api.Options{}))
+		srv := httptest.NewServer(api.NewHandler(s, api.Options{Devices: oneAdmin{}}))
 		t.Cleanup(srv.Close)
-		c := api.NewClient(srv.URL, srv.Client(), api.WithLanguage(l))
+		c := api.NewClient(srv.URL, srv.Client(), api.WithLanguage(l), api.WithToken(adminToken))
 		for _, tc := range []struct {
 			name string
 			call func(rewardstest.Store) error
@@ -437,6 +433,7 @@ func TestPictureAnswer(t *testing.T) {
 		t.Fatalf("get: %d %v", rec.Code, rec.Header())
 	}
 	req := httptest.NewRequest("GET", "/v1/pictures/"+p.Hash, nil)
+	req.Header.Set("Authorization", "Bearer "+adminToken)
 	req.Header.Set("If-None-Match", rec.Header().Get("ETag"))
 	again := httptest.NewRecorder()
 	h.ServeHTTP(again, req)

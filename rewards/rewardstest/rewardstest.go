@@ -25,7 +25,8 @@ import (
 // Store is what the suite drives: the union of the rewards service interfaces.
 // A store that also implements rewards.EventLog has its event log checked
 // too (a refused command records nothing, a repeat records nothing, the log
-// replays into a fresh store).
+// replays into a fresh store); one that implements rewards.Devices has its
+// devices checked (the Devices scenario).
 type Store interface {
 	rewards.Programs
 	rewards.Cards
@@ -55,6 +56,12 @@ func Run(t *testing.T, open func(t *testing.T, now func() time.Time) Store) {
 	s := suite{open: open}
 	for _, sc := range scenarios {
 		t.Run(sc.name, func(t *testing.T) { sc.run(t, s) })
+	}
+	// Devices are kept by a ledger store, not by the API's client (they
+	// are made on the ledger's machine): their scenario runs on a store
+	// that keeps them.
+	if _, ok := devicesOf(open(t, time.Now)); ok {
+		t.Run("Devices", func(t *testing.T) { devices(t, s) })
 	}
 }
 

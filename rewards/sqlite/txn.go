@@ -318,7 +318,12 @@ func run[R any](t *txn, k eventKey, at time.Time, request any, apply func(ev *ev
 	if err := t.notAhead(k, at); err != nil {
 		return zero, err
 	}
+	// An event applied from elsewhere keeps its device; a command is the
+	// device's that the caller names (an API request's), else the store's.
 	device := k.device
+	if device == "" {
+		device = rewards.DeviceIn(t.ctx)
+	}
 	if device == "" {
 		device = t.s.Device
 	}

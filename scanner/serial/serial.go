@@ -93,7 +93,7 @@ func Open(cfg Config) (*Port, error) {
 		var pe *bugst.PortError
 		switch {
 		case errors.As(err, &pe) && pe.Code() == bugst.PermissionDenied, errors.Is(err, fs.ErrPermission):
-			return nil, scanner.Problem(ErrPermission, rewards.Fail(rewards.EUNAUTHORIZED, "scanner.serial_permission", lang.Args{"port": name}))
+			return nil, scanner.Problem(ErrPermission, rewards.Fail(rewards.EFORBIDDEN, "scanner.serial_permission", lang.Args{"port": name}))
 		case errors.As(err, &pe) && pe.Code() == bugst.PortBusy:
 			return nil, rewards.Fail(rewards.EREFUSED, "scanner.serial_busy", lang.Args{"port": name})
 		case errors.Is(err, fs.ErrNotExist):

@@ -249,7 +249,7 @@ func readPages(dev *gousb.Device) map[int]uint16 {
 }
 
 func permissionError(id string, vid uint16) error {
-	return scanner.Problem(ErrPermission, rewards.Fail(rewards.EUNAUTHORIZED, "scanner.usb_permission",
+	return scanner.Problem(ErrPermission, rewards.Fail(rewards.EFORBIDDEN, "scanner.usb_permission",
 		lang.Args{"id": id, "file": UdevRuleFile, "rule": UdevRule(vid)}))
 }
 
