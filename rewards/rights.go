@@ -70,6 +70,7 @@ const (
 	RouteProgramPut   = "PUT /v1/program"
 	RouteCheck        = "GET /v1/check"
 	RouteLiability    = "GET /v1/reports/liability"
+	RouteMetrics      = "GET /metrics"
 )
 
 // Rights is the rights table: for each route of the API, how far each
@@ -156,6 +157,7 @@ var Rights = map[string]map[string]Reach{
 	RouteProgramPut:   {RoleAdmin: Anywhere},
 	RouteCheck:        {RoleManager: OwnPlace, RoleAdmin: Anywhere},
 	RouteLiability:    {RoleManager: OwnPlace, RoleAdmin: Anywhere},
+	RouteMetrics:      {RoleManager: OwnPlace, RoleAdmin: Anywhere},
 }
 
 // Allowed decides whether device d (its Coop filled for a store's device)

@@ -58,13 +58,14 @@ type syncBuffer struct {
 }
 
 // devices records cooperative c1 with store s1 in the ledger at path and
-// adds a till and a kiosk of s1; it returns their tokens.
-func devices(t *testing.T, path string) (till, kiosk string) {
+// adds a till, a kiosk and a manager of s1; it returns their tokens.
+func devices(t *testing.T, path string) (till, kiosk, manager string) {
 	t.Helper()
 	tokens := addDevices(t, path, []string{"s1"},
 		rewards.Device{Name: "pos-1", Role: rewards.RolePOS, Store: "s1"},
-		rewards.Device{Name: "kiosk-1", Role: rewards.RoleKiosk, Store: "s1"})
-	return tokens[0], tokens[1]
+		rewards.Device{Name: "kiosk-1", Role: rewards.RoleKiosk, Store: "s1"},
+		rewards.Device{Name: "manager-1", Role: rewards.RoleManager, Store: "s1"})
+	return tokens[0], tokens[1], tokens[2]
 }
 
 // addDevices records cooperative c1 with the stores in the ledger at path
@@ -150,7 +151,7 @@ func get(t *testing.T, url string) (int, string, http.Header) {
 // trace id on every answer and one JSON log line a request.
 func TestServes(t *testing.T) {
 	db := newLedger(t)
-	till, kiosk := devices(t, db)
+	till, kiosk, manager := devices(t, db)
 	base, logs := start(t, map[string]string{"TOCHKA_NOW": "2026-11-05T10:00:00Z"}, "--db", "sqlite:"+db, "--listen", "127.0.0.1:0")
 	for _, path := range []string{"/healthz", "/readyz"} {
 		if code, body, h := get(t, base+path); code != 200 || body != "ok\n" || !validTrace(h.Get(traceHeader)) {
@@ -174,8 +175,20 @@ func TestServes(t *testing.T) {
 	if err != nil || res.Earned == 0 {
 		t.Fatalf("receipt through tochkad: %+v %v", res, err)
 	}
-	// The metrics count what was answered and time each route.
-	_, metrics, _ := get(t, base+"/metrics")
+	// The metrics, a manager's to read, count what was answered and time
+	// each route.
+	if code, _, _ := get(t, base+"/metrics"); code != http.StatusUnauthorized {
+		t.Errorf("GET /metrics without a token: %d", code)
+	}
+	req, _ := http.NewRequest("GET", base+"/metrics", nil)
+	req.Header.Set("Authorization", "Bearer "+manager)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	metrics := string(body)
 	for _, want := range []string{"tochka_receipts_posted_total 1\n", fmt.Sprintf("tochka_points_earned_total %d\n", res.Earned),
 		`tochka_http_request_duration_seconds_count{route="POST /v1/receipts",status="200"} 1`,
 		`tochka_http_request_duration_seconds_count{route="GET /healthz",status="200"} 1`,
@@ -185,10 +198,10 @@ func TestServes(t *testing.T) {
 		}
 	}
 	// The caller's trace id comes back and names the request's log line.
-	req, _ := http.NewRequest("GET", base+"/v1/cards/"+card.Number+"/balance", nil)
+	req, _ = http.NewRequest("GET", base+"/v1/cards/"+card.Number+"/balance", nil)
 	req.Header.Set(traceHeader, "till-7-0001")
 	req.Header.Set("Authorization", "Bearer "+till)
-	resp, err := http.DefaultClient.Do(req)
+	resp, err = http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}

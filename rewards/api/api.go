@@ -64,6 +64,9 @@ type Options struct {
 	// Devices finds the device of each request's bearer token, at each
 	// request (auth.go); nil: every request is refused as unauthenticated.
 	Devices rewards.DeviceFinder
+	// Metrics, when set, is served at GET /metrics to the devices the
+	// rights table lets read it (a server's Prometheus metrics).
+	Metrics http.Handler
 }
 
 // Body limits by route: over its limit a request is refused as too large.
@@ -118,6 +121,16 @@ func NewHandler(s Service, opts Options) http.Handler {
 	}
 
 	// Tills.
+	if opts.Metrics != nil {
+		mux.HandleFunc(rewards.RouteMetrics, func(w http.ResponseWriter, r *http.Request) {
+			r, err := h.authorize(r, rewards.RouteMetrics)
+			if err != nil {
+				h.fail(w, r, err)
+				return
+			}
+			opts.Metrics.ServeHTTP(w, r)
+		})
+	}
 	route(rewards.RouteReceiptPost, h.postReceipt)
 	route(rewards.RouteReceiptBatch, h.postBatch)
 	route(rewards.RouteReceiptQuote, h.quote)

@@ -69,7 +69,8 @@ func newRightsWorld(t *testing.T) *rightsWorld {
 		}
 		w.tokens[d.Name] = nd.Token
 	}
-	w.srv = httptest.NewServer(api.NewHandler(s, api.Options{Now: now, Devices: s}))
+	metrics := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "tochka_up 1\n") })
+	w.srv = httptest.NewServer(api.NewHandler(s, api.Options{Now: now, Devices: s, Metrics: metrics}))
 	t.Cleanup(w.srv.Close)
 	return w
 }
@@ -371,6 +372,7 @@ func walkCases(t *testing.T) []walkCase {
 		}, onlyAdmin},
 		{rewards.RouteCheck, "no place", get("/v1/check"), managers},
 		{rewards.RouteLiability, "no place", get("/v1/reports/liability?by=store"), managers},
+		{rewards.RouteMetrics, "no place", get("/metrics"), managers},
 	}
 }
 
