@@ -35,6 +35,8 @@ import (
 	"slices"
 	"time"
 
+	"golang.org/x/time/rate"
+
 	"github.com/tochka-loyalty/tochka/lang"
 	"github.com/tochka-loyalty/tochka/picture"
 	"github.com/tochka-loyalty/tochka/rewards"
@@ -64,6 +66,11 @@ type Options struct {
 	// Devices finds the device of each request's bearer token, at each
 	// request (auth.go); nil: every request is refused as unauthenticated.
 	Devices rewards.DeviceFinder
+	// KioskCardLookups and KioskCardBurst limit how fast each kiosk's token
+	// looks cards up (GET /v1/cards/{number} and below), per process; zero:
+	// DefaultKioskCardLookups and DefaultKioskCardBurst; rate.Inf: no limit.
+	KioskCardLookups rate.Limit
+	KioskCardBurst   int
 	// Metrics, when set, is served at GET /metrics to the devices the
 	// rights table lets read it (a server's Prometheus metrics).
 	Metrics http.Handler
@@ -85,11 +92,13 @@ type handler struct {
 	log     *slog.Logger
 	now     func() time.Time
 	devices rewards.DeviceFinder
+	cards   *limiter // kiosks' card look-ups
 }
 
 // NewHandler returns the API's routes over s.
 func NewHandler(s Service, opts Options) http.Handler {
-	h := &handler{s: s, log: opts.Logger, now: opts.Now, devices: opts.Devices}
+	h := &handler{s: s, log: opts.Logger, now: opts.Now, devices: opts.Devices,
+		cards: newLimiter(opts.KioskCardLookups, opts.KioskCardBurst)}
 	if h.log == nil {
 		h.log = slog.New(slog.DiscardHandler)
 	}
@@ -243,6 +252,7 @@ func (h *handler) fail(w http.ResponseWriter, r *http.Request, err error) {
 	data, _ := json.Marshal(envelope{Error: body})
 	w.Header().Set("Content-Type", "application/json")
 	w.Header().Set("X-Content-Type-Options", "nosniff")
+	retryAfter(w, body)
 	w.WriteHeader(Status(body.Code))
 	w.Write(append(data, '\n'))
 }

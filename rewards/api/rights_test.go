@@ -15,6 +15,8 @@ import (
 	"testing"
 	"time"
 
+	"golang.org/x/time/rate"
+
 	"github.com/tochka-loyalty/tochka/rewards"
 	"github.com/tochka-loyalty/tochka/rewards/api"
 	"github.com/tochka-loyalty/tochka/rewards/rewardstest"
@@ -70,7 +72,7 @@ func newRightsWorld(t *testing.T) *rightsWorld {
 		w.tokens[d.Name] = nd.Token
 	}
 	metrics := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "tochka_up 1\n") })
-	w.srv = httptest.NewServer(api.NewHandler(s, api.Options{Now: now, Devices: s, Metrics: metrics}))
+	w.srv = httptest.NewServer(api.NewHandler(s, api.Options{Now: now, Devices: s, Metrics: metrics, KioskCardLookups: rate.Inf}))
 	t.Cleanup(w.srv.Close)
 	return w
 }
