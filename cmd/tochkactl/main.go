@@ -471,7 +471,7 @@ func (c *command) helpKey() string { return "help.cmd." + keyWord(c.name) }
 
 // flagHelpKey is the catalog key of the help text of flag f of cmd, or of
 // a global flag when cmd is nil: the flag's own helpKey when several
-// commands share it, else help.flag.card_issue.given_name, or
+// commands share it, else help.flag.card_link.pool, or
 // help.global.lang.
 func flagHelpKey(cmd *command, f flagSpec) string {
 	switch {
