@@ -27,7 +27,10 @@ type flagSpec struct {
 	kind     flagKind
 	value    string // the placeholder in usage text: FILE, TIME, N
 	required bool
-	help     string
+	// helpKey is the catalog key of the help text of a flag several
+	// commands share (help.flag.at); the others' is derived from the
+	// names, help.flag.COMMAND.FLAG (see flagHelpKey).
+	helpKey string
 	// choices, when set, are the only values the flag takes, matched
 	// without regard to case and kept as spelled here.
 	choices []string
@@ -40,16 +43,15 @@ type flagSpec struct {
 
 // The flags every command accepts, anywhere on the line.
 var globalFlags = []flagSpec{
-	{name: "db", kind: kindString, value: "URL", help: "the ledger: sqlite:PATH or a plain path (default $TOCHKA_DB, else $XDG_DATA_HOME/tochka/tochka.db)"},
-	{name: "json", kind: kindBool, help: "print the result as one JSON document"},
-	{name: "device", kind: kindString, value: "ID", help: "the device recorded on every change (default $TOCHKA_DEVICE, else tochkactl@HOST)"},
-	{name: "lang", kind: kindString, value: "bg|ru|en", choices: lang.All,
-		help: "the language of every line a person reads, errors and printed documents included (default: bg for a program in EUR or BGN, ru for RUB, else en)"},
-	{name: "help", kind: kindBool, help: "print this help"},
+	{name: "db", kind: kindString, value: "URL"},
+	{name: "json", kind: kindBool},
+	{name: "device", kind: kindString, value: "ID"},
+	{name: "lang", kind: kindString, value: "bg|ru|en", choices: lang.All},
+	{name: "help", kind: kindBool},
 }
 
 // atFlag is the business time of a change, or the moment a balance previews.
-var atFlag = flagSpec{name: "at", kind: kindTime, value: "TIME", help: "business time, RFC 3339 (default now)"}
+var atFlag = flagSpec{name: "at", kind: kindTime, value: "TIME", helpKey: "help.flag.at"}
 
 // usageError is bad usage: exit status 2 with the command's usage line.
 type usageError struct {

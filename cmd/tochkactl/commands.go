@@ -28,7 +28,9 @@ const (
 	dbCreate               // creates the database when there is none
 )
 
-// command is one command of the CLI.
+// command is one command of the CLI. Its help text is the catalog's
+// help.cmd.NAME, its words joined by underscores (help.cmd.card_issue), and
+// its flags' help.flag.NAME.FLAG (see helpKey and flagHelpKey).
 type command struct {
 	name  string   // the command words: "card issue"
 	args  []string // positional arguments, all required; a last one written CARD... takes one or more
@@ -39,13 +41,11 @@ type command struct {
 	// changes is true for a command that changes the ledger: a failure
 	// after the change is exit status 3.
 	changes bool
-	help    string
 	run     func(c *cmdCtx) error
 }
 
 // requestIDFlag is the idempotency key of a change: the command's id.
-var requestIDFlag = flagSpec{name: "request-id", kind: kindString, value: "ID", check: checkRequestID,
-	help: "the idempotency key: the same command with the same ID changes nothing more and answers as the first time"}
+var requestIDFlag = flagSpec{name: "request-id", kind: kindString, value: "ID", check: checkRequestID, helpKey: "help.flag.request_id"}
 
 // checkRequestID takes what the ledger keeps as a client's id.
 func checkRequestID(v string) error {
@@ -75,145 +75,110 @@ func (c *cmdCtx) meta() rewards.Meta {
 // commands lists every command in the order the help shows them.
 var commands = []*command{
 	{name: "init", flags: []flagSpec{
-		{name: "program", kind: kindString, value: "FILE", required: true, help: "a program file, or a bundled program: coop, bonus"},
+		{name: "program", kind: kindString, value: "FILE", required: true},
 		atFlag, requestIDFlag,
-	}, db: dbCreate, changes: true, run: cmdInit,
-		help: "create or migrate the database and install (a new version of) the program"},
+	}, db: dbCreate, changes: true, run: cmdInit},
 	{name: "card issue", flags: append([]flagSpec{
 		atFlag,
-		{name: "member", kind: kindBool, help: "the customer is a member (cooperator)"},
-		{name: "number", kind: kindString, value: "CARD", help: "a pre-printed card's number (default: a new random one)"},
+		{name: "member", kind: kindBool},
+		{name: "number", kind: kindString, value: "CARD"},
 		requestIDFlag,
-	}, personFlags...), db: dbOpen, changes: true, run: cmdCardIssue,
-		help: "issue a card and hand it over now; prints the new card number. " + personHelp},
+	}, personFlags...), db: dbOpen, changes: true, run: cmdCardIssue},
+	// card register hands over a batch card and/or records personal data.
 	{name: "card register", args: []string{"CARD"}, flags: append([]flagSpec{
-		{name: "member", kind: kindBool, help: "the customer is a member (cooperator)"},
+		{name: "member", kind: kindBool},
 		atFlag, requestIDFlag,
-	}, personFlags...), db: dbOpen, changes: true, run: cmdCardRegister,
-		help: "hand over a batch card and/or register the customer's personal data. " + personHelp},
-	{name: "card forget", args: []string{"CARD"}, flags: []flagSpec{atFlag, requestIDFlag}, db: dbOpen, changes: true, run: cmdCardForget,
-		help: "erase the personal data of the card's customer (names, phone, e-mail, consents), from the ledger's files too; " +
-			"the points, the history and the card stay, and the card still earns and redeems. " +
-			"A family card that is not pooled keeps a record of its own (it may hold the household's phone): forget each such card on its own"},
+	}, personFlags...), db: dbOpen, changes: true, run: cmdCardRegister},
+	// card forget erases a customer's personal data; points and history stay.
+	{name: "card forget", args: []string{"CARD"}, flags: []flagSpec{atFlag, requestIDFlag}, db: dbOpen, changes: true, run: cmdCardForget},
+	// card export answers a data-access request: all about the customer, as JSON.
 	{name: "card export", args: []string{"CARD"}, flags: []flagSpec{
-		{name: "at", kind: kindTime, value: "TIME", help: "the balance and vouchers' status at this moment (default now)"},
-	}, db: dbRead, run: cmdCardExport,
-		help: "print everything stored about the card's customer as JSON, for a data-access request: " +
-			"card, cards, account, person (with consent times), balance, history, vouchers"},
-	{name: "card block", args: []string{"CARD"}, flags: []flagSpec{atFlag, requestIDFlag}, db: dbOpen, changes: true, run: cmdCardBlock,
-		help: "block a lost or stopped card"},
-	{name: "card replace", args: []string{"CARD"}, flags: []flagSpec{atFlag, requestIDFlag}, db: dbOpen, changes: true, run: cmdCardReplace,
-		help: "block a lost card and move everything to a new card; prints the new card number"},
+		{name: "at", kind: kindTime, value: "TIME"},
+	}, db: dbRead, run: cmdCardExport},
+	{name: "card block", args: []string{"CARD"}, flags: []flagSpec{atFlag, requestIDFlag}, db: dbOpen, changes: true, run: cmdCardBlock},
+	{name: "card replace", args: []string{"CARD"}, flags: []flagSpec{atFlag, requestIDFlag}, db: dbOpen, changes: true, run: cmdCardReplace},
 	{name: "card link", args: []string{"CARD"}, flags: []flagSpec{
-		{name: "to", kind: kindString, value: "HOLDER", required: true, help: "the holder's card"},
-		{name: "pool", kind: kindBool, help: "the family card earns into the holder's account"},
+		{name: "to", kind: kindString, value: "HOLDER", required: true},
+		{name: "pool", kind: kindBool},
 		atFlag, requestIDFlag,
-	}, db: dbOpen, changes: true, run: cmdCardLink,
-		help: "link a family card to a holder's card"},
-	{name: "card member", args: []string{"CARD"}, flags: []flagSpec{atFlag, requestIDFlag}, db: dbOpen, changes: true, run: cmdCardMember,
-		help: "make the card's account a member's (cooperator's) from --at on"},
+	}, db: dbOpen, changes: true, run: cmdCardLink},
+	// card member makes the account a cooperator's from --at on.
+	{name: "card member", args: []string{"CARD"}, flags: []flagSpec{atFlag, requestIDFlag}, db: dbOpen, changes: true, run: cmdCardMember},
 	{name: "card print", args: []string{"CARD..."}, flags: []flagSpec{
 		layoutFlag, outFlag, printerFlag,
-	}, db: dbRead, run: cmdCardPrint,
-		help: "print cards (a blocked or replaced card is refused), each with its holder's name when known"},
+	}, db: dbRead, run: cmdCardPrint},
 	{name: "card batch", flags: []flagSpec{
-		{name: "count", kind: kindInt, value: "N", required: true, check: between(1, maxBatch),
-			help: fmt.Sprintf("how many cards to issue, 1 to %d", maxBatch)},
+		{name: "count", kind: kindInt, value: "N", required: true, check: between(1, maxBatch)},
 		layoutFlag, outFlag, printerFlag, atFlag, batchIDFlag,
-	}, db: dbOpen, changes: true, run: cmdCardBatch,
-		help: "issue N new cards not yet handed over and print them; prints their numbers, one a line, a page at a time as each page is issued"},
-	{name: "receipt post", args: []string{"FILE|-"}, flags: []flagSpec{receiptIDFlag}, db: dbOpen, changes: true, run: cmdReceiptPost,
-		help: "post a receipt (JSON; - reads stdin): what it earned and spent, and the balance after"},
-	{name: "receipt quote", args: []string{"FILE|-"}, db: dbRead, run: cmdReceiptQuote,
-		help: "what a receipt would earn and the most that may be paid with points; changes nothing"},
-	{name: "receipt return", args: []string{"FILE|-"}, flags: []flagSpec{returnIDFlag}, db: dbOpen, changes: true, run: cmdReceiptReturn,
-		help: "post a return of lines of an earlier receipt"},
+	}, db: dbOpen, changes: true, run: cmdCardBatch},
+	{name: "receipt post", args: []string{"FILE|-"}, flags: []flagSpec{receiptIDFlag}, db: dbOpen, changes: true, run: cmdReceiptPost},
+	// receipt quote: what a receipt would earn and may pay with points.
+	{name: "receipt quote", args: []string{"FILE|-"}, db: dbRead, run: cmdReceiptQuote},
+	{name: "receipt return", args: []string{"FILE|-"}, flags: []flagSpec{returnIDFlag}, db: dbOpen, changes: true, run: cmdReceiptReturn},
 	{name: "balance", args: []string{"CARD"}, flags: []flagSpec{
-		{name: "at", kind: kindTime, value: "TIME", help: "preview the balance at this moment (default now)"},
-	}, db: dbRead, run: cmdBalance,
-		help: "points available, pending and expiring"},
-	{name: "history", args: []string{"CARD"}, db: dbRead, run: cmdHistory,
-		help: "the card's ledger entries, its replaced predecessors' included"},
+		{name: "at", kind: kindTime, value: "TIME"},
+	}, db: dbRead, run: cmdBalance},
+	{name: "history", args: []string{"CARD"}, db: dbRead, run: cmdHistory},
 	{name: "coop add", flags: append(append([]flagSpec{
-		{name: "id", kind: kindString, value: "ID", required: true, help: "the cooperative's id (an existing record is updated)"},
-	}, nameFlags...), atFlag, requestIDFlag), db: dbOpen, changes: true, run: cmdCoopAdd,
-		help: "record a cooperative (a group of stores with one reward board) with its names, or update its record"},
-	{name: "coop list", db: dbRead, run: cmdCoopList,
-		help: "list the recorded cooperatives"},
+		{name: "id", kind: kindString, value: "ID", required: true},
+	}, nameFlags...), atFlag, requestIDFlag), db: dbOpen, changes: true, run: cmdCoopAdd},
+	{name: "coop list", db: dbRead, run: cmdCoopList},
 	{name: "store add", flags: append(append([]flagSpec{
-		{name: "id", kind: kindString, value: "ID", required: true, help: "the store's id, as its tills send it (an existing record is updated)"},
-		{name: "coop", kind: kindString, value: "COOP", required: true, help: "the recorded cooperative the store belongs to"},
+		{name: "id", kind: kindString, value: "ID", required: true},
+		{name: "coop", kind: kindString, value: "COOP", required: true},
 	}, nameFlags...),
-		flagSpec{name: "address", kind: kindString, value: "TEXT", help: "the store's address"},
-		atFlag, requestIDFlag), db: dbOpen, changes: true, run: cmdStoreAdd,
-		help: "record a store of a cooperative with its names, or update its record"},
-	{name: "store list", db: dbRead, run: cmdStoreList,
-		help: "list the recorded stores"},
+		flagSpec{name: "address", kind: kindString, value: "TEXT"},
+		atFlag, requestIDFlag), db: dbOpen, changes: true, run: cmdStoreAdd},
+	{name: "store list", db: dbRead, run: cmdStoreList},
 	{name: "board add", flags: []flagSpec{
-		{name: "id", kind: kindString, value: "ID", required: true, help: "the reward's id (an existing one is replaced)"},
-		{name: "coop", kind: kindString, value: "COOP", required: true, help: "the cooperative whose board it is on"},
-		{name: "store", kind: kindString, value: "STORE", help: "offer it only in this store"},
-		{name: "points", kind: kindInt, value: "N", required: true, help: "its price in points"},
-		{name: "name-bg", kind: kindString, value: "NAME", help: "name in Bulgarian"},
-		{name: "name-ru", kind: kindString, value: "NAME", help: "name in Russian"},
-		{name: "name-en", kind: kindString, value: "NAME", help: "name in English"},
-		{name: "picture", kind: kindString, value: "FILE", help: "a JPEG or PNG of at most 10 MB, kept in the ledger (at most 1200 px on its long side)"},
-		{name: "stock", kind: kindInt, value: "N", help: "how many there are (default unlimited)"},
-		{name: "from", kind: kindTime, value: "TIME", help: "offered from"},
-		{name: "to", kind: kindTime, value: "TIME", help: "offered until"},
+		{name: "id", kind: kindString, value: "ID", required: true},
+		{name: "coop", kind: kindString, value: "COOP", required: true},
+		{name: "store", kind: kindString, value: "STORE"},
+		{name: "points", kind: kindInt, value: "N", required: true},
+		{name: "name-bg", kind: kindString, value: "NAME", helpKey: "help.flag.name_bg"},
+		{name: "name-ru", kind: kindString, value: "NAME", helpKey: "help.flag.name_ru"},
+		{name: "name-en", kind: kindString, value: "NAME", helpKey: "help.flag.name_en"},
+		{name: "picture", kind: kindString, value: "FILE"},
+		{name: "stock", kind: kindInt, value: "N"},
+		{name: "from", kind: kindTime, value: "TIME"},
+		{name: "to", kind: kindTime, value: "TIME"},
 		atFlag, requestIDFlag,
-	}, db: dbOpen, changes: true, run: cmdBoardAdd,
-		help: "add an item to the reward board, or replace the item with that id; its --coop and --store must be recorded (coop add, store add). Its stock is one counter for the whole cooperative (for a store's own reward, for that store), however many stores offer it. Its picture is stored in the ledger once, named by its SHA-256, and prints from any copy of it (a bonus program has no board)"},
+	}, db: dbOpen, changes: true, run: cmdBoardAdd},
 	{name: "board list", flags: []flagSpec{
-		{name: "coop", kind: kindString, value: "COOP", help: "only this cooperative's board"},
-		{name: "store", kind: kindString, value: "STORE", help: "only what this store offers"},
-	}, db: dbRead, run: cmdBoardList,
-		help: "list the reward board"},
-	{name: "board remove", args: []string{"ID"}, flags: []flagSpec{atFlag, requestIDFlag}, db: dbOpen, changes: true, run: cmdBoardRemove,
-		help: "take an item off the board (vouchers already made stay valid)"},
+		{name: "coop", kind: kindString, value: "COOP"},
+		{name: "store", kind: kindString, value: "STORE"},
+	}, db: dbRead, run: cmdBoardList},
+	{name: "board remove", args: []string{"ID"}, flags: []flagSpec{atFlag, requestIDFlag}, db: dbOpen, changes: true, run: cmdBoardRemove},
 	{name: "board print", flags: []flagSpec{
-		{name: "coop", kind: kindString, value: "COOP", help: "only this cooperative's board"},
-		{name: "store", kind: kindString, value: "STORE", help: "only what this store offers; the store is named on the poster"},
-		{name: "size", kind: kindString, value: "A4|A3", choices: []string{printer.PosterA4, printer.PosterA3},
-			help: "the poster's paper, portrait (default A4)"},
+		{name: "coop", kind: kindString, value: "COOP"},
+		{name: "store", kind: kindString, value: "STORE"},
+		{name: "size", kind: kindString, value: "A4|A3", choices: []string{printer.PosterA4, printer.PosterA3}},
 		outFlag, printerFlag,
-	}, db: dbRead, run: cmdBoardPrint,
-		help: "print the reward board as a poster; items whose offer has ended are left out (a bonus program has no board)"},
+	}, db: dbRead, run: cmdBoardPrint},
 	{name: "redeem", args: []string{"CARD", "REWARD"}, flags: []flagSpec{
-		{name: "store", kind: kindString, value: "STORE", help: "the store where the voucher is made"},
+		{name: "store", kind: kindString, value: "STORE"},
 		atFlag, requestIDFlag,
-	}, db: dbOpen, changes: true, run: cmdRedeem,
-		help: "exchange points for a reward of the board; prints the voucher code"},
-	{name: "voucher claim", args: []string{"CODE"}, flags: []flagSpec{atFlag, requestIDFlag}, db: dbOpen, changes: true, run: cmdVoucherClaim,
-		help: "mark a voucher used at a till"},
-	{name: "voucher cancel", args: []string{"CODE"}, flags: []flagSpec{atFlag, requestIDFlag}, db: dbOpen, changes: true, run: cmdVoucherCancel,
-		help: "cancel an open voucher; its points come back"},
+	}, db: dbOpen, changes: true, run: cmdRedeem},
+	{name: "voucher claim", args: []string{"CODE"}, flags: []flagSpec{atFlag, requestIDFlag}, db: dbOpen, changes: true, run: cmdVoucherClaim},
+	{name: "voucher cancel", args: []string{"CODE"}, flags: []flagSpec{atFlag, requestIDFlag}, db: dbOpen, changes: true, run: cmdVoucherCancel},
 	{name: "voucher print", args: []string{"CODE"}, flags: []flagSpec{
 		voucherOutFlag, escposFlag, printerFlag, usbFlag,
-	}, db: dbRead, run: cmdVoucherPrint,
-		help: "print an open voucher (a claimed, cancelled or expired one is refused)"},
-	{name: "printer test", flags: []flagSpec{printerFlag, usbFlag}, db: dbNone, run: cmdPrinterTest,
-		help: "print a test page: a sample card (CUPS only) and vouchers with their barcodes and Cyrillic pangrams; opens no database"},
-	{name: "scanner decode", args: []string{"FILE|-"}, flags: scannerDecodeFlags, db: dbNone, run: cmdScannerDecode,
-		help: "decode a scanner capture (raw reports as read from /dev/hidrawN; - reads stdin) and print every scan, one a line, rejected ones with their reason and repeats kept; opens no database"},
-	{name: "scanner list", db: dbNone, run: cmdScannerList,
-		help: "list the USB devices that look like barcode scanners (VID:PID, mode, and whether this user may open them, with the udev rule when not) and the serial ports; opens no database"},
-	{name: "scanner watch", flags: scannerWatchFlags, db: dbNone, run: cmdScannerWatch,
-		help: "read a live scanner and print each scan as it comes (rejected ones with their reason) and the scanner coming and going, until Ctrl-C; opens no database"},
+	}, db: dbRead, run: cmdVoucherPrint},
+	{name: "printer test", flags: []flagSpec{printerFlag, usbFlag}, db: dbNone, run: cmdPrinterTest},
+	{name: "scanner decode", args: []string{"FILE|-"}, flags: scannerDecodeFlags, db: dbNone, run: cmdScannerDecode},
+	{name: "scanner list", db: dbNone, run: cmdScannerList},
+	{name: "scanner watch", flags: scannerWatchFlags, db: dbNone, run: cmdScannerWatch},
+	// report liability: the points outstanding, an accountant's liability.
 	{name: "report liability", flags: []flagSpec{
-		{name: "at", kind: kindTime, value: "TIME", help: "the moment the report is for: now (the default) or a moment ahead, which previews what matures, expires and lapses by then; a moment past is refused, as what the ledger held then is not kept"},
-		{name: "by", kind: kindString, value: "store|coop|day", choices: []string{rewards.ByStore, rewards.ByCoop, rewards.ByDay},
-			help: "group by the store of the receipt that earned the points, its cooperative, or the business day they were earned (default store); welcome bonuses belong to no store or cooperative but to the day they were granted, debt to no store, cooperative or day"},
-		{name: "csv", kind: kindBool, help: "print CSV for a spreadsheet instead of a table"},
-	}, db: dbRead, run: cmdReportLiability,
-		help: "the points outstanding, the liability a chain's accountant books: available, pending, less debt (the sum of all balances, as check reports it), plus what open vouchers hold; their value in the program's currency for a bonus program; and what expires in each of the next 12 months"},
-	{name: "check", db: dbRead, run: cmdCheck,
-		help: "verify the ledger's invariants and the database file; exit 1 when there are problems"},
+		{name: "at", kind: kindTime, value: "TIME"},
+		{name: "by", kind: kindString, value: "store|coop|day", choices: []string{rewards.ByStore, rewards.ByCoop, rewards.ByDay}},
+		{name: "csv", kind: kindBool},
+	}, db: dbRead, run: cmdReportLiability},
+	{name: "check", db: dbRead, run: cmdCheck},
 	{name: "backup", db: dbRead, run: cmdBackup, flags: []flagSpec{
-		{name: "to", kind: kindString, value: "FILE", required: true, check: notEmpty, help: "the new file the copy is written to"},
-	}, help: "write a consistent copy of the ledger to a new file, also while tochkad or another command writes to it"},
-	{name: "help", db: dbNone, run: func(*cmdCtx) error { return nil },
-		help: "print this help"},
+		{name: "to", kind: kindString, value: "FILE", required: true, check: notEmpty},
+	}},
+	{name: "help", db: dbNone, run: func(*cmdCtx) error { return nil }},
 }
 
 func lookupCommand(name string) *command {
@@ -293,18 +258,14 @@ func bundledPrograms() []string {
 
 // personFlags are the personal data card issue and card register take.
 var personFlags = []flagSpec{
-	{name: "given-name", kind: kindString, value: "NAME", help: "the customer's given name (the kiosk greets by it)"},
-	{name: "family-name", kind: kindString, value: "NAME", help: "the customer's family name"},
-	{name: "name", kind: kindString, value: "NAME", help: "shorthand for both, \"GIVEN FAMILY\": split at the first space into --given-name and --family-name"},
-	{name: "phone", kind: kindString, value: "PHONE", help: "the phone, stored as +CC...: with its country code (+359..., +7..., 00...) or in the program country's local form (0888 123 456, 8 912 345-67-89); registering it grants the welcome bonus once"},
-	{name: "email", kind: kindString, value: "EMAIL", help: "the e-mail address"},
-	{name: "consent", kind: kindBool, help: "the customer consents to the processing of their data (required with any of the above; its time is recorded)"},
-	{name: "marketing", kind: kindBool, help: "the customer consents to marketing messages (off unless given; needs --consent); --marketing=false withdraws that consent, recording when"},
+	{name: "given-name", kind: kindString, value: "NAME", helpKey: "help.flag.given_name"},
+	{name: "family-name", kind: kindString, value: "NAME", helpKey: "help.flag.family_name"},
+	{name: "name", kind: kindString, value: "NAME", helpKey: "help.flag.name"},
+	{name: "phone", kind: kindString, value: "PHONE", helpKey: "help.flag.phone"},
+	{name: "email", kind: kindString, value: "EMAIL", helpKey: "help.flag.email"},
+	{name: "consent", kind: kindBool, helpKey: "help.flag.consent"},
+	{name: "marketing", kind: kindBool, helpKey: "help.flag.marketing"},
 }
-
-// personHelp says what the personal data flags have in common.
-const personHelp = "Personal data are kept apart from the event log, so that card forget erases them; " +
-	"one phone belongs to one household (a holder's card and its family cards)"
 
 // details are the personal data the flags give.
 func (c *cmdCtx) details() rewards.Details {
@@ -414,10 +375,8 @@ func (c *cmdCtx) readInput(name string, parse func(io.Reader) error) error {
 
 // The --request-id of a receipt or a return is its id.
 var (
-	receiptIDFlag = flagSpec{name: "request-id", kind: kindString, value: "ID", check: checkRequestID,
-		help: "the receipt's id, the idempotency key, when the file leaves it out (else it must be the same)"}
-	returnIDFlag = flagSpec{name: "request-id", kind: kindString, value: "ID", check: checkRequestID,
-		help: "the return's id, the idempotency key, when the file leaves it out (else it must be the same)"}
+	receiptIDFlag = flagSpec{name: "request-id", kind: kindString, value: "ID", check: checkRequestID}
+	returnIDFlag  = flagSpec{name: "request-id", kind: kindString, value: "ID", check: checkRequestID}
 )
 
 // readBody reads a receipt or a return from FILE or stdin, with

@@ -53,6 +53,7 @@ import (
 	"github.com/tochka-loyalty/tochka/picture"
 	"github.com/tochka-loyalty/tochka/rewards"
 	"github.com/tochka-loyalty/tochka/rewards/sqlite"
+	"github.com/tochka-loyalty/tochka/scanner/serial"
 )
 
 func main() {
@@ -66,12 +67,6 @@ const (
 	exitUsage   = 2 // bad usage
 	exitPartial = 3 // done, but not all of it reached you
 )
-
-// exitStatusHelp is the end of every help text.
-const exitStatusHelp = `Exit status: 0 done; 1 refused or failed, nothing changed (the reason on
-stderr); 2 bad usage; 3 done, but not all of it reached you: the ledger
-changed, then writing the answer or printing failed (stderr says what was
-done; the same command with the same --request-id answers again).`
 
 // run runs one command line and returns the exit status. It is main without
 // the process: tests call it in-process.
@@ -89,7 +84,7 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer, env func(stri
 		return exitRefused
 	}
 	if in.globalBool("help") || (in.cmd != nil && in.cmd.name == "help") {
-		printHelp(stdout, in)
+		printHelp(stdout, in, early.readerLang())
 		return exitOK
 	}
 	if in.cmd.changes {
@@ -253,7 +248,7 @@ func (c *cmdCtx) printError(stderr io.Writer, err error) {
 // printUsageError writes bad usage to stderr, with the usage line of the
 // command, or of the program when no command was recognised.
 func (c *cmdCtx) printUsageError(stderr io.Writer, ue *usageError) {
-	usage := "tochkactl [--db URL] [--json] [--lang bg|ru|en] [--device ID] COMMAND [ARGS] [FLAGS]"
+	usage := programUsage
 	if ue.cmd != nil {
 		usage = "tochkactl " + ue.cmd.synopsis()
 	}
@@ -434,48 +429,64 @@ func (c *cmdCtx) printJSON(v any) error {
 	return enc.Encode(v)
 }
 
-// printHelp prints the usage of every command, or of one command or group.
-func printHelp(w io.Writer, in *invocation) {
+// printHelp prints the usage of every command, or of one command or group,
+// in language l. Every text is the catalog's: help.cmd.* for a command,
+// help.flag.* for its flags, help.global.* for the global ones.
+func printHelp(w io.Writer, in *invocation, l string) {
+	t := func(key string) string { return lang.Text(l, key, helpArgs) }
 	if in.cmd != nil && in.cmd.name != "help" {
-		fmt.Fprintf(w, "usage: tochkactl %s\n\n%s\n", in.cmd.synopsis(), in.cmd.help)
+		fmt.Fprintf(w, "%s\n\n%s\n", lang.Text(l, "cli.usage_line", lang.Args{"usage": "tochkactl " + in.cmd.synopsis()}), t(in.cmd.helpKey()))
 		if len(in.cmd.flags) > 0 {
-			fmt.Fprintln(w, "\nflags:")
+			fmt.Fprintf(w, "\n%s\n", t("help.flags"))
 			for _, f := range in.cmd.flags {
-				fmt.Fprintf(w, "  %-18s %s\n", flagUsage(f), f.help)
+				fmt.Fprintf(w, "  %-18s %s\n", flagUsage(f), t(flagHelpKey(in.cmd, f)))
 			}
 		}
-		fmt.Fprintf(w, "\n%s\n", exitStatusHelp)
+		fmt.Fprintf(w, "\n%s\n", t("help.exit_status"))
 		return
 	}
-	fmt.Fprintln(w, "tochkactl: the operator CLI of Tochka, the loyalty-card suite.")
-	fmt.Fprintln(w, "\nusage: tochkactl [--db URL] [--json] [--lang bg|ru|en] [--device ID] COMMAND [ARGS] [FLAGS]")
-	fmt.Fprintln(w, "\ncommands:")
+	fmt.Fprintln(w, t("help.intro"))
+	fmt.Fprintf(w, "\n%s\n", lang.Text(l, "cli.usage_line", lang.Args{"usage": programUsage}))
+	fmt.Fprintf(w, "\n%s\n", t("help.commands"))
 	for _, cmd := range commands {
 		if in.group != "" && !strings.HasPrefix(cmd.name, in.group+" ") {
 			continue
 		}
-		fmt.Fprintf(w, "  tochkactl %s\n      %s\n", cmd.synopsis(), cmd.help)
+		fmt.Fprintf(w, "  tochkactl %s\n      %s\n", cmd.synopsis(), t(cmd.helpKey()))
 	}
-	fmt.Fprintln(w, "\nglobal flags (anywhere on the line):")
+	fmt.Fprintf(w, "\n%s\n", t("help.global_flags"))
 	for _, f := range globalFlags {
-		fmt.Fprintf(w, "  %-18s %s\n", flagUsage(f), f.help)
+		fmt.Fprintf(w, "  %-18s %s\n", flagUsage(f), t(flagHelpKey(nil, f)))
 	}
-	fmt.Fprintf(w, `
-TIME is RFC 3339 (2026-11-02T09:00:00Z); --at defaults to now. Now is this
-host's clock, or $TOCHKA_NOW (RFC 3339) when set, for demos, tests and replays
-of old data; a change dated more than the program's [ledger] max_clock_skew
-(default 10m) ahead of now is refused, while balance --at previews any moment.
-Flags may stand before or after the arguments, as --flag value or --flag=value.
-Commands that change nothing open the ledger read-only, and so read a ledger
-made by a newer Tochka, which refuses every change.
---request-id ID makes a change idempotent: the same command with the same ID
-(and the same flags: leave --at out, or give the same) changes nothing more and
-answers as the first time.
-With --json an error is one JSON document on stderr:
-{"error":{"code":"refused","key":"","args":{},"message":"..."}}.
-%s
-`, exitStatusHelp)
+	fmt.Fprintf(w, "\n%s\n%s\n", t("help.notes"), t("help.exit_status"))
 }
+
+// programUsage is the usage line of the program.
+const programUsage = "tochkactl [--db URL] [--json] [--lang bg|ru|en] [--device ID] COMMAND [ARGS] [FLAGS]"
+
+// helpArgs are the arguments the help texts take.
+var helpArgs = lang.Args{"max_batch": maxBatch, "serial_port": serial.DefaultPort, "person": lang.M("help.person", nil)}
+
+// helpKey is the catalog key of the command's help text: help.cmd.card_issue.
+func (c *command) helpKey() string { return "help.cmd." + keyWord(c.name) }
+
+// flagHelpKey is the catalog key of the help text of flag f of cmd, or of
+// a global flag when cmd is nil: the flag's own helpKey when several
+// commands share it, else help.flag.card_link.pool, or
+// help.global.lang.
+func flagHelpKey(cmd *command, f flagSpec) string {
+	switch {
+	case f.helpKey != "":
+		return f.helpKey
+	case cmd == nil:
+		return "help.global." + keyWord(f.name)
+	}
+	return "help.flag." + keyWord(cmd.name) + "." + keyWord(f.name)
+}
+
+// keyWord is a command's or a flag's name as part of a catalog key: its
+// spaces and dashes written as underscores.
+func keyWord(name string) string { return strings.NewReplacer(" ", "_", "-", "_").Replace(name) }
 
 func flagUsage(f flagSpec) string {
 	if f.kind == kindBool {

@@ -14,9 +14,9 @@ import (
 
 // nameFlags are the names of a cooperative or a store, one flag a language.
 var nameFlags = []flagSpec{
-	{name: "name-bg", kind: kindString, value: "NAME", help: "name in Bulgarian"},
-	{name: "name-ru", kind: kindString, value: "NAME", help: "name in Russian"},
-	{name: "name-en", kind: kindString, value: "NAME", help: "name in English"},
+	{name: "name-bg", kind: kindString, value: "NAME", helpKey: "help.flag.name_bg"},
+	{name: "name-ru", kind: kindString, value: "NAME", helpKey: "help.flag.name_ru"},
+	{name: "name-en", kind: kindString, value: "NAME", helpKey: "help.flag.name_en"},
 }
 
 func (c *cmdCtx) names() rewards.Names {

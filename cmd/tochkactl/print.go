@@ -35,19 +35,13 @@ const destinationGroup = "destination"
 
 // The destination flags, and the other flags the print commands share.
 var (
-	outFlag = flagSpec{name: "out", kind: kindString, value: "FILE", oneOf: destinationGroup, check: notEmpty,
-		help: "write the PDF to FILE"}
-	voucherOutFlag = flagSpec{name: "out", kind: kindString, value: "FILE.pdf", oneOf: destinationGroup, check: notEmpty,
-		help: "write the voucher as an 80 mm PDF to FILE.pdf"}
-	escposFlag = flagSpec{name: "escpos", kind: kindString, value: "FILE", oneOf: destinationGroup, check: notEmpty,
-		help: "write the voucher as an ESC/POS stream for a thermal printer to FILE"}
-	printerFlag = flagSpec{name: "printer", kind: kindString, value: "QUEUE", oneOf: destinationGroup, check: notEmpty,
-		help: "print the PDF on the CUPS queue QUEUE (with lp)"}
-	usbFlag = flagSpec{name: "usb", kind: kindString, value: "VID:PID", oneOf: destinationGroup, check: checkVIDPID,
-		help: "print on the USB ESC/POS printer VID:PID (hex, as lsusb shows it: 0416:5011)"}
+	outFlag        = flagSpec{name: "out", kind: kindString, value: "FILE", oneOf: destinationGroup, check: notEmpty, helpKey: "help.flag.out"}
+	voucherOutFlag = flagSpec{name: "out", kind: kindString, value: "FILE.pdf", oneOf: destinationGroup, check: notEmpty}
+	escposFlag     = flagSpec{name: "escpos", kind: kindString, value: "FILE", oneOf: destinationGroup, check: notEmpty}
+	printerFlag    = flagSpec{name: "printer", kind: kindString, value: "QUEUE", oneOf: destinationGroup, check: notEmpty, helpKey: "help.flag.printer"}
+	usbFlag        = flagSpec{name: "usb", kind: kindString, value: "VID:PID", oneOf: destinationGroup, check: checkVIDPID, helpKey: "help.flag.usb"}
 
-	layoutFlag = flagSpec{name: "layout", kind: kindString, value: "card|sheet", choices: []string{layoutCard, layoutSheet},
-		help: "card: CR80 pages for a card printer (default); sheet: 10 cards to an A4 page with crop marks"}
+	layoutFlag = flagSpec{name: "layout", kind: kindString, value: "card|sheet", choices: []string{layoutCard, layoutSheet}, helpKey: "help.flag.layout"}
 )
 
 // Card layouts, the values of --layout.
@@ -344,8 +338,7 @@ func (c *cmdCtx) renderCards(p *rewards.Program, cards []rewards.Card) (printRep
 const cr80Media = "Custom.85.6x53.98mm"
 
 // batchIDFlag is card batch's --request-id: the batch's id.
-var batchIDFlag = flagSpec{name: "request-id", kind: kindString, value: "ID", check: checkRequestID,
-	help: "the batch's id: its cards are ID/0, ID/1, ...; the same batch again with the same ID gives the cards already issued and issues the rest (default: a new id, shown on stderr)"}
+var batchIDFlag = flagSpec{name: "request-id", kind: kindString, value: "ID", check: checkRequestID}
 
 // cardsPerPage is how many cards a page of the layout holds: a batch is
 // issued, and its numbers written out, a page at a time. A card printer's

@@ -31,13 +31,10 @@ const (
 
 var scannerDecodeFlags = []flagSpec{
 	{name: "format", kind: kindString, value: "boot|hidpos|serial", required: true,
-		choices: []string{formatBoot, formatHIDPOS, formatSerial},
-		help:    "what the capture holds: keyboard-mode reports, HID POS reports or serial bytes"},
-	{name: "layout", kind: kindString, value: "us|de|fr", choices: scanner.LayoutNames(),
-		help: "boot: the keyboard layout the scanner is set to (default us)"},
-	{name: "suffix", kind: kindString, value: "cr|lf|crlf", choices: []string{"cr", "lf", "crlf"},
-		help: "serial: the line ending the scanner sends (default cr)"},
-	{name: "tab", kind: kindBool, help: "boot: Tab ends a scan, as well as Enter"},
+		choices: []string{formatBoot, formatHIDPOS, formatSerial}},
+	{name: "layout", kind: kindString, value: "us|de|fr", choices: scanner.LayoutNames()},
+	{name: "suffix", kind: kindString, value: "cr|lf|crlf", choices: []string{"cr", "lf", "crlf"}},
+	{name: "tab", kind: kindBool},
 }
 
 // captureReadSize is how much of a capture is decoded at a time; scans are
@@ -168,19 +165,13 @@ var scannerWatchFlags = []flagSpec{
 	// scanner watch opens no database and records no change, so --device
 	// names the scanner here, not the device recorded on changes;
 	// watchSource checks its value.
-	{name: "device", kind: kindString, value: "VID:PID",
-		help: "the USB scanner, in hex as lsusb shows it (default: the first USB device that looks like a scanner)"},
-	{name: "mode", kind: kindString, value: "keyboard|hidpos|serial", choices: []string{modeKeyboard, modeHIDPOS, modeSerial},
-		help: "how the scanner talks (default: serial with --port, else whichever USB mode the scanner has, HID POS first)"},
-	{name: "layout", kind: kindString, value: "us|de|fr", choices: scanner.LayoutNames(),
-		help: "keyboard: the keyboard layout the scanner is set to (default us)"},
-	{name: "tab", kind: kindBool, help: "keyboard: Tab ends a scan, as well as Enter"},
-	{name: "port", kind: kindString, value: "PORT", check: notEmpty,
-		help: "serial: the port (default " + serial.DefaultPort + ")"},
-	{name: "suffix", kind: kindString, value: "cr|lf|crlf", choices: []string{"cr", "lf", "crlf"},
-		help: "serial: the line ending the scanner sends (default cr)"},
-	{name: "for", kind: kindString, value: "DURATION", check: positiveDuration,
-		help: "stop after DURATION (such as 30s or 5m) instead of at Ctrl-C, for scripts and tests"},
+	{name: "device", kind: kindString, value: "VID:PID"},
+	{name: "mode", kind: kindString, value: "keyboard|hidpos|serial", choices: []string{modeKeyboard, modeHIDPOS, modeSerial}},
+	{name: "layout", kind: kindString, value: "us|de|fr", choices: scanner.LayoutNames()},
+	{name: "tab", kind: kindBool},
+	{name: "port", kind: kindString, value: "PORT", check: notEmpty},
+	{name: "suffix", kind: kindString, value: "cr|lf|crlf", choices: []string{"cr", "lf", "crlf"}},
+	{name: "for", kind: kindString, value: "DURATION", check: positiveDuration},
 }
 
 func positiveDuration(v string) error {
