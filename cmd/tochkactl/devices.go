@@ -16,19 +16,14 @@ import (
 // deviceCommands are the device commands, in the order the help shows them.
 var deviceCommands = []*command{
 	{name: "device add", flags: []flagSpec{
-		{name: "name", kind: kindString, value: "NAME", required: true, help: "the device's name, unique in the ledger (a revoked device keeps its name)"},
-		{name: "role", kind: kindString, value: "pos|kiosk|manager|admin", required: true, choices: rewards.DeviceRoles,
-			help: "pos: a till; kiosk: an in-store kiosk; manager: a manager's machine; admin: the operator's, which may do everything"},
-		{name: "store", kind: kindString, value: "STORE", oneOf: "place", help: "the recorded store the device belongs to"},
-		{name: "coop", kind: kindString, value: "COOP", oneOf: "place", help: "the recorded cooperative the device belongs to, all of its stores"},
+		{name: "name", kind: kindString, value: "NAME", required: true},
+		{name: "role", kind: kindString, value: "pos|kiosk|manager|admin", required: true, choices: rewards.DeviceRoles},
+		{name: "store", kind: kindString, value: "STORE", oneOf: "place"},
+		{name: "coop", kind: kindString, value: "COOP", oneOf: "place"},
 		atFlag, requestIDFlag,
-	}, db: dbOpen, changes: true, run: cmdDeviceAdd,
-		help: "add a device that calls the central API and print its bearer token, this once: only the token's SHA-256 is stored, " +
-			"so a lost token is revoked and a new device added. The same --request-id again prints the device without its token"},
-	{name: "device list", db: dbRead, run: cmdDeviceList,
-		help: "list the devices with their roles, places and when they were added and revoked; never a token"},
-	{name: "device revoke", args: []string{"NAME"}, flags: []flagSpec{atFlag, requestIDFlag}, db: dbOpen, changes: true, run: cmdDeviceRevoke,
-		help: "revoke a device's token: the server refuses its next request (revoking a revoked device changes nothing)"},
+	}, db: dbOpen, changes: true, run: cmdDeviceAdd},
+	{name: "device list", db: dbRead, run: cmdDeviceList},
+	{name: "device revoke", args: []string{"NAME"}, flags: []flagSpec{atFlag, requestIDFlag}, db: dbOpen, changes: true, run: cmdDeviceRevoke},
 }
 
 func cmdDeviceAdd(c *cmdCtx) error {
