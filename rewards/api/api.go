@@ -71,6 +71,10 @@ type Options struct {
 	// DefaultKioskCardLookups and DefaultKioskCardBurst; rate.Inf: no limit.
 	KioskCardLookups rate.Limit
 	KioskCardBurst   int
+	// Staff checks staff logins and finds the staff sessions that
+	// requests carry (X-Staff-Session, staff.go); nil: no staff session is
+	// accepted, and the staff routes answer so.
+	Staff rewards.Staff
 	// Metrics, when set, is served at GET /metrics to the devices the
 	// rights table lets read it (a server's Prometheus metrics).
 	Metrics http.Handler
@@ -92,12 +96,13 @@ type handler struct {
 	log     *slog.Logger
 	now     func() time.Time
 	devices rewards.DeviceFinder
+	staff   rewards.Staff
 	cards   *limiter // kiosks' card look-ups
 }
 
 // NewHandler returns the API's routes over s.
 func NewHandler(s Service, opts Options) http.Handler {
-	h := &handler{s: s, log: opts.Logger, now: opts.Now, devices: opts.Devices,
+	h := &handler{s: s, log: opts.Logger, now: opts.Now, devices: opts.Devices, staff: opts.Staff,
 		cards: newLimiter(opts.KioskCardLookups, opts.KioskCardBurst)}
 	if h.log == nil {
 		h.log = slog.New(slog.DiscardHandler)
@@ -197,6 +202,7 @@ func NewHandler(s Service, opts Options) http.Handler {
 	route(rewards.RouteProgramRead, func(r *http.Request) (any, error) { return h.s.Program(r.Context()) })
 	route(rewards.RouteProgramPut, h.installProgram)
 	route(rewards.RouteCheck, func(r *http.Request) (any, error) { return h.s.Check(r.Context()) })
+	h.staffRoutes(route)
 	route(rewards.RouteLiability, func(r *http.Request) (any, error) {
 		// Without at, the ledger's own now (zero): a moment read here,
 		// before the ledger reads its clock, would be a moment past.
