@@ -73,6 +73,7 @@ const (
 	RouteMetrics      = "GET /metrics"
 
 	RouteStaffLogin = "POST /v1/staff/login"
+	RouteStaffAdd   = "POST /v1/staff"
 	RouteAudit      = "GET /v1/audit"
 )
 
@@ -128,8 +129,8 @@ const (
 //     member's own store or cooperative, through a kiosk or a manager's
 //     machine of that place: a staff member does at a kiosk what the
 //     kiosk does and the staff work besides (block, replace, link, member,
-//     forget, export); a manager also edits the board and pictures, and
-//     reads the audit trail. Logging in is at a kiosk or a manager's
+//     forget, export); a manager also edits the board and pictures, adds
+//     staff members of its place and reads the audit trail. Logging in is at a kiosk or a manager's
 //     machine of the member's place (or the admin's, anywhere); reading the audit trail is a manager's or the admin's.
 var Rights = map[string]map[string]Reach{
 	RouteReceiptPost:   {RolePOS: OwnPlace, RoleAdmin: Anywhere},
@@ -170,6 +171,7 @@ var Rights = map[string]map[string]Reach{
 	RouteMetrics:      {RoleManager: OwnPlace, RoleAdmin: Anywhere},
 
 	RouteStaffLogin: {RoleKiosk: OwnPlace, RoleManager: OwnPlace, RoleAdmin: Anywhere},
+	RouteStaffAdd:   {RoleManager: OwnPlace, RoleAdmin: Anywhere, SessionManager: OwnPlace},
 	RouteAudit:      {RoleManager: OwnPlace, RoleAdmin: Anywhere, SessionManager: OwnPlace},
 }
 

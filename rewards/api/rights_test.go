@@ -376,6 +376,10 @@ func walkCases(t *testing.T) []walkCase {
 		{rewards.RouteLiability, "no place", get("/v1/reports/liability?by=store"), managers},
 		{rewards.RouteMetrics, "no place", get("/metrics"), managers},
 		{rewards.RouteStaffLogin, "no place", staffLogin, []string{"kiosk@a1", "kiosk@c1", "manager@a1", "manager@c1", "admin"}},
+		{rewards.RouteStaffAdd, "own store", staffAdd("a1", ""), managers},
+		{rewards.RouteStaffAdd, "another store of the cooperative", staffAdd("a2", ""), coopMgr},
+		{rewards.RouteStaffAdd, "own cooperative", staffAdd("", "c1"), coopMgr},
+		{rewards.RouteStaffAdd, "a store of another cooperative", staffAdd("b1", ""), onlyAdmin},
 		{rewards.RouteAudit, "no place", get("/v1/audit"), managers},
 	}
 }

@@ -60,6 +60,33 @@ func (h *handler) staffRoutes(route func(string, func(*http.Request) (any, error
 		c.Device = d.Name
 		return h.staff.LoginStaff(r.Context(), c, d)
 	})
+	route(rewards.RouteStaffAdd, func(r *http.Request) (any, error) {
+		// The PIN is no field of the command's JSON (it must never be
+		// echoed nor logged with it): the request carries it beside.
+		var body struct {
+			rewards.StaffAdd
+			PIN string `json:"pin"`
+		}
+		if err := decode(r, CommandLimit, "staff add", &body); err != nil {
+			return nil, err
+		}
+		c := body.StaffAdd
+		c.PIN = body.PIN
+		place := rewards.Place{Coop: c.Staff.Coop}
+		if c.Staff.Store != "" {
+			var err error
+			if place, err = h.storePlace(r.Context(), c.Staff.Store); err != nil {
+				return nil, err
+			}
+		}
+		if err := may(r, place); err != nil {
+			return nil, err
+		}
+		if h.staff == nil {
+			return nil, rewards.Fail(rewards.ENOTFOUND, "api.route_unknown", lang.Args{"method": r.Method, "path": r.URL.Path})
+		}
+		return h.staff.AddStaff(r.Context(), c)
+	})
 	route(rewards.RouteAudit, func(r *http.Request) (any, error) {
 		var since time.Time
 		if v := r.URL.Query().Get("since"); v != "" {

@@ -33,6 +33,15 @@ func staffLogin(w *rightsWorld) request {
 	return request{method: "POST", path: "/v1/staff/login", body: `{"number":"` + number + `","pin":"` + testPIN + `"}`}
 }
 
+// staffAdd is the adding of a fresh staff member of the store or
+// cooperative through the API.
+func staffAdd(store, coop string) func(w *rightsWorld) request {
+	return func(w *rightsWorld) request {
+		return request{method: "POST", path: "/v1/staff", body: `{"staff":{"number":"` + w.fresh("8") + `","name":"N","role":"staff","store":"` +
+			store + `","coop":"` + coop + `"},"pin":"` + testPIN + `"}`}
+	}
+}
+
 // callAs makes a request as the device in a staff session (session ""
 // for none), in the language.
 func (w *rightsWorld) callAs(token, session, language, method, path string, body []byte) (int, []byte) {
@@ -91,7 +100,7 @@ func TestStaffSessionRightsWalk(t *testing.T) {
 	w := newRightsWorld(t)
 	staffWork := []string{rewards.RouteCardBlock, rewards.RouteCardReplace, rewards.RouteCardLink, rewards.RouteCardMember,
 		rewards.RouteCardForget, rewards.RouteCardExport}
-	managerWork := []string{rewards.RouteRewardPut, rewards.RouteRewardDelete, rewards.RoutePicturePut, rewards.RouteAudit}
+	managerWork := []string{rewards.RouteRewardPut, rewards.RouteRewardDelete, rewards.RoutePicturePut, rewards.RouteStaffAdd, rewards.RouteAudit}
 	type actor struct {
 		name, kiosk, manager string // the kiosk it logs in at, the manager's machine of its place
 		role, store, coop    string
@@ -255,5 +264,26 @@ func TestStaffAuditAndSecrets(t *testing.T) {
 				t.Errorf("event %d (%s) holds a secret: %s", e.Seq, e.Kind, e.Body)
 			}
 		}
+	}
+}
+
+// A manager adds a staff member of its store through the API, who then
+// logs in with the PIN given; the answer holds no PIN nor hash, and a
+// short PIN is refused without being repeated.
+func TestStaffAddThroughAPI(t *testing.T) {
+	w := newRightsWorld(t)
+	code, body := w.call(w.tokens["manager@a1"], "POST", "/v1/staff", []byte(`{"id":"add-7001","staff":{"number":"7001","name":"Mira","role":"staff","store":"a1"},"pin":"`+testPIN+`"}`))
+	if code != 200 || strings.Contains(string(body), testPIN) || strings.Contains(string(body), "argon2") || !strings.Contains(string(body), `"coop":"c1"`) {
+		t.Fatalf("staff add: %d %s", code, body)
+	}
+	if code, _, body := w.login("kiosk@a1", "7001", testPIN); code != 200 {
+		t.Errorf("the new member's login: %d %s", code, body)
+	}
+	code, body = w.call(w.tokens["manager@a1"], "POST", "/v1/staff", []byte(`{"staff":{"number":"7002","name":"Mira","role":"staff","store":"a1"},"pin":"98765"}`))
+	if _, key, _ := errorKey(t, body); code != 400 || key != "staff.pin_bad" || strings.Contains(string(body), "98765") {
+		t.Errorf("a short PIN: %d %s", code, body)
+	}
+	if code, body := w.call(w.tokens["manager@a1"], "POST", "/v1/staff", []byte(`{"staff":{"number":"7003","name":"M","role":"staff","store":"a1"},"pin":"123456","pin_hash":"x"}`)); code != 400 || !strings.Contains(string(body), "pin_hash") {
+		t.Errorf("an unknown field: %d %s", code, body)
 	}
 }
