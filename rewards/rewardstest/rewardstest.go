@@ -63,6 +63,9 @@ func Run(t *testing.T, open func(t *testing.T, now func() time.Time) Store) {
 	if _, ok := devicesOf(open(t, time.Now)); ok {
 		t.Run("Devices", func(t *testing.T) { devices(t, s) })
 	}
+	if _, ok := staffOf(open(t, time.Now)); ok {
+		t.Run("Staff", func(t *testing.T) { staff(t, s) })
+	}
 }
 
 // scenarios are the suite's subtests, in the order they run.
