@@ -188,3 +188,31 @@ func TestStaffAudit(t *testing.T) {
 }
 
 func asErr(err error, e **rewards.Error) bool { return errors.As(err, e) }
+
+// A v0.1.0 ledger upgrades to keep staff members: its old changes are in
+// the audit trail with their devices and no staff member, and a member
+// added after the upgrade logs in.
+func TestStaffOnAnOlderLedger(t *testing.T) {
+	s, err := openPath(t, copyLedger(t, "v0.1.0-coop.db"), "2026-11-10T10:00:00Z")
+	if err != nil {
+		t.Fatal(err)
+	}
+	trail, err := s.Audit(ctx, time.Time{})
+	if err != nil || len(trail) == 0 {
+		t.Fatalf("the audit trail of the upgraded ledger: %+v %v", trail, err)
+	}
+	for _, e := range trail {
+		if e.Staff != "" || e.Device == "" || e.Kind == "" {
+			t.Fatalf("an old change: %+v", e)
+		}
+	}
+	if _, err := s.AddCoop(ctx, rewards.CoopAdd{Coop: rewards.Coop{ID: "c-new", Names: rewards.Names{BG: "Кооп"}}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.AddStaff(ctx, rewards.StaffAdd{PIN: "482913", Staff: rewards.StaffMember{Number: "1", Name: "M", Role: rewards.StaffRoleManager, Coop: "c-new"}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.LoginStaff(ctx, rewards.StaffLogin{Number: "1", PIN: "482913"}, rewards.Device{Name: "office", Role: rewards.RoleManager, Coop: "c-new"}); err != nil {
+		t.Fatalf("login after the upgrade: %v", err)
+	}
+}
