@@ -217,3 +217,15 @@ func (t *txn) int64Column(q string, args ...any) ([]int64, error) {
 	}
 	return out, rows.Err()
 }
+
+// forgetOTP deletes the codes sent to a forgotten customer's phone: they
+// hold the phone number.
+func (t *txn) forgetOTP(phone string) error {
+	if phone == "" {
+		return nil
+	}
+	if _, err := t.tx.ExecContext(t.ctx, `DELETE FROM otp_codes WHERE phone = ?`, phone); err != nil {
+		return fmt.Errorf("erase codes: %w", err)
+	}
+	return nil
+}
