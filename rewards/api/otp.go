@@ -199,3 +199,16 @@ func (h *handler) verifyOTP(r *http.Request) (any, error) {
 	}
 	return h.otp.VerifyOTP(r.Context(), c)
 }
+
+// SendCode asks the server to send a one-time code to the phone: a
+// kiosk's or a till's phone screen. (The client is no rewards.OTPs: the
+// server never answers the code, which only the customer's phone gets.)
+func (c *Client) SendCode(ctx context.Context, cmd rewards.OTPStart) (rewards.OTPSent, error) {
+	return call[rewards.OTPSent](c, ctx, change(http.MethodPost, "/v1/otp/start", cmd))
+}
+
+// VerifyCode checks the code the customer tells: the cards of the phone's
+// household.
+func (c *Client) VerifyCode(ctx context.Context, cmd rewards.OTPVerify) (rewards.OTPVerified, error) {
+	return call[rewards.OTPVerified](c, ctx, change(http.MethodPost, "/v1/otp/verify", cmd))
+}

@@ -517,3 +517,30 @@ func FuzzOTPVerifyBody(f *testing.F) {
 	fuzzOTP(f, "/v1/otp/verify", `{"phone":"0888123456","code":"123456"}`, `{"phone":"+359888123456","code":"000000"}`,
 		`{"phone":"","code":""}`, `{"code":"١٢٣٤٥٦","phone":"0888123456"}`, `{}`, `[]`, `null`, `{"phone":"0888123456","code":123456}`)
 }
+
+// The Go client sends and verifies codes, and hands refusals back with
+// their codes.
+func TestOTPClient(t *testing.T) {
+	w := newOTPWorld(t, api.Options{})
+	c := api.NewClient(w.srv.URL, nil, api.WithToken(w.token), api.WithLanguage("ru"))
+	sent, err := c.SendCode(ctx, rewards.OTPStart{Phone: "0888123456"})
+	if err != nil || !sent.Sent || sent.Phone != w.phone {
+		t.Fatalf("send: %+v %v", sent, err)
+	}
+	code := w.gw.last(t)["code"]
+	if !strings.HasPrefix(w.gw.last(t)["message"], "Ваш код") {
+		t.Errorf("the client's language is the SMS's: %v", w.gw.last(t))
+	}
+	if _, err := c.VerifyCode(ctx, rewards.OTPVerify{Phone: w.phone, Code: wrong(code)}); rewards.ErrorCode(err) != rewards.EREFUSED {
+		t.Fatalf("a wrong code through the client: %v", err)
+	}
+	v, err := c.VerifyCode(ctx, rewards.OTPVerify{Phone: w.phone, Code: code})
+	if err != nil || len(v.Cards) != 2 || v.Cards[0].Number != w.holder {
+		t.Fatalf("verify: %+v %v", v, err)
+	}
+	c.SendCode(ctx, rewards.OTPStart{Phone: w.phone})
+	c.SendCode(ctx, rewards.OTPStart{Phone: w.phone})
+	if _, err := c.SendCode(ctx, rewards.OTPStart{Phone: w.phone}); rewards.ErrorCode(err) != rewards.ERATELIMITED {
+		t.Fatalf("a 4th code through the client: %v", err)
+	}
+}
