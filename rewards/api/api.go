@@ -71,6 +71,14 @@ type Options struct {
 	// DefaultKioskCardLookups and DefaultKioskCardBurst; rate.Inf: no limit.
 	KioskCardLookups rate.Limit
 	KioskCardBurst   int
+	// OTP keeps the one-time codes; nil: the Service, when it does.
+	// Sender sends them; nil: POST /v1/otp/start answers internal.
+	// OTPStarts and OTPStartBurst limit each device's starts, per process;
+	// zero: DefaultOTPStarts and DefaultOTPStartBurst (otp.go).
+	OTP           rewards.OTPs
+	Sender        CodeSender
+	OTPStarts     rate.Limit
+	OTPStartBurst int
 	// Metrics, when set, is served at GET /metrics to the devices the
 	// rights table lets read it (a server's Prometheus metrics).
 	Metrics http.Handler
@@ -93,12 +101,16 @@ type handler struct {
 	now     func() time.Time
 	devices rewards.DeviceFinder
 	cards   *limiter // kiosks' card look-ups
+
+	otp       rewards.OTPs
+	sender    CodeSender
+	otpStarts *limiter // every device's code starts
 }
 
 // NewHandler returns the API's routes over s.
 func NewHandler(s Service, opts Options) http.Handler {
 	h := &handler{s: s, log: opts.Logger, now: opts.Now, devices: opts.Devices,
-		cards: newLimiter(opts.KioskCardLookups, opts.KioskCardBurst)}
+		cards: newLimiter(opts.KioskCardLookups, opts.KioskCardBurst, DefaultKioskCardLookups, DefaultKioskCardBurst, "api.rate_limited")}
 	if h.log == nil {
 		h.log = slog.New(slog.DiscardHandler)
 	}
@@ -170,6 +182,9 @@ func NewHandler(s Service, opts Options) http.Handler {
 
 	// Redemption.
 	route(rewards.RouteRedeem, h.redeem)
+
+	// Phone and SMS code.
+	h.otpRoutes(route, opts)
 
 	// Board, stores, cooperatives and pictures.
 	route(rewards.RouteBoardRead, h.board, "coop", "store")
