@@ -57,6 +57,9 @@ const (
 
 	RouteRedeem = "POST /v1/redemptions"
 
+	RouteOTPStart  = "POST /v1/otp/start"
+	RouteOTPVerify = "POST /v1/otp/verify"
+
 	RouteBoardRead    = "GET /v1/board"
 	RouteRewardPut    = "PUT /v1/board/items/{id}"
 	RouteRewardDelete = "DELETE /v1/board/items/{id}"
@@ -123,6 +126,10 @@ const (
 //     in (and the one it was in): a store's manager renames its store, a
 //     cooperative's manager records stores of its cooperative; a new
 //     cooperative is the admin's, and so is installing a program.
+//   - A phone and its SMS code concern no place (a customer's phone is
+//     the chain's, not a store's): a till and a kiosk of any store start
+//     and verify codes (the "for tills and kiosks"), and so does a
+//     manager, to help a customer; each device's starts are rate-limited.
 //   - Check and the liability report read the whole ledger: any manager
 //     reads them (the "managers read check and reports").
 //   - A staff session (session:staff, session:manager) acts in its
@@ -154,6 +161,9 @@ var Rights = map[string]map[string]Reach{
 	RouteCardLink:     {SessionStaff: OwnPlace, SessionManager: OwnPlace, RoleManager: OwnPlace, RoleAdmin: Anywhere},
 
 	RouteRedeem: {SessionStaff: OwnPlace, SessionManager: OwnPlace, RoleKiosk: OwnPlace, RoleAdmin: Anywhere},
+
+	RouteOTPStart:  {SessionStaff: OwnPlace, SessionManager: OwnPlace, RolePOS: OwnPlace, RoleKiosk: OwnPlace, RoleManager: OwnPlace, RoleAdmin: Anywhere},
+	RouteOTPVerify: {SessionStaff: OwnPlace, SessionManager: OwnPlace, RolePOS: OwnPlace, RoleKiosk: OwnPlace, RoleManager: OwnPlace, RoleAdmin: Anywhere},
 
 	RouteBoardRead:    {SessionStaff: OwnCoop, SessionManager: OwnCoop, RolePOS: OwnCoop, RoleKiosk: OwnCoop, RoleManager: OwnCoop, RoleAdmin: Anywhere},
 	RouteRewardPut:    {SessionManager: OwnPlace, RoleManager: OwnPlace, RoleAdmin: Anywhere},

@@ -9,10 +9,20 @@
 // half-written.
 //
 //	tochkad --db URL --listen ADDR [--tls-cert FILE --tls-key FILE]
+//	        [--sms log|webhook --sms-url URL --sms-template FILE]
 //
 // URL is sqlite:PATH or a plain path (a ledger made by `tochkactl init`).
 // Every flag may be given as an environment variable instead: TOCHKA_DB,
 // TOCHKA_LISTEN, TOCHKA_TLS_CERT, TOCHKA_TLS_KEY; a flag wins.
+//
+// One-time codes (POST /v1/otp/start) are sent through the sender --sms
+// names ($TOCHKA_SMS): "webhook" posts each code's SMS as JSON to
+// --sms-url ($TOCHKA_SMS_URL), the body made from the Go text/template in
+// the file --sms-template ($TOCHKA_SMS_TEMPLATE; its fields .Phone, .Code
+// and .Text, and the function json, as in {"to":{{json .Phone}},
+// "text":{{json .Text}}}, which is the default); "log" writes the codes
+// to the log instead, for development only. Without --sms no code is
+// sent and a start answers an internal error.
 // TOCHKA_NOW=<RFC 3339> fixes the ledger's clock, as for tochkactl, for
 // demos, tests and replays of old data.
 //
@@ -25,7 +35,7 @@
 // Routes beside the API: GET /healthz (the process is up), GET /readyz
 // (the ledger answers) and GET /metrics (Prometheus: request latency by
 // route and status, receipts posted, points earned and spent, vouchers made
-// and claimed, the writes each group commit committed; counted per
+// and claimed, OTP codes sent, the writes each group commit committed; counted per
 // process). Logs go through log/slog, JSON when stdout is not a
 // terminal, one line per request with its trace id, which the answer also
 // carries as X-Trace-Id.
@@ -62,6 +72,7 @@ func main() {
 type config struct {
 	db, listen, tlsCert, tlsKey string
 	now                         func() time.Time
+	sms                         smsConfig
 }
 
 // shutdownGrace is how long in-flight requests may take to finish once the
@@ -77,7 +88,11 @@ func parseConfig(args []string, env func(string) string, stderr io.Writer) (conf
 	fs.StringVar(&c.listen, "listen", or(env("TOCHKA_LISTEN"), "127.0.0.1:8080"), "the address to listen on ($TOCHKA_LISTEN)")
 	fs.StringVar(&c.tlsCert, "tls-cert", env("TOCHKA_TLS_CERT"), "serve HTTPS with this certificate file ($TOCHKA_TLS_CERT)")
 	fs.StringVar(&c.tlsKey, "tls-key", env("TOCHKA_TLS_KEY"), "and this key file ($TOCHKA_TLS_KEY)")
+	c.sms.flags(fs, env)
 	if err := fs.Parse(args); err != nil {
+		return c, err
+	}
+	if err := c.sms.check(); err != nil {
 		return c, err
 	}
 	switch {
@@ -142,15 +157,21 @@ func run(ctx context.Context, args []string, env func(string) string, stdout, st
 	// What Open warns of (store.Warnings) the store has logged already.
 	defer store.Close()
 
+	m := newMetrics()
+	sender, err := cfg.sms.sender(log, m)
+	if err != nil {
+		log.Error("tochkad cannot send SMS codes", "err", err)
+		return 1
+	}
+
 	ln, err := net.Listen("tcp", cfg.listen)
 	if err != nil {
 		log.Error("tochkad cannot listen", "addr", cfg.listen, "err", err)
 		return 1
 	}
-	m := newMetrics()
 	store.GroupCommitted = func(writes int) { m.groups.Observe(float64(writes)) }
 	srv := &http.Server{
-		Handler:           routes(store, api.NewHandler(counted{store, m}, api.Options{Logger: log, Now: cfg.now, Devices: store, Staff: store, Metrics: m.handler()}), log, m),
+		Handler:           routes(store, api.NewHandler(counted{store, m}, api.Options{Logger: log, Now: cfg.now, Devices: store, Staff: store, Metrics: m.handler(), OTP: store, Sender: sender}), log, m),
 		ReadHeaderTimeout: 10 * time.Second,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}

@@ -22,6 +22,7 @@ type metrics struct {
 	earned, spent prometheus.Counter
 	made, claimed prometheus.Counter
 	groups        prometheus.Histogram
+	otpSent       prometheus.Counter
 }
 
 func newMetrics() *metrics {
@@ -45,8 +46,10 @@ func newMetrics() *metrics {
 		groups: prometheus.NewHistogram(prometheus.HistogramOpts{Name: "tochka_group_commit_writes",
 			Help:    "How many writes each commit of the ledger committed together (one fsync for all of them).",
 			Buckets: []float64{1, 2, 4, 8, 16, 32, 64, 128, 256}}),
+		otpSent: prometheus.NewCounter(prometheus.CounterOpts{Name: "tochka_otp_codes_sent_total",
+			Help: "One-time codes the SMS sender took (a gateway's 2xx, or a line of the log)."}),
 	}
-	m.reg.MustRegister(m.latency, m.receipts, m.earned, m.spent, m.made, m.claimed, m.groups,
+	m.reg.MustRegister(m.latency, m.receipts, m.earned, m.spent, m.made, m.claimed, m.groups, m.otpSent,
 		prometheus.NewGoCollector(), prometheus.NewProcessCollector(prometheus.ProcessCollectorOpts{}))
 	return m
 }

@@ -75,6 +75,14 @@ type Options struct {
 	// requests carry (X-Staff-Session, staff.go); nil: no staff session is
 	// accepted, and the staff routes answer so.
 	Staff rewards.Staff
+	// OTP keeps the one-time codes; nil: the Service, when it does.
+	// Sender sends them; nil: POST /v1/otp/start answers internal.
+	// OTPStarts and OTPStartBurst limit each device's starts, per process;
+	// zero: DefaultOTPStarts and DefaultOTPStartBurst (otp.go).
+	OTP           rewards.OTPs
+	Sender        CodeSender
+	OTPStarts     rate.Limit
+	OTPStartBurst int
 	// Metrics, when set, is served at GET /metrics to the devices the
 	// rights table lets read it (a server's Prometheus metrics).
 	Metrics http.Handler
@@ -98,12 +106,16 @@ type handler struct {
 	devices rewards.DeviceFinder
 	staff   rewards.Staff
 	cards   *limiter // kiosks' card look-ups
+
+	otp       rewards.OTPs
+	sender    CodeSender
+	otpStarts *limiter // every device's code starts
 }
 
 // NewHandler returns the API's routes over s.
 func NewHandler(s Service, opts Options) http.Handler {
 	h := &handler{s: s, log: opts.Logger, now: opts.Now, devices: opts.Devices, staff: opts.Staff,
-		cards: newLimiter(opts.KioskCardLookups, opts.KioskCardBurst)}
+		cards: newLimiter(opts.KioskCardLookups, opts.KioskCardBurst, DefaultKioskCardLookups, DefaultKioskCardBurst, "api.rate_limited")}
 	if h.log == nil {
 		h.log = slog.New(slog.DiscardHandler)
 	}
@@ -175,6 +187,9 @@ func NewHandler(s Service, opts Options) http.Handler {
 
 	// Redemption.
 	route(rewards.RouteRedeem, h.redeem)
+
+	// Phone and SMS code.
+	h.otpRoutes(route, opts)
 
 	// Board, stores, cooperatives and pictures.
 	route(rewards.RouteBoardRead, h.board, "coop", "store")

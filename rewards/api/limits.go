@@ -26,6 +26,14 @@ const (
 	DefaultKioskCardBurst   = 10
 )
 
+// Default limits of any device's one-time code starts (POST
+// /v1/otp/start), each an SMS someone pays for: 12 a minute, bursts of 6.
+// The ledger limits each phone besides (rewards.OTPCodes).
+const (
+	DefaultOTPStarts     = rate.Limit(12.0 / 60) // a second
+	DefaultOTPStartBurst = 6
+)
+
 // limitedRoutes are the card look-ups a kiosk's token is limited in.
 var limitedRoutes = map[string]bool{
 	rewards.RouteCardRead: true, rewards.RouteCardBalance: true, rewards.RouteCardHistory: true, rewards.RouteCardExport: true,
@@ -35,18 +43,21 @@ var limitedRoutes = map[string]bool{
 type limiter struct {
 	every rate.Limit
 	burst int
+	key   string // the refusal's message
 	mu    sync.Mutex
 	by    map[string]*rate.Limiter
 }
 
-func newLimiter(every rate.Limit, burst int) *limiter {
+// newLimiter limits each device to every a second with bursts of burst
+// (zero: the defaults), refusing with the message key.
+func newLimiter(every rate.Limit, burst int, defEvery rate.Limit, defBurst int, key string) *limiter {
 	if every == 0 {
-		every = DefaultKioskCardLookups
+		every = defEvery
 	}
 	if burst == 0 {
-		burst = DefaultKioskCardBurst
+		burst = defBurst
 	}
-	return &limiter{every: every, burst: burst, by: map[string]*rate.Limiter{}}
+	return &limiter{every: every, burst: burst, key: key, by: map[string]*rate.Limiter{}}
 }
 
 // allow takes a request of the device from its bucket, or says how long
@@ -61,20 +72,20 @@ func (l *limiter) allow(device string, now time.Time) error {
 	l.mu.Unlock()
 	r := b.ReserveN(now, 1)
 	if !r.OK() {
-		return rateLimited(time.Minute)
+		return rateLimited(l.key, time.Minute)
 	}
 	if wait := r.DelayFrom(now); wait > 0 {
 		r.CancelAt(now)
-		return rateLimited(wait)
+		return rateLimited(l.key, wait)
 	}
 	return nil
 }
 
 // rateLimited is the refusal of a request over its limit, with the whole
 // seconds until the next one is taken.
-func rateLimited(wait time.Duration) error {
+func rateLimited(key string, wait time.Duration) error {
 	secs := int(math.Ceil(wait.Seconds()))
-	return rewards.Fail(rewards.ERATELIMITED, "api.rate_limited", lang.Args{"retry_after": secs})
+	return rewards.Fail(rewards.ERATELIMITED, key, lang.Args{"retry_after": secs})
 }
 
 // retryAfter sets the Retry-After header of a rate-limited answer.

@@ -61,7 +61,9 @@ func TestKioskCardLookupsLimited(t *testing.T) {
 	resp := lookup("kiosk")
 	body, _ := io.ReadAll(resp.Body)
 	resp.Body.Close()
-	var e struct{ Error struct{ Code, Key, Message string } }
+	var e struct {
+		Error struct{ Code, Key, Message string }
+	}
 	json.Unmarshal(body, &e)
 	if secs, err := strconv.Atoi(resp.Header.Get("Retry-After")); resp.StatusCode != http.StatusTooManyRequests || err != nil || secs < 1 ||
 		e.Error.Code != "rate_limited" || e.Error.Key != "api.rate_limited" || e.Error.Message == "" {

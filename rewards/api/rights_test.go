@@ -72,7 +72,7 @@ func newRightsWorld(t *testing.T) *rightsWorld {
 		w.tokens[d.Name] = nd.Token
 	}
 	metrics := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "tochka_up 1\n") })
-	w.srv = httptest.NewServer(api.NewHandler(s, api.Options{Now: now, Devices: s, Staff: s, Metrics: metrics, KioskCardLookups: rate.Inf}))
+	w.srv = httptest.NewServer(api.NewHandler(s, api.Options{Now: now, Devices: s, Staff: s, Metrics: metrics, KioskCardLookups: rate.Inf, Sender: discardSender{}}))
 	t.Cleanup(w.srv.Close)
 	return w
 }
@@ -375,6 +375,8 @@ func walkCases(t *testing.T) []walkCase {
 		{rewards.RouteCheck, "no place", get("/v1/check"), managers},
 		{rewards.RouteLiability, "no place", get("/v1/reports/liability?by=store"), managers},
 		{rewards.RouteMetrics, "no place", get("/metrics"), managers},
+		{rewards.RouteOTPStart, "no place", otpStartRequest, all},
+		{rewards.RouteOTPVerify, "no place", otpVerifyRequest(t), all},
 		{rewards.RouteStaffLogin, "no place", staffLogin, []string{"kiosk@a1", "kiosk@c1", "manager@a1", "manager@c1", "admin"}},
 		{rewards.RouteStaffAdd, "own store", staffAdd("a1", ""), managers},
 		{rewards.RouteStaffAdd, "another store of the cooperative", staffAdd("a2", ""), coopMgr},

@@ -26,7 +26,8 @@ import (
 // A store that also implements rewards.EventLog has its event log checked
 // too (a refused command records nothing, a repeat records nothing, the log
 // replays into a fresh store); one that implements rewards.Devices has its
-// devices checked (the Devices scenario).
+// devices checked (the Devices scenario), one that implements rewards.OTPs
+// its one-time codes (the OTP scenario).
 type Store interface {
 	rewards.Programs
 	rewards.Cards
@@ -62,6 +63,10 @@ func Run(t *testing.T, open func(t *testing.T, now func() time.Time) Store) {
 	// that keeps them.
 	if _, ok := devicesOf(open(t, time.Now)); ok {
 		t.Run("Devices", func(t *testing.T) { devices(t, s) })
+	}
+	// So are one-time codes (rewards.OTPs).
+	if _, ok := otpsOf(open(t, time.Now)); ok {
+		t.Run("OTP", func(t *testing.T) { otp(t, s) })
 	}
 	if _, ok := staffOf(open(t, time.Now)); ok {
 		t.Run("Staff", func(t *testing.T) { staff(t, s) })

@@ -238,7 +238,7 @@ func (t *txn) erasePerson(accountID int64) error {
 	if _, err := t.tx.ExecContext(t.ctx, `DELETE FROM people WHERE account_id = ?`, accountID); err != nil {
 		return fmt.Errorf("erase personal data: %w", err)
 	}
-	return nil
+	return t.forgetOTP(p.Phone)
 }
 
 // checkpoint copies the write-ahead log into the database and empties it,
