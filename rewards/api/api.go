@@ -7,7 +7,8 @@
 // Every route needs a device's bearer token, and answers what the rights
 // table of package rewards lets the device do for the places the request
 // concerns (auth.go): unauthenticated (401) or forbidden (403) otherwise.
-// A change is recorded as the device's.
+// A change is recorded as the device's, and, made in a staff session
+// (X-Staff-Session, staff.go), as the staff member's too.
 //
 // Request bodies are the JSON of the rewards command types; answers are
 // the JSON that `tochkactl --json` prints for the same command. An error is
