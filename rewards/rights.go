@@ -74,6 +74,10 @@ const (
 	RouteCheck        = "GET /v1/check"
 	RouteLiability    = "GET /v1/reports/liability"
 	RouteMetrics      = "GET /metrics"
+
+	RouteStaffLogin = "POST /v1/staff/login"
+	RouteStaffAdd   = "POST /v1/staff"
+	RouteAudit      = "GET /v1/audit"
 )
 
 // Rights is the rights table: for each route of the API, how far each
@@ -128,46 +132,57 @@ const (
 //     manager, to help a customer; each device's starts are rate-limited.
 //   - Check and the liability report read the whole ledger: any manager
 //     reads them (the issue's "managers read check and reports").
+//   - A staff session (session:staff, session:manager) acts in its
+//     member's own store or cooperative, through a kiosk or a manager's
+//     machine of that place: a staff member does at a kiosk what the
+//     kiosk does and the staff work besides (block, replace, link, member,
+//     forget, export); a manager also edits the board and pictures, adds
+//     staff members of its place and reads the audit trail. Logging in is at a kiosk or a manager's
+//     machine of the member's place (or the admin's, anywhere); reading the audit trail is a manager's or the admin's.
 var Rights = map[string]map[string]Reach{
 	RouteReceiptPost:   {RolePOS: OwnPlace, RoleAdmin: Anywhere},
 	RouteReceiptBatch:  {RolePOS: OwnPlace, RoleAdmin: Anywhere},
 	RouteReceiptQuote:  {RolePOS: OwnPlace, RoleManager: OwnPlace, RoleAdmin: Anywhere},
 	RouteReturnPost:    {RolePOS: Anywhere, RoleAdmin: Anywhere},
 	RouteVoucherClaim:  {RolePOS: OwnPlace, RoleAdmin: Anywhere},
-	RouteVoucherCancel: {RoleKiosk: OwnPlace, RoleManager: OwnPlace, RoleAdmin: Anywhere},
-	RouteVoucherRead:   {RolePOS: OwnCoop, RoleKiosk: OwnCoop, RoleManager: OwnCoop, RoleAdmin: Anywhere},
+	RouteVoucherCancel: {SessionStaff: OwnPlace, SessionManager: OwnPlace, RoleKiosk: OwnPlace, RoleManager: OwnPlace, RoleAdmin: Anywhere},
+	RouteVoucherRead:   {SessionStaff: OwnCoop, SessionManager: OwnCoop, RolePOS: OwnCoop, RoleKiosk: OwnCoop, RoleManager: OwnCoop, RoleAdmin: Anywhere},
 
-	RouteCardIssue:    {RoleKiosk: OwnPlace, RoleManager: OwnPlace, RoleAdmin: Anywhere},
-	RouteCardRead:     {RolePOS: OwnPlace, RoleKiosk: OwnPlace, RoleManager: OwnPlace, RoleAdmin: Anywhere},
-	RouteCardBalance:  {RolePOS: OwnPlace, RoleKiosk: OwnPlace, RoleManager: OwnPlace, RoleAdmin: Anywhere},
-	RouteCardHistory:  {RoleKiosk: OwnPlace, RoleManager: OwnPlace, RoleAdmin: Anywhere},
-	RouteCardExport:   {RoleManager: OwnPlace, RoleAdmin: Anywhere},
-	RouteCardRegister: {RoleKiosk: OwnPlace, RoleManager: OwnPlace, RoleAdmin: Anywhere},
-	RouteCardBlock:    {RoleManager: OwnPlace, RoleAdmin: Anywhere},
-	RouteCardMember:   {RoleManager: OwnPlace, RoleAdmin: Anywhere},
-	RouteCardForget:   {RoleManager: OwnPlace, RoleAdmin: Anywhere},
-	RouteCardReplace:  {RoleManager: OwnPlace, RoleAdmin: Anywhere},
-	RouteCardLink:     {RoleManager: OwnPlace, RoleAdmin: Anywhere},
+	RouteCardIssue:    {SessionStaff: OwnPlace, SessionManager: OwnPlace, RoleKiosk: OwnPlace, RoleManager: OwnPlace, RoleAdmin: Anywhere},
+	RouteCardRead:     {SessionStaff: OwnPlace, SessionManager: OwnPlace, RolePOS: OwnPlace, RoleKiosk: OwnPlace, RoleManager: OwnPlace, RoleAdmin: Anywhere},
+	RouteCardBalance:  {SessionStaff: OwnPlace, SessionManager: OwnPlace, RolePOS: OwnPlace, RoleKiosk: OwnPlace, RoleManager: OwnPlace, RoleAdmin: Anywhere},
+	RouteCardHistory:  {SessionStaff: OwnPlace, SessionManager: OwnPlace, RoleKiosk: OwnPlace, RoleManager: OwnPlace, RoleAdmin: Anywhere},
+	RouteCardExport:   {SessionStaff: OwnPlace, SessionManager: OwnPlace, RoleManager: OwnPlace, RoleAdmin: Anywhere},
+	RouteCardRegister: {SessionStaff: OwnPlace, SessionManager: OwnPlace, RoleKiosk: OwnPlace, RoleManager: OwnPlace, RoleAdmin: Anywhere},
+	RouteCardBlock:    {SessionStaff: OwnPlace, SessionManager: OwnPlace, RoleManager: OwnPlace, RoleAdmin: Anywhere},
+	RouteCardMember:   {SessionStaff: OwnPlace, SessionManager: OwnPlace, RoleManager: OwnPlace, RoleAdmin: Anywhere},
+	RouteCardForget:   {SessionStaff: OwnPlace, SessionManager: OwnPlace, RoleManager: OwnPlace, RoleAdmin: Anywhere},
+	RouteCardReplace:  {SessionStaff: OwnPlace, SessionManager: OwnPlace, RoleManager: OwnPlace, RoleAdmin: Anywhere},
+	RouteCardLink:     {SessionStaff: OwnPlace, SessionManager: OwnPlace, RoleManager: OwnPlace, RoleAdmin: Anywhere},
 
-	RouteRedeem: {RoleKiosk: OwnPlace, RoleAdmin: Anywhere},
+	RouteRedeem: {SessionStaff: OwnPlace, SessionManager: OwnPlace, RoleKiosk: OwnPlace, RoleAdmin: Anywhere},
 
-	RouteOTPStart:  {RolePOS: OwnPlace, RoleKiosk: OwnPlace, RoleManager: OwnPlace, RoleAdmin: Anywhere},
-	RouteOTPVerify: {RolePOS: OwnPlace, RoleKiosk: OwnPlace, RoleManager: OwnPlace, RoleAdmin: Anywhere},
+	RouteOTPStart:  {SessionStaff: OwnPlace, SessionManager: OwnPlace, RolePOS: OwnPlace, RoleKiosk: OwnPlace, RoleManager: OwnPlace, RoleAdmin: Anywhere},
+	RouteOTPVerify: {SessionStaff: OwnPlace, SessionManager: OwnPlace, RolePOS: OwnPlace, RoleKiosk: OwnPlace, RoleManager: OwnPlace, RoleAdmin: Anywhere},
 
-	RouteBoardRead:    {RolePOS: OwnCoop, RoleKiosk: OwnCoop, RoleManager: OwnCoop, RoleAdmin: Anywhere},
-	RouteRewardPut:    {RoleManager: OwnPlace, RoleAdmin: Anywhere},
-	RouteRewardDelete: {RoleManager: OwnPlace, RoleAdmin: Anywhere},
-	RouteStoresRead:   {RolePOS: OwnPlace, RoleKiosk: OwnPlace, RoleManager: OwnPlace, RoleAdmin: Anywhere},
-	RouteCoopsRead:    {RolePOS: OwnPlace, RoleKiosk: OwnPlace, RoleManager: OwnPlace, RoleAdmin: Anywhere},
+	RouteBoardRead:    {SessionStaff: OwnCoop, SessionManager: OwnCoop, RolePOS: OwnCoop, RoleKiosk: OwnCoop, RoleManager: OwnCoop, RoleAdmin: Anywhere},
+	RouteRewardPut:    {SessionManager: OwnPlace, RoleManager: OwnPlace, RoleAdmin: Anywhere},
+	RouteRewardDelete: {SessionManager: OwnPlace, RoleManager: OwnPlace, RoleAdmin: Anywhere},
+	RouteStoresRead:   {SessionStaff: OwnPlace, SessionManager: OwnPlace, RolePOS: OwnPlace, RoleKiosk: OwnPlace, RoleManager: OwnPlace, RoleAdmin: Anywhere},
+	RouteCoopsRead:    {SessionStaff: OwnPlace, SessionManager: OwnPlace, RolePOS: OwnPlace, RoleKiosk: OwnPlace, RoleManager: OwnPlace, RoleAdmin: Anywhere},
 	RouteStorePut:     {RoleManager: OwnPlace, RoleAdmin: Anywhere},
 	RouteCoopPut:      {RoleManager: OwnPlace, RoleAdmin: Anywhere},
-	RoutePicturePut:   {RoleManager: OwnPlace, RoleAdmin: Anywhere},
-	RoutePictureRead:  {RolePOS: OwnPlace, RoleKiosk: OwnPlace, RoleManager: OwnPlace, RoleAdmin: Anywhere},
-	RouteProgramRead:  {RolePOS: OwnPlace, RoleKiosk: OwnPlace, RoleManager: OwnPlace, RoleAdmin: Anywhere},
+	RoutePicturePut:   {SessionManager: OwnPlace, RoleManager: OwnPlace, RoleAdmin: Anywhere},
+	RoutePictureRead:  {SessionStaff: OwnPlace, SessionManager: OwnPlace, RolePOS: OwnPlace, RoleKiosk: OwnPlace, RoleManager: OwnPlace, RoleAdmin: Anywhere},
+	RouteProgramRead:  {SessionStaff: OwnPlace, SessionManager: OwnPlace, RolePOS: OwnPlace, RoleKiosk: OwnPlace, RoleManager: OwnPlace, RoleAdmin: Anywhere},
 	RouteProgramPut:   {RoleAdmin: Anywhere},
 	RouteCheck:        {RoleManager: OwnPlace, RoleAdmin: Anywhere},
 	RouteLiability:    {RoleManager: OwnPlace, RoleAdmin: Anywhere},
 	RouteMetrics:      {RoleManager: OwnPlace, RoleAdmin: Anywhere},
+
+	RouteStaffLogin: {RoleKiosk: OwnPlace, RoleManager: OwnPlace, RoleAdmin: Anywhere},
+	RouteStaffAdd:   {RoleManager: OwnPlace, RoleAdmin: Anywhere, SessionManager: OwnPlace},
+	RouteAudit:      {RoleManager: OwnPlace, RoleAdmin: Anywhere, SessionManager: OwnPlace},
 }
 
 // Allowed decides whether device d (its Coop filled for a store's device)

@@ -7,7 +7,8 @@
 // Every route needs a device's bearer token, and answers what the rights
 // table of package rewards lets the device do for the places the request
 // concerns (auth.go): unauthenticated (401) or forbidden (403) otherwise.
-// A change is recorded as the device's.
+// A change is recorded as the device's, and, made in a staff session
+// (X-Staff-Session, staff.go), as the staff member's too.
 //
 // Request bodies are the JSON of the rewards command types; answers are
 // the JSON that `tochkactl --json` prints for the same command. An error is
@@ -71,6 +72,10 @@ type Options struct {
 	// DefaultKioskCardLookups and DefaultKioskCardBurst; rate.Inf: no limit.
 	KioskCardLookups rate.Limit
 	KioskCardBurst   int
+	// Staff checks staff logins and finds the staff sessions that
+	// requests carry (X-Staff-Session, staff.go); nil: no staff session is
+	// accepted, and the staff routes answer so.
+	Staff rewards.Staff
 	// OTP keeps the one-time codes; nil: the Service, when it does.
 	// Sender sends them; nil: POST /v1/otp/start answers internal.
 	// OTPStarts and OTPStartBurst limit each device's starts, per process;
@@ -100,6 +105,7 @@ type handler struct {
 	log     *slog.Logger
 	now     func() time.Time
 	devices rewards.DeviceFinder
+	staff   rewards.Staff
 	cards   *limiter // kiosks' card look-ups
 
 	otp       rewards.OTPs
@@ -109,7 +115,7 @@ type handler struct {
 
 // NewHandler returns the API's routes over s.
 func NewHandler(s Service, opts Options) http.Handler {
-	h := &handler{s: s, log: opts.Logger, now: opts.Now, devices: opts.Devices,
+	h := &handler{s: s, log: opts.Logger, now: opts.Now, devices: opts.Devices, staff: opts.Staff,
 		cards: newLimiter(opts.KioskCardLookups, opts.KioskCardBurst, DefaultKioskCardLookups, DefaultKioskCardBurst, "api.rate_limited")}
 	if h.log == nil {
 		h.log = slog.New(slog.DiscardHandler)
@@ -212,6 +218,7 @@ func NewHandler(s Service, opts Options) http.Handler {
 	route(rewards.RouteProgramRead, func(r *http.Request) (any, error) { return h.s.Program(r.Context()) })
 	route(rewards.RouteProgramPut, h.installProgram)
 	route(rewards.RouteCheck, func(r *http.Request) (any, error) { return h.s.Check(r.Context()) })
+	h.staffRoutes(route)
 	route(rewards.RouteLiability, func(r *http.Request) (any, error) {
 		// Without at, the ledger's own now (zero): a moment read here,
 		// before the ledger reads its clock, would be a moment past.

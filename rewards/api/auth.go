@@ -37,16 +37,23 @@ func (h *handler) authorize(r *http.Request, route string) (*http.Request, error
 	if err != nil {
 		return r, err
 	}
+	limited := d.Role == rewards.RoleKiosk && limitedRoutes[route]
+	// A staff session's token beside the device's acts with the session's
+	// role, and its changes record the staff member (staff.go).
+	d, ctx, err := h.staffSession(r, d)
+	if err != nil {
+		return r, err
+	}
 	if err := rewards.Allowed(route, d); err != nil {
 		return r, err
 	}
-	if d.Role == rewards.RoleKiosk && limitedRoutes[route] {
+	if limited {
 		if err := h.cards.allow(d.Name, time.Now()); err != nil {
 			return r, err
 		}
 	}
 	// The changes the request makes are recorded as its device's.
-	ctx := rewards.WithDevice(r.Context(), d.Name)
+	ctx = rewards.WithDevice(ctx, d.Name)
 	return r.WithContext(context.WithValue(ctx, deviceKey{}, caller{device: d, route: route})), nil
 }
 

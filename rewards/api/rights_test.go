@@ -72,7 +72,7 @@ func newRightsWorld(t *testing.T) *rightsWorld {
 		w.tokens[d.Name] = nd.Token
 	}
 	metrics := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "tochka_up 1\n") })
-	w.srv = httptest.NewServer(api.NewHandler(s, api.Options{Now: now, Devices: s, Metrics: metrics, KioskCardLookups: rate.Inf, Sender: discardSender{}}))
+	w.srv = httptest.NewServer(api.NewHandler(s, api.Options{Now: now, Devices: s, Staff: s, Metrics: metrics, KioskCardLookups: rate.Inf, Sender: discardSender{}}))
 	t.Cleanup(w.srv.Close)
 	return w
 }
@@ -377,6 +377,12 @@ func walkCases(t *testing.T) []walkCase {
 		{rewards.RouteMetrics, "no place", get("/metrics"), managers},
 		{rewards.RouteOTPStart, "no place", otpStartRequest, all},
 		{rewards.RouteOTPVerify, "no place", otpVerifyRequest(t), all},
+		{rewards.RouteStaffLogin, "no place", staffLogin, []string{"kiosk@a1", "kiosk@c1", "manager@a1", "manager@c1", "admin"}},
+		{rewards.RouteStaffAdd, "own store", staffAdd("a1", ""), managers},
+		{rewards.RouteStaffAdd, "another store of the cooperative", staffAdd("a2", ""), coopMgr},
+		{rewards.RouteStaffAdd, "own cooperative", staffAdd("", "c1"), coopMgr},
+		{rewards.RouteStaffAdd, "a store of another cooperative", staffAdd("b1", ""), onlyAdmin},
+		{rewards.RouteAudit, "no place", get("/v1/audit"), managers},
 	}
 }
 

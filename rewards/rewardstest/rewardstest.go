@@ -68,6 +68,9 @@ func Run(t *testing.T, open func(t *testing.T, now func() time.Time) Store) {
 	if _, ok := otpsOf(open(t, time.Now)); ok {
 		t.Run("OTP", func(t *testing.T) { otp(t, s) })
 	}
+	if _, ok := staffOf(open(t, time.Now)); ok {
+		t.Run("Staff", func(t *testing.T) { staff(t, s) })
+	}
 }
 
 // scenarios are the suite's subtests, in the order they run.

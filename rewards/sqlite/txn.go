@@ -440,8 +440,9 @@ func (t *txn) record(ev *eventRec) error {
 	if !t.until.IsZero() && ev.at.After(t.until) {
 		clock = ms(t.until)
 	}
-	if _, err := t.tx.ExecContext(t.ctx, `INSERT INTO events (seq, id, kind, key, device, at, body, applied, clock) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		ev.seq, uuid, ev.kind, ev.key, ev.device, ms(ev.at), ev.request, applied, clock); err != nil {
+	// A change made in a staff session records who (the audit trail).
+	if _, err := t.tx.ExecContext(t.ctx, `INSERT INTO events (seq, id, kind, key, device, at, body, applied, clock, staff) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		ev.seq, uuid, ev.kind, ev.key, ev.device, ms(ev.at), ev.request, applied, clock, nullText(rewards.StaffIn(t.ctx))); err != nil {
 		return fmt.Errorf("record %s: %w", ev.kind, err)
 	}
 	ev.written = append([]byte{}, ev.applied...)

@@ -1,0 +1,95 @@
+package main
+
+import (
+	"encoding/json"
+	"io"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/tochka-loyalty/tochka/rewards"
+	"github.com/tochka-loyalty/tochka/rewards/api"
+	"github.com/tochka-loyalty/tochka/rewards/sqlite"
+)
+
+// staffCall makes a request of a tochkad process with the device's token
+// and, when given, a staff session, in English.
+func staffCall(t *testing.T, addr, token, session, method, path, body string) (int, string) {
+	t.Helper()
+	req, err := http.NewRequest(method, "http://"+addr+path, strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Authorization", "Bearer "+token)
+	req.Header.Set("Accept-Language", "en")
+	if session != "" {
+		req.Header.Set(api.StaffSessionHeader, session)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	data, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(data)
+}
+
+// Two tochkad processes on one ledger file agree on a staff member's
+// wrong PINs: three through one and two through the other lock the member
+// out on both, the right PIN included, until five minutes later by the
+// ledger's clock; a session opened through one serves through the other,
+// and what it changes is in the audit trail under the staff member.
+func TestStaffAcrossProcesses(t *testing.T) {
+	db := newLedger(t)
+	_, kiosk, manager := devices(t, db)
+	s := sqlite.NewStore(db)
+	if err := s.Open(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.AddStaff(ctx, rewards.StaffAdd{PIN: "482913", Staff: rewards.StaffMember{Number: "4711", Name: "Ivana", Role: rewards.StaffRoleStaff, Store: "s1"}}); err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+	env := []string{"TOCHKA_DB=sqlite:" + db, "TOCHKA_NOW=2026-11-05T10:00:00Z"}
+	a := startProcess(t, env, "--listen", "127.0.0.1:0")
+	b := startProcess(t, env, "--listen", "127.0.0.1:0")
+	login := func(p *process, pin string) (int, string) {
+		return staffCall(t, p.addr, kiosk, "", "POST", "/v1/staff/login", `{"number":"4711","pin":"`+pin+`"}`)
+	}
+	for i, p := range []*process{a, b, a, b} {
+		if code, body := login(p, "000000"); code != 401 || !strings.Contains(body, "staff.pin_wrong") {
+			t.Fatalf("wrong PIN %d: %d %s", i+1, code, body)
+		}
+	}
+	if code, body := login(a, "000000"); code != 422 || !strings.Contains(body, "staff.locked") {
+		t.Fatalf("the fifth wrong PIN: %d %s", code, body)
+	}
+	for _, p := range []*process{b, a} {
+		if code, body := login(p, "482913"); code != 422 || !strings.Contains(body, "staff.locked") {
+			t.Fatalf("the right PIN while locked: %d %s", code, body)
+		}
+	}
+	// Five minutes later, by the ledger's clock of two new processes.
+	later := []string{"TOCHKA_DB=sqlite:" + db, "TOCHKA_NOW=2026-11-05T10:05:00Z"}
+	a.cmd.Process.Kill()
+	b.cmd.Process.Kill()
+	a = startProcess(t, later, "--listen", "127.0.0.1:0")
+	b = startProcess(t, later, "--listen", "127.0.0.1:0")
+	code, body := login(a, "482913")
+	if code != 200 {
+		t.Fatalf("the right PIN after the lock: %d %s", code, body)
+	}
+	var ns rewards.NewStaffSession
+	if err := json.Unmarshal([]byte(body), &ns); err != nil {
+		t.Fatal(err)
+	}
+	if code, body := staffCall(t, b.addr, kiosk, ns.Token, "POST", "/v1/cards", `{"handed":true}`); code != 200 {
+		t.Fatalf("a card issued in the session through the other process: %d %s", code, body)
+	}
+	code, body = staffCall(t, b.addr, manager, "", "GET", "/v1/audit?since="+time.Date(2026, 11, 5, 0, 0, 0, 0, time.UTC).Format(time.RFC3339), "")
+	var entries []rewards.AuditEntry
+	if code != 200 || json.Unmarshal([]byte(body), &entries) != nil || len(entries) != 1 || entries[0].Staff != "4711" || entries[0].Device != "kiosk-1" {
+		t.Fatalf("the audit trail: %d %s", code, body)
+	}
+}

@@ -1,0 +1,263 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/tochka-loyalty/tochka/lang"
+	"github.com/tochka-loyalty/tochka/rewards"
+)
+
+// Staff members, their PIN hashes, lock-outs and sessions are kept in
+// their own tables (migration 0012) and are no event of the log, for the
+// reason devices are not (devices.go): the log travels to kiosks and is
+// replayed by check, and a PIN hash or a session token's hash in it would
+// hand every replica what the server accepts as a password. Lock-outs and
+// sessions are rows of the ledger, so that every server on it agrees: a
+// member locked out through one tochkad is locked out through all.
+
+var _ rewards.Staff = (*Store)(nil)
+
+// AddStaff adds a staff member of a recorded store or cooperative with the
+// PIN's argon2id hash. The same request id and member again answer the
+// member; another under that id, or a number that is taken, is a conflict.
+func (s *Store) AddStaff(ctx context.Context, c rewards.StaffAdd) (rewards.StaffMember, error) {
+	if err := c.Validate(); err != nil {
+		return rewards.StaffMember{}, err
+	}
+	hash := rewards.HashPIN(c.PIN) // slow by design: outside the write
+	var out rewards.StaffMember
+	err := s.write(ctx, func(t *txn) error {
+		if c.ID != "" {
+			m, found, err := t.staffMember(`m.add_request = ?`, c.ID)
+			if err != nil {
+				return err
+			}
+			if found {
+				if m.Number != c.Staff.Number || m.Name != c.Staff.Name || m.Role != c.Staff.Role || m.Store != c.Staff.Store || (m.Store == "" && m.Coop != c.Staff.Coop) {
+					return rewards.Fail(rewards.ECONFLICT, "staff.request_conflict", lang.Args{"id": c.ID, "number": m.Number})
+				}
+				out = m
+				return nil
+			}
+		}
+		if _, taken, err := t.staffMember(`m.number = ?`, c.Staff.Number); err != nil {
+			return err
+		} else if taken {
+			return rewards.Fail(rewards.ECONFLICT, "staff.number_taken", lang.Args{"number": c.Staff.Number})
+		}
+		var store *rewards.Store
+		var coop *rewards.Coop
+		var err error
+		if c.Staff.Store != "" {
+			store, err = t.store(c.Staff.Store)
+		} else {
+			coop, err = t.coop(c.Staff.Coop)
+		}
+		if err != nil {
+			return err
+		}
+		m := c.Staff
+		if err := rewards.DevicePlace(rewards.Device{Store: m.Store, Coop: m.Coop}, store, coop); err != nil {
+			return err
+		}
+		m.CreatedAt = t.at(c.At).UTC().Truncate(time.Millisecond)
+		if _, err := t.tx.ExecContext(t.ctx, `INSERT INTO staff (number, name, role, store, coop, pin_hash, created_at, add_request)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, m.Number, m.Name, m.Role, nullText(m.Store), nullText(m.Coop), hash, ms(m.CreatedAt), nullText(c.ID)); err != nil {
+			return fmt.Errorf("add staff member %s: %w", m.Number, err)
+		}
+		if store != nil {
+			m.Coop = store.Coop
+		}
+		out = m
+		return nil
+	})
+	return out, err
+}
+
+// StaffList lists the staff members by number.
+func (s *Store) StaffList(ctx context.Context) ([]rewards.StaffMember, error) {
+	out := []rewards.StaffMember{}
+	err := s.read(ctx, func(t *txn) error {
+		rows, err := t.tx.QueryContext(ctx, staffSelect+` ORDER BY m.number`)
+		if err != nil {
+			return fmt.Errorf("list staff: %w", err)
+		}
+		defer rows.Close()
+		for rows.Next() {
+			m, _, err := scanStaff(rows)
+			if err != nil {
+				return err
+			}
+			out = append(out, m)
+		}
+		return rows.Err()
+	})
+	return out, err
+}
+
+// LoginStaff checks the PIN (outside any transaction: argon2id is slow by
+// design), then, in one write, applies the lock-out rule to the member's
+// state as it is then (another server may have counted a wrong PIN
+// meanwhile) and keeps the result: the count, the lock, or a new session.
+// A refusal is answered after the write commits, so that the wrong PIN it
+// counts is kept.
+func (s *Store) LoginStaff(ctx context.Context, c rewards.StaffLogin, d rewards.Device) (rewards.NewStaffSession, error) {
+	if err := c.Validate(); err != nil {
+		return rewards.NewStaffSession{}, err
+	}
+	var hash string
+	var m rewards.StaffMember
+	err := s.read(ctx, func(t *txn) error {
+		var found bool
+		var err error
+		m, found, err = t.staffMember(`m.number = ?`, c.Number)
+		if err != nil {
+			return err
+		}
+		if !found {
+			return rewards.Fail(rewards.EUNAUTHENTICATED, "staff.unknown", lang.Args{"number": c.Number})
+		}
+		return t.tx.QueryRowContext(ctx, `SELECT pin_hash FROM staff WHERE number = ?`, c.Number).Scan(&hash)
+	})
+	if err != nil {
+		return rewards.NewStaffSession{}, err
+	}
+	if err := rewards.SessionFits(m, d); err != nil {
+		return rewards.NewStaffSession{}, err
+	}
+	matched := rewards.PINMatches(c.PIN, hash)
+	var out rewards.NewStaffSession
+	var refusal error
+	err = s.write(ctx, func(t *txn) error {
+		var st rewards.PINState
+		var locked sql.NullInt64
+		if err := t.tx.QueryRowContext(t.ctx, `SELECT failures, locked_until FROM staff WHERE number = ?`, c.Number).Scan(&st.Failures, &locked); err != nil {
+			return fmt.Errorf("read staff member %s: %w", c.Number, err)
+		}
+		if locked.Valid {
+			st.LockedUntil = fromMS(locked.Int64)
+		}
+		now := t.until
+		next, err := rewards.StaffLoginAttempt(c.Number, st, matched, now)
+		refusal = err
+		var lock any
+		if !next.LockedUntil.IsZero() {
+			lock = ms(next.LockedUntil)
+		}
+		if _, err := t.tx.ExecContext(t.ctx, `UPDATE staff SET failures = ?, locked_until = ? WHERE number = ?`,
+			next.Failures, lock, c.Number); err != nil {
+			return fmt.Errorf("keep staff member %s's PIN state: %w", c.Number, err)
+		}
+		if refusal != nil {
+			return nil
+		}
+		token := rewards.NewSessionToken()
+		expires := now.Add(rewards.SessionIdle).UTC().Truncate(time.Millisecond)
+		if _, err := t.tx.ExecContext(t.ctx, `DELETE FROM staff_sessions WHERE expires_at <= ?`, ms(now)); err != nil {
+			return fmt.Errorf("drop ended staff sessions: %w", err)
+		}
+		if _, err := t.tx.ExecContext(t.ctx, `INSERT INTO staff_sessions (token_sha256, staff, device, expires_at) VALUES (?, ?, ?, ?)`,
+			rewards.TokenHash(token), m.Number, d.Name, ms(expires)); err != nil {
+			return fmt.Errorf("open staff session: %w", err)
+		}
+		out = rewards.NewStaffSession{StaffSession: rewards.StaffSession{Staff: m, Device: d.Name, ExpiresAt: expires}, Token: token}
+		return nil
+	})
+	if err != nil {
+		return rewards.NewStaffSession{}, err
+	}
+	return out, refusal
+}
+
+// SessionByToken returns the open session whose token has the hash and
+// moves its end to SessionIdle from now: a write, so that each use counts
+// on every server of the ledger.
+func (s *Store) SessionByToken(ctx context.Context, hash string) (rewards.StaffSession, error) {
+	var out rewards.StaffSession
+	var found bool
+	err := s.write(ctx, func(t *txn) error {
+		var number string
+		var expires int64
+		err := t.tx.QueryRowContext(t.ctx, `SELECT staff, device, expires_at FROM staff_sessions WHERE token_sha256 = ?`, hash).Scan(&number, &out.Device, &expires)
+		if errors.Is(err, sql.ErrNoRows) {
+			return nil
+		} else if err != nil {
+			return fmt.Errorf("read staff session: %w", err)
+		}
+		now := t.until
+		if !now.Before(fromMS(expires)) {
+			_, err := t.tx.ExecContext(t.ctx, `DELETE FROM staff_sessions WHERE token_sha256 = ?`, hash)
+			return err
+		}
+		m, ok, err := t.staffMember(`m.number = ?`, number)
+		if err != nil || !ok {
+			return err
+		}
+		out.Staff = m
+		out.ExpiresAt = now.Add(rewards.SessionIdle).UTC().Truncate(time.Millisecond)
+		if _, err := t.tx.ExecContext(t.ctx, `UPDATE staff_sessions SET expires_at = ? WHERE token_sha256 = ?`, ms(out.ExpiresAt), hash); err != nil {
+			return fmt.Errorf("extend staff session: %w", err)
+		}
+		found = true
+		return nil
+	})
+	if err != nil {
+		return rewards.StaffSession{}, err
+	}
+	if !found {
+		return rewards.StaffSession{}, rewards.Fail(rewards.EUNAUTHENTICATED, "staff.session_unknown", nil)
+	}
+	return out, nil
+}
+
+// Audit lists the events after since, oldest first, with the device and
+// the staff member that made each.
+func (s *Store) Audit(ctx context.Context, since time.Time) ([]rewards.AuditEntry, error) {
+	out := []rewards.AuditEntry{}
+	err := s.read(ctx, func(t *txn) error {
+		rows, err := t.tx.QueryContext(ctx, `SELECT seq, at, kind, device, coalesce(staff, '') FROM events WHERE at > ? ORDER BY seq`, ms(since))
+		if err != nil {
+			return fmt.Errorf("read the audit trail: %w", err)
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var e rewards.AuditEntry
+			var at int64
+			if err := rows.Scan(&e.Seq, &at, &e.Kind, &e.Device, &e.Staff); err != nil {
+				return fmt.Errorf("read the audit trail: %w", err)
+			}
+			e.At = fromMS(at)
+			out = append(out, e)
+		}
+		return rows.Err()
+	})
+	return out, err
+}
+
+// staffSelect reads a staff member with its store's cooperative as the
+// store records say now; never the PIN hash.
+const staffSelect = `SELECT m.number, m.name, m.role, coalesce(m.store, ''), coalesce(m.coop, st.coop, ''), m.created_at
+	FROM staff m LEFT JOIN stores st ON st.id = m.store`
+
+// staffMember is the staff member that where (on the staff table, m) picks.
+func (t *txn) staffMember(where string, arg any) (rewards.StaffMember, bool, error) {
+	m, found, err := scanStaff(t.tx.QueryRowContext(t.ctx, staffSelect+` WHERE `+where, arg))
+	return m, found, err
+}
+
+func scanStaff(row interface{ Scan(...any) error }) (rewards.StaffMember, bool, error) {
+	var m rewards.StaffMember
+	var created int64
+	if err := row.Scan(&m.Number, &m.Name, &m.Role, &m.Store, &m.Coop, &created); err != nil {
+		if errors.Is(err, sql.ErrNoRows) {
+			return m, false, nil
+		}
+		return m, false, fmt.Errorf("read staff member: %w", err)
+	}
+	m.CreatedAt = fromMS(created)
+	return m, true, nil
+}

@@ -1,0 +1,298 @@
+package rewards
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/subtle"
+	"encoding/base64"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"golang.org/x/crypto/argon2"
+
+	"github.com/tochka-loyalty/tochka/lang"
+)
+
+// Staff roles: what a staff member does at a kiosk once logged in. A
+// staff session acts with the session role of its member (SessionRole).
+const (
+	StaffRoleStaff   = "staff"
+	StaffRoleManager = "manager"
+)
+
+// StaffRoles are the roles a staff member may be added with.
+var StaffRoles = []string{StaffRoleStaff, StaffRoleManager}
+
+// The staff session rules.
+const (
+	// PINMinDigits is the shortest PIN a staff member may have.
+	PINMinDigits = 6
+	// PINMaxFailures wrong PINs in a row lock a staff member out.
+	PINMaxFailures = 5
+	// PINLockout is how long a locked-out staff member stays locked.
+	PINLockout = 5 * time.Minute
+	// SessionIdle is how long a staff session lives without being used;
+	// each use extends it by as much.
+	SessionIdle = 15 * time.Minute
+)
+
+// SessionPrefix starts every staff session token, as TokenPrefix starts
+// a device's.
+const SessionPrefix = "tss_"
+
+// StaffMember is a person who works at a store's or a cooperative's
+// kiosks (a staff member) or edits its board (a manager), known by a
+// number and a PIN. The PIN is never part of it: only its argon2id hash is
+// stored.
+type StaffMember struct {
+	Number    string    `json:"number"`
+	Name      string    `json:"name"`
+	Role      string    `json:"role"`
+	Store     string    `json:"store,omitempty"`
+	Coop      string    `json:"coop,omitempty"`
+	CreatedAt time.Time `json:"created_at"`
+}
+
+// Place is the staff member's own store or cooperative.
+func (m StaffMember) Place() Place { return Place{Store: m.Store, Coop: m.Coop} }
+
+// SessionRole is the column of the rights table a session of the staff
+// member acts in.
+func (m StaffMember) SessionRole() string {
+	if m.Role == StaffRoleManager {
+		return SessionManager
+	}
+	return SessionStaff
+}
+
+// Validate checks a staff member as it is added: a number of digits, a
+// name, a known role and exactly one of a store or a cooperative.
+func (m *StaffMember) Validate() error {
+	if m.Number == "" || strings.Trim(m.Number, "0123456789") != "" || len(m.Number) > 32 {
+		return Fail(EINVALID, "staff.number_bad", lang.Args{"number": m.Number})
+	}
+	if strings.TrimSpace(m.Name) == "" {
+		return Fail(EINVALID, "staff.name_missing", lang.Args{"number": m.Number})
+	}
+	if err := scanText(m.Name, refusedInID, "problem.control_id"); err != nil {
+		return Fail(EINVALID, "staff.name_bad", lang.Args{"number": m.Number, "problem": detail(err)})
+	}
+	if !slices.Contains(StaffRoles, m.Role) {
+		return Fail(EINVALID, "staff.role_bad", lang.Args{"number": m.Number, "role": m.Role, "roles": strings.Join(StaffRoles, ", ")})
+	}
+	if (m.Store == "") == (m.Coop == "") {
+		return Fail(EINVALID, "staff.place_one", lang.Args{"number": m.Number})
+	}
+	id := m.Store + m.Coop
+	if err := validID(id); err != nil {
+		return Fail(EINVALID, "staff.place_bad", lang.Args{"number": m.Number, "problem": detail(err)})
+	}
+	return nil
+}
+
+// ValidPIN checks a PIN: PINMinDigits digits or more, digits only. The
+// refusal never repeats the PIN.
+func ValidPIN(pin string) error {
+	if len(pin) < PINMinDigits || strings.Trim(pin, "0123456789") != "" || len(pin) > 64 {
+		return Fail(EINVALID, "staff.pin_bad", lang.Args{"count": PINMinDigits})
+	}
+	return nil
+}
+
+// StaffAdd adds a staff member with a PIN (`tochkactl staff add`). The PIN
+// is hashed by the ledger and never stored nor answered; it is left out of
+// the command's JSON.
+type StaffAdd struct {
+	Meta
+	Staff StaffMember `json:"staff"`
+	PIN   string      `json:"-"`
+}
+
+// Validate checks the adding of a staff member.
+func (c *StaffAdd) Validate() error {
+	if err := c.Meta.validate("staff add"); err != nil {
+		return err
+	}
+	if err := c.Staff.Validate(); err != nil {
+		return err
+	}
+	return ValidPIN(c.PIN)
+}
+
+// argon2id parameters of new PIN hashes; each hash records its own, so
+// that they may change without making old PINs unusable.
+const (
+	argonTime    = 2
+	argonMemory  = 19 * 1024 // KiB
+	argonThreads = 1
+	argonKeyLen  = 32
+)
+
+// HashPIN hashes a PIN with argon2id and a random salt, in the PHC string
+// form that records the parameters beside the hash:
+// $argon2id$v=19$m=19456,t=2,p=1$SALT$HASH.
+func HashPIN(pin string) string {
+	salt := make([]byte, 16)
+	if _, err := rand.Read(salt); err != nil {
+		panic("crypto/rand: " + err.Error())
+	}
+	key := argon2.IDKey([]byte(pin), salt, argonTime, argonMemory, argonThreads, argonKeyLen)
+	return fmt.Sprintf("$argon2id$v=%d$m=%d,t=%d,p=%d$%s$%s", argon2.Version, argonMemory, argonTime, argonThreads,
+		base64.RawStdEncoding.EncodeToString(salt), base64.RawStdEncoding.EncodeToString(key))
+}
+
+// PINMatches reports whether pin is the one hashed (HashPIN); a hash it
+// cannot read matches nothing.
+func PINMatches(pin, hash string) bool {
+	parts := strings.Split(hash, "$")
+	if len(parts) != 6 || parts[1] != "argon2id" {
+		return false
+	}
+	var version int
+	var memory, iterations uint32
+	var threads uint8
+	if _, err := fmt.Sscanf(parts[2], "v=%d", &version); err != nil || version != argon2.Version {
+		return false
+	}
+	if _, err := fmt.Sscanf(parts[3], "m=%d,t=%d,p=%d", &memory, &iterations, &threads); err != nil || threads == 0 || iterations == 0 {
+		return false
+	}
+	salt, err := base64.RawStdEncoding.DecodeString(parts[4])
+	if err != nil {
+		return false
+	}
+	want, err := base64.RawStdEncoding.DecodeString(parts[5])
+	if err != nil || len(want) == 0 {
+		return false
+	}
+	got := argon2.IDKey([]byte(pin), salt, iterations, memory, threads, uint32(len(want)))
+	return subtle.ConstantTimeCompare(got, want) == 1
+}
+
+// PINState is what a ledger keeps of a staff member's wrong PINs: how many
+// in a row, and until when the member is locked out (zero: not locked).
+type PINState struct {
+	Failures    int
+	LockedUntil time.Time
+}
+
+// StaffLoginAttempt is the lock-out rule: given a member's state and
+// whether the PIN given at now matched, the state to keep and the refusal
+// to answer (nil: the login succeeds). A locked member is refused whether
+// or not the PIN matches, with when the lock ends; the PINMaxFailures-th
+// wrong PIN in a row locks for PINLockout; a right PIN clears the count.
+func StaffLoginAttempt(number string, st PINState, matched bool, now time.Time) (PINState, error) {
+	if !st.LockedUntil.IsZero() && now.Before(st.LockedUntil) {
+		return st, Fail(EREFUSED, "staff.locked", lang.Args{"number": number, "until": st.LockedUntil})
+	}
+	if !st.LockedUntil.IsZero() {
+		st = PINState{} // the lock has run out: a fresh count
+	}
+	if matched {
+		return PINState{}, nil
+	}
+	st.Failures++
+	if st.Failures >= PINMaxFailures {
+		until := now.Add(PINLockout)
+		return PINState{Failures: st.Failures, LockedUntil: until}, Fail(EREFUSED, "staff.locked", lang.Args{"number": number, "until": until})
+	}
+	return st, Fail(EUNAUTHENTICATED, "staff.pin_wrong", lang.Args{"number": number, "count": PINMaxFailures - st.Failures})
+}
+
+// StaffLogin opens a staff session through a device (the kiosk or
+// manager's machine whose token the request carries).
+type StaffLogin struct {
+	Number string `json:"number"`
+	PIN    string `json:"pin"`
+	Device string `json:"-"`
+}
+
+// Validate checks a login's form; a wrong PIN is the ledger's to find.
+func (c *StaffLogin) Validate() error {
+	if c.Number == "" || strings.Trim(c.Number, "0123456789") != "" || len(c.Number) > 32 {
+		return Fail(EINVALID, "staff.number_bad", lang.Args{"number": c.Number})
+	}
+	if c.PIN == "" {
+		return Fail(EINVALID, "staff.pin_missing", nil)
+	}
+	return nil
+}
+
+// StaffSession is a staff member's open session at a device.
+type StaffSession struct {
+	Staff     StaffMember `json:"staff"`
+	Device    string      `json:"device"`
+	ExpiresAt time.Time   `json:"expires_at"`
+}
+
+// NewStaffSession is a session just opened and its token, shown this once.
+type NewStaffSession struct {
+	StaffSession
+	Token string `json:"token"`
+}
+
+// NewSessionToken makes a staff session's token: SessionPrefix and 32
+// random bytes in unpadded base64url. Only its TokenHash is stored.
+func NewSessionToken() string {
+	return SessionPrefix + strings.TrimPrefix(NewToken(), TokenPrefix)
+}
+
+// SessionFits checks that a staff member may log in at a device: the
+// device's place is the member's own, or one of the stores of the
+// member's cooperative; an admin's device is anywhere.
+func SessionFits(m StaffMember, d Device) error {
+	if d.Role == RoleAdmin || reaches(OwnPlace, Device{Store: m.Store, Coop: m.Coop}, d.Place()) {
+		return nil
+	}
+	return Fail(EFORBIDDEN, "staff.device_elsewhere", lang.Args{"number": m.Number, "device": d.Name})
+}
+
+// staffKey is the context key of the staff member a change is made by.
+type staffKey struct{}
+
+// WithStaff returns ctx carrying the number of the staff member whose
+// session makes the changes made with it, for the ledger to record beside
+// the device.
+func WithStaff(ctx context.Context, number string) context.Context {
+	return context.WithValue(ctx, staffKey{}, number)
+}
+
+// StaffIn is the staff number WithStaff put in ctx, or "".
+func StaffIn(ctx context.Context) string {
+	n, _ := ctx.Value(staffKey{}).(string)
+	return n
+}
+
+// AuditEntry is one change of the ledger: when, what kind, by which device
+// and, when made in a staff session, by which staff member.
+type AuditEntry struct {
+	Seq    int64     `json:"seq"`
+	At     time.Time `json:"at"`
+	Kind   string    `json:"kind"`
+	Device string    `json:"device"`
+	Staff  string    `json:"staff,omitempty"`
+}
+
+// Staff keeps the staff members, their PIN hashes, lock-outs and
+// sessions. Like devices, these are credentials, not facts of the points
+// ledger: no event records them, so that no PIN hash or session token
+// travels with the log to kiosks.
+type Staff interface {
+	// AddStaff adds a staff member of a recorded store or cooperative with
+	// the PIN's argon2id hash.
+	AddStaff(ctx context.Context, c StaffAdd) (StaffMember, error)
+	// StaffList lists the staff members by number; never a hash.
+	StaffList(ctx context.Context) ([]StaffMember, error)
+	// LoginStaff checks a staff member's PIN under the lock-out rule and
+	// opens a session at the device.
+	LoginStaff(ctx context.Context, c StaffLogin, d Device) (NewStaffSession, error)
+	// SessionByToken returns the open session whose token has the hash
+	// (TokenHash) and extends it by SessionIdle; unauthenticated when
+	// there is none or it has run out.
+	SessionByToken(ctx context.Context, hash string) (StaffSession, error)
+	// Audit lists the ledger's changes after since (zero: all), oldest
+	// first.
+	Audit(ctx context.Context, since time.Time) ([]AuditEntry, error)
+}

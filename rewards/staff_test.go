@@ -1,0 +1,81 @@
+package rewards_test
+
+import (
+	"testing"
+	"time"
+
+	"github.com/tochka-loyalty/tochka/rewards"
+)
+
+// The lock-out rule: a wrong PIN counts, the fifth in a row locks for five
+// minutes, a locked member is refused whatever the PIN until the lock
+// ends, and a right PIN (or the end of a lock) starts the count afresh.
+func TestStaffLoginAttempt(t *testing.T) {
+	now := time.Date(2026, 11, 2, 9, 0, 0, 0, time.UTC)
+	lock := now.Add(rewards.PINLockout)
+	for _, tc := range []struct {
+		name    string
+		st      rewards.PINState
+		matched bool
+		at      time.Time
+		want    rewards.PINState
+		key     string
+	}{
+		{"right PIN", rewards.PINState{Failures: 3}, true, now, rewards.PINState{}, ""},
+		{"first wrong PIN", rewards.PINState{}, false, now, rewards.PINState{Failures: 1}, "staff.pin_wrong"},
+		{"fourth wrong PIN", rewards.PINState{Failures: 3}, false, now, rewards.PINState{Failures: 4}, "staff.pin_wrong"},
+		{"fifth wrong PIN", rewards.PINState{Failures: 4}, false, now, rewards.PINState{Failures: 5, LockedUntil: lock}, "staff.locked"},
+		{"right PIN while locked", rewards.PINState{Failures: 5, LockedUntil: lock}, true, lock.Add(-time.Millisecond), rewards.PINState{Failures: 5, LockedUntil: lock}, "staff.locked"},
+		{"wrong PIN while locked", rewards.PINState{Failures: 5, LockedUntil: lock}, false, now, rewards.PINState{Failures: 5, LockedUntil: lock}, "staff.locked"},
+		{"right PIN as the lock ends", rewards.PINState{Failures: 5, LockedUntil: lock}, true, lock, rewards.PINState{}, ""},
+		{"wrong PIN after the lock", rewards.PINState{Failures: 5, LockedUntil: lock}, false, lock, rewards.PINState{Failures: 1}, "staff.pin_wrong"},
+	} {
+		got, err := rewards.StaffLoginAttempt("4711", tc.st, tc.matched, tc.at)
+		key := ""
+		if e, ok := err.(*rewards.Error); ok {
+			key = e.Key
+		} else if err != nil {
+			t.Errorf("%s: %v", tc.name, err)
+		}
+		if got != tc.want || key != tc.key {
+			t.Errorf("%s: %+v %q, want %+v %q", tc.name, got, key, tc.want, tc.key)
+		}
+	}
+}
+
+// A staff member needs a number of digits, a name, a role of the two and
+// exactly one place; a PIN is six digits or more.
+func TestStaffValidate(t *testing.T) {
+	ok := rewards.StaffMember{Number: "4711", Name: "Ivana", Role: rewards.StaffRoleStaff, Store: "a1"}
+	for _, tc := range []struct {
+		edit func(m *rewards.StaffMember)
+		key  string
+	}{
+		{func(m *rewards.StaffMember) {}, ""},
+		{func(m *rewards.StaffMember) { m.Number = "" }, "staff.number_bad"},
+		{func(m *rewards.StaffMember) { m.Number = "47-11" }, "staff.number_bad"},
+		{func(m *rewards.StaffMember) { m.Name = " " }, "staff.name_missing"},
+		{func(m *rewards.StaffMember) { m.Role = "admin" }, "staff.role_bad"},
+		{func(m *rewards.StaffMember) { m.Coop = "c1" }, "staff.place_one"},
+		{func(m *rewards.StaffMember) { m.Store = "" }, "staff.place_one"},
+	} {
+		m := ok
+		tc.edit(&m)
+		err := m.Validate()
+		key := ""
+		if e, ok := err.(*rewards.Error); ok {
+			key = e.Key
+		}
+		if key != tc.key {
+			t.Errorf("%+v: %v, want %q", m, err, tc.key)
+		}
+	}
+	for pin, valid := range map[string]bool{"123456": true, "1234567890": true, "12345": false, "12345a": false, "": false, " 123456": false} {
+		if err := rewards.ValidPIN(pin); (err == nil) != valid {
+			t.Errorf("PIN %q: %v", pin, err)
+		}
+	}
+	if m := (rewards.StaffMember{Role: rewards.StaffRoleManager}); m.SessionRole() != rewards.SessionManager {
+		t.Errorf("a manager's session role: %s", m.SessionRole())
+	}
+}
