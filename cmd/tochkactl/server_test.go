@@ -1,0 +1,275 @@
+package main
+
+import (
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/tochka-loyalty/tochka/rewards/api"
+	"github.com/tochka-loyalty/tochka/rewards/sqlite"
+)
+
+// serverNow is the clock of both the local ledger and the server's.
+const serverNow = "2026-11-10T12:00:00Z"
+
+// serverWorld is two equal ledgers: one the CLI opens itself (local), one
+// behind an in-process server that the CLI calls with an admin's token
+// (remote).
+type serverWorld struct {
+	local, remote *cli
+	handler       http.Handler // the server's API, for servers that misbehave around it
+	srv           *httptest.Server
+	token         string
+}
+
+// newServerWorld installs the coop program and records cooperative sofia
+// in both ledgers, adds an admin device to the server's, and serves it.
+func newServerWorld(t *testing.T) *serverWorld {
+	t.Helper()
+	w := &serverWorld{local: newCLI(t)}
+	w.local.env["TOCHKA_NOW"] = serverNow
+	host := newCLI(t) // the server's host, where its ledger and devices are made
+	host.env["TOCHKA_NOW"] = serverNow
+	for _, c := range []*cli{w.local, host} {
+		c.ok("init", "--program", "coop", "--at", "2026-11-01T08:00:00Z")
+		c.ok("coop", "add", "--id", "sofia", "--name-bg", "Кооп София", "--name-en", "Sofia Coop", "--at", "2026-11-01T08:00:00Z")
+	}
+	var nd struct {
+		Token string `json:"token"`
+	}
+	host.jsonOf(&nd, "device", "add", "--name", "ops", "--role", "admin", "--coop", "sofia")
+	w.token = nd.Token
+
+	now, _ := time.Parse(time.RFC3339, serverNow)
+	clock := func() time.Time { return now }
+	s := sqlite.NewStore(host.db)
+	s.Now = clock
+	if err := s.Open(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	w.handler = api.NewHandler(s, api.Options{Now: clock, Devices: s})
+	w.srv = httptest.NewServer(w.handler)
+	t.Cleanup(w.srv.Close)
+
+	dir := t.TempDir()
+	w.remote = &cli{t: t, dir: dir, env: map[string]string{"HOME": dir, "TOCHKA_LANG": "en",
+		"TOCHKA_SERVER": w.srv.URL, "TOCHKA_TOKEN": w.token}}
+	return w
+}
+
+// same runs a command line on both ledgers and wants the same exit
+// status, stdout and stderr; it returns the stdout.
+func (w *serverWorld) same(args ...string) string {
+	w.local.t.Helper()
+	lcode, lout, lerr := w.local.exec("", args...)
+	rcode, rout, rerr := w.remote.exec("", args...)
+	if lcode != rcode || lout != rout || lerr != rerr {
+		w.local.t.Fatalf("tochkactl %s:\nlocal:  exit %d\n%s%s\nserver: exit %d\n%s%s", strings.Join(args, " "),
+			lcode, lout, lerr, rcode, rout, rerr)
+	}
+	return lout
+}
+
+func TestThroughTheServer(t *testing.T) {
+	w := newServerWorld(t)
+	w.same("store", "add", "--id", "s1", "--coop", "sofia", "--name-bg", "Магазин 1", "--name-en", "Shop 1", "--at", "2026-11-02T08:00:00Z")
+	w.same("coop", "list")
+	w.same("store", "list")
+	// Card numbers are drawn at random: the server's card takes the
+	// local one's number.
+	card := issue(w.local, "--member", "--at", "2026-11-02T08:00:00Z")
+	if got := issue(w.remote, "--member", "--number", card, "--at", "2026-11-02T08:00:00Z"); got != card {
+		t.Fatalf("card issue --number %s through the server printed %s", card, got)
+	}
+	receipt := `{"id":"R1","store":"s1","card":"` + card + `","time":"2026-11-03T09:00:00Z","lines":[
+		{"sku":"BREAD","qty":1,"amount":1000},{"sku":"KOOP-OIL","qty":1,"amount":500,"own_brand":true}]}`
+	for _, c := range []*cli{w.local, w.remote} {
+		c.file("r1.json", receipt)
+	}
+	// The receipt's file is in each one's own directory.
+	lcode, lout, _ := w.local.exec("", "receipt", "post", filepath.Join(w.local.dir, "r1.json"))
+	rcode, rout, rerr := w.remote.exec("", "receipt", "post", filepath.Join(w.remote.dir, "r1.json"))
+	if lcode != 0 || rcode != 0 || lout != rout {
+		t.Fatalf("receipt post: local exit %d\n%s\nserver exit %d\n%s%s", lcode, lout, rcode, rout, rerr)
+	}
+	if !strings.Contains(rout, "earned 160 points") {
+		t.Errorf("receipt post through the server:\n%s", rout)
+	}
+	w.same("balance", card, "--at", "2026-11-05T08:00:00Z")
+	w.same("history", card)
+	w.same("board", "add", "--id", "oil", "--coop", "sofia", "--points", "100", "--name-en", "Olive oil", "--name-bg", "Зехтин", "--at", "2026-11-04T08:00:00Z")
+	w.same("board", "list")
+	w.same("board", "list", "--json")
+	// A refusal is the same message and exit status 1.
+	w.same("redeem", card, "nothing", "--store", "s1", "--at", "2026-11-05T08:00:00Z")
+	w.same("--lang", "bg", "balance", "0000000000000")
+	for _, args := range [][]string{{"redeem", card, "nothing", "--store", "s1"}, {"--lang", "bg", "balance", "0000000000000"}} {
+		if msg := w.remote.refused(args...); msg == "" {
+			t.Errorf("tochkactl %s through the server: refused without a reason", strings.Join(args, " "))
+		}
+	}
+
+	// Vouchers' codes differ between the ledgers: each one claims its own.
+	for _, c := range []*cli{w.local, w.remote} {
+		code := strings.TrimSpace(c.ok("redeem", card, "oil", "--store", "s1", "--at", "2026-11-05T08:00:00Z"))
+		out := c.ok("voucher", "claim", code, "--at", "2026-11-05T09:00:00Z")
+		if !strings.Contains(out, code) {
+			t.Errorf("voucher claim %s:\n%s", code, out)
+		}
+	}
+	w.same("balance", card, "--at", "2026-11-05T10:00:00Z")
+	w.same("report", "liability")
+	w.same("report", "liability", "--by", "coop", "--csv")
+	w.same("check")
+
+	// The flags say as much as the environment does.
+	delete(w.remote.env, "TOCHKA_SERVER")
+	delete(w.remote.env, "TOCHKA_TOKEN")
+	if out := w.remote.ok("--server", w.srv.URL, "--token", w.token, "balance", card, "--at", "2026-11-05T10:00:00Z"); !strings.Contains(out, "available: 60 points") {
+		t.Errorf("balance with --server:\n%s", out)
+	}
+	if code, _, errOut := w.remote.exec("", "--server", w.srv.URL, "--token", "wrong", "balance", card); code != exitRefused || !strings.Contains(errOut, "tochkactl: ") {
+		t.Errorf("a wrong token: exit %d, %s", code, errOut)
+	}
+}
+
+func TestServerBadUsage(t *testing.T) {
+	c := newCLI(t)
+	c.env["TOCHKA_NOW"] = serverNow
+	c.ok("init", "--program", "coop")
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--server", "http://127.0.0.1:1", "--token", "t", "--device", "d", "balance", "2900000000001"}, "--device does not go with --server"},
+		{[]string{"--server", "http://127.0.0.1:1", "--token", "t", "--db", c.db, "balance", "2900000000001"}, "--db does not go with --server"},
+		{[]string{"--server", "http://127.0.0.1:1", "balance", "2900000000001"}, "--server needs --token"},
+		{[]string{"--server", "127.0.0.1:1", "--token", "t", "balance", "2900000000001"}, "is not a server's address"},
+		{[]string{"--server", "http://127.0.0.1:1", "--token", "t", "init", "--program", "coop"}, "init does not go with --server: it makes a local ledger file"},
+		{[]string{"--server", "http://127.0.0.1:1", "--token", "t", "backup", "--to", "x.db"}, "backup does not go with --server"},
+		{[]string{"--server", "http://127.0.0.1:1", "--token", "t", "device", "list"}, "devices are managed on the ledger's own host"},
+		{[]string{"--server", "http://127.0.0.1:1", "--token", "t", "scanner", "list"}, "scanner list does not go with --server: it uses no ledger"},
+	} {
+		code, out, errOut := c.exec("", tc.args...)
+		if code != exitUsage || out != "" || !strings.Contains(errOut, tc.want) {
+			t.Errorf("tochkactl %s: exit %d, stdout %q, stderr %q; want exit 2 saying %q", strings.Join(tc.args, " "), code, out, errOut, tc.want)
+		}
+	}
+	// $TOCHKA_SERVER beside a command that opens no ledger is not used,
+	// and $TOCHKA_DB beside it is not either.
+	c.env["TOCHKA_SERVER"] = "http://127.0.0.1:1"
+	if code, _, errOut := c.exec("", "scanner", "decode", "-"); code == exitUsage && strings.Contains(errOut, "server") {
+		t.Errorf("scanner decode beside $TOCHKA_SERVER: %s", errOut)
+	}
+	c.env["TOCHKA_TOKEN"] = "t"
+	// Nothing listens there: the read is refused, not an unknown outcome.
+	if code, _, errOut := c.exec("", "balance", "2900000000001"); code != exitRefused {
+		t.Errorf("balance with no server listening: exit %d, %s", code, errOut)
+	}
+	// A change that never went out is refused too.
+	if code, _, errOut := c.exec("", "card", "issue"); code != exitRefused {
+		t.Errorf("card issue with no server listening: exit %d, %s", code, errOut)
+	}
+}
+
+// dropper serves the API's reads, and drops the connection of every
+// change, after the API has done it when done is true.
+func dropper(t *testing.T, api http.Handler, done bool) *httptest.Server {
+	srv := httptest.NewServer(http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodGet {
+			api.ServeHTTP(rw, r)
+			return
+		}
+		if done {
+			api.ServeHTTP(httptest.NewRecorder(), r)
+		} else {
+			io.Copy(io.Discard, r.Body)
+		}
+		conn, buf, err := rw.(http.Hijacker).Hijack()
+		if err != nil {
+			t.Error(err)
+			return
+		}
+		buf.Flush()
+		conn.Close()
+	}))
+	t.Cleanup(srv.Close)
+	return srv
+}
+
+func TestServerOutcomeUnknown(t *testing.T) {
+	w := newServerWorld(t)
+	w.remote.ok("store", "add", "--id", "s1", "--coop", "sofia", "--name-en", "Shop 1", "--at", "2026-11-02T08:00:00Z")
+	card := strings.TrimSpace(w.remote.ok("card", "issue", "--at", "2026-11-02T08:00:00Z"))
+
+	lost := dropper(t, w.handler, true)
+	w.remote.env["TOCHKA_SERVER"] = lost.URL
+	// A change whose answer is lost: exit 4, and how to run it again.
+	code, out, errOut := w.remote.exec("", "card", "issue", "--request-id", "lost-1", "--at", "2026-11-02T08:00:00Z")
+	if code != exitUnknown || out != "" || !strings.Contains(errOut, "outcome is unknown") || !strings.Contains(errOut, "--request-id lost-1") {
+		t.Fatalf("card issue with its answer lost: exit %d\n%s%s", code, out, errOut)
+	}
+	// Without --request-id the command makes one, and names it.
+	code, _, errOut = w.remote.exec("", "store", "add", "--id", "s2", "--coop", "sofia", "--name-en", "Shop 2")
+	if code != exitUnknown || !strings.Contains(errOut, "--request-id ") {
+		t.Errorf("store add with its answer lost: exit %d\n%s", code, errOut)
+	}
+	// A receipt's own id is the retry's.
+	w.remote.file("r1.json", `{"id":"R1","store":"s1","card":"`+card+`","time":"2026-11-03T09:00:00Z","lines":[{"sku":"BREAD","qty":1,"amount":1000}]}`)
+	code, _, errOut = w.remote.exec("", "receipt", "post", filepath.Join(w.remote.dir, "r1.json"))
+	if code != exitUnknown || !strings.Contains(errOut, "the same receipt or return, with its own id") {
+		t.Errorf("receipt post with its answer lost: exit %d\n%s", code, errOut)
+	}
+	// With --json the error is one document, its retry among the args.
+	code, _, errOut = w.remote.exec("", "--json", "card", "block", card, "--request-id", "lost-2")
+	var e errorJSON
+	if code != exitUnknown || json.Unmarshal([]byte(errOut), &e) != nil || e.Error.Key != "servercli.unknown" {
+		t.Errorf("card block --json with its answer lost: exit %d\n%s", code, errOut)
+	}
+	// A read that fails so is a plain failure: it changed nothing.
+	if code, _, errOut := w.remote.exec("", "--lang", "en", "balance", card); code != exitOK {
+		t.Errorf("balance through the dropper (its reads are served): exit %d %s", code, errOut)
+	}
+
+	// The retry on the real server answers as the first try did, and
+	// changes nothing more.
+	w.remote.env["TOCHKA_SERVER"] = w.srv.URL
+	first := strings.TrimSpace(w.remote.ok("card", "issue", "--request-id", "lost-1", "--at", "2026-11-02T08:00:00Z"))
+	again := strings.TrimSpace(w.remote.ok("card", "issue", "--request-id", "lost-1", "--at", "2026-11-02T08:00:00Z"))
+	if !cardNumber.MatchString(first) || first != again || first == card {
+		t.Errorf("card issue retried: %q then %q (the first card %s)", first, again, card)
+	}
+	out = w.remote.ok("receipt", "post", filepath.Join(w.remote.dir, "r1.json"))
+	if !strings.Contains(out, "receipt R1") {
+		t.Errorf("receipt post retried:\n%s", out)
+	}
+	if out := w.remote.ok("history", card); strings.Count(out, "R1") != 1 {
+		t.Errorf("history after the retried receipt: want R1 once:\n%s", out)
+	}
+	w.remote.ok("check")
+
+	// A server that drops a change before doing it: the same exit 4.
+	never := dropper(t, w.handler, false)
+	w.remote.env["TOCHKA_SERVER"] = never.URL
+	if code, _, errOut := w.remote.exec("", "card", "issue", "--request-id", "lost-3"); code != exitUnknown {
+		t.Errorf("card issue dropped before it was done: exit %d\n%s", code, errOut)
+	}
+	// A read whose connection drops is exit 1.
+	readDrop := httptest.NewServer(http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
+		conn, _, err := rw.(http.Hijacker).Hijack()
+		if err == nil {
+			conn.Close()
+		}
+	}))
+	defer readDrop.Close()
+	w.remote.env["TOCHKA_SERVER"] = readDrop.URL
+	if code, _, errOut := w.remote.exec("", "balance", card); code != exitRefused {
+		t.Errorf("balance with its connection dropped: exit %d\n%s", code, errOut)
+	}
+}
