@@ -16,6 +16,12 @@
 // same command with the same ID changes nothing more and answers as the
 // first time did (card batch resumes where it stopped).
 //
+// With --server URL --token TOKEN (or $TOCHKA_SERVER, $TOCHKA_TOKEN) the
+// ledger is the central server's, called through its API (server.go): the
+// same commands with the same output, bar the few that need a local file
+// (init, backup, the device commands), which are refused, as --device and
+// --db are beside a server.
+//
 // Commands that change nothing (balance, history, check, the print
 // commands, ...) open the ledger read-only: they read a ledger made by a
 // newer Tochka, which refuses every change, and wait on no writer. An older

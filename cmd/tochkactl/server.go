@@ -162,6 +162,12 @@ func (t *serverTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	if err != nil {
 		return nil, err
 	}
+	if resp.StatusCode == http.StatusBadGateway || resp.StatusCode == http.StatusGatewayTimeout {
+		// A proxy's answer, not the server's: it may have passed the
+		// change on. (The API's own refusals are never these, and a
+		// refusal in the API's words is an answer all the same.)
+		return resp, nil
+	}
 	resp.Body = &answerBody{ReadCloser: resp.Body, t: t}
 	return resp, nil
 }
@@ -183,8 +189,8 @@ func (b *answerBody) Read(p []byte) (int, error) {
 
 // unknownOutcome reports whether err leaves a change's outcome unknown: a
 // command that changes the ledger sent its change to the server and got
-// no answer (a timeout, a connection reset or closed). A refusal is an
-// answer; a read that failed so changed nothing.
+// no answer (a timeout, a connection reset or closed, a proxy's 502 or
+// 504). A refusal is an answer; a read that failed so changed nothing.
 func (c *cmdCtx) unknownOutcome(err error) bool {
 	var de *rewards.Error
 	return c.remote != nil && c.in.cmd.changes && c.remote.unanswered() && !errors.As(err, &de)

@@ -272,4 +272,38 @@ func TestServerOutcomeUnknown(t *testing.T) {
 	if code, _, errOut := w.remote.exec("", "balance", card); code != exitRefused {
 		t.Errorf("balance with its connection dropped: exit %d\n%s", code, errOut)
 	}
+
+	// A proxy that gave up waiting for the server: the outcome is unknown.
+	gateway := httptest.NewServer(http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
+		http.Error(rw, "upstream timed out", http.StatusGatewayTimeout)
+	}))
+	defer gateway.Close()
+	w.remote.env["TOCHKA_SERVER"] = gateway.URL
+	if code, _, errOut := w.remote.exec("", "--lang", "en", "card", "block", card, "--request-id", "gw-1"); code != exitUnknown || !strings.Contains(errOut, "--request-id gw-1") {
+		t.Errorf("card block answered 504 by a proxy: exit %d\n%s", code, errOut)
+	}
+	if code, _, errOut := w.remote.exec("", "--lang", "en", "balance", card); code != exitRefused {
+		t.Errorf("balance answered 504 by a proxy: exit %d\n%s", code, errOut)
+	}
+}
+
+func TestServerTimeout(t *testing.T) {
+	w := newServerWorld(t)
+	card := issue(w.remote)
+	defer func(d time.Duration) { serverTimeout = d }(serverTimeout)
+	serverTimeout = 300 * time.Millisecond
+	// A server that takes the change and never answers.
+	slow := httptest.NewServer(http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
+		io.Copy(io.Discard, r.Body)
+		<-r.Context().Done()
+	}))
+	defer slow.Close()
+	w.remote.env["TOCHKA_SERVER"] = slow.URL
+	code, out, errOut := w.remote.exec("", "card", "block", card, "--request-id", "slow-1")
+	if code != exitUnknown || out != "" || !strings.Contains(errOut, "--request-id slow-1") {
+		t.Errorf("card block timed out: exit %d\n%s%s", code, out, errOut)
+	}
+	if code, _, errOut := w.remote.exec("", "balance", card); code != exitRefused {
+		t.Errorf("balance timed out: exit %d\n%s", code, errOut)
+	}
 }
