@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -306,4 +307,94 @@ func TestServerTimeout(t *testing.T) {
 	if code, _, errOut := w.remote.exec("", "balance", card); code != exitRefused {
 		t.Errorf("balance timed out: exit %d\n%s", code, errOut)
 	}
+}
+
+// sameIn runs a command line on both ledgers, each with the files in its
+// own directory (args gets it), and wants the same exit status, stdout and
+// stderr, the directory written DIR; it returns the stdout.
+func (w *serverWorld) sameIn(args func(dir string) []string) string {
+	w.local.t.Helper()
+	var outs [2][3]string
+	var codes [2]int
+	for i, c := range []*cli{w.local, w.remote} {
+		code, out, errOut := c.exec("", args(c.dir)...)
+		codes[i], outs[i] = code, [3]string{strings.ReplaceAll(out, c.dir, "DIR"), strings.ReplaceAll(errOut, c.dir, "DIR")}
+	}
+	if codes[0] != codes[1] || outs[0] != outs[1] {
+		w.local.t.Fatalf("tochkactl %s:\nlocal:  exit %d\n%s%s\nserver: exit %d\n%s%s", strings.Join(args("DIR"), " "),
+			codes[0], outs[0][0], outs[0][1], codes[1], outs[1][0], outs[1][1])
+	}
+	if codes[0] != exitOK {
+		w.local.t.Fatalf("tochkactl %s: exit %d\n%s", strings.Join(args("DIR"), " "), codes[0], outs[0][1])
+	}
+	return outs[0][0]
+}
+
+// TestThroughTheServerCards runs the card, receipt, board and print
+// commands through the server and on a local ledger, with the same
+// output.
+func TestThroughTheServerCards(t *testing.T) {
+	w := newServerWorld(t)
+	w.same("store", "add", "--id", "s1", "--coop", "sofia", "--name-en", "Shop 1", "--at", "2026-11-02T08:00:00Z")
+	holder := issue(w.local, "--at", "2026-11-02T08:00:00Z")
+	issue(w.remote, "--number", holder, "--at", "2026-11-02T08:00:00Z")
+	fam := issue(w.local, "--at", "2026-11-02T08:00:00Z")
+	issue(w.remote, "--number", fam, "--at", "2026-11-02T08:00:00Z")
+	w.same("card", "register", fam, "--given-name", "Ivan", "--phone", "+359888123456", "--consent", "--at", "2026-11-02T09:00:00Z")
+	w.same("card", "member", holder, "--at", "2026-11-02T09:00:00Z")
+	w.same("card", "link", fam, "--to", holder, "--pool", "--at", "2026-11-02T09:00:00Z")
+	for _, c := range []*cli{w.local, w.remote} {
+		c.file("r1.json", `{"id":"R1","store":"s1","card":"`+fam+`","time":"2026-11-03T09:00:00Z","lines":[
+			{"sku":"BREAD","qty":2,"amount":2000},{"sku":"KOOP-OIL","qty":1,"amount":500,"own_brand":true}]}`)
+		c.file("ret1.json", `{"id":"RET1","receipt":"R1","time":"2026-11-03T10:00:00Z","lines":[{"sku":"BREAD","qty":1}]}`)
+		writePNG(t, filepath.Join(c.dir, "oil.png"))
+	}
+	w.sameIn(func(dir string) []string { return []string{"receipt", "quote", filepath.Join(dir, "r1.json")} })
+	w.sameIn(func(dir string) []string { return []string{"receipt", "post", filepath.Join(dir, "r1.json")} })
+	w.sameIn(func(dir string) []string { return []string{"receipt", "return", filepath.Join(dir, "ret1.json")} })
+	w.same("balance", holder, "--at", "2026-11-04T08:00:00Z")
+	w.same("history", fam)
+	w.same("card", "export", fam, "--at", "2026-11-04T08:00:00Z")
+	w.sameIn(func(dir string) []string {
+		return []string{"board", "add", "--id", "oil", "--coop", "sofia", "--points", "20", "--name-en", "Olive oil",
+			"--picture", filepath.Join(dir, "oil.png"), "--at", "2026-11-03T08:00:00Z"}
+	})
+	w.sameIn(func(dir string) []string {
+		return []string{"board", "print", "--coop", "sofia", "--out", filepath.Join(dir, "board.pdf")}
+	})
+	w.sameIn(func(dir string) []string { return []string{"card", "print", holder, fam, "--out", filepath.Join(dir, "cards.pdf")} })
+	for _, c := range []*cli{w.local, w.remote} {
+		code := strings.TrimSpace(c.ok("redeem", holder, "oil", "--store", "s1", "--at", "2026-11-04T08:00:00Z"))
+		pdf := filepath.Join(c.dir, "voucher.pdf")
+		if out := c.ok("voucher", "print", code, "--out", pdf); !strings.Contains(out, pdf) {
+			t.Errorf("voucher print %s:\n%s", code, out)
+		}
+		if out := c.ok("voucher", "cancel", code, "--at", "2026-11-04T09:00:00Z"); !strings.Contains(out, code) {
+			t.Errorf("voucher cancel %s:\n%s", code, out)
+		}
+	}
+	w.same("balance", holder, "--at", "2026-11-04T10:00:00Z")
+	w.same("board", "remove", "oil", "--at", "2026-11-04T10:00:00Z")
+	w.same("card", "block", fam, "--at", "2026-11-04T10:00:00Z")
+	w.same("card", "forget", fam, "--at", "2026-11-04T10:00:00Z")
+
+	// A batch through the server: its cards are the server's.
+	code, out, errOut := w.remote.exec("", "card", "batch", "--count", "2", "--out", filepath.Join(w.remote.dir, "batch.pdf"), "--request-id", "B1")
+	numbers := strings.Fields(out)
+	if code != exitOK || len(numbers) != 2 {
+		t.Fatalf("card batch through the server: exit %d\n%s%s", code, out, errOut)
+	}
+	if again := strings.Fields(w.remote.ok("card", "batch", "--count", "2", "--out", filepath.Join(w.remote.dir, "batch.pdf"), "--request-id", "B1")); !slices.Equal(again, numbers) {
+		t.Errorf("card batch B1 again: %v, first %v", again, numbers)
+	}
+	w.remote.ok("card", "register", numbers[0])
+	newCard := strings.TrimSpace(w.remote.ok("card", "replace", holder))
+	if !cardNumber.MatchString(newCard) || newCard == holder {
+		t.Errorf("card replace %s through the server printed %q", holder, newCard)
+	}
+	if out := w.remote.ok("balance", holder); !strings.Contains(out, newCard) {
+		t.Errorf("balance of the replaced card through the server does not name %s:\n%s", newCard, out)
+	}
+	w.remote.ok("check")
+	w.local.ok("check")
 }
