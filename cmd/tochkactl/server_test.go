@@ -314,11 +314,11 @@ func TestServerTimeout(t *testing.T) {
 // stderr, the directory written DIR; it returns the stdout.
 func (w *serverWorld) sameIn(args func(dir string) []string) string {
 	w.local.t.Helper()
-	var outs [2][3]string
+	var outs [2][2]string
 	var codes [2]int
 	for i, c := range []*cli{w.local, w.remote} {
 		code, out, errOut := c.exec("", args(c.dir)...)
-		codes[i], outs[i] = code, [3]string{strings.ReplaceAll(out, c.dir, "DIR"), strings.ReplaceAll(errOut, c.dir, "DIR")}
+		codes[i], outs[i] = code, [2]string{strings.ReplaceAll(out, c.dir, "DIR"), strings.ReplaceAll(errOut, c.dir, "DIR")}
 	}
 	if codes[0] != codes[1] || outs[0] != outs[1] {
 		w.local.t.Fatalf("tochkactl %s:\nlocal:  exit %d\n%s%s\nserver: exit %d\n%s%s", strings.Join(args("DIR"), " "),
@@ -362,7 +362,9 @@ func TestThroughTheServerCards(t *testing.T) {
 	w.sameIn(func(dir string) []string {
 		return []string{"board", "print", "--coop", "sofia", "--out", filepath.Join(dir, "board.pdf")}
 	})
-	w.sameIn(func(dir string) []string { return []string{"card", "print", holder, fam, "--out", filepath.Join(dir, "cards.pdf")} })
+	w.sameIn(func(dir string) []string {
+		return []string{"card", "print", holder, fam, "--out", filepath.Join(dir, "cards.pdf")}
+	})
 	for _, c := range []*cli{w.local, w.remote} {
 		code := strings.TrimSpace(c.ok("redeem", holder, "oil", "--store", "s1", "--at", "2026-11-04T08:00:00Z"))
 		pdf := filepath.Join(c.dir, "voucher.pdf")
