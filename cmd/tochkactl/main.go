@@ -122,6 +122,9 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer, env func(stri
 			return exitUsage
 		}
 		c.remote = dialServer(c, server, serverToken(in, env))
+	} else if ue := refuseToken(in); ue != nil {
+		early.printUsageError(stderr, ue)
+		return exitUsage
 	} else if in.cmd.db != dbNone {
 		path, err := dbPath(in, env)
 		if err != nil {

@@ -40,14 +40,25 @@ var serverTimeout = 30 * time.Second
 // serverURL is --server, else $TOCHKA_SERVER; empty: the local ledger.
 // $TOCHKA_SERVER is not for a command that opens no ledger (the scanner's,
 // printer test): it runs as ever beside it, and is refused with --server.
+// A --db flag, like every flag, wins over the environment: beside it
+// $TOCHKA_SERVER is not used either.
 func serverURL(in *invocation, env func(string) string) string {
 	if s := in.global["server"]; s != "" {
 		return s
 	}
-	if in.cmd.db == dbNone {
+	if in.cmd.db == dbNone || in.global["db"] != "" {
 		return ""
 	}
 	return env("TOCHKA_SERVER")
+}
+
+// refuseToken is the bad usage of --token on a command line that calls no
+// server, or nil.
+func refuseToken(in *invocation) *usageError {
+	if in.global["token"] == "" {
+		return nil
+	}
+	return &usageError{cmd: in.cmd, msg: lang.M("servercli.usage.token_alone", nil)}
 }
 
 // serverToken is --token, else $TOCHKA_TOKEN.

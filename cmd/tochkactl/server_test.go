@@ -162,9 +162,18 @@ func TestServerBadUsage(t *testing.T) {
 			t.Errorf("tochkactl %s: exit %d, stdout %q, stderr %q; want exit 2 saying %q", strings.Join(tc.args, " "), code, out, errOut, tc.want)
 		}
 	}
+	if code, _, errOut := c.exec("", "--token", "t", "balance", "2900000000001"); code != exitUsage || !strings.Contains(errOut, "--token goes with --server") {
+		t.Errorf("--token without a server: exit %d, %s", code, errOut)
+	}
 	// $TOCHKA_SERVER beside a command that opens no ledger is not used,
-	// and $TOCHKA_DB beside it is not either.
+	// nor beside a --db flag.
 	c.env["TOCHKA_SERVER"] = "http://127.0.0.1:1"
+	if code, out, errOut := c.exec("", "--db", c.db, "device", "list"); code != exitOK {
+		t.Errorf("device list --db beside $TOCHKA_SERVER: exit %d\n%s%s", code, out, errOut)
+	}
+	if code, _, errOut := c.exec("", "device", "list"); code != exitUsage || !strings.Contains(errOut, "device list does not go with --server") {
+		t.Errorf("device list beside $TOCHKA_SERVER: exit %d, %s", code, errOut)
+	}
 	if code, _, errOut := c.exec("", "scanner", "decode", "-"); code == exitUsage && strings.Contains(errOut, "server") {
 		t.Errorf("scanner decode beside $TOCHKA_SERVER: %s", errOut)
 	}
