@@ -7,6 +7,7 @@ package main
 // sent and no answer came back.
 
 import (
+	"context"
 	"crypto/rand"
 	"errors"
 	"io"
@@ -36,6 +37,10 @@ var (
 // answer included: a change that times out has an unknown outcome.
 // (A variable, so that a test need not wait as long.)
 var serverTimeout = 30 * time.Second
+
+// languageTimeout bounds the question of the program's language, asked
+// when the command line gives none.
+const languageTimeout = 5 * time.Second
 
 // serverURL is --server, else $TOCHKA_SERVER; empty: the local ledger.
 // $TOCHKA_SERVER is not for a command that opens no ledger (the scanner's,
@@ -125,8 +130,15 @@ func dialServer(c *cmdCtx, server, token string) *serverTransport {
 	hc := &http.Client{Transport: t, Timeout: serverTimeout}
 	l := c.chosenLang()
 	if l == "" {
+		// Asked briefly: a server that does not answer soon leaves the
+		// messages in English, and the command finds out why.
+		ctx := c.ctx
+		var cancel context.CancelFunc
+		c.ctx, cancel = context.WithTimeout(ctx, languageTimeout)
 		c.store = api.NewClient(server, hc, api.WithToken(token))
 		l = c.readerLang()
+		cancel()
+		c.ctx = ctx
 	}
 	c.store = api.NewClient(server, hc, api.WithToken(token), api.WithLanguage(l))
 	// Without --request-id a change gets one here, rather than from the

@@ -129,6 +129,15 @@ func TestThroughTheServer(t *testing.T) {
 	w.same("report", "liability", "--by", "coop", "--csv")
 	w.same("check")
 
+	// With no language given, the program's, read from the server.
+	delete(w.local.env, "TOCHKA_LANG")
+	delete(w.remote.env, "TOCHKA_LANG")
+	if out := w.same("balance", card, "--at", "2026-11-05T10:00:00Z"); !strings.Contains(out, "налични: 60 точки") {
+		t.Errorf("balance in the program's language through the server:\n%s", out)
+	}
+	w.same("balance", "0000000000000")
+	w.remote.env["TOCHKA_LANG"] = "en"
+
 	// The flags say as much as the environment does.
 	delete(w.remote.env, "TOCHKA_SERVER")
 	delete(w.remote.env, "TOCHKA_TOKEN")
