@@ -85,13 +85,18 @@ func checkServerURL(v string) error {
 
 // localOnly names the commands that work on a local ledger file only, and
 // the catalog key of why: init makes the file; a backup copies it; devices
-// are added on the ledger's host, which is how the first token is made.
+// are added on the ledger's host, which is how the first token is made, and
+// so are staff members, whose audit log is read there too.
 var localOnly = map[string]string{
 	"init":          "servercli.why.init",
 	"backup":        "servercli.why.backup",
 	"device add":    "servercli.why.device",
 	"device list":   "servercli.why.device",
 	"device revoke": "servercli.why.device",
+	// The staff commands, once they are in: they call the local store.
+	"staff add":  "servercli.why.staff",
+	"staff list": "servercli.why.staff",
+	"audit":      "servercli.why.staff",
 }
 
 // refuseWithServer is the bad usage of a command line with a server, or
