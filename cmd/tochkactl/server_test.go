@@ -104,12 +104,15 @@ func TestThroughTheServer(t *testing.T) {
 	}
 	w.same("balance", card, "--at", "2026-11-05T08:00:00Z")
 	w.same("history", card)
+	w.same("balance", card, "--at", "2026-11-05T08:00:00Z", "--json")
+	w.same("history", card, "--json")
 	w.same("board", "add", "--id", "oil", "--coop", "sofia", "--points", "100", "--name-en", "Olive oil", "--name-bg", "Зехтин", "--at", "2026-11-04T08:00:00Z")
 	w.same("board", "list")
 	w.same("board", "list", "--json")
 	// A refusal is the same message and exit status 1.
 	w.same("redeem", card, "nothing", "--store", "s1", "--at", "2026-11-05T08:00:00Z")
 	w.same("--lang", "bg", "balance", "0000000000000")
+	w.same("--json", "redeem", card, "nothing", "--store", "s1", "--at", "2026-11-05T08:00:00Z")
 	for _, args := range [][]string{{"redeem", card, "nothing", "--store", "s1"}, {"--lang", "bg", "balance", "0000000000000"}} {
 		if msg := w.remote.refused(args...); msg == "" {
 			t.Errorf("tochkactl %s through the server: refused without a reason", strings.Join(args, " "))
@@ -125,6 +128,9 @@ func TestThroughTheServer(t *testing.T) {
 		}
 	}
 	w.same("balance", card, "--at", "2026-11-05T10:00:00Z")
+	// 60 points left, the oil takes 100: refused alike, its numbers too.
+	w.same("--json", "redeem", card, "oil", "--store", "s1", "--at", "2026-11-05T10:00:00Z")
+	w.same("redeem", card, "oil", "--store", "s1", "--at", "2026-11-05T10:00:00Z")
 	w.same("report", "liability")
 	w.same("report", "liability", "--by", "coop", "--csv")
 	w.same("check")
