@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -11,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/tochka-loyalty/tochka/rewards"
 	"github.com/tochka-loyalty/tochka/rewards/api"
 	"github.com/tochka-loyalty/tochka/rewards/sqlite"
 )
@@ -23,6 +25,7 @@ const serverNow = "2026-11-10T12:00:00Z"
 // (remote).
 type serverWorld struct {
 	local, remote *cli
+	host          *cli         // the server's ledger, opened by the CLI itself
 	handler       http.Handler // the server's API, for servers that misbehave around it
 	srv           *httptest.Server
 	token         string
@@ -45,6 +48,7 @@ func newServerWorld(t *testing.T) *serverWorld {
 	}
 	host.jsonOf(&nd, "device", "add", "--name", "ops", "--role", "admin", "--coop", "sofia")
 	w.token = nd.Token
+	w.host = host
 
 	now, _ := time.Parse(time.RFC3339, serverNow)
 	clock := func() time.Time { return now }
@@ -423,4 +427,49 @@ func TestThroughTheServerCards(t *testing.T) {
 	}
 	w.remote.ok("check")
 	w.local.ok("check")
+}
+
+// TestBackupWhileTheServerRuns copies the server's ledger while cards are
+// issued through the API, and checks the copy.
+func TestBackupWhileTheServerRuns(t *testing.T) {
+	w := newServerWorld(t)
+	client := api.NewClient(w.srv.URL, nil, api.WithToken(w.token))
+	stop, first := make(chan struct{}), make(chan struct{})
+	issued := make(chan int)
+	go func() {
+		n := 0
+		defer func() { issued <- n }()
+		for {
+			select {
+			case <-stop:
+				return
+			default:
+			}
+			if _, err := client.IssueCard(t.Context(), rewards.CardIssue{Handed: true}); err != nil {
+				t.Error(err)
+				close(first)
+				return
+			}
+			if n++; n == 1 {
+				close(first)
+			}
+		}
+	}()
+	// A card before the copy, and more while it is made.
+	<-first
+	copyPath := filepath.Join(w.host.dir, "copy.db")
+	out := w.host.ok("backup", "--to", copyPath)
+	close(stop)
+	n := <-issued
+	if out != "the ledger was copied to "+copyPath+"\n" {
+		t.Errorf("backup printed %q", out)
+	}
+	var accounts int
+	restored := w.host.ok("--db", copyPath, "check")
+	if _, err := fmt.Sscanf(restored, "ledger ok: %d accounts", &accounts); err != nil || accounts < 1 || accounts > n {
+		t.Errorf("check of the copy made while %d cards were issued through the server:\n%s", n, restored)
+	}
+	if out := w.host.ok("check"); !strings.HasPrefix(out, fmt.Sprintf("ledger ok: %d accounts", n)) {
+		t.Errorf("check of the ledger after %d cards:\n%s", n, out)
+	}
 }
