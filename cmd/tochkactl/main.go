@@ -6,9 +6,10 @@
 // vouchers and the board as a poster, and decodes barcode scanner captures.
 //
 // It is wiring only: it parses the command line, calls the ledger store
-// (rewards/sqlite), or with --server URL --token TOKEN the central
-// server's API (rewards/api) with the same output and exit statuses, and the layouts and print backends (printer, printer/usb)
-// and prints what came back, for a person or, with --json, for a program.
+// (rewards/sqlite), or with --server the central server's API
+// (rewards/api), and the layouts and print backends (printer,
+// printer/usb), and prints what came back, for a person or, with --json,
+// for a program.
 // Every rule lives in package rewards.
 //
 // Every command that changes the ledger takes --request-id ID, its
