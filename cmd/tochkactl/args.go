@@ -48,6 +48,8 @@ var globalFlags = []flagSpec{
 	{name: "device", kind: kindString, value: "ID"},
 	{name: "lang", kind: kindString, value: "bg|ru|en", choices: lang.All},
 	{name: "help", kind: kindBool},
+	{name: "server", kind: kindString, value: "URL", check: checkServerURL},
+	{name: "token", kind: kindString, value: "TOKEN"},
 }
 
 // atFlag is the business time of a change, or the moment a balance previews.

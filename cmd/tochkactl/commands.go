@@ -662,7 +662,7 @@ var checkProgressFrom = 20_000
 
 func cmdBackup(c *cmdCtx) error {
 	to := c.in.str["to"]
-	if err := c.store.Backup(c.ctx, to); err != nil {
+	if err := c.local.Backup(c.ctx, to); err != nil {
 		return err
 	}
 	if c.json {
@@ -676,14 +676,16 @@ func cmdBackup(c *cmdCtx) error {
 
 func cmdCheck(c *cmdCtx) error {
 	var p *progress
-	c.store.Progress = func(done, total int) {
-		if total < checkProgressFrom {
-			return
+	if c.local != nil { // the server checks its ledger with no progress to show
+		c.local.Progress = func(done, total int) {
+			if total < checkProgressFrom {
+				return
+			}
+			if p == nil {
+				p = c.progress(total, lang.Text(c.readerLang(), "out.check.progress", nil))
+			}
+			p.add()
 		}
-		if p == nil {
-			p = c.progress(total, lang.Text(c.readerLang(), "out.check.progress", nil))
-		}
-		p.add()
 	}
 	r, err := c.store.Check(c.ctx)
 	if p != nil {

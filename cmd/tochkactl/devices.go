@@ -27,7 +27,7 @@ var deviceCommands = []*command{
 }
 
 func cmdDeviceAdd(c *cmdCtx) error {
-	nd, err := c.store.AddDevice(c.ctx, rewards.DeviceAdd{Meta: c.meta(), Device: rewards.Device{
+	nd, err := c.local.AddDevice(c.ctx, rewards.DeviceAdd{Meta: c.meta(), Device: rewards.Device{
 		Name: c.in.str["name"], Role: c.in.str["role"], Store: c.in.str["store"], Coop: c.in.str["coop"]}})
 	if err != nil {
 		return err
@@ -50,7 +50,7 @@ func cmdDeviceAdd(c *cmdCtx) error {
 }
 
 func cmdDeviceList(c *cmdCtx) error {
-	list, err := c.store.Devices(c.ctx)
+	list, err := c.local.Devices(c.ctx)
 	return emit(c, list, err, func(w io.Writer, list []rewards.Device, wd words) error {
 		if len(list) == 0 {
 			_, err := fmt.Fprintln(w, wd.t("out.devices.none", nil))
@@ -61,7 +61,7 @@ func cmdDeviceList(c *cmdCtx) error {
 }
 
 func cmdDeviceRevoke(c *cmdCtx) error {
-	d, err := c.store.RevokeDevice(c.ctx, rewards.DeviceRevoke{Meta: c.meta(), Name: c.in.args[0]})
+	d, err := c.local.RevokeDevice(c.ctx, rewards.DeviceRevoke{Meta: c.meta(), Name: c.in.args[0]})
 	if err != nil {
 		return err
 	}

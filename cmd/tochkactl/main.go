@@ -6,14 +6,22 @@
 // vouchers and the board as a poster, and decodes barcode scanner captures.
 //
 // It is wiring only: it parses the command line, calls the ledger store
-// (rewards/sqlite) and the layouts and print backends (printer, printer/usb)
-// and prints what came back, for a person or, with --json, for a program.
+// (rewards/sqlite), or with --server the central server's API
+// (rewards/api), and the layouts and print backends (printer,
+// printer/usb), and prints what came back, for a person or, with --json,
+// for a program.
 // Every rule lives in package rewards.
 //
 // Every command that changes the ledger takes --request-id ID, its
 // idempotency key: after an outcome that did not reach the operator, the
 // same command with the same ID changes nothing more and answers as the
 // first time did (card batch resumes where it stopped).
+//
+// With --server URL --token TOKEN (or $TOCHKA_SERVER, $TOCHKA_TOKEN) the
+// ledger is the central server's, called through its API (server.go): the
+// same commands with the same output, bar the few that need a local file
+// (init, backup, the device commands), which are refused, as --device and
+// --db are beside a server.
 //
 // Commands that change nothing (balance, history, check, the print
 // commands, ...) open the ledger read-only: they read a ledger made by a
@@ -28,6 +36,10 @@
 //	3  done, but not all of it reached you: the ledger changed, then writing
 //	   the answer or printing what was made failed; stderr says what was
 //	   done (the card numbers, the voucher code) and what failed.
+//	4  outcome unknown (with --server): a change was sent and no answer
+//	   came back (a timeout, a lost connection); the server may have done
+//	   it. The same command with the same --request-id (stderr names it;
+//	   a receipt's or a return's own id) does it once and answers.
 //
 // With --json an error is one JSON document on stderr,
 // {"error":{"code":...,"key":...,"args":{...},"message":...}}, with the code
@@ -66,6 +78,7 @@ const (
 	exitRefused = 1 // refused or failed: nothing changed
 	exitUsage   = 2 // bad usage
 	exitPartial = 3 // done, but not all of it reached you
+	exitUnknown = 4 // outcome unknown: the server may have done it
 )
 
 // run runs one command line and returns the exit status. It is main without
@@ -104,7 +117,16 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer, env func(stri
 	if t, ok := in.times["at"]; ok {
 		c.at = t
 	}
-	if in.cmd.db != dbNone {
+	if server := serverURL(in, env); server != "" {
+		if ue := refuseWithServer(in, env); ue != nil {
+			early.printUsageError(stderr, ue)
+			return exitUsage
+		}
+		c.remote = dialServer(c, server, serverToken(in, env))
+	} else if ue := refuseToken(in); ue != nil {
+		early.printUsageError(stderr, ue)
+		return exitUsage
+	} else if in.cmd.db != dbNone {
 		path, err := dbPath(in, env)
 		if err != nil {
 			c.printError(stderr, err)
@@ -121,7 +143,7 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer, env func(stri
 			return exitRefused
 		}
 		defer store.Close()
-		c.store = store
+		c.store, c.local = store, store
 		for _, w := range store.Warnings {
 			fmt.Fprintln(stderr, lang.Text(c.readerLang(), "out.warning", lang.Args{"warning": w}))
 		}
@@ -147,6 +169,9 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer, env func(stri
 	case c.done.Key != "":
 		c.printError(stderr, &partialError{done: c.done, err: err, retry: c.retryHint()})
 		return exitPartial
+	case c.unknownOutcome(err):
+		c.printError(stderr, c.unknownError(err))
+		return exitUnknown
 	case errors.As(err, &ue):
 		// A command may find bad usage the parser cannot, such as flags
 		// that do not go together.
@@ -396,7 +421,14 @@ type cmdCtx struct {
 	json   bool
 	env    func(string) string
 	at     time.Time // --at, or now (the host's clock, or $TOCHKA_NOW)
-	store  *sqlite.Store
+	// store is the ledger the commands call: the local file's store, or
+	// the server's API client with --server.
+	store ledger
+	// local is the local file's store, nil with --server: what only a
+	// local ledger does (backup, devices, check's progress).
+	local *sqlite.Store
+	// remote watches the requests to the server, nil without --server.
+	remote *serverTransport
 	prog   *rewards.Program
 	// done says what the command changed in the ledger, once it has: an
 	// error after that is exit status 3, not a refusal.
@@ -462,7 +494,7 @@ func printHelp(w io.Writer, in *invocation, l string) {
 }
 
 // programUsage is the usage line of the program.
-const programUsage = "tochkactl [--db URL] [--json] [--lang bg|ru|en] [--device ID] COMMAND [ARGS] [FLAGS]"
+const programUsage = "tochkactl [--db URL] [--server URL --token TOKEN] [--json] [--lang bg|ru|en] [--device ID] COMMAND [ARGS] [FLAGS]"
 
 // helpArgs are the arguments the help texts take.
 var helpArgs = lang.Args{"max_batch": maxBatch, "serial_port": serial.DefaultPort, "person": lang.M("help.person", nil)}
