@@ -43,7 +43,7 @@ func cmdStaffAdd(c *cmdCtx) error {
 	}); err != nil {
 		return err
 	}
-	m, err := c.store.AddStaff(c.ctx, rewards.StaffAdd{Meta: c.meta(), PIN: pin, Staff: rewards.StaffMember{
+	m, err := c.local.AddStaff(c.ctx, rewards.StaffAdd{Meta: c.meta(), PIN: pin, Staff: rewards.StaffMember{
 		Name: c.in.str["name"], Number: c.in.str["number"], Role: c.in.str["role"], Store: c.in.str["store"], Coop: c.in.str["coop"]}})
 	if err != nil {
 		return err
@@ -55,7 +55,7 @@ func cmdStaffAdd(c *cmdCtx) error {
 }
 
 func cmdStaffList(c *cmdCtx) error {
-	list, err := c.store.StaffList(c.ctx)
+	list, err := c.local.StaffList(c.ctx)
 	return emit(c, list, err, func(w io.Writer, list []rewards.StaffMember, wd words) error {
 		if len(list) == 0 {
 			_, err := fmt.Fprintln(w, wd.t("out.staff.none", nil))
@@ -80,7 +80,7 @@ func cmdAudit(c *cmdCtx) error {
 	if c.in.set["since"] {
 		since = c.in.times["since"]
 	}
-	list, err := c.store.Audit(c.ctx, since)
+	list, err := c.local.Audit(c.ctx, since)
 	return emit(c, list, err, func(w io.Writer, list []rewards.AuditEntry, wd words) error {
 		if len(list) == 0 {
 			_, err := fmt.Fprintln(w, wd.t("out.audit.none", nil))
