@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/tochka-loyalty/tochka/rewards"
@@ -50,7 +51,7 @@ func newMetrics() *metrics {
 			Help: "One-time codes the SMS sender took (a gateway's 2xx, or a line of the log)."}),
 	}
 	m.reg.MustRegister(m.latency, m.receipts, m.earned, m.spent, m.made, m.claimed, m.groups, m.otpSent,
-		prometheus.NewGoCollector(), prometheus.NewProcessCollector(prometheus.ProcessCollectorOpts{}))
+		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }
 
