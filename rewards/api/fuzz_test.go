@@ -10,12 +10,19 @@ import (
 // card: whatever arrives, the answer is never an internal error, and a
 // refusal is always the envelope with its code's status.
 func fuzzBody(f *testing.F, path string, seeds ...string) {
+	fuzzRequest(f, http.MethodPost, path, seeds...)
+}
+
+// fuzzRequest is fuzzBody with the method given; CARD in the path and the
+// seeds stands for the ledger's card.
+func fuzzRequest(f *testing.F, method, path string, seeds ...string) {
 	h, _, card := ledgerHandler(f)
 	for _, s := range seeds {
 		f.Add(strings.ReplaceAll(s, "CARD", card))
 	}
+	path = strings.ReplaceAll(path, "CARD", card)
 	f.Fuzz(func(t *testing.T, body string) {
-		rec := do(t, h, http.MethodPost, path, "bg", strings.NewReader(body))
+		rec := do(t, h, method, path, "bg", strings.NewReader(body))
 		if rec.Code == http.StatusInternalServerError {
 			t.Fatalf("an internal error for %q: %s", body, rec.Body)
 		}
@@ -39,4 +46,48 @@ func FuzzReceiptBatchBody(f *testing.F) {
 func FuzzCardIssueBody(f *testing.F) {
 	fuzzBody(f, "/v1/cards", `{"handed":true}`, `{"number":"CARD"}`, `{"id":"C1","name":"Ana Petrova","phone":"0888123456","consent":true}`,
 		`{"person":"p1"}`, `{"with_phone":true}`, `{"email":"\u0000"}`, `{"at":"2026-11-01T08:00:00Z","member":true}`, `[]`)
+}
+
+func FuzzReturnBody(f *testing.F) {
+	fuzzBody(f, "/v1/returns", `{"id":"X1","receipt":"F1","time":"2026-11-03T09:00:00Z","lines":[{"sku":"a","qty":1}]}`,
+		`{"id":"X2","receipt":"","lines":null}`, `{}`, `[]`, `{"lines":[{"qty":1e99}]}`)
+}
+
+func FuzzQuoteBody(f *testing.F) {
+	fuzzBody(f, "/v1/receipts/quote", fuzzReceipt, `{"card":"CARD","lines":[{"sku":"a","qty":1,"amount":1,"bonus":-5}]}`, `{}`, `null`)
+}
+
+func FuzzRedemptionBody(f *testing.F) {
+	fuzzBody(f, "/v1/redemptions", `{"card":"CARD","reward":"MUG","store":"s1"}`, `{"card":"CARD","reward":""}`, `{"code":"AAAA-BBBB-CCCC"}`, `{}`, `[]`)
+}
+
+func FuzzCardRegisterBody(f *testing.F) {
+	fuzzBody(f, "/v1/cards/CARD/register", `{"card":"CARD","given_name":"Ана","phone":"0888123456","consent":true}`,
+		`{"marketing":true}`, `{"no_marketing":true,"marketing":true}`, `{"card":"2900000000018"}`, `{}`, `null`)
+}
+
+func FuzzCardLinkBody(f *testing.F) {
+	fuzzBody(f, "/v1/cards/CARD/link", `{"card":"CARD","holder":"CARD"}`, `{"holder":"2900000000018","pool":true}`, `{}`, `[1]`)
+}
+
+func FuzzVoucherClaimBody(f *testing.F) {
+	fuzzBody(f, "/v1/vouchers/AAAA-BBBB-CCCC/claim", `{"code":"AAAA-BBBB-CCCC"}`, `{"code":"aaaabbbbcccc"}`, `{}`, `""`)
+}
+
+func FuzzRewardPutBody(f *testing.F) {
+	fuzzRequest(f, http.MethodPut, "/v1/board/items/R1", `{"reward":{"id":"R1","coop":"c1","points":10,"names":{"en":"Mug"}}}`,
+		`{"reward":{"id":"R2"}}`, `{"reward":{"id":"R1","points":-1,"stock":-2}}`, `{}`, `null`)
+}
+
+func FuzzStorePutBody(f *testing.F) {
+	fuzzRequest(f, http.MethodPut, "/v1/stores/s9", `{"store":{"id":"s9","coop":"c1","names":{"bg":"Магазин"}}}`, `{"store":{}}`, `{}`, `[]`)
+}
+
+func FuzzCoopPutBody(f *testing.F) {
+	fuzzRequest(f, http.MethodPut, "/v1/coops/c9", `{"coop":{"id":"c9","names":{"ru":"Кооп"}}}`, `{"coop":{"id":""}}`, `{}`, `7`)
+}
+
+func FuzzProgramPutBody(f *testing.F) {
+	fuzzRequest(f, http.MethodPut, "/v1/program", `{"program":{"name":"X","kind":"points","currency":"EUR","timezone":"Europe/Sofia"}}`,
+		`{"program":{"kind":"bonus"}}`, `{"program":null}`, `{}`, `[]`)
 }
