@@ -82,6 +82,12 @@ type OTPCode struct {
 	Used      bool
 }
 
+// PhoneCards finds the cards of a phone's household without a code: for
+// staff in a session, who see the customer (GET /v1/cards?phone=).
+type PhoneCards interface {
+	CardsOfPhone(ctx context.Context, phone string) (OTPVerified, error)
+}
+
 // OTPs is what identifies customers by phone and code.
 type OTPs interface {
 	// StartOTP makes a code for the phone, to be sent, or refuses (too

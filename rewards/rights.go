@@ -78,6 +78,9 @@ const (
 	RouteStaffLogin = "POST /v1/staff/login"
 	RouteStaffAdd   = "POST /v1/staff"
 	RouteAudit      = "GET /v1/audit"
+	// RouteCardsByPhone finds a customer's cards by phone, for staff who
+	// stand with the customer: no code is asked, so a staff session only.
+	RouteCardsByPhone = "GET /v1/cards"
 )
 
 // Rights is the rights table: for each route of the API, how far each
@@ -180,9 +183,10 @@ var Rights = map[string]map[string]Reach{
 	RouteLiability:    {RoleManager: OwnPlace, RoleAdmin: Anywhere},
 	RouteMetrics:      {RoleManager: OwnPlace, RoleAdmin: Anywhere},
 
-	RouteStaffLogin: {RoleKiosk: OwnPlace, RoleManager: OwnPlace, RoleAdmin: Anywhere},
-	RouteStaffAdd:   {RoleManager: OwnPlace, RoleAdmin: Anywhere, SessionManager: OwnPlace},
-	RouteAudit:      {RoleManager: OwnPlace, RoleAdmin: Anywhere, SessionManager: OwnPlace},
+	RouteStaffLogin:   {RoleKiosk: OwnPlace, RoleManager: OwnPlace, RoleAdmin: Anywhere},
+	RouteStaffAdd:     {RoleManager: OwnPlace, RoleAdmin: Anywhere, SessionManager: OwnPlace},
+	RouteAudit:        {RoleManager: OwnPlace, RoleAdmin: Anywhere, SessionManager: OwnPlace},
+	RouteCardsByPhone: {SessionStaff: OwnPlace, SessionManager: OwnPlace, RoleAdmin: Anywhere},
 }
 
 // Allowed decides whether device d (its Coop filled for a store's device)

@@ -80,7 +80,10 @@ type Options struct {
 	// Sender sends them; nil: POST /v1/otp/start answers internal.
 	// OTPStarts and OTPStartBurst limit each device's starts, per process;
 	// zero: DefaultOTPStarts and DefaultOTPStartBurst (otp.go).
-	OTP           rewards.OTPs
+	OTP rewards.OTPs
+	// Phones finds a phone's cards for staff sessions; nil: the Service,
+	// when it does.
+	Phones        rewards.PhoneCards
 	Sender        CodeSender
 	OTPStarts     rate.Limit
 	OTPStartBurst int
@@ -107,6 +110,7 @@ type handler struct {
 	devices rewards.DeviceFinder
 	staff   rewards.Staff
 	cards   *limiter // kiosks' card look-ups
+	phones  rewards.PhoneCards
 
 	otp       rewards.OTPs
 	sender    CodeSender
@@ -191,6 +195,11 @@ func NewHandler(s Service, opts Options) http.Handler {
 
 	// Phone and SMS code.
 	h.otpRoutes(route, opts)
+	h.phones = opts.Phones
+	if h.phones == nil {
+		h.phones, _ = h.s.(rewards.PhoneCards)
+	}
+	route(rewards.RouteCardsByPhone, h.cardsByPhone, "phone")
 
 	// Board, stores, cooperatives and pictures.
 	route(rewards.RouteBoardRead, h.board, "coop", "store")

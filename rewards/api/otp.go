@@ -212,3 +212,21 @@ func (c *Client) SendCode(ctx context.Context, cmd rewards.OTPStart) (rewards.OT
 func (c *Client) VerifyCode(ctx context.Context, cmd rewards.OTPVerify) (rewards.OTPVerified, error) {
 	return call[rewards.OTPVerified](c, ctx, change(http.MethodPost, "/v1/otp/verify", cmd))
 }
+
+// cardsByPhone answers GET /v1/cards?phone=: the cards of the phone's
+// household, for a staff session (the rights table lets no device alone
+// use it: without a code, only staff who see the customer may).
+func (h *handler) cardsByPhone(r *http.Request) (any, error) {
+	phone := r.URL.Query().Get("phone")
+	if phone == "" {
+		return nil, rewards.Fail(rewards.EINVALID, "api.phone_required", nil)
+	}
+	if h.phones == nil {
+		return nil, errNoPhones
+	}
+	return h.phones.CardsOfPhone(r.Context(), phone)
+}
+
+// errNoPhones is the internal error of a server whose ledger finds no
+// cards by phone.
+var errNoPhones = errors.New("this server's ledger finds no cards by phone")

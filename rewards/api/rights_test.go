@@ -383,6 +383,7 @@ func walkCases(t *testing.T) []walkCase {
 		{rewards.RouteStaffAdd, "own cooperative", staffAdd("", "c1"), coopMgr},
 		{rewards.RouteStaffAdd, "a store of another cooperative", staffAdd("b1", ""), onlyAdmin},
 		{rewards.RouteAudit, "no place", get("/v1/audit"), managers},
+		{rewards.RouteCardsByPhone, "no place", get("/v1/cards?phone=0888123456"), onlyAdmin},
 	}
 }
 

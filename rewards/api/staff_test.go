@@ -124,7 +124,8 @@ func TestStaffSessionRightsWalk(t *testing.T) {
 	walked := 0
 	for _, c := range walkCases(t) {
 		for _, a := range actors {
-			want := slices.Contains(c.allowed, a.kiosk) && c.route != rewards.RouteStaffLogin ||
+			want := c.route == rewards.RouteCardsByPhone || // staff sessions only, and the admin
+				slices.Contains(c.allowed, a.kiosk) && c.route != rewards.RouteStaffLogin ||
 				slices.Contains(staffWork, c.route) && slices.Contains(c.allowed, a.manager) ||
 				a.role == rewards.StaffRoleManager && slices.Contains(managerWork, c.route) && slices.Contains(c.allowed, a.manager)
 			rq := c.make(w)
@@ -285,5 +286,33 @@ func TestStaffAddThroughAPI(t *testing.T) {
 	}
 	if code, body := w.call(w.tokens["manager@a1"], "POST", "/v1/staff", []byte(`{"staff":{"number":"7003","name":"M","role":"staff","store":"a1"},"pin":"123456","pin_hash":"x"}`)); code != 400 || !strings.Contains(string(body), "pin_hash") {
 		t.Errorf("an unknown field: %d %s", code, body)
+	}
+}
+
+// Staff at a kiosk find a customer's cards by the phone the customer
+// tells, in a session; the kiosk alone may not.
+func TestCardsByPhone(t *testing.T) {
+	w := newRightsWorld(t)
+	holder, err := w.s.IssueCard(ctx, rewards.CardIssue{Meta: rewards.Meta{At: walkNow.Add(-48 * time.Hour)}, Handed: true,
+		Details: rewards.Details{GivenName: "Мария", Phone: "0888 123 456", Consent: true}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.addStaff("201", rewards.StaffRoleStaff, "a1", "")
+	code, s, body := w.login("kiosk@a1", "201", testPIN)
+	if code != 200 {
+		t.Fatalf("login: %d %s", code, body)
+	}
+	code, answer := w.callAs(w.tokens["kiosk@a1"], s.Token, "", "GET", "/v1/cards?phone=%2B359888123456", nil)
+	var found rewards.OTPVerified
+	if err := json.Unmarshal(answer, &found); code != 200 || err != nil || found.Phone != "+359888123456" ||
+		len(found.Cards) != 1 || found.Cards[0].Number != holder.Number || found.Cards[0].GivenName != "Мария" {
+		t.Errorf("cards of the phone in a session: %d %s", code, answer)
+	}
+	if code, answer := w.callAs(w.tokens["kiosk@a1"], "", "", "GET", "/v1/cards?phone=0888123456", nil); code != http.StatusForbidden {
+		t.Errorf("cards of the phone by the kiosk alone: %d %s", code, answer)
+	}
+	if code, answer := w.callAs(w.tokens["kiosk@a1"], s.Token, "", "GET", "/v1/cards", nil); code != http.StatusBadRequest {
+		t.Errorf("no phone given: %d %s", code, answer)
 	}
 }

@@ -229,3 +229,26 @@ func (t *txn) forgetOTP(phone string) error {
 	}
 	return nil
 }
+
+// CardsOfPhone finds the cards of the phone's household without a code,
+// for staff in a session (rewards.PhoneCards); a phone no customer has
+// finds none.
+func (s *Store) CardsOfPhone(ctx context.Context, phone string) (rewards.OTPVerified, error) {
+	var out rewards.OTPVerified
+	err := s.read(ctx, func(t *txn) error {
+		t.until = s.Now()
+		p, err := t.otpPhone(phone)
+		if err != nil {
+			return err
+		}
+		cards, err := t.householdCards(p)
+		if err != nil {
+			return err
+		}
+		out = rewards.OTPVerified{Phone: p, Cards: cards}
+		return nil
+	})
+	return out, err
+}
+
+var _ rewards.PhoneCards = (*Store)(nil)
