@@ -82,9 +82,34 @@ func (s *Store) writeAs(ctx context.Context, until time.Time, replaying bool, fn
 	group := s.queue
 	s.queue = nil
 	s.qmu.Unlock()
+	// Whatever happens to this group, even a panic in one of its writes
+	// (which an HTTP server recovers from), the writes that wait are
+	// answered and the next group is led: the store never stops writing.
+	committed := false
+	defer func() {
+		if !committed {
+			for _, o := range group {
+				if o.err == nil {
+					o.err = errGroupFault
+				}
+			}
+		}
+		s.handOver(group, w)
+	}()
 	s.commitGroup(group)
-	// The writes that came meanwhile are led by the first of them, so that
-	// this one answers now rather than after every later group.
+	committed = true
+	return w.err
+}
+
+// errGroupFault answers the writes of a group that a fault in one of them
+// stopped before they were answered: whether they committed is not known,
+// and the same command again (by its id) answers as the first time did.
+var errGroupFault = errors.New("commit: a fault in a write of the group stopped it before its answer: send the same command again")
+
+// handOver gives the lead of the writes that came meanwhile to the first
+// of them, so that this one answers now rather than after every later
+// group, and wakes the other writes of the group done.
+func (s *Store) handOver(group []*pendingWrite, w *pendingWrite) {
 	s.qmu.Lock()
 	if len(s.queue) > 0 {
 		s.queue[0].lead = true
@@ -98,7 +123,6 @@ func (s *Store) writeAs(ctx context.Context, until time.Time, replaying bool, fn
 			close(o.wake)
 		}
 	}
-	return w.err
 }
 
 // commitGroup runs the writes of a group in one transaction and commits
@@ -129,6 +153,7 @@ func (s *Store) commitGroup(group []*pendingWrite) {
 		fail(fmt.Errorf("begin: %w", err))
 		return
 	}
+	defer tx.Rollback() // after a commit, nothing; after a panic, the connection is free again
 	t := &txn{s: s, ctx: txCtx, tx: tx}
 	if err := t.reset(); err != nil {
 		tx.Rollback()
