@@ -571,3 +571,18 @@ type CheckReport struct {
 	// from elsewhere); it harms nothing but the room it takes.
 	UnusedPictures []string `json:"unused_pictures"`
 }
+
+// Service is the union of the ledger's service interfaces: what a store
+// implements (rewards/sqlite), what the HTTP API serves and what its
+// client implements (rewards/api), and what the contract suite runs
+// against (rewards/rewardstest).
+type Service interface {
+	Programs
+	Cards
+	Ledger
+	Vouchers
+	Board
+	Places
+	Reports
+	Pictures
+}

@@ -45,16 +45,7 @@ import (
 
 // Service is what the API serves: the union of the rewards service
 // interfaces its routes call.
-type Service interface {
-	rewards.Programs
-	rewards.Cards
-	rewards.Ledger
-	rewards.Vouchers
-	rewards.Board
-	rewards.Places
-	rewards.Reports
-	rewards.Pictures
-}
+type Service = rewards.Service
 
 // Options are a handler's settings.
 type Options struct {

@@ -28,16 +28,7 @@ import (
 // replays into a fresh store); one that implements rewards.Devices has its
 // devices checked (the Devices scenario), one that implements rewards.OTPs
 // its one-time codes (the OTP scenario).
-type Store interface {
-	rewards.Programs
-	rewards.Cards
-	rewards.Ledger
-	rewards.Vouchers
-	rewards.Board
-	rewards.Places
-	rewards.Reports
-	rewards.Pictures
-}
+type Store = rewards.Service
 
 // Run runs every scenario of the suite as a subtest of t, named after the
 // scenario (ActivationDelay, BatchCardRegister, ..., RandomOperations).
