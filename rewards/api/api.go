@@ -229,7 +229,11 @@ func NewHandler(s Service, opts Options) http.Handler {
 				return nil, err
 			}
 		}
-		return h.s.Liability(r.Context(), at, r.URL.Query().Get("by"))
+		by := r.URL.Query().Get("by")
+		if by == "" {
+			by = rewards.ByStore // as tochkactl report liability does
+		}
+		return h.s.Liability(r.Context(), at, by)
 	}, "at", "by")
 
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {

@@ -40,6 +40,12 @@ func TestLiabilityNow(t *testing.T) {
 	if rec.Code != http.StatusOK || json.Unmarshal(rec.Body.Bytes(), &l) != nil {
 		t.Fatalf("GET /v1/reports/liability?by=store: %d %s", rec.Code, rec.Body)
 	}
+	// Without by, by store, as tochkactl reports.
+	rec = do(t, h, "GET", "/v1/reports/liability", "", nil)
+	var byDefault rewards.Liability
+	if rec.Code != http.StatusOK || json.Unmarshal(rec.Body.Bytes(), &byDefault) != nil || byDefault.By != rewards.ByStore {
+		t.Fatalf("GET /v1/reports/liability: %d %s", rec.Code, rec.Body)
+	}
 	rec = do(t, h, "GET", "/v1/reports/liability?at=2026-11-02T00:00:00Z&by=store", "", nil)
 	if got := envelopeOf(t, rec); rec.Code != http.StatusBadRequest || got.Key != "places.liability_past" {
 		t.Fatalf("GET /v1/reports/liability at a moment past: %d %+v", rec.Code, got)
