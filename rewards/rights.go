@@ -196,7 +196,7 @@ var Rights = map[string]map[string]Reach{
 func Allowed(route string, d Device, concerns ...Place) error {
 	reach := Rights[route][d.Role]
 	if reach == Nowhere {
-		return Fail(EFORBIDDEN, "rights.route", lang.Args{"device": d.Name, "role": d.Role, "route": route})
+		return Fail(EFORBIDDEN, "rights.route", lang.Args{"device": d.Name, "role": lang.M("role."+d.Role, nil), "route": route})
 	}
 	for _, p := range concerns {
 		if !reaches(reach, d, p) {

@@ -2,6 +2,7 @@ package rewards_test
 
 import (
 	"errors"
+	"slices"
 	"strings"
 	"testing"
 
@@ -115,5 +116,17 @@ func TestDeviceValidate(t *testing.T) {
 	}
 	if msg := rewards.Fail(rewards.EFORBIDDEN, "rights.store", lang.Args{"device": "k", "route": "POST /v1/receipts", "store": "a2"}).In(lang.BG); !strings.Contains(msg, "a2") {
 		t.Errorf("the refusal in Bulgarian: %q", msg)
+	}
+}
+
+// Every role of the rights table has a name in each language, which a
+// refusal of its route gives.
+func TestRoleNamesInCatalog(t *testing.T) {
+	for _, role := range append(slices.Clone(rewards.DeviceRoles), rewards.SessionStaff, rewards.SessionManager) {
+		for _, l := range lang.All {
+			if !lang.Has(l, "role."+role) {
+				t.Errorf("role %s has no %s name", role, l)
+			}
+		}
 	}
 }
