@@ -161,3 +161,51 @@ func TestOpenAPIServed(t *testing.T) {
 		t.Errorf("GET /v1/program without a token: %d, want 401", rec.Code)
 	}
 }
+
+// Every reference of the document ($ref) names a part of it that is
+// there.
+func TestOpenAPIRefs(t *testing.T) {
+	_, data := readOpenAPI(t)
+	var doc any
+	if err := json.Unmarshal(data, &doc); err != nil {
+		t.Fatal(err)
+	}
+	resolve := func(ref string) bool {
+		var at any = doc
+		for _, part := range strings.Split(strings.TrimPrefix(ref, "#/"), "/") {
+			m, ok := at.(map[string]any)
+			if !ok {
+				return false
+			}
+			if at, ok = m[part]; !ok {
+				return false
+			}
+		}
+		return true
+	}
+	refs := 0
+	var walk func(v any)
+	walk = func(v any) {
+		switch v := v.(type) {
+		case map[string]any:
+			for k, x := range v {
+				if ref, ok := x.(string); k == "$ref" && ok {
+					refs++
+					if !strings.HasPrefix(ref, "#/") || !resolve(ref) {
+						t.Errorf("$ref %q names nothing in the document", ref)
+					}
+					continue
+				}
+				walk(x)
+			}
+		case []any:
+			for _, x := range v {
+				walk(x)
+			}
+		}
+	}
+	walk(doc)
+	if refs == 0 {
+		t.Error("the document has no $ref: the shared Error schema is not referred to")
+	}
+}
