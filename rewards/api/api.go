@@ -4,7 +4,8 @@
 // written against the interfaces (the CLI, the kiosk) works on a local
 // ledger or a remote one unchanged.
 //
-// Every route needs a device's bearer token, and answers what the rights
+// Every route but GET /v1/openapi.json (the API's OpenAPI 3.1 document,
+// docs/openapi.json) needs a device's bearer token, and answers what the rights
 // table of package rewards lets the device do for the places the request
 // concerns (auth.go): unauthenticated (401) or forbidden (403) otherwise.
 // A change is recorded as the device's, and, made in a staff session
@@ -38,6 +39,7 @@ import (
 
 	"golang.org/x/time/rate"
 
+	"github.com/tochka-loyalty/tochka/docs"
 	"github.com/tochka-loyalty/tochka/lang"
 	"github.com/tochka-loyalty/tochka/picture"
 	"github.com/tochka-loyalty/tochka/rewards"
@@ -92,6 +94,10 @@ const (
 	// after an outage sends several.
 	BatchMax = 500
 )
+
+// RouteOpenAPI serves the OpenAPI 3.1 document of the API (docs/openapi.json)
+// to every caller, without a token: it is no row of the rights table.
+const RouteOpenAPI = "GET /v1/openapi.json"
 
 // handler serves the routes over one Service.
 type handler struct {
@@ -235,6 +241,12 @@ func NewHandler(s Service, opts Options) http.Handler {
 		}
 		return h.s.Liability(r.Context(), at, by)
 	}, "at", "by")
+
+	// The API's own description, to anyone: no token, no rights.
+	mux.HandleFunc(RouteOpenAPI, func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		w.Write(docs.OpenAPI)
+	})
 
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, rewards.Fail(rewards.ENOTFOUND, "api.route_unknown", lang.Args{"method": r.Method, "path": r.URL.Path}))
