@@ -35,6 +35,9 @@ import (
 // captures it as the variable NAME for the examples after it (the first
 // time; later it must be the same value). An answer with an "error" key
 // is expected to be a 4xx; any other a 2xx.
+//
+// With TOCHKA_APIDOC_SHOW set, the test logs every answer it got, to write
+// the answers of a new example.
 type docExample struct {
 	line   int    // of the curl command in docs/api.md
 	curl   string // the command, continuation lines joined
