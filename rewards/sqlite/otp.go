@@ -109,12 +109,8 @@ func (s *Store) VerifyOTP(ctx context.Context, c rewards.OTPVerify) (rewards.OTP
 			refusal = err // the try counts: commit it, then refuse
 			return nil
 		}
-		cards, err := t.householdCards(phone)
-		if err != nil {
-			return err
-		}
-		out = rewards.OTPVerified{Phone: phone, Cards: cards}
-		return nil
+		out, err = t.phoneCards(phone)
+		return err
 	})
 	if err != nil {
 		return rewards.OTPVerified{}, err
@@ -150,7 +146,7 @@ func (t *txn) pruneOTP(now time.Time) error {
 // card and its family cards, replaced cards left out, each with the given
 // name of its customer.
 func (t *txn) householdCards(phone string) ([]rewards.OTPCard, error) {
-	accounts, err := t.int64Column(`SELECT account_id FROM people WHERE phone = ?`, phone)
+	accounts, err := column[int64](t, "the accounts of the phone", `SELECT account_id FROM people WHERE phone = ?`, phone)
 	if err != nil {
 		return nil, err
 	}
@@ -200,24 +196,6 @@ func (t *txn) householdCards(phone string) ([]rewards.OTPCard, error) {
 	return cards, nil
 }
 
-// int64Column is the first column of a query's rows, as integers.
-func (t *txn) int64Column(q string, args ...any) ([]int64, error) {
-	rows, err := t.tx.QueryContext(t.ctx, q, args...)
-	if err != nil {
-		return nil, fmt.Errorf("look up phone: %w", err)
-	}
-	defer rows.Close()
-	var out []int64
-	for rows.Next() {
-		var v int64
-		if err := rows.Scan(&v); err != nil {
-			return nil, fmt.Errorf("look up phone: %w", err)
-		}
-		out = append(out, v)
-	}
-	return out, rows.Err()
-}
-
 // forgetOTP deletes the codes sent to a forgotten customer's phone: they
 // hold the phone number.
 func (t *txn) forgetOTP(phone string) error {
@@ -241,14 +219,19 @@ func (s *Store) CardsOfPhone(ctx context.Context, phone string) (rewards.OTPVeri
 		if err != nil {
 			return err
 		}
-		cards, err := t.householdCards(p)
-		if err != nil {
-			return err
-		}
-		out = rewards.OTPVerified{Phone: p, Cards: cards}
-		return nil
+		out, err = t.phoneCards(p)
+		return err
 	})
 	return out, err
+}
+
+// phoneCards is the answer for a phone (in E.164): its household's cards.
+func (t *txn) phoneCards(phone string) (rewards.OTPVerified, error) {
+	cards, err := t.householdCards(phone)
+	if err != nil {
+		return rewards.OTPVerified{}, err
+	}
+	return rewards.OTPVerified{Phone: phone, Cards: cards}, nil
 }
 
 var _ rewards.PhoneCards = (*Store)(nil)

@@ -341,18 +341,24 @@ func (s *Store) ExportCard(ctx context.Context, number string, at time.Time) (re
 // textColumn reads the one text column that the query q returns, row by
 // row; what went wrong is said with the query's what.
 func (t *txn) textColumn(what, q string, args ...any) ([]string, error) {
+	return column[string](t, what, q, args...)
+}
+
+// column reads the one column of type T that the query q returns, row by
+// row; what went wrong is said with the query's what.
+func column[T any](t *txn, what, q string, args ...any) ([]T, error) {
 	rows, err := t.tx.QueryContext(t.ctx, q, args...)
 	if err != nil {
 		return nil, fmt.Errorf("read %s: %w", what, err)
 	}
 	defer rows.Close()
-	var out []string
+	var out []T
 	for rows.Next() {
-		var s string
-		if err := rows.Scan(&s); err != nil {
+		var v T
+		if err := rows.Scan(&v); err != nil {
 			return nil, fmt.Errorf("read %s: %w", what, err)
 		}
-		out = append(out, s)
+		out = append(out, v)
 	}
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("read %s: %w", what, err)
