@@ -55,10 +55,7 @@ func (t *txn) keepPerson(ev *eventRec, c *cardRow, a *account, d rewards.Details
 		old = &rewards.Person{ID: rewards.NewPersonID()}
 	}
 	p := rewards.Record(*old, d, ev.at)
-	var phone any
-	if p.Phone != "" {
-		phone = p.Phone
-	}
+	phone := nullText(p.Phone)
 	if _, err := t.tx.ExecContext(t.ctx, `INSERT INTO people (account_id, id, given_name, family_name, phone, email, consent_at, marketing_at, marketing_withdrawn_at)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT (account_id) DO UPDATE SET given_name = excluded.given_name, family_name = excluded.family_name,

@@ -455,10 +455,8 @@ func (t *txn) record(ev *eventRec) error {
 	if ev.written != nil {
 		return nil
 	}
-	var uuid, applied, clock any
-	if ev.id != "" {
-		uuid = ev.id
-	}
+	uuid := nullText(ev.id)
+	var applied, clock any
 	if ev.applied != nil {
 		applied = string(ev.applied)
 	}
