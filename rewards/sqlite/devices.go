@@ -39,7 +39,7 @@ func (s *Store) AddDevice(ctx context.Context, c rewards.DeviceAdd) (rewards.New
 				return err
 			}
 			if found {
-				if d.Name != c.Device.Name || d.Role != c.Device.Role || d.Store != c.Device.Store || (d.Store == "" && d.Coop != c.Device.Coop) {
+				if d.Name != c.Device.Name || d.Role != c.Device.Role || !samePlace(d.Store, d.Coop, c.Device.Store, c.Device.Coop) {
 					return rewards.Fail(rewards.ECONFLICT, "device.request_conflict", lang.Args{"id": c.ID, "device": d.Name})
 				}
 				out = rewards.NewDevice{Device: d}
@@ -51,18 +51,8 @@ func (s *Store) AddDevice(ctx context.Context, c rewards.DeviceAdd) (rewards.New
 		} else if taken {
 			return rewards.Fail(rewards.ECONFLICT, "device.name_taken", lang.Args{"device": c.Device.Name})
 		}
-		var store *rewards.Store
-		var coop *rewards.Coop
-		var err error
-		if c.Device.Store != "" {
-			store, err = t.store(c.Device.Store)
-		} else {
-			coop, err = t.coop(c.Device.Coop)
-		}
+		storeCoop, err := t.devicePlace(c.Device.Store, c.Device.Coop)
 		if err != nil {
-			return err
-		}
-		if err := rewards.DevicePlace(c.Device, store, coop); err != nil {
 			return err
 		}
 		d := c.Device
@@ -73,8 +63,8 @@ func (s *Store) AddDevice(ctx context.Context, c rewards.DeviceAdd) (rewards.New
 			VALUES (?, ?, ?, ?, ?, ?, ?)`, d.Name, d.Role, nullText(d.Store), nullText(d.Coop), rewards.TokenHash(token), ms(d.CreatedAt), nullText(c.ID)); err != nil {
 			return fmt.Errorf("add device %s: %w", d.Name, err)
 		}
-		if store != nil {
-			d.Coop = store.Coop
+		if storeCoop != "" {
+			d.Coop = storeCoop
 		}
 		out = rewards.NewDevice{Device: d, Token: token}
 		return nil
@@ -177,6 +167,35 @@ func scanDevice(row interface{ Scan(...any) error }) (rewards.Device, error) {
 	d.CreatedAt = fromMS(created)
 	d.RevokedAt = timePtr(revoked)
 	return d, nil
+}
+
+// devicePlace checks the store or cooperative a device or a staff member
+// belongs to (rewards.DevicePlace) and returns a store's cooperative, ""
+// for a cooperative's.
+func (t *txn) devicePlace(storeID, coopID string) (storeCoop string, err error) {
+	var store *rewards.Store
+	var coop *rewards.Coop
+	if storeID != "" {
+		store, err = t.store(storeID)
+	} else {
+		coop, err = t.coop(coopID)
+	}
+	if err != nil {
+		return "", err
+	}
+	if err := rewards.DevicePlace(rewards.Device{Store: storeID, Coop: coopID}, store, coop); err != nil {
+		return "", err
+	}
+	if store != nil {
+		return store.Coop, nil
+	}
+	return "", nil
+}
+
+// samePlace says whether a place asked for again (a request id repeated)
+// is the one recorded: a store's record carries its cooperative.
+func samePlace(store, coop, askedStore, askedCoop string) bool {
+	return store == askedStore && (store != "" || coop == askedCoop)
 }
 
 // nullText is an empty string as NULL.

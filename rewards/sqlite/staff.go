@@ -37,7 +37,7 @@ func (s *Store) AddStaff(ctx context.Context, c rewards.StaffAdd) (rewards.Staff
 				return err
 			}
 			if found {
-				if m.Number != c.Staff.Number || m.Name != c.Staff.Name || m.Role != c.Staff.Role || m.Store != c.Staff.Store || (m.Store == "" && m.Coop != c.Staff.Coop) {
+				if m.Number != c.Staff.Number || m.Name != c.Staff.Name || m.Role != c.Staff.Role || !samePlace(m.Store, m.Coop, c.Staff.Store, c.Staff.Coop) {
 					return rewards.Fail(rewards.ECONFLICT, "staff.request_conflict", lang.Args{"id": c.ID, "number": m.Number})
 				}
 				out = m
@@ -49,28 +49,18 @@ func (s *Store) AddStaff(ctx context.Context, c rewards.StaffAdd) (rewards.Staff
 		} else if taken {
 			return rewards.Fail(rewards.ECONFLICT, "staff.number_taken", lang.Args{"number": c.Staff.Number})
 		}
-		var store *rewards.Store
-		var coop *rewards.Coop
-		var err error
-		if c.Staff.Store != "" {
-			store, err = t.store(c.Staff.Store)
-		} else {
-			coop, err = t.coop(c.Staff.Coop)
-		}
+		storeCoop, err := t.devicePlace(c.Staff.Store, c.Staff.Coop)
 		if err != nil {
 			return err
 		}
 		m := c.Staff
-		if err := rewards.DevicePlace(rewards.Device{Store: m.Store, Coop: m.Coop}, store, coop); err != nil {
-			return err
-		}
 		m.CreatedAt = t.at(c.At).UTC().Truncate(time.Millisecond)
 		if _, err := t.tx.ExecContext(t.ctx, `INSERT INTO staff (number, name, role, store, coop, pin_hash, created_at, add_request)
 			VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, m.Number, m.Name, m.Role, nullText(m.Store), nullText(m.Coop), hash, ms(m.CreatedAt), nullText(c.ID)); err != nil {
 			return fmt.Errorf("add staff member %s: %w", m.Number, err)
 		}
-		if store != nil {
-			m.Coop = store.Coop
+		if storeCoop != "" {
+			m.Coop = storeCoop
 		}
 		out = m
 		return nil
