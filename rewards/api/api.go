@@ -35,6 +35,7 @@ import (
 	"log/slog"
 	"net/http"
 	"slices"
+	"strconv"
 	"time"
 
 	"golang.org/x/time/rate"
@@ -128,7 +129,8 @@ func NewHandler(s Service, opts Options) http.Handler {
 	// route serves pattern by fn, to the devices the rights table lets
 	// use it, and takes the query parameters named by params and no
 	// others.
-	route := func(pattern string, fn func(*http.Request) (any, error), params ...string) {
+	// rawRoute does the same for a handler that writes its own answer.
+	rawRoute := func(pattern string, fn http.HandlerFunc, params ...string) {
 		mux.HandleFunc(pattern, func(w http.ResponseWriter, r *http.Request) {
 			r, err := h.authorize(r, pattern)
 			if err != nil {
@@ -139,17 +141,23 @@ func NewHandler(s Service, opts Options) http.Handler {
 				h.fail(w, r, err)
 				return
 			}
+			fn(w, r)
+		})
+	}
+	route := func(pattern string, fn func(*http.Request) (any, error), params ...string) {
+		rawRoute(pattern, func(w http.ResponseWriter, r *http.Request) {
 			v, err := fn(r)
 			if err != nil {
 				h.fail(w, r, err)
 				return
 			}
 			h.answer(w, r, v)
-		})
+		}, params...)
 	}
 
 	// Tills.
 	if opts.Metrics != nil {
+		// Prometheus's scrape is answered whatever its query says.
 		mux.HandleFunc(rewards.RouteMetrics, func(w http.ResponseWriter, r *http.Request) {
 			r, err := h.authorize(r, rewards.RouteMetrics)
 			if err != nil {
@@ -207,18 +215,7 @@ func NewHandler(s Service, opts Options) http.Handler {
 	route(rewards.RouteStorePut, h.putStore)
 	route(rewards.RouteCoopPut, h.putCoop)
 	route(rewards.RoutePicturePut, h.putPicture, "sha256")
-	mux.HandleFunc(rewards.RoutePictureRead, func(w http.ResponseWriter, r *http.Request) {
-		r, err := h.authorize(r, rewards.RoutePictureRead)
-		if err != nil {
-			h.fail(w, r, err)
-			return
-		}
-		if err := knownParams(r, nil); err != nil {
-			h.fail(w, r, err)
-			return
-		}
-		h.picture(w, r)
-	})
+	rawRoute(rewards.RoutePictureRead, h.picture)
 
 	// Program and operations.
 	route(rewards.RouteProgramRead, func(r *http.Request) (any, error) { return h.s.Program(r.Context()) })
@@ -311,12 +308,10 @@ func readBody(r *http.Request, limit int64) ([]byte, error) {
 // limitText writes a body limit as a person reads it: "1 MiB".
 func limitText(limit int64) string {
 	if limit >= 1<<20 && limit%(1<<20) == 0 {
-		return jsonInt(limit>>20) + " MiB"
+		return strconv.FormatInt(limit>>20, 10) + " MiB"
 	}
-	return jsonInt(limit) + " B"
+	return strconv.FormatInt(limit, 10) + " B"
 }
-
-func jsonInt(n int64) string { b, _ := json.Marshal(n); return string(b) }
 
 // decode reads the request's body, at most limit bytes, into v: one JSON
 // value of what (the catalog's subject), unknown fields refused, each
@@ -820,6 +815,6 @@ func (h *handler) picture(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	w.Header().Set("Content-Type", p.MediaType)
-	w.Header().Set("Content-Length", jsonInt(int64(len(p.Data))))
+	w.Header().Set("Content-Length", strconv.Itoa(len(p.Data)))
 	w.Write(p.Data)
 }
