@@ -409,18 +409,15 @@ func (h *handler) quote(r *http.Request) (any, error) {
 // mayStores checks that the request's device may act in each of the
 // stores.
 func (h *handler) mayStores(r *http.Request, stores ...string) error {
-	places := make([]rewards.Place, 0, len(stores))
-	seen := map[string]bool{}
+	var ids []string
 	for _, id := range stores {
-		if seen[id] {
-			continue
+		if !slices.Contains(ids, id) {
+			ids = append(ids, id)
 		}
-		seen[id] = true
-		p, err := h.storePlace(r.Context(), id)
-		if err != nil {
-			return err
-		}
-		places = append(places, p)
+	}
+	places, err := h.storePlaces(r.Context(), ids)
+	if err != nil {
+		return err
 	}
 	return may(r, places...)
 }

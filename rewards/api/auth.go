@@ -102,24 +102,40 @@ func may(r *http.Request, places ...rewards.Place) error {
 // storePlace is a store with its cooperative as the store records say;
 // an unrecorded store has none, and so belongs to no device's cooperative.
 func (h *handler) storePlace(ctx context.Context, id string) (rewards.Place, error) {
-	if id == "" {
-		return rewards.Place{}, nil
-	}
-	if d := callerIn(ctx).device; d.Store == id {
-		// The device's own store, whose cooperative its lookup read just
-		// now: a till's receipts cost no second look.
-		return rewards.Place{Store: id, Coop: d.Coop}, nil
-	}
-	stores, err := h.s.Stores(ctx)
+	places, err := h.storePlaces(ctx, []string{id})
 	if err != nil {
 		return rewards.Place{}, err
 	}
-	for _, st := range stores {
-		if st.ID == id {
-			return rewards.Place{Store: id, Coop: st.Coop}, nil
+	return places[0], nil
+}
+
+// storePlaces are the places of the stores, in order, reading the store
+// records at most once: none at all for a till's own store, whose
+// cooperative its device's lookup read just now.
+func (h *handler) storePlaces(ctx context.Context, ids []string) ([]rewards.Place, error) {
+	d := callerIn(ctx).device
+	out := make([]rewards.Place, len(ids))
+	var coopOf map[string]string
+	for i, id := range ids {
+		switch {
+		case id == "":
+		case d.Store == id:
+			out[i] = rewards.Place{Store: id, Coop: d.Coop}
+		default:
+			if coopOf == nil {
+				stores, err := h.s.Stores(ctx)
+				if err != nil {
+					return nil, err
+				}
+				coopOf = make(map[string]string, len(stores))
+				for _, st := range stores {
+					coopOf[st.ID] = st.Coop
+				}
+			}
+			out[i] = rewards.Place{Store: id, Coop: coopOf[id]}
 		}
 	}
-	return rewards.Place{Store: id}, nil
+	return out, nil
 }
 
 // reward is the board's reward with the id, nil when there is none.
