@@ -190,6 +190,18 @@ func seg(v string) string {
 	return url.PathEscape(v)
 }
 
+// localized is err, when it is a domain error, with its message in the
+// client's language, as the server would have answered it.
+func (c *Client) localized(err error) error {
+	var e *rewards.Error
+	if errors.As(err, &e) {
+		local := *e
+		local.Message = e.In(c.lang)
+		return &local
+	}
+	return err
+}
+
 // keyed is the request of a change whose path names key, the command's
 // card, code or id. A command with an empty key, which no path names, is
 // refused here as a store refuses it first, by its own Validate, in the
@@ -197,13 +209,7 @@ func seg(v string) string {
 func (c *Client) keyed(method, path, key, action string, cmd interface{ Validate() error }) (request, error) {
 	if key == "" {
 		if err := cmd.Validate(); err != nil {
-			var e *rewards.Error
-			if errors.As(err, &e) {
-				local := *e
-				local.Message = e.In(c.lang)
-				return request{}, &local
-			}
-			return request{}, err
+			return request{}, c.localized(err)
 		}
 	}
 	return change(method, path+seg(key)+action, cmd), nil
@@ -378,6 +384,22 @@ func (c *Client) Rewards(ctx context.Context, coop, store string) ([]rewards.Rew
 		rq.query.Set("store", store)
 	}
 	return call[[]rewards.Reward](c, ctx, rq)
+}
+
+// Reward implements rewards.Board. The API has no route for one item: it
+// is found in the whole board (GET /v1/board), which only a device that
+// reaches every place, the admin's, may read.
+func (c *Client) Reward(ctx context.Context, id string) (rewards.Reward, error) {
+	board, err := c.Rewards(ctx, "", "")
+	if err != nil {
+		return rewards.Reward{}, err
+	}
+	for _, r := range board {
+		if r.ID == id {
+			return r, nil
+		}
+	}
+	return rewards.Reward{}, c.localized(rewards.Fail(rewards.ENOTFOUND, "reward.unknown", lang.Args{"reward": id}))
 }
 
 // AddCoop implements rewards.Places.

@@ -101,6 +101,7 @@ var scenarios = []struct {
 	{"LiabilityBonus", liabilityBonus},
 	{"LiabilityPast", liabilityPast},
 	{"BoardPictures", boardPictures},
+	{"BoardReward", boardReward},
 	{"BonusHasNoBoard", bonusHasNoBoard},
 	{"RandomOperations", randomOperations},
 }
