@@ -504,6 +504,9 @@ type Board interface {
 	// Rewards lists the board of a cooperative, narrowed to a store when
 	// store is not empty; all cooperatives when coop is empty.
 	Rewards(ctx context.Context, coop, store string) ([]Reward, error)
+	// Reward is the item with the id as Rewards lists it; not found when
+	// the board has none.
+	Reward(ctx context.Context, id string) (Reward, error)
 }
 
 // Pictures keeps the reward board's pictures by content. A picture is a

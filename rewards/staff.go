@@ -44,14 +44,16 @@ const SessionPrefix = "tss_"
 
 // StaffMember is a person who works at a store's or a cooperative's
 // kiosks (a staff member) or edits its board (a manager), known by a
-// number and a PIN. The PIN is never part of it: only its argon2id hash is
-// stored.
+// number and a PIN, and, when given one, by a staff card: a barcode the
+// kiosk's scanner reads instead of the number being typed. The PIN is
+// never part of it: only its argon2id hash is stored.
 type StaffMember struct {
 	Number    string    `json:"number"`
 	Name      string    `json:"name"`
 	Role      string    `json:"role"`
 	Store     string    `json:"store,omitempty"`
 	Coop      string    `json:"coop,omitempty"`
+	Card      string    `json:"card,omitempty"`
 	CreatedAt time.Time `json:"created_at"`
 }
 
@@ -68,10 +70,11 @@ func (m StaffMember) SessionRole() string {
 }
 
 // Validate checks a staff member as it is added: a number of digits, a
-// name, a known role and exactly one of a store or a cooperative.
+// name, a known role, exactly one of a store or a cooperative, and a
+// staff card, when it has one, that ValidStaffCard takes.
 func (m *StaffMember) Validate() error {
-	if m.Number == "" || strings.Trim(m.Number, "0123456789") != "" || len(m.Number) > 32 {
-		return Fail(EINVALID, "staff.number_bad", lang.Args{"number": m.Number})
+	if err := validStaffNumber(m.Number); err != nil {
+		return err
 	}
 	if strings.TrimSpace(m.Name) == "" {
 		return Fail(EINVALID, "staff.name_missing", lang.Args{"number": m.Number})
@@ -88,6 +91,35 @@ func (m *StaffMember) Validate() error {
 	id := m.Store + m.Coop
 	if err := validID(id); err != nil {
 		return Fail(EINVALID, "staff.place_bad", lang.Args{"number": m.Number, "problem": detail(err)})
+	}
+	if m.Card != "" {
+		return ValidStaffCard(m.Card)
+	}
+	return nil
+}
+
+// staffDigits says whether s may be a staff number or a staff card's
+// number: digits only, at most 32.
+func staffDigits(s string) bool { return allDigits(s) && len(s) <= 32 }
+
+// validStaffNumber checks a staff number.
+func validStaffNumber(number string) error {
+	if !staffDigits(number) {
+		return Fail(EINVALID, "staff.number_bad", lang.Args{"number": number})
+	}
+	return nil
+}
+
+// ValidStaffCard checks a staff card's number as a scanner reads it:
+// digits only, at most 32; one of 13 digits is an EAN-13, as a loyalty
+// card's number is, and its check digit must be right (ValidateCardNumber),
+// so that a misread is caught at the kiosk.
+func ValidStaffCard(card string) error {
+	if !staffDigits(card) {
+		return Fail(EINVALID, "staff.card_bad", lang.Args{"card": card})
+	}
+	if len(card) == 13 {
+		return ValidateCardNumber(card)
 	}
 	return nil
 }
@@ -202,20 +234,58 @@ func StaffLoginAttempt(number string, st PINState, matched bool, now time.Time) 
 }
 
 // StaffLogin opens a staff session through a device (the kiosk or
-// manager's machine whose token the request carries).
+// manager's machine whose token the request carries). The member is named
+// by exactly one of a staff number (typed) or a staff card (scanned).
 type StaffLogin struct {
-	Number string `json:"number"`
+	Number string `json:"number,omitempty"`
+	Card   string `json:"card,omitempty"`
 	PIN    string `json:"pin"`
 	Device string `json:"-"`
 }
 
 // Validate checks a login's form; a wrong PIN is the ledger's to find.
 func (c *StaffLogin) Validate() error {
-	if c.Number == "" || strings.Trim(c.Number, "0123456789") != "" || len(c.Number) > 32 {
-		return Fail(EINVALID, "staff.number_bad", lang.Args{"number": c.Number})
+	switch {
+	case (c.Number == "") == (c.Card == ""):
+		return Fail(EINVALID, "staff.login_one", nil)
+	case c.Card != "":
+		if err := ValidStaffCard(c.Card); err != nil {
+			return err
+		}
+	default:
+		if err := validStaffNumber(c.Number); err != nil {
+			return err
+		}
 	}
 	if c.PIN == "" {
 		return Fail(EINVALID, "staff.pin_missing", nil)
+	}
+	return nil
+}
+
+// Unknown is the refusal of a login whose number or staff card no member
+// has: the same for both, and the same whether or not the number is
+// another kind of card, so that a login tells nothing of what it names
+// but that no member has it.
+func (c *StaffLogin) Unknown() error {
+	return Fail(EUNAUTHENTICATED, "staff.unknown", lang.Args{"number": c.Number + c.Card})
+}
+
+// StaffCardSet gives a staff member a staff card, replaces the one the
+// member has (a lost one no longer logs in), or, with Card empty, takes it
+// away (`tochkactl staff card`).
+type StaffCardSet struct {
+	Number string `json:"number"`
+	Card   string `json:"card"`
+}
+
+// Validate checks the member's number and the card's.
+func (c *StaffCardSet) Validate() error {
+	if err := validStaffNumber(c.Number); err != nil {
+		return err
+	}
+	if c.Card != "" {
+		return ValidStaffCard(c.Card)
 	}
 	return nil
 }
@@ -281,12 +351,16 @@ type AuditEntry struct {
 // travels with the log to kiosks.
 type Staff interface {
 	// AddStaff adds a staff member of a recorded store or cooperative with
-	// the PIN's argon2id hash.
+	// the PIN's argon2id hash. A staff card that is a loyalty card of the
+	// ledger or another member's staff card is a conflict.
 	AddStaff(ctx context.Context, c StaffAdd) (StaffMember, error)
+	// SetStaffCard gives a staff member a staff card, replaces it or takes
+	// it away, under AddStaff's rule, and returns the member.
+	SetStaffCard(ctx context.Context, c StaffCardSet) (StaffMember, error)
 	// StaffList lists the staff members by number; never a hash.
 	StaffList(ctx context.Context) ([]StaffMember, error)
-	// LoginStaff checks a staff member's PIN under the lock-out rule and
-	// opens a session at the device.
+	// LoginStaff finds the staff member by number or staff card, checks
+	// the PIN under the lock-out rule and opens a session at the device.
 	LoginStaff(ctx context.Context, c StaffLogin, d Device) (NewStaffSession, error)
 	// SessionByToken returns the open session whose token has the hash
 	// (TokenHash) and extends it by SessionIdle; unauthenticated when

@@ -1,6 +1,7 @@
 package rewards_test
 
 import (
+	"strings"
 	"testing"
 	"time"
 
@@ -78,4 +79,80 @@ func TestStaffValidate(t *testing.T) {
 	if m := (rewards.StaffMember{Role: rewards.StaffRoleManager}); m.SessionRole() != rewards.SessionManager {
 		t.Errorf("a manager's session role: %s", m.SessionRole())
 	}
+}
+
+// A staff card is digits only, at most 32; one of 13 digits is an EAN-13
+// whose check digit must be right, as a loyalty card's; a login names the
+// member by a number or by a card, exactly one, and needs a PIN.
+func TestStaffCardAndLoginForms(t *testing.T) {
+	for card, key := range map[string]string{
+		"2900000000018":         "",
+		"2900000000017":         "card.check_digit",
+		"4711":                  "",
+		"12345678":              "",
+		"29-00":                 "staff.card_bad",
+		" 2900000000018":        "staff.card_bad",
+		strings.Repeat("7", 32): "",
+		strings.Repeat("7", 33): "staff.card_bad",
+		"":                      "staff.card_bad",
+		"２９００００００００００１８": "staff.card_bad",
+	} {
+		if got := keyOf(t, rewards.ValidStaffCard(card)); got != key {
+			t.Errorf("staff card %q: %q, want %q", card, got, key)
+		}
+	}
+	m := rewards.StaffMember{Number: "4711", Name: "Ivana", Role: rewards.StaffRoleStaff, Store: "a1", Card: "2900000000017"}
+	if got := keyOf(t, m.Validate()); got != "card.check_digit" {
+		t.Errorf("a member with a misread card: %q", got)
+	}
+	for _, tc := range []struct {
+		login rewards.StaffLogin
+		key   string
+	}{
+		{rewards.StaffLogin{Number: "4711", PIN: "482913"}, ""},
+		{rewards.StaffLogin{Card: "2900000000018", PIN: "482913"}, ""},
+		{rewards.StaffLogin{Number: "4711", Card: "2900000000018", PIN: "482913"}, "staff.login_one"},
+		{rewards.StaffLogin{PIN: "482913"}, "staff.login_one"},
+		{rewards.StaffLogin{Card: "2900000000017", PIN: "482913"}, "card.check_digit"},
+		{rewards.StaffLogin{Card: "29x", PIN: "482913"}, "staff.card_bad"},
+		{rewards.StaffLogin{Number: "47x", PIN: "482913"}, "staff.number_bad"},
+		{rewards.StaffLogin{Card: "2900000000018"}, "staff.pin_missing"},
+	} {
+		if got := keyOf(t, tc.login.Validate()); got != tc.key {
+			t.Errorf("%+v: %q, want %q", tc.login, got, tc.key)
+		}
+	}
+	// Whichever way the member is named, one unknown answers alike.
+	byNumber := (&rewards.StaffLogin{Number: "4711"}).Unknown().(*rewards.Error)
+	byCard := (&rewards.StaffLogin{Card: "2900000000018"}).Unknown().(*rewards.Error)
+	if byNumber.Code != rewards.EUNAUTHENTICATED || byNumber.Code != byCard.Code || byNumber.Key != byCard.Key ||
+		byCard.Args["number"] != "2900000000018" || !strings.Contains(byCard.Message, "staff card 2900000000018") {
+		t.Errorf("unknown: %+v and %+v", byNumber, byCard)
+	}
+	for _, tc := range []struct {
+		set rewards.StaffCardSet
+		key string
+	}{
+		{rewards.StaffCardSet{Number: "4711", Card: "2900000000018"}, ""},
+		{rewards.StaffCardSet{Number: "4711"}, ""},
+		{rewards.StaffCardSet{Card: "2900000000018"}, "staff.number_bad"},
+		{rewards.StaffCardSet{Number: "4711", Card: "2900000000017"}, "card.check_digit"},
+	} {
+		if got := keyOf(t, tc.set.Validate()); got != tc.key {
+			t.Errorf("%+v: %q, want %q", tc.set, got, tc.key)
+		}
+	}
+}
+
+// keyOf is the key of a domain error, "" for nil.
+func keyOf(t *testing.T, err error) string {
+	t.Helper()
+	if err == nil {
+		return ""
+	}
+	e, ok := err.(*rewards.Error)
+	if !ok {
+		t.Fatalf("not a domain error: %v", err)
+	}
+	return e.Key
 }

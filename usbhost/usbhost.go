@@ -1,18 +1,60 @@
 // Package usbhost is the host side of USB through gousb (v1.1.3), shared by
-// the printer and scanner adapters: starting libusb without a panic,
-// looking at the devices that match without keeping them, and choosing an
-// endpoint from an interface's descriptors (clones differ, so it is never
-// assumed).
+// the printer and scanner adapters: reading a device's "VID:PID", starting
+// libusb without a panic, looking at the devices that match without
+// keeping them, choosing a configuration and an endpoint from a device's
+// descriptors (clones differ, so neither is ever assumed), telling why an
+// interface could not be claimed, and releasing what was claimed.
 package usbhost
 
 import (
 	"errors"
 	"fmt"
+	"slices"
+	"strconv"
+	"strings"
 
 	"github.com/google/gousb"
 
 	"github.com/tochka-loyalty/tochka/lang"
+	"github.com/tochka-loyalty/tochka/rewards"
 )
+
+// ParseVIDPID reads "0416:5011", the vendor and product id in hex as lsusb
+// shows them (a 0x before either is taken too); 0000:0000 is no device.
+func ParseVIDPID(s string) (vid, pid uint16, err error) {
+	v, p, ok := strings.Cut(strings.TrimSpace(s), ":")
+	bad := func() (uint16, uint16, error) {
+		return 0, 0, rewards.Fail(rewards.EINVALID, "usb.vidpid_bad", lang.Args{"got": s})
+	}
+	v = strings.TrimPrefix(strings.ToLower(v), "0x")
+	p = strings.TrimPrefix(strings.ToLower(p), "0x")
+	if !ok || len(v) == 0 || len(v) > 4 || len(p) == 0 || len(p) > 4 {
+		return bad()
+	}
+	vv, err1 := strconv.ParseUint(v, 16, 16)
+	pp, err2 := strconv.ParseUint(p, 16, 16)
+	if err1 != nil || err2 != nil || vv == 0 && pp == 0 {
+		return bad()
+	}
+	return uint16(vv), uint16(pp), nil
+}
+
+// ID is a device's "0416:5011", as lsusb writes it and ParseVIDPID reads
+// it.
+func ID(vid, pid uint16) string { return fmt.Sprintf("%04x:%04x", vid, pid) }
+
+// DescID is ID of the device described.
+func DescID(d *gousb.DeviceDesc) string { return ID(uint16(d.Vendor), uint16(d.Product)) }
+
+// Selector is the ID an adapter configured with vid and pid looks for, or
+// "" for 0000:0000, which selects no device in particular: the first one
+// that fits.
+func Selector(vid, pid uint16) string {
+	if vid == 0 && pid == 0 {
+		return ""
+	}
+	return ID(vid, pid)
+}
 
 // ErrNoUSB says libusb could not start: the machine (or container) gives
 // the program no /dev/bus/usb.
@@ -28,7 +70,8 @@ func (e *startError) Error() string {
 func (e *startError) Unwrap() error { return ErrNoUSB }
 
 // Start starts libusb. gousb panics when libusb cannot start; that is an
-// answer here, an error wrapping ErrNoUSB.
+// answer here, an error wrapping ErrNoUSB, which Refusal words for a
+// person.
 func Start() (ctx *gousb.Context, err error) {
 	defer func() {
 		if r := recover(); r != nil {
@@ -38,14 +81,25 @@ func Start() (ctx *gousb.Context, err error) {
 	return gousb.NewContext(), nil
 }
 
-// Reason is libusb's own words for why it could not start, from an error
-// of Start; for any other error, its text.
-func Reason(err error) string {
+// Refusal is what a person reads when Start fails: no USB access, in
+// libusb's own words (for an error not of Start, its text).
+func Refusal(err error) *rewards.Error {
+	reason := err.Error()
 	var e *startError
 	if errors.As(err, &e) {
-		return e.reason
+		reason = e.reason
 	}
-	return err.Error()
+	return rewards.Fail(rewards.EREFUSED, "usb.no_access", lang.Args{"reason": reason})
+}
+
+// Product is the device's product string, trimmed; "" when it has none or
+// it cannot be read.
+func Product(dev *gousb.Device) string {
+	s, err := dev.Product()
+	if err != nil {
+		return ""
+	}
+	return strings.TrimSpace(s)
 }
 
 // Seen is a device as Look found it.
@@ -122,4 +176,66 @@ func Endpoint(s gousb.InterfaceSetting, dir gousb.EndpointDirection, typ gousb.T
 		}
 	}
 	return best, found
+}
+
+// Configuration is the device's configuration numbered number (the
+// active one, as a caller reads it) or, when the descriptors do not list
+// that number, the lowest-numbered one; false when there is none.
+func Configuration(d *gousb.DeviceDesc, number int) (gousb.ConfigDesc, bool) {
+	if cfg, ok := d.Configs[number]; ok {
+		return cfg, true
+	}
+	nums := make([]int, 0, len(d.Configs))
+	for n := range d.Configs {
+		nums = append(nums, n)
+	}
+	if len(nums) == 0 {
+		return gousb.ConfigDesc{}, false
+	}
+	return d.Configs[slices.Min(nums)], true
+}
+
+// ClaimFault is why a configuration or an interface could not be claimed,
+// when it is one a person can act on: gousb.ErrorAccess (no permission),
+// gousb.ErrorBusy (another program holds it) or gousb.ErrorNoDevice
+// (unplugged); nil for any other. gousb formats these errors with %v, so
+// their text tells them apart where errors.Is cannot.
+func ClaimFault(err error) error {
+	for _, fault := range []gousb.Error{gousb.ErrorAccess, gousb.ErrorBusy, gousb.ErrorNoDevice} {
+		if errors.Is(err, fault) || err != nil && strings.Contains(err.Error(), fault.Error()) {
+			return fault
+		}
+	}
+	return nil
+}
+
+// Claim is what an adapter holds of a device in use: the libusb context
+// it started, the device, and the configuration and interface it claimed.
+// Any may be nil, until it is opened.
+type Claim struct {
+	USB  *gousb.Context
+	Dev  *gousb.Device
+	Cfg  *gousb.Config
+	Intf *gousb.Interface
+}
+
+// Close releases the interface (giving it back to the kernel's driver),
+// the configuration, the device and the context, in that order, and
+// leaves the claim empty; closing an empty claim does nothing.
+func (c *Claim) Close() error {
+	var errs []error
+	if c.Intf != nil {
+		c.Intf.Close()
+	}
+	if c.Cfg != nil {
+		errs = append(errs, c.Cfg.Close())
+	}
+	if c.Dev != nil {
+		errs = append(errs, c.Dev.Close())
+	}
+	if c.USB != nil {
+		errs = append(errs, c.USB.Close())
+	}
+	*c = Claim{}
+	return errors.Join(errs...)
 }

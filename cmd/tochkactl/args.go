@@ -1,7 +1,6 @@
 package main
 
 import (
-	"fmt"
 	"slices"
 	"strconv"
 	"strings"
@@ -245,7 +244,7 @@ func parseLine(args []string) (*invocation, error) {
 	for _, group := range c.groups() {
 		var given, all []string
 		for _, f := range group {
-			all = append(all, fmt.Sprintf("--%s %s", f.name, f.value))
+			all = append(all, f.usage())
 			if in.set[f.name] {
 				given = append(given, "--"+f.name)
 			}
@@ -297,6 +296,15 @@ func findFlag(specs []flagSpec, name string) *flagSpec {
 	return nil
 }
 
+// usage is the flag as a usage line writes it: --out FILE, or --member
+// for a flag that takes no value.
+func (f flagSpec) usage() string {
+	if f.kind == kindBool {
+		return "--" + f.name
+	}
+	return "--" + f.name + " " + f.value
+}
+
 // synopsis is a command's usage line without the program name. A oneOf
 // group is written where its first flag is: (--out FILE | --printer QUEUE).
 func (c *command) synopsis() string {
@@ -305,7 +313,7 @@ func (c *command) synopsis() string {
 	alts := map[string][]string{}
 	for _, f := range c.flags {
 		if f.oneOf != "" {
-			alts[f.oneOf] = append(alts[f.oneOf], "--"+f.name+" "+f.value)
+			alts[f.oneOf] = append(alts[f.oneOf], f.usage())
 		}
 	}
 	for _, f := range c.flags {
@@ -316,10 +324,7 @@ func (c *command) synopsis() string {
 			}
 			continue
 		}
-		s := "--" + f.name
-		if f.kind != kindBool {
-			s += " " + f.value
-		}
+		s := f.usage()
 		if !f.required {
 			s = "[" + s + "]"
 		}

@@ -27,6 +27,7 @@ import (
 	"github.com/tochka-loyalty/tochka/printer"
 	"github.com/tochka-loyalty/tochka/printer/usb"
 	"github.com/tochka-loyalty/tochka/rewards"
+	"github.com/tochka-loyalty/tochka/usbhost"
 )
 
 // destinationGroup is the oneOf group of the destination flags: every print
@@ -63,7 +64,7 @@ func notEmpty(v string) error {
 
 // checkVIDPID refuses a --usb that is not VID:PID before anything is done.
 func checkVIDPID(v string) error {
-	_, _, err := usb.ParseVIDPID(v)
+	_, _, err := usbhost.ParseVIDPID(v)
 	return err
 }
 
@@ -193,7 +194,7 @@ func (d destination) send(ctx context.Context, jobs ...printer.Job) (ids []strin
 	case printerFlag.name:
 		p = printer.NewCUPS(d.value)
 	case usbFlag.name:
-		vid, pid, err := usb.ParseVIDPID(d.value)
+		vid, pid, err := usbhost.ParseVIDPID(d.value)
 		if err != nil {
 			return nil, err
 		}

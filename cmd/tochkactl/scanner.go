@@ -16,10 +16,10 @@ import (
 	"unicode"
 
 	"github.com/tochka-loyalty/tochka/lang"
-	printusb "github.com/tochka-loyalty/tochka/printer/usb"
 	"github.com/tochka-loyalty/tochka/scanner"
 	"github.com/tochka-loyalty/tochka/scanner/serial"
 	scanusb "github.com/tochka-loyalty/tochka/scanner/usb"
+	"github.com/tochka-loyalty/tochka/usbhost"
 )
 
 // Capture formats of scanner decode, named after the scanner mode that sends them.
@@ -346,7 +346,7 @@ func watchSource(in *invocation) (*scanner.ReportSource, error) {
 	uc := scanusb.Config{Mode: map[string]scanusb.Mode{modeKeyboard: scanusb.ModeKeyboard, modeHIDPOS: scanusb.ModeHIDPOS}[mode]}
 	cfg.Device = "the first USB scanner"
 	if v := in.str["device"]; in.set["device"] {
-		if uc.VID, uc.PID, err = printusb.ParseVIDPID(v); err != nil {
+		if uc.VID, uc.PID, err = usbhost.ParseVIDPID(v); err != nil {
 			return nil, badUsage(in.cmd, "flag_problem", lang.Args{"flag": "device", "problem": errText{err}})
 		}
 		cfg.Device = "USB scanner " + uc.ID()

@@ -95,6 +95,7 @@ var localOnly = map[string]string{
 	"device revoke": "servercli.why.device",
 	// The staff commands, once they are in: they call the local store.
 	"staff add":  "servercli.why.staff",
+	"staff card": "servercli.why.staff",
 	"staff list": "servercli.why.staff",
 	"audit":      "servercli.why.staff",
 }

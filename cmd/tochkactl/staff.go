@@ -11,8 +11,8 @@ import (
 	"github.com/tochka-loyalty/tochka/rewards"
 )
 
-// Staff members who log in at kiosks with a number and a PIN, and the
-// audit trail of the changes made. Like the device commands, staff add
+// Staff members who log in at kiosks with a number (or a staff card) and a
+// PIN, and the audit trail of the changes made. Like the device commands, staff add
 // and list work on a local ledger: a PIN is read from a file (or stdin),
 // never from the command line, where ps and the shell's history would
 // show it.
@@ -26,8 +26,14 @@ var staffCommands = []*command{
 		{name: "coop", kind: kindString, value: "COOP", oneOf: "place"},
 		{name: "role", kind: kindString, value: "staff|manager", required: true, choices: rewards.StaffRoles},
 		{name: "pin-file", kind: kindString, value: "FILE", required: true},
+		{name: "card", kind: kindString, value: "NUMBER"},
 		atFlag, requestIDFlag,
 	}, db: dbOpen, changes: true, run: cmdStaffAdd},
+	{name: "staff card", flags: []flagSpec{
+		{name: "number", kind: kindString, value: "NNNN", required: true},
+		{name: "card", kind: kindString, value: "NUMBER", oneOf: "staff_card"},
+		{name: "remove", kind: kindBool, oneOf: "staff_card"},
+	}, db: dbOpen, changes: true, run: cmdStaffCard},
 	{name: "staff list", db: dbRead, run: cmdStaffList},
 	{name: "audit", flags: []flagSpec{
 		{name: "since", kind: kindTime, value: "TIME"},
@@ -44,11 +50,27 @@ func cmdStaffAdd(c *cmdCtx) error {
 		return err
 	}
 	m, err := c.local.AddStaff(c.ctx, rewards.StaffAdd{Meta: c.meta(), PIN: pin, Staff: rewards.StaffMember{
-		Name: c.in.str["name"], Number: c.in.str["number"], Role: c.in.str["role"], Store: c.in.str["store"], Coop: c.in.str["coop"]}})
+		Name: c.in.str["name"], Number: c.in.str["number"], Role: c.in.str["role"], Store: c.in.str["store"], Coop: c.in.str["coop"],
+		Card: c.in.str["card"]}})
 	if err != nil {
 		return err
 	}
 	c.changed("done.staff_add", lang.Args{"number": m.Number})
+	return emit(c, m, nil, func(w io.Writer, m rewards.StaffMember, wd words) error {
+		return writeStaff(w, []rewards.StaffMember{m}, wd)
+	})
+}
+
+func cmdStaffCard(c *cmdCtx) error {
+	m, err := c.local.SetStaffCard(c.ctx, rewards.StaffCardSet{Number: c.in.str["number"], Card: c.in.str["card"]})
+	if err != nil {
+		return err
+	}
+	if m.Card == "" {
+		c.changed("done.staff_card_removed", lang.Args{"number": m.Number})
+	} else {
+		c.changed("done.staff_card", lang.Args{"number": m.Number, "card": m.Card})
+	}
 	return emit(c, m, nil, func(w io.Writer, m rewards.StaffMember, wd words) error {
 		return writeStaff(w, []rewards.StaffMember{m}, wd)
 	})
@@ -70,7 +92,7 @@ func writeStaff(w io.Writer, list []rewards.StaffMember, wd words) error {
 	tw := newTable(w)
 	fmt.Fprintln(tw, wd.t("out.staff.head", nil))
 	for _, m := range list {
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", m.Number, m.Name, m.Role, dash(m.Store), dash(m.Coop), wd.when(m.CreatedAt))
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", m.Number, m.Name, m.Role, dash(m.Store), dash(m.Coop), dash(m.Card), wd.when(m.CreatedAt))
 	}
 	return tw.Flush()
 }

@@ -119,3 +119,74 @@ func TestStaffCommands(t *testing.T) {
 		}
 	}
 }
+
+// staff add --card gives the member a staff card, which staff list shows;
+// staff card replaces it, or takes it away with --remove; a loyalty card,
+// another member's card and a misread one are refused; --card and
+// --remove are one choice; like staff add, it works on a local ledger
+// only.
+func TestStaffCardCommands(t *testing.T) {
+	c := newCLI(t)
+	c.ok("init", "--program", "coop", "--at", "2026-11-01T08:00:00Z")
+	c.env["TOCHKA_NOW"] = "2026-11-05T08:00:00Z"
+	c.ok("coop", "add", "--id", "c1", "--name-en", "Coop One")
+	c.ok("store", "add", "--id", "s1", "--coop", "c1", "--name-en", "Store One")
+	pin := c.file("pin", "482913\n")
+	ean := func(body string) string { return body + string(rune('0'+rewards.EANCheckDigit(body))) }
+	card, spare := ean("210000004711"), ean("210000009999")
+	add := func(number, card string) []string {
+		return []string{"staff", "add", "--name", "N" + number, "--number", number, "--store", "s1", "--role", "staff", "--pin-file", pin, "--card", card}
+	}
+	if out := c.ok(add("4711", card)...); !strings.Contains(out, "s1     c1    "+card) {
+		t.Errorf("staff add --card printed %q", out)
+	}
+	loyalty := issue(c)
+	for _, tc := range []struct{ card, says string }{
+		{card, "already another staff member's"},
+		{loyalty, "is a loyalty card"},
+		{card[:12] + string(rune('0'+(card[12]-'0'+1)%10)), "check digit"},
+		{"21-47", "is not a staff card"},
+	} {
+		if msg := c.refused(add("4712", tc.card)...); !strings.Contains(msg, tc.says) {
+			t.Errorf("staff add --card %s: %q, want it to say %q", tc.card, msg, tc.says)
+		}
+	}
+	wantCard := func(want string) {
+		t.Helper()
+		var list []rewards.StaffMember
+		c.jsonOf(&list, "staff", "list")
+		if len(list) != 1 || list[0].Card != want {
+			t.Fatalf("staff list --json: %+v, want card %q", list, want)
+		}
+	}
+	wantCard(card)
+	if out := c.ok("staff", "card", "--number", "4711", "--card", spare); !strings.Contains(out, "s1     c1    "+spare) {
+		t.Errorf("staff card --card printed %q", out)
+	}
+	wantCard(spare)
+	if msg := c.refused("staff", "card", "--number", "4711", "--card", loyalty); !strings.Contains(msg, "is a loyalty card") {
+		t.Errorf("staff card --card LOYALTY: %q", msg)
+	}
+	if msg := c.refused("staff", "card", "--number", "9999", "--card", card); !strings.Contains(msg, "no staff member") {
+		t.Errorf("staff card for no member: %q", msg)
+	}
+	if out := c.ok("staff", "card", "--number", "4711", "--remove"); !strings.Contains(out, "s1     c1    -") {
+		t.Errorf("staff card --remove printed %q", out)
+	}
+	wantCard("")
+	for _, tc := range []struct {
+		args []string
+		says string
+	}{
+		{[]string{"staff", "card", "--number", "4711"}, "missing the card choice: --card NUMBER or --remove"},
+		{[]string{"staff", "card", "--number", "4711", "--card", spare, "--remove"}, "give one card choice only, not --card and --remove"},
+		{[]string{"staff", "card", "--number", "4711", "--card", spare, "--server", "http://127.0.0.1:1"}, "ledger's own host"},
+	} {
+		if code, _, errOut := c.exec("", tc.args...); code != 2 || !strings.Contains(errOut, tc.says) {
+			t.Errorf("tochkactl %s: exit %d %s, want 2 saying %q", strings.Join(tc.args, " "), code, errOut, tc.says)
+		}
+	}
+	if out := c.ok("staff", "card", "--help"); !strings.Contains(out, "usage: tochkactl staff card --number NNNN (--card NUMBER | --remove)") {
+		t.Errorf("staff card --help:\n%s", out)
+	}
+}

@@ -93,3 +93,56 @@ func TestStaffAcrossProcesses(t *testing.T) {
 		t.Fatalf("the audit trail: %d %s", code, body)
 	}
 }
+
+// A staff member logs in at a kiosk through a started tochkad with the
+// staff card scanned: the session serves the kiosk; wrong PINs by card and
+// by number count toward one lock-out; an unknown card, and a loyalty
+// card, are refused as an unknown number is.
+func TestStaffCardLogin(t *testing.T) {
+	db := newLedger(t)
+	_, kiosk, _ := devices(t, db)
+	ean := func(body string) string { return body + string(rune('0'+rewards.EANCheckDigit(body))) }
+	card := ean("210000004711")
+	s := sqlite.NewStore(db)
+	if err := s.Open(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.AddStaff(ctx, rewards.StaffAdd{PIN: "482913", Staff: rewards.StaffMember{Number: "4711", Name: "Ivana", Role: rewards.StaffRoleStaff, Store: "s1", Card: card}}); err != nil {
+		t.Fatal(err)
+	}
+	loyalty, err := s.IssueCard(ctx, rewards.CardIssue{Handed: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+	p := startProcess(t, []string{"TOCHKA_DB=sqlite:" + db, "TOCHKA_NOW=2026-11-05T10:00:00Z"}, "--listen", "127.0.0.1:0")
+	login := func(body string) (int, string) {
+		return staffCall(t, p.addr, kiosk, "", "POST", "/v1/staff/login", body)
+	}
+	code, answer := login(`{"card":"` + card + `","pin":"482913"}`)
+	var ns rewards.NewStaffSession
+	if code != 200 || json.Unmarshal([]byte(answer), &ns) != nil || ns.Staff.Number != "4711" || ns.Staff.Card != card {
+		t.Fatalf("login by staff card: %d %s", code, answer)
+	}
+	if code, answer := staffCall(t, p.addr, kiosk, ns.Token, "POST", "/v1/cards/"+loyalty.Number+"/block", ""); code != 200 {
+		t.Fatalf("a block in the session: %d %s", code, answer)
+	}
+	_, unknown := login(`{"number":"9999","pin":"482913"}`)
+	for _, other := range []string{ean("210000009999"), loyalty.Number} {
+		code, answer := login(`{"card":"` + other + `","pin":"482913"}`)
+		if code != 401 || !strings.Contains(answer, `"key":"staff.unknown"`) || !strings.Contains(unknown, `"key":"staff.unknown"`) {
+			t.Errorf("the unknown card %s: %d %s (an unknown number: %s)", other, code, answer, unknown)
+		}
+	}
+	for i, b := range []string{`{"card":"` + card + `","pin":"000000"}`, `{"number":"4711","pin":"000000"}`, `{"card":"` + card + `","pin":"000000"}`, `{"number":"4711","pin":"000000"}`} {
+		if code, answer := login(b); code != 401 || !strings.Contains(answer, "staff.pin_wrong") {
+			t.Fatalf("wrong PIN %d: %d %s", i+1, code, answer)
+		}
+	}
+	if code, answer := login(`{"card":"` + card + `","pin":"000000"}`); code != 422 || !strings.Contains(answer, "staff.locked") {
+		t.Fatalf("the fifth wrong PIN, by card: %d %s", code, answer)
+	}
+	if code, answer := login(`{"number":"4711","card":"` + card + `","pin":"482913"}`); code != 400 || !strings.Contains(answer, "staff.login_one") {
+		t.Errorf("a login by number and card: %d %s", code, answer)
+	}
+}

@@ -20,7 +20,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -49,10 +48,7 @@ type Printer struct {
 	Logger *slog.Logger
 
 	mu     sync.Mutex
-	usb    *gousb.Context
-	dev    *gousb.Device
-	cfg    *gousb.Config
-	intf   *gousb.Interface
+	claim  usbhost.Claim // the device and its printer interface
 	out    endpoint
 	packet int      // the endpoint's max packet size
 	name   string   // "USB printer 0416:5011 (POS58 Printer)"
@@ -65,33 +61,8 @@ var _ printer.Printer = (*Printer)(nil)
 // first USB printer found). It is not opened yet.
 func NewPrinter(vid, pid uint16) *Printer { return &Printer{VID: vid, PID: pid} }
 
-// ParseVIDPID reads "0416:5011", the vendor and product id in hex as lsusb
-// shows them.
-func ParseVIDPID(s string) (vid, pid uint16, err error) {
-	v, p, ok := strings.Cut(strings.TrimSpace(s), ":")
-	bad := func() (uint16, uint16, error) {
-		return 0, 0, rewards.Fail(rewards.EINVALID, "usb.vidpid_bad", lang.Args{"got": s})
-	}
-	v = strings.TrimPrefix(strings.ToLower(v), "0x")
-	p = strings.TrimPrefix(strings.ToLower(p), "0x")
-	if !ok || len(v) == 0 || len(v) > 4 || len(p) == 0 || len(p) > 4 {
-		return bad()
-	}
-	vv, err1 := strconv.ParseUint(v, 16, 16)
-	pp, err2 := strconv.ParseUint(p, 16, 16)
-	if err1 != nil || err2 != nil || vv == 0 && pp == 0 {
-		return bad()
-	}
-	return uint16(vv), uint16(pp), nil
-}
-
 // id is "0416:5011", or "" for the first printer found.
-func (p *Printer) id() string {
-	if p.VID == 0 && p.PID == 0 {
-		return ""
-	}
-	return fmt.Sprintf("%04x:%04x", p.VID, p.PID)
-}
+func (p *Printer) id() string { return usbhost.Selector(p.VID, p.PID) }
 
 // Open finds the printer, detaches the kernel's driver, claims its printer
 // interface and opens its bulk OUT endpoint. Opening an open printer does
@@ -111,42 +82,38 @@ func (p *Printer) open() (err error) {
 			p.close()
 		}
 	}()
-	if p.usb, err = newContext(); err != nil {
-		return err
+	if p.claim.USB, err = usbhost.Start(); err != nil {
+		return usbhost.Refusal(err)
 	}
-	p.dev, err = p.find()
+	p.claim.Dev, err = p.find()
 	if err != nil {
 		return err
 	}
-	desc := p.dev.Desc
-	id := fmt.Sprintf("%04x:%04x", uint16(desc.Vendor), uint16(desc.Product))
+	dev := p.claim.Dev
+	id, product := usbhost.DescID(dev.Desc), usbhost.Product(dev)
 	p.name = "USB printer " + id
-	product := ""
-	if s, err := p.dev.Product(); err == nil {
-		product = strings.TrimSpace(s)
-	}
 	if product != "" {
 		p.name += " (" + product + ")"
 	}
 	p.label = lang.M("usb.printer", lang.Args{"id": id, "product": product})
-	if err := p.dev.SetAutoDetach(true); err != nil {
+	if err := dev.SetAutoDetach(true); err != nil {
 		return fmt.Errorf("%s: detach the kernel driver: %w", p.name, err)
 	}
-	active, err := p.dev.ActiveConfigNum()
+	active, err := dev.ActiveConfigNum()
 	if err != nil {
 		return fmt.Errorf("%s: read the active configuration: %w", p.name, err)
 	}
-	t, err := pickInterface(desc, active, p.id() != "")
+	t, err := pickInterface(dev.Desc, active, p.id() != "")
 	if err != nil {
 		return rewards.Fail(rewards.ENOTFOUND, "usb.named", lang.Args{"printer": p.label, "problem": rewards.Detail(err)})
 	}
-	if p.cfg, err = p.dev.Config(t.config); err != nil {
+	if p.claim.Cfg, err = dev.Config(t.config); err != nil {
 		return p.claimError(err)
 	}
-	if p.intf, err = p.cfg.Interface(t.intf, t.alt); err != nil {
+	if p.claim.Intf, err = p.claim.Cfg.Interface(t.intf, t.alt); err != nil {
 		return p.claimError(err)
 	}
-	ep, err := p.intf.OutEndpoint(t.endpoint)
+	ep, err := p.claim.Intf.OutEndpoint(t.endpoint)
 	if err != nil {
 		return fmt.Errorf("%s: open endpoint %d: %w", p.name, t.endpoint, err)
 	}
@@ -161,7 +128,7 @@ func (p *Printer) open() (err error) {
 // find opens the printer's device: the first match that opens, the others
 // closed again.
 func (p *Printer) find() (*gousb.Device, error) {
-	devs, err := p.usb.OpenDevices(func(d *gousb.DeviceDesc) bool {
+	devs, err := p.claim.USB.OpenDevices(func(d *gousb.DeviceDesc) bool {
 		if p.id() == "" {
 			return hasPrinterInterface(d)
 		}
@@ -197,15 +164,13 @@ func (p *Printer) permissionError() error {
 }
 
 // claimError explains why the printer's interface could not be claimed.
-// gousb formats these errors with %v, so only their text tells them apart.
 func (p *Printer) claimError(err error) error {
-	msg := err.Error()
-	switch {
-	case errors.Is(err, gousb.ErrorAccess) || strings.Contains(msg, gousb.ErrorAccess.Error()):
+	switch usbhost.ClaimFault(err) {
+	case gousb.ErrorAccess:
 		return p.permissionError()
-	case errors.Is(err, gousb.ErrorBusy) || strings.Contains(msg, gousb.ErrorBusy.Error()):
+	case gousb.ErrorBusy:
 		return rewards.Fail(rewards.EREFUSED, "usb.busy", lang.Args{"printer": p.label})
-	case errors.Is(err, gousb.ErrorNoDevice) || strings.Contains(msg, gousb.ErrorNoDevice.Error()):
+	case gousb.ErrorNoDevice:
 		return rewards.Fail(rewards.ENOTFOUND, "usb.unplugged", lang.Args{"printer": p.label})
 	}
 	return fmt.Errorf("%s: claim the printer interface: %w", p.name, err)
@@ -220,21 +185,9 @@ func (p *Printer) Close() error {
 }
 
 func (p *Printer) close() error {
-	var errs []error
-	if p.intf != nil {
-		p.intf.Close()
-	}
-	if p.cfg != nil {
-		errs = append(errs, p.cfg.Close())
-	}
-	if p.dev != nil {
-		errs = append(errs, p.dev.Close())
-	}
-	if p.usb != nil {
-		errs = append(errs, p.usb.Close())
-	}
-	p.usb, p.dev, p.cfg, p.intf, p.out = nil, nil, nil, nil, nil
-	if err := errors.Join(errs...); err != nil {
+	err := p.claim.Close()
+	p.out = nil
+	if err != nil {
 		return fmt.Errorf("close usb printer: %w", err)
 	}
 	return nil
@@ -268,16 +221,6 @@ func (p *Printer) Print(ctx context.Context, j printer.Job) (_ string, err error
 		}
 	}
 	return p.name, nil
-}
-
-// newContext starts libusb; no USB access at all is a refusal a person
-// can act on.
-func newContext() (*gousb.Context, error) {
-	ctx, err := usbhost.Start()
-	if err != nil {
-		return nil, rewards.Fail(rewards.EREFUSED, "usb.no_access", lang.Args{"reason": usbhost.Reason(err)})
-	}
-	return ctx, nil
 }
 
 // named puts the printer's name before an error's message, keeping a

@@ -284,31 +284,6 @@ func TestRefusesWhatIsNotESCPOS(t *testing.T) {
 	}
 }
 
-func TestParseVIDPID(t *testing.T) {
-	for _, tc := range []struct {
-		in       string
-		vid, pid uint16
-	}{
-		{"0416:5011", 0x0416, 0x5011},
-		{"04b8:0202", 0x04b8, 0x0202},
-		{" 04B8:0E15 ", 0x04b8, 0x0e15},
-		{"0x0fe6:0x811e", 0x0fe6, 0x811e},
-		{"1fc9:2016", 0x1fc9, 0x2016},
-	} {
-		vid, pid, err := ParseVIDPID(tc.in)
-		if err != nil || vid != tc.vid || pid != tc.pid {
-			t.Errorf("ParseVIDPID(%q) = %04x, %04x, %v; want %04x, %04x", tc.in, vid, pid, err, tc.vid, tc.pid)
-		}
-	}
-	for _, in := range []string{"", "0416", "0416:", ":5011", "0416-5011", "zzzz:5011", "10416:5011", "0416:5011:1", "0000:0000", "-416:5011"} {
-		if _, _, err := ParseVIDPID(in); err == nil {
-			t.Errorf("ParseVIDPID(%q) accepted", in)
-		} else {
-			wantError(t, err, rewards.EINVALID, "like 0416:5011")
-		}
-	}
-}
-
 // Descriptors as printers give them: clones of one model number their
 // endpoints differently, some put the printer behind another interface,
 // some do not say they are printers.

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"slices"
 	"time"
 
 	"github.com/google/gousb"
@@ -113,16 +112,9 @@ type target struct {
 // named by its ids, a vendor-specific interface with a bulk OUT endpoint
 // does too: some clones do not say they are printers.
 func pickInterface(d *gousb.DeviceDesc, config int, anyClass bool) (target, error) {
-	cfg, ok := d.Configs[config]
+	cfg, ok := usbhost.Configuration(d, config)
 	if !ok {
-		nums := make([]int, 0, len(d.Configs))
-		for n := range d.Configs {
-			nums = append(nums, n)
-		}
-		if len(nums) == 0 {
-			return target{}, rewards.Fail(rewards.ENOTFOUND, "usb.no_config", nil)
-		}
-		cfg = d.Configs[slices.Min(nums)]
+		return target{}, rewards.Fail(rewards.ENOTFOUND, "usb.no_config", nil)
 	}
 	classes := []gousb.Class{gousb.ClassPrinter}
 	if anyClass {

@@ -173,12 +173,7 @@ func NewHandler(s Service, opts Options) http.Handler {
 	route(rewards.RouteReturnPost, h.postReturn)
 	route(rewards.RouteVoucherClaim, h.voucherAction(h.s.ClaimVoucher))
 	route(rewards.RouteVoucherCancel, h.voucherAction(h.s.CancelVoucher))
-	route(rewards.RouteVoucherRead, func(r *http.Request) (any, error) {
-		if err := h.mayVoucher(r, pathKey(r, "code")); err != nil {
-			return nil, err
-		}
-		return h.s.Voucher(r.Context(), pathKey(r, "code"))
-	})
+	route(rewards.RouteVoucherRead, h.voucher)
 
 	// Cards.
 	route(rewards.RouteCardIssue, h.issueCard)
@@ -483,21 +478,47 @@ func (h *handler) voucherAction(do func(context.Context, rewards.VoucherAction) 
 		if err := fromPath(&c.Code, "code", pathKey(r, "code")); err != nil {
 			return nil, err
 		}
-		if err := h.mayVoucher(r, c.Code); err != nil {
+		if err := h.mayVoucherCode(r, c.Code); err != nil {
 			return nil, err
 		}
 		return do(r.Context(), c)
 	}
 }
 
+// mayVoucherCode checks that the request's device may act on the voucher
+// of the code (mayVoucher). An unknown or malformed code passes, for the
+// route's call to answer so.
+func (h *handler) mayVoucherCode(r *http.Request, code string) error {
+	v, err := h.s.Voucher(r.Context(), code)
+	if c := rewards.ErrorCode(err); c == rewards.EINTERNAL {
+		return err
+	} else if c != "" {
+		return nil
+	}
+	return h.mayVoucher(r, v)
+}
+
 // mayVoucher checks that the request's device may act on the voucher: in
 // the store it was made in.
-func (h *handler) mayVoucher(r *http.Request, code string) error {
-	p, err := h.voucherPlace(r.Context(), code)
+func (h *handler) mayVoucher(r *http.Request, v rewards.Voucher) error {
+	p, err := h.voucherPlace(r.Context(), v)
 	if err != nil {
 		return err
 	}
 	return may(r, p)
+}
+
+// voucher answers the path's voucher, read once for the answer and for
+// the rights.
+func (h *handler) voucher(r *http.Request) (any, error) {
+	v, err := h.s.Voucher(r.Context(), pathKey(r, "code"))
+	if err != nil {
+		return nil, err
+	}
+	if err := h.mayVoucher(r, v); err != nil {
+		return nil, err
+	}
+	return v, nil
 }
 
 // redeem makes a voucher. A store's device that names no store makes it

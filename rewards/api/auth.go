@@ -140,16 +140,13 @@ func (h *handler) storePlaces(ctx context.Context, ids []string) ([]rewards.Plac
 
 // reward is the board's reward with the id, nil when there is none.
 func (h *handler) reward(ctx context.Context, id string) (*rewards.Reward, error) {
-	board, err := h.s.Rewards(ctx, "", "")
-	if err != nil {
+	rw, err := h.s.Reward(ctx, id)
+	if rewards.ErrorCode(err) == rewards.ENOTFOUND {
+		return nil, nil
+	} else if err != nil {
 		return nil, err
 	}
-	for i := range board {
-		if board[i].ID == id {
-			return &board[i], nil
-		}
-	}
-	return nil, nil
+	return &rw, nil
 }
 
 // rewardPlace is where a reward is offered: its store, or its cooperative
@@ -163,13 +160,7 @@ func (h *handler) rewardPlace(ctx context.Context, rw rewards.Reward) (rewards.P
 
 // voucherPlace is the place a voucher concerns: the store it was made in,
 // else its reward's cooperative, else (its reward gone) none known.
-func (h *handler) voucherPlace(ctx context.Context, code string) (rewards.Place, error) {
-	v, err := h.s.Voucher(ctx, code)
-	if code := rewards.ErrorCode(err); code == rewards.EINTERNAL {
-		return rewards.Place{}, err
-	} else if code != "" {
-		return rewards.Place{}, nil // unknown or malformed: the route's call answers so
-	}
+func (h *handler) voucherPlace(ctx context.Context, v rewards.Voucher) (rewards.Place, error) {
 	if v.Store != "" {
 		return h.storePlace(ctx, v.Store)
 	}

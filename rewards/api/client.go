@@ -31,10 +31,11 @@ import (
 // context cancelled before the change is sent stops it with the context's
 // error. Reads are cancelled at any moment.
 type Client struct {
-	base  string
-	hc    *http.Client
-	lang  string
-	token string
+	base    string
+	hc      *http.Client
+	lang    string
+	token   string
+	session string
 }
 
 // ClientOption sets something of a Client.
@@ -47,6 +48,12 @@ func WithLanguage(l string) ClientOption { return func(c *Client) { c.lang = l }
 // WithToken makes the client send a device's bearer token with every
 // request (`tochkactl device add` makes one).
 func WithToken(token string) ClientOption { return func(c *Client) { c.token = token } }
+
+// WithStaffSession makes the client send a staff session's token
+// (X-Staff-Session) beside the device's with every request: what it asks
+// is asked in the session, with its member's role and place, and its
+// changes record the member (LoginStaff opens a session).
+func WithStaffSession(token string) ClientOption { return func(c *Client) { c.session = token } }
 
 // NewClient returns a client of the API at baseURL (as
 // "https://tochka.example:8443"), through hc (nil: http.DefaultClient).
@@ -107,6 +114,9 @@ func (c *Client) send(ctx context.Context, rq request) ([]byte, error) {
 	req.Header.Set("Accept-Language", c.lang)
 	if c.token != "" {
 		req.Header.Set("Authorization", "Bearer "+c.token)
+	}
+	if c.session != "" {
+		req.Header.Set(StaffSessionHeader, c.session)
 	}
 	switch {
 	case rq.body != nil:
@@ -180,6 +190,18 @@ func seg(v string) string {
 	return url.PathEscape(v)
 }
 
+// localized is err, when it is a domain error, with its message in the
+// client's language, as the server would have answered it.
+func (c *Client) localized(err error) error {
+	var e *rewards.Error
+	if errors.As(err, &e) {
+		local := *e
+		local.Message = e.In(c.lang)
+		return &local
+	}
+	return err
+}
+
 // keyed is the request of a change whose path names key, the command's
 // card, code or id. A command with an empty key, which no path names, is
 // refused here as a store refuses it first, by its own Validate, in the
@@ -187,13 +209,7 @@ func seg(v string) string {
 func (c *Client) keyed(method, path, key, action string, cmd interface{ Validate() error }) (request, error) {
 	if key == "" {
 		if err := cmd.Validate(); err != nil {
-			var e *rewards.Error
-			if errors.As(err, &e) {
-				local := *e
-				local.Message = e.In(c.lang)
-				return request{}, &local
-			}
-			return request{}, err
+			return request{}, c.localized(err)
 		}
 	}
 	return change(method, path+seg(key)+action, cmd), nil
@@ -370,6 +386,22 @@ func (c *Client) Rewards(ctx context.Context, coop, store string) ([]rewards.Rew
 	return call[[]rewards.Reward](c, ctx, rq)
 }
 
+// Reward implements rewards.Board. The API has no route for one item: it
+// is found in the whole board (GET /v1/board), which only a device that
+// reaches every place, the admin's, may read.
+func (c *Client) Reward(ctx context.Context, id string) (rewards.Reward, error) {
+	board, err := c.Rewards(ctx, "", "")
+	if err != nil {
+		return rewards.Reward{}, err
+	}
+	for _, r := range board {
+		if r.ID == id {
+			return r, nil
+		}
+	}
+	return rewards.Reward{}, c.localized(rewards.Fail(rewards.ENOTFOUND, "reward.unknown", lang.Args{"reward": id}))
+}
+
 // AddCoop implements rewards.Places.
 func (c *Client) AddCoop(ctx context.Context, cmd rewards.CoopAdd) (rewards.Coop, error) {
 	return callKeyed[rewards.Coop](c, ctx, http.MethodPut, "/v1/coops/", cmd.Coop.ID, "", &cmd)
@@ -427,4 +459,12 @@ func (c *Client) Picture(ctx context.Context, hash string) (rewards.Picture, err
 		return rewards.Picture{}, fmt.Errorf("api: picture %s: %w", hash, err)
 	}
 	return rewards.Picture{Hash: rewards.PictureHash(data), MediaType: "image/" + format, Width: cfg.Width, Height: cfg.Height, Data: data}, nil
+}
+
+// LoginStaff opens a staff session at the client's device (POST
+// /v1/staff/login) for the member the login names by number or by staff
+// card; WithStaffSession makes a client that acts in it. Wrong PINs count
+// toward the member's lock-out whichever way it is named.
+func (c *Client) LoginStaff(ctx context.Context, cmd rewards.StaffLogin) (rewards.NewStaffSession, error) {
+	return call[rewards.NewStaffSession](c, ctx, change(http.MethodPost, "/v1/staff/login", cmd))
 }

@@ -4,6 +4,11 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/tochka-loyalty/tochka/rewards"
+	"github.com/tochka-loyalty/tochka/rewards/api"
+	"github.com/tochka-loyalty/tochka/rewards/rewardstest"
 )
 
 // fuzzBody posts every body the fuzzer makes to path on a ledger with a
@@ -90,4 +95,38 @@ func FuzzCoopPutBody(f *testing.F) {
 func FuzzProgramPutBody(f *testing.F) {
 	fuzzRequest(f, http.MethodPut, "/v1/program", `{"program":{"name":"X","kind":"points","currency":"EUR","timezone":"Europe/Sofia"}}`,
 		`{"program":{"kind":"bonus"}}`, `{"program":null}`, `{}`, `[]`)
+}
+
+// FuzzStaffLoginBody posts login bodies to a ledger with staff member 4711
+// of cooperative c1, whose staff card is STAFFCARD, through the admin's
+// device: by number, by card, both, neither, and whatever else arrives.
+func FuzzStaffLoginBody(f *testing.F) {
+	start := time.Date(2026, 11, 1, 8, 0, 0, 0, time.UTC)
+	now := func() time.Time { return start.Add(48 * time.Hour) }
+	s := openStore(f, now)
+	if _, err := s.InstallProgram(ctx, rewards.ProgramInstall{Meta: rewards.Meta{At: start}, Program: rewardstest.Program(f, "coop")}); err != nil {
+		f.Fatal(err)
+	}
+	rewardstest.MustPlaces(f, s, "c1")
+	card := staffCardOf("210000004711")
+	if _, err := s.AddStaff(ctx, rewards.StaffAdd{PIN: testPIN, Staff: rewards.StaffMember{Number: "4711", Name: "Ivana", Role: rewards.StaffRoleStaff, Coop: "c1", Card: card}}); err != nil {
+		f.Fatal(err)
+	}
+	h := api.NewHandler(s, api.Options{Now: now, Devices: oneAdmin{}, Staff: s})
+	for _, seed := range []string{
+		`{"number":"4711","pin":"482913"}`, `{"card":"STAFFCARD","pin":"482913"}`, `{"card":"STAFFCARD","pin":"000000"}`,
+		`{"number":"4711","card":"STAFFCARD","pin":"482913"}`, `{"pin":"482913"}`, `{"card":"2100000047110","pin":"1"}`,
+		`{"card":"","number":""}`, `{"card":7,"pin":[]}`, `{}`, `[]`, `null`,
+	} {
+		f.Add(strings.ReplaceAll(seed, "STAFFCARD", card))
+	}
+	f.Fuzz(func(t *testing.T, body string) {
+		rec := do(t, h, http.MethodPost, "/v1/staff/login", "ru", strings.NewReader(body))
+		if rec.Code == http.StatusInternalServerError {
+			t.Fatalf("an internal error for %q: %s", body, rec.Body)
+		}
+		if rec.Code >= 400 {
+			envelopeOf(t, rec)
+		}
+	})
 }

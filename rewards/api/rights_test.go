@@ -47,7 +47,11 @@ var walkDevices = []rewards.Device{
 
 var walkNow = time.Date(2026, 11, 10, 10, 0, 0, 0, time.UTC)
 
-func newRightsWorld(t *testing.T) *rightsWorld {
+func newRightsWorld(t *testing.T) *rightsWorld { return newRightsWorldOver(t, nil) }
+
+// newRightsWorldOver is newRightsWorld with the API serving over(s), a
+// service in front of the ledger, when over is not nil.
+func newRightsWorldOver(t *testing.T, over func(s *sqlite.Store) api.Service) *rightsWorld {
 	now := func() time.Time { return walkNow }
 	s := openStore(t, now)
 	if _, err := s.InstallProgram(ctx, rewards.ProgramInstall{Meta: rewards.Meta{At: walkNow.Add(-10 * 24 * time.Hour)}, Program: rewardstest.Program(t, "coop")}); err != nil {
@@ -72,7 +76,11 @@ func newRightsWorld(t *testing.T) *rightsWorld {
 		w.tokens[d.Name] = nd.Token
 	}
 	metrics := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "tochka_up 1\n") })
-	w.srv = httptest.NewServer(api.NewHandler(s, api.Options{Now: now, Devices: s, Staff: s, Metrics: metrics, KioskCardLookups: rate.Inf, Sender: discardSender{}}))
+	var served api.Service = s
+	if over != nil {
+		served = over(s)
+	}
+	w.srv = httptest.NewServer(api.NewHandler(served, api.Options{Now: now, Devices: s, Staff: s, Metrics: metrics, KioskCardLookups: rate.Inf, Sender: discardSender{}}))
 	t.Cleanup(w.srv.Close)
 	return w
 }

@@ -11,7 +11,8 @@ import (
 )
 
 // A staff member logs in through a kiosk's or a manager's machine's token
-// (POST /v1/staff/login, {number, pin}) and gets a session token. A
+// (POST /v1/staff/login, {number, pin} or {card, pin}: the number typed or
+// the staff card scanned) and gets a session token. A
 // request that carries it in X-Staff-Session beside the device's bearer
 // token acts with the session's role (session:staff or session:manager)
 // in the staff member's own place, under the device's name, and each
@@ -54,7 +55,7 @@ func (h *handler) staffRoutes(route func(string, func(*http.Request) (any, error
 			return nil, err
 		}
 		if h.staff == nil {
-			return nil, rewards.Fail(rewards.EUNAUTHENTICATED, "staff.unknown", lang.Args{"number": c.Number})
+			return nil, c.Unknown()
 		}
 		d := callerOf(r).device
 		c.Device = d.Name

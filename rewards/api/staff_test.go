@@ -3,13 +3,16 @@ package api_test
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"io"
 	"net/http"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/tochka-loyalty/tochka/lang"
 	"github.com/tochka-loyalty/tochka/rewards"
 	"github.com/tochka-loyalty/tochka/rewards/api"
 )
@@ -314,5 +317,188 @@ func TestCardsByPhone(t *testing.T) {
 	}
 	if code, answer := w.callAs(w.tokens["kiosk@a1"], s.Token, "", "GET", "/v1/cards", nil); code != http.StatusBadRequest {
 		t.Errorf("no phone given: %d %s", code, answer)
+	}
+}
+
+// staffCardOf is the EAN-13 of the twelve digits and their check digit.
+func staffCardOf(body string) string { return body + string(rune('0'+rewards.EANCheckDigit(body))) }
+
+// addStaffCard adds a staff member of store a1 with testPIN and the staff
+// card.
+func (w *rightsWorld) addStaffCard(number, card string) {
+	w.t.Helper()
+	if _, err := w.s.AddStaff(ctx, rewards.StaffAdd{PIN: testPIN, Staff: rewards.StaffMember{
+		Number: number, Name: "Staff " + number, Role: rewards.StaffRoleStaff, Store: "a1", Card: card}}); err != nil {
+		w.t.Fatal(err)
+	}
+}
+
+// loginBody logs in at the device with the body as it is.
+func (w *rightsWorld) loginBody(device, body string) (int, []byte) {
+	w.t.Helper()
+	return w.callAs(w.tokens[device], "", "", "POST", "/v1/staff/login", []byte(body))
+}
+
+// A staff member logs in at a kiosk with the staff card scanned instead of
+// the number typed, through real HTTP: the session is the member's and
+// what it changes names the member.
+func TestStaffLoginByCard(t *testing.T) {
+	w := newRightsWorld(t)
+	card := staffCardOf("210000004711")
+	w.addStaffCard("4711", card)
+	code, body := w.loginBody("kiosk@a1", `{"card":"`+card+`","pin":"`+testPIN+`"}`)
+	var s rewards.NewStaffSession
+	if code != 200 || json.Unmarshal(body, &s) != nil || s.Staff.Number != "4711" || s.Staff.Card != card || s.Device != "kiosk@a1" ||
+		!strings.HasPrefix(s.Token, rewards.SessionPrefix) || strings.Contains(string(body), "argon2") {
+		t.Fatalf("login by staff card: %d %s", code, body)
+	}
+	loyalty := w.card()
+	if code, body := w.callAs(w.tokens["kiosk@a1"], s.Token, "", "POST", "/v1/cards/"+loyalty+"/block", nil); code != 200 {
+		t.Fatalf("block in the session opened by card: %d %s", code, body)
+	}
+	entries, err := w.s.Audit(ctx, walkNow.Add(-time.Minute))
+	if err != nil || len(entries) == 0 || entries[len(entries)-1].Staff != "4711" || entries[len(entries)-1].Kind != rewards.EventCardBlock {
+		t.Fatalf("the audit trail: %+v %v", entries, err)
+	}
+	// A member of store a1 logs in by card at no other place's kiosk.
+	if code, body := w.loginBody("kiosk@c1", `{"card":"`+card+`","pin":"`+testPIN+`"}`); code != http.StatusForbidden {
+		t.Errorf("by card at the cooperative's kiosk: %d %s", code, body)
+	}
+}
+
+// Wrong PINs by card and by number count toward one lock-out of the
+// member: two by card and two by number, and the fifth, by card, locks the
+// member, whose right PIN is then refused by number and by card alike.
+func TestStaffCardLockOutSharedWithNumber(t *testing.T) {
+	w := newRightsWorld(t)
+	card := staffCardOf("210000004712")
+	w.addStaffCard("4712", card)
+	byCard := func(pin string) string { return `{"card":"` + card + `","pin":"` + pin + `"}` }
+	byNumber := func(pin string) string { return `{"number":"4712","pin":"` + pin + `"}` }
+	for i, b := range []string{byCard("000000"), byNumber("000000"), byCard("000000"), byNumber("000000")} {
+		code, body := w.loginBody("kiosk@a1", b)
+		errCode, key, msg := errorKey(t, body)
+		left := strconv.Itoa(rewards.PINMaxFailures - 1 - i)
+		if code != 401 || errCode != rewards.EUNAUTHENTICATED || key != "staff.pin_wrong" || !strings.Contains(msg, "4712") || !strings.Contains(msg, left+" more") {
+			t.Fatalf("wrong PIN %d: %d %s, want %s more", i+1, code, body, left)
+		}
+	}
+	code, body := w.loginBody("kiosk@a1", byCard("000000"))
+	if _, key, _ := errorKey(t, body); code != 422 || key != "staff.locked" {
+		t.Fatalf("the fifth wrong PIN, by card: %d %s", code, body)
+	}
+	for _, b := range []string{byNumber(testPIN), byCard(testPIN)} {
+		if code, body := w.loginBody("kiosk@a1", b); code != 422 {
+			t.Errorf("the right PIN while locked, %s: %d %s", b, code, body)
+		}
+	}
+}
+
+// An unknown staff card is answered as an unknown number is, and so are a
+// loyalty card's number and a member's number given as a staff card: the
+// same status, code and key, naming only what was given.
+func TestStaffUnknownCard(t *testing.T) {
+	w := newRightsWorld(t)
+	w.addStaffCard("4713", staffCardOf("210000004713"))
+	loyalty := w.card()
+	code, body := w.loginBody("kiosk@a1", `{"number":"9999","pin":"`+testPIN+`"}`)
+	wantCode, wantKey, _ := errorKey(t, body)
+	if code != 401 || wantKey != "staff.unknown" {
+		t.Fatalf("an unknown number: %d %s", code, body)
+	}
+	for _, card := range []string{staffCardOf("210000009999"), loyalty, "4713"} {
+		code, body := w.loginBody("kiosk@a1", `{"card":"`+card+`","pin":"`+testPIN+`"}`)
+		errCode, key, msg := errorKey(t, body)
+		if code != 401 || errCode != wantCode || key != wantKey || !strings.Contains(msg, card) {
+			t.Errorf("the unknown card %s: %d %s", card, code, body)
+		}
+	}
+}
+
+// A login names the member by a number or by a card, exactly one; a card
+// that is not digits, or misread (its check digit wrong), is invalid.
+func TestStaffLoginForms(t *testing.T) {
+	w := newRightsWorld(t)
+	card := staffCardOf("210000004714")
+	w.addStaffCard("4714", card)
+	misread := card[:12] + string(rune('0'+(card[12]-'0'+1)%10))
+	for _, tc := range []struct{ body, key string }{
+		{`{"number":"4714","card":"` + card + `","pin":"` + testPIN + `"}`, "staff.login_one"},
+		{`{"pin":"` + testPIN + `"}`, "staff.login_one"},
+		{`{"number":"","card":"","pin":"` + testPIN + `"}`, "staff.login_one"},
+		{`{"card":"21-4714","pin":"` + testPIN + `"}`, "staff.card_bad"},
+		{`{"card":"` + misread + `","pin":"` + testPIN + `"}`, "card.check_digit"},
+		{`{"card":"` + card + `"}`, "staff.pin_missing"},
+		{`{"badge":"` + card + `","pin":"` + testPIN + `"}`, "invalid.json"},
+	} {
+		code, body := w.loginBody("kiosk@a1", tc.body)
+		if errCode, key, _ := errorKey(t, body); code != 400 || errCode != rewards.EINVALID || key != tc.key {
+			t.Errorf("%s: %d %s, want %s", tc.body, code, body, tc.key)
+		}
+	}
+	// None of them counted as a wrong PIN: the member logs in.
+	if code, body := w.loginBody("kiosk@a1", `{"card":"`+card+`","pin":"`+testPIN+`"}`); code != 200 {
+		t.Errorf("the login after the malformed ones: %d %s", code, body)
+	}
+}
+
+// A manager adds a staff member with a staff card through the API; a card
+// that is another member's or a loyalty card of the ledger is a conflict.
+func TestStaffAddWithCardThroughAPI(t *testing.T) {
+	w := newRightsWorld(t)
+	card := staffCardOf("210000007001")
+	add := func(number, card string) (int, []byte) {
+		return w.call(w.tokens["manager@a1"], "POST", "/v1/staff", []byte(`{"staff":{"number":"`+number+`","name":"Mira","role":"staff","store":"a1","card":"`+card+`"},"pin":"`+testPIN+`"}`))
+	}
+	code, body := add("7001", card)
+	var m rewards.StaffMember
+	if code != 200 || json.Unmarshal(body, &m) != nil || m.Card != card || !strings.Contains(string(body), `"card":"`+card+`"`) {
+		t.Fatalf("staff add with a card: %d %s", code, body)
+	}
+	for _, tc := range []struct{ number, card, key string }{
+		{"7002", card, "staff.card_taken"},
+		{"7003", w.card(), "staff.card_loyalty"},
+	} {
+		code, body := add(tc.number, tc.card)
+		if errCode, key, _ := errorKey(t, body); code != 409 || errCode != rewards.ECONFLICT || key != tc.key {
+			t.Errorf("staff add with card %s: %d %s, want %s", tc.card, code, body, tc.key)
+		}
+	}
+	if code, body := w.loginBody("kiosk@a1", `{"card":"`+card+`","pin":"`+testPIN+`"}`); code != 200 {
+		t.Errorf("the new member's login by card: %d %s", code, body)
+	}
+	list, err := w.s.StaffList(ctx)
+	if err != nil || len(list) != 1 {
+		t.Errorf("the refused members were added: %+v %v", list, err)
+	}
+}
+
+// The API's client logs a member in by staff card and acts in the session
+// (WithStaffSession); a wrong PIN comes back as the server's refusal.
+func TestClientStaffLoginByCard(t *testing.T) {
+	w := newRightsWorld(t)
+	card := staffCardOf("210000004715")
+	w.addStaffCard("4715", card)
+	kiosk := api.NewClient(w.srv.URL, w.srv.Client(), api.WithToken(w.tokens["kiosk@a1"]), api.WithLanguage(lang.BG))
+	_, err := kiosk.LoginStaff(ctx, rewards.StaffLogin{Card: card, PIN: "000000"})
+	var e *rewards.Error
+	if !errors.As(err, &e) || e.Code != rewards.EUNAUTHENTICATED || e.Key != "staff.pin_wrong" || !strings.Contains(e.Message, "грешен") {
+		t.Fatalf("a wrong PIN through the client: %v", err)
+	}
+	s, err := kiosk.LoginStaff(ctx, rewards.StaffLogin{Card: card, PIN: testPIN})
+	if err != nil || s.Staff.Number != "4715" || s.Staff.Card != card {
+		t.Fatalf("login by card through the client: %+v %v", s, err)
+	}
+	loyalty := w.card()
+	if _, err := kiosk.BlockCard(ctx, rewards.CardAction{Card: loyalty}); rewards.ErrorCode(err) != rewards.EFORBIDDEN {
+		t.Fatalf("the kiosk alone blocks a card: %v", err)
+	}
+	session := api.NewClient(w.srv.URL, w.srv.Client(), api.WithToken(w.tokens["kiosk@a1"]), api.WithStaffSession(s.Token))
+	if c, err := session.BlockCard(ctx, rewards.CardAction{Card: loyalty}); err != nil || c.Status != rewards.CardBlocked {
+		t.Fatalf("the block in the session: %+v %v", c, err)
+	}
+	entries, err := w.s.Audit(ctx, walkNow.Add(-time.Minute))
+	if err != nil || len(entries) == 0 || entries[len(entries)-1].Staff != "4715" {
+		t.Fatalf("the audit trail: %+v %v", entries, err)
 	}
 }

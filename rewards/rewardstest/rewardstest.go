@@ -61,6 +61,7 @@ func Run(t *testing.T, open func(t *testing.T, now func() time.Time) Store) {
 	}
 	if _, ok := staffOf(open(t, time.Now)); ok {
 		t.Run("Staff", func(t *testing.T) { staff(t, s) })
+		t.Run("StaffCards", func(t *testing.T) { staffCards(t, s) })
 	}
 }
 
@@ -100,6 +101,7 @@ var scenarios = []struct {
 	{"LiabilityBonus", liabilityBonus},
 	{"LiabilityPast", liabilityPast},
 	{"BoardPictures", boardPictures},
+	{"BoardReward", boardReward},
 	{"BonusHasNoBoard", bonusHasNoBoard},
 	{"RandomOperations", randomOperations},
 }

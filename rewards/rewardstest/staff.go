@@ -1,6 +1,7 @@
 package rewardstest
 
 import (
+	"errors"
 	"strings"
 	"testing"
 	"time"
@@ -104,6 +105,132 @@ func staff(t *testing.T, su suite) {
 			}
 		}
 	}
+}
+
+// StaffCards, for a store that keeps staff members: a member may have a
+// staff card, given as it is added or later; a card that is a loyalty card
+// of the ledger or another member's is a conflict; a login names the
+// member by number or by card, and wrong PINs by either count toward one
+// lock-out; an unknown card, a loyalty card among them, is refused as an
+// unknown number is; a replaced card logs in no more, nor one taken away,
+// which is then free for another member.
+func staffCards(t *testing.T, su suite) {
+	st, clk := su.fixedStore(t, "coop")
+	s, ok := staffOf(st)
+	if !ok {
+		t.Fatal("Run runs StaffCards only on a store that keeps staff members")
+	}
+	MustPlaces(t, st, "c1", "s1")
+	clk.set(ts("2026-11-02T09:00:00Z"))
+	loyalty := MustCard(t, st, rewards.CardIssue{Meta: rewards.Meta{At: clk.now()}})
+	const pin = "482913"
+	card, other, spare := staffCard("210000004711"), staffCard("210000004715"), staffCard("210000009999")
+	add := func(id, number, card string) (rewards.StaffMember, error) {
+		return s.AddStaff(ctx, rewards.StaffAdd{Meta: rewards.Meta{ID: id}, PIN: pin, Staff: rewards.StaffMember{
+			Number: number, Name: "N" + number, Role: rewards.StaffRoleStaff, Store: "s1", Card: card}})
+	}
+	if m, err := add("add-4711", "4711", card); err != nil || m.Card != card {
+		t.Fatalf("a member with a staff card: %+v %v", m, err)
+	}
+	if m, err := add("add-4711", "4711", card); err != nil || m.Card != card {
+		t.Fatalf("the same request again: %+v %v", m, err)
+	}
+	_, err := add("add-4711", "4711", other)
+	wantCode(t, err, rewards.ECONFLICT, "the same request with another card")
+	_, err = add("", "4712", card)
+	wantCode(t, err, rewards.ECONFLICT, "another member's staff card")
+	_, err = add("", "4713", loyalty)
+	wantCode(t, err, rewards.ECONFLICT, "a loyalty card as a staff card")
+	_, err = add("", "4714", card[:12]+string(rune('0'+(card[12]-'0'+1)%10)))
+	wantCode(t, err, rewards.EINVALID, "a staff card that fails its check digit")
+	if _, err := add("", "4715", other); err != nil {
+		t.Fatal(err)
+	}
+	if list, err := s.StaffList(ctx); err != nil || len(list) != 2 || list[0].Card != card || list[1].Card != other {
+		t.Fatalf("list: %+v %v", list, err)
+	}
+
+	kiosk := rewards.Device{Name: "kiosk-1", Role: rewards.RoleKiosk, Store: "s1", Coop: "c1"}
+	login := func(l rewards.StaffLogin) (rewards.NewStaffSession, error) { return s.LoginStaff(ctx, l, kiosk) }
+	if ns, err := login(rewards.StaffLogin{Card: card, PIN: pin}); err != nil || ns.Staff.Number != "4711" || ns.Staff.Card != card ||
+		!strings.HasPrefix(ns.Token, rewards.SessionPrefix) {
+		t.Fatalf("login by staff card: %+v %v", ns, err)
+	}
+	_, unknownNumber := login(rewards.StaffLogin{Number: "9999", PIN: pin})
+	wantCode(t, unknownNumber, rewards.EUNAUTHENTICATED, "an unknown number")
+	for what, l := range map[string]rewards.StaffLogin{
+		"an unknown staff card":         {Card: spare, PIN: pin},
+		"a loyalty card at staff login": {Card: loyalty, PIN: pin},
+	} {
+		_, err := login(l)
+		wantCode(t, err, rewards.EUNAUTHENTICATED, what)
+		if keyOf(err) != keyOf(unknownNumber) {
+			t.Fatalf("%s is refused as %s, an unknown number as %s", what, keyOf(err), keyOf(unknownNumber))
+		}
+	}
+	_, err = login(rewards.StaffLogin{Number: "4711", Card: card, PIN: pin})
+	wantCode(t, err, rewards.EINVALID, "a login by number and card at once")
+	_, err = login(rewards.StaffLogin{PIN: pin})
+	wantCode(t, err, rewards.EINVALID, "a login by neither")
+
+	// Wrong PINs by card and by number count toward one lock-out.
+	for i := 1; i < rewards.PINMaxFailures; i++ {
+		l := rewards.StaffLogin{Card: card, PIN: "000000"}
+		if i%2 == 0 {
+			l = rewards.StaffLogin{Number: "4711", PIN: "000000"}
+		}
+		_, err = login(l)
+		wantCode(t, err, rewards.EUNAUTHENTICATED, "a wrong PIN")
+	}
+	_, err = login(rewards.StaffLogin{Card: card, PIN: "000000"})
+	wantCode(t, err, rewards.EREFUSED, "the fifth wrong PIN, by card")
+	_, err = login(rewards.StaffLogin{Number: "4711", PIN: pin})
+	wantCode(t, err, rewards.EREFUSED, "the right PIN by number while locked")
+	clk.add(rewards.PINLockout)
+
+	// A new card replaces the old one, which logs in no more.
+	if m, err := s.SetStaffCard(ctx, rewards.StaffCardSet{Number: "4711", Card: spare}); err != nil || m.Card != spare || m.Number != "4711" || m.Coop != "c1" {
+		t.Fatalf("a new staff card: %+v %v", m, err)
+	}
+	if _, err := s.SetStaffCard(ctx, rewards.StaffCardSet{Number: "4711", Card: spare}); err != nil {
+		t.Fatalf("the member's own card again: %v", err)
+	}
+	_, err = login(rewards.StaffLogin{Card: card, PIN: pin})
+	wantCode(t, err, rewards.EUNAUTHENTICATED, "the replaced card")
+	if ns, err := login(rewards.StaffLogin{Card: spare, PIN: pin}); err != nil || ns.Staff.Number != "4711" {
+		t.Fatalf("login by the new card: %+v %v", ns, err)
+	}
+	_, err = s.SetStaffCard(ctx, rewards.StaffCardSet{Number: "4711", Card: other})
+	wantCode(t, err, rewards.ECONFLICT, "another member's card given later")
+	_, err = s.SetStaffCard(ctx, rewards.StaffCardSet{Number: "4711", Card: loyalty})
+	wantCode(t, err, rewards.ECONFLICT, "a loyalty card given later")
+	_, err = s.SetStaffCard(ctx, rewards.StaffCardSet{Number: "9999", Card: card})
+	wantCode(t, err, rewards.ENOTFOUND, "a card for no member")
+
+	// A card taken away logs in no more and is free for another member.
+	if m, err := s.SetStaffCard(ctx, rewards.StaffCardSet{Number: "4711"}); err != nil || m.Card != "" {
+		t.Fatalf("the card taken away: %+v %v", m, err)
+	}
+	_, err = login(rewards.StaffLogin{Card: spare, PIN: pin})
+	wantCode(t, err, rewards.EUNAUTHENTICATED, "a card taken away")
+	if _, err := login(rewards.StaffLogin{Number: "4711", PIN: pin}); err != nil {
+		t.Fatalf("the member without a card, by number: %v", err)
+	}
+	if m, err := s.SetStaffCard(ctx, rewards.StaffCardSet{Number: "4715", Card: spare}); err != nil || m.Card != spare {
+		t.Fatalf("the freed card for another member: %+v %v", m, err)
+	}
+}
+
+// staffCard is the EAN-13 of the twelve digits and their check digit.
+func staffCard(body string) string { return body + string(rune('0'+rewards.EANCheckDigit(body))) }
+
+// keyOf is the catalog key of a domain error: which refusal it was.
+func keyOf(err error) string {
+	var e *rewards.Error
+	if errors.As(err, &e) {
+		return e.Key
+	}
+	return ""
 }
 
 // staffOf returns the staff keeping of the store s wraps, when it has one.

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/tochka-loyalty/tochka/lang"
 	"github.com/tochka-loyalty/tochka/rewards"
@@ -151,20 +152,43 @@ func (s *Store) Rewards(ctx context.Context, coop, store string) ([]rewards.Rewa
 		if err := rows.Err(); err != nil {
 			return err
 		}
-		// Vouchers that lapsed unclaimed put their reward back in stock;
-		// the ledger records it when their account next changes.
 		for i := range out {
-			if out[i].Stock == nil {
-				continue
+			if err := t.boardStock(&out[i], s.Now()); err != nil {
+				return err
 			}
-			var lapsed int64
-			if err := t.tx.QueryRowContext(ctx, `SELECT count(*) FROM vouchers WHERE reward_id = ? AND status = 'open' AND valid_until <= ?`,
-				out[i].ID, ms(s.Now())).Scan(&lapsed); err != nil {
-				return fmt.Errorf("count lapsed vouchers: %w", err)
-			}
-			*out[i].Stock += lapsed
 		}
 		return nil
 	})
 	return out, err
+}
+
+// Reward is the board's item with the id as Rewards lists it.
+func (s *Store) Reward(ctx context.Context, id string) (rewards.Reward, error) {
+	var out rewards.Reward
+	err := s.read(ctx, func(t *txn) error {
+		r, err := t.reward(id)
+		if err != nil {
+			return err
+		}
+		out = *r
+		return t.boardStock(&out, s.Now())
+	})
+	return out, err
+}
+
+// boardStock is a stocked reward's stock as the board shows it at now:
+// vouchers that lapsed unclaimed put their reward back in stock, which
+// the ledger records when their account next changes.
+func (t *txn) boardStock(r *rewards.Reward, now time.Time) error {
+	if r.Stock == nil {
+		return nil
+	}
+	var lapsed int64
+	if err := t.tx.QueryRowContext(t.ctx, `SELECT count(*) FROM vouchers WHERE reward_id = ? AND status = 'open' AND valid_until <= ?`,
+		r.ID, ms(now)).Scan(&lapsed); err != nil {
+		return fmt.Errorf("count lapsed vouchers: %w", err)
+	}
+	stock := *r.Stock + lapsed
+	r.Stock = &stock
+	return nil
 }

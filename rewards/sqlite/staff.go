@@ -23,7 +23,8 @@ var _ rewards.Staff = (*Store)(nil)
 
 // AddStaff adds a staff member of a recorded store or cooperative with the
 // PIN's argon2id hash. The same request id and member again answer the
-// member; another under that id, or a number that is taken, is a conflict.
+// member; another under that id, a number that is taken, or a staff card
+// that is not free (freeStaffCard) is a conflict.
 func (s *Store) AddStaff(ctx context.Context, c rewards.StaffAdd) (rewards.StaffMember, error) {
 	if err := c.Validate(); err != nil {
 		return rewards.StaffMember{}, err
@@ -37,7 +38,8 @@ func (s *Store) AddStaff(ctx context.Context, c rewards.StaffAdd) (rewards.Staff
 				return err
 			}
 			if found {
-				if m.Number != c.Staff.Number || m.Name != c.Staff.Name || m.Role != c.Staff.Role || !samePlace(m.Store, m.Coop, c.Staff.Store, c.Staff.Coop) {
+				if m.Number != c.Staff.Number || m.Name != c.Staff.Name || m.Role != c.Staff.Role || m.Card != c.Staff.Card ||
+					!samePlace(m.Store, m.Coop, c.Staff.Store, c.Staff.Coop) {
 					return rewards.Fail(rewards.ECONFLICT, "staff.request_conflict", lang.Args{"id": c.ID, "number": m.Number})
 				}
 				out = m
@@ -53,10 +55,13 @@ func (s *Store) AddStaff(ctx context.Context, c rewards.StaffAdd) (rewards.Staff
 		if err != nil {
 			return err
 		}
+		if err := t.freeStaffCard(c.Staff.Card, c.Staff.Number); err != nil {
+			return err
+		}
 		m := c.Staff
 		m.CreatedAt = t.at(c.At).UTC().Truncate(time.Millisecond)
-		if _, err := t.tx.ExecContext(t.ctx, `INSERT INTO staff (number, name, role, store, coop, pin_hash, created_at, add_request)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, m.Number, m.Name, m.Role, nullText(m.Store), nullText(m.Coop), hash, ms(m.CreatedAt), nullText(c.ID)); err != nil {
+		if _, err := t.tx.ExecContext(t.ctx, `INSERT INTO staff (number, name, role, store, coop, card, pin_hash, created_at, add_request)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`, m.Number, m.Name, m.Role, nullText(m.Store), nullText(m.Coop), nullText(m.Card), hash, ms(m.CreatedAt), nullText(c.ID)); err != nil {
 			return fmt.Errorf("add staff member %s: %w", m.Number, err)
 		}
 		if storeCoop != "" {
@@ -66,6 +71,53 @@ func (s *Store) AddStaff(ctx context.Context, c rewards.StaffAdd) (rewards.Staff
 		return nil
 	})
 	return out, err
+}
+
+// SetStaffCard gives a staff member a staff card, replaces it, or, with
+// the command's card empty, takes it away. Like AddStaff's, the card must
+// be free (freeStaffCard); the member's own card again changes nothing.
+func (s *Store) SetStaffCard(ctx context.Context, c rewards.StaffCardSet) (rewards.StaffMember, error) {
+	if err := c.Validate(); err != nil {
+		return rewards.StaffMember{}, err
+	}
+	var out rewards.StaffMember
+	err := s.write(ctx, func(t *txn) error {
+		if err := t.freeStaffCard(c.Card, c.Number); err != nil {
+			return err
+		}
+		res, err := t.tx.ExecContext(t.ctx, `UPDATE staff SET card = ? WHERE number = ?`, nullText(c.Card), c.Number)
+		if err != nil {
+			return fmt.Errorf("set staff member %s's card: %w", c.Number, err)
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return rewards.Fail(rewards.ENOTFOUND, "staff.unknown", lang.Args{"number": c.Number})
+		}
+		out, _, err = t.staffMember(`m.number = ?`, c.Number)
+		return err
+	})
+	return out, err
+}
+
+// freeStaffCard refuses, as a conflict, a staff card for the member
+// numbered number that is the number of a loyalty card of the ledger (a
+// scan at the kiosk must name one thing) or another member's staff card.
+// No card at all is free.
+func (t *txn) freeStaffCard(card, number string) error {
+	if card == "" {
+		return nil
+	}
+	var loyalty, taken bool
+	if err := t.tx.QueryRowContext(t.ctx, `SELECT EXISTS (SELECT 1 FROM cards WHERE number = ?), EXISTS (SELECT 1 FROM staff WHERE card = ? AND number <> ?)`,
+		card, card, number).Scan(&loyalty, &taken); err != nil {
+		return fmt.Errorf("look up staff card %s: %w", card, err)
+	}
+	switch {
+	case loyalty:
+		return rewards.Fail(rewards.ECONFLICT, "staff.card_loyalty", lang.Args{"card": card})
+	case taken:
+		return rewards.Fail(rewards.ECONFLICT, "staff.card_taken", lang.Args{"card": card})
+	}
+	return nil
 }
 
 // StaffList lists the staff members by number.
@@ -89,29 +141,32 @@ func (s *Store) StaffList(ctx context.Context) ([]rewards.StaffMember, error) {
 	return out, err
 }
 
-// LoginStaff checks the PIN (outside any transaction: argon2id is slow by
-// design), then, in one write, applies the lock-out rule to the member's
-// state as it is then (another server may have counted a wrong PIN
-// meanwhile) and keeps the result: the count, the lock, or a new session.
-// A refusal is answered after the write commits, so that the wrong PIN it
-// counts is kept.
+// LoginStaff finds the member, by number or by staff card, and its PIN
+// hash in one read, and checks the PIN (outside any transaction: argon2id
+// is slow by design); then, in one write, applies the lock-out rule to the
+// member's state as it is then (another server may have counted a wrong
+// PIN meanwhile) and keeps the result: the count, the lock, or a new
+// session. A refusal is answered after the write commits, so that the
+// wrong PIN it counts is kept. The member is the same whichever way it was
+// named, and so is its count of wrong PINs.
 func (s *Store) LoginStaff(ctx context.Context, c rewards.StaffLogin, d rewards.Device) (rewards.NewStaffSession, error) {
 	if err := c.Validate(); err != nil {
 		return rewards.NewStaffSession{}, err
+	}
+	where, key := `m.number = ?`, c.Number
+	if c.Card != "" {
+		where, key = `m.card = ?`, c.Card
 	}
 	var hash string
 	var m rewards.StaffMember
 	err := s.read(ctx, func(t *txn) error {
 		var found bool
 		var err error
-		m, found, err = t.staffMember(`m.number = ?`, c.Number)
-		if err != nil {
-			return err
+		m, found, err = scanStaff(t.tx.QueryRowContext(t.ctx, `SELECT `+staffColumns+`, m.pin_hash`+staffFrom+` WHERE `+where, key), &hash)
+		if err == nil && !found {
+			err = c.Unknown()
 		}
-		if !found {
-			return rewards.Fail(rewards.EUNAUTHENTICATED, "staff.unknown", lang.Args{"number": c.Number})
-		}
-		return t.tx.QueryRowContext(ctx, `SELECT pin_hash FROM staff WHERE number = ?`, c.Number).Scan(&hash)
+		return err
 	})
 	if err != nil {
 		return rewards.NewStaffSession{}, err
@@ -125,22 +180,22 @@ func (s *Store) LoginStaff(ctx context.Context, c rewards.StaffLogin, d rewards.
 	err = s.write(ctx, func(t *txn) error {
 		var st rewards.PINState
 		var locked sql.NullInt64
-		if err := t.tx.QueryRowContext(t.ctx, `SELECT failures, locked_until FROM staff WHERE number = ?`, c.Number).Scan(&st.Failures, &locked); err != nil {
-			return fmt.Errorf("read staff member %s: %w", c.Number, err)
+		if err := t.tx.QueryRowContext(t.ctx, `SELECT failures, locked_until FROM staff WHERE number = ?`, m.Number).Scan(&st.Failures, &locked); err != nil {
+			return fmt.Errorf("read staff member %s: %w", m.Number, err)
 		}
 		if locked.Valid {
 			st.LockedUntil = fromMS(locked.Int64)
 		}
 		now := t.until
-		next, err := rewards.StaffLoginAttempt(c.Number, st, matched, now)
+		next, err := rewards.StaffLoginAttempt(m.Number, st, matched, now)
 		refusal = err
 		var lock any
 		if !next.LockedUntil.IsZero() {
 			lock = ms(next.LockedUntil)
 		}
 		if _, err := t.tx.ExecContext(t.ctx, `UPDATE staff SET failures = ?, locked_until = ? WHERE number = ?`,
-			next.Failures, lock, c.Number); err != nil {
-			return fmt.Errorf("keep staff member %s's PIN state: %w", c.Number, err)
+			next.Failures, lock, m.Number); err != nil {
+			return fmt.Errorf("keep staff member %s's PIN state: %w", m.Number, err)
 		}
 		if refusal != nil {
 			return nil
@@ -228,10 +283,14 @@ func (s *Store) Audit(ctx context.Context, since time.Time) ([]rewards.AuditEntr
 	return out, err
 }
 
-// staffSelect reads a staff member with its store's cooperative as the
-// store records say now; never the PIN hash.
-const staffSelect = `SELECT m.number, m.name, m.role, coalesce(m.store, ''), coalesce(m.coop, st.coop, ''), m.created_at
-	FROM staff m LEFT JOIN stores st ON st.id = m.store`
+// staffColumns and staffFrom read a staff member with its store's
+// cooperative as the store records say now (scanStaff); staffSelect is
+// both, without the PIN hash, which only a login reads.
+const (
+	staffColumns = `m.number, m.name, m.role, coalesce(m.store, ''), coalesce(m.coop, st.coop, ''), coalesce(m.card, ''), m.created_at`
+	staffFrom    = ` FROM staff m LEFT JOIN stores st ON st.id = m.store`
+	staffSelect  = `SELECT ` + staffColumns + staffFrom
+)
 
 // staffMember is the staff member that where (on the staff table, m) picks.
 func (t *txn) staffMember(where string, arg any) (rewards.StaffMember, bool, error) {
@@ -239,10 +298,12 @@ func (t *txn) staffMember(where string, arg any) (rewards.StaffMember, bool, err
 	return m, found, err
 }
 
-func scanStaff(row interface{ Scan(...any) error }) (rewards.StaffMember, bool, error) {
+// scanStaff reads a row of staffColumns, and into more what the row has
+// after them.
+func scanStaff(row interface{ Scan(...any) error }, more ...any) (rewards.StaffMember, bool, error) {
 	var m rewards.StaffMember
 	var created int64
-	if err := row.Scan(&m.Number, &m.Name, &m.Role, &m.Store, &m.Coop, &created); err != nil {
+	if err := row.Scan(append([]any{&m.Number, &m.Name, &m.Role, &m.Store, &m.Coop, &m.Card, &created}, more...)...); err != nil {
 		if errors.Is(err, sql.ErrNoRows) {
 			return m, false, nil
 		}

@@ -212,7 +212,23 @@ func TestStaffOnAnOlderLedger(t *testing.T) {
 	if _, err := s.AddStaff(ctx, rewards.StaffAdd{PIN: "482913", Staff: rewards.StaffMember{Number: "1", Name: "M", Role: rewards.StaffRoleManager, Coop: "c-new"}}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.LoginStaff(ctx, rewards.StaffLogin{Number: "1", PIN: "482913"}, rewards.Device{Name: "office", Role: rewards.RoleManager, Coop: "c-new"}); err != nil {
+	office := rewards.Device{Name: "office", Role: rewards.RoleManager, Coop: "c-new"}
+	if _, err := s.LoginStaff(ctx, rewards.StaffLogin{Number: "1", PIN: "482913"}, office); err != nil {
 		t.Fatalf("login after the upgrade: %v", err)
+	}
+	// The upgrade's cards are loyalty cards: none is a staff card; another
+	// number is, once given, and logs the member in.
+	var loyalty string
+	if err := s.DB().QueryRow(`SELECT number FROM cards ORDER BY number LIMIT 1`).Scan(&loyalty); err != nil {
+		t.Fatalf("the upgraded ledger's cards: %v", err)
+	}
+	if _, err := s.SetStaffCard(ctx, rewards.StaffCardSet{Number: "1", Card: loyalty}); rewards.ErrorCode(err) != rewards.ECONFLICT {
+		t.Fatalf("a loyalty card of the upgraded ledger as a staff card: %v", err)
+	}
+	if _, err := s.SetStaffCard(ctx, rewards.StaffCardSet{Number: "1", Card: "4711"}); err != nil {
+		t.Fatal(err)
+	}
+	if ns, err := s.LoginStaff(ctx, rewards.StaffLogin{Card: "4711", PIN: "482913"}, office); err != nil || ns.Staff.Number != "1" {
+		t.Fatalf("login by staff card after the upgrade: %+v %v", ns, err)
 	}
 }

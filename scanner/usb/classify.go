@@ -125,16 +125,9 @@ type target struct {
 // the usage page of the HID interfaces whose report descriptor was read,
 // by interface number; see pass 3 below for those it could not be read of.
 func pickInterface(d *gousb.DeviceDesc, config int, want Mode, pages map[int]uint16) (target, bool) {
-	cfg, ok := d.Configs[config]
+	cfg, ok := usbhost.Configuration(d, config)
 	if !ok {
-		nums := make([]int, 0, len(d.Configs))
-		for n := range d.Configs {
-			nums = append(nums, n)
-		}
-		if len(nums) == 0 {
-			return target{}, false
-		}
-		cfg = d.Configs[slices.Min(nums)]
+		return target{}, false
 	}
 	// Pass 3 takes a HID interface that is not a boot keyboard and whose
 	// report descriptor could not be read (usbhid holds it) as HID POS: the

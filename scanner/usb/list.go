@@ -1,7 +1,6 @@
 package usb
 
 import (
-	"fmt"
 	"strings"
 
 	"github.com/google/gousb"
@@ -27,7 +26,7 @@ type Device struct {
 }
 
 // ID is the device's "0c2e:0b61", as lsusb and --device write it.
-func (d Device) ID() string { return fmt.Sprintf("%04x:%04x", d.VID, d.PID) }
+func (d Device) ID() string { return usbhost.ID(d.VID, d.PID) }
 
 // Name is the maker and product, or the maker known from the vendor id, or
 // "(name unknown)".

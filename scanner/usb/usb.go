@@ -29,7 +29,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strings"
 	"sync"
 
 	"github.com/google/gousb"
@@ -44,7 +43,7 @@ import (
 var (
 	// ErrNoUSB: libusb could not start; the machine (or container) gives
 	// the program no USB access at all.
-	ErrNoUSB = errors.New("no USB access")
+	ErrNoUSB = usbhost.ErrNoUSB
 	// ErrNotFound: no device matches.
 	ErrNotFound = errors.New("no USB scanner found")
 	// ErrPermission: the device is there but this user may not open it.
@@ -71,12 +70,7 @@ type Config struct {
 }
 
 // ID is "0c2e:0b61", or "" for the first scanner found.
-func (c Config) ID() string {
-	if c.VID == 0 && c.PID == 0 {
-		return ""
-	}
-	return fmt.Sprintf("%04x:%04x", c.VID, c.PID)
-}
+func (c Config) ID() string { return usbhost.Selector(c.VID, c.PID) }
 
 // Opener returns the function scanner.ReportSourceConfig.Open wants: each
 // call finds the scanner, claims its interface and returns its interrupt IN
@@ -94,10 +88,7 @@ type Endpoint struct {
 	Mode Mode
 
 	mu     sync.Mutex
-	usb    *gousb.Context
-	dev    *gousb.Device
-	cfg    *gousb.Config
-	intf   *gousb.Interface
+	claim  usbhost.Claim // the device and its scanner interface
 	in     *gousb.InEndpoint
 	packet int
 	buf    []byte // transfer buffer, whole packets
@@ -114,30 +105,31 @@ func Open(cfg Config) (_ *Endpoint, err error) {
 			e.Close()
 		}
 	}()
-	if e.usb, err = newContext(); err != nil {
+	if e.claim.USB, err = newContext(); err != nil {
 		return nil, err
 	}
 	var t target
-	e.dev, t, err = find(e.usb, cfg)
+	e.claim.Dev, t, err = find(e.claim.USB, cfg)
 	if err != nil {
 		return nil, err
 	}
-	desc := e.dev.Desc
-	e.Name = fmt.Sprintf("USB scanner %04x:%04x", uint16(desc.Vendor), uint16(desc.Product))
-	if product, err := e.dev.Product(); err == nil && strings.TrimSpace(product) != "" {
-		e.Name += " (" + strings.TrimSpace(product) + ")"
+	dev := e.claim.Dev
+	e.Name = "USB scanner " + usbhost.DescID(dev.Desc)
+	if product := usbhost.Product(dev); product != "" {
+		e.Name += " (" + product + ")"
 	}
 	e.Mode, e.packet = t.mode, t.packetSize
-	if err := e.dev.SetAutoDetach(true); err != nil {
+	if err := dev.SetAutoDetach(true); err != nil {
 		return nil, fmt.Errorf("%s: detach the kernel driver: %w", e.Name, err)
 	}
-	if e.cfg, err = e.dev.Config(t.config); err != nil {
-		return nil, claimError(e.Name, uint16(desc.Vendor), err)
+	vid := uint16(dev.Desc.Vendor)
+	if e.claim.Cfg, err = dev.Config(t.config); err != nil {
+		return nil, claimError(e.Name, vid, err)
 	}
-	if e.intf, err = e.cfg.Interface(t.intf, t.alt); err != nil {
-		return nil, claimError(e.Name, uint16(desc.Vendor), err)
+	if e.claim.Intf, err = e.claim.Cfg.Interface(t.intf, t.alt); err != nil {
+		return nil, claimError(e.Name, vid, err)
 	}
-	if e.in, err = e.intf.InEndpoint(t.endpoint); err != nil {
+	if e.in, err = e.claim.Intf.InEndpoint(t.endpoint); err != nil {
 		return nil, fmt.Errorf("%s: open endpoint %d: %w", e.Name, t.endpoint, err)
 	}
 	return e, nil
@@ -254,15 +246,13 @@ func permissionError(id string, vid uint16) error {
 }
 
 // claimError explains why the scanner's interface could not be claimed.
-// gousb formats these errors with %v, so only their text tells them apart.
 func claimError(name string, vid uint16, err error) error {
-	msg := err.Error()
-	switch {
-	case strings.Contains(msg, gousb.ErrorAccess.Error()):
+	switch usbhost.ClaimFault(err) {
+	case gousb.ErrorAccess:
 		return permissionError(name, vid)
-	case strings.Contains(msg, gousb.ErrorBusy.Error()):
+	case gousb.ErrorBusy:
 		return rewards.Fail(rewards.EREFUSED, "scanner.usb_busy", lang.Args{"scanner": name})
-	case strings.Contains(msg, gousb.ErrorNoDevice.Error()):
+	case gousb.ErrorNoDevice:
 		return scanner.Problem(ErrNotFound, rewards.Fail(rewards.ENOTFOUND, "scanner.usb_unplugged", lang.Args{"scanner": name}))
 	}
 	return fmt.Errorf("%s: claim the scanner interface: %w", name, err)
@@ -302,21 +292,9 @@ func (e *Endpoint) Read(ctx context.Context, p []byte) (int, error) {
 func (e *Endpoint) Close() error {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	var errs []error
-	if e.intf != nil {
-		e.intf.Close()
-	}
-	if e.cfg != nil {
-		errs = append(errs, e.cfg.Close())
-	}
-	if e.dev != nil {
-		errs = append(errs, e.dev.Close())
-	}
-	if e.usb != nil {
-		errs = append(errs, e.usb.Close())
-	}
-	e.usb, e.dev, e.cfg, e.intf, e.in, e.rest = nil, nil, nil, nil, nil, nil
-	if err := errors.Join(errs...); err != nil {
+	err := e.claim.Close()
+	e.in, e.rest = nil, nil
+	if err != nil {
 		return fmt.Errorf("close %s: %w", e.Name, err)
 	}
 	return nil
@@ -326,7 +304,7 @@ func (e *Endpoint) Close() error {
 func newContext() (*gousb.Context, error) {
 	ctx, err := usbhost.Start()
 	if err != nil {
-		return nil, scanner.Problem(ErrNoUSB, rewards.Fail(rewards.EREFUSED, "usb.no_access", lang.Args{"reason": usbhost.Reason(err)}))
+		return nil, scanner.Problem(ErrNoUSB, usbhost.Refusal(err))
 	}
 	return ctx, nil
 }
