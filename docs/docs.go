@@ -1,6 +1,7 @@
 // Package docs holds the documents Tochka serves from its own files: the
 // OpenAPI 3.1 description of the HTTP API (openapi.json), which the API
-// answers at GET /v1/openapi.json.
+// answers at GET /v1/openapi.json. Package openapitest holds the API's
+// tests to it.
 package docs
 
 import _ "embed"

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/tochka-loyalty/tochka/docs/openapitest"
 	"github.com/tochka-loyalty/tochka/rewards"
 	"github.com/tochka-loyalty/tochka/rewards/api"
 	"github.com/tochka-loyalty/tochka/rewards/sqlite"
@@ -85,7 +86,7 @@ func TestDeviceCommands(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer s.Close()
-	srv := httptest.NewServer(api.NewHandler(s, api.Options{Devices: s}))
+	srv := httptest.NewServer(openapitest.Handler(t, api.NewHandler(s, api.Options{Devices: s})))
 	defer srv.Close()
 	client := api.NewClient(srv.URL, srv.Client(), api.WithToken(till.Token))
 	if _, err := client.Program(context.Background()); err != nil {

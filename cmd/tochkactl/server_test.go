@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/tochka-loyalty/tochka/docs/openapitest"
 	"github.com/tochka-loyalty/tochka/rewards"
 	"github.com/tochka-loyalty/tochka/rewards/api"
 	"github.com/tochka-loyalty/tochka/rewards/sqlite"
@@ -26,7 +27,7 @@ const serverNow = "2026-11-10T12:00:00Z"
 type serverWorld struct {
 	local, remote *cli
 	host          *cli         // the server's ledger, opened by the CLI itself
-	handler       http.Handler // the server's API, for servers that misbehave around it
+	handler       http.Handler // the server's API, for servers that misbehave around it; checked against docs/openapi.json
 	srv           *httptest.Server
 	token         string
 }
@@ -58,7 +59,7 @@ func newServerWorld(t *testing.T) *serverWorld {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { s.Close() })
-	w.handler = api.NewHandler(s, api.Options{Now: clock, Devices: s})
+	w.handler = openapitest.Handler(t, api.NewHandler(s, api.Options{Now: clock, Devices: s}))
 	w.srv = httptest.NewServer(w.handler)
 	t.Cleanup(w.srv.Close)
 

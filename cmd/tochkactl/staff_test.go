@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/tochka-loyalty/tochka/docs/openapitest"
 	"github.com/tochka-loyalty/tochka/rewards"
 	"github.com/tochka-loyalty/tochka/rewards/api"
 	"github.com/tochka-loyalty/tochka/rewards/sqlite"
@@ -75,7 +76,7 @@ func TestStaffCommands(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer s.Close()
-	srv := httptest.NewServer(api.NewHandler(s, api.Options{Devices: s, Staff: s}))
+	srv := httptest.NewServer(openapitest.Handler(t, api.NewHandler(s, api.Options{Devices: s, Staff: s})))
 	defer srv.Close()
 	post := func(session, path, body string) (int, []byte) {
 		req, _ := http.NewRequest("POST", srv.URL+path, bytes.NewReader([]byte(body)))

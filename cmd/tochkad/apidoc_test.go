@@ -13,6 +13,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/tochka-loyalty/tochka/docs/openapitest"
 	"github.com/tochka-loyalty/tochka/rewards"
 )
 
@@ -343,6 +344,8 @@ func TestAPIDoc(t *testing.T) {
 	vars := map[string]string{"TOCHKA": base, "TILL": tokens[0], "KIOSK": tokens[1], "MANAGER": tokens[2], "ADMIN": tokens[3]}
 	shown := map[string]bool{}
 	update := os.Getenv("TOCHKA_APIDOC_SHOW") != ""
+	// Each example's request and answer hold to docs/openapi.json.
+	client := openapitest.Client(t)
 	for _, ex := range examples {
 		if code := lastSMSCode(logs.String()); code != "" {
 			vars["SMS_CODE"] = code
@@ -356,7 +359,7 @@ func TestAPIDoc(t *testing.T) {
 		} else {
 			t.Errorf("docs/api.md:%d: %s %s is no route of the API", ex.line, req.Method, req.URL.Path)
 		}
-		resp, err := http.DefaultClient.Do(req)
+		resp, err := client.Do(req)
 		if err != nil {
 			t.Fatalf("docs/api.md:%d: %v", ex.line, err)
 		}

@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/tochka-loyalty/tochka/docs/openapitest"
 	"github.com/tochka-loyalty/tochka/rewards"
 	"github.com/tochka-loyalty/tochka/rewards/api"
 	"github.com/tochka-loyalty/tochka/rewards/sqlite"
@@ -80,7 +81,7 @@ func TestCrashes(t *testing.T) {
 			Lines: []rewards.Line{{SKU: "bread", Qty: 1, Amount: int64(100 + 50*(i%20))}}}
 	}
 
-	hc := &http.Client{Timeout: 5 * time.Second}
+	hc := &http.Client{Timeout: 5 * time.Second, Transport: openapitest.Transport(t, nil)}
 	var retries atomic.Int64 // answers lost to a kill, and asked again
 	answers := make([][]rewards.ReceiptResult, tills)
 	var wg sync.WaitGroup

@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/tochka-loyalty/tochka/assets"
+	"github.com/tochka-loyalty/tochka/docs/openapitest"
 	"github.com/tochka-loyalty/tochka/rewards"
 	"github.com/tochka-loyalty/tochka/rewards/api"
 	"github.com/tochka-loyalty/tochka/rewards/sqlite"
@@ -136,9 +137,11 @@ func start(t *testing.T, env map[string]string, args ...string) (string, *syncBu
 	return "", nil
 }
 
+// get reads url, the request and its answer checked against
+// docs/openapi.json.
 func get(t *testing.T, url string) (int, string, http.Header) {
 	t.Helper()
-	resp, err := http.Get(url)
+	resp, err := openapitest.Client(t).Get(url)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -162,11 +165,11 @@ func TestServes(t *testing.T) {
 	if code, body, _ := get(t, base+"/v1/program"); code != http.StatusUnauthorized || !strings.Contains(body, `"unauthenticated"`) {
 		t.Errorf("the API without a token: %d %s", code, body)
 	}
-	card, err := api.NewClient(base, nil, api.WithToken(kiosk)).IssueCard(ctx, rewards.CardIssue{Meta: rewards.Meta{At: time.Date(2026, 11, 1, 10, 0, 0, 0, time.UTC)}, Handed: true})
+	card, err := api.NewClient(base, openapitest.Client(t), api.WithToken(kiosk)).IssueCard(ctx, rewards.CardIssue{Meta: rewards.Meta{At: time.Date(2026, 11, 1, 10, 0, 0, 0, time.UTC)}, Handed: true})
 	if err != nil {
 		t.Fatal(err)
 	}
-	c := api.NewClient(base, nil, api.WithToken(till))
+	c := api.NewClient(base, openapitest.Client(t), api.WithToken(till))
 	if _, err := c.IssueCard(ctx, rewards.CardIssue{Handed: true}); rewards.ErrorCode(err) != rewards.EFORBIDDEN {
 		t.Errorf("a till issues a card: %v", err)
 	}
@@ -182,7 +185,7 @@ func TestServes(t *testing.T) {
 	}
 	req, _ := http.NewRequest("GET", base+"/metrics", nil)
 	req.Header.Set("Authorization", "Bearer "+manager)
-	resp, err := http.DefaultClient.Do(req)
+	resp, err := openapitest.Client(t).Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -201,7 +204,7 @@ func TestServes(t *testing.T) {
 	req, _ = http.NewRequest("GET", base+"/v1/cards/"+card.Number+"/balance", nil)
 	req.Header.Set(traceHeader, "till-7-0001")
 	req.Header.Set("Authorization", "Bearer "+till)
-	resp, err = http.DefaultClient.Do(req)
+	resp, err = openapitest.Client(t).Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -12,17 +12,18 @@ import (
 	"testing"
 	"time"
 
+	"github.com/tochka-loyalty/tochka/docs/openapitest"
 	"github.com/tochka-loyalty/tochka/rewards"
 	"github.com/tochka-loyalty/tochka/rewards/api"
 )
 
 // post sends body to base+path with the token, and returns the status and
-// the answer.
+// the answer, both checked against docs/openapi.json.
 func post(t *testing.T, base, path, token, body string) (int, string) {
 	t.Helper()
 	req, _ := http.NewRequest("POST", base+path, strings.NewReader(body))
 	req.Header.Set("Authorization", "Bearer "+token)
-	resp, err := http.DefaultClient.Do(req)
+	resp, err := openapitest.Client(t).Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -52,7 +53,7 @@ func TestSMSWebhook(t *testing.T) {
 	till, kiosk, manager := devices(t, db)
 	base, _ := start(t, map[string]string{"TOCHKA_NOW": "2026-11-05T10:00:00Z", "TOCHKA_SMS_URL": gw.URL},
 		"--db", db, "--listen", "127.0.0.1:0", "--sms", "webhook", "--sms-template", tmpl)
-	card, err := api.NewClient(base, nil, api.WithToken(kiosk)).IssueCard(ctx, rewards.CardIssue{Meta: rewards.Meta{At: time.Date(2026, 11, 1, 10, 0, 0, 0, time.UTC)},
+	card, err := api.NewClient(base, openapitest.Client(t), api.WithToken(kiosk)).IssueCard(ctx, rewards.CardIssue{Meta: rewards.Meta{At: time.Date(2026, 11, 1, 10, 0, 0, 0, time.UTC)},
 		Handed: true, Details: rewards.Details{GivenName: "Ана", Phone: "0888 123 456", Consent: true}})
 	if err != nil {
 		t.Fatal(err)
@@ -76,7 +77,7 @@ func TestSMSWebhook(t *testing.T) {
 	}
 	req, _ := http.NewRequest("GET", base+"/metrics", nil)
 	req.Header.Set("Authorization", "Bearer "+manager)
-	resp, err := http.DefaultClient.Do(req)
+	resp, err := openapitest.Client(t).Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -8,13 +8,15 @@ import (
 	"testing"
 	"time"
 
+	"github.com/tochka-loyalty/tochka/docs/openapitest"
 	"github.com/tochka-loyalty/tochka/rewards"
 	"github.com/tochka-loyalty/tochka/rewards/api"
 	"github.com/tochka-loyalty/tochka/rewards/sqlite"
 )
 
 // staffCall makes a request of a tochkad process with the device's token
-// and, when given, a staff session, in English.
+// and, when given, a staff session, in English; the request and its
+// answer are checked against docs/openapi.json.
 func staffCall(t *testing.T, addr, token, session, method, path, body string) (int, string) {
 	t.Helper()
 	req, err := http.NewRequest(method, "http://"+addr+path, strings.NewReader(body))
@@ -26,7 +28,7 @@ func staffCall(t *testing.T, addr, token, session, method, path, body string) (i
 	if session != "" {
 		req.Header.Set(api.StaffSessionHeader, session)
 	}
-	resp, err := http.DefaultClient.Do(req)
+	resp, err := openapitest.Client(t).Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -2,11 +2,13 @@ package api_test
 
 import (
 	"context"
+	"net/http"
 	"net/http/httptest"
 	"path/filepath"
 	"testing"
 	"time"
 
+	"github.com/tochka-loyalty/tochka/docs/openapitest"
 	"github.com/tochka-loyalty/tochka/rewards"
 	"github.com/tochka-loyalty/tochka/rewards/api"
 	"github.com/tochka-loyalty/tochka/rewards/rewardstest"
@@ -41,11 +43,17 @@ func (oneAdmin) DeviceByToken(_ context.Context, hash string) (rewards.Device, e
 	return rewards.Device{}, rewards.Fail(rewards.ENOTFOUND, "device.token_unknown", nil)
 }
 
+// newHandler is the API's handler over s, each request it takes and each
+// answer it gives checked against docs/openapi.json.
+func newHandler(t testing.TB, s api.Service, opts api.Options) http.Handler {
+	return openapitest.Handler(t, api.NewHandler(s, opts))
+}
+
 // serve serves the API over s in-process and returns its client, which
 // calls it as the admin.
 func serve(t testing.TB, s api.Service, now func() time.Time) *api.Client {
 	t.Helper()
-	srv := httptest.NewServer(api.NewHandler(s, api.Options{Now: now, Devices: oneAdmin{}}))
+	srv := httptest.NewServer(newHandler(t, s, api.Options{Now: now, Devices: oneAdmin{}}))
 	t.Cleanup(srv.Close)
 	return api.NewClient(srv.URL, srv.Client(), api.WithToken(adminToken))
 }

@@ -41,7 +41,7 @@ func TestKioskCardLookupsLimited(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := httptest.NewServer(api.NewHandler(s, api.Options{Now: now, Devices: s}))
+	srv := httptest.NewServer(newHandler(t, s, api.Options{Now: now, Devices: s}))
 	defer srv.Close()
 	lookup := func(device string) *http.Response {
 		req, _ := http.NewRequest("GET", srv.URL+"/v1/cards/"+card.Number+"/balance", nil)

@@ -158,7 +158,7 @@ func newOTPWorld(t *testing.T, opts api.Options) *otpWorld {
 		t.Fatal(err)
 	}
 	opts.Now, opts.Devices, opts.Sender = w.clock, w.s, hook
-	w.srv = httptest.NewServer(api.NewHandler(w.s, opts))
+	w.srv = httptest.NewServer(newHandler(t, w.s, opts))
 	t.Cleanup(w.srv.Close)
 	return w
 }

@@ -35,7 +35,7 @@ func TestLiabilityNow(t *testing.T) {
 	if err != nil || l.At.Before(time.Date(2026, 11, 3, 8, 0, 0, 0, time.UTC)) {
 		t.Fatalf("the liability now: %+v %v", l, err)
 	}
-	h := api.NewHandler(s, api.Options{Now: now, Devices: oneAdmin{}})
+	h := newHandler(t, s, api.Options{Now: now, Devices: oneAdmin{}})
 	rec := do(t, h, "GET", "/v1/reports/liability?by=store", "", nil)
 	if rec.Code != http.StatusOK || json.Unmarshal(rec.Body.Bytes(), &l) != nil {
 		t.Fatalf("GET /v1/reports/liability?by=store: %d %s", rec.Code, rec.Body)

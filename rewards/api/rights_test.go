@@ -80,7 +80,7 @@ func newRightsWorldOver(t *testing.T, over func(s *sqlite.Store) api.Service) *r
 	if over != nil {
 		served = over(s)
 	}
-	w.srv = httptest.NewServer(api.NewHandler(served, api.Options{Now: now, Devices: s, Staff: s, Metrics: metrics, KioskCardLookups: rate.Inf, Sender: discardSender{}}))
+	w.srv = httptest.NewServer(newHandler(t, served, api.Options{Now: now, Devices: s, Staff: s, Metrics: metrics, KioskCardLookups: rate.Inf, Sender: discardSender{}}))
 	t.Cleanup(w.srv.Close)
 	return w
 }
@@ -499,7 +499,7 @@ func TestUnauthenticated(t *testing.T) {
 		t.Fatalf("a kiosk posts a receipt through the client: %v", err)
 	}
 	// A handler with no devices to find tokens in serves nobody.
-	srv := httptest.NewServer(api.NewHandler(w.s, api.Options{}))
+	srv := httptest.NewServer(newHandler(w.t, w.s, api.Options{}))
 	defer srv.Close()
 	if _, err := api.NewClient(srv.URL, srv.Client(), api.WithToken(w.tokens["admin"])).Program(ctx); rewards.ErrorCode(err) != rewards.EUNAUTHENTICATED {
 		t.Fatalf("a handler without devices: %v", err)
