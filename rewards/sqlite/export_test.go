@@ -6,8 +6,9 @@ import "database/sql"
 // below the interfaces (a ledger filled in SQL, a row changed by hand).
 func (s *Store) DB() *sql.DB { return s.db }
 
-// SetBeforeCommit makes f run as each group commit begins, told how many
-// writes it has: a test holds a commit there to gather a group behind it.
+// SetBeforeCommit makes f run as each group commits, after its writes ran,
+// told how many writes it has: a test holds a commit there to gather the
+// next group behind it.
 func (s *Store) SetBeforeCommit(f func(writes int)) { s.beforeCommit = f }
 
 // Queued is how many writes wait for a commit.

@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"time"
 
 	"github.com/tochka-loyalty/tochka/lang"
 	"github.com/tochka-loyalty/tochka/rewards"
@@ -40,30 +39,23 @@ func (s *Store) PostReceipts(ctx context.Context, rs []rewards.Receipt) ([]rewar
 }
 
 // PostReceipt posts one receipt and returns what it earned and spent, with
-// the card's balance after it.
+// the card's balance after it, read in the same transaction.
 func (s *Store) PostReceipt(ctx context.Context, r rewards.Receipt) (rewards.ReceiptResult, error) {
 	var res rewards.ReceiptResult
 	err := s.write(ctx, func(t *txn) error {
 		var err error
-		res, err = t.postReceipt(eventKey{kind: rewards.EventReceipt, clientID: r.ID}, r)
+		if res, err = t.postReceipt(eventKey{kind: rewards.EventReceipt, clientID: r.ID}, r); err != nil {
+			return err
+		}
+		c, err := t.card(res.Card)
+		if err != nil {
+			return err
+		}
+		b, err := t.balance(c, r.Time)
+		res.Balance = &b
 		return err
 	})
-	if err != nil {
-		return res, err
-	}
-	return s.withBalance(ctx, res, r.Time)
-}
-
-// withBalance adds the card's balance to a receipt that is recorded. A
-// failure to read it is logged, not returned: the receipt stands.
-func (s *Store) withBalance(ctx context.Context, res rewards.ReceiptResult, at time.Time) (rewards.ReceiptResult, error) {
-	b, err := s.Balance(ctx, res.Card, at)
-	if err != nil {
-		s.Logger.Error("read the balance after a receipt", "receipt", res.Receipt, "card", res.Card, "err", err)
-		return res, nil
-	}
-	res.Balance = &b
-	return res, nil
+	return res, err
 }
 
 func (t *txn) postReceipt(k eventKey, r rewards.Receipt) (rewards.ReceiptResult, error) {

@@ -96,7 +96,7 @@ type Store struct {
 	qmu          sync.Mutex       // the writes waiting for a commit
 	queue        []*pendingWrite  // in the order they came
 	committing   bool             // a write is leading a group commit
-	beforeCommit func(writes int) // tests: called as a group begins
+	beforeCommit func(writes int) // tests: called as a group commits
 	pmu          sync.Mutex       // the program cache: current and programs
 	programs     map[int]*rewards.Program
 	current      *rewards.Program

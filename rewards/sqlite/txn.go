@@ -53,12 +53,13 @@ type pendingWrite struct {
 // writeAs is write with the host's clock given, for a replay of the log,
 // which checks nothing the log holds again.
 //
-// Writes are committed in groups: a write commits at once when no commit
-// is running; the writes that arrive meanwhile wait and then commit
-// together, each in a savepoint of its own, with one commit (one fsync) for
-// all of them. No write waits for a timer, and each gets its own answer: a
-// write refused or failed is rolled back to its savepoint, and the others
-// of its group commit without it.
+// Writes are committed in groups: a write begins at once when no group is
+// running; the writes that arrive while a group runs join it, until it
+// commits, and those that arrive while it commits wait and then make the
+// next group. Each write of a group runs in a savepoint of its own, and
+// one commit (one fsync) serves them all. No write waits for a timer, and
+// each gets its own answer: a write refused or failed is rolled back to
+// its savepoint, and the others of its group commit without it.
 func (s *Store) writeAs(ctx context.Context, until time.Time, replaying bool, fn func(t *txn) error) error {
 	if s.db == nil {
 		return errors.New("store is not open")
@@ -78,10 +79,7 @@ func (s *Store) writeAs(ctx context.Context, until time.Time, replaying bool, fn
 			return w.err
 		}
 	}
-	s.qmu.Lock()
-	group := s.queue
-	s.queue = nil
-	s.qmu.Unlock()
+	group := s.join(nil)
 	// Whatever happens to this group, even a panic in one of its writes
 	// (which an HTTP server recovers from), the writes that wait are
 	// answered and the next group is led: the store never stops writing.
@@ -96,9 +94,23 @@ func (s *Store) writeAs(ctx context.Context, until time.Time, replaying bool, fn
 		}
 		s.handOver(group, w)
 	}()
-	s.commitGroup(group)
+	s.commitGroup(&group)
 	committed = true
 	return w.err
+}
+
+// maxGroup bounds the writes one commit serves, so that the first of a
+// group under a steady stream of writes still gets its answer.
+const maxGroup = 256
+
+// join adds the writes waiting now to group, up to maxGroup.
+func (s *Store) join(group []*pendingWrite) []*pendingWrite {
+	s.qmu.Lock()
+	defer s.qmu.Unlock()
+	n := min(len(s.queue), maxGroup-len(group))
+	group = append(group, s.queue[:n]...)
+	s.queue = s.queue[n:]
+	return group
 }
 
 // errGroupFault answers the writes of a group that a fault in one of them
@@ -125,54 +137,47 @@ func (s *Store) handOver(group []*pendingWrite, w *pendingWrite) {
 	}
 }
 
-// commitGroup runs the writes of a group in one transaction and commits
-// it, setting each write's error.
-func (s *Store) commitGroup(group []*pendingWrite) {
+// commitGroup runs the writes of a group in one transaction, and those
+// that join it meanwhile, and commits it, setting each write's error.
+func (s *Store) commitGroup(group *[]*pendingWrite) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.beforeCommit != nil {
-		s.beforeCommit(len(group))
-	}
 	fail := func(err error) {
-		for _, w := range group {
+		for _, w := range *group {
 			if w.err == nil {
 				w.err = err
 			}
 		}
 	}
-	// One write alone runs under its own context, as it always did: its
-	// cancellation stops it mid-way and rolls it back. A group's
-	// transaction outlives any one request; a write of a group that is
-	// cancelled before its turn is not run.
-	txCtx := context.Background()
-	if len(group) == 1 {
-		txCtx = group[0].ctx
-	}
-	tx, err := s.db.BeginTx(txCtx, nil)
+	// The transaction outlives any one request: a write's cancellation
+	// stops its own statements, not the group's commit.
+	tx, err := s.db.BeginTx(context.Background(), nil)
 	if err != nil {
 		fail(fmt.Errorf("begin: %w", err))
 		return
 	}
 	defer tx.Rollback() // after a commit, nothing; after a panic, the connection is free again
-	t := &txn{s: s, ctx: txCtx, tx: tx}
+	t := &txn{s: s, ctx: context.Background(), tx: tx}
 	if err := t.reset(); err != nil {
 		tx.Rollback()
 		fail(err)
 		return
 	}
 	committed := 0
-	for _, w := range group {
+	for i := 0; ; i++ {
+		if i == len(*group) {
+			if *group = s.join(*group); i == len(*group) {
+				break
+			}
+		}
+		w := (*group)[i]
 		if w.err = w.ctx.Err(); w.err != nil {
-			continue
+			continue // cancelled before its turn: not run
 		}
 		t.ctx, t.until, t.replaying, t.fresh = w.ctx, w.until, w.replaying, nil
-		if len(group) > 1 {
-			// SQLite answers an interrupted INSERT, UPDATE or DELETE by
-			// rolling back the whole transaction, the group's other writes
-			// with it: a write that has begun runs to its end.
-			t.ctx = context.WithoutCancel(w.ctx)
-		}
-		if len(group) == 1 {
+		if len(*group) == 1 {
+			// A write alone runs under its own context, as it always
+			// did: its cancellation stops it mid-way and rolls it back.
 			if w.err = w.fn(t); w.err == nil {
 				w.err = t.saveAccounts()
 			}
@@ -181,8 +186,12 @@ func (s *Store) commitGroup(group []*pendingWrite) {
 				return
 			}
 			committed++
-			break
+			continue
 		}
+		// SQLite answers an interrupted INSERT, UPDATE or DELETE by
+		// rolling back the whole transaction, the group's other writes
+		// with it: a write of a group that has begun runs to its end.
+		t.ctx = context.WithoutCancel(w.ctx)
 		if w.err = t.inSavepoint(w.fn); w.err == nil {
 			committed++
 		}
@@ -190,6 +199,16 @@ func (s *Store) commitGroup(group []*pendingWrite) {
 	if committed == 0 {
 		tx.Rollback()
 		return
+	}
+	if w := (*group)[0]; len(*group) == 1 && w.ctx.Err() != nil {
+		// A write alone whose caller gave up before its commit is
+		// rolled back, as a cancelled transaction is.
+		w.err = w.ctx.Err()
+		tx.Rollback()
+		return
+	}
+	if s.beforeCommit != nil {
+		s.beforeCommit(len(*group))
 	}
 	if err := tx.Commit(); err != nil {
 		fail(fmt.Errorf("commit: %w", err))
