@@ -45,6 +45,11 @@ type Cards struct {
 	Cards []rewards.Card
 	// Date is the document's creation date, written into the PDF.
 	Date time.Time
+	// Batch, when set, is the id of the batch the cards are (tochkactl
+	// card batch): a sheet prints it on its first page (batchMark), so
+	// that a stack of sheets says which batch it is. A card printer's
+	// cards do not: it would be on a customer's card.
+	Batch string
 }
 
 // CardPDF lays out each card on CR80 pages for a card printer: its front,
@@ -104,6 +109,9 @@ func CardSheetPDF(c Cards) ([]byte, error) {
 				}
 			}
 			cropMarks(p, x0, y0)
+			if first == 0 && side == 0 {
+				batchMark(p, l.t, c.Batch, x0)
+			}
 			p.font(false, 6.5)
 			p.ink(colMuted)
 			p.text(pw/2, 6, 'C', fmt.Sprintf("%s · %s · %s",
@@ -111,6 +119,19 @@ func CardSheetPDF(c Cards) ([]byte, error) {
 		}
 	}
 	return finish(pdf)
+}
+
+// batchMark writes the batch's id on a sheet's first page, small, in the
+// top margin above the left column: at least 5 mm from the paper's edge,
+// clear of the crop marks and of the page's heading in the middle.
+func batchMark(p pdfPen, t *texts, batch string, x0 float64) {
+	if batch == "" {
+		return
+	}
+	s := t.say("printer.sheet.batch", lang.Args{"batch": batch})
+	p.ink(colMuted)
+	p.fit(false, 6.5, CardWidth/2, s)
+	p.text(x0+1.5, 7.5, 'L', s)
 }
 
 // cropMarks draws the cut lines of a sheet in its margins, 1.5 mm clear of
