@@ -21,10 +21,10 @@ import (
 // CUPS is the print backend for a CUPS queue: a card printer, an office
 // printer for card sheets and posters, a receipt printer with a PDF driver.
 //
-// It runs lp, lpstat and lpoptions (the Debian package cups-client) rather than
-// speaking IPP itself, so that whatever the machine's CUPS setup says (a
-// remote server in client.conf, lpoptions defaults, the driver's options)
-// applies to Tochka's jobs as to any other program's. The commands run in
+// It runs lp, lpstat and lpoptions (the Debian package cups-client)
+// rather than speaking IPP itself, so that whatever the machine's CUPS
+// setup says (a remote server in client.conf, lpoptions defaults, the
+// driver's options) applies to Tochka's jobs as to any other program's. The commands run in
 // the C locale, whose messages are the ones parsed here; what a person reads
 // is written here, in words a shop assistant can act on, with CUPS's own
 // message after it.
