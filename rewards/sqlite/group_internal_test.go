@@ -27,7 +27,7 @@ func TestWriteAfterAPanic(t *testing.T) {
 	done := make(chan error, 1)
 	go func() {
 		done <- s.write(context.Background(), func(t *txn) error {
-			_, err := t.tx.ExecContext(t.ctx, `INSERT INTO accounts DEFAULT VALUES`)
+			_, err := t.exec(`INSERT INTO accounts DEFAULT VALUES`)
 			return err
 		})
 	}()
@@ -53,7 +53,7 @@ func TestWritesJoinTheRunningGroup(t *testing.T) {
 	var sizes []int
 	s.GroupCommitted = func(n int) { sizes = append(sizes, n) } // under the store's lock
 	insert := func(t *txn) error {
-		_, err := t.tx.ExecContext(t.ctx, `INSERT INTO accounts DEFAULT VALUES`)
+		_, err := t.exec(`INSERT INTO accounts DEFAULT VALUES`)
 		return err
 	}
 	running, release := make(chan struct{}), make(chan struct{})

@@ -27,13 +27,16 @@ func (s *Store) PostReceipts(ctx context.Context, rs []rewards.Receipt) ([]rewar
 		if err := t.prefetchCards(cards); err != nil {
 			return err
 		}
+		if err := t.buffer(); err != nil {
+			return err
+		}
 		for i := range rs {
 			out[i].ReceiptResult, out[i].Err = t.postReceipt(eventKey{kind: rewards.EventReceipt, clientID: rs[i].ID}, rs[i])
 			if rewards.ErrorCode(out[i].Err) == rewards.EINTERNAL {
 				return out[i].Err
 			}
 		}
-		return nil
+		return t.endBuffer()
 	})
 	return out, err
 }
@@ -210,7 +213,7 @@ func (t *txn) rebuildResult(kind string, body, applied []byte) (any, error) {
 // event's, and its earnings lot's id.
 func (t *txn) storedReceipt(id string) (pr *rewards.PostedReceipt, seq int64, err error) {
 	var body, facts []byte
-	err = t.tx.QueryRowContext(t.ctx, `SELECT seq, body, applied FROM events WHERE kind = ? AND key = ?`, rewards.EventReceipt, id).
+	err = t.queryRow(`SELECT seq, body, applied FROM events WHERE kind = ? AND key = ?`, rewards.EventReceipt, id).
 		Scan(&seq, &body, &facts)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, 0, rewards.Fail(rewards.ENOTFOUND, "receipt.unknown", lang.Args{"receipt": id})
@@ -222,7 +225,7 @@ func (t *txn) storedReceipt(id string) (pr *rewards.PostedReceipt, seq int64, er
 	}
 	pr.Lot = seq
 	pr.Returned = make([]int64, len(pr.Lines))
-	rows, err := t.tx.QueryContext(t.ctx, `SELECT line_no, returned FROM receipt_returns WHERE event_seq = ?`, seq)
+	rows, err := t.query(`SELECT line_no, returned FROM receipt_returns WHERE event_seq = ?`, seq)
 	if err != nil {
 		return nil, 0, fmt.Errorf("read returned lines: %w", err)
 	}
@@ -290,7 +293,7 @@ func (t *txn) postReturn(ev *eventRec, r rewards.Return) (rewards.ReturnResult, 
 		if back[i] == 0 {
 			continue
 		}
-		if _, err := t.tx.ExecContext(t.ctx, `INSERT INTO receipt_returns (event_seq, line_no, returned) VALUES (?, ?, ?)
+		if _, err := t.exec(`INSERT INTO receipt_returns (event_seq, line_no, returned) VALUES (?, ?, ?)
 			ON CONFLICT (event_seq, line_no) DO UPDATE SET returned = excluded.returned`, seq, i, pr.Returned[i]+back[i]); err != nil {
 			return res, fmt.Errorf("record return: %w", err)
 		}

@@ -30,8 +30,9 @@ type txn struct {
 	accounts  map[int64]*account
 	cards     map[string]*cardRow
 	onCommit  []func()
-	until     time.Time // the host's clock as a write began; zero in a read
-	replaying bool      // applying the log again: what it holds was accepted once
+	until     time.Time   // the host's clock as a write began; zero in a read
+	replaying bool        // applying the log again: what it holds was accepted once
+	buf       *rowBuffers // a batch's rows held back (rows.go); nil: each row is written at once
 }
 
 // write runs fn in a write transaction and commits it when fn returns nil.
@@ -225,8 +226,8 @@ func (s *Store) commitGroup(group *[]*pendingWrite) {
 // reset starts the transaction's view afresh: the program in force, no
 // account or card read, and the last event's seq.
 func (t *txn) reset() error {
-	t.prog, t.accounts, t.cards = t.s.inForce(), map[int64]*account{}, map[string]*cardRow{}
-	if err := t.tx.QueryRowContext(t.ctx, `SELECT coalesce(max(seq), 0) FROM events`).Scan(&t.lastSeq); err != nil {
+	t.prog, t.accounts, t.cards, t.buf = t.s.inForce(), map[int64]*account{}, map[string]*cardRow{}, nil
+	if err := t.queryRow(`SELECT coalesce(max(seq), 0) FROM events`).Scan(&t.lastSeq); err != nil {
 		return fmt.Errorf("read the last event: %w", err)
 	}
 	return nil
@@ -286,7 +287,7 @@ func (t *txn) saveAccounts() error {
 		if !a.dirty {
 			continue
 		}
-		if _, err := t.tx.ExecContext(t.ctx, `UPDATE accounts SET debt = ?, purchase_total = ?, sweep_at = ? WHERE id = ?`,
+		if _, err := t.exec(`UPDATE accounts SET debt = ?, purchase_total = ?, sweep_at = ? WHERE id = ?`,
 			a.debt, a.purchaseTotal, nullMS(a.sweepAt), a.id); err != nil {
 			return fmt.Errorf("update account %d: %w", a.id, err)
 		}
@@ -379,7 +380,7 @@ func run[R any](t *txn, k eventKey, at time.Time, request any, apply func(ev *ev
 			// A rule refused the command after it wrote its event: the
 			// refusal came before any row that refers to the event, and a
 			// batch goes on without it.
-			if _, derr := t.tx.ExecContext(t.ctx, `DELETE FROM events WHERE seq = ?`, ev.seq); derr != nil {
+			if _, derr := t.exec(`DELETE FROM events WHERE seq = ?`, ev.seq); derr != nil {
 				return zero, errors.Join(err, fmt.Errorf("forget the refused %s: %w", ev.kind, derr))
 			}
 			t.lastSeq--
@@ -483,8 +484,7 @@ func (t *txn) record(ev *eventRec) error {
 		clock = ms(t.until)
 	}
 	// A change made in a staff session records who (the audit trail).
-	if _, err := t.tx.ExecContext(t.ctx, `INSERT INTO events (seq, id, kind, key, device, at, body, applied, clock, staff) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		ev.seq, uuid, ev.kind, ev.key, ev.device, ms(ev.at), ev.request, applied, clock, nullText(rewards.StaffIn(t.ctx))); err != nil {
+	if _, err := t.insert(eventsTable, ev.seq, uuid, ev.kind, ev.key, ev.device, ms(ev.at), ev.request, applied, clock, nullText(rewards.StaffIn(t.ctx))); err != nil {
 		return fmt.Errorf("record %s: %w", ev.kind, err)
 	}
 	ev.written = append([]byte{}, ev.applied...)
@@ -526,7 +526,7 @@ func (t *txn) complete(ev *eventRec, body, result any) error {
 	if ev.applied != nil {
 		applied = string(ev.applied)
 	}
-	if _, err := t.tx.ExecContext(t.ctx, `UPDATE events SET body = coalesce(?, body), request = ?, result = coalesce(?, result), applied = ?
+	if _, err := t.exec(`UPDATE events SET body = coalesce(?, body), request = ?, result = coalesce(?, result), applied = ?
 		WHERE seq = ?`, bodyJSON, reqHash, resJSON, applied, ev.seq); err != nil {
 		return fmt.Errorf("record %s: %w", ev.kind, err)
 	}
@@ -570,7 +570,7 @@ func (t *txn) knowFresh(kind string, ids []string) error {
 	for _, id := range ids {
 		t.fresh[id] = true
 	}
-	rows, err := t.tx.QueryContext(t.ctx, `SELECT key FROM events WHERE kind = ? AND key IN (SELECT value FROM json_each(?))`, kind, string(list))
+	rows, err := t.query(`SELECT key FROM events WHERE kind = ? AND key IN (SELECT value FROM json_each(?))`, kind, string(list))
 	if err != nil {
 		return fmt.Errorf("look up events: %w", err)
 	}
@@ -592,7 +592,7 @@ type storedEvent struct{ request, body, result, applied []byte }
 // lookupEvent reads a recorded event as a repeat needs it.
 func (t *txn) lookupEvent(kind, key string) (storedEvent, error) {
 	var e storedEvent
-	err := t.tx.QueryRowContext(t.ctx, `SELECT request, body, result, applied FROM events WHERE kind = ? AND key = ?`, kind, key).
+	err := t.queryRow(`SELECT request, body, result, applied FROM events WHERE kind = ? AND key = ?`, kind, key).
 		Scan(&e.request, &e.body, &e.result, &e.applied)
 	return e, err
 }
