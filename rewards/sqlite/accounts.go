@@ -89,6 +89,9 @@ func (t *txn) card(number string) (*cardRow, error) {
 	if c := t.cards[number]; c != nil {
 		return c, nil
 	}
+	if c := t.cachedCard(number); c != nil {
+		return c, nil
+	}
 	c := &cardRow{}
 	err := t.queryRow(`SELECT `+cardCols+` FROM cards c WHERE c.number = ?`, number).Scan(c.fields()...)
 	if errors.Is(err, sql.ErrNoRows) {
@@ -104,9 +107,19 @@ func (t *txn) card(number string) (*cardRow, error) {
 }
 
 // prefetchCards reads the cards of a batch, and their accounts, in one
-// query, so that each receipt need not look its card up.
+// query, so that each receipt need not look its card up; those the cache
+// holds, with their accounts, are not read again.
 func (t *txn) prefetchCards(numbers []string) error {
-	list, err := json.Marshal(numbers)
+	var unknown []string
+	for _, n := range numbers {
+		if c := t.cachedCard(n); c == nil || t.cachedAccount(c.accountID) == nil {
+			unknown = append(unknown, n)
+		}
+	}
+	if len(unknown) == 0 {
+		return nil
+	}
+	list, err := json.Marshal(unknown)
 	if err != nil {
 		return err
 	}
@@ -149,6 +162,9 @@ func (t *txn) saveCard(c *cardRow) error {
 
 func (t *txn) account(id int64) (*account, error) {
 	if a := t.accounts[id]; a != nil {
+		return a, nil
+	}
+	if a := t.cachedAccount(id); a != nil {
 		return a, nil
 	}
 	a := &account{}

@@ -30,12 +30,15 @@ func (s *Store) PostReceipts(ctx context.Context, rs []rewards.Receipt) ([]rewar
 		if err := t.buffer(); err != nil {
 			return err
 		}
+		refused := false
 		for i := range rs {
 			out[i].ReceiptResult, out[i].Err = t.postReceipt(eventKey{kind: rewards.EventReceipt, clientID: rs[i].ID}, rs[i])
 			if rewards.ErrorCode(out[i].Err) == rewards.EINTERNAL {
 				return out[i].Err
 			}
+			refused = refused || out[i].Err != nil
 		}
+		t.receipts = !refused // the cache keeps only what receipts that all stood left
 		return t.endBuffer()
 	})
 	return out, err
@@ -56,6 +59,7 @@ func (s *Store) PostReceipt(ctx context.Context, r rewards.Receipt) (rewards.Rec
 		}
 		b, err := t.balance(c, r.Time)
 		res.Balance = &b
+		t.receipts = err == nil
 		return err
 	})
 	return res, err

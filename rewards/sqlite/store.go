@@ -97,6 +97,7 @@ type Store struct {
 	queue        []*pendingWrite  // in the order they came
 	committing   bool             // a write is leading a group commit
 	beforeCommit func(writes int) // tests: called as a group commits
+	cache        *writeCache      // the writer's cards and accounts (cache.go), under mu
 	pmu          sync.Mutex       // the program cache: current and programs
 	programs     map[int]*rewards.Program
 	current      *rewards.Program

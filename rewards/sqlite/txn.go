@@ -33,6 +33,10 @@ type txn struct {
 	until     time.Time   // the host's clock as a write began; zero in a read
 	replaying bool        // applying the log again: what it holds was accepted once
 	buf       *rowBuffers // a batch's rows held back (rows.go); nil: each row is written at once
+
+	cache        *writeCache // the writer's cards and accounts (cache.go); nil: none to use
+	onlyReceipts bool        // every write of the group so far posted receipts, and none was undone
+	receipts     bool        // the write running posts receipts
 }
 
 // write runs fn in a write transaction and commits it when fn returns nil.
@@ -159,9 +163,16 @@ func (s *Store) commitGroup(group *[]*pendingWrite) {
 	}
 	defer tx.Rollback() // after a commit, nothing; after a panic, the connection is free again
 	t := &txn{s: s, ctx: context.Background(), tx: tx}
+	done := false
+	defer func() { t.closeCache(done) }() // a rollback or a panic empties the cache
 	if err := t.reset(); err != nil {
 		tx.Rollback()
 		fail(err)
+		return
+	}
+	if err := t.openCache(); err != nil {
+		tx.Rollback()
+		fail(fmt.Errorf("read the data version: %w", err))
 		return
 	}
 	committed := 0
@@ -175,7 +186,7 @@ func (s *Store) commitGroup(group *[]*pendingWrite) {
 		if w.err = w.ctx.Err(); w.err != nil {
 			continue // cancelled before its turn: not run
 		}
-		t.ctx, t.until, t.replaying, t.fresh = w.ctx, w.until, w.replaying, nil
+		t.ctx, t.until, t.replaying, t.fresh, t.receipts = w.ctx, w.until, w.replaying, nil, false
 		if len(*group) == 1 {
 			// A write alone runs under its own context, as it always
 			// did: its cancellation stops it mid-way and rolls it back.
@@ -186,6 +197,7 @@ func (s *Store) commitGroup(group *[]*pendingWrite) {
 				tx.Rollback()
 				return
 			}
+			t.onlyReceipts = t.onlyReceipts && t.receipts
 			committed++
 			continue
 		}
@@ -196,6 +208,7 @@ func (s *Store) commitGroup(group *[]*pendingWrite) {
 		if w.err = t.inSavepoint(w.fn); w.err == nil {
 			committed++
 		}
+		t.onlyReceipts = t.onlyReceipts && t.receipts
 	}
 	if committed == 0 {
 		tx.Rollback()
@@ -215,6 +228,7 @@ func (s *Store) commitGroup(group *[]*pendingWrite) {
 		fail(fmt.Errorf("commit: %w", err))
 		return
 	}
+	done = true
 	for _, f := range t.onCommit {
 		f()
 	}
@@ -227,6 +241,9 @@ func (s *Store) commitGroup(group *[]*pendingWrite) {
 // account or card read, and the last event's seq.
 func (t *txn) reset() error {
 	t.prog, t.accounts, t.cards, t.buf = t.s.inForce(), map[int64]*account{}, map[string]*cardRow{}, nil
+	// After a write was undone, what the cache holds may be older than
+	// what this transaction's earlier writes left: it is not used again.
+	t.cache, t.onlyReceipts = nil, false
 	if err := t.queryRow(`SELECT coalesce(max(seq), 0) FROM events`).Scan(&t.lastSeq); err != nil {
 		return fmt.Errorf("read the last event: %w", err)
 	}
