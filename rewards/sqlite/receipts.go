@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/tochka-loyalty/tochka/lang"
 	"github.com/tochka-loyalty/tochka/rewards"
@@ -45,7 +46,8 @@ func (s *Store) PostReceipts(ctx context.Context, rs []rewards.Receipt) ([]rewar
 }
 
 // PostReceipt posts one receipt and returns what it earned and spent, with
-// the card's balance after it, read in the same transaction.
+// the card's balance after it, read in the same transaction (a failure to
+// read it refuses the receipt, which then changes nothing).
 func (s *Store) PostReceipt(ctx context.Context, r rewards.Receipt) (rewards.ReceiptResult, error) {
 	var res rewards.ReceiptResult
 	err := s.write(ctx, func(t *txn) error {
@@ -53,12 +55,7 @@ func (s *Store) PostReceipt(ctx context.Context, r rewards.Receipt) (rewards.Rec
 		if res, err = t.postReceipt(eventKey{kind: rewards.EventReceipt, clientID: r.ID}, r); err != nil {
 			return err
 		}
-		c, err := t.card(res.Card)
-		if err != nil {
-			return err
-		}
-		b, err := t.balance(c, r.Time)
-		res.Balance = &b
+		res.Balance, err = t.balanceOf(res.Card, r.Time)
 		t.receipts = err == nil
 		return err
 	})
@@ -158,18 +155,25 @@ func (s *Store) PostReturn(ctx context.Context, r rewards.Return) (rewards.Retur
 			res, err := t.postReturn(ev, r)
 			return r, res, err
 		})
+		if err != nil {
+			return err
+		}
+		res.Balance, err = t.balanceOf(res.Card, r.Time)
 		return err
 	})
+	return res, err
+}
+
+// balanceOf is a card's balance at a time as the transaction sees it, for
+// the answer of a command that changed it: read in the command's own
+// transaction, its failure refuses the command.
+func (t *txn) balanceOf(card string, at time.Time) (*rewards.Balance, error) {
+	c, err := t.card(card)
 	if err != nil {
-		return res, err
+		return nil, err
 	}
-	b, err := s.Balance(ctx, res.Card, r.Time)
-	if err != nil {
-		s.Logger.Error("read the balance after a return", "return", res.Return, "card", res.Card, "err", err)
-		return res, nil
-	}
-	res.Balance = &b
-	return res, nil
+	b, err := t.balance(c, at)
+	return &b, err
 }
 
 // receiptFacts is what a return needs of a posted receipt beyond its body:

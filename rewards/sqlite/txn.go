@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"runtime/debug"
 	"time"
 
 	"github.com/mattn/go-sqlite3"
@@ -61,10 +62,13 @@ type pendingWrite struct {
 // Writes are committed in groups: a write begins at once when no group is
 // running; the writes that arrive while a group runs join it, until it
 // commits, and those that arrive while it commits wait and then make the
-// next group. Each write of a group runs in a savepoint of its own, and
-// one commit (one fsync) serves them all. No write waits for a timer, and
-// each gets its own answer: a write refused or failed is rolled back to
-// its savepoint, and the others of its group commit without it.
+// next group. One commit (one fsync) serves them all. No write waits for a
+// timer, and each gets its own answer: a write that joined runs in a
+// savepoint of its own, and when it is refused, fails or panics it is
+// rolled back to it while the others commit without it (runWrite says how
+// a write alone and a cancelled one are treated). A write waiting for its
+// turn is not stopped by its caller giving up; it is skipped when its turn
+// comes.
 func (s *Store) writeAs(ctx context.Context, until time.Time, replaying bool, fn func(t *txn) error) error {
 	if s.db == nil {
 		return errors.New("store is not open")
@@ -147,34 +151,16 @@ func (s *Store) handOver(group []*pendingWrite, w *pendingWrite) {
 func (s *Store) commitGroup(group *[]*pendingWrite) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	fail := func(err error) {
-		for _, w := range *group {
-			if w.err == nil {
-				w.err = err
-			}
-		}
-	}
-	// The transaction outlives any one request: a write's cancellation
-	// stops its own statements, not the group's commit.
-	tx, err := s.db.BeginTx(context.Background(), nil)
+	t, err := s.beginGroup()
 	if err != nil {
-		fail(fmt.Errorf("begin: %w", err))
+		failAll(*group, err)
 		return
 	}
-	defer tx.Rollback() // after a commit, nothing; after a panic, the connection is free again
-	t := &txn{s: s, ctx: context.Background(), tx: tx}
 	done := false
-	defer func() { t.closeCache(done) }() // a rollback or a panic empties the cache
-	if err := t.reset(); err != nil {
-		tx.Rollback()
-		fail(err)
-		return
-	}
-	if err := t.openCache(); err != nil {
-		tx.Rollback()
-		fail(fmt.Errorf("read the data version: %w", err))
-		return
-	}
+	defer func() {
+		t.closeCache(done) // a rollback or a panic empties the cache
+		t.tx.Rollback()    // after a commit, nothing; after a panic, the connection is free again
+	}()
 	committed := 0
 	for i := 0; ; i++ {
 		if i == len(*group) {
@@ -182,50 +168,28 @@ func (s *Store) commitGroup(group *[]*pendingWrite) {
 				break
 			}
 		}
-		w := (*group)[i]
-		if w.err = w.ctx.Err(); w.err != nil {
-			continue // cancelled before its turn: not run
+		ok, whole := t.runWrite((*group)[i], len(*group) == 1)
+		if !whole {
+			return // a write alone failed: the transaction is rolled back
 		}
-		t.ctx, t.until, t.replaying, t.fresh, t.receipts = w.ctx, w.until, w.replaying, nil, false
-		if len(*group) == 1 {
-			// A write alone runs under its own context, as it always
-			// did: its cancellation stops it mid-way and rolls it back.
-			if w.err = w.fn(t); w.err == nil {
-				w.err = t.saveAccounts()
-			}
-			if w.err != nil {
-				tx.Rollback()
-				return
-			}
-			t.onlyReceipts = t.onlyReceipts && t.receipts
-			committed++
-			continue
-		}
-		// SQLite answers an interrupted INSERT, UPDATE or DELETE by
-		// rolling back the whole transaction, the group's other writes
-		// with it: a write of a group that has begun runs to its end.
-		t.ctx = context.WithoutCancel(w.ctx)
-		if w.err = t.inSavepoint(w.fn); w.err == nil {
+		if ok {
 			committed++
 		}
-		t.onlyReceipts = t.onlyReceipts && t.receipts
 	}
 	if committed == 0 {
-		tx.Rollback()
 		return
 	}
 	if w := (*group)[0]; len(*group) == 1 && w.ctx.Err() != nil {
 		// A write alone whose caller gave up before its commit is
 		// rolled back, as a cancelled transaction is.
 		w.err = w.ctx.Err()
-		tx.Rollback()
 		return
 	}
 	if s.beforeCommit != nil {
 		s.beforeCommit(len(*group))
 	}
-	if err := tx.Commit(); err != nil {
-		fail(fmt.Errorf("commit: %w", err))
+	if err := t.tx.Commit(); err != nil {
+		failAll(*group, fmt.Errorf("commit: %w", err))
 		return
 	}
 	done = true
@@ -235,6 +199,60 @@ func (s *Store) commitGroup(group *[]*pendingWrite) {
 	if s.GroupCommitted != nil {
 		s.GroupCommitted(committed)
 	}
+}
+
+// failAll gives the writes of a group that have no answer yet err.
+func failAll(group []*pendingWrite, err error) {
+	for _, w := range group {
+		if w.err == nil {
+			w.err = err
+		}
+	}
+}
+
+// beginGroup begins the transaction of a group of writes. It outlives any
+// one request: a write's cancellation stops its own statements, not the
+// group's commit.
+func (s *Store) beginGroup() (*txn, error) {
+	tx, err := s.db.BeginTx(context.Background(), nil)
+	if err != nil {
+		return nil, fmt.Errorf("begin: %w", err)
+	}
+	t := &txn{s: s, ctx: context.Background(), tx: tx}
+	if err := t.reset(); err != nil {
+		tx.Rollback()
+		return nil, err
+	}
+	if err := t.openCache(); err != nil {
+		tx.Rollback()
+		return nil, fmt.Errorf("read the data version: %w", err)
+	}
+	return t, nil
+}
+
+// runWrite runs one write of a group and sets its error; ok when it
+// stands. A write alone (none had joined it when it began) runs under its
+// own context without a savepoint, as it always did: its cancellation stops
+// it mid-way, and its failure rolls the transaction back (whole is false).
+// A write of a group runs in a savepoint of its own, to its end once begun:
+// SQLite answers an interrupted INSERT, UPDATE or DELETE by rolling back
+// the whole transaction, the group's other writes with it. A write whose
+// caller gave up before its turn is not run.
+func (t *txn) runWrite(w *pendingWrite, alone bool) (ok, whole bool) {
+	if w.err = w.ctx.Err(); w.err != nil {
+		return false, true
+	}
+	t.ctx, t.until, t.replaying, t.fresh, t.receipts = w.ctx, w.until, w.replaying, nil, false
+	defer func() { t.onlyReceipts = t.onlyReceipts && t.receipts }()
+	if alone {
+		if w.err = w.fn(t); w.err == nil {
+			w.err = t.saveAccounts()
+		}
+		return w.err == nil, w.err == nil
+	}
+	t.ctx = context.WithoutCancel(w.ctx)
+	w.err = t.inSavepoint(w.fn)
+	return w.err == nil, true
 }
 
 // reset starts the transaction's view afresh: the program in force, no
@@ -251,14 +269,17 @@ func (t *txn) reset() error {
 }
 
 // inSavepoint runs one write of a group: what it did is kept, or, when it
-// fails, undone to where it began, and the transaction's view is read
-// afresh (the accounts it changed in memory, the events it counted).
+// fails or panics, undone to where it began, and the transaction's view is
+// read afresh (the accounts it changed in memory, the events it counted),
+// but for the program in force, which an earlier write of the group may
+// have installed. A panic is that write's internal error alone: the others
+// of the group go on.
 func (t *txn) inSavepoint(fn func(t *txn) error) error {
 	if _, err := t.tx.ExecContext(context.Background(), `SAVEPOINT write`); err != nil {
 		return fmt.Errorf("savepoint: %w", err)
 	}
-	kept := len(t.onCommit)
-	err := fn(t)
+	kept, prog := len(t.onCommit), t.prog
+	err := t.guarded(fn)
 	if err == nil {
 		err = t.saveAccounts()
 	}
@@ -280,7 +301,20 @@ func (t *txn) inSavepoint(fn func(t *txn) error) error {
 	if rerr := t.reset(); rerr != nil {
 		return errors.Join(err, rerr)
 	}
+	t.prog = prog
 	return err
+}
+
+// guarded runs a write of a group, turning a panic in it into its error,
+// logged with the stack.
+func (t *txn) guarded(fn func(t *txn) error) (err error) {
+	defer func() {
+		if v := recover(); v != nil {
+			t.s.Logger.Error("a write panicked", "panic", v, "stack", string(debug.Stack()))
+			err = fmt.Errorf("a fault in the write: %v", v)
+		}
+	}()
+	return fn(t)
 }
 
 // read runs fn against a consistent snapshot. It takes no lock of the
