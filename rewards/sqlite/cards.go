@@ -266,7 +266,7 @@ func (t *txn) replaceCard(ev *eventRec, r *rewards.CardReplace) error {
 		return err
 	}
 	// The household's family cards follow their holder's new card.
-	if _, err := t.tx.ExecContext(t.ctx, `UPDATE cards SET holder = ? WHERE holder = ?`, nc.number, old.number); err != nil {
+	if _, err := t.exec(`UPDATE cards SET holder = ? WHERE holder = ?`, nc.number, old.number); err != nil {
 		return fmt.Errorf("move family links: %w", err)
 	}
 	for _, c := range t.cards {
@@ -295,7 +295,7 @@ func (t *txn) linkCard(ev *eventRec, r rewards.CardLink) error {
 		return err
 	}
 	var families int
-	if err := t.tx.QueryRowContext(t.ctx, `SELECT count(*) FROM cards WHERE holder = ?`, fam.number).Scan(&families); err != nil {
+	if err := t.queryRow(`SELECT count(*) FROM cards WHERE holder = ?`, fam.number).Scan(&families); err != nil {
 		return fmt.Errorf("link card: %w", err)
 	}
 	view, pools, err := p.Link(fam.view(ev.at), holder.view(ev.at), families, r.Pool, ev.at)
@@ -345,7 +345,7 @@ func (t *txn) pool(ev *eventRec, fam, holder *cardRow) error {
 		`UPDATE vouchers SET account_id = ? WHERE account_id = ?`,
 		`UPDATE cards SET account_id = ? WHERE account_id = ?`,
 	} {
-		if _, err := t.tx.ExecContext(t.ctx, q, to.id, from.id); err != nil {
+		if _, err := t.exec(q, to.id, from.id); err != nil {
 			return fmt.Errorf("pool: %w", err)
 		}
 	}
