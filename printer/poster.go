@@ -2,17 +2,21 @@ package printer
 
 import (
 	"bytes"
+	"cmp"
 	"fmt"
 	"image"
 	"image/color"
 	"image/jpeg"
 	"image/png"
 	"os"
+	"slices"
 	"strings"
 	"time"
 
 	"github.com/jung-kurt/gofpdf"
 	xdraw "golang.org/x/image/draw"
+	"golang.org/x/text/collate"
+	"golang.org/x/text/language"
 
 	"github.com/tochka-loyalty/tochka/lang"
 	"github.com/tochka-loyalty/tochka/rewards"
@@ -37,7 +41,8 @@ type Poster struct {
 	Size string
 	// Store, when not empty, is named under the heading.
 	Store string
-	// Items are printed in order, a grid of them a page.
+	// Items are printed as a price list (by points, then by name in
+	// Lang), in a grid over as many pages as they need.
 	Items []rewards.Reward
 	// Printed is the date printed in the footer and the PDF's creation date.
 	Printed time.Time
@@ -129,7 +134,7 @@ func planPoster(p Poster) (posterLayout, error) {
 	if len(p.Items) == 0 {
 		return posterLayout{}, rewards.Fail(rewards.EINVALID, "printer.error.poster_no_items", nil)
 	}
-	l := posterLayout{paper: pp, items: p.Items, s: pp.scale}
+	l := posterLayout{paper: pp, items: priceList(p.Items, p.Lang), s: pp.scale}
 	cols, rows := posterCols, posterRows
 	top := pp.margin + pp.head + pp.u(6)
 	w := (pp.w - 2*pp.margin - float64(cols-1)*pp.gap) / float64(cols)
@@ -142,6 +147,32 @@ func planPoster(p Poster) (posterLayout, error) {
 			X: pp.margin + float64(k%cols)*(w+pp.gap), Y: top + float64(k/cols)*(h+pp.gap), W: w, H: h})
 	}
 	return l, nil
+}
+
+// priceList returns the items as a customer reads a price list: by points,
+// then by name in language l as l sorts it (in Russian ё with е; in every
+// language a capital with its small letter), then by id, so that the same
+// board always prints the same way.
+func priceList(items []rewards.Reward, l string) []rewards.Reward {
+	c := collate.New(language.Make(l))
+	type keyed struct {
+		r   rewards.Reward
+		key []byte
+	}
+	ks := make([]keyed, len(items))
+	var buf collate.Buffer
+	for i, r := range items {
+		ks[i] = keyed{r, slices.Clone(c.KeyFromString(&buf, r.Names.In(l)))}
+		buf.Reset()
+	}
+	slices.SortStableFunc(ks, func(a, b keyed) int {
+		return cmp.Or(cmp.Compare(a.r.Points, b.r.Points), bytes.Compare(a.key, b.key), strings.Compare(a.r.ID, b.r.ID))
+	})
+	out := make([]rewards.Reward, len(ks))
+	for i, k := range ks {
+		out[i] = k.r
+	}
+	return out
 }
 
 // posterPicture is a picture registered in a poster's PDF.

@@ -1,0 +1,109 @@
+package printer_test
+
+import (
+	"cmp"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/tochka-loyalty/tochka/printer"
+	"github.com/tochka-loyalty/tochka/printer/printertest"
+	"github.com/tochka-loyalty/tochka/rewards"
+)
+
+// posterOf is a poster of the co-op's items, printed at the fixtures'
+// date, with no pictures.
+func posterOf(t testing.TB, lang, size string, items []rewards.Reward) printer.Poster {
+	return printer.Poster{Program: bundled(t, "coop"), Lang: lang, Size: size, Items: items, Printed: printedAt}
+}
+
+// printedOrder returns the first words of the items' names in the order a
+// reader meets them on the poster: page by page, row by row, left to right.
+func printedOrder(t *testing.T, pdf []byte, firstWords []string) []string {
+	t.Helper()
+	type seen struct {
+		word string
+		box  printertest.Box
+	}
+	var found []seen
+	for _, b := range printertest.Boxes(t, "poster", pdf) {
+		if slices.Contains(firstWords, b.Word) {
+			found = append(found, seen{b.Word, b})
+		}
+	}
+	if len(found) != len(firstWords) {
+		t.Fatalf("found %d of the names %q on the poster", len(found), firstWords)
+	}
+	slices.SortFunc(found, func(a, b seen) int {
+		return cmp.Or(cmp.Compare(a.box.Page, b.box.Page), cmp.Compare(int(a.box.Y0), int(b.box.Y0)), cmp.Compare(a.box.X0, b.box.X0))
+	})
+	var out []string
+	for _, f := range found {
+		out = append(out, f.word)
+	}
+	return out
+}
+
+// A poster reads as a price list: by points, then by name as the poster's
+// language sorts it (ё with е in Russian, capitals with their small
+// letters), never by id (1, 10, 11, 2).
+func TestPosterPriceListOrder(t *testing.T) {
+	for _, tc := range []struct {
+		lang  string
+		items []rewards.Reward // in id order, as the ledger lists them
+		want  []string
+	}{
+		{printer.LangBG, []rewards.Reward{
+			{ID: "1", Points: 300, Names: rewards.Names{BG: "Мед"}},
+			{ID: "10", Points: 300, Names: rewards.Names{BG: "кафе"}},
+			{ID: "11", Points: 120, Names: rewards.Names{BG: "Олио"}},
+			{ID: "2", Points: 1500, Names: rewards.Names{BG: "Брашно"}},
+			{ID: "3", Points: 50, Names: rewards.Names{BG: "ябълки", EN: "Apples"}},
+		}, []string{"ябълки", "Олио", "кафе", "Мед", "Брашно"}},
+		{printer.LangRU, []rewards.Reward{
+			{ID: "1", Points: 200, Names: rewards.Names{RU: "Жвачка"}},
+			{ID: "10", Points: 200, Names: rewards.Names{RU: "Ёлочная игрушка"}},
+			{ID: "11", Points: 200, Names: rewards.Names{RU: "Елка"}},
+			{ID: "2", Points: 100, Names: rewards.Names{RU: "Чай"}},
+		}, []string{"Чай", "Елка", "Ёлочная", "Жвачка"}},
+		{printer.LangEN, []rewards.Reward{
+			{ID: "1", Points: 80, Names: rewards.Names{EN: "cherry"}},
+			{ID: "10", Points: 80, Names: rewards.Names{EN: "Banana", BG: "Банан"}},
+			{ID: "11", Points: 80, Names: rewards.Names{EN: "apple"}},
+			{ID: "2", Points: 20, Names: rewards.Names{EN: "Zest"}},
+		}, []string{"Zest", "apple", "Banana", "cherry"}},
+	} {
+		t.Run(tc.lang, func(t *testing.T) {
+			t.Parallel()
+			for i := range tc.items {
+				tc.items[i].Coop = "coop-sofia"
+			}
+			pdf, _, err := printer.PosterPDF(posterOf(t, tc.lang, printer.PosterA4, tc.items))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := printedOrder(t, pdf, tc.want); !slices.Equal(got, tc.want) {
+				t.Errorf("printed in the order %q, want %q", got, tc.want)
+			}
+			plan, err := printer.PlanPoster(posterOf(t, tc.lang, printer.PosterA4, tc.items))
+			if err != nil {
+				t.Fatal(err)
+			}
+			var ids []string
+			for _, tl := range plan.Tiles {
+				ids = append(ids, tl.Reward)
+			}
+			byName := map[string]string{}
+			for _, r := range tc.items {
+				byName[strings.Fields(r.Names.In(tc.lang))[0]] = r.ID
+			}
+			var want []string
+			for _, w := range tc.want {
+				want = append(want, byName[w])
+			}
+			if !slices.Equal(ids, want) {
+				t.Errorf("planned in the order %q, want %q", ids, want)
+			}
+		})
+	}
+}
