@@ -2,6 +2,7 @@ package printer_test
 
 import (
 	"cmp"
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
@@ -105,5 +106,85 @@ func TestPosterPriceListOrder(t *testing.T) {
 				t.Errorf("planned in the order %q, want %q", ids, want)
 			}
 		})
+	}
+}
+
+// wordsInTiles fails the test for each word of the poster's grid whose box
+// is not inside a tile of its page: a name that runs into its neighbour's
+// tile, into the gap between two or off the page. The heading and the
+// footer, above and below every tile, are not the grid's.
+func wordsInTiles(t *testing.T, plan printer.PosterPlan, boxes []printertest.Box) {
+	t.Helper()
+	top, bottom := plan.Height, 0.0
+	for _, tl := range plan.Tiles {
+		top, bottom = min(top, tl.Y), max(bottom, tl.Y+tl.H)
+	}
+	n := 0
+	for _, b := range boxes {
+		if b.Y1 <= top || b.Y0 >= bottom {
+			continue
+		}
+		n++
+		if !slices.ContainsFunc(plan.Tiles, func(tl printer.PosterTile) bool {
+			return tl.Page == b.Page && b.Inside(tl.X, tl.Y, tl.W, tl.H, 0.05)
+		}) {
+			t.Errorf("page %d: %q at x %.1f–%.1f, y %.1f–%.1f mm is not inside a tile", b.Page+1, b.Word, b.X0, b.X1, b.Y0, b.Y1)
+		}
+	}
+	if n == 0 {
+		t.Error("no words in the grid")
+	}
+}
+
+// A name that cannot wrap at spaces wraps after its hyphens and, failing
+// that, anywhere, inside its own tile: nothing runs into a neighbour's.
+func TestPosterLongNames(t *testing.T) {
+	const pan = "Тенджера-тиган-комплект-неръждаема-стомана-Tefal"
+	long := strings.Repeat("Суперпродукт", 5) // 60 letters, no space, no hyphen
+	if n := len([]rune(long)); n != 60 {
+		t.Fatalf("the long word has %d letters", n)
+	}
+	items := []rewards.Reward{
+		{ID: "pan", Points: 100, Names: rewards.Names{BG: pan, RU: pan, EN: pan}},
+		{ID: "next", Points: 200, Names: rewards.Names{BG: "Чаша", RU: "Чашка", EN: "Cup"}},
+		{ID: "long", Points: 300, Names: rewards.Names{BG: long, RU: long, EN: long}},
+		{ID: "spaces", Points: 400, Names: rewards.Names{BG: "Олио слънчогледово рафинирано 1 л", RU: "Масло подсолнечное рафинированное 1 л", EN: "Refined sunflower oil 1 l"}},
+	}
+	for i := 4; i < 12; i++ {
+		items = append(items, rewards.Reward{ID: fmt.Sprintf("x%02d", i), Points: int64(100 * (i + 1)), Names: rewards.Names{BG: "Награда", RU: "Подарок", EN: "Reward"}})
+	}
+	for _, size := range []string{printer.PosterA4, printer.PosterA3} {
+		for _, n := range []int{1, 4, 12} {
+			t.Run(fmt.Sprintf("%s-%d", size, n), func(t *testing.T) {
+				t.Parallel()
+				p := posterOf(t, printer.LangBG, size, items[:n])
+				pdf, _, err := printer.PosterPDF(p)
+				if err != nil {
+					t.Fatal(err)
+				}
+				plan, err := printer.PlanPoster(p)
+				if err != nil {
+					t.Fatal(err)
+				}
+				boxes := printertest.Boxes(t, "poster", pdf)
+				wordsInTiles(t, plan, boxes)
+				// The pan's name breaks after its hyphens, never inside
+				// a word that a hyphen ends.
+				var pieces []string
+				for _, b := range boxes {
+					if strings.Contains(b.Word, "-") || strings.HasPrefix(b.Word, "Тенджера") {
+						pieces = append(pieces, b.Word)
+					}
+				}
+				if len(pieces) < 2 || !strings.HasPrefix(pieces[0], "Тенджера-тиган-") {
+					t.Errorf("the pan's name is printed as %q", pieces)
+				}
+				for _, piece := range pieces {
+					if !strings.HasSuffix(piece, "-") && !strings.HasSuffix(piece, "Tefal") && !strings.HasSuffix(piece, "…") {
+						t.Errorf("the pan's name is broken inside a word: %q", piece)
+					}
+				}
+			})
+		}
 	}
 }
