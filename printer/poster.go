@@ -52,18 +52,19 @@ type Poster struct {
 	ReadPicture func(name string) ([]byte, error)
 }
 
-// The poster's grid: 3 columns of 4 on A4; A3 is the same page scaled up
-// (√2), so that the same board reads from further away.
-const (
-	posterCols = 3
-	posterRows = 4
-	// pictureMaxPx caps the long side of a picture: a tile's picture box
-	// on A3 at 200 dpi; more only makes the PDF heavier.
-	pictureMaxPx = 800
-)
+// pictureMaxPx caps the long side of a picture: a tile's picture box on
+// A3 at 200 dpi; more only makes the PDF heavier.
+const pictureMaxPx = 800
 
-// PosterItems is how many items a poster page holds.
-const PosterItems = posterCols * posterRows
+// A tile is designed at 58.67 × 54 mm, the A4 page in 3 columns of 4
+// (scale 1): no tile is smaller, so a page holds at most 12 items on A4,
+// 20 on A3. A tile larger by a scale s has its texts, picture and spacing
+// s times as large, up to maxTileScale: a single item on an A3 page fills
+// it without a 70 pt name.
+const (
+	tileW, tileH = 176.0 / 3, 54.0
+	maxTileScale = 3.0
+)
 
 // PosterPlan is where a poster puts its items: the size of its pages and
 // the tile of each item, in millimetres from a page's top left corner.
@@ -82,32 +83,78 @@ type PosterTile struct {
 	X, Y, W, H float64
 }
 
-// paper is a poster's page: its size and the room its heading and footer
-// take, in millimetres, the sizes of their texts, in points, and the scale
-// of everything else.
+// paper is a poster's page: its size and the room its heading, the space
+// under it and its footer take, and the gap between tiles, in millimetres,
+// and the sizes of its heading's and footer's texts, in points. Each paper
+// is laid out for itself: A3 is not A4 scaled up, it holds more tiles.
 type paper struct {
-	w, h                    float64
-	margin, gap, head, foot float64
-	title, subtitle, footer float64
-	scale                   float64
+	w, h                           float64
+	margin, head, below, foot, gap float64
+	title, subtitle, footer        float64
 }
 
 // paperOf returns the page of a poster size.
 func paperOf(size string) (paper, error) {
-	scale := 1.0
 	switch strings.ToUpper(size) {
 	case PosterA4, "":
+		return paper{w: 210, h: 297, margin: 12, head: 26, below: 6, foot: 10, gap: 5, title: 26, subtitle: 13, footer: 8}, nil
 	case PosterA3:
-		scale = 297.0 / 210
-	default:
-		return paper{}, rewards.Fail(rewards.EINVALID, "printer.error.poster_size", lang.Args{"got": size, "a4": PosterA4, "a3": PosterA3})
+		return paper{w: 297, h: 420, margin: 15, head: 32, below: 8, foot: 12, gap: 6, title: 32, subtitle: 16, footer: 10}, nil
 	}
-	return paper{w: 210 * scale, h: 297 * scale, margin: 12 * scale, gap: 5 * scale, head: 26 * scale, foot: 10 * scale,
-		title: 26 * scale, subtitle: 13 * scale, footer: 8 * scale, scale: scale}, nil
+	return paper{}, rewards.Fail(rewards.EINVALID, "printer.error.poster_size", lang.Args{"got": size, "a4": PosterA4, "a3": PosterA3})
 }
 
-// u scales a length of the A4 design to the page.
-func (pp paper) u(v float64) float64 { return v * pp.scale }
+// grid is where the tiles go: the area between the margins, the heading
+// and the footer.
+func (pp paper) grid() (x, y, w, h float64) {
+	y = pp.margin + pp.head + pp.below
+	return pp.margin, y, pp.w - 2*pp.margin, pp.h - pp.margin - pp.foot - y
+}
+
+// tiles returns the size of a tile in a grid of cols × rows, and its scale
+// against the designed tile: the smaller of its two proportions.
+func (pp paper) tiles(cols, rows int) (w, h, s float64) {
+	_, _, gw, gh := pp.grid()
+	w = (gw - float64(cols-1)*pp.gap) / float64(cols)
+	h = (gh - float64(rows-1)*pp.gap) / float64(rows)
+	return w, h, min(w/tileW, h/tileH)
+}
+
+// layout chooses the grid for n items: as few pages as hold them at the
+// designed tile size or larger, the items shared evenly between the pages,
+// and on every page the grid with the largest tiles that holds a page's
+// share (the fewest empty tiles when two are as large).
+func (pp paper) layout(n int) (cols, rows, pages int) {
+	// The most a page holds: the grid of designed tiles.
+	most := 0
+	for c := 1; ; c++ {
+		if _, _, s := pp.tiles(c, 1); s < 1-1e-9 {
+			break
+		}
+		r := 1
+		for {
+			if _, _, s := pp.tiles(c, r+1); s < 1-1e-9 {
+				break
+			}
+			r++
+		}
+		most = max(most, c*r)
+	}
+	pages = (n + most - 1) / most
+	share := (n + pages - 1) / pages
+	best := -1.0
+	for c := 1; c <= share; c++ {
+		r := (share + c - 1) / c
+		_, _, s := pp.tiles(c, r)
+		if s < 1-1e-9 {
+			continue
+		}
+		if s > best+1e-9 || (s > best-1e-9 && c*r < cols*rows) {
+			cols, rows, best = c, r, s
+		}
+	}
+	return cols, rows, pages
+}
 
 // posterLayout is a poster planned: its page, its items in the order they
 // are printed, their tiles, and the scale of the tiles' contents (1 is a
@@ -134,17 +181,20 @@ func planPoster(p Poster) (posterLayout, error) {
 	if len(p.Items) == 0 {
 		return posterLayout{}, rewards.Fail(rewards.EINVALID, "printer.error.poster_no_items", nil)
 	}
-	l := posterLayout{paper: pp, items: priceList(p.Items, p.Lang), s: pp.scale}
-	cols, rows := posterCols, posterRows
-	top := pp.margin + pp.head + pp.u(6)
-	w := (pp.w - 2*pp.margin - float64(cols-1)*pp.gap) / float64(cols)
-	h := (pp.h - top - pp.margin - pp.foot - float64(rows-1)*pp.gap) / float64(rows)
-	per := cols * rows
-	l.plan = PosterPlan{Width: pp.w, Height: pp.h, Cols: cols, Rows: rows, Pages: (len(l.items) + per - 1) / per}
-	for i, r := range l.items {
-		k := i % per
-		l.plan.Tiles = append(l.plan.Tiles, PosterTile{Reward: r.ID, Page: i / per,
-			X: pp.margin + float64(k%cols)*(w+pp.gap), Y: top + float64(k/cols)*(h+pp.gap), W: w, H: h})
+	l := posterLayout{paper: pp, items: priceList(p.Items, p.Lang)}
+	cols, rows, pages := pp.layout(len(l.items))
+	x0, y0, _, _ := pp.grid()
+	w, h, s := pp.tiles(cols, rows)
+	l.s = min(s, maxTileScale)
+	l.plan = PosterPlan{Width: pp.w, Height: pp.h, Cols: cols, Rows: rows, Pages: pages}
+	// The first pages take one item more when the items do not share
+	// evenly: 25 on three pages are 9, 8 and 8.
+	for page, i := 0, 0; page < pages; page++ {
+		share := (len(l.items) - i + pages - page - 1) / (pages - page)
+		for k := 0; k < share; k, i = k+1, i+1 {
+			l.plan.Tiles = append(l.plan.Tiles, PosterTile{Reward: l.items[i].ID, Page: page,
+				X: x0 + float64(k%cols)*(w+pp.gap), Y: y0 + float64(k/cols)*(h+pp.gap), W: w, H: h})
+		}
 	}
 	return l, nil
 }
@@ -259,7 +309,10 @@ func PosterPDF(p Poster) (pdf []byte, warnings []string, err error) {
 	}
 	contact := t.contact(p.Program.Contact)
 	loc := p.Program.Location()
-	pw, ph, margin, u := l.w, l.h, l.margin, l.u
+	pw, ph, margin := l.w, l.h, l.margin
+	// The heading is drawn to its height, the footer to its.
+	u := func(v float64) float64 { return v * l.head / 26 }
+	f := func(v float64) float64 { return v * l.foot / 10 }
 	pages := l.plan.Pages
 	for page, i := 0, 0; page < pages; page++ {
 		doc.AddPage()
@@ -280,16 +333,15 @@ func PosterPDF(p Poster) (pdf []byte, warnings []string, err error) {
 
 		for ; i < len(l.items) && l.plan.Tiles[i].Page == page; i++ {
 			r := l.items[i]
-			l.tile(pen, l.plan.Tiles[i], pics.of(r))
-			l.tileTexts(pen, l.plan.Tiles[i], r.Names.In(p.Lang), t.amount(r.Points, p.Program.Kind), t.validity(r.ValidFrom, r.ValidTo, loc))
+			l.item(pen, l.plan.Tiles[i], pics.of(r), r.Names.In(p.Lang), t.amount(r.Points, p.Program.Kind), t.validity(r.ValidFrom, r.ValidTo, loc))
 		}
 
 		// Footer: when it was printed (a poster outlives its prices), how
 		// to reach the programme, and the page.
-		fy := ph - margin - u(2)
+		fy := ph - margin - f(2)
 		pen.stroke(colPale)
-		doc.SetLineWidth(u(0.3))
-		doc.Line(margin, fy-u(5.5), pw-margin, fy-u(5.5))
+		doc.SetLineWidth(f(0.3))
+		doc.Line(margin, fy-f(5.5), pw-margin, fy-f(5.5))
 		pen.ink(colMuted)
 		pen.font(false, l.footer)
 		pen.text(margin, fy, 'L', t.printed(p.Printed, loc))
@@ -305,47 +357,60 @@ func PosterPDF(p Poster) (pdf []byte, warnings []string, err error) {
 	return pdf, pics.warnings, nil
 }
 
-// tile draws a tile's frame and its picture, or the programme's mark on a
-// pale ground when it has none, so that the grid keeps its rhythm.
-func (l *posterLayout) tile(pen pdfPen, tl PosterTile, pic *posterPicture) {
-	s := func(v float64) float64 { return v * l.s }
-	pen.stroke(colPale)
-	pen.SetLineWidth(s(0.5))
-	pen.RoundedRect(tl.X, tl.Y, tl.W, tl.H, s(3), "1234", "D")
-	in := s(3)
-	bx, by, bw, bh := tl.X+in, tl.Y+in, tl.W-2*in, tl.H*0.5-in
-	if pic != nil {
-		// Fit the picture in its box, keeping its proportions.
-		w, h := bw, bw*float64(pic.h)/float64(pic.w)
-		if h > bh {
-			w, h = bh*float64(pic.w)/float64(pic.h), bh
-		}
-		pen.ImageOptions(pic.name, bx+(bw-w)/2, by+(bh-h)/2, w, h, false, gofpdf.ImageOptions{}, 0, "")
-		return
-	}
-	pen.fill(colPale)
-	pen.RoundedRect(bx, by, bw, bh, s(2), "1234", "F")
-	pen.fill(colAccent)
-	pen.Circle(bx+bw/2, by+bh/2, bh/5, "F")
-	pen.fill(colPale)
-	pen.Circle(bx+bw/2, by+bh/2, bh/16, "F")
-}
-
-// tileTexts writes an item's name under its picture, and its price and the
-// dates it is offered at the foot of its tile.
-func (l *posterLayout) tileTexts(pen pdfPen, tl PosterTile, name, price, valid string) {
+// item draws an item in its tile: its name over the price and the dates
+// it is offered at the tile's foot, and its picture in the room above, or
+// the programme's mark on a pale ground when it has none, so that the grid
+// keeps its rhythm. The name takes two lines at 10 pt (on the designed
+// tile), three when it needs them, at a smaller size if it must, and the
+// picture gives it the room; what still does not fit ends with "…".
+func (l *posterLayout) item(pen pdfPen, tl PosterTile, pic *posterPicture, name, price, valid string) {
 	s := func(v float64) float64 { return v * l.s }
 	in := s(3)
 	w := tl.W - 2*in
-	nameSize := 10 * l.s
-	pen.font(true, nameSize)
-	pen.ink(colInk)
-	lh := nameSize * 1.2 * ptToMM
-	ny := tl.Y + tl.H*0.5 + s(3) + lh*0.8
-	for _, line := range clip(wrap(name, w, pen.width), 2, w, pen.width) {
-		pen.text(tl.X+in, ny, 'L', line)
-		ny += lh
+	pen.stroke(colPale)
+	pen.SetLineWidth(s(0.5))
+	pen.RoundedRect(tl.X, tl.Y, tl.W, tl.H, s(3), "1234", "D")
+
+	// The name, bottom up: it ends above the price, and starts under the
+	// picture's half of the tile unless it needs more room than is left
+	// there; the picture keeps at least a third of the tile.
+	bottom := tl.Y + tl.H - s(16)
+	var lines []string
+	var size, lh float64
+	for size = 10 * l.s; ; size -= 0.5 * l.s {
+		pen.font(true, size)
+		lh = size * 1.2 * ptToMM
+		fit := min(3, int((bottom-(tl.Y+tl.H*0.35+in))/lh))
+		lines = wrap(name, w, pen.width)
+		if len(lines) <= fit || size <= 8*l.s {
+			lines = clip(lines, fit, w, pen.width)
+			break
+		}
 	}
+	top := min(tl.Y+tl.H*0.5+in, bottom-float64(len(lines))*lh)
+	pen.ink(colInk)
+	for i, line := range lines {
+		pen.text(tl.X+in, top+lh*(0.8+float64(i)), 'L', line)
+	}
+
+	bx, by, bw, bh := tl.X+in, tl.Y+in, w, top-in-(tl.Y+in)
+	if pic != nil {
+		// Fit the picture in its box, keeping its proportions.
+		pw, ph := bw, bw*float64(pic.h)/float64(pic.w)
+		if ph > bh {
+			pw, ph = bh*float64(pic.w)/float64(pic.h), bh
+		}
+		pen.ImageOptions(pic.name, bx+(bw-pw)/2, by+(bh-ph)/2, pw, ph, false, gofpdf.ImageOptions{}, 0, "")
+	} else {
+		pen.fill(colPale)
+		pen.RoundedRect(bx, by, bw, bh, s(2), "1234", "F")
+		r := min(bh, bw) / 5
+		pen.fill(colAccent)
+		pen.Circle(bx+bw/2, by+bh/2, r, "F")
+		pen.fill(colPale)
+		pen.Circle(bx+bw/2, by+bh/2, r*5/16, "F")
+	}
+
 	pen.ink(colBrand)
 	pen.fit(true, 16*l.s, w, price)
 	pen.text(tl.X+in, tl.Y+tl.H-s(9), 'L', price)

@@ -188,3 +188,90 @@ func TestPosterLongNames(t *testing.T) {
 		}
 	}
 }
+
+// rewardsN is n items of 100, 200, ... points.
+func rewardsN(n int) []rewards.Reward {
+	items := make([]rewards.Reward, n)
+	for i := range items {
+		items[i] = rewards.Reward{ID: fmt.Sprintf("r%02d", i), Points: int64(100 * (i + 1)), Coop: "coop-sofia",
+			Names: rewards.Names{BG: fmt.Sprintf("Награда № %d", i+1)}}
+	}
+	return items
+}
+
+// The grid is chosen for the number of items and the paper: the largest
+// tiles that hold them, no smaller than 3 × 4 on A4 makes them. A few
+// items fill the page in large tiles; a long board takes as few pages as
+// it must, shared evenly. A3 is laid out by its own geometry: 20 tiles a
+// page, not A4's 12 scaled up.
+func TestPosterGrid(t *testing.T) {
+	type grid struct {
+		cols, rows, pages int
+		x0, y0            float64 // the first tile
+		w, h              float64 // every tile
+		gap               float64
+		perPage           []int
+	}
+	for _, tc := range []struct {
+		size string
+		n    int
+		want grid
+	}{
+		{printer.PosterA4, 1, grid{1, 1, 1, 12, 44, 186, 231, 5, []int{1}}},
+		{printer.PosterA4, 6, grid{2, 3, 1, 12, 44, 90.5, 73.67, 5, []int{6}}},
+		{printer.PosterA4, 12, grid{3, 4, 1, 12, 44, 58.67, 54, 5, []int{12}}},
+		{printer.PosterA4, 30, grid{3, 4, 3, 12, 44, 58.67, 54, 5, []int{10, 10, 10}}},
+		{printer.PosterA3, 1, grid{1, 1, 1, 15, 55, 267, 338, 6, []int{1}}},
+		{printer.PosterA3, 6, grid{2, 3, 1, 15, 55, 130.5, 108.67, 6, []int{6}}},
+		{printer.PosterA3, 12, grid{3, 4, 1, 15, 55, 85, 80, 6, []int{12}}},
+		{printer.PosterA3, 30, grid{3, 5, 2, 15, 55, 85, 62.8, 6, []int{15, 15}}},
+	} {
+		t.Run(fmt.Sprintf("%s-%d", tc.size, tc.n), func(t *testing.T) {
+			t.Parallel()
+			p := posterOf(t, printer.LangBG, tc.size, rewardsN(tc.n))
+			plan, err := printer.PlanPoster(p)
+			if err != nil {
+				t.Fatal(err)
+			}
+			near := func(a, b float64) bool { return a-b < 0.01 && b-a < 0.01 }
+			w := tc.want
+			if plan.Cols != w.cols || plan.Rows != w.rows || plan.Pages != w.pages || len(plan.Tiles) != tc.n {
+				t.Fatalf("%d × %d tiles on %d pages for %d items, want %d × %d on %d", plan.Cols, plan.Rows, plan.Pages, len(plan.Tiles), w.cols, w.rows, w.pages)
+			}
+			perPage := make([]int, plan.Pages)
+			for i, tl := range plan.Tiles {
+				perPage[tl.Page]++
+				k := perPage[tl.Page] - 1
+				x := w.x0 + float64(k%w.cols)*(w.w+w.gap)
+				y := w.y0 + float64(k/w.cols)*(w.h+w.gap)
+				if tl.Reward != p.Items[i].ID || !near(tl.X, x) || !near(tl.Y, y) || !near(tl.W, w.w) || !near(tl.H, w.h) {
+					t.Errorf("tile %d: %+v, want %s at %.2f, %.2f, %.2f × %.2f", i, tl, p.Items[i].ID, x, y, w.w, w.h)
+				}
+			}
+			if !slices.Equal(perPage, w.perPage) {
+				t.Errorf("items a page %v, want %v", perPage, w.perPage)
+			}
+			// The paper is the one asked for, and the grid spans it from
+			// margin to margin and from the heading to the footer.
+			pw, ph := 210.0, 297.0
+			if tc.size == printer.PosterA3 {
+				pw, ph = 297, 420
+			}
+			if !near(plan.Width, pw) || !near(plan.Height, ph) {
+				t.Errorf("page %.1f × %.1f mm, want %.0f × %.0f", plan.Width, plan.Height, pw, ph)
+			}
+			right := w.x0 + float64(w.cols)*w.w + float64(w.cols-1)*w.gap
+			if !near(right, pw-w.x0) {
+				t.Errorf("the grid ends %.2f mm from the right edge, starts %.2f from the left", pw-right, w.x0)
+			}
+
+			// What the PDF draws is what was planned: every word of a
+			// tile is inside it.
+			pdf, _, err := printer.PosterPDF(p)
+			if err != nil {
+				t.Fatal(err)
+			}
+			wordsInTiles(t, plan, printertest.Boxes(t, "poster", pdf))
+		})
+	}
+}

@@ -95,8 +95,9 @@ func voucherFixture(t testing.TB, lang string) printer.Voucher {
 	}}
 }
 
-// posterFixture is a board of 14 items, two pages: pictures from a 16-bit
-// PNG and a JPEG, one missing and one broken (those two print without).
+// posterFixture is a board of 14 items, two pages on A4 and one on A3:
+// pictures from a 16-bit PNG and a JPEG, one missing and one broken (those
+// two print without).
 func posterFixture(t testing.TB, lang, size string) printer.Poster {
 	day := func(m time.Month, d int) *time.Time {
 		tm := time.Date(2026, m, d, 0, 0, 0, 0, time.FixedZone("EET", 2*3600))
