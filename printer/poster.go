@@ -8,6 +8,7 @@ import (
 	"image/color"
 	"image/jpeg"
 	"image/png"
+	"math"
 	"os"
 	"slices"
 	"strings"
@@ -52,9 +53,10 @@ type Poster struct {
 	ReadPicture func(name string) ([]byte, error)
 }
 
-// pictureMaxPx caps the long side of a picture: a tile's picture box on
-// A3 at 200 dpi; more only makes the PDF heavier.
-const pictureMaxPx = 800
+// pictureDPI is the resolution a poster's pictures are printed at: a
+// picture is scaled down to its tile's picture box at pictureDPI, as more
+// only makes the PDF heavier.
+const pictureDPI = 200
 
 // A tile is designed at 58.67 × 54 mm, the A4 page in 3 columns of 4
 // (scale 1): no tile is smaller, so a page holds at most 12 items on A4,
@@ -237,6 +239,7 @@ type posterPictures struct {
 	doc      *gofpdf.Fpdf
 	t        *texts
 	read     func(string) ([]byte, error)
+	maxPx    int // the long side of the largest picture box, in pixels
 	seen     map[string]*posterPicture
 	warnings []string
 }
@@ -255,7 +258,7 @@ func (ps *posterPictures) of(r rewards.Reward) *posterPicture {
 	if err == nil {
 		var kind string
 		var w, h int
-		kind, data, w, h, err = printablePicture(data)
+		kind, data, w, h, err = printablePicture(data, ps.maxPx)
 		if err == nil {
 			name := fmt.Sprintf("picture%d", len(ps.seen)+1)
 			ps.doc.RegisterImageOptionsReader(name, gofpdf.ImageOptions{ImageType: kind}, bytes.NewReader(data))
@@ -301,7 +304,10 @@ func PosterPDF(p Poster) (pdf []byte, warnings []string, err error) {
 		return nil, nil, err
 	}
 	pen := pdfPen{doc}
-	pics := &posterPictures{doc: doc, t: t, read: read, seen: map[string]*posterPicture{}}
+	// A picture box is at most a tile's width, and half its height.
+	tl := l.plan.Tiles[0]
+	pics := &posterPictures{doc: doc, t: t, read: read, seen: map[string]*posterPicture{},
+		maxPx: int(math.Ceil(max(tl.W, tl.H/2) / 25.4 * pictureDPI))}
 
 	subtitle := t.boardTitle
 	if s := strings.TrimSpace(p.Store); s != "" {
@@ -421,9 +427,9 @@ func (l *posterLayout) item(pen pdfPen, tl PosterTile, pic *posterPicture, name,
 
 // printablePicture decodes a JPEG or PNG and returns it as gofpdf takes it:
 // 8 bits a channel (a 16-bit PNG is refused by gofpdf), no transparency
-// (laid on white), at most pictureMaxPx on its long side. A JPEG stays a
+// (laid on white), at most maxPx on its long side. A JPEG stays a
 // JPEG (quality 90, as a photo); anything else becomes a PNG.
-func printablePicture(data []byte) (kind string, out []byte, w, h int, err error) {
+func printablePicture(data []byte, maxPx int) (kind string, out []byte, w, h int, err error) {
 	img, format, err := image.Decode(bytes.NewReader(data))
 	if err != nil {
 		return "", nil, 0, 0, err
@@ -433,8 +439,8 @@ func printablePicture(data []byte) (kind string, out []byte, w, h int, err error
 	if w == 0 || h == 0 {
 		return "", nil, 0, 0, fmt.Errorf("the picture is empty")
 	}
-	if long := max(w, h); long > pictureMaxPx {
-		w, h = max(1, w*pictureMaxPx/long), max(1, h*pictureMaxPx/long)
+	if long := max(w, h); long > maxPx {
+		w, h = max(1, w*maxPx/long), max(1, h*maxPx/long)
 	}
 	dst := image.NewRGBA(image.Rect(0, 0, w, h))
 	xdraw.Draw(dst, dst.Bounds(), image.NewUniform(color.White), image.Point{}, xdraw.Src)
