@@ -43,7 +43,8 @@ type Poster struct {
 	// Store, when not empty, is named under the heading.
 	Store string
 	// Items are printed as a price list (by points, then by name in
-	// Lang), in a grid over as many pages as they need.
+	// Lang), in a grid over as many pages as they need; an item out of
+	// stock is marked as such.
 	Items []rewards.Reward
 	// Printed is the date printed in the footer and the PDF's creation date.
 	Printed time.Time
@@ -339,7 +340,11 @@ func PosterPDF(p Poster) (pdf []byte, warnings []string, err error) {
 
 		for ; i < len(l.items) && l.plan.Tiles[i].Page == page; i++ {
 			r := l.items[i]
-			l.item(pen, l.plan.Tiles[i], pics.of(r), r.Names.In(p.Lang), t.amount(r.Points, p.Program.Kind), t.validity(r.ValidFrom, r.ValidTo, loc))
+			mark := ""
+			if !r.InStock() {
+				mark = t.say("poster.out_of_stock", nil)
+			}
+			l.item(pen, l.plan.Tiles[i], pics.of(r), r.Names.In(p.Lang), t.amount(r.Points, p.Program.Kind), t.validity(r.ValidFrom, r.ValidTo, loc), mark)
 		}
 
 		// Footer: when it was printed (a poster outlives its prices), how
@@ -368,8 +373,10 @@ func PosterPDF(p Poster) (pdf []byte, warnings []string, err error) {
 // the programme's mark on a pale ground when it has none, so that the grid
 // keeps its rhythm. The name takes two lines at 10 pt (on the designed
 // tile), three when it needs them, at a smaller size if it must, and the
-// picture gives it the room; what still does not fit ends with "…".
-func (l *posterLayout) item(pen pdfPen, tl PosterTile, pic *posterPicture, name, price, valid string) {
+// picture gives it the room; what still does not fit ends with "…". An
+// item out of stock has mark ("out of stock") across the foot of its
+// picture, and its price in grey.
+func (l *posterLayout) item(pen pdfPen, tl PosterTile, pic *posterPicture, name, price, valid, mark string) {
 	s := func(v float64) float64 { return v * l.s }
 	in := s(3)
 	w := tl.W - 2*in
@@ -416,8 +423,18 @@ func (l *posterLayout) item(pen pdfPen, tl PosterTile, pic *posterPicture, name,
 		pen.fill(colPale)
 		pen.Circle(bx+bw/2, by+bh/2, r*5/16, "F")
 	}
+	priceInk := colBrand
+	if mark != "" {
+		band := s(7)
+		pen.fill(colInk)
+		pen.RoundedRect(bx, by+bh-band, bw, band, s(2), "34", "F")
+		pen.ink(colWhite)
+		pen.fit(true, 11*l.s, bw-2*in, mark)
+		pen.text(bx+bw/2, by+bh-band/2+s(1.4), 'C', mark)
+		priceInk = colMuted
+	}
 
-	pen.ink(colBrand)
+	pen.ink(priceInk)
 	pen.fit(true, 16*l.s, w, price)
 	pen.text(tl.X+in, tl.Y+tl.H-s(9), 'L', price)
 	pen.ink(colMuted)

@@ -275,3 +275,49 @@ func TestPosterGrid(t *testing.T) {
 		})
 	}
 }
+
+// An item out of stock stays on the poster, marked as such in its tile in
+// the poster's language; an item in stock, or not counted, is not marked.
+func TestPosterOutOfStock(t *testing.T) {
+	stock := func(n int64) *int64 { return &n }
+	for lang, mark := range map[string]string{
+		printer.LangBG: "изчерпано",
+		printer.LangRU: "нет в наличии",
+		printer.LangEN: "out of stock",
+	} {
+		t.Run(lang, func(t *testing.T) {
+			t.Parallel()
+			items := rewardsN(5)
+			items[1].Stock = stock(0)
+			items[2].Stock = stock(3)
+			items[3].Stock = stock(-1) // below none is none, as redeeming counts it
+			p := posterOf(t, lang, printer.PosterA4, items)
+			pdf, _, err := printer.PosterPDF(p)
+			if err != nil {
+				t.Fatal(err)
+			}
+			plan, err := printer.PlanPoster(p)
+			if err != nil {
+				t.Fatal(err)
+			}
+			first := strings.Fields(mark)[0]
+			var marked []string
+			for _, b := range printertest.Boxes(t, "poster", pdf) {
+				if b.Word != first {
+					continue
+				}
+				for _, tl := range plan.Tiles {
+					if b.Inside(tl.X, tl.Y, tl.W, tl.H, 0) {
+						marked = append(marked, tl.Reward)
+					}
+				}
+			}
+			if want := []string{items[1].ID, items[3].ID}; !slices.Equal(marked, want) {
+				t.Errorf("%q marks the tiles of %q, want %q", mark, marked, want)
+			}
+			if words := printertest.Text(t, "poster", pdf); strings.Count(words, mark) != 2 {
+				t.Errorf("%q is printed %d times, want 2:\n%s", mark, strings.Count(words, mark), words)
+			}
+		})
+	}
+}
