@@ -40,8 +40,9 @@ type Poster struct {
 	Lang string
 	// Size is PosterA4 or PosterA3, portrait; empty means A4.
 	Size string
-	// Store, when not empty, is named under the heading.
-	Store string
+	// Coop and Store, the names of the cooperative and of the store whose
+	// board it is, are named under the heading when they are not empty.
+	Coop, Store string
 	// Items are printed as a price list (by points, then by name in
 	// Lang), in a grid over as many pages as they need; an item out of
 	// stock is marked as such.
@@ -311,8 +312,10 @@ func PosterPDF(p Poster) (pdf []byte, warnings []string, err error) {
 		maxPx: int(math.Ceil(max(tl.W, tl.H/2) / 25.4 * pictureDPI))}
 
 	subtitle := t.boardTitle
-	if s := strings.TrimSpace(p.Store); s != "" {
-		subtitle += "  ·  " + s
+	for _, place := range []string{p.Coop, p.Store} {
+		if s := strings.TrimSpace(place); s != "" {
+			subtitle += "  ·  " + s
+		}
 	}
 	contact := t.contact(p.Program.Contact)
 	loc := p.Program.Location()

@@ -121,7 +121,7 @@ func posterFixture(t testing.TB, lang, size string) printer.Poster {
 	for i := range items {
 		items[i].Coop = "coop-sofia"
 	}
-	return printer.Poster{Program: bundled(t, "coop"), Lang: lang, Size: size, Store: "София, бул. Витоша 12",
+	return printer.Poster{Program: bundled(t, "coop"), Lang: lang, Size: size, Coop: "Кооп София", Store: "София, бул. Витоша 12",
 		Items: items, Printed: printedAt, ReadPicture: func(name string) ([]byte, error) {
 			return os.ReadFile(filepath.Join("testdata", name))
 		}}
