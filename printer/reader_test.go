@@ -137,11 +137,11 @@ func TestRealReaderPoster(t *testing.T) {
 			}
 			words := printertest.Text(t, "poster-"+lang, pdf)
 			want := map[string][]string{
-				printer.LangBG: {"Награди за точки", "Олио слънчогледово 1 л", "120 точки", "1 500 точки", "до 30.11.2026", "от 01.11.2026", "01.11.2026 – 23.12.2026", "Отпечатано на 02.11.2026", "стр. 2 от 2", "Награда № 14"},
-				printer.LangRU: {"Подарки за баллы", "Подсолнечное масло 1 л", "120 баллов", "1 500 баллов", "до 30.11.2026", "с 01.11.2026", "Напечатано 02.11.2026", "стр. 2 из 2", "Подарок № 14"},
-				printer.LangEN: {"Rewards for points", "Sunflower oil 1 l", "120 points", "1,500 points", "until 30 Nov 2026", "from 1 Nov 2026", "Printed 2 Nov 2026", "page 2 of 2", "Reward no. 14"},
+				printer.LangBG: {"Награди за точки", "Олио слънчогледово 1 л", "120 точки", "1 500 точки", "до 30.11.2026", "от 01.11.2026", "01.11.2026 – 23.12.2026", "Отпечатано на 02.11.2026", "стр. 2 от 2", "Награда № 14", "изчерпано"},
+				printer.LangRU: {"Подарки за баллы", "Подсолнечное масло 1 л", "120 баллов", "1 500 баллов", "до 30.11.2026", "с 01.11.2026", "Напечатано 02.11.2026", "стр. 2 из 2", "Подарок № 14", "нет в наличии"},
+				printer.LangEN: {"Rewards for points", "Sunflower oil 1 l", "120 points", "1,500 points", "until 30 Nov 2026", "from 1 Nov 2026", "Printed 2 Nov 2026", "page 1 of 1", "Reward no. 14", "out of stock"},
 			}[lang]
-			printertest.WantText(t, "poster "+lang, words, append(want, "КООП", "София, бул. Витоша 12", "coop.bg")...)
+			printertest.WantText(t, "poster "+lang, words, append(want, "КООП", "Кооп София · София, бул. Витоша 12", "coop.bg")...)
 		})
 	}
 }

@@ -376,13 +376,21 @@ func TestBoardPrint(t *testing.T) {
 		"--to", "2026-01-01T00:00:00Z", "--at", "2025-12-01T00:00:00Z")
 
 	out := filepath.Join(c.dir, "board.pdf")
-	code, stdout, stderr := c.exec("", "board", "print", "--coop", "sofia", "--out", out)
+	code, stdout, stderr := c.exec("", "board", "print", "--coop", "sofia", "--store", "s2", "--out", out)
 	if code != 0 || stdout != "отпечатано: таблото (2 награди) → "+out+"\n" || stderr != "" {
 		t.Fatalf("board print: exit %d\nstdout: %s\nstderr: %s", code, stdout, stderr)
 	}
-	wantWords(t, out, "КООП", "Награди за точки", "Кооперация София", "Олио 1 л", "120 точки", "Торта", "1 500 точки")
+	wantWords(t, out, "КООП", "Награди за точки", "Кооперация София", "Магазин Център", "Олио 1 л", "120 точки", "Торта", "1 500 точки")
 	if got := printertest.Words(t, out); strings.Contains(got, "Calendar") {
 		t.Errorf("the poster shows an item whose offer has ended:\n%s", got)
+	}
+	// The cooperative's poster shows what all its stores offer, not the
+	// cake of store s2.
+	if got := c.ok("board", "print", "--coop", "sofia", "--out", out); got != "отпечатано: таблото (1 награда) → "+out+"\n" {
+		t.Errorf("board print --coop sofia: %q", got)
+	}
+	if got := printertest.Words(t, out); strings.Contains(got, "Торта") || !strings.Contains(got, "Олио") {
+		t.Errorf("the cooperative's poster:\n%s", got)
 	}
 
 	// A3, in English, one store's items.
