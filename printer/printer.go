@@ -11,7 +11,9 @@
 // backends. Barcodes are drawn from their modules, as vector rectangles in
 // PDFs and as whole dots in rasters, never as scaled images, so they stay
 // crisp on any printer. Text uses the embedded DejaVu Sans (package assets),
-// which covers Cyrillic: nothing depends on a printer's code page. The words
+// which covers Cyrillic: nothing depends on a printer's code page; what it
+// cannot draw (Chinese, Japanese, Korean, emoji) is left off a card, and
+// CardWarnings says which (glyphs.go). The words
 // are the translation catalog's (assets/i18n/printer.*.toml and the units,
 // through package lang), so plural forms follow CLDR's rules.
 //

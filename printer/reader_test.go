@@ -16,6 +16,11 @@ import (
 // what was meant. They do not skip: a machine that cannot run them is told
 // what to install (make test installs it through scripts/setup.sh).
 
+// readerDPIs are the resolutions a card's bars are read at: 300 dpi, and
+// 150, where a 0.38 mm module is barely more than two dots, as a cheap
+// reader sees it.
+var readerDPIs = []int{300, 150}
+
 func TestRealReaderCard(t *testing.T) {
 	for _, lang := range printer.Languages {
 		t.Run(lang, func(t *testing.T) {
@@ -26,13 +31,15 @@ func TestRealReaderCard(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			pages := printertest.Rasterise(t, "card-"+lang, pdf)
-			if len(pages) != 2 {
-				t.Fatalf("%d pages, want front and back", len(pages))
-			}
 			num := c.Cards[0].Number
-			if got := printertest.Decode(t, pages[0], symbology); !slices.Equal(got, []string{num}) {
-				t.Errorf("front: %s read %q, want %s", symbology, got, num)
+			for _, dpi := range readerDPIs {
+				pages := printertest.RasteriseAt(t, "card-"+lang, pdf, dpi)
+				if len(pages) != 2 {
+					t.Fatalf("%d pages, want front and back", len(pages))
+				}
+				if got := printertest.Decode(t, pages[0], symbology); !slices.Equal(got, []string{num}) {
+					t.Errorf("front at %d dpi: %s read %q, want %s", dpi, symbology, got, num)
+				}
 			}
 			words := printertest.Text(t, "card-"+lang, pdf)
 			want := map[string][]string{
@@ -50,23 +57,29 @@ func TestRealReaderCardSheet(t *testing.T) {
 		t.Run(lang, func(t *testing.T) {
 			t.Parallel()
 			c := cardsFixture(t, lang, 12)
+			// Names on two lines and names cut short change nothing of
+			// the bars.
+			c.Cards[1].Name = strings.Repeat("Константинова-Христофорова ", 8)
+			c.Cards[2].Name = "山田 Taro 😀"
 			symbology := map[string]string{rewards.BarcodeEAN13: "ean13", rewards.BarcodeCode128: "code128"}[c.Program.Card.Barcode]
 			pdf, err := printer.CardSheetPDF(c)
 			if err != nil {
 				t.Fatal(err)
 			}
-			pages := printertest.Rasterise(t, "sheet-"+lang, pdf)
-			if len(pages) != 4 {
-				t.Fatalf("12 cards: %d pages, want 4 (two sheets, fronts and backs)", len(pages))
-			}
 			var nums []string
 			for _, card := range c.Cards {
 				nums = append(nums, card.Number)
 			}
-			for i, want := range [][]string{nums[:10], nil, nums[10:], nil} {
-				want = slices.Sorted(slices.Values(want))
-				if got := printertest.Decode(t, pages[i], symbology); !slices.Equal(got, want) {
-					t.Errorf("page %d: %s read %q, want %q", i+1, symbology, got, want)
+			for _, dpi := range readerDPIs {
+				pages := printertest.RasteriseAt(t, "sheet-"+lang, pdf, dpi)
+				if len(pages) != 4 {
+					t.Fatalf("12 cards: %d pages, want 4 (two sheets, fronts and backs)", len(pages))
+				}
+				for i, want := range [][]string{nums[:10], nil, nums[10:], nil} {
+					want = slices.Sorted(slices.Values(want))
+					if got := printertest.Decode(t, pages[i], symbology); !slices.Equal(got, want) {
+						t.Errorf("page %d at %d dpi: %s read %q, want %q", i+1, dpi, symbology, got, want)
+					}
 				}
 			}
 			words := printertest.Text(t, "sheet-"+lang, pdf)

@@ -324,7 +324,15 @@ func (c *cmdCtx) renderCards(p *rewards.Program, cards []rewards.Card) (printRep
 	}
 	doc := printer.Cards{Program: *p, Lang: r.Lang, Cards: cards, Date: c.at}
 	job := printer.Job{Title: p.Name + ": " + r.what.In(r.Lang), Media: cr80Media}
-	var err error
+	// What the card's font cannot draw is left off: the operator is told
+	// which cards, before anything is printed.
+	warnings, err := printer.CardWarnings(doc)
+	if err != nil {
+		return r, job, err
+	}
+	for _, w := range warnings {
+		r.Warnings = append(r.Warnings, w.In(c.readerLang()))
+	}
 	if c.in.str["layout"] == layoutSheet {
 		r.Document, job.Media = layoutSheet, printer.PosterA4
 		job.Data, err = printer.CardSheetPDF(doc)
