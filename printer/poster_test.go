@@ -27,16 +27,16 @@ func printedOrder(t *testing.T, pdf []byte, firstWords []string) []string {
 		box  printertest.Box
 	}
 	var found []seen
-	for _, b := range printertest.Boxes(t, "poster", pdf) {
-		if slices.Contains(firstWords, b.Word) {
-			found = append(found, seen{b.Word, b})
+	for _, b := range printertest.PDFBoxes(t, "poster", pdf) {
+		if slices.Contains(firstWords, b.Text) {
+			found = append(found, seen{b.Text, b})
 		}
 	}
 	if len(found) != len(firstWords) {
 		t.Fatalf("found %d of the names %q on the poster", len(found), firstWords)
 	}
 	slices.SortFunc(found, func(a, b seen) int {
-		return cmp.Or(cmp.Compare(a.box.Page, b.box.Page), cmp.Compare(int(a.box.Y0), int(b.box.Y0)), cmp.Compare(a.box.X0, b.box.X0))
+		return cmp.Or(cmp.Compare(a.box.Page, b.box.Page), cmp.Compare(int(a.box.YMin), int(b.box.YMin)), cmp.Compare(a.box.XMin, b.box.XMin))
 	})
 	var out []string
 	for _, f := range found {
@@ -121,14 +121,14 @@ func wordsInTiles(t *testing.T, plan printer.PosterPlan, boxes []printertest.Box
 	}
 	n := 0
 	for _, b := range boxes {
-		if b.Y1 <= top || b.Y0 >= bottom {
+		if b.YMax <= top || b.YMin >= bottom {
 			continue
 		}
 		n++
 		if !slices.ContainsFunc(plan.Tiles, func(tl printer.PosterTile) bool {
-			return tl.Page == b.Page && b.Inside(tl.X, tl.Y, tl.W, tl.H, 0.05)
+			return tl.Page == b.Page-1 && b.Inside(tl.X, tl.Y, tl.W, tl.H, 0.05)
 		}) {
-			t.Errorf("page %d: %q at x %.1f–%.1f, y %.1f–%.1f mm is not inside a tile", b.Page+1, b.Word, b.X0, b.X1, b.Y0, b.Y1)
+			t.Errorf("page %d: %q at x %.1f–%.1f, y %.1f–%.1f mm is not inside a tile", b.Page, b.Text, b.XMin, b.XMax, b.YMin, b.YMax)
 		}
 	}
 	if n == 0 {
@@ -166,14 +166,14 @@ func TestPosterLongNames(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				boxes := printertest.Boxes(t, "poster", pdf)
+				boxes := printertest.PDFBoxes(t, "poster", pdf)
 				wordsInTiles(t, plan, boxes)
 				// The pan's name breaks after its hyphens, never inside
 				// a word that a hyphen ends.
 				var pieces []string
 				for _, b := range boxes {
-					if strings.Contains(b.Word, "-") || strings.HasPrefix(b.Word, "Тенджера") {
-						pieces = append(pieces, b.Word)
+					if strings.Contains(b.Text, "-") || strings.HasPrefix(b.Text, "Тенджера") {
+						pieces = append(pieces, b.Text)
 					}
 				}
 				if len(pieces) < 2 || !strings.HasPrefix(pieces[0], "Тенджера-тиган-") {
@@ -271,7 +271,7 @@ func TestPosterGrid(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			wordsInTiles(t, plan, printertest.Boxes(t, "poster", pdf))
+			wordsInTiles(t, plan, printertest.PDFBoxes(t, "poster", pdf))
 		})
 	}
 }
@@ -302,8 +302,8 @@ func TestPosterOutOfStock(t *testing.T) {
 			}
 			first := strings.Fields(mark)[0]
 			var marked []string
-			for _, b := range printertest.Boxes(t, "poster", pdf) {
-				if b.Word != first {
+			for _, b := range printertest.PDFBoxes(t, "poster", pdf) {
+				if b.Text != first {
 					continue
 				}
 				for _, tl := range plan.Tiles {
