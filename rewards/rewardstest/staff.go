@@ -124,7 +124,7 @@ func staffCards(t *testing.T, su suite) {
 	clk.set(ts("2026-11-02T09:00:00Z"))
 	loyalty := MustCard(t, st, rewards.CardIssue{Meta: rewards.Meta{At: clk.now()}})
 	const pin = "482913"
-	card, other, spare := staffCard("210000004711"), staffCard("210000004715"), staffCard("210000009999")
+	card, other, spare := rewards.WithCheckDigit("210000004711"), rewards.WithCheckDigit("210000004715"), rewards.WithCheckDigit("210000009999")
 	add := func(id, number, card string) (rewards.StaffMember, error) {
 		return s.AddStaff(ctx, rewards.StaffAdd{Meta: rewards.Meta{ID: id}, PIN: pin, Staff: rewards.StaffMember{
 			Number: number, Name: "N" + number, Role: rewards.StaffRoleStaff, Store: "s1", Card: card}})
@@ -220,9 +220,6 @@ func staffCards(t *testing.T, su suite) {
 		t.Fatalf("the freed card for another member: %+v %v", m, err)
 	}
 }
-
-// staffCard is the EAN-13 of the twelve digits and their check digit.
-func staffCard(body string) string { return body + string(rune('0'+rewards.EANCheckDigit(body))) }
 
 // keyOf is the catalog key of a domain error: which refusal it was.
 func keyOf(err error) string {
