@@ -357,9 +357,26 @@ func TestStaffLoginByCard(t *testing.T) {
 	if err != nil || len(entries) == 0 || entries[len(entries)-1].Staff != "4711" || entries[len(entries)-1].Kind != rewards.EventCardBlock {
 		t.Fatalf("the audit trail: %+v %v", entries, err)
 	}
-	// A member of store a1 logs in by card at no other place's kiosk.
-	if code, body := w.loginBody("kiosk@c1", `{"card":"`+card+`","pin":"`+testPIN+`"}`); code != http.StatusForbidden {
-		t.Errorf("by card at the cooperative's kiosk: %d %s", code, body)
+	// A member of store a1 logs in by card at no other place's kiosk; a
+	// wrong PIN there is told as a wrong PIN, before the place is looked
+	// at. Each refusal names the card scanned, never the member's number.
+	for _, tc := range []struct {
+		pin, key string
+		status   int
+	}{
+		{"000000", "staff.pin_wrong", http.StatusUnauthorized},
+		{testPIN, "staff.device_elsewhere", http.StatusForbidden},
+	} {
+		code, body := w.loginBody("kiosk@c1", `{"card":"`+card+`","pin":"`+tc.pin+`"}`)
+		var env struct {
+			Error struct {
+				Key  string
+				Args map[string]any
+			}
+		}
+		if code != tc.status || json.Unmarshal(body, &env) != nil || env.Error.Key != tc.key || env.Error.Args["number"] != card {
+			t.Errorf("by card at the cooperative's kiosk with the PIN %s: %d %s, want %d %s naming %s", tc.pin, code, body, tc.status, tc.key, card)
+		}
 	}
 }
 

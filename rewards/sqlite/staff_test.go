@@ -232,3 +232,43 @@ func TestStaffOnAnOlderLedger(t *testing.T) {
 		t.Fatalf("login by staff card after the upgrade: %+v %v", ns, err)
 	}
 }
+
+// A login that names no member, by number or by staff card, does the
+// argon2id work a known member's does, against a hash of the same cost,
+// before it is refused as unknown, and counts nothing: its answer's time
+// tells no more than its words which numbers and cards are a member's.
+func TestStaffUnknownChecksThePIN(t *testing.T) {
+	s, _, kiosk := staffLedger(t)
+	var real string
+	if err := s.DB().QueryRow(`SELECT pin_hash FROM staff WHERE number = '4711'`).Scan(&real); err != nil {
+		t.Fatal(err)
+	}
+	cost := func(hash string) string { return strings.Join(strings.Split(hash, "$")[:4], "$") }
+	var checked []string
+	s.SetPINMatches(func(pin, hash string) bool {
+		checked = append(checked, hash)
+		return rewards.PINMatches(pin, hash)
+	})
+	for _, tc := range []struct {
+		login rewards.StaffLogin
+		key   string
+	}{
+		{rewards.StaffLogin{Number: "9999", PIN: "482913"}, "staff.unknown"},
+		{rewards.StaffLogin{Card: rewards.WithCheckDigit("210000009999"), PIN: "482913"}, "staff.unknown"},
+		{rewards.StaffLogin{Number: "4711", PIN: "000000"}, "staff.pin_wrong"},
+	} {
+		checked = nil
+		_, err := s.LoginStaff(ctx, tc.login, kiosk)
+		var e *rewards.Error
+		if !asErr(err, &e) || e.Key != tc.key {
+			t.Fatalf("%+v: %v, want %s", tc.login, err, tc.key)
+		}
+		if len(checked) != 1 || cost(checked[0]) != cost(real) {
+			t.Errorf("%+v checked its PIN against %q, want once against a hash of the cost of %q", tc.login, checked, cost(real))
+		}
+	}
+	var failures int
+	if err := s.DB().QueryRow(`SELECT sum(failures) FROM staff`).Scan(&failures); err != nil || failures != 1 {
+		t.Errorf("%d wrong PINs counted, want the known member's one: %v", failures, err)
+	}
+}
