@@ -391,7 +391,10 @@ type AuditEntry struct {
 type Staff interface {
 	// AddStaff adds a staff member of a recorded store or cooperative with
 	// the PIN's argon2id hash. A staff card that is a loyalty card of the
-	// ledger or another member's staff card is a conflict.
+	// ledger or another member's staff card is a conflict; so is, the
+	// other way round, a loyalty card issued, or given as a replacement,
+	// with a staff card's number, and a number a ledger draws for a new
+	// card is none.
 	AddStaff(ctx context.Context, c StaffAdd) (StaffMember, error)
 	// SetStaffCard gives a staff member a staff card, replaces it or takes
 	// it away, under AddStaff's rule, and returns the member.

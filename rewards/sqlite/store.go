@@ -105,6 +105,9 @@ type Store struct {
 	// pinMatches, when set, checks a login's PIN in place of
 	// rewards.PINMatches: a test watches which hash each login checks.
 	pinMatches func(pin, hash string) bool
+	// cardNumbers, when set, draws new card numbers in place of
+	// rewards.NewCardNumber: a test decides what each draw finds.
+	cardNumbers func(prefix string) string
 }
 
 // NewStore returns a store for the database file at path; call Open.
