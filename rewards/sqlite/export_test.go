@@ -24,3 +24,11 @@ func (s *Store) Queued() int {
 	defer s.qmu.Unlock()
 	return len(s.queue)
 }
+
+// SetPINMatches makes logins check PINs with f instead of
+// rewards.PINMatches: a test sees which hash each login checks against.
+func (s *Store) SetPINMatches(f func(pin, hash string) bool) { s.pinMatches = f }
+
+// SetCardNumbers makes the store draw new card numbers with f instead of
+// rewards.NewCardNumber: a test decides what each draw finds.
+func (s *Store) SetCardNumbers(f func(prefix string) string) { s.cardNumbers = f }

@@ -143,12 +143,16 @@ func (s *Store) StaffList(ctx context.Context) ([]rewards.StaffMember, error) {
 
 // LoginStaff finds the member, by number or by staff card, and its PIN
 // hash in one read, and checks the PIN (outside any transaction: argon2id
-// is slow by design); then, in one write, applies the lock-out rule to the
+// is slow by design); then, in one write, applies the login rule
+// (StaffLogin.Attempt: the lock-out, then the device's place) to the
 // member's state as it is then (another server may have counted a wrong
 // PIN meanwhile) and keeps the result: the count, the lock, or a new
 // session. A refusal is answered after the write commits, so that the
 // wrong PIN it counts is kept. The member is the same whichever way it was
-// named, and so is its count of wrong PINs.
+// named, and so is its count of wrong PINs. A login that names no member
+// checks its PIN all the same, against rewards.UnknownPINHash, and counts
+// nothing: it takes as long as a wrong PIN, so that its time does not
+// tell which numbers and cards are a member's.
 func (s *Store) LoginStaff(ctx context.Context, c rewards.StaffLogin, d rewards.Device) (rewards.NewStaffSession, error) {
 	if err := c.Validate(); err != nil {
 		return rewards.NewStaffSession{}, err
@@ -159,22 +163,26 @@ func (s *Store) LoginStaff(ctx context.Context, c rewards.StaffLogin, d rewards.
 	}
 	var hash string
 	var m rewards.StaffMember
+	var found bool
 	err := s.read(ctx, func(t *txn) error {
-		var found bool
 		var err error
 		m, found, err = scanStaff(t.queryRow(`SELECT `+staffColumns+`, m.pin_hash`+staffFrom+` WHERE `+where, key), &hash)
-		if err == nil && !found {
-			err = c.Unknown()
-		}
 		return err
 	})
 	if err != nil {
 		return rewards.NewStaffSession{}, err
 	}
-	if err := rewards.SessionFits(m, d); err != nil {
-		return rewards.NewStaffSession{}, err
+	if !found {
+		hash = rewards.UnknownPINHash()
 	}
-	matched := rewards.PINMatches(c.PIN, hash)
+	pinMatches := rewards.PINMatches
+	if s.pinMatches != nil {
+		pinMatches = s.pinMatches
+	}
+	matched := pinMatches(c.PIN, hash)
+	if !found {
+		return rewards.NewStaffSession{}, c.Unknown()
+	}
 	var out rewards.NewStaffSession
 	var refusal error
 	err = s.write(ctx, func(t *txn) error {
@@ -187,7 +195,7 @@ func (s *Store) LoginStaff(ctx context.Context, c rewards.StaffLogin, d rewards.
 			st.LockedUntil = fromMS(locked.Int64)
 		}
 		now := t.until
-		next, err := rewards.StaffLoginAttempt(m.Number, st, matched, now)
+		next, err := c.Attempt(m, d, st, matched, now)
 		refusal = err
 		var lock any
 		if !next.LockedUntil.IsZero() {

@@ -101,6 +101,13 @@ type Store struct {
 	pmu          sync.Mutex       // the program cache: current and programs
 	programs     map[int]*rewards.Program
 	current      *rewards.Program
+
+	// pinMatches, when set, checks a login's PIN in place of
+	// rewards.PINMatches: a test watches which hash each login checks.
+	pinMatches func(pin, hash string) bool
+	// cardNumbers, when set, draws new card numbers in place of
+	// rewards.NewCardNumber: a test decides what each draw finds.
+	cardNumbers func(prefix string) string
 }
 
 // NewStore returns a store for the database file at path; call Open.
