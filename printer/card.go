@@ -1,7 +1,7 @@
 package printer
 
 import (
-	"fmt"
+	"sort"
 	"strings"
 	"time"
 
@@ -21,6 +21,16 @@ const (
 // that scans reliably at 300 dpi, and an EAN-13 with its quiet zones is then
 // 43 mm wide, half the card.
 const cardModule = 0.38
+
+// eanNominalBars is how tall an EAN-13's bars are at their nominal size, in
+// modules: 22.85 mm at the 0.33 mm module (GS1 General Specifications).
+const eanNominalBars = 22.85 / 0.33
+
+// cardBars is how tall a card's bars are, in millimetres: 81 % of the
+// nominal height for the card's module (21.3 of 26.3 mm), above the 80 %
+// below which a hand-held scanner's line has little room to cross all of
+// them.
+const cardBars = 0.81 * eanNominalBars * cardModule
 
 // The A4 card sheet: 2 columns of 5 cards, edge to edge as on perforated
 // card stock, centred on the page.
@@ -46,9 +56,9 @@ type Cards struct {
 	// Date is the document's creation date, written into the PDF.
 	Date time.Time
 	// Batch, when set, is the id of the batch the cards are (tochkactl
-	// card batch): a sheet prints it on its first page (batchMark), so
-	// that a stack of sheets says which batch it is. A card printer's
-	// cards do not: it would be on a customer's card.
+	// card batch): a sheet's header says it on the first page
+	// (batchMark), so that a stack of sheets says which batch it is. A
+	// card printer's cards do not: it would be on a customer's card.
 	Batch string
 }
 
@@ -109,29 +119,63 @@ func CardSheetPDF(c Cards) ([]byte, error) {
 				}
 			}
 			cropMarks(p, x0, y0)
+			left, right := l.sheetHeader(first+1, last, n, label)
 			if first == 0 && side == 0 {
-				batchMark(p, l.t, c.Batch, x0)
+				right = l.batchMark(c.Batch, right)
 			}
-			p.font(false, 6.5)
-			p.ink(colMuted)
-			p.text(pw/2, 6, 'C', fmt.Sprintf("%s · %s · %s",
-				l.name, l.t.sheetCards(first+1, last, n), label))
+			drawSheetHeader(p, x0, left, right)
 		}
 	}
 	return finish(pdf)
 }
 
-// batchMark writes the batch's id on a sheet's first page, small, in the
-// top margin above the left column: at least 5 mm from the paper's edge,
-// clear of the crop marks and of the page's heading in the middle.
-func batchMark(p pdfPen, t *texts, batch string, x0 float64) {
+// sheetHeader is what a sheet's header says of the cards first to last
+// (counted from 1) of total, on side ("лице", "гръб"): on the left the
+// programme and which cards, "КООП · карти 1–10 от 25"; on the right the
+// side. Whatever else a sheet's header is to say goes here, the right part
+// before the side having the room.
+func (l *cardLayout) sheetHeader(first, last, total int, side string) (left, right string) {
+	return l.name + " · " + l.t.sheetCards(first, last, total), side
+}
+
+// batchMark puts the batch's id before the side in the header of a
+// batch's first sheet (Cards.Batch), "партида B7 · лице", so that a stack
+// of sheets says which batch it is.
+func (l *cardLayout) batchMark(batch, right string) string {
 	if batch == "" {
-		return
+		return right
 	}
-	s := t.say("printer.sheet.batch", lang.Args{"batch": batch})
+	return l.t.say("printer.sheet.batch", lang.Args{"batch": batch}) + " · " + right
+}
+
+// The sheet's header sits in the top margin between the crop marks, whose
+// vertical lines reach from y0-6.5 to y0-1.5 mm at each column's edge: its
+// left part over the first column, its right part over the second, each
+// sheetHeaderClear mm clear of the marks, with its baseline at
+// sheetHeaderBase mm from the paper's top, so that the text stays more than
+// 5 mm from the edge, where an office printer may not print.
+const (
+	sheetHeaderBase  = 10.0
+	sheetHeaderSize  = 6.5
+	sheetHeaderMin   = 5.0
+	sheetHeaderClear = 2.5
+)
+
+// drawSheetHeader draws a sheet's header over cards whose left edge is at
+// x0; a part too long for its column shrinks to 5 pt, then is cut with "…".
+func drawSheetHeader(p pdfPen, x0 float64, left, right string) {
+	w := CardWidth - 2*sheetHeaderClear
 	p.ink(colMuted)
-	p.fit(false, 6.5, CardWidth/2, s)
-	p.text(x0+1.5, 7.5, 'L', s)
+	for i, s := range []string{left, right} {
+		size := max(p.fit(false, sheetHeaderSize, w, s), sheetHeaderMin)
+		p.font(false, size)
+		s = cutToWidth(s, w, p.width)
+		if i == 0 {
+			p.text(x0+sheetHeaderClear, sheetHeaderBase, 'L', s)
+		} else {
+			p.text(x0+sheetCols*CardWidth-sheetHeaderClear, sheetHeaderBase, 'R', s)
+		}
+	}
 }
 
 // cropMarks draws the cut lines of a sheet in its margins, 1.5 mm clear of
@@ -164,11 +208,12 @@ type cardLayout struct {
 	terms     [][]string // each term, wrapped
 	termSize  float64
 	contact   string
+	warnings  []lang.Msg // what CardWarnings tells
 }
 
 type cardItem struct {
 	bars   linear
-	holder string
+	holder string // as printed: on one line, without what the font cannot draw
 	number string
 }
 
@@ -194,16 +239,32 @@ func newCardLayout(c Cards) (*cardLayout, error) {
 	if len(c.Cards) == 0 {
 		return nil, rewards.Fail(rewards.EINVALID, "printer.error.cards_none", nil)
 	}
-	l := &cardLayout{t: t, name: c.Program.Name, subtitle: t.cardPoints}
+	fonts, err := loadFonts()
+	if err != nil {
+		return nil, err
+	}
+	l := &cardLayout{t: t, subtitle: t.cardPoints}
 	if c.Program.Kind == rewards.KindBonus {
 		l.subtitle = t.cardBonus
+	}
+	// Text from outside is printed without what the font cannot draw (the
+	// name and the contact in bold, as the front and the back print them).
+	var dropped []rune
+	if l.name, dropped = fonts.drawableLine(true, c.Program.Name); len(dropped) > 0 {
+		l.warnings = append(l.warnings, lang.M("printer.warning.program_name_glyphs",
+			lang.Args{"name": c.Program.Name, "chars": glyphList(dropped)}))
 	}
 	for _, card := range c.Cards {
 		bars, err := cardBarcode(card.Number, c.Program.Card.Barcode)
 		if err != nil {
 			return nil, err
 		}
-		l.cards = append(l.cards, cardItem{bars: bars, holder: strings.TrimSpace(card.Name), number: card.Number})
+		holder, dropped := fonts.drawableLine(true, card.Name)
+		if len(dropped) > 0 {
+			l.warnings = append(l.warnings, lang.M("printer.warning.card_glyphs",
+				lang.Args{"card": card.Number, "name": card.Name, "chars": glyphList(dropped)}))
+		}
+		l.cards = append(l.cards, cardItem{bars: bars, holder: holder, number: card.Number})
 	}
 
 	terms := []string{t.showCard}
@@ -216,9 +277,28 @@ func newCardLayout(c Cards) (*cardLayout, error) {
 		terms = append(terms, t.activation(d))
 	}
 	terms = append(terms, t.foundCard)
-	l.contact = t.contact(c.Program.Contact)
+	contact := t.contact(c.Program.Contact)
+	if l.contact, dropped = fonts.drawableLine(true, contact); len(dropped) > 0 {
+		l.warnings = append(l.warnings, lang.M("printer.warning.program_contact_glyphs",
+			lang.Args{"contact": contact, "chars": glyphList(dropped)}))
+	}
 	l.termTexts = terms
 	return l, nil
+}
+
+// CardWarnings says what the layouts of c leave off the cards: each
+// holder's name, and the programme's name and contact, that has characters
+// the embedded font cannot draw (Chinese, Japanese, Korean, full-width
+// forms, emoji) is printed without them, never as a box or "�", and a
+// warning names the card (or the programme) and the characters, for the
+// caller to show in its reader's language before it prints. It fails as
+// CardPDF and CardSheetPDF would.
+func CardWarnings(c Cards) ([]lang.Msg, error) {
+	l, err := newCardLayout(c)
+	if err != nil {
+		return nil, err
+	}
+	return l.warnings, nil
 }
 
 // wrapTerms wraps the terms at the largest size, from 6.5 pt down, at which
@@ -242,32 +322,61 @@ func (l *cardLayout) wrapTerms(p pdfPen) {
 	}
 }
 
+// The front's band, in millimetres from the card's top left corner: the
+// programme's mark, and the text beside it (frontTextX from the left, at
+// most frontBeside wide) and under it (at most frontUnder wide).
+const (
+	frontBand   = 23.0
+	frontMarkX  = CardWidth - 12
+	frontMarkY  = 11.5
+	frontMarkR  = 5.2
+	frontTextX  = 6.0
+	frontBeside = CardWidth - frontTextX - 22
+	frontUnder  = CardWidth - 2*frontTextX
+	frontBarsY  = frontBand + 2.8 // the bars' top
+)
+
+// The holder's name, in bold: frontHolderSize, or as little as
+// frontHolderMin to stay on one line, else on two lines at frontHolderMin.
+const (
+	frontHolderSize = 8.0
+	frontHolderMin  = 7.0
+)
+
 // front draws card i's front with its top left corner at x, y.
 func (l *cardLayout) front(p pdfPen, i int, x, y float64) {
 	c := l.cards[i]
-	const band = 23.0
 	p.fill(colBrand)
-	p.Rect(x, y, CardWidth, band, "F")
+	p.Rect(x, y, CardWidth, frontBand, "F")
 	// The programme's mark: the dot that gives Tochka its name.
 	p.fill(colAccent)
-	p.Circle(x+CardWidth-12, y+11.5, 5.2, "F")
+	p.Circle(x+frontMarkX, y+frontMarkY, frontMarkR, "F")
 	p.fill(colWhite)
-	p.Circle(x+CardWidth-12, y+11.5, 1.6, "F")
+	p.Circle(x+frontMarkX, y+frontMarkY, 1.6, "F")
 
 	p.ink(colWhite)
-	p.fit(true, 15, CardWidth-6-22, l.name)
-	p.text(x+6, y+10.5, 'L', l.name)
+	p.fit(true, 15, frontBeside, l.name)
+	p.text(x+frontTextX, y+10.5, 'L', l.name)
 	p.font(false, 7.5)
 	p.ink(colPale)
-	p.text(x+6, y+15.5, 'L', l.subtitle)
+	p.text(x+frontTextX, y+14.8, 'L', l.subtitle)
 	if c.holder != "" {
 		p.ink(colWhite)
-		p.fit(true, 8, CardWidth-6-22, c.holder)
-		p.text(x+6, y+20.3, 'L', c.holder)
+		size, lines := holderLines(p, c.holder)
+		p.font(true, size)
+		if len(lines) == 1 {
+			p.text(x+frontTextX, y+20.3, 'L', lines[0])
+		} else {
+			// Two lines: the first beside the mark, clear of the
+			// subtitle; the second under the mark, clear of the band's
+			// edge.
+			p.text(x+frontTextX, y+18.2, 'L', lines[0])
+			p.text(x+frontTextX, y+18.2+size*1.2*ptToMM, 'L', lines[1])
+		}
 	}
 
 	bw := float64(c.bars.width()) * cardModule
-	p.drawLinear(c.bars, x+(CardWidth-bw)/2, y+band+4.5, cardModule, 15.5)
+	p.drawLinear(c.bars, x+(CardWidth-bw)/2, y+frontBarsY, cardModule, cardBars)
 
 	p.fill(colBrand)
 	p.Rect(x, y+CardHeight-2, CardWidth, 2, "F")
@@ -312,4 +421,45 @@ func (l *cardLayout) back(p pdfPen, i int, x, y float64) {
 	p.ink(colMuted)
 	p.font(false, 6)
 	p.text(x+CardWidth-backTextX, y+45.8, 'R', "№ "+l.cards[i].number)
+}
+
+// holderLines lays a holder's name out for the front's band: on one line
+// under the mark, at frontHolderSize or smaller down to frontHolderMin; a
+// longer name at frontHolderMin on two, the first beside the mark and the
+// second, wider, under it, which ends with "…" when the name is longer
+// still. It returns the size and the lines.
+func holderLines(p pdfPen, name string) (float64, []string) {
+	for size := frontHolderSize; size >= frontHolderMin; size -= 0.25 {
+		p.font(true, size)
+		if p.width(name) <= frontUnder {
+			return size, []string{name}
+		}
+	}
+	// The first line is the name's start that wrap gives. wrap gives a
+	// word longer than the line a line of its own: the name is then
+	// broken where the line ends.
+	first := wrap(name, frontBeside, p.width)[0]
+	if p.width(first) > frontBeside || !strings.HasPrefix(name, first) {
+		rs := []rune(name)
+		first = string(rs[:longestStart(rs, "", frontBeside, p.width)])
+	}
+	rest := strings.TrimSpace(strings.TrimPrefix(name, first))
+	return frontHolderMin, []string{first, cutToWidth(rest, frontUnder, p.width)}
+}
+
+// cutToWidth returns s when it is at most w wide as measured, else its
+// longest start that, with "…" after it, is.
+func cutToWidth(s string, w float64, measure func(string) float64) string {
+	if measure(s) <= w {
+		return s
+	}
+	rs := []rune(s)
+	return strings.TrimRight(string(rs[:longestStart(rs, "…", w, measure)]), " ") + "…"
+}
+
+// longestStart is how many characters the longest start of rs has that,
+// with suffix after it, is at most w wide as measured. The widths of the
+// starts grow with their length, so it is found by halving.
+func longestStart(rs []rune, suffix string, w float64, measure func(string) float64) int {
+	return sort.Search(len(rs), func(n int) bool { return measure(string(rs[:n+1])+suffix) > w })
 }

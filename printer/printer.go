@@ -11,7 +11,9 @@
 // backends. Barcodes are drawn from their modules, as vector rectangles in
 // PDFs and as whole dots in rasters, never as scaled images, so they stay
 // crisp on any printer. Text uses the embedded DejaVu Sans (package assets),
-// which covers Cyrillic: nothing depends on a printer's code page. The words
+// which covers Cyrillic: nothing depends on a printer's code page; what it
+// cannot draw (Chinese, Japanese, Korean, emoji) is left off a card, and
+// CardWarnings says which (glyphs.go). The words
 // are the translation catalog's (assets/i18n/printer.*.toml and the units,
 // through package lang), so plural forms follow CLDR's rules.
 //
@@ -25,6 +27,8 @@ import (
 	"fmt"
 	"sync"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/jung-kurt/gofpdf"
 	"golang.org/x/image/font/opentype"
@@ -214,28 +218,88 @@ func (p pdfPen) fit(bold bool, size, w float64, s string) float64 {
 // ptToMM converts a font size in points to millimetres.
 const ptToMM = 25.4 / 72
 
-// wrap breaks s into lines at most w wide as measured, at spaces only (a
-// no-break space keeps "1 500" together). A word wider than w gets a line of
-// its own.
+// wrap breaks s into lines at most w wide as measured, at spaces (a
+// no-break space keeps "1 500" together). A word wider than w is broken
+// after its hyphens ("Тенджера-тиган-"), and a piece of it still wider
+// than w between any two characters, a character and its combining marks
+// kept together: no line is wider than w unless a single character is.
+// Text that fits at spaces wraps as it always did.
 func wrap(s string, w float64, measure func(string) float64) []string {
 	var lines []string
 	line := ""
 	for _, word := range splitSpaces(s) {
-		if line == "" {
+		if line == "" && measure(word) <= w {
 			line = word
 			continue
 		}
-		if measure(line+" "+word) <= w {
+		if line != "" && measure(line+" "+word) <= w {
 			line += " " + word
 			continue
 		}
-		lines = append(lines, line)
-		line = word
+		if measure(word) <= w {
+			lines = append(lines, line)
+			line = word
+			continue
+		}
+		// Too wide for a line of its own: its pieces go on the line
+		// begun, if they fit, and on as many lines as they need.
+		sep := ""
+		if line != "" {
+			sep = " "
+		}
+		for _, piece := range hyphenPieces(word) {
+			if measure(line+sep+piece) <= w {
+				line += sep + piece
+				sep = ""
+				continue
+			}
+			if line != "" {
+				lines = append(lines, line)
+			}
+			line, sep = "", ""
+			for _, ch := range characters(piece) {
+				if line != "" && measure(line+ch) > w {
+					lines = append(lines, line)
+					line = ""
+				}
+				line += ch
+			}
+		}
 	}
 	if line != "" {
 		lines = append(lines, line)
 	}
 	return lines
+}
+
+// hyphenPieces splits a word after each hyphen that joins two parts of it:
+// "Тенджера-тиган" is "Тенджера-", "тиган"; a leading or trailing hyphen
+// ("-5%") stays where it is.
+func hyphenPieces(word string) []string {
+	var pieces []string
+	start := 0
+	rs := []rune(word)
+	for i, r := range rs {
+		if (r == '-' || r == '\u2010') && i > 0 && i < len(rs)-1 && rs[i-1] != '-' && rs[i-1] != '\u2010' {
+			pieces = append(pieces, string(rs[start:i+1]))
+			start = i + 1
+		}
+	}
+	return append(pieces, string(rs[start:]))
+}
+
+// characters splits s into what a reader sees as characters: each rune
+// with the combining marks that follow it.
+func characters(s string) []string {
+	var out []string
+	for i, r := range s {
+		if len(out) > 0 && unicode.In(r, unicode.Mn, unicode.Me) {
+			out[len(out)-1] += string(r)
+			continue
+		}
+		out = append(out, s[i:i+utf8.RuneLen(r)])
+	}
+	return out
 }
 
 func splitSpaces(s string) []string {

@@ -95,17 +95,19 @@ func voucherFixture(t testing.TB, lang string) printer.Voucher {
 	}}
 }
 
-// posterFixture is a board of 14 items, two pages: pictures from a 16-bit
-// PNG and a JPEG, one missing and one broken (those two print without).
+// posterFixture is a board of 14 items, two pages on A4 and one on A3:
+// pictures from a 16-bit PNG and a JPEG, one missing and one broken (those
+// two print without); the coffee is out of stock.
 func posterFixture(t testing.TB, lang, size string) printer.Poster {
 	day := func(m time.Month, d int) *time.Time {
 		tm := time.Date(2026, m, d, 0, 0, 0, 0, time.FixedZone("EET", 2*3600))
 		return &tm
 	}
+	none, some := int64(0), int64(12)
 	items := []rewards.Reward{
-		{ID: "oil-1l", Points: 120, Picture: "pictures/oil-16bit.png", ValidTo: day(12, 1),
+		{ID: "oil-1l", Stock: &some, Points: 120, Picture: "pictures/oil-16bit.png", ValidTo: day(12, 1),
 			Names: rewards.Names{BG: "Олио слънчогледово 1 л", RU: "Подсолнечное масло 1 л", EN: "Sunflower oil 1 l"}},
-		{ID: "coffee", Points: 350, Picture: "pictures/coffee.jpg",
+		{ID: "coffee", Points: 350, Picture: "pictures/coffee.jpg", Stock: &none,
 			Names: rewards.Names{BG: "Кафе на зърна 500 г", RU: "Кофе в зёрнах 500 г", EN: "Coffee beans 500 g"}},
 		{ID: "honey", Points: 480, Picture: "pictures/missing.jpg", ValidFrom: day(11, 1),
 			Names: rewards.Names{BG: "Пчелен мед от Странджа 900 г", RU: "Мёд из Странджи 900 г", EN: "Strandzha honey 900 g"}},
@@ -119,7 +121,7 @@ func posterFixture(t testing.TB, lang, size string) printer.Poster {
 	for i := range items {
 		items[i].Coop = "coop-sofia"
 	}
-	return printer.Poster{Program: bundled(t, "coop"), Lang: lang, Size: size, Store: "София, бул. Витоша 12",
+	return printer.Poster{Program: bundled(t, "coop"), Lang: lang, Size: size, Coop: "Кооп София", Store: "София, бул. Витоша 12",
 		Items: items, Printed: printedAt, ReadPicture: func(name string) ([]byte, error) {
 			return os.ReadFile(filepath.Join("testdata", name))
 		}}

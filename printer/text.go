@@ -137,9 +137,18 @@ func (t *texts) activation(d time.Duration) string {
 	return t.say("printer.card.activation", lang.Args{"delay": t.duration(d)})
 }
 
-// sheetCards names the cards first to last of total in a sheet's margin.
+// sheetCards names the cards first to last (counted from 1) of total in a
+// sheet's margin: "1 карта" or "7 карти" when the sheet holds them all,
+// else "карта 11 от 11" or "карти 1–10 от 25"; the catalog's plural rules
+// pick the forms.
 func (t *texts) sheetCards(first, last, total int) string {
-	return t.say("printer.sheet.cards", lang.Args{"first": first, "last": last, "total": total})
+	switch {
+	case first == 1 && last == total:
+		return t.say("printer.sheet.count", lang.Args{"count": lang.Number(total)})
+	case first == last:
+		return t.say("printer.sheet.card", lang.Args{"card": lang.Number(first), "total": lang.Number(total)})
+	}
+	return t.say("printer.sheet.cards", lang.Args{"first": lang.Number(first), "last": lang.Number(last), "total": lang.Number(total)})
 }
 
 // printed is the poster's footer: the day it was printed.

@@ -84,8 +84,7 @@ func NewCardNumber(prefix string) string {
 	if err != nil {
 		panic("crypto/rand: " + err.Error()) // the OS random source never fails on Linux
 	}
-	body := prefix + leftPad(n.String(), 10)
-	return body + string(rune('0'+EANCheckDigit(body)))
+	return WithCheckDigit(prefix + leftPad(n.String(), 10))
 }
 
 func leftPad(s string, n int) string {
@@ -107,6 +106,12 @@ func EANCheckDigit(body string) int {
 		sum += d
 	}
 	return (10 - sum%10) % 10
+}
+
+// WithCheckDigit is the EAN/UPC code of the digits in body followed by
+// their check digit (EANCheckDigit): a card number from its first twelve.
+func WithCheckDigit(body string) string {
+	return body + string(rune('0'+EANCheckDigit(body)))
 }
 
 // ValidateCardNumber checks that s is a 13-digit EAN-13 with a correct check

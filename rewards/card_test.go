@@ -28,6 +28,26 @@ func TestEANCheckDigit(t *testing.T) {
 	}
 }
 
+// WithCheckDigit appends the check digit, and what it makes of twelve
+// digits is a card number ValidateCardNumber takes.
+func TestWithCheckDigit(t *testing.T) {
+	for body, want := range map[string]string{
+		"290000000001": "2900000000018",
+		"400638133393": "4006381333931",
+		"000000000000": "0000000000000",
+		"9638507":      "96385074",
+	} {
+		if got := rewards.WithCheckDigit(body); got != want {
+			t.Errorf("WithCheckDigit(%s) = %s, want %s", body, got, want)
+		}
+	}
+	for _, body := range []string{"210000004711", "271234567890", "999999999999"} {
+		if err := rewards.ValidateCardNumber(rewards.WithCheckDigit(body)); err != nil {
+			t.Errorf("WithCheckDigit(%s): %v", body, err)
+		}
+	}
+}
+
 func TestValidateCardNumber(t *testing.T) {
 	for _, ok := range []string{"2900000000018", "4006381333931", "2712345678902"} {
 		if err := rewards.ValidateCardNumber(ok); err != nil {

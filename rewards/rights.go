@@ -65,6 +65,7 @@ const (
 	RouteOTPVerify = "POST /v1/otp/verify"
 
 	RouteBoardRead    = "GET /v1/board"
+	RouteRewardRead   = "GET /v1/board/items/{id}"
 	RouteRewardPut    = "PUT /v1/board/items/{id}"
 	RouteRewardDelete = "DELETE /v1/board/items/{id}"
 	RouteStoresRead   = "GET /v1/stores"
@@ -126,7 +127,8 @@ const (
 //     program are read by every device: a kiosk and a till name stores and
 //     count in the program's units. A board read names its store or
 //     cooperative (?store= or ?coop=) within the device's cooperative; the
-//     whole board of every cooperative is the admin's.
+//     whole board of every cooperative is the admin's. One item of the
+//     board is read as its board is: within the device's cooperative.
 //   - A picture belongs to no place (it is kept by content): a manager
 //     uploads one; the reward that shows it is what the rights look at.
 //   - A store's record concerns the store and the cooperative it is put
@@ -182,6 +184,7 @@ var Rights = map[string]map[string]Reach{
 	RouteOTPVerify: {SessionStaff: OwnPlace, SessionManager: OwnPlace, RolePOS: OwnPlace, RoleKiosk: OwnPlace, RoleManager: OwnPlace, RoleAdmin: Anywhere},
 
 	RouteBoardRead:    {SessionStaff: OwnCoop, SessionManager: OwnCoop, RolePOS: OwnCoop, RoleKiosk: OwnCoop, RoleManager: OwnCoop, RoleAdmin: Anywhere},
+	RouteRewardRead:   {SessionStaff: OwnCoop, SessionManager: OwnCoop, RolePOS: OwnCoop, RoleKiosk: OwnCoop, RoleManager: OwnCoop, RoleAdmin: Anywhere},
 	RouteRewardPut:    {SessionManager: OwnPlace, RoleManager: OwnPlace, RoleAdmin: Anywhere},
 	RouteRewardDelete: {SessionManager: OwnPlace, RoleManager: OwnPlace, RoleAdmin: Anywhere},
 	RouteStoresRead:   {SessionStaff: OwnPlace, SessionManager: OwnPlace, RolePOS: OwnPlace, RoleKiosk: OwnPlace, RoleManager: OwnPlace, RoleAdmin: Anywhere},

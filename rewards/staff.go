@@ -170,9 +170,24 @@ func HashPIN(pin string) string {
 	if _, err := rand.Read(salt); err != nil {
 		panic("crypto/rand: " + err.Error())
 	}
-	key := argon2.IDKey([]byte(pin), salt, argonTime, argonMemory, argonThreads, argonKeyLen)
+	return pinHash(salt, argon2.IDKey([]byte(pin), salt, argonTime, argonMemory, argonThreads, argonKeyLen))
+}
+
+// pinHash is the PHC string of a salt and a key made with the parameters
+// of new hashes.
+func pinHash(salt, key []byte) string {
 	return fmt.Sprintf("$argon2id$v=%d$m=%d,t=%d,p=%d$%s$%s", argon2.Version, argonMemory, argonTime, argonThreads,
 		base64.RawStdEncoding.EncodeToString(salt), base64.RawStdEncoding.EncodeToString(key))
+}
+
+// UnknownPINHash is what a login's PIN is checked against when no staff
+// member has the number or card the login names: a hash of the cost of a
+// new one (HashPIN's parameters, salt and key as long) that no PIN
+// matches, so that a login naming no member takes as long to refuse as
+// one with a wrong PIN, and its time does not tell which numbers and
+// cards are a member's.
+func UnknownPINHash() string {
+	return pinHash(make([]byte, 16), make([]byte, argonKeyLen))
 }
 
 // PINMatches reports whether pin is the one hashed (HashPIN); a hash it
@@ -215,9 +230,11 @@ type PINState struct {
 // to answer (nil: the login succeeds). A locked member is refused whether
 // or not the PIN matches, with when the lock ends; the PINMaxFailures-th
 // wrong PIN in a row locks for PINLockout; a right PIN clears the count.
-func StaffLoginAttempt(number string, st PINState, matched bool, now time.Time) (PINState, error) {
+// A refusal names the member by named: what the login gave, its number or
+// its staff card (StaffLogin.Named).
+func StaffLoginAttempt(named string, st PINState, matched bool, now time.Time) (PINState, error) {
 	if !st.LockedUntil.IsZero() && now.Before(st.LockedUntil) {
-		return st, Fail(EREFUSED, "staff.locked", lang.Args{"number": number, "until": st.LockedUntil})
+		return st, Fail(EREFUSED, "staff.locked", lang.Args{"number": named, "until": st.LockedUntil})
 	}
 	if !st.LockedUntil.IsZero() {
 		st = PINState{} // the lock has run out: a fresh count
@@ -228,9 +245,9 @@ func StaffLoginAttempt(number string, st PINState, matched bool, now time.Time) 
 	st.Failures++
 	if st.Failures >= PINMaxFailures {
 		until := now.Add(PINLockout)
-		return PINState{Failures: st.Failures, LockedUntil: until}, Fail(EREFUSED, "staff.locked", lang.Args{"number": number, "until": until})
+		return PINState{Failures: st.Failures, LockedUntil: until}, Fail(EREFUSED, "staff.locked", lang.Args{"number": named, "until": until})
 	}
-	return st, Fail(EUNAUTHENTICATED, "staff.pin_wrong", lang.Args{"number": number, "count": PINMaxFailures - st.Failures})
+	return st, Fail(EUNAUTHENTICATED, "staff.pin_wrong", lang.Args{"number": named, "count": PINMaxFailures - st.Failures})
 }
 
 // StaffLogin opens a staff session through a device (the kiosk or
@@ -263,12 +280,33 @@ func (c *StaffLogin) Validate() error {
 	return nil
 }
 
+// Named is what the login names the member by: the number typed or the
+// staff card scanned. Its refusals name the member by it and by nothing
+// else, so that a login by card does not learn the member's number.
+func (c *StaffLogin) Named() string { return c.Number + c.Card }
+
 // Unknown is the refusal of a login whose number or staff card no member
 // has: the same for both, and the same whether or not the number is
 // another kind of card, so that a login tells nothing of what it names
-// but that no member has it.
+// but that no member has it. A ledger checks the login's PIN against
+// UnknownPINHash before it answers so, as it checks a member's PIN.
 func (c *StaffLogin) Unknown() error {
-	return Fail(EUNAUTHENTICATED, "staff.unknown", lang.Args{"number": c.Number + c.Card})
+	return Fail(EUNAUTHENTICATED, "staff.unknown", lang.Args{"number": c.Named()})
+}
+
+// Attempt is the login rule for the member m the login named, whose PIN
+// state is st, at device d: the lock-out rule (StaffLoginAttempt) first,
+// and only once the PIN matched whether the member may log in at the
+// device (SessionFits), so that a login without the right PIN learns
+// nothing of where the member works. The state to keep is the lock-out
+// rule's (a right PIN clears the count, at any device); every refusal
+// names the member as the login did (Named).
+func (c *StaffLogin) Attempt(m StaffMember, d Device, st PINState, matched bool, now time.Time) (PINState, error) {
+	next, err := StaffLoginAttempt(c.Named(), st, matched, now)
+	if err != nil {
+		return next, err
+	}
+	return next, SessionFits(m, d, c.Named())
 }
 
 // StaffCardSet gives a staff member a staff card, replaces the one the
@@ -311,12 +349,13 @@ func NewSessionToken() string {
 
 // SessionFits checks that a staff member may log in at a device: the
 // device's place is the member's own, or one of the stores of the
-// member's cooperative; an admin's device is anywhere.
-func SessionFits(m StaffMember, d Device) error {
+// member's cooperative; an admin's device is anywhere. The refusal names
+// the member by named, as the login did (StaffLogin.Named).
+func SessionFits(m StaffMember, d Device, named string) error {
 	if d.Role == RoleAdmin || reaches(OwnPlace, Device{Store: m.Store, Coop: m.Coop}, d.Place()) {
 		return nil
 	}
-	return Fail(EFORBIDDEN, "staff.device_elsewhere", lang.Args{"number": m.Number, "device": d.Name})
+	return Fail(EFORBIDDEN, "staff.device_elsewhere", lang.Args{"number": named, "device": d.Name})
 }
 
 // staffKey is the context key of the staff member a change is made by.
@@ -352,7 +391,10 @@ type AuditEntry struct {
 type Staff interface {
 	// AddStaff adds a staff member of a recorded store or cooperative with
 	// the PIN's argon2id hash. A staff card that is a loyalty card of the
-	// ledger or another member's staff card is a conflict.
+	// ledger or another member's staff card is a conflict; so is, the
+	// other way round, a loyalty card issued, or given as a replacement,
+	// with a staff card's number, and a number a ledger draws for a new
+	// card is none.
 	AddStaff(ctx context.Context, c StaffAdd) (StaffMember, error)
 	// SetStaffCard gives a staff member a staff card, replaces it or takes
 	// it away, under AddStaff's rule, and returns the member.
@@ -360,7 +402,9 @@ type Staff interface {
 	// StaffList lists the staff members by number; never a hash.
 	StaffList(ctx context.Context) ([]StaffMember, error)
 	// LoginStaff finds the staff member by number or staff card, checks
-	// the PIN under the lock-out rule and opens a session at the device.
+	// the PIN (against UnknownPINHash when no member has what the login
+	// names, then refused as Unknown) under the login rule
+	// (StaffLogin.Attempt) and opens a session at the device.
 	LoginStaff(ctx context.Context, c StaffLogin, d Device) (NewStaffSession, error)
 	// SessionByToken returns the open session whose token has the hash
 	// (TokenHash) and extends it by SessionIdle; unauthenticated when

@@ -156,3 +156,67 @@ func keyOf(t *testing.T, err error) string {
 	}
 	return e.Key
 }
+
+// A login is refused in this order, naming the member by what the login
+// gave (the staff card scanned, never then the member's number): a locked
+// member whatever the PIN and wherever the device; a wrong PIN, wherever
+// the device, counted; and only once the PIN is right, a device of no
+// place of the member's. A wrong PIN thus tells nothing of where the
+// member works.
+func TestStaffLoginAttemptAt(t *testing.T) {
+	now := time.Date(2026, 11, 2, 9, 0, 0, 0, time.UTC)
+	card := rewards.WithCheckDigit("210000000099")
+	m := rewards.StaffMember{Number: "4711", Name: "Ivana", Role: rewards.StaffRoleStaff, Store: "a1", Coop: "c1", Card: card}
+	here := rewards.Device{Name: "k1", Role: rewards.RoleKiosk, Store: "a1", Coop: "c1"}
+	there := rewards.Device{Name: "k2", Role: rewards.RoleKiosk, Store: "b1", Coop: "c2"}
+	locked := rewards.PINState{Failures: 5, LockedUntil: now.Add(time.Minute)}
+	byCard, byNumber := rewards.StaffLogin{Card: card}, rewards.StaffLogin{Number: "4711"}
+	for _, tc := range []struct {
+		name    string
+		login   rewards.StaffLogin
+		d       rewards.Device
+		st      rewards.PINState
+		matched bool
+		want    rewards.PINState
+		key     string
+	}{
+		{"a wrong PIN by card elsewhere", byCard, there, rewards.PINState{}, false, rewards.PINState{Failures: 1}, "staff.pin_wrong"},
+		{"a wrong PIN by card here", byCard, here, rewards.PINState{Failures: 1}, false, rewards.PINState{Failures: 2}, "staff.pin_wrong"},
+		{"the right PIN by card elsewhere", byCard, there, rewards.PINState{Failures: 2}, true, rewards.PINState{}, "staff.device_elsewhere"},
+		{"the right PIN by card while locked, elsewhere", byCard, there, locked, true, locked, "staff.locked"},
+		{"the right PIN by card while locked", byCard, here, locked, true, locked, "staff.locked"},
+		{"the right PIN by card here", byCard, here, rewards.PINState{Failures: 2}, true, rewards.PINState{}, ""},
+		{"a wrong PIN by number elsewhere", byNumber, there, rewards.PINState{}, false, rewards.PINState{Failures: 1}, "staff.pin_wrong"},
+		{"the right PIN by number elsewhere", byNumber, there, rewards.PINState{}, true, rewards.PINState{}, "staff.device_elsewhere"},
+	} {
+		got, err := tc.login.Attempt(m, tc.d, tc.st, tc.matched, now)
+		if got != tc.want || keyOf(t, err) != tc.key {
+			t.Errorf("%s: %+v %v, want %+v %q", tc.name, got, err, tc.want, tc.key)
+			continue
+		}
+		if err == nil {
+			continue
+		}
+		e := err.(*rewards.Error)
+		named := tc.login.Number + tc.login.Card
+		if e.Args["number"] != named || !strings.Contains(e.Message, named) || tc.login.Card != "" && strings.Contains(e.Message, m.Number) {
+			t.Errorf("%s: %q %v names another than %s", tc.name, e.Message, e.Args, named)
+		}
+	}
+}
+
+// A login that names no member checks its PIN against UnknownPINHash, a
+// hash of HashPIN's parameters, so of a real one's cost, that no PIN
+// matches.
+func TestUnknownPINHash(t *testing.T) {
+	unknown, real := strings.Split(rewards.UnknownPINHash(), "$"), strings.Split(rewards.HashPIN("482913"), "$")
+	if len(unknown) != len(real) || strings.Join(unknown[:4], "$") != strings.Join(real[:4], "$") ||
+		len(unknown[4]) != len(real[4]) || len(unknown[5]) != len(real[5]) {
+		t.Fatalf("the unknown member's hash %q is not of the cost of %q", rewards.UnknownPINHash(), rewards.HashPIN("482913"))
+	}
+	for _, pin := range []string{"482913", "000000", "", "0000000000"} {
+		if rewards.PINMatches(pin, rewards.UnknownPINHash()) {
+			t.Errorf("%q matches the unknown member's hash", pin)
+		}
+	}
+}

@@ -177,11 +177,15 @@ func (r *Reward) OfferedAt(t time.Time, store string, loc *time.Location) error 
 	if r.ValidTo != nil && !t.Before(*r.ValidTo) {
 		return Fail(EREFUSED, "reward.ended", lang.Args{"reward": r.Names, "at": r.ValidTo.In(loc)})
 	}
-	if r.Stock != nil && *r.Stock <= 0 {
+	if !r.InStock() {
 		return Fail(EREFUSED, "reward.out_of_stock", lang.Args{"reward": r.Names})
 	}
 	return nil
 }
+
+// InStock reports whether the reward has one left to give, or is not
+// counted (no stock).
+func (r *Reward) InStock() bool { return r.Stock == nil || *r.Stock > 0 }
 
 // AcceptsRedemption refuses exchanging points for rewards where the program
 // has none: bonus programs pay at the till.

@@ -13,7 +13,9 @@ import (
 
 // "VID:PID" is read as lsusb writes it, in either case, with or without
 // 0x, and written back as lsusb does; what is not one is refused, saying
-// what one looks like; 0000:0000 selects the first device that fits.
+// what one looks like, and so is 0000:0000, which names no device. Only an
+// adapter left with vid and pid zero (Selector) takes the first device
+// that fits.
 func TestParseVIDPID(t *testing.T) {
 	for _, tc := range []struct {
 		in       string

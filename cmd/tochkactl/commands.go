@@ -159,6 +159,7 @@ var commands = []*command{
 		{name: "coop", kind: kindString, value: "COOP"},
 		{name: "store", kind: kindString, value: "STORE"},
 		{name: "size", kind: kindString, value: "A4|A3", choices: []string{printer.PosterA4, printer.PosterA3}},
+		{name: "in-stock", kind: kindBool},
 		outFlag, printerFlag,
 	}, db: dbRead, run: cmdBoardPrint},
 	{name: "redeem", args: []string{"CARD", "REWARD"}, flags: []flagSpec{

@@ -476,7 +476,15 @@ func (c *cmdCtx) renderCards(p *rewards.Program, cards []rewards.Card, batch str
 	}
 	// Each card's back follows its front: printed on both sides.
 	job := printer.Job{Title: c.jobTitle(p.Name, what), Media: cr80Media, Sides: printer.TwoSidedLongEdge}
-	var err error
+	// What the card's font cannot draw is left off: the operator is told
+	// which cards, before anything is printed.
+	warnings, err := printer.CardWarnings(doc)
+	if err != nil {
+		return r, job, err
+	}
+	for _, w := range warnings {
+		r.Warnings = append(r.Warnings, w.In(c.readerLang()))
+	}
 	if c.in.str["layout"] == layoutSheet {
 		r.Document, job.Media = layoutSheet, printer.PosterA4
 		job.Data, err = printer.CardSheetPDF(doc)
@@ -666,20 +674,41 @@ func cmdBoardPrint(c *cmdCtx) error {
 		return err
 	}
 	coop, store := c.in.str["coop"], c.in.str["store"]
+	pl, err := c.places()
+	if err != nil {
+		return err
+	}
+	// A store's board is its cooperative's, whether --coop says which or
+	// the store's record does.
+	if st, ok := pl.stores[store]; ok && coop == "" {
+		coop = st.Coop
+	}
 	all, err := c.store.Rewards(c.ctx, coop, store)
 	if err != nil {
 		return err
 	}
-	// A poster hangs for weeks: what is no longer offered stays off it;
-	// what is offered later shows the date it starts.
+	// Without a store, the poster shows what every store offers: the
+	// rewards no store narrows. A poster hangs for weeks: what is no
+	// longer offered stays off it; what is offered later shows the date it
+	// starts; what is out of stock is marked, or left off with --in-stock.
 	var items []rewards.Reward
+	ended, outOfStock := 0, 0
 	for _, rw := range all {
-		if rw.ValidTo == nil || c.at.Before(*rw.ValidTo) {
+		switch {
+		case store == "" && rw.Store != "":
+		case rw.ValidTo != nil && !c.at.Before(*rw.ValidTo):
+			ended++
+		case c.in.bool("in-stock") && !rw.InStock():
+			outOfStock++
+		default:
 			items = append(items, rw)
 		}
 	}
+	if len(items) == 0 && outOfStock > 0 {
+		return rewards.Fail(rewards.EREFUSED, "out.print.board_out_of_stock", lang.Args{"coop": coop, "store": store, "count": outOfStock})
+	}
 	if len(items) == 0 {
-		return rewards.Fail(rewards.EREFUSED, "out.print.board_empty", lang.Args{"coop": coop, "store": store, "ended": len(all) - len(items), "count": len(all) - len(items)})
+		return rewards.Fail(rewards.EREFUSED, "out.print.board_empty", lang.Args{"coop": coop, "store": store, "ended": ended, "count": ended})
 	}
 	size := c.in.str["size"]
 	if size == "" {
@@ -688,17 +717,19 @@ func cmdBoardPrint(c *cmdCtx) error {
 	r := printReport{Document: "poster", Lang: c.lang(p), Items: len(items),
 		what: lang.M("out.what.board", lang.Args{"count": len(items)})}
 	job := printer.Job{Title: c.jobTitle(p.Name, lang.M("out.what.board_title", nil)), Media: size}
-	pl, err := c.places()
-	if err != nil {
-		return err
-	}
-	// The poster names the store, or the cooperative, under its heading.
-	place := pl.store(store, r.Lang)
-	if store == "" {
-		place = pl.coop(coop, r.Lang)
+	// The poster names the cooperative and the store under its heading;
+	// a board of all cooperatives names the one its items are of, if one.
+	if coop == "" {
+		coop = items[0].Coop
+		for _, rw := range items {
+			if rw.Coop != coop {
+				coop = ""
+				break
+			}
+		}
 	}
 	job.Data, r.Warnings, err = printer.PosterPDF(printer.Poster{Program: *p, Lang: r.Lang, Size: size,
-		Store: place, Items: items, Printed: c.at, ReadPicture: func(hash string) ([]byte, error) {
+		Coop: pl.coop(coop, r.Lang), Store: pl.store(store, r.Lang), Items: items, Printed: c.at, ReadPicture: func(hash string) ([]byte, error) {
 			pic, err := c.store.Picture(c.ctx, hash)
 			return pic.Data, err
 		}})

@@ -126,6 +126,35 @@ func TestCardPrint(t *testing.T) {
 	wantWords(t, filepath.Join(b.dir, "ru.pdf"), "Бонусная карта")
 }
 
+// A name the card's font cannot draw all of prints without what it cannot,
+// and the operator is told which card, in the reader's language, before
+// it prints; --json carries the same warning.
+func TestCardPrintUndrawableName(t *testing.T) {
+	c := newPrintCLI(t)
+	c.ok("init", "--program", "coop")
+	card := issue(c, "--name", "山田 Taro 😀", "--consent", "--at", "2026-11-02T08:00:00Z")
+	plain := issue(c, "--name", "Мария Петрова", "--consent", "--at", "2026-11-02T08:00:00Z")
+	out := filepath.Join(c.dir, "cards.pdf")
+	code, stdout, stderr := c.exec("", "card", "print", card, plain, "--out", out)
+	warning := "карта " + card + ": името „山田 Taro 😀“ съдържа знаци, които шрифтът на картата не може да отпечата (山 U+5C71, 田 U+7530, 😀 U+1F600): отпечатано е без тях"
+	if code != 0 || stderr != "tochkactl: внимание: "+warning+"\n" || stdout != "отпечатано: 2 карти → "+out+"\n" {
+		t.Errorf("card print: exit %d\nstdout: %s\nstderr: %s", code, stdout, stderr)
+	}
+	words := printertest.Words(t, out)
+	printertest.WantText(t, "cards.pdf", words, "Taro", "Мария Петрова")
+	if strings.ContainsAny(words, "山田😀\uFFFD") {
+		t.Errorf("cards.pdf prints what its font cannot draw: %q", words)
+	}
+
+	// The reader's language is the operator's, --lang also the cards'.
+	var r printJSON
+	c.jsonOf(&r, "card", "print", card, "--lang", "en", "--out", out)
+	want := []string{"card " + card + ": the name “山田 Taro 😀” has characters the card's font cannot print (山 U+5C71, 田 U+7530, 😀 U+1F600): printed without them"}
+	if !slices.Equal(r.Warnings, want) {
+		t.Errorf("card print --json warnings %q, want %q", r.Warnings, want)
+	}
+}
+
 func equalJSON(a, b any) bool {
 	ja, _ := json.Marshal(a)
 	jb, _ := json.Marshal(b)
@@ -376,13 +405,21 @@ func TestBoardPrint(t *testing.T) {
 		"--to", "2026-01-01T00:00:00Z", "--at", "2025-12-01T00:00:00Z")
 
 	out := filepath.Join(c.dir, "board.pdf")
-	code, stdout, stderr := c.exec("", "board", "print", "--coop", "sofia", "--out", out)
+	code, stdout, stderr := c.exec("", "board", "print", "--coop", "sofia", "--store", "s2", "--out", out)
 	if code != 0 || stdout != "отпечатано: таблото (2 награди) → "+out+"\n" || stderr != "" {
 		t.Fatalf("board print: exit %d\nstdout: %s\nstderr: %s", code, stdout, stderr)
 	}
-	wantWords(t, out, "КООП", "Награди за точки", "Кооперация София", "Олио 1 л", "120 точки", "Торта", "1 500 точки")
+	wantWords(t, out, "КООП", "Награди за точки", "Кооперация София", "Магазин Център", "Олио 1 л", "120 точки", "Торта", "1 500 точки")
 	if got := printertest.Words(t, out); strings.Contains(got, "Calendar") {
 		t.Errorf("the poster shows an item whose offer has ended:\n%s", got)
+	}
+	// The cooperative's poster shows what all its stores offer, not the
+	// cake of store s2.
+	if got := c.ok("board", "print", "--coop", "sofia", "--out", out); got != "отпечатано: таблото (1 награда) → "+out+"\n" {
+		t.Errorf("board print --coop sofia: %q", got)
+	}
+	if got := printertest.Words(t, out); strings.Contains(got, "Торта") || !strings.Contains(got, "Олио") {
+		t.Errorf("the cooperative's poster:\n%s", got)
 	}
 
 	// A3, in English, one store's items.

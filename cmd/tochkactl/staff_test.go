@@ -133,8 +133,7 @@ func TestStaffCardCommands(t *testing.T) {
 	c.ok("coop", "add", "--id", "c1", "--name-en", "Coop One")
 	c.ok("store", "add", "--id", "s1", "--coop", "c1", "--name-en", "Store One")
 	pin := c.file("pin", "482913\n")
-	ean := func(body string) string { return body + string(rune('0'+rewards.EANCheckDigit(body))) }
-	card, spare := ean("210000004711"), ean("210000009999")
+	card, spare := rewards.WithCheckDigit("210000004711"), rewards.WithCheckDigit("210000009999")
 	add := func(number, card string) []string {
 		return []string{"staff", "add", "--name", "N" + number, "--number", number, "--store", "s1", "--role", "staff", "--pin-file", pin, "--card", card}
 	}

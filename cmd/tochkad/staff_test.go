@@ -103,8 +103,7 @@ func TestStaffAcrossProcesses(t *testing.T) {
 func TestStaffCardLogin(t *testing.T) {
 	db := newLedger(t)
 	_, kiosk, _ := devices(t, db)
-	ean := func(body string) string { return body + string(rune('0'+rewards.EANCheckDigit(body))) }
-	card := ean("210000004711")
+	card := rewards.WithCheckDigit("210000004711")
 	s := sqlite.NewStore(db)
 	if err := s.Open(); err != nil {
 		t.Fatal(err)
@@ -130,7 +129,7 @@ func TestStaffCardLogin(t *testing.T) {
 		t.Fatalf("a block in the session: %d %s", code, answer)
 	}
 	_, unknown := login(`{"number":"9999","pin":"482913"}`)
-	for _, other := range []string{ean("210000009999"), loyalty.Number} {
+	for _, other := range []string{rewards.WithCheckDigit("210000009999"), loyalty.Number} {
 		code, answer := login(`{"card":"` + other + `","pin":"482913"}`)
 		if code != 401 || !strings.Contains(answer, `"key":"staff.unknown"`) || !strings.Contains(unknown, `"key":"staff.unknown"`) {
 			t.Errorf("the unknown card %s: %d %s (an unknown number: %s)", other, code, answer, unknown)

@@ -23,6 +23,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"maps"
 	"mime"
 	"net/http"
 	"net/url"
@@ -50,11 +51,12 @@ const maxBody = 64 << 20
 func Handler(t testing.TB, h http.Handler) http.Handler {
 	d := mustLoad(t)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		var in bytes.Buffer
-		var body *teeBody
+		// The body is read before the handler is called, so that what is
+		// checked is all that was sent, whatever the handler reads of it,
+		// and nothing is read from the client once it has its answer.
+		var in []byte
 		if r.Body != nil {
-			body = &teeBody{r: io.TeeReader(r.Body, &in), c: r.Body}
-			r.Body = body
+			in, r.Body = readAhead(r.Body)
 		}
 		rec := &recorder{ResponseWriter: w}
 		h.ServeHTTP(rec, r)
@@ -65,22 +67,33 @@ func Handler(t testing.TB, h http.Handler) http.Handler {
 			// What net/http sends for an answer without a content type.
 			rec.header.Set("Content-Type", http.DetectContentType(rec.body.Bytes()))
 		}
-		if body != nil && success(rec.status) {
-			// What the handler left unread is part of the request too.
-			io.Copy(io.Discard, io.LimitReader(body, maxBody))
-		}
-		d.report(t, exchange{req: r, reqBody: in.Bytes(), status: rec.status, header: rec.header, body: rec.body.Bytes()})
+		d.report(t, exchange{req: r, reqBody: in, status: rec.status, header: rec.header, body: rec.body.Bytes()})
 	})
 }
 
-// teeBody is a request's body that keeps what is read of it.
-type teeBody struct {
-	r io.Reader
-	c io.Closer
+// readAhead reads a request's body, at most maxBody of it, and returns
+// what it read and a body that gives the handler the same bytes, then
+// the error that stopped the reading, or the rest of a body longer than
+// maxBody.
+func readAhead(body io.ReadCloser) ([]byte, io.ReadCloser) {
+	data, err := io.ReadAll(io.LimitReader(body, maxBody))
+	var rest io.Reader
+	switch {
+	case err != nil:
+		rest = errReader{err}
+	case len(data) < maxBody:
+		rest = bytes.NewReader(nil) // read to its end: the client is not asked again
+	default:
+		rest = body
+	}
+	return data, readCloser{io.MultiReader(bytes.NewReader(data), rest), body}
 }
 
-func (b *teeBody) Read(p []byte) (int, error) { return b.r.Read(p) }
-func (b *teeBody) Close() error               { return b.c.Close() }
+// readCloser is a request's body read from another reader than its own.
+type readCloser struct {
+	io.Reader
+	io.Closer
+}
 
 // recorder passes an answer on and keeps its status, its header as it was
 // sent, and its body.
@@ -258,17 +271,18 @@ func value(text string, numeric bool) any {
 	return text
 }
 
-// numericType tells a schema whose type is a number's: "integer" or
-// "number".
-func numericType(schema json.RawMessage) (bool, error) {
+// schemaType is a schema's type: "integer", "object", a list of types
+// (for a schema of several), or nil.
+func schemaType(schema json.RawMessage) (any, error) {
 	var s struct {
 		Type any `json:"type"`
 	}
-	if err := json.Unmarshal(schema, &s); err != nil {
-		return false, err
-	}
-	return s.Type == "integer" || s.Type == "number", nil
+	err := json.Unmarshal(schema, &s)
+	return s.Type, err
 }
+
+// isNumber tells a schema type that is a number's: "integer" or "number".
+func isNumber(typ any) bool { return typ == "integer" || typ == "number" }
 
 type requestBody struct {
 	required bool
@@ -309,9 +323,6 @@ type (
 		RequestBody json.RawMessage            `json:"requestBody"`
 		Responses   map[string]json.RawMessage `json:"responses"`
 		Security    *[]map[string][]string     `json:"security"`
-	}
-	refJSON struct {
-		Ref string `json:"$ref"`
 	}
 	parameterJSON struct {
 		Name     string          `json:"name"`
@@ -377,6 +388,9 @@ func compile(data []byte) (*document, error) {
 			d.ops = append(d.ops, op)
 		}
 	}
+	// In order, so that of two that match a request alike operation
+	// chooses the same on every compiling.
+	slices.SortFunc(d.ops, func(a, b *operation) int { return strings.Compare(a.route, b.route) })
 	for name := range raw.Components.Responses {
 		ptr := "/components/responses/" + escape(name)
 		r, err := b.response(ptr)
@@ -475,40 +489,21 @@ func (b *builder) operation(path, method string, o operationJSON, security []map
 	}
 	base := "/paths/" + escape(path) + "/" + method
 	for i := range o.Parameters {
-		var p parameterJSON
-		ptr, err := b.decode(fmt.Sprintf("%s/parameters/%d", base, i), &p)
-		if err != nil {
+		p, err := b.parameter(fmt.Sprintf("%s/parameters/%d", base, i))
+		switch {
+		case err != nil:
 			return nil, err
-		}
-		if p.Schema == nil {
-			return nil, fmt.Errorf("parameter %s has no schema", p.Name)
-		}
-		s, err := b.schema(ptr + "/schema")
-		if err != nil {
-			return nil, err
-		}
-		var typ struct {
-			Type any `json:"type"`
-		}
-		if err := json.Unmarshal(p.Schema, &typ); err != nil {
-			return nil, err
-		}
-		if p.In == "query" && typ.Type == "object" && (p.Style == "" || p.Style == "form") {
+		case p == nil:
 			op.anyQuery = true
 			continue
+		case p.in == "path" && !slices.Contains(op.segs, "{"+p.name+"}"):
+			return nil, fmt.Errorf("path parameter %s is not in the path", p.name)
 		}
-		numeric, err := numericType(p.Schema)
-		if err != nil {
-			return nil, err
+		key := p.in + " " + p.name
+		if p.in == "header" {
+			key = p.in + " " + http.CanonicalHeaderKey(p.name)
 		}
-		key := p.In + " " + p.Name
-		if p.In == "header" {
-			key = p.In + " " + http.CanonicalHeaderKey(p.Name)
-		}
-		op.params[key] = &parameter{name: p.Name, in: p.In, required: p.Required, schema: s, numeric: numeric}
-		if p.In == "path" && !slices.Contains(op.segs, "{"+p.Name+"}") {
-			return nil, fmt.Errorf("path parameter %s is not in the path", p.Name)
-		}
+		op.params[key] = p
 	}
 	for _, seg := range op.segs {
 		if name, ok := strings.CutPrefix(seg, "{"); ok && op.params["path "+strings.TrimSuffix(name, "}")] == nil {
@@ -541,6 +536,31 @@ func (b *builder) operation(path, method string, o operationJSON, security []map
 	return op, nil
 }
 
+// parameter compiles the parameter at the pointer; nil for one of the
+// query that takes every name (a free-form object, style form).
+func (b *builder) parameter(ptr string) (*parameter, error) {
+	var p parameterJSON
+	ptr, err := b.decode(ptr, &p)
+	if err != nil {
+		return nil, err
+	}
+	if p.Schema == nil {
+		return nil, fmt.Errorf("parameter %s has no schema", p.Name)
+	}
+	s, err := b.schema(ptr + "/schema")
+	if err != nil {
+		return nil, err
+	}
+	typ, err := schemaType(p.Schema)
+	if err != nil {
+		return nil, err
+	}
+	if p.In == "query" && typ == "object" && (p.Style == "" || p.Style == "form") {
+		return nil, nil
+	}
+	return &parameter{name: p.Name, in: p.In, required: p.Required, schema: s, numeric: isNumber(typ)}, nil
+}
+
 // mediaSchema compiles the schema of a JSON media type; other media
 // types are checked by name only (nil).
 func (b *builder) mediaSchema(ptr, mediaType string) (*jsonschema.Schema, error) {
@@ -570,25 +590,27 @@ func (b *builder) response(ptr string) (*response, error) {
 		if err != nil {
 			return nil, err
 		}
-		numeric, err := numericType(h.Schema)
+		typ, err := schemaType(h.Schema)
 		if err != nil {
 			return nil, err
 		}
-		r.headers = append(r.headers, &parameter{name: name, in: "header", required: h.Required, schema: s, numeric: numeric})
+		r.headers = append(r.headers, &parameter{name: name, in: "header", required: h.Required, schema: s, numeric: isNumber(typ)})
 	}
 	slices.SortFunc(r.headers, func(a, b *parameter) int { return strings.Compare(a.name, b.name) })
 	return r, nil
 }
 
 // errorStatus is the status a shared error answer is given with: the one
-// under which the operations refer to it.
+// under which the operations refer to it; of several, the first by path,
+// method and status, so that every compiling chooses alike.
 func (b *builder) errorStatus(ptr string) (string, error) {
 	paths, _ := b.tree.(map[string]any)["paths"].(map[string]any)
-	for _, item := range paths {
-		for _, o := range item.(map[string]any) {
-			responses, _ := o.(map[string]any)["responses"].(map[string]any)
-			for status, r := range responses {
-				if ref, _ := r.(map[string]any)["$ref"].(string); ref == "#"+ptr {
+	for _, path := range slices.Sorted(maps.Keys(paths)) {
+		item := paths[path].(map[string]any)
+		for _, method := range slices.Sorted(maps.Keys(item)) {
+			responses, _ := item[method].(map[string]any)["responses"].(map[string]any)
+			for _, status := range slices.Sorted(maps.Keys(responses)) {
+				if ref, _ := responses[status].(map[string]any)["$ref"].(string); ref == "#"+ptr {
 					return status, nil
 				}
 			}
@@ -598,7 +620,8 @@ func (b *builder) errorStatus(ptr string) (string, error) {
 }
 
 // operation is the document's operation of the method and path: the one
-// whose path matches with the most fixed segments.
+// whose path matches with the most fixed segments, the first by route of
+// several.
 func (d *document) operation(method string, u *url.URL) *operation {
 	segs := strings.Split(u.EscapedPath(), "/")
 	var best *operation

@@ -5,6 +5,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -184,5 +185,50 @@ func TestHandlerSniffs(t *testing.T) {
 	h.ServeHTTP(httptest.NewRecorder(), req)
 	if got := s.errors(); !strings.Contains(got, `content type "text/plain; charset=utf-8"`) {
 		t.Errorf("a JSON answer without its content type: %q", got)
+	}
+}
+
+// orderLog is a request body that notes in a log when it is read.
+type orderLog struct {
+	r   io.Reader
+	log *[]string
+}
+
+func (o orderLog) Read(p []byte) (int, error) {
+	*o.log = append(*o.log, "read")
+	return o.r.Read(p)
+}
+
+// Handler reads the request's body before it calls the handler, and
+// never after the answer is written; the handler still gets the whole
+// body, and a body the handler leaves unread is checked all the same.
+func TestHandlerReadsFirst(t *testing.T) {
+	for _, reads := range []bool{true, false} {
+		var log []string
+		var got string
+		s := &spy{TB: t}
+		h := openapitest.Handler(s, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			log = append(log, "serve")
+			if reads {
+				data, _ := io.ReadAll(r.Body)
+				got = string(data)
+			}
+			w.Header().Set("Content-Type", "application/json")
+			io.WriteString(w, result)
+			log = append(log, "answered")
+		}))
+		body := strings.Replace(receipt, `"store"`, `"stor"`, 1) // one the document refuses
+		req := httptest.NewRequest("POST", "/v1/receipts", orderLog{strings.NewReader(body), &log})
+		req.Header.Set("Authorization", "Bearer tch_test")
+		h.ServeHTTP(httptest.NewRecorder(), req)
+		if i := slices.Index(log, "serve"); i < 1 || slices.Contains(log[i:], "read") {
+			t.Errorf("reads %v: the body read in the order %v, want it read before the handler is served", reads, log)
+		}
+		if reads && got != body {
+			t.Errorf("the handler read %q of %q", got, body)
+		}
+		if errs := s.errors(); !strings.Contains(errs, "the request's body") {
+			t.Errorf("reads %v: the refused body taken is not reported: %q", reads, errs)
+		}
 	}
 }

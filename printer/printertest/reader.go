@@ -17,6 +17,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -45,9 +46,15 @@ func WritePDF(t testing.TB, name string, pdf []byte) string {
 // the PNGs' paths in page order.
 func Pages(t testing.TB, path string) []string {
 	t.Helper()
+	return PagesAt(t, path, 300)
+}
+
+// PagesAt is Pages at dpi dots per inch.
+func PagesAt(t testing.TB, path string, dpi int) []string {
+	t.Helper()
 	pdftoppm := Tool(t, "pdftoppm", "poppler-utils")
 	dir := t.TempDir()
-	if out, err := exec.Command(pdftoppm, "-r", "300", "-png", path, filepath.Join(dir, "page")).CombinedOutput(); err != nil {
+	if out, err := exec.Command(pdftoppm, "-r", strconv.Itoa(dpi), "-png", path, filepath.Join(dir, "page")).CombinedOutput(); err != nil {
 		t.Fatalf("pdftoppm %s: %v\n%s", filepath.Base(path), err, out)
 	}
 	pages, err := filepath.Glob(filepath.Join(dir, "page-*.png"))
@@ -62,6 +69,12 @@ func Pages(t testing.TB, path string) []string {
 func Rasterise(t testing.TB, name string, pdf []byte) []string {
 	t.Helper()
 	return Pages(t, WritePDF(t, name, pdf))
+}
+
+// RasteriseAt renders a PDF held in memory at dpi; see PagesAt.
+func RasteriseAt(t testing.TB, name string, pdf []byte, dpi int) []string {
+	t.Helper()
+	return PagesAt(t, WritePDF(t, name, pdf), dpi)
 }
 
 // Decode reads every barcode of one symbology (zbar's name: ean13,

@@ -207,6 +207,7 @@ func NewHandler(s Service, opts Options) http.Handler {
 
 	// Board, stores, cooperatives and pictures.
 	route(rewards.RouteBoardRead, h.board, "coop", "store")
+	route(rewards.RouteRewardRead, h.rewardItem)
 	route(rewards.RouteRewardPut, h.putReward)
 	route(rewards.RouteRewardDelete, h.removeReward)
 	route(rewards.RouteStoresRead, func(r *http.Request) (any, error) { return nonNil(h.s.Stores(r.Context())) })
@@ -587,6 +588,24 @@ func (h *handler) board(r *http.Request) (any, error) {
 		return nil, err
 	}
 	return nonNil(h.s.Rewards(r.Context(), coop, store))
+}
+
+// rewardItem answers the board's item with the path's id, which
+// concerns the place it is offered in (rewardPlace), as a board read of
+// that place does.
+func (h *handler) rewardItem(r *http.Request) (any, error) {
+	rw, err := h.s.Reward(r.Context(), r.PathValue("id"))
+	if err != nil {
+		return nil, err
+	}
+	p, err := h.rewardPlace(r.Context(), rw)
+	if err != nil {
+		return nil, err
+	}
+	if err := may(r, p); err != nil {
+		return nil, err
+	}
+	return rw, nil
 }
 
 // cardAction serves a block, a membership or a forgetting of the path's

@@ -400,20 +400,10 @@ func (c *Client) Rewards(ctx context.Context, coop, store string) ([]rewards.Rew
 	return call[[]rewards.Reward](c, ctx, rq)
 }
 
-// Reward implements rewards.Board. The API has no route for one item: it
-// is found in the whole board (GET /v1/board), which only a device that
-// reaches every place, the admin's, may read.
+// Reward implements rewards.Board (GET /v1/board/items/{id}): a device
+// reads an item of its cooperative's board.
 func (c *Client) Reward(ctx context.Context, id string) (rewards.Reward, error) {
-	board, err := c.Rewards(ctx, "", "")
-	if err != nil {
-		return rewards.Reward{}, err
-	}
-	for _, r := range board {
-		if r.ID == id {
-			return r, nil
-		}
-	}
-	return rewards.Reward{}, c.localized(rewards.Fail(rewards.ENOTFOUND, "reward.unknown", lang.Args{"reward": id}))
+	return call[rewards.Reward](c, ctx, read("/v1/board/items/"+seg(id), time.Time{}))
 }
 
 // AddCoop implements rewards.Places.

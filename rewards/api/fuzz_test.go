@@ -111,7 +111,7 @@ func FuzzStaffLoginBody(f *testing.F) {
 		f.Fatal(err)
 	}
 	rewardstest.MustPlaces(f, s, "c1")
-	card := staffCardOf("210000004711")
+	card := rewards.WithCheckDigit("210000004711")
 	if _, err := s.AddStaff(ctx, rewards.StaffAdd{PIN: testPIN, Staff: rewards.StaffMember{Number: "4711", Name: "Ivana", Role: rewards.StaffRoleStaff, Coop: "c1", Card: card}}); err != nil {
 		f.Fatal(err)
 	}

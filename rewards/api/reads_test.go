@@ -116,3 +116,47 @@ func TestRightsReadOnce(t *testing.T) {
 		t.Errorf("DELETE it again: %d %s", status, body)
 	}
 }
+
+// A kiosk's and a manager's client read one item of the board, as
+// rewards.Board.Reward promises, through real HTTP: an item of the
+// device's cooperative (its store's, another store's, or shared) as the
+// board lists it, not found for an id the board lacks, and forbidden for
+// another cooperative's. The request reads the one item, never the whole
+// board.
+func TestClientReward(t *testing.T) {
+	var l *countingLedger
+	w := newRightsWorldOver(t, func(s *sqlite.Store) api.Service {
+		l = &countingLedger{Store: s}
+		return l
+	})
+	mine, sibling, shared, foreign := w.reward("c1", "a1"), w.reward("c1", "a2"), w.reward("c1", ""), w.reward("c2", "")
+	board, err := w.s.Rewards(ctx, "c1", "")
+	if err != nil || len(board) != 3 {
+		t.Fatalf("the board of c1: %+v %v", board, err)
+	}
+	for _, device := range []string{"kiosk@a1", "kiosk@c1", "manager@a1", "manager@c1"} {
+		c := api.NewClient(w.srv.URL, w.srv.Client(), api.WithToken(w.tokens[device]))
+		for _, id := range []string{mine, sibling, shared} {
+			l.reads()
+			rw, err := c.Reward(ctx, id)
+			if err != nil || rw.ID != id {
+				t.Errorf("%s reads %s: %+v %v", device, id, rw, err)
+				continue
+			}
+			for _, listed := range board {
+				if listed.ID == id && jsonOf(t, listed) != jsonOf(t, rw) {
+					t.Errorf("%s reads %s as %s; the board lists it as %s", device, id, jsonOf(t, rw), jsonOf(t, listed))
+				}
+			}
+			if v, b, i := l.reads(); v != 0 || b != 0 || i != 1 {
+				t.Errorf("%s's read of %s read %d vouchers, %d boards and %d board items; want one item", device, id, v, b, i)
+			}
+		}
+		if _, err := c.Reward(ctx, "no-such-reward"); rewards.ErrorCode(err) != rewards.ENOTFOUND {
+			t.Errorf("%s reads a reward the board lacks: %v", device, err)
+		}
+		if _, err := c.Reward(ctx, foreign); rewards.ErrorCode(err) != rewards.EFORBIDDEN {
+			t.Errorf("%s reads another cooperative's reward: %v", device, err)
+		}
+	}
+}

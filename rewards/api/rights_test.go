@@ -250,6 +250,11 @@ func walkCases(t *testing.T) []walkCase {
 			return request{method: "PUT", path: "/v1/board/items/" + id, body: jsonOf(t, rewards.RewardAdd{Reward: w.rewardOf(id, "c1", toStore)})}
 		}
 	}
+	readReward := func(coop, store string) func(w *rightsWorld) request {
+		return func(w *rightsWorld) request {
+			return request{method: "GET", path: "/v1/board/items/" + w.reward(coop, store)}
+		}
+	}
 	deleteReward := func(coop, store string) func(w *rightsWorld) request {
 		return func(w *rightsWorld) request {
 			return request{method: "DELETE", path: "/v1/board/items/" + w.reward(coop, store)}
@@ -350,6 +355,11 @@ func walkCases(t *testing.T) []walkCase {
 		{rewards.RouteBoardRead, "a store of another cooperative", get("/v1/board?store=b1"), onlyAdmin},
 		{rewards.RouteBoardRead, "another cooperative", get("/v1/board?coop=c2"), onlyAdmin},
 		{rewards.RouteBoardRead, "every place", get("/v1/board"), onlyAdmin},
+		{rewards.RouteRewardRead, "own store", readReward("c1", "a1"), all},
+		{rewards.RouteRewardRead, "another store of the cooperative", readReward("c1", "a2"), all},
+		{rewards.RouteRewardRead, "the cooperative's shared rewards", readReward("c1", ""), all},
+		{rewards.RouteRewardRead, "another cooperative", readReward("c2", ""), onlyAdmin},
+		{rewards.RouteRewardRead, "a store of another cooperative", readReward("c2", "b1"), onlyAdmin},
 		{rewards.RouteRewardPut, "own store", putReward("c1", "a1"), managers},
 		{rewards.RouteRewardPut, "another store of the cooperative", putReward("c1", "a2"), coopMgr},
 		{rewards.RouteRewardPut, "the cooperative's shared rewards", putReward("c1", ""), coopMgr},

@@ -75,7 +75,7 @@ func batchPrints(t *testing.T, su suite) {
 	}
 
 	// Refused, recording nothing.
-	_, err = s.RecordPrint(ctx, rewards.CardPrint{Job: "CARDS-14", Cards: []string{c0, cardWithDigit("290000000042")}})
+	_, err = s.RecordPrint(ctx, rewards.CardPrint{Job: "CARDS-14", Cards: []string{c0, rewards.WithCheckDigit("290000000042")}})
 	wantCode(t, err, rewards.ENOTFOUND, "a print naming an unknown card")
 	_, err = s.RecordPrint(ctx, rewards.CardPrint{Cards: []string{c0}})
 	wantCode(t, err, rewards.EINVALID, "a print without its job")
@@ -93,9 +93,4 @@ func batchPrints(t *testing.T, su suite) {
 		t.Fatal(err)
 	}
 	wantUnprinted("B")
-}
-
-// cardWithDigit completes 12 digits with their EAN-13 check digit.
-func cardWithDigit(body string) string {
-	return body + string(rune('0'+rewards.EANCheckDigit(body)))
 }

@@ -87,6 +87,7 @@ var scenarios = []struct {
 	{"ExportHoldsTheAccount", exportHoldsTheAccount},
 	{"Vouchers", vouchers},
 	{"Idempotency", idempotency},
+	{"BatchAsOneByOne", batchAsOneByOne},
 	{"RepeatReturnsFirstResult", repeatReturnsFirstResult},
 	{"ProgramInstallRepeat", programInstallRepeat},
 	{"Expiry", expiry},

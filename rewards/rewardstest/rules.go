@@ -3,6 +3,7 @@ package rewardstest
 import (
 	"context"
 	"errors"
+	"fmt"
 	"reflect"
 	"strings"
 	"sync"
@@ -566,6 +567,71 @@ func idempotency(t *testing.T, su suite) {
 		t.Fatalf("balance %+v", b)
 	}
 	checkLedger(t, s)
+}
+
+// A batch of receipts answers and leaves the ledger as posting them one
+// by one does: each receipt sees what those before it in the batch did (a
+// lot earned earlier in the batch pays for a later one; a second copy is a
+// repeat), whatever the store holds back until the batch ends.
+func batchAsOneByOne(t *testing.T, su suite) {
+	day := func(d int, hour string) string { return fmt.Sprintf("2026-11-%02dT%s:00Z", d, hour) }
+	receipts := func(card string) []rewards.Receipt {
+		var rs []rewards.Receipt
+		for d := 2; d <= 20; d += 3 {
+			r := receipt(fmt.Sprintf("R%d", d), card, day(d, "10:00"), rewards.Line{SKU: "a", Qty: 1, Amount: 90000, Bonus: 300},
+				rewards.Line{SKU: "b", Qty: 2, Amount: 20000, Bonus: 40})
+			if d == 20 {
+				r.PayWithPoints = 700 // more than the welcome bonus: the lots the batch earned pay the rest
+			}
+			rs = append(rs, r)
+		}
+		return append(rs, rs[len(rs)-1]) // the last again: a repeat
+	}
+	type outcome struct {
+		Earned, Spent, Discount int64
+		Lines                   []rewards.LineResult
+	}
+	var want []outcome
+	var wantBalance rewards.Balance
+	for _, batch := range []bool{false, true} {
+		s, clk := su.store(t, "bonus")
+		clk.set(ts("2026-11-21T00:00:00Z"))
+		card := mustCard(t, s, rewards.CardIssue{Meta: rewards.Meta{At: ts("2026-11-01T10:00:00Z")}, Details: rewards.Details{Phone: "+79001112233", Consent: true}})
+		var got []outcome
+		if batch {
+			res, err := s.PostReceipts(ctx, receipts(card))
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, r := range res {
+				if r.Err != nil {
+					t.Fatalf("batch: %s: %v", r.Receipt, r.Err)
+				}
+				got = append(got, outcome{r.Earned, r.Spent, r.Discount, r.Lines})
+			}
+		} else {
+			for _, r := range receipts(card) {
+				res := mustPost(t, s, r)
+				got = append(got, outcome{res.Earned, res.Spent, res.Discount, res.Lines})
+			}
+		}
+		b := balance(t, s, card, "2026-11-21T00:00:00Z")
+		b.Card = ""
+		if !batch {
+			want, wantBalance = got, b
+			if got[6].Spent <= 500 {
+				t.Fatalf("one by one, no receipt spends what an earlier one earned: %+v", got)
+			}
+		} else {
+			if !reflect.DeepEqual(got, want) {
+				t.Errorf("a batch answered\n%+v\none by one\n%+v", got, want)
+			}
+			if !reflect.DeepEqual(b, wantBalance) {
+				t.Errorf("after a batch the balance is\n%+v\none by one\n%+v", b, wantBalance)
+			}
+		}
+		checkLedger(t, s)
+	}
 }
 
 // A repeated receipt gets the first result back whole, lines and discounts

@@ -48,8 +48,11 @@ func staff(t *testing.T, su suite) {
 	login := func(pin string) (rewards.NewStaffSession, error) {
 		return s.LoginStaff(ctx, rewards.StaffLogin{Number: "4711", PIN: pin}, kiosk)
 	}
-	_, err = s.LoginStaff(ctx, rewards.StaffLogin{Number: "4711", PIN: pin}, rewards.Device{Name: "k2", Role: rewards.RoleKiosk, Store: "s2", Coop: "c1"})
-	wantCode(t, err, rewards.EFORBIDDEN, "a login at another store's kiosk")
+	elsewhere := rewards.Device{Name: "k2", Role: rewards.RoleKiosk, Store: "s2", Coop: "c1"}
+	_, err = s.LoginStaff(ctx, rewards.StaffLogin{Number: "4711", PIN: "000000"}, elsewhere)
+	wantNamed(t, err, rewards.EUNAUTHENTICATED, "staff.pin_wrong", "4711", "a wrong PIN at another store's kiosk, told before the place")
+	_, err = s.LoginStaff(ctx, rewards.StaffLogin{Number: "4711", PIN: pin}, elsewhere)
+	wantNamed(t, err, rewards.EFORBIDDEN, "staff.device_elsewhere", "4711", "the right PIN at another store's kiosk")
 	clk.set(ts("2026-11-02T09:00:00Z"))
 	ns, err := login(pin)
 	if err != nil || !strings.HasPrefix(ns.Token, rewards.SessionPrefix) || !ns.ExpiresAt.Equal(ts("2026-11-02T09:15:00Z")) {
@@ -124,7 +127,7 @@ func staffCards(t *testing.T, su suite) {
 	clk.set(ts("2026-11-02T09:00:00Z"))
 	loyalty := MustCard(t, st, rewards.CardIssue{Meta: rewards.Meta{At: clk.now()}})
 	const pin = "482913"
-	card, other, spare := staffCard("210000004711"), staffCard("210000004715"), staffCard("210000009999")
+	card, other, spare := rewards.WithCheckDigit("210000004711"), rewards.WithCheckDigit("210000004715"), rewards.WithCheckDigit("210000009999")
 	add := func(id, number, card string) (rewards.StaffMember, error) {
 		return s.AddStaff(ctx, rewards.StaffAdd{Meta: rewards.Meta{ID: id}, PIN: pin, Staff: rewards.StaffMember{
 			Number: number, Name: "N" + number, Role: rewards.StaffRoleStaff, Store: "s1", Card: card}})
@@ -156,6 +159,13 @@ func staffCards(t *testing.T, su suite) {
 		!strings.HasPrefix(ns.Token, rewards.SessionPrefix) {
 		t.Fatalf("login by staff card: %+v %v", ns, err)
 	}
+	// Each refusal names the member by the card scanned, never by its
+	// number; a wrong PIN is told before the device's place is looked at.
+	elsewhere := rewards.Device{Name: "k2", Role: rewards.RoleKiosk, Store: "s2", Coop: "c1"}
+	_, err = s.LoginStaff(ctx, rewards.StaffLogin{Card: card, PIN: "000000"}, elsewhere)
+	wantNamed(t, err, rewards.EUNAUTHENTICATED, "staff.pin_wrong", card, "a wrong PIN by card at another store's kiosk")
+	_, err = s.LoginStaff(ctx, rewards.StaffLogin{Card: card, PIN: pin}, elsewhere)
+	wantNamed(t, err, rewards.EFORBIDDEN, "staff.device_elsewhere", card, "the right PIN by card at another store's kiosk")
 	_, unknownNumber := login(rewards.StaffLogin{Number: "9999", PIN: pin})
 	wantCode(t, unknownNumber, rewards.EUNAUTHENTICATED, "an unknown number")
 	for what, l := range map[string]rewards.StaffLogin{
@@ -180,10 +190,10 @@ func staffCards(t *testing.T, su suite) {
 			l = rewards.StaffLogin{Number: "4711", PIN: "000000"}
 		}
 		_, err = login(l)
-		wantCode(t, err, rewards.EUNAUTHENTICATED, "a wrong PIN")
+		wantNamed(t, err, rewards.EUNAUTHENTICATED, "staff.pin_wrong", l.Number+l.Card, "a wrong PIN")
 	}
 	_, err = login(rewards.StaffLogin{Card: card, PIN: "000000"})
-	wantCode(t, err, rewards.EREFUSED, "the fifth wrong PIN, by card")
+	wantNamed(t, err, rewards.EREFUSED, "staff.locked", card, "the fifth wrong PIN, by card")
 	_, err = login(rewards.StaffLogin{Number: "4711", PIN: pin})
 	wantCode(t, err, rewards.EREFUSED, "the right PIN by number while locked")
 	clk.add(rewards.PINLockout)
@@ -221,8 +231,17 @@ func staffCards(t *testing.T, su suite) {
 	}
 }
 
-// staffCard is the EAN-13 of the twelve digits and their check digit.
-func staffCard(body string) string { return body + string(rune('0'+rewards.EANCheckDigit(body))) }
+// wantNamed fails the test unless err is the refusal of the code and key
+// that names the member by named, as the login gave it, and by nothing
+// else: a login by staff card must not learn the member's number.
+func wantNamed(t *testing.T, err error, code, key, named, what string) {
+	t.Helper()
+	wantCode(t, err, code, what)
+	var e *rewards.Error
+	if !errors.As(err, &e) || e.Key != key || e.Args["number"] != named {
+		t.Fatalf("%s: %v, want %s naming %s", what, err, key, named)
+	}
+}
 
 // keyOf is the catalog key of a domain error: which refusal it was.
 func keyOf(err error) string {

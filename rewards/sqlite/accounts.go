@@ -89,8 +89,11 @@ func (t *txn) card(number string) (*cardRow, error) {
 	if c := t.cards[number]; c != nil {
 		return c, nil
 	}
+	if c := t.cachedCard(number); c != nil {
+		return c, nil
+	}
 	c := &cardRow{}
-	err := t.tx.QueryRowContext(t.ctx, `SELECT `+cardCols+` FROM cards c WHERE c.number = ?`, number).Scan(c.fields()...)
+	err := t.queryRow(`SELECT `+cardCols+` FROM cards c WHERE c.number = ?`, number).Scan(c.fields()...)
 	if errors.Is(err, sql.ErrNoRows) {
 		if verr := rewards.ValidateCardNumber(number); verr != nil {
 			return nil, verr
@@ -104,13 +107,23 @@ func (t *txn) card(number string) (*cardRow, error) {
 }
 
 // prefetchCards reads the cards of a batch, and their accounts, in one
-// query, so that each receipt need not look its card up.
+// query, so that each receipt need not look its card up; those the cache
+// holds, with their accounts, are not read again.
 func (t *txn) prefetchCards(numbers []string) error {
-	list, err := json.Marshal(numbers)
+	var unknown []string
+	for _, n := range numbers {
+		if c := t.cachedCard(n); c == nil || t.cachedAccount(c.accountID) == nil {
+			unknown = append(unknown, n)
+		}
+	}
+	if len(unknown) == 0 {
+		return nil
+	}
+	list, err := json.Marshal(unknown)
 	if err != nil {
 		return err
 	}
-	rows, err := t.tx.QueryContext(t.ctx, `SELECT `+cardCols+`, `+accountCols+`
+	rows, err := t.query(`SELECT `+cardCols+`, `+accountCols+`
 		FROM cards c JOIN accounts a ON a.id = c.account_id WHERE c.number IN (SELECT value FROM json_each(?))`, string(list))
 	if err != nil {
 		return fmt.Errorf("look up cards: %w", err)
@@ -134,7 +147,7 @@ func (t *txn) prefetchCards(numbers []string) error {
 }
 
 func (t *txn) saveCard(c *cardRow) error {
-	_, err := t.tx.ExecContext(t.ctx, `INSERT INTO cards (number, account_id, issued_at, handed_at, active_from, blocked_at, replaced_by, holder, pooled)
+	_, err := t.exec(`INSERT INTO cards (number, account_id, issued_at, handed_at, active_from, blocked_at, replaced_by, holder, pooled)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT (number) DO UPDATE SET account_id = excluded.account_id, handed_at = excluded.handed_at,
 			active_from = excluded.active_from, blocked_at = excluded.blocked_at, replaced_by = excluded.replaced_by,
@@ -151,9 +164,12 @@ func (t *txn) account(id int64) (*account, error) {
 	if a := t.accounts[id]; a != nil {
 		return a, nil
 	}
+	if a := t.cachedAccount(id); a != nil {
+		return a, nil
+	}
 	a := &account{}
 	var sweep sql.NullInt64
-	err := t.tx.QueryRowContext(t.ctx, `SELECT `+accountCols+` FROM accounts a WHERE a.id = ?`, id).Scan(a.fields(&sweep)...)
+	err := t.queryRow(`SELECT `+accountCols+` FROM accounts a WHERE a.id = ?`, id).Scan(a.fields(&sweep)...)
 	if err != nil {
 		return nil, fmt.Errorf("look up account %d: %w", id, err)
 	}
@@ -166,14 +182,14 @@ func (t *txn) account(id int64) (*account, error) {
 // that earned a lot are counted on the lot, the rest on the account.
 func (t *txn) purchaseTotal(a *account) (int64, error) {
 	var onLots int64
-	if err := t.tx.QueryRowContext(t.ctx, `SELECT coalesce(sum(amount), 0) FROM lots WHERE account_id = ?`, a.id).Scan(&onLots); err != nil {
+	if err := t.queryRow(`SELECT coalesce(sum(amount), 0) FROM lots WHERE account_id = ?`, a.id).Scan(&onLots); err != nil {
 		return 0, fmt.Errorf("purchase total: %w", err)
 	}
 	return a.purchaseTotal + onLots, nil
 }
 
 func (t *txn) newAccount() (*account, error) {
-	res, err := t.tx.ExecContext(t.ctx, `INSERT INTO accounts DEFAULT VALUES`)
+	res, err := t.exec(`INSERT INTO accounts DEFAULT VALUES`)
 	if err != nil {
 		return nil, fmt.Errorf("new account: %w", err)
 	}
@@ -187,7 +203,7 @@ func (t *txn) newAccount() (*account, error) {
 // purchase total and the next due time are written before the commit
 // (saveAccounts).
 func (t *txn) saveAccountDetails(a *account) error {
-	_, err := t.tx.ExecContext(t.ctx, `UPDATE accounts SET member_since = ?, welcome_at = ? WHERE id = ?`,
+	_, err := t.exec(`UPDATE accounts SET member_since = ?, welcome_at = ? WHERE id = ?`,
 		a.memberSince, a.welcomeAt, a.id)
 	if err != nil {
 		return fmt.Errorf("save account: %w", err)
@@ -222,7 +238,7 @@ func (t *txn) lots(a *account) ([]rewards.Lot, error) {
 
 // queryLots reads the lots a WHERE clause picks.
 func (t *txn) queryLots(where string, args ...any) ([]rewards.Lot, error) {
-	rows, err := t.tx.QueryContext(t.ctx, `SELECT id, points, remaining, available_from, expires_at FROM lots `+where, args...)
+	rows, err := t.query(`SELECT id, points, remaining, available_from, expires_at FROM lots `+where, args...)
 	if err != nil {
 		return nil, fmt.Errorf("read lots: %w", err)
 	}
@@ -277,7 +293,7 @@ func (t *txn) holdings(a *account, extra ...rewards.Allocation) (rewards.Account
 	if acct.Lots, err = t.lots(a); err != nil {
 		return acct, err
 	}
-	rows, err := t.tx.QueryContext(t.ctx, `SELECT code, card, reward_id, points, valid_until, entry_id FROM vouchers
+	rows, err := t.query(`SELECT code, card, reward_id, points, valid_until, entry_id FROM vouchers
 		WHERE account_id = ? AND status = 'open'`, a.id)
 	if err != nil {
 		return acct, fmt.Errorf("read vouchers: %w", err)
@@ -326,7 +342,7 @@ func (t *txn) holdings(a *account, extra ...rewards.Allocation) (rewards.Account
 // outstanding returns what entry took from each lot and has not been given
 // back yet.
 func (t *txn) outstanding(entry int64) ([]rewards.Allocation, error) {
-	rows, err := t.tx.QueryContext(t.ctx, `SELECT a.lot_id, sum(a.points) FROM allocations a
+	rows, err := t.query(`SELECT a.lot_id, sum(a.points) FROM allocations a
 		JOIN entries e ON e.id = a.entry_id
 		WHERE e.id = ? OR e.reverses = ?
 		GROUP BY a.lot_id HAVING sum(a.points) > 0 ORDER BY a.lot_id`, entry, entry)
@@ -363,7 +379,7 @@ func (t *txn) save(a *account, card string, ev *eventRec, eff rewards.Effects) (
 	}
 	if len(eff.Lots) > 0 {
 		for _, l := range eff.Lots {
-			if _, err := t.tx.ExecContext(t.ctx, `UPDATE lots SET remaining = ? WHERE id = ?`, l.Remaining, l.ID); err != nil {
+			if _, err := t.exec(`UPDATE lots SET remaining = ? WHERE id = ?`, l.Remaining, l.ID); err != nil {
 				return nil, fmt.Errorf("update lot %d: %w", l.ID, err)
 			}
 		}
@@ -377,8 +393,7 @@ func (t *txn) save(a *account, card string, ev *eventRec, eff rewards.Effects) (
 			exp = ms(l.ExpiresAt)
 		}
 		// The purchase counts in the purchase total on its lot.
-		if _, err := t.tx.ExecContext(t.ctx, `INSERT INTO lots (id, account_id, points, remaining, available_from, expires_at, card, amount)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, ev.seq, a.id, l.Points, l.Remaining, ms(l.AvailableFrom), exp, card, eff.Purchase); err != nil {
+		if _, err := t.insert(lotsTable, ev.seq, a.id, l.Points, l.Remaining, ms(l.AvailableFrom), exp, card, eff.Purchase); err != nil {
 			return nil, fmt.Errorf("record lot: %w", err)
 		}
 	} else if eff.Purchase != 0 {
@@ -386,7 +401,7 @@ func (t *txn) save(a *account, card string, ev *eventRec, eff rewards.Effects) (
 		a.dirty = true
 	}
 	for _, v := range eff.Closed {
-		if _, err := t.tx.ExecContext(t.ctx, `UPDATE vouchers SET status = ?, closed_at = ? WHERE code = ?`, v.Status, ms(v.At), v.Code); err != nil {
+		if _, err := t.exec(`UPDATE vouchers SET status = ?, closed_at = ? WHERE code = ?`, v.Status, ms(v.At), v.Code); err != nil {
 			return nil, fmt.Errorf("close voucher: %w", err)
 		}
 		if v.Status != rewards.VoucherClaimed {
@@ -403,27 +418,34 @@ func (t *txn) save(a *account, card string, ev *eventRec, eff rewards.Effects) (
 	return ids, nil
 }
 
-// addEntry records a ledger entry and the lots it used.
+// addEntry records a ledger entry and the lots it used. SQLite numbers an
+// entry written at once; a batch numbers those it holds back itself.
 func (t *txn) addEntry(a *account, e rewards.Entry, ev *eventRec) (int64, error) {
 	var rev any
 	if e.Reverses != 0 {
 		rev = e.Reverses
 	}
-	res, err := t.tx.ExecContext(t.ctx, `INSERT INTO entries (account_id, card, event_seq, kind, points, at, ref, reverses)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, a.id, e.Card, ev.seq, e.Kind, e.Points, ms(e.At), e.Ref, rev)
+	var id any // NULL: SQLite numbers it
+	if t.buf != nil {
+		t.buf.lastEntry++
+		id = t.buf.lastEntry
+	}
+	res, err := t.insert(entriesTable, id, a.id, e.Card, ev.seq, e.Kind, e.Points, ms(e.At), e.Ref, rev)
 	if err != nil {
 		return 0, fmt.Errorf("record entry: %w", err)
 	}
-	id, err := res.LastInsertId()
-	if err != nil {
-		return 0, fmt.Errorf("record entry: %w", err)
+	n, numbered := id.(int64)
+	if !numbered {
+		if n, err = res.LastInsertId(); err != nil {
+			return 0, fmt.Errorf("record entry: %w", err)
+		}
 	}
 	for _, al := range e.Allocs {
-		if _, err := t.tx.ExecContext(t.ctx, `INSERT INTO allocations (entry_id, lot_id, points) VALUES (?, ?, ?)`, id, al.Lot, al.Points); err != nil {
+		if _, err := t.insert(allocationsTable, n, al.Lot, al.Points); err != nil {
 			return 0, fmt.Errorf("record allocation: %w", err)
 		}
 	}
-	return id, nil
+	return n, nil
 }
 
 // settle records what time did to an account by at.

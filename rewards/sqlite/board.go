@@ -50,7 +50,7 @@ func (s *Store) RemoveReward(ctx context.Context, r rewards.RewardRemove) error 
 }
 
 func (t *txn) removeReward(id string) error {
-	res, err := t.tx.ExecContext(t.ctx, `DELETE FROM rewards WHERE id = ?`, id)
+	res, err := t.exec(`DELETE FROM rewards WHERE id = ?`, id)
 	if err != nil {
 		return fmt.Errorf("remove reward: %w", err)
 	}
@@ -103,7 +103,7 @@ func (t *txn) saveReward(r *rewards.Reward) error {
 	if err != nil {
 		return fmt.Errorf("encode reward: %w", err)
 	}
-	_, err = t.tx.ExecContext(t.ctx, `INSERT INTO rewards (id, coop, store, body) VALUES (?, ?, ?, ?)
+	_, err = t.exec(`INSERT INTO rewards (id, coop, store, body) VALUES (?, ?, ?, ?)
 		ON CONFLICT (id) DO UPDATE SET coop = excluded.coop, store = excluded.store, body = excluded.body`,
 		r.ID, r.Coop, r.Store, string(body))
 	if err != nil {
@@ -114,7 +114,7 @@ func (t *txn) saveReward(r *rewards.Reward) error {
 
 func (t *txn) reward(id string) (*rewards.Reward, error) {
 	var body string
-	err := t.tx.QueryRowContext(t.ctx, `SELECT body FROM rewards WHERE id = ?`, id).Scan(&body)
+	err := t.queryRow(`SELECT body FROM rewards WHERE id = ?`, id).Scan(&body)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, rewards.Fail(rewards.ENOTFOUND, "reward.unknown", lang.Args{"reward": id})
 	} else if err != nil {
@@ -184,7 +184,7 @@ func (t *txn) boardStock(r *rewards.Reward, now time.Time) error {
 		return nil
 	}
 	var lapsed int64
-	if err := t.tx.QueryRowContext(t.ctx, `SELECT count(*) FROM vouchers WHERE reward_id = ? AND status = 'open' AND valid_until <= ?`,
+	if err := t.queryRow(`SELECT count(*) FROM vouchers WHERE reward_id = ? AND status = 'open' AND valid_until <= ?`,
 		r.ID, ms(now)).Scan(&lapsed); err != nil {
 		return fmt.Errorf("count lapsed vouchers: %w", err)
 	}

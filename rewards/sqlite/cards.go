@@ -16,7 +16,7 @@ func (s *Store) IssueCard(ctx context.Context, c rewards.CardIssue) (rewards.Car
 		return rewards.Card{}, err
 	}
 	return applyCard(s, ctx, eventKey{kind: rewards.EventCardIssue, clientID: c.ID}, c.At, c, func(t *txn, ev *eventRec) (any, string, error) {
-		err := t.issueCard(ev, &c)
+		err := t.issueCard(ev, &c, true)
 		return c, c.Number, err
 	})
 }
@@ -49,7 +49,7 @@ func (s *Store) ReplaceCard(ctx context.Context, c rewards.CardReplace) (rewards
 		return rewards.Card{}, err
 	}
 	return applyCard(s, ctx, eventKey{kind: rewards.EventCardReplace, clientID: c.ID}, c.At, c, func(t *txn, ev *eventRec) (any, string, error) {
-		err := t.replaceCard(ev, &c)
+		err := t.replaceCard(ev, &c, true)
 		return c, c.NewNumber, err
 	})
 }
@@ -92,7 +92,9 @@ func applyCard(s *Store, ctx context.Context, k eventKey, at time.Time, request 
 	return s.Card(ctx, number, at)
 }
 
-func (t *txn) issueCard(ev *eventRec, c *rewards.CardIssue) error {
+// issueCard issues the card of the command; fresh tells a command made
+// here from an event made elsewhere or replayed (givenCardNumber).
+func (t *txn) issueCard(ev *eventRec, c *rewards.CardIssue, fresh bool) error {
 	p, err := t.program()
 	if err != nil {
 		return err
@@ -101,10 +103,8 @@ func (t *txn) issueCard(ev *eventRec, c *rewards.CardIssue) error {
 		if c.Number, err = t.newCardNumber(p); err != nil {
 			return err
 		}
-	} else if err := rewards.ValidateCardNumber(c.Number); err != nil {
+	} else if err := t.givenCardNumber(c.Number, fresh); err != nil {
 		return err
-	} else if _, err := t.card(c.Number); err == nil {
-		return rewards.Fail(rewards.ECONFLICT, "card.exists", lang.Args{"card": c.Number})
 	}
 	d, err := p.Details(rewards.Personal(c.Details, c.Name))
 	if err != nil {
@@ -140,15 +140,51 @@ func (t *txn) issueCard(ev *eventRec, c *rewards.CardIssue) error {
 	return t.register(ev, card, a, withPhone, c.Member)
 }
 
-// newCardNumber draws a card number no card has.
+// newCardNumber draws a card number no card has and no staff card either.
 func (t *txn) newCardNumber(p *rewards.Program) (string, error) {
-	return t.draw("card number", func() string { return rewards.NewCardNumber(p.Card.Prefix) }, func(number string) (bool, error) {
+	draw := rewards.NewCardNumber
+	if t.s.cardNumbers != nil {
+		draw = t.s.cardNumbers
+	}
+	return t.draw("card number", func() string { return draw(p.Card.Prefix) }, func(number string) (bool, error) {
 		_, err := t.card(number)
-		if rewards.ErrorCode(err) == rewards.ENOTFOUND {
-			return false, nil
+		if rewards.ErrorCode(err) != rewards.ENOTFOUND {
+			return err == nil, err
 		}
-		return err == nil, err
+		return t.isStaffCard(number)
 	})
+}
+
+// givenCardNumber checks the number a command gives a new card: an EAN-13
+// that no card has and, for a fresh command (one made here, not an event
+// made elsewhere or replayed, which was held to the rule where it was
+// made and is applied as it is), no staff card has: freeStaffCard's rule
+// the other way round, so that a scan at the kiosk names one thing.
+func (t *txn) givenCardNumber(number string, fresh bool) error {
+	if err := rewards.ValidateCardNumber(number); err != nil {
+		return err
+	}
+	if _, err := t.card(number); err == nil {
+		return rewards.Fail(rewards.ECONFLICT, "card.exists", lang.Args{"card": number})
+	}
+	if !fresh {
+		return nil
+	}
+	if staff, err := t.isStaffCard(number); err != nil {
+		return err
+	} else if staff {
+		return rewards.Fail(rewards.ECONFLICT, "card.staff_card", lang.Args{"card": number})
+	}
+	return nil
+}
+
+// isStaffCard tells a number that is a staff member's staff card.
+func (t *txn) isStaffCard(number string) (bool, error) {
+	var staff bool
+	if err := t.queryRow(`SELECT EXISTS (SELECT 1 FROM staff WHERE card = ?)`, number).Scan(&staff); err != nil {
+		return false, fmt.Errorf("look up staff card %s: %w", number, err)
+	}
+	return staff, nil
 }
 
 // register records membership, and the welcome bonus where it is due: a
@@ -235,7 +271,9 @@ func (t *txn) blockCard(ev *eventRec, r rewards.CardAction) error {
 	return t.saveCard(c)
 }
 
-func (t *txn) replaceCard(ev *eventRec, r *rewards.CardReplace) error {
+// replaceCard replaces the lost card of the command; fresh as for
+// issueCard.
+func (t *txn) replaceCard(ev *eventRec, r *rewards.CardReplace, fresh bool) error {
 	p, err := t.program()
 	if err != nil {
 		return err
@@ -252,10 +290,8 @@ func (t *txn) replaceCard(ev *eventRec, r *rewards.CardReplace) error {
 		if r.NewNumber, err = t.newCardNumber(p); err != nil {
 			return err
 		}
-	} else if err := rewards.ValidateCardNumber(r.NewNumber); err != nil {
+	} else if err := t.givenCardNumber(r.NewNumber, fresh); err != nil {
 		return err
-	} else if _, err := t.card(r.NewNumber); err == nil {
-		return rewards.Fail(rewards.ECONFLICT, "card.exists", lang.Args{"card": r.NewNumber})
 	}
 	oldView, newView, err := p.Replace(old.view(ev.at), r.NewNumber, ev.at)
 	if err != nil {
@@ -271,7 +307,7 @@ func (t *txn) replaceCard(ev *eventRec, r *rewards.CardReplace) error {
 		return err
 	}
 	// The household's family cards follow their holder's new card.
-	if _, err := t.tx.ExecContext(t.ctx, `UPDATE cards SET holder = ? WHERE holder = ?`, nc.number, old.number); err != nil {
+	if _, err := t.exec(`UPDATE cards SET holder = ? WHERE holder = ?`, nc.number, old.number); err != nil {
 		return fmt.Errorf("move family links: %w", err)
 	}
 	for _, c := range t.cards {
@@ -300,7 +336,7 @@ func (t *txn) linkCard(ev *eventRec, r rewards.CardLink) error {
 		return err
 	}
 	var families int
-	if err := t.tx.QueryRowContext(t.ctx, `SELECT count(*) FROM cards WHERE holder = ?`, fam.number).Scan(&families); err != nil {
+	if err := t.queryRow(`SELECT count(*) FROM cards WHERE holder = ?`, fam.number).Scan(&families); err != nil {
 		return fmt.Errorf("link card: %w", err)
 	}
 	view, pools, err := p.Link(fam.view(ev.at), holder.view(ev.at), families, r.Pool, ev.at)
@@ -350,7 +386,7 @@ func (t *txn) pool(ev *eventRec, fam, holder *cardRow) error {
 		`UPDATE vouchers SET account_id = ? WHERE account_id = ?`,
 		`UPDATE cards SET account_id = ? WHERE account_id = ?`,
 	} {
-		if _, err := t.tx.ExecContext(t.ctx, q, to.id, from.id); err != nil {
+		if _, err := t.exec(q, to.id, from.id); err != nil {
 			return fmt.Errorf("pool: %w", err)
 		}
 	}

@@ -59,7 +59,7 @@ func (s *Store) AddDevice(ctx context.Context, c rewards.DeviceAdd) (rewards.New
 		d.CreatedAt = t.at(c.At).UTC().Truncate(time.Millisecond)
 		d.RevokedAt = nil
 		token := rewards.NewToken()
-		if _, err := t.tx.ExecContext(t.ctx, `INSERT INTO devices (name, role, store, coop, token_sha256, created_at, add_request)
+		if _, err := t.exec(`INSERT INTO devices (name, role, store, coop, token_sha256, created_at, add_request)
 			VALUES (?, ?, ?, ?, ?, ?, ?)`, d.Name, d.Role, nullText(d.Store), nullText(d.Coop), rewards.TokenHash(token), ms(d.CreatedAt), nullText(c.ID)); err != nil {
 			return fmt.Errorf("add device %s: %w", d.Name, err)
 		}
@@ -110,7 +110,7 @@ func (s *Store) RevokeDevice(ctx context.Context, c rewards.DeviceRevoke) (rewar
 		}
 		if d.RevokedAt == nil {
 			at := t.at(c.At).UTC().Truncate(time.Millisecond)
-			if _, err := t.tx.ExecContext(t.ctx, `UPDATE devices SET revoked_at = ? WHERE name = ?`, ms(at), d.Name); err != nil {
+			if _, err := t.exec(`UPDATE devices SET revoked_at = ? WHERE name = ?`, ms(at), d.Name); err != nil {
 				return fmt.Errorf("revoke device %s: %w", d.Name, err)
 			}
 			d.RevokedAt = &at
@@ -147,7 +147,7 @@ const deviceSelect = `SELECT d.name, d.role, coalesce(d.store, ''), coalesce(d.c
 
 // device is the device that where (on the devices table, d) picks.
 func (t *txn) device(where string, arg any) (rewards.Device, bool, error) {
-	d, err := scanDevice(t.tx.QueryRowContext(t.ctx, deviceSelect+` WHERE `+where, arg))
+	d, err := scanDevice(t.queryRow(deviceSelect+` WHERE `+where, arg))
 	if errors.Is(err, sql.ErrNoRows) {
 		return d, false, nil
 	}

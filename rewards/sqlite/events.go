@@ -191,13 +191,15 @@ func (t *txn) apply(e rewards.Event) (json.RawMessage, error) {
 			return programResult{np.Version}, nil
 		})
 	case rewards.EventCardIssue:
-		return applyAs(t, e, func(ev *eventRec, c *rewards.CardIssue) (string, error) { return c.Number, t.issueCard(ev, c) })
+		return applyAs(t, e, func(ev *eventRec, c *rewards.CardIssue) (string, error) { return c.Number, t.issueCard(ev, c, false) })
 	case rewards.EventCardRegister:
 		return applyAs(t, e, func(ev *eventRec, c *rewards.CardRegister) (string, error) { return c.Card, t.registerCard(ev, c) })
 	case rewards.EventCardBlock:
 		return applyAs(t, e, func(ev *eventRec, c *rewards.CardAction) (string, error) { return c.Card, t.blockCard(ev, *c) })
 	case rewards.EventCardReplace:
-		return applyAs(t, e, func(ev *eventRec, c *rewards.CardReplace) (string, error) { return c.NewNumber, t.replaceCard(ev, c) })
+		return applyAs(t, e, func(ev *eventRec, c *rewards.CardReplace) (string, error) {
+			return c.NewNumber, t.replaceCard(ev, c, false)
+		})
 	case rewards.EventCardLink:
 		return applyAs(t, e, func(ev *eventRec, c *rewards.CardLink) (string, error) { return c.Card, t.linkCard(ev, *c) })
 	case rewards.EventCardMember:

@@ -89,7 +89,7 @@ func (t *txn) lotOrigins(ids []int64) (map[int64]rewards.LotOrigin, error) {
 	if err != nil {
 		return nil, err
 	}
-	rows, err := t.tx.QueryContext(t.ctx, `SELECT ev.seq, ev.at,
+	rows, err := t.query(`SELECT ev.seq, ev.at,
 			CASE WHEN ev.kind = ? THEN coalesce(json_extract(CAST(ev.body AS TEXT), '$.store'), '') ELSE '' END
 		FROM events ev WHERE ev.seq IN (SELECT value FROM json_each(?))`, rewards.EventReceipt, string(list))
 	if err != nil {
@@ -110,7 +110,7 @@ func (t *txn) lotOrigins(ids []int64) (map[int64]rewards.LotOrigin, error) {
 
 // storeCoops maps each recorded store to its cooperative.
 func (t *txn) storeCoops() (map[string]string, error) {
-	rows, err := t.tx.QueryContext(t.ctx, `SELECT id, coop FROM stores`)
+	rows, err := t.query(`SELECT id, coop FROM stores`)
 	if err != nil {
 		return nil, fmt.Errorf("read stores: %w", err)
 	}

@@ -37,7 +37,7 @@ func (s *Store) StartOTP(ctx context.Context, c rewards.OTPStart) (rewards.OTPIs
 		if err := t.pruneOTP(now); err != nil {
 			return err
 		}
-		rows, err := t.tx.QueryContext(t.ctx, `SELECT created_at FROM otp_codes WHERE phone = ? AND created_at > ?`, phone, ms(now.Add(-rewards.OTPWindow)))
+		rows, err := t.query(`SELECT created_at FROM otp_codes WHERE phone = ? AND created_at > ?`, phone, ms(now.Add(-rewards.OTPWindow)))
 		if err != nil {
 			return fmt.Errorf("read codes: %w", err)
 		}
@@ -58,7 +58,7 @@ func (s *Store) StartOTP(ctx context.Context, c rewards.OTPStart) (rewards.OTPIs
 		if err != nil {
 			return err
 		}
-		if _, err := t.tx.ExecContext(t.ctx, `INSERT INTO otp_codes (phone, salt, hash, created_at, expires_at) VALUES (?, ?, ?, ?, ?)`,
+		if _, err := t.exec(`INSERT INTO otp_codes (phone, salt, hash, created_at, expires_at) VALUES (?, ?, ?, ?, ?)`,
 			rec.Phone, rec.Salt, rec.Hash, ms(rec.CreatedAt), ms(rec.ExpiresAt)); err != nil {
 			return fmt.Errorf("keep code: %w", err)
 		}
@@ -87,7 +87,7 @@ func (s *Store) VerifyOTP(ctx context.Context, c rewards.OTPVerify) (rewards.OTP
 		var rec rewards.OTPCode
 		var created, expires int64
 		var used int
-		err = t.tx.QueryRowContext(t.ctx, `SELECT id, phone, salt, hash, created_at, expires_at, tries, used FROM otp_codes
+		err = t.queryRow(`SELECT id, phone, salt, hash, created_at, expires_at, tries, used FROM otp_codes
 			WHERE phone = ? ORDER BY created_at DESC, id DESC LIMIT 1`, phone).
 			Scan(&id, &rec.Phone, &rec.Salt, &rec.Hash, &created, &expires, &rec.Tries, &used)
 		var latest *rewards.OTPCode
@@ -101,7 +101,7 @@ func (s *Store) VerifyOTP(ctx context.Context, c rewards.OTPVerify) (rewards.OTP
 		}
 		kept, err := rewards.CheckOTP(latest, c.Code, t.until)
 		if latest != nil && (kept.Tries != rec.Tries || kept.Used != rec.Used) {
-			if _, err := t.tx.ExecContext(t.ctx, `UPDATE otp_codes SET tries = ?, used = ? WHERE id = ?`, kept.Tries, kept.Used, id); err != nil {
+			if _, err := t.exec(`UPDATE otp_codes SET tries = ?, used = ? WHERE id = ?`, kept.Tries, kept.Used, id); err != nil {
 				return fmt.Errorf("keep code: %w", err)
 			}
 		}
@@ -134,7 +134,7 @@ func (t *txn) otpPhone(phone string) (string, error) {
 // pruneOTP deletes the codes whose window is over: they count against no
 // limit and verify nothing any more.
 func (t *txn) pruneOTP(now time.Time) error {
-	if _, err := t.tx.ExecContext(t.ctx, `DELETE FROM otp_codes WHERE created_at <= ? AND expires_at <= ?`,
+	if _, err := t.exec(`DELETE FROM otp_codes WHERE created_at <= ? AND expires_at <= ?`,
 		ms(now.Add(-rewards.OTPWindow)), ms(now)); err != nil {
 		return fmt.Errorf("delete old codes: %w", err)
 	}
@@ -202,7 +202,7 @@ func (t *txn) forgetOTP(phone string) error {
 	if phone == "" {
 		return nil
 	}
-	if _, err := t.tx.ExecContext(t.ctx, `DELETE FROM otp_codes WHERE phone = ?`, phone); err != nil {
+	if _, err := t.exec(`DELETE FROM otp_codes WHERE phone = ?`, phone); err != nil {
 		return fmt.Errorf("erase codes: %w", err)
 	}
 	return nil

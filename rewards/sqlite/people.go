@@ -17,7 +17,7 @@ func (t *txn) person(accountID int64) (*rewards.Person, error) {
 	p := &rewards.Person{}
 	var phone sql.NullString
 	var consent, marketing, withdrawn sql.NullInt64
-	err := t.tx.QueryRowContext(t.ctx, `SELECT id, given_name, family_name, phone, email, consent_at, marketing_at, marketing_withdrawn_at
+	err := t.queryRow(`SELECT id, given_name, family_name, phone, email, consent_at, marketing_at, marketing_withdrawn_at
 		FROM people WHERE account_id = ?`, accountID).
 		Scan(&p.ID, &p.GivenName, &p.FamilyName, &phone, &p.Email, &consent, &marketing, &withdrawn)
 	if errors.Is(err, sql.ErrNoRows) {
@@ -56,7 +56,7 @@ func (t *txn) keepPerson(ev *eventRec, c *cardRow, a *account, d rewards.Details
 	}
 	p := rewards.Record(*old, d, ev.at)
 	phone := nullText(p.Phone)
-	if _, err := t.tx.ExecContext(t.ctx, `INSERT INTO people (account_id, id, given_name, family_name, phone, email, consent_at, marketing_at, marketing_withdrawn_at)
+	if _, err := t.exec(`INSERT INTO people (account_id, id, given_name, family_name, phone, email, consent_at, marketing_at, marketing_withdrawn_at)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT (account_id) DO UPDATE SET given_name = excluded.given_name, family_name = excluded.family_name,
 			phone = excluded.phone, email = excluded.email, consent_at = excluded.consent_at, marketing_at = excluded.marketing_at,
@@ -70,7 +70,7 @@ func (t *txn) keepPerson(ev *eventRec, c *cardRow, a *account, d rewards.Details
 // phoneHolders returns a card of each account but except whose personal
 // record holds phone (accountCard's).
 func (t *txn) phoneHolders(phone string, except int64, at time.Time) ([]rewards.Card, error) {
-	rows, err := t.tx.QueryContext(t.ctx, `SELECT account_id FROM people WHERE phone = ? AND account_id <> ?`, phone, except)
+	rows, err := t.query(`SELECT account_id FROM people WHERE phone = ? AND account_id <> ?`, phone, except)
 	if err != nil {
 		return nil, fmt.Errorf("look up phone: %w", err)
 	}
@@ -106,7 +106,7 @@ func (t *txn) phoneHolders(phone string, except int64, at time.Time) ([]rewards.
 // account has no card.
 func (t *txn) accountCard(accountID int64) (*cardRow, error) {
 	var n string
-	err := t.tx.QueryRowContext(t.ctx, `SELECT number FROM cards WHERE account_id = ?
+	err := t.queryRow(`SELECT number FROM cards WHERE account_id = ?
 		ORDER BY replaced_by IS NOT NULL, holder IS NOT NULL, number LIMIT 1`, accountID).Scan(&n)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, nil
@@ -127,7 +127,7 @@ func (t *txn) normalizePhones() (warnings []lang.Msg, err error) {
 	if t.prog != nil {
 		cc = t.prog.CallingCode()
 	}
-	rows, err := t.tx.QueryContext(t.ctx, `SELECT account_id, phone FROM people WHERE phone IS NOT NULL ORDER BY account_id`)
+	rows, err := t.query(`SELECT account_id, phone FROM people WHERE phone IS NOT NULL ORDER BY account_id`)
 	if err != nil {
 		return nil, fmt.Errorf("normalise phones: %w", err)
 	}
@@ -178,7 +178,7 @@ func (t *txn) normalizePhones() (warnings []lang.Msg, err error) {
 			warnings = append(warnings, lang.M("people.phone_kept_taken", lang.Args{"card": c.number, "phone": k.phone, "normal": phone, "holder": holder}))
 			continue
 		}
-		if _, err := t.tx.ExecContext(t.ctx, `UPDATE people SET phone = ? WHERE account_id = ?`, phone, k.account); err != nil {
+		if _, err := t.exec(`UPDATE people SET phone = ? WHERE account_id = ?`, phone, k.account); err != nil {
 			return nil, fmt.Errorf("normalise phone of card %s: %w", c.number, err)
 		}
 	}
@@ -227,12 +227,12 @@ func (t *txn) erasePerson(accountID int64) error {
 	if err != nil || p == nil {
 		return err
 	}
-	if _, err := t.tx.ExecContext(t.ctx, `UPDATE events SET request = NULL
+	if _, err := t.exec(`UPDATE events SET request = NULL
 		WHERE kind IN (?, ?) AND request IS NOT NULL AND json_extract(CAST(body AS TEXT), '$.person') = ?`,
 		rewards.EventCardIssue, rewards.EventCardRegister, p.ID); err != nil {
 		return fmt.Errorf("forget requests: %w", err)
 	}
-	if _, err := t.tx.ExecContext(t.ctx, `DELETE FROM people WHERE account_id = ?`, accountID); err != nil {
+	if _, err := t.exec(`DELETE FROM people WHERE account_id = ?`, accountID); err != nil {
 		return fmt.Errorf("erase personal data: %w", err)
 	}
 	return t.forgetOTP(p.Phone)
@@ -344,7 +344,7 @@ func (t *txn) textColumn(what, q string, args ...any) ([]string, error) {
 // column reads the one column of type T that the query q returns, row by
 // row; what went wrong is said with the query's what.
 func column[T any](t *txn, what, q string, args ...any) ([]T, error) {
-	rows, err := t.tx.QueryContext(t.ctx, q, args...)
+	rows, err := t.query(q, args...)
 	if err != nil {
 		return nil, fmt.Errorf("read %s: %w", what, err)
 	}

@@ -26,7 +26,7 @@ func (s *Store) PutPicture(ctx context.Context, p rewards.Picture) (rewards.Pict
 }
 
 func (t *txn) putPicture(p rewards.Picture) error {
-	if _, err := t.tx.ExecContext(t.ctx, `INSERT INTO pictures (hash, bytes, media_type, width, height) VALUES (?, ?, ?, ?, ?)
+	if _, err := t.exec(`INSERT INTO pictures (hash, bytes, media_type, width, height) VALUES (?, ?, ?, ?, ?)
 		ON CONFLICT (hash) DO NOTHING`, p.Hash, p.Data, p.MediaType, p.Width, p.Height); err != nil {
 		return fmt.Errorf("store picture: %w", err)
 	}
@@ -55,7 +55,7 @@ func (s *Store) Picture(ctx context.Context, hash string) (rewards.Picture, erro
 // pictureStored reports whether the ledger holds the picture with the hash.
 func (t *txn) pictureStored(hash string) (bool, error) {
 	var n int
-	if err := t.tx.QueryRowContext(t.ctx, `SELECT count(*) FROM pictures WHERE hash = ?`, hash).Scan(&n); err != nil {
+	if err := t.queryRow(`SELECT count(*) FROM pictures WHERE hash = ?`, hash).Scan(&n); err != nil {
 		return false, fmt.Errorf("look up picture: %w", err)
 	}
 	return n > 0, nil
@@ -77,7 +77,7 @@ func (t *txn) pictureStored(hash string) (bool, error) {
 // then from the ledger's folder, where a ledger copied with its pictures
 // keeps them.
 func (t *txn) importPictures() (warnings []lang.Msg, err error) {
-	rows, err := t.tx.QueryContext(t.ctx, `SELECT body FROM rewards ORDER BY id`)
+	rows, err := t.query(`SELECT body FROM rewards ORDER BY id`)
 	if err != nil {
 		return nil, fmt.Errorf("import pictures: %w", err)
 	}
@@ -146,7 +146,7 @@ func (t *txn) importPictures() (warnings []lang.Msg, err error) {
 
 // missingPictures names the rewards whose picture the ledger does not hold.
 func (t *txn) missingPictures() ([]rewards.Problem, error) {
-	rows, err := t.tx.QueryContext(t.ctx, `SELECT id, json_extract(body, '$.picture') FROM rewards
+	rows, err := t.query(`SELECT id, json_extract(body, '$.picture') FROM rewards
 		WHERE coalesce(json_extract(body, '$.picture'), '') <> ''
 		AND json_extract(body, '$.picture') NOT IN (SELECT hash FROM pictures) ORDER BY id`)
 	if err != nil {
@@ -167,7 +167,7 @@ func (t *txn) missingPictures() ([]rewards.Problem, error) {
 // unusedPictures lists the hashes of the stored pictures that no reward
 // names (CheckReport.UnusedPictures).
 func (t *txn) unusedPictures() ([]string, error) {
-	rows, err := t.tx.QueryContext(t.ctx, `SELECT hash FROM pictures WHERE hash NOT IN
+	rows, err := t.query(`SELECT hash FROM pictures WHERE hash NOT IN
 		(SELECT json_extract(body, '$.picture') FROM rewards WHERE json_extract(body, '$.picture') IS NOT NULL) ORDER BY hash`)
 	if err != nil {
 		return nil, fmt.Errorf("list unused pictures: %w", err)

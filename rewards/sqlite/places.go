@@ -49,7 +49,7 @@ func (t *txn) saveCoop(c rewards.Coop) error {
 	if err != nil {
 		return fmt.Errorf("encode cooperative: %w", err)
 	}
-	if _, err := t.tx.ExecContext(t.ctx, `INSERT INTO coops (id, body) VALUES (?, ?)
+	if _, err := t.exec(`INSERT INTO coops (id, body) VALUES (?, ?)
 		ON CONFLICT (id) DO UPDATE SET body = excluded.body`, c.ID, string(body)); err != nil {
 		return fmt.Errorf("save cooperative: %w", err)
 	}
@@ -75,7 +75,7 @@ func (t *txn) saveStore(s rewards.Store) error {
 	if err != nil {
 		return fmt.Errorf("encode store: %w", err)
 	}
-	if _, err := t.tx.ExecContext(t.ctx, `INSERT INTO stores (id, coop, body) VALUES (?, ?, ?)
+	if _, err := t.exec(`INSERT INTO stores (id, coop, body) VALUES (?, ?, ?)
 		ON CONFLICT (id) DO UPDATE SET coop = excluded.coop, body = excluded.body`, s.ID, s.Coop, string(body)); err != nil {
 		return fmt.Errorf("save store: %w", err)
 	}
@@ -111,7 +111,7 @@ func (t *txn) store(id string) (*rewards.Store, error) {
 
 func loadRecord[T any](t *txn, q, id, what string, v *T) (*T, error) {
 	var body string
-	err := t.tx.QueryRowContext(t.ctx, q, id).Scan(&body)
+	err := t.queryRow(q, id).Scan(&body)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, nil
 	} else if err != nil {
@@ -160,7 +160,7 @@ func listRecords[T any](ctx context.Context, s *Store, q, what string) ([]T, err
 // unrecordedStores lists the store ids that receipts name and no record
 // has: tills are not ours to stop, but an operator should record them.
 func (t *txn) unrecordedStores() ([]string, error) {
-	rows, err := t.tx.QueryContext(t.ctx, `SELECT DISTINCT json_extract(CAST(body AS TEXT), '$.store') AS store FROM events
+	rows, err := t.query(`SELECT DISTINCT json_extract(CAST(body AS TEXT), '$.store') AS store FROM events
 		WHERE kind = ? AND json_valid(CAST(body AS TEXT)) AND store IS NOT NULL AND store <> '' AND store NOT IN (SELECT id FROM stores)
 		ORDER BY store`, rewards.EventReceipt)
 	if err != nil {

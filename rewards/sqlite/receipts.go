@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/tochka-loyalty/tochka/lang"
 	"github.com/tochka-loyalty/tochka/rewards"
@@ -27,19 +28,26 @@ func (s *Store) PostReceipts(ctx context.Context, rs []rewards.Receipt) ([]rewar
 		if err := t.prefetchCards(cards); err != nil {
 			return err
 		}
+		if err := t.buffer(); err != nil {
+			return err
+		}
+		refused := false
 		for i := range rs {
 			out[i].ReceiptResult, out[i].Err = t.postReceipt(eventKey{kind: rewards.EventReceipt, clientID: rs[i].ID}, rs[i])
 			if rewards.ErrorCode(out[i].Err) == rewards.EINTERNAL {
 				return out[i].Err
 			}
+			refused = refused || out[i].Err != nil
 		}
-		return nil
+		t.receipts = !refused // the cache keeps only what receipts that all stood left
+		return t.endBuffer()
 	})
 	return out, err
 }
 
 // PostReceipt posts one receipt and returns what it earned and spent, with
-// the card's balance after it, read in the same transaction.
+// the card's balance after it, read in the same transaction (a failure to
+// read it refuses the receipt, which then changes nothing).
 func (s *Store) PostReceipt(ctx context.Context, r rewards.Receipt) (rewards.ReceiptResult, error) {
 	var res rewards.ReceiptResult
 	err := s.write(ctx, func(t *txn) error {
@@ -47,12 +55,8 @@ func (s *Store) PostReceipt(ctx context.Context, r rewards.Receipt) (rewards.Rec
 		if res, err = t.postReceipt(eventKey{kind: rewards.EventReceipt, clientID: r.ID}, r); err != nil {
 			return err
 		}
-		c, err := t.card(res.Card)
-		if err != nil {
-			return err
-		}
-		b, err := t.balance(c, r.Time)
-		res.Balance = &b
+		res.Balance, err = t.balanceOf(res.Card, r.Time)
+		t.receipts = err == nil
 		return err
 	})
 	return res, err
@@ -151,18 +155,25 @@ func (s *Store) PostReturn(ctx context.Context, r rewards.Return) (rewards.Retur
 			res, err := t.postReturn(ev, r)
 			return r, res, err
 		})
+		if err != nil {
+			return err
+		}
+		res.Balance, err = t.balanceOf(res.Card, r.Time)
 		return err
 	})
+	return res, err
+}
+
+// balanceOf is a card's balance at a time as the transaction sees it, for
+// the answer of a command that changed it: read in the command's own
+// transaction, its failure refuses the command.
+func (t *txn) balanceOf(card string, at time.Time) (*rewards.Balance, error) {
+	c, err := t.card(card)
 	if err != nil {
-		return res, err
+		return nil, err
 	}
-	b, err := s.Balance(ctx, res.Card, r.Time)
-	if err != nil {
-		s.Logger.Error("read the balance after a return", "return", res.Return, "card", res.Card, "err", err)
-		return res, nil
-	}
-	res.Balance = &b
-	return res, nil
+	b, err := t.balance(c, at)
+	return &b, err
 }
 
 // receiptFacts is what a return needs of a posted receipt beyond its body:
@@ -210,7 +221,7 @@ func (t *txn) rebuildResult(kind string, body, applied []byte) (any, error) {
 // event's, and its earnings lot's id.
 func (t *txn) storedReceipt(id string) (pr *rewards.PostedReceipt, seq int64, err error) {
 	var body, facts []byte
-	err = t.tx.QueryRowContext(t.ctx, `SELECT seq, body, applied FROM events WHERE kind = ? AND key = ?`, rewards.EventReceipt, id).
+	err = t.queryRow(`SELECT seq, body, applied FROM events WHERE kind = ? AND key = ?`, rewards.EventReceipt, id).
 		Scan(&seq, &body, &facts)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, 0, rewards.Fail(rewards.ENOTFOUND, "receipt.unknown", lang.Args{"receipt": id})
@@ -222,7 +233,7 @@ func (t *txn) storedReceipt(id string) (pr *rewards.PostedReceipt, seq int64, er
 	}
 	pr.Lot = seq
 	pr.Returned = make([]int64, len(pr.Lines))
-	rows, err := t.tx.QueryContext(t.ctx, `SELECT line_no, returned FROM receipt_returns WHERE event_seq = ?`, seq)
+	rows, err := t.query(`SELECT line_no, returned FROM receipt_returns WHERE event_seq = ?`, seq)
 	if err != nil {
 		return nil, 0, fmt.Errorf("read returned lines: %w", err)
 	}
@@ -290,7 +301,7 @@ func (t *txn) postReturn(ev *eventRec, r rewards.Return) (rewards.ReturnResult, 
 		if back[i] == 0 {
 			continue
 		}
-		if _, err := t.tx.ExecContext(t.ctx, `INSERT INTO receipt_returns (event_seq, line_no, returned) VALUES (?, ?, ?)
+		if _, err := t.exec(`INSERT INTO receipt_returns (event_seq, line_no, returned) VALUES (?, ?, ?)
 			ON CONFLICT (event_seq, line_no) DO UPDATE SET returned = excluded.returned`, seq, i, pr.Returned[i]+back[i]); err != nil {
 			return res, fmt.Errorf("record return: %w", err)
 		}

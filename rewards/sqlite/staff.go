@@ -60,7 +60,7 @@ func (s *Store) AddStaff(ctx context.Context, c rewards.StaffAdd) (rewards.Staff
 		}
 		m := c.Staff
 		m.CreatedAt = t.at(c.At).UTC().Truncate(time.Millisecond)
-		if _, err := t.tx.ExecContext(t.ctx, `INSERT INTO staff (number, name, role, store, coop, card, pin_hash, created_at, add_request)
+		if _, err := t.exec(`INSERT INTO staff (number, name, role, store, coop, card, pin_hash, created_at, add_request)
 			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`, m.Number, m.Name, m.Role, nullText(m.Store), nullText(m.Coop), nullText(m.Card), hash, ms(m.CreatedAt), nullText(c.ID)); err != nil {
 			return fmt.Errorf("add staff member %s: %w", m.Number, err)
 		}
@@ -85,7 +85,7 @@ func (s *Store) SetStaffCard(ctx context.Context, c rewards.StaffCardSet) (rewar
 		if err := t.freeStaffCard(c.Card, c.Number); err != nil {
 			return err
 		}
-		res, err := t.tx.ExecContext(t.ctx, `UPDATE staff SET card = ? WHERE number = ?`, nullText(c.Card), c.Number)
+		res, err := t.exec(`UPDATE staff SET card = ? WHERE number = ?`, nullText(c.Card), c.Number)
 		if err != nil {
 			return fmt.Errorf("set staff member %s's card: %w", c.Number, err)
 		}
@@ -107,7 +107,7 @@ func (t *txn) freeStaffCard(card, number string) error {
 		return nil
 	}
 	var loyalty, taken bool
-	if err := t.tx.QueryRowContext(t.ctx, `SELECT EXISTS (SELECT 1 FROM cards WHERE number = ?), EXISTS (SELECT 1 FROM staff WHERE card = ? AND number <> ?)`,
+	if err := t.queryRow(`SELECT EXISTS (SELECT 1 FROM cards WHERE number = ?), EXISTS (SELECT 1 FROM staff WHERE card = ? AND number <> ?)`,
 		card, card, number).Scan(&loyalty, &taken); err != nil {
 		return fmt.Errorf("look up staff card %s: %w", card, err)
 	}
@@ -143,12 +143,16 @@ func (s *Store) StaffList(ctx context.Context) ([]rewards.StaffMember, error) {
 
 // LoginStaff finds the member, by number or by staff card, and its PIN
 // hash in one read, and checks the PIN (outside any transaction: argon2id
-// is slow by design); then, in one write, applies the lock-out rule to the
+// is slow by design); then, in one write, applies the login rule
+// (StaffLogin.Attempt: the lock-out, then the device's place) to the
 // member's state as it is then (another server may have counted a wrong
 // PIN meanwhile) and keeps the result: the count, the lock, or a new
 // session. A refusal is answered after the write commits, so that the
 // wrong PIN it counts is kept. The member is the same whichever way it was
-// named, and so is its count of wrong PINs.
+// named, and so is its count of wrong PINs. A login that names no member
+// checks its PIN all the same, against rewards.UnknownPINHash, and counts
+// nothing: it takes as long as a wrong PIN, so that its time does not
+// tell which numbers and cards are a member's.
 func (s *Store) LoginStaff(ctx context.Context, c rewards.StaffLogin, d rewards.Device) (rewards.NewStaffSession, error) {
 	if err := c.Validate(); err != nil {
 		return rewards.NewStaffSession{}, err
@@ -159,41 +163,45 @@ func (s *Store) LoginStaff(ctx context.Context, c rewards.StaffLogin, d rewards.
 	}
 	var hash string
 	var m rewards.StaffMember
+	var found bool
 	err := s.read(ctx, func(t *txn) error {
-		var found bool
 		var err error
-		m, found, err = scanStaff(t.tx.QueryRowContext(t.ctx, `SELECT `+staffColumns+`, m.pin_hash`+staffFrom+` WHERE `+where, key), &hash)
-		if err == nil && !found {
-			err = c.Unknown()
-		}
+		m, found, err = scanStaff(t.queryRow(`SELECT `+staffColumns+`, m.pin_hash`+staffFrom+` WHERE `+where, key), &hash)
 		return err
 	})
 	if err != nil {
 		return rewards.NewStaffSession{}, err
 	}
-	if err := rewards.SessionFits(m, d); err != nil {
-		return rewards.NewStaffSession{}, err
+	if !found {
+		hash = rewards.UnknownPINHash()
 	}
-	matched := rewards.PINMatches(c.PIN, hash)
+	pinMatches := rewards.PINMatches
+	if s.pinMatches != nil {
+		pinMatches = s.pinMatches
+	}
+	matched := pinMatches(c.PIN, hash)
+	if !found {
+		return rewards.NewStaffSession{}, c.Unknown()
+	}
 	var out rewards.NewStaffSession
 	var refusal error
 	err = s.write(ctx, func(t *txn) error {
 		var st rewards.PINState
 		var locked sql.NullInt64
-		if err := t.tx.QueryRowContext(t.ctx, `SELECT failures, locked_until FROM staff WHERE number = ?`, m.Number).Scan(&st.Failures, &locked); err != nil {
+		if err := t.queryRow(`SELECT failures, locked_until FROM staff WHERE number = ?`, m.Number).Scan(&st.Failures, &locked); err != nil {
 			return fmt.Errorf("read staff member %s: %w", m.Number, err)
 		}
 		if locked.Valid {
 			st.LockedUntil = fromMS(locked.Int64)
 		}
 		now := t.until
-		next, err := rewards.StaffLoginAttempt(m.Number, st, matched, now)
+		next, err := c.Attempt(m, d, st, matched, now)
 		refusal = err
 		var lock any
 		if !next.LockedUntil.IsZero() {
 			lock = ms(next.LockedUntil)
 		}
-		if _, err := t.tx.ExecContext(t.ctx, `UPDATE staff SET failures = ?, locked_until = ? WHERE number = ?`,
+		if _, err := t.exec(`UPDATE staff SET failures = ?, locked_until = ? WHERE number = ?`,
 			next.Failures, lock, m.Number); err != nil {
 			return fmt.Errorf("keep staff member %s's PIN state: %w", m.Number, err)
 		}
@@ -202,10 +210,10 @@ func (s *Store) LoginStaff(ctx context.Context, c rewards.StaffLogin, d rewards.
 		}
 		token := rewards.NewSessionToken()
 		expires := now.Add(rewards.SessionIdle).UTC().Truncate(time.Millisecond)
-		if _, err := t.tx.ExecContext(t.ctx, `DELETE FROM staff_sessions WHERE expires_at <= ?`, ms(now)); err != nil {
+		if _, err := t.exec(`DELETE FROM staff_sessions WHERE expires_at <= ?`, ms(now)); err != nil {
 			return fmt.Errorf("drop ended staff sessions: %w", err)
 		}
-		if _, err := t.tx.ExecContext(t.ctx, `INSERT INTO staff_sessions (token_sha256, staff, device, expires_at) VALUES (?, ?, ?, ?)`,
+		if _, err := t.exec(`INSERT INTO staff_sessions (token_sha256, staff, device, expires_at) VALUES (?, ?, ?, ?)`,
 			rewards.TokenHash(token), m.Number, d.Name, ms(expires)); err != nil {
 			return fmt.Errorf("open staff session: %w", err)
 		}
@@ -227,7 +235,7 @@ func (s *Store) SessionByToken(ctx context.Context, hash string) (rewards.StaffS
 	err := s.write(ctx, func(t *txn) error {
 		var number string
 		var expires int64
-		err := t.tx.QueryRowContext(t.ctx, `SELECT staff, device, expires_at FROM staff_sessions WHERE token_sha256 = ?`, hash).Scan(&number, &out.Device, &expires)
+		err := t.queryRow(`SELECT staff, device, expires_at FROM staff_sessions WHERE token_sha256 = ?`, hash).Scan(&number, &out.Device, &expires)
 		if errors.Is(err, sql.ErrNoRows) {
 			return nil
 		} else if err != nil {
@@ -235,7 +243,7 @@ func (s *Store) SessionByToken(ctx context.Context, hash string) (rewards.StaffS
 		}
 		now := t.until
 		if !now.Before(fromMS(expires)) {
-			_, err := t.tx.ExecContext(t.ctx, `DELETE FROM staff_sessions WHERE token_sha256 = ?`, hash)
+			_, err := t.exec(`DELETE FROM staff_sessions WHERE token_sha256 = ?`, hash)
 			return err
 		}
 		m, ok, err := t.staffMember(`m.number = ?`, number)
@@ -244,7 +252,7 @@ func (s *Store) SessionByToken(ctx context.Context, hash string) (rewards.StaffS
 		}
 		out.Staff = m
 		out.ExpiresAt = now.Add(rewards.SessionIdle).UTC().Truncate(time.Millisecond)
-		if _, err := t.tx.ExecContext(t.ctx, `UPDATE staff_sessions SET expires_at = ? WHERE token_sha256 = ?`, ms(out.ExpiresAt), hash); err != nil {
+		if _, err := t.exec(`UPDATE staff_sessions SET expires_at = ? WHERE token_sha256 = ?`, ms(out.ExpiresAt), hash); err != nil {
 			return fmt.Errorf("extend staff session: %w", err)
 		}
 		found = true
@@ -294,7 +302,7 @@ const (
 
 // staffMember is the staff member that where (on the staff table, m) picks.
 func (t *txn) staffMember(where string, arg any) (rewards.StaffMember, bool, error) {
-	m, found, err := scanStaff(t.tx.QueryRowContext(t.ctx, staffSelect+` WHERE `+where, arg))
+	m, found, err := scanStaff(t.queryRow(staffSelect+` WHERE `+where, arg))
 	return m, found, err
 }
 

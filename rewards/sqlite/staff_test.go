@@ -232,3 +232,95 @@ func TestStaffOnAnOlderLedger(t *testing.T) {
 		t.Fatalf("login by staff card after the upgrade: %+v %v", ns, err)
 	}
 }
+
+// A login that names no member, by number or by staff card, does the
+// argon2id work a known member's does, against a hash of the same cost,
+// before it is refused as unknown, and counts nothing: its answer's time
+// tells no more than its words which numbers and cards are a member's.
+func TestStaffUnknownChecksThePIN(t *testing.T) {
+	s, _, kiosk := staffLedger(t)
+	var real string
+	if err := s.DB().QueryRow(`SELECT pin_hash FROM staff WHERE number = '4711'`).Scan(&real); err != nil {
+		t.Fatal(err)
+	}
+	cost := func(hash string) string { return strings.Join(strings.Split(hash, "$")[:4], "$") }
+	var checked []string
+	s.SetPINMatches(func(pin, hash string) bool {
+		checked = append(checked, hash)
+		return rewards.PINMatches(pin, hash)
+	})
+	for _, tc := range []struct {
+		login rewards.StaffLogin
+		key   string
+	}{
+		{rewards.StaffLogin{Number: "9999", PIN: "482913"}, "staff.unknown"},
+		{rewards.StaffLogin{Card: rewards.WithCheckDigit("210000009999"), PIN: "482913"}, "staff.unknown"},
+		{rewards.StaffLogin{Number: "4711", PIN: "000000"}, "staff.pin_wrong"},
+	} {
+		checked = nil
+		_, err := s.LoginStaff(ctx, tc.login, kiosk)
+		var e *rewards.Error
+		if !asErr(err, &e) || e.Key != tc.key {
+			t.Fatalf("%+v: %v, want %s", tc.login, err, tc.key)
+		}
+		if len(checked) != 1 || cost(checked[0]) != cost(real) {
+			t.Errorf("%+v checked its PIN against %q, want once against a hash of the cost of %q", tc.login, checked, cost(real))
+		}
+	}
+	var failures int
+	if err := s.DB().QueryRow(`SELECT sum(failures) FROM staff`).Scan(&failures); err != nil || failures != 1 {
+		t.Errorf("%d wrong PINs counted, want the known member's one: %v", failures, err)
+	}
+}
+
+// A staff card is no loyalty card, the other way round too: a card
+// issued, or given as a lost card's replacement, with a staff card's
+// number is a conflict, and a number drawn at random that is a staff
+// card's is drawn again. An event made elsewhere (or replayed) was held
+// to the rule where it was made and is applied as it is.
+func TestStaffCardIsNoLoyaltyCard(t *testing.T) {
+	s, clk, _ := staffLedger(t)
+	clk.set("2026-11-02T09:00:00Z")
+	staffCard, free := rewards.WithCheckDigit("290000004711"), rewards.WithCheckDigit("290000004712")
+	if _, err := s.SetStaffCard(ctx, rewards.StaffCardSet{Number: "4711", Card: staffCard}); err != nil {
+		t.Fatal(err)
+	}
+	lost, err := s.IssueCard(ctx, rewards.CardIssue{Handed: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var e *rewards.Error
+	_, err = s.IssueCard(ctx, rewards.CardIssue{Meta: rewards.Meta{ID: "issue-staff"}, Number: staffCard, Handed: true})
+	if !asErr(err, &e) || e.Code != rewards.ECONFLICT || e.Key != "card.staff_card" || e.Args["card"] != staffCard {
+		t.Fatalf("a card issued with a staff card's number: %v", err)
+	}
+	_, err = s.ReplaceCard(ctx, rewards.CardReplace{Card: lost.Number, NewNumber: staffCard})
+	if !asErr(err, &e) || e.Code != rewards.ECONFLICT || e.Key != "card.staff_card" {
+		t.Fatalf("a lost card replaced by a staff card's number: %v", err)
+	}
+
+	// The draw finds the staff card first, then a free number.
+	var draws int
+	s.SetCardNumbers(func(string) string {
+		draws++
+		if draws%2 == 1 {
+			return staffCard
+		}
+		return free
+	})
+	c, err := s.IssueCard(ctx, rewards.CardIssue{Handed: true})
+	if err != nil || c.Number != free || draws != 2 {
+		t.Fatalf("a card issued in %d draws: %+v %v, want %s", draws, c, err, free)
+	}
+	free = rewards.WithCheckDigit("290000004713")
+	if c, err := s.ReplaceCard(ctx, rewards.CardReplace{Card: lost.Number}); err != nil || c.Number != free || draws != 4 {
+		t.Fatalf("a replacement drawn in %d draws: %+v %v, want %s", draws, c, err, free)
+	}
+
+	// A kiosk's issue of that number, uploaded, is applied.
+	body := `{"id":"kiosk-7/1","at":"2026-11-02T09:00:00Z","number":"` + staffCard + `","handed":true}`
+	if _, err := s.Apply(ctx, rewards.Event{ID: rewards.EventID(rewards.EventCardIssue, "kiosk-7/1"), Kind: rewards.EventCardIssue, Device: "kiosk-7",
+		At: ts("2026-11-02T09:00:00Z"), Body: []byte(body)}); err != nil {
+		t.Fatalf("an event made elsewhere: %v", err)
+	}
+}

@@ -97,9 +97,17 @@ type Store struct {
 	queue        []*pendingWrite  // in the order they came
 	committing   bool             // a write is leading a group commit
 	beforeCommit func(writes int) // tests: called as a group commits
+	cache        *writeCache      // the writer's cards and accounts (cache.go), under mu
 	pmu          sync.Mutex       // the program cache: current and programs
 	programs     map[int]*rewards.Program
 	current      *rewards.Program
+
+	// pinMatches, when set, checks a login's PIN in place of
+	// rewards.PINMatches: a test watches which hash each login checks.
+	pinMatches func(pin, hash string) bool
+	// cardNumbers, when set, draws new card numbers in place of
+	// rewards.NewCardNumber: a test decides what each draw finds.
+	cardNumbers func(prefix string) string
 }
 
 // NewStore returns a store for the database file at path; call Open.
@@ -347,7 +355,7 @@ func (t *txn) programVersion(v int) (*rewards.Program, error) {
 		return p, nil
 	}
 	var body string
-	if err := t.tx.QueryRowContext(t.ctx, `SELECT body FROM programs WHERE version = ?`, v).Scan(&body); err != nil {
+	if err := t.queryRow(`SELECT body FROM programs WHERE version = ?`, v).Scan(&body); err != nil {
 		return nil, fmt.Errorf("load program version %d: %w", v, err)
 	}
 	p, err := decodeProgram(body)
@@ -433,7 +441,7 @@ type programResult struct{ Version int }
 // latestProgram reads the program in force as the transaction sees it.
 func (t *txn) latestProgram() (*rewards.Program, error) {
 	var body string
-	err := t.tx.QueryRowContext(t.ctx, `SELECT body FROM programs ORDER BY version DESC LIMIT 1`).Scan(&body)
+	err := t.queryRow(`SELECT body FROM programs ORDER BY version DESC LIMIT 1`).Scan(&body)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, nil
 	} else if err != nil {
@@ -459,12 +467,12 @@ func (t *txn) installProgram(ev *eventRec, p rewards.Program) (*rewards.Program,
 		return nil, rewards.Fail(rewards.EINVALID, "program.switch_kind", lang.Args{"kind": lang.M("program.kind."+cur.Kind, nil), "program": cur.Name, "new": lang.M("program.kind."+p.Kind, nil)})
 	}
 	var v int
-	if err := t.tx.QueryRowContext(t.ctx, `SELECT coalesce(max(version), 0) + 1 FROM programs`).Scan(&v); err != nil {
+	if err := t.queryRow(`SELECT coalesce(max(version), 0) + 1 FROM programs`).Scan(&v); err != nil {
 		return nil, fmt.Errorf("install program: %w", err)
 	}
 	p.Version = v
 	body, _ := json.Marshal(p)
-	if _, err := t.tx.ExecContext(t.ctx, `INSERT INTO programs (version, body, installed_at) VALUES (?, ?, ?)`, v, string(body), ms(ev.at)); err != nil {
+	if _, err := t.exec(`INSERT INTO programs (version, body, installed_at) VALUES (?, ?, ?)`, v, string(body), ms(ev.at)); err != nil {
 		return nil, fmt.Errorf("install program: %w", err)
 	}
 	np := p

@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"runtime/debug"
 	"time"
 
 	"github.com/mattn/go-sqlite3"
@@ -30,8 +31,13 @@ type txn struct {
 	accounts  map[int64]*account
 	cards     map[string]*cardRow
 	onCommit  []func()
-	until     time.Time // the host's clock as a write began; zero in a read
-	replaying bool      // applying the log again: what it holds was accepted once
+	until     time.Time   // the host's clock as a write began; zero in a read
+	replaying bool        // applying the log again: what it holds was accepted once
+	buf       *rowBuffers // a batch's rows held back (rows.go); nil: each row is written at once
+
+	cache        *writeCache // the writer's cards and accounts (cache.go); nil: none to use
+	onlyReceipts bool        // every write of the group so far posted receipts, and none was undone
+	receipts     bool        // the write running posts receipts
 }
 
 // write runs fn in a write transaction and commits it when fn returns nil.
@@ -56,10 +62,13 @@ type pendingWrite struct {
 // Writes are committed in groups: a write begins at once when no group is
 // running; the writes that arrive while a group runs join it, until it
 // commits, and those that arrive while it commits wait and then make the
-// next group. Each write of a group runs in a savepoint of its own, and
-// one commit (one fsync) serves them all. No write waits for a timer, and
-// each gets its own answer: a write refused or failed is rolled back to
-// its savepoint, and the others of its group commit without it.
+// next group. One commit (one fsync) serves them all. No write waits for a
+// timer, and each gets its own answer: a write that joined runs in a
+// savepoint of its own, and when it is refused, fails or panics it is
+// rolled back to it while the others commit without it (runWrite says how
+// a write alone and a cancelled one are treated). A write waiting for its
+// turn is not stopped by its caller giving up; it is skipped when its turn
+// comes.
 func (s *Store) writeAs(ctx context.Context, until time.Time, replaying bool, fn func(t *txn) error) error {
 	if s.db == nil {
 		return errors.New("store is not open")
@@ -142,27 +151,16 @@ func (s *Store) handOver(group []*pendingWrite, w *pendingWrite) {
 func (s *Store) commitGroup(group *[]*pendingWrite) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	fail := func(err error) {
-		for _, w := range *group {
-			if w.err == nil {
-				w.err = err
-			}
-		}
-	}
-	// The transaction outlives any one request: a write's cancellation
-	// stops its own statements, not the group's commit.
-	tx, err := s.db.BeginTx(context.Background(), nil)
+	t, err := s.beginGroup()
 	if err != nil {
-		fail(fmt.Errorf("begin: %w", err))
+		failAll(*group, err)
 		return
 	}
-	defer tx.Rollback() // after a commit, nothing; after a panic, the connection is free again
-	t := &txn{s: s, ctx: context.Background(), tx: tx}
-	if err := t.reset(); err != nil {
-		tx.Rollback()
-		fail(err)
-		return
-	}
+	done := false
+	defer func() {
+		t.closeCache(done) // a rollback or a panic empties the cache
+		t.tx.Rollback()    // after a commit, nothing; after a panic, the connection is free again
+	}()
 	committed := 0
 	for i := 0; ; i++ {
 		if i == len(*group) {
@@ -170,50 +168,31 @@ func (s *Store) commitGroup(group *[]*pendingWrite) {
 				break
 			}
 		}
-		w := (*group)[i]
-		if w.err = w.ctx.Err(); w.err != nil {
-			continue // cancelled before its turn: not run
+		ok, whole := t.runWrite((*group)[i], len(*group) == 1)
+		if !whole {
+			return // a write alone failed: the transaction is rolled back
 		}
-		t.ctx, t.until, t.replaying, t.fresh = w.ctx, w.until, w.replaying, nil
-		if len(*group) == 1 {
-			// A write alone runs under its own context, as it always
-			// did: its cancellation stops it mid-way and rolls it back.
-			if w.err = w.fn(t); w.err == nil {
-				w.err = t.saveAccounts()
-			}
-			if w.err != nil {
-				tx.Rollback()
-				return
-			}
-			committed++
-			continue
-		}
-		// SQLite answers an interrupted INSERT, UPDATE or DELETE by
-		// rolling back the whole transaction, the group's other writes
-		// with it: a write of a group that has begun runs to its end.
-		t.ctx = context.WithoutCancel(w.ctx)
-		if w.err = t.inSavepoint(w.fn); w.err == nil {
+		if ok {
 			committed++
 		}
 	}
 	if committed == 0 {
-		tx.Rollback()
 		return
 	}
 	if w := (*group)[0]; len(*group) == 1 && w.ctx.Err() != nil {
 		// A write alone whose caller gave up before its commit is
 		// rolled back, as a cancelled transaction is.
 		w.err = w.ctx.Err()
-		tx.Rollback()
 		return
 	}
 	if s.beforeCommit != nil {
 		s.beforeCommit(len(*group))
 	}
-	if err := tx.Commit(); err != nil {
-		fail(fmt.Errorf("commit: %w", err))
+	if err := t.tx.Commit(); err != nil {
+		failAll(*group, fmt.Errorf("commit: %w", err))
 		return
 	}
+	done = true
 	for _, f := range t.onCommit {
 		f()
 	}
@@ -222,25 +201,85 @@ func (s *Store) commitGroup(group *[]*pendingWrite) {
 	}
 }
 
+// failAll gives the writes of a group that have no answer yet err.
+func failAll(group []*pendingWrite, err error) {
+	for _, w := range group {
+		if w.err == nil {
+			w.err = err
+		}
+	}
+}
+
+// beginGroup begins the transaction of a group of writes. It outlives any
+// one request: a write's cancellation stops its own statements, not the
+// group's commit.
+func (s *Store) beginGroup() (*txn, error) {
+	tx, err := s.db.BeginTx(context.Background(), nil)
+	if err != nil {
+		return nil, fmt.Errorf("begin: %w", err)
+	}
+	t := &txn{s: s, ctx: context.Background(), tx: tx}
+	if err := t.reset(); err != nil {
+		tx.Rollback()
+		return nil, err
+	}
+	if err := t.openCache(); err != nil {
+		tx.Rollback()
+		return nil, fmt.Errorf("read the data version: %w", err)
+	}
+	return t, nil
+}
+
+// runWrite runs one write of a group and sets its error; ok when it
+// stands. A write alone (none had joined it when it began) runs under its
+// own context without a savepoint, as it always did: its cancellation stops
+// it mid-way, and its failure rolls the transaction back (whole is false).
+// A write of a group runs in a savepoint of its own, to its end once begun:
+// SQLite answers an interrupted INSERT, UPDATE or DELETE by rolling back
+// the whole transaction, the group's other writes with it. A write whose
+// caller gave up before its turn is not run.
+func (t *txn) runWrite(w *pendingWrite, alone bool) (ok, whole bool) {
+	if w.err = w.ctx.Err(); w.err != nil {
+		return false, true
+	}
+	t.ctx, t.until, t.replaying, t.fresh, t.receipts = w.ctx, w.until, w.replaying, nil, false
+	defer func() { t.onlyReceipts = t.onlyReceipts && t.receipts }()
+	if alone {
+		if w.err = w.fn(t); w.err == nil {
+			w.err = t.saveAccounts()
+		}
+		return w.err == nil, w.err == nil
+	}
+	t.ctx = context.WithoutCancel(w.ctx)
+	w.err = t.inSavepoint(w.fn)
+	return w.err == nil, true
+}
+
 // reset starts the transaction's view afresh: the program in force, no
 // account or card read, and the last event's seq.
 func (t *txn) reset() error {
-	t.prog, t.accounts, t.cards = t.s.inForce(), map[int64]*account{}, map[string]*cardRow{}
-	if err := t.tx.QueryRowContext(t.ctx, `SELECT coalesce(max(seq), 0) FROM events`).Scan(&t.lastSeq); err != nil {
+	t.prog, t.accounts, t.cards, t.buf = t.s.inForce(), map[int64]*account{}, map[string]*cardRow{}, nil
+	// After a write was undone, what the cache holds may be older than
+	// what this transaction's earlier writes left: it is not used again.
+	t.cache, t.onlyReceipts = nil, false
+	if err := t.queryRow(`SELECT coalesce(max(seq), 0) FROM events`).Scan(&t.lastSeq); err != nil {
 		return fmt.Errorf("read the last event: %w", err)
 	}
 	return nil
 }
 
 // inSavepoint runs one write of a group: what it did is kept, or, when it
-// fails, undone to where it began, and the transaction's view is read
-// afresh (the accounts it changed in memory, the events it counted).
+// fails or panics, undone to where it began, and the transaction's view is
+// read afresh (the accounts it changed in memory, the events it counted),
+// but for the program in force, which an earlier write of the group may
+// have installed. A panic is that write's internal error alone: the others
+// of the group go on.
 func (t *txn) inSavepoint(fn func(t *txn) error) error {
 	if _, err := t.tx.ExecContext(context.Background(), `SAVEPOINT write`); err != nil {
 		return fmt.Errorf("savepoint: %w", err)
 	}
-	kept := len(t.onCommit)
-	err := fn(t)
+	kept, prog := len(t.onCommit), t.prog
+	err := t.guarded(fn)
 	if err == nil {
 		err = t.saveAccounts()
 	}
@@ -262,7 +301,20 @@ func (t *txn) inSavepoint(fn func(t *txn) error) error {
 	if rerr := t.reset(); rerr != nil {
 		return errors.Join(err, rerr)
 	}
+	t.prog = prog
 	return err
+}
+
+// guarded runs a write of a group, turning a panic in it into its error,
+// logged with the stack.
+func (t *txn) guarded(fn func(t *txn) error) (err error) {
+	defer func() {
+		if v := recover(); v != nil {
+			t.s.Logger.Error("a write panicked", "panic", v, "stack", string(debug.Stack()))
+			err = fmt.Errorf("a fault in the write: %v", v)
+		}
+	}()
+	return fn(t)
 }
 
 // read runs fn against a consistent snapshot. It takes no lock of the
@@ -286,7 +338,7 @@ func (t *txn) saveAccounts() error {
 		if !a.dirty {
 			continue
 		}
-		if _, err := t.tx.ExecContext(t.ctx, `UPDATE accounts SET debt = ?, purchase_total = ?, sweep_at = ? WHERE id = ?`,
+		if _, err := t.exec(`UPDATE accounts SET debt = ?, purchase_total = ?, sweep_at = ? WHERE id = ?`,
 			a.debt, a.purchaseTotal, nullMS(a.sweepAt), a.id); err != nil {
 			return fmt.Errorf("update account %d: %w", a.id, err)
 		}
@@ -379,7 +431,7 @@ func run[R any](t *txn, k eventKey, at time.Time, request any, apply func(ev *ev
 			// A rule refused the command after it wrote its event: the
 			// refusal came before any row that refers to the event, and a
 			// batch goes on without it.
-			if _, derr := t.tx.ExecContext(t.ctx, `DELETE FROM events WHERE seq = ?`, ev.seq); derr != nil {
+			if _, derr := t.exec(`DELETE FROM events WHERE seq = ?`, ev.seq); derr != nil {
 				return zero, errors.Join(err, fmt.Errorf("forget the refused %s: %w", ev.kind, derr))
 			}
 			t.lastSeq--
@@ -483,8 +535,7 @@ func (t *txn) record(ev *eventRec) error {
 		clock = ms(t.until)
 	}
 	// A change made in a staff session records who (the audit trail).
-	if _, err := t.tx.ExecContext(t.ctx, `INSERT INTO events (seq, id, kind, key, device, at, body, applied, clock, staff) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		ev.seq, uuid, ev.kind, ev.key, ev.device, ms(ev.at), ev.request, applied, clock, nullText(rewards.StaffIn(t.ctx))); err != nil {
+	if _, err := t.insert(eventsTable, ev.seq, uuid, ev.kind, ev.key, ev.device, ms(ev.at), ev.request, applied, clock, nullText(rewards.StaffIn(t.ctx))); err != nil {
 		return fmt.Errorf("record %s: %w", ev.kind, err)
 	}
 	ev.written = append([]byte{}, ev.applied...)
@@ -526,7 +577,7 @@ func (t *txn) complete(ev *eventRec, body, result any) error {
 	if ev.applied != nil {
 		applied = string(ev.applied)
 	}
-	if _, err := t.tx.ExecContext(t.ctx, `UPDATE events SET body = coalesce(?, body), request = ?, result = coalesce(?, result), applied = ?
+	if _, err := t.exec(`UPDATE events SET body = coalesce(?, body), request = ?, result = coalesce(?, result), applied = ?
 		WHERE seq = ?`, bodyJSON, reqHash, resJSON, applied, ev.seq); err != nil {
 		return fmt.Errorf("record %s: %w", ev.kind, err)
 	}
@@ -570,7 +621,7 @@ func (t *txn) knowFresh(kind string, ids []string) error {
 	for _, id := range ids {
 		t.fresh[id] = true
 	}
-	rows, err := t.tx.QueryContext(t.ctx, `SELECT key FROM events WHERE kind = ? AND key IN (SELECT value FROM json_each(?))`, kind, string(list))
+	rows, err := t.query(`SELECT key FROM events WHERE kind = ? AND key IN (SELECT value FROM json_each(?))`, kind, string(list))
 	if err != nil {
 		return fmt.Errorf("look up events: %w", err)
 	}
@@ -592,7 +643,7 @@ type storedEvent struct{ request, body, result, applied []byte }
 // lookupEvent reads a recorded event as a repeat needs it.
 func (t *txn) lookupEvent(kind, key string) (storedEvent, error) {
 	var e storedEvent
-	err := t.tx.QueryRowContext(t.ctx, `SELECT request, body, result, applied FROM events WHERE kind = ? AND key = ?`, kind, key).
+	err := t.queryRow(`SELECT request, body, result, applied FROM events WHERE kind = ? AND key = ?`, kind, key).
 		Scan(&e.request, &e.body, &e.result, &e.applied)
 	return e, err
 }

@@ -84,7 +84,7 @@ func (t *txn) redeem(ev *eventRec, r *rewards.Redemption) error {
 	}
 	v := eff.Voucher
 	names, _ := json.Marshal(rw.Names)
-	if _, err := t.tx.ExecContext(t.ctx, `INSERT INTO vouchers (code, account_id, card, reward_id, names, points, store, status, created_at, valid_until, entry_id)
+	if _, err := t.exec(`INSERT INTO vouchers (code, account_id, card, reward_id, names, points, store, status, created_at, valid_until, entry_id)
 		VALUES (?, ?, ?, ?, ?, ?, ?, 'open', ?, ?, ?)`,
 		v.Code, a.id, v.Card, v.Reward, string(names), v.Points, r.Store, ms(ev.at), ms(v.ValidUntil), ids[len(ids)-1]); err != nil {
 		if isUnique(err) {
@@ -99,7 +99,7 @@ func (t *txn) redeem(ev *eventRec, r *rewards.Redemption) error {
 // unclaimed by the event's time, with everything else time did to their
 // accounts.
 func (t *txn) sweepVouchersOf(reward string, ev *eventRec) error {
-	rows, err := t.tx.QueryContext(t.ctx, `SELECT DISTINCT account_id, card FROM vouchers
+	rows, err := t.query(`SELECT DISTINCT account_id, card FROM vouchers
 		WHERE reward_id = ? AND status = 'open' AND valid_until <= ?`, reward, ms(ev.at))
 	if err != nil {
 		return fmt.Errorf("find lapsed vouchers: %w", err)
@@ -221,7 +221,7 @@ func (t *txn) voucher(code string) (*voucherRow, error) {
 	var names string
 	var created, until int64
 	var closed sql.NullInt64
-	err := t.tx.QueryRowContext(t.ctx, `SELECT code, account_id, card, reward_id, names, points, store, status, created_at, valid_until, closed_at, entry_id
+	err := t.queryRow(`SELECT code, account_id, card, reward_id, names, points, store, status, created_at, valid_until, closed_at, entry_id
 		FROM vouchers WHERE code = ?`, code).Scan(&v.Code, &v.accountID, &v.Card, &v.Reward, &names, &v.Points, &v.Store,
 		&v.Status, &created, &until, &closed, &v.entryID)
 	if errors.Is(err, sql.ErrNoRows) {

@@ -21,8 +21,7 @@ var t0 = time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC).UnixMilli()
 // Card is the i-th card number of a filled ledger (from 1): an EAN-13 with
 // its check digit.
 func Card(i int) string {
-	body := fmt.Sprintf("27%010d", i)
-	return body + fmt.Sprint(rewards.EANCheckDigit(body))
+	return rewards.WithCheckDigit(fmt.Sprintf("27%010d", i))
 }
 
 // Cards adds n active cards to the ledger db, each with an account of its
