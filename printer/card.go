@@ -55,6 +55,11 @@ type Cards struct {
 	Cards []rewards.Card
 	// Date is the document's creation date, written into the PDF.
 	Date time.Time
+	// Batch, when set, is the id of the batch the cards are (tochkactl
+	// card batch): a sheet's header says it on the first page
+	// (batchMark), so that a stack of sheets says which batch it is. A
+	// card printer's cards do not: it would be on a customer's card.
+	Batch string
 }
 
 // CardPDF lays out each card on CR80 pages for a card printer: its front,
@@ -115,6 +120,9 @@ func CardSheetPDF(c Cards) ([]byte, error) {
 			}
 			cropMarks(p, x0, y0)
 			left, right := l.sheetHeader(first+1, last, n, label)
+			if first == 0 && side == 0 {
+				right = l.batchMark(c.Batch, right)
+			}
 			drawSheetHeader(p, x0, left, right)
 		}
 	}
@@ -128,6 +136,16 @@ func CardSheetPDF(c Cards) ([]byte, error) {
 // before the side having the room.
 func (l *cardLayout) sheetHeader(first, last, total int, side string) (left, right string) {
 	return l.name + " · " + l.t.sheetCards(first, last, total), side
+}
+
+// batchMark puts the batch's id before the side in the header of a
+// batch's first sheet (Cards.Batch), "партида B7 · лице", so that a stack
+// of sheets says which batch it is.
+func (l *cardLayout) batchMark(batch, right string) string {
+	if batch == "" {
+		return right
+	}
+	return l.t.say("printer.sheet.batch", lang.Args{"batch": batch}) + " · " + right
 }
 
 // The sheet's header sits in the top margin between the crop marks, whose

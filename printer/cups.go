@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -20,10 +21,10 @@ import (
 // CUPS is the print backend for a CUPS queue: a card printer, an office
 // printer for card sheets and posters, a receipt printer with a PDF driver.
 //
-// It runs lp and lpstat (the Debian package cups-client) rather than
-// speaking IPP itself, so that whatever the machine's CUPS setup says (a
-// remote server in client.conf, lpoptions defaults, the driver's options)
-// applies to Tochka's jobs as to any other program's. The commands run in
+// It runs lp, lpstat and lpoptions (the Debian package cups-client)
+// rather than speaking IPP itself, so that whatever the machine's CUPS
+// setup says (a remote server in client.conf, lpoptions defaults, the
+// driver's options) applies to Tochka's jobs as to any other program's. The commands run in
 // the C locale, whose messages are the ones parsed here; what a person reads
 // is written here, in words a shop assistant can act on, with CUPS's own
 // message after it.
@@ -35,6 +36,9 @@ type CUPS struct {
 	LP string
 	// LPStat is the lpstat command. Empty means "lpstat".
 	LPStat string
+	// LPOptions is the lpoptions command, which lists a queue's driver
+	// options. Empty means "lpoptions".
+	LPOptions string
 	// Server, when not empty, is the CUPS server the commands talk to
 	// (CUPS_SERVER: host:port or a socket path); empty means the system's.
 	Server string
@@ -60,18 +64,29 @@ var requestID = regexp.MustCompile(`request id is (\S+)`)
 // A queue that is stopped (cupsdisable, or CUPS stopped it after a printer
 // fault) or that rejects jobs gets nothing: a card that comes out an hour
 // later, when someone restarts the queue, is worse than an error now.
-func (c *CUPS) Print(ctx context.Context, j Job) (string, error) {
+//
+// A two-sided job (Sides) goes with sides=two-sided-long-edge, which CUPS
+// maps to the driver's duplex option, to a queue whose driver has one
+// (TwoSided). A queue that prints one side only, or does not say, never
+// gets it silently one-sided: it gets the fronts (the odd pages) as one
+// job, printed now, and the backs (the even pages) as a second job held
+// in the queue, and the warning says how to put the printed sheets back
+// and release the backs (lp -i JOB -H resume).
+func (c *CUPS) Print(ctx context.Context, j Job) (Sent, error) {
 	if j.Format != FormatPDF {
-		return "", rewards.Fail(rewards.EINVALID, "printer.error.cups_not_pdf", lang.Args{"queue": c.Queue, "format": j.Format})
+		return Sent{}, rewards.Fail(rewards.EINVALID, "printer.error.cups_not_pdf", lang.Args{"queue": c.Queue, "format": j.Format})
 	}
 	if len(j.Data) == 0 {
-		return "", rewards.Fail(rewards.EINVALID, "printer.error.cups_empty", lang.Args{"queue": c.Queue})
+		return Sent{}, rewards.Fail(rewards.EINVALID, "printer.error.cups_empty", lang.Args{"queue": c.Queue})
 	}
 	if err := checkQueueName(c.Queue); err != nil {
-		return "", err
+		return Sent{}, err
 	}
 	if !validMedia(j.Media) {
-		return "", rewards.Fail(rewards.EINVALID, "printer.error.cups_media", lang.Args{"queue": c.Queue, "media": j.Media})
+		return Sent{}, rewards.Fail(rewards.EINVALID, "printer.error.cups_media", lang.Args{"queue": c.Queue, "media": j.Media})
+	}
+	if j.Sides != "" && j.Sides != TwoSidedLongEdge {
+		return Sent{}, rewards.Fail(rewards.EINVALID, "printer.error.cups_sides", lang.Args{"queue": c.Queue, "sides": j.Sides})
 	}
 	ctx, cancel := bounded(ctx)
 	defer cancel()
@@ -81,22 +96,59 @@ func (c *CUPS) Print(ctx context.Context, j Job) (string, error) {
 	// lp is asked all the same.
 	if st, err := c.state(ctx); err == nil {
 		if err := st.refusal(c.Queue); err != nil {
-			return "", err
+			return Sent{}, err
 		}
 	} else if code := rewards.ErrorCode(err); code == rewards.ENOTFOUND || code == rewards.EREFUSED {
-		return "", err
+		return Sent{}, err
 	} else if ctx.Err() != nil {
-		return "", err
+		return Sent{}, err
 	}
 
-	copies := max(j.Copies, 1)
-	title := jobTitle(j.Title)
-	args := []string{"-d", c.Queue, "-t", title, "-n", strconv.Itoa(copies)}
+	args := []string{"-d", c.Queue, "-t", jobTitle(j.Title), "-n", strconv.Itoa(max(j.Copies, 1))}
 	if j.Media != "" {
 		args = append(args, "-o", "media="+j.Media)
 	}
-	args = append(args, "-") // the document on stdin: no temporary file to leave behind
-	stdout, stderr, err := c.run(ctx, c.lp(), args, j.Data)
+	if j.Sides == "" {
+		id, err := c.submit(ctx, args, j.Data)
+		if err != nil {
+			return Sent{}, err
+		}
+		return Sent{Jobs: []string{id}}, nil
+	}
+	twoSided, why := c.TwoSided(ctx)
+	if ctx.Err() != nil {
+		return Sent{}, why
+	}
+	if twoSided {
+		id, err := c.submit(ctx, append(args, "-o", "sides="+j.Sides), j.Data)
+		if err != nil {
+			return Sent{}, err
+		}
+		return Sent{Jobs: []string{id}}, nil
+	}
+	// One side only: the same document twice, CUPS picking the pages.
+	fronts, err := c.submit(ctx, append(slices.Clip(args), "-o", "page-set=odd"), j.Data)
+	if err != nil {
+		return Sent{}, err
+	}
+	backs, err := c.submit(ctx, append(slices.Clip(args), "-o", "page-set=even", "-H", "hold"), j.Data)
+	if err != nil {
+		return Sent{Jobs: []string{fronts}}, rewards.Fail(rewards.ErrorCode(err), "printer.error.cups_backs",
+			lang.Args{"queue": c.Queue, "fronts": fronts, "error": rewards.Detail(err)})
+	}
+	var detail any = "" // why the queue does not say it prints both sides, if it was asked and did not answer
+	if why != nil {
+		detail = rewards.Detail(why)
+	}
+	return Sent{Jobs: []string{fronts, backs}, Warnings: []lang.Msg{lang.M("printer.warning.one_sided",
+		lang.Args{"queue": c.Queue, "fronts": fronts, "backs": backs, "why": detail})}}, nil
+}
+
+// submit runs lp with args and the document on its stdin, and returns the
+// job id it answers.
+func (c *CUPS) submit(ctx context.Context, args []string, data []byte) (string, error) {
+	args = append(slices.Clip(args), "-") // the document on stdin: no temporary file to leave behind
+	stdout, stderr, err := c.run(ctx, c.lp(), args, data)
 	if err != nil {
 		return "", c.failure(ctx, "lp", stderr, err)
 	}
@@ -109,6 +161,50 @@ func (c *CUPS) Print(ctx context.Context, j Job) (string, error) {
 		return s, nil
 	}
 	return c.Queue, nil
+}
+
+// duplexOptions are the driver options CUPS maps sides= to, in the order
+// it looks for them; it takes the first the driver has (cups/ppd-cache.c).
+var duplexOptions = []string{"Duplex", "JCLDuplex", "EFDuplex", "EFDuplexing", "KD03Duplex"}
+
+// TwoSided tells whether the queue prints on both sides, flipping on the
+// long edge: whether its driver has the duplex option CUPS maps
+// sides=two-sided-long-edge to, with a choice for the long edge, as
+// lpoptions -l lists the driver's options. A queue without a driver (a
+// raw queue) or whose options cannot be read does not say so: the error
+// says why.
+func (c *CUPS) TwoSided(ctx context.Context) (bool, error) {
+	if err := checkQueueName(c.Queue); err != nil {
+		return false, err
+	}
+	ctx, cancel := bounded(ctx)
+	defer cancel()
+	stdout, stderr, err := c.run(ctx, c.lpoptions(), []string{"-p", c.Queue, "-l"}, nil)
+	if err != nil {
+		return false, c.failure(ctx, "lpoptions", stderr, err)
+	}
+	options := map[string][]string{}
+	for _, line := range strings.Split(stdout, "\n") {
+		name, choices, ok := strings.Cut(line, ":")
+		if !ok {
+			continue
+		}
+		name, _, _ = strings.Cut(name, "/")
+		for _, ch := range strings.Fields(choices) {
+			options[name] = append(options[name], strings.TrimPrefix(ch, "*"))
+		}
+	}
+	for _, name := range duplexOptions {
+		choices, ok := options[name]
+		if !ok {
+			continue
+		}
+		return slices.ContainsFunc(choices, func(ch string) bool {
+			l := strings.ToLower(ch)
+			return strings.HasPrefix(l, "duplexnotumble") || l == "longedge" || l == "top"
+		}), nil
+	}
+	return false, nil
 }
 
 // Status says how the queue is, as lpstat sees it: "CARDS: idle",
@@ -274,6 +370,8 @@ func (c *CUPS) run(ctx context.Context, name string, args []string, stdin []byte
 
 func (c *CUPS) lp() string     { return cmp.Or(c.LP, "lp") }
 func (c *CUPS) lpstat() string { return cmp.Or(c.LPStat, "lpstat") }
+
+func (c *CUPS) lpoptions() string { return cmp.Or(c.LPOptions, "lpoptions") }
 
 // bounded gives ctx the default deadline when it has none.
 func bounded(ctx context.Context) (context.Context, context.CancelFunc) {

@@ -28,33 +28,34 @@ func NewFile(path string) *File { return &File{Path: path} }
 // Print writes the job to the file and returns its path. The bytes go to a
 // temporary file beside it that is renamed over it once complete, so a
 // reader (or a print spooler watching the directory) never sees half a
-// document, and a failure leaves any earlier file as it was. Copies do not
-// apply: a file holds the document once.
-func (f *File) Print(ctx context.Context, j Job) (string, error) {
+// document, and a failure leaves any earlier file as it was. Copies and sides
+// do not apply: a file holds the document once, its fronts and backs in
+// order.
+func (f *File) Print(ctx context.Context, j Job) (Sent, error) {
 	if err := ctx.Err(); err != nil {
-		return "", err
+		return Sent{}, err
 	}
 	if f.Path == "" {
-		return "", rewards.Fail(rewards.EINVALID, "printer.error.file_no_path", nil)
+		return Sent{}, rewards.Fail(rewards.EINVALID, "printer.error.file_no_path", nil)
 	}
 	if len(j.Data) == 0 {
-		return "", rewards.Fail(rewards.EINVALID, "printer.error.file_empty", lang.Args{"path": f.Path})
+		return Sent{}, rewards.Fail(rewards.EINVALID, "printer.error.file_empty", lang.Args{"path": f.Path})
 	}
 	dir := filepath.Dir(f.Path)
 	if st, err := os.Stat(dir); errors.Is(err, fs.ErrNotExist) {
-		return "", rewards.Fail(rewards.EINVALID, "printer.error.file_no_dir", lang.Args{"path": f.Path, "dir": dir})
+		return Sent{}, rewards.Fail(rewards.EINVALID, "printer.error.file_no_dir", lang.Args{"path": f.Path, "dir": dir})
 	} else if err != nil {
-		return "", fmt.Errorf("write %s: %w", f.Path, err)
+		return Sent{}, fmt.Errorf("write %s: %w", f.Path, err)
 	} else if !st.IsDir() {
-		return "", rewards.Fail(rewards.EINVALID, "printer.error.file_not_dir", lang.Args{"path": f.Path, "dir": dir})
+		return Sent{}, rewards.Fail(rewards.EINVALID, "printer.error.file_not_dir", lang.Args{"path": f.Path, "dir": dir})
 	}
 	if st, err := os.Stat(f.Path); err == nil && st.IsDir() {
-		return "", rewards.Fail(rewards.EINVALID, "printer.error.file_is_dir", lang.Args{"path": f.Path})
+		return Sent{}, rewards.Fail(rewards.EINVALID, "printer.error.file_is_dir", lang.Args{"path": f.Path})
 	}
 
 	tmp, err := os.CreateTemp(dir, "."+filepath.Base(f.Path)+".*.tmp")
 	if err != nil {
-		return "", fmt.Errorf("write %s: %w", f.Path, err)
+		return Sent{}, fmt.Errorf("write %s: %w", f.Path, err)
 	}
 	done := false
 	defer func() {
@@ -64,22 +65,22 @@ func (f *File) Print(ctx context.Context, j Job) (string, error) {
 		}
 	}()
 	if _, err := tmp.Write(j.Data); err != nil {
-		return "", fmt.Errorf("write %s: %w", f.Path, err)
+		return Sent{}, fmt.Errorf("write %s: %w", f.Path, err)
 	}
 	// CreateTemp makes the file 0600; a printed document is meant to be
 	// read by others (a spooler, a colleague), like any file saved by hand.
 	if err := tmp.Chmod(0o644); err != nil {
-		return "", fmt.Errorf("write %s: %w", f.Path, err)
+		return Sent{}, fmt.Errorf("write %s: %w", f.Path, err)
 	}
 	if err := tmp.Sync(); err != nil {
-		return "", fmt.Errorf("write %s: %w", f.Path, err)
+		return Sent{}, fmt.Errorf("write %s: %w", f.Path, err)
 	}
 	if err := tmp.Close(); err != nil {
-		return "", fmt.Errorf("write %s: %w", f.Path, err)
+		return Sent{}, fmt.Errorf("write %s: %w", f.Path, err)
 	}
 	if err := os.Rename(tmp.Name(), f.Path); err != nil {
-		return "", fmt.Errorf("write %s: %w", f.Path, err)
+		return Sent{}, fmt.Errorf("write %s: %w", f.Path, err)
 	}
 	done = true
-	return f.Path, nil
+	return Sent{Jobs: []string{f.Path}}, nil
 }

@@ -24,8 +24,8 @@ func TestFile(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got != path {
-		t.Errorf("Print returned %q, want the path %q", got, path)
+	if len(got.Jobs) != 1 || got.Jobs[0] != path || len(got.Warnings) != 0 {
+		t.Errorf("Print returned %+v, want the path %q", got, path)
 	}
 	if written, err := os.ReadFile(path); err != nil || !bytes.Equal(written, data) {
 		t.Errorf("the file holds %q (%v), want the job's bytes once", written, err)

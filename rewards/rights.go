@@ -54,6 +54,10 @@ const (
 	RouteCardForget   = "POST /v1/cards/{number}/forget"
 	RouteCardReplace  = "POST /v1/cards/{number}/replace"
 	RouteCardLink     = "POST /v1/cards/{number}/link"
+	// RouteCardPrinted records a print job's cards (rewards.CardPrint);
+	// RouteCardsUnprinted lists the batch cards no print job has printed.
+	RouteCardPrinted    = "POST /v1/cards/printed"
+	RouteCardsUnprinted = "GET /v1/cards/unprinted"
 
 	RouteRedeem = "POST /v1/redemptions"
 
@@ -135,13 +139,19 @@ const (
 //     the chain's, not a store's): a till and a kiosk of any store start
 //     and verify codes (the "for tills and kiosks"), and so does a
 //     manager, to help a customer; each device's starts are rate-limited.
+//   - Printing cards is where cards are issued and handed out: a kiosk, a
+//     staff session and a manager record what their print jobs printed.
+//     Listing the batch cards that no job printed is back-office work (a
+//     batch whose printing failed): a manager's and a staff session's, not
+//     a kiosk's, whose customers would read numbers waiting to be handed
+//     out. Batches belong to no place.
 //   - Check and the liability report read the whole ledger: any manager
 //     reads them (the "managers read check and reports").
 //   - A staff session (session:staff, session:manager) acts in its
 //     member's own store or cooperative, through a kiosk or a manager's
 //     machine of that place: a staff member does at a kiosk what the
 //     kiosk does and the staff work besides (block, replace, link, member,
-//     forget, export); a manager also edits the board and pictures, adds
+//     forget, export, the unprinted batch cards); a manager also edits the board and pictures, adds
 //     staff members of its place and reads the audit trail. Logging in is at a kiosk or a manager's
 //     machine of the member's place (or the admin's, anywhere); reading the audit trail is a manager's or the admin's.
 var Rights = map[string]map[string]Reach{
@@ -164,6 +174,9 @@ var Rights = map[string]map[string]Reach{
 	RouteCardForget:   {SessionStaff: OwnPlace, SessionManager: OwnPlace, RoleManager: OwnPlace, RoleAdmin: Anywhere},
 	RouteCardReplace:  {SessionStaff: OwnPlace, SessionManager: OwnPlace, RoleManager: OwnPlace, RoleAdmin: Anywhere},
 	RouteCardLink:     {SessionStaff: OwnPlace, SessionManager: OwnPlace, RoleManager: OwnPlace, RoleAdmin: Anywhere},
+
+	RouteCardPrinted:    {SessionStaff: OwnPlace, SessionManager: OwnPlace, RoleKiosk: OwnPlace, RoleManager: OwnPlace, RoleAdmin: Anywhere},
+	RouteCardsUnprinted: {SessionStaff: OwnPlace, SessionManager: OwnPlace, RoleManager: OwnPlace, RoleAdmin: Anywhere},
 
 	RouteRedeem: {SessionStaff: OwnPlace, SessionManager: OwnPlace, RoleKiosk: OwnPlace, RoleAdmin: Anywhere},
 

@@ -92,7 +92,8 @@ type ProgramInstall struct {
 }
 
 // CardIssue issues a new card. Handed is false for a card printed in a batch
-// and not yet given to a customer.
+// and not yet given to a customer; issued so with the id BatchCardID(B, i),
+// it is card i of batch B.
 //
 // Its personal data (Details, Name) never reach the event's body: the store
 // keeps them in the customer's Person record and the body refers to it by
@@ -457,6 +458,15 @@ type Cards interface {
 	ExportCard(ctx context.Context, number string, t time.Time) (CustomerData, error)
 	// Card returns a card as it stands at t.
 	Card(ctx context.Context, number string, t time.Time) (Card, error)
+	// RecordPrint records that a print job printed cards (CardPrint) and
+	// returns the batch cards among them, with the job that printed each
+	// first. An unknown card is not found and records nothing.
+	RecordPrint(ctx context.Context, p CardPrint) ([]BatchCard, error)
+	// UnprintedCards lists the cards of the batch (of every batch when
+	// batch is empty) that no print job has printed and that still wait
+	// to be handed over (not blocked, replaced or handed to a customer),
+	// by batch and place in it.
+	UnprintedCards(ctx context.Context, batch string) ([]BatchCard, error)
 }
 
 // Ledger posts receipts and returns and answers balances.

@@ -230,8 +230,8 @@ func parseLine(args []string) (*invocation, error) {
 			return in, badUsage(c, "flag_after", lang.Args{"flag": f.name, "command": c.name, "value": f.value})
 		}
 	}
-	if len(in.args) < len(c.args) {
-		return in, badUsage(c, "missing_args", lang.Args{"args": strings.Join(c.args[len(in.args):], " ")})
+	if n := c.requiredArgs(); len(in.args) < n {
+		return in, badUsage(c, "missing_args", lang.Args{"args": strings.Join(c.args[len(in.args):n], " ")})
 	}
 	if len(in.args) > len(c.args) && !c.variadic() {
 		return in, badUsage(c, "unexpected_arg", lang.Args{"arg": in.args[len(c.args)]})
@@ -260,9 +260,21 @@ func parseLine(args []string) (*invocation, error) {
 }
 
 // variadic reports whether the command's last argument takes one or more
-// values: it is written CARD... .
+// values: it is written CARD... (or [CARD...], none or more).
 func (c *command) variadic() bool {
-	return len(c.args) > 0 && strings.HasSuffix(c.args[len(c.args)-1], "...")
+	return len(c.args) > 0 && strings.HasSuffix(strings.TrimSuffix(c.args[len(c.args)-1], "]"), "...")
+}
+
+// requiredArgs is how many of the command's arguments must be given: those
+// before the first one written in brackets, which the command checks
+// itself ([CARD...] when a flag may stand for them).
+func (c *command) requiredArgs() int {
+	for i, a := range c.args {
+		if strings.HasPrefix(a, "[") {
+			return i
+		}
+	}
+	return len(c.args)
 }
 
 // groups returns the command's oneOf groups of flags, in the order of their

@@ -33,7 +33,7 @@ const (
 // its flags' help.flag.NAME.FLAG (see helpKey and flagHelpKey).
 type command struct {
 	name  string   // the command words: "card issue"
-	args  []string // positional arguments, all required; a last one written CARD... takes one or more
+	args  []string // positional arguments, required but those in brackets; a last one written CARD... takes one or more, [CARD...] none or more
 	flags []flagSpec
 	// db is dbRead for every command that changes nothing: it reads a
 	// ledger that a newer Tochka made, and takes no write lock.
@@ -104,13 +104,19 @@ var commands = []*command{
 	}, db: dbOpen, changes: true, run: cmdCardLink},
 	// card member makes the account a cooperator's from --at on.
 	{name: "card member", args: []string{"CARD"}, flags: []flagSpec{atFlag, requestIDFlag}, db: dbOpen, changes: true, run: cmdCardMember},
-	{name: "card print", args: []string{"CARD..."}, flags: []flagSpec{
-		layoutFlag, outFlag, printerFlag,
-	}, db: dbRead, run: cmdCardPrint},
+	// card print records what it printed of batch cards (card list
+	// --unprinted): it changes the ledger.
+	{name: "card print", args: []string{"[CARD...]"}, flags: []flagSpec{
+		layoutFlag, outFlag, printerFlag, unprintedFlag, batchFlag,
+	}, db: dbOpen, changes: true, run: cmdCardPrint},
 	{name: "card batch", flags: []flagSpec{
 		{name: "count", kind: kindInt, value: "N", required: true, check: between(1, maxBatch)},
 		layoutFlag, outFlag, printerFlag, atFlag, batchIDFlag,
 	}, db: dbOpen, changes: true, run: cmdCardBatch},
+	// card list --unprinted: the batch cards no print job has printed.
+	{name: "card list", flags: []flagSpec{
+		{name: "unprinted", kind: kindBool, required: true, helpKey: unprintedFlag.helpKey}, batchFlag,
+	}, db: dbRead, run: cmdCardList},
 	{name: "receipt post", args: []string{"FILE|-"}, flags: []flagSpec{receiptIDFlag}, db: dbOpen, changes: true, run: cmdReceiptPost},
 	// receipt quote: what a receipt would earn and may pay with points.
 	{name: "receipt quote", args: []string{"FILE|-"}, db: dbRead, run: cmdReceiptQuote},

@@ -23,8 +23,9 @@
 // (init, backup, the device commands), which are refused, as --device and
 // --db are beside a server.
 //
-// Commands that change nothing (balance, history, check, the print
-// commands, ...) open the ledger read-only: they read a ledger made by a
+// Commands that change nothing (balance, history, check, voucher and
+// board print, ...) open the ledger read-only (card print records the
+// batch cards it printed, so it writes): they read a ledger made by a
 // newer Tochka, which refuses every change, and wait on no writer. An older
 // ledger is upgraded by any command, these included.
 //

@@ -16,8 +16,10 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
+	"text/tabwriter"
 	"time"
 
 	"github.com/schollz/progressbar/v3"
@@ -136,6 +138,9 @@ func (c *cmdCtx) readerLang() string {
 type destination struct {
 	flag  string // out, escpos, printer or usb
 	value string // a path, a CUPS queue or VID:PID
+	// cupsServer is $CUPS_SERVER, the CUPS server lp talks to, as the
+	// command's environment has it: empty, the system's.
+	cupsServer string
 }
 
 // destination returns the one destination flag given; the parser has made
@@ -143,7 +148,11 @@ type destination struct {
 func (c *cmdCtx) destination() destination {
 	for _, f := range c.in.cmd.flags {
 		if f.oneOf == destinationGroup && c.in.set[f.name] {
-			return destination{flag: f.name, value: c.in.str[f.name]}
+			d := destination{flag: f.name, value: c.in.str[f.name]}
+			if c.env != nil {
+				d.cupsServer = c.env("CUPS_SERVER")
+			}
+			return d
 		}
 	}
 	panic("tochkactl: " + c.in.cmd.name + " has no destination")
@@ -180,27 +189,47 @@ func (d destination) checkFile() error {
 	return nil
 }
 
+// cups is the destination's CUPS queue.
+func (d destination) cups() *printer.CUPS {
+	q := printer.NewCUPS(d.value)
+	q.Server = d.cupsServer
+	return q
+}
+
+// checkQueue asks a CUPS destination's queue whether it would print now
+// (it exists, is enabled and accepts jobs), for a command that changes the
+// ledger before it prints: a queue that would not is found before
+// anything is done. Any other destination is not asked.
+func (d destination) checkQueue(ctx context.Context) error {
+	if d.flag != printerFlag.name {
+		return nil
+	}
+	_, err := d.cups().Status(ctx)
+	return err
+}
+
 // send prints the jobs on the destination, in order, and returns what the
-// backend reported for each: a CUPS job id, a path, a device.
-func (d destination) send(ctx context.Context, jobs ...printer.Job) (ids []string, err error) {
+// backend reported for them: CUPS job ids, a path, a device, and its
+// warnings.
+func (d destination) send(ctx context.Context, jobs ...printer.Job) (sent printer.Sent, err error) {
 	var p printer.Printer
 	switch d.flag {
 	case outFlag.name, escposFlag.name:
 		if len(jobs) != 1 {
 			// A file holds one document; a second would overwrite the first.
-			return nil, fmt.Errorf("%d documents for one file %s", len(jobs), d.value)
+			return sent, fmt.Errorf("%d documents for one file %s", len(jobs), d.value)
 		}
 		p = printer.NewFile(d.value)
 	case printerFlag.name:
-		p = printer.NewCUPS(d.value)
+		p = d.cups()
 	case usbFlag.name:
 		vid, pid, err := usbhost.ParseVIDPID(d.value)
 		if err != nil {
-			return nil, err
+			return sent, err
 		}
 		u := usb.NewPrinter(vid, pid)
 		if err := u.Open(); err != nil {
-			return nil, err
+			return sent, err
 		}
 		defer func() {
 			if cerr := u.Close(); cerr != nil && err == nil {
@@ -209,18 +238,19 @@ func (d destination) send(ctx context.Context, jobs ...printer.Job) (ids []strin
 		}()
 		p = u
 	default:
-		return nil, fmt.Errorf("unknown destination --%s", d.flag)
+		return sent, fmt.Errorf("unknown destination --%s", d.flag)
 	}
 	for i, j := range jobs {
-		id, err := p.Print(ctx, j)
-		if err != nil && i > 0 {
-			return ids, rewards.Fail(rewards.ErrorCode(err), "out.print.partly", lang.Args{"error": errText{err}, "printed": i, "of": len(jobs), "jobs": strings.Join(ids, ", ")})
+		s, err := p.Print(ctx, j)
+		sent.Jobs = append(sent.Jobs, s.Jobs...)
+		sent.Warnings = append(sent.Warnings, s.Warnings...)
+		if err != nil && len(sent.Jobs) > 0 {
+			return sent, rewards.Fail(rewards.ErrorCode(err), "out.print.partly", lang.Args{"error": errText{err}, "printed": i, "of": len(jobs), "jobs": strings.Join(sent.Jobs, ", ")})
 		} else if err != nil {
-			return nil, err
+			return sent, err
 		}
-		ids = append(ids, id)
 	}
-	return ids, nil
+	return sent, nil
 }
 
 // printReport is what a print command did: --json prints it whole, a person
@@ -230,6 +260,7 @@ type printReport struct {
 	Lang        string   `json:"lang"`
 	Format      string   `json:"format"` // pdf or escpos
 	Cards       []string `json:"cards,omitempty"`
+	Batch       string   `json:"batch,omitempty"` // the batch the cards are of, when they are all of one
 	Voucher     string   `json:"voucher,omitempty"`
 	Items       int      `json:"items,omitempty"` // the rewards on a poster
 	Destination string   `json:"destination"`     // the flag: out, escpos, printer or usb
@@ -254,9 +285,31 @@ func (c *cmdCtx) deliver(r *printReport, jobs ...printer.Job) error {
 	for i := range jobs {
 		jobs[i].Format = r.Format
 	}
-	ids, err := d.send(c.ctx, jobs...)
-	r.Jobs = ids
+	sent, err := d.send(c.ctx, jobs...)
+	r.Jobs = sent.Jobs
+	if r.Jobs == nil {
+		r.Jobs = []string{}
+	}
+	// What the printer asks of the person (fronts to feed back) is told
+	// whether or not all went.
+	for _, w := range sent.Warnings {
+		text := w.In(c.readerLang())
+		r.Warnings = append(r.Warnings, text)
+		fmt.Fprintln(c.errOut, lang.Text(c.readerLang(), "out.warning", lang.Args{"warning": text}))
+	}
 	return err
+}
+
+// jobTitle is the title a job shows in the printer's queue, in the
+// reader's language, the one person who reads it: "КООП: 3 карти".
+func (c *cmdCtx) jobTitle(program string, what lang.Msg) string {
+	return jobTitle(c.readerLang(), program, what)
+}
+
+// jobTitle is a job's title in language l: the program's name, and what
+// is printed, in l's words.
+func jobTitle(l, program string, what lang.Msg) string {
+	return lang.Text(l, "jobs.title", lang.Args{"program": program, "what": what})
 }
 
 // cardStatus is a card's status as an argument of a message.
@@ -290,13 +343,34 @@ func printedLine(r printReport, l string) string {
 	return s
 }
 
+// The flags that find the batch cards no print job has printed.
+var (
+	unprintedFlag = flagSpec{name: "unprinted", kind: kindBool, helpKey: "help.flag.unprinted"}
+	batchFlag     = flagSpec{name: "batch", kind: kindString, value: "ID", check: checkRequestID, helpKey: "help.flag.batch"}
+)
+
 func cmdCardPrint(c *cmdCtx) error {
 	p, err := c.program()
 	if err != nil {
 		return err
 	}
-	cards := make([]rewards.Card, 0, len(c.in.args))
-	for _, number := range c.in.args {
+	unprinted := c.in.bool("unprinted")
+	switch {
+	case unprinted && len(c.in.args) > 0:
+		return &usageError{cmd: c.in.cmd, msg: lang.M("jobs.usage.cards_and_unprinted", nil)}
+	case !unprinted && len(c.in.args) == 0:
+		return &usageError{cmd: c.in.cmd, msg: lang.M("jobs.usage.cards_or_unprinted", nil)}
+	case !unprinted && c.in.set["batch"]:
+		return &usageError{cmd: c.in.cmd, msg: lang.M("jobs.usage.batch_alone", nil)}
+	}
+	numbers, batch := c.in.args, ""
+	if unprinted {
+		if numbers, batch, err = c.unprinted(); err != nil {
+			return err
+		}
+	}
+	cards := make([]rewards.Card, 0, len(numbers))
+	for _, number := range numbers {
 		card, err := c.store.Card(c.ctx, number, c.at)
 		if err != nil {
 			return err
@@ -308,22 +382,100 @@ func cmdCardPrint(c *cmdCtx) error {
 		}
 		cards = append(cards, card)
 	}
-	r, job, err := c.renderCards(p, cards)
+	r, job, err := c.renderCards(p, cards, batch)
 	if err != nil {
 		return err
 	}
-	err = c.deliver(&r, job)
-	return emit(c, r, err, writePrinted)
+	if err := c.deliver(&r, job); err != nil {
+		return err
+	}
+	c.changed("jobs.done.printed", lang.Args{"printed": printedLine(r, c.readerLang())})
+	if err := c.recordPrint(r); err != nil {
+		return err
+	}
+	return emit(c, r, nil, writePrinted)
 }
 
-// renderCards lays cards out as --layout says.
-func (c *cmdCtx) renderCards(p *rewards.Program, cards []rewards.Card) (printReport, printer.Job, error) {
-	r := printReport{Document: layoutCard, Lang: c.lang(p), what: lang.M("out.what.cards", lang.Args{"count": len(cards)})}
+// unprinted finds the batch cards no print job has printed, of --batch or
+// of every batch, and their batch when they are all of one.
+func (c *cmdCtx) unprinted() (numbers []string, batch string, err error) {
+	batch = c.in.str["batch"]
+	list, err := c.store.UnprintedCards(c.ctx, batch)
+	if err != nil {
+		return nil, "", err
+	}
+	if len(list) == 0 {
+		return nil, "", rewards.Fail(rewards.EREFUSED, "jobs.none_unprinted", lang.Args{"batch": batch})
+	}
+	batch = list[0].Batch
+	for _, bc := range list {
+		numbers = append(numbers, bc.Number)
+		if bc.Batch != batch {
+			batch = ""
+		}
+	}
+	return numbers, batch, nil
+}
+
+// recordPrint records in the ledger that the jobs a print command's
+// destination took printed its cards, so that batch cards among them are
+// no longer listed as unprinted (card list --unprinted). The queue's job
+// ids, or the file's path, name the print.
+func (c *cmdCtx) recordPrint(r printReport) error {
+	if len(r.Jobs) == 0 {
+		return nil
+	}
+	for cards := range slices.Chunk(r.Cards, rewards.MaxPrintCards) {
+		_, err := c.store.RecordPrint(c.ctx, rewards.CardPrint{Job: strings.Join(r.Jobs, " "), Cards: cards})
+		if err != nil {
+			return rewards.Fail(rewards.ErrorCode(err), "jobs.print_not_recorded", lang.Args{"error": errText{err}})
+		}
+	}
+	return nil
+}
+
+// cmdCardList lists the batch cards that no print job has printed (the
+// flag --unprinted is required: it is the list there is), of --batch or
+// of every batch: a person reads a line a card, --json the list.
+func cmdCardList(c *cmdCtx) error {
+	list, err := c.store.UnprintedCards(c.ctx, c.in.str["batch"])
+	if err != nil {
+		return err
+	}
+	if c.json {
+		return c.printJSON(list)
+	}
+	l := c.readerLang()
+	if len(list) == 0 {
+		_, err := fmt.Fprintln(c.out, lang.Text(l, "jobs.list.none", lang.Args{"batch": c.in.str["batch"]}))
+		return err
+	}
+	p, err := c.program()
+	if err != nil {
+		return err
+	}
+	tw := tabwriter.NewWriter(c.out, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, lang.Text(l, "jobs.list.head", nil))
+	for _, bc := range list {
+		fmt.Fprintf(tw, "%s\t%s\t%d\t%s\n", bc.Number, bc.Batch, bc.Index, lang.FormatTime(l, bc.IssuedAt.In(p.Location())))
+	}
+	return tw.Flush()
+}
+
+// renderCards lays cards out as --layout says, the batch's id, when they
+// are all of one, on a sheet's first page and in the job's title.
+func (c *cmdCtx) renderCards(p *rewards.Program, cards []rewards.Card, batch string) (printReport, printer.Job, error) {
+	r := printReport{Document: layoutCard, Lang: c.lang(p), Batch: batch, what: lang.M("out.what.cards", lang.Args{"count": len(cards)})}
 	for _, card := range cards {
 		r.Cards = append(r.Cards, card.Number)
 	}
-	doc := printer.Cards{Program: *p, Lang: r.Lang, Cards: cards, Date: c.at}
-	job := printer.Job{Title: p.Name + ": " + r.what.In(r.Lang), Media: cr80Media}
+	doc := printer.Cards{Program: *p, Lang: r.Lang, Cards: cards, Date: c.at, Batch: batch}
+	what := r.what
+	if batch != "" {
+		what = lang.M("jobs.what.batch_cards", lang.Args{"cards": r.what, "batch": batch})
+	}
+	// Each card's back follows its front: printed on both sides.
+	job := printer.Job{Title: c.jobTitle(p.Name, what), Media: cr80Media, Sides: printer.TwoSidedLongEdge}
 	// What the card's font cannot draw is left off: the operator is told
 	// which cards, before anything is printed.
 	warnings, err := printer.CardWarnings(doc)
@@ -361,17 +513,25 @@ func cardsPerPage(layout string) int {
 
 // cmdCardBatch issues the cards of a batch a page at a time, writing each
 // page's numbers to stdout as soon as the page is issued, then prints them
-// all. Card i of batch B has the client id "B/i", so that the same batch
-// run again after an interruption gives back the cards it issued and goes
-// on from there: no card is issued that nobody can find.
+// all. Card i of batch B has the client id "B/i" (rewards.BatchCardID), so
+// that the same batch run again after an interruption gives back the cards
+// it issued and goes on from there: no card is issued that nobody can find.
+// The ledger records the print job that printed them; a print that failed
+// leaves them listed by card list --unprinted --batch B, for card print
+// --unprinted to print.
 func cmdCardBatch(c *cmdCtx) error {
 	p, err := c.program()
 	if err != nil {
 		return err
 	}
-	// Issuing changes the ledger: a file that cannot be written is found
-	// before any card is issued.
-	if err := c.destination().checkFile(); err != nil {
+	// Issuing changes the ledger: a file that cannot be written, or a
+	// queue that would not print (not there, stopped, rejecting jobs), is
+	// found before any card is issued.
+	d := c.destination()
+	if err := d.checkFile(); err != nil {
+		return err
+	}
+	if err := d.checkQueue(c.ctx); err != nil {
 		return err
 	}
 	n := int(c.in.num["count"])
@@ -387,7 +547,7 @@ func cmdCardBatch(c *cmdCtx) error {
 	listed := 0 // the cards whose numbers are on stdout
 	for i := range n {
 		card, err := c.store.IssueCard(c.ctx, rewards.CardIssue{
-			Meta: rewards.Meta{ID: fmt.Sprintf("%s/%d", batch, i), At: c.in.times["at"]}, Handed: false})
+			Meta: rewards.Meta{ID: rewards.BatchCardID(batch, i), At: c.in.times["at"]}, Handed: false})
 		if err != nil {
 			bar.stop()
 			c.batchDone(batch, cards, listed, n)
@@ -414,12 +574,18 @@ func cmdCardBatch(c *cmdCtx) error {
 		listed = len(cards)
 	}
 	c.batchDone(batch, cards, listed, n)
-	r, job, err := c.renderCards(p, cards)
+	r, job, err := c.renderCards(p, cards, batch)
 	if err == nil {
 		err = c.deliver(&r, job)
 	}
 	if err != nil {
+		// The cards are issued and none is recorded printed: they are
+		// found, and printed, by the batch's id.
+		c.retry = lang.M("jobs.batch.find", lang.Args{"batch": batch, "destination": "--" + d.flag + " " + d.value})
 		return rewards.Fail(rewards.ErrorCode(err), "out.batch.not_printed", lang.Args{"error": errText{err}})
+	}
+	if err := c.recordPrint(r); err != nil {
+		return err
 	}
 	if c.json {
 		return c.printJSON(r)
@@ -470,7 +636,7 @@ func cmdVoucherPrint(c *cmdCtx) error {
 	}
 	v.Store = pl.store(v.Store, r.Lang) // the printed voucher names the store
 	doc := printer.Voucher{Program: *p, Lang: r.Lang, Voucher: v}
-	job := printer.Job{Title: p.Name + ": " + r.what.In(r.Lang)}
+	job := printer.Job{Title: c.jobTitle(p.Name, r.what)}
 	if d.format() == printer.FormatESCPOS {
 		job.Data, err = printer.VoucherESCPOS(doc)
 	} else {
@@ -550,7 +716,7 @@ func cmdBoardPrint(c *cmdCtx) error {
 	}
 	r := printReport{Document: "poster", Lang: c.lang(p), Items: len(items),
 		what: lang.M("out.what.board", lang.Args{"count": len(items)})}
-	job := printer.Job{Title: p.Name + ": " + lang.Text(r.Lang, "out.what.board_title", nil), Media: size}
+	job := printer.Job{Title: c.jobTitle(p.Name, lang.M("out.what.board_title", nil)), Media: size}
 	// The poster names the cooperative and the store under its heading;
 	// a board of all cooperatives names the one its items are of, if one.
 	if coop == "" {
@@ -602,8 +768,9 @@ func testCardNumber(p *rewards.Program) string {
 // card (there is no ESC/POS card) and a voucher in Russian and one in
 // Bulgarian, each with its language's pangram for the reward, and the
 // voucher barcodes. On a thermal printer the two vouchers are one stream,
-// each cut off.
-func testPage(p *rewards.Program, format string, at time.Time) ([]printer.Job, lang.Msg, error) {
+// each cut off. Each PDF goes with the media it was laid out on, the card
+// two-sided; the jobs' titles are in l, the reader's language.
+func testPage(p *rewards.Program, format string, at time.Time, l string) ([]printer.Job, lang.Msg, error) {
 	number := testCardNumber(p)
 	vouchers := []printer.Voucher{
 		{Program: *p, Lang: printer.LangRU, Voucher: testVoucher(number, "TEST-PAGE-RU23", rewards.Names{RU: pangramRU}, at)},
@@ -618,20 +785,27 @@ func testPage(p *rewards.Program, format string, at time.Time) ([]printer.Job, l
 			}
 			stream = append(stream, b...)
 		}
-		return []printer.Job{{Title: "Tochka test page", Data: stream}}, lang.M("out.what.test_vouchers", nil), nil
+		what := lang.M("out.what.test_vouchers", nil)
+		return []printer.Job{{Title: jobTitle(l, p.Name, what), Data: stream}}, what, nil
 	}
 	card, err := printer.CardPDF(printer.Cards{Program: *p, Lang: printer.LangBG, Date: at,
 		Cards: []rewards.Card{{Number: number, Name: "Тест · Test"}}})
 	if err != nil {
 		return nil, lang.Msg{}, err
 	}
-	jobs := []printer.Job{{Title: "Tochka test card", Data: card, Media: cr80Media}}
+	jobs := []printer.Job{{Title: jobTitle(l, p.Name, lang.M("jobs.test.card", nil)), Data: card, Media: cr80Media,
+		Sides: printer.TwoSidedLongEdge}}
 	for _, v := range vouchers {
 		b, err := printer.VoucherPDF(v)
 		if err != nil {
 			return nil, lang.Msg{}, err
 		}
-		jobs = append(jobs, printer.Job{Title: "Tochka test voucher " + v.Lang, Data: b})
+		media, err := printer.PageMedia(b)
+		if err != nil {
+			return nil, lang.Msg{}, err
+		}
+		what := lang.M("jobs.test.voucher", lang.Args{"lang": lang.M("jobs.lang."+v.Lang, nil)})
+		jobs = append(jobs, printer.Job{Title: jobTitle(l, p.Name, what), Data: b, Media: media})
 	}
 	return jobs, lang.M("out.what.test_page", nil), nil
 }
@@ -644,7 +818,7 @@ func testVoucher(card, code string, names rewards.Names, at time.Time) rewards.V
 func cmdPrinterTest(c *cmdCtx) error {
 	// The made-up program stands in for the installed one, also for emit.
 	c.prog = testProgram()
-	jobs, what, err := testPage(c.prog, c.destination().format(), c.at)
+	jobs, what, err := testPage(c.prog, c.destination().format(), c.at, c.readerLang())
 	if err != nil {
 		return err
 	}

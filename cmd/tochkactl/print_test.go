@@ -498,7 +498,12 @@ func TestPrintDestinations(t *testing.T) {
 		{[]string{"card", "print", card, "--out", out, "--printer", "CARDS"}, "give one destination only, not --out and --printer"},
 		{[]string{"card", "print", card, "--escpos", out}, "unknown flag --escpos"},
 		{[]string{"card", "print", card, "--usb", "0416:5011"}, "unknown flag --usb"},
-		{[]string{"card", "print", "--out", out}, "missing CARD..."},
+		{[]string{"card", "print", "--out", out}, "missing CARD... or --unprinted"},
+		{[]string{"card", "print", card, "--unprinted", "--out", out}, "give the cards to print or --unprinted, not both"},
+		{[]string{"card", "print", card, "--batch", "B1", "--out", out}, "--batch goes with --unprinted"},
+		{[]string{"card", "print", "--unprinted", "--batch", "", "--out", out}, "flag --batch: needs a value"},
+		{[]string{"card", "list"}, "missing --unprinted"},
+		{[]string{"card", "list", "--unprinted", "--out", out}, "unknown flag --out"},
 		{[]string{"card", "print", card, "--out", ""}, "flag --out: needs a value"},
 		{[]string{"card", "print", card, "--out", out, "--layout", "poster"}, `flag --layout takes card or sheet, not "poster"`},
 		{[]string{"card", "print", card, "--out", out, "--lang", "de"}, `flag --lang takes bg, ru or en, not "de"`},
@@ -529,7 +534,7 @@ func TestPrintDestinations(t *testing.T) {
 	if !strings.Contains(stderr, "usage: tochkactl voucher print CODE (--out FILE.pdf | --escpos FILE | --printer QUEUE | --usb VID:PID)\n") {
 		t.Errorf("voucher print usage:\n%s", stderr)
 	}
-	if help := c.ok("card", "print", "--help"); !strings.Contains(help, "usage: tochkactl card print CARD... [--layout card|sheet] (--out FILE | --printer QUEUE)\n") {
+	if help := c.ok("card", "print", "--help"); !strings.Contains(help, "usage: tochkactl card print [CARD...] [--layout card|sheet] (--out FILE | --printer QUEUE) [--unprinted] [--batch ID]\n") {
 		t.Errorf("card print --help:\n%s", help)
 	}
 }
@@ -554,7 +559,7 @@ func TestPrinterTestPage(t *testing.T) {
 	}
 	codes := []string{"TESTPAGERU23", "TESTPAGEBG45"}
 
-	jobs, what, err := testPage(p, printer.FormatPDF, at)
+	jobs, what, err := testPage(p, printer.FormatPDF, at, lang.EN)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -568,9 +573,17 @@ func TestPrinterTestPage(t *testing.T) {
 			t.Fatal(err)
 		}
 		pp := pages(t, path)
+		// Each job goes with the media it was laid out on, as its PDF
+		// says (a voucher's page is as long as its content).
+		if media, err := printer.PageMedia(j.Data); err != nil || j.Media != media {
+			t.Errorf("test job %d goes with media %q; its page is %q (%v)", i, j.Media, media, err)
+		}
 		if i == 0 {
 			if got := printertest.Decode(t, pp[0], "ean13"); !slices.Equal(got, []string{number}) {
 				t.Errorf("test card reads %q, want %s", got, number)
+			}
+			if j.Media != cr80Media || j.Sides != printer.TwoSidedLongEdge {
+				t.Errorf("the test card goes with media %q, sides %q; want CR80, two-sided", j.Media, j.Sides)
 			}
 			continue
 		}
@@ -582,7 +595,7 @@ func TestPrinterTestPage(t *testing.T) {
 		wantWords(t, path, []string{pangramRU, pangramBG}[i-1])
 	}
 
-	jobs, what, err = testPage(p, printer.FormatESCPOS, at)
+	jobs, what, err = testPage(p, printer.FormatESCPOS, at, lang.EN)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -418,6 +418,28 @@ func TestThroughTheServerCards(t *testing.T) {
 	if again := strings.Fields(w.remote.ok("card", "batch", "--count", "2", "--out", filepath.Join(w.remote.dir, "batch.pdf"), "--request-id", "B1")); !slices.Equal(again, numbers) {
 		t.Errorf("card batch B1 again: %v, first %v", again, numbers)
 	}
+	// A batch whose print fails once its cards are issued (the file is a
+	// directory): its cards are the server's unprinted ones, found and
+	// printed through it.
+	code, out, errOut = w.remote.exec("", "card", "batch", "--count", "2", "--out", w.remote.dir, "--request-id", "B2")
+	stranded := strings.Fields(out)
+	if code != exitPartial || len(stranded) != 2 || !strings.Contains(errOut, "card list --unprinted --batch B2 lists the cards") {
+		t.Fatalf("card batch through the server into a directory: exit %d\n%s%s", code, out, errOut)
+	}
+	var unprinted []struct{ Card, Batch string }
+	w.remote.jsonOf(&unprinted, "card", "list", "--unprinted")
+	if len(unprinted) != 2 || unprinted[0].Card != stranded[0] || unprinted[1].Card != stranded[1] || unprinted[0].Batch != "B2" {
+		t.Errorf("card list --unprinted through the server: %+v, want batch B2's %v", unprinted, stranded)
+	}
+	var r printJSON
+	w.remote.jsonOf(&r, "card", "print", "--unprinted", "--out", filepath.Join(w.remote.dir, "b2.pdf"))
+	if !slices.Equal(r.Cards, stranded) {
+		t.Errorf("card print --unprinted through the server printed %v, want %v", r.Cards, stranded)
+	}
+	if got := w.remote.ok("card", "list", "--unprinted", "--batch", "B2"); got != "batch B2 has no card waiting to be printed\n" {
+		t.Errorf("card list --unprinted --batch B2 after the print: %q", got)
+	}
+
 	w.remote.ok("card", "register", numbers[0])
 	newCard := strings.TrimSpace(w.remote.ok("card", "replace", holder))
 	if !cardNumber.MatchString(newCard) || newCard == holder {

@@ -277,6 +277,7 @@ func matchDoc(path string, shown, got any, vars map[string]string) string {
 // routeOf names the route of the rights table a request is, by its method
 // and its path's pattern ("" when none).
 func routeOf(method, path string) string {
+	best, wild := "", 0
 	for _, r := range docRoutes() {
 		m, pattern, _ := strings.Cut(r, " ")
 		if m != method {
@@ -286,17 +287,21 @@ func routeOf(method, path string) string {
 		if len(ps) != len(qs) {
 			continue
 		}
-		ok := true
+		ok, n := true, 0
 		for i := range ps {
-			if !strings.HasPrefix(ps[i], "{") && ps[i] != qs[i] {
+			if strings.HasPrefix(ps[i], "{") {
+				n++
+			} else if ps[i] != qs[i] {
 				ok = false
 			}
 		}
-		if ok {
-			return r
+		// The most specific pattern wins, as in the server's mux:
+		// /v1/cards/unprinted over /v1/cards/{number}.
+		if ok && (best == "" || n < wild) {
+			best, wild = r, n
 		}
 	}
-	return ""
+	return best
 }
 
 // lastSMSCode is the code of the last SMS the log sender wrote, or "".

@@ -1,8 +1,9 @@
 // Package printertest reads back what Tochka prints, with the tools a person
 // would trust: poppler rasterises a PDF at 300 dpi, zbar decodes the
 // barcodes, pdftotext extracts the words, and DecodeESCPOS turns a thermal
-// printer's stream back into its picture. Tests of the layouts, the print
-// backends and the CLI share it.
+// printer's stream back into its picture; and a private cupsd (StartCUPS)
+// prints through a real CUPS and reads back what reached it. Tests of the
+// layouts, the print backends and the CLI share it.
 //
 // It never skips: a machine without the tools fails the test with the
 // Debian package to install (make test installs them through

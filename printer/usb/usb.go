@@ -196,18 +196,18 @@ func (p *Printer) close() error {
 // Print writes an ESC/POS job to the printer, Copies times, and returns the
 // printer's name. A printer that is not open is opened for the job and
 // closed after it; a kiosk opens it once and keeps it.
-func (p *Printer) Print(ctx context.Context, j printer.Job) (_ string, err error) {
+func (p *Printer) Print(ctx context.Context, j printer.Job) (_ printer.Sent, err error) {
 	if j.Format != printer.FormatESCPOS {
-		return "", rewards.Fail(rewards.EINVALID, "usb.not_escpos", lang.Args{"format": j.Format})
+		return printer.Sent{}, rewards.Fail(rewards.EINVALID, "usb.not_escpos", lang.Args{"format": j.Format})
 	}
 	if len(j.Data) == 0 {
-		return "", rewards.Fail(rewards.EINVALID, "usb.empty", nil)
+		return printer.Sent{}, rewards.Fail(rewards.EINVALID, "usb.empty", nil)
 	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if p.out == nil {
 		if err := p.open(); err != nil {
-			return "", err
+			return printer.Sent{}, err
 		}
 		defer func() {
 			if cerr := p.close(); cerr != nil && err == nil {
@@ -217,10 +217,10 @@ func (p *Printer) Print(ctx context.Context, j printer.Job) (_ string, err error
 	}
 	for range max(j.Copies, 1) {
 		if err := write(ctx, p.out, p.packet, j.Data, p.Timeout); err != nil {
-			return "", named(p.label, err)
+			return printer.Sent{}, named(p.label, err)
 		}
 	}
-	return p.name, nil
+	return printer.Sent{Jobs: []string{p.name}}, nil
 }
 
 // named puts the printer's name before an error's message, keeping a

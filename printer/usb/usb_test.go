@@ -131,12 +131,12 @@ func TestSlices(t *testing.T) {
 func TestVoucherArrivesWhole(t *testing.T) {
 	data := voucher(t)
 	ep := &fakeEndpoint{}
-	name, err := fakePrinter(ep, 64).Print(context.Background(), escpos(data))
+	sent, err := fakePrinter(ep, 64).Print(context.Background(), escpos(data))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if name != "USB printer 0416:5011 (fake)" {
-		t.Errorf("Print returned %q, want the printer's name", name)
+	if len(sent.Jobs) != 1 || sent.Jobs[0] != "USB printer 0416:5011 (fake)" {
+		t.Errorf("Print returned %+v, want the printer's name", sent)
 	}
 	if !bytes.Equal(ep.got, data) {
 		t.Fatalf("the printer got %d bytes, not the %d of the voucher", len(ep.got), len(data))

@@ -189,6 +189,10 @@ func NewHandler(s Service, opts Options) http.Handler {
 	route(rewards.RouteCardForget, cardAction(h.s.ForgetCard))
 	route(rewards.RouteCardReplace, h.replaceCard)
 	route(rewards.RouteCardLink, h.linkCard)
+	route(rewards.RouteCardPrinted, h.recordPrint)
+	route(rewards.RouteCardsUnprinted, func(r *http.Request) (any, error) {
+		return nonNil(h.s.UnprintedCards(r.Context(), r.URL.Query().Get("batch")))
+	}, "batch")
 
 	// Redemption.
 	route(rewards.RouteRedeem, h.redeem)
@@ -625,6 +629,14 @@ func (h *handler) issueCard(r *http.Request) (any, error) {
 		return nil, err
 	}
 	return h.s.IssueCard(r.Context(), c)
+}
+
+func (h *handler) recordPrint(r *http.Request) (any, error) {
+	var p rewards.CardPrint
+	if err := decode(r, CommandLimit, "card print", &p); err != nil {
+		return nil, err
+	}
+	return nonNil(h.s.RecordPrint(r.Context(), p))
 }
 
 func (h *handler) registerCard(r *http.Request) (any, error) {

@@ -280,6 +280,20 @@ func (c *Client) Card(ctx context.Context, number string, t time.Time) (rewards.
 	return call[rewards.Card](c, ctx, read("/v1/cards/"+seg(number), t))
 }
 
+// RecordPrint implements rewards.Cards.
+func (c *Client) RecordPrint(ctx context.Context, p rewards.CardPrint) ([]rewards.BatchCard, error) {
+	return call[[]rewards.BatchCard](c, ctx, change(http.MethodPost, "/v1/cards/printed", p))
+}
+
+// UnprintedCards implements rewards.Cards.
+func (c *Client) UnprintedCards(ctx context.Context, batch string) ([]rewards.BatchCard, error) {
+	rq := read("/v1/cards/unprinted", time.Time{})
+	if batch != "" {
+		rq.query = url.Values{"batch": {batch}}
+	}
+	return call[[]rewards.BatchCard](c, ctx, rq)
+}
+
 // PostReceipts implements rewards.Ledger: one batch (at most BatchMax
 // receipts), each receipt's refusal in its slot.
 func (c *Client) PostReceipts(ctx context.Context, rs []rewards.Receipt) ([]rewards.BatchReceipt, error) {

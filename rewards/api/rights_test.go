@@ -338,6 +338,10 @@ func walkCases(t *testing.T) []walkCase {
 		{rewards.RouteCardLink, "no place", func(w *rightsWorld) request {
 			return request{method: "POST", path: "/v1/cards/" + w.card() + "/link", body: `{"holder":"` + w.card() + `"}`}
 		}, managers},
+		{rewards.RouteCardPrinted, "no place", func(w *rightsWorld) request {
+			return request{method: "POST", path: "/v1/cards/printed", body: `{"job":"CARDS-12","cards":["` + w.card() + `"]}`}
+		}, notTills},
+		{rewards.RouteCardsUnprinted, "no place", get("/v1/cards/unprinted"), managers},
 
 		{rewards.RouteRedeem, "own store, a shared reward of the cooperative", redeemIn("a1", "c1", ""), []string{"kiosk@a1", "kiosk@c1", "admin"}},
 		{rewards.RouteRedeem, "own store, its own reward", redeemIn("a1", "c1", "a1"), []string{"kiosk@a1", "kiosk@c1", "admin"}},

@@ -95,14 +95,15 @@ func errorKey(t *testing.T, body []byte) (code, key, message string) {
 
 // The session cells of the rights table, through real HTTP: a staff
 // member's session at a kiosk does what the kiosk does and the staff work
-// (block, replace, link, member, forget, export) that the manager's
-// machine of the same place does; a manager's session also edits the
-// board and pictures and reads the audit trail as that machine does.
+// (block, replace, link, member, forget, export, the unprinted batch
+// cards) that the manager's machine of the same place does; a manager's
+// session also edits the board and pictures and reads the audit trail as
+// that machine does.
 // Every other request in a session is forbidden, naming the rights.
 func TestStaffSessionRightsWalk(t *testing.T) {
 	w := newRightsWorld(t)
 	staffWork := []string{rewards.RouteCardBlock, rewards.RouteCardReplace, rewards.RouteCardLink, rewards.RouteCardMember,
-		rewards.RouteCardForget, rewards.RouteCardExport}
+		rewards.RouteCardForget, rewards.RouteCardExport, rewards.RouteCardsUnprinted}
 	managerWork := []string{rewards.RouteRewardPut, rewards.RouteRewardDelete, rewards.RoutePicturePut, rewards.RouteStaffAdd, rewards.RouteAudit}
 	type actor struct {
 		name, kiosk, manager string // the kiosk it logs in at, the manager's machine of its place

@@ -103,6 +103,7 @@ var scenarios = []struct {
 	{"LiabilityPast", liabilityPast},
 	{"BoardPictures", boardPictures},
 	{"BoardReward", boardReward},
+	{"BatchPrints", batchPrints},
 	{"BonusHasNoBoard", bonusHasNoBoard},
 	{"RandomOperations", randomOperations},
 }

@@ -124,6 +124,11 @@ func (t *txn) issueCard(ev *eventRec, c *rewards.CardIssue, fresh bool) error {
 	if err := t.saveCard(card); err != nil {
 		return err
 	}
+	if view.HandedAt == nil {
+		if err := t.keepBatchCard(ev, c.Number); err != nil {
+			return err
+		}
+	}
 	ref, err := t.keepPerson(ev, card, a, d)
 	if err != nil {
 		return err
