@@ -36,16 +36,11 @@ func bundled(t testing.TB, name string) rewards.Program {
 	return *p
 }
 
-// cardNumber completes a 12-digit body with its EAN-13 check digit.
-func cardNumber(body string) string {
-	return body + string(rune('0'+rewards.EANCheckDigit(body)))
-}
-
 // numbers returns n distinct, valid card numbers with the prefix.
 func numbers(prefix string, n int) []string {
 	out := make([]string, n)
 	for i := range out {
-		out[i] = cardNumber(fmt.Sprintf("%s%010d", prefix, 1234567+i*7919))
+		out[i] = rewards.WithCheckDigit(fmt.Sprintf("%s%010d", prefix, 1234567+i*7919))
 	}
 	return out
 }
@@ -84,7 +79,7 @@ func cardsFixture(t testing.TB, lang string, n int) printer.Cards {
 // voucherFixture is a co-op voucher for a customer speaking lang.
 func voucherFixture(t testing.TB, lang string) printer.Voucher {
 	return printer.Voucher{Program: bundled(t, "coop"), Lang: lang, Voucher: rewards.Voucher{
-		Code: "K7QX-M2PA-9RTE", Card: cardNumber("290001234567"), Reward: "oil-1l",
+		Code: "K7QX-M2PA-9RTE", Card: rewards.WithCheckDigit("290001234567"), Reward: "oil-1l",
 		Names: rewards.Names{
 			BG: "Олио „КООП“ слънчогледово 1 л",
 			RU: "Подсолнечное масло «КООП» 1 л",

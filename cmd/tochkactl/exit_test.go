@@ -12,6 +12,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/tochka-loyalty/tochka/rewards"
 )
 
 // brokenPipe is what writing to a closed pipe gives once SIGPIPE is ignored.
@@ -340,7 +342,7 @@ func TestExitStatuses(t *testing.T) {
 	}
 
 	// 1: refused, nothing changed.
-	missing := cardWithCheckDigit("291234567890")
+	missing := rewards.WithCheckDigit("291234567890")
 	if msg := c.refused("card", "block", missing); msg != "card "+missing+" not found" && !strings.Contains(msg, missing) {
 		t.Errorf("refused: %q", msg)
 	}

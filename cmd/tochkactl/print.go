@@ -761,7 +761,7 @@ func testProgram() *rewards.Program {
 // prefix, zeros, and its check digit.
 func testCardNumber(p *rewards.Program) string {
 	body := p.Card.Prefix + strings.Repeat("0", 9) + "1"
-	return body + strconv.Itoa(rewards.EANCheckDigit(body))
+	return rewards.WithCheckDigit(body)
 }
 
 // testPage renders the test page for a destination that takes format: a

@@ -169,7 +169,7 @@ func TestCardPrintRefused(t *testing.T) {
 	c.ok("card", "block", blocked, "--at", "2026-11-03T08:00:00Z")
 	old := issue(c, "--at", "2026-11-02T08:00:00Z")
 	replacement := strings.TrimSpace(c.ok("card", "replace", old, "--at", "2026-11-03T08:00:00Z"))
-	unknown := cardWithCheckDigit("290000000042")
+	unknown := rewards.WithCheckDigit("290000000042")
 	mistyped := unknown[:12] + string('0'+(unknown[12]-'0'+1)%10)
 
 	out := filepath.Join(c.dir, "cards.pdf")
@@ -195,11 +195,6 @@ func TestCardPrintRefused(t *testing.T) {
 		}
 		noFile(t, out)
 	}
-}
-
-// cardWithCheckDigit completes 12 digits with their EAN-13 check digit.
-func cardWithCheckDigit(body string) string {
-	return fmt.Sprintf("%s%d", body, rewards.EANCheckDigit(body))
 }
 
 func TestCardBatch(t *testing.T) {
