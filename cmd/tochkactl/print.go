@@ -417,12 +417,13 @@ func (c *cmdCtx) unprinted() (numbers []string, batch string, err error) {
 	return numbers, batch, nil
 }
 
-// recordPrint records in the ledger that the jobs a print command's
-// destination took printed its cards, so that batch cards among them are
-// no longer listed as unprinted (card list --unprinted). The queue's job
-// ids, or the file's path, name the print.
+// recordPrint records in the ledger that the jobs a printer's queue
+// accepted printed the command's cards, so that batch cards among them are
+// no longer listed as unprinted (card list --unprinted); the queue's job
+// ids name the print. A file written (--out) is no print: its cards stay
+// listed until a queue has taken them.
 func (c *cmdCtx) recordPrint(r printReport) error {
-	if len(r.Jobs) == 0 {
+	if len(r.Jobs) == 0 || r.Destination != "printer" {
 		return nil
 	}
 	for cards := range slices.Chunk(r.Cards, rewards.MaxPrintCards) {

@@ -426,18 +426,22 @@ func TestThroughTheServerCards(t *testing.T) {
 	if code != exitPartial || len(stranded) != 2 || !strings.Contains(errOut, "card list --unprinted --batch B2 lists the cards") {
 		t.Fatalf("card batch through the server into a directory: exit %d\n%s%s", code, out, errOut)
 	}
+	// A file written is no print: batch B1's cards, written to a PDF, are
+	// listed with B2's until a printer's queue takes them.
 	var unprinted []struct{ Card, Batch string }
 	w.remote.jsonOf(&unprinted, "card", "list", "--unprinted")
-	if len(unprinted) != 2 || unprinted[0].Card != stranded[0] || unprinted[1].Card != stranded[1] || unprinted[0].Batch != "B2" {
-		t.Errorf("card list --unprinted through the server: %+v, want batch B2's %v", unprinted, stranded)
+	if len(unprinted) != 4 || unprinted[0].Card != numbers[0] || unprinted[1].Card != numbers[1] || unprinted[0].Batch != "B1" ||
+		unprinted[2].Card != stranded[0] || unprinted[3].Card != stranded[1] || unprinted[2].Batch != "B2" {
+		t.Errorf("card list --unprinted through the server: %+v, want batch B1's %v and B2's %v", unprinted, numbers, stranded)
 	}
 	var r printJSON
-	w.remote.jsonOf(&r, "card", "print", "--unprinted", "--out", filepath.Join(w.remote.dir, "b2.pdf"))
+	w.remote.jsonOf(&r, "card", "print", "--unprinted", "--batch", "B2", "--out", filepath.Join(w.remote.dir, "b2.pdf"))
 	if !slices.Equal(r.Cards, stranded) {
-		t.Errorf("card print --unprinted through the server printed %v, want %v", r.Cards, stranded)
+		t.Errorf("card print --unprinted --batch B2 through the server printed %v, want %v", r.Cards, stranded)
 	}
-	if got := w.remote.ok("card", "list", "--unprinted", "--batch", "B2"); got != "batch B2 has no card waiting to be printed\n" {
-		t.Errorf("card list --unprinted --batch B2 after the print: %q", got)
+	var still []struct{ Card, Batch string }
+	if w.remote.jsonOf(&still, "card", "list", "--unprinted", "--batch", "B2"); len(still) != 2 {
+		t.Errorf("card list --unprinted --batch B2 after a PDF of it was written: %+v, want its 2 cards still", still)
 	}
 
 	w.remote.ok("card", "register", numbers[0])
