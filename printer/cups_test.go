@@ -4,8 +4,6 @@ import (
 	"bytes"
 	"context"
 	"fmt"
-	"image/png"
-	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -88,21 +86,6 @@ func wantAttrs(t *testing.T, s *printertest.CUPS, id string, want map[string]str
 	}
 }
 
-// pageSize is a rasterised page's size in pixels.
-func pageSize(t *testing.T, picture string) (w, h int) {
-	t.Helper()
-	f, err := os.Open(picture)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	cfg, err := png.DecodeConfig(f)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return cfg.Width, cfg.Height
-}
-
 func TestCUPS(t *testing.T) {
 	start := time.Now()
 	s := startCUPS(t)
@@ -136,7 +119,7 @@ func TestCUPS(t *testing.T) {
 		}
 		// The media reached the printer: a CR80 page, 85.6 × 53.98 mm at
 		// 300 dpi, not the queue's A4.
-		if w, h := pageSize(t, pages[0]); abs(w-1011) > 3 || abs(h-638) > 3 {
+		if w, h := printertest.PNGSize(t, pages[0]); abs(w-1011) > 3 || abs(h-638) > 3 {
 			t.Errorf("the card came out %d × %d px at 300 dpi, want about 1011 × 638 (CR80)", w, h)
 		}
 		if got := printertest.Decode(t, pages[0], "ean13"); !slices.Equal(got, []string{num}) {

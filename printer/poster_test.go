@@ -13,6 +13,20 @@ import (
 )
 
 // posterOf is a poster of the co-op's items, printed at the fixtures'
+// drawnAndPlanned is the poster's PDF and the plan of its tiles.
+func drawnAndPlanned(t testing.TB, p printer.Poster) ([]byte, printer.PosterPlan) {
+	t.Helper()
+	pdf, _, err := printer.PosterPDF(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	plan, err := printer.PlanPoster(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return pdf, plan
+}
+
 // date, with no pictures.
 func posterOf(t testing.TB, lang, size string, items []rewards.Reward) printer.Poster {
 	return printer.Poster{Program: bundled(t, "coop"), Lang: lang, Size: size, Items: items, Printed: printedAt}
@@ -158,14 +172,7 @@ func TestPosterLongNames(t *testing.T) {
 			t.Run(fmt.Sprintf("%s-%d", size, n), func(t *testing.T) {
 				t.Parallel()
 				p := posterOf(t, printer.LangBG, size, items[:n])
-				pdf, _, err := printer.PosterPDF(p)
-				if err != nil {
-					t.Fatal(err)
-				}
-				plan, err := printer.PlanPoster(p)
-				if err != nil {
-					t.Fatal(err)
-				}
+				pdf, plan := drawnAndPlanned(t, p)
 				boxes := printertest.PDFBoxes(t, "poster", pdf)
 				wordsInTiles(t, plan, boxes)
 				// The pan's name breaks after its hyphens, never inside
@@ -292,14 +299,7 @@ func TestPosterOutOfStock(t *testing.T) {
 			items[2].Stock = stock(3)
 			items[3].Stock = stock(-1) // below none is none, as redeeming counts it
 			p := posterOf(t, lang, printer.PosterA4, items)
-			pdf, _, err := printer.PosterPDF(p)
-			if err != nil {
-				t.Fatal(err)
-			}
-			plan, err := printer.PlanPoster(p)
-			if err != nil {
-				t.Fatal(err)
-			}
+			pdf, plan := drawnAndPlanned(t, p)
 			first := strings.Fields(mark)[0]
 			var marked []string
 			for _, b := range printertest.PDFBoxes(t, "poster", pdf) {

@@ -2,8 +2,6 @@ package main
 
 import (
 	"encoding/json"
-	"image/png"
-	"os"
 	"regexp"
 	"slices"
 	"strings"
@@ -66,7 +64,7 @@ func TestPrintOnCUPS(t *testing.T) {
 		}
 		_, out := s.Printed(t, r.Jobs[1])
 		pages := printertest.Rasterise(t, "cups-test-voucher", out)
-		if w, _ := pngSize(t, pages[0]); w < 930 || w > 960 {
+		if w, _ := printertest.PNGSize(t, pages[0]); w < 930 || w > 960 {
 			t.Errorf("the test voucher came out %d px wide at 300 dpi, want about 945 (80 mm)", w)
 		}
 	})
@@ -178,19 +176,4 @@ func TestPrintOnCUPS(t *testing.T) {
 			t.Errorf("card list --unprinted after the fronts and the held backs were taken: %q", got)
 		}
 	})
-}
-
-// pngSize is a PNG's size in pixels.
-func pngSize(t *testing.T, path string) (w, h int) {
-	t.Helper()
-	f, err := os.Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	cfg, err := png.DecodeConfig(f)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return cfg.Width, cfg.Height
 }

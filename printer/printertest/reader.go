@@ -144,3 +144,18 @@ func ESCPOSPicture(t testing.TB, stream []byte) string {
 	}
 	return path
 }
+
+// PNGSize is the size in pixels of a PNG file, a rasterised page.
+func PNGSize(t testing.TB, path string) (w, h int) {
+	t.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	cfg, err := png.DecodeConfig(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return cfg.Width, cfg.Height
+}
