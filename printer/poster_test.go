@@ -12,7 +12,6 @@ import (
 	"github.com/tochka-loyalty/tochka/rewards"
 )
 
-// posterOf is a poster of the co-op's items, printed at the fixtures'
 // drawnAndPlanned is the poster's PDF and the plan of its tiles.
 func drawnAndPlanned(t testing.TB, p printer.Poster) ([]byte, printer.PosterPlan) {
 	t.Helper()
@@ -27,6 +26,7 @@ func drawnAndPlanned(t testing.TB, p printer.Poster) ([]byte, printer.PosterPlan
 	return pdf, plan
 }
 
+// posterOf is a poster of the co-op's items, printed at the fixtures'
 // date, with no pictures.
 func posterOf(t testing.TB, lang, size string, items []rewards.Reward) printer.Poster {
 	return printer.Poster{Program: bundled(t, "coop"), Lang: lang, Size: size, Items: items, Printed: printedAt}
