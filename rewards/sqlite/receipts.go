@@ -44,9 +44,9 @@ func (s *Store) PostReceipts(ctx context.Context, rs []rewards.Receipt) ([]rewar
 			}
 			refused = refused || out[i].Err != nil
 			if i%yieldEvery == yieldEvery-1 {
-				// A batch is seconds of work on a busy till's catching up;
-				// the balance look-ups waiting for a core get it between
-				// receipts rather than after a 10 ms time slice
+				// A batch of 500 is some 10 ms of work: the balance
+				// look-ups waiting for a core get it between receipts
+				// rather than after Go's 10 ms time slice
 				// (BenchmarkBalanceUnderIngest).
 				runtime.Gosched()
 			}
