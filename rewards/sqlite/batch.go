@@ -16,13 +16,20 @@ import (
 // points ledger that kiosks and replays need.
 
 // keepBatchCard records card number, just issued under the event ev, as
-// its batch's when ev's client id is a batch card's.
-func (t *txn) keepBatchCard(ev *eventRec, number string) error {
+// its batch's when ev's client id is a batch card's. A card issued by an
+// event applied again (a replay, another ledger's log) is taken as printed
+// by no known job, as migration 0015 takes older batches: a print is no
+// event, and a card printed long ago must not be listed to print again.
+func (t *txn) keepBatchCard(ev *eventRec, number string, fresh bool) error {
 	batch, i, ok := rewards.BatchOf(ev.key)
 	if !ok {
 		return nil
 	}
-	if _, err := t.tx.ExecContext(t.ctx, `INSERT INTO batch_cards (number, batch, idx) VALUES (?, ?, ?)`, number, batch, i); err != nil {
+	var job any // NULL: no job has printed it yet
+	if !fresh {
+		job = ""
+	}
+	if _, err := t.exec(`INSERT INTO batch_cards (number, batch, idx, job) VALUES (?, ?, ?, ?)`, number, batch, i, job); err != nil {
 		return fmt.Errorf("keep card %s of batch %s: %w", number, batch, err)
 	}
 	return nil
@@ -50,7 +57,7 @@ func (s *Store) RecordPrint(ctx context.Context, p rewards.CardPrint) ([]rewards
 			}
 			// '' is a card of a batch issued before prints were recorded:
 			// its first known print is this one.
-			if _, err := t.tx.ExecContext(t.ctx, `UPDATE batch_cards SET job = ?, printed_at = ?
+			if _, err := t.exec(`UPDATE batch_cards SET job = ?, printed_at = ?
 				WHERE number = ? AND (job IS NULL OR job = '')`, p.Job, at, number); err != nil {
 				return fmt.Errorf("record the print of card %s: %w", number, err)
 			}
@@ -96,7 +103,7 @@ func (s *Store) UnprintedCards(ctx context.Context, batch string) ([]rewards.Bat
 // batchCards reads the batch cards that where (on batch_cards b and
 // cards c) selects, by batch and place.
 func (t *txn) batchCards(where string, args ...any) ([]rewards.BatchCard, error) {
-	rows, err := t.tx.QueryContext(t.ctx, `SELECT b.number, b.batch, b.idx, c.issued_at, b.job, b.printed_at
+	rows, err := t.query(`SELECT b.number, b.batch, b.idx, c.issued_at, b.job, b.printed_at
 		FROM batch_cards b JOIN cards c ON c.number = b.number WHERE `+where+` ORDER BY b.batch, b.idx`, args...)
 	if err != nil {
 		return nil, fmt.Errorf("read batch cards: %w", err)

@@ -4,6 +4,7 @@ import (
 	"database/sql"
 	"slices"
 	"testing"
+	"time"
 
 	"github.com/tochka-loyalty/tochka/rewards"
 	"github.com/tochka-loyalty/tochka/rewards/sqlite"
@@ -74,5 +75,39 @@ func TestBatchCardsOfOlderLedger(t *testing.T) {
 	}
 	if list, err := s.UnprintedCards(ctx, "OLD"); err != nil || len(list) != 1 || list[0].Number != fresh.Number || list[0].Index != 4 {
 		t.Errorf("unprinted cards of batch OLD: %+v, %v; want the new card 4", list, err)
+	}
+}
+
+// A batch card that another ledger's log brings, or a replay, is taken as
+// printed by no known job: a print is no event, and a card printed long
+// ago must not be listed to be printed again.
+func TestReplayedBatchCardNotUnprinted(t *testing.T) {
+	a, _ := openStore(t, "coop")
+	c, err := a.IssueCard(ctx, rewards.CardIssue{Meta: rewards.Meta{ID: "B/0"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := a.RecordPrint(ctx, rewards.CardPrint{Job: "CARDS-1", Cards: []string{c.Number}}); err != nil {
+		t.Fatal(err)
+	}
+	evs, err := a.Events(ctx, 0, 100)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := openStore(t, "coop")
+	have, err := b.Events(ctx, 0, 100)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range evs[len(have):] {
+		if _, err := b.Replay(ctx, e); err != nil {
+			t.Fatal(e.Kind, err)
+		}
+	}
+	if _, err := b.Card(ctx, c.Number, time.Time{}); err != nil {
+		t.Fatalf("the batch card did not come with the log: %v", err)
+	}
+	if l, err := b.UnprintedCards(ctx, ""); err != nil || len(l) != 0 {
+		t.Errorf("the ledger the log was replayed into lists %+v (%v) as unprinted", l, err)
 	}
 }

@@ -125,7 +125,7 @@ func (t *txn) issueCard(ev *eventRec, c *rewards.CardIssue, fresh bool) error {
 		return err
 	}
 	if view.HandedAt == nil {
-		if err := t.keepBatchCard(ev, c.Number); err != nil {
+		if err := t.keepBatchCard(ev, c.Number, fresh); err != nil {
 			return err
 		}
 	}

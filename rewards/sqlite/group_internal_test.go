@@ -100,6 +100,12 @@ func TestWritesJoinTheRunningGroup(t *testing.T) {
 // order, and returns their errors.
 func groupOf(t *testing.T, s *Store, calls ...func() error) []error {
 	t.Helper()
+	return groupAfter(t, s, func() error { return s.write(context.Background(), func(t *txn) error { return nil }) }, calls...)
+}
+
+// groupAfter is groupOf with the held write given.
+func groupAfter(t *testing.T, s *Store, lead func() error, calls ...func() error) []error {
+	t.Helper()
 	held, release := make(chan struct{}), make(chan struct{})
 	first := true
 	s.beforeCommit = func(int) {
@@ -110,8 +116,8 @@ func groupOf(t *testing.T, s *Store, calls ...func() error) []error {
 		}
 	}
 	defer func() { s.beforeCommit = nil }()
-	lead := make(chan error, 1)
-	go func() { lead <- s.write(context.Background(), func(t *txn) error { return nil }) }()
+	led := make(chan error, 1)
+	go func() { led <- lead() }()
 	<-held
 	errs := make([]error, len(calls))
 	var wg sync.WaitGroup
@@ -129,7 +135,7 @@ func groupOf(t *testing.T, s *Store, calls ...func() error) []error {
 	}
 	close(release)
 	wg.Wait()
-	if err := <-lead; err != nil {
+	if err := <-led; err != nil {
 		t.Fatal(err)
 	}
 	return errs

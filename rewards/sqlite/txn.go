@@ -243,7 +243,14 @@ func (t *txn) runWrite(w *pendingWrite, alone bool) (ok, whole bool) {
 		return false, true
 	}
 	t.ctx, t.until, t.replaying, t.fresh, t.receipts = w.ctx, w.until, w.replaying, nil, false
-	defer func() { t.onlyReceipts = t.onlyReceipts && t.receipts }()
+	defer func() {
+		// After any other write, what the cache holds may be older than
+		// what that write left (a replacement moves a household's cards
+		// in one statement): the group's later writes read the ledger.
+		if t.onlyReceipts = t.onlyReceipts && t.receipts; !t.onlyReceipts {
+			t.cache = nil
+		}
+	}()
 	if alone {
 		if w.err = w.fn(t); w.err == nil {
 			w.err = t.saveAccounts()
