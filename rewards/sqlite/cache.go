@@ -33,14 +33,14 @@ func (t *txn) openCache() error {
 		t.s.cache = &writeCache{version: v, lastSeq: t.lastSeq, cards: map[string]cardRow{}, accounts: map[int64]account{}}
 	}
 	t.cache = t.s.cache
-	t.onlyReceipts = true
 	return nil
 }
 
 // closeCache keeps what a committed group of receipts left, or empties
-// the cache after any other group, a rollback or a failed commit.
+// the cache after any other group (which let go of it: t.cache is nil), a
+// rollback or a failed commit.
 func (t *txn) closeCache(committed bool) {
-	if !committed || !t.onlyReceipts || t.cache == nil {
+	if !committed || t.cache == nil {
 		t.s.cache = nil
 		return
 	}
@@ -59,12 +59,7 @@ func (t *txn) cachedCard(number string) *cardRow {
 	if t.cache == nil {
 		return nil
 	}
-	c, ok := t.cache.cards[number]
-	if !ok {
-		return nil
-	}
-	t.cards[number] = &c
-	return &c
+	return fromCache(t.cache.cards, t.cards, number)
 }
 
 // cachedAccount is the account as the cache holds it, a copy of the
@@ -73,10 +68,16 @@ func (t *txn) cachedAccount(id int64) *account {
 	if t.cache == nil {
 		return nil
 	}
-	a, ok := t.cache.accounts[id]
+	return fromCache(t.cache.accounts, t.accounts, id)
+}
+
+// fromCache copies the row the cache holds under k into the transaction's
+// rows, and returns it; nil when the cache holds none.
+func fromCache[K comparable, V any](cache map[K]V, rows map[K]*V, k K) *V {
+	v, ok := cache[k]
 	if !ok {
 		return nil
 	}
-	t.accounts[id] = &a
-	return &a
+	rows[k] = &v
+	return &v
 }

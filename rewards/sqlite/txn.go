@@ -35,9 +35,10 @@ type txn struct {
 	replaying bool        // applying the log again: what it holds was accepted once
 	buf       *rowBuffers // a batch's rows held back (rows.go); nil: each row is written at once
 
-	cache        *writeCache // the writer's cards and accounts (cache.go); nil: none to use
-	onlyReceipts bool        // every write of the group so far posted receipts, and none was undone
-	receipts     bool        // the write running posts receipts
+	// cache is the writer's cards and accounts (cache.go); nil: none to
+	// use, as once a write of the group posted no receipts or was undone.
+	cache    *writeCache
+	receipts bool // the write running posts receipts
 }
 
 // write runs fn in a write transaction and commits it when fn returns nil.
@@ -247,7 +248,7 @@ func (t *txn) runWrite(w *pendingWrite, alone bool) (ok, whole bool) {
 		// After any other write, what the cache holds may be older than
 		// what that write left (a replacement moves a household's cards
 		// in one statement): the group's later writes read the ledger.
-		if t.onlyReceipts = t.onlyReceipts && t.receipts; !t.onlyReceipts {
+		if !t.receipts {
 			t.cache = nil
 		}
 	}()
@@ -268,7 +269,7 @@ func (t *txn) reset() error {
 	t.prog, t.accounts, t.cards, t.buf = t.s.inForce(), map[int64]*account{}, map[string]*cardRow{}, nil
 	// After a write was undone, what the cache holds may be older than
 	// what this transaction's earlier writes left: it is not used again.
-	t.cache, t.onlyReceipts = nil, false
+	t.cache = nil
 	if err := t.queryRow(`SELECT coalesce(max(seq), 0) FROM events`).Scan(&t.lastSeq); err != nil {
 		return fmt.Errorf("read the last event: %w", err)
 	}
