@@ -13,13 +13,13 @@ import (
 func BenchmarkCardSheet(b *testing.B) {
 	const batch = 1000
 	c := cardsFixture(b, printer.LangBG, batch)
-	if _, err := printer.CardSheetPDF(c); err != nil { // warm-up: fonts parsed once
+	if _, _, err := printer.CardSheetPDF(c); err != nil { // warm-up: fonts parsed once
 		b.Fatal(err)
 	}
 	b.ResetTimer()
 	size := 0
 	for i := 0; i < b.N; i++ {
-		pdf, err := printer.CardSheetPDF(c)
+		pdf, _, err := printer.CardSheetPDF(c)
 		if err != nil {
 			b.Fatal(err)
 		}

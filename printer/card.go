@@ -65,24 +65,32 @@ type Cards struct {
 // CardPDF lays out each card on CR80 pages for a card printer: its front,
 // then its back. A card number that fails its check digit is refused and
 // nothing is laid out.
-func CardPDF(c Cards) ([]byte, error) {
+//
+// The warnings say what the layout left off the cards: each holder's name,
+// and the programme's name and contact, that has characters the embedded
+// font cannot draw (Chinese, Japanese, Korean, full-width forms, emoji) is
+// printed without them, never as a box or "�", and a warning names the
+// card (or the programme) and the characters, for the caller to show in
+// its reader's language before it prints.
+func CardPDF(c Cards) (pdf []byte, warnings []lang.Msg, err error) {
 	l, err := newCardLayout(c)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	pdf, err := newPDF(gofpdf.SizeType{Wd: CardWidth, Ht: CardHeight}, c.Program.Name, c.Date)
+	doc, err := newPDF(gofpdf.SizeType{Wd: CardWidth, Ht: CardHeight}, c.Program.Name, c.Date)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	p := pdfPen{pdf}
+	p := pdfPen{doc}
 	l.wrapTerms(p)
 	for i := range l.cards {
-		pdf.AddPage()
+		doc.AddPage()
 		l.front(p, i, 0, 0)
-		pdf.AddPage()
+		doc.AddPage()
 		l.back(p, i, 0, 0)
 	}
-	return finish(pdf)
+	pdf, err = finish(doc)
+	return pdf, l.warnings, err
 }
 
 // CardSheetPDF lays the cards out ten to an A4 page, two columns of five
@@ -90,25 +98,25 @@ func CardPDF(c Cards) ([]byte, error) {
 // hand. Each sheet's fronts are followed by its backs, the columns swapped
 // so that a sheet printed on both sides (flipped on the long edge) puts each
 // back behind its front.
-func CardSheetPDF(c Cards) ([]byte, error) {
+func CardSheetPDF(c Cards) (pdf []byte, warnings []lang.Msg, err error) {
 	l, err := newCardLayout(c)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	pdf, err := newPDF(gofpdf.SizeType{Wd: 210, Ht: 297}, c.Program.Name, c.Date)
+	doc, err := newPDF(gofpdf.SizeType{Wd: 210, Ht: 297}, c.Program.Name, c.Date)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	p := pdfPen{pdf}
+	p := pdfPen{doc}
 	l.wrapTerms(p)
-	pw, ph := pdf.GetPageSize()
+	pw, ph := doc.GetPageSize()
 	x0 := (pw - sheetCols*CardWidth) / 2
 	y0 := (ph - sheetRows*CardHeight) / 2
 	n := len(l.cards)
 	for first := 0; first < n; first += SheetCards {
 		last := min(first+SheetCards, n)
 		for side, label := range []string{l.t.sheetFront, l.t.sheetBack} {
-			pdf.AddPage()
+			doc.AddPage()
 			for i := first; i < last; i++ {
 				col, row := (i-first)%sheetCols, (i-first)/sheetCols
 				y := y0 + float64(row)*CardHeight
@@ -126,7 +134,8 @@ func CardSheetPDF(c Cards) ([]byte, error) {
 			drawSheetHeader(p, x0, left, right)
 		}
 	}
-	return finish(pdf)
+	pdf, err = finish(doc)
+	return pdf, l.warnings, err
 }
 
 // sheetHeader is what a sheet's header says of the cards first to last
@@ -284,21 +293,6 @@ func newCardLayout(c Cards) (*cardLayout, error) {
 	}
 	l.termTexts = terms
 	return l, nil
-}
-
-// CardWarnings says what the layouts of c leave off the cards: each
-// holder's name, and the programme's name and contact, that has characters
-// the embedded font cannot draw (Chinese, Japanese, Korean, full-width
-// forms, emoji) is printed without them, never as a box or "�", and a
-// warning names the card (or the programme) and the characters, for the
-// caller to show in its reader's language before it prints. It fails as
-// CardPDF and CardSheetPDF would.
-func CardWarnings(c Cards) ([]lang.Msg, error) {
-	l, err := newCardLayout(c)
-	if err != nil {
-		return nil, err
-	}
-	return l.warnings, nil
 }
 
 // wrapTerms wraps the terms at the largest size, from 6.5 pt down, at which

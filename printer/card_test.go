@@ -3,6 +3,7 @@ package printer_test
 import (
 	"fmt"
 	"math"
+	"reflect"
 	"regexp"
 	"slices"
 	"strconv"
@@ -10,6 +11,7 @@ import (
 	"testing"
 	"unicode"
 
+	"github.com/tochka-loyalty/tochka/lang"
 	"github.com/tochka-loyalty/tochka/printer"
 	"github.com/tochka-loyalty/tochka/printer/printertest"
 	"github.com/tochka-loyalty/tochka/rewards"
@@ -61,7 +63,7 @@ func TestCardHolderName(t *testing.T) {
 		t.Run(fmt.Sprintf("%d characters", len([]rune(tc.name))), func(t *testing.T) {
 			c := cardsFixture(t, printer.LangBG, 1)
 			c.Cards[0].Name = tc.name
-			pdf, err := printer.CardPDF(c)
+			pdf, _, err := printer.CardPDF(c)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -136,7 +138,7 @@ func undrawable(r rune) bool {
 }
 
 // Text the embedded font cannot draw is left off the card, never printed
-// as a box or "�", and CardWarnings names each card it was left off, in the
+// as a box or "�", and the card and sheet layouts name each card it was left off, in the
 // language it is asked for.
 func TestCardUndrawableText(t *testing.T) {
 	names := []struct{ name, printed, dropped string }{
@@ -160,9 +162,12 @@ func TestCardUndrawableText(t *testing.T) {
 		for i, n := range names {
 			c.Cards[i].Name = n.name
 		}
-		warnings, err := printer.CardWarnings(c)
+		_, warnings, err := printer.CardPDF(c)
 		if err != nil {
 			t.Fatal(err)
+		}
+		if _, sheet, err := printer.CardSheetPDF(c); err != nil || !reflect.DeepEqual(sheet, warnings) {
+			t.Errorf("%s: a sheet warns %v (%v), a card printer's cards %v", lang, sheet, err, warnings)
 		}
 		var got []string
 		for _, w := range warnings {
@@ -190,9 +195,9 @@ func TestCardUndrawableText(t *testing.T) {
 		}
 		for _, layout := range []struct {
 			name   string
-			render func(printer.Cards) ([]byte, error)
+			render cardLayout
 		}{{"card", printer.CardPDF}, {"sheet", printer.CardSheetPDF}} {
-			pdf, err := layout.render(c)
+			pdf, _, err := layout.render(c)
 			if err != nil {
 				t.Fatalf("%s %s: %v", lang, layout.name, err)
 			}
@@ -243,7 +248,7 @@ func TestCardBarHeight(t *testing.T) {
 	const nominal = 22.85 / 0.33 // modules
 	for _, lang := range printer.Languages {
 		c := cardsFixture(t, lang, 1)
-		pdf, err := printer.CardPDF(c)
+		pdf, _, err := printer.CardPDF(c)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -317,7 +322,7 @@ func TestSheetHeader(t *testing.T) {
 	}
 	for _, lang := range printer.Languages {
 		for n, headers := range want[lang] {
-			pdf, err := printer.CardSheetPDF(cardsFixture(t, lang, n))
+			pdf, _, err := printer.CardSheetPDF(cardsFixture(t, lang, n))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -352,3 +357,6 @@ func TestSheetHeader(t *testing.T) {
 		}
 	}
 }
+
+// cardLayout is CardPDF or CardSheetPDF.
+type cardLayout = func(printer.Cards) ([]byte, []lang.Msg, error)

@@ -97,7 +97,7 @@ func TestCUPS(t *testing.T) {
 	t.Run("card", func(t *testing.T) {
 		c := cardsFixture(t, printer.LangBG, 1)
 		num := c.Cards[0].Number
-		pdf, err := printer.CardPDF(c)
+		pdf, _, err := printer.CardPDF(c)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -131,7 +131,7 @@ func TestCUPS(t *testing.T) {
 
 	t.Run("sheet", func(t *testing.T) {
 		c := cardsFixture(t, printer.LangRU, 12)
-		pdf, err := printer.CardSheetPDF(c)
+		pdf, _, err := printer.CardSheetPDF(c)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -210,12 +210,12 @@ func TestCUPS(t *testing.T) {
 			cards int
 			pages int
 			media string
-			pdf   func(printer.Cards) ([]byte, error)
+			pdf   cardLayout
 		}{
 			{"card", 1, 2, "Custom.85.6x53.98mm", printer.CardPDF},
 			{"sheet", 12, 4, "A4", printer.CardSheetPDF},
 		} {
-			pdf, err := tc.pdf(cardsFixture(t, printer.LangBG, tc.cards))
+			pdf, _, err := tc.pdf(cardsFixture(t, printer.LangBG, tc.cards))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -238,7 +238,7 @@ func TestCUPS(t *testing.T) {
 			t.Errorf("TwoSided on cups-pdf's own driver: %v, %v; want false", ok, err)
 		}
 		c := cardsFixture(t, printer.LangRU, 12)
-		pdf, err := printer.CardSheetPDF(c)
+		pdf, _, err := printer.CardSheetPDF(c)
 		if err != nil {
 			t.Fatal(err)
 		}

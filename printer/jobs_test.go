@@ -14,11 +14,11 @@ import (
 // Each layout's media, read from the PDF, is the page it was laid out on,
 // as pdfinfo reads the page's size.
 func TestPageMedia(t *testing.T) {
-	card, err := printer.CardPDF(cardsFixture(t, printer.LangBG, 1))
+	card, _, err := printer.CardPDF(cardsFixture(t, printer.LangBG, 1))
 	if err != nil {
 		t.Fatal(err)
 	}
-	sheet, err := printer.CardSheetPDF(cardsFixture(t, printer.LangRU, 3))
+	sheet, _, err := printer.CardSheetPDF(cardsFixture(t, printer.LangRU, 3))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -77,7 +77,7 @@ func TestPageMedia(t *testing.T) {
 func TestSheetBatchMark(t *testing.T) {
 	c := cardsFixture(t, printer.LangBG, 12)
 	c.Batch = "5N2VK6QX3MZ4HJ7TQ2WR9PLA4E"
-	pdf, err := printer.CardSheetPDF(c)
+	pdf, _, err := printer.CardSheetPDF(c)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -13,7 +13,7 @@
 // crisp on any printer. Text uses the embedded DejaVu Sans (package assets),
 // which covers Cyrillic: nothing depends on a printer's code page; what it
 // cannot draw (Chinese, Japanese, Korean, emoji) is left off a card, and
-// CardWarnings says which (glyphs.go). The words
+// CardPDF's and CardSheetPDF's warnings say which (glyphs.go). The words
 // are the translation catalog's (assets/i18n/printer.*.toml and the units,
 // through package lang), so plural forms follow CLDR's rules.
 //

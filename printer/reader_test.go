@@ -27,7 +27,7 @@ func TestRealReaderCard(t *testing.T) {
 			t.Parallel()
 			c := cardsFixture(t, lang, 1)
 			symbology := map[string]string{rewards.BarcodeEAN13: "ean13", rewards.BarcodeCode128: "code128"}[c.Program.Card.Barcode]
-			pdf, err := printer.CardPDF(c)
+			pdf, _, err := printer.CardPDF(c)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -62,7 +62,7 @@ func TestRealReaderCardSheet(t *testing.T) {
 			c.Cards[1].Name = strings.Repeat("Константинова-Христофорова ", 8)
 			c.Cards[2].Name = "山田 Taro 😀"
 			symbology := map[string]string{rewards.BarcodeEAN13: "ean13", rewards.BarcodeCode128: "code128"}[c.Program.Card.Barcode]
-			pdf, err := printer.CardSheetPDF(c)
+			pdf, _, err := printer.CardSheetPDF(c)
 			if err != nil {
 				t.Fatal(err)
 			}

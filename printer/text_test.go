@@ -90,7 +90,7 @@ func TestPrintedValues(t *testing.T) {
 
 	c := cardsFixture(t, printer.LangRU, 1)
 	c.Program.Card.ActivationDelay = rewards.Duration(90 * time.Minute)
-	pdf, err = printer.CardPDF(c)
+	pdf, _, err = printer.CardPDF(c)
 	if err != nil {
 		t.Fatal(err)
 	}

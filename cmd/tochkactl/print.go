@@ -477,22 +477,21 @@ func (c *cmdCtx) renderCards(p *rewards.Program, cards []rewards.Card, batch str
 	}
 	// Each card's back follows its front: printed on both sides.
 	job := printer.Job{Title: c.jobTitle(p.Name, what), Media: cr80Media, Sides: printer.TwoSidedLongEdge}
-	// What the card's font cannot draw is left off: the operator is told
-	// which cards, before anything is printed.
-	warnings, err := printer.CardWarnings(doc)
+	layOut := printer.CardPDF
+	if c.in.str["layout"] == layoutSheet {
+		r.Document, job.Media, layOut = layoutSheet, printer.PosterA4, printer.CardSheetPDF
+	}
+	data, warnings, err := layOut(doc)
 	if err != nil {
 		return r, job, err
 	}
+	job.Data = data
+	// What the card's font cannot draw is left off: the operator is told
+	// which cards, before anything is printed.
 	for _, w := range warnings {
 		r.Warnings = append(r.Warnings, w.In(c.readerLang()))
 	}
-	if c.in.str["layout"] == layoutSheet {
-		r.Document, job.Media = layoutSheet, printer.PosterA4
-		job.Data, err = printer.CardSheetPDF(doc)
-	} else {
-		job.Data, err = printer.CardPDF(doc)
-	}
-	return r, job, err
+	return r, job, nil
 }
 
 // cr80Media is the CUPS media of a card printer's card: a custom size is
@@ -789,7 +788,7 @@ func testPage(p *rewards.Program, format string, at time.Time, l string) ([]prin
 		what := lang.M("out.what.test_vouchers", nil)
 		return []printer.Job{{Title: jobTitle(l, p.Name, what), Data: stream}}, what, nil
 	}
-	card, err := printer.CardPDF(printer.Cards{Program: *p, Lang: printer.LangBG, Date: at,
+	card, _, err := printer.CardPDF(printer.Cards{Program: *p, Lang: printer.LangBG, Date: at,
 		Cards: []rewards.Card{{Number: number, Name: "Тест · Test"}}})
 	if err != nil {
 		return nil, lang.Msg{}, err
