@@ -93,18 +93,7 @@ func (p *CardPrint) Validate() error {
 }
 
 // validJob checks a print job's name: an id, but as long as a path may be.
-func validJob(s string) error {
-	if err := scanText(s, refusedInID, "problem.control_id"); err != nil {
-		return err
-	}
-	if strings.TrimSpace(s) == "" {
-		return wrong("problem.required", nil)
-	}
-	if len(s) > maxJobLen {
-		return wrong("problem.max_bytes", lang.Args{"max": maxJobLen, "got": len(s)})
-	}
-	return nil
-}
+func validJob(s string) error { return validIDUpTo(s, maxJobLen) }
 
 // ValidBatch checks a batch's id given to find its cards (UnprintedCards):
 // empty for every batch, else an id as a client's id is one.

@@ -297,7 +297,7 @@ func (c *StaffLogin) Unknown() error {
 // Attempt is the login rule for the member m the login named, whose PIN
 // state is st, at device d: the lock-out rule (StaffLoginAttempt) first,
 // and only once the PIN matched whether the member may log in at the
-// device (SessionFits), so that a login without the right PIN learns
+// device (sessionFits), so that a login without the right PIN learns
 // nothing of where the member works. The state to keep is the lock-out
 // rule's (a right PIN clears the count, at any device); every refusal
 // names the member as the login did (Named).
@@ -306,7 +306,7 @@ func (c *StaffLogin) Attempt(m StaffMember, d Device, st PINState, matched bool,
 	if err != nil {
 		return next, err
 	}
-	return next, SessionFits(m, d, c.Named())
+	return next, sessionFits(m, d, c.Named())
 }
 
 // StaffCardSet gives a staff member a staff card, replaces the one the
@@ -347,11 +347,11 @@ func NewSessionToken() string {
 	return SessionPrefix + strings.TrimPrefix(NewToken(), TokenPrefix)
 }
 
-// SessionFits checks that a staff member may log in at a device: the
+// sessionFits checks that a staff member may log in at a device: the
 // device's place is the member's own, or one of the stores of the
 // member's cooperative; an admin's device is anywhere. The refusal names
 // the member by named, as the login did (StaffLogin.Named).
-func SessionFits(m StaffMember, d Device, named string) error {
+func sessionFits(m StaffMember, d Device, named string) error {
 	if d.Role == RoleAdmin || reaches(OwnPlace, Device{Store: m.Store, Coop: m.Coop}, d.Place()) {
 		return nil
 	}

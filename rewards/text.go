@@ -42,15 +42,18 @@ func validText(s string) error { return scanText(s, nil, "") }
 // right-to-left override) makes two ids that print alike different, so a
 // cashier typing the printed one would not find it; separators and control
 // characters break the lines of logs, CSV exports and printed receipts.
-func validID(s string) error {
+func validID(s string) error { return validIDUpTo(s, maxIDLen) }
+
+// validIDUpTo is validID with max bytes at most.
+func validIDUpTo(s string, max int) error {
 	if err := scanText(s, refusedInID, "problem.control_id"); err != nil {
 		return err
 	}
 	if strings.TrimSpace(s) == "" {
 		return wrong("problem.required", nil)
 	}
-	if len(s) > maxIDLen {
-		return wrong("problem.max_bytes", lang.Args{"max": maxIDLen, "got": len(s)})
+	if len(s) > max {
+		return wrong("problem.max_bytes", lang.Args{"max": max, "got": len(s)})
 	}
 	return nil
 }

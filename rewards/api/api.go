@@ -598,14 +598,20 @@ func (h *handler) rewardItem(r *http.Request) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	p, err := h.rewardPlace(r.Context(), rw)
-	if err != nil {
-		return nil, err
-	}
-	if err := may(r, p); err != nil {
+	if err := h.mayReward(r, rw); err != nil {
 		return nil, err
 	}
 	return rw, nil
+}
+
+// mayReward checks that the request may touch the reward, where it is
+// offered (rewardPlace).
+func (h *handler) mayReward(r *http.Request, rw rewards.Reward) error {
+	p, err := h.rewardPlace(r.Context(), rw)
+	if err != nil {
+		return err
+	}
+	return may(r, p)
 }
 
 // cardAction serves a block, a membership or a forgetting of the path's
@@ -742,11 +748,7 @@ func (h *handler) removeReward(r *http.Request) (any, error) {
 	if old, err := h.reward(r.Context(), c.Reward); err != nil {
 		return nil, err
 	} else if old != nil {
-		p, err := h.rewardPlace(r.Context(), *old)
-		if err != nil {
-			return nil, err
-		}
-		if err := may(r, p); err != nil {
+		if err := h.mayReward(r, *old); err != nil {
 			return nil, err
 		}
 	}

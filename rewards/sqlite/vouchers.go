@@ -47,7 +47,7 @@ func (t *txn) redeem(ev *eventRec, r *rewards.Redemption) error {
 	if err != nil {
 		return err
 	}
-	if rw.Stock != nil && *rw.Stock <= 0 {
+	if !rw.InStock() {
 		// Vouchers for it that lapsed unclaimed put it back in stock.
 		if err := t.sweepVouchersOf(rw.ID, ev); err != nil {
 			return err
