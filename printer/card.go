@@ -429,14 +429,9 @@ func holderLines(p pdfPen, name string) (float64, []string) {
 			return size, []string{name}
 		}
 	}
-	// The first line is the name's start that wrap gives. wrap gives a
-	// word longer than the line a line of its own: the name is then
-	// broken where the line ends.
+	// The first line is the name's start that wrap gives (a word too wide
+	// for it broken after a hyphen, or anywhere).
 	first := wrap(name, frontBeside, p.width)[0]
-	if p.width(first) > frontBeside || !strings.HasPrefix(name, first) {
-		rs := []rune(name)
-		first = string(rs[:longestStart(rs, "", frontBeside, p.width)])
-	}
 	rest := strings.TrimSpace(strings.TrimPrefix(name, first))
 	return frontHolderMin, []string{first, cutToWidth(rest, frontUnder, p.width)}
 }

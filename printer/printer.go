@@ -329,9 +329,6 @@ func clip(lines []string, n int, w float64, measure func(string) float64) []stri
 	}
 	lines = append([]string(nil), lines[:n]...)
 	last := []rune(lines[n-1])
-	for len(last) > 0 && measure(string(last)+"…") > w {
-		last = last[:len(last)-1]
-	}
-	lines[n-1] = string(last) + "…"
+	lines[n-1] = string(last[:longestStart(last, "…", w, measure)]) + "…"
 	return lines
 }

@@ -297,8 +297,7 @@ func (c *command) groups() [][]flagSpec {
 	return out
 }
 
-// orList writes "a, b or c".
-
+// findFlag is the spec of the flag name among specs, or nil.
 func findFlag(specs []flagSpec, name string) *flagSpec {
 	for i := range specs {
 		if specs[i].name == name {
@@ -306,6 +305,13 @@ func findFlag(specs []flagSpec, name string) *flagSpec {
 		}
 	}
 	return nil
+}
+
+// needed is the flag made required, with its name and help, for a command
+// that cannot do without it.
+func (f flagSpec) needed() flagSpec {
+	f.required = true
+	return f
 }
 
 // usage is the flag as a usage line writes it: --out FILE, or --member

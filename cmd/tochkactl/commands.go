@@ -115,7 +115,7 @@ var commands = []*command{
 	}, db: dbOpen, changes: true, run: cmdCardBatch},
 	// card list --unprinted: the batch cards no print job has printed.
 	{name: "card list", flags: []flagSpec{
-		{name: "unprinted", kind: kindBool, required: true, helpKey: unprintedFlag.helpKey}, batchFlag,
+		unprintedFlag.needed(), batchFlag,
 	}, db: dbRead, run: cmdCardList},
 	{name: "receipt post", args: []string{"FILE|-"}, flags: []flagSpec{receiptIDFlag}, db: dbOpen, changes: true, run: cmdReceiptPost},
 	// receipt quote: what a receipt would earn and may pay with points.

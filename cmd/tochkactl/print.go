@@ -279,8 +279,11 @@ func (c *cmdCtx) deliver(r *printReport, jobs ...printer.Job) error {
 	if r.Warnings == nil {
 		r.Warnings = []string{}
 	}
-	for _, w := range r.Warnings {
+	warn := func(w string) {
 		fmt.Fprintln(c.errOut, lang.Text(c.readerLang(), "out.warning", lang.Args{"warning": w}))
+	}
+	for _, w := range r.Warnings {
+		warn(w)
 	}
 	for i := range jobs {
 		jobs[i].Format = r.Format
@@ -293,9 +296,8 @@ func (c *cmdCtx) deliver(r *printReport, jobs ...printer.Job) error {
 	// What the printer asks of the person (fronts to feed back) is told
 	// whether or not all went.
 	for _, w := range sent.Warnings {
-		text := w.In(c.readerLang())
-		r.Warnings = append(r.Warnings, text)
-		fmt.Fprintln(c.errOut, lang.Text(c.readerLang(), "out.warning", lang.Args{"warning": text}))
+		r.Warnings = append(r.Warnings, w.In(c.readerLang()))
+		warn(r.Warnings[len(r.Warnings)-1])
 	}
 	return err
 }
@@ -423,7 +425,7 @@ func (c *cmdCtx) unprinted() (numbers []string, batch string, err error) {
 // ids name the print. A file written (--out) is no print: its cards stay
 // listed until a queue has taken them.
 func (c *cmdCtx) recordPrint(r printReport) error {
-	if len(r.Jobs) == 0 || r.Destination != "printer" {
+	if len(r.Jobs) == 0 || r.Destination != printerFlag.name {
 		return nil
 	}
 	for cards := range slices.Chunk(r.Cards, rewards.MaxPrintCards) {
