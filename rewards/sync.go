@@ -1,0 +1,226 @@
+package rewards
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"time"
+
+	"github.com/tochka-loyalty/tochka/lang"
+)
+
+// Sync between the central ledger and a kiosk's replica (rewards/replica,
+// ARCHITECTURE.md "Sync"). The central ledger serves a change feed: each
+// Change is what one event of its log did, as rows to write, never a
+// command to run again, so that a replica needs no history it does not
+// hold. Rows are those of the ledger's tables, times in Unix milliseconds.
+
+// LocalIDs is where a replica's own ids begin: the events it makes, the
+// accounts, lots and entries they write. The central ledger's ids, which a
+// replica holds as they are, stay below it.
+const LocalIDs int64 = 1 << 40
+
+// SyncChanges is one page of the change feed: the changes after a cursor,
+// in the central ledger's order, and the cursor after them.
+type SyncChanges struct {
+	Changes []Change `json:"changes"`
+	// Next is the cursor after the last change; the same cursor as asked
+	// when there were none. A cursor is opaque to its reader.
+	Next string `json:"next"`
+	// More says that changes wait after Next.
+	More bool `json:"more"`
+	// Staff, when StaffDigest differs from the one the reader gave, is the
+	// whole staff of the reader's scope, PIN hashes and lock-outs
+	// included: staff are no events, and a replica replaces its staff by
+	// these.
+	Staff       []SyncStaff `json:"staff,omitempty"`
+	StaffDigest string      `json:"staff_digest"`
+	// Conflicts is how many conflicts are open.
+	Conflicts int `json:"conflicts"`
+}
+
+// Change is what one event of the central ledger did. Rows of accounts,
+// cards, lots and vouchers are given as they stand when the page was read
+// (a later change gives them again); entries are those the event wrote.
+type Change struct {
+	Seq   int64  `json:"seq"`
+	Event string `json:"event"` // the event's id: a replica knows its own
+	Kind  string `json:"kind"`
+	// Whole says that the accounts are given whole (every card, every
+	// lot, the last 50 entries, the open vouchers): what a replica holds
+	// of them is replaced. A link, a replacement or a forget moves or
+	// erases more than one event's rows show.
+	Whole    bool          `json:"whole,omitempty"`
+	Accounts []SyncAccount `json:"accounts,omitempty"`
+	Cards    []SyncCard    `json:"cards,omitempty"`
+	Lots     []SyncLot     `json:"lots,omitempty"`
+	Entries  []SyncEntry   `json:"entries,omitempty"`
+	Vouchers []SyncVoucher `json:"vouchers,omitempty"`
+	// Rewards are board items added or changed (of the reader's scope);
+	// Removed, the ids of items taken off.
+	Rewards []Reward `json:"rewards,omitempty"`
+	Removed []string `json:"removed,omitempty"`
+	Stores  []Store  `json:"stores,omitempty"`
+	Coops   []Coop   `json:"coops,omitempty"`
+	Program *Program `json:"program,omitempty"`
+}
+
+// SyncAccount is an account's row with the given name of its customer
+// (empty: none, or erased by a forget): the only personal data a replica
+// holds.
+type SyncAccount struct {
+	ID            int64  `json:"id"`
+	MemberSince   *int64 `json:"member_since,omitempty"`
+	WelcomeAt     *int64 `json:"welcome_at,omitempty"`
+	Debt          int64  `json:"debt,omitempty"`
+	PurchaseTotal int64  `json:"purchase_total,omitempty"`
+	SweepAt       *int64 `json:"sweep_at,omitempty"`
+	Person        string `json:"person,omitempty"`
+	GivenName     string `json:"given_name,omitempty"`
+	// Trimmed, given with a whole account, is the sum of the points of
+	// its entries older than the last 50, which the change leaves out.
+	Trimmed int64 `json:"trimmed,omitempty"`
+}
+
+// SyncCard is a card's row.
+type SyncCard struct {
+	Number     string `json:"number"`
+	Account    int64  `json:"account"`
+	IssuedAt   int64  `json:"issued_at"`
+	HandedAt   *int64 `json:"handed_at,omitempty"`
+	ActiveFrom *int64 `json:"active_from,omitempty"`
+	BlockedAt  *int64 `json:"blocked_at,omitempty"`
+	ReplacedBy string `json:"replaced_by,omitempty"`
+	Holder     string `json:"holder,omitempty"`
+	Pooled     bool   `json:"pooled,omitempty"`
+}
+
+// SyncLot is a lot's row.
+type SyncLot struct {
+	ID            int64  `json:"id"`
+	Account       int64  `json:"account"`
+	Card          string `json:"card"`
+	Points        int64  `json:"points"`
+	Remaining     int64  `json:"remaining"`
+	AvailableFrom int64  `json:"available_from"`
+	ExpiresAt     *int64 `json:"expires_at,omitempty"`
+	Amount        int64  `json:"amount,omitempty"`
+}
+
+// SyncEntry is an entry's row with its allocations: [lot, points] pairs.
+type SyncEntry struct {
+	ID       int64      `json:"id"`
+	Account  int64      `json:"account"`
+	Card     string     `json:"card"`
+	Event    int64      `json:"event"`
+	Kind     string     `json:"kind"`
+	Points   int64      `json:"points"`
+	At       int64      `json:"at"`
+	Ref      string     `json:"ref,omitempty"`
+	Reverses int64      `json:"reverses,omitempty"`
+	Allocs   [][2]int64 `json:"allocs,omitempty"`
+}
+
+// SyncVoucher is a voucher's row.
+type SyncVoucher struct {
+	Code       string `json:"code"`
+	Account    int64  `json:"account"`
+	Card       string `json:"card"`
+	Reward     string `json:"reward"`
+	Names      string `json:"names"` // the reward's names, JSON, as the voucher keeps them
+	Points     int64  `json:"points"`
+	Store      string `json:"store"`
+	Status     string `json:"status"`
+	CreatedAt  int64  `json:"created_at"`
+	ValidUntil int64  `json:"valid_until"`
+	ClosedAt   *int64 `json:"closed_at,omitempty"`
+	Entry      int64  `json:"entry"`
+}
+
+// SyncStaff is a staff member as a replica holds them, so that staff log
+// in at an offline kiosk: the PIN's hash and the lock-out with them.
+type SyncStaff struct {
+	StaffMember
+	PINHash     string `json:"pin_hash"`
+	Failures    int    `json:"failures,omitempty"`
+	LockedUntil *int64 `json:"locked_until,omitempty"`
+}
+
+// SyncEvent is one event of a kiosk's outbox as it is uploaded: the event
+// as the kiosk applied it, the staff member whose session made it (empty:
+// none), and, for an enrolment, the personal data typed at the kiosk,
+// which the kiosk's log keeps apart as every ledger does.
+type SyncEvent struct {
+	Event
+	Staff    string   `json:"staff,omitempty"`
+	Personal *Details `json:"personal,omitempty"`
+}
+
+// Outcomes of an uploaded event.
+const (
+	SyncApplied   = "applied"
+	SyncDuplicate = "duplicate"
+	SyncRejected  = "rejected"
+)
+
+// SyncResult is the answer for one uploaded event: applied (at Seq),
+// duplicate (applied before, at Seq), or rejected with the error's code,
+// key and message; Conflict is the conflict it was recorded as, when one
+// (a refused event, or one applied otherwise than it was made).
+type SyncResult struct {
+	ID       string    `json:"id"`
+	Status   string    `json:"status"`
+	Seq      int64     `json:"seq,omitempty"`
+	Code     string    `json:"code,omitempty"`
+	Key      string    `json:"key,omitempty"`
+	Args     lang.Args `json:"args,omitempty"`
+	Message  string    `json:"message,omitempty"`
+	Conflict int64     `json:"conflict,omitempty"`
+}
+
+// Conflict is what the central ledger could not honour of a kiosk's
+// upload as it was made, for a manager to see and close.
+type Conflict struct {
+	ID         int64           `json:"id"`
+	Device     string          `json:"device"`
+	Staff      string          `json:"staff,omitempty"`
+	Event      string          `json:"event"`
+	Kind       string          `json:"kind"`
+	Card       string          `json:"card,omitempty"`
+	At         time.Time       `json:"at"`
+	Outcome    string          `json:"outcome"` // rejected | debt | ahead
+	Key        string          `json:"key"`
+	Args       lang.Args       `json:"args"`
+	Message    string          `json:"message"`
+	Body       json.RawMessage `json:"body"`
+	RecordedAt time.Time       `json:"recorded_at"`
+	ResolvedAt *time.Time      `json:"resolved_at,omitempty"`
+	ResolvedBy string          `json:"resolved_by,omitempty"`
+	Note       string          `json:"note,omitempty"`
+}
+
+// SyncScope is what a kiosk's replica holds beyond every card: the board,
+// staff and places of its store or cooperative.
+type SyncScope struct {
+	Store string `json:"store,omitempty"`
+	Coop  string `json:"coop,omitempty"`
+}
+
+// SyncSource is the central ledger's side of sync.
+type SyncSource interface {
+	// Changes returns up to limit changes after the cursor (empty: from
+	// the start) within the scope; staffDigest is the digest of the staff
+	// the reader holds.
+	Changes(ctx context.Context, scope SyncScope, cursor string, limit int, staffDigest string) (SyncChanges, error)
+	// Snapshot writes the scope's replica as it stands at a cursor, as a
+	// SQLite file, to w, and returns the cursor.
+	Snapshot(ctx context.Context, scope SyncScope, w io.Writer) (cursor string, err error)
+	// Upload applies a kiosk's events in order and answers for each.
+	Upload(ctx context.Context, d Device, events []SyncEvent) ([]SyncResult, error)
+	// LeaseNumbers leases up to n new card numbers to the device.
+	LeaseNumbers(ctx context.Context, d Device, n int) ([]string, error)
+	// Conflicts lists the conflicts, the open ones only unless all.
+	Conflicts(ctx context.Context, all bool) ([]Conflict, error)
+	// ResolveConflict closes a conflict with a note, by whom.
+	ResolveConflict(ctx context.Context, id int64, by, note string) (Conflict, error)
+}
