@@ -86,6 +86,11 @@ const (
 	// RouteCardsByPhone finds a customer's cards by phone, for staff who
 	// stand with the customer: no code is asked, so a staff session only.
 	RouteCardsByPhone = "GET /v1/cards"
+
+	// RouteSyncChanges and RouteSyncSnapshot are a kiosk's pull: the
+	// change feed after its cursor and its replica whole (rewards/replica).
+	RouteSyncChanges  = "GET /v1/sync/changes"
+	RouteSyncSnapshot = "GET /v1/sync/snapshot"
 )
 
 // Rights is the rights table: for each route of the API, how far each
@@ -203,6 +208,9 @@ var Rights = map[string]map[string]Reach{
 	RouteStaffAdd:     {RoleManager: OwnPlace, RoleAdmin: Anywhere, SessionManager: OwnPlace},
 	RouteAudit:        {RoleManager: OwnPlace, RoleAdmin: Anywhere, SessionManager: OwnPlace},
 	RouteCardsByPhone: {SessionStaff: OwnPlace, SessionManager: OwnPlace, RoleAdmin: Anywhere},
+
+	RouteSyncChanges:  {RoleKiosk: OwnPlace, RoleAdmin: Anywhere},
+	RouteSyncSnapshot: {RoleKiosk: OwnPlace, RoleAdmin: Anywhere},
 }
 
 // Allowed decides whether device d (its Coop filled for a store's device)

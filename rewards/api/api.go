@@ -222,6 +222,7 @@ func NewHandler(s Service, opts Options) http.Handler {
 	route(rewards.RouteProgramPut, h.installProgram)
 	route(rewards.RouteCheck, func(r *http.Request) (any, error) { return h.s.Check(r.Context()) })
 	h.staffRoutes(route)
+	h.syncRoutes(route, rawRoute)
 	route(rewards.RouteLiability, func(r *http.Request) (any, error) {
 		// Without at, the ledger's own now (zero): a moment read here,
 		// before the ledger reads its clock, would be a moment past.

@@ -80,9 +80,10 @@ type request struct {
 	change bool   // a change, waited for once sent
 }
 
-// send makes the request and returns the answer's body when its status is
-// a success, else the error it carries.
-func (c *Client) send(ctx context.Context, rq request) ([]byte, error) {
+// stream makes the request and returns the answer, its body still to be
+// read and closed, when its status is a success, else the error it
+// carries.
+func (c *Client) stream(ctx context.Context, rq request) (*http.Response, error) {
 	var body io.Reader
 	switch {
 	case rq.raw != nil:
@@ -128,18 +129,33 @@ func (c *Client) send(ctx context.Context, rq request) ([]byte, error) {
 	if err != nil {
 		return nil, fmt.Errorf("api: %s %s: %w", rq.method, rq.path, err)
 	}
+	if resp.StatusCode/100 == 2 {
+		return resp, nil
+	}
 	defer resp.Body.Close()
 	data, err := io.ReadAll(resp.Body)
 	if err != nil {
 		return nil, fmt.Errorf("api: %s %s: read the answer: %w", rq.method, rq.path, err)
 	}
-	if resp.StatusCode/100 == 2 {
-		return data, nil
-	}
 	if e := decodeError(data); e != nil {
 		return nil, e
 	}
 	return nil, fmt.Errorf("api: %s %s: %s without an error of ours", rq.method, rq.path, resp.Status)
+}
+
+// send makes the request and returns the answer's body when its status is
+// a success, else the error it carries.
+func (c *Client) send(ctx context.Context, rq request) ([]byte, error) {
+	resp, err := c.stream(ctx, rq)
+	if err != nil {
+		return nil, err
+	}
+	defer resp.Body.Close()
+	data, err := io.ReadAll(resp.Body)
+	if err != nil {
+		return nil, fmt.Errorf("api: %s %s: read the answer: %w", rq.method, rq.path, err)
+	}
+	return data, nil
 }
 
 // decodeError reads an error envelope, or nil when data is none.
