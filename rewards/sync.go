@@ -206,6 +206,13 @@ type SyncScope struct {
 	Coop  string `json:"coop,omitempty"`
 }
 
+// SnapshotInfo is what a snapshot's answer says beside its file: the
+// cursor the replica stands at, and the kiosk's name and place at the
+// server.
+type SnapshotInfo struct {
+	Cursor, Device, Store, Coop string
+}
+
 // SyncSource is the central ledger's side of sync.
 type SyncSource interface {
 	// Changes returns up to limit changes after the cursor (empty: from

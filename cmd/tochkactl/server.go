@@ -98,6 +98,10 @@ var localOnly = map[string]string{
 	"staff card": "servercli.why.staff",
 	"staff list": "servercli.why.staff",
 	"audit":      "servercli.why.staff",
+	// A replica calls its upstream itself, with the token it keeps.
+	"sync init":   "servercli.why.sync",
+	"sync run":    "servercli.why.sync",
+	"sync status": "servercli.why.sync",
 }
 
 // refuseWithServer is the bad usage of a command line with a server, or

@@ -126,20 +126,14 @@ func (c *Client) Changes(ctx context.Context, cursor string, limit int, staffDig
 	return call[rewards.SyncChanges](c, ctx, request{method: http.MethodGet, path: "/v1/sync/changes", query: q})
 }
 
-// SnapshotInfo is what a snapshot's answer says beside its file: the
-// cursor the replica stands at, and the kiosk's name and place.
-type SnapshotInfo struct {
-	Cursor, Device, Store, Coop string
-}
-
 // Snapshot downloads the kiosk's replica, a SQLite file, into w.
-func (c *Client) Snapshot(ctx context.Context, w io.Writer) (SnapshotInfo, error) {
+func (c *Client) Snapshot(ctx context.Context, w io.Writer) (rewards.SnapshotInfo, error) {
 	resp, err := c.stream(ctx, request{method: http.MethodGet, path: "/v1/sync/snapshot"})
 	if err != nil {
-		return SnapshotInfo{}, err
+		return rewards.SnapshotInfo{}, err
 	}
 	defer resp.Body.Close()
-	info := SnapshotInfo{Cursor: resp.Header.Get(SyncCursorHeader), Device: resp.Header.Get(SyncDeviceHeader),
+	info := rewards.SnapshotInfo{Cursor: resp.Header.Get(SyncCursorHeader), Device: resp.Header.Get(SyncDeviceHeader),
 		Store: resp.Header.Get(SyncStoreHeader), Coop: resp.Header.Get(SyncCoopHeader)}
 	n, err := io.Copy(w, resp.Body)
 	if err == nil && resp.ContentLength >= 0 && n != resp.ContentLength {

@@ -1,0 +1,154 @@
+package replica_test
+
+import (
+	"testing"
+	"time"
+
+	"github.com/tochka-loyalty/tochka/rewards"
+	"github.com/tochka-loyalty/tochka/rewards/replica"
+)
+
+// offlineCap lets a kiosk redeem up to 200 points per card and day
+// offline.
+var offlineCap = []string{"[spend]", "[spend]\noffline_cap = 200"}
+
+// Random interleavings of till receipts and returns at the server with
+// enrolments, registrations, links, replacements and redemptions at two
+// kiosks, whose links go down for a while now and then: once every link
+// is up and sync has settled, every card reads the same on the server and
+// on both kiosks, and check passes on all three.
+func TestConvergence(t *testing.T) {
+	for seed := range uint64(3) {
+		t.Run("", func(t *testing.T) {
+			w := newWorld(t, seed, offlineCap...)
+			w.seed(12)
+			w.kiosk("a1")
+			w.kiosk("a2")
+			downFor := map[*kiosk]int{}
+			steps := 300
+			if testing.Short() {
+				steps = 100
+			}
+			for range steps {
+				w.clk.add(time.Duration(w.rng.IntN(180)) * time.Minute)
+				if w.rng.IntN(10) < 4 {
+					w.serverStep()
+				} else {
+					w.kioskStep(w.kiosks[w.rng.IntN(len(w.kiosks))])
+				}
+				for _, k := range w.kiosks {
+					switch {
+					case downFor[k] > 0:
+						downFor[k]--
+						k.link.set(downFor[k] > 0)
+					case w.rng.IntN(25) == 0:
+						downFor[k] = 10 + w.rng.IntN(40)
+						k.link.set(true)
+					case w.rng.IntN(3) == 0:
+						if _, err := k.sync.Sync(ctx); err != nil {
+							t.Fatalf("%s: sync while online: %v", k.name, err)
+						}
+					}
+				}
+			}
+			w.syncAll()
+			w.converged()
+			t.Logf("done %v, refused %v", w.done, w.refused)
+			for _, op := range []string{"kiosk-a1 issue", "kiosk-a2 redeem", "kiosk-a1 link", "kiosk-a2 replace", "server receipt", "server return"} {
+				if w.done[op] == 0 {
+					t.Errorf("the mix missed %q: %v", op, w.done)
+				}
+			}
+		})
+	}
+}
+
+// A kiosk whose link is down for a simulated week, while it enrols and
+// redeems and the tills post thousands of receipts, catches up once the
+// link is back: every change it made reaches the server once, and it
+// converges with the server.
+func TestOfflineWeek(t *testing.T) {
+	w := newWorld(t, 3, offlineCap...)
+	w.seed(40)
+	k := w.kiosk("a1")
+	k.link.set(true)
+	end := w.clk.now().Add(7 * 24 * time.Hour)
+	kioskOps, serverOps := 0, 0
+	for w.clk.now().Before(end) {
+		w.clk.add(time.Duration(1+w.rng.IntN(3)) * time.Minute)
+		if w.rng.IntN(4) == 0 {
+			w.kioskStep(k)
+			kioskOps++
+		} else {
+			w.serverStep()
+			serverOps++
+		}
+	}
+	if _, err := k.sync.Sync(ctx); err == nil {
+		t.Fatal("a sync with the link down succeeded")
+	}
+	st, err := replica.StatusOf(ctx, k.ledger)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.Online || st.Outbox == 0 {
+		t.Fatalf("after a week offline the replica says online %v, outbox %d", st.Online, st.Outbox)
+	}
+	w.syncAll()
+	w.converged()
+	w.exactlyOnce(k)
+	if st, err = replica.StatusOf(ctx, k.ledger); err != nil || !st.Online || st.Outbox != 0 {
+		t.Fatalf("after catching up: %+v, %v", st, err)
+	}
+	t.Logf("a week: %d kiosk and %d server operations; done %v, refused %v", kioskOps, serverOps, w.done, w.refused)
+}
+
+// Two kiosks redeem on the same card while both are offline, each within
+// the cap: the server applies both, the second as debt of at most the
+// cap, records the conflict for a manager, and stays consistent.
+func TestTwoKiosksSameCardOffline(t *testing.T) {
+	w := newWorld(t, 9, offlineCap...)
+	card := w.serverCard()
+	bal, err := w.srv.Balance(ctx, card, w.clk.now().Add(30*24*time.Hour))
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.clk.add(30 * 24 * time.Hour) // the receipt's points are spendable
+	a1, a2 := w.kiosk("a1"), w.kiosk("a2")
+	a1.link.set(true)
+	a2.link.set(true)
+	spent := map[string]int64{}
+	for _, k := range []*kiosk{a1, a2} {
+		for _, item := range []string{"item1", "item0", "item0"} {
+			v, err := k.sync.Redeem(ctx, rewards.Redemption{Meta: w.meta(), Card: card, Reward: item, Store: k.store})
+			if err == nil {
+				spent[k.name] += v.Points
+			}
+		}
+		if spent[k.name] == 0 || spent[k.name] > 200 {
+			t.Fatalf("%s redeemed %d points offline (cap 200, balance %d)", k.name, spent[k.name], bal.Available)
+		}
+	}
+	w.syncAll()
+	w.converged()
+	b, err := w.srv.Balance(ctx, card, w.clk.now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if b.Available < -200 {
+		t.Fatalf("the card owes %d points, more than one kiosk's cap", -b.Available)
+	}
+	conflicts, err := w.srv.Conflicts(ctx, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if spent["kiosk-a1"]+spent["kiosk-a2"] > bal.Available && len(conflicts) == 0 {
+		t.Fatalf("%d points redeemed offline on a balance of %d, and no conflict listed", spent["kiosk-a1"]+spent["kiosk-a2"], bal.Available)
+	}
+	for _, c := range conflicts {
+		if c.Card != card {
+			t.Errorf("a conflict of another card: %+v", c)
+		}
+	}
+	t.Logf("balance %d, redeemed %v, now %d, conflicts %d", bal.Available, spent, b.Available, len(conflicts))
+}
