@@ -145,6 +145,12 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer, env func(stri
 		}
 		defer store.Close()
 		c.store, c.local = store, store
+		if store.IsReplica() {
+			if err := c.onReplica(); err != nil {
+				c.printError(stderr, err)
+				return exitRefused
+			}
+		}
 		for _, w := range store.Warnings {
 			fmt.Fprintln(stderr, lang.Text(c.readerLang(), "out.warning", lang.Args{"warning": w}))
 		}

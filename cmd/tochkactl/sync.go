@@ -55,29 +55,42 @@ func cmdSyncInit(c *cmdCtx) error {
 	return err
 }
 
-// syncer is the sync of the replica the command opened, with its
-// upstream and token.
-func (c *cmdCtx) syncer() (*replica.Replica, error) {
+// syncer is the sync of the replica the command opened, through a client
+// of its upstream with its token.
+func (c *cmdCtx) syncer() (*replica.Replica, *api.Client, error) {
+	if !c.local.IsReplica() {
+		return nil, nil, rewards.Fail(rewards.EREFUSED, "sync.not_replica", nil)
+	}
 	info, err := c.local.ReplicaInfo(c.ctx)
 	if err != nil {
-		return nil, err
-	}
-	if !c.local.IsReplica() {
-		return nil, rewards.Fail(rewards.EREFUSED, "sync.not_replica", nil)
+		return nil, nil, err
 	}
 	client := api.NewClient(info.Upstream, &http.Client{Timeout: syncTimeout}, api.WithToken(info.Token), api.WithLanguage(c.readerLang()))
 	r := replica.New(c.local, client)
-	r.Logger = slog.New(slog.NewTextHandler(c.errOut, nil))
-	return r, nil
+	r.Logger = slog.New(slog.NewTextHandler(c.errOut, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	return r, client, nil
+}
+
+// onReplica makes the commands on a replica file behave as the kiosk
+// does (replica.Service): they read the replica, its outbox takes what a
+// kiosk may do offline, and the rest goes to the server.
+func (c *cmdCtx) onReplica() error {
+	r, client, err := c.syncer()
+	if err != nil {
+		return err
+	}
+	c.store = replica.NewService(r, client)
+	return nil
 }
 
 // cmdSyncRun runs one round of sync, or with --follow rounds until
 // SIGINT or SIGTERM.
 func cmdSyncRun(c *cmdCtx) error {
-	r, err := c.syncer()
+	r, _, err := c.syncer()
 	if err != nil {
 		return err
 	}
+	r.Logger = slog.New(slog.NewTextHandler(c.errOut, nil)) // each failed round, and when it is tried again
 	if c.in.bool("follow") {
 		ctx, stop := signal.NotifyContext(c.ctx, syscall.SIGINT, syscall.SIGTERM)
 		defer stop()
