@@ -209,8 +209,10 @@ var Rights = map[string]map[string]Reach{
 	RouteAudit:        {RoleManager: OwnPlace, RoleAdmin: Anywhere, SessionManager: OwnPlace},
 	RouteCardsByPhone: {SessionStaff: OwnPlace, SessionManager: OwnPlace, RoleAdmin: Anywhere},
 
-	RouteSyncChanges:  {RoleKiosk: OwnPlace, RoleAdmin: Anywhere},
-	RouteSyncSnapshot: {RoleKiosk: OwnPlace, RoleAdmin: Anywhere},
+	// A kiosk syncs with its device's token; in a staff session too, as
+	// it does everything else.
+	RouteSyncChanges:  {SessionStaff: OwnPlace, SessionManager: OwnPlace, RoleKiosk: OwnPlace, RoleAdmin: Anywhere},
+	RouteSyncSnapshot: {SessionStaff: OwnPlace, SessionManager: OwnPlace, RoleKiosk: OwnPlace, RoleAdmin: Anywhere},
 }
 
 // Allowed decides whether device d (its Coop filled for a store's device)

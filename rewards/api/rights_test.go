@@ -406,6 +406,8 @@ func walkCases(t *testing.T) []walkCase {
 		{rewards.RouteStaffAdd, "a store of another cooperative", staffAdd("b1", ""), onlyAdmin},
 		{rewards.RouteAudit, "no place", get("/v1/audit"), managers},
 		{rewards.RouteCardsByPhone, "no place", get("/v1/cards?phone=0888123456"), onlyAdmin},
+		{rewards.RouteSyncChanges, "own place", get("/v1/sync/changes?limit=5"), []string{"kiosk@a1", "kiosk@c1", "admin"}},
+		{rewards.RouteSyncSnapshot, "own place", get("/v1/sync/snapshot"), []string{"kiosk@a1", "kiosk@c1", "admin"}},
 	}
 }
 
