@@ -121,11 +121,11 @@ type LedgerRules struct {
 // of the rules inside int64; earn.go states the bounds as constants, which
 // the compiler refuses if they overflow.
 const (
-	maxStep         = 1_000_000 // earn.step, minor units
-	maxRate         = 1000      // earn.points and earn.own_brand_points
-	maxPercent      = 1000      // earn.member_percent and each earn.position_percent
-	maxWelcome      = 1_000_000 // earn.welcome
-	maxTakeBackDays = 100_000   // returns.take_back_days: 100,000 days of nanoseconds fit a time.Duration
+	maxStep         = 1_000_000       // earn.step, minor units
+	maxRate         = 1000            // earn.points and earn.own_brand_points
+	maxPercent      = 1000            // earn.member_percent and each earn.position_percent
+	maxWelcome      = 1_000_000       // earn.welcome
+	maxTakeBackDays = 100_000         // returns.take_back_days: 100,000 days of nanoseconds fit a time.Duration
 	maxOfflineCap   = MaxRewardPoints // spend.offline_cap: one reward's price at most, every day
 )
 
