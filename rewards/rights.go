@@ -86,6 +86,15 @@ const (
 	// RouteCardsByPhone finds a customer's cards by phone, for staff who
 	// stand with the customer: no code is asked, so a staff session only.
 	RouteCardsByPhone = "GET /v1/cards"
+
+	// RouteSyncEvents takes a kiosk's uploaded events (SyncEvent);
+	// RouteSyncNumbers leases it card numbers to issue offline.
+	RouteSyncEvents  = "POST /v1/sync/events"
+	RouteSyncNumbers = "POST /v1/sync/numbers"
+	// RouteConflicts lists what the ledger could not honour of kiosks'
+	// uploads; RouteConflictResolve closes one with a note.
+	RouteConflicts       = "GET /v1/conflicts"
+	RouteConflictResolve = "POST /v1/conflicts/{id}/resolve"
 )
 
 // Rights is the rights table: for each route of the API, how far each
@@ -154,6 +163,12 @@ const (
 //     forget, export, the unprinted batch cards); a manager also edits the board and pictures, adds
 //     staff members of its place and reads the audit trail. Logging in is at a kiosk or a manager's
 //     machine of the member's place (or the admin's, anywhere); reading the audit trail is a manager's or the admin's.
+//   - Uploading events and leasing card numbers are a kiosk's, for its
+//     own place: the kiosk's device alone, never a staff session, since
+//     each uploaded event is checked on its own against the cell of its
+//     route (SyncRoute) for the staff member it names. Conflicts concern
+//     the whole ledger, as check does: any manager, a manager's session
+//     and the admin list and close them.
 var Rights = map[string]map[string]Reach{
 	RouteReceiptPost:   {RolePOS: OwnPlace, RoleAdmin: Anywhere},
 	RouteReceiptBatch:  {RolePOS: OwnPlace, RoleAdmin: Anywhere},
@@ -203,6 +218,11 @@ var Rights = map[string]map[string]Reach{
 	RouteStaffAdd:     {RoleManager: OwnPlace, RoleAdmin: Anywhere, SessionManager: OwnPlace},
 	RouteAudit:        {RoleManager: OwnPlace, RoleAdmin: Anywhere, SessionManager: OwnPlace},
 	RouteCardsByPhone: {SessionStaff: OwnPlace, SessionManager: OwnPlace, RoleAdmin: Anywhere},
+
+	RouteSyncEvents:      {RoleKiosk: OwnPlace, RoleAdmin: Anywhere},
+	RouteSyncNumbers:     {RoleKiosk: OwnPlace, RoleAdmin: Anywhere},
+	RouteConflicts:       {SessionManager: OwnPlace, RoleManager: OwnPlace, RoleAdmin: Anywhere},
+	RouteConflictResolve: {SessionManager: OwnPlace, RoleManager: OwnPlace, RoleAdmin: Anywhere},
 }
 
 // Allowed decides whether device d (its Coop filled for a store's device)

@@ -229,9 +229,19 @@ type SyncSource interface {
 	// Snapshot writes the scope's replica as it stands at a cursor, as a
 	// SQLite file, to w, and returns the cursor.
 	Snapshot(ctx context.Context, scope SyncScope, w io.Writer) (cursor string, err error)
+	SyncUploads
+}
+
+// SyncUploads is what the central ledger takes from kiosks and keeps of
+// it: their uploads, the card numbers leased to them, the conflicts.
+type SyncUploads interface {
 	// Upload applies a kiosk's events in order and answers for each.
-	Upload(ctx context.Context, d Device, events []SyncEvent) ([]SyncResult, error)
-	// LeaseNumbers leases up to n new card numbers to the device.
+	// may is the rights check of an event's staff member (or of the
+	// kiosk, when it names none) on its route (SyncRoute); nil checks
+	// nothing. A refusal of it rejects the event.
+	Upload(ctx context.Context, d Device, events []SyncEvent, may func(SyncEvent) error) ([]SyncResult, error)
+	// LeaseNumbers leases n new card numbers (1 to LeaseMax) to the
+	// device.
 	LeaseNumbers(ctx context.Context, d Device, n int) ([]string, error)
 	// Conflicts lists the conflicts, the open ones only unless all.
 	Conflicts(ctx context.Context, all bool) ([]Conflict, error)

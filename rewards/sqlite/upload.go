@@ -531,3 +531,5 @@ func (t *txn) useLease(number, device string) error {
 	}
 	return nil
 }
+
+var _ rewards.SyncUploads = (*Store)(nil)
