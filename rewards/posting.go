@@ -155,30 +155,45 @@ func (pr *PostedReceipt) PostReturn(a Account, card string, r Return) (res Retur
 // record first, then the reward's price from the lots that expire first,
 // and a voucher with code, valid for spend.voucher_valid.
 func (p *Program) Redeem(a Account, card string, rw Reward, store, code string, t time.Time) (Effects, error) {
+	eff, _, err := p.RedeemOffline(a, card, rw, store, code, t, 0)
+	return eff, err
+}
+
+// RedeemOffline is Redeem for a redemption a kiosk made while it could not
+// reach the server, which the server applies later: the card's balance
+// may no longer cover the price (the ledger moved on meanwhile), and up to
+// allowance points of the price it does not cover become a debt. short is
+// that debt; a shortfall past the allowance is refused as Redeem refuses
+// a balance too low.
+func (p *Program) RedeemOffline(a Account, card string, rw Reward, store, code string, t time.Time, allowance int64) (eff Effects, short int64, err error) {
 	if err := p.AcceptsRedemption(); err != nil {
-		return Effects{}, err
+		return Effects{}, 0, err
 	}
 	if err := rw.OfferedAt(t, store, p.Location()); err != nil {
-		return Effects{}, err
+		return Effects{}, 0, err
 	}
 	if !a.Loaded {
-		return Effects{}, errNotLoaded
+		return Effects{}, 0, errNotLoaded
 	}
 	b := newBook(a, card)
 	if err := b.settle(t); err != nil {
-		return Effects{}, err
+		return Effects{}, 0, err
 	}
-	if available := b.available(t); available < rw.Points {
-		return Effects{}, Fail(EREFUSED, "redeem.short", lang.Args{"card": card, "available": lang.M("unit.points", lang.Args{"count": max(available, 0)}),
+	available := b.available(t)
+	if short = max(rw.Points-max(available, 0), 0); short > max(allowance, 0) {
+		return Effects{}, 0, Fail(EREFUSED, "redeem.short", lang.Args{"card": card, "available": lang.M("unit.points", lang.Args{"count": max(available, 0)}),
 			"reward": rw.Names, "points": lang.M("unit.points", lang.Args{"count": rw.Points})})
 	}
-	allocs, _ := Allocate(b.a.Lots, rw.Points, t)
+	allocs, left := Allocate(b.a.Lots, rw.Points, t)
 	if err := b.entry(Entry{Kind: EntryRedeem, Points: -rw.Points, At: t, Ref: code, Allocs: allocs}); err != nil {
-		return Effects{}, err
+		return Effects{}, 0, err
 	}
+	// What no lot holds is owed, as a return's take-back past the
+	// balance is: later accruals pay it first.
+	b.a.Debt += left
 	b.eff.Voucher = &HeldVoucher{Code: code, Card: card, Reward: rw.ID, Points: rw.Points,
 		ValidUntil: t.Add(p.Spend.VoucherValid.D()), Taken: allocs}
-	return b.effects(), nil
+	return b.effects(), short, nil
 }
 
 // SettleVoucher claims a voucher (to is VoucherClaimed) or cancels it

@@ -82,6 +82,12 @@ type EarnRules struct {
 type SpendRules struct {
 	MaxPercent   int64    `toml:"max_percent" json:"max_percent"`
 	VoucherValid Duration `toml:"voucher_valid" json:"voucher_valid"`
+	// OfflineCap is how many points of one card a kiosk may redeem in a
+	// business day while it cannot reach the server (default 0: redeeming
+	// needs the server). The server applies a kiosk's offline redemption
+	// within it even where the card's balance no longer covers it, the
+	// shortfall as a debt, and refuses one past it (RedeemOffline).
+	OfflineCap int64 `toml:"offline_cap" json:"offline_cap,omitempty"`
 }
 
 // ExpiryRules are the [expiry] keys.
@@ -115,11 +121,12 @@ type LedgerRules struct {
 // of the rules inside int64; earn.go states the bounds as constants, which
 // the compiler refuses if they overflow.
 const (
-	maxStep         = 1_000_000 // earn.step, minor units
-	maxRate         = 1000      // earn.points and earn.own_brand_points
-	maxPercent      = 1000      // earn.member_percent and each earn.position_percent
-	maxWelcome      = 1_000_000 // earn.welcome
-	maxTakeBackDays = 100_000   // returns.take_back_days: 100,000 days of nanoseconds fit a time.Duration
+	maxStep         = 1_000_000       // earn.step, minor units
+	maxRate         = 1000            // earn.points and earn.own_brand_points
+	maxPercent      = 1000            // earn.member_percent and each earn.position_percent
+	maxWelcome      = 1_000_000       // earn.welcome
+	maxTakeBackDays = 100_000         // returns.take_back_days: 100,000 days of nanoseconds fit a time.Duration
+	maxOfflineCap   = MaxRewardPoints // spend.offline_cap: one reward's price at most, every day
 )
 
 // DefaultProgram returns a program with every optional key at its default.
@@ -320,6 +327,7 @@ func (p *Program) Validate() error {
 		{"earn.step", e.Step, maxStep}, {"earn.points", e.Points, maxRate},
 		{"earn.own_brand_points", e.OwnBrandPoints, maxRate}, {"earn.member_percent", e.MemberPercent, maxPercent},
 		{"earn.welcome", e.Welcome, maxWelcome}, {"returns.take_back_days", p.Returns.TakeBackDays, maxTakeBackDays},
+		{"spend.offline_cap", p.Spend.OfflineCap, maxOfflineCap},
 	} {
 		if k.v < 0 || k.v > k.limit {
 			return bad(k.key, between(0, k.limit, k.v))

@@ -91,6 +91,14 @@ const (
 	// change feed after its cursor and its replica whole (rewards/replica).
 	RouteSyncChanges  = "GET /v1/sync/changes"
 	RouteSyncSnapshot = "GET /v1/sync/snapshot"
+	// RouteSyncEvents takes a kiosk's uploaded events (SyncEvent);
+	// RouteSyncNumbers leases it card numbers to issue offline.
+	RouteSyncEvents  = "POST /v1/sync/events"
+	RouteSyncNumbers = "POST /v1/sync/numbers"
+	// RouteConflicts lists what the ledger could not honour of kiosks'
+	// uploads; RouteConflictResolve closes one with a note.
+	RouteConflicts       = "GET /v1/conflicts"
+	RouteConflictResolve = "POST /v1/conflicts/{id}/resolve"
 )
 
 // Rights is the rights table: for each route of the API, how far each
@@ -159,6 +167,12 @@ const (
 //     forget, export, the unprinted batch cards); a manager also edits the board and pictures, adds
 //     staff members of its place and reads the audit trail. Logging in is at a kiosk or a manager's
 //     machine of the member's place (or the admin's, anywhere); reading the audit trail is a manager's or the admin's.
+//   - Uploading events and leasing card numbers are a kiosk's, for its
+//     own place: the kiosk's device alone, never a staff session, since
+//     each uploaded event is checked on its own against the cell of its
+//     route (SyncRoute) for the staff member it names. Conflicts concern
+//     the whole ledger, as check does: any manager, a manager's session
+//     and the admin list and close them.
 var Rights = map[string]map[string]Reach{
 	RouteReceiptPost:   {RolePOS: OwnPlace, RoleAdmin: Anywhere},
 	RouteReceiptBatch:  {RolePOS: OwnPlace, RoleAdmin: Anywhere},
@@ -209,10 +223,13 @@ var Rights = map[string]map[string]Reach{
 	RouteAudit:        {RoleManager: OwnPlace, RoleAdmin: Anywhere, SessionManager: OwnPlace},
 	RouteCardsByPhone: {SessionStaff: OwnPlace, SessionManager: OwnPlace, RoleAdmin: Anywhere},
 
-	// A kiosk syncs with its device's token; in a staff session too, as
-	// it does everything else.
-	RouteSyncChanges:  {SessionStaff: OwnPlace, SessionManager: OwnPlace, RoleKiosk: OwnPlace, RoleAdmin: Anywhere},
-	RouteSyncSnapshot: {SessionStaff: OwnPlace, SessionManager: OwnPlace, RoleKiosk: OwnPlace, RoleAdmin: Anywhere},
+	// A kiosk syncs with its device's token alone, never in a session.
+	RouteSyncChanges:     {RoleKiosk: OwnPlace, RoleAdmin: Anywhere},
+	RouteSyncSnapshot:    {RoleKiosk: OwnPlace, RoleAdmin: Anywhere},
+	RouteSyncEvents:      {RoleKiosk: OwnPlace, RoleAdmin: Anywhere},
+	RouteSyncNumbers:     {RoleKiosk: OwnPlace, RoleAdmin: Anywhere},
+	RouteConflicts:       {SessionManager: OwnPlace, RoleManager: OwnPlace, RoleAdmin: Anywhere},
+	RouteConflictResolve: {SessionManager: OwnPlace, RoleManager: OwnPlace, RoleAdmin: Anywhere},
 }
 
 // Allowed decides whether device d (its Coop filled for a store's device)

@@ -161,6 +161,11 @@ type Redemption struct {
 	Reward string `json:"reward"`
 	Store  string `json:"store,omitempty"`
 	Code   string `json:"code,omitempty"` // set by the store when empty
+	// Debt is set by the central ledger on a redemption a kiosk made
+	// offline and uploaded (RedeemOffline): the points of the price the
+	// card's balance no longer covered, which the card owes; applied
+	// again, the event owes as much again.
+	Debt int64 `json:"debt,omitempty"`
 }
 
 // VoucherAction claims or cancels a voucher.
@@ -381,6 +386,21 @@ func (r *Redemption) Validate() error {
 		if err := validCodeField(r.Code); err != nil {
 			return invalidField(what, "code", err)
 		}
+	}
+	if r.Debt < 0 || r.Debt > MaxRewardPoints {
+		return invalidField(what, "debt", between(0, MaxRewardPoints, r.Debt))
+	}
+	return nil
+}
+
+// ValidateRequest checks a redemption as a caller or a kiosk's upload
+// sends it: as Validate does, and without the debt only a ledger sets.
+func (r *Redemption) ValidateRequest() error {
+	if err := r.Validate(); err != nil {
+		return err
+	}
+	if r.Debt != 0 {
+		return invalidField("redemption", "debt", wrong("problem.ledger_set", nil))
 	}
 	return nil
 }

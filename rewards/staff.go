@@ -69,6 +69,12 @@ func (m StaffMember) SessionRole() string {
 	return SessionStaff
 }
 
+// SessionDevice is the device a session of the member opened at device
+// at acts as: at's name, with the member's session role and place.
+func (m StaffMember) SessionDevice(at Device) Device {
+	return Device{Name: at.Name, Role: m.SessionRole(), Store: m.Store, Coop: m.Coop, CreatedAt: at.CreatedAt}
+}
+
 // Validate checks a staff member as it is added: a number of digits, a
 // name, a known role, exactly one of a store or a cooperative, and a
 // staff card, when it has one, that ValidStaffCard takes.

@@ -163,6 +163,19 @@ const (
 	SyncRejected  = "rejected"
 )
 
+// Outcomes of a conflict: what became of the uploaded event it records.
+const (
+	ConflictRejected = "rejected" // refused; a redemption's voucher is void
+	ConflictDebt     = "debt"     // an offline redemption applied, the balance it lacked owed
+	ConflictAhead    = "ahead"    // dated ahead of the server's clock: applied as of that clock
+)
+
+// SyncMax is the most events one upload may hold.
+const SyncMax = 1000
+
+// LeaseMax is the most card numbers one lease may ask for.
+const LeaseMax = 1000
+
 // SyncResult is the answer for one uploaded event: applied (at Seq),
 // duplicate (applied before, at Seq), or rejected with the error's code,
 // key and message; Conflict is the conflict it was recorded as, when one
@@ -173,7 +186,7 @@ type SyncResult struct {
 	Seq      int64     `json:"seq,omitempty"`
 	Code     string    `json:"code,omitempty"`
 	Key      string    `json:"key,omitempty"`
-	Args     lang.Args `json:"args,omitempty"`
+	Args     lang.Args `json:"args,omitempty"` // in WireArgs's form
 	Message  string    `json:"message,omitempty"`
 	Conflict int64     `json:"conflict,omitempty"`
 }
@@ -188,10 +201,11 @@ type Conflict struct {
 	Kind       string          `json:"kind"`
 	Card       string          `json:"card,omitempty"`
 	At         time.Time       `json:"at"`
-	Outcome    string          `json:"outcome"` // rejected | debt | ahead
+	Outcome    string          `json:"outcome"`        // rejected | debt | ahead
+	Code       string          `json:"code,omitempty"` // a rejection's error code
 	Key        string          `json:"key"`
-	Args       lang.Args       `json:"args"`
-	Message    string          `json:"message"`
+	Args       lang.Args       `json:"args"`    // in WireArgs's form
+	Message    string          `json:"message"` // in English; render Key and Args for another language
 	Body       json.RawMessage `json:"body"`
 	RecordedAt time.Time       `json:"recorded_at"`
 	ResolvedAt *time.Time      `json:"resolved_at,omitempty"`
@@ -222,12 +236,74 @@ type SyncSource interface {
 	// Snapshot writes the scope's replica as it stands at a cursor, as a
 	// SQLite file, to w, and returns the cursor.
 	Snapshot(ctx context.Context, scope SyncScope, w io.Writer) (cursor string, err error)
+	SyncUploads
+}
+
+// SyncUploads is what the central ledger takes from kiosks and keeps of
+// it: their uploads, the card numbers leased to them, the conflicts.
+type SyncUploads interface {
 	// Upload applies a kiosk's events in order and answers for each.
-	Upload(ctx context.Context, d Device, events []SyncEvent) ([]SyncResult, error)
-	// LeaseNumbers leases up to n new card numbers to the device.
+	// may is the rights check of an event's staff member (or of the
+	// kiosk, when it names none) on its route (SyncRoute); nil checks
+	// nothing. A refusal of it rejects the event.
+	Upload(ctx context.Context, d Device, events []SyncEvent, may func(SyncEvent) error) ([]SyncResult, error)
+	// LeaseNumbers leases n new card numbers (1 to LeaseMax) to the
+	// device.
 	LeaseNumbers(ctx context.Context, d Device, n int) ([]string, error)
 	// Conflicts lists the conflicts, the open ones only unless all.
 	Conflicts(ctx context.Context, all bool) ([]Conflict, error)
 	// ResolveConflict closes a conflict with a note, by whom.
 	ResolveConflict(ctx context.Context, id int64, by, note string) (Conflict, error)
+}
+
+// syncRoutes maps the kinds of event a kiosk makes offline to the route
+// of the rights table whose cell decides whether the staff session (or
+// the kiosk alone) that made one may: the issue's card issue, registration,
+// link, block, replacement and redemption, and, as the same staff work at
+// a kiosk, making a member and forgetting a customer. A staff login and a
+// consent are no events of their own: a login opens the session events
+// name, a consent travels with its registration.
+var syncRoutes = map[string]string{
+	EventCardIssue:    RouteCardIssue,
+	EventCardRegister: RouteCardRegister,
+	EventCardLink:     RouteCardLink,
+	EventCardBlock:    RouteCardBlock,
+	EventCardReplace:  RouteCardReplace,
+	EventCardMember:   RouteCardMember,
+	EventCardForget:   RouteCardForget,
+	EventRedeem:       RouteRedeem,
+}
+
+// SyncRoute is the route of the rights table whose cell decides an
+// uploaded event of kind; "" for a kind a kiosk never uploads (receipts,
+// returns, claims, the board, the program): such an event is refused.
+func SyncRoute(kind string) string { return syncRoutes[kind] }
+
+// UploadDevice is the device an uploaded event made in the staff member's
+// session at the kiosk acts as (SessionDevice), refused when the member is
+// one who could not have logged in there (as StaffLogin.Attempt refuses).
+func UploadDevice(m StaffMember, kiosk Device) (Device, error) {
+	if err := sessionFits(m, kiosk, m.Number); err != nil {
+		return Device{}, err
+	}
+	return m.SessionDevice(kiosk), nil
+}
+
+// OfflineDay is the business day of t in the program's time zone, as the
+// offline cap counts a card's redemptions: 2006-01-02.
+func (p *Program) OfflineDay(t time.Time) string {
+	return t.In(p.Location()).Format(time.DateOnly)
+}
+
+// OfflineCapLeft is how many more points of a card a kiosk may redeem
+// offline in a day it has redeemed used of: the program's cap less used.
+// A redemption of points past it is refused (over the cap), and
+// RedeemOffline takes what is left as its debt allowance.
+func (p *Program) OfflineCapLeft(card string, used, points int64) (left int64, err error) {
+	left = p.Spend.OfflineCap - used
+	if points > left {
+		return 0, Fail(EREFUSED, "sync.over_cap", lang.Args{"card": card, "cap": lang.M("unit.points", lang.Args{"count": p.Spend.OfflineCap}),
+			"used": lang.M("unit.points", lang.Args{"count": used}), "points": lang.M("unit.points", lang.Args{"count": points})})
+	}
+	return left, nil
 }

@@ -102,6 +102,9 @@ func (n Names) In(lang string) string {
 	return ""
 }
 
+// MaxRewardPoints is the highest price of a reward.
+const MaxRewardPoints = 100_000_000
+
 // Reward is an item of the reward board: what points can be exchanged for.
 // It belongs to a cooperative (a group of stores) and may be narrowed to one
 // of its stores.
@@ -131,8 +134,8 @@ func (r *Reward) Validate() error {
 			return bad("names."+n.lang, err)
 		}
 	}
-	if r.Points <= 0 || r.Points > 100_000_000 {
-		return bad("points", between(1, 100_000_000, r.Points))
+	if r.Points <= 0 || r.Points > MaxRewardPoints {
+		return bad("points", between(1, MaxRewardPoints, r.Points))
 	}
 	if r.Stock != nil && *r.Stock < 0 {
 		return bad("stock", wrong("problem.not_negative", nil))

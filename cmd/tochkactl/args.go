@@ -137,7 +137,10 @@ func parseLine(args []string) (*invocation, error) {
 			}
 			words = append(words, a)
 			name := strings.Join(words, " ")
-			if c := lookupCommand(name); c != nil {
+			// A command that is also a group's first word ("conflicts",
+			// "conflicts resolve") is the longer one when the next word
+			// makes it.
+			if c := lookupCommand(name); c != nil && (i+1 == len(args) || lookupCommand(name+" "+args[i+1]) == nil) {
 				in.cmd, in.group = c, ""
 			} else if isGroup(name) {
 				in.group = name

@@ -81,6 +81,9 @@ type Options struct {
 	Sender        CodeSender
 	OTPStarts     rate.Limit
 	OTPStartBurst int
+	// Uploads takes kiosks' uploads and keeps their conflicts; nil: the
+	// Service, when it does (upload.go).
+	Uploads rewards.SyncUploads
 	// Metrics, when set, is served at GET /metrics to the devices the
 	// rights table lets read it (a server's Prometheus metrics).
 	Metrics http.Handler
@@ -109,6 +112,7 @@ type handler struct {
 	staff   rewards.Staff
 	cards   *limiter // kiosks' card look-ups
 	phones  rewards.PhoneCards
+	uploads rewards.SyncUploads
 
 	otp       rewards.OTPs
 	sender    CodeSender
@@ -204,6 +208,13 @@ func NewHandler(s Service, opts Options) http.Handler {
 		h.phones, _ = h.s.(rewards.PhoneCards)
 	}
 	route(rewards.RouteCardsByPhone, h.cardsByPhone, "phone")
+
+	// Kiosks' uploads and their conflicts.
+	h.uploads = opts.Uploads
+	if h.uploads == nil {
+		h.uploads, _ = h.s.(rewards.SyncUploads)
+	}
+	h.uploadRoutes(route)
 
 	// Board, stores, cooperatives and pictures.
 	route(rewards.RouteBoardRead, h.board, "coop", "store")
@@ -539,17 +550,30 @@ func (h *handler) redeem(r *http.Request) (any, error) {
 	if d := callerOf(r).device; c.Store == "" && d.Store != "" {
 		c.Store = d.Store
 	}
-	at, err := h.storePlace(r.Context(), c.Store)
+	places, err := h.redemptionPlaces(r.Context(), c)
+	if err != nil {
+		return nil, err
+	}
+	if err := may(r, places...); err != nil {
+		return nil, err
+	}
+	return h.s.Redeem(r.Context(), c)
+}
+
+// redemptionPlaces are the places a redemption concerns: its store, and
+// its reward's place (a shared reward as offered in that store).
+func (h *handler) redemptionPlaces(ctx context.Context, c rewards.Redemption) ([]rewards.Place, error) {
+	at, err := h.storePlace(ctx, c.Store)
 	if err != nil {
 		return nil, err
 	}
 	places := []rewards.Place{at}
-	rw, err := h.reward(r.Context(), c.Reward)
+	rw, err := h.reward(ctx, c.Reward)
 	if err != nil {
 		return nil, err
 	}
 	if rw != nil {
-		p, err := h.rewardPlace(r.Context(), *rw)
+		p, err := h.rewardPlace(ctx, *rw)
 		if err != nil {
 			return nil, err
 		}
@@ -558,10 +582,7 @@ func (h *handler) redeem(r *http.Request) (any, error) {
 		}
 		places = append(places, p)
 	}
-	if err := may(r, places...); err != nil {
-		return nil, err
-	}
-	return h.s.Redeem(r.Context(), c)
+	return places, nil
 }
 
 // board lists the board of the store or cooperative the query names; the

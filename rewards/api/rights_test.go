@@ -146,6 +146,19 @@ func (w *rightsWorld) voucher(store string) string {
 	return v.Code
 }
 
+// conflict records a conflict: kiosk@a1's upload of an event of a kind no
+// kiosk uploads.
+func (w *rightsWorld) conflict() int64 {
+	w.t.Helper()
+	id := w.fresh("k")
+	e := rewards.SyncEvent{Event: rewards.Event{ID: rewards.EventID(rewards.EventReceipt, id), Kind: rewards.EventReceipt, At: walkNow, Body: []byte(`{"id":"` + id + `"}`)}}
+	res, err := w.s.Upload(ctx, walkDevices[2], []rewards.SyncEvent{e}, nil)
+	if err != nil || len(res) != 1 || res[0].Conflict == 0 {
+		w.t.Fatalf("upload: %+v %v", res, err)
+	}
+	return res[0].Conflict
+}
+
 func jsonOf(t *testing.T, v any) string {
 	t.Helper()
 	data, err := json.Marshal(v)
@@ -200,6 +213,7 @@ var (
 	coopTill   = []string{"pos@c1", "admin"}
 	coopMgr    = []string{"manager@c1", "admin"}
 	coopKiosks = []string{"kiosk@c1", "manager@c1", "admin"}
+	kiosks     = []string{"kiosk@a1", "kiosk@c1", "admin"}
 )
 
 func walkCases(t *testing.T) []walkCase {
@@ -408,6 +422,16 @@ func walkCases(t *testing.T) []walkCase {
 		{rewards.RouteCardsByPhone, "no place", get("/v1/cards?phone=0888123456"), onlyAdmin},
 		{rewards.RouteSyncChanges, "own place", get("/v1/sync/changes?limit=5"), []string{"kiosk@a1", "kiosk@c1", "admin"}},
 		{rewards.RouteSyncSnapshot, "own place", get("/v1/sync/snapshot"), []string{"kiosk@a1", "kiosk@c1", "admin"}},
+		{rewards.RouteSyncEvents, "no place", func(w *rightsWorld) request {
+			return request{method: "POST", path: "/v1/sync/events", body: `{"events":[]}`}
+		}, kiosks},
+		{rewards.RouteSyncNumbers, "no place", func(w *rightsWorld) request {
+			return request{method: "POST", path: "/v1/sync/numbers", body: `{"count":2}`}
+		}, kiosks},
+		{rewards.RouteConflicts, "no place", get("/v1/conflicts?all=1"), managers},
+		{rewards.RouteConflictResolve, "no place", func(w *rightsWorld) request {
+			return request{method: "POST", path: fmt.Sprintf("/v1/conflicts/%d/resolve", w.conflict()), body: `{"note":"checked"}`}
+		}, managers},
 	}
 }
 

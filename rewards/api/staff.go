@@ -43,8 +43,7 @@ func (h *handler) staffSession(r *http.Request, d rewards.Device) (rewards.Devic
 	if s.Device != d.Name {
 		return d, ctx, rewards.Fail(rewards.EUNAUTHENTICATED, "staff.session_device", lang.Args{"device": d.Name})
 	}
-	acting := rewards.Device{Name: d.Name, Role: s.Staff.SessionRole(), Store: s.Staff.Store, Coop: s.Staff.Coop, CreatedAt: d.CreatedAt}
-	return acting, rewards.WithStaff(ctx, s.Staff.Number), nil
+	return s.Staff.SessionDevice(d), rewards.WithStaff(ctx, s.Staff.Number), nil
 }
 
 // staffRoutes registers the staff login and the audit trail.

@@ -104,7 +104,10 @@ func TestStaffSessionRightsWalk(t *testing.T) {
 	w := newRightsWorld(t)
 	staffWork := []string{rewards.RouteCardBlock, rewards.RouteCardReplace, rewards.RouteCardLink, rewards.RouteCardMember,
 		rewards.RouteCardForget, rewards.RouteCardExport, rewards.RouteCardsUnprinted}
-	managerWork := []string{rewards.RouteRewardPut, rewards.RouteRewardDelete, rewards.RoutePicturePut, rewards.RouteStaffAdd, rewards.RouteAudit}
+	managerWork := []string{rewards.RouteRewardPut, rewards.RouteRewardDelete, rewards.RoutePicturePut, rewards.RouteStaffAdd, rewards.RouteAudit,
+		rewards.RouteConflicts, rewards.RouteConflictResolve}
+	// A kiosk's own: its sync (uploads, leases, pulls) is never a session's.
+	kioskAlone := []string{rewards.RouteStaffLogin, rewards.RouteSyncEvents, rewards.RouteSyncNumbers, rewards.RouteSyncChanges, rewards.RouteSyncSnapshot}
 	type actor struct {
 		name, kiosk, manager string // the kiosk it logs in at, the manager's machine of its place
 		role, store, coop    string
@@ -129,7 +132,7 @@ func TestStaffSessionRightsWalk(t *testing.T) {
 	for _, c := range walkCases(t) {
 		for _, a := range actors {
 			want := c.route == rewards.RouteCardsByPhone || // staff sessions only, and the admin
-				slices.Contains(c.allowed, a.kiosk) && c.route != rewards.RouteStaffLogin ||
+				slices.Contains(c.allowed, a.kiosk) && !slices.Contains(kioskAlone, c.route) ||
 				slices.Contains(staffWork, c.route) && slices.Contains(c.allowed, a.manager) ||
 				a.role == rewards.StaffRoleManager && slices.Contains(managerWork, c.route) && slices.Contains(c.allowed, a.manager)
 			rq := c.make(w)

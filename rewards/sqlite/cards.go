@@ -103,7 +103,7 @@ func (t *txn) issueCard(ev *eventRec, c *rewards.CardIssue, fresh bool) error {
 		if c.Number, err = t.newCardNumber(p); err != nil {
 			return err
 		}
-	} else if err := t.givenCardNumber(c.Number, fresh); err != nil {
+	} else if err := t.givenCardNumber(ev, c.Number, fresh); err != nil {
 		return err
 	}
 	d, err := p.Details(rewards.Personal(c.Details, c.Name))
@@ -140,7 +140,8 @@ func (t *txn) issueCard(ev *eventRec, c *rewards.CardIssue, fresh bool) error {
 	return t.register(ev, card, a, withPhone, c.Member)
 }
 
-// newCardNumber draws a card number no card has and no staff card either.
+// newCardNumber draws a card number no card has, no staff card either,
+// and that is leased to no kiosk (LeaseNumbers).
 func (t *txn) newCardNumber(p *rewards.Program) (string, error) {
 	draw := rewards.NewCardNumber
 	if t.s.cardNumbers != nil {
@@ -151,21 +152,28 @@ func (t *txn) newCardNumber(p *rewards.Program) (string, error) {
 		if rewards.ErrorCode(err) != rewards.ENOTFOUND {
 			return err == nil, err
 		}
+		if leased, err := t.leasedTo(number); err != nil || leased != "" {
+			return leased != "", err
+		}
 		return t.isStaffCard(number)
 	})
 }
 
 // givenCardNumber checks the number a command gives a new card: an EAN-13
-// that no card has and, for a fresh command (one made here, not an event
-// made elsewhere or replayed, which was held to the rule where it was
-// made and is applied as it is), no staff card has: freeStaffCard's rule
-// the other way round, so that a scan at the kiosk names one thing.
-func (t *txn) givenCardNumber(number string, fresh bool) error {
+// that no card has, leased to no kiosk but the event's (whose lease it
+// uses up), and, for a fresh command (one made here, not an event made
+// elsewhere or replayed, which was held to the rule where it was made and
+// is applied as it is), no staff card has: freeStaffCard's rule the other
+// way round, so that a scan at the kiosk names one thing.
+func (t *txn) givenCardNumber(ev *eventRec, number string, fresh bool) error {
 	if err := rewards.ValidateCardNumber(number); err != nil {
 		return err
 	}
 	if _, err := t.card(number); err == nil {
 		return rewards.Fail(rewards.ECONFLICT, "card.exists", lang.Args{"card": number})
+	}
+	if err := t.useLease(number, ev.device); err != nil {
+		return err
 	}
 	if !fresh {
 		return nil
@@ -290,7 +298,7 @@ func (t *txn) replaceCard(ev *eventRec, r *rewards.CardReplace, fresh bool) erro
 		if r.NewNumber, err = t.newCardNumber(p); err != nil {
 			return err
 		}
-	} else if err := t.givenCardNumber(r.NewNumber, fresh); err != nil {
+	} else if err := t.givenCardNumber(ev, r.NewNumber, fresh); err != nil {
 		return err
 	}
 	oldView, newView, err := p.Replace(old.view(ev.at), r.NewNumber, ev.at)

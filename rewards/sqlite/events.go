@@ -211,7 +211,10 @@ func (t *txn) apply(e rewards.Event) (json.RawMessage, error) {
 	case rewards.EventReturn:
 		return applyAs(t, e, func(ev *eventRec, r *rewards.Return) (rewards.ReturnResult, error) { return t.postReturn(ev, *r) })
 	case rewards.EventRedeem:
-		return applyAs(t, e, func(ev *eventRec, r *rewards.Redemption) (string, error) { return r.Code, t.redeem(ev, r) })
+		return applyAs(t, e, func(ev *eventRec, r *rewards.Redemption) (string, error) {
+			_, err := t.redeem(ev, r, r.Debt)
+			return r.Code, err
+		})
 	case rewards.EventVoucherClaim:
 		return applyAs(t, e, func(ev *eventRec, v *rewards.VoucherAction) (string, error) {
 			return v.Code, t.settleVoucher(ev, v.Code, rewards.VoucherClaimed)

@@ -13,14 +13,14 @@ import (
 
 // Redeem exchanges points for a reward of the board and returns the voucher.
 func (s *Store) Redeem(ctx context.Context, r rewards.Redemption) (rewards.Voucher, error) {
-	if err := r.Validate(); err != nil {
+	if err := r.ValidateRequest(); err != nil {
 		return rewards.Voucher{}, err
 	}
 	var code string
 	err := s.write(ctx, func(t *txn) error {
 		var err error
 		code, err = run(t, eventKey{kind: rewards.EventRedeem, clientID: r.ID}, t.at(r.At), r, func(ev *eventRec) (any, string, error) {
-			err := t.redeem(ev, &r)
+			_, err := t.redeem(ev, &r, 0)
 			return r, r.Code, err
 		})
 		return err
@@ -31,56 +31,65 @@ func (s *Store) Redeem(ctx context.Context, r rewards.Redemption) (rewards.Vouch
 	return s.Voucher(ctx, code)
 }
 
-func (t *txn) redeem(ev *eventRec, r *rewards.Redemption) error {
+// redeem makes the redemption's voucher. allowance is how many points of
+// the price a balance too low may leave owed (an offline redemption a
+// kiosk uploaded, RedeemOffline; the debt its event recorded when it is
+// applied again; 0 for any other); short is how many it did, which the
+// redemption records as its Debt.
+func (t *txn) redeem(ev *eventRec, r *rewards.Redemption, allowance int64) (short int64, err error) {
 	p, err := t.program()
 	if err != nil {
-		return err
+		return 0, err
 	}
 	if err := p.AcceptsRedemption(); err != nil {
-		return err
+		return 0, err
 	}
 	c, a, err := t.usableCard(r.Card, ev.at)
 	if err != nil {
-		return err
+		return 0, err
 	}
 	rw, err := t.reward(r.Reward)
 	if err != nil {
-		return err
+		return 0, err
 	}
 	if !rw.InStock() {
 		// Vouchers for it that lapsed unclaimed put it back in stock.
 		if err := t.sweepVouchersOf(rw.ID, ev); err != nil {
-			return err
+			return 0, err
 		}
 		if rw, err = t.reward(r.Reward); err != nil {
-			return err
+			return 0, err
 		}
 	}
 	if r.Code == "" {
 		r.Code, err = t.draw("voucher code", rewards.NewVoucherCode, func(code string) (bool, error) {
 			_, err := t.voucher(code)
-			if rewards.ErrorCode(err) == rewards.ENOTFOUND {
+			switch rewards.ErrorCode(err) {
+			case rewards.ENOTFOUND:
 				return false, nil
+			case rewards.EREFUSED:
+				return true, nil // a void code (noVoucher) is no new one either
 			}
 			return err == nil, err
 		})
 		if err != nil {
-			return err
+			return 0, err
 		}
 	} else if r.Code, err = rewards.NormalizeVoucherCode(r.Code); err != nil {
-		return err
+		return 0, err
 	}
 	acct, err := t.holdings(a)
 	if err != nil {
-		return err
+		return 0, err
 	}
-	eff, err := p.Redeem(acct, c.number, *rw, r.Store, r.Code, ev.at)
+	eff, short, err := p.RedeemOffline(acct, c.number, *rw, r.Store, r.Code, ev.at, allowance)
 	if err != nil {
-		return err
+		return 0, err
 	}
+	r.Debt = short
 	ids, err := t.save(a, c.number, ev, eff)
 	if err != nil {
-		return err
+		return 0, err
 	}
 	v := eff.Voucher
 	names, _ := json.Marshal(rw.Names)
@@ -88,11 +97,11 @@ func (t *txn) redeem(ev *eventRec, r *rewards.Redemption) error {
 		VALUES (?, ?, ?, ?, ?, ?, ?, 'open', ?, ?, ?)`,
 		v.Code, a.id, v.Card, v.Reward, string(names), v.Points, r.Store, ms(ev.at), ms(v.ValidUntil), ids[len(ids)-1]); err != nil {
 		if isUnique(err) {
-			return rewards.Fail(rewards.ECONFLICT, "voucher.exists", lang.Args{"code": r.Code})
+			return 0, rewards.Fail(rewards.ECONFLICT, "voucher.exists", lang.Args{"code": r.Code})
 		}
-		return fmt.Errorf("create voucher: %w", err)
+		return 0, fmt.Errorf("create voucher: %w", err)
 	}
-	return t.takeStock(rw)
+	return short, t.takeStock(rw)
 }
 
 // sweepVouchersOf records the lapse of the reward's vouchers that ran out
@@ -225,7 +234,7 @@ func (t *txn) voucher(code string) (*voucherRow, error) {
 		FROM vouchers WHERE code = ?`, code).Scan(&v.Code, &v.accountID, &v.Card, &v.Reward, &names, &v.Points, &v.Store,
 		&v.Status, &created, &until, &closed, &v.entryID)
 	if errors.Is(err, sql.ErrNoRows) {
-		return nil, rewards.Fail(rewards.ENOTFOUND, "voucher.unknown", lang.Args{"code": code})
+		return nil, t.noVoucher(code)
 	} else if err != nil {
 		return nil, fmt.Errorf("look up voucher: %w", err)
 	}
