@@ -271,14 +271,18 @@ func (r *Replica) Run(ctx context.Context) error {
 // reached (the voucher is then pulled into the replica at once), else on
 // the replica under the offline rules (the program's offline cap), the
 // event to be uploaded later. The redemption's id and voucher code are
-// drawn here when not given, so that a request whose answer was lost
-// and that is then made offline is one redemption with one code.
+// drawn here when not given (and its time taken), so that a request whose
+// answer was lost and that is then made offline is one redemption with
+// one code: the server answers its upload "duplicate".
 func (r *Replica) Redeem(ctx context.Context, red rewards.Redemption) (rewards.Voucher, error) {
 	if red.ID == "" {
 		red.ID = crand.Text()
 	}
 	if red.Code == "" {
 		red.Code = rewards.NewVoucherCode()
+	}
+	if red.At.IsZero() {
+		red.At = r.Ledger.Now() // the same body either way
 	}
 	v, err := r.Up.Redeem(ctx, red)
 	if err == nil {
