@@ -193,7 +193,7 @@ func (w *syncWorld) bootstrap(scope rewards.SyncScope) *sqlite.Store {
 	if err != nil {
 		w.t.Fatal(err)
 	}
-	if info.Cursor != cursor || info.Upstream != "http://127.0.0.1:1" || info.Device != "kiosk1" || info.Coop != scope.Coop {
+	if info.Cursor != cursor || info.Upstream != "http://127.0.0.1:1" || info.Device != "kiosk1" || (scope.Coop != "" && info.Coop != scope.Coop) || info.Store != scope.Store {
 		w.t.Fatalf("replica row %+v, cursor %s", info, cursor)
 	}
 	return r
