@@ -60,6 +60,7 @@ func (w *syncWorld) meta() rewards.Meta { return rewards.Meta{At: w.clk.t} }
 // details are a customer's personal data, remembered to be looked for in
 // replicas' files.
 func (w *syncWorld) details() rewards.Details {
+	w.n++
 	d := rewards.Details{GivenName: fmt.Sprintf("Given%d", w.n), FamilyName: fmt.Sprintf("Familyname%05dx", w.n),
 		Phone: fmt.Sprintf("+359888%06d", w.n), Email: fmt.Sprintf("person%05d@example.org", w.n), Consent: true}
 	w.personal = append(w.personal, d.Phone, d.FamilyName, d.Email)
@@ -408,15 +409,43 @@ func TestReplicaOwnEvents(t *testing.T) {
 	if issued.Phone != d.Phone {
 		t.Fatalf("the kiosk does not keep the enrolment's phone until it is uploaded: %+v", issued)
 	}
+	// A registration with personal data of a card the server issued.
+	var plain string
+	for _, c := range w.cards {
+		if c != rich {
+			if cd, err := r.Card(ctx, c, w.clk.t); err == nil && cd.Status == rewards.CardActive && cd.Phone == "" {
+				plain = c
+				break
+			}
+		}
+	}
+	d2 := w.details()
+	if _, err := r.RegisterCard(ctx, rewards.CardRegister{Meta: w.meta(), Card: plain, Details: d2}); err != nil {
+		t.Fatal(err)
+	}
+	// The server goes on, the card that redeemed at the kiosk earning
+	// there: pulled before the kiosk uploads, the server's rows keep the
+	// kiosk's redemption.
+	w.clk.t = w.clk.t.Add(time.Minute)
+	if _, err := w.s.PostReceipt(ctx, rewards.Receipt{ID: "while-offline", Store: "s1", Card: rich, Time: w.clk.t,
+		Lines: []rewards.Line{{SKU: "a", Qty: 1, Amount: 9000, Bonus: 50}}}); err != nil {
+		t.Fatal(err)
+	}
+	w.pull(r, scope, 7)
+	sb, _ := w.s.Balance(ctx, rich, w.clk.t)
+	if rb, _ := r.Balance(ctx, rich, w.clk.t); rb.Available != sb.Available-v.Points {
+		t.Fatalf("after a pull the kiosk shows %d, the server %d and the kiosk's redemption of %d waits", rb.Available, sb.Available, v.Points)
+	}
 	out, err := r.Outbox(ctx, 100)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(out) != 2 || out[0].Kind != rewards.EventRedeem || out[1].Kind != rewards.EventCardIssue || out[1].Personal == nil || out[1].Personal.Phone != d.Phone {
+	if len(out) != 3 || out[0].Kind != rewards.EventRedeem || out[1].Kind != rewards.EventCardIssue || out[1].Personal == nil || out[1].Personal.Phone != d.Phone ||
+		out[2].Personal == nil || out[2].Personal.FamilyName != d2.FamilyName {
 		t.Fatalf("outbox %+v", out)
 	}
 	info, _ := r.ReplicaInfo(ctx)
-	if info.Outbox != 2 {
+	if info.Outbox != 3 {
 		t.Fatalf("outbox count %d", info.Outbox)
 	}
 	// The server applies them as an upload would, the personal data back
@@ -460,7 +489,7 @@ func TestReplicaOwnEvents(t *testing.T) {
 	if _, err := r.DB().Exec(`PRAGMA wal_checkpoint(TRUNCATE)`); err != nil {
 		t.Fatal(err)
 	}
-	noPersonalData(t, r.Path, []string{d.Phone, d.FamilyName, d.Email})
+	noPersonalData(t, r.Path, []string{d.Phone, d.FamilyName, d.Email, d2.Phone, d2.FamilyName, d2.Email})
 
 	// A redemption the server refuses is undone at the kiosk.
 	before, _ = r.Balance(ctx, rich, w.clk.t)
