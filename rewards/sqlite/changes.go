@@ -53,7 +53,7 @@ func (c feedCursor) String() string { return fmt.Sprintf("%d.%d", c.seq, c.entry
 const defaultFeedLimit = 1000
 
 // Changes returns up to limit changes after the cursor within the scope:
-// one a change per event, in the log's order, each with the rows its
+// one change per event, in the log's order, each with the rows its
 // event touched as they stand now (rewards.Change). The staff of the
 // scope come whole when their digest differs from staffDigest.
 func (s *Store) Changes(ctx context.Context, scope rewards.SyncScope, cursor string, limit int, staffDigest string) (rewards.SyncChanges, error) {
