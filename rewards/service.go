@@ -603,6 +603,9 @@ type CheckReport struct {
 	// refused, removed or given another picture (or has not arrived yet,
 	// from elsewhere); it harms nothing but the room it takes.
 	UnusedPictures []string `json:"unused_pictures"`
+	// Replica says the ledger checked is a kiosk's replica, which holds
+	// no event log to replay: its check compares what it holds.
+	Replica bool `json:"replica,omitempty"`
 }
 
 // Service is the union of the ledger's service interfaces: what a store

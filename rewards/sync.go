@@ -105,6 +105,14 @@ type SyncLot struct {
 	AvailableFrom int64  `json:"available_from"`
 	ExpiresAt     *int64 `json:"expires_at,omitempty"`
 	Amount        int64  `json:"amount,omitempty"`
+	// What made it, as a card's history names it: the kind of its event
+	// (a receipt, a card's issue or registration), the event's client id
+	// (a receipt's id), its business time and the receipt's store. A
+	// replica holds no events of the central ledger.
+	Kind  string `json:"kind,omitempty"`
+	Ref   string `json:"ref,omitempty"`
+	At    int64  `json:"at,omitempty"`
+	Store string `json:"store,omitempty"`
 }
 
 // SyncEntry is an entry's row with its allocations: [lot, points] pairs.
@@ -119,6 +127,9 @@ type SyncEntry struct {
 	Ref      string     `json:"ref,omitempty"`
 	Reverses int64      `json:"reverses,omitempty"`
 	Allocs   [][2]int64 `json:"allocs,omitempty"`
+	// Store is the store of a spend's or a redemption's event, which a
+	// card's history names.
+	Store string `json:"store,omitempty"`
 }
 
 // SyncVoucher is a voucher's row.

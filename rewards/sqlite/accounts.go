@@ -189,13 +189,20 @@ func (t *txn) purchaseTotal(a *account) (int64, error) {
 }
 
 func (t *txn) newAccount() (*account, error) {
-	res, err := t.exec(`INSERT INTO accounts DEFAULT VALUES`)
+	id, err := t.nextID("accounts")
 	if err != nil {
 		return nil, fmt.Errorf("new account: %w", err)
 	}
-	id, _ := res.LastInsertId()
-	a := &account{id: id}
-	t.accounts[id] = a
+	res, err := t.exec(`INSERT INTO accounts (id) VALUES (?)`, id)
+	if err != nil {
+		return nil, fmt.Errorf("new account: %w", err)
+	}
+	if id == nil {
+		n, _ := res.LastInsertId()
+		id = n
+	}
+	a := &account{id: id.(int64)}
+	t.accounts[a.id] = a
 	return a, nil
 }
 
@@ -420,7 +427,7 @@ func (t *txn) save(a *account, card string, ev *eventRec, eff rewards.Effects) (
 
 // addEntry records a ledger entry and the lots it used. SQLite numbers an
 // entry written at once; a batch numbers those it holds back itself.
-func (t *txn) addEntry(a *account, e rewards.Entry, ev *eventRec) (int64, error) {
+func (t *txn) addEntry(a *account, e rewards.Entry, ev *eventRec) (_ int64, err error) {
 	var rev any
 	if e.Reverses != 0 {
 		rev = e.Reverses
@@ -429,6 +436,8 @@ func (t *txn) addEntry(a *account, e rewards.Entry, ev *eventRec) (int64, error)
 	if t.buf != nil {
 		t.buf.lastEntry++
 		id = t.buf.lastEntry
+	} else if id, err = t.nextID("entries"); err != nil {
+		return 0, fmt.Errorf("record entry: %w", err)
 	}
 	res, err := t.insert(entriesTable, id, a.id, e.Card, ev.seq, e.Kind, e.Points, ms(e.At), e.Ref, rev)
 	if err != nil {

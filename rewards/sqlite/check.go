@@ -24,6 +24,9 @@ import (
 // every table with the stored one, so that a row changed by hand, or an
 // event lost, is found.
 func (s *Store) Check(ctx context.Context) (rewards.CheckReport, error) {
+	if s.replica {
+		return s.checkReplica(ctx)
+	}
 	r := rewards.CheckReport{Problems: []rewards.Problem{}}
 	err := s.read(ctx, func(t *txn) error {
 		if err := t.tx.QueryRowContext(ctx, `PRAGMA integrity_check`).Scan(&r.Integrity); err != nil {

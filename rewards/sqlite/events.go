@@ -23,24 +23,34 @@ func (s *Store) Events(ctx context.Context, after int64, limit int) ([]rewards.E
 		}
 		defer rows.Close()
 		for rows.Next() {
-			var e rewards.Event
-			var at int64
-			var body []byte
-			var id sql.NullString
-			var key string
-			if err := rows.Scan(&e.Seq, &id, &e.Kind, &key, &e.Device, &at, &body); err != nil {
+			e, err := scanEvent(rows)
+			if err != nil {
 				return fmt.Errorf("read events: %w", err)
 			}
-			// An event keyed by a client id does not store its UUID.
-			if e.ID = id.String; !id.Valid {
-				e.ID = rewards.EventID(e.Kind, key)
-			}
-			e.At, e.Body = fromMS(at), body
 			out = append(out, e)
 		}
 		return rows.Err()
 	})
 	return out, err
+}
+
+// scanEvent reads an event from a row of seq, id, kind, key, device, at
+// and body, and into more what the row has after them.
+func scanEvent(row scanner, more ...any) (rewards.Event, error) {
+	var e rewards.Event
+	var at int64
+	var body []byte
+	var id sql.NullString
+	var key string
+	if err := row.Scan(append([]any{&e.Seq, &id, &e.Kind, &key, &e.Device, &at, &body}, more...)...); err != nil {
+		return e, err
+	}
+	// An event keyed by a client id does not store its UUID.
+	if e.ID = id.String; !id.Valid {
+		e.ID = rewards.EventID(e.Kind, key)
+	}
+	e.At, e.Body = fromMS(at), body
+	return e, nil
 }
 
 // Apply applies an event made elsewhere or earlier, under its own id, device

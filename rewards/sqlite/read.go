@@ -105,19 +105,21 @@ func (t *txn) history(card string) ([]rewards.HistoryEntry, error) {
 		}
 		// Entries by card; accruals are lots, found through the accounts
 		// of the cards (a lot stays in its card's account), named after
-		// their events. Within one event an accrual comes after the
-		// event's other entries.
+		// their events (a replica's record of the central ledger's, when
+		// it does not hold them: replica_events). Within one event an
+		// accrual comes after the event's other entries.
 		rows, err := t.tx.QueryContext(ctx, `WITH RECURSIVE chain(number) AS (
 				SELECT ? UNION SELECT c.number FROM cards c JOIN chain ON c.replaced_by = chain.number)
 			SELECT e.at, e.kind, e.points, e.card, e.ref, e.event_seq AS seq, e.id AS n,
-				CASE WHEN e.kind IN ('spend', 'redeem') THEN (SELECT coalesce(json_extract(CAST(ev.body AS TEXT), '$.store'), '')
-					FROM events ev WHERE ev.seq = e.event_seq) ELSE '' END
+				CASE WHEN e.kind IN ('spend', 'redeem') THEN coalesce((SELECT coalesce(json_extract(CAST(ev.body AS TEXT), '$.store'), '')
+					FROM events ev WHERE ev.seq = e.event_seq), (SELECT store FROM replica_events WHERE seq = e.event_seq), '') ELSE '' END
 			FROM entries e JOIN chain ON e.card = chain.number
 			UNION ALL
-			SELECT ev.at, ev.kind, l.points, l.card, ev.key, l.id, 1 << 62, coalesce(json_extract(CAST(ev.body AS TEXT), '$.store'), '')
-			FROM lots l JOIN events ev ON ev.seq = l.id
+			SELECT coalesce(ev.at, re.at), coalesce(ev.kind, re.kind), l.points, l.card, coalesce(ev.key, re.key), l.id, 1 << 62,
+				coalesce(json_extract(CAST(ev.body AS TEXT), '$.store'), re.store, '')
+			FROM lots l LEFT JOIN events ev ON ev.seq = l.id LEFT JOIN replica_events re ON re.seq = l.id
 			WHERE l.account_id IN (SELECT c.account_id FROM cards c JOIN chain ON c.number = chain.number)
-				AND l.card IN (SELECT number FROM chain)
+				AND l.card IN (SELECT number FROM chain) AND (ev.seq IS NOT NULL OR re.seq IS NOT NULL)
 			ORDER BY 1, 6, 7`, card)
 		if err != nil {
 			return fmt.Errorf("history: %w", err)

@@ -66,6 +66,7 @@ func (t *txn) buffer() error {
 	if err := t.tx.QueryRowContext(t.ctx, `SELECT coalesce(max(id), 0) FROM entries`).Scan(&b.lastEntry); err != nil {
 		return fmt.Errorf("read the last entry: %w", err)
 	}
+	b.lastEntry = t.localFloor(b.lastEntry)
 	t.buf = b
 	return nil
 }

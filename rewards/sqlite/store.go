@@ -88,6 +88,11 @@ type Store struct {
 	GroupCommitted func(writes int)
 
 	memory bool // a ledger in memory, named by Path: the replay of a check
+	// replica: the ledger is a kiosk's replica (it has a row in table
+	// replica, replica.go). Its foreign keys are off, for it holds rows
+	// whose events it does not have, and its own ids start at
+	// rewards.LocalIDs.
+	replica bool
 
 	db  *sql.DB    // writes: BEGIN IMMEDIATE, so a writer never meets a busy upgrade
 	rdb *sql.DB    // reads: deferred and query-only, so they never lock out another process's writer
@@ -169,22 +174,28 @@ func (s *Store) open1() error {
 	if s.ReadOnly && (s.Create || s.memory) {
 		return fmt.Errorf("open %s: a read-only store makes no ledger", s.Path)
 	}
-	// secure_delete: what a change deletes or overwrites is zeroed in the
-	// file, so that a forgotten customer's personal data are not left in
-	// a free page (Store.ForgetCard).
-	dsn := uri(s.Path) + "?_foreign_keys=on&_journal_mode=WAL&_synchronous=FULL&_busy_timeout=10000&_stmt_cache_size=64&_secure_delete=on"
 	mode, txlock := "rw", "immediate"
 	if s.memory {
-		dsn = uri(s.Path) + "?_foreign_keys=on&_busy_timeout=10000&_stmt_cache_size=64&cache=shared"
 		mode = "memory"
 	} else if fresh, err := s.probe(); err != nil {
 		return err
 	} else if fresh {
 		mode = "rwc"
 	}
+	// secure_delete: what a change deletes or overwrites is zeroed in the
+	// file, so that a forgotten customer's personal data are not left in
+	// a free page (Store.ForgetCard).
+	fk := "on"
+	if s.replica {
+		fk = "off"
+	}
+	dsn := uri(s.Path) + "?_foreign_keys=" + fk + "&_journal_mode=WAL&_synchronous=FULL&_busy_timeout=10000&_stmt_cache_size=64&_secure_delete=on"
+	if s.memory {
+		dsn = uri(s.Path) + "?_foreign_keys=on&_busy_timeout=10000&_stmt_cache_size=64&cache=shared"
+	}
 	if s.ReadOnly {
 		// No journal mode: setting it writes to the file.
-		dsn = uri(s.Path) + "?_foreign_keys=on&_busy_timeout=10000&_stmt_cache_size=64"
+		dsn = uri(s.Path) + "?_foreign_keys=" + fk + "&_busy_timeout=10000&_stmt_cache_size=64"
 		mode, txlock = "ro", "deferred"
 	}
 	db, err := sql.Open("sqlite3", dsn+"&mode="+mode+"&_txlock="+txlock)
@@ -215,6 +226,7 @@ func (s *Store) open1() error {
 // the ledger is to be made (Create, and a missing or empty file), and
 // refuses a file that is neither that nor a Tochka ledger.
 func (s *Store) probe() (fresh bool, err error) {
+	s.replica = false
 	fi, err := os.Stat(s.Path)
 	if errors.Is(err, fs.ErrNotExist) {
 		if s.Create {
@@ -249,6 +261,18 @@ func (s *Store) probe() (fresh bool, err error) {
 	}
 	switch {
 	case ledger == 1:
+		// A replica opens with its foreign keys off (Store.replica), its
+		// migrations included.
+		s.replica = false
+		var tables int
+		if err := db.QueryRow(`SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'replica'`).Scan(&tables); err != nil {
+			return false, fmt.Errorf("open %s: %w", s.Path, err)
+		}
+		if tables == 1 {
+			if err := db.QueryRow(`SELECT EXISTS (SELECT 1 FROM replica)`).Scan(&s.replica); err != nil {
+				return false, fmt.Errorf("open %s: %w", s.Path, err)
+			}
+		}
 		return false, nil
 	case tables == 0 && s.Create:
 		return true, nil // made by another init a moment ago, or an empty database

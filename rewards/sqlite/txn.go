@@ -273,6 +273,7 @@ func (t *txn) reset() error {
 	if err := t.queryRow(`SELECT coalesce(max(seq), 0) FROM events`).Scan(&t.lastSeq); err != nil {
 		return fmt.Errorf("read the last event: %w", err)
 	}
+	t.lastSeq = t.localFloor(t.lastSeq)
 	return nil
 }
 
@@ -576,6 +577,16 @@ func (t *txn) complete(ev *eventRec, body, result any) error {
 		var err error
 		if resJSON, err = json.Marshal(result); err != nil {
 			return fmt.Errorf("encode %s result: %w", ev.kind, err)
+		}
+	}
+	if t.s.replica {
+		// A replica's own event waits in its outbox for the server.
+		id := ev.id
+		if id == "" {
+			id = rewards.EventID(ev.kind, ev.key)
+		}
+		if _, err := t.exec(`INSERT INTO outbox (seq, staff, event) VALUES (?, ?, ?)`, ev.seq, nullText(rewards.StaffIn(t.ctx)), id); err != nil {
+			return fmt.Errorf("record %s in the outbox: %w", ev.kind, err)
 		}
 	}
 	if bodyJSON == nil && resJSON == nil && bytes.Equal(ev.applied, ev.written) {

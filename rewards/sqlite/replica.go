@@ -1,0 +1,915 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/tochka-loyalty/tochka/lang"
+	"github.com/tochka-loyalty/tochka/rewards"
+)
+
+// A kiosk's replica is a ledger of this package with a row in table
+// replica (migration 0016). It holds the central ledger's rows with their
+// ids and none of its events; its own events, and the rows they write,
+// are numbered from rewards.LocalIDs on, and each waits in its outbox for
+// the server. The server's effects of such an event replace what the
+// kiosk computed when they arrive (ApplyChanges). Until then the kiosk's
+// own points are lifted off the lots they took while the server's rows
+// are written, and put back after, so that a row the server gives as it
+// stands does not lose them.
+
+// IsReplica says whether the ledger is a kiosk's replica.
+func (s *Store) IsReplica() bool { return s.replica }
+
+// localFloor is the last id a replica's own rows are numbered after: its
+// own events, entries and accounts begin at rewards.LocalIDs, above every
+// id of the central ledger's it holds.
+func (t *txn) localFloor(last int64) int64 {
+	if t.s.replica && last < rewards.LocalIDs-1 {
+		return rewards.LocalIDs - 1
+	}
+	return last
+}
+
+// nextID is the id of a new row of table in a replica (accounts, entries);
+// nil elsewhere, where SQLite numbers it.
+func (t *txn) nextID(table string) (any, error) {
+	if !t.s.replica {
+		return nil, nil
+	}
+	var id int64
+	if err := t.queryRow(`SELECT max(coalesce(max(id), 0) + 1, ?) FROM `+table, rewards.LocalIDs).Scan(&id); err != nil {
+		return nil, err
+	}
+	return id, nil
+}
+
+// notReplica refuses a replica's command on a ledger that is none.
+func (s *Store) notReplica() error {
+	if s.replica {
+		return nil
+	}
+	return rewards.Fail(rewards.EINVALID, "sync_feed.not_replica", lang.Args{"path": s.Path})
+}
+
+// InstallSnapshot makes the replica at path from a snapshot (Snapshot)
+// read from r, recording the server it syncs with (its API's base URL),
+// the kiosk's device token and name, and its store or cooperative (empty:
+// as the snapshot says). An existing file that is not empty is refused.
+// The snapshot is written beside path under another name, synced, and
+// then renamed, so that path is a whole replica or nothing; it is opened
+// once to check that it is a ledger.
+func InstallSnapshot(path string, r io.Reader, upstream, token, device, store, coop string) error {
+	if fi, err := os.Stat(path); err == nil && (fi.IsDir() || fi.Size() > 0) {
+		return rewards.Fail(rewards.ECONFLICT, "sync_feed.replica_exists", lang.Args{"path": path})
+	}
+	tmp, err := os.CreateTemp(filepath.Dir(path), filepath.Base(path)+".install-")
+	if err != nil {
+		return fmt.Errorf("install the snapshot: %w", err)
+	}
+	done := false
+	defer func() {
+		if !done {
+			os.Remove(tmp.Name())
+		}
+	}()
+	_, err = io.Copy(tmp, r)
+	if err == nil {
+		err = tmp.Sync()
+	}
+	if cerr := tmp.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return fmt.Errorf("install the snapshot: %w", err)
+	}
+	if err := recordReplica(tmp.Name(), upstream, token, device, store, coop); err != nil {
+		return err
+	}
+	if err := os.Rename(tmp.Name(), path); err != nil {
+		return fmt.Errorf("install the snapshot: %w", err)
+	}
+	done = true
+	if d, err := os.Open(filepath.Dir(path)); err == nil {
+		d.Sync()
+		d.Close()
+	}
+	st := NewStore(path)
+	if err := st.Open(); err != nil {
+		return err
+	}
+	defer st.Close()
+	if !st.replica {
+		return rewards.Fail(rewards.EINVALID, "sync_feed.not_snapshot", lang.Args{"path": path})
+	}
+	return nil
+}
+
+// recordReplica writes the kiosk's side into the replica row of a
+// snapshot's file.
+func recordReplica(path, upstream, token, device, store, coop string) error {
+	db, err := sql.Open("sqlite3", uri(path)+"?_foreign_keys=off&_busy_timeout=10000")
+	if err != nil {
+		return fmt.Errorf("install the snapshot: %w", err)
+	}
+	defer db.Close()
+	res, err := db.Exec(`UPDATE replica SET upstream = ?, token = ?, device = ?,
+		store = CASE WHEN ?4 = '' THEN store ELSE ?4 END, coop = CASE WHEN ?5 = '' THEN coop ELSE ?5 END WHERE id = 1`,
+		upstream, token, device, store, coop)
+	if err != nil {
+		return rewards.Fail(rewards.EINVALID, "sync_feed.not_snapshot", lang.Args{"path": path})
+	}
+	if n, _ := res.RowsAffected(); n != 1 {
+		return rewards.Fail(rewards.EINVALID, "sync_feed.not_snapshot", lang.Args{"path": path})
+	}
+	return nil
+}
+
+// ReplicaInfo is a replica's state: where it syncs, how far, and how
+// fresh it is.
+type ReplicaInfo struct {
+	Upstream    string     `json:"upstream"`
+	Token       string     `json:"-"`
+	Device      string     `json:"device"`
+	Store       string     `json:"store,omitempty"`
+	Coop        string     `json:"coop,omitempty"`
+	Cursor      string     `json:"cursor"`
+	StaffDigest string     `json:"staff_digest"`
+	PulledAt    *time.Time `json:"pulled_at,omitempty"` // the last successful pull
+	PushedAt    *time.Time `json:"pushed_at,omitempty"` // the last successful upload
+	Online      bool       `json:"online"`              // the last call reached the server
+	Conflicts   int        `json:"conflicts"`           // open, as the server last said
+	LastError   string     `json:"last_error,omitempty"`
+	Outbox      int        `json:"outbox"` // events waiting for the server
+}
+
+// ReplicaInfo reads the replica's state.
+func (s *Store) ReplicaInfo(ctx context.Context) (ReplicaInfo, error) {
+	var out ReplicaInfo
+	if err := s.notReplica(); err != nil {
+		return out, err
+	}
+	err := s.read(ctx, func(t *txn) error {
+		var pulled, pushed sql.NullInt64
+		if err := t.queryRow(`SELECT upstream, token, device, store, coop, cursor, staff_digest, pulled_at, pushed_at, online, conflicts, last_error,
+				(SELECT count(*) FROM outbox WHERE state = 'waiting')
+			FROM replica WHERE id = 1`).Scan(&out.Upstream, &out.Token, &out.Device, &out.Store, &out.Coop, &out.Cursor, &out.StaffDigest,
+			&pulled, &pushed, &out.Online, &out.Conflicts, &out.LastError, &out.Outbox); err != nil {
+			return fmt.Errorf("read the replica's state: %w", err)
+		}
+		out.PulledAt, out.PushedAt = timePtr(pulled), timePtr(pushed)
+		return nil
+	})
+	return out, err
+}
+
+// SyncState is what a sync loop tells of its last call to the server.
+type SyncState struct {
+	Online    bool      // the call reached the server
+	LastError string    // what went wrong; "" after a success
+	PushedAt  time.Time // an upload was answered then; zero: none
+}
+
+// SetSyncState records how the last call to the server went.
+func (s *Store) SetSyncState(ctx context.Context, st SyncState) error {
+	if err := s.notReplica(); err != nil {
+		return err
+	}
+	return s.write(ctx, func(t *txn) error {
+		var pushed any
+		if !st.PushedAt.IsZero() {
+			pushed = ms(st.PushedAt)
+		}
+		_, err := t.exec(`UPDATE replica SET online = ?, last_error = ?, pushed_at = coalesce(?, pushed_at) WHERE id = 1`,
+			st.Online, st.LastError, pushed)
+		if err != nil {
+			return fmt.Errorf("record the sync state: %w", err)
+		}
+		return nil
+	})
+}
+
+// Outbox returns up to limit of the replica's events that wait for the
+// server, in the order they were made, as they are uploaded: each with the
+// staff member whose session made it and, for an enrolment that named a
+// person, the personal data typed at the kiosk.
+func (s *Store) Outbox(ctx context.Context, limit int) ([]rewards.SyncEvent, error) {
+	if err := s.notReplica(); err != nil {
+		return nil, err
+	}
+	out := []rewards.SyncEvent{}
+	err := s.read(ctx, func(t *txn) error {
+		rows, err := t.query(`SELECT e.seq, e.id, e.kind, e.key, e.device, e.at, e.body, coalesce(o.staff, '')
+			FROM outbox o JOIN events e ON e.seq = o.seq WHERE o.state = 'waiting' ORDER BY o.seq LIMIT ?`, limit)
+		if err != nil {
+			return fmt.Errorf("read the outbox: %w", err)
+		}
+		for rows.Next() {
+			var se rewards.SyncEvent
+			var staff string
+			if se.Event, err = scanEvent(rows, &staff); err != nil {
+				rows.Close()
+				return fmt.Errorf("read the outbox: %w", err)
+			}
+			se.Staff = staff
+			out = append(out, se)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return fmt.Errorf("read the outbox: %w", err)
+		}
+		for i := range out {
+			if out[i].Personal, err = t.enrolled(out[i].Event); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	return out, err
+}
+
+// enrolled is the personal data a card issue or registration typed at
+// the kiosk, as its person record keeps them; nil for any other event.
+func (t *txn) enrolled(e rewards.Event) (*rewards.Details, error) {
+	if e.Kind != rewards.EventCardIssue && e.Kind != rewards.EventCardRegister {
+		return nil, nil
+	}
+	var b struct {
+		Person string `json:"person"`
+	}
+	if json.Unmarshal(e.Body, &b) != nil || b.Person == "" {
+		return nil, nil
+	}
+	var d rewards.Details
+	var phone sql.NullString
+	var consent, marketing sql.NullInt64
+	err := t.queryRow(`SELECT given_name, family_name, phone, email, consent_at, marketing_at FROM people WHERE id = ?`, b.Person).
+		Scan(&d.GivenName, &d.FamilyName, &phone, &d.Email, &consent, &marketing)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, nil
+	} else if err != nil {
+		return nil, fmt.Errorf("read the personal data of event %s: %w", e.ID, err)
+	}
+	d.Phone, d.Consent, d.Marketing = phone.String, consent.Valid, marketing.Valid
+	return &d, nil
+}
+
+// Answered records the server's answers to uploaded events, in one
+// transaction: an event applied (or applied before) leaves the outbox,
+// its row in events staying until the server's effects of it replace the
+// kiosk's (ApplyChanges), and the personal data it typed are erased but
+// for the given name; an event refused is undone, what the kiosk computed
+// for it with it. An event whose effects the server's replaced already
+// (settled) just leaves the outbox.
+func (s *Store) Answered(ctx context.Context, results []rewards.SyncResult) error {
+	if err := s.notReplica(); err != nil {
+		return err
+	}
+	return s.write(ctx, func(t *txn) error {
+		own, err := t.ownEvents()
+		if err != nil {
+			return err
+		}
+		lifted := false
+		for _, r := range results {
+			var seq int64
+			var state string
+			err := t.queryRow(`SELECT seq, state FROM outbox WHERE event = ?`, r.ID).Scan(&seq, &state)
+			if errors.Is(err, sql.ErrNoRows) {
+				continue // answered before
+			} else if err != nil {
+				return fmt.Errorf("answer event %s: %w", r.ID, err)
+			}
+			ev, held := own[r.ID]
+			switch {
+			case state != "waiting" || !held:
+				_, err = t.exec(`DELETE FROM outbox WHERE seq = ?`, seq)
+			case r.Status == rewards.SyncApplied || r.Status == rewards.SyncDuplicate:
+				if err = t.erasePersonal(ev); err == nil {
+					_, err = t.exec(`UPDATE outbox SET state = 'applied' WHERE seq = ?`, seq)
+				}
+			case r.Status == rewards.SyncRejected:
+				if !lifted {
+					if err := t.lift(); err != nil {
+						return err
+					}
+					lifted = true
+				}
+				if err = t.undoLocal(ev, nil); err == nil {
+					_, err = t.exec(`DELETE FROM outbox WHERE seq = ?`, seq)
+				}
+			}
+			if err != nil {
+				return fmt.Errorf("answer event %s: %w", r.ID, err)
+			}
+		}
+		if !lifted {
+			return nil
+		}
+		if err := t.dropLocalAccounts(); err != nil {
+			return err
+		}
+		return t.drop()
+	})
+}
+
+// erasePersonal erases the personal data an enrolment typed at the kiosk
+// but for the given name, once the server holds them: the record the
+// event refers to, and its card's account's, which a change from the
+// server may have given the server's record id meanwhile.
+func (t *txn) erasePersonal(ev localEvent) error {
+	if ev.kind != rewards.EventCardIssue && ev.kind != rewards.EventCardRegister {
+		return nil
+	}
+	var b struct {
+		Person string `json:"person"`
+		Card   string `json:"card"`
+		Number string `json:"number"`
+	}
+	if json.Unmarshal(ev.body, &b) != nil || b.Person == "" {
+		return nil
+	}
+	if _, err := t.exec(`UPDATE people SET family_name = '', phone = NULL, email = ''
+		WHERE id = ? OR account_id IN (SELECT account_id FROM cards WHERE number IN (?, ?))`, b.Person, b.Card, b.Number); err != nil {
+		return fmt.Errorf("erase the personal data of event %s: %w", ev.id, err)
+	}
+	return nil
+}
+
+// localEvent is one of a replica's own events.
+type localEvent struct {
+	seq             int64
+	id, kind, state string
+	body            []byte
+}
+
+// ownEvents maps the replica's own events by id.
+func (t *txn) ownEvents() (map[string]localEvent, error) {
+	rows, err := t.query(`SELECT e.seq, coalesce(e.id, ''), e.kind, e.key, e.body, coalesce(o.state, '')
+		FROM events e LEFT JOIN outbox o ON o.seq = e.seq`)
+	if err != nil {
+		return nil, fmt.Errorf("read the replica's events: %w", err)
+	}
+	defer rows.Close()
+	out := map[string]localEvent{}
+	for rows.Next() {
+		var e localEvent
+		var key string
+		if err := rows.Scan(&e.seq, &e.id, &e.kind, &key, &e.body, &e.state); err != nil {
+			return nil, fmt.Errorf("read the replica's events: %w", err)
+		}
+		if e.id == "" {
+			e.id = rewards.EventID(e.kind, key)
+		}
+		out[e.id] = e
+	}
+	return out, rows.Err()
+}
+
+// localAllocs sums, per lot, what the replica's own entries took from it
+// (given back: negative).
+var localAllocs = `SELECT a.lot_id, sum(a.points) AS points FROM allocations a WHERE a.entry_id >= ` + localIDsText + ` GROUP BY a.lot_id`
+
+// localIDsText is rewards.LocalIDs in SQL.
+var localIDsText = fmt.Sprint(rewards.LocalIDs)
+
+// lift gives the lots back what the replica's own entries took from them,
+// so that they hold what the server last said (or, a lot of its own, what
+// it was made with) while the server's rows are written or an event of its
+// own is undone; drop takes it again after.
+func (t *txn) lift() error {
+	_, err := t.exec(`UPDATE lots SET remaining = min(lots.points, max(0, lots.remaining + x.points))
+		FROM (` + localAllocs + `) x WHERE lots.id = x.lot_id`)
+	if err != nil {
+		return fmt.Errorf("lift the kiosk's own points: %w", err)
+	}
+	return nil
+}
+
+// drop takes from the lots what the replica's own entries took (lift's
+// reverse). A lot whose row the server gave after it counted one of these
+// entries (the server applied the event, whose own change has not come
+// yet) would be taken twice: it is held at nothing until that change
+// comes and replaces the entry.
+func (t *txn) drop() error {
+	_, err := t.exec(`UPDATE lots SET remaining = min(lots.points, max(0, lots.remaining - x.points))
+		FROM (` + localAllocs + `) x WHERE lots.id = x.lot_id`)
+	if err != nil {
+		return fmt.Errorf("take the kiosk's own points again: %w", err)
+	}
+	return nil
+}
+
+// undoLocal removes what the kiosk computed for one of its own events
+// (its lots lifted): its allocations and entries, the lot it made, a
+// voucher it made unless keep names it, a local account left without
+// cards, and its events row.
+func (t *txn) undoLocal(ev localEvent, keep map[string]bool) error {
+	entries := `SELECT id FROM entries WHERE event_seq = ?`
+	codes, err := t.textColumn("vouchers", `SELECT code FROM vouchers WHERE entry_id IN (`+entries+`)`, ev.seq)
+	if err != nil {
+		return err
+	}
+	for _, code := range codes {
+		if keep[code] {
+			continue
+		}
+		var reward string
+		if err := t.queryRow(`DELETE FROM vouchers WHERE code = ? RETURNING reward_id`, code).Scan(&reward); err != nil {
+			return fmt.Errorf("undo event %s: %w", ev.id, err)
+		}
+		if keep == nil {
+			// Refused: the stock it took is back (the server's own
+			// change gives the stock as it stands).
+			if err := t.restock(reward); err != nil {
+				return err
+			}
+		}
+	}
+	for _, q := range []string{
+		`DELETE FROM allocations WHERE entry_id IN (` + entries + `)`,
+		`DELETE FROM entries WHERE event_seq = ?`,
+		`DELETE FROM lots WHERE id = ?`,
+		`DELETE FROM events WHERE seq = ?`,
+	} {
+		if _, err := t.exec(q, ev.seq); err != nil {
+			return fmt.Errorf("undo event %s: %w", ev.id, err)
+		}
+	}
+	if keep == nil && ev.kind == rewards.EventCardIssue {
+		// A card issued here that the server refused is no card.
+		if _, err := t.exec(`DELETE FROM cards WHERE account_id >= ? AND number = json_extract(CAST(? AS TEXT), '$.number')`,
+			rewards.LocalIDs, ev.body); err != nil {
+			return fmt.Errorf("undo event %s: %w", ev.id, err)
+		}
+	}
+	return nil
+}
+
+// dropLocalAccounts deletes the accounts the kiosk made that have no card
+// left: the server's rows moved their cards to its own accounts, or a
+// refusal took them away. Their personal records go with them.
+func (t *txn) dropLocalAccounts() error {
+	for _, q := range []string{
+		`DELETE FROM people WHERE account_id >= ?1 AND account_id NOT IN (SELECT account_id FROM cards)`,
+		`DELETE FROM replica_trimmed WHERE account_id >= ?1 AND account_id NOT IN (SELECT account_id FROM cards)`,
+		`DELETE FROM accounts WHERE id >= ?1 AND id NOT IN (SELECT account_id FROM cards)`,
+	} {
+		if _, err := t.exec(q, rewards.LocalIDs); err != nil {
+			return fmt.Errorf("drop the kiosk's accounts: %w", err)
+		}
+	}
+	return nil
+}
+
+// ApplyChanges applies a page of the change feed in one write transaction
+// and moves the cursor to the page's Next in it. An event of the
+// replica's own is first undone (what the kiosk computed for it), its
+// events row deleted and its outbox row, once answered, with it; one not
+// answered yet stays in the outbox, settled, for the upload to be
+// answered as a duplicate without undoing anything. Then the change's
+// rows are written as the server gives them; accounts given whole replace
+// what the replica holds of them. Each account keeps its latest entries
+// (and those of its open vouchers); the points of the others are added to
+// replica_trimmed. The staff are replaced when the page gives them. A
+// reward whose picture the replica lacks is taken as it is: the sync loop
+// fetches the pictures MissingPictures names.
+func (s *Store) ApplyChanges(ctx context.Context, page rewards.SyncChanges) error {
+	if err := s.notReplica(); err != nil {
+		return err
+	}
+	if _, err := parseCursor(page.Next); err != nil {
+		return err
+	}
+	forgot := false
+	err := s.write(ctx, func(t *txn) error {
+		own, err := t.ownEvents()
+		if err != nil {
+			return err
+		}
+		if err := t.lift(); err != nil {
+			return err
+		}
+		touched := map[int64]bool{}
+		for _, c := range page.Changes {
+			if ev, ok := own[c.Event]; ok {
+				keep := map[string]bool{}
+				for _, v := range c.Vouchers {
+					keep[v.Code] = true
+				}
+				if err := t.erasePersonal(ev); err != nil {
+					return err
+				}
+				if err := t.undoLocal(ev, keep); err != nil {
+					return err
+				}
+				if err := t.settleOutbox(ev); err != nil {
+					return err
+				}
+			}
+			if err := t.applyChange(c, touched); err != nil {
+				return fmt.Errorf("apply change %d (%s): %w", c.Seq, c.Kind, err)
+			}
+			forgot = forgot || c.Kind == rewards.EventCardForget
+		}
+		if err := t.trimEntries(touched); err != nil {
+			return err
+		}
+		if err := t.dropLocalAccounts(); err != nil {
+			return err
+		}
+		if err := t.drop(); err != nil {
+			return err
+		}
+		if page.Staff != nil {
+			if err := t.replaceStaff(page.Staff); err != nil {
+				return err
+			}
+		}
+		if _, err := t.exec(`UPDATE replica SET cursor = ?, staff_digest = ?, conflicts = ?, pulled_at = ?, online = 1, last_error = ''
+			WHERE id = 1`, page.Next, page.StaffDigest, page.Conflicts, ms(t.until)); err != nil {
+			return fmt.Errorf("move the cursor: %w", err)
+		}
+		return nil
+	})
+	if err == nil && forgot {
+		err = s.checkpoint(ctx) // as ForgetCard does
+	}
+	return err
+}
+
+// settleOutbox ends the outbox row of an own event whose effects the
+// server's replaced: gone when answered, else kept as settled for its
+// answer to find (Answered), which then undoes nothing.
+func (t *txn) settleOutbox(ev localEvent) error {
+	q := `DELETE FROM outbox WHERE seq = ?`
+	if ev.state == "waiting" {
+		q = `UPDATE outbox SET state = 'settled' WHERE seq = ?`
+	}
+	if _, err := t.exec(q, ev.seq); err != nil {
+		return fmt.Errorf("settle event %s: %w", ev.id, err)
+	}
+	return nil
+}
+
+// applyChange writes the rows of one change, noting the accounts whose
+// entries it wrote.
+func (t *txn) applyChange(c rewards.Change, touched map[int64]bool) error {
+	if c.Whole {
+		if err := t.clearWhole(c); err != nil {
+			return err
+		}
+	}
+	if c.Program != nil {
+		if err := t.keepProgram(c.Program); err != nil {
+			return err
+		}
+	}
+	for _, co := range c.Coops {
+		if err := t.saveCoop(co); err != nil {
+			return err
+		}
+	}
+	for _, st := range c.Stores {
+		if err := t.saveStore(st); err != nil {
+			return err
+		}
+	}
+	for _, a := range c.Accounts {
+		if _, err := t.exec(`INSERT INTO accounts (id, member_since, welcome_at, debt, purchase_total, sweep_at) VALUES (?, ?, ?, ?, ?, ?)
+			ON CONFLICT (id) DO UPDATE SET member_since = excluded.member_since, welcome_at = excluded.welcome_at, debt = excluded.debt,
+				purchase_total = excluded.purchase_total, sweep_at = excluded.sweep_at`,
+			a.ID, a.MemberSince, a.WelcomeAt, a.Debt, a.PurchaseTotal, a.SweepAt); err != nil {
+			return fmt.Errorf("write account %d: %w", a.ID, err)
+		}
+		if err := t.keepGivenName(a, c.Whole); err != nil {
+			return err
+		}
+		if c.Whole {
+			if _, err := t.exec(`INSERT INTO replica_trimmed (account_id, points) VALUES (?, ?)
+				ON CONFLICT (account_id) DO UPDATE SET points = excluded.points`, a.ID, a.Trimmed); err != nil {
+				return fmt.Errorf("write account %d: %w", a.ID, err)
+			}
+		}
+	}
+	for _, cd := range c.Cards {
+		if _, err := t.exec(`INSERT INTO cards (number, account_id, issued_at, handed_at, active_from, blocked_at, replaced_by, holder, pooled)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+			ON CONFLICT (number) DO UPDATE SET account_id = excluded.account_id, issued_at = excluded.issued_at, handed_at = excluded.handed_at,
+				active_from = excluded.active_from, blocked_at = excluded.blocked_at, replaced_by = excluded.replaced_by,
+				holder = excluded.holder, pooled = excluded.pooled`,
+			cd.Number, cd.Account, cd.IssuedAt, cd.HandedAt, cd.ActiveFrom, cd.BlockedAt, nullText(cd.ReplacedBy), nullText(cd.Holder), cd.Pooled); err != nil {
+			return fmt.Errorf("write card %s: %w", cd.Number, err)
+		}
+	}
+	for _, l := range c.Lots {
+		if _, err := t.exec(`INSERT INTO lots (id, account_id, points, remaining, available_from, expires_at, card, amount) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+			ON CONFLICT (id) DO UPDATE SET account_id = excluded.account_id, points = excluded.points, remaining = excluded.remaining,
+				available_from = excluded.available_from, expires_at = excluded.expires_at, card = excluded.card, amount = excluded.amount`,
+			l.ID, l.Account, l.Points, l.Remaining, l.AvailableFrom, l.ExpiresAt, l.Card, l.Amount); err != nil {
+			return fmt.Errorf("write lot %d: %w", l.ID, err)
+		}
+		if l.Kind != "" {
+			if _, err := t.exec(`INSERT INTO replica_events (seq, kind, key, at, store) VALUES (?, ?, ?, ?, ?)
+				ON CONFLICT (seq) DO UPDATE SET kind = excluded.kind, key = excluded.key, at = excluded.at, store = excluded.store`,
+				l.ID, l.Kind, l.Ref, l.At, l.Store); err != nil {
+				return fmt.Errorf("write lot %d: %w", l.ID, err)
+			}
+		}
+	}
+	for _, e := range c.Entries {
+		var rev any
+		if e.Reverses != 0 {
+			rev = e.Reverses
+		}
+		if _, err := t.exec(`INSERT INTO entries (id, account_id, card, event_seq, kind, points, at, ref, reverses) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+			ON CONFLICT (id) DO UPDATE SET account_id = excluded.account_id, card = excluded.card`,
+			e.ID, e.Account, e.Card, e.Event, e.Kind, e.Points, e.At, e.Ref, rev); err != nil {
+			return fmt.Errorf("write entry %d: %w", e.ID, err)
+		}
+		for _, al := range e.Allocs {
+			if _, err := t.exec(`INSERT INTO allocations (entry_id, lot_id, points) VALUES (?, ?, ?) ON CONFLICT DO NOTHING`, e.ID, al[0], al[1]); err != nil {
+				return fmt.Errorf("write entry %d: %w", e.ID, err)
+			}
+		}
+		if e.Store != "" {
+			if _, err := t.exec(`INSERT INTO replica_events (seq, store) VALUES (?, ?) ON CONFLICT (seq) DO UPDATE SET store = excluded.store`,
+				e.Event, e.Store); err != nil {
+				return fmt.Errorf("write entry %d: %w", e.ID, err)
+			}
+		}
+		touched[e.Account] = true
+	}
+	for _, v := range c.Vouchers {
+		if _, err := t.exec(`INSERT INTO vouchers (code, account_id, card, reward_id, names, points, store, status, created_at, valid_until, closed_at, entry_id)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+			ON CONFLICT (code) DO UPDATE SET account_id = excluded.account_id, card = excluded.card, reward_id = excluded.reward_id,
+				names = excluded.names, points = excluded.points, store = excluded.store, status = excluded.status, created_at = excluded.created_at,
+				valid_until = excluded.valid_until, closed_at = excluded.closed_at, entry_id = excluded.entry_id`,
+			v.Code, v.Account, v.Card, v.Reward, v.Names, v.Points, v.Store, v.Status, v.CreatedAt, v.ValidUntil, v.ClosedAt, v.Entry); err != nil {
+			return fmt.Errorf("write voucher %s: %w", v.Code, err)
+		}
+	}
+	for _, r := range c.Rewards {
+		if err := t.saveReward(&r); err != nil {
+			return err
+		}
+	}
+	for _, id := range c.Removed {
+		if _, err := t.exec(`DELETE FROM rewards WHERE id = ?`, id); err != nil {
+			return fmt.Errorf("remove reward %s: %w", id, err)
+		}
+	}
+	return nil
+}
+
+// keepGivenName writes the given name the server holds of an account's
+// customer, with its record's id; a record the kiosk keeps whole, typed
+// here and not uploaded yet, keeps the rest. An account given whole
+// without a name (forgotten, or pooled away) has no record left.
+func (t *txn) keepGivenName(a rewards.SyncAccount, whole bool) error {
+	if a.Person == "" {
+		if !whole {
+			return nil
+		}
+		_, err := t.exec(`DELETE FROM people WHERE account_id = ?`, a.ID)
+		if err != nil {
+			return fmt.Errorf("erase the given name of account %d: %w", a.ID, err)
+		}
+		return nil
+	}
+	// A record is the server's by its id: another row with it is an older
+	// copy of the same record.
+	if _, err := t.exec(`DELETE FROM people WHERE id = ? AND account_id <> ?`, a.Person, a.ID); err != nil {
+		return fmt.Errorf("write the given name of account %d: %w", a.ID, err)
+	}
+	if _, err := t.exec(`INSERT INTO people (account_id, id, given_name) VALUES (?, ?, ?)
+		ON CONFLICT (account_id) DO UPDATE SET id = excluded.id, given_name = excluded.given_name`, a.ID, a.Person, a.GivenName); err != nil {
+		return fmt.Errorf("write the given name of account %d: %w", a.ID, err)
+	}
+	return nil
+}
+
+// clearWhole deletes what the replica holds of the accounts a change gives
+// whole, and of those its cards were on before (a link pooled them away):
+// their lots, entries with their allocations and vouchers, but for the
+// rows of the kiosk's own events, which their own changes replace.
+func (t *txn) clearWhole(c rewards.Change) error {
+	var ids []int64
+	for _, a := range c.Accounts {
+		ids = append(ids, a.ID)
+	}
+	numbers := make([]string, len(c.Cards))
+	for i, cd := range c.Cards {
+		numbers[i] = cd.Number
+	}
+	before, err := column[int64](t, "cards", `SELECT DISTINCT account_id FROM cards WHERE number IN (SELECT value FROM json_each(?)) AND account_id < ?`,
+		jsonList(numbers), rewards.LocalIDs)
+	if err != nil {
+		return err
+	}
+	list := jsonList(append(ids, before...))
+	for _, q := range []string{
+		`DELETE FROM allocations WHERE entry_id < ?2 AND entry_id IN (SELECT id FROM entries
+			WHERE card IN (SELECT number FROM cards WHERE account_id IN (SELECT value FROM json_each(?1))) AND account_id IN (SELECT value FROM json_each(?1)))`,
+		`DELETE FROM entries WHERE id < ?2 AND card IN (SELECT number FROM cards WHERE account_id IN (SELECT value FROM json_each(?1)))
+			AND account_id IN (SELECT value FROM json_each(?1))`,
+		`DELETE FROM vouchers WHERE entry_id < ?2 AND account_id IN (SELECT value FROM json_each(?1))`,
+		`DELETE FROM lots WHERE id < ?2 AND account_id IN (SELECT value FROM json_each(?1))`,
+		`DELETE FROM replica_trimmed WHERE account_id IN (SELECT value FROM json_each(?1))`,
+	} {
+		if _, err := t.exec(q, list, rewards.LocalIDs); err != nil {
+			return fmt.Errorf("replace accounts: %w", err)
+		}
+	}
+	return nil
+}
+
+// keepProgram installs a program version the server installed, unless the
+// replica has it, and puts it in force when it is the latest.
+func (t *txn) keepProgram(p *rewards.Program) error {
+	body, err := json.Marshal(p)
+	if err != nil {
+		return fmt.Errorf("encode program: %w", err)
+	}
+	if _, err := t.exec(`INSERT INTO programs (version, body, installed_at) VALUES (?, ?, ?) ON CONFLICT (version) DO NOTHING`,
+		p.Version, string(body), ms(t.until)); err != nil {
+		return fmt.Errorf("install program version %d: %w", p.Version, err)
+	}
+	latest, err := t.latestProgram()
+	if err != nil {
+		return err
+	}
+	if latest != nil {
+		t.prog = latest
+		t.onCommit = append(t.onCommit, func() { t.s.remember(latest, true) })
+	}
+	return nil
+}
+
+// trimEntries keeps each account's latest entries of the server's (and
+// those of its open vouchers) and adds the points of the others to
+// replica_trimmed.
+func (t *txn) trimEntries(accounts map[int64]bool) error {
+	for id := range accounts {
+		var n int
+		var points int64
+		if err := t.queryRow(`WITH old AS (SELECT id, points FROM entries
+				WHERE card IN (SELECT number FROM cards WHERE account_id = ?1) AND account_id = ?1 AND id < ?2
+					AND id NOT IN (SELECT entry_id FROM vouchers WHERE account_id = ?1 AND status = 'open')
+				ORDER BY id DESC LIMIT -1 OFFSET ?3)
+			SELECT count(*), coalesce(sum(points), 0) FROM old`, id, rewards.LocalIDs, keptEntries).Scan(&n, &points); err != nil {
+			return fmt.Errorf("trim the entries of account %d: %w", id, err)
+		}
+		if n == 0 {
+			continue
+		}
+		for _, q := range []string{
+			`INSERT INTO replica_trimmed (account_id, points) VALUES (?1, ?4)
+				ON CONFLICT (account_id) DO UPDATE SET points = points + excluded.points`,
+			`DELETE FROM allocations WHERE entry_id IN (SELECT id FROM entries
+				WHERE card IN (SELECT number FROM cards WHERE account_id = ?1) AND account_id = ?1 AND id < ?2
+					AND id NOT IN (SELECT entry_id FROM vouchers WHERE account_id = ?1 AND status = 'open')
+				ORDER BY id DESC LIMIT -1 OFFSET ?3)`,
+			`DELETE FROM entries WHERE id IN (SELECT id FROM entries
+				WHERE card IN (SELECT number FROM cards WHERE account_id = ?1) AND account_id = ?1 AND id < ?2
+					AND id NOT IN (SELECT entry_id FROM vouchers WHERE account_id = ?1 AND status = 'open')
+				ORDER BY id DESC LIMIT -1 OFFSET ?3)`,
+		} {
+			if _, err := t.exec(q, id, rewards.LocalIDs, keptEntries, points); err != nil {
+				return fmt.Errorf("trim the entries of account %d: %w", id, err)
+			}
+		}
+	}
+	return nil
+}
+
+// replaceStaff replaces the replica's staff by the server's; the sessions
+// of members still there stay.
+func (t *txn) replaceStaff(staff []rewards.SyncStaff) error {
+	numbers := make([]string, len(staff))
+	for i, m := range staff {
+		numbers[i] = m.Number
+	}
+	list := jsonList(numbers)
+	for _, q := range []string{
+		`DELETE FROM staff_sessions WHERE staff NOT IN (SELECT value FROM json_each(?))`,
+		`DELETE FROM staff WHERE number NOT IN (SELECT value FROM json_each(?))`,
+	} {
+		if _, err := t.exec(q, list); err != nil {
+			return fmt.Errorf("replace the staff: %w", err)
+		}
+	}
+	for _, m := range staff {
+		var locked any
+		if m.LockedUntil != nil {
+			locked = *m.LockedUntil
+		}
+		// A store's member is kept with the store only, as AddStaff keeps
+		// it (its cooperative is the store's).
+		coop := m.Coop
+		if m.Store != "" {
+			coop = ""
+		}
+		if _, err := t.exec(`INSERT INTO staff (number, name, role, store, coop, card, pin_hash, failures, locked_until, created_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+			ON CONFLICT (number) DO UPDATE SET name = excluded.name, role = excluded.role, store = excluded.store, coop = excluded.coop,
+				card = excluded.card, pin_hash = excluded.pin_hash, failures = excluded.failures, locked_until = excluded.locked_until`,
+			m.Number, m.Name, m.Role, nullText(m.Store), nullText(coop), nullText(m.Card), m.PINHash, m.Failures, locked, ms(m.CreatedAt)); err != nil {
+			return fmt.Errorf("replace staff member %s: %w", m.Number, err)
+		}
+	}
+	return nil
+}
+
+// MissingPictures lists the hashes of the pictures the replica's board
+// names and it does not hold, for the sync loop to fetch (PutPicture).
+func (s *Store) MissingPictures(ctx context.Context) ([]string, error) {
+	out := []string{}
+	err := s.read(ctx, func(t *txn) error {
+		hashes, err := t.textColumn("pictures", `SELECT DISTINCT json_extract(body, '$.picture') FROM rewards
+			WHERE coalesce(json_extract(body, '$.picture'), '') <> '' AND json_extract(body, '$.picture') NOT IN (SELECT hash FROM pictures)
+			ORDER BY 1`)
+		out = append(out, hashes...)
+		return err
+	})
+	return out, err
+}
+
+// checkReplica checks what a replica holds (it has no log to replay):
+// SQLite's integrity check; every account's lots less its debt against
+// its lots' points, the entries it holds and the points of those it no
+// longer holds; every lot within its bounds; every card's account held;
+// every allocation's lot held; the cursor; every outbox row's event.
+func (s *Store) checkReplica(ctx context.Context) (rewards.CheckReport, error) {
+	r := rewards.CheckReport{Problems: []rewards.Problem{}, Replica: true, UnrecordedStores: []string{}, UnusedPictures: []string{}}
+	err := s.read(ctx, func(t *txn) error {
+		if err := t.queryRow(`PRAGMA integrity_check`).Scan(&r.Integrity); err != nil {
+			return fmt.Errorf("integrity check: %w", err)
+		}
+		if r.Integrity != "ok" {
+			r.Problems = append(r.Problems, rewards.NewProblem("check.integrity", lang.Args{"result": r.Integrity}))
+		}
+		if err := t.queryRow(`SELECT (SELECT count(*) FROM accounts), (SELECT count(*) FROM entries), (SELECT count(*) FROM lots)`).
+			Scan(&r.Accounts, &r.Entries, &r.Lots); err != nil {
+			return fmt.Errorf("check: %w", err)
+		}
+		type sums struct{ id, byLots, byEntries int64 }
+		accounts, err := scanAll(t, "accounts", `WITH l AS (SELECT account_id, sum(remaining) AS remaining, sum(points) AS points FROM lots GROUP BY account_id),
+				e AS (SELECT account_id, sum(points) AS points FROM entries GROUP BY account_id)
+			SELECT a.id, coalesce(l.remaining, 0) - a.debt, coalesce(l.points, 0) + coalesce(e.points, 0) + coalesce(tr.points, 0)
+			FROM accounts a LEFT JOIN l ON l.account_id = a.id LEFT JOIN e ON e.account_id = a.id
+				LEFT JOIN replica_trimmed tr ON tr.account_id = a.id`,
+			func(rows *sql.Rows) (sums, error) {
+				var s sums
+				err := rows.Scan(&s.id, &s.byLots, &s.byEntries)
+				return s, err
+			})
+		if err != nil {
+			return err
+		}
+		for _, a := range accounts {
+			r.Total += a.byLots
+			if a.byLots != a.byEntries {
+				r.Problems = append(r.Problems, rewards.NewProblem("check.account", lang.Args{"account": a.id, "lots": a.byLots, "entries": a.byEntries}))
+			}
+		}
+		for _, c := range []struct {
+			key, q string
+		}{
+			{"check.lots_out_of_range", `SELECT count(*) FROM lots WHERE remaining < 0 OR remaining > points`},
+			{"sync_feed.check_card_account", `SELECT count(*) FROM cards c WHERE NOT EXISTS (SELECT 1 FROM accounts a WHERE a.id = c.account_id)`},
+			{"sync_feed.check_allocation_lot", `SELECT count(*) FROM allocations a WHERE NOT EXISTS (SELECT 1 FROM lots l WHERE l.id = a.lot_id)`},
+			{"sync_feed.check_outbox", `SELECT count(*) FROM outbox o WHERE o.state IN ('waiting', 'applied') AND NOT EXISTS (SELECT 1 FROM events e WHERE e.seq = o.seq)`},
+		} {
+			var bad int
+			if err := t.queryRow(c.q).Scan(&bad); err != nil {
+				return fmt.Errorf("check: %w", err)
+			}
+			if bad > 0 {
+				r.Problems = append(r.Problems, rewards.NewProblem(c.key, lang.Args{"count": bad}))
+			}
+		}
+		var cursor string
+		if err := t.queryRow(`SELECT cursor FROM replica WHERE id = 1`).Scan(&cursor); err != nil {
+			return fmt.Errorf("check: %w", err)
+		}
+		if _, err := parseCursor(cursor); err != nil {
+			r.Problems = append(r.Problems, rewards.NewProblem("sync_feed.check_cursor", lang.Args{"cursor": cursor}))
+		}
+		missing, err := t.missingPictures()
+		if err != nil {
+			return fmt.Errorf("check pictures: %w", err)
+		}
+		r.Problems = append(r.Problems, missing...)
+		return nil
+	})
+	return r, err
+}
