@@ -1,6 +1,7 @@
 package replica_test
 
 import (
+	"database/sql"
 	"io"
 	"os"
 	"path/filepath"
@@ -101,7 +102,13 @@ func BenchmarkSyncCatchUp(b *testing.B) {
 // disk. Target: ≤ 60 s.
 func BenchmarkSyncBootstrap(b *testing.B) {
 	w := newWorld(b, 1)
-	if _, err := sqlitetest.Ledger(w.srv.DB(), 200_000, 10); err != nil {
+	db, err := sql.Open("sqlite3", w.srv.Path+"?_foreign_keys=on&_busy_timeout=10000")
+	if err != nil {
+		b.Fatal(err)
+	}
+	_, err = sqlitetest.Ledger(db, 200_000, 10)
+	db.Close()
+	if err != nil {
 		b.Fatal(err)
 	}
 	var boot, mb, cp []float64

@@ -53,6 +53,7 @@ func (f *flaky) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	rq := saved{method: r.Method, path: r.URL.RequestURI(), header: r.Header.Clone(), body: body}
+
 	f.mu.Lock()
 	on := f.on
 	f.mu.Unlock()
@@ -107,6 +108,9 @@ func cut(w http.ResponseWriter) {
 
 // send sends the request to the server and returns its answer.
 func (f *flaky) send(rq saved) (*http.Response, []byte) {
+	if bytes.Contains(rq.body, []byte(`"at":"2026-11-01T22:15:00Z","number"`)) {
+		defer func() { f.t.Logf("DBG sent %s", rq.body) }()
+	}
 	req, err := http.NewRequest(rq.method, f.target+rq.path, bytes.NewReader(rq.body))
 	if err != nil {
 		f.t.Error(err)
@@ -170,6 +174,9 @@ func TestFlakyLink(t *testing.T) {
 	w.syncAll()
 	w.converged()
 	w.exactlyOnce(k)
+	if t.Failed() {
+		w.dumpConflictBodies()
+	}
 	t.Logf("link: %v; %d rounds failed; done %v, refused %v", counts, failed, w.done, w.refused)
 	for _, what := range []string{"request dropped", "answer dropped", "duplicated", "delayed", "reordered"} {
 		if counts[what] == 0 {

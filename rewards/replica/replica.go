@@ -115,7 +115,14 @@ func (r *Replica) Sync(ctx context.Context) (Round, error) {
 	if ctx.Err() != nil {
 		return rd, err
 	}
-	if serr := r.Ledger.SetSyncOutcome(context.WithoutCancel(ctx), err); serr != nil && err == nil {
+	st := sqlite.SyncState{Online: err == nil || !Unreachable(err)}
+	if err != nil {
+		st.LastError = err.Error()
+	}
+	if rd.Uploaded > 0 {
+		st.PushedAt = time.Now()
+	}
+	if serr := r.Ledger.SetSyncState(context.WithoutCancel(ctx), st); serr != nil && err == nil {
 		err = serr
 	}
 	return rd, err

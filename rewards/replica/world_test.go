@@ -45,7 +45,7 @@ func (c *clock) add(d time.Duration) {
 
 // world is a central ledger served over real HTTP, with a cooperative c1
 // of stores a1 and a2, a kiosk device in each, a manager of the
-// cooperative (staff number M1, PIN testPIN) and a board of three
+// cooperative (staff number 101, PIN testPIN) and a board of three
 // rewards; seed adds cards with points, kiosk makes a replica by Init.
 type world struct {
 	t        testing.TB
@@ -99,7 +99,7 @@ func (l *link) RoundTrip(r *http.Request) (*http.Response, error) {
 	return http.DefaultTransport.RoundTrip(r)
 }
 
-const testPIN = "4711"
+const testPIN = "471123"
 
 // newWorld makes the world; programEdits edit the bundled coop program as
 // rewardstest.Program does.
@@ -125,7 +125,7 @@ func newWorld(t testing.TB, seed uint64, programEdits ...string) *world {
 			t.Fatal(err)
 		}
 	}
-	if _, err := s.AddStaff(ctx, rewards.StaffAdd{PIN: testPIN, Staff: rewards.StaffMember{Number: "M1", Name: "Mira", Role: rewards.RoleManager, Coop: "c1"}}); err != nil {
+	if _, err := s.AddStaff(ctx, rewards.StaffAdd{PIN: testPIN, Staff: rewards.StaffMember{Number: "101", Name: "Mira", Role: rewards.RoleManager, Coop: "c1"}}); err != nil {
 		t.Fatal(err)
 	}
 	for _, st := range []string{"a1", "a2"} {
@@ -149,12 +149,16 @@ func (w *world) kioskClient(store string) *api.Client {
 func (w *world) serverCard() string {
 	w.t.Helper()
 	w.n++
-	c, err := w.srv.IssueCard(ctx, rewards.CardIssue{Meta: w.meta(), Handed: true, Details: rewards.Details{GivenName: fmt.Sprintf("Ana%d", w.n), FamilyName: "Secretova", Phone: fmt.Sprintf("+359888%06d", w.n), Consent: true}})
+	// Issued the day before, so that it is active (the program's
+	// activation delay) for its receipt.
+	c, err := w.srv.IssueCard(ctx, rewards.CardIssue{Meta: rewards.Meta{At: w.clk.now().Add(-25 * time.Hour)}, Handed: true, Details: rewards.Details{GivenName: fmt.Sprintf("Ana%d", w.n), FamilyName: "Secretova", Phone: fmt.Sprintf("+359888%06d", w.n), Consent: true}})
 	if err != nil {
 		w.t.Fatal(err)
 	}
 	w.cards = append(w.cards, c.Number)
-	w.receipt(c.Number, 5000+int64(w.rng.IntN(40000)))
+	if err := w.receipt(c.Number, 5000+int64(w.rng.IntN(40000))); err != nil {
+		w.t.Fatal(err)
+	}
 	return c.Number
 }
 
@@ -248,12 +252,14 @@ func (w *world) converged() {
 			w.t.Fatal(err)
 		}
 		if len(r.Problems) > 0 {
+			w.dumpConflicts()
 			w.t.Fatalf("check of %s: %v", l.Path, r.Problems)
 		}
 	}
 	for _, card := range w.cards {
 		want, err := readCard(w.srv, card, now)
 		if err != nil {
+			w.dumpConflicts()
 			w.t.Fatalf("server: card %s: %v", card, err)
 		}
 		for _, k := range w.kiosks {
@@ -308,7 +314,7 @@ func (w *world) card() string { return w.cards[w.rng.IntN(len(w.cards))] }
 
 // staffCtx is a context in the cooperative manager's session, as a kiosk
 // records a staff member's changes.
-func staffCtx() context.Context { return rewards.WithStaff(ctx, "M1") }
+func staffCtx() context.Context { return rewards.WithStaff(ctx, "101") }
 
 // kioskStep does one random change at kiosk k and returns its name.
 func (w *world) kioskStep(k *kiosk) string {

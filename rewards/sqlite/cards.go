@@ -129,7 +129,7 @@ func (t *txn) issueCard(ev *eventRec, c *rewards.CardIssue, fresh bool) error {
 			return err
 		}
 	}
-	ref, err := t.keepPerson(ev, card, a, d)
+	ref, err := t.keepPerson(ev, card, a, d, c.Person)
 	if err != nil {
 		return err
 	}
@@ -141,8 +141,12 @@ func (t *txn) issueCard(ev *eventRec, c *rewards.CardIssue, fresh bool) error {
 }
 
 // newCardNumber draws a card number no card has, no staff card either,
-// and that is leased to no kiosk (LeaseNumbers).
+// and that is leased to no kiosk (LeaseNumbers); a replica takes one of
+// the numbers leased to it.
 func (t *txn) newCardNumber(p *rewards.Program) (string, error) {
+	if t.s.replica {
+		return t.leasedNumber()
+	}
 	draw := rewards.NewCardNumber
 	if t.s.cardNumbers != nil {
 		draw = t.s.cardNumbers
@@ -253,7 +257,7 @@ func (t *txn) registerCard(ev *eventRec, r *rewards.CardRegister) error {
 		}
 	}
 	withPhone := r.WithPhone || d.Phone != ""
-	ref, err := t.keepPerson(ev, c, a, d)
+	ref, err := t.keepPerson(ev, c, a, d, r.Person)
 	if err != nil {
 		return err
 	}

@@ -34,7 +34,11 @@ func (t *txn) person(accountID int64) (*rewards.Person, error) {
 // and returns the record's id, which the event carries instead ("" when d
 // gives nothing to keep: nothing at all, or a withdrawal of a marketing
 // consent from a customer with no record). A phone that an unrelated household holds is refused.
-func (t *txn) keepPerson(ev *eventRec, c *cardRow, a *account, d rewards.Details) (string, error) {
+// A new record takes the id ref when it is given and no other record has
+// it: an event made elsewhere (a kiosk's enrolment) names its record, so
+// that the body the ledger keeps is the one the kiosk made and its upload
+// again is the same event.
+func (t *txn) keepPerson(ev *eventRec, c *cardRow, a *account, d rewards.Details, ref string) (string, error) {
 	old, err := t.person(a.id)
 	if err != nil {
 		return "", err
@@ -53,6 +57,18 @@ func (t *txn) keepPerson(ev *eventRec, c *cardRow, a *account, d rewards.Details
 	}
 	if old == nil {
 		old = &rewards.Person{ID: rewards.NewPersonID()}
+		var taken bool
+		if ref != "" {
+			if err := t.queryRow(`SELECT EXISTS (SELECT 1 FROM people WHERE id = ?)`, ref).Scan(&taken); err != nil {
+				return "", fmt.Errorf("look up personal record %s: %w", ref, err)
+			}
+			if !taken {
+				old.ID = ref
+			}
+		}
+	}
+	if t.s.replica {
+		ev.typed = &d
 	}
 	p := rewards.Record(*old, d, ev.at)
 	phone := nullText(p.Phone)

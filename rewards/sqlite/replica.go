@@ -206,59 +206,31 @@ func (s *Store) Outbox(ctx context.Context, limit int) ([]rewards.SyncEvent, err
 	}
 	out := []rewards.SyncEvent{}
 	err := s.read(ctx, func(t *txn) error {
-		rows, err := t.query(`SELECT e.seq, e.id, e.kind, e.key, e.device, e.at, e.body, coalesce(o.staff, '')
+		rows, err := t.query(`SELECT e.seq, e.id, e.kind, e.key, e.device, e.at, e.body, coalesce(o.staff, ''), o.personal
 			FROM outbox o JOIN events e ON e.seq = o.seq WHERE o.state = 'waiting' ORDER BY o.seq LIMIT ?`, limit)
 		if err != nil {
 			return fmt.Errorf("read the outbox: %w", err)
 		}
+		defer rows.Close()
 		for rows.Next() {
 			var se rewards.SyncEvent
 			var staff string
-			if se.Event, err = scanEvent(rows, &staff); err != nil {
-				rows.Close()
+			var personal sql.NullString
+			if se.Event, err = scanEvent(rows, &staff, &personal); err != nil {
 				return fmt.Errorf("read the outbox: %w", err)
 			}
 			se.Staff = staff
+			if personal.Valid {
+				se.Personal = &rewards.Details{}
+				if err := json.Unmarshal([]byte(personal.String), se.Personal); err != nil {
+					return fmt.Errorf("read the personal data of event %s: %w", se.ID, err)
+				}
+			}
 			out = append(out, se)
 		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
-			return fmt.Errorf("read the outbox: %w", err)
-		}
-		for i := range out {
-			if out[i].Personal, err = t.enrolled(out[i].Event); err != nil {
-				return err
-			}
-		}
-		return nil
+		return rows.Err()
 	})
 	return out, err
-}
-
-// enrolled is the personal data a card issue or registration typed at
-// the kiosk, as its person record keeps them; nil for any other event.
-func (t *txn) enrolled(e rewards.Event) (*rewards.Details, error) {
-	if e.Kind != rewards.EventCardIssue && e.Kind != rewards.EventCardRegister {
-		return nil, nil
-	}
-	var b struct {
-		Person string `json:"person"`
-	}
-	if json.Unmarshal(e.Body, &b) != nil || b.Person == "" {
-		return nil, nil
-	}
-	var d rewards.Details
-	var phone sql.NullString
-	var consent, marketing sql.NullInt64
-	err := t.queryRow(`SELECT given_name, family_name, phone, email, consent_at, marketing_at FROM people WHERE id = ?`, b.Person).
-		Scan(&d.GivenName, &d.FamilyName, &phone, &d.Email, &consent, &marketing)
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, nil
-	} else if err != nil {
-		return nil, fmt.Errorf("read the personal data of event %s: %w", e.ID, err)
-	}
-	d.Phone, d.Consent, d.Marketing = phone.String, consent.Valid, marketing.Valid
-	return &d, nil
 }
 
 // Answered records the server's answers to uploaded events, in one
@@ -293,7 +265,7 @@ func (s *Store) Answered(ctx context.Context, results []rewards.SyncResult) erro
 				_, err = t.exec(`DELETE FROM outbox WHERE seq = ?`, seq)
 			case r.Status == rewards.SyncApplied || r.Status == rewards.SyncDuplicate:
 				if err = t.erasePersonal(ev); err == nil {
-					_, err = t.exec(`UPDATE outbox SET state = 'applied' WHERE seq = ?`, seq)
+					_, err = t.exec(`UPDATE outbox SET state = 'applied', personal = NULL WHERE seq = ?`, seq)
 				}
 			case r.Status == rewards.SyncRejected:
 				if !lifted {
@@ -912,4 +884,50 @@ func (s *Store) checkReplica(ctx context.Context) (rewards.CheckReport, error) {
 		return nil
 	})
 	return r, err
+}
+
+// AddNumbers keeps card numbers the server leased to this replica, for
+// issuing cards offline.
+func (s *Store) AddNumbers(ctx context.Context, numbers []string) error {
+	if err := s.notReplica(); err != nil {
+		return err
+	}
+	return s.write(ctx, func(t *txn) error {
+		for _, n := range numbers {
+			if _, err := t.exec(`INSERT OR IGNORE INTO replica_numbers (number) VALUES (?)`, n); err != nil {
+				return fmt.Errorf("keep a leased card number: %w", err)
+			}
+		}
+		return nil
+	})
+}
+
+// NumbersLeft is how many leased card numbers the replica has not used.
+func (s *Store) NumbersLeft(ctx context.Context) (int, error) {
+	if err := s.notReplica(); err != nil {
+		return 0, err
+	}
+	var n int
+	err := s.read(ctx, func(t *txn) error {
+		return t.queryRow(`SELECT count(*) FROM replica_numbers`).Scan(&n)
+	})
+	return n, err
+}
+
+// leasedNumber takes a number leased to the replica for a new card; with
+// none left, issuing a card is refused (a pre-printed batch card can still
+// be registered).
+func (t *txn) leasedNumber() (string, error) {
+	var n string
+	err := t.queryRow(`SELECT number FROM replica_numbers ORDER BY number LIMIT 1`).Scan(&n)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", rewards.Fail(rewards.EREFUSED, "sync.numbers_used_up", nil)
+	}
+	if err != nil {
+		return "", fmt.Errorf("take a leased card number: %w", err)
+	}
+	if _, err := t.exec(`DELETE FROM replica_numbers WHERE number = ?`, n); err != nil {
+		return "", fmt.Errorf("take a leased card number: %w", err)
+	}
+	return n, nil
 }

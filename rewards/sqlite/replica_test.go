@@ -402,6 +402,13 @@ func TestReplicaOwnEvents(t *testing.T) {
 		t.Fatal(err)
 	}
 	d := w.details()
+	numbers, err := w.s.LeaseNumbers(ctx, rewards.Device{Name: r.Device, Role: rewards.RoleKiosk}, 3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := r.AddNumbers(ctx, numbers); err != nil {
+		t.Fatal(err)
+	}
 	issued, err := r.IssueCard(ctx, rewards.CardIssue{Meta: w.meta(), Handed: true, Details: d})
 	if err != nil {
 		t.Fatal(err)

@@ -270,7 +270,13 @@ func (t *txn) reset() error {
 	// After a write was undone, what the cache holds may be older than
 	// what this transaction's earlier writes left: it is not used again.
 	t.cache = nil
-	if err := t.queryRow(`SELECT coalesce(max(seq), 0) FROM events`).Scan(&t.lastSeq); err != nil {
+	// A replica's outbox may keep the seq of an event whose row the
+	// server's effects replaced: a new event is numbered after it too.
+	last := `SELECT coalesce(max(seq), 0) FROM events`
+	if t.s.replica {
+		last = `SELECT max((SELECT coalesce(max(seq), 0) FROM events), (SELECT coalesce(max(seq), 0) FROM outbox))`
+	}
+	if err := t.queryRow(last).Scan(&t.lastSeq); err != nil {
 		return fmt.Errorf("read the last event: %w", err)
 	}
 	t.lastSeq = t.localFloor(t.lastSeq)
@@ -387,6 +393,9 @@ type eventRec struct {
 	key, id string // its idempotency key, and its UUID where it is stored
 	request []byte // the command as it came (JSON)
 	written []byte // the applied facts as the row was written; nil: not written
+	// typed, in a replica, is the personal data the command typed
+	// (keepPerson), which its outbox row keeps to upload with it.
+	typed *rewards.Details
 }
 
 // eventKey names an event: its kind, the client's id, the UUID of an event
@@ -585,7 +594,15 @@ func (t *txn) complete(ev *eventRec, body, result any) error {
 		if id == "" {
 			id = rewards.EventID(ev.kind, ev.key)
 		}
-		if _, err := t.exec(`INSERT INTO outbox (seq, staff, event) VALUES (?, ?, ?)`, ev.seq, nullText(rewards.StaffIn(t.ctx)), id); err != nil {
+		var typed any
+		if ev.typed != nil {
+			data, err := json.Marshal(ev.typed)
+			if err != nil {
+				return fmt.Errorf("encode the personal data of %s: %w", ev.kind, err)
+			}
+			typed = string(data)
+		}
+		if _, err := t.exec(`INSERT INTO outbox (seq, staff, event, personal) VALUES (?, ?, ?, ?)`, ev.seq, nullText(rewards.StaffIn(t.ctx)), id, typed); err != nil {
 			return fmt.Errorf("record %s in the outbox: %w", ev.kind, err)
 		}
 	}

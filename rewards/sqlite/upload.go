@@ -18,8 +18,8 @@ import (
 // A kiosk uploads the events it made while its replica ran on its own
 // (POST /v1/sync/events). The central ledger applies each as Apply does,
 // under the kiosk's name and the staff member whose session made it, and
-// answers for each: applied, duplicate (applied before: the same id and
-// body), or rejected. Whatever it could not honour as it was made is a
+// answers for each: applied, duplicate (applied before: the same id), or
+// rejected. Whatever it could not honour as it was made is a
 // conflict (migration 0016) for a manager to close, never dropped:
 //
 //   - a refused event (a kind a kiosk may not upload, the rights of its
@@ -103,29 +103,29 @@ func (t *txn) upload(base context.Context, e rewards.SyncEvent, refused error) (
 	if err != nil {
 		return res, err
 	}
-	if !applied {
-		if c, found, err := t.conflictOf(e.ID, rewards.ConflictRejected); err != nil {
-			return res, err
-		} else if found {
-			return t.rejectedBefore(e, res, c)
-		}
-		if refused != nil {
-			return t.reject(e, res, refused)
-		}
-	} else if c, found, err := t.conflictOf(e.ID, rewards.ConflictAhead); err != nil {
-		return res, err
-	} else if found && bytes.Equal(c.Body, e.Body) {
-		// Applied as of the clock: its stored body is not the one
-		// uploaded, the conflict's is.
+	if applied {
+		// The same id is the same event, sent again by a kiosk that did
+		// not hear the answer. Its body is not compared with the one
+		// applied: that may have been applied as of the clock (ahead),
+		// and the personal data a comparison needs may have been erased
+		// since (a forget, a pooling link).
 		res.Status, res.Seq = rewards.SyncDuplicate, seq
 		return res, nil
+	}
+	if c, found, err := t.conflictOf(e.ID, rewards.ConflictRejected); err != nil {
+		return res, err
+	} else if found {
+		return t.rejectedBefore(e, res, c)
+	}
+	if refused != nil {
+		return t.reject(e, res, refused)
 	}
 	ev := e.Event
 	if ev.Body, err = withPersonal(e); err != nil {
 		return t.reject(e, res, err)
 	}
 	var ahead *rewards.Error
-	if !applied && t.prog != nil {
+	if t.prog != nil {
 		if err := t.prog.CheckNotAhead(e.Kind, bodyID(e.Body), e.At, t.until); err != nil {
 			ahead = asError(err)
 			if ev, err = redated(ev, t.until); err != nil {
@@ -137,7 +137,7 @@ func (t *txn) upload(base context.Context, e rewards.SyncEvent, refused error) (
 	t.ctx = rewards.WithStaff(base, e.Staff)
 	err = t.inSavepoint(func(t *txn) error {
 		var err error
-		if ev.Kind == rewards.EventRedeem && !applied {
+		if ev.Kind == rewards.EventRedeem {
 			short, err = t.uploadRedeem(ev)
 		} else {
 			_, err = t.apply(ev)
@@ -148,10 +148,6 @@ func (t *txn) upload(base context.Context, e rewards.SyncEvent, refused error) (
 		return res, err
 	} else if err != nil {
 		return t.reject(e, res, err)
-	}
-	if applied {
-		res.Status, res.Seq = rewards.SyncDuplicate, seq
-		return res, nil
 	}
 	res.Status, res.Seq = rewards.SyncApplied, t.lastSeq
 	if ahead != nil {
