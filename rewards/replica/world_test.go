@@ -267,8 +267,13 @@ func (w *world) converged() {
 			if err != nil {
 				w.t.Fatalf("%s: card %s: %v", k.name, card, err)
 			}
-			if !reflect.DeepEqual(got, want) {
-				w.t.Fatalf("%s: card %s differs from the server's:\n got %+v\nwant %+v", k.name, card, got, want)
+			switch {
+			case !reflect.DeepEqual(got.Card, want.Card):
+				w.t.Fatalf("%s: card %s differs from the server's:\n got %+v\nwant %+v", k.name, card, got.Card, want.Card)
+			case !reflect.DeepEqual(got.Balance, want.Balance):
+				w.t.Fatalf("%s: the balance of card %s differs from the server's:\n got %+v\nwant %+v", k.name, card, got.Balance, want.Balance)
+			case !reflect.DeepEqual(got.History, want.History):
+				w.t.Fatalf("%s: the history of card %s differs from the server's:\n got %+v\nwant %+v", k.name, card, got.History, want.History)
 			}
 		}
 	}

@@ -163,17 +163,16 @@ type feed struct {
 
 // feedEvent is an event of a page and what it touched.
 type feedEvent struct {
-	seq                 int64
-	id, kind, key       string
-	body, result        []byte
-	cards, codes        []string
-	accounts, lots      []int64
-	entries             []rewards.SyncEntry
-	whole               bool
-	rewards, removed    []string
-	stores, coops       []string
-	program             int
-	wholeAccountsOfCard []string // the cards whose accounts are given whole
+	seq              int64
+	id, kind, key    string
+	body, result     []byte
+	cards, codes     []string
+	accounts, lots   []int64
+	entries          []rewards.SyncEntry
+	whole            bool
+	rewards, removed []string
+	stores, coops    []string
+	program          int
 }
 
 // events reads up to limit events after seq.
@@ -291,11 +290,6 @@ func (f *feed) named(e *feedEvent) error {
 			return err
 		}
 		e.cards = append(e.cards, fam...)
-		e.wholeAccountsOfCard = []string{b.Card, b.NewNumber}
-	case rewards.EventCardLink:
-		e.wholeAccountsOfCard = []string{b.Card, b.Holder}
-	case rewards.EventCardForget:
-		e.wholeAccountsOfCard = []string{b.Card}
 	case rewards.EventRewardAdd:
 		var r struct {
 			ID string `json:"id"`
@@ -348,12 +342,11 @@ func (f *feed) change(e *feedEvent) (rewards.Change, error) {
 	lots := e.lots
 	var trimmed map[int64]int64
 	if e.whole {
-		// The accounts of the cards the event is about, given whole.
+		// The accounts of the cards the event is about, given whole:
+		// every account a replica replaces is one whose rows it gets.
 		var whole []int64
 		for _, cd := range cards {
-			if slices.Contains(e.wholeAccountsOfCard, cd.Number) {
-				whole = append(whole, cd.Account)
-			}
+			whole = append(whole, cd.Account)
 		}
 		slices.Sort(whole)
 		whole = slices.Compact(whole)

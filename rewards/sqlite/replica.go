@@ -355,26 +355,37 @@ var localIDsText = fmt.Sprint(rewards.LocalIDs)
 // lift gives the lots back what the replica's own entries took from them,
 // so that they hold what the server last said (or, a lot of its own, what
 // it was made with) while the server's rows are written or an event of its
-// own is undone; drop takes it again after.
+// own is undone; drop takes it again after. A lot whose taking drop held
+// at nothing gets back what it held before (replica_lots), not what was
+// taken.
 func (t *txn) lift() error {
-	_, err := t.exec(`UPDATE lots SET remaining = min(lots.points, max(0, lots.remaining + x.points))
-		FROM (` + localAllocs + `) x WHERE lots.id = x.lot_id`)
-	if err != nil {
-		return fmt.Errorf("lift the kiosk's own points: %w", err)
+	for _, q := range []string{
+		`UPDATE lots SET remaining = r.remaining FROM replica_lots r WHERE lots.id = r.lot_id`,
+		`UPDATE lots SET remaining = min(lots.points, max(0, lots.remaining + x.points))
+			FROM (` + localAllocs + `) x WHERE lots.id = x.lot_id AND lots.id NOT IN (SELECT lot_id FROM replica_lots)`,
+		`DELETE FROM replica_lots`,
+	} {
+		if _, err := t.exec(q); err != nil {
+			return fmt.Errorf("lift the kiosk's own points: %w", err)
+		}
 	}
 	return nil
 }
 
 // drop takes from the lots what the replica's own entries took (lift's
-// reverse). A lot whose row the server gave after it counted one of these
-// entries (the server applied the event, whose own change has not come
-// yet) would be taken twice: it is held at nothing until that change
-// comes and replaces the entry.
+// reverse), noting what each held before. A lot whose row the server
+// gave after it counted one of these entries (the server applied the
+// event, whose own change has not come yet) would be taken twice: it is
+// held at nothing until that change comes and replaces the entry.
 func (t *txn) drop() error {
-	_, err := t.exec(`UPDATE lots SET remaining = min(lots.points, max(0, lots.remaining - x.points))
-		FROM (` + localAllocs + `) x WHERE lots.id = x.lot_id`)
-	if err != nil {
-		return fmt.Errorf("take the kiosk's own points again: %w", err)
+	for _, q := range []string{
+		`INSERT INTO replica_lots (lot_id, remaining) SELECT lots.id, lots.remaining FROM lots JOIN (` + localAllocs + `) x ON lots.id = x.lot_id`,
+		`UPDATE lots SET remaining = min(lots.points, max(0, lots.remaining - x.points))
+			FROM (` + localAllocs + `) x WHERE lots.id = x.lot_id`,
+	} {
+		if _, err := t.exec(q); err != nil {
+			return fmt.Errorf("take the kiosk's own points again: %w", err)
+		}
 	}
 	return nil
 }

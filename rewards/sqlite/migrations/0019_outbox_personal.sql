@@ -4,3 +4,14 @@
 -- registration may have changed, so that the event uploaded again is the
 -- same event. NULL: the event typed none, or the server has applied it.
 ALTER TABLE outbox ADD COLUMN personal TEXT;
+
+-- A replica's lot that its own waiting entries take points from: what the
+-- lot held before they took them, as the server last gave it. Taken again
+-- after the server's rows are written, a lot may hold less than the
+-- kiosk's entries took (the server spent it meanwhile: the lot is held at
+-- nothing); what it held is kept here, so that giving the points back
+-- gives back what was taken, not more.
+CREATE TABLE replica_lots (
+	lot_id    INTEGER PRIMARY KEY,
+	remaining INTEGER NOT NULL
+);
