@@ -35,7 +35,8 @@ type syncWorld struct {
 // newSyncWorld opens a central ledger of the coop program with a board of
 // stocked rewards.
 func newSyncWorld(t *testing.T, seed uint64) *syncWorld {
-	s, clk := openStore(t, "coop", `voucher_valid = "720h"`, `voucher_valid = "96h"`)
+	// A kiosk may redeem offline (the cap is the upload's to enforce).
+	s, clk := openStore(t, "coop", `voucher_valid = "720h"`, "voucher_valid = \"96h\"\noffline_cap = 1000")
 	w := &syncWorld{t: t, s: s, clk: clk, rng: rand.New(rand.NewPCG(seed, 7)), done: map[string]int{}}
 	rewardstest.MustPlaces(t, s, "c1", "s1")
 	for i, pts := range []int64{20, 60, 150} {

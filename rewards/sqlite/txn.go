@@ -270,11 +270,13 @@ func (t *txn) reset() error {
 	// After a write was undone, what the cache holds may be older than
 	// what this transaction's earlier writes left: it is not used again.
 	t.cache = nil
-	// A replica's outbox may keep the seq of an event whose row the
-	// server's effects replaced: a new event is numbered after it too.
+	// A replica's outbox and its offline redemptions keep the seqs of
+	// events whose rows the server's effects replaced: a new event is
+	// numbered after them too.
 	last := `SELECT coalesce(max(seq), 0) FROM events`
 	if t.s.replica {
-		last = `SELECT max((SELECT coalesce(max(seq), 0) FROM events), (SELECT coalesce(max(seq), 0) FROM outbox))`
+		last = `SELECT max((SELECT coalesce(max(seq), 0) FROM events), (SELECT coalesce(max(seq), 0) FROM outbox),
+			(SELECT coalesce(max(seq), 0) FROM offline_redemptions))`
 	}
 	if err := t.queryRow(last).Scan(&t.lastSeq); err != nil {
 		return fmt.Errorf("read the last event: %w", err)

@@ -20,6 +20,9 @@ func (s *Store) Redeem(ctx context.Context, r rewards.Redemption) (rewards.Vouch
 	err := s.write(ctx, func(t *txn) error {
 		var err error
 		code, err = run(t, eventKey{kind: rewards.EventRedeem, clientID: r.ID}, t.at(r.At), r, func(ev *eventRec) (any, string, error) {
+			if t.s.replica {
+				return r, r.Code, t.redeemOffline(ev, &r)
+			}
 			_, err := t.redeem(ev, &r, 0)
 			return r, r.Code, err
 		})
@@ -29,6 +32,41 @@ func (s *Store) Redeem(ctx context.Context, r rewards.Redemption) (rewards.Vouch
 		return rewards.Voucher{}, err
 	}
 	return s.Voucher(ctx, code)
+}
+
+// redeemOffline is a redemption at a kiosk's replica, which the server
+// will apply when it can be reached: within what the program's offline
+// cap leaves of this kiosk's offline redemptions of the card that day
+// (none at all with no cap: redeeming needs the server), and with no debt.
+func (t *txn) redeemOffline(ev *eventRec, r *rewards.Redemption) error {
+	p, err := t.program()
+	if err != nil {
+		return err
+	}
+	if p.Spend.OfflineCap == 0 {
+		return rewards.Fail(rewards.EREFUSED, "sync.needs_server", nil)
+	}
+	rw, err := t.reward(r.Reward)
+	if err != nil {
+		return err
+	}
+	day := p.OfflineDay(ev.at)
+	var used int64
+	if err := t.queryRow(`SELECT coalesce(sum(points), 0) FROM offline_redemptions WHERE device = ? AND card = ? AND day = ?`,
+		ev.device, r.Card, day).Scan(&used); err != nil {
+		return fmt.Errorf("read offline redemptions: %w", err)
+	}
+	if _, err := p.OfflineCapLeft(r.Card, used, rw.Points); err != nil {
+		return err
+	}
+	if _, err := t.redeem(ev, r, 0); err != nil {
+		return err
+	}
+	if _, err := t.exec(`INSERT INTO offline_redemptions (seq, device, card, day, points) VALUES (?, ?, ?, ?, ?)`,
+		ev.seq, ev.device, r.Card, day, rw.Points); err != nil {
+		return fmt.Errorf("record offline redemption: %w", err)
+	}
+	return nil
 }
 
 // redeem makes the redemption's voucher. allowance is how many points of
