@@ -91,6 +91,9 @@ const (
 	// change feed after its cursor and its replica whole (rewards/replica).
 	RouteSyncChanges  = "GET /v1/sync/changes"
 	RouteSyncSnapshot = "GET /v1/sync/snapshot"
+	// RouteSyncAccounts gives a kiosk the accounts of cards whole, after
+	// the server refused an event of its about them.
+	RouteSyncAccounts = "GET /v1/sync/accounts"
 	// RouteSyncEvents takes a kiosk's uploaded events (SyncEvent);
 	// RouteSyncNumbers leases it card numbers to issue offline.
 	RouteSyncEvents  = "POST /v1/sync/events"
@@ -226,6 +229,7 @@ var Rights = map[string]map[string]Reach{
 	// A kiosk syncs with its device's token alone, never in a session.
 	RouteSyncChanges:     {RoleKiosk: OwnPlace, RoleAdmin: Anywhere},
 	RouteSyncSnapshot:    {RoleKiosk: OwnPlace, RoleAdmin: Anywhere},
+	RouteSyncAccounts:    {RoleKiosk: OwnPlace, RoleAdmin: Anywhere},
 	RouteSyncEvents:      {RoleKiosk: OwnPlace, RoleAdmin: Anywhere},
 	RouteSyncNumbers:     {RoleKiosk: OwnPlace, RoleAdmin: Anywhere},
 	RouteConflicts:       {SessionManager: OwnPlace, RoleManager: OwnPlace, RoleAdmin: Anywhere},

@@ -63,7 +63,15 @@ type Change struct {
 	Stores  []Store  `json:"stores,omitempty"`
 	Coops   []Coop   `json:"coops,omitempty"`
 	Program *Program `json:"program,omitempty"`
+	// Gone, in a resync (SyncResync), are the cards asked for that the
+	// central ledger does not hold: a kiosk's own, whose issuing it
+	// refused.
+	Gone []string `json:"gone,omitempty"`
 }
+
+// SyncResync is the kind of the change that answers a kiosk's resync of
+// cards (SyncSource.Resync): no event's, their accounts given whole.
+const SyncResync = "sync.resync"
 
 // SyncAccount is an account's row with the given name of its customer
 // (empty: none, or erased by a forget): the only personal data a replica
@@ -244,6 +252,10 @@ type SyncSource interface {
 	// the start) within the scope; staffDigest is the digest of the staff
 	// the reader holds.
 	Changes(ctx context.Context, scope SyncScope, cursor string, limit int, staffDigest string) (SyncChanges, error)
+	// Resync gives the accounts of the cards as they stand now, whole,
+	// for a kiosk whose own event about them was refused: what it
+	// computed for the event may be more than its undoing reaches.
+	Resync(ctx context.Context, scope SyncScope, cards []string) (Change, error)
 	// Snapshot writes the scope's replica as it stands at a cursor, as a
 	// SQLite file, to w, and returns the cursor.
 	Snapshot(ctx context.Context, scope SyncScope, w io.Writer) (cursor string, err error)

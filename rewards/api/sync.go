@@ -18,6 +18,8 @@ import (
 const (
 	SyncPageDefault = 1000
 	SyncPageMax     = 10000
+	// SyncResyncMax is the most cards one resync names.
+	SyncResyncMax = 100
 )
 
 // Headers of a snapshot's answer (GET /v1/sync/snapshot): the cursor the
@@ -48,6 +50,17 @@ func (h *handler) syncRoutes(route func(string, func(*http.Request) (any, error)
 		}
 		return src.Changes(r.Context(), syncScope(r), q.Get("after"), limit, q.Get("staff"))
 	}, "after", "limit", "staff")
+	route(rewards.RouteSyncAccounts, func(r *http.Request) (any, error) {
+		src, err := h.syncSource()
+		if err != nil {
+			return nil, err
+		}
+		cards := r.URL.Query()["card"]
+		if len(cards) == 0 || len(cards) > SyncResyncMax {
+			return nil, rewards.Fail(rewards.EINVALID, "sync.resync_cards", lang.Args{"count": len(cards), "max": SyncResyncMax})
+		}
+		return src.Resync(r.Context(), syncScope(r), cards)
+	}, "card")
 	rawRoute(rewards.RouteSyncSnapshot, func(w http.ResponseWriter, r *http.Request) {
 		if err := h.snapshot(w, r); err != nil {
 			h.fail(w, r, err)
@@ -124,6 +137,11 @@ func (c *Client) Changes(ctx context.Context, cursor string, limit int, staffDig
 		q.Set("staff", staffDigest)
 	}
 	return call[rewards.SyncChanges](c, ctx, request{method: http.MethodGet, path: "/v1/sync/changes", query: q})
+}
+
+// Resync reads the accounts of the cards whole (GET /v1/sync/accounts).
+func (c *Client) Resync(ctx context.Context, cards []string) (rewards.Change, error) {
+	return call[rewards.Change](c, ctx, request{method: http.MethodGet, path: "/v1/sync/accounts", query: url.Values{"card": cards}})
 }
 
 // Snapshot downloads the kiosk's replica, a SQLite file, into w.

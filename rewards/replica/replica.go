@@ -27,6 +27,7 @@ package replica
 import (
 	"context"
 	crand "crypto/rand"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -34,6 +35,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"slices"
 	"time"
 
 	"github.com/tochka-loyalty/tochka/lang"
@@ -54,6 +56,8 @@ type Upstream interface {
 	Picture(ctx context.Context, hash string) (rewards.Picture, error)
 	// Redeem redeems at the server.
 	Redeem(ctx context.Context, r rewards.Redemption) (rewards.Voucher, error)
+	// Resync reads the accounts of the cards whole.
+	Resync(ctx context.Context, cards []string) (rewards.Change, error)
 }
 
 // Defaults of a Replica's settings.
@@ -161,15 +165,59 @@ func (r *Replica) Push(ctx context.Context) (int, error) {
 			return done, err
 		}
 		done += len(results)
-		for _, res := range results {
+		var refused []string
+		for i, res := range results {
 			if res.Status == rewards.SyncRejected {
 				r.Logger.Warn("the server refused an event of this kiosk", "event", res.ID, "key", res.Key, "message", res.Message, "conflict", res.Conflict)
+				refused = append(refused, cardsOf(events[i].Body)...)
 			}
+		}
+		if err := r.resync(ctx, refused); err != nil {
+			return done, err
 		}
 		if len(events) < r.Batch {
 			return done, nil
 		}
 	}
+}
+
+// resync replaces what the replica holds of the cards' accounts by the
+// server's, after the server refused events of the kiosk about them:
+// undoing a refused event reaches what it did to points and vouchers, not
+// always what it did to cards (a replacement, a link).
+func (r *Replica) resync(ctx context.Context, cards []string) error {
+	slices.Sort(cards)
+	cards = slices.Compact(cards)
+	for len(cards) > 0 {
+		n := min(len(cards), 100)
+		c, err := r.Up.Resync(ctx, cards[:n])
+		if err != nil {
+			return err
+		}
+		if err := r.Ledger.ApplyResync(ctx, c); err != nil {
+			return err
+		}
+		cards = cards[n:]
+	}
+	return nil
+}
+
+// cardsOf is the card numbers an event's body names.
+func cardsOf(body []byte) []string {
+	var b struct {
+		Card, Number, Holder string
+		NewNumber            string `json:"new_number"`
+	}
+	if json.Unmarshal(body, &b) != nil {
+		return nil
+	}
+	var out []string
+	for _, n := range []string{b.Card, b.Number, b.Holder, b.NewNumber} {
+		if n != "" {
+			out = append(out, n)
+		}
+	}
+	return out
 }
 
 // Pull applies the change feed after the replica's cursor, page by page,

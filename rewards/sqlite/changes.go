@@ -100,6 +100,39 @@ func (s *Store) Changes(ctx context.Context, scope rewards.SyncScope, cursor str
 	return out, nil
 }
 
+// Resync gives the accounts of the cards as they stand now, whole, in one
+// change of kind rewards.SyncResync; the cards the ledger does not hold
+// are Gone.
+func (s *Store) Resync(ctx context.Context, scope rewards.SyncScope, cards []string) (rewards.Change, error) {
+	var out rewards.Change
+	err := s.read(ctx, func(t *txn) error {
+		f := &feed{t: t}
+		var err error
+		if f.scope, err = t.syncScope(scope); err != nil {
+			return err
+		}
+		e := &feedEvent{kind: rewards.SyncResync, whole: true}
+		var gone []string
+		for _, number := range cards {
+			_, err := t.card(number)
+			switch {
+			case rewards.ErrorCode(err) == rewards.ENOTFOUND:
+				gone = append(gone, number)
+			case err != nil:
+				return err
+			default:
+				e.cards = append(e.cards, number)
+			}
+		}
+		if out, err = f.change(e); err != nil {
+			return err
+		}
+		out.Gone = gone
+		return nil
+	})
+	return out, err
+}
+
 // syncScope is a scope with its cooperative: a store's kiosk names its
 // store, whose record names the cooperative.
 func (t *txn) syncScope(sc rewards.SyncScope) (rewards.SyncScope, error) {

@@ -441,6 +441,10 @@ func (t *txn) undoLocal(ev localEvent, keep map[string]bool) error {
 // refusal took them away. Their personal records go with them.
 func (t *txn) dropLocalAccounts() error {
 	for _, q := range []string{
+		`DELETE FROM allocations WHERE entry_id IN (SELECT id FROM entries WHERE account_id >= ?1 AND account_id NOT IN (SELECT account_id FROM cards))`,
+		`DELETE FROM entries WHERE account_id >= ?1 AND account_id NOT IN (SELECT account_id FROM cards)`,
+		`DELETE FROM vouchers WHERE account_id >= ?1 AND account_id NOT IN (SELECT account_id FROM cards)`,
+		`DELETE FROM lots WHERE account_id >= ?1 AND account_id NOT IN (SELECT account_id FROM cards)`,
 		`DELETE FROM people WHERE account_id >= ?1 AND account_id NOT IN (SELECT account_id FROM cards)`,
 		`DELETE FROM replica_trimmed WHERE account_id >= ?1 AND account_id NOT IN (SELECT account_id FROM cards)`,
 		`DELETE FROM accounts WHERE id >= ?1 AND id NOT IN (SELECT account_id FROM cards)`,
@@ -465,10 +469,23 @@ func (t *txn) dropLocalAccounts() error {
 // reward whose picture the replica lacks is taken as it is: the sync loop
 // fetches the pictures MissingPictures names.
 func (s *Store) ApplyChanges(ctx context.Context, page rewards.SyncChanges) error {
-	if err := s.notReplica(); err != nil {
+	if _, err := parseCursor(page.Next); err != nil {
 		return err
 	}
-	if _, err := parseCursor(page.Next); err != nil {
+	return s.applyPage(ctx, page, true)
+}
+
+// ApplyResync writes the server's answer to a resync of cards (Resync):
+// their accounts replaced whole, the cards it does not hold removed with
+// what only they held. The cursor stays.
+func (s *Store) ApplyResync(ctx context.Context, c rewards.Change) error {
+	return s.applyPage(ctx, rewards.SyncChanges{Changes: []rewards.Change{c}}, false)
+}
+
+// applyPage applies a page of changes, and with moveCursor moves the
+// cursor to its end and keeps its staff.
+func (s *Store) applyPage(ctx context.Context, page rewards.SyncChanges, moveCursor bool) error {
+	if err := s.notReplica(); err != nil {
 		return err
 	}
 	forgot := false
@@ -511,6 +528,9 @@ func (s *Store) ApplyChanges(ctx context.Context, page rewards.SyncChanges) erro
 		if err := t.drop(); err != nil {
 			return err
 		}
+		if !moveCursor {
+			return nil
+		}
 		if page.Staff != nil {
 			if err := t.replaceStaff(page.Staff); err != nil {
 				return err
@@ -548,6 +568,21 @@ func (t *txn) applyChange(c rewards.Change, touched map[int64]bool) error {
 	if c.Whole {
 		if err := t.clearWhole(c); err != nil {
 			return err
+		}
+	}
+	if len(c.Gone) > 0 {
+		// Cards the server does not hold: what the kiosk made of them
+		// goes (their accounts too, when no card is left in them).
+		gone := jsonList(c.Gone)
+		for _, q := range []string{
+			`UPDATE cards SET holder = NULL, pooled = 0 WHERE holder IN (SELECT value FROM json_each(?))`,
+			`UPDATE cards SET replaced_by = NULL WHERE replaced_by IN (SELECT value FROM json_each(?))`,
+			`DELETE FROM batch_cards WHERE number IN (SELECT value FROM json_each(?))`,
+			`DELETE FROM cards WHERE number IN (SELECT value FROM json_each(?))`,
+		} {
+			if _, err := t.exec(q, gone); err != nil {
+				return fmt.Errorf("remove cards the server does not hold: %w", err)
+			}
 		}
 	}
 	if c.Program != nil {
