@@ -42,7 +42,7 @@ func syncChild(path string) {
 		os.Exit(1)
 	}
 	r := replica.New(l, api.NewClient(info.Upstream, &http.Client{Timeout: 10 * time.Second}, api.WithToken(info.Token)))
-	r.Page, r.Batch, r.Every = 10, 5, 10*time.Millisecond
+	r.Page, r.Batch, r.Every = 3, 1, 10*time.Millisecond
 	r.Run(context.Background())
 }
 
@@ -55,44 +55,40 @@ func TestKilledSync(t *testing.T) {
 	w := newWorld(t, 7, offlineCap...)
 	w.seed(30)
 	k := w.kiosk("a1")
-	k.link.set(true)
+	k.link.set(true) // the kiosk's own calls fail: only the child syncs
 	kills := map[string]int{}
-	for round := 0; kills["upload"] < 5 || kills["pull"] < 5; round++ {
-		if round > 60 {
-			t.Fatalf("the child was caught only %v times", kills)
+	// While it uploads: the kiosk's offline work waits in the outbox.
+	for round := 0; kills["upload"] < 5; round++ {
+		if round > 40 {
+			t.Fatalf("the child was killed while uploading %d times in %d rounds", kills["upload"], round)
 		}
-		// Work for the child: offline events to upload, and changes at
-		// the server to pull.
+		for w.state(k).Outbox < 60 {
+			w.clk.add(7 * time.Minute)
+			w.kioskStep(k)
+		}
 		before := w.state(k)
-		if before.Outbox == 0 {
-			for range 40 {
-				w.clk.add(7 * time.Minute)
-				w.kioskStep(k)
-			}
+		after := w.killChild(k)
+		if after.Outbox > 0 && after.Outbox < before.Outbox {
+			kills["upload"]++
 		}
-		if before.caughtUp(w) {
-			for range 300 {
+	}
+	if _, err := replica.New(k.ledger, w.kioskClient("a1")).Push(ctx); err != nil {
+		t.Fatal(err)
+	}
+	// While it pulls: the tills' receipts wait in the feed.
+	for round := 0; kills["pull"] < 5; round++ {
+		if round > 40 {
+			t.Fatalf("the child was killed while pulling %d times in %d rounds", kills["pull"], round)
+		}
+		if w.state(k).caughtUp(w) {
+			for range 600 {
 				w.clk.add(time.Minute)
 				w.serverStep()
 			}
 		}
-		before = w.state(k)
-		k.ledger.Close()
-		cmd := exec.Command(os.Args[0], "-test.run=^$")
-		cmd.Env = append(os.Environ(), childEnv+"="+k.path)
-		cmd.Stderr = os.Stderr
-		if err := cmd.Start(); err != nil {
-			t.Fatal(err)
-		}
-		time.Sleep(time.Duration(30+w.rng.IntN(400)) * time.Millisecond)
-		cmd.Process.Signal(syscall.SIGKILL)
-		cmd.Wait()
-		k.open(w)
-		after := w.state(k)
-		switch {
-		case before.Outbox > 0 && after.Outbox > 0 && after.Outbox < before.Outbox:
-			kills["upload"]++
-		case before.Outbox == 0 && after.Cursor != before.Cursor && !after.caughtUp(w):
+		before := w.state(k)
+		after := w.killChild(k)
+		if after.Cursor != before.Cursor && !after.caughtUp(w) {
 			kills["pull"]++
 		}
 	}
@@ -100,6 +96,25 @@ func TestKilledSync(t *testing.T) {
 	w.converged()
 	w.exactlyOnce(k)
 	t.Logf("killed %v; done %v, refused %v", kills, w.done, w.refused)
+}
+
+// killChild runs the sync of the kiosk's replica in a process of its own
+// (syncChild) and kills it with SIGKILL a random moment later, then opens
+// the replica again and returns its state.
+func (w *world) killChild(k *kiosk) state {
+	w.t.Helper()
+	k.ledger.Close()
+	cmd := exec.Command(os.Args[0], "-test.run=^$")
+	cmd.Env = append(os.Environ(), childEnv+"="+k.path)
+	cmd.Stderr = os.Stderr
+	if err := cmd.Start(); err != nil {
+		w.t.Fatal(err)
+	}
+	time.Sleep(time.Duration(40+w.rng.IntN(300)) * time.Millisecond)
+	cmd.Process.Signal(syscall.SIGKILL)
+	cmd.Wait()
+	k.open(w)
+	return w.state(k)
 }
 
 // state is what a kiosk's replica says of its sync.

@@ -288,6 +288,17 @@ func (w *world) converged() {
 	}
 }
 
+// dumpConflicts logs the server's conflicts, to read beside a failure.
+func (w *world) dumpConflicts() {
+	cs, err := w.srv.Conflicts(ctx, true)
+	if err != nil {
+		w.t.Log(err)
+	}
+	for _, c := range cs {
+		w.t.Logf("conflict %d: %s %s %s card %s: %s", c.ID, c.Device, c.Kind, c.Outcome, c.Card, c.Message)
+	}
+}
+
 func (w *world) ledgers() []*sqlite.Store {
 	var out []*sqlite.Store
 	for _, k := range w.kiosks {
