@@ -171,7 +171,7 @@ func run(ctx context.Context, args []string, env func(string) string, stdout, st
 	}
 	store.GroupCommitted = func(writes int) { m.groups.Observe(float64(writes)) }
 	srv := &http.Server{
-		Handler:           routes(store, api.NewHandler(counted{store, m}, api.Options{Logger: log, Now: cfg.now, Devices: store, Staff: store, Metrics: m.handler(), OTP: store, Phones: store, Uploads: store, Sender: sender}), log, m),
+		Handler:           routes(store, api.NewHandler(counted{store, m}, api.Options{Logger: log, Now: cfg.now, Devices: store, Staff: store, Metrics: m.handler(), OTP: store, Phones: store, Sync: store, Sender: sender}), log, m),
 		ReadHeaderTimeout: 10 * time.Second,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}

@@ -81,9 +81,10 @@ type Options struct {
 	Sender        CodeSender
 	OTPStarts     rate.Limit
 	OTPStartBurst int
-	// Uploads takes kiosks' uploads and keeps their conflicts; nil: the
-	// Service, when it does (upload.go).
-	Uploads rewards.SyncUploads
+	// Sync serves kiosks' sync: the change feed, snapshots, uploads and
+	// their conflicts (sync.go, upload.go); nil: the Service, when it
+	// does.
+	Sync rewards.SyncSource
 	// Metrics, when set, is served at GET /metrics to the devices the
 	// rights table lets read it (a server's Prometheus metrics).
 	Metrics http.Handler
@@ -112,7 +113,7 @@ type handler struct {
 	staff   rewards.Staff
 	cards   *limiter // kiosks' card look-ups
 	phones  rewards.PhoneCards
-	uploads rewards.SyncUploads
+	sync    rewards.SyncSource
 
 	otp       rewards.OTPs
 	sender    CodeSender
@@ -209,10 +210,10 @@ func NewHandler(s Service, opts Options) http.Handler {
 	}
 	route(rewards.RouteCardsByPhone, h.cardsByPhone, "phone")
 
-	// Kiosks' uploads and their conflicts.
-	h.uploads = opts.Uploads
-	if h.uploads == nil {
-		h.uploads, _ = h.s.(rewards.SyncUploads)
+	// Kiosks' sync: pulls, uploads and their conflicts.
+	h.sync = opts.Sync
+	if h.sync == nil {
+		h.sync, _ = h.s.(rewards.SyncSource)
 	}
 	h.uploadRoutes(route)
 

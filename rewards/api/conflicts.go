@@ -28,10 +28,10 @@ func (h *handler) conflicts(r *http.Request) (any, error) {
 			return nil, rewards.Fail(rewards.EINVALID, "conflict.all_bad", lang.Args{"got": v})
 		}
 	}
-	if h.uploads == nil {
+	if h.sync == nil {
 		return []rewards.Conflict{}, nil
 	}
-	return nonNil(h.uploads.Conflicts(r.Context(), all))
+	return nonNil(h.sync.Conflicts(r.Context(), all))
 }
 
 func (h *handler) resolveConflict(r *http.Request) (any, error) {
@@ -47,12 +47,12 @@ func (h *handler) resolveConflict(r *http.Request) (any, error) {
 	if c.ID != 0 && c.ID != id {
 		return nil, rewards.Fail(rewards.EINVALID, "api.path_mismatch", lang.Args{"field": "id", "body": c.ID, "path": path})
 	}
-	if h.uploads == nil {
+	if h.sync == nil {
 		return nil, noRoute(r)
 	}
 	by := rewards.StaffIn(r.Context())
 	if by == "" {
 		by = callerOf(r).device.Name
 	}
-	return h.uploads.ResolveConflict(r.Context(), id, by, c.Note)
+	return h.sync.ResolveConflict(r.Context(), id, by, c.Note)
 }

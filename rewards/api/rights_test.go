@@ -422,6 +422,9 @@ func walkCases(t *testing.T) []walkCase {
 		{rewards.RouteCardsByPhone, "no place", get("/v1/cards?phone=0888123456"), onlyAdmin},
 		{rewards.RouteSyncChanges, "own place", get("/v1/sync/changes?limit=5"), []string{"kiosk@a1", "kiosk@c1", "admin"}},
 		{rewards.RouteSyncSnapshot, "own place", get("/v1/sync/snapshot"), []string{"kiosk@a1", "kiosk@c1", "admin"}},
+		{rewards.RouteSyncAccounts, "no place", func(w *rightsWorld) request {
+			return request{method: "GET", path: "/v1/sync/accounts?card=" + w.card()}
+		}, []string{"kiosk@a1", "kiosk@c1", "admin"}},
 		{rewards.RouteSyncEvents, "no place", func(w *rightsWorld) request {
 			return request{method: "POST", path: "/v1/sync/events", body: `{"events":[]}`}
 		}, kiosks},

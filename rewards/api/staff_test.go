@@ -107,7 +107,7 @@ func TestStaffSessionRightsWalk(t *testing.T) {
 	managerWork := []string{rewards.RouteRewardPut, rewards.RouteRewardDelete, rewards.RoutePicturePut, rewards.RouteStaffAdd, rewards.RouteAudit,
 		rewards.RouteConflicts, rewards.RouteConflictResolve}
 	// A kiosk's own: its sync (uploads, leases, pulls) is never a session's.
-	kioskAlone := []string{rewards.RouteStaffLogin, rewards.RouteSyncEvents, rewards.RouteSyncNumbers, rewards.RouteSyncChanges, rewards.RouteSyncSnapshot}
+	kioskAlone := []string{rewards.RouteStaffLogin, rewards.RouteSyncEvents, rewards.RouteSyncNumbers, rewards.RouteSyncChanges, rewards.RouteSyncSnapshot, rewards.RouteSyncAccounts}
 	type actor struct {
 		name, kiosk, manager string // the kiosk it logs in at, the manager's machine of its place
 		role, store, coop    string

@@ -35,7 +35,7 @@ const (
 // its scope (its store's or cooperative's board and staff, every card).
 func (h *handler) syncRoutes(route func(string, func(*http.Request) (any, error), ...string), rawRoute func(string, http.HandlerFunc, ...string)) {
 	route(rewards.RouteSyncChanges, func(r *http.Request) (any, error) {
-		src, err := h.syncSource()
+		src, err := h.syncSource(r)
 		if err != nil {
 			return nil, err
 		}
@@ -51,7 +51,7 @@ func (h *handler) syncRoutes(route func(string, func(*http.Request) (any, error)
 		return src.Changes(r.Context(), syncScope(r), q.Get("after"), limit, q.Get("staff"))
 	}, "after", "limit", "staff")
 	route(rewards.RouteSyncAccounts, func(r *http.Request) (any, error) {
-		src, err := h.syncSource()
+		src, err := h.syncSource(r)
 		if err != nil {
 			return nil, err
 		}
@@ -68,12 +68,13 @@ func (h *handler) syncRoutes(route func(string, func(*http.Request) (any, error)
 	})
 }
 
-// syncSource is the service's side of sync; internal when it has none.
-func (h *handler) syncSource() (rewards.SyncSource, error) {
-	if src, ok := h.s.(rewards.SyncSource); ok {
-		return src, nil
+// syncSource is the server's side of sync; the route is not served
+// without one.
+func (h *handler) syncSource(r *http.Request) (rewards.SyncSource, error) {
+	if h.sync == nil {
+		return nil, noRoute(r)
 	}
-	return nil, rewards.Fail(rewards.EINTERNAL, "sync.not_served", nil)
+	return h.sync, nil
 }
 
 // syncScope is what the request's device replicates: its own place.
@@ -86,7 +87,7 @@ func syncScope(r *http.Request) rewards.SyncScope {
 // made whole before the answer starts, so that a failure is answered as
 // an error and the cursor can go in a header.
 func (h *handler) snapshot(w http.ResponseWriter, r *http.Request) error {
-	src, err := h.syncSource()
+	src, err := h.syncSource(r)
 	if err != nil {
 		return err
 	}

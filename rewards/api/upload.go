@@ -52,10 +52,10 @@ func (h *handler) uploadRoutes(route func(string, func(*http.Request) (any, erro
 		if err := decode(r, CommandLimit, "numbers lease", &c); err != nil {
 			return nil, err
 		}
-		if h.uploads == nil {
+		if h.sync == nil {
 			return nil, noRoute(r)
 		}
-		numbers, err := h.uploads.LeaseNumbers(r.Context(), callerOf(r).device, c.Count)
+		numbers, err := h.sync.LeaseNumbers(r.Context(), callerOf(r).device, c.Count)
 		return NumbersLeased{Numbers: numbers}, err
 	})
 	route(rewards.RouteConflicts, h.conflicts, "all")
@@ -75,11 +75,11 @@ func (h *handler) upload(r *http.Request) (any, error) {
 	if len(body.Events) > rewards.SyncMax {
 		return nil, rewards.Fail(rewards.ETOOLARGE, "sync.too_many", lang.Args{"count": len(body.Events), "max": rewards.SyncMax})
 	}
-	if h.uploads == nil {
+	if h.sync == nil {
 		return nil, noRoute(r)
 	}
 	kiosk := callerOf(r).device
-	res, err := h.uploads.Upload(r.Context(), kiosk, body.Events, h.mayUpload(r.Context(), kiosk))
+	res, err := h.sync.Upload(r.Context(), kiosk, body.Events, h.mayUpload(r.Context(), kiosk))
 	if err != nil {
 		return nil, err
 	}

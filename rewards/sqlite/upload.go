@@ -528,4 +528,4 @@ func (t *txn) useLease(number, device string) error {
 	return nil
 }
 
-var _ rewards.SyncUploads = (*Store)(nil)
+var _ rewards.SyncSource = (*Store)(nil)
