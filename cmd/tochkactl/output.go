@@ -307,6 +307,10 @@ func writeVoucher(out io.Writer, v rewards.Voucher, w words) error {
 }
 
 func writeCheck(out io.Writer, r rewards.CheckReport, l string) error {
+	if r.Replica {
+		// What a replica holds is checked, not a log it does not hold.
+		fmt.Fprintln(out, lang.Text(l, "out.check.replica", nil))
+	}
 	if len(r.UnrecordedStores) > 0 {
 		// A notice, not a problem: tills are not ours to stop.
 		fmt.Fprintln(out, lang.Text(l, "out.check.unrecorded", lang.Args{"stores": strings.Join(r.UnrecordedStores, ", ")}))

@@ -129,9 +129,12 @@ func cmdSyncStatus(c *cmdCtx) error {
 	} else {
 		lines = append(lines, lang.M("out.sync.pulled", lang.Args{"at": lang.FormatTime(l, *st.PulledAt)}))
 	}
-	if st.Online {
+	switch {
+	case st.Online:
 		lines = append(lines, lang.M("out.sync.online", nil))
-	} else {
+	case st.LastError == "":
+		lines = append(lines, lang.M("out.sync.offline_quiet", nil))
+	default:
 		lines = append(lines, lang.M("out.sync.offline", lang.Args{"error": st.LastError}))
 	}
 	lines = append(lines,

@@ -372,18 +372,19 @@ func Backoff(n int, max time.Duration) time.Duration {
 	return step/2 + rand.N(step/2+1)
 }
 
-// Source is the server as Init reaches it (the API's client).
+// Source is the server as Init reaches it (the API's client): an
+// upstream that also gives a kiosk's replica whole.
 type Source interface {
+	Upstream
 	// Snapshot downloads the kiosk's replica whole into w.
 	Snapshot(ctx context.Context, w io.Writer) (rewards.SnapshotInfo, error)
-	// LeaseNumbers leases n card numbers for issuing cards offline.
-	LeaseNumbers(ctx context.Context, n int) ([]string, error)
 }
 
 // Init makes the replica file at path from the server's snapshot, records
 // in it its upstream and token, and leases it a first block of card
-// numbers: the one way a replica is made (`tochkactl sync init`). A file
-// already at path is refused and left as it was.
+// numbers, and pulls what changed meanwhile: the one way a replica is made
+// (`tochkactl sync init`). A file already at path is refused and left as
+// it was.
 func Init(ctx context.Context, path, upstream, token string, src Source) error {
 	if _, err := os.Stat(path); err == nil {
 		return rewards.Fail(rewards.ECONFLICT, "sync.init_exists", lang.Args{"path": path})
@@ -417,5 +418,11 @@ func Init(ctx context.Context, path, upstream, token string, src Source) error {
 		return err
 	}
 	defer l.Close()
-	return l.AddNumbers(ctx, numbers)
+	if err := l.AddNumbers(ctx, numbers); err != nil {
+		return err
+	}
+	// What changed while the snapshot came, which also records the
+	// replica as fresh and online.
+	_, err = New(l, src).Pull(ctx)
+	return err
 }
