@@ -223,30 +223,51 @@ func cardsOf(body []byte) []string {
 // Pull applies the change feed after the replica's cursor, page by page,
 // until it is caught up, and returns how many changes it applied. The
 // board's pictures that a page names and the replica lacks are fetched
-// first.
+// first. The next page is fetched while one is applied, so that the
+// server's reading and the network overlap the replica's writing; only
+// an applied page moves the cursor.
 func (r *Replica) Pull(ctx context.Context) (int, error) {
 	info, err := r.Ledger.ReplicaInfo(ctx)
 	if err != nil {
 		return 0, err
 	}
-	cursor, digest, done := info.Cursor, info.StaffDigest, 0
-	for {
-		page, err := r.Up.Changes(ctx, cursor, r.Page, digest)
-		if err != nil {
-			return done, err
-		}
-		if err := r.fetchPictures(ctx, page); err != nil {
-			return done, err
-		}
-		if err := r.Ledger.ApplyChanges(ctx, page); err != nil {
-			return done, err
-		}
-		done += len(page.Changes)
-		cursor, digest = page.Next, page.StaffDigest
-		if !page.More {
-			return done, nil
-		}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	type fetched struct {
+		page rewards.SyncChanges
+		err  error
 	}
+	pages := make(chan fetched, 1)
+	go func() {
+		defer close(pages)
+		cursor, digest := info.Cursor, info.StaffDigest
+		for {
+			page, err := r.Up.Changes(ctx, cursor, r.Page, digest)
+			select {
+			case pages <- fetched{page, err}:
+			case <-ctx.Done():
+				return
+			}
+			if err != nil || !page.More {
+				return
+			}
+			cursor, digest = page.Next, page.StaffDigest
+		}
+	}()
+	done := 0
+	for f := range pages {
+		if f.err != nil {
+			return done, f.err
+		}
+		if err := r.fetchPictures(ctx, f.page); err != nil {
+			return done, err
+		}
+		if err := r.Ledger.ApplyChanges(ctx, f.page); err != nil {
+			return done, err
+		}
+		done += len(f.page.Changes)
+	}
+	return done, ctx.Err()
 }
 
 // fetchPictures stores the pictures the page's rewards name that the

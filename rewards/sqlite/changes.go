@@ -1,6 +1,7 @@
 package sqlite
 
 import (
+	"cmp"
 	"context"
 	"crypto/sha256"
 	"database/sql"
@@ -192,6 +193,109 @@ type feed struct {
 	t       *txn
 	scope   rewards.SyncScope
 	changes []rewards.Change
+	rows    *pageRows // the rows of the page's events that are not given whole, read at once
+}
+
+// pageRows are the rows a page's changes give, read with one query a
+// table for the whole page rather than a few for each event: a page of
+// receipts names a thousand cards, lots and accounts.
+type pageRows struct {
+	cards    map[string]rewards.SyncCard
+	vouchers map[string]rewards.SyncVoucher
+	lots     map[int64]rewards.SyncLot
+	accounts map[int64]rewards.SyncAccount
+}
+
+// readRows reads the rows that the events not given whole name.
+func (f *feed) readRows(evs []*feedEvent) error {
+	t := f.t
+	var cards, codes []string
+	var lots, accounts []int64
+	for _, e := range evs {
+		if !e.whole {
+			cards, codes, lots, accounts = append(cards, e.cards...), append(codes, e.codes...), append(lots, e.lots...), append(accounts, e.accounts...)
+		}
+	}
+	r := &pageRows{cards: map[string]rewards.SyncCard{}, vouchers: map[string]rewards.SyncVoucher{},
+		lots: map[int64]rewards.SyncLot{}, accounts: map[int64]rewards.SyncAccount{}}
+	cs, err := t.syncCards(`WHERE c.number IN (SELECT DISTINCT value FROM json_each(?))`, jsonList(cards))
+	if err != nil {
+		return err
+	}
+	for _, c := range cs {
+		r.cards[c.Number] = c
+		accounts = append(accounts, c.Account)
+	}
+	vs, err := t.syncVouchers(`WHERE v.code IN (SELECT DISTINCT value FROM json_each(?))`, jsonList(codes))
+	if err != nil {
+		return err
+	}
+	for _, v := range vs {
+		r.vouchers[v.Code] = v
+		accounts = append(accounts, v.Account)
+	}
+	ls, err := t.syncLots(`WHERE l.id IN (SELECT DISTINCT value FROM json_each(?))`, jsonList(lots))
+	if err != nil {
+		return err
+	}
+	for _, l := range ls {
+		r.lots[l.ID] = l
+		accounts = append(accounts, l.Account)
+	}
+	as, err := t.syncAccounts(accounts)
+	if err != nil {
+		return err
+	}
+	for _, a := range as {
+		r.accounts[a.ID] = a
+	}
+	f.rows = r
+	return nil
+}
+
+// picked are the rows of the keys the map holds, in key order, each once.
+func picked[K cmp.Ordered, V any](m map[K]V, keys []K) []V {
+	keys = slices.Clone(keys)
+	slices.Sort(keys)
+	keys = slices.Compact(keys)
+	var out []V
+	for _, k := range keys {
+		if v, ok := m[k]; ok {
+			out = append(out, v)
+		}
+	}
+	return out
+}
+
+// cardsOf, vouchersOf, lotsOf and accountsOf read the rows an event
+// names: from the page's rows when it is not given whole, else from the
+// ledger.
+func (f *feed) cardsOf(e *feedEvent) ([]rewards.SyncCard, error) {
+	if !e.whole && f.rows != nil {
+		return picked(f.rows.cards, e.cards), nil
+	}
+	return f.t.syncCards(`WHERE c.number IN (SELECT value FROM json_each(?))`, jsonList(e.cards))
+}
+
+func (f *feed) vouchersOf(e *feedEvent) ([]rewards.SyncVoucher, error) {
+	if !e.whole && f.rows != nil {
+		return picked(f.rows.vouchers, e.codes), nil
+	}
+	return f.t.syncVouchers(`WHERE v.code IN (SELECT value FROM json_each(?))`, jsonList(e.codes))
+}
+
+func (f *feed) lotsOf(e *feedEvent, ids []int64) ([]rewards.SyncLot, error) {
+	if !e.whole && f.rows != nil {
+		return picked(f.rows.lots, ids), nil
+	}
+	return f.t.syncLots(`WHERE l.id IN (SELECT value FROM json_each(?))`, jsonList(ids))
+}
+
+func (f *feed) accountsOf(e *feedEvent, ids []int64) ([]rewards.SyncAccount, error) {
+	if !e.whole && f.rows != nil {
+		return picked(f.rows.accounts, ids), nil
+	}
+	return f.t.syncAccounts(ids)
 }
 
 // feedEvent is an event of a page and what it touched.
@@ -253,6 +357,9 @@ func (f *feed) page(cur feedCursor, evs []*feedEvent) (feedCursor, error) {
 	if len(entries) > 0 {
 		next.entry = entries[len(entries)-1].ID
 	}
+	if err := t.entryStores(entries); err != nil {
+		return next, err
+	}
 	for _, en := range entries {
 		if e := bySeq[en.Event]; e != nil {
 			e.entries = append(e.entries, en)
@@ -279,6 +386,9 @@ func (f *feed) page(cur feedCursor, evs []*feedEvent) (feedCursor, error) {
 		if err := f.named(e); err != nil {
 			return next, err
 		}
+	}
+	if err := f.readRows(evs); err != nil {
+		return next, err
 	}
 	for _, e := range evs {
 		c, err := f.change(e)
@@ -364,7 +474,7 @@ func (f *feed) named(e *feedEvent) error {
 func (f *feed) change(e *feedEvent) (rewards.Change, error) {
 	t := f.t
 	c := rewards.Change{Seq: e.seq, Event: e.id, Kind: e.kind, Whole: e.whole, Entries: e.entries, Removed: e.removed}
-	cards, err := t.syncCards(`WHERE c.number IN (SELECT value FROM json_each(?))`, jsonList(e.cards))
+	cards, err := f.cardsOf(e)
 	if err != nil {
 		return c, err
 	}
@@ -395,7 +505,7 @@ func (f *feed) change(e *feedEvent) (rewards.Change, error) {
 		trimmed = w.trimmed
 	}
 	c.Cards = uniqueCards(cards)
-	vouchers, err := t.syncVouchers(`WHERE v.code IN (SELECT value FROM json_each(?))`, jsonList(e.codes))
+	vouchers, err := f.vouchersOf(e)
 	if err != nil {
 		return c, err
 	}
@@ -405,20 +515,23 @@ func (f *feed) change(e *feedEvent) (rewards.Change, error) {
 		// A voucher made, cancelled or lapsed takes or gives back stock.
 		e.rewards = append(e.rewards, v.Reward)
 	}
-	if c.Lots, err = t.syncLots(`WHERE l.id IN (SELECT value FROM json_each(?))`, jsonList(lots)); err != nil {
+	if c.Lots, err = f.lotsOf(e, lots); err != nil {
 		return c, err
 	}
 	for _, l := range c.Lots {
 		accounts = append(accounts, l.Account)
 	}
-	if c.Accounts, err = t.syncAccounts(accounts); err != nil {
+	if c.Accounts, err = f.accountsOf(e, accounts); err != nil {
 		return c, err
 	}
 	for i := range c.Accounts {
 		c.Accounts[i].Trimmed = trimmed[c.Accounts[i].ID]
 	}
-	if err := t.entryStores(c.Entries); err != nil {
-		return c, err
+	if e.whole {
+		// A page's own entries are named in page.
+		if err := t.entryStores(c.Entries); err != nil {
+			return c, err
+		}
 	}
 	slices.Sort(e.rewards)
 	for _, id := range slices.Compact(e.rewards) {
