@@ -107,7 +107,7 @@ func (s *Store) Changes(ctx context.Context, scope rewards.SyncScope, cursor str
 func (s *Store) Resync(ctx context.Context, scope rewards.SyncScope, cards []string) (rewards.Change, error) {
 	var out rewards.Change
 	err := s.read(ctx, func(t *txn) error {
-		f := &feed{t: t}
+		f := &feed{t: t, rows: &pageRows{}} // an event given whole reads its own rows
 		var err error
 		if f.scope, err = t.syncScope(scope); err != nil {
 			return err
@@ -193,7 +193,7 @@ type feed struct {
 	t       *txn
 	scope   rewards.SyncScope
 	changes []rewards.Change
-	rows    *pageRows // the rows of the page's events that are not given whole, read at once
+	rows    *pageRows // the rows of the page's events not given whole, read at once (readRows)
 }
 
 // pageRows are the rows a page's changes give, read with one query a
@@ -267,35 +267,38 @@ func picked[K cmp.Ordered, V any](m map[K]V, keys []K) []V {
 	return out
 }
 
-// cardsOf, vouchersOf, lotsOf and accountsOf read the rows an event
-// names: from the page's rows when it is not given whole, else from the
-// ledger.
-func (f *feed) cardsOf(e *feedEvent) ([]rewards.SyncCard, error) {
-	if !e.whole && f.rows != nil {
-		return picked(f.rows.cards, e.cards), nil
+// fromPage is the rows of the keys an event names: those of the page's
+// rows m, read for every event not given whole; an event given whole
+// reads its own.
+func fromPage[K cmp.Ordered, V any](e *feedEvent, m map[K]V, keys []K, read func() ([]V, error)) ([]V, error) {
+	if e.whole {
+		return read()
 	}
-	return f.t.syncCards(`WHERE c.number IN (SELECT value FROM json_each(?))`, jsonList(e.cards))
+	return picked(m, keys), nil
+}
+
+// cardsOf, vouchersOf, lotsOf and accountsOf are the rows an event names
+// (fromPage).
+func (f *feed) cardsOf(e *feedEvent) ([]rewards.SyncCard, error) {
+	return fromPage(e, f.rows.cards, e.cards, func() ([]rewards.SyncCard, error) {
+		return f.t.syncCards(`WHERE c.number IN (SELECT value FROM json_each(?))`, jsonList(e.cards))
+	})
 }
 
 func (f *feed) vouchersOf(e *feedEvent) ([]rewards.SyncVoucher, error) {
-	if !e.whole && f.rows != nil {
-		return picked(f.rows.vouchers, e.codes), nil
-	}
-	return f.t.syncVouchers(`WHERE v.code IN (SELECT value FROM json_each(?))`, jsonList(e.codes))
+	return fromPage(e, f.rows.vouchers, e.codes, func() ([]rewards.SyncVoucher, error) {
+		return f.t.syncVouchers(`WHERE v.code IN (SELECT value FROM json_each(?))`, jsonList(e.codes))
+	})
 }
 
 func (f *feed) lotsOf(e *feedEvent, ids []int64) ([]rewards.SyncLot, error) {
-	if !e.whole && f.rows != nil {
-		return picked(f.rows.lots, ids), nil
-	}
-	return f.t.syncLots(`WHERE l.id IN (SELECT value FROM json_each(?))`, jsonList(ids))
+	return fromPage(e, f.rows.lots, ids, func() ([]rewards.SyncLot, error) {
+		return f.t.syncLots(`WHERE l.id IN (SELECT value FROM json_each(?))`, jsonList(ids))
+	})
 }
 
 func (f *feed) accountsOf(e *feedEvent, ids []int64) ([]rewards.SyncAccount, error) {
-	if !e.whole && f.rows != nil {
-		return picked(f.rows.accounts, ids), nil
-	}
-	return f.t.syncAccounts(ids)
+	return fromPage(e, f.rows.accounts, ids, func() ([]rewards.SyncAccount, error) { return f.t.syncAccounts(ids) })
 }
 
 // feedEvent is an event of a page and what it touched.

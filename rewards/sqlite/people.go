@@ -360,21 +360,9 @@ func (t *txn) textColumn(what, q string, args ...any) ([]string, error) {
 // column reads the one column of type T that the query q returns, row by
 // row; what went wrong is said with the query's what.
 func column[T any](t *txn, what, q string, args ...any) ([]T, error) {
-	rows, err := t.query(q, args...)
-	if err != nil {
-		return nil, fmt.Errorf("read %s: %w", what, err)
-	}
-	defer rows.Close()
-	var out []T
-	for rows.Next() {
+	return scanAll(t, what, q, func(rows *sql.Rows) (T, error) {
 		var v T
-		if err := rows.Scan(&v); err != nil {
-			return nil, fmt.Errorf("read %s: %w", what, err)
-		}
-		out = append(out, v)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("read %s: %w", what, err)
-	}
-	return out, nil
+		err := rows.Scan(&v)
+		return v, err
+	}, args...)
 }
