@@ -44,6 +44,11 @@ func TestSyncCommands(t *testing.T) {
 		t.Errorf("check on a replica does not say so:\n%s", out)
 	}
 
+	// The server's credentials are made at the server.
+	if msg := k.refused("device", "add", "--name", "till-9", "--role", "pos", "--store", "sofia-1"); !strings.Contains(msg, "replica does not do this") {
+		t.Errorf("a device added on a replica: %s", msg)
+	}
+
 	// A card issued at the kiosk waits in its outbox until sync run.
 	var local struct {
 		Card string `json:"card"`

@@ -28,6 +28,9 @@ var _ rewards.Devices = (*Store)(nil)
 // and device again answer the device without a token; another device under
 // that id is a conflict, and so is a name that is taken.
 func (s *Store) AddDevice(ctx context.Context, c rewards.DeviceAdd) (rewards.NewDevice, error) {
+	if s.replica {
+		return rewards.NewDevice{}, errServerOnly()
+	}
 	if err := c.Validate(); err != nil {
 		return rewards.NewDevice{}, err
 	}
@@ -96,6 +99,9 @@ func (s *Store) Devices(ctx context.Context) ([]rewards.Device, error) {
 // RevokeDevice revokes a device's token from the next request on;
 // revoking a revoked device changes nothing and answers it as it is.
 func (s *Store) RevokeDevice(ctx context.Context, c rewards.DeviceRevoke) (rewards.Device, error) {
+	if s.replica {
+		return rewards.Device{}, errServerOnly()
+	}
 	if err := c.Validate(); err != nil {
 		return rewards.Device{}, err
 	}

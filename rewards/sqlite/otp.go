@@ -212,6 +212,9 @@ func (t *txn) forgetOTP(phone string) error {
 // for staff in a session (rewards.PhoneCards); a phone no customer has
 // finds none.
 func (s *Store) CardsOfPhone(ctx context.Context, phone string) (rewards.OTPVerified, error) {
+	if s.replica {
+		return rewards.OTPVerified{}, errServerOnly()
+	}
 	var out rewards.OTPVerified
 	err := s.read(ctx, func(t *txn) error {
 		t.until = s.Now()

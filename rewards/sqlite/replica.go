@@ -51,6 +51,11 @@ func (t *txn) nextID(table string) (any, error) {
 	return id, nil
 }
 
+// errServerOnly refuses on a replica what only the server does: its
+// credentials (staff, devices) and what needs personal data it does not
+// hold (finding cards by phone).
+func errServerOnly() error { return rewards.Fail(rewards.EREFUSED, "sync.server_only", nil) }
+
 // notReplica refuses a replica's command on a ledger that is none.
 func (s *Store) notReplica() error {
 	if s.replica {

@@ -576,3 +576,21 @@ func TestSnapshotHoldsNoPersonalData(t *testing.T) {
 		t.Fatal("the snapshot holds no given name")
 	}
 }
+
+// A replica makes only what a kiosk uploads: the board, places, the
+// program, receipts and the server's credentials are refused on it, and
+// nothing is written to its outbox for them.
+func TestReplicaRefusesServerWork(t *testing.T) {
+	w := newSyncWorld(t, 3)
+	r := w.bootstrap(rewards.SyncScope{Store: "s1"})
+	_, err := r.AddReward(ctx, rewards.RewardAdd{Reward: rewards.Reward{ID: "lamp", Coop: "c1", Names: rewards.Names{EN: "Lamp"}, Points: 10}})
+	if rewards.ErrorCode(err) != rewards.EREFUSED {
+		t.Fatalf("a board edit on a replica: %v", err)
+	}
+	if _, err := r.AddStaff(ctx, rewards.StaffAdd{PIN: "123456", Staff: rewards.StaffMember{Number: "7", Name: "Ana", Role: rewards.StaffRoleStaff, Coop: "c1"}}); rewards.ErrorCode(err) != rewards.EREFUSED {
+		t.Fatalf("a staff member added on a replica: %v", err)
+	}
+	if info, _ := r.ReplicaInfo(ctx); info.Outbox != 0 {
+		t.Fatalf("the outbox holds %d events", info.Outbox)
+	}
+}

@@ -26,6 +26,9 @@ var _ rewards.Staff = (*Store)(nil)
 // member; another under that id, a number that is taken, or a staff card
 // that is not free (freeStaffCard) is a conflict.
 func (s *Store) AddStaff(ctx context.Context, c rewards.StaffAdd) (rewards.StaffMember, error) {
+	if s.replica {
+		return rewards.StaffMember{}, errServerOnly()
+	}
 	if err := c.Validate(); err != nil {
 		return rewards.StaffMember{}, err
 	}
@@ -77,6 +80,9 @@ func (s *Store) AddStaff(ctx context.Context, c rewards.StaffAdd) (rewards.Staff
 // the command's card empty, takes it away. Like AddStaff's, the card must
 // be free (freeStaffCard); the member's own card again changes nothing.
 func (s *Store) SetStaffCard(ctx context.Context, c rewards.StaffCardSet) (rewards.StaffMember, error) {
+	if s.replica {
+		return rewards.StaffMember{}, errServerOnly()
+	}
 	if err := c.Validate(); err != nil {
 		return rewards.StaffMember{}, err
 	}

@@ -412,6 +412,11 @@ type eventKey struct {
 // and result.
 func run[R any](t *txn, k eventKey, at time.Time, request any, apply func(ev *eventRec) (body any, result R, err error)) (R, error) {
 	var zero R
+	if t.s.replica && rewards.SyncRoute(k.kind) == "" {
+		// A replica makes only what a kiosk uploads; the rest is the
+		// server's (replica.Service sends it there).
+		return zero, errServerOnly()
+	}
 	// An event with a client id is keyed by it, and its UUID follows from
 	// it (rewards.EventID), so it is not stored; one without is keyed by
 	// its UUID: the one it came with, or a random one.
