@@ -192,6 +192,29 @@ const (
 // SyncMax is the most events one upload may hold.
 const SyncMax = 1000
 
+// Validate checks what an uploaded event must carry before the ledger
+// looks at it: an id, a kind, a business time and a body that is a JSON
+// object; what its body says is its command's to check.
+func (e *SyncEvent) Validate() error {
+	const what = "uploaded event"
+	if err := validID(e.ID); err != nil {
+		return invalidField(what, "id", err)
+	}
+	if err := validID(e.Kind); err != nil {
+		return invalidField(what, "kind", err)
+	}
+	if e.At.IsZero() {
+		return invalidField(what, "at", wrong("problem.required", nil))
+	}
+	if err := validTime(e.At); err != nil {
+		return invalidField(what, "at", err)
+	}
+	if len(e.Body) == 0 || e.Body[0] != '{' || !json.Valid(e.Body) {
+		return invalidField(what, "body", wrong("problem.json_object", nil))
+	}
+	return nil
+}
+
 // LeaseMax is the most card numbers one lease may ask for.
 const LeaseMax = 1000
 

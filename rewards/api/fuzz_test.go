@@ -2,6 +2,7 @@ package api_test
 
 import (
 	"net/http"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -127,6 +128,36 @@ func FuzzStaffLoginBody(f *testing.F) {
 		rec := do(t, h, http.MethodPost, "/v1/staff/login", "ru", strings.NewReader(body))
 		if rec.Code == http.StatusInternalServerError {
 			t.Fatalf("an internal error for %q: %s", body, rec.Body)
+		}
+		if rec.Code >= 400 {
+			envelopeOf(t, rec)
+		}
+	})
+}
+
+// FuzzSyncEventsBody uploads what the fuzzer makes as a kiosk's outbox:
+// whatever arrives is answered per event or refused whole, never with an
+// internal error.
+func FuzzSyncEventsBody(f *testing.F) {
+	fuzzBody(f, "/v1/sync/events",
+		`{"events":[{"id":"7ea917fb-91f8-51dc-be26-1bb646b72ced","kind":"card.issue","at":"2026-11-02T09:30:00Z","body":{"id":"k1-1","at":"2026-11-02T09:30:00Z","handed":true},"personal":{"given_name":"Ана","phone":"+359888123456","consent":true}}]}`,
+		`{"events":[{"id":"6eea76cf-668f-5b79-83fe-31681f0be857","kind":"voucher.redeem","at":"2026-11-02T09:31:00Z","body":{"id":"k1-2","card":"CARD","reward":"r1","code":"ABCD-EFGH-JKLM"}}]}`,
+		`{"events":[{"id":"x","kind":"receipt","at":"2026-11-02T09:31:00Z","body":{"id":"k1-3"}}]}`,
+		`{"events":[{"id":"","kind":"","body":null}]}`, `{"events":null}`, `{"events":[{}]}`, `{}`, `[]`)
+}
+
+// FuzzSyncChangesCursor reads the change feed after whatever cursor the
+// fuzzer makes: a page, or a refusal naming the cursor.
+func FuzzSyncChangesCursor(f *testing.F) {
+	s, opts, _ := ledger(f)
+	h := api.NewHandler(s, opts)
+	for _, seed := range []string{"", "0.0", "3.1", "1", "-1.5", "9223372036854775807.0", "x.y", "1.2.3", " 1.0"} {
+		f.Add(seed)
+	}
+	f.Fuzz(func(t *testing.T, cursor string) {
+		rec := do(t, h, http.MethodGet, "/v1/sync/changes?after="+url.QueryEscape(cursor), "en", nil)
+		if rec.Code == http.StatusInternalServerError {
+			t.Fatalf("an internal error for cursor %q: %s", cursor, rec.Body)
 		}
 		if rec.Code >= 400 {
 			envelopeOf(t, rec)

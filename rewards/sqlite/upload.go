@@ -45,12 +45,19 @@ import (
 // One upload is one write: each event in a savepoint of its own, so that
 // a refusal undoes that event alone, and one commit for the batch.
 
-// Upload applies a kiosk's events in order and answers for each. may is
+// Upload applies a kiosk's events in order and answers for each; an
+// event without what every event carries (SyncEvent.Validate) refuses the
+// whole upload, naming it. may is
 // the rights check of an event's staff member (or of the kiosk, when the
 // event names none) on the event's route (rewards.SyncRoute); nil checks
 // nothing. It is asked before the write begins, of every event, and its
 // refusal rejects an event that was not applied before.
 func (s *Store) Upload(ctx context.Context, d rewards.Device, events []rewards.SyncEvent, may func(rewards.SyncEvent) error) ([]rewards.SyncResult, error) {
+	for i := range events {
+		if err := events[i].Validate(); err != nil {
+			return nil, err
+		}
+	}
 	refused := make([]error, len(events))
 	if may != nil {
 		for i := range events {
