@@ -148,6 +148,13 @@ func (w *world) kioskClient(store string) *api.Client {
 // serverCard issues a card at the server with a receipt on it.
 func (w *world) serverCard() string {
 	w.t.Helper()
+	return w.serverCardWith(5000 + int64(w.rng.IntN(40000)))
+}
+
+// serverCardWith issues a card at the server with a receipt of amount
+// (cents) on it.
+func (w *world) serverCardWith(amount int64) string {
+	w.t.Helper()
 	w.n++
 	// Issued the day before, so that it is active (the program's
 	// activation delay) for its receipt.
@@ -156,7 +163,7 @@ func (w *world) serverCard() string {
 		w.t.Fatal(err)
 	}
 	w.cards = append(w.cards, c.Number)
-	if err := w.receipt(c.Number, 5000+int64(w.rng.IntN(40000))); err != nil {
+	if err := w.receipt(c.Number, amount); err != nil {
 		w.t.Fatal(err)
 	}
 	return c.Number
