@@ -189,6 +189,28 @@ const (
 	ConflictAhead    = "ahead"    // dated ahead of the server's clock: applied as of that clock
 )
 
+// EventCards is the card numbers an event's body names: its card, the
+// number of a card it issues, the holder a card is linked to, a
+// replacement's new number.
+func EventCards(body json.RawMessage) []string {
+	var b struct {
+		Card      string `json:"card"`
+		Number    string `json:"number"`
+		Holder    string `json:"holder"`
+		NewNumber string `json:"new_number"`
+	}
+	if json.Unmarshal(body, &b) != nil {
+		return nil
+	}
+	var out []string
+	for _, n := range []string{b.Card, b.Number, b.Holder, b.NewNumber} {
+		if n != "" {
+			out = append(out, n)
+		}
+	}
+	return out
+}
+
 // SyncMax is the most events one upload may hold.
 const SyncMax = 1000
 

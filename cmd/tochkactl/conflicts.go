@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"slices"
@@ -9,6 +10,7 @@ import (
 	"github.com/tochka-loyalty/tochka/lang"
 	"github.com/tochka-loyalty/tochka/rewards"
 	"github.com/tochka-loyalty/tochka/rewards/api"
+	"github.com/tochka-loyalty/tochka/rewards/replica"
 )
 
 // The conflicts of kiosks' uploads: what the central ledger could not
@@ -28,11 +30,23 @@ var conflictCommands = []*command{
 	}, db: dbOpen, changes: true, run: cmdConflictResolve},
 }
 
+// conflictServer keeps the conflicts elsewhere: the server's API client,
+// or a kiosk's replica, which asks its server.
+type conflictServer interface {
+	Conflicts(ctx context.Context, all bool) ([]rewards.Conflict, error)
+	ResolveConflict(ctx context.Context, id int64, note string) (rewards.Conflict, error)
+}
+
+var (
+	_ conflictServer = (*api.Client)(nil)
+	_ conflictServer = (*replica.Service)(nil)
+)
+
 func cmdConflicts(c *cmdCtx) error {
 	all := c.in.bool("all")
 	var list []rewards.Conflict
 	var err error
-	if server, ok := c.store.(*api.Client); ok {
+	if server, ok := c.store.(conflictServer); ok {
 		list, err = server.Conflicts(c.ctx, all)
 	} else {
 		list, err = c.local.Conflicts(c.ctx, all)
@@ -53,7 +67,7 @@ func cmdConflictResolve(c *cmdCtx) error {
 	}
 	note := c.in.str["note"]
 	var cf rewards.Conflict
-	if server, ok := c.store.(*api.Client); ok {
+	if server, ok := c.store.(conflictServer); ok {
 		cf, err = server.ResolveConflict(c.ctx, id, note)
 	} else {
 		cf, err = c.local.ResolveConflict(c.ctx, id, c.local.Device, note)

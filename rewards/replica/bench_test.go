@@ -64,11 +64,12 @@ func BenchmarkSyncCatchUp(b *testing.B) {
 		b.StartTimer()
 		start := time.Now()
 		n := 0
+		from := info.Cursor
 		for _, page := range pages {
-			if err := l.ApplyChanges(ctx, page); err != nil {
+			if err := l.ApplyChanges(ctx, from, page); err != nil {
 				b.Fatal(err)
 			}
-			n += len(page.Changes)
+			n, from = n+len(page.Changes), page.Next
 		}
 		local = append(local, float64(n)/time.Since(start).Seconds())
 		b.StopTimer()

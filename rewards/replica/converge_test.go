@@ -1,6 +1,10 @@
 package replica_test
 
 import (
+	"bytes"
+	"image"
+	"image/color"
+	"image/png"
 	"testing"
 	"time"
 
@@ -156,4 +160,40 @@ func TestTwoKiosksSameCardOffline(t *testing.T) {
 		}
 	}
 	t.Logf("balance %d, redeemed %v, now %d, conflicts %d", bal.Available, spent, b.Available, len(conflicts))
+}
+
+// A reward put on the board after a kiosk's replica was made comes to the
+// kiosk with its picture, which the kiosk fetches by its hash.
+func TestBoardPictureFollows(t *testing.T) {
+	w := newWorld(t, 4)
+	k := w.kiosk("a1")
+	img := image.NewRGBA(image.Rect(0, 0, 4, 3))
+	img.Set(1, 1, color.RGBA{R: 200, A: 255})
+	var buf bytes.Buffer
+	if err := png.Encode(&buf, img); err != nil {
+		t.Fatal(err)
+	}
+	p, err := w.srv.PutPicture(ctx, rewards.Picture{Hash: rewards.PictureHash(buf.Bytes()), Data: buf.Bytes(), MediaType: rewards.MediaPNG, Width: 4, Height: 3})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := w.srv.AddReward(ctx, rewards.RewardAdd{Reward: rewards.Reward{ID: "kettle", Coop: "c1", Names: rewards.Names{EN: "Kettle"}, Points: 90, Picture: p.Hash}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := k.ledger.Picture(ctx, p.Hash); rewards.ErrorCode(err) != rewards.ENOTFOUND {
+		t.Fatalf("the kiosk has the picture before it synced: %v", err)
+	}
+	if _, err := k.sync.Sync(ctx); err != nil {
+		t.Fatal(err)
+	}
+	got, err := k.ledger.Picture(ctx, p.Hash)
+	if err != nil || !bytes.Equal(got.Data, p.Data) {
+		t.Fatalf("the kiosk's picture: %v", err)
+	}
+	if rw, err := k.ledger.Reward(ctx, "kettle"); err != nil || rw.Picture != p.Hash {
+		t.Fatalf("the kiosk's reward %+v: %v", rw, err)
+	}
+	if r, err := k.ledger.Check(ctx); err != nil || len(r.Problems) > 0 {
+		t.Fatalf("check: %+v %v", r.Problems, err)
+	}
 }

@@ -27,12 +27,13 @@ package replica
 import (
 	"context"
 	crand "crypto/rand"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"log/slog"
 	"math/rand/v2"
+	"net"
+	"net/url"
 	"os"
 	"path/filepath"
 	"slices"
@@ -79,29 +80,17 @@ type Replica struct {
 	Logger *slog.Logger
 	// Page is how many events' changes one pull request asks for; Batch
 	// how many events one upload carries; Every how long Run waits
-	// between rounds when the last one succeeded (Wake cuts it short);
+	// between rounds when the last one succeeded;
 	// MaxBackoff the longest wait after failures.
 	Page, Batch       int
 	Every, MaxBackoff time.Duration
-
-	wake chan struct{}
 }
 
 // New returns a replica's sync over the ledger and the upstream, with the
 // default settings.
 func New(ledger *sqlite.Store, up Upstream) *Replica {
 	return &Replica{Ledger: ledger, Up: up, Logger: slog.New(slog.DiscardHandler),
-		Page: DefaultPage, Batch: DefaultBatch, Every: DefaultEvery, MaxBackoff: DefaultMaxBackoff,
-		wake: make(chan struct{}, 1)}
-}
-
-// Wake makes Run start its next round now: the kiosk calls it after a
-// local change, so that the change is uploaded at once while online.
-func (r *Replica) Wake() {
-	select {
-	case r.wake <- struct{}{}:
-	default:
-	}
+		Page: DefaultPage, Batch: DefaultBatch, Every: DefaultEvery, MaxBackoff: DefaultMaxBackoff}
 }
 
 // Round is what one round of sync did.
@@ -133,6 +122,10 @@ func (r *Replica) Sync(ctx context.Context) (Round, error) {
 }
 
 func (r *Replica) round(ctx context.Context, rd *Round) error {
+	// What a sync cut short after the server refused events still waits.
+	if err := r.resync(ctx); err != nil {
+		return err
+	}
 	var err error
 	if rd.Uploaded, err = r.Push(ctx); err != nil {
 		return err
@@ -165,14 +158,12 @@ func (r *Replica) Push(ctx context.Context) (int, error) {
 			return done, err
 		}
 		done += len(results)
-		var refused []string
-		for i, res := range results {
+		for _, res := range results {
 			if res.Status == rewards.SyncRejected {
 				r.Logger.Warn("the server refused an event of this kiosk", "event", res.ID, "key", res.Key, "message", res.Message, "conflict", res.Conflict)
-				refused = append(refused, cardsOf(events[i].Body)...)
 			}
 		}
-		if err := r.resync(ctx, refused); err != nil {
+		if err := r.resync(ctx); err != nil {
 			return done, err
 		}
 		if len(events) < r.Batch {
@@ -181,13 +172,15 @@ func (r *Replica) Push(ctx context.Context) (int, error) {
 	}
 }
 
-// resync replaces what the replica holds of the cards' accounts by the
-// server's, after the server refused events of the kiosk about them:
-// undoing a refused event reaches what it did to points and vouchers, not
-// always what it did to cards (a replacement, a link).
-func (r *Replica) resync(ctx context.Context, cards []string) error {
-	slices.Sort(cards)
-	cards = slices.Compact(cards)
+// resync replaces what the replica holds of the accounts of the cards
+// whose events the server refused (ResyncCards) by the server's: undoing
+// a refused event reaches what it did to points and vouchers, not always
+// what it did to cards (a replacement, a link).
+func (r *Replica) resync(ctx context.Context) error {
+	cards, err := r.Ledger.ResyncCards(ctx)
+	if err != nil {
+		return err
+	}
 	for len(cards) > 0 {
 		n := min(len(cards), 100)
 		c, err := r.Up.Resync(ctx, cards[:n])
@@ -202,28 +195,10 @@ func (r *Replica) resync(ctx context.Context, cards []string) error {
 	return nil
 }
 
-// cardsOf is the card numbers an event's body names.
-func cardsOf(body []byte) []string {
-	var b struct {
-		Card, Number, Holder string
-		NewNumber            string `json:"new_number"`
-	}
-	if json.Unmarshal(body, &b) != nil {
-		return nil
-	}
-	var out []string
-	for _, n := range []string{b.Card, b.Number, b.Holder, b.NewNumber} {
-		if n != "" {
-			out = append(out, n)
-		}
-	}
-	return out
-}
-
 // Pull applies the change feed after the replica's cursor, page by page,
 // until it is caught up, and returns how many changes it applied. The
 // board's pictures that a page names and the replica lacks are fetched
-// first. The next page is fetched while one is applied, so that the
+// after it. The next page is fetched while one is applied, so that the
 // server's reading and the network overlap the replica's writing; only
 // an applied page moves the cursor.
 func (r *Replica) Pull(ctx context.Context) (int, error) {
@@ -234,6 +209,7 @@ func (r *Replica) Pull(ctx context.Context) (int, error) {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	type fetched struct {
+		from string // the cursor the page was read after
 		page rewards.SyncChanges
 		err  error
 	}
@@ -244,7 +220,7 @@ func (r *Replica) Pull(ctx context.Context) (int, error) {
 		for {
 			page, err := r.Up.Changes(ctx, cursor, r.Page, digest)
 			select {
-			case pages <- fetched{page, err}:
+			case pages <- fetched{cursor, page, err}:
 			case <-ctx.Done():
 				return
 			}
@@ -259,10 +235,12 @@ func (r *Replica) Pull(ctx context.Context) (int, error) {
 		if f.err != nil {
 			return done, f.err
 		}
-		if err := r.fetchPictures(ctx, f.page); err != nil {
+		if err := r.Ledger.ApplyChanges(ctx, f.from, f.page); errors.Is(err, sqlite.ErrPulled) {
+			return done, nil // another pull got there first
+		} else if err != nil {
 			return done, err
 		}
-		if err := r.Ledger.ApplyChanges(ctx, f.page); err != nil {
+		if err := r.fetchPictures(ctx, f.page); err != nil {
 			return done, err
 		}
 		done += len(f.page.Changes)
@@ -270,28 +248,23 @@ func (r *Replica) Pull(ctx context.Context) (int, error) {
 	return done, ctx.Err()
 }
 
-// fetchPictures stores the pictures the page's rewards name that the
-// replica does not hold.
+// fetchPictures stores the pictures the board names and the replica
+// lacks, after a page that changed the board.
 func (r *Replica) fetchPictures(ctx context.Context, page rewards.SyncChanges) error {
-	for _, c := range page.Changes {
-		for _, rw := range c.Rewards {
-			if rw.Picture == "" {
-				continue
-			}
-			_, err := r.Ledger.Picture(ctx, rw.Picture)
-			if rewards.ErrorCode(err) != rewards.ENOTFOUND {
-				if err != nil {
-					return err
-				}
-				continue
-			}
-			p, err := r.Up.Picture(ctx, rw.Picture)
-			if err != nil {
-				return err
-			}
-			if _, err := r.Ledger.PutPicture(ctx, p); err != nil {
-				return err
-			}
+	if !slices.ContainsFunc(page.Changes, func(c rewards.Change) bool { return len(c.Rewards) > 0 }) {
+		return nil
+	}
+	missing, err := r.Ledger.MissingPictures(ctx)
+	if err != nil {
+		return err
+	}
+	for _, hash := range missing {
+		p, err := r.Up.Picture(ctx, hash)
+		if err != nil {
+			return err
+		}
+		if _, err := r.Ledger.PutPicture(ctx, p); err != nil {
+			return err
 		}
 	}
 	return nil
@@ -312,7 +285,7 @@ func (r *Replica) Lease(ctx context.Context) error {
 }
 
 // Run syncs in rounds until ctx is done: after a round that succeeded it
-// waits Every (or until Wake), after failures it backs off exponentially,
+// waits Every, after failures it backs off exponentially,
 // from a second up to MaxBackoff, each wait drawn between half and the
 // whole of its step so that kiosks that lost the link together do not
 // call back together. It returns ctx's error.
@@ -337,8 +310,6 @@ func (r *Replica) Run(ctx context.Context) error {
 			t.Stop()
 			return ctx.Err()
 		case <-t.C:
-		case <-r.wake:
-			t.Stop()
 		}
 	}
 }
@@ -360,6 +331,14 @@ func (r *Replica) Redeem(ctx context.Context, red rewards.Redemption) (rewards.V
 	if red.At.IsZero() {
 		red.At = r.Ledger.Now() // the same body either way
 	}
+	if red.Store == "" {
+		// The kiosk's store, as the server takes a redemption made at it.
+		info, err := r.Ledger.ReplicaInfo(ctx)
+		if err != nil {
+			return rewards.Voucher{}, err
+		}
+		red.Store = info.Store
+	}
 	v, err := r.Up.Redeem(ctx, red)
 	if err == nil {
 		if _, perr := r.Pull(ctx); perr != nil {
@@ -375,11 +354,13 @@ func (r *Replica) Redeem(ctx context.Context, red rewards.Redemption) (rewards.V
 }
 
 // Unreachable reports whether err is a call to the server that got no
-// answer of the server's (a refusal or a fault it answered is a
-// *rewards.Error).
+// answer: the connection failed or broke (a refusal or a fault the server
+// answered is a *rewards.Error; a fault of the replica's own file is
+// neither).
 func Unreachable(err error) bool {
-	var e *rewards.Error
-	return err != nil && !errors.As(err, &e) && !errors.Is(err, context.Canceled)
+	var ue *url.Error
+	var ne net.Error
+	return errors.As(err, &ue) || errors.As(err, &ne) || errors.Is(err, io.ErrUnexpectedEOF)
 }
 
 // Backoff is the wait after the n-th failure in a row: a second doubled

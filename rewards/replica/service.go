@@ -21,14 +21,21 @@ import (
 type Service struct {
 	*sqlite.Store
 	sync   *Replica
-	remote rewards.Service
+	remote Remote
 }
 
 var _ rewards.Service = (*Service)(nil)
 
+// Remote is the server as a kiosk's ledger reaches it: the API's client.
+type Remote interface {
+	rewards.Service
+	Conflicts(ctx context.Context, all bool) ([]rewards.Conflict, error)
+	ResolveConflict(ctx context.Context, id int64, note string) (rewards.Conflict, error)
+}
+
 // NewService returns the kiosk's ledger over the replica's sync and the
 // server's API.
-func NewService(r *Replica, remote rewards.Service) *Service {
+func NewService(r *Replica, remote Remote) *Service {
 	return &Service{Store: r.Ledger, sync: r, remote: remote}
 }
 
@@ -136,4 +143,14 @@ func (s *Service) AddStore(ctx context.Context, c rewards.StoreAdd) (rewards.Sto
 // PutPicture implements rewards.Pictures at the server.
 func (s *Service) PutPicture(ctx context.Context, p rewards.Picture) (rewards.Picture, error) {
 	return atServer(s, ctx, func() (rewards.Picture, error) { return s.remote.PutPicture(ctx, p) })
+}
+
+// Conflicts lists the server's conflicts: a replica keeps none.
+func (s *Service) Conflicts(ctx context.Context, all bool) ([]rewards.Conflict, error) {
+	return atServer(s, ctx, func() ([]rewards.Conflict, error) { return s.remote.Conflicts(ctx, all) })
+}
+
+// ResolveConflict closes a conflict at the server.
+func (s *Service) ResolveConflict(ctx context.Context, id int64, note string) (rewards.Conflict, error) {
+	return atServer(s, ctx, func() (rewards.Conflict, error) { return s.remote.ResolveConflict(ctx, id, note) })
 }

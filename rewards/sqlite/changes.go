@@ -58,6 +58,9 @@ const defaultFeedLimit = 1000
 // event touched as they stand now (rewards.Change). The staff of the
 // scope come whole when their digest differs from staffDigest.
 func (s *Store) Changes(ctx context.Context, scope rewards.SyncScope, cursor string, limit int, staffDigest string) (rewards.SyncChanges, error) {
+	if s.replica {
+		return rewards.SyncChanges{}, errServerOnly()
+	}
 	out := rewards.SyncChanges{Changes: []rewards.Change{}, Next: cursor}
 	cur, err := parseCursor(cursor)
 	if err != nil {
@@ -105,6 +108,9 @@ func (s *Store) Changes(ctx context.Context, scope rewards.SyncScope, cursor str
 // change of kind rewards.SyncResync; the cards the ledger does not hold
 // are Gone.
 func (s *Store) Resync(ctx context.Context, scope rewards.SyncScope, cards []string) (rewards.Change, error) {
+	if s.replica {
+		return rewards.Change{}, errServerOnly()
+	}
 	var out rewards.Change
 	err := s.read(ctx, func(t *txn) error {
 		f := &feed{t: t, rows: &pageRows{}} // an event given whole reads its own rows

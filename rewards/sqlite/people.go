@@ -67,10 +67,14 @@ func (t *txn) keepPerson(ev *eventRec, c *cardRow, a *account, d rewards.Details
 			}
 		}
 	}
-	if t.s.replica {
-		ev.typed = &d
-	}
 	p := rewards.Record(*old, d, ev.at)
+	if t.s.replica {
+		// A replica keeps of personal data only the given name; what
+		// was typed waits in the outbox with the event (ev.typed), and
+		// leaves the kiosk once the server has answered for it.
+		ev.typed = &d
+		p.FamilyName, p.Phone, p.Email = "", "", ""
+	}
 	phone := nullText(p.Phone)
 	if _, err := t.exec(`INSERT INTO people (account_id, id, given_name, family_name, phone, email, consent_at, marketing_at, marketing_withdrawn_at)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)

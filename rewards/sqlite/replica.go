@@ -239,12 +239,12 @@ func (s *Store) Outbox(ctx context.Context, limit int) ([]rewards.SyncEvent, err
 }
 
 // Answered records the server's answers to uploaded events, in one
-// transaction: an event applied (or applied before) leaves the outbox,
-// its row in events staying until the server's effects of it replace the
-// kiosk's (ApplyChanges), and the personal data it typed are erased but
-// for the given name; an event refused is undone, what the kiosk computed
-// for it with it. An event whose effects the server's replaced already
-// (settled) just leaves the outbox.
+// transaction: an event applied (or applied before) leaves the outbox
+// with the personal data it typed, its row in events staying until the
+// server's effects of it replace the kiosk's (ApplyChanges); an event
+// refused is undone, what the kiosk computed for it with it, and its
+// cards wait to be resynced (ResyncCards). An event whose effects the
+// server's replaced already (and so left the outbox) is skipped.
 func (s *Store) Answered(ctx context.Context, results []rewards.SyncResult) error {
 	if err := s.notReplica(); err != nil {
 		return err
@@ -269,9 +269,7 @@ func (s *Store) Answered(ctx context.Context, results []rewards.SyncResult) erro
 			case state != "waiting" || !held:
 				_, err = t.exec(`DELETE FROM outbox WHERE seq = ?`, seq)
 			case r.Status == rewards.SyncApplied || r.Status == rewards.SyncDuplicate:
-				if err = t.erasePersonal(ev); err == nil {
-					_, err = t.exec(`UPDATE outbox SET state = 'applied', personal = NULL WHERE seq = ?`, seq)
-				}
+				_, err = t.exec(`UPDATE outbox SET state = 'applied', personal = NULL WHERE seq = ?`, seq)
 			case r.Status == rewards.SyncRejected:
 				if !lifted {
 					if err := t.lift(); err != nil {
@@ -279,7 +277,10 @@ func (s *Store) Answered(ctx context.Context, results []rewards.SyncResult) erro
 					}
 					lifted = true
 				}
-				if err = t.undoLocal(ev, nil); err == nil {
+				if err = t.resyncLater(ev.body); err == nil {
+					err = t.undoLocal(ev, nil)
+				}
+				if err == nil {
 					_, err = t.exec(`DELETE FROM outbox WHERE seq = ?`, seq)
 				}
 			}
@@ -295,29 +296,6 @@ func (s *Store) Answered(ctx context.Context, results []rewards.SyncResult) erro
 		}
 		return t.drop()
 	})
-}
-
-// erasePersonal erases the personal data an enrolment typed at the kiosk
-// but for the given name, once the server holds them: the record the
-// event refers to, and its card's account's, which a change from the
-// server may have given the server's record id meanwhile.
-func (t *txn) erasePersonal(ev localEvent) error {
-	if ev.kind != rewards.EventCardIssue && ev.kind != rewards.EventCardRegister {
-		return nil
-	}
-	var b struct {
-		Person string `json:"person"`
-		Card   string `json:"card"`
-		Number string `json:"number"`
-	}
-	if json.Unmarshal(ev.body, &b) != nil || b.Person == "" {
-		return nil
-	}
-	if _, err := t.exec(`UPDATE people SET family_name = '', phone = NULL, email = ''
-		WHERE id = ? OR account_id IN (SELECT account_id FROM cards WHERE number IN (?, ?))`, b.Person, b.Card, b.Number); err != nil {
-		return fmt.Errorf("erase the personal data of event %s: %w", ev.id, err)
-	}
-	return nil
 }
 
 // localEvent is one of a replica's own events.
@@ -462,39 +440,81 @@ func (t *txn) dropLocalAccounts() error {
 }
 
 // ApplyChanges applies a page of the change feed in one write transaction
-// and moves the cursor to the page's Next in it. An event of the
-// replica's own is first undone (what the kiosk computed for it), its
-// events row deleted and its outbox row, once answered, with it; one not
-// answered yet stays in the outbox, settled, for the upload to be
-// answered as a duplicate without undoing anything. Then the change's
+// and moves the cursor from from, where the page was read after, to the
+// page's Next in it (ErrPulled when the cursor is no longer from). An
+// event of the replica's own is first undone (what the kiosk computed for
+// it), its events and outbox rows deleted: the server applied it, and an
+// answer for it still on its way finds nothing to do. Then the change's
 // rows are written as the server gives them; accounts given whole replace
 // what the replica holds of them. Each account keeps its latest entries
 // (and those of its open vouchers); the points of the others are added to
 // replica_trimmed. The staff are replaced when the page gives them. A
 // reward whose picture the replica lacks is taken as it is: the sync loop
 // fetches the pictures MissingPictures names.
-func (s *Store) ApplyChanges(ctx context.Context, page rewards.SyncChanges) error {
+func (s *Store) ApplyChanges(ctx context.Context, from string, page rewards.SyncChanges) error {
 	if _, err := parseCursor(page.Next); err != nil {
 		return err
 	}
-	return s.applyPage(ctx, page, true)
+	return s.applyPage(ctx, page, &from)
 }
+
+// ErrPulled is ApplyChanges's answer to a page read after a cursor the
+// replica has moved from since: another pull (another process) applied
+// it, or pages after it, first. Nothing is written.
+var ErrPulled = errors.New("the replica was pulled past this page meanwhile")
 
 // ApplyResync writes the server's answer to a resync of cards (Resync):
 // their accounts replaced whole, the cards it does not hold removed with
-// what only they held. The cursor stays.
+// what only they held, the cards no longer waiting for it (ResyncCards).
+// The cursor stays.
 func (s *Store) ApplyResync(ctx context.Context, c rewards.Change) error {
-	return s.applyPage(ctx, rewards.SyncChanges{Changes: []rewards.Change{c}}, false)
+	return s.applyPage(ctx, rewards.SyncChanges{Changes: []rewards.Change{c}}, nil)
 }
 
-// applyPage applies a page of changes, and with moveCursor moves the
-// cursor to its end and keeps its staff.
-func (s *Store) applyPage(ctx context.Context, page rewards.SyncChanges, moveCursor bool) error {
+// ResyncCards lists the cards whose accounts the replica is to ask the
+// server for whole, after it refused the kiosk's events about them.
+func (s *Store) ResyncCards(ctx context.Context) ([]string, error) {
+	if err := s.notReplica(); err != nil {
+		return nil, err
+	}
+	var out []string
+	err := s.read(ctx, func(t *txn) error {
+		var err error
+		out, err = column[string](t, "replica_resync", `SELECT card FROM replica_resync ORDER BY card`)
+		return err
+	})
+	return out, err
+}
+
+// resyncLater notes the cards a refused event's body names, for the
+// replica to ask for whole (ResyncCards).
+func (t *txn) resyncLater(body []byte) error {
+	for _, n := range rewards.EventCards(body) {
+		if _, err := t.exec(`INSERT OR IGNORE INTO replica_resync (card) VALUES (?)`, n); err != nil {
+			return fmt.Errorf("note card %s to resync: %w", n, err)
+		}
+	}
+	return nil
+}
+
+// applyPage applies a page of changes, and for a page of the feed read
+// after the cursor from (which must be the replica's) moves the cursor to
+// its end and keeps its staff.
+func (s *Store) applyPage(ctx context.Context, page rewards.SyncChanges, from *string) error {
 	if err := s.notReplica(); err != nil {
 		return err
 	}
 	forgot := false
 	err := s.write(ctx, func(t *txn) error {
+		if from != nil {
+			var cursor string
+			if err := t.queryRow(`SELECT cursor FROM replica WHERE id = 1`).Scan(&cursor); err != nil {
+				return fmt.Errorf("read the cursor: %w", err)
+			}
+			if cursor != *from {
+				return ErrPulled
+			}
+		}
 		own, err := t.ownEvents()
 		if err != nil {
 			return err
@@ -508,9 +528,6 @@ func (s *Store) applyPage(ctx context.Context, page rewards.SyncChanges, moveCur
 				keep := map[string]bool{}
 				for _, v := range c.Vouchers {
 					keep[v.Code] = true
-				}
-				if err := t.erasePersonal(ev); err != nil {
-					return err
 				}
 				if err := t.undoLocal(ev, keep); err != nil {
 					return err
@@ -533,7 +550,20 @@ func (s *Store) applyPage(ctx context.Context, page rewards.SyncChanges, moveCur
 		if err := t.drop(); err != nil {
 			return err
 		}
-		if !moveCursor {
+		if from == nil {
+			// A resync: its cards wait no more.
+			for _, c := range page.Changes {
+				for _, cd := range c.Cards {
+					if _, err := t.exec(`DELETE FROM replica_resync WHERE card = ?`, cd.Number); err != nil {
+						return fmt.Errorf("resync card %s: %w", cd.Number, err)
+					}
+				}
+				for _, n := range c.Gone {
+					if _, err := t.exec(`DELETE FROM replica_resync WHERE card = ?`, n); err != nil {
+						return fmt.Errorf("resync card %s: %w", n, err)
+					}
+				}
+			}
 			return nil
 		}
 		if page.Staff != nil {
@@ -541,8 +571,9 @@ func (s *Store) applyPage(ctx context.Context, page rewards.SyncChanges, moveCur
 				return err
 			}
 		}
-		if _, err := t.exec(`UPDATE replica SET cursor = ?, staff_digest = ?, conflicts = ?, pulled_at = ?, online = 1, last_error = ''
-			WHERE id = 1`, page.Next, page.StaffDigest, page.Conflicts, ms(t.until)); err != nil {
+		// pulled_at is when the replica last caught up.
+		if _, err := t.exec(`UPDATE replica SET cursor = ?, staff_digest = ?, conflicts = ?, pulled_at = CASE WHEN ? THEN pulled_at ELSE ? END,
+			online = 1, last_error = '' WHERE id = 1`, page.Next, page.StaffDigest, page.Conflicts, page.More, ms(t.until)); err != nil {
 			return fmt.Errorf("move the cursor: %w", err)
 		}
 		return nil
@@ -554,14 +585,10 @@ func (s *Store) applyPage(ctx context.Context, page rewards.SyncChanges, moveCur
 }
 
 // settleOutbox ends the outbox row of an own event whose effects the
-// server's replaced: gone when answered, else kept as settled for its
-// answer to find (Answered), which then undoes nothing.
+// server's replaced: the server applied it, so it is not uploaded again,
+// and an answer still on its way finds no row (Answered skips it).
 func (t *txn) settleOutbox(ev localEvent) error {
-	q := `DELETE FROM outbox WHERE seq = ?`
-	if ev.state == "waiting" {
-		q = `UPDATE outbox SET state = 'settled' WHERE seq = ?`
-	}
-	if _, err := t.exec(q, ev.seq); err != nil {
+	if _, err := t.exec(`DELETE FROM outbox WHERE seq = ?`, ev.seq); err != nil {
 		return fmt.Errorf("settle event %s: %w", ev.id, err)
 	}
 	return nil
@@ -623,6 +650,19 @@ func (t *txn) applyChange(c rewards.Change, touched map[int64]bool) error {
 		}
 	}
 	for _, cd := range c.Cards {
+		// A card the kiosk issued moves from its own account to the
+		// server's: what the kiosk's later events wrote on it, which
+		// their own changes will replace, moves with it.
+		if _, err := t.exec(`UPDATE lots SET account_id = ?2 WHERE account_id = (SELECT account_id FROM cards WHERE number = ?1 AND account_id >= ?3 AND account_id <> ?2)`,
+			cd.Number, cd.Account, rewards.LocalIDs); err != nil {
+			return fmt.Errorf("move the kiosk's rows of card %s: %w", cd.Number, err)
+		}
+		for _, tb := range []string{"entries", "vouchers"} {
+			if _, err := t.exec(`UPDATE `+tb+` SET account_id = ?2 WHERE account_id = (SELECT account_id FROM cards WHERE number = ?1 AND account_id >= ?3 AND account_id <> ?2)`,
+				cd.Number, cd.Account, rewards.LocalIDs); err != nil {
+				return fmt.Errorf("move the kiosk's rows of card %s: %w", cd.Number, err)
+			}
+		}
 		if _, err := t.exec(`INSERT INTO cards (number, account_id, issued_at, handed_at, active_from, blocked_at, replaced_by, holder, pooled)
 			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
 			ON CONFLICT (number) DO UPDATE SET account_id = excluded.account_id, issued_at = excluded.issued_at, handed_at = excluded.handed_at,

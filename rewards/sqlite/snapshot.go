@@ -25,6 +25,9 @@ import (
 // of personal data the given names only. It holds no event: what made its
 // lots and entries, as history names it, goes to replica_events.
 func (s *Store) Snapshot(ctx context.Context, scope rewards.SyncScope, w io.Writer) (cursor string, err error) {
+	if s.replica {
+		return "", errServerOnly()
+	}
 	if s.db == nil {
 		return "", errors.New("store is not open")
 	}

@@ -53,6 +53,9 @@ import (
 // nothing. It is asked before the write begins, of every event, and its
 // refusal rejects an event that was not applied before.
 func (s *Store) Upload(ctx context.Context, d rewards.Device, events []rewards.SyncEvent, may func(rewards.SyncEvent) error) ([]rewards.SyncResult, error) {
+	if s.replica {
+		return nil, errServerOnly()
+	}
 	for i := range events {
 		if err := events[i].Validate(); err != nil {
 			return nil, err
@@ -416,6 +419,9 @@ func (t *txn) conflictOf(event, outcome string) (c rewards.Conflict, found bool,
 // Conflicts lists the conflicts of kiosks' uploads, oldest first: the
 // open ones, or with all the resolved ones too.
 func (s *Store) Conflicts(ctx context.Context, all bool) ([]rewards.Conflict, error) {
+	if s.replica {
+		return nil, errServerOnly()
+	}
 	out := []rewards.Conflict{}
 	err := s.read(ctx, func(t *txn) error {
 		q := `SELECT ` + conflictColumns + ` FROM conflicts WHERE resolved_at IS NULL ORDER BY id`
@@ -443,6 +449,9 @@ func (s *Store) Conflicts(ctx context.Context, all bool) ([]rewards.Conflict, er
 // or device, and returns it. A conflict closed already is a conflict
 // itself; an empty note is refused: the next manager reads why.
 func (s *Store) ResolveConflict(ctx context.Context, id int64, by, note string) (rewards.Conflict, error) {
+	if s.replica {
+		return rewards.Conflict{}, errServerOnly()
+	}
 	var c rewards.Conflict
 	if strings.TrimSpace(note) == "" {
 		return c, rewards.Fail(rewards.EINVALID, "conflict.note_missing", lang.Args{"id": id})
@@ -478,6 +487,9 @@ func (s *Store) ResolveConflict(ctx context.Context, id int64, by, note string) 
 // ledger's own draws pass by from now on, and which a card issued with
 // one by another device is refused (useLease).
 func (s *Store) LeaseNumbers(ctx context.Context, d rewards.Device, n int) ([]string, error) {
+	if s.replica {
+		return nil, errServerOnly()
+	}
 	if n < 1 || n > rewards.LeaseMax {
 		return nil, rewards.Fail(rewards.EINVALID, "sync.count_bad", lang.Args{"count": n, "max": rewards.LeaseMax})
 	}

@@ -15,3 +15,10 @@ CREATE TABLE replica_lots (
 	lot_id    INTEGER PRIMARY KEY,
 	remaining INTEGER NOT NULL
 );
+
+-- The cards of a replica's events the server refused, whose accounts the
+-- replica asks for whole (GET /v1/sync/accounts): kept in the transaction
+-- that records the refusal, so that a sync cut before it asks asks after.
+CREATE TABLE replica_resync (
+	card TEXT PRIMARY KEY
+) WITHOUT ROWID;
