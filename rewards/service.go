@@ -606,6 +606,10 @@ type CheckReport struct {
 	// Replica says the ledger checked is a kiosk's replica, which holds
 	// no event log to replay: its check compares what it holds.
 	Replica bool `json:"replica,omitempty"`
+	// CatchingUp, of a replica, says it is behind the server or waits for
+	// its answers: rows come as they stand at the server, so that its
+	// accounts' entries are checked against their lots once it is not.
+	CatchingUp bool `json:"catching_up,omitempty"`
 }
 
 // Service is the union of the ledger's service interfaces: what a store

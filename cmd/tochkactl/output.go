@@ -311,6 +311,9 @@ func writeCheck(out io.Writer, r rewards.CheckReport, l string) error {
 		// What a replica holds is checked, not a log it does not hold.
 		fmt.Fprintln(out, lang.Text(l, "out.check.replica", nil))
 	}
+	if r.CatchingUp {
+		fmt.Fprintln(out, lang.Text(l, "out.check.catching_up", nil))
+	}
 	if len(r.UnrecordedStores) > 0 {
 		// A notice, not a problem: tills are not ours to stop.
 		fmt.Fprintln(out, lang.Text(l, "out.check.unrecorded", lang.Args{"stores": strings.Join(r.UnrecordedStores, ", ")}))

@@ -1,12 +1,14 @@
 package replica_test
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"math/rand/v2"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"path/filepath"
 	"reflect"
 	"sync"
@@ -258,9 +260,24 @@ func (w *world) converged() {
 		if err != nil {
 			w.t.Fatal(err)
 		}
-		if len(r.Problems) > 0 {
+		if len(r.Problems) > 0 || r.CatchingUp {
 			w.dumpConflicts()
-			w.t.Fatalf("check of %s: %v", l.Path, r.Problems)
+			w.t.Fatalf("check of %s: %v (catching up: %v)", l.Path, r.Problems, r.CatchingUp)
+		}
+	}
+	for _, k := range w.kiosks {
+		// Of personal data a kiosk keeps only given names, and what an
+		// enrolment typed leaves it once the server has answered.
+		for _, f := range []string{k.path, k.path + "-wal"} {
+			data, err := os.ReadFile(f)
+			if err != nil && !os.IsNotExist(err) {
+				w.t.Fatal(err)
+			}
+			for _, personal := range []string{"Secretova", "Offlinova", "+359888", "+359877"} {
+				if bytes.Contains(data, []byte(personal)) {
+					w.t.Fatalf("%s holds %q", f, personal)
+				}
+			}
 		}
 	}
 	for _, card := range w.cards {

@@ -22,3 +22,8 @@ CREATE TABLE replica_lots (
 CREATE TABLE replica_resync (
 	card TEXT PRIMARY KEY
 ) WITHOUT ROWID;
+
+-- Whether the last page a replica pulled said more pages wait: rows come
+-- as they stand at the server, so that the replica's entries add up to
+-- its lots once it has caught up, not between.
+ALTER TABLE replica ADD COLUMN behind INTEGER NOT NULL DEFAULT 0;
