@@ -389,7 +389,7 @@ type Source interface {
 // it was.
 func Init(ctx context.Context, path, upstream, token string, src Source) error {
 	if _, err := os.Stat(path); err == nil {
-		return rewards.Fail(rewards.ECONFLICT, "sync.init_exists", lang.Args{"path": path})
+		return rewards.Fail(rewards.ECONFLICT, "sync_feed.replica_exists", lang.Args{"path": path})
 	} else if !errors.Is(err, os.ErrNotExist) {
 		return err
 	}

@@ -147,7 +147,7 @@ type ReplicaInfo struct {
 	Coop        string     `json:"coop,omitempty"`
 	Cursor      string     `json:"cursor"`
 	StaffDigest string     `json:"staff_digest"`
-	PulledAt    *time.Time `json:"pulled_at,omitempty"` // the last successful pull
+	PulledAt    *time.Time `json:"pulled_at,omitempty"` // when the feed was last caught up
 	PushedAt    *time.Time `json:"pushed_at,omitempty"` // the last successful upload
 	Online      bool       `json:"online"`              // the last call reached the server
 	Conflicts   int        `json:"conflicts"`           // open, as the server last said

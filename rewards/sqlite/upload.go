@@ -203,12 +203,7 @@ func (t *txn) uploadRedeem(e rewards.Event) (short int64, err error) {
 		return 0, err
 	}
 	day := p.OfflineDay(e.At)
-	var used int64
-	if err := t.queryRow(`SELECT coalesce(sum(points), 0) FROM offline_redemptions WHERE device = ? AND card = ? AND day = ?`,
-		e.Device, r.Card, day).Scan(&used); err != nil {
-		return 0, fmt.Errorf("read offline redemptions: %w", err)
-	}
-	allowance, err := p.OfflineCapLeft(r.Card, used, rw.Points)
+	allowance, err := t.offlineCapLeft(p, e.Device, r.Card, day, rw.Points)
 	if err != nil {
 		return 0, err
 	}
@@ -220,11 +215,29 @@ func (t *txn) uploadRedeem(e rewards.Event) (short int64, err error) {
 	if err != nil {
 		return 0, err
 	}
-	if _, err := t.exec(`INSERT INTO offline_redemptions (seq, device, card, day, points) VALUES (?, ?, ?, ?, ?)`,
-		t.lastSeq, e.Device, r.Card, day, rw.Points); err != nil {
-		return 0, fmt.Errorf("record offline redemption: %w", err)
+	return short, t.recordOffline(t.lastSeq, e.Device, r.Card, day, rw.Points)
+}
+
+// offlineCapLeft is what the program's offline cap leaves of the device's
+// offline redemptions of the card on day, refusing a redemption of points
+// past it (Program.OfflineCapLeft).
+func (t *txn) offlineCapLeft(p *rewards.Program, device, card, day string, points int64) (int64, error) {
+	var used int64
+	if err := t.queryRow(`SELECT coalesce(sum(points), 0) FROM offline_redemptions WHERE device = ? AND card = ? AND day = ?`,
+		device, card, day).Scan(&used); err != nil {
+		return 0, fmt.Errorf("read offline redemptions: %w", err)
 	}
-	return short, nil
+	return p.OfflineCapLeft(card, used, points)
+}
+
+// recordOffline counts an offline redemption, the event seq, against the
+// cap.
+func (t *txn) recordOffline(seq int64, device, card, day string, points int64) error {
+	if _, err := t.exec(`INSERT INTO offline_redemptions (seq, device, card, day, points) VALUES (?, ?, ?, ?, ?)`,
+		seq, device, card, day, points); err != nil {
+		return fmt.Errorf("record offline redemption: %w", err)
+	}
+	return nil
 }
 
 // reject answers an uploaded event refused for err and records the

@@ -51,22 +51,13 @@ func (t *txn) redeemOffline(ev *eventRec, r *rewards.Redemption) error {
 		return err
 	}
 	day := p.OfflineDay(ev.at)
-	var used int64
-	if err := t.queryRow(`SELECT coalesce(sum(points), 0) FROM offline_redemptions WHERE device = ? AND card = ? AND day = ?`,
-		ev.device, r.Card, day).Scan(&used); err != nil {
-		return fmt.Errorf("read offline redemptions: %w", err)
-	}
-	if _, err := p.OfflineCapLeft(r.Card, used, rw.Points); err != nil {
+	if _, err := t.offlineCapLeft(p, ev.device, r.Card, day, rw.Points); err != nil {
 		return err
 	}
 	if _, err := t.redeem(ev, r, 0); err != nil {
 		return err
 	}
-	if _, err := t.exec(`INSERT INTO offline_redemptions (seq, device, card, day, points) VALUES (?, ?, ?, ?, ?)`,
-		ev.seq, ev.device, r.Card, day, rw.Points); err != nil {
-		return fmt.Errorf("record offline redemption: %w", err)
-	}
-	return nil
+	return t.recordOffline(ev.seq, ev.device, r.Card, day, rw.Points)
 }
 
 // redeem makes the redemption's voucher. allowance is how many points of
