@@ -261,7 +261,11 @@ func (s *Store) Answered(ctx context.Context, results []rewards.SyncResult) erro
 				erased = left < typed
 			}
 		}()
-		own, err := t.ownEvents()
+		ids := make([]string, len(results))
+		for i, r := range results {
+			ids[i] = r.ID
+		}
+		own, err := t.ownEvents(ids)
 		if err != nil {
 			return err
 		}
@@ -322,10 +326,12 @@ type localEvent struct {
 	body            []byte
 }
 
-// ownEvents maps the replica's own events by id.
-func (t *txn) ownEvents() (map[string]localEvent, error) {
-	rows, err := t.query(`SELECT e.seq, coalesce(e.id, ''), e.kind, e.key, e.body, coalesce(o.state, '')
-		FROM events e LEFT JOIN outbox o ON o.seq = e.seq`)
+// ownEvents maps those of the ids that are the replica's own events, by
+// id: each has its outbox row (waiting, or applied and waiting for the
+// server's effects) as long as it has its events row.
+func (t *txn) ownEvents(ids []string) (map[string]localEvent, error) {
+	rows, err := t.query(`SELECT e.seq, o.event, e.kind, e.body, o.state
+		FROM outbox o JOIN events e ON e.seq = o.seq WHERE o.event IN (SELECT value FROM json_each(?))`, jsonList(ids))
 	if err != nil {
 		return nil, fmt.Errorf("read the replica's events: %w", err)
 	}
@@ -333,12 +339,8 @@ func (t *txn) ownEvents() (map[string]localEvent, error) {
 	out := map[string]localEvent{}
 	for rows.Next() {
 		var e localEvent
-		var key string
-		if err := rows.Scan(&e.seq, &e.id, &e.kind, &key, &e.body, &e.state); err != nil {
+		if err := rows.Scan(&e.seq, &e.id, &e.kind, &e.body, &e.state); err != nil {
 			return nil, fmt.Errorf("read the replica's events: %w", err)
-		}
-		if e.id == "" {
-			e.id = rewards.EventID(e.kind, key)
 		}
 		out[e.id] = e
 	}
@@ -536,7 +538,11 @@ func (s *Store) applyPage(ctx context.Context, page rewards.SyncChanges, from *s
 				return ErrPulled
 			}
 		}
-		own, err := t.ownEvents()
+		ids := make([]string, len(page.Changes))
+		for i, c := range page.Changes {
+			ids[i] = c.Event
+		}
+		own, err := t.ownEvents(ids)
 		if err != nil {
 			return err
 		}
