@@ -550,6 +550,25 @@ func (s *Store) applyPage(ctx context.Context, page rewards.SyncChanges, from *s
 			return err
 		}
 		touched := map[int64]bool{}
+		// The cards the kiosk issued whose accounts are still its own.
+		kiosks := map[string]int64{}
+		rows, err := t.query(`SELECT number, account_id FROM cards WHERE account_id >= ?`, rewards.LocalIDs)
+		if err != nil {
+			return fmt.Errorf("read the kiosk's cards: %w", err)
+		}
+		for rows.Next() {
+			var n string
+			var id int64
+			if err := rows.Scan(&n, &id); err != nil {
+				rows.Close()
+				return fmt.Errorf("read the kiosk's cards: %w", err)
+			}
+			kiosks[n] = id
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return fmt.Errorf("read the kiosk's cards: %w", err)
+		}
 		for _, c := range page.Changes {
 			if ev, ok := own[c.Event]; ok {
 				keep := map[string]bool{}
@@ -563,7 +582,7 @@ func (s *Store) applyPage(ctx context.Context, page rewards.SyncChanges, from *s
 					return err
 				}
 			}
-			if err := t.applyChange(c, touched); err != nil {
+			if err := t.applyChange(c, touched, kiosks); err != nil {
 				return fmt.Errorf("apply change %d (%s): %w", c.Seq, c.Kind, err)
 			}
 			forgot = forgot || c.Kind == rewards.EventCardForget
@@ -628,7 +647,7 @@ func (t *txn) settleOutbox(ev localEvent) error {
 
 // applyChange writes the rows of one change, noting the accounts whose
 // entries it wrote.
-func (t *txn) applyChange(c rewards.Change, touched map[int64]bool) error {
+func (t *txn) applyChange(c rewards.Change, touched map[int64]bool, kiosks map[string]int64) error {
 	if c.Whole {
 		if err := t.clearWhole(c); err != nil {
 			return err
@@ -682,18 +701,16 @@ func (t *txn) applyChange(c rewards.Change, touched map[int64]bool) error {
 		}
 	}
 	for _, cd := range c.Cards {
-		// A card the kiosk issued moves from its own account to the
-		// server's: what the kiosk's later events wrote on it, which
+		// A card the kiosk issued moves from its own account (kiosks) to
+		// the server's: what the kiosk's later events wrote on it, which
 		// their own changes will replace, moves with it.
-		if _, err := t.exec(`UPDATE lots SET account_id = ?2 WHERE account_id = (SELECT account_id FROM cards WHERE number = ?1 AND account_id >= ?3 AND account_id <> ?2)`,
-			cd.Number, cd.Account, rewards.LocalIDs); err != nil {
-			return fmt.Errorf("move the kiosk's rows of card %s: %w", cd.Number, err)
-		}
-		for _, tb := range []string{"entries", "vouchers"} {
-			if _, err := t.exec(`UPDATE `+tb+` SET account_id = ?2 WHERE account_id = (SELECT account_id FROM cards WHERE number = ?1 AND account_id >= ?3 AND account_id <> ?2)`,
-				cd.Number, cd.Account, rewards.LocalIDs); err != nil {
-				return fmt.Errorf("move the kiosk's rows of card %s: %w", cd.Number, err)
+		if own, ok := kiosks[cd.Number]; ok && own != cd.Account {
+			for _, tb := range []string{"lots", "entries", "vouchers"} {
+				if _, err := t.exec(`UPDATE `+tb+` SET account_id = ? WHERE account_id = ?`, cd.Account, own); err != nil {
+					return fmt.Errorf("move the kiosk's rows of card %s: %w", cd.Number, err)
+				}
 			}
+			delete(kiosks, cd.Number)
 		}
 		if _, err := t.exec(`INSERT INTO cards (number, account_id, issued_at, handed_at, active_from, blocked_at, replaced_by, holder, pooled)
 			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
