@@ -86,8 +86,8 @@ func cmdSyncRun(c *cmdCtx) error {
 	if err != nil {
 		return err
 	}
-	r.Logger = slog.New(slog.NewTextHandler(c.errOut, nil)) // each failed round, and when it is tried again
 	if c.in.bool("follow") {
+		r.Logger = slog.New(slog.NewTextHandler(c.errOut, nil)) // each failed round, and when it is tried again
 		ctx, stop := signal.NotifyContext(c.ctx, syscall.SIGINT, syscall.SIGTERM)
 		defer stop()
 		if err := r.Run(ctx); err != nil && err != context.Canceled {

@@ -73,7 +73,9 @@ func TestSyncCommands(t *testing.T) {
 	if msg := k.refused("board", "add", "--id", "mug", "--coop", "sofia", "--points", "20", "--name-bg", "Чаша"); !strings.Contains(msg, "needs the connection to the server") {
 		t.Errorf("a board edit offline: %s", msg)
 	}
-	k.refused("sync", "run")
+	if msg := k.refused("sync", "run"); !strings.Contains(msg, "The server cannot be reached now") {
+		t.Errorf("sync run offline: %s", msg)
+	}
 	if status := k.ok("sync", "status"); !strings.Contains(status, "online: no") {
 		t.Errorf("sync status after a failed run:\n%s", status)
 	}

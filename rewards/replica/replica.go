@@ -108,7 +108,12 @@ func (r *Replica) Sync(ctx context.Context) (Round, error) {
 	if ctx.Err() != nil {
 		return rd, err
 	}
-	st := sqlite.SyncState{Online: err == nil || !Unreachable(err)}
+	offline := Unreachable(err)
+	if offline {
+		r.Logger.Info("the server cannot be reached", "err", err)
+		err = unreachable(err)
+	}
+	st := sqlite.SyncState{Online: !offline}
 	if err != nil {
 		st.LastError = err.Error()
 	}
@@ -351,6 +356,17 @@ func (r *Replica) Redeem(ctx context.Context, red rewards.Redemption) (rewards.V
 	}
 	r.Logger.Info("redeeming offline", "err", err)
 	return r.Ledger.Redeem(ctx, red)
+}
+
+// unreachable is the refusal of a sync that could not reach the server,
+// naming why in the network's own words (no URL, no request).
+func unreachable(err error) error {
+	reason := err.Error()
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		reason = ue.Err.Error()
+	}
+	return rewards.Fail(rewards.EREFUSED, "sync.unreachable", lang.Args{"reason": reason})
 }
 
 // Unreachable reports whether err is a call to the server that got no
