@@ -140,8 +140,13 @@ func (c *Client) stream(ctx context.Context, rq request) (*http.Response, error)
 	if e := decodeError(data); e != nil {
 		return nil, e
 	}
-	return nil, fmt.Errorf("api: %s %s: %s without an error of ours", rq.method, rq.path, resp.Status)
+	return nil, fmt.Errorf("api: %s %s: %s: %w", rq.method, rq.path, resp.Status, ErrNotServer)
 }
+
+// ErrNotServer is wrapped by the error of an answer that is not the
+// server's: a status without its error envelope, as a proxy in front of a
+// server that is down answers (502, 503, 504).
+var ErrNotServer = errors.New("the answer is not the server's")
 
 // send makes the request and returns the answer's body when its status is
 // a success, else the error it carries.

@@ -2,6 +2,7 @@ package replica_test
 
 import (
 	"bytes"
+	"errors"
 	"image"
 	"image/color"
 	"image/png"
@@ -195,5 +196,28 @@ func TestBoardPictureFollows(t *testing.T) {
 	}
 	if r, err := k.ledger.Check(ctx); err != nil || len(r.Problems) > 0 {
 		t.Fatalf("check: %+v %v", r.Problems, err)
+	}
+}
+
+// A proxy in front of a server that is down answers 502 without the
+// server's error: that is offline too. A redemption is made offline,
+// within the cap, and sync records the kiosk offline, in words.
+func TestGatewayIsOffline(t *testing.T) {
+	w := newWorld(t, 6, offlineCap...)
+	card := w.serverCardWith(3250)
+	w.clk.add(30 * 24 * time.Hour)
+	k := w.kiosk("a1")
+	k.link.mu.Lock()
+	k.link.gateway = true
+	k.link.mu.Unlock()
+	if _, err := k.sync.Redeem(ctx, rewards.Redemption{Meta: w.meta(), Card: card, Reward: "item1"}); err != nil {
+		t.Fatalf("a redemption behind a gateway that answers 502: %v", err)
+	}
+	var e *rewards.Error
+	if _, err := k.sync.Sync(ctx); !errors.As(err, &e) || e.Key != "sync.unreachable" {
+		t.Fatalf("sync behind the gateway: %v", err)
+	}
+	if st, err := replica.StatusOf(ctx, k.ledger); err != nil || st.Online || st.Outbox != 1 {
+		t.Fatalf("status %+v %v", st, err)
 	}
 }

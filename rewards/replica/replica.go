@@ -36,11 +36,11 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
-	"slices"
 	"time"
 
 	"github.com/tochka-loyalty/tochka/lang"
 	"github.com/tochka-loyalty/tochka/rewards"
+	"github.com/tochka-loyalty/tochka/rewards/api"
 	"github.com/tochka-loyalty/tochka/rewards/sqlite"
 )
 
@@ -189,6 +189,16 @@ func (r *Replica) resync(ctx context.Context) error {
 	for len(cards) > 0 {
 		n := min(len(cards), 100)
 		c, err := r.Up.Resync(ctx, cards[:n])
+		if err != nil && !Unreachable(err) && rewards.ErrorCode(err) != rewards.EINTERNAL {
+			// Refused (a number the server does not take): asking
+			// again would block every round after.
+			r.Logger.Warn("the server refused to resync cards", "cards", cards[:n], "err", err)
+			if err := r.Ledger.ForgetResync(ctx, cards[:n]); err != nil {
+				return err
+			}
+			cards = cards[n:]
+			continue
+		}
 		if err != nil {
 			return err
 		}
@@ -202,8 +212,7 @@ func (r *Replica) resync(ctx context.Context) error {
 
 // Pull applies the change feed after the replica's cursor, page by page,
 // until it is caught up, and returns how many changes it applied. The
-// board's pictures that a page names and the replica lacks are fetched
-// after it. The next page is fetched while one is applied, so that the
+// board's pictures the replica lacks are fetched after the pages. The next page is fetched while one is applied, so that the
 // server's reading and the network overlap the replica's writing; only
 // an applied page moves the cursor.
 func (r *Replica) Pull(ctx context.Context) (int, error) {
@@ -241,24 +250,22 @@ func (r *Replica) Pull(ctx context.Context) (int, error) {
 			return done, f.err
 		}
 		if err := r.Ledger.ApplyChanges(ctx, f.from, f.page); errors.Is(err, sqlite.ErrPulled) {
-			return done, nil // another pull got there first
+			break // another pull got there first
 		} else if err != nil {
-			return done, err
-		}
-		if err := r.fetchPictures(ctx, f.page); err != nil {
 			return done, err
 		}
 		done += len(f.page.Changes)
 	}
-	return done, ctx.Err()
+	if err := ctx.Err(); err != nil {
+		return done, err
+	}
+	return done, r.fetchPictures(ctx)
 }
 
 // fetchPictures stores the pictures the board names and the replica
-// lacks, after a page that changed the board.
-func (r *Replica) fetchPictures(ctx context.Context, page rewards.SyncChanges) error {
-	if !slices.ContainsFunc(page.Changes, func(c rewards.Change) bool { return len(c.Rewards) > 0 }) {
-		return nil
-	}
+// lacks: asked after every pull, so that one a broken link left out is
+// fetched by the next.
+func (r *Replica) fetchPictures(ctx context.Context) error {
 	missing, err := r.Ledger.MissingPictures(ctx)
 	if err != nil {
 		return err
@@ -370,13 +377,14 @@ func unreachable(err error) error {
 }
 
 // Unreachable reports whether err is a call to the server that got no
-// answer: the connection failed or broke (a refusal or a fault the server
-// answered is a *rewards.Error; a fault of the replica's own file is
-// neither).
+// answer: the connection failed or broke, or what answered was not the
+// server (a proxy in front of it); a refusal or a fault the server
+// answered is a *rewards.Error, and a fault of the replica's own file is
+// neither.
 func Unreachable(err error) bool {
 	var ue *url.Error
 	var ne net.Error
-	return errors.As(err, &ue) || errors.As(err, &ne) || errors.Is(err, io.ErrUnexpectedEOF)
+	return errors.As(err, &ue) || errors.As(err, &ne) || errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, api.ErrNotServer)
 }
 
 // Backoff is the wait after the n-th failure in a row: a second doubled

@@ -5,12 +5,14 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"math/rand/v2"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"reflect"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -75,10 +77,13 @@ type kiosk struct {
 	link   *link
 }
 
-// link is a kiosk's connection to the server, which a test cuts.
+// link is a kiosk's connection to the server, which a test cuts, or puts
+// a proxy in front of whose server is down (gateway: 502 without the
+// server's error envelope).
 type link struct {
-	mu   sync.Mutex
-	down bool
+	mu      sync.Mutex
+	down    bool
+	gateway bool
 }
 
 func (l *link) set(down bool) {
@@ -97,6 +102,13 @@ func (l *link) isDown() bool {
 func (l *link) RoundTrip(r *http.Request) (*http.Response, error) {
 	if l.isDown() {
 		return nil, errors.New("the store's link is down")
+	}
+	l.mu.Lock()
+	gateway := l.gateway
+	l.mu.Unlock()
+	if gateway {
+		return &http.Response{StatusCode: http.StatusBadGateway, Status: "502 Bad Gateway", Header: http.Header{"Content-Type": {"text/html"}},
+			Body: io.NopCloser(strings.NewReader("<html>502 Bad Gateway</html>")), Request: r}, nil
 	}
 	return http.DefaultTransport.RoundTrip(r)
 }

@@ -281,7 +281,9 @@ func (s *Store) Answered(ctx context.Context, results []rewards.SyncResult) erro
 			}
 			ev, held := own[r.ID]
 			switch {
-			case state != "waiting" || !held:
+			case state != "waiting":
+				continue // answered before (another upload of it): its effects still to come
+			case !held:
 				_, err = t.exec(`DELETE FROM outbox WHERE seq = ?`, seq)
 			case r.Status == rewards.SyncApplied || r.Status == rewards.SyncDuplicate:
 				_, err = t.exec(`UPDATE outbox SET state = 'applied', personal = NULL WHERE seq = ?`, seq)
@@ -505,6 +507,21 @@ func (s *Store) ResyncCards(ctx context.Context) ([]string, error) {
 	return out, err
 }
 
+// ForgetResync drops cards from those waiting to be resynced
+// (ResyncCards): the server refused to give them.
+func (s *Store) ForgetResync(ctx context.Context, cards []string) error {
+	if err := s.notReplica(); err != nil {
+		return err
+	}
+	return s.write(ctx, func(t *txn) error {
+		_, err := t.exec(`DELETE FROM replica_resync WHERE card IN (SELECT value FROM json_each(?))`, jsonList(cards))
+		if err != nil {
+			return fmt.Errorf("forget cards to resync: %w", err)
+		}
+		return nil
+	})
+}
+
 // resyncLater notes the cards a refused event's body names, for the
 // replica to ask for whole (ResyncCards).
 func (t *txn) resyncLater(body []byte) error {
@@ -706,7 +723,7 @@ func (t *txn) applyChange(c rewards.Change, touched map[int64]bool, kiosks map[s
 		// their own changes will replace, moves with it.
 		if own, ok := kiosks[cd.Number]; ok && own != cd.Account {
 			for _, tb := range []string{"lots", "entries", "vouchers"} {
-				if _, err := t.exec(`UPDATE `+tb+` SET account_id = ? WHERE account_id = ?`, cd.Account, own); err != nil {
+				if _, err := t.exec(`UPDATE `+tb+` SET account_id = ? WHERE account_id = ? AND card = ?`, cd.Account, own, cd.Number); err != nil {
 					return fmt.Errorf("move the kiosk's rows of card %s: %w", cd.Number, err)
 				}
 			}

@@ -472,6 +472,11 @@ func TestReplicaOwnEvents(t *testing.T) {
 	if err := r.Answered(ctx, results[1:]); err != nil {
 		t.Fatal(err)
 	}
+	// A second uploader of the same file (the kiosk's loop and a
+	// `sync run`) hears the same answers: nothing more happens.
+	if err := r.Answered(ctx, results[1:]); err != nil {
+		t.Fatal(err)
+	}
 	w.steps(50)
 	w.pull(r, scope, 7)
 	if err := r.Answered(ctx, results[:1]); err != nil {
