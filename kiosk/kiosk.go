@@ -197,10 +197,10 @@ func (k *Kiosk) showCustomer() {
 		text(k.t("unit.points", lang.Args{"count": lang.Number(c.Available)}), 140),
 	}
 	for _, p := range c.Pending {
-		lines = append(lines, text(k.t("kiosk.pending", lang.Args{"points": lang.M("unit.points", lang.Args{"count": lang.Number(p.Points)}), "date": lang.Date(p.AvailableFrom)}), 32))
+		lines = append(lines, text(k.t("kiosk.pending", lang.Args{"points": lang.M("unit.points", lang.Args{"count": lang.Number(p.Points)}), "date": lang.DayMonth(p.AvailableFrom)}), 32))
 	}
 	for _, e := range c.Expiring {
-		lines = append(lines, text(k.t("kiosk.expiring", lang.Args{"points": lang.M("unit.points", lang.Args{"count": lang.Number(e.Points)}), "date": lang.Date(e.ExpiresAt)}), 32))
+		lines = append(lines, text(k.t("kiosk.expiring", lang.Args{"points": lang.M("unit.points", lang.Args{"count": lang.Number(e.Points)}), "date": lang.DayMonth(e.ExpiresAt)}), 32))
 	}
 	for _, rw := range c.Affordable {
 		rw := rw

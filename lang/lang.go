@@ -56,6 +56,11 @@ type Date time.Time
 // Seconds is a moment written with its seconds.
 type Seconds time.Time
 
+// DayMonth is a day written as a person says it, the month in words and
+// no year ("18 ноември", "18 ноября", "18 November"): what a customer reads
+// on the kiosk.
+type DayMonth time.Time
+
 // Number is an integer written with the reader's digit grouping (1 500,
 // 1,500); as the "count" argument it picks the plural form as an integer
 // does.
@@ -187,6 +192,9 @@ func localize(l string, v any) any {
 		return FormatTime(l, v)
 	case Date:
 		return FormatDate(l, time.Time(v))
+	case DayMonth:
+		t := time.Time(v)
+		return Text(l, "date.day_month", Args{"day": t.Day(), "month": M(fmt.Sprintf("month.of.%d", t.Month()), nil)})
 	case Seconds:
 		return FormatTime(l, time.Time(v)) + time.Time(v).Format(":05")
 	case time.Duration:

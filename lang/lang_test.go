@@ -160,3 +160,14 @@ func TestNumbers(t *testing.T) {
 		}
 	}
 }
+
+// A day and its month in words, as a customer reads a date on the kiosk:
+// the month in the case each language puts it after a day.
+func TestDayMonth(t *testing.T) {
+	day := time.Date(2026, 11, 18, 10, 0, 0, 0, time.UTC)
+	for l, want := range map[string]string{BG: "18 ноември", RU: "18 ноября", EN: "18 November"} {
+		if got := Text(l, "kiosk.pending", Args{"points": "x", "date": DayMonth(day)}); !strings.HasSuffix(got, want) {
+			t.Errorf("%s: %q, want it to end with %q", l, got, want)
+		}
+	}
+}
