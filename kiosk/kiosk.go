@@ -56,11 +56,25 @@ type Kiosk struct {
 	message  string // what went wrong last, in the session's language
 	stopIdle func() // stops the idle timer; nil when none runs
 	session  int    // counts sessions, so that a late timer of an old one does nothing
+	wedge    []rune // what a keyboard-wedge scanner typed so far
 }
 
-// Start shows the attract screen in language l.
+// Start shows the attract screen in language l, and takes what a
+// keyboard-wedge scanner types into the window: its characters, then
+// Enter (or Tab). No screen of a customer's has a text field to swallow
+// them.
 func (k *Kiosk) Start(l string) {
 	k.home, k.lang = l, l
+	c := k.Window.Canvas()
+	c.SetOnTypedRune(func(r rune) { k.wedge = append(k.wedge, r) })
+	c.SetOnTypedKey(func(e *fyne.KeyEvent) {
+		switch e.Name {
+		case fyne.KeyReturn, fyne.KeyEnter, fyne.KeyTab:
+			code := string(k.wedge)
+			k.wedge = k.wedge[:0]
+			k.Scan(code)
+		}
+	})
 	k.showAttract()
 }
 
