@@ -476,3 +476,17 @@ func allDigits(s string) bool {
 	}
 	return s != ""
 }
+
+// Language is the language a program's customers read when none is
+// chosen: a program does not say it, but its currency does for the two
+// chains Tochka is made for: Bulgarian for euros (and leva), the
+// Bulgarian co-op's currency, Russian for roubles; English for any other.
+func (p *Program) Language() string {
+	switch p.Currency {
+	case "EUR", "BGN":
+		return lang.BG
+	case "RUB":
+		return lang.RU
+	}
+	return lang.EN
+}

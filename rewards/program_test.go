@@ -519,3 +519,11 @@ func TestCheckNotAhead(t *testing.T) {
 		})
 	}
 }
+
+func TestProgramLanguage(t *testing.T) {
+	for currency, want := range map[string]string{"EUR": "bg", "BGN": "bg", "RUB": "ru", "USD": "en", "GBP": "en"} {
+		if got := (&rewards.Program{Currency: currency}).Language(); got != want {
+			t.Errorf("the language of a %s program is %s, want %s", currency, got, want)
+		}
+	}
+}

@@ -81,27 +81,12 @@ func between(lo, hi int64) func(string) error {
 	}
 }
 
-// defaultLang is the language printed when --lang is not given. A program
-// does not say which language its customers read, but its currency does
-// for the two chains Tochka is made for: Bulgarian for euros (and leva),
-// the Bulgarian co-op's currency, Russian for roubles; English for any
-// other.
-func defaultLang(p *rewards.Program) string {
-	switch p.Currency {
-	case "EUR", "BGN":
-		return printer.LangBG
-	case "RUB":
-		return printer.LangRU
-	}
-	return printer.LangEN
-}
-
 // lang is --lang, else $TOCHKA_LANG, else the program's default language.
 func (c *cmdCtx) lang(p *rewards.Program) string {
 	if l := c.chosenLang(); l != "" {
 		return l
 	}
-	return defaultLang(p)
+	return p.Language()
 }
 
 // chosenLang is --lang, else $TOCHKA_LANG when it names a language of the
@@ -127,7 +112,7 @@ func (c *cmdCtx) readerLang() string {
 	}
 	if c.store != nil {
 		if p, err := c.program(); err == nil {
-			return defaultLang(p)
+			return p.Language()
 		}
 	}
 	return lang.EN

@@ -534,14 +534,6 @@ func TestPrintDestinations(t *testing.T) {
 	}
 }
 
-func TestDefaultLang(t *testing.T) {
-	for currency, want := range map[string]string{"EUR": "bg", "BGN": "bg", "RUB": "ru", "USD": "en", "GBP": "en"} {
-		if got := defaultLang(&rewards.Program{Currency: currency}); got != want {
-			t.Errorf("defaultLang(%s) = %s, want %s", currency, got, want)
-		}
-	}
-}
-
 // TestPrinterTestPage reads the test page back: the sample card's number,
 // the vouchers' codes and both pangrams, as a PDF for CUPS and as the
 // ESC/POS stream for a USB printer.
