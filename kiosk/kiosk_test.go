@@ -16,6 +16,7 @@ import (
 	"github.com/tochka-loyalty/tochka/kiosk"
 	"github.com/tochka-loyalty/tochka/lang"
 	"github.com/tochka-loyalty/tochka/rewards"
+	"github.com/tochka-loyalty/tochka/rewards/sqlite"
 )
 
 // testPrinter captures the vouchers printed; notReady makes it refuse.
@@ -80,11 +81,10 @@ func shows(w fyne.Window, s string) bool {
 	return false
 }
 
-// A scan opens the customer's screen with the balance; taking a reward
-// asks to confirm with the balance after, prints the voucher and spends
-// the points; the idle timeout clears the customer and goes back to
-// attract.
-func TestScanRedeemTimeout(t *testing.T) {
+// customerOf100 is the shop with Мария Петрова's card holding 100
+// points at now.
+func customerOf100(t *testing.T) (*sqlite.Store, time.Time, rewards.Card) {
+	t.Helper()
 	s, start := shop(t)
 	now := start.Add(48 * 24 * time.Hour)
 	c, err := s.IssueCard(ctx, rewards.CardIssue{Meta: rewards.Meta{At: start}, Handed: true,
@@ -96,6 +96,15 @@ func TestScanRedeemTimeout(t *testing.T) {
 		Lines: []rewards.Line{{SKU: "bread", Qty: 1, Amount: 2500}}}); err != nil {
 		t.Fatal(err)
 	}
+	return s, now, c
+}
+
+// A scan opens the customer's screen with the balance; taking a reward
+// asks to confirm with the balance after, prints the voucher and spends
+// the points; the idle timeout clears the customer and goes back to
+// attract.
+func TestScanRedeemTimeout(t *testing.T) {
+	s, now, c := customerOf100(t)
 	a := test.NewApp()
 	defer a.Quit()
 	w := a.NewWindow("kiosk")
@@ -158,16 +167,7 @@ func TestScanRedeemTimeout(t *testing.T) {
 // A printer that is not ready means no exchange: no points are spent, and
 // the customer is told.
 func TestPrinterNotReady(t *testing.T) {
-	s, start := shop(t)
-	now := start.Add(48 * 24 * time.Hour)
-	c, err := s.IssueCard(ctx, rewards.CardIssue{Meta: rewards.Meta{At: start}, Handed: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := s.PostReceipt(ctx, rewards.Receipt{ID: "R1", Store: "s1", Card: c.Number, Time: now.Add(-10 * 24 * time.Hour),
-		Lines: []rewards.Line{{SKU: "bread", Qty: 1, Amount: 2500}}}); err != nil {
-		t.Fatal(err)
-	}
+	s, now, c := customerOf100(t)
 	a := test.NewApp()
 	defer a.Quit()
 	w := a.NewWindow("kiosk")
