@@ -3,7 +3,6 @@ package kiosk_test
 import (
 	"context"
 	"errors"
-	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -184,7 +183,7 @@ func TestPrinterNotReady(t *testing.T) {
 		t.Fatalf("points spent with the printer not ready: %d left", b.Available)
 	}
 	k.Scan("2900000000018")
-	if k.Screen() != kiosk.ScreenAttract || !shows(w, fmt.Sprint("2900000000018")) {
+	if k.Screen() != kiosk.ScreenAttract || !shows(w, "2900000000018") {
 		t.Fatalf("an unknown card: %s %q", k.Screen(), texts(w.Content()))
 	}
 }
