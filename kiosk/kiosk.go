@@ -1,8 +1,10 @@
 package kiosk
 
 import (
+	"cmp"
 	"context"
 	"image/color"
+	"slices"
 	"strings"
 	"time"
 
@@ -44,6 +46,10 @@ type Kiosk struct {
 	Printer     VoucherPrinter
 	Idle        time.Duration // DefaultIdle when zero
 	Window      fyne.Window
+	// Online, when set, says whether the kiosk's last call reached the
+	// server and, when not, since when it has not (a replica's status):
+	// attract shows an offline badge meanwhile.
+	Online func() (online bool, since time.Time)
 	// After calls f on Fyne's goroutine d from now, unless stopped first;
 	// nil: a timer whose call comes through fyne.Do. Tests fire it
 	// themselves.
@@ -57,7 +63,17 @@ type Kiosk struct {
 	stopIdle func() // stops the idle timer; nil when none runs
 	session  int    // counts sessions, so that a late timer of an old one does nothing
 	wedge    []rune // what a keyboard-wedge scanner typed so far
+	board    []rewards.Reward
+	page     int    // of the board, on attract
+	stopPage func() // stops attract's page timer; nil when none runs
 }
+
+// What attract shows of the board: BoardPage rewards at a time, the next
+// ones every BoardEvery.
+const (
+	BoardPage  = 4
+	BoardEvery = 8 * time.Second
+)
 
 // Start shows the attract screen in language l, and takes what a
 // keyboard-wedge scanner types into the window: its characters, then
@@ -136,19 +152,21 @@ func (k *Kiosk) touched() {
 	if d == 0 {
 		d = DefaultIdle
 	}
-	after := k.After
-	if after == nil {
-		after = func(d time.Duration, f func()) func() {
-			t := time.AfterFunc(d, func() { fyne.Do(f) })
-			return func() { t.Stop() }
-		}
-	}
 	session := k.session
-	k.stopIdle = after(d, func() {
+	k.stopIdle = k.after(d, func() {
 		if k.session == session {
 			k.toAttract()
 		}
 	})
+}
+
+// after runs f on Fyne's goroutine d from now (After).
+func (k *Kiosk) after(d time.Duration, f func()) (stop func()) {
+	if k.After != nil {
+		return k.After(d, f)
+	}
+	t := time.AfterFunc(d, func() { fyne.Do(f) })
+	return func() { t.Stop() }
 }
 
 // toAttract clears everything personal and shows attract in the
@@ -169,6 +187,10 @@ func (k *Kiosk) redraw() {
 }
 
 func (k *Kiosk) show(screen string, content fyne.CanvasObject) {
+	if screen != ScreenAttract && k.stopPage != nil {
+		k.stopPage()
+		k.stopPage = nil
+	}
 	k.screen = screen
 	k.Window.SetContent(content)
 }
@@ -191,12 +213,91 @@ func (k *Kiosk) langButtons() fyne.CanvasObject {
 }
 
 func (k *Kiosk) showAttract() {
-	lines := []fyne.CanvasObject{container.NewBorder(nil, nil, nil, k.langButtons()),
-		text(k.t("kiosk.scan_card", nil), 64)}
+	if k.screen != ScreenAttract {
+		k.page = 0
+		k.loadBoard()
+	}
+	lines := []fyne.CanvasObject{container.NewBorder(nil, nil, nil, k.langButtons())}
+	lines = append(lines, k.attractBoard()...)
+	lines = append(lines, text(k.t("kiosk.scan_card", nil), 64))
 	if k.message != "" {
 		lines = append(lines, text(k.message, 32))
 	}
+	if k.Online != nil {
+		if online, since := k.Online(); !online {
+			lines = append(lines, text(k.t("kiosk.offline_since", lang.Args{"time": since.In(k.location()).Format("15:04")}), 28))
+		}
+	}
 	k.show(ScreenAttract, container.NewCenter(container.NewVBox(lines...)))
+	if k.stopPage != nil {
+		k.stopPage()
+	}
+	k.stopPage = k.after(BoardEvery, func() {
+		if k.screen == ScreenAttract {
+			k.page++
+			k.showAttract()
+		}
+	})
+}
+
+// loadBoard reads the rewards attract shows: the store's board, in stock
+// and offered now, by points.
+func (k *Kiosk) loadBoard() {
+	k.board = nil
+	ctx := context.Background()
+	p, err := k.Service.Program(ctx)
+	if err != nil || p.KeepsBoard() != nil {
+		return
+	}
+	board, err := k.Service.Rewards(ctx, k.Coop, k.Store)
+	if err != nil {
+		return
+	}
+	for _, rw := range board {
+		if rw.InStock() && rw.OfferedAt(k.now(), k.Store, p.Location()) == nil {
+			k.board = append(k.board, rw)
+		}
+	}
+	slices.SortStableFunc(k.board, func(a, b rewards.Reward) int { return cmp.Compare(a.Points, b.Points) })
+}
+
+// attractBoard is what attract shows above its prompt: a page of the
+// board, with pictures, names and prices; for a program with no board,
+// what a bonus is worth.
+func (k *Kiosk) attractBoard() []fyne.CanvasObject {
+	ctx := context.Background()
+	if len(k.board) == 0 {
+		p, err := k.Service.Program(ctx)
+		if err != nil || p.KeepsBoard() == nil {
+			return nil
+		}
+		return []fyne.CanvasObject{text(k.t("kiosk.bonus_worth", lang.Args{"currency": p.Currency, "percent": p.Spend.MaxPercent}), 40)}
+	}
+	pages := (len(k.board) + BoardPage - 1) / BoardPage
+	first := (k.page % pages) * BoardPage
+	var rows []fyne.CanvasObject
+	for _, rw := range k.board[first:min(first+BoardPage, len(k.board))] {
+		row := []fyne.CanvasObject{}
+		if rw.Picture != "" {
+			if pic, err := k.Service.Picture(ctx, rw.Picture); err == nil {
+				img := canvas.NewImageFromResource(fyne.NewStaticResource(pic.Hash, pic.Data))
+				img.FillMode = canvas.ImageFillContain
+				img.SetMinSize(fyne.NewSize(160, 120))
+				row = append(row, img)
+			}
+		}
+		row = append(row, text(rw.Names.In(k.lang), 40), text(k.t("unit.points", lang.Args{"count": lang.Number(rw.Points)}), 40))
+		rows = append(rows, container.NewHBox(row...))
+	}
+	return rows
+}
+
+// location is the program's time zone, for the clock the screens show.
+func (k *Kiosk) location() *time.Location {
+	if p, err := k.Service.Program(context.Background()); err == nil {
+		return p.Location()
+	}
+	return time.UTC
 }
 
 func (k *Kiosk) showCustomer() {

@@ -1,8 +1,14 @@
 package kiosk_test
 
 import (
+	"bytes"
 	"context"
 	"errors"
+	"fmt"
+	"image"
+	"image/color"
+	"image/png"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -15,6 +21,7 @@ import (
 	"github.com/tochka-loyalty/tochka/kiosk"
 	"github.com/tochka-loyalty/tochka/lang"
 	"github.com/tochka-loyalty/tochka/rewards"
+	"github.com/tochka-loyalty/tochka/rewards/rewardstest"
 	"github.com/tochka-loyalty/tochka/rewards/sqlite"
 )
 
@@ -53,6 +60,21 @@ func texts(o fyne.CanvasObject) []string {
 	return nil
 }
 
+// images counts the pictures the window shows.
+func images(o fyne.CanvasObject) int {
+	switch o := o.(type) {
+	case *canvas.Image:
+		return 1
+	case *fyne.Container:
+		n := 0
+		for _, c := range o.Objects {
+			n += images(c)
+		}
+		return n
+	}
+	return 0
+}
+
 // button finds the button whose text starts with prefix.
 func button(t *testing.T, o fyne.CanvasObject, prefix string) *widget.Button {
 	t.Helper()
@@ -78,6 +100,45 @@ func shows(w fyne.Window, s string) bool {
 		}
 	}
 	return false
+}
+
+// timers are a kiosk's timers (Kiosk.After), fired by the test.
+type timers struct {
+	list []*timer
+}
+
+type timer struct {
+	d       time.Duration
+	f       func()
+	stopped bool
+}
+
+func (tm *timers) after(d time.Duration, f func()) func() {
+	t := &timer{d: d, f: f}
+	tm.list = append(tm.list, t)
+	return func() { t.stopped = true }
+}
+
+// running counts the timers of d that run.
+func (tm *timers) running(d time.Duration) int {
+	n := 0
+	for _, t := range tm.list {
+		if t.d == d && !t.stopped {
+			n++
+		}
+	}
+	return n
+}
+
+// fire runs the last running timer of d.
+func (tm *timers) fire(d time.Duration) {
+	for i := len(tm.list) - 1; i >= 0; i-- {
+		if t := tm.list[i]; t.d == d && !t.stopped {
+			t.stopped = true
+			t.f()
+			return
+		}
+	}
 }
 
 // customerOf100 is the shop with Мария Петрова's card holding 100
@@ -108,16 +169,8 @@ func TestScanRedeemTimeout(t *testing.T) {
 	defer a.Quit()
 	w := a.NewWindow("kiosk")
 	p := &testPrinter{}
-	var idle []func() // the idle timers running, fired by hand
-	after := func(d time.Duration, f func()) func() {
-		if d != kiosk.DefaultIdle {
-			t.Errorf("an idle timer of %s", d)
-		}
-		i := len(idle)
-		idle = append(idle, f)
-		return func() { idle[i] = nil }
-	}
-	k := &kiosk.Kiosk{Service: s, Coop: "c1", Store: "s1", Now: func() time.Time { return now }, Printer: p, Window: w, After: after}
+	tm := &timers{}
+	k := &kiosk.Kiosk{Service: s, Coop: "c1", Store: "s1", Now: func() time.Time { return now }, Printer: p, Window: w, After: tm.after}
 	k.Start(lang.BG)
 	if k.Screen() != kiosk.ScreenAttract || !shows(w, "Сканирайте картата си") {
 		t.Fatalf("attract shows %q", texts(w.Content()))
@@ -146,18 +199,16 @@ func TestScanRedeemTimeout(t *testing.T) {
 	if b, _ := s.Balance(ctx, c.Number, now); b.Available != 60 {
 		t.Fatalf("the balance after: %d", b.Available)
 	}
-	// The voucher screen's own timer is the one running; the customer's
-	// were stopped as each screen came.
-	running := 0
-	for _, f := range idle {
-		if f != nil {
-			running++
-		}
+	// The voucher screen's own idle timer is the one running; the
+	// customer's were stopped as each screen came, and so was attract's
+	// board's.
+	if n := tm.running(kiosk.DefaultIdle); n != 1 {
+		t.Fatalf("%d idle timers run", n)
 	}
-	if running != 1 || idle[len(idle)-1] == nil {
-		t.Fatalf("%d idle timers run", running)
+	if n := tm.running(kiosk.BoardEvery); n != 0 {
+		t.Fatalf("%d board timers run beside a customer", n)
 	}
-	idle[len(idle)-1]()
+	tm.fire(kiosk.DefaultIdle)
 	if k.Screen() != kiosk.ScreenAttract || k.Customer() != nil || shows(w, "Мария") || !shows(w, "Сканирайте картата си") {
 		t.Fatalf("after the idle timeout: %s %q", k.Screen(), texts(w.Content()))
 	}
@@ -185,5 +236,83 @@ func TestPrinterNotReady(t *testing.T) {
 	k.Scan("2900000000018")
 	if k.Screen() != kiosk.ScreenAttract || !shows(w, "2900000000018") {
 		t.Fatalf("an unknown card: %s %q", k.Screen(), texts(w.Content()))
+	}
+}
+
+// Attract shows the store's board a page at a time, by points, the next
+// page when its timer fires, and an offline badge with the time in the
+// program's zone while the server cannot be reached.
+func TestAttractBoard(t *testing.T) {
+	s, start := shop(t)
+	for i, pts := range []int64{100, 200, 300} {
+		if _, err := s.AddReward(ctx, rewards.RewardAdd{Meta: rewards.Meta{At: start}, Reward: rewards.Reward{ID: fmt.Sprintf("extra%d", i), Coop: "c1",
+			Names: rewards.Names{EN: fmt.Sprintf("Extra %d", i)}, Points: pts}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	img := image.NewRGBA(image.Rect(0, 0, 4, 3))
+	img.Set(1, 1, color.RGBA{R: 200, A: 255})
+	var buf bytes.Buffer
+	if err := png.Encode(&buf, img); err != nil {
+		t.Fatal(err)
+	}
+	pic, err := s.PutPicture(ctx, rewards.Picture{Hash: rewards.PictureHash(buf.Bytes()), Data: buf.Bytes(), MediaType: rewards.MediaPNG, Width: 4, Height: 3})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.AddReward(ctx, rewards.RewardAdd{Meta: rewards.Meta{At: start}, Reward: rewards.Reward{ID: "mug", Coop: "c1",
+		Names: rewards.Names{BG: "Чаша", EN: "Mug"}, Points: 40, Picture: pic.Hash}}); err != nil {
+		t.Fatal(err)
+	}
+	a := test.NewApp()
+	defer a.Quit()
+	w := a.NewWindow("kiosk")
+	tm := &timers{}
+	since := time.Date(2026, 12, 20, 13, 55, 0, 0, time.UTC)
+	k := &kiosk.Kiosk{Service: s, Coop: "c1", Store: "s1", Now: func() time.Time { return start.Add(48 * 24 * time.Hour) }, Window: w, After: tm.after,
+		Online: func() (bool, time.Time) { return false, since }}
+	k.Start(lang.EN)
+	for _, want := range []string{"Mug", "40 points", "Oil", "Extra 0", "Extra 1", "offline since 15:55"} {
+		if !shows(w, want) {
+			t.Errorf("the first page has no %q: %q", want, texts(w.Content()))
+		}
+	}
+	for _, not := range []string{"Extra 2", "Pot", "Gone", "Elsewhere"} {
+		if shows(w, not) {
+			t.Errorf("the first page shows %q", not)
+		}
+	}
+	if n := images(w.Content()); n != 1 {
+		t.Errorf("the first page shows %d pictures, want the mug's", n)
+	}
+	tm.fire(kiosk.BoardEvery)
+	if !shows(w, "Extra 2") || !shows(w, "Pot") || shows(w, "Mug") {
+		t.Errorf("the second page: %q", texts(w.Content()))
+	}
+	tm.fire(kiosk.BoardEvery)
+	if !shows(w, "Mug") {
+		t.Errorf("the board does not come round: %q", texts(w.Content()))
+	}
+}
+
+// A bonus program has no board: attract says what a bonus is worth and
+// how much of a purchase bonuses pay.
+func TestAttractBonus(t *testing.T) {
+	s := sqlite.NewStore(filepath.Join(t.TempDir(), "ledger.db"))
+	s.Create = true
+	if err := s.Open(); err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if _, err := s.InstallProgram(ctx, rewards.ProgramInstall{Program: rewardstest.Program(t, "bonus")}); err != nil {
+		t.Fatal(err)
+	}
+	a := test.NewApp()
+	defer a.Quit()
+	w := a.NewWindow("kiosk")
+	k := &kiosk.Kiosk{Service: s, Store: "moscow-7", Window: w, After: (&timers{}).after}
+	k.Start(lang.RU)
+	if !shows(w, "1 бонус = 1 RUB: бонусами можно оплатить до 50 %") {
+		t.Errorf("attract of a bonus program: %q", texts(w.Content()))
 	}
 }
