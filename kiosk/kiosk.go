@@ -46,6 +46,10 @@ type Kiosk struct {
 	Printer     VoucherPrinter
 	Idle        time.Duration // DefaultIdle when zero
 	Window      fyne.Window
+	// Devices and Sync, when set, say the devices' states (scanner,
+	// printers) and the sync's freshness, for the status endpoint.
+	Devices func() map[string]string
+	Sync    func() any
 	// Online, when set, says whether the kiosk's last call reached the
 	// server and, when not, since when it has not (a replica's status):
 	// attract shows an offline badge meanwhile.

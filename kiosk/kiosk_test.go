@@ -3,11 +3,14 @@ package kiosk_test
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"image"
 	"image/color"
 	"image/png"
+	"net/http"
+	"net/http/httptest"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -314,5 +317,38 @@ func TestAttractBonus(t *testing.T) {
 	k.Start(lang.RU)
 	if !shows(w, "1 бонус = 1 RUB: бонусами можно оплатить до 50 %") {
 		t.Errorf("attract of a bonus program: %q", texts(w.Content()))
+	}
+}
+
+// The status endpoint says the screen, the language, the balance on the
+// customer screen (null elsewhere), the devices and the sync.
+func TestStatus(t *testing.T) {
+	s, now, c := customerOf100(t)
+	a := test.NewApp()
+	defer a.Quit()
+	w := a.NewWindow("kiosk")
+	k := &kiosk.Kiosk{Service: s, Coop: "c1", Store: "s1", Now: func() time.Time { return now }, Window: w, After: (&timers{}).after,
+		Devices: func() map[string]string { return map[string]string{"scanner": "wedge", "voucher-printer": "ready"} },
+		Sync:    func() any { return map[string]any{"online": true, "outbox": 0} }}
+	k.Start(lang.RU)
+	status := func() map[string]any {
+		rec := httptest.NewRecorder()
+		k.StatusHandler().ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/status", nil))
+		var st map[string]any
+		if rec.Code != http.StatusOK || json.Unmarshal(rec.Body.Bytes(), &st) != nil {
+			t.Fatalf("GET /status: %d %s", rec.Code, rec.Body)
+		}
+		return st
+	}
+	st := status()
+	if st["screen"] != kiosk.ScreenAttract || st["lang"] != "ru" || st["available"] != nil {
+		t.Fatalf("on attract: %v", st)
+	}
+	k.Scan(c.Number)
+	st = status()
+	devices, _ := st["devices"].(map[string]any)
+	sync, _ := st["sync"].(map[string]any)
+	if st["screen"] != kiosk.ScreenCustomer || st["available"] != float64(100) || devices["voucher-printer"] != "ready" || sync["online"] != true {
+		t.Fatalf("on the customer screen: %v", st)
 	}
 }
