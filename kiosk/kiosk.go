@@ -3,7 +3,6 @@ package kiosk
 import (
 	"cmp"
 	"context"
-	"image/color"
 	"slices"
 	"strings"
 	"time"
@@ -11,6 +10,7 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/tochka-loyalty/tochka/lang"
@@ -199,9 +199,10 @@ func (k *Kiosk) show(screen string, content fyne.CanvasObject) {
 	k.Window.SetContent(content)
 }
 
-// text is a line of the screen, size points high.
+// text is a line of the screen, size points high, in the theme's
+// foreground colour.
 func text(s string, size float32) *canvas.Text {
-	t := canvas.NewText(s, color.Black)
+	t := canvas.NewText(s, theme.Color(theme.ColorNameForeground))
 	t.TextSize = size
 	return t
 }

@@ -70,6 +70,10 @@ func TestSyncCommands(t *testing.T) {
 
 	// The server gone: what needs it is refused, saying so.
 	w.srv.Close()
+	other := newCLI(t)
+	if msg := other.refused("sync", "init", "--upstream", w.srv.URL, "--token", kioskDev.Token); !strings.Contains(msg, "The server cannot be reached now") {
+		t.Errorf("sync init with the server gone: %s", msg)
+	}
 	if msg := k.refused("board", "add", "--id", "mug", "--coop", "sofia", "--points", "20", "--name-bg", "Чаша"); !strings.Contains(msg, "needs the connection to the server") {
 		t.Errorf("a board edit offline: %s", msg)
 	}

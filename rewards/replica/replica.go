@@ -420,7 +420,9 @@ func Init(ctx context.Context, path, upstream, token string, src Source) error {
 	// Numbers first: a lease that fails leaves no replica behind, and one
 	// whose replica then fails wastes numbers no one misses.
 	numbers, err := src.LeaseNumbers(ctx, LeaseBlock)
-	if err != nil {
+	if Unreachable(err) {
+		return unreachable(err)
+	} else if err != nil {
 		return err
 	}
 	tmp, err := os.CreateTemp(filepath.Dir(path), filepath.Base(path)+".download-*")
@@ -430,7 +432,9 @@ func Init(ctx context.Context, path, upstream, token string, src Source) error {
 	defer os.Remove(tmp.Name())
 	defer tmp.Close()
 	info, err := src.Snapshot(ctx, tmp)
-	if err != nil {
+	if Unreachable(err) {
+		return unreachable(err)
+	} else if err != nil {
 		return err
 	}
 	if _, err := tmp.Seek(0, io.SeekStart); err != nil {
