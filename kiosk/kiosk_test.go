@@ -352,3 +352,43 @@ func TestStatus(t *testing.T) {
 		t.Fatalf("on the customer screen: %v", st)
 	}
 }
+
+// Every button of the customer screens is a touch target of at least
+// 48 px either way, at each of the screen sizes a kiosk has.
+func TestTouchTargets(t *testing.T) {
+	s, now, c := customerOf100(t)
+	a := test.NewApp()
+	defer a.Quit()
+	a.Settings().SetTheme(kiosk.Theme{})
+	w := a.NewWindow("kiosk")
+	k := &kiosk.Kiosk{Service: s, Coop: "c1", Store: "s1", Now: func() time.Time { return now }, Window: w, After: (&timers{}).after}
+	k.Start(lang.BG)
+	for _, size := range []fyne.Size{{Width: 1920, Height: 1080}, {Width: 1280, Height: 1024}, {Width: 1080, Height: 1920}} {
+		w.Resize(size)
+		for _, screen := range []func(){func() { k.Scan("") }, func() { k.Scan(c.Number) }} {
+			screen()
+			n := 0
+			walk(w.Content(), func(b *widget.Button) {
+				n++
+				if b.Size().Width < 48 || b.Size().Height < 48 {
+					t.Errorf("%s at %v: the button %q is %v", k.Screen(), size, b.Text, b.Size())
+				}
+			})
+			if n == 0 {
+				t.Errorf("%s at %v: no buttons", k.Screen(), size)
+			}
+		}
+	}
+}
+
+// walk calls f on every button under o.
+func walk(o fyne.CanvasObject, f func(*widget.Button)) {
+	switch o := o.(type) {
+	case *widget.Button:
+		f(o)
+	case *fyne.Container:
+		for _, c := range o.Objects {
+			walk(c, f)
+		}
+	}
+}

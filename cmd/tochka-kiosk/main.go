@@ -94,6 +94,7 @@ func run(args []string, stderr io.Writer) int {
 	go sync.Run(ctx)
 
 	a := app.NewWithID("bg.tochka.kiosk")
+	a.Settings().SetTheme(kiosk.Theme{})
 	w := a.NewWindow("Tochka")
 	w.SetFullScreen(s.fullscreen)
 	w.Resize(fyne.NewSize(1280, 1024))
