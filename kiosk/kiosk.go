@@ -1,16 +1,11 @@
 package kiosk
 
 import (
-	"cmp"
 	"context"
-	"slices"
 	"strings"
 	"time"
 
 	"fyne.io/fyne/v2"
-	"fyne.io/fyne/v2/canvas"
-	"fyne.io/fyne/v2/container"
-	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/tochka-loyalty/tochka/lang"
@@ -62,22 +57,18 @@ type Kiosk struct {
 	lang     string // the session's language
 	home     string // the language attract returns to
 	screen   string
+	draw     func() fyne.CanvasObject // draws the screen shown, again when the language changes
 	customer *Customer
 	message  string // what went wrong last, in the session's language
-	stopIdle func() // stops the idle timer; nil when none runs
+	stopIdle func() // stops the idle timer or the countdown; nil when none runs
+	left     int    // seconds the countdown shows; 0 when it does not run
+	bar      *widget.ProgressBar
 	session  int    // counts sessions, so that a late timer of an old one does nothing
 	wedge    []rune // what a keyboard-wedge scanner typed so far
 	board    []rewards.Reward
 	page     int    // of the board, on attract
 	stopPage func() // stops attract's page timer; nil when none runs
 }
-
-// What attract shows of the board: BoardPage rewards at a time, the next
-// ones every BoardEvery.
-const (
-	BoardPage  = 4
-	BoardEvery = 8 * time.Second
-)
 
 // Start shows the attract screen in language l, and takes what a
 // keyboard-wedge scanner types into the window: its characters, then
@@ -141,25 +132,55 @@ func (k *Kiosk) t(key string, args lang.Args) string { return lang.Text(k.lang, 
 func (k *Kiosk) clear() {
 	k.customer, k.message = nil, ""
 	k.session++
+	k.stopTimers()
+}
+
+// stopTimers stops the idle timer or its countdown.
+func (k *Kiosk) stopTimers() {
 	if k.stopIdle != nil {
 		k.stopIdle()
 		k.stopIdle = nil
 	}
+	if k.left != 0 {
+		k.left = 0
+		if k.bar != nil {
+			k.bar.Hide()
+		}
+	}
 }
 
-// touched restarts the idle timer of a customer's session.
+// touched restarts the idle timer of a session: the countdown starts
+// Countdown before the timeout.
 func (k *Kiosk) touched() {
-	if k.stopIdle != nil {
-		k.stopIdle()
-	}
+	k.stopTimers()
 	d := k.Idle
 	if d == 0 {
 		d = DefaultIdle
 	}
 	session := k.session
-	k.stopIdle = k.after(d, func() {
+	k.stopIdle = k.after(max(d-Countdown, 0), func() {
 		if k.session == session {
-			k.toAttract()
+			k.countdown(int(min(d, Countdown) / time.Second))
+		}
+	})
+}
+
+// countdown shows seconds left on the full-width bar, ticks them down and
+// at zero clears everything personal.
+func (k *Kiosk) countdown(seconds int) {
+	if seconds <= 0 {
+		k.toAttract()
+		return
+	}
+	k.left = seconds
+	if k.bar != nil {
+		k.bar.SetValue(float64(seconds))
+		k.bar.Show()
+	}
+	session := k.session
+	k.stopIdle = k.after(time.Second, func() {
+		if k.session == session {
+			k.countdown(seconds - 1)
 		}
 	})
 }
@@ -181,120 +202,25 @@ func (k *Kiosk) toAttract() {
 	k.showAttract()
 }
 
+// redraw draws the screen shown again (in another language).
 func (k *Kiosk) redraw() {
-	switch k.screen {
-	case ScreenCustomer:
-		k.showCustomer()
-	default:
+	if k.draw == nil {
 		k.showAttract()
+		return
 	}
+	k.Window.SetContent(k.draw())
 }
 
-func (k *Kiosk) show(screen string, content fyne.CanvasObject) {
+// show shows a screen: draw builds its widgets, now and whenever the
+// language changes. Every screen but attract stops attract's board
+// timer.
+func (k *Kiosk) show(screen string, draw func() fyne.CanvasObject) {
 	if screen != ScreenAttract && k.stopPage != nil {
 		k.stopPage()
 		k.stopPage = nil
 	}
-	k.screen = screen
-	k.Window.SetContent(content)
-}
-
-// text is a line of the screen, size points high, in the theme's
-// foreground colour.
-func text(s string, size float32) *canvas.Text {
-	t := canvas.NewText(s, theme.Color(theme.ColorNameForeground))
-	t.TextSize = size
-	return t
-}
-
-// langButtons switch the session's language.
-func (k *Kiosk) langButtons() fyne.CanvasObject {
-	var row []fyne.CanvasObject
-	for _, l := range lang.All {
-		l := l
-		row = append(row, widget.NewButton(strings.ToUpper(l), func() { k.SetLang(l) }))
-	}
-	return container.NewHBox(row...)
-}
-
-func (k *Kiosk) showAttract() {
-	if k.screen != ScreenAttract {
-		k.page = 0
-		k.loadBoard()
-	}
-	lines := []fyne.CanvasObject{container.NewBorder(nil, nil, nil, k.langButtons())}
-	lines = append(lines, k.attractBoard()...)
-	lines = append(lines, text(k.t("kiosk.scan_card", nil), 64))
-	if k.message != "" {
-		lines = append(lines, text(k.message, 32))
-	}
-	if k.Online != nil {
-		if online, since := k.Online(); !online {
-			lines = append(lines, text(k.t("kiosk.offline_since", lang.Args{"time": since.In(k.location()).Format("15:04")}), 28))
-		}
-	}
-	k.show(ScreenAttract, container.NewCenter(container.NewVBox(lines...)))
-	if k.stopPage != nil {
-		k.stopPage()
-	}
-	k.stopPage = k.after(BoardEvery, func() {
-		if k.screen == ScreenAttract {
-			k.page++
-			k.showAttract()
-		}
-	})
-}
-
-// loadBoard reads the rewards attract shows: the store's board, in stock
-// and offered now, by points.
-func (k *Kiosk) loadBoard() {
-	k.board = nil
-	ctx := context.Background()
-	p, err := k.Service.Program(ctx)
-	if err != nil || p.KeepsBoard() != nil {
-		return
-	}
-	board, err := k.Service.Rewards(ctx, k.Coop, k.Store)
-	if err != nil {
-		return
-	}
-	for _, rw := range board {
-		if rw.InStock() && rw.OfferedAt(k.now(), k.Store, p.Location()) == nil {
-			k.board = append(k.board, rw)
-		}
-	}
-	slices.SortStableFunc(k.board, func(a, b rewards.Reward) int { return cmp.Compare(a.Points, b.Points) })
-}
-
-// attractBoard is what attract shows above its prompt: a page of the
-// board, with pictures, names and prices; for a program with no board,
-// what a bonus is worth.
-func (k *Kiosk) attractBoard() []fyne.CanvasObject {
-	ctx := context.Background()
-	if len(k.board) == 0 {
-		p, err := k.Service.Program(ctx)
-		if err != nil || p.KeepsBoard() == nil {
-			return nil
-		}
-		return []fyne.CanvasObject{text(k.t("kiosk.bonus_worth", lang.Args{"currency": p.Currency, "percent": p.Spend.MaxPercent}), 40)}
-	}
-	pages := (len(k.board) + BoardPage - 1) / BoardPage
-	first := (k.page % pages) * BoardPage
-	var rows []fyne.CanvasObject
-	for _, rw := range k.board[first:min(first+BoardPage, len(k.board))] {
-		row := []fyne.CanvasObject{}
-		if rw.Picture != "" {
-			if pic, err := k.Service.Picture(ctx, rw.Picture); err == nil {
-				img := canvas.NewImageFromResource(fyne.NewStaticResource(pic.Hash, pic.Data))
-				img.FillMode = canvas.ImageFillContain
-				img.SetMinSize(fyne.NewSize(160, 120))
-				row = append(row, img)
-			}
-		}
-		row = append(row, text(rw.Names.In(k.lang), 40), text(k.t("unit.points", lang.Args{"count": lang.Number(rw.Points)}), 40))
-		rows = append(rows, container.NewHBox(row...))
-	}
-	return rows
+	k.screen, k.draw = screen, draw
+	k.Window.SetContent(draw())
 }
 
 // location is the program's time zone, for the clock the screens show.
@@ -303,76 +229,4 @@ func (k *Kiosk) location() *time.Location {
 		return p.Location()
 	}
 	return time.UTC
-}
-
-func (k *Kiosk) showCustomer() {
-	c := k.customer
-	k.touched()
-	name := c.GivenName
-	if name == "" {
-		name = k.t("kiosk.customer", nil)
-	}
-	lines := []fyne.CanvasObject{
-		container.NewBorder(nil, nil, text(k.t("kiosk.hello", lang.Args{"name": name}), 48), k.langButtons()),
-		text(k.t("unit.points", lang.Args{"count": lang.Number(c.Available)}), 140),
-	}
-	for _, p := range c.Pending {
-		lines = append(lines, text(k.t("kiosk.pending", lang.Args{"points": lang.M("unit.points", lang.Args{"count": lang.Number(p.Points)}), "date": lang.DayMonth(p.AvailableFrom)}), 32))
-	}
-	for _, e := range c.Expiring {
-		lines = append(lines, text(k.t("kiosk.expiring", lang.Args{"points": lang.M("unit.points", lang.Args{"count": lang.Number(e.Points)}), "date": lang.DayMonth(e.ExpiresAt)}), 32))
-	}
-	for _, rw := range c.Affordable {
-		rw := rw
-		lines = append(lines, widget.NewButton(k.t("kiosk.take_reward", lang.Args{"reward": rw.Names, "points": lang.M("unit.points", lang.Args{"count": lang.Number(rw.Points)})}),
-			func() { k.showConfirm(rw) }))
-	}
-	for _, n := range c.Later {
-		lines = append(lines, text(k.t("kiosk.needs_more", lang.Args{"reward": n.Reward.Names, "points": lang.M("unit.points", lang.Args{"count": lang.Number(n.More)})}), 32))
-	}
-	if k.message != "" {
-		lines = append(lines, text(k.message, 32))
-	}
-	lines = append(lines, widget.NewButton(k.t("kiosk.done", nil), k.toAttract))
-	k.show(ScreenCustomer, container.NewVBox(lines...))
-}
-
-func (k *Kiosk) showConfirm(rw rewards.Reward) {
-	k.touched()
-	left := k.customer.Available - rw.Points
-	k.show(ScreenConfirm, container.NewVBox(
-		text(k.t("kiosk.confirm", lang.Args{"reward": rw.Names, "points": lang.M("unit.points", lang.Args{"count": lang.Number(rw.Points)}),
-			"left": lang.M("unit.points", lang.Args{"count": lang.Number(left)})}), 40),
-		widget.NewButton(k.t("kiosk.take", nil), func() { k.exchange(rw) }),
-		widget.NewButton(k.t("kiosk.back", nil), k.showCustomer),
-	))
-}
-
-// exchange redeems the reward and prints its voucher: the printer is
-// asked first, so that no points are spent for a voucher it cannot print.
-func (k *Kiosk) exchange(rw rewards.Reward) {
-	ctx := context.Background()
-	if k.Printer != nil {
-		if err := k.Printer.Ready(ctx); err != nil {
-			k.message = k.t("kiosk.printer_not_ready", nil)
-			k.showCustomer()
-			return
-		}
-	}
-	v, err := k.Service.Redeem(ctx, rewards.Redemption{Meta: rewards.Meta{At: k.now()}, Card: k.customer.Card, Reward: rw.ID, Store: k.Store})
-	if err != nil {
-		k.message = rewards.ErrorText(err, k.lang)
-		k.showCustomer()
-		return
-	}
-	msg := k.t("kiosk.take_voucher", nil)
-	if k.Printer != nil {
-		if err := k.Printer.PrintVoucher(ctx, v, k.lang); err != nil {
-			// The points are spent and the voucher is kept: staff print
-			// it again by its code.
-			msg = k.t("kiosk.voucher_not_printed", lang.Args{"code": v.Code})
-		}
-	}
-	k.touched()
-	k.show(ScreenVoucher, container.NewVBox(text(msg, 48), widget.NewButton(k.t("kiosk.done", nil), k.toAttract)))
 }

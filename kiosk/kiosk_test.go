@@ -46,54 +46,66 @@ func (p *testPrinter) PrintVoucher(_ context.Context, v rewards.Voucher, _ strin
 	return nil
 }
 
-// texts are the texts the window shows: lines and buttons.
-func texts(o fyne.CanvasObject) []string {
+// objects calls f on o and every object drawn under it: containers'
+// objects and widgets' rendered objects. A button is not entered: its
+// text is its own.
+func objects(o fyne.CanvasObject, f func(fyne.CanvasObject)) {
+	f(o)
 	switch o := o.(type) {
-	case *canvas.Text:
-		return []string{o.Text}
 	case *widget.Button:
-		return []string{o.Text}
 	case *fyne.Container:
-		var out []string
 		for _, c := range o.Objects {
-			out = append(out, texts(c)...)
+			objects(c, f)
 		}
-		return out
+	case fyne.Widget:
+		for _, c := range test.WidgetRenderer(o).Objects() {
+			objects(c, f)
+		}
 	}
-	return nil
+}
+
+// texts are the texts the window shows: lines, paragraphs and buttons,
+// the hidden left out.
+func texts(o fyne.CanvasObject) []string {
+	var out []string
+	objects(o, func(o fyne.CanvasObject) {
+		if !o.Visible() {
+			return
+		}
+		switch o := o.(type) {
+		case *canvas.Text:
+			out = append(out, o.Text)
+		case *widget.Button:
+			out = append(out, o.Text)
+		}
+	})
+	return out
 }
 
 // images counts the pictures the window shows.
 func images(o fyne.CanvasObject) int {
-	switch o := o.(type) {
-	case *canvas.Image:
-		return 1
-	case *fyne.Container:
-		n := 0
-		for _, c := range o.Objects {
-			n += images(c)
+	n := 0
+	objects(o, func(o fyne.CanvasObject) {
+		if _, ok := o.(*canvas.Image); ok {
+			n++
 		}
-		return n
-	}
-	return 0
+	})
+	return n
 }
 
 // button finds the button whose text starts with prefix.
 func button(t *testing.T, o fyne.CanvasObject, prefix string) *widget.Button {
 	t.Helper()
-	switch o := o.(type) {
-	case *widget.Button:
-		if strings.HasPrefix(o.Text, prefix) {
-			return o
+	var found *widget.Button
+	objects(o, func(o fyne.CanvasObject) {
+		if b, ok := o.(*widget.Button); ok && found == nil && strings.HasPrefix(b.Text, prefix) {
+			found = b
 		}
-	case *fyne.Container:
-		for _, c := range o.Objects {
-			if b := button(t, c, prefix); b != nil {
-				return b
-			}
-		}
+	})
+	if found == nil {
+		t.Fatalf("no button %q among %q", prefix, texts(o))
 	}
-	return nil
+	return found
 }
 
 func shows(w fyne.Window, s string) bool {
@@ -120,6 +132,14 @@ func (tm *timers) after(d time.Duration, f func()) func() {
 	t := &timer{d: d, f: f}
 	tm.list = append(tm.list, t)
 	return func() { t.stopped = true }
+}
+
+// expire fires the idle timer and then its countdown's seconds.
+func (tm *timers) expire() {
+	tm.fire(kiosk.DefaultIdle - kiosk.Countdown)
+	for range int(kiosk.Countdown / time.Second) {
+		tm.fire(time.Second)
+	}
 }
 
 // running counts the timers of d that run.
@@ -205,13 +225,13 @@ func TestScanRedeemTimeout(t *testing.T) {
 	// The voucher screen's own idle timer is the one running; the
 	// customer's were stopped as each screen came, and so was attract's
 	// board's.
-	if n := tm.running(kiosk.DefaultIdle); n != 1 {
+	if n := tm.running(kiosk.DefaultIdle - kiosk.Countdown); n != 1 {
 		t.Fatalf("%d idle timers run", n)
 	}
 	if n := tm.running(kiosk.BoardEvery); n != 0 {
 		t.Fatalf("%d board timers run beside a customer", n)
 	}
-	tm.fire(kiosk.DefaultIdle)
+	tm.expire()
 	if k.Screen() != kiosk.ScreenAttract || k.Customer() != nil || shows(w, "Мария") || !shows(w, "Сканирайте картата си") {
 		t.Fatalf("after the idle timeout: %s %q", k.Screen(), texts(w.Content()))
 	}
@@ -383,12 +403,9 @@ func TestTouchTargets(t *testing.T) {
 
 // walk calls f on every button under o.
 func walk(o fyne.CanvasObject, f func(*widget.Button)) {
-	switch o := o.(type) {
-	case *widget.Button:
-		f(o)
-	case *fyne.Container:
-		for _, c := range o.Objects {
-			walk(c, f)
+	objects(o, func(o fyne.CanvasObject) {
+		if b, ok := o.(*widget.Button); ok {
+			f(b)
 		}
-	}
+	})
 }

@@ -1,0 +1,140 @@
+package kiosk
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/canvas"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/layout"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+
+	"github.com/tochka-loyalty/tochka/lang"
+)
+
+// Type sizes of the screens, in Fyne's units (pixels at scale 1): the
+// balance is the largest thing on a screen, nothing is under Small.
+const (
+	SizeBalance = 140
+	SizeHeading = 48
+	SizeBody    = 36
+	SizeSmall   = 28
+)
+
+// Countdown is how long before the idle timeout a full-width bar counts
+// the seconds down; any touch stops it.
+const Countdown = 10 * time.Second
+
+// text is a line of the screen, size points high, in the theme's
+// foreground colour.
+func text(s string, size float32) *canvas.Text {
+	t := canvas.NewText(s, theme.Color(theme.ColorNameForeground))
+	t.TextSize = size
+	return t
+}
+
+// bold is a line in bold.
+func bold(s string, size float32) *canvas.Text {
+	t := text(s, size)
+	t.TextStyle.Bold = true
+	return t
+}
+
+// onPrimary is a line on the header band.
+func onPrimary(s string, size float32) *canvas.Text {
+	t := canvas.NewText(s, theme.Color(theme.ColorNameForegroundOnPrimary))
+	t.TextSize = size
+	t.TextStyle.Bold = true
+	return t
+}
+
+// wrapped is a paragraph that wraps at the screen's width.
+func wrapped(s string) *widget.Label {
+	l := widget.NewLabel(s)
+	l.Wrapping = fyne.TextWrapWord
+	return l
+}
+
+// button is a primary action in the program's colour; tapping it counts
+// as a touch of the session.
+func (k *Kiosk) button(label string, f func()) *widget.Button {
+	b := k.secondary(label, f)
+	b.Importance = widget.HighImportance
+	return b
+}
+
+// secondary is an action drawn plainly; tapping it counts as a touch.
+func (k *Kiosk) secondary(label string, f func()) *widget.Button {
+	return widget.NewButton(label, func() {
+		if k.customerScreen() {
+			k.touched()
+		}
+		f()
+	})
+}
+
+// customerScreen says whether the screen shown belongs to a session
+// (anything but attract), which the idle timeout ends.
+func (k *Kiosk) customerScreen() bool { return k.screen != ScreenAttract }
+
+// langButtons switch the session's language.
+func (k *Kiosk) langButtons() fyne.CanvasObject {
+	var row []fyne.CanvasObject
+	for _, l := range lang.All {
+		l := l
+		b := k.secondary(strings.ToUpper(l), func() { k.SetLang(l) })
+		if l == k.lang {
+			b.Disable() // the language spoken: nothing to switch to
+		}
+		row = append(row, b)
+	}
+	return container.NewHBox(row...)
+}
+
+// header is the band at the top of every screen, in the program's
+// colour: the title on the left; on the right what is given (a clock, a
+// leave button) and the language buttons.
+func (k *Kiosk) header(title string, right ...fyne.CanvasObject) fyne.CanvasObject {
+	band := canvas.NewRectangle(theme.Color(theme.ColorNamePrimary))
+	right = append(right, k.langButtons())
+	return container.NewStack(band, container.NewPadded(
+		container.NewBorder(nil, nil, onPrimary(title, SizeHeading), container.NewHBox(right...))))
+}
+
+// frame draws a screen of a session: the header band with the title, the
+// body, the idle countdown when it runs, and the actions at the bottom in
+// one row of large buttons.
+func (k *Kiosk) frame(title string, body fyne.CanvasObject, actions ...fyne.CanvasObject) fyne.CanvasObject {
+	var foot []fyne.CanvasObject
+	k.bar = widget.NewProgressBar()
+	k.bar.Max = Countdown.Seconds()
+	k.bar.TextFormatter = func() string {
+		return k.t("kiosk.countdown", lang.Args{"seconds": fmt.Sprint(int(k.bar.Value))})
+	}
+	if k.left == 0 {
+		k.bar.Hide()
+	} else {
+		k.bar.SetValue(float64(k.left))
+	}
+	foot = append(foot, k.bar)
+	if len(actions) > 0 {
+		foot = append(foot, container.NewGridWithColumns(len(actions), actions...))
+	}
+	return container.NewBorder(k.header(title), container.NewPadded(container.NewVBox(foot...)), nil, nil,
+		container.NewPadded(body))
+}
+
+// spaced lays objects out one under the other with room between them.
+func spaced(objs ...fyne.CanvasObject) *fyne.Container {
+	var out []fyne.CanvasObject
+	for i, o := range objs {
+		if i > 0 {
+			out = append(out, layout.NewSpacer())
+		}
+		out = append(out, o)
+	}
+	return container.NewVBox(out...)
+}
