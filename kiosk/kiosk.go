@@ -59,9 +59,10 @@ type Kiosk struct {
 	screen   string
 	draw     func() fyne.CanvasObject // draws the screen shown, again when the language changes
 	customer *Customer
-	message  string // what went wrong last, in the session's language
-	stopIdle func() // stops the idle timer or the countdown; nil when none runs
-	left     int    // seconds the countdown shows; 0 when it does not run
+	staff    *staffSession // who works at the kiosk, on staff and manager screens
+	message  string        // what went wrong last, in the session's language
+	stopIdle func()        // stops the idle timer or the countdown; nil when none runs
+	left     int           // seconds the countdown shows; 0 when it does not run
 	bar      *widget.ProgressBar
 	session  int    // counts sessions, so that a late timer of an old one does nothing
 	wedge    []rune // what a keyboard-wedge scanner typed so far
