@@ -24,13 +24,6 @@ const (
 // everything personal is cleared.
 const DefaultIdle = 30 * time.Second
 
-// VoucherPrinter prints a customer's voucher: asked whether it is ready
-// before points are spent, then given the voucher.
-type VoucherPrinter interface {
-	Ready(ctx context.Context) error
-	PrintVoucher(ctx context.Context, v rewards.Voucher, l string) error
-}
-
 // Kiosk is the app's screens over a ledger: attract, then, after a scan,
 // the customer's, the exchange of points for a reward, the voucher. Its
 // methods run on Fyne's goroutine: scans arrive through fyne.Do.
@@ -39,6 +32,7 @@ type Kiosk struct {
 	Coop, Store string
 	Now         func() time.Time
 	Printer     VoucherPrinter
+	CardPrinter CardPrinter // nil: no card printer at this kiosk
 	Idle        time.Duration // DefaultIdle when zero
 	Window      fyne.Window
 	// Devices and Sync, when set, say the devices' states (scanner,
