@@ -32,7 +32,7 @@ type Kiosk struct {
 	Coop, Store string
 	Now         func() time.Time
 	Printer     VoucherPrinter
-	CardPrinter CardPrinter // nil: no card printer at this kiosk
+	CardPrinter CardPrinter   // nil: no card printer at this kiosk
 	Idle        time.Duration // DefaultIdle when zero
 	Window      fyne.Window
 	// Devices and Sync, when set, say the devices' states (scanner,
