@@ -11,6 +11,7 @@ import (
 	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/layout"
+	"fyne.io/fyne/v2/theme"
 
 	"github.com/tochka-loyalty/tochka/lang"
 	"github.com/tochka-loyalty/tochka/rewards"
@@ -121,10 +122,16 @@ func (k *Kiosk) attractBoard() []fyne.CanvasObject {
 	first := (k.page % pages) * BoardPage
 	var rows []fyne.CanvasObject
 	for _, rw := range k.board[first:min(first+BoardPage, len(k.board))] {
-		rows = append(rows, k.rewardRow(rw, text(rw.Names.In(k.lang), SizeHeading), text(k.t("unit.points", lang.Args{"count": lang.Number(rw.Points)}), SizeHeading)))
+		rows = append(rows, k.rewardRow(rw, para(rw.Names.In(k.lang), theme.SizeNameHeadingText, false), text(k.t("unit.points", lang.Args{"count": lang.Number(rw.Points)}), SizeHeading)))
 	}
 	return rows
 }
+
+// The room a reward's picture takes on a screen, 4:3.
+const (
+	PictureWidth  = 128
+	PictureHeight = 96
+)
 
 // rewardRow is a reward of the board on a line: its picture (or room
 // for one), then middle (its name, or a button naming it), and right at
@@ -138,6 +145,6 @@ func (k *Kiosk) rewardRow(rw rewards.Reward, middle, right fyne.CanvasObject) fy
 			pic = img
 		}
 	}
-	box := container.NewGridWrap(fyne.NewSize(160, 120), pic)
+	box := container.NewGridWrap(fyne.NewSize(PictureWidth, PictureHeight), pic)
 	return container.NewBorder(nil, nil, box, right, container.NewVBox(layout.NewSpacer(), middle, layout.NewSpacer()))
 }

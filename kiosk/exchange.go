@@ -6,10 +6,15 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/layout"
+	"fyne.io/fyne/v2/theme"
 
 	"github.com/tochka-loyalty/tochka/lang"
 	"github.com/tochka-loyalty/tochka/rewards"
 )
+
+// CustomerPage is how many rewards the customer screen shows at a time;
+// paging buttons show the others (no customer has to discover a scroll).
+const CustomerPage = 3
 
 // points is a count of points in the session's language ("1 253 точки").
 func points(n int64) lang.Msg { return lang.M("unit.points", lang.Args{"count": lang.Number(n)}) }
@@ -17,7 +22,7 @@ func points(n int64) lang.Msg { return lang.M("unit.points", lang.Args{"count": 
 // showCustomer shows the customer's screen: the given name, the balance
 // large, what is pending and what expires soon with their dates, the
 // rewards the balance affords (a tap exchanges) and how far the rest
-// are.
+// are, a page at a time.
 func (k *Kiosk) showCustomer() {
 	k.touched()
 	k.show(ScreenCustomer, k.drawCustomer)
@@ -38,22 +43,41 @@ func (k *Kiosk) drawCustomer() fyne.CanvasObject {
 	for _, e := range c.Expiring {
 		lines = append(lines, text(k.t("kiosk.expiring", lang.Args{"points": points(e.Points), "date": lang.DayMonth(e.ExpiresAt)}), SizeBody))
 	}
+	// What the balance affords first, then how far the rest are.
+	var rows []fyne.CanvasObject
+	for _, rw := range c.Affordable {
+		rw := rw
+		rows = append(rows, k.rewardRow(rw, para(rw.Names.In(k.lang), theme.SizeNameSubHeadingText, true),
+			k.button(k.t("kiosk.take_for", lang.Args{"points": points(rw.Points)}), func() { k.showConfirm(rw) })))
+	}
+	for _, n := range c.Later {
+		rows = append(rows, k.rewardRow(n.Reward, para(n.Reward.Names.In(k.lang), theme.SizeNameSubHeadingText, false),
+			text(k.t("kiosk.more_points", lang.Args{"points": points(n.More)}), SizeBody)))
+	}
 	if len(c.Affordable) > 0 {
 		lines = append(lines, bold(k.t("kiosk.you_can_take", nil), SizeHeading))
 	}
-	for _, rw := range c.Affordable {
-		rw := rw
-		lines = append(lines, k.rewardRow(rw, k.button(k.t("kiosk.take_reward", lang.Args{"reward": rw.Names, "points": points(rw.Points)}),
-			func() { k.showConfirm(rw) }), nil))
-	}
-	for _, n := range c.Later {
-		lines = append(lines, k.rewardRow(n.Reward, text(k.t("kiosk.needs_more", lang.Args{"reward": n.Reward.Names, "points": points(n.More)}), SizeBody), nil))
-	}
+	pages := max((len(rows)+CustomerPage-1)/CustomerPage, 1)
+	k.custPage = min(k.custPage, pages-1)
+	first := k.custPage * CustomerPage
+	lines = append(lines, rows[first:min(first+CustomerPage, len(rows))]...)
 	if k.message != "" {
 		lines = append(lines, wrapped(k.message))
 	}
-	return k.frame(k.t("kiosk.hello", lang.Args{"name": name}), container.NewVBox(lines...),
-		k.button(k.t("kiosk.done", nil), k.toAttract))
+	actions := []fyne.CanvasObject{}
+	if pages > 1 {
+		prev := k.secondary(k.t("kiosk.page_prev", nil), func() { k.custPage--; k.redraw() })
+		next := k.secondary(k.t("kiosk.page_next", nil), func() { k.custPage++; k.redraw() })
+		if k.custPage == 0 {
+			prev.Disable()
+		}
+		if k.custPage == pages-1 {
+			next.Disable()
+		}
+		actions = append(actions, prev, next)
+	}
+	actions = append(actions, k.button(k.t("kiosk.done", nil), k.toAttract))
+	return k.frame(k.t("kiosk.hello", lang.Args{"name": name}), container.NewVBox(lines...), actions...)
 }
 
 // showConfirm asks once before points are spent, naming the reward and
@@ -61,8 +85,8 @@ func (k *Kiosk) drawCustomer() fyne.CanvasObject {
 func (k *Kiosk) showConfirm(rw rewards.Reward) {
 	k.show(ScreenConfirm, func() fyne.CanvasObject {
 		left := k.customer.Available - rw.Points
-		q := wrapped(k.t("kiosk.confirm", lang.Args{"reward": rw.Names, "points": points(rw.Points), "left": points(left)}))
-		return k.frame(k.t("kiosk.confirm_title", nil), container.NewVBox(k.rewardRow(rw, text(rw.Names.In(k.lang), SizeHeading), nil), q),
+		q := para(k.t("kiosk.confirm", lang.Args{"reward": rw.Names, "points": points(rw.Points), "left": points(left)}), theme.SizeNameSubHeadingText, false)
+		return k.frame(k.t("kiosk.confirm_title", nil), container.NewVBox(k.rewardRow(rw, para(rw.Names.In(k.lang), theme.SizeNameHeadingText, true), nil), q),
 			k.secondary(k.t("kiosk.back", nil), k.showCustomer),
 			k.button(k.t("kiosk.take", nil), func() { k.exchange(rw) }))
 	})
@@ -85,22 +109,22 @@ func (k *Kiosk) exchange(rw rewards.Reward) {
 		k.showCustomer()
 		return
 	}
-	key := "kiosk.take_voucher"
+	printed := true
 	if k.Printer != nil {
-		if err := k.Printer.PrintVoucher(ctx, v, k.lang); err != nil {
-			// The points are spent and the voucher is kept: staff print
-			// it again by its code.
-			key = "kiosk.voucher_not_printed"
-		}
+		// The points are spent and the voucher is kept whatever happens
+		// here: staff print it again by its code.
+		printed = k.Printer.PrintVoucher(ctx, v, k.lang) == nil
 	}
 	k.touched()
 	k.show(ScreenVoucher, func() fyne.CanvasObject {
-		msg := bold(k.t(key, lang.Args{"code": v.Code}), SizeHeading)
-		if key != "kiosk.take_voucher" {
-			return k.frame(k.t("kiosk.voucher_title", nil), wrapped(k.t(key, lang.Args{"code": v.Code})), k.button(k.t("kiosk.done", nil), k.toAttract))
+		done := k.button(k.t("kiosk.done", nil), k.toAttract)
+		if !printed {
+			return k.frame(k.t("kiosk.voucher_title", nil), wrapped(k.t("kiosk.voucher_not_printed", lang.Args{"code": v.Code})), done)
 		}
+		msg := bold(k.t("kiosk.take_voucher", nil), SizeHeading)
 		msg.Alignment = fyne.TextAlignCenter
-		return k.frame(k.t("kiosk.voucher_title", nil), container.NewVBox(layout.NewSpacer(), msg, text("▼", SizeBalance), layout.NewSpacer()),
-			k.button(k.t("kiosk.done", nil), k.toAttract))
+		arrow := bold("▼", SizeBalance) // where the voucher comes out: below the screen
+		arrow.Alignment = fyne.TextAlignCenter
+		return k.frame(k.t("kiosk.voucher_title", nil), container.NewVBox(layout.NewSpacer(), msg, arrow, layout.NewSpacer()), done)
 	})
 }

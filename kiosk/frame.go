@@ -58,6 +58,15 @@ func wrapped(s string) *widget.Label {
 	return l
 }
 
+// para is a paragraph in the theme's text size of that name, wrapping at
+// its width (a long word too), bold or not.
+func para(s string, size fyne.ThemeSizeName, bold bool) *widget.RichText {
+	r := widget.NewRichText(&widget.TextSegment{Text: s, Style: widget.RichTextStyle{
+		ColorName: theme.ColorNameForeground, SizeName: size, TextStyle: fyne.TextStyle{Bold: bold}}})
+	r.Wrapping = fyne.TextWrapWord
+	return r
+}
+
 // button is a primary action in the program's colour; tapping it counts
 // as a touch of the session.
 func (k *Kiosk) button(label string, f func()) *widget.Button {
@@ -124,7 +133,27 @@ func (k *Kiosk) frame(title string, body fyne.CanvasObject, actions ...fyne.Canv
 		foot = append(foot, container.NewGridWithColumns(len(actions), actions...))
 	}
 	return container.NewBorder(k.header(title), container.NewPadded(container.NewVBox(foot...)), nil, nil,
-		container.NewPadded(body))
+		container.NewPadded(container.New(reach{}, body)))
+}
+
+// reach lays a screen's body out where a customer reaches it: at the top
+// of a landscape screen, at the bottom of a portrait one, whose upper
+// third is out of reach from a wheelchair.
+type reach struct{}
+
+// MinSize implements fyne.Layout: the body's.
+func (reach) MinSize(objs []fyne.CanvasObject) fyne.Size { return objs[0].MinSize() }
+
+// Layout implements fyne.Layout.
+func (reach) Layout(objs []fyne.CanvasObject, size fyne.Size) {
+	body := objs[0]
+	h := min(body.MinSize().Height, size.Height)
+	y := float32(0)
+	if size.Height > size.Width {
+		y = size.Height - h
+	}
+	body.Resize(fyne.NewSize(size.Width, h))
+	body.Move(fyne.NewPos(0, y))
 }
 
 // spaced lays objects out one under the other with room between them.

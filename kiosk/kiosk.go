@@ -53,6 +53,7 @@ type Kiosk struct {
 	screen   string
 	draw     func() fyne.CanvasObject // draws the screen shown, again when the language changes
 	customer *Customer
+	custPage int           // of the customer's rewards
 	staff    *staffSession // who works at the kiosk, on staff and manager screens
 	message  string        // what went wrong last, in the session's language
 	stopIdle func()        // stops the idle timer or the countdown; nil when none runs
@@ -71,6 +72,7 @@ type Kiosk struct {
 // them.
 func (k *Kiosk) Start(l string) {
 	k.home, k.lang = l, l
+	k.Window.SetPadded(false) // the header band reaches the screen's edges
 	c := k.Window.Canvas()
 	c.SetOnTypedRune(func(r rune) { k.wedge = append(k.wedge, r) })
 	c.SetOnTypedKey(func(e *fyne.KeyEvent) {
@@ -125,7 +127,7 @@ func (k *Kiosk) t(key string, args lang.Args) string { return lang.Text(k.lang, 
 
 // clear forgets the customer and stops the idle timer.
 func (k *Kiosk) clear() {
-	k.customer, k.message = nil, ""
+	k.customer, k.message, k.custPage = nil, "", 0
 	k.session++
 	k.stopTimers()
 }
@@ -225,3 +227,6 @@ func (k *Kiosk) location() *time.Location {
 	}
 	return time.UTC
 }
+
+// Lang is the language of the session shown.
+func (k *Kiosk) Lang() string { return k.lang }

@@ -46,10 +46,13 @@ func (p *testPrinter) PrintVoucher(_ context.Context, v rewards.Voucher, _ strin
 	return nil
 }
 
-// objects calls f on o and every object drawn under it: containers'
+// objects calls f on o and every visible object drawn under it: containers'
 // objects and widgets' rendered objects. A button is not entered: its
 // text is its own.
 func objects(o fyne.CanvasObject, f func(fyne.CanvasObject)) {
+	if !o.Visible() {
+		return
+	}
 	f(o)
 	switch o := o.(type) {
 	case *widget.Button:
@@ -64,14 +67,10 @@ func objects(o fyne.CanvasObject, f func(fyne.CanvasObject)) {
 	}
 }
 
-// texts are the texts the window shows: lines, paragraphs and buttons,
-// the hidden left out.
+// texts are the texts the window shows: lines, paragraphs and buttons.
 func texts(o fyne.CanvasObject) []string {
 	var out []string
 	objects(o, func(o fyne.CanvasObject) {
-		if !o.Visible() {
-			return
-		}
 		switch o := o.(type) {
 		case *canvas.Text:
 			out = append(out, o.Text)
@@ -211,7 +210,7 @@ func TestScanRedeemTimeout(t *testing.T) {
 	if !shows(w, "Hello, Мария") || !shows(w, "100 points") {
 		t.Fatalf("in English: %q", texts(w.Content()))
 	}
-	test.Tap(button(t, w.Content(), "Mug"))
+	test.Tap(button(t, w.Content(), "Take for 40 points"))
 	if k.Screen() != kiosk.ScreenConfirm || !shows(w, "you will have 60 points left") {
 		t.Fatalf("the confirmation shows %q", texts(w.Content()))
 	}
@@ -248,7 +247,7 @@ func TestPrinterNotReady(t *testing.T) {
 	k := &kiosk.Kiosk{Service: s, Coop: "c1", Store: "s1", Now: func() time.Time { return now }, Printer: p, Window: w}
 	k.Start(lang.EN)
 	k.Scan(c.Number)
-	test.Tap(button(t, w.Content(), "Mug"))
+	test.Tap(button(t, w.Content(), "Take for 40 points"))
 	test.Tap(button(t, w.Content(), "Take it"))
 	if len(p.printed) != 0 || !shows(w, "not ready") {
 		t.Fatalf("with the printer not ready: %q", texts(w.Content()))

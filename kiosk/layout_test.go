@@ -1,0 +1,185 @@
+package kiosk_test
+
+import (
+	"fmt"
+	"testing"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/canvas"
+	"fyne.io/fyne/v2/layout"
+	"fyne.io/fyne/v2/test"
+	"fyne.io/fyne/v2/widget"
+
+	"github.com/tochka-loyalty/tochka/kiosk"
+	"github.com/tochka-loyalty/tochka/lang"
+	"github.com/tochka-loyalty/tochka/rewards"
+)
+
+// The screen sizes a kiosk has: landscape full HD, 5:4, portrait.
+var kioskSizes = []fyne.Size{{Width: 1920, Height: 1080}, {Width: 1280, Height: 1024}, {Width: 1080, Height: 1920}}
+
+// placed is an object drawn on the window, where it is drawn.
+type placed struct {
+	o        fyne.CanvasObject
+	pos      fyne.Position // on the window
+	parent   *fyne.Container
+	inWidget bool // drawn by a widget's renderer, not laid out by the screen
+}
+
+// drawn lists the visible objects under o, with their places on the
+// window.
+func drawn(o fyne.CanvasObject, pos fyne.Position, parent *fyne.Container, inWidget bool, out *[]placed) {
+	if !o.Visible() {
+		return
+	}
+	pos = pos.Add(o.Position())
+	*out = append(*out, placed{o: o, pos: pos, parent: parent, inWidget: inWidget})
+	switch o := o.(type) {
+	case *fyne.Container:
+		for _, c := range o.Objects {
+			drawn(c, pos, o, inWidget, out)
+		}
+	case fyne.Widget:
+		for _, c := range test.WidgetRenderer(o).Objects() {
+			drawn(c, pos, nil, true, out)
+		}
+	}
+}
+
+// overlaps says whether two places' rectangles share more than a pixel
+// either way.
+func overlaps(a, b placed) bool {
+	const slack = 1
+	ax, ay := a.pos.X, a.pos.Y
+	bx, by := b.pos.X, b.pos.Y
+	return ax+a.o.Size().Width-slack > bx && bx+b.o.Size().Width-slack > ax &&
+		ay+a.o.Size().Height-slack > by && by+b.o.Size().Height-slack > ay
+}
+
+// name says what an object is, for a failure's message.
+func name(o fyne.CanvasObject) string {
+	switch o := o.(type) {
+	case *widget.Button:
+		return fmt.Sprintf("button %q", o.Text)
+	case *canvas.Text:
+		return fmt.Sprintf("text %q", o.Text)
+	case *widget.Label:
+		return fmt.Sprintf("label %q", o.Text)
+	}
+	return fmt.Sprintf("%T", o)
+}
+
+// checkLayout fails on what is wrong with the window's layout at the
+// screen's size: an object drawn smaller than it needs (its text overflows), one
+// outside the window, two siblings laid over each other, a touch target
+// under 48 px.
+func checkLayout(t *testing.T, w fyne.Window, size fyne.Size, screen string) {
+	t.Helper()
+	if min := w.Content().MinSize(); min.Width > size.Width || min.Height > size.Height {
+		t.Errorf("%s at %v×%v: needs %v×%v", screen, size.Width, size.Height, min.Width, min.Height)
+		return
+	}
+	w.Resize(size) // the test driver's canvas grows to its content and stays so
+	// Wrapped text knows its height once its width is known: a window
+	// lays out again when a minimum size changes, as this does.
+	for range 3 {
+		w.Content().Refresh()
+	}
+	var all []placed
+	drawn(w.Content(), fyne.Position{}, nil, false, &all)
+	where := fmt.Sprintf("%s at %v×%v", screen, size.Width, size.Height)
+	for _, p := range all {
+		s, min := p.o.Size(), p.o.MinSize()
+		if _, ok := p.o.(*canvas.Text); ok || !p.inWidget {
+			if s.Width+0.5 < min.Width || s.Height+0.5 < min.Height {
+				t.Errorf("%s: %s is drawn %v×%v, needs %v×%v", where, name(p.o), s.Width, s.Height, min.Width, min.Height)
+			}
+		}
+		if p.pos.X < -0.5 || p.pos.Y < -0.5 || p.pos.X+s.Width > size.Width+0.5 || p.pos.Y+s.Height > size.Height+0.5 {
+			t.Errorf("%s: %s at %v size %v leaves the window", where, name(p.o), p.pos, s)
+		}
+		if b, ok := p.o.(*widget.Button); ok && (s.Width < 48 || s.Height < 48) {
+			t.Errorf("%s: the button %q is %v×%v, under 48 px", where, b.Text, s.Width, s.Height)
+		}
+	}
+	for i, a := range all {
+		if a.inWidget || a.parent == nil {
+			continue
+		}
+		if _, stacked := a.parent.Layout.(interface{ isStack() }); stacked {
+			continue
+		}
+		for _, b := range all[i+1:] {
+			if b.parent != a.parent || isStack(a.parent) || a.o.Size().IsZero() || b.o.Size().IsZero() {
+				continue
+			}
+			if overlaps(a, b) {
+				t.Errorf("%s: %s and %s overlap", where, name(a.o), name(b.o))
+			}
+		}
+	}
+}
+
+// isStack says whether a container lays its objects over each other on
+// purpose (a band behind a header's text).
+func isStack(c *fyne.Container) bool {
+	return c.Layout == nil || fmt.Sprintf("%T", c.Layout) == fmt.Sprintf("%T", layout.NewStackLayout())
+}
+
+// Every screen of a customer's is laid out whole, with nothing squeezed,
+// overlapping or off the window, and every button a touch target, in
+// each language at each of the kiosk's sizes, with a reward whose name is
+// one long word.
+func TestLayout(t *testing.T) {
+	s, now, c := customerOf100(t)
+	if _, err := s.AddReward(ctx, rewards.RewardAdd{Meta: rewards.Meta{At: now.Add(-time.Hour)}, Reward: rewards.Reward{ID: "set", Coop: "c1", Points: 95,
+		Names: rewards.Names{BG: "Тенджера-тиган-комплект-неръждаема-стомана-Tefal", RU: "Кастрюля-сковорода-комплект-нержавеющая-сталь-Tefal",
+			EN: "Saucepan-and-frying-pan-set-stainless-steel-Tefal"}}}); err != nil {
+		t.Fatal(err)
+	}
+	// Enough points for every screen's exchange, in every language and
+	// size, and a reward still out of reach.
+	if _, err := s.PostReceipt(ctx, rewards.Receipt{ID: "R2", Store: "s1", Card: c.Number, Time: now.Add(-9 * 24 * time.Hour),
+		Lines: []rewards.Line{{SKU: "tv", Qty: 1, Amount: 250000}}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.AddReward(ctx, rewards.RewardAdd{Meta: rewards.Meta{At: now.Add(-time.Hour)}, Reward: rewards.Reward{ID: "car", Coop: "c1", Points: 1000000,
+		Names: rewards.Names{BG: "Кола", RU: "Машина", EN: "Car"}}}); err != nil {
+		t.Fatal(err)
+	}
+	a := test.NewApp()
+	defer a.Quit()
+	a.Settings().SetTheme(kiosk.Theme{Primary: kiosk.ProgramColour(nil)})
+	w := a.NewWindow("kiosk")
+	k := &kiosk.Kiosk{Service: s, Coop: "c1", Store: "s1", Now: func() time.Time { return now }, Window: w, After: (&timers{}).after,
+		Online: func() (bool, time.Time) { return false, now.Add(-time.Hour) }}
+	screens := []struct {
+		name string
+		show func()
+	}{
+		{"attract", func() { k.Start(k.Lang()) }},
+		{"customer", func() { k.Scan(c.Number) }},
+		{"confirm", func() { k.Scan(c.Number); test.Tap(button(t, w.Content(), takeLabel(k.Lang(), 95))) }},
+		{"voucher", func() {
+			k.Scan(c.Number)
+			test.Tap(button(t, w.Content(), takeLabel(k.Lang(), 40)))
+			test.Tap(button(t, w.Content(), lang.Text(k.Lang(), "kiosk.take", nil)))
+		}},
+	}
+	for _, l := range lang.All {
+		for _, size := range kioskSizes {
+			k.Start(l)
+			for _, sc := range screens {
+				sc.show()
+				checkLayout(t, w, size, fmt.Sprintf("%s in %s", sc.name, l))
+			}
+		}
+	}
+}
+
+// takeLabel is the label of the button that takes a reward of pts
+// points, in language l.
+func takeLabel(l string, pts int64) string {
+	return lang.Text(l, "kiosk.take_for", lang.Args{"points": lang.M("unit.points", lang.Args{"count": lang.Number(pts)})})
+}
