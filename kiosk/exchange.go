@@ -4,6 +4,7 @@ import (
 	"context"
 
 	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/layout"
 	"fyne.io/fyne/v2/theme"
@@ -123,8 +124,10 @@ func (k *Kiosk) exchange(rw rewards.Reward) {
 		}
 		msg := bold(k.t("kiosk.take_voucher", nil), SizeHeading)
 		msg.Alignment = fyne.TextAlignCenter
-		arrow := bold("▼", SizeBalance) // where the voucher comes out: below the screen
-		arrow.Alignment = fyne.TextAlignCenter
+		// Where the voucher comes out: below the screen.
+		arrow := canvas.NewImageFromResource(theme.MoveDownIcon())
+		arrow.FillMode = canvas.ImageFillContain
+		arrow.SetMinSize(fyne.NewSquareSize(SizeBalance))
 		return k.frame(k.t("kiosk.voucher_title", nil), container.NewVBox(layout.NewSpacer(), msg, arrow, layout.NewSpacer()), done)
 	})
 }

@@ -2,7 +2,6 @@ package kiosk
 
 import (
 	"fmt"
-	"strings"
 	"time"
 
 	"fyne.io/fyne/v2"
@@ -94,7 +93,10 @@ func (k *Kiosk) langButtons() fyne.CanvasObject {
 	var row []fyne.CanvasObject
 	for _, l := range lang.All {
 		l := l
-		b := k.secondary(strings.ToUpper(l), func() { k.SetLang(l) })
+		b := k.secondary(lang.Text(l, "kiosk.lang_name", nil), func() { k.SetLang(l) })
+		if said != nil {
+			said(b.Text)
+		}
 		if l == k.lang {
 			b.Disable() // the language spoken: nothing to switch to
 		}

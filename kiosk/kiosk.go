@@ -123,7 +123,20 @@ func (k *Kiosk) now() time.Time {
 	return k.Now()
 }
 
-func (k *Kiosk) t(key string, args lang.Args) string { return lang.Text(k.lang, key, args) }
+// t is the catalog's text of key in the session's language: every
+// word a screen shows comes through here.
+func (k *Kiosk) t(key string, args lang.Args) string {
+	s := lang.Text(k.lang, key, args)
+	if said != nil {
+		said(s)
+	}
+	return s
+}
+
+// said, when set (by the package's tests), hears every text t gives, so
+// that a test can tell a screen's words from the catalog's from any
+// other.
+var said func(string)
 
 // clear forgets the customer and stops the idle timer.
 func (k *Kiosk) clear() {

@@ -55,7 +55,7 @@ func objects(o fyne.CanvasObject, f func(fyne.CanvasObject)) {
 	}
 	f(o)
 	switch o := o.(type) {
-	case *widget.Button:
+	case *widget.Button, *widget.Label, *widget.RichText:
 	case *fyne.Container:
 		for _, c := range o.Objects {
 			objects(c, f)
@@ -76,6 +76,10 @@ func texts(o fyne.CanvasObject) []string {
 			out = append(out, o.Text)
 		case *widget.Button:
 			out = append(out, o.Text)
+		case *widget.Label:
+			out = append(out, o.Text)
+		case *widget.RichText:
+			out = append(out, o.String())
 		}
 	})
 	return out

@@ -2,6 +2,7 @@ package kiosk_test
 
 import (
 	"fmt"
+	"regexp"
 	"testing"
 	"time"
 
@@ -14,6 +15,7 @@ import (
 	"github.com/tochka-loyalty/tochka/kiosk"
 	"github.com/tochka-loyalty/tochka/lang"
 	"github.com/tochka-loyalty/tochka/rewards"
+	"github.com/tochka-loyalty/tochka/rewards/sqlite"
 )
 
 // The screen sizes a kiosk has: landscape full HD, 5:4, portrait.
@@ -127,19 +129,39 @@ func isStack(c *fyne.Container) bool {
 	return c.Layout == nil || fmt.Sprintf("%T", c.Layout) == fmt.Sprintf("%T", layout.NewStackLayout())
 }
 
-// Every screen of a customer's is laid out whole, with nothing squeezed,
-// overlapping or off the window, and every button a touch target, in
-// each language at each of the kiosk's sizes, with a reward whose name is
-// one long word.
-func TestLayout(t *testing.T) {
+// screen is a screen of the kiosk's, shown by show from attract.
+type screen struct {
+	name string
+	show func()
+}
+
+// kioskScreens are the screens of a kiosk k, in window w, for the card
+// whose customer has points enough for every exchange, and the words
+// each may show that are data, not the catalog's: reward names, the
+// given name.
+func kioskScreens(t *testing.T, k *kiosk.Kiosk, w fyne.Window, card string) []screen {
+	return []screen{
+		{"attract", func() { k.Start(k.Lang()) }},
+		{"customer", func() { k.Scan(card) }},
+		{"confirm", func() { k.Scan(card); test.Tap(button(t, w.Content(), takeLabel(k.Lang(), 95))) }},
+		{"voucher", func() {
+			k.Scan(card)
+			test.Tap(button(t, w.Content(), takeLabel(k.Lang(), 40)))
+			test.Tap(button(t, w.Content(), lang.Text(k.Lang(), "kiosk.take", nil)))
+		}},
+	}
+}
+
+// richShop is the shop of customerOf100 with a reward whose name is one
+// long word, a reward out of anyone's reach, and points enough on the
+// card for every exchange the screens' walk makes.
+func richShop(t *testing.T) (*sqlite.Store, time.Time, rewards.Card) {
 	s, now, c := customerOf100(t)
 	if _, err := s.AddReward(ctx, rewards.RewardAdd{Meta: rewards.Meta{At: now.Add(-time.Hour)}, Reward: rewards.Reward{ID: "set", Coop: "c1", Points: 95,
 		Names: rewards.Names{BG: "Тенджера-тиган-комплект-неръждаема-стомана-Tefal", RU: "Кастрюля-сковорода-комплект-нержавеющая-сталь-Tefal",
 			EN: "Saucepan-and-frying-pan-set-stainless-steel-Tefal"}}}); err != nil {
 		t.Fatal(err)
 	}
-	// Enough points for every screen's exchange, in every language and
-	// size, and a reward still out of reach.
 	if _, err := s.PostReceipt(ctx, rewards.Receipt{ID: "R2", Store: "s1", Card: c.Number, Time: now.Add(-9 * 24 * time.Hour),
 		Lines: []rewards.Line{{SKU: "tv", Qty: 1, Amount: 250000}}}); err != nil {
 		t.Fatal(err)
@@ -148,31 +170,61 @@ func TestLayout(t *testing.T) {
 		Names: rewards.Names{BG: "Кола", RU: "Машина", EN: "Car"}}}); err != nil {
 		t.Fatal(err)
 	}
+	return s, now, c
+}
+
+// Every screen is laid out whole, with nothing squeezed, overlapping or
+// off the window, and every button a touch target, in each language at
+// each of the kiosk's sizes, with a reward whose name is one long word.
+func TestLayout(t *testing.T) {
+	s, now, c := richShop(t)
 	a := test.NewApp()
 	defer a.Quit()
 	a.Settings().SetTheme(kiosk.Theme{Primary: kiosk.ProgramColour(nil)})
 	w := a.NewWindow("kiosk")
 	k := &kiosk.Kiosk{Service: s, Coop: "c1", Store: "s1", Now: func() time.Time { return now }, Window: w, After: (&timers{}).after,
 		Online: func() (bool, time.Time) { return false, now.Add(-time.Hour) }}
-	screens := []struct {
-		name string
-		show func()
-	}{
-		{"attract", func() { k.Start(k.Lang()) }},
-		{"customer", func() { k.Scan(c.Number) }},
-		{"confirm", func() { k.Scan(c.Number); test.Tap(button(t, w.Content(), takeLabel(k.Lang(), 95))) }},
-		{"voucher", func() {
-			k.Scan(c.Number)
-			test.Tap(button(t, w.Content(), takeLabel(k.Lang(), 40)))
-			test.Tap(button(t, w.Content(), lang.Text(k.Lang(), "kiosk.take", nil)))
-		}},
-	}
 	for _, l := range lang.All {
 		for _, size := range kioskSizes {
 			k.Start(l)
-			for _, sc := range screens {
+			for _, sc := range kioskScreens(t, k, w, c.Number) {
 				sc.show()
 				checkLayout(t, w, size, fmt.Sprintf("%s in %s", sc.name, l))
+			}
+		}
+	}
+}
+
+// Every word a screen shows comes from the catalog in the session's
+// language, or is data: a reward's name, the customer's given name, the
+// clock, the store's name.
+func TestOnlyCatalogText(t *testing.T) {
+	s, now, c := richShop(t)
+	said := map[string]bool{}
+	kiosk.Said(func(s string) { said[s] = true })
+	defer kiosk.Said(nil)
+	board, err := s.Rewards(ctx, "c1", "s1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := test.NewApp()
+	defer a.Quit()
+	w := a.NewWindow("kiosk")
+	k := &kiosk.Kiosk{Service: s, Coop: "c1", Store: "s1", Now: func() time.Time { return now }, Window: w, After: (&timers{}).after,
+		Online: func() (bool, time.Time) { return false, now.Add(-time.Hour) }}
+	clock := regexp.MustCompile(`^[0-2]?[0-9]:[0-5][0-9]$`)
+	for _, l := range lang.All {
+		data := map[string]bool{"Мария": true, "Store s1": true}
+		for _, rw := range board {
+			data[rw.Names.In(l)] = true
+		}
+		k.Start(l)
+		for _, sc := range kioskScreens(t, k, w, c.Number) {
+			sc.show()
+			for _, s := range texts(w.Content()) {
+				if s != "" && !said[s] && !data[s] && !clock.MatchString(s) {
+					t.Errorf("%s in %s shows %q, not from the catalog", sc.name, l, s)
+				}
 			}
 		}
 	}
