@@ -28,6 +28,10 @@ type Card struct {
 	ReplacedBy string     `json:"replaced_by,omitempty"`
 	Holder     string     `json:"holder,omitempty"` // the holder's card this family card is linked to
 	Pooled     bool       `json:"pooled,omitempty"`
+	// Family are the other cards of the card's household (Household) that
+	// are not replaced, by number: the holder's card and the family cards
+	// linked to it.
+	Family []string `json:"family,omitempty"`
 	// The customer's personal data, from their Person record: Name is the
 	// given and the family name together.
 	Phone      string `json:"phone,omitempty"`

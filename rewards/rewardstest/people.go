@@ -2,6 +2,7 @@ package rewardstest
 
 import (
 	"encoding/json"
+	"slices"
 	"strings"
 	"testing"
 
@@ -109,6 +110,16 @@ func onePhoneOneHousehold(t *testing.T, su suite) {
 	other := mustCard(t, s, rewards.CardIssue{Meta: meta})
 	if _, err := s.LinkCard(ctx, rewards.CardLink{Meta: meta, Card: family, Holder: holder}); err != nil {
 		t.Fatal(err)
+	}
+	// Each card of the household names the others, and only them.
+	if c := cardAt(t, s, holder, at); !slices.Equal(c.Family, []string{family}) {
+		t.Fatalf("the holder's card names its household as %v, want %s", c.Family, family)
+	}
+	if c := cardAt(t, s, family, at); !slices.Equal(c.Family, []string{holder}) {
+		t.Fatalf("the family card names its household as %v, want %s", c.Family, holder)
+	}
+	if c := cardAt(t, s, other, at); len(c.Family) != 0 {
+		t.Fatalf("a card alone names a household: %v", c.Family)
 	}
 	if _, err := s.RegisterCard(ctx, rewards.CardRegister{Meta: meta, Card: family, Details: rewards.Details{Phone: "+359 888 123 456", Consent: true}}); err != nil {
 		t.Fatalf("a family card shares its holder's phone: %v", err)

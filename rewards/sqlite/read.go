@@ -17,7 +17,12 @@ func (s *Store) Card(ctx context.Context, number string, at time.Time) (rewards.
 	var out rewards.Card
 	err := s.read(ctx, func(t *txn) error {
 		var err error
-		out, err = t.cardView(number, at)
+		if out, err = t.cardView(number, at); err != nil {
+			return err
+		}
+		root := rewards.Household(out)
+		out.Family, err = t.textColumn("cards of the household", `SELECT number FROM cards
+			WHERE (number = ? OR holder = ?) AND number <> ? AND replaced_by IS NULL ORDER BY number`, root, root, out.Number)
 		return err
 	})
 	return out, err
