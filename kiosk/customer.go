@@ -29,6 +29,7 @@ const (
 // each other reward still needs.
 type Customer struct {
 	Card       string
+	Family     []string // the household's other cards
 	GivenName  string
 	Available  int64
 	Pending    []rewards.PendingPoints
@@ -71,7 +72,7 @@ func LoadCustomer(ctx context.Context, s rewards.Service, number string, now tim
 	if err != nil {
 		return Customer{}, err
 	}
-	c := Customer{Card: card.Number, GivenName: card.GivenName, Available: bal.Available, Pending: bal.Pending, AsOf: now}
+	c := Customer{Card: card.Number, Family: card.Family, GivenName: card.GivenName, Available: bal.Available, Pending: bal.Pending, AsOf: now}
 	for _, e := range bal.Expiring {
 		if e.ExpiresAt.Before(now.Add(ExpiringWithin)) {
 			c.Expiring = append(c.Expiring, e)

@@ -2,6 +2,7 @@ package kiosk
 
 import (
 	"context"
+	"strings"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/canvas"
@@ -62,10 +63,6 @@ func (k *Kiosk) drawCustomer() fyne.CanvasObject {
 	k.custPage = min(k.custPage, pages-1)
 	first := k.custPage * CustomerPage
 	lines = append(lines, rows[first:min(first+CustomerPage, len(rows))]...)
-	if k.message != "" {
-		lines = append(lines, wrapped(k.message))
-	}
-	actions := []fyne.CanvasObject{}
 	if pages > 1 {
 		prev := k.secondary(k.t("kiosk.page_prev", nil), func() { k.custPage--; k.redraw() })
 		next := k.secondary(k.t("kiosk.page_next", nil), func() { k.custPage++; k.redraw() })
@@ -75,9 +72,19 @@ func (k *Kiosk) drawCustomer() fyne.CanvasObject {
 		if k.custPage == pages-1 {
 			next.Disable()
 		}
-		actions = append(actions, prev, next)
+		lines = append(lines, container.NewGridWithColumns(2, prev, next))
 	}
-	actions = append(actions, k.button(k.t("kiosk.done", nil), k.toAttract))
+	if len(c.Family) > 0 {
+		var masked []string
+		for _, n := range c.Family {
+			masked = append(masked, k.masked(n))
+		}
+		lines = append(lines, text(k.t("kiosk.family", lang.Args{"cards": strings.Join(masked, ", ")}), SizeBody))
+	}
+	if k.message != "" {
+		lines = append(lines, wrapped(k.message))
+	}
+	actions := []fyne.CanvasObject{k.secondary(k.t("kiosk.history", nil), k.showHistory), k.button(k.t("kiosk.done", nil), k.toAttract)}
 	return k.frame(k.t("kiosk.hello", lang.Args{"name": name}), container.NewVBox(lines...), actions...)
 }
 

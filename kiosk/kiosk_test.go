@@ -412,3 +412,31 @@ func walk(o fyne.CanvasObject, f func(*widget.Button)) {
 		}
 	})
 }
+
+// The customer screen names the household's other cards by their last
+// four digits only, and the last movements open with the day in words.
+func TestHistoryAndFamily(t *testing.T) {
+	s, now, c := richShop(t)
+	a := test.NewApp()
+	defer a.Quit()
+	w := a.NewWindow("kiosk")
+	k := &kiosk.Kiosk{Service: s, Coop: "c1", Store: "s1", Now: func() time.Time { return now }, Window: w, After: (&timers{}).after}
+	k.Start(lang.EN)
+	k.Scan(c.Number)
+	card, err := s.Card(ctx, c.Number, now)
+	if err != nil || len(card.Family) != 1 {
+		t.Fatalf("the family: %v %v", card.Family, err)
+	}
+	fam := card.Family[0]
+	if !shows(w, "Family cards: •••• "+fam[len(fam)-4:]) || shows(w, fam) {
+		t.Fatalf("the customer screen: %q", texts(w.Content()))
+	}
+	test.Tap(button(t, w.Content(), "Last movements"))
+	if k.Screen() != kiosk.ScreenHistory || !shows(w, "+10,000 points") || !shows(w, "earn") || !shows(w, "10 December") {
+		t.Fatalf("the history: %s %q", k.Screen(), texts(w.Content()))
+	}
+	test.Tap(button(t, w.Content(), "Back"))
+	if k.Screen() != kiosk.ScreenCustomer {
+		t.Fatalf("back from the history: %s", k.Screen())
+	}
+}

@@ -144,6 +144,7 @@ func kioskScreens(t *testing.T, k *kiosk.Kiosk, w fyne.Window, card string) []sc
 		{"attract", func() { k.Start(k.Lang()) }},
 		{"customer", func() { k.Scan(card) }},
 		{"confirm", func() { k.Scan(card); test.Tap(button(t, w.Content(), takeLabel(k.Lang(), 95))) }},
+		{"history", func() { k.Scan(card); test.Tap(button(t, w.Content(), lang.Text(k.Lang(), "kiosk.history", nil))) }},
 		{"voucher", func() {
 			k.Scan(card)
 			test.Tap(button(t, w.Content(), takeLabel(k.Lang(), 40)))
@@ -153,8 +154,8 @@ func kioskScreens(t *testing.T, k *kiosk.Kiosk, w fyne.Window, card string) []sc
 }
 
 // richShop is the shop of customerOf100 with a reward whose name is one
-// long word, a reward out of anyone's reach, and points enough on the
-// card for every exchange the screens' walk makes.
+// long word, a reward out of anyone's reach, points enough on the card
+// for every exchange the screens' walk makes, and a family card.
 func richShop(t *testing.T) (*sqlite.Store, time.Time, rewards.Card) {
 	s, now, c := customerOf100(t)
 	if _, err := s.AddReward(ctx, rewards.RewardAdd{Meta: rewards.Meta{At: now.Add(-time.Hour)}, Reward: rewards.Reward{ID: "set", Coop: "c1", Points: 95,
@@ -168,6 +169,13 @@ func richShop(t *testing.T) (*sqlite.Store, time.Time, rewards.Card) {
 	}
 	if _, err := s.AddReward(ctx, rewards.RewardAdd{Meta: rewards.Meta{At: now.Add(-time.Hour)}, Reward: rewards.Reward{ID: "car", Coop: "c1", Points: 1000000,
 		Names: rewards.Names{BG: "Кола", RU: "Машина", EN: "Car"}}}); err != nil {
+		t.Fatal(err)
+	}
+	fam, err := s.IssueCard(ctx, rewards.CardIssue{Meta: rewards.Meta{At: now.Add(-time.Hour)}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.LinkCard(ctx, rewards.CardLink{Meta: rewards.Meta{At: now.Add(-time.Hour)}, Card: fam.Number, Holder: c.Number, Pool: true}); err != nil {
 		t.Fatal(err)
 	}
 	return s, now, c
