@@ -43,6 +43,9 @@ type Kiosk struct {
 	// server and, when not, since when it has not (a replica's status):
 	// attract shows an offline badge meanwhile.
 	Online func() (online bool, since time.Time)
+	// Phone, when set, sends customers' one-time codes and checks them
+	// at the server (the API's client): attract offers phone login.
+	Phone PhoneLogin
 	// After calls f on Fyne's goroutine d from now, unless stopped first;
 	// nil: a timer whose call comes through fyne.Do. Tests fire it
 	// themselves.

@@ -1,0 +1,372 @@
+package kiosk_test
+
+import (
+	"context"
+	"net/http/httptest"
+	"sync"
+	"testing"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/test"
+	"fyne.io/fyne/v2/widget"
+
+	"github.com/tochka-loyalty/tochka/kiosk"
+	"github.com/tochka-loyalty/tochka/lang"
+	"github.com/tochka-loyalty/tochka/rewards"
+	"github.com/tochka-loyalty/tochka/rewards/api"
+	"github.com/tochka-loyalty/tochka/rewards/sqlite"
+)
+
+// gateway is a fake SMS gateway: the API server's code sender, keeping
+// the messages it was given instead of sending them.
+type gateway struct {
+	mu   sync.Mutex
+	sent []sms
+}
+
+// sms is a code a gateway was given to send.
+type sms struct{ phone, code, lang string }
+
+func (g *gateway) Send(_ context.Context, phone, code, l string) error {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	g.sent = append(g.sent, sms{phone, code, l})
+	return nil
+}
+
+// last is the last SMS the gateway was given.
+func (g *gateway) last(t *testing.T) sms {
+	t.Helper()
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if len(g.sent) == 0 {
+		t.Fatal("no code was sent")
+	}
+	return g.sent[len(g.sent)-1]
+}
+
+func (g *gateway) count() int {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return len(g.sent)
+}
+
+// phoneShop is the shop behind a real API server whose SMS gateway is a
+// fake, with Мария Петрова's card of phone 0888 123 456 holding 100
+// points at now; the client calls the server as the store's kiosk.
+type phoneShop struct {
+	s      *sqlite.Store
+	now    time.Time
+	card   rewards.Card
+	srv    *httptest.Server
+	client *api.Client
+	gw     *gateway
+}
+
+func newPhoneShop(t *testing.T) *phoneShop {
+	t.Helper()
+	s, start := shop(t)
+	ps := &phoneShop{s: s, now: start.Add(48 * 24 * time.Hour), gw: &gateway{}}
+	c, err := s.IssueCard(ctx, rewards.CardIssue{Meta: rewards.Meta{At: start}, Handed: true,
+		Details: rewards.Details{GivenName: "Мария", FamilyName: "Петрова", Phone: "0888 123 456", Consent: true}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ps.card = c
+	if _, err := s.PostReceipt(ctx, rewards.Receipt{ID: "R1", Store: "s1", Card: c.Number, Time: ps.now.Add(-10 * 24 * time.Hour),
+		Lines: []rewards.Line{{SKU: "bread", Qty: 1, Amount: 2500}}}); err != nil {
+		t.Fatal(err)
+	}
+	dev, err := s.AddDevice(ctx, rewards.DeviceAdd{Device: rewards.Device{Name: "kiosk-1", Role: rewards.RoleKiosk, Store: "s1"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ps.srv = httptest.NewServer(api.NewHandler(s, api.Options{Devices: s, Sender: ps.gw}))
+	t.Cleanup(ps.srv.Close)
+	ps.client = api.NewClient(ps.srv.URL, ps.srv.Client(), api.WithToken(dev.Token))
+	return ps
+}
+
+// kiosk starts the shop's kiosk in language l, its phone login through
+// the API's client, its timers the test's.
+func (ps *phoneShop) kiosk(w fyne.Window, tm *timers, l string) *kiosk.Kiosk {
+	k := &kiosk.Kiosk{Service: ps.s, Coop: "c1", Store: "s1", Now: func() time.Time { return ps.now }, Window: w, After: tm.after, Phone: ps.client}
+	k.Start(l)
+	return k
+}
+
+// key finds the button whose text is label.
+func key(t *testing.T, w fyne.Window, label string) *widget.Button {
+	t.Helper()
+	var found *widget.Button
+	objects(w.Content(), func(o fyne.CanvasObject) {
+		if b, ok := o.(*widget.Button); ok && found == nil && b.Text == label {
+			found = b
+		}
+	})
+	if found == nil {
+		t.Fatalf("no button %q among %q", label, texts(w.Content()))
+	}
+	return found
+}
+
+// tapDigits taps the digits on the keypad, one key at a time, as a
+// finger would.
+func tapDigits(t *testing.T, w fyne.Window, digits string) {
+	t.Helper()
+	for _, d := range digits {
+		test.Tap(key(t, w, string(d)))
+	}
+}
+
+// A customer without a card taps the phone button, types the number on
+// the keypad (seen in groups after the country's code), asks for a code,
+// which the gateway is given in the session's language, types it, and
+// sees their card's screen with its balance.
+func TestPhoneLogin(t *testing.T) {
+	ps := newPhoneShop(t)
+	a := test.NewApp()
+	defer a.Quit()
+	w := a.NewWindow("kiosk")
+	tm := &timers{}
+	k := ps.kiosk(w, tm, lang.BG)
+	test.Tap(key(t, w, "Нямате карта? Влезте с телефона"))
+	if k.Screen() != kiosk.ScreenPhone || !shows(w, "Въведете телефонния си номер") || !shows(w, "+359") {
+		t.Fatalf("the phone screen: %s %q", k.Screen(), texts(w.Content()))
+	}
+	tapDigits(t, w, "8881234")
+	if !shows(w, "+359 888 123 4") || !key(t, w, "Изпрати ми код").Disabled() {
+		t.Fatalf("seven digits: %q, send enabled: %v", texts(w.Content()), !key(t, w, "Изпрати ми код").Disabled())
+	}
+	tapDigits(t, w, "56")
+	if !shows(w, "+359 888 123 456") || key(t, w, "Изпрати ми код").Disabled() {
+		t.Fatalf("the whole number: %q", texts(w.Content()))
+	}
+	test.Tap(key(t, w, "Изпрати ми код"))
+	got := ps.gw.last(t)
+	if got.phone != "+359888123456" || got.lang != lang.BG || len(got.code) != rewards.OTPDigits {
+		t.Fatalf("the gateway was given %+v", got)
+	}
+	if !shows(w, "Изпратихме код на …456") || !key(t, w, "Изпрати нов код").Disabled() {
+		t.Fatalf("the code's screen: %q", texts(w.Content()))
+	}
+	tapDigits(t, w, got.code[:5])
+	if k.Screen() != kiosk.ScreenPhone {
+		t.Fatalf("five digits left the code's screen for %s", k.Screen())
+	}
+	tapDigits(t, w, got.code[5:])
+	if k.Screen() != kiosk.ScreenCustomer || k.Customer().Card != ps.card.Number || !shows(w, "Здравейте, Мария") || !shows(w, "100 точки") {
+		t.Fatalf("after the code: %s %q", k.Screen(), texts(w.Content()))
+	}
+	// No key of the keypad took the keyboard's focus from the wedge.
+	if f := w.Canvas().Focused(); f != nil {
+		t.Fatalf("%T has the focus", f)
+	}
+}
+
+// A phone whose household has two cards offers both, masked, with their
+// holders' given names; the one chosen opens as a scan of it would.
+func TestPhoneTwoCards(t *testing.T) {
+	ps := newPhoneShop(t)
+	family, err := ps.s.IssueCard(ctx, rewards.CardIssue{Handed: true, Details: rewards.Details{GivenName: "Иван", Consent: true}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ps.s.LinkCard(ctx, rewards.CardLink{Card: family.Number, Holder: ps.card.Number}); err != nil {
+		t.Fatal(err)
+	}
+	a := test.NewApp()
+	defer a.Quit()
+	w := a.NewWindow("kiosk")
+	k := ps.kiosk(w, &timers{}, lang.RU)
+	test.Tap(key(t, w, "Нет карты? Войдите по телефону"))
+	tapDigits(t, w, "888123456")
+	test.Tap(key(t, w, "Прислать код"))
+	tapDigits(t, w, ps.gw.last(t).code)
+	mine, his := "Мария: •••• "+ps.card.Number[len(ps.card.Number)-4:], "Иван: •••• "+family.Number[len(family.Number)-4:]
+	if k.Screen() != kiosk.ScreenPhone || !shows(w, "Выберите свою карту") || !shows(w, mine) || !shows(w, his) {
+		t.Fatalf("the choice: %s %q", k.Screen(), texts(w.Content()))
+	}
+	if shows(w, ps.card.Number) || shows(w, family.Number) {
+		t.Fatalf("the choice shows a whole card number: %q", texts(w.Content()))
+	}
+	test.Tap(key(t, w, his))
+	b, err := ps.s.Balance(ctx, family.Number, ps.now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if k.Screen() != kiosk.ScreenCustomer || k.Customer().Card != family.Number || k.Customer().Available != b.Available || !shows(w, "Здравствуйте, Иван") {
+		t.Fatalf("after choosing: %s %+v %q", k.Screen(), k.Customer(), texts(w.Content()))
+	}
+}
+
+// A wrong code says so with the tries left and clears the boxes; a new
+// code may be asked for only once its 60 s have passed, and it works.
+func TestPhoneWrongCodeResend(t *testing.T) {
+	ps := newPhoneShop(t)
+	a := test.NewApp()
+	defer a.Quit()
+	w := a.NewWindow("kiosk")
+	tm := &timers{}
+	k := ps.kiosk(w, tm, lang.EN)
+	test.Tap(key(t, w, "No card? Use your phone"))
+	tapDigits(t, w, "888123456")
+	test.Tap(key(t, w, "Send me a code"))
+	code := ps.gw.last(t).code
+	wrong := "000000"
+	if code == wrong {
+		wrong = "111111"
+	}
+	tapDigits(t, w, wrong)
+	if k.Screen() != kiosk.ScreenPhone || !shows(w, "The code is wrong: 4 tries left.") {
+		t.Fatalf("a wrong code: %s %q", k.Screen(), texts(w.Content()))
+	}
+	k.SetLang(lang.BG)
+	if !shows(w, "Кодът е грешен: остават 4 опита.") {
+		t.Fatalf("a wrong code in Bulgarian: %q", texts(w.Content()))
+	}
+	if !key(t, w, "Изпрати нов код").Disabled() {
+		t.Fatal("a new code is offered before its time")
+	}
+	tm.fire(kiosk.ResendAfter)
+	resend := key(t, w, "Изпрати нов код")
+	if resend.Disabled() {
+		t.Fatal("no new code is offered after 60 s")
+	}
+	test.Tap(resend)
+	again := ps.gw.last(t)
+	if ps.gw.count() != 2 || again.lang != lang.BG || !key(t, w, "Изпрати нов код").Disabled() || shows(w, "Кодът е грешен") {
+		t.Fatalf("after a new code: %d sent, %q", ps.gw.count(), texts(w.Content()))
+	}
+	tapDigits(t, w, again.code)
+	if k.Screen() != kiosk.ScreenCustomer || k.Customer().Card != ps.card.Number {
+		t.Fatalf("the new code: %s %q", k.Screen(), texts(w.Content()))
+	}
+}
+
+// A fourth code within the server's window is refused in words that say
+// when to try again.
+func TestPhoneTooManyCodes(t *testing.T) {
+	ps := newPhoneShop(t)
+	a := test.NewApp()
+	defer a.Quit()
+	w := a.NewWindow("kiosk")
+	tm := &timers{}
+	k := ps.kiosk(w, tm, lang.EN)
+	test.Tap(key(t, w, "No card? Use your phone"))
+	tapDigits(t, w, "888123456")
+	test.Tap(key(t, w, "Send me a code"))
+	for range rewards.OTPCodes {
+		tm.fire(kiosk.ResendAfter)
+		test.Tap(key(t, w, "Send a new code"))
+	}
+	if ps.gw.count() != rewards.OTPCodes || k.Screen() != kiosk.ScreenPhone ||
+		!shows(w, "The phone was sent 3 codes in the last 15 minutes, which is the most: try again in 900 s.") {
+		t.Fatalf("a fourth code: %d sent, %q", ps.gw.count(), texts(w.Content()))
+	}
+}
+
+// With the server unreachable, phone login says that it needs the
+// connection, in the session's language, and offers Back: when the
+// kiosk knows it is offline, at once; else once the code cannot be sent.
+func TestPhoneOffline(t *testing.T) {
+	ps := newPhoneShop(t)
+	a := test.NewApp()
+	defer a.Quit()
+	w := a.NewWindow("kiosk")
+	k := ps.kiosk(w, &timers{}, lang.RU)
+	test.Tap(key(t, w, "Нет карты? Войдите по телефону"))
+	tapDigits(t, w, "888123456")
+	ps.srv.Close()
+	test.Tap(key(t, w, "Прислать код"))
+	if k.Screen() != kiosk.ScreenPhone || !shows(w, "Для входа по телефону нужна связь с сервером") || shows(w, "Введите код") {
+		t.Fatalf("the server stopped: %s %q", k.Screen(), texts(w.Content()))
+	}
+	test.Tap(key(t, w, "Назад"))
+	if k.Screen() != kiosk.ScreenAttract {
+		t.Fatalf("Back: %s", k.Screen())
+	}
+
+	k = &kiosk.Kiosk{Service: ps.s, Coop: "c1", Store: "s1", Window: w, After: (&timers{}).after, Phone: ps.client,
+		Online: func() (bool, time.Time) { return false, ps.now }}
+	k.Start(lang.BG)
+	test.Tap(key(t, w, "Нямате карта? Влезте с телефона"))
+	if !shows(w, "Входът с телефон изисква връзка със сървъра") || shows(w, "Въведете телефонния си номер") {
+		t.Fatalf("offline: %q", texts(w.Content()))
+	}
+	if ps.gw.count() != 0 {
+		t.Fatalf("%d codes sent offline", ps.gw.count())
+	}
+}
+
+// The idle timeout ends a phone login and forgets what was typed; a card
+// scanned on a phone screen opens that card.
+func TestPhoneTimeoutScan(t *testing.T) {
+	ps := newPhoneShop(t)
+	a := test.NewApp()
+	defer a.Quit()
+	w := a.NewWindow("kiosk")
+	tm := &timers{}
+	k := ps.kiosk(w, tm, lang.EN)
+	test.Tap(key(t, w, "No card? Use your phone"))
+	tapDigits(t, w, "888123")
+	tm.expire()
+	if k.Screen() != kiosk.ScreenAttract || shows(w, "888") {
+		t.Fatalf("after the idle timeout: %s %q", k.Screen(), texts(w.Content()))
+	}
+	test.Tap(key(t, w, "No card? Use your phone"))
+	if shows(w, "888") || !key(t, w, "Send me a code").Disabled() {
+		t.Fatalf("the number outlived the timeout: %q", texts(w.Content()))
+	}
+	tapDigits(t, w, "888")
+	test.TypeOnCanvas(w.Canvas(), ps.card.Number)
+	w.Canvas().OnTypedKey()(&fyne.KeyEvent{Name: fyne.KeyReturn})
+	if k.Screen() != kiosk.ScreenCustomer || k.Customer().Card != ps.card.Number {
+		t.Fatalf("a scan on the phone screen: %s %q", k.Screen(), texts(w.Content()))
+	}
+}
+
+// Every button of the phone screens is a touch target of at least 48 px
+// and lies inside the window, at each of the screen sizes a kiosk has.
+func TestPhoneLayout(t *testing.T) {
+	ps := newPhoneShop(t)
+	family, err := ps.s.IssueCard(ctx, rewards.CardIssue{Handed: true, Details: rewards.Details{GivenName: "Иван", Consent: true}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ps.s.LinkCard(ctx, rewards.CardLink{Card: family.Number, Holder: ps.card.Number}); err != nil {
+		t.Fatal(err)
+	}
+	a := test.NewApp()
+	defer a.Quit()
+	a.Settings().SetTheme(kiosk.Theme{Primary: kiosk.ProgramColour(nil)})
+	w := a.NewWindow("kiosk")
+	ps.kiosk(w, &timers{}, lang.BG)
+	screens := map[string]func(){
+		"number": func() {
+			test.Tap(key(t, w, "Нямате карта? Влезте с телефона"))
+			tapDigits(t, w, "888123456")
+		},
+		"code": func() {
+			test.Tap(key(t, w, "Изпрати ми код"))
+			tapDigits(t, w, "12")
+		},
+		"choice": func() {
+			test.Tap(key(t, w, "Изчисти"))
+			tapDigits(t, w, ps.gw.last(t).code)
+		},
+	}
+	for _, name := range []string{"number", "code", "choice"} {
+		screens[name]()
+		for _, size := range []fyne.Size{{Width: 1920, Height: 1080}, {Width: 1280, Height: 1024}, {Width: 1080, Height: 1920}} {
+			w.Resize(size)
+			walk(w.Content(), func(b *widget.Button) {
+				pos := fyne.CurrentApp().Driver().AbsolutePositionForObject(b)
+				if b.Size().Width < 48 || b.Size().Height < 48 || pos.X+b.Size().Width > size.Width+1 || pos.Y+b.Size().Height > size.Height+1 {
+					t.Errorf("%s at %v: the button %q is %v at %v", name, size, b.Text, b.Size(), pos)
+				}
+			})
+		}
+	}
+}
