@@ -13,7 +13,7 @@ const ScreenHistory = "history"
 // masked is a card number as a screen in public shows it: its last four
 // digits.
 func (k *Kiosk) masked(number string) string {
-	return k.t("kiosk.card_masked", lang.Args{"last": number[max(len(number)-4, 0):]})
+	return k.t("kiosk.card_masked", lang.Args{"last": lastDigits(number, 4)})
 }
 
 // showHistory shows the customer's last movements, newest first: the

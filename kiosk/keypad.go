@@ -42,7 +42,7 @@ func (p *keypad) draw(k *Kiosk) fyne.CanvasObject {
 		}))
 	}
 	keys = append(keys,
-		key(k.t("kiosk.key_clear", nil), func() { p.value = "" }),
+		key("", func() { p.value = "" }),
 		key("0", func() {
 			if len(p.value) < p.max {
 				p.value += "0"
@@ -53,7 +53,7 @@ func (p *keypad) draw(k *Kiosk) fyne.CanvasObject {
 				p.value = p.value[:len(p.value)-1]
 			}
 		}))
-	back := keys[len(keys)-1].(*fyne.Container).Objects[0].(*widget.Button)
-	back.SetIcon(theme.NavigateBackIcon())
+	keys[len(keys)-3].(*fyne.Container).Objects[0].(*widget.Button).SetIcon(theme.ContentClearIcon())
+	keys[len(keys)-1].(*fyne.Container).Objects[0].(*widget.Button).SetIcon(theme.NavigateBackIcon())
 	return container.NewCenter(container.NewGridWithColumns(3, keys...))
 }

@@ -174,7 +174,7 @@ func customerOf100(t *testing.T) (*sqlite.Store, time.Time, rewards.Card) {
 	s, start := shop(t)
 	now := start.Add(48 * 24 * time.Hour)
 	c, err := s.IssueCard(ctx, rewards.CardIssue{Meta: rewards.Meta{At: start}, Handed: true,
-		Details: rewards.Details{GivenName: "Мария", FamilyName: "Петрова", Consent: true}})
+		Details: rewards.Details{GivenName: "Мария", FamilyName: "Петрова", Phone: "0888 777 666", Consent: true}})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -136,14 +136,24 @@ type screen struct {
 }
 
 // kioskScreens are the screens of a kiosk k, in window w, for the card
-// whose customer has points enough for every exchange, and the words
-// each may show that are data, not the catalog's: reward names, the
-// given name.
-func kioskScreens(t *testing.T, k *kiosk.Kiosk, w fyne.Window, card string) []screen {
+// whose customer has points enough for every exchange; the kiosk is
+// online unless *offline, which only the offline attract sets.
+func kioskScreens(t *testing.T, k *kiosk.Kiosk, w fyne.Window, card string, offline *bool) []screen {
 	return []screen{
 		{"attract", func() { k.Start(k.Lang()) }},
+		{"attract offline", func() { *offline = true; k.Start(k.Lang()) }},
 		{"customer", func() { k.Scan(card) }},
 		{"confirm", func() { k.Scan(card); test.Tap(button(t, w.Content(), takeLabel(k.Lang(), 95))) }},
+		{"phone", func() {
+			k.Start(k.Lang())
+			test.Tap(button(t, w.Content(), lang.Text(k.Lang(), "kioskphone.use_phone", nil)))
+		}},
+		{"phone code", func() {
+			k.Start(k.Lang())
+			test.Tap(button(t, w.Content(), lang.Text(k.Lang(), "kioskphone.use_phone", nil)))
+			tapDigits(t, w, "888777666")
+			test.Tap(button(t, w.Content(), lang.Text(k.Lang(), "kioskphone.send", nil)))
+		}},
 		{"history", func() { k.Scan(card); test.Tap(button(t, w.Content(), lang.Text(k.Lang(), "kiosk.history", nil))) }},
 		{"voucher", func() {
 			k.Scan(card)
@@ -190,12 +200,15 @@ func TestLayout(t *testing.T) {
 	defer a.Quit()
 	a.Settings().SetTheme(kiosk.Theme{Primary: kiosk.ProgramColour(nil)})
 	w := a.NewWindow("kiosk")
+	_, phone := serve(t, s, &gateway{})
+	offline := false
 	k := &kiosk.Kiosk{Service: s, Coop: "c1", Store: "s1", Now: func() time.Time { return now }, Window: w, After: (&timers{}).after,
-		Online: func() (bool, time.Time) { return false, now.Add(-time.Hour) }}
+		Online: func() (bool, time.Time) { return !offline, now.Add(-time.Hour) }, Phone: phone}
 	for _, l := range lang.All {
 		for _, size := range kioskSizes {
 			k.Start(l)
-			for _, sc := range kioskScreens(t, k, w, c.Number) {
+			for _, sc := range kioskScreens(t, k, w, c.Number, &offline) {
+				offline = false
 				sc.show()
 				checkLayout(t, w, size, fmt.Sprintf("%s in %s", sc.name, l))
 			}
@@ -205,7 +218,7 @@ func TestLayout(t *testing.T) {
 
 // Every word a screen shows comes from the catalog in the session's
 // language, or is data: a reward's name, the customer's given name, the
-// clock, the store's name.
+// clock, the store's name, what the customer typed.
 func TestOnlyCatalogText(t *testing.T) {
 	s, now, c := richShop(t)
 	said := map[string]bool{}
@@ -218,19 +231,23 @@ func TestOnlyCatalogText(t *testing.T) {
 	a := test.NewApp()
 	defer a.Quit()
 	w := a.NewWindow("kiosk")
+	_, phone := serve(t, s, &gateway{})
+	offline := false
 	k := &kiosk.Kiosk{Service: s, Coop: "c1", Store: "s1", Now: func() time.Time { return now }, Window: w, After: (&timers{}).after,
-		Online: func() (bool, time.Time) { return false, now.Add(-time.Hour) }}
-	clock := regexp.MustCompile(`^[0-2]?[0-9]:[0-5][0-9]$`)
+		Online: func() (bool, time.Time) { return !offline, now.Add(-time.Hour) }, Phone: phone}
+	// The clock, the phone number typed, a digit of the code.
+	typed := regexp.MustCompile(`^([0-2]?[0-9]:[0-5][0-9]|\+[0-9 ]+|[0-9]?)$`)
 	for _, l := range lang.All {
 		data := map[string]bool{"Мария": true, "Store s1": true}
 		for _, rw := range board {
 			data[rw.Names.In(l)] = true
 		}
 		k.Start(l)
-		for _, sc := range kioskScreens(t, k, w, c.Number) {
+		for _, sc := range kioskScreens(t, k, w, c.Number, &offline) {
+			offline = false
 			sc.show()
 			for _, s := range texts(w.Content()) {
-				if s != "" && !said[s] && !data[s] && !clock.MatchString(s) {
+				if s != "" && !said[s] && !data[s] && !typed.MatchString(s) {
 					t.Errorf("%s in %s shows %q, not from the catalog", sc.name, l, s)
 				}
 			}
