@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/tochka-loyalty/tochka/lang"
@@ -63,7 +64,8 @@ type Kiosk struct {
 	left     int           // seconds the countdown shows; 0 when it does not run
 	bar      *widget.ProgressBar
 	session  int    // counts sessions, so that a late timer of an old one does nothing
-	wedge    []rune // what a keyboard-wedge scanner typed so far
+	wedge      *wedge // holds the keyboard's focus on every screen
+	wedgeTyped []rune // what a keyboard-wedge scanner typed so far
 	board    []rewards.Reward
 	page     int    // of the board, on attract
 	stopPage func() // stops attract's page timer; nil when none runs
@@ -76,16 +78,12 @@ type Kiosk struct {
 func (k *Kiosk) Start(l string) {
 	k.home, k.lang = l, l
 	k.Window.SetPadded(false) // the header band reaches the screen's edges
+	// Keys come to the wedge, which every screen holds focused, and to
+	// the canvas when nothing is focused (a test's typing).
+	k.wedge = newWedge(k)
 	c := k.Window.Canvas()
-	c.SetOnTypedRune(func(r rune) { k.wedge = append(k.wedge, r) })
-	c.SetOnTypedKey(func(e *fyne.KeyEvent) {
-		switch e.Name {
-		case fyne.KeyReturn, fyne.KeyEnter, fyne.KeyTab:
-			code := string(k.wedge)
-			k.wedge = k.wedge[:0]
-			k.Scan(code)
-		}
-	})
+	c.SetOnTypedRune(k.typedRune)
+	c.SetOnTypedKey(k.typedKey)
 	k.showAttract()
 }
 
@@ -221,7 +219,7 @@ func (k *Kiosk) redraw() {
 		k.showAttract()
 		return
 	}
-	k.Window.SetContent(k.draw())
+	k.setContent()
 }
 
 // show shows a screen: draw builds its widgets, now and whenever the
@@ -233,7 +231,14 @@ func (k *Kiosk) show(screen string, draw func() fyne.CanvasObject) {
 		k.stopPage = nil
 	}
 	k.screen, k.draw = screen, draw
-	k.Window.SetContent(draw())
+	k.setContent()
+}
+
+// setContent draws the screen shown, with the wedge over it holding the
+// focus.
+func (k *Kiosk) setContent() {
+	k.Window.SetContent(container.NewStack(k.draw(), k.wedge))
+	k.Window.Canvas().Focus(k.wedge)
 }
 
 // location is the program's time zone, for the clock the screens show.

@@ -440,3 +440,34 @@ func TestHistoryAndFamily(t *testing.T) {
 		t.Fatalf("back from the history: %s", k.Screen())
 	}
 }
+
+// A wedge scanner that ends its codes with Tab is read as one that ends
+// them with Enter, on any screen: the keys go to what holds the focus,
+// and a tapped button never takes it.
+func TestWedgeTab(t *testing.T) {
+	s, now, c := customerOf100(t)
+	a := test.NewApp()
+	defer a.Quit()
+	w := a.NewWindow("kiosk")
+	k := &kiosk.Kiosk{Service: s, Coop: "c1", Store: "s1", Now: func() time.Time { return now }, Window: w, After: (&timers{}).after}
+	k.Start(lang.EN)
+	scan := func() {
+		f := w.Canvas().Focused()
+		if f != kiosk.Wedge(k) {
+			t.Fatalf("on %s, %T holds the focus", k.Screen(), f)
+		}
+		for _, r := range c.Number {
+			f.TypedRune(r)
+		}
+		f.TypedKey(&fyne.KeyEvent{Name: fyne.KeyTab})
+	}
+	scan()
+	if k.Screen() != kiosk.ScreenCustomer || !shows(w, "100 points") {
+		t.Fatalf("after a scan ended by Tab: %s %q", k.Screen(), texts(w.Content()))
+	}
+	test.Tap(button(t, w.Content(), "Take for 40 points"))
+	scan()
+	if k.Screen() != kiosk.ScreenCustomer {
+		t.Fatalf("a scan on the confirmation: %s", k.Screen())
+	}
+}

@@ -183,7 +183,7 @@ func TestPhoneLogin(t *testing.T) {
 		t.Fatalf("after the code: %s %q", k.Screen(), texts(w.Content()))
 	}
 	// No key of the keypad took the keyboard's focus from the wedge.
-	if f := w.Canvas().Focused(); f != nil {
+	if f := w.Canvas().Focused(); f != kiosk.Wedge(k) {
 		t.Fatalf("%T has the focus", f)
 	}
 }
