@@ -52,23 +52,23 @@ type Kiosk struct {
 	// themselves.
 	After func(d time.Duration, f func()) (stop func())
 
-	lang     string // the session's language
-	home     string // the language attract returns to
-	screen   string
-	draw     func() fyne.CanvasObject // draws the screen shown, again when the language changes
-	customer *Customer
-	custPage int           // of the customer's rewards
-	staff    *staffSession // who works at the kiosk, on staff and manager screens
-	message  string        // what went wrong last, in the session's language
-	stopIdle func()        // stops the idle timer or the countdown; nil when none runs
-	left     int           // seconds the countdown shows; 0 when it does not run
-	bar      *widget.ProgressBar
-	session  int    // counts sessions, so that a late timer of an old one does nothing
+	lang       string // the session's language
+	home       string // the language attract returns to
+	screen     string
+	draw       func() fyne.CanvasObject // draws the screen shown, again when the language changes
+	customer   *Customer
+	custPage   int           // of the customer's rewards
+	staff      *staffSession // who works at the kiosk, on staff and manager screens
+	message    string        // what went wrong last, in the session's language
+	stopIdle   func()        // stops the idle timer or the countdown; nil when none runs
+	left       int           // seconds the countdown shows; 0 when it does not run
+	bar        *widget.ProgressBar
+	session    int    // counts sessions, so that a late timer of an old one does nothing
 	wedge      *wedge // holds the keyboard's focus on every screen
 	wedgeTyped []rune // what a keyboard-wedge scanner typed so far
-	board    []rewards.Reward
-	page     int    // of the board, on attract
-	stopPage func() // stops attract's page timer; nil when none runs
+	board      []rewards.Reward
+	page       int    // of the board, on attract
+	stopPage   func() // stops attract's page timer; nil when none runs
 }
 
 // Start shows the attract screen in language l, and takes what a

@@ -21,7 +21,9 @@ func newWedge(k *Kiosk) *wedge {
 }
 
 // CreateRenderer implements fyne.Widget: nothing to draw.
-func (w *wedge) CreateRenderer() fyne.WidgetRenderer { return widget.NewSimpleRenderer(&fyne.Container{}) }
+func (w *wedge) CreateRenderer() fyne.WidgetRenderer {
+	return widget.NewSimpleRenderer(&fyne.Container{})
+}
 
 // FocusGained implements fyne.Focusable.
 func (w *wedge) FocusGained() {}
