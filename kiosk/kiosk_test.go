@@ -471,3 +471,20 @@ func TestWedgeTab(t *testing.T) {
 		t.Fatalf("a scan on the confirmation: %s", k.Screen())
 	}
 }
+
+// A program's colour is its file's [kiosk] colour, or its kind's, and
+// each default holds white text at 4.5:1 or more.
+func TestProgramColour(t *testing.T) {
+	for _, kind := range []string{"coop", "bonus"} {
+		p := rewardstest.Program(t, kind)
+		c := color.NRGBAModel.Convert(kiosk.ProgramColour(p)).(color.NRGBA)
+		if got := rewards.WhiteContrast(c.R, c.G, c.B); got < rewards.MinContrast {
+			t.Errorf("%s: white on %v has a contrast of %.1f", kind, c, got)
+		}
+	}
+	p := rewardstest.Program(t, "coop")
+	p.Kiosk.Colour = "#123456"
+	if c := color.NRGBAModel.Convert(kiosk.ProgramColour(p)).(color.NRGBA); c != (color.NRGBA{R: 0x12, G: 0x34, B: 0x56, A: 0xff}) {
+		t.Errorf("the file's colour: %v", c)
+	}
+}

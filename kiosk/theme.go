@@ -23,10 +23,15 @@ type Theme struct {
 
 var _ fyne.Theme = Theme{}
 
-// ProgramColour is a program's colour: a deep green for points exchanged
-// for goods, a deep red for bonuses paid as a discount. Both hold white
-// text at more than 4.5:1.
+// ProgramColour is a program's colour: its file's [kiosk] colour, or by
+// default a deep green for points exchanged for goods, a deep red for
+// bonuses paid as a discount. Each holds white text at 4.5:1 or more.
 func ProgramColour(p *rewards.Program) color.Color {
+	if p != nil {
+		if r, g, b, ok := p.Kiosk.RGB(); ok {
+			return color.NRGBA{R: r, G: g, B: b, A: 0xff}
+		}
+	}
 	if p != nil && p.KeepsBoard() != nil {
 		return color.NRGBA{R: 0xa3, G: 0x12, B: 0x1f, A: 0xff}
 	}

@@ -267,6 +267,8 @@ func FuzzParseProgram(f *testing.F) {
 		header + "[contact]\nphone = \"8 (800) 555-47-35\"\nweb = \"coop.bg\"\n",
 		header + "[ledger]\nmax_clock_skew = \"0s\"\n",
 		header + "[ledger]\nmax_clock_skew = \"-1s\"\n",
+		header + "[kiosk]\ncolour = \"#005c35\"\n",
+		header + "[kiosk]\ncolour = \"#fff\"\n",
 		header + "[expiry]\nafter = \"0d\"\n",
 		strings.Replace(header, `"EUR"`, `"XTS"`, 1),
 		"name = \"x\"\nkind = \"bonus\"\ncurrency = \"RUB\"\ntimezone = \"Local\"\n",

@@ -43,6 +43,7 @@ type Program struct {
 	Returns ReturnRules  `toml:"returns" json:"returns"`
 	Contact ContactRules `toml:"contact" json:"contact"`
 	Ledger  LedgerRules  `toml:"ledger" json:"ledger"`
+	Kiosk   KioskRules   `toml:"kiosk" json:"kiosk,omitzero"`
 
 	// Version is set by the store when the program is installed.
 	Version int `toml:"-" json:"version"`
@@ -105,6 +106,45 @@ type ReturnRules struct {
 type ContactRules struct {
 	Phone string `toml:"phone" json:"phone"`
 	Web   string `toml:"web" json:"web"`
+}
+
+// KioskRules are the [kiosk] keys: how the program looks on a kiosk.
+type KioskRules struct {
+	// Colour marks the kiosk's buttons and header band, "#rrggbb"; it
+	// must hold white text at a contrast of 4.5:1 at least. Empty: the
+	// kiosk's default for the program's kind.
+	Colour string `toml:"colour" json:"colour,omitempty"`
+}
+
+// MinContrast is the contrast white text must have on a program's colour
+// (WCAG 2.2 AA for text).
+const MinContrast = 4.5
+
+// RGB is the colour's red, green and blue; ok is false when Colour is
+// empty or not "#rrggbb".
+func (k KioskRules) RGB() (r, g, b uint8, ok bool) {
+	if len(k.Colour) != 7 || k.Colour[0] != '#' {
+		return 0, 0, 0, false
+	}
+	v, err := strconv.ParseUint(k.Colour[1:], 16, 32)
+	if err != nil {
+		return 0, 0, 0, false
+	}
+	return uint8(v >> 16), uint8(v >> 8), uint8(v), true
+}
+
+// WhiteContrast is the contrast of white text on the colour r, g, b, as
+// WCAG defines it: from 1 (white) to 21 (black).
+func WhiteContrast(r, g, b uint8) float64 {
+	lin := func(c uint8) float64 {
+		v := float64(c) / 255
+		if v <= 0.04045 {
+			return v / 12.92
+		}
+		return math.Pow((v+0.055)/1.055, 2.4)
+	}
+	l := 0.2126*lin(r) + 0.7152*lin(g) + 0.0722*lin(b)
+	return 1.05 / (l + 0.05)
 }
 
 // LedgerRules are the [ledger] keys: how the ledger treats what it is sent.
@@ -358,6 +398,15 @@ func (p *Program) Validate() error {
 	}
 	if p.Ledger.MaxClockSkew < 0 {
 		return bad("ledger.max_clock_skew", notNegative)
+	}
+	if p.Kiosk.Colour != "" {
+		r, g, b, ok := p.Kiosk.RGB()
+		if !ok {
+			return bad("kiosk.colour", wrong("programkiosk.colour_form", lang.Args{"got": p.Kiosk.Colour}))
+		}
+		if c := WhiteContrast(r, g, b); c < MinContrast {
+			return bad("kiosk.colour", wrong("programkiosk.colour_contrast", lang.Args{"got": p.Kiosk.Colour, "contrast": fmt.Sprintf("%.1f", c)}))
+		}
 	}
 	return nil
 }

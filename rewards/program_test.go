@@ -200,6 +200,8 @@ func TestParseProgramRefusesBadKeys(t *testing.T) {
 		{"testing currency", strings.Replace(header, `"EUR"`, `"XTS"`, 1), []string{"currency", `"XTS"`}},
 		{"negative clock skew", header + "[ledger]\nmax_clock_skew = \"-1m\"\n", []string{"ledger.max_clock_skew", "negative"}},
 		{"bad clock skew", header + "[ledger]\nmax_clock_skew = \"soon\"\n", []string{"ledger.max_clock_skew", "soon"}},
+		{"colour by name", header + "[kiosk]\ncolour = \"green\"\n", []string{"kiosk.colour", "#rrggbb", "green"}},
+		{"colour too light", header + "[kiosk]\ncolour = \"#ffd700\"\n", []string{"kiosk.colour", "#ffd700", "1.4:1", "4.5:1"}},
 		{"unknown ledger key", header + "[ledger]\nmax_skew = \"1m\"\n", []string{`unknown key "ledger.max_skew"`}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
