@@ -39,6 +39,12 @@ func (k *Kiosk) drawCustomer() fyne.CanvasObject {
 	balance := bold(k.t("unit.points", lang.Args{"count": lang.Number(c.Available)}), SizeBalance)
 	balance.Alignment = fyne.TextAlignCenter
 	lines := []fyne.CanvasObject{balance}
+	if k.Online != nil {
+		// Offline, the balance is the replica's: as of its last sync.
+		if online, since := k.Online(); !online {
+			lines = append(lines, centred(text(k.t("kiosk.balance_as_of", lang.Args{"time": since.In(k.location()).Format("15:04")}), SizeSmall)))
+		}
+	}
 	for _, p := range c.Pending {
 		lines = append(lines, text(k.t("kiosk.pending", lang.Args{"points": points(p.Points), "date": lang.DayMonth(p.AvailableFrom)}), SizeBody))
 	}
