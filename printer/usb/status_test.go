@@ -15,14 +15,15 @@ import (
 )
 
 // fakeStatusPrinter stands where gousb's bulk OUT and IN endpoints stand:
-// it answers each DLE EOT n written to it with answer(n), queued on its IN
-// side behind whatever it already holds (unread bytes, sent unasked), and
-// a read with nothing queued waits for its context, then fails as gousb
-// does. gone makes every transfer fail as an unplugged device's.
+// it answers each DLE EOT n written to it with answer(n), one transfer
+// queued on its IN side behind those it already holds (unread, or sent
+// unasked); a read takes one transfer, and with none queued waits for its
+// context, then fails as gousb does. gone makes every transfer fail as an
+// unplugged device's.
 type fakeStatusPrinter struct {
 	mu      sync.Mutex
 	answer  func(n byte) []byte
-	queued  []byte
+	queued  [][]byte
 	written []byte
 	gone    bool
 }
@@ -35,7 +36,7 @@ func (f *fakeStatusPrinter) WriteContext(ctx context.Context, b []byte) (int, er
 	}
 	f.written = append(f.written, b...)
 	if len(b) == 3 && b[0] == 0x10 && b[1] == 0x04 && f.answer != nil {
-		f.queued = append(f.queued, f.answer(b[2])...)
+		f.queued = append(f.queued, f.answer(b[2]))
 	}
 	return len(b), nil
 }
@@ -47,8 +48,8 @@ func (f *fakeStatusPrinter) ReadContext(ctx context.Context, b []byte) (int, err
 		return 0, gousb.TransferNoDevice
 	}
 	if len(f.queued) > 0 {
-		n := copy(b, f.queued)
-		f.queued = f.queued[n:]
+		n := copy(b, f.queued[0])
+		f.queued = f.queued[1:]
 		f.mu.Unlock()
 		return n, nil
 	}
@@ -118,7 +119,7 @@ func TestStatus(t *testing.T) {
 // query, automatic status bytes) is not taken for the answer, nor is a byte
 // without the answers' fixed bits.
 func TestStatusIgnoresStaleBytes(t *testing.T) {
-	f := &fakeStatusPrinter{answer: answers(0x12, 0x12, 0x12), queued: []byte{0x1A, 0x32}}
+	f := &fakeStatusPrinter{answer: answers(0x12, 0x12, 0x12), queued: [][]byte{{0x1A}}}
 	got, err := statusPrinter(f).Status(context.Background())
 	if err != nil || got != (Status{}) {
 		t.Errorf("with stale answers queued: %+v, %v; want a ready printer", got, err)
