@@ -59,6 +59,9 @@ func (k *Kiosk) drawAttract() fyne.CanvasObject {
 	if b := k.phoneButton(); b != nil {
 		foot = append(foot, b)
 	}
+	if b := k.scannerBanner(); b != nil {
+		foot = append(foot, b)
+	}
 	var badge fyne.CanvasObject = layout.NewSpacer()
 	if k.Online != nil {
 		if online, since := k.Online(); !online {
@@ -74,15 +77,7 @@ func (k *Kiosk) drawAttract() fyne.CanvasObject {
 // storeName is the kiosk's store as its customers know it, in the
 // session's language.
 func (k *Kiosk) storeName() string {
-	stores, err := k.Service.Stores(context.Background())
-	if err == nil {
-		for _, s := range stores {
-			if s.ID == k.Store {
-				return s.In(k.lang)
-			}
-		}
-	}
-	return k.Store
+	return storeIn(context.Background(), k.Service, k.Store, k.lang)
 }
 
 // loadBoard reads the rewards attract shows: the store's board, in stock

@@ -131,6 +131,9 @@ func (k *Kiosk) frame(title string, body fyne.CanvasObject, actions ...fyne.Canv
 		k.bar.SetValue(float64(k.left))
 	}
 	foot = append(foot, k.bar)
+	if b := k.scannerBanner(); b != nil {
+		foot = append(foot, b)
+	}
 	if len(actions) > 0 {
 		foot = append(foot, container.NewGridWithColumns(len(actions), actions...))
 	}

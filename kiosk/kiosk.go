@@ -69,6 +69,8 @@ type Kiosk struct {
 	board      []rewards.Reward
 	page       int    // of the board, on attract
 	stopPage   func() // stops attract's page timer; nil when none runs
+
+	devices devices // the scanner's and the printers' states (devices.go)
 }
 
 // Start shows the attract screen in language l, and takes what a

@@ -398,6 +398,11 @@ func lpMessage(stderr string) string {
 	return strings.Join(lines, " ")
 }
 
+// CheckQueueName refuses what cannot be a CUPS queue's name, as Print
+// and Status do (checkQueueName), so that a setting naming a queue is
+// refused before anything asks CUPS.
+func CheckQueueName(q string) error { return checkQueueName(q) }
+
 // checkQueueName refuses what CUPS would not take as a queue name (it has
 // no spaces, slashes, quotes, '?' or '#'), what lp would read as an option,
 // and lp's QUEUE@HOST, which lpstat does not take: a queue of another CUPS

@@ -1,6 +1,9 @@
 package scanner
 
-import "time"
+import (
+	"strings"
+	"time"
+)
 
 // Suffix is the line ending a scanner in serial mode sends after each scan.
 type Suffix int
@@ -14,6 +17,24 @@ const (
 	// SuffixCRLF ends a scan only on CR followed by LF.
 	SuffixCRLF
 )
+
+// SuffixNames are the names of the suffixes, as ParseSuffix reads them
+// and settings write them: cr, lf, crlf.
+var SuffixNames = []string{"cr", "lf", "crlf"}
+
+// ParseSuffix reads a suffix's name (any case); "" is the default, CR. ok
+// is false for a name that is none of SuffixNames.
+func ParseSuffix(name string) (s Suffix, ok bool) {
+	switch strings.ToLower(name) {
+	case "", "cr":
+		return SuffixCR, true
+	case "lf":
+		return SuffixLF, true
+	case "crlf":
+		return SuffixCRLF, true
+	}
+	return SuffixCR, false
+}
 
 // LineConfig configures a LineDecoder.
 type LineConfig struct {

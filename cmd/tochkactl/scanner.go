@@ -33,7 +33,7 @@ var scannerDecodeFlags = []flagSpec{
 	{name: "format", kind: kindString, value: "boot|hidpos|serial", required: true,
 		choices: []string{formatBoot, formatHIDPOS, formatSerial}},
 	{name: "layout", kind: kindString, value: "us|de|fr", choices: scanner.LayoutNames()},
-	{name: "suffix", kind: kindString, value: "cr|lf|crlf", choices: []string{"cr", "lf", "crlf"}},
+	{name: "suffix", kind: kindString, value: "cr|lf|crlf", choices: scanner.SuffixNames},
 	{name: "tab", kind: kindBool},
 }
 
@@ -106,14 +106,8 @@ func captureDecoder(in *invocation) (scanner.Decoder, error) {
 	case formatHIDPOS:
 		return scanner.NewHIDPOSDecoder(scanner.HIDPOSConfig{}), nil
 	default:
-		cfg := scanner.LineConfig{}
-		switch in.str["suffix"] {
-		case "lf":
-			cfg.Suffix = scanner.SuffixLF
-		case "crlf":
-			cfg.Suffix = scanner.SuffixCRLF
-		}
-		return scanner.NewLineDecoder(cfg), nil
+		suffix, _ := scanner.ParseSuffix(in.str["suffix"]) // checked by the parser
+		return scanner.NewLineDecoder(scanner.LineConfig{Suffix: suffix}), nil
 	}
 }
 
@@ -170,7 +164,7 @@ var scannerWatchFlags = []flagSpec{
 	{name: "layout", kind: kindString, value: "us|de|fr", choices: scanner.LayoutNames()},
 	{name: "tab", kind: kindBool},
 	{name: "port", kind: kindString, value: "PORT", check: notEmpty},
-	{name: "suffix", kind: kindString, value: "cr|lf|crlf", choices: []string{"cr", "lf", "crlf"}},
+	{name: "suffix", kind: kindString, value: "cr|lf|crlf", choices: scanner.SuffixNames},
 	{name: "for", kind: kindString, value: "DURATION", check: positiveDuration},
 }
 
@@ -323,49 +317,22 @@ func watchSource(in *invocation) (*scanner.ReportSource, error) {
 			}
 		}
 	}
-	boot, err := scanner.NewBootDecoder(scanner.BootConfig{Layout: in.str["layout"], Terminator: terminator(in)})
-	if err != nil {
-		return nil, err
-	}
-	cfg := scanner.ReportSourceConfig{Now: time.Now}
 	if mode == modeSerial {
 		port := in.str["port"]
 		if port == "" {
 			port = serial.DefaultPort
 		}
-		lc := scanner.LineConfig{}
-		switch in.str["suffix"] {
-		case "lf":
-			lc.Suffix = scanner.SuffixLF
-		case "crlf":
-			lc.Suffix = scanner.SuffixCRLF
-		}
-		cfg.Device, cfg.Decoder, cfg.Open = port, scanner.NewLineDecoder(lc), serial.Opener(serial.Config{Port: port})
-		return scanner.NewReportSource(cfg)
+		suffix, _ := scanner.ParseSuffix(in.str["suffix"]) // checked by the parser
+		return serial.NewSource(serial.Config{Port: port}, scanner.LineConfig{Suffix: suffix})
 	}
 	uc := scanusb.Config{Mode: map[string]scanusb.Mode{modeKeyboard: scanusb.ModeKeyboard, modeHIDPOS: scanusb.ModeHIDPOS}[mode]}
-	cfg.Device = "the first USB scanner"
 	if v := in.str["device"]; in.set["device"] {
+		var err error
 		if uc.VID, uc.PID, err = usbhost.ParseVIDPID(v); err != nil {
 			return nil, badUsage(in.cmd, "flag_problem", lang.Args{"flag": "device", "problem": errText{err}})
 		}
-		cfg.Device = "USB scanner " + uc.ID()
 	}
-	d := &usbDecoder{boot: boot, pos: scanner.NewHIDPOSDecoder(scanner.HIDPOSConfig{}), cur: boot}
-	if uc.Mode == scanusb.ModeHIDPOS {
-		d.cur = d.pos
-	}
-	open := scanusb.Opener(uc)
-	cfg.Decoder = d
-	cfg.Open = func(ctx context.Context) (scanner.Endpoint, error) {
-		ep, err := open(ctx)
-		if err != nil {
-			return nil, err
-		}
-		d.use(ep.(*scanusb.Endpoint).Mode)
-		return ep, nil
-	}
-	return scanner.NewReportSource(cfg)
+	return scanusb.NewSource(uc, scanner.BootConfig{Layout: in.str["layout"], Terminator: terminator(in)})
 }
 
 func terminator(in *invocation) scanner.Terminator {
@@ -374,23 +341,6 @@ func terminator(in *invocation) scanner.Terminator {
 	}
 	return scanner.TermEnter
 }
-
-// usbDecoder decodes with the decoder of the mode of the interface last
-// opened: without --mode, that is known only once the scanner is open. The
-// source resets it when the scanner goes away, before opening it again.
-type usbDecoder struct {
-	boot, pos, cur scanner.Decoder
-}
-
-func (d *usbDecoder) use(m scanusb.Mode) {
-	d.cur = d.boot
-	if m == scanusb.ModeHIDPOS {
-		d.cur = d.pos
-	}
-}
-
-func (d *usbDecoder) Feed(p []byte) []scanner.Scan { return d.cur.Feed(p) }
-func (d *usbDecoder) Reset()                       { d.boot.Reset(); d.pos.Reset() }
 
 // printEvent writes one event of scanner watch: a scan as scanner decode
 // prints it, or a line saying the scanner came, went or cannot be opened.

@@ -10,9 +10,6 @@ import (
 	"time"
 
 	"golang.org/x/sys/unix"
-
-	"github.com/tochka-loyalty/tochka/scanner"
-	scanusb "github.com/tochka-loyalty/tochka/scanner/usb"
 )
 
 // scanner list runs on any machine and exits 0: with no scanner, and with
@@ -143,29 +140,6 @@ func TestScannerWatchSerial(t *testing.T) {
 		evs[1].Event != "scan" || *evs[1].Code != "4006381333931" || evs[1].Symbology != "ean13" || !*evs[1].Valid ||
 		evs[2].Event != "scan" || *evs[2].Code != "4006381333938" || *evs[2].Valid || evs[2].Reason == "" {
 		t.Errorf("events:\n%s", out)
-	}
-}
-
-// Without --mode, the USB decoder follows the interface that was opened.
-func TestUSBDecoderFollowsMode(t *testing.T) {
-	boot, err := scanner.NewBootDecoder(scanner.BootConfig{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	d := &usbDecoder{boot: boot, pos: scanner.NewHIDPOSDecoder(scanner.HIDPOSConfig{}), cur: boot}
-	d.use(scanusb.ModeHIDPOS)
-	pos := posReport("]C0", "LOYALTY-42", false)
-	if got := d.Feed(pos); len(got) != 1 || got[0].Code != "LOYALTY-42" {
-		t.Errorf("HID POS: %+v", got)
-	}
-	d.use(scanusb.ModeKeyboard)
-	if got := d.Feed(bootCapture(t, "4006381333931\n", false)); len(got) != 1 || got[0].Code != "4006381333931" {
-		t.Errorf("keyboard: %+v", got)
-	}
-	d.Feed(bootCapture(t, "400", false))
-	d.Reset()
-	if got := d.Feed(bootCapture(t, "\n", false)); len(got) != 0 {
-		t.Errorf("Reset kept a partial scan: %+v", got)
 	}
 }
 

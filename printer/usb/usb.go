@@ -47,12 +47,14 @@ type Printer struct {
 	// Logger, when set, is told which device and endpoint were opened.
 	Logger *slog.Logger
 
-	mu     sync.Mutex
-	claim  usbhost.Claim // the device and its printer interface
-	out    endpoint
-	packet int      // the endpoint's max packet size
-	name   string   // "USB printer 0416:5011 (POS58 Printer)"
-	label  lang.Msg // the printer as a message names it, in the reader's language
+	mu       sync.Mutex
+	claim    usbhost.Claim // the device and its printer interface
+	out      endpoint
+	packet   int        // the endpoint's max packet size
+	in       inEndpoint // where the printer answers status queries; nil when it has none
+	inPacket int        // its max packet size
+	name     string     // "USB printer 0416:5011 (POS58 Printer)"
+	label    lang.Msg   // the printer as a message names it, in the reader's language
 }
 
 var _ printer.Printer = (*Printer)(nil)
@@ -118,9 +120,16 @@ func (p *Printer) open() (err error) {
 		return fmt.Errorf("%s: open endpoint %d: %w", p.name, t.endpoint, err)
 	}
 	p.out, p.packet = ep, t.packet
+	if t.in != 0 {
+		// A printer whose IN endpoint will not open still prints; only
+		// Status cannot ask it.
+		if in, err := p.claim.Intf.InEndpoint(t.in); err == nil {
+			p.in, p.inPacket = in, t.inPacket
+		}
+	}
 	if p.Logger != nil {
 		p.Logger.Info("usb printer opened", "printer", p.name, "config", t.config,
-			"interface", t.intf, "alt", t.alt, "endpoint", t.endpoint, "packet", t.packet)
+			"interface", t.intf, "alt", t.alt, "endpoint", t.endpoint, "packet", t.packet, "status endpoint", t.in)
 	}
 	return nil
 }
@@ -186,7 +195,7 @@ func (p *Printer) Close() error {
 
 func (p *Printer) close() error {
 	err := p.claim.Close()
-	p.out = nil
+	p.out, p.in = nil, nil
 	if err != nil {
 		return fmt.Errorf("close usb printer: %w", err)
 	}

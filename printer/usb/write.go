@@ -99,11 +99,13 @@ func seconds(d time.Duration) string {
 }
 
 // target is where a job goes on a device: a configuration, an interface
-// with its alternate setting, and its bulk OUT endpoint.
+// with its alternate setting, and its bulk OUT endpoint; and the bulk IN
+// endpoint the printer answers status queries on, when it has one.
 type target struct {
 	config, intf, alt int
 	endpoint          int // the endpoint number (address 0x02 is number 2)
 	packet            int // its max packet size
+	in, inPacket      int // the bulk IN endpoint's number (0: none) and max packet size
 }
 
 // pickInterface finds the printer-class interface with a bulk OUT endpoint
@@ -127,8 +129,12 @@ func pickInterface(d *gousb.DeviceDesc, config int, anyClass bool) (target, erro
 					continue
 				}
 				if ep, ok := usbhost.Endpoint(alt, gousb.EndpointDirectionOut, gousb.TransferTypeBulk); ok {
-					return target{config: cfg.Number, intf: alt.Number, alt: alt.Alternate,
-						endpoint: ep.Number, packet: ep.MaxPacketSize}, nil
+					t := target{config: cfg.Number, intf: alt.Number, alt: alt.Alternate,
+						endpoint: ep.Number, packet: ep.MaxPacketSize}
+					if in, ok := usbhost.Endpoint(alt, gousb.EndpointDirectionIn, gousb.TransferTypeBulk); ok {
+						t.in, t.inPacket = in.Number, in.MaxPacketSize
+					}
+					return t, nil
 				}
 			}
 		}
