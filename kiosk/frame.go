@@ -111,8 +111,17 @@ func (k *Kiosk) langButtons() fyne.CanvasObject {
 func (k *Kiosk) header(title string, right ...fyne.CanvasObject) fyne.CanvasObject {
 	band := canvas.NewRectangle(theme.Color(theme.ColorNamePrimary))
 	right = append(right, k.langButtons())
+	// A title wraps on a narrow portrait screen; a landscape one has room
+	// for it on a line, and a line takes less height.
+	var heading fyne.CanvasObject = onPrimary(title, SizeHeading)
+	if k.portrait() {
+		r := widget.NewRichText(&widget.TextSegment{Text: title, Style: widget.RichTextStyle{
+			ColorName: theme.ColorNameForegroundOnPrimary, SizeName: theme.SizeNameHeadingText, TextStyle: fyne.TextStyle{Bold: true}}})
+		r.Wrapping = fyne.TextWrapWord
+		heading = r
+	}
 	return container.NewStack(band, container.NewPadded(
-		container.NewBorder(nil, nil, onPrimary(title, SizeHeading), container.NewHBox(right...))))
+		container.NewBorder(nil, nil, nil, container.NewVBox(layout.NewSpacer(), container.NewHBox(right...), layout.NewSpacer()), heading)))
 }
 
 // frame draws a screen of a session: the header band with the title, the
@@ -139,6 +148,14 @@ func (k *Kiosk) frame(title string, body fyne.CanvasObject, actions ...fyne.Canv
 	}
 	return container.NewBorder(k.header(title), container.NewPadded(container.NewVBox(foot...)), nil, nil,
 		container.NewPadded(container.New(reach{}, body)))
+}
+
+// portrait says whether the window is taller than it is wide: a screen
+// drawn for it puts side by side what a landscape one does one under the
+// other.
+func (k *Kiosk) portrait() bool {
+	s := k.Window.Canvas().Size()
+	return s.Height > s.Width
 }
 
 // reach lays a screen's body out where a customer reaches it: at the top

@@ -51,6 +51,19 @@ type Kiosk struct {
 	// nil: a timer whose call comes through fyne.Do. Tests fire it
 	// themselves.
 	After func(d time.Duration, f func()) (stop func())
+	// Staff is the ledger's own staff (the replica's, which keeps their
+	// PIN hashes): it tells a staff card from a customer's, and checks a
+	// login at Device, the kiosk as the ledger knows it, while the server
+	// cannot be reached. StaffServer, when set, opens staff sessions at
+	// the server (the API client with the kiosk's token), whose token a
+	// manager's server-only work carries. PhoneCards, when set, finds a
+	// phone's cards at the server in a staff session (the API client made
+	// with the session's token). Without Staff and StaffServer the kiosk
+	// has no staff screens.
+	Staff       StaffLedger
+	Device      rewards.Device
+	StaffServer StaffLogins
+	PhoneCards  func(token string) rewards.PhoneCards
 
 	lang       string // the session's language
 	home       string // the language attract returns to
@@ -71,6 +84,9 @@ type Kiosk struct {
 	stopPage   func() // stops attract's page timer; nil when none runs
 
 	devices devices // the scanner's and the printers' states (devices.go)
+	// scanned is what a scan does on the staff screen shown when it
+	// waits for a card; nil: a scan opens the card.
+	scanned func(code string)
 }
 
 // Start shows the attract screen in language l, and takes what a
@@ -96,15 +112,23 @@ func (k *Kiosk) Screen() string { return k.screen }
 func (k *Kiosk) Customer() *Customer { return k.customer }
 
 // Scan takes a scanned code: a card opens its customer screen, from any
-// screen (a new scan clears the last customer).
+// screen (a new scan clears the last customer), and a staff card the
+// staff login; a staff screen that waits for a card takes it instead.
 func (k *Kiosk) Scan(code string) {
 	code = strings.TrimSpace(code)
 	if code == "" {
 		return
 	}
+	if k.staffScan(code) {
+		return
+	}
 	k.clear()
 	c, err := LoadCustomer(context.Background(), k.Service, code, k.now(), k.Coop, k.Store)
 	if err != nil {
+		if k.isStaffCard(code) {
+			k.showLogin(code)
+			return
+		}
 		k.message = rewards.ErrorText(err, k.lang)
 		k.showAttract()
 		return
@@ -141,9 +165,10 @@ func (k *Kiosk) t(key string, args lang.Args) string {
 // other.
 var said func(string)
 
-// clear forgets the customer and stops the idle timer.
+// clear forgets the customer and the staff member and stops the idle
+// timer.
 func (k *Kiosk) clear() {
-	k.customer, k.message, k.custPage = nil, "", 0
+	k.customer, k.staff, k.message, k.custPage = nil, nil, "", 0
 	k.session++
 	k.stopTimers()
 }
@@ -232,7 +257,7 @@ func (k *Kiosk) show(screen string, draw func() fyne.CanvasObject) {
 		k.stopPage()
 		k.stopPage = nil
 	}
-	k.screen, k.draw = screen, draw
+	k.screen, k.draw, k.scanned = screen, draw, nil
 	k.setContent()
 }
 

@@ -9,6 +9,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"text/template"
 	"time"
 
@@ -212,6 +213,17 @@ func (c *Client) SendCode(ctx context.Context, cmd rewards.OTPStart) (rewards.OT
 func (c *Client) VerifyCode(ctx context.Context, cmd rewards.OTPVerify) (rewards.OTPVerified, error) {
 	return call[rewards.OTPVerified](c, ctx, change(http.MethodPost, "/v1/otp/verify", cmd))
 }
+
+// CardsOfPhone finds the cards of the phone's household without a code
+// (GET /v1/cards?phone=): for a client in a staff session
+// (WithStaffSession), whose member sees the customer.
+func (c *Client) CardsOfPhone(ctx context.Context, phone string) (rewards.OTPVerified, error) {
+	rq := read("/v1/cards", time.Time{})
+	rq.query = url.Values{"phone": {phone}}
+	return call[rewards.OTPVerified](c, ctx, rq)
+}
+
+var _ rewards.PhoneCards = (*Client)(nil)
 
 // cardsByPhone answers GET /v1/cards?phone=: the cards of the phone's
 // household, for a staff session (the rights table lets no device alone
