@@ -70,6 +70,7 @@ type settings struct {
 	CardPrinter    string `toml:"card-printer"`
 	VoucherPrinter string `toml:"voucher-printer"`
 	Fullscreen     bool   `toml:"fullscreen"`
+	Theme          string `toml:"theme"`
 	Lang           string `toml:"lang"`
 	StatusAddr     string `toml:"status-addr"`
 
@@ -116,6 +117,7 @@ func parse(args []string, stderr io.Writer) (settings, error) {
 	fs.StringVar(&s.CardPrinter, "card-printer", "", "the CUPS queue of the card printer")
 	fs.StringVar(&s.VoucherPrinter, "voucher-printer", "", "the voucher printer: a CUPS queue, or usb:VID:PID for a USB ESC/POS printer")
 	fs.BoolVar(&s.Fullscreen, "fullscreen", false, "fill the screen")
+	fs.StringVar(&s.Theme, "theme", "", "light or dark (default light)")
 	fs.StringVar(&s.Lang, "lang", "", "the language attract speaks: bg, ru or en (default: the program's)")
 	fs.StringVar(&s.StatusAddr, "status-addr", "", "serve GET /status at this address (127.0.0.1:PORT)")
 	if err := fs.Parse(args); err != nil {
@@ -193,6 +195,9 @@ func (s *settings) check() error {
 	}
 	if s.Lang != "" && !lang.Valid(s.Lang) {
 		return choice("lang", s.Lang, lang.All)
+	}
+	if s.Theme != "" && s.Theme != "light" && s.Theme != "dark" {
+		return choice("theme", s.Theme, []string{"light", "dark"})
 	}
 	var err error
 	if s.scanner, err = kiosk.ParseScanner(s.Scanner); err != nil {
@@ -360,18 +365,24 @@ func run(args []string, stderr io.Writer) int {
 	if err != nil {
 		return s.say(stderr, err)
 	}
-	client := api.NewClient(info.Upstream, &http.Client{Timeout: 30 * time.Second}, api.WithToken(info.Token))
+	hc := &http.Client{Timeout: 30 * time.Second}
+	client := api.NewClient(info.Upstream, hc, api.WithToken(info.Token))
 	sync := replica.New(ledger, client)
 	sync.Logger = log
 	go sync.Run(ctx)
 
 	a := app.NewWithID("bg.tochka.kiosk")
-	a.Settings().SetTheme(kiosk.Theme{})
+	a.Settings().SetTheme(kiosk.Theme{Primary: kiosk.ProgramColour(p), Dark: s.Theme == "dark"})
 	w := a.NewWindow("Tochka")
 	w.SetFullScreen(s.Fullscreen)
 	w.Resize(fyne.NewSize(1280, 1024))
 	svc := replica.NewService(sync, client)
 	k := &kiosk.Kiosk{Service: svc, Coop: coop, Store: store, Window: w,
+		Phone: client, Staff: ledger, StaffServer: client,
+		Device: rewards.Device{Name: info.Device, Role: rewards.RoleKiosk, Store: info.Store, Coop: info.Coop},
+		PhoneCards: func(session string) rewards.PhoneCards {
+			return api.NewClient(info.Upstream, hc, api.WithToken(info.Token), api.WithStaffSession(session))
+		},
 		Online: func() (bool, time.Time) {
 			st, err := ledger.ReplicaInfo(context.Background())
 			if err != nil || st.Online {

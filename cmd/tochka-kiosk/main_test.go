@@ -59,6 +59,7 @@ func TestRefusals(t *testing.T) {
 	}{
 		{nil, "", 2, "--db is required"},
 		{[]string{"--db", ledger, "--lang", "de"}, "", 2, `--lang "de" is not one of bg, ru, en`},
+		{[]string{"--db", ledger, "--theme", "blue"}, "", 2, `--theme "blue" is not one of light, dark`},
 		{[]string{"--bogus"}, "", 2, "there is no flag --bogus: tochka-kiosk --help lists them"},
 		{[]string{"--db"}, "", 2, "--db needs a value"},
 		{[]string{"--db", "x", "extra"}, "", 2, "there is no flag extra"},
