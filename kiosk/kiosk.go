@@ -35,6 +35,9 @@ type Kiosk struct {
 	CardPrinter CardPrinter   // nil: no card printer at this kiosk
 	Idle        time.Duration // DefaultIdle when zero
 	Window      fyne.Window
+	// PrintsTo, when set, is the folder the printers write files to (the
+	// demo's), which attract names in small type.
+	PrintsTo string
 	// Devices and Sync, when set, say the devices' states (scanner,
 	// printers) and the sync's freshness, for the status endpoint.
 	Devices func() map[string]string
