@@ -36,7 +36,8 @@ func main() {
 // settings are the kiosk's flags.
 type settings struct {
 	db, lang, statusAddr string
-	fullscreen           bool
+	fullscreen, demo     bool
+	idle                 time.Duration
 }
 
 func parse(args []string, stderr io.Writer) (settings, error) {
@@ -47,10 +48,12 @@ func parse(args []string, stderr io.Writer) (settings, error) {
 	fs.StringVar(&s.lang, "lang", "", "the language attract speaks: bg, ru or en (default: the program's)")
 	fs.StringVar(&s.statusAddr, "status-addr", "", "serve GET /status at this address (127.0.0.1:PORT)")
 	fs.BoolVar(&s.fullscreen, "fullscreen", false, "fill the screen")
+	fs.BoolVar(&s.demo, "demo", false, "run on a demo: a central server in this process, demo cards, files for printers")
+	fs.DurationVar(&s.idle, "idle", kiosk.DefaultIdle, "clear a customer's screen after this long without a touch")
 	if err := fs.Parse(args); err != nil {
 		return s, err
 	}
-	if s.db == "" {
+	if s.db == "" && !s.demo {
 		return s, errors.New("--db is required: the kiosk's replica, made by tochkactl --db FILE sync init")
 	}
 	if s.lang != "" && !lang.Valid(s.lang) {
@@ -69,6 +72,15 @@ func run(args []string, stderr io.Writer) int {
 		return 2
 	}
 	log := slog.New(slog.NewTextHandler(stderr, nil))
+	var d *demo
+	if s.demo {
+		if d, err = startDemo(s.lang, stderr); err != nil {
+			fmt.Fprintln(stderr, "tochka-kiosk: demo:", err)
+			return 1
+		}
+		defer d.close()
+		s.db = d.replica
+	}
 	ledger := sqlite.NewStore(s.db)
 	if err := ledger.Open(); err != nil {
 		fmt.Fprintln(stderr, "tochka-kiosk:", err)
@@ -118,7 +130,9 @@ func run(args []string, stderr io.Writer) int {
 			return st
 		},
 		Devices: func() map[string]string { return map[string]string{"scanner": "wedge"} },
+		Idle:    s.idle,
 	}
+	d.equip(k)
 	l := s.lang
 	if l == "" {
 		l = p.Language()
