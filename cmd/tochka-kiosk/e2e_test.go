@@ -195,8 +195,12 @@ func startKiosk(t *testing.T, bin, display string) *kioskRun {
 		k.shots = t.TempDir()
 	}
 	k.cmd = exec.Command(bin, "--demo", "--status-addr", addr, "--idle", e2eIdle.String())
-	k.cmd.Env = append(environ("DISPLAY", "WAYLAND_DISPLAY", "LANG", "LANGUAGE", "LC_ALL", "LC_MESSAGES", "TMPDIR"),
-		"DISPLAY="+display, "LANG=C.UTF-8", "LANGUAGE=en", "TMPDIR="+k.tmp)
+	// LANG=C.UTF-8, and LANGUAGE=en, which Fyne reads first, for it
+	// takes "C" for no language tag and says so; its own TMPDIR, where
+	// the demo makes its folder, and its own configuration folder, where
+	// Fyne keeps the app's preferences.
+	k.cmd.Env = append(environ("DISPLAY", "WAYLAND_DISPLAY", "LANG", "LANGUAGE", "LC_ALL", "LC_MESSAGES", "TMPDIR", "XDG_CONFIG_HOME"),
+		"DISPLAY="+display, "LANG=C.UTF-8", "LANGUAGE=en", "TMPDIR="+k.tmp, "XDG_CONFIG_HOME="+k.tmp)
 	k.cmd.Stdout, k.cmd.Stderr = k.out, k.out
 	if err := k.cmd.Start(); err != nil {
 		t.Fatal(err)
