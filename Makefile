@@ -5,15 +5,23 @@ export PATH := /usr/local/go/bin:$(shell go env GOPATH 2>/dev/null || echo $(HOM
 export CGO_ENABLED := 1
 GO ?= go
 
-.PHONY: run test build lint bench setup setup-test
+.PHONY: run demo-cli test build lint bench setup setup-run setup-test
 
 setup:
 	@scripts/setup.sh
 
+setup-run:
+	@scripts/setup.sh run
+
 setup-test:
 	@scripts/setup.sh test
 
-run: setup
+# The kiosk's demo in a window; without a display, driven under Xvfb.
+run: setup-run
+	@scripts/kiosk-demo.sh
+
+# A walk through tochkactl with both bundled programs.
+demo-cli: setup
 	@scripts/demo.sh
 
 build: setup

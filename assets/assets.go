@@ -19,6 +19,12 @@ var Programs embed.FS
 //go:embed fonts/*.ttf
 var Fonts embed.FS
 
+// Demo holds the pictures of the demo's reward board (tochka-kiosk --demo),
+// demo/NAME.png: flat drawings made for Tochka (demo/README.md).
+//
+//go:embed demo/*.png
+var Demo embed.FS
+
 // Messages holds the translation catalog, i18n/AREA.LANG.toml, in the format
 // of go-i18n: a table per key with the text ("other") and, where a count
 // picks the form, its plural forms ("one", "few", "many").

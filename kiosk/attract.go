@@ -69,6 +69,9 @@ func (k *Kiosk) drawAttract() fyne.CanvasObject {
 		}
 	}
 	foot = append(foot, container.NewBorder(nil, nil, k.staffButton(), badge))
+	if k.PrintsTo != "" {
+		foot = append(foot, wrapped(k.t("kioskdemo.prints_to", lang.Args{"folder": k.PrintsTo})))
+	}
 	clock := onPrimary(k.now().In(k.location()).Format("15:04"), SizeHeading)
 	return container.NewBorder(k.header(k.storeName(), clock), container.NewPadded(container.NewVBox(foot...)), nil, nil,
 		container.NewPadded(container.NewVBox(body...)))

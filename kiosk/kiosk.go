@@ -36,6 +36,9 @@ type Kiosk struct {
 	CardPrinter CardPrinter   // nil: no card printer at this kiosk
 	Idle        time.Duration // DefaultIdle when zero
 	Window      fyne.Window
+	// PrintsTo, when set, is the folder the printers write files to (the
+	// demo's), which attract names in small type.
+	PrintsTo string
 	// Devices and Sync, when set, say the devices' states (scanner,
 	// printers) and the sync's freshness, for the status endpoint.
 	Devices func() map[string]string
@@ -261,10 +264,11 @@ func (k *Kiosk) show(screen string, draw func() fyne.CanvasObject) {
 	k.setContent()
 }
 
-// setContent draws the screen shown, with the wedge over it holding the
-// focus.
+// setContent draws the screen shown, with the wedge under it holding the
+// focus: under, because a window gives a click to the last focusable or
+// tappable object under the pointer, which must be the screen's button.
 func (k *Kiosk) setContent() {
-	k.Window.SetContent(container.NewStack(k.draw(), k.wedge))
+	k.Window.SetContent(container.NewStack(k.wedge, k.draw()))
 	k.Window.Canvas().Focus(k.wedge)
 }
 

@@ -6,7 +6,7 @@ import (
 )
 
 // wedge takes what a keyboard-wedge scanner types: it lies, invisible,
-// over every screen and holds the keyboard's focus, so that no widget
+// under every screen and holds the keyboard's focus, so that no widget
 // can swallow a scan, and it takes Tab too (a scanner may end a code
 // with it), which a window would otherwise use to move the focus.
 type wedge struct {

@@ -2,15 +2,24 @@
 # Installs the system packages Tochka needs to build and test on Debian/Ubuntu,
 # and only those that are missing. Called by `make run` and `make test`.
 #   scripts/setup.sh          build packages (cgo toolchain, libusb, GL/X11 headers)
+#   scripts/setup.sh run      the same, plus what the kiosk's demo runs with (make run)
 #   scripts/setup.sh test     the same, plus the tools the tests use
 set -euo pipefail
 
 build_pkgs=(gcc libc6-dev pkg-config libusb-1.0-0-dev libgl1-mesa-dev libx11-dev
   libxcursor-dev libxrandr-dev libxinerama-dev libxi-dev libxxf86vm-dev)
-test_pkgs=(poppler-utils zbar-tools cups printer-driver-cups-pdf cups-client cups-bsd)
+# The kiosk draws with OpenGL: Mesa's software renderer where no GPU driver
+# is (libgl1-mesa-dri), under Xvfb where no display is, driven by xdotool;
+# the voucher it prints is read back with poppler and zbar. Its fonts are
+# built in, and it runs in the C.UTF-8 locale that glibc always has.
+run_pkgs=(libgl1-mesa-dri xvfb xdotool poppler-utils zbar-tools)
+test_pkgs=(cups printer-driver-cups-pdf cups-client cups-bsd)
 
 want=("${build_pkgs[@]}")
-if [ "${1:-}" = test ]; then want+=("${test_pkgs[@]}"); fi
+case "${1:-}" in
+  run) want+=("${run_pkgs[@]}") ;;
+  test) want+=("${run_pkgs[@]}" "${test_pkgs[@]}") ;;
+esac
 
 missing=()
 for p in "${want[@]}"; do

@@ -73,11 +73,14 @@ type settings struct {
 	Theme          string `toml:"theme"`
 	Lang           string `toml:"lang"`
 	StatusAddr     string `toml:"status-addr"`
+	Idle           string `toml:"idle"`
+	Demo           bool   `toml:"demo"`
 
 	inFile map[string]bool // the settings that came from the config file
 
 	// What check made of the settings.
 	scanner kiosk.ScannerSetting
+	idle    time.Duration
 	voucher *kiosk.ReceiptPrinter // nil: none
 	cards   *kiosk.CardQueue      // nil: none
 }
@@ -120,6 +123,8 @@ func parse(args []string, stderr io.Writer) (settings, error) {
 	fs.StringVar(&s.Theme, "theme", "", "light or dark (default light)")
 	fs.StringVar(&s.Lang, "lang", "", "the language attract speaks: bg, ru or en (default: the program's)")
 	fs.StringVar(&s.StatusAddr, "status-addr", "", "serve GET /status at this address (127.0.0.1:PORT)")
+	fs.StringVar(&s.Idle, "idle", "", "clear a customer's screen after this long without a touch (default 30s)")
+	fs.BoolVar(&s.Demo, "demo", false, "run on a demo: a central server in this process, demo cards, files for printers")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			fs.SetOutput(stderr)
@@ -241,7 +246,15 @@ func (s *settings) check() error {
 			return refuse("kioskdevices.cli.addr_bad", lang.Args{"flag": s.name("status-addr"), "value": s.StatusAddr})
 		}
 	}
-	if s.DB == "" {
+	s.idle = kiosk.DefaultIdle
+	if s.Idle != "" {
+		d, err := time.ParseDuration(s.Idle)
+		if err != nil || d <= 0 {
+			return problem("idle", s.Idle, rewards.Fail(rewards.EINVALID, "kioskdemo.idle", nil))
+		}
+		s.idle = d
+	}
+	if s.DB == "" && !s.Demo {
 		return refuse("kioskdevices.cli.db_required", nil)
 	}
 	return nil
@@ -352,6 +365,14 @@ func run(args []string, stderr io.Writer) int {
 	log := slog.New(slog.NewTextHandler(stderr, nil))
 	ctx, stop := context.WithCancel(context.Background())
 	defer stop()
+	var d *demo
+	if s.Demo {
+		if d, err = startDemo(s.Lang, stderr); err != nil {
+			return s.say(stderr, err)
+		}
+		defer d.close()
+		s.DB = d.replica
+	}
 	ledger, info, err := s.openReplica(ctx, stderr)
 	if err != nil {
 		return s.say(stderr, err)
@@ -403,6 +424,7 @@ func run(args []string, stderr io.Writer) int {
 		},
 	}
 	k.Devices = k.DeviceMap
+	k.Idle = s.idle
 	if s.voucher != nil {
 		s.voucher.Service = svc
 		k.Printer = s.voucher
@@ -410,6 +432,7 @@ func run(args []string, stderr io.Writer) int {
 	if s.cards != nil {
 		k.CardPrinter = s.cards
 	}
+	d.equip(k) // a demo's printers are files
 	go k.WatchPrinters(ctx, PrinterWatch)
 	sc, err := s.scanner.Open()
 	switch {

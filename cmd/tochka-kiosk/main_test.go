@@ -159,8 +159,8 @@ status-addr = "127.0.0.1:8090"
 
 // sameSettings compares the settings as given.
 func sameSettings(a, b settings) bool {
-	a.inFile, a.scanner, a.voucher, a.cards = nil, kiosk.ScannerSetting{}, nil, nil
-	b.inFile, b.scanner, b.voucher, b.cards = nil, kiosk.ScannerSetting{}, nil, nil
+	a.inFile, a.scanner, a.voucher, a.cards, a.idle = nil, kiosk.ScannerSetting{}, nil, nil, 0
+	b.inFile, b.scanner, b.voucher, b.cards, b.idle = nil, kiosk.ScannerSetting{}, nil, nil, 0
 	return reflect.DeepEqual(a, b)
 }
 
