@@ -80,6 +80,7 @@ type Kiosk struct {
 	left       int           // seconds the countdown shows; 0 when it does not run
 	bar        *widget.ProgressBar
 	session    int    // counts sessions, so that a late timer of an old one does nothing
+	scans      int    // taken since the start
 	wedge      *wedge // holds the keyboard's focus on every screen
 	wedgeTyped []rune // what a keyboard-wedge scanner typed so far
 	board      []rewards.Reward
@@ -122,6 +123,7 @@ func (k *Kiosk) Scan(code string) {
 	if code == "" {
 		return
 	}
+	k.scans++
 	if k.staffScan(code) {
 		return
 	}

@@ -16,9 +16,11 @@ import (
 // Status is what the kiosk's status endpoint answers (GET /status, for
 // fleet monitoring and tests): the screen shown, the session's language,
 // the balance on the customer screen (null elsewhere), the devices with
-// their states, the sync's freshness, and the buttons a finger may tap.
+// their states, the sync's freshness, the buttons a finger may tap, and
+// how many scans the kiosk has taken since it started.
 type Status struct {
 	Screen    string            `json:"screen"`
+	Scans     int               `json:"scans"`
 	Lang      string            `json:"lang"`
 	Available *int64            `json:"available"`
 	Devices   map[string]string `json:"devices"`
@@ -41,7 +43,7 @@ type Target struct {
 
 // Status is the kiosk's status now; it runs on Fyne's goroutine.
 func (k *Kiosk) Status() Status {
-	st := Status{Screen: k.screen, Lang: k.lang, Devices: map[string]string{}, Targets: k.targets()}
+	st := Status{Screen: k.screen, Scans: k.scans, Lang: k.lang, Devices: map[string]string{}, Targets: k.targets()}
 	if k.customer != nil {
 		available := k.customer.Available
 		st.Available = &available

@@ -56,15 +56,9 @@ func TestDemoEndToEnd(t *testing.T) {
 			t.Fatalf("%s is not installed: run `make test`, which installs it (the Debian package %s, through scripts/setup.sh test)", tool[0], tool[1])
 		}
 	}
-	bin := os.Getenv("TOCHKA_KIOSK")
-	if bin == "" {
-		bin = filepath.Join(t.TempDir(), "tochka-kiosk")
-		if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
-			t.Fatalf("go build: %v\n%s", err, out)
-		}
-	}
+	bin := kioskBinary(t)
 	start := time.Now()
-	k := startKiosk(t, bin, startXvfb(t))
+	k := startKiosk(t, bin, startXvfb(t), "--demo", "--idle", e2eIdle.String())
 
 	// Attract, then a scan of Иван's card.
 	k.waitFor(kiosk.ScreenAttract, 60*time.Second)
@@ -125,9 +119,23 @@ func TestDemoEndToEnd(t *testing.T) {
 	t.Logf("the end-to-end run took %s", time.Since(start).Round(100*time.Millisecond))
 }
 
-// kioskRun is a tochka-kiosk --demo process under test, on an X display.
+// kioskBinary is the tochka-kiosk to run: $TOCHKA_KIOSK, else one built
+// for the test.
+func kioskBinary(tb testing.TB) string {
+	tb.Helper()
+	bin := os.Getenv("TOCHKA_KIOSK")
+	if bin == "" {
+		bin = filepath.Join(tb.TempDir(), "tochka-kiosk")
+		if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
+			tb.Fatalf("go build: %v\n%s", err, out)
+		}
+	}
+	return bin
+}
+
+// kioskRun is a tochka-kiosk process under test, on an X display.
 type kioskRun struct {
-	t       *testing.T
+	t       testing.TB
 	display string
 	tmp     string // its TMPDIR, where the demo makes its folder
 	status  string // the status endpoint's URL
@@ -140,7 +148,7 @@ type kioskRun struct {
 
 // startXvfb starts an Xvfb on a display number it picks itself
 // (-displayfd) and returns the display (":N"); it stops with the test.
-func startXvfb(t *testing.T) string {
+func startXvfb(t testing.TB) string {
 	t.Helper()
 	r, w, err := os.Pipe()
 	if err != nil {
@@ -178,9 +186,9 @@ func startXvfb(t *testing.T) string {
 	return ""
 }
 
-// startKiosk starts the kiosk's demo on display, its status endpoint on a
-// free port, with the short idle timeout.
-func startKiosk(t *testing.T, bin, display string) *kioskRun {
+// startKiosk starts the kiosk with args on display, its status endpoint
+// on a free port.
+func startKiosk(t testing.TB, bin, display string, args ...string) *kioskRun {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -193,7 +201,7 @@ func startKiosk(t *testing.T, bin, display string) *kioskRun {
 	if k.shots == "" {
 		k.shots = t.TempDir()
 	}
-	k.cmd = exec.Command(bin, "--demo", "--status-addr", addr, "--idle", e2eIdle.String())
+	k.cmd = exec.Command(bin, append(args, "--status-addr", addr)...)
 	// LANG=C.UTF-8, and LANGUAGE=en, which Fyne reads first, for it
 	// takes "C" for no language tag and says so; its own TMPDIR, where
 	// the demo makes its folder, and its own configuration folder, where

@@ -4,12 +4,11 @@ import (
 	"encoding/json"
 	"os"
 	"slices"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
 
-	"golang.org/x/sys/unix"
+	"github.com/tochka-loyalty/tochka/scanner/serial/serialtest"
 )
 
 // scanner list runs on any machine and exits 0: with no scanner, and with
@@ -105,19 +104,7 @@ func TestScannerWatchUsage(t *testing.T) {
 // scanner's /dev/ttyACM0, and what is written to its other end comes out as
 // scans, a repeat within the window dropped and a misread rejected.
 func TestScannerWatchSerial(t *testing.T) {
-	master, err := os.OpenFile("/dev/ptmx", os.O_RDWR, 0)
-	if err != nil {
-		t.Fatalf("open /dev/ptmx: %v", err)
-	}
-	defer master.Close()
-	if err := unix.IoctlSetPointerInt(int(master.Fd()), unix.TIOCSPTLCK, 0); err != nil {
-		t.Fatal(err)
-	}
-	n, err := unix.IoctlGetInt(int(master.Fd()), unix.TIOCGPTN)
-	if err != nil {
-		t.Fatal(err)
-	}
-	port := "/dev/pts/" + strconv.Itoa(n)
+	master, port := serialtest.PTY(t)
 	go func() {
 		time.Sleep(400 * time.Millisecond) // the port is open by then
 		master.Write([]byte("]E04006381333931\r4006381333931\r4006381333938\r"))

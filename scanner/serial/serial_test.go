@@ -6,16 +6,14 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
 
-	"golang.org/x/sys/unix"
-
 	"github.com/tochka-loyalty/tochka/lang"
 	"github.com/tochka-loyalty/tochka/rewards"
 	"github.com/tochka-loyalty/tochka/scanner"
+	"github.com/tochka-loyalty/tochka/scanner/serial/serialtest"
 )
 
 func TestMissingPort(t *testing.T) {
@@ -71,30 +69,10 @@ func TestGlobPorts(t *testing.T) {
 	}
 }
 
-// pty opens a pseudo-terminal pair: the master, written to as the scanner,
-// and the name of the slave, opened as the port.
-func pty(t *testing.T) (*os.File, string) {
-	t.Helper()
-	m, err := os.OpenFile("/dev/ptmx", os.O_RDWR, 0)
-	if err != nil {
-		t.Fatalf("open /dev/ptmx: %v", err)
-	}
-	t.Cleanup(func() { m.Close() })
-	fd := int(m.Fd())
-	if err := unix.IoctlSetPointerInt(fd, unix.TIOCSPTLCK, 0); err != nil {
-		t.Fatalf("unlockpt: %v", err)
-	}
-	n, err := unix.IoctlGetInt(fd, unix.TIOCGPTN)
-	if err != nil {
-		t.Fatalf("ptsname: %v", err)
-	}
-	return m, "/dev/pts/" + strconv.Itoa(n)
-}
-
 // A scan written to the other end of a pty arrives through a ReportSource
 // with a LineDecoder, as it would from a scanner on /dev/ttyACM0.
 func TestPTYScan(t *testing.T) {
-	master, name := pty(t)
+	master, name := serialtest.PTY(t)
 	src, err := scanner.NewReportSource(scanner.ReportSourceConfig{
 		Device: name, Open: Opener(Config{Port: name, Baud: 9600}),
 		Decoder: scanner.NewLineDecoder(scanner.LineConfig{}), PollInterval: 50 * time.Millisecond,
@@ -132,7 +110,7 @@ func TestPTYScan(t *testing.T) {
 
 // Read of a silent port returns soon after its context ends.
 func TestPTYReadHonoursContext(t *testing.T) {
-	_, name := pty(t)
+	_, name := serialtest.PTY(t)
 	p, err := Open(Config{Port: name})
 	if err != nil {
 		t.Fatal(err)
