@@ -27,6 +27,7 @@ demo-cli: setup
 build: setup
 	$(GO) build -o bin/tochkactl ./cmd/tochkactl
 	$(GO) build -o bin/tochkad ./cmd/tochkad
+	$(GO) build -o bin/tochka-kiosk ./cmd/tochka-kiosk
 
 test: setup-test
 	$(GO) build ./...
