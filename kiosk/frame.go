@@ -2,6 +2,7 @@ package kiosk
 
 import (
 	"fmt"
+	"image/color"
 	"time"
 
 	"fyne.io/fyne/v2"
@@ -188,4 +189,12 @@ func spaced(objs ...fyne.CanvasObject) *fyne.Container {
 		out = append(out, o)
 	}
 	return container.NewVBox(out...)
+}
+
+// tall makes o at least height high: a primary action a finger finds
+// easily.
+func tall(o fyne.CanvasObject, height float32) fyne.CanvasObject {
+	room := canvas.NewRectangle(color.Transparent)
+	room.SetMinSize(fyne.NewSize(0, height))
+	return container.NewStack(room, o)
 }

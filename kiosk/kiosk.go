@@ -10,6 +10,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/tochka-loyalty/tochka/lang"
+	"github.com/tochka-loyalty/tochka/printer"
 	"github.com/tochka-loyalty/tochka/rewards"
 )
 
@@ -50,6 +51,19 @@ type Kiosk struct {
 	// Phone, when set, sends customers' one-time codes and checks them
 	// at the server (the API's client): attract offers phone login.
 	Phone PhoneLogin
+	// Server, when set, is the server as a staff session of the token
+	// reaches it (api.NewClient with the kiosk's token and
+	// api.WithStaffSession(token)): the board's edits, staff PINs,
+	// conflicts and batches of cards go there. Nil: those screens say
+	// they need the connection.
+	Server func(session string) Remote
+	// PosterPrinter prints the board's poster (an A4 PDF): an office
+	// printer's queue; nil: the manager's screen says there is none.
+	PosterPrinter printer.Printer
+	// PictureDir is a folder of pictures for the board, listed beside
+	// those of USB sticks (/media/*/*, /run/media/*/*); empty: the
+	// sticks' only.
+	PictureDir string
 	// After calls f on Fyne's goroutine d from now, unless stopped first;
 	// nil: a timer whose call comes through fyne.Do. Tests fire it
 	// themselves.
@@ -91,6 +105,8 @@ type Kiosk struct {
 	// scanned is what a scan does on the staff screen shown when it
 	// waits for a card; nil: a scan opens the card.
 	scanned func(code string)
+
+	batch *batchRun // the batch of cards printing or printed last; nil before the first
 }
 
 // Start shows the attract screen in language l, and takes what a

@@ -302,11 +302,3 @@ func centred(t *canvas.Text) *canvas.Text {
 	t.Alignment = fyne.TextAlignCenter
 	return t
 }
-
-// tall makes o at least height high: a primary action a finger finds
-// easily.
-func tall(o fyne.CanvasObject, height float32) fyne.CanvasObject {
-	room := canvas.NewRectangle(color.Transparent)
-	room.SetMinSize(fyne.NewSize(0, height))
-	return container.NewStack(room, o)
-}

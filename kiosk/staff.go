@@ -2,7 +2,6 @@ package kiosk
 
 import (
 	"context"
-	"encoding/json"
 	"image/color"
 	"slices"
 	"strconv"
@@ -68,6 +67,9 @@ func (k *Kiosk) staffActions() []staffAction {
 		{"kioskstaff.enrol", k.showEnrol},
 		{"kioskstaff.lost", k.showLost},
 		{"kioskstaff.link", k.showLink},
+		{"kioskmanager.voucher_check", func() { k.showVoucherCheck("") }},
+		{"kioskmanager.test_page", k.printTestPage},
+		{"kioskmanager.batch", k.showBatchPrint},
 	}
 }
 
@@ -93,8 +95,12 @@ func (k *Kiosk) isStaffCard(code string) bool {
 // waits for a card, and says whether it did. A staff card is no card to
 // wait for: it starts a login of its own.
 func (k *Kiosk) staffScan(code string) bool {
-	if k.staff == nil || k.scanned == nil || k.isStaffCard(code) {
+	if k.staff == nil || k.isStaffCard(code) {
 		return false
+	}
+	if k.scanned == nil {
+		// A voucher's code opens the voucher on any staff screen.
+		return k.scanOnStaff(code)
 	}
 	k.touched()
 	k.message = ""
@@ -128,7 +134,10 @@ func (k *Kiosk) showLogin(card string) {
 					return
 				}
 				k.staff = &s
-				// TODO(lead, merge): if k.staff.member.Role == rewards.StaffRoleManager { k.showManager(); return } (kiosk/manager.go)
+				if s.member.Role == rewards.StaffRoleManager {
+					k.showManager()
+					return
+				}
 				k.showStaff()
 			}))
 	})
@@ -212,12 +221,15 @@ func (k *Kiosk) showStaff() {
 // their names in Devices.
 var stripDevices = []string{"scanner", "card-printer", "voucher-printer"}
 
-// syncState is what the status strip reads of Sync's answer, as the
-// status endpoint writes it (a replica's status).
+// syncState is what the staff's screens read of Sync's answer, as the
+// status endpoint writes it (a replica's status): whether the server
+// answers, when the replica last caught up, what waits for the server,
+// the conflicts open.
 type syncState struct {
-	Online   *bool      `json:"online"`
-	PulledAt *time.Time `json:"pulled_at"`
-	Outbox   *int       `json:"outbox"`
+	Online    *bool      `json:"online"`
+	PulledAt  *time.Time `json:"pulled_at"`
+	Outbox    *int       `json:"outbox"`
+	Conflicts *int       `json:"conflicts"`
 }
 
 // statusStrip is the strip at the bottom of staff screens: the states
@@ -236,12 +248,7 @@ func (k *Kiosk) statusStrip() fyne.CanvasObject {
 			}
 		}
 	}
-	var st syncState
-	if k.Sync != nil {
-		if data, err := json.Marshal(k.Sync()); err == nil {
-			json.Unmarshal(data, &st)
-		}
-	}
+	st, _ := k.syncNow()
 	switch {
 	case st.Online != nil && st.PulledAt != nil:
 		add("kioskstaff.synced."+strconv.FormatBool(*st.Online), lang.Args{"time": k.when(*st.PulledAt)})

@@ -10,7 +10,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -450,29 +449,6 @@ func TestLinkFamilyCard(t *testing.T) {
 	}
 }
 
-// link is a kiosk's connection to the server, which a test cuts.
-type link struct {
-	mu   sync.Mutex
-	down bool
-}
-
-func (l *link) set(down bool) {
-	l.mu.Lock()
-	l.down = down
-	l.mu.Unlock()
-}
-
-// RoundTrip fails at once while the link is down.
-func (l *link) RoundTrip(r *http.Request) (*http.Response, error) {
-	l.mu.Lock()
-	down := l.down
-	l.mu.Unlock()
-	if down {
-		return nil, errors.New("the store's link is down")
-	}
-	return http.DefaultTransport.RoundTrip(r)
-}
-
 // store is a kiosk of store s1 over a replica of a central ledger served
 // over real HTTP, with the staff member 4711 and Мария's card with a
 // phone; the link to the server is up.
@@ -559,7 +535,7 @@ func newStore(t *testing.T) *store {
 func TestOfflineEnrolment(t *testing.T) {
 	st := newStore(t)
 	w := st.w
-	st.link.set(true)
+	st.link.down.Store(true)
 	if _, err := st.sync.Sync(ctx); err == nil {
 		t.Fatal("a sync with the link down")
 	}
@@ -601,7 +577,7 @@ func TestOfflineEnrolment(t *testing.T) {
 	if len(out) != 1 || out[0].Kind != rewards.EventCardIssue || out[0].Staff != staffNumber || out[0].Personal == nil || out[0].Personal.FamilyName != "Офлайнов" {
 		t.Fatalf("the outbox: %+v", out)
 	}
-	st.link.set(false)
+	st.link.down.Store(false)
 	if _, err := st.sync.Sync(ctx); err != nil {
 		t.Fatal(err)
 	}

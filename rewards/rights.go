@@ -82,6 +82,7 @@ const (
 
 	RouteStaffLogin = "POST /v1/staff/login"
 	RouteStaffAdd   = "POST /v1/staff"
+	RouteStaffPIN   = "POST /v1/staff/{number}/pin"
 	RouteAudit      = "GET /v1/audit"
 	// RouteCardsByPhone finds a customer's cards by phone, for staff who
 	// stand with the customer: no code is asked, so a staff session only.
@@ -168,7 +169,7 @@ const (
 //     machine of that place: a staff member does at a kiosk what the
 //     kiosk does and the staff work besides (block, replace, link, member,
 //     forget, export, the unprinted batch cards); a manager also edits the board and pictures, adds
-//     staff members of its place and reads the audit trail. Logging in is at a kiosk or a manager's
+//     staff members of its place, gives them new PINs and reads the audit trail. Logging in is at a kiosk or a manager's
 //     machine of the member's place (or the admin's, anywhere); reading the audit trail is a manager's or the admin's.
 //   - Uploading events and leasing card numbers are a kiosk's, for its
 //     own place: the kiosk's device alone, never a staff session, since
@@ -223,6 +224,7 @@ var Rights = map[string]map[string]Reach{
 
 	RouteStaffLogin:   {RoleKiosk: OwnPlace, RoleManager: OwnPlace, RoleAdmin: Anywhere},
 	RouteStaffAdd:     {RoleManager: OwnPlace, RoleAdmin: Anywhere, SessionManager: OwnPlace},
+	RouteStaffPIN:     {RoleManager: OwnPlace, RoleAdmin: Anywhere, SessionManager: OwnPlace},
 	RouteAudit:        {RoleManager: OwnPlace, RoleAdmin: Anywhere, SessionManager: OwnPlace},
 	RouteCardsByPhone: {SessionStaff: OwnPlace, SessionManager: OwnPlace, RoleAdmin: Anywhere},
 

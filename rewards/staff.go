@@ -334,6 +334,23 @@ func (c *StaffCardSet) Validate() error {
 	return nil
 }
 
+// StaffPINSet gives a staff member a new PIN (a manager at a kiosk, for a
+// member who forgot it or was locked out): the PIN is hashed by the
+// ledger and never stored nor answered, and is left out of the command's
+// JSON as StaffAdd's is.
+type StaffPINSet struct {
+	Number string `json:"number"`
+	PIN    string `json:"-"`
+}
+
+// Validate checks the member's number and the new PIN.
+func (c *StaffPINSet) Validate() error {
+	if err := validStaffNumber(c.Number); err != nil {
+		return err
+	}
+	return ValidPIN(c.PIN)
+}
+
 // StaffSession is a staff member's open session at a device.
 type StaffSession struct {
 	Staff     StaffMember `json:"staff"`
@@ -405,6 +422,9 @@ type Staff interface {
 	// SetStaffCard gives a staff member a staff card, replaces it or takes
 	// it away, under AddStaff's rule, and returns the member.
 	SetStaffCard(ctx context.Context, c StaffCardSet) (StaffMember, error)
+	// SetStaffPIN gives a staff member a new PIN, clears the member's
+	// wrong PINs and lock-out, and returns the member.
+	SetStaffPIN(ctx context.Context, c StaffPINSet) (StaffMember, error)
 	// StaffList lists the staff members by number; never a hash.
 	StaffList(ctx context.Context) ([]StaffMember, error)
 	// LoginStaff finds the staff member by number or staff card, checks

@@ -727,14 +727,6 @@ func cmdBoardPrint(c *cmdCtx) error {
 	return emit(c, r, err, writePrinted)
 }
 
-// The test page's texts: a pangram in each Cyrillic language the layouts
-// print, so that every letter of both alphabets shows whether the font
-// reached the printer whole.
-const (
-	pangramRU = "Съешь же ещё этих мягких французских булок, да выпей чаю"
-	pangramBG = "Жълтата дюля беше щастлива, че пухът, който цъфна, замръзна като гьон"
-)
-
 // testProgram is the program the test page is printed for: no database
 // is opened, so it is made up, in the machine's time zone.
 func testProgram() *rewards.Program {
@@ -744,13 +736,6 @@ func testProgram() *rewards.Program {
 	return &p
 }
 
-// testCardNumber is the sample number on the test card: the program's
-// prefix, zeros, and its check digit.
-func testCardNumber(p *rewards.Program) string {
-	body := p.Card.Prefix + strings.Repeat("0", 9) + "1"
-	return rewards.WithCheckDigit(body)
-}
-
 // testPage renders the test page for a destination that takes format: a
 // card (there is no ESC/POS card) and a voucher in Russian and one in
 // Bulgarian, each with its language's pangram for the reward, and the
@@ -758,11 +743,8 @@ func testCardNumber(p *rewards.Program) string {
 // each cut off. Each PDF goes with the media it was laid out on, the card
 // two-sided; the jobs' titles are in l, the reader's language.
 func testPage(p *rewards.Program, format string, at time.Time, l string) ([]printer.Job, lang.Msg, error) {
-	number := testCardNumber(p)
-	vouchers := []printer.Voucher{
-		{Program: *p, Lang: printer.LangRU, Voucher: testVoucher(number, "TEST-PAGE-RU23", rewards.Names{RU: pangramRU}, at)},
-		{Program: *p, Lang: printer.LangBG, Voucher: testVoucher(number, "TEST-PAGE-BG45", rewards.Names{BG: pangramBG}, at)},
-	}
+	card := printer.TestCard(p)
+	vouchers := printer.TestVouchers(p, card.Number, at)
 	if format == printer.FormatESCPOS {
 		var stream []byte
 		for _, v := range vouchers {
@@ -775,12 +757,11 @@ func testPage(p *rewards.Program, format string, at time.Time, l string) ([]prin
 		what := lang.M("out.what.test_vouchers", nil)
 		return []printer.Job{{Title: jobTitle(l, p.Name, what), Data: stream}}, what, nil
 	}
-	card, _, err := printer.CardPDF(printer.Cards{Program: *p, Lang: printer.LangBG, Date: at,
-		Cards: []rewards.Card{{Number: number, Name: "Тест · Test"}}})
+	pdf, _, err := printer.CardPDF(printer.Cards{Program: *p, Lang: printer.LangBG, Date: at, Cards: []rewards.Card{card}})
 	if err != nil {
 		return nil, lang.Msg{}, err
 	}
-	jobs := []printer.Job{{Title: jobTitle(l, p.Name, lang.M("jobs.test.card", nil)), Data: card, Media: cr80Media,
+	jobs := []printer.Job{{Title: jobTitle(l, p.Name, lang.M("jobs.test.card", nil)), Data: pdf, Media: cr80Media,
 		Sides: printer.TwoSidedLongEdge}}
 	for _, v := range vouchers {
 		b, err := printer.VoucherPDF(v)
@@ -795,11 +776,6 @@ func testPage(p *rewards.Program, format string, at time.Time, l string) ([]prin
 		jobs = append(jobs, printer.Job{Title: jobTitle(l, p.Name, what), Data: b, Media: media})
 	}
 	return jobs, lang.M("out.what.test_page", nil), nil
-}
-
-func testVoucher(card, code string, names rewards.Names, at time.Time) rewards.Voucher {
-	return rewards.Voucher{Code: code, Card: card, Reward: "TEST", Names: names, Points: 1500, Store: "test",
-		Status: rewards.VoucherOpen, CreatedAt: at, ValidUntil: at.Add(30 * 24 * time.Hour)}
 }
 
 func cmdPrinterTest(c *cmdCtx) error {

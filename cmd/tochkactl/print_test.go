@@ -540,7 +540,7 @@ func TestPrintDestinations(t *testing.T) {
 func TestPrinterTestPage(t *testing.T) {
 	p := testProgram()
 	at := time.Date(2026, 11, 2, 8, 30, 0, 0, time.UTC)
-	number := testCardNumber(p)
+	number := printer.TestCard(p).Number
 	if err := rewards.ValidateCardNumber(number); err != nil {
 		t.Fatal(err)
 	}
@@ -579,7 +579,7 @@ func TestPrinterTestPage(t *testing.T) {
 				t.Errorf("test voucher %d: %s reads %q, want %s", i, sym, got, codes[i-1])
 			}
 		}
-		wantWords(t, path, []string{pangramRU, pangramBG}[i-1])
+		wantWords(t, path, []string{printer.PangramRU, printer.PangramBG}[i-1])
 	}
 
 	jobs, what, err = testPage(p, printer.FormatESCPOS, at, lang.EN)

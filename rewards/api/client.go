@@ -493,3 +493,11 @@ func (c *Client) Picture(ctx context.Context, hash string) (rewards.Picture, err
 func (c *Client) LoginStaff(ctx context.Context, cmd rewards.StaffLogin) (rewards.NewStaffSession, error) {
 	return call[rewards.NewStaffSession](c, ctx, change(http.MethodPost, "/v1/staff/login", cmd))
 }
+
+// SetStaffPIN gives a staff member a new PIN (POST
+// /v1/staff/{number}/pin), in a manager's session or by a manager's
+// machine of the member's place; the answer is the member, never the PIN.
+func (c *Client) SetStaffPIN(ctx context.Context, cmd rewards.StaffPINSet) (rewards.StaffMember, error) {
+	body := map[string]string{"pin": cmd.PIN}
+	return call[rewards.StaffMember](c, ctx, change(http.MethodPost, "/v1/staff/"+seg(cmd.Number)+"/pin", body))
+}

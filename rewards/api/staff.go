@@ -3,6 +3,7 @@ package api
 import (
 	"context"
 	"net/http"
+	"slices"
 	"strings"
 	"time"
 
@@ -46,7 +47,8 @@ func (h *handler) staffSession(r *http.Request, d rewards.Device) (rewards.Devic
 	return s.Staff.SessionDevice(d), rewards.WithStaff(ctx, s.Staff.Number), nil
 }
 
-// staffRoutes registers the staff login and the audit trail.
+// staffRoutes registers the staff login, the adding of staff members and
+// their new PINs, and the audit trail.
 func (h *handler) staffRoutes(route func(string, func(*http.Request) (any, error), ...string)) {
 	route(rewards.RouteStaffLogin, func(r *http.Request) (any, error) {
 		var c rewards.StaffLogin
@@ -86,6 +88,41 @@ func (h *handler) staffRoutes(route func(string, func(*http.Request) (any, error
 			return nil, rewards.Fail(rewards.ENOTFOUND, "api.route_unknown", lang.Args{"method": r.Method, "path": r.URL.Path})
 		}
 		return h.staff.AddStaff(r.Context(), c)
+	})
+	route(rewards.RouteStaffPIN, func(r *http.Request) (any, error) {
+		// The PIN, as staff add's, is no field of the command's JSON.
+		var body struct {
+			rewards.StaffPINSet
+			PIN string `json:"pin"`
+		}
+		if err := decode(r, CommandLimit, "staff pin", &body); err != nil {
+			return nil, err
+		}
+		c := body.StaffPINSet
+		c.PIN = body.PIN
+		if err := fromPath(&c.Number, "number", pathKey(r, "number")); err != nil {
+			return nil, err
+		}
+		if err := c.Validate(); err != nil {
+			return nil, err
+		}
+		if h.staff == nil {
+			return nil, noRoute(r)
+		}
+		// The member's place is what the request concerns: a manager
+		// gives PINs to the staff of its own place.
+		list, err := h.staff.StaffList(r.Context())
+		if err != nil {
+			return nil, err
+		}
+		i := slices.IndexFunc(list, func(m rewards.StaffMember) bool { return m.Number == c.Number })
+		if i < 0 {
+			return nil, rewards.Fail(rewards.ENOTFOUND, "staff.unknown", lang.Args{"number": c.Number})
+		}
+		if err := may(r, list[i].Place()); err != nil {
+			return nil, err
+		}
+		return h.staff.SetStaffPIN(r.Context(), c)
 	})
 	route(rewards.RouteAudit, func(r *http.Request) (any, error) {
 		var since time.Time

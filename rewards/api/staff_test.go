@@ -45,6 +45,16 @@ func staffAdd(store, coop string) func(w *rightsWorld) request {
 	}
 }
 
+// staffPIN is a new PIN for a fresh staff member of the store or
+// cooperative, through the API.
+func staffPIN(store, coop string) func(w *rightsWorld) request {
+	return func(w *rightsWorld) request {
+		number := w.fresh("7")
+		w.addStaff(number, rewards.StaffRoleStaff, store, coop)
+		return request{method: "POST", path: "/v1/staff/" + number + "/pin", body: `{"pin":"593014"}`}
+	}
+}
+
 // callAs makes a request as the device in a staff session (session ""
 // for none), in the language.
 func (w *rightsWorld) callAs(token, session, language, method, path string, body []byte) (int, []byte) {
@@ -104,7 +114,7 @@ func TestStaffSessionRightsWalk(t *testing.T) {
 	w := newRightsWorld(t)
 	staffWork := []string{rewards.RouteCardBlock, rewards.RouteCardReplace, rewards.RouteCardLink, rewards.RouteCardMember,
 		rewards.RouteCardForget, rewards.RouteCardExport, rewards.RouteCardsUnprinted}
-	managerWork := []string{rewards.RouteRewardPut, rewards.RouteRewardDelete, rewards.RoutePicturePut, rewards.RouteStaffAdd, rewards.RouteAudit,
+	managerWork := []string{rewards.RouteRewardPut, rewards.RouteRewardDelete, rewards.RoutePicturePut, rewards.RouteStaffAdd, rewards.RouteStaffPIN, rewards.RouteAudit,
 		rewards.RouteConflicts, rewards.RouteConflictResolve}
 	// A kiosk's own: its sync (uploads, leases, pulls) is never a session's.
 	kioskAlone := []string{rewards.RouteStaffLogin, rewards.RouteSyncEvents, rewards.RouteSyncNumbers, rewards.RouteSyncChanges, rewards.RouteSyncSnapshot, rewards.RouteSyncAccounts}
@@ -293,6 +303,51 @@ func TestStaffAddThroughAPI(t *testing.T) {
 	}
 	if code, body := w.call(w.tokens["manager@a1"], "POST", "/v1/staff", []byte(`{"staff":{"number":"7003","name":"M","role":"staff","store":"a1"},"pin":"123456","pin_hash":"x"}`)); code != 400 || !strings.Contains(string(body), "pin_hash") {
 		t.Errorf("an unknown field: %d %s", code, body)
+	}
+}
+
+// A manager's session gives a locked-out member of its store a new PIN
+// through the client: the member logs in with it at once, and not with
+// the old one; the answer holds no PIN; a short PIN is refused without
+// being repeated, an unknown member as not found, and a member of
+// another store as forbidden.
+func TestStaffPINThroughAPI(t *testing.T) {
+	w := newRightsWorld(t)
+	w.addStaff("7001", rewards.StaffRoleStaff, "a1", "")
+	w.addStaff("7002", rewards.StaffRoleManager, "a1", "")
+	w.addStaff("7003", rewards.StaffRoleStaff, "a2", "")
+	for range rewards.PINMaxFailures {
+		w.login("kiosk@a1", "7001", "000000")
+	}
+	code, s, body := w.login("kiosk@a1", "7002", testPIN)
+	if code != 200 {
+		t.Fatalf("the manager logs in: %d %s", code, body)
+	}
+	c := api.NewClient(w.srv.URL, w.srv.Client(), api.WithToken(w.tokens["kiosk@a1"]), api.WithStaffSession(s.Token), api.WithLanguage(lang.BG))
+	m, err := c.SetStaffPIN(ctx, rewards.StaffPINSet{Number: "7001", PIN: "593014"})
+	if err != nil || m.Number != "7001" || m.Store != "a1" {
+		t.Fatalf("set PIN: %+v %v", m, err)
+	}
+	if code, _, body := w.login("kiosk@a1", "7001", "593014"); code != 200 {
+		t.Errorf("the new PIN: %d %s", code, body)
+	}
+	if code, _, body := w.login("kiosk@a1", "7001", testPIN); code != 401 {
+		t.Errorf("the old PIN: %d %s", code, body)
+	}
+	code, body = w.callAs(w.tokens["kiosk@a1"], s.Token, "", "POST", "/v1/staff/7001/pin", []byte(`{"pin":"98765"}`))
+	if _, key, _ := errorKey(t, body); code != 400 || key != "staff.pin_bad" || strings.Contains(string(body), "98765") {
+		t.Errorf("a short PIN: %d %s", code, body)
+	}
+	if _, err := c.SetStaffPIN(ctx, rewards.StaffPINSet{Number: "7099", PIN: "593014"}); rewards.ErrorCode(err) != rewards.ENOTFOUND {
+		t.Errorf("an unknown member: %v", err)
+	}
+	_, err = c.SetStaffPIN(ctx, rewards.StaffPINSet{Number: "7003", PIN: "593014"})
+	if rewards.ErrorCode(err) != rewards.EFORBIDDEN || !strings.Contains(rewards.ErrorText(err, lang.BG), "a2") {
+		t.Errorf("a member of another store: %v", err)
+	}
+	code, body = w.callAs(w.tokens["kiosk@a1"], s.Token, "", "POST", "/v1/staff/7001/pin", []byte(`{"number":"7002","pin":"593014"}`))
+	if _, key, _ := errorKey(t, body); code != 400 || key != "api.path_mismatch" {
+		t.Errorf("a body naming another member: %d %s", code, body)
 	}
 }
 

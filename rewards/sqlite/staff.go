@@ -104,6 +104,33 @@ func (s *Store) SetStaffCard(ctx context.Context, c rewards.StaffCardSet) (rewar
 	return out, err
 }
 
+// SetStaffPIN gives a staff member a new PIN's hash and clears the
+// member's count of wrong PINs and lock-out: a member locked out logs in
+// with the new PIN at once. The replicas get the new hash with the staff
+// of their scope, whose digest it changes.
+func (s *Store) SetStaffPIN(ctx context.Context, c rewards.StaffPINSet) (rewards.StaffMember, error) {
+	if s.replica {
+		return rewards.StaffMember{}, errServerOnly()
+	}
+	if err := c.Validate(); err != nil {
+		return rewards.StaffMember{}, err
+	}
+	hash := rewards.HashPIN(c.PIN) // slow by design: outside the write
+	var out rewards.StaffMember
+	err := s.write(ctx, func(t *txn) error {
+		res, err := t.exec(`UPDATE staff SET pin_hash = ?, failures = 0, locked_until = NULL WHERE number = ?`, hash, c.Number)
+		if err != nil {
+			return fmt.Errorf("set staff member %s's PIN: %w", c.Number, err)
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return rewards.Fail(rewards.ENOTFOUND, "staff.unknown", lang.Args{"number": c.Number})
+		}
+		out, _, err = t.staffMember(`m.number = ?`, c.Number)
+		return err
+	})
+	return out, err
+}
+
 // freeStaffCard refuses, as a conflict, a staff card for the member
 // numbered number that is the number of a loyalty card of the ledger (a
 // scan at the kiosk must name one thing) or another member's staff card.

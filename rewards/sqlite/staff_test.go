@@ -1,7 +1,9 @@
 package sqlite_test
 
 import (
+	"bytes"
 	"errors"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -126,6 +128,49 @@ func TestStaffLockOutSharedByStores(t *testing.T) {
 	}
 	if err := login(a, "482913"); err != nil {
 		t.Fatalf("after four wrong PINs: %v", err)
+	}
+}
+
+// A new PIN replaces the old one and ends a lock-out at once; an unknown
+// member and a short PIN are refused, and the PIN is stored hashed only.
+func TestStaffPIN(t *testing.T) {
+	s, clk, kiosk := staffLedger(t)
+	clk.set("2026-11-02T09:00:00Z")
+	login := func(pin string) error {
+		_, err := s.LoginStaff(ctx, rewards.StaffLogin{Number: "4711", PIN: pin}, kiosk)
+		return err
+	}
+	for range rewards.PINMaxFailures {
+		login("000000")
+	}
+	if err := login("482913"); rewards.ErrorCode(err) != rewards.EREFUSED {
+		t.Fatalf("locked out: %v", err)
+	}
+	m, err := s.SetStaffPIN(ctx, rewards.StaffPINSet{Number: "4711", PIN: "593014"})
+	if err != nil || m.Number != "4711" || m.Coop != "c1" {
+		t.Fatalf("set PIN: %+v %v", m, err)
+	}
+	if err := login("593014"); err != nil {
+		t.Fatalf("the new PIN while the old lock would still run: %v", err)
+	}
+	if err := login("482913"); rewards.ErrorCode(err) != rewards.EUNAUTHENTICATED {
+		t.Fatalf("the old PIN: %v", err)
+	}
+	for _, tc := range []struct{ number, pin, code string }{
+		{"4799", "593014", rewards.ENOTFOUND},
+		{"4711", "59301", rewards.EINVALID},
+		{"47a1", "593014", rewards.EINVALID},
+	} {
+		if _, err := s.SetStaffPIN(ctx, rewards.StaffPINSet{Number: tc.number, PIN: tc.pin}); rewards.ErrorCode(err) != tc.code {
+			t.Errorf("set PIN of %s: %v, want %s", tc.number, err, tc.code)
+		}
+	}
+	data, err := os.ReadFile(s.Path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if bytes.Contains(data, []byte("593014")) {
+		t.Error("the ledger's file holds the PIN")
 	}
 }
 
