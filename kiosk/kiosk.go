@@ -73,14 +73,11 @@ type Kiosk struct {
 	// login at Device, the kiosk as the ledger knows it, while the server
 	// cannot be reached. StaffServer, when set, opens staff sessions at
 	// the server (the API client with the kiosk's token), whose token a
-	// manager's server-only work carries. PhoneCards, when set, finds a
-	// phone's cards at the server in a staff session (the API client made
-	// with the session's token). Without Staff and StaffServer the kiosk
-	// has no staff screens.
+	// manager's server-only work carries (Server). Without Staff and
+	// StaffServer the kiosk has no staff screens.
 	Staff       StaffLedger
 	Device      rewards.Device
 	StaffServer StaffLogins
-	PhoneCards  func(token string) rewards.PhoneCards
 
 	lang       string // the session's language
 	home       string // the language attract returns to

@@ -55,6 +55,7 @@ const PicturePage = 8
 // offline redemptions, batches of cards.
 type Remote interface {
 	rewards.Service
+	rewards.PhoneCards
 	Conflicts(ctx context.Context, all bool) ([]rewards.Conflict, error)
 	ResolveConflict(ctx context.Context, id int64, note string) (rewards.Conflict, error)
 	SetStaffPIN(ctx context.Context, c rewards.StaffPINSet) (rewards.StaffMember, error)

@@ -518,11 +518,11 @@ func (k *Kiosk) findCard(number string) {
 // the staff session opened there: a session opened offline, or a server
 // that does not answer, cannot.
 func (k *Kiosk) findByPhone(phone string) {
-	if k.PhoneCards == nil || k.staff.token == "" {
+	if k.Server == nil || k.staff.token == "" {
 		k.say(k.t("sync.needs_server", nil))
 		return
 	}
-	found, err := k.PhoneCards(k.staff.token).CardsOfPhone(k.staffCtx(), phone)
+	found, err := k.Server(k.staff.token).CardsOfPhone(k.staffCtx(), phone)
 	switch {
 	case replica.Unreachable(err):
 		k.say(k.t("sync.needs_server", nil))

@@ -510,7 +510,7 @@ func newStore(t *testing.T) *store {
 	st.w = a.NewWindow("kiosk")
 	st.k = &kiosk.Kiosk{Service: replica.NewService(st.sync, client), Coop: info.Coop, Store: info.Store, Now: clock, Window: st.w, After: (&timers{}).after,
 		Staff: st.ledger, Device: rewards.Device{Name: info.Device, Role: rewards.RoleKiosk, Store: info.Store, Coop: info.Coop}, StaffServer: client,
-		PhoneCards: func(token string) rewards.PhoneCards {
+		Server: func(token string) kiosk.Remote {
 			return api.NewClient(hs.URL, hc, api.WithToken(nd.Token), api.WithStaffSession(token))
 		},
 		Sync: func() any {

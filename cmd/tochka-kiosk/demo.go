@@ -19,6 +19,7 @@ import (
 	"github.com/tochka-loyalty/tochka/kiosk"
 	"github.com/tochka-loyalty/tochka/lang"
 	"github.com/tochka-loyalty/tochka/picture"
+	"github.com/tochka-loyalty/tochka/printer"
 	"github.com/tochka-loyalty/tochka/rewards"
 	"github.com/tochka-loyalty/tochka/rewards/api"
 	"github.com/tochka-loyalty/tochka/rewards/replica"
@@ -307,8 +308,9 @@ func (d *demo) equip(k *kiosk.Kiosk) {
 	if d == nil {
 		return
 	}
-	printer := kiosk.FilePrinter{Dir: d.printed, Service: k.Service}
-	k.Printer, k.CardPrinter, k.PrintsTo = printer, printer, d.printed
+	files := kiosk.FilePrinter{Dir: d.printed, Service: k.Service}
+	k.Printer, k.CardPrinter, k.PrintsTo = files, files, d.printed
+	k.PosterPrinter = printer.NewFile(filepath.Join(d.printed, "poster.pdf"))
 	stop := make(chan os.Signal, 1)
 	signal.Notify(stop, syscall.SIGINT, syscall.SIGTERM)
 	go func() {

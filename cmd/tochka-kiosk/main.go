@@ -45,6 +45,7 @@ import (
 
 	"github.com/tochka-loyalty/tochka/kiosk"
 	"github.com/tochka-loyalty/tochka/lang"
+	"github.com/tochka-loyalty/tochka/printer"
 	"github.com/tochka-loyalty/tochka/rewards"
 	"github.com/tochka-loyalty/tochka/rewards/api"
 	"github.com/tochka-loyalty/tochka/rewards/replica"
@@ -87,6 +88,8 @@ type settings struct {
 	Suffix         string `toml:"suffix"`
 	CardPrinter    string `toml:"card-printer"`
 	VoucherPrinter string `toml:"voucher-printer"`
+	OfficePrinter  string `toml:"office-printer"`
+	PictureDir     string `toml:"picture-dir"`
 	Fullscreen     bool   `toml:"fullscreen"`
 	Theme          string `toml:"theme"`
 	Lang           string `toml:"lang"`
@@ -101,6 +104,7 @@ type settings struct {
 	idle    time.Duration
 	voucher *kiosk.ReceiptPrinter // nil: none
 	cards   *kiosk.CardQueue      // nil: none
+	poster  printer.Printer       // nil: none
 }
 
 // usageError is a setting refused: exit status 2, its message in the
@@ -137,6 +141,8 @@ func parse(args []string, stderr io.Writer) (settings, error) {
 	fs.StringVar(&s.Suffix, "suffix", "", "the line ending a serial scanner sends: cr, lf or crlf (default cr)")
 	fs.StringVar(&s.CardPrinter, "card-printer", "", "the CUPS queue of the card printer")
 	fs.StringVar(&s.VoucherPrinter, "voucher-printer", "", "the voucher printer: a CUPS queue, or usb:VID:PID for a USB ESC/POS printer")
+	fs.StringVar(&s.OfficePrinter, "office-printer", "", "the CUPS queue of the office printer the manager prints the board's poster on")
+	fs.StringVar(&s.PictureDir, "picture-dir", "", "a folder of pictures for the board, listed beside those of USB sticks")
 	fs.BoolVar(&s.Fullscreen, "fullscreen", false, "fill the screen")
 	fs.StringVar(&s.Theme, "theme", "", "light or dark (default light)")
 	fs.StringVar(&s.Lang, "lang", "", "the language attract speaks: bg, ru or en (default: the program's)")
@@ -249,6 +255,12 @@ func (s *settings) check() error {
 		if s.cards, err = kiosk.NewCardQueue(s.CardPrinter); err != nil {
 			return problem("card-printer", s.CardPrinter, err)
 		}
+	}
+	if s.OfficePrinter != "" {
+		if err := printer.CheckQueueName(s.OfficePrinter); err != nil {
+			return problem("office-printer", s.OfficePrinter, err)
+		}
+		s.poster = printer.NewCUPS(s.OfficePrinter)
 	}
 	if s.Server != "" {
 		if u, err := url.Parse(s.Server); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
@@ -419,9 +431,10 @@ func run(args []string, stderr io.Writer) int {
 	k := &kiosk.Kiosk{Service: svc, Coop: coop, Store: store, Window: w,
 		Phone: client, Staff: ledger, StaffServer: client,
 		Device: rewards.Device{Name: info.Device, Role: rewards.RoleKiosk, Store: info.Store, Coop: info.Coop},
-		PhoneCards: func(session string) rewards.PhoneCards {
+		Server: func(session string) kiosk.Remote {
 			return api.NewClient(info.Upstream, hc, api.WithToken(info.Token), api.WithStaffSession(session))
 		},
+		PosterPrinter: s.poster, PictureDir: s.PictureDir,
 		Online: func() (bool, time.Time) {
 			st, err := ledger.ReplicaInfo(context.Background())
 			if err != nil || st.Online {
