@@ -413,18 +413,16 @@ func (k *Kiosk) confirmRemove(f *itemForm) {
 	})
 }
 
-// typeText asks for a line of text, titled title, starting from value:
-// done gets what was typed, back leaves it as it was. It is the one place
-// a staff screen types text: this first version types on a text field,
-// from a keyboard plugged into the kiosk, until the in-app keyboard takes
-// its place.
+// typeText asks for a line of text on the in-app keyboard, titled
+// title, starting from value: done gets what was typed, back leaves it
+// as it was.
 func (k *Kiosk) typeText(title, value string, done func(string), back func()) {
-	e := widget.NewEntry()
-	e.SetText(value)
+	f := &field{label: "kioskmanager.text", max: 200, value: value}
+	fm, kb := newForm(f), newKeyboard(k.lang)
 	k.show(ScreenManagerType, func() fyne.CanvasObject {
-		return k.managerFrame(title, container.NewVBox(e), "", back, k.button(k.t("kioskmanager.ok", nil), func() { done(e.Text) }))
+		return k.managerFrame(title, container.NewVBox(fm.draw(k), kb.draw(k, f)), "", back,
+			k.button(k.t("kioskmanager.ok", nil), func() { done(f.value) }))
 	})
-	k.Window.Canvas().Focus(e)
 }
 
 // typeNumber asks for a number of at most digits on the keypad, titled

@@ -13,6 +13,7 @@ import (
 	"path/filepath"
 	"sync/atomic"
 	"testing"
+	"unicode"
 	"time"
 
 	"fyne.io/fyne/v2"
@@ -145,21 +146,38 @@ func tapKeys(t *testing.T, w fyne.Window, digits string) {
 	}
 }
 
-// typeLine types s into the text field of the typing screen and takes it.
-func typeLine(t *testing.T, w fyne.Window, s string) {
+// typeLine types s on the in-app keyboard of the typing screen, in the
+// session language l, as a finger would: the layout key until the letter
+// shows, the shift key before a capital; then takes it.
+func typeLine(t *testing.T, w fyne.Window, l, s string) {
 	t.Helper()
-	var e *widget.Entry
-	objects(w.Content(), func(o fyne.CanvasObject) {
-		if x, ok := o.(*widget.Entry); ok {
-			e = x
+	layoutKey := func() *widget.Button {
+		for _, name := range []string{"latin", "ru", "bg"} {
+			if bs := buttons(w.Content(), lang.Text(l, "kioskstaff.layout."+name, nil)); len(bs) > 0 {
+				return bs[0]
+			}
 		}
-	})
-	if e == nil {
-		t.Fatalf("no text field among %q", texts(w.Content()))
+		t.Fatalf("no layout key among %q", texts(w.Content()))
+		return nil
 	}
-	e.SetText("")
-	test.Type(e, s)
-	test.Tap(button(t, w.Content(), "Done"))
+	for _, r := range s {
+		label := string(unicode.ToLower(r))
+		if r == ' ' {
+			label = lang.Text(l, "kioskstaff.key_space", nil)
+		}
+		for try := 0; len(buttons(w.Content(), label)) == 0; try++ {
+			if try == 3 {
+				t.Fatalf("no key %q on any layout", label)
+			}
+			test.Tap(layoutKey())
+		}
+		if unicode.IsUpper(r) {
+			test.Tap(buttons(w.Content(), lang.Text(l, "kioskstaff.key_shift", nil))[0])
+			label = string(r)
+		}
+		test.Tap(buttons(w.Content(), label)[0])
+	}
+	test.Tap(button(t, w.Content(), lang.Text(l, "kioskmanager.ok", nil)))
 }
 
 // picturePNG is a small PNG picture.
@@ -206,9 +224,9 @@ func TestManagerBoardEdit(t *testing.T) {
 		test.Tap(bs[row])
 	}
 	change(0)
-	typeLine(t, win, "Тенджерка")
+	typeLine(t, win, lang.EN, "Тенджерка")
 	change(2)
-	typeLine(t, win, "Small pot")
+	typeLine(t, win, lang.EN, "Small pot")
 	change(3)
 	tapKeys(t, win, "120")
 	test.Tap(button(t, win.Content(), "Done"))
@@ -325,7 +343,7 @@ func TestManagerConflicts(t *testing.T) {
 		t.Fatalf("the conflicts: %s %q", k.Screen(), texts(win.Content()))
 	}
 	test.Tap(button(t, win.Content(), "Resolve"))
-	typeLine(t, win, "Called the customer")
+	typeLine(t, win, lang.EN, "Called the customer")
 	if !shows(win, "Conflict No. 1 is resolved.") || !shows(win, "No conflict waits to be resolved.") {
 		t.Fatalf("after resolving: %q", texts(win.Content()))
 	}
