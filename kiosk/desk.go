@@ -95,11 +95,11 @@ func (k *Kiosk) voucherScreen(code, note string) {
 			text(k.t("kiosk.reward_points", lang.Args{"reward": v.Names, "points": points(v.Points)}), SizeBody),
 			labelled(k.t("kioskmanager.voucher_status", nil), bold(k.t("out.voucher.status."+status, nil), SizeBody)),
 			labelled(k.t("kioskmanager.card", nil), text(k.masked(v.Card), SizeBody)),
-			labelled(k.t("kioskmanager.voucher_made", nil), text(k.momentWords(v.CreatedAt), SizeBody)),
-			labelled(k.t("kioskmanager.voucher_valid", nil), text(k.momentWords(v.ValidUntil), SizeBody)),
+			labelled(k.t("kioskmanager.voucher_made", nil), text(k.when(v.CreatedAt), SizeBody)),
+			labelled(k.t("kioskmanager.voucher_valid", nil), text(k.when(v.ValidUntil), SizeBody)),
 		}
 		if v.ClosedAt != nil {
-			lines = append(lines, labelled(k.t("kioskmanager.voucher_closed", nil), text(k.momentWords(*v.ClosedAt), SizeBody)))
+			lines = append(lines, labelled(k.t("kioskmanager.voucher_closed", nil), text(k.when(*v.ClosedAt), SizeBody)))
 		}
 		var actions []fyne.CanvasObject
 		if status == rewards.VoucherOpen && k.Printer != nil {

@@ -85,6 +85,21 @@ func (k *Kiosk) DeviceStates() []DeviceState {
 	return out
 }
 
+// deviceLines are the kiosk's devices, each with its state, as the staff
+// read them: "Принтер за карти (опашка CARDS): готов".
+func (k *Kiosk) deviceLines() []string {
+	var out []string
+	for _, d := range k.DeviceStates() {
+		device := lang.M("kioskdevices.device."+strings.ReplaceAll(d.Device, "-", "_"), nil)
+		if d.What.Key != "" {
+			out = append(out, k.t("kioskdevices.line_what", lang.Args{"device": device, "what": d.What, "state": d.Words}))
+		} else {
+			out = append(out, k.t("kioskdevices.line", lang.Args{"device": device, "state": d.Words}))
+		}
+	}
+	return out
+}
+
 // DeviceMap is DeviceStates as the status endpoint's devices map says it:
 // each device's State by its name. Kiosk.Devices may be set to it.
 func (k *Kiosk) DeviceMap() map[string]string {

@@ -40,10 +40,9 @@ type Kiosk struct {
 	// PrintsTo, when set, is the folder the printers write files to (the
 	// demo's), which attract names in small type.
 	PrintsTo string
-	// Devices and Sync, when set, say the devices' states (scanner,
-	// printers) and the sync's freshness, for the status endpoint.
-	Devices func() map[string]string
-	Sync    func() any
+	// Sync, when set, says the sync's freshness (a replica's status),
+	// for the status endpoint and the staff's screens.
+	Sync func() any
 	// Online, when set, says whether the kiosk's last call reached the
 	// server and, when not, since when it has not (a replica's status):
 	// attract shows an offline badge meanwhile.

@@ -351,7 +351,7 @@ func TestStatus(t *testing.T) {
 	defer a.Quit()
 	w := a.NewWindow("kiosk")
 	k := &kiosk.Kiosk{Service: s, Coop: "c1", Store: "s1", Now: func() time.Time { return now }, Window: w, After: (&timers{}).after,
-		Devices: func() map[string]string { return map[string]string{"scanner": "wedge", "voucher-printer": "ready"} },
+		Printer: &testPrinter{},
 		Sync:    func() any { return map[string]any{"online": true, "outbox": 0} }}
 	k.Start(lang.RU)
 	status := func() map[string]any {
@@ -367,6 +367,7 @@ func TestStatus(t *testing.T) {
 	if st["screen"] != kiosk.ScreenAttract || st["lang"] != "ru" || st["available"] != nil {
 		t.Fatalf("on attract: %v", st)
 	}
+	k.CheckPrinters(ctx) // the printers asked, as the kiosk asks them every 30 s
 	k.Scan(c.Number)
 	st = status()
 	devices, _ := st["devices"].(map[string]any)

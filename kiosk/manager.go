@@ -131,7 +131,7 @@ func (k *Kiosk) showManagerSaying(note string) {
 		if note != "" {
 			body = append(body, wrapped(note))
 		}
-		body = append(body, entries)
+		body = append(body, entries, k.statusStrip())
 		return k.frame(k.t("kioskmanager.title", lang.Args{"name": k.staff.member.Name}), container.NewVBox(body...),
 			k.button(k.t("kioskmanager.leave", nil), k.leaveStaff))
 	})
@@ -306,12 +306,6 @@ func lastDay(end time.Time, loc *time.Location) time.Time { return day(end.Add(-
 // г."), never an ISO date.
 func (k *Kiosk) dayWords(t time.Time) string {
 	return k.t("kioskmanager.day", lang.Args{"date": lang.DayMonth(t), "year": t.Year()})
-}
-
-// momentWords is a moment as a person says it: its day and time.
-func (k *Kiosk) momentWords(t time.Time) string {
-	t = t.In(k.location())
-	return k.t("kioskmanager.moment", lang.Args{"date": lang.DayMonth(t), "time": t.Format("15:04")})
 }
 
 // showItem shows the form of an item: a line for each of its names, its
@@ -633,7 +627,7 @@ func (k *Kiosk) showConflicts(page int, note string) {
 		lines, page, pages := pageOf(list, page, ManagerPage)
 		var rows []fyne.CanvasObject
 		for _, cf := range lines {
-			head := k.t("kioskmanager.conflict_head", lang.Args{"id": cf.ID, "at": k.momentWords(cf.At), "device": cf.Device,
+			head := k.t("kioskmanager.conflict_head", lang.Args{"id": cf.ID, "at": k.when(cf.At), "device": cf.Device,
 				"outcome": lang.M("out.conflicts.outcome."+cf.Outcome, nil)})
 			if cf.Card != "" {
 				head += " · " + cf.Card // the card to look up, which the message may name too
@@ -728,61 +722,27 @@ func (k *Kiosk) syncNow() (syncState, bool) {
 	return st, err == nil && json.Unmarshal(data, &st) == nil
 }
 
-// showDevices shows the devices' states (the scanner, the printers) as
-// Devices says them, and the sync's: online or not, the last sync, what
-// waits in the outbox, the open conflicts.
+// showDevices shows the devices' states (the scanner, the printers), the
+// sync's (online or not, the last sync, what waits in the outbox) and
+// the conflicts open.
 func (k *Kiosk) showDevices() {
 	k.show(ScreenManagerDevices, func() fyne.CanvasObject {
 		var rows []fyne.CanvasObject
-		line := func(name, state string) {
-			rows = append(rows, labelled(name, text(state, SizeBody)))
+		for _, line := range k.deviceLines() {
+			rows = append(rows, wrapped(line))
 		}
-		var devices map[string]string
-		if k.Devices != nil {
-			devices = k.Devices()
+		for _, line := range k.syncLines() {
+			rows = append(rows, wrapped(line))
 		}
-		for _, name := range slices.Sorted(func(yield func(string) bool) {
-			for n := range devices {
-				if !yield(n) {
-					return
-				}
-			}
-		}) {
-			line(k.catalogOr("kioskmanager.device."+name, name), k.catalogOr("kioskmanager.state."+devices[name], devices[name]))
-		}
-		if len(devices) == 0 {
-			rows = append(rows, wrapped(k.t("kioskmanager.no_devices", nil)))
-		}
-		if st, ok := k.syncNow(); ok {
-			if st.Online != nil {
-				state := "kioskmanager.offline"
-				if *st.Online {
-					state = "kioskmanager.online"
-				}
-				line(k.t("kioskmanager.server", nil), k.t(state, nil))
-			}
-			last := k.t("kioskmanager.never", nil)
-			if st.PulledAt != nil {
-				last = k.momentWords(*st.PulledAt)
-			}
-			line(k.t("kioskmanager.last_sync", nil), last)
-			if st.Outbox != nil {
-				line(k.t("kioskmanager.outbox", nil), k.t("kioskmanager.changes", lang.Args{"count": lang.Number(*st.Outbox)}))
-			}
-			if st.Conflicts != nil {
-				line(k.t("kioskmanager.conflicts", nil), lang.FormatNumber(k.lang, int64(*st.Conflicts)))
-			}
+		if st, ok := k.syncNow(); ok && st.Conflicts != nil {
+			rows = append(rows, wrapped(k.t("kioskmanager.conflicts_open", lang.Args{"count": lang.Number(*st.Conflicts)})))
 		}
 		return k.managerFrame(k.t("kioskmanager.devices", nil), container.NewVBox(rows...), "", k.showManager,
-			k.button(k.t("kioskmanager.refresh", nil), k.showDevices))
+			k.button(k.t("kioskmanager.refresh", nil), func() {
+				go func() {
+					k.CheckPrinters(context.Background())
+					k.ui(k.showDevices)
+				}()
+			}))
 	})
-}
-
-// catalogOr is the catalog's text of key in the session's language, or
-// else as it is: a device or a state the catalog does not name yet.
-func (k *Kiosk) catalogOr(key, raw string) string {
-	if lang.Has(k.lang, key) {
-		return k.t(key, nil)
-	}
-	return raw
 }

@@ -182,9 +182,8 @@ func (k *Kiosk) say(message string) {
 	k.redraw()
 }
 
-// staffFrame draws a staff screen: the frame of every screen, what went
-// wrong (k.message) above the body, low on the screen, and in a session
-// the status strip at the bottom.
+// staffFrame draws a staff screen: the frame of every screen, and what
+// went wrong (k.message) above the body, low on the screen.
 func (k *Kiosk) staffFrame(title string, body fyne.CanvasObject, actions ...fyne.CanvasObject) fyne.CanvasObject {
 	// At the bottom, near the actions: within reach on a portrait screen.
 	lines := []fyne.CanvasObject{layout.NewSpacer()}
@@ -193,12 +192,7 @@ func (k *Kiosk) staffFrame(title string, body fyne.CanvasObject, actions ...fyne
 		m.TextStyle.Bold = true
 		lines = append(lines, m)
 	}
-	body = container.NewVBox(append(lines, body)...)
-	f := k.frame(title, body, actions...)
-	if k.staff == nil {
-		return f
-	}
-	return container.NewBorder(nil, k.statusStrip(), nil, nil, f)
+	return k.frame(title, container.NewVBox(append(lines, body)...), actions...)
 }
 
 // showStaff shows the staff menu: its entries (staffActions) and the
@@ -212,14 +206,10 @@ func (k *Kiosk) showStaff() {
 			entries = append(entries, container.NewStack(tall, k.button(k.t(a.label, nil), a.open)))
 		}
 		return k.staffFrame(k.t("kioskstaff.menu_title", lang.Args{"name": k.staff.member.Name}),
-			container.NewGridWithColumns(2, entries...),
+			container.NewVBox(container.NewGridWithColumns(2, entries...), k.statusStrip()),
 			k.secondary(k.t("kioskstaff.log_out", nil), k.toAttract))
 	}, nil)
 }
-
-// stripDevices are the devices the status strip names, in order, by
-// their names in Devices.
-var stripDevices = []string{"scanner", "card-printer", "voucher-printer"}
 
 // syncState is what the staff's screens read of Sync's answer, as the
 // status endpoint writes it (a replica's status): whether the server
@@ -232,46 +222,38 @@ type syncState struct {
 	Conflicts *int       `json:"conflicts"`
 }
 
-// statusStrip is the strip at the bottom of staff screens: the states
-// of the scanner and the printers (Devices), and whether the server
-// answers, when the replica last caught up with it and how many of the
-// kiosk's changes wait for it (Sync); in two columns, each line short
-// enough for half a portrait screen.
+// statusStrip is the strip under the staff's and the manager's menus: the states
+// of the scanner and the printers, and whether the server answers, when
+// the replica last caught up with it and how many of the kiosk's changes
+// wait for it; in three columns, each line cut short enough for half a
+// portrait screen.
 func (k *Kiosk) statusStrip() fyne.CanvasObject {
 	var parts []fyne.CanvasObject
-	add := func(key string, args lang.Args) { parts = append(parts, text(k.t(key, args), SizeSmall)) }
-	if k.Devices != nil {
-		devices := k.Devices()
-		for _, d := range stripDevices {
-			if st, ok := devices[d]; ok {
-				add("kioskstaff.device."+d, lang.Args{"state": k.deviceState(st)})
-			}
-		}
-	}
-	st, _ := k.syncNow()
-	switch {
-	case st.Online != nil && st.PulledAt != nil:
-		add("kioskstaff.synced."+strconv.FormatBool(*st.Online), lang.Args{"time": k.when(*st.PulledAt)})
-	case st.Online != nil:
-		add("kioskstaff.online."+strconv.FormatBool(*st.Online), nil)
-	}
-	if st.Outbox != nil {
-		add("kioskstaff.outbox", lang.Args{"count": lang.Number(*st.Outbox)})
-	}
-	if len(parts) == 0 {
-		return nil
+	for _, line := range append(k.deviceLines(), k.syncLines()...) {
+		l := widget.NewLabel(line) // a line each, cut short: the manager's screen says it whole
+		l.Truncation = fyne.TextTruncateEllipsis
+		parts = append(parts, l)
 	}
 	return container.NewStack(canvas.NewRectangle(theme.Color(theme.ColorNameButton)),
-		container.NewPadded(container.NewGridWithColumns(2, parts...)))
+		container.NewPadded(container.NewGridWithColumns(3, parts...)))
 }
 
-// deviceState is a device's state in the session's language; a state the
-// catalog does not name is shown as the device said it.
-func (k *Kiosk) deviceState(st string) string {
-	if key := "kioskstaff.state." + st; lang.Has(k.lang, key) {
-		return k.t(key, nil)
+// syncLines say how the sync is, as the staff read it: whether the
+// server answers and when the replica last caught up with it, and how
+// many of the kiosk's changes wait for it; none without Sync.
+func (k *Kiosk) syncLines() []string {
+	st, _ := k.syncNow()
+	var out []string
+	switch {
+	case st.Online != nil && st.PulledAt != nil:
+		out = append(out, k.t("kioskstaff.synced."+strconv.FormatBool(*st.Online), lang.Args{"time": k.when(*st.PulledAt)}))
+	case st.Online != nil:
+		out = append(out, k.t("kioskstaff.online."+strconv.FormatBool(*st.Online), nil))
 	}
-	return st
+	if st.Outbox != nil {
+		out = append(out, k.t("kioskstaff.outbox", lang.Args{"count": lang.Number(*st.Outbox)}))
+	}
+	return out
 }
 
 // when is a moment in the program's time zone: its time of day, with

@@ -520,7 +520,6 @@ func newStore(t *testing.T) *store {
 			}
 			return st
 		},
-		Devices: func() map[string]string { return map[string]string{"scanner": "wedge", "card-printer": "ready"} },
 	}
 	st.k.Start(lang.RU)
 	return st
@@ -544,7 +543,7 @@ func TestOfflineEnrolment(t *testing.T) {
 	scan(w, staffCard)
 	keys(t, w, staffPIN)
 	tap(t, w, "Войти")
-	if st.k.Screen() != kiosk.ScreenStaff || !says(w, "Нет связи с") || !says(w, "Сканер: как клавиатура") {
+	if st.k.Screen() != kiosk.ScreenStaff || !says(w, "Нет связи с") || !says(w, "Сканер: ввод с клавиатуры") {
 		t.Fatalf("logged in offline: %s %q", st.k.Screen(), texts(w.Content()))
 	}
 	tap(t, w, "Потерянная карта")
@@ -566,8 +565,12 @@ func TestOfflineEnrolment(t *testing.T) {
 	tap(t, w, "Далее")
 	test.Tap(button(t, w.Content(), "Согласие на обработку"))
 	test.Tap(button(t, w.Content(), "Напечатать карту"))
-	if len(cp.printed) != 1 || !says(w, "1 изменение ждёт отправки") {
+	if len(cp.printed) != 1 {
 		t.Fatalf("enrolled offline: printed %d, %q", len(cp.printed), texts(w.Content()))
+	}
+	tap(t, w, "Готово")
+	if !says(w, "1 изменение ждёт отправки") {
+		t.Fatalf("the staff's menu after the enrolment: %q", texts(w.Content()))
 	}
 	number := cp.printed[0].Cards[0].Number
 	out, err := st.ledger.Outbox(ctx, 10)

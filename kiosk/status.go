@@ -43,13 +43,10 @@ type Target struct {
 
 // Status is the kiosk's status now; it runs on Fyne's goroutine.
 func (k *Kiosk) Status() Status {
-	st := Status{Screen: k.screen, Scans: k.scans, Lang: k.lang, Devices: map[string]string{}, Targets: k.targets()}
+	st := Status{Screen: k.screen, Scans: k.scans, Lang: k.lang, Devices: k.DeviceMap(), Targets: k.targets()}
 	if k.customer != nil {
 		available := k.customer.Available
 		st.Available = &available
-	}
-	if k.Devices != nil {
-		st.Devices = k.Devices()
 	}
 	if k.Sync != nil {
 		st.Sync = k.Sync()

@@ -454,7 +454,6 @@ func run(args []string, stderr io.Writer) int {
 			return st
 		},
 	}
-	k.Devices = k.DeviceMap
 	k.Idle = s.idle
 	if s.voucher != nil {
 		s.voucher.Service = svc
