@@ -20,12 +20,14 @@ func DeliverUI(k *Kiosk, do func(func())) { k.devices.do = do }
 
 // LogInForTest opens the member's staff session as the staff login does,
 // with the server's session token (empty: a login checked offline), and
-// shows a manager the manager's screen.
+// shows the staff's menu, or a manager the manager's screen.
 func (k *Kiosk) LogInForTest(m rewards.StaffMember, token string) {
 	k.staff = &staffSession{member: m, token: token}
 	if m.Role == rewards.StaffRoleManager {
 		k.showManager()
+		return
 	}
+	k.showStaff()
 }
 
 // WaitBatch waits until the batch of cards printing has stopped and said
