@@ -44,7 +44,7 @@ func BenchmarkScanToScreen(b *testing.B) {
 	w := a.NewWindow("kiosk")
 	w.Resize(fyne.NewSize(1920, 1080))
 	now := replicatest.Now
-	k := &kiosk.Kiosk{Service: svc, Coop: replicatest.Coop, Store: replicatest.Store, Now: func() time.Time { return now }, Window: w,
+	k := &kiosk.Kiosk{Work: atOnce, Service: svc, Coop: replicatest.Coop, Store: replicatest.Store, Now: func() time.Time { return now }, Window: w,
 		After: (&timers{}).after}
 	k.Start(lang.BG)
 	rng := rand.New(rand.NewPCG(1, 2))

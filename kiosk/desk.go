@@ -87,6 +87,14 @@ func (k *Kiosk) voucherScreen(code, note string) {
 			if err != nil {
 				body = append(body, wrapped(rewards.ErrorText(err, k.lang)))
 			}
+			// The vouchers made here that did not print: the staff find
+			// them without their code.
+			if len(k.unprinted) > 0 {
+				body = append(body, wrapped(k.t("kiosk.unprinted", lang.Args{"count": lang.Number(len(k.unprinted))})))
+				for _, c := range k.unprinted {
+					body = append(body, k.secondary(c, func() { k.showVoucherCheck(c) }))
+				}
+			}
 			return k.managerFrame(title, container.NewVBox(body...), note, k.deskBack)
 		}
 		status := v.StatusAt(k.now())
@@ -118,7 +126,9 @@ func (k *Kiosk) reprint(v rewards.Voucher) {
 		err = k.Printer.PrintVoucher(ctx, v, k.lang)
 	}
 	note := k.t("kioskmanager.reprinted", lang.Args{"code": v.Code})
-	if err != nil {
+	if err == nil {
+		k.unprinted = slices.DeleteFunc(k.unprinted, func(c string) bool { return c == v.Code })
+	} else {
 		note = k.t("kioskmanager.print_failed", lang.Args{"error": rewards.ErrorText(err, k.lang)})
 	}
 	k.voucherScreen(v.Code, note)

@@ -85,6 +85,23 @@ func (k *Kiosk) DeviceStates() []DeviceState {
 	return out
 }
 
+// voucherPrinterProblem is why no exchange can be offered now, in the
+// session's language: no voucher printer at this kiosk, or one whose last
+// check found it not ready; "" when one may be (it is asked again before
+// points are spent).
+func (k *Kiosk) voucherPrinterProblem() string {
+	if k.Printer == nil {
+		return k.t("kiosk.no_voucher_printer", nil)
+	}
+	k.devices.mu.Lock()
+	st, asked := k.devices.printers[DeviceVoucherPrinter]
+	k.devices.mu.Unlock()
+	if asked && !st.OK {
+		return k.t("kiosk.printer_not_ready", nil)
+	}
+	return ""
+}
+
 // deviceLines are the kiosk's devices, each with its state, as the staff
 // read them: "Принтер за карти (опашка CARDS): готов".
 func (k *Kiosk) deviceLines() []string {

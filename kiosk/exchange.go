@@ -52,11 +52,16 @@ func (k *Kiosk) drawCustomer() fyne.CanvasObject {
 		lines = append(lines, text(k.t("kiosk.expiring", lang.Args{"points": points(e.Points), "date": lang.DayMonth(e.ExpiresAt)}), SizeBody))
 	}
 	// What the balance affords first, then how far the rest are.
+	// An exchange is offered only when a voucher can be printed.
+	problem := k.voucherPrinterProblem()
 	var rows []fyne.CanvasObject
 	for _, rw := range c.Affordable {
 		rw := rw
-		rows = append(rows, k.rewardRow(rw, para(rw.Names.In(k.lang), theme.SizeNameSubHeadingText, true),
-			k.button(k.t("kiosk.take_for", lang.Args{"points": points(rw.Points)}), func() { k.showConfirm(rw) })))
+		var take fyne.CanvasObject = text(k.t("unit.points", lang.Args{"count": lang.Number(rw.Points)}), SizeBody)
+		if problem == "" {
+			take = k.button(k.t("kiosk.take_for", lang.Args{"points": points(rw.Points)}), func() { k.showConfirm(rw) })
+		}
+		rows = append(rows, k.rewardRow(rw, para(rw.Names.In(k.lang), theme.SizeNameSubHeadingText, true), take))
 	}
 	for _, n := range c.Later {
 		rows = append(rows, k.rewardRow(n.Reward, para(n.Reward.Names.In(k.lang), theme.SizeNameSubHeadingText, false),
@@ -87,6 +92,9 @@ func (k *Kiosk) drawCustomer() fyne.CanvasObject {
 		}
 		lines = append(lines, text(k.t("kiosk.family", lang.Args{"cards": strings.Join(masked, ", ")}), SizeBody))
 	}
+	if k.message == "" && problem != "" && len(c.Affordable) > 0 {
+		lines = append(lines, wrapped(problem))
+	}
 	if k.message != "" {
 		lines = append(lines, wrapped(k.message))
 	}
@@ -106,29 +114,72 @@ func (k *Kiosk) showConfirm(rw rewards.Reward) {
 	})
 }
 
-// exchange redeems the reward and prints its voucher: the printer is
-// asked first, so that no points are spent for a voucher it cannot print.
+// ScreenPrinting is the wait while a voucher is made and printed.
+const ScreenPrinting = "printing"
+
+// exchange redeems the reward and prints its voucher, away from Fyne's
+// goroutine (the server, or a printer, may be slow to answer) while the
+// screen says the voucher is printing: the printer is asked first, so
+// that no points are spent for a voucher it cannot print. A voucher that
+// did not print is kept for the staff to print again (Unprinted).
 func (k *Kiosk) exchange(rw rewards.Reward) {
-	ctx := context.Background()
-	if k.Printer != nil {
-		if err := k.Printer.Ready(ctx); err != nil {
-			k.message = k.t("kiosk.printer_not_ready", nil)
-			k.showCustomer()
-			return
-		}
+	if k.Printer == nil {
+		return // no exchange is offered
 	}
-	v, err := k.Service.Redeem(ctx, rewards.Redemption{Meta: rewards.Meta{At: k.now()}, Card: k.customer.Card, Reward: rw.ID, Store: k.Store})
-	if err != nil {
-		k.message = rewards.ErrorText(err, k.lang)
-		k.showCustomer()
+	session, l := k.session, k.lang
+	red := rewards.Redemption{Meta: rewards.Meta{At: k.now()}, Card: k.customer.Card, Reward: rw.ID, Store: k.Store}
+	k.stopTimers() // no timeout while the voucher is made
+	k.show(ScreenPrinting, func() fyne.CanvasObject {
+		msg := bold(k.t("kiosk.printing", nil), SizeHeading)
+		msg.Alignment = fyne.TextAlignCenter
+		return k.frame(k.t("kiosk.voucher_title", nil), container.NewVBox(layout.NewSpacer(), msg, layout.NewSpacer()))
+	})
+	k.work(func() {
+		ctx := context.Background()
+		var v rewards.Voucher
+		err := k.Printer.Ready(ctx)
+		ready := err == nil
+		if ready {
+			v, err = k.Service.Redeem(ctx, red)
+		}
+		printed := err == nil && k.Printer.PrintVoucher(ctx, v, l) == nil
+		after, aerr := LoadCustomer(ctx, k.Service, red.Card, k.now(), k.Coop, k.Store)
+		k.ui(func() {
+			if err == nil && !printed {
+				k.unprinted = append(k.unprinted, v.Code)
+			}
+			if k.session != session {
+				return // the customer has gone: the voucher is in the ledger
+			}
+			if aerr == nil {
+				k.customer = &after
+			}
+			switch {
+			case !ready:
+				k.message = k.t("kiosk.printer_not_ready", nil)
+				k.showCustomer()
+			case err != nil:
+				k.message = rewards.ErrorText(err, k.lang)
+				k.showCustomer()
+			default:
+				k.showVoucher(v, printed)
+			}
+		})
+	})
+}
+
+// work runs f away from Fyne's goroutine (Work).
+func (k *Kiosk) work(f func()) {
+	if k.Work != nil {
+		k.Work(f)
 		return
 	}
-	printed := true
-	if k.Printer != nil {
-		// The points are spent and the voucher is kept whatever happens
-		// here: staff print it again by its code.
-		printed = k.Printer.PrintVoucher(ctx, v, k.lang) == nil
-	}
+	go f()
+}
+
+// showVoucher says where the voucher comes out, or, when it did not
+// print, its code for the staff, who print it again.
+func (k *Kiosk) showVoucher(v rewards.Voucher, printed bool) {
 	k.touched()
 	k.show(ScreenVoucher, func() fyne.CanvasObject {
 		done := k.button(k.t("kiosk.done", nil), k.toAttract)

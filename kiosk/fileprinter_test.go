@@ -35,7 +35,7 @@ func TestFilePrinter(t *testing.T) {
 	defer a.Quit()
 	w := a.NewWindow("kiosk")
 	w.Resize(fyne.NewSize(1920, 1080))
-	k := &kiosk.Kiosk{Service: s, Coop: "c1", Store: "s1", Now: func() time.Time { return now }, Window: w, After: (&timers{}).after,
+	k := &kiosk.Kiosk{Work: atOnce, Service: s, Coop: "c1", Store: "s1", Now: func() time.Time { return now }, Window: w, After: (&timers{}).after,
 		Printer: p, CardPrinter: p, PrintsTo: dir}
 	k.Start(lang.EN)
 	if !shows(w, "cards and vouchers are printed to files in") || !shows(w, dir) {

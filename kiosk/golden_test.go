@@ -25,7 +25,7 @@ func TestGolden(t *testing.T) {
 	defer a.Quit()
 	a.Settings().SetTheme(kiosk.Theme{Primary: kiosk.ProgramColour(nil)})
 	w := a.NewWindow("kiosk")
-	k := &kiosk.Kiosk{Service: s, Coop: "c1", Store: "s1", Now: func() time.Time { return now }, Window: w, After: (&timers{}).after,
+	k := &kiosk.Kiosk{Work: atOnce, Service: s, Coop: "c1", Store: "s1", Now: func() time.Time { return now }, Window: w, After: (&timers{}).after,
 		Phone: phone, Staff: s, Printer: &testPrinter{}, CardPrinter: &cardPrinter{}}
 	screens := []screen{
 		{"attract", func() { k.Start(k.Lang()) }},

@@ -63,6 +63,10 @@ type Kiosk struct {
 	// those of USB sticks (/media/*/*, /run/media/*/*); empty: the
 	// sticks' only.
 	PictureDir string
+	// Work runs f away from Fyne's goroutine: a redemption and the
+	// printing of its voucher, which may wait on the network or a
+	// printer. Nil: a goroutine of its own; tests run it at once.
+	Work func(f func())
 	// After calls f on Fyne's goroutine d from now, unless stopped first;
 	// nil: a timer whose call comes through fyne.Do. Tests fire it
 	// themselves.
@@ -102,7 +106,8 @@ type Kiosk struct {
 	// waits for a card; nil: a scan opens the card.
 	scanned func(code string)
 
-	batch *batchRun // the batch of cards printing or printed last; nil before the first
+	unprinted []string  // the codes of vouchers made here that did not print, for the staff
+	batch     *batchRun // the batch of cards printing or printed last; nil before the first
 }
 
 // Start shows the attract screen in language l, and takes what a

@@ -28,10 +28,11 @@ import (
 	"github.com/tochka-loyalty/tochka/rewards/sqlite"
 )
 
-// testPrinter captures the vouchers printed; notReady makes it refuse.
+// testPrinter captures the vouchers printed; notReady makes it refuse,
+// jam makes a print fail once it is under way.
 type testPrinter struct {
-	notReady bool
-	printed  []rewards.Voucher
+	notReady, jam bool
+	printed       []rewards.Voucher
 }
 
 func (p *testPrinter) Ready(context.Context) error {
@@ -42,6 +43,9 @@ func (p *testPrinter) Ready(context.Context) error {
 }
 
 func (p *testPrinter) PrintVoucher(_ context.Context, v rewards.Voucher, _ string) error {
+	if p.jam {
+		return errors.New("paper jam")
+	}
 	p.printed = append(p.printed, v)
 	return nil
 }
@@ -120,6 +124,10 @@ func shows(w fyne.Window, s string) bool {
 	return false
 }
 
+// atOnce is a kiosk's Work in the tests: what it would run away from the
+// screen's goroutine runs at once, so that a test sees its outcome.
+func atOnce(f func()) { f() }
+
 // timers are a kiosk's timers (Kiosk.After), fired by the test.
 type timers struct {
 	list []*timer
@@ -196,7 +204,7 @@ func TestScanRedeemTimeout(t *testing.T) {
 	w := a.NewWindow("kiosk")
 	p := &testPrinter{}
 	tm := &timers{}
-	k := &kiosk.Kiosk{Service: s, Coop: "c1", Store: "s1", Now: func() time.Time { return now }, Printer: p, Window: w, After: tm.after}
+	k := &kiosk.Kiosk{Work: atOnce, Service: s, Coop: "c1", Store: "s1", Now: func() time.Time { return now }, Printer: p, Window: w, After: tm.after}
 	k.Start(lang.BG)
 	if k.Screen() != kiosk.ScreenAttract || !shows(w, "Сканирайте картата си") {
 		t.Fatalf("attract shows %q", texts(w.Content()))
@@ -248,7 +256,7 @@ func TestPrinterNotReady(t *testing.T) {
 	defer a.Quit()
 	w := a.NewWindow("kiosk")
 	p := &testPrinter{notReady: true}
-	k := &kiosk.Kiosk{Service: s, Coop: "c1", Store: "s1", Now: func() time.Time { return now }, Printer: p, Window: w}
+	k := &kiosk.Kiosk{Work: atOnce, Service: s, Coop: "c1", Store: "s1", Now: func() time.Time { return now }, Printer: p, Window: w}
 	k.Start(lang.EN)
 	k.Scan(c.Number)
 	test.Tap(button(t, w.Content(), "Take for 40 points"))
@@ -295,7 +303,7 @@ func TestAttractBoard(t *testing.T) {
 	w := a.NewWindow("kiosk")
 	tm := &timers{}
 	since := time.Date(2026, 12, 20, 13, 55, 0, 0, time.UTC)
-	k := &kiosk.Kiosk{Service: s, Coop: "c1", Store: "s1", Now: func() time.Time { return start.Add(48 * 24 * time.Hour) }, Window: w, After: tm.after,
+	k := &kiosk.Kiosk{Work: atOnce, Service: s, Coop: "c1", Store: "s1", Now: func() time.Time { return start.Add(48 * 24 * time.Hour) }, Window: w, After: tm.after,
 		Online: func() (bool, time.Time) { return false, since }}
 	k.Start(lang.EN)
 	for _, want := range []string{"Mug", "40 points", "Oil", "Extra 0", "Extra 1", "offline since 15:55"} {
@@ -336,7 +344,7 @@ func TestAttractBonus(t *testing.T) {
 	a := test.NewApp()
 	defer a.Quit()
 	w := a.NewWindow("kiosk")
-	k := &kiosk.Kiosk{Service: s, Store: "moscow-7", Window: w, After: (&timers{}).after}
+	k := &kiosk.Kiosk{Work: atOnce, Service: s, Store: "moscow-7", Window: w, After: (&timers{}).after}
 	k.Start(lang.RU)
 	if !shows(w, "1 бонус = 1 RUB: бонусами можно оплатить до 50 %") {
 		t.Errorf("attract of a bonus program: %q", texts(w.Content()))
@@ -350,7 +358,7 @@ func TestStatus(t *testing.T) {
 	a := test.NewApp()
 	defer a.Quit()
 	w := a.NewWindow("kiosk")
-	k := &kiosk.Kiosk{Service: s, Coop: "c1", Store: "s1", Now: func() time.Time { return now }, Window: w, After: (&timers{}).after,
+	k := &kiosk.Kiosk{Work: atOnce, Service: s, Coop: "c1", Store: "s1", Now: func() time.Time { return now }, Window: w, After: (&timers{}).after,
 		Printer: &testPrinter{},
 		Sync:    func() any { return map[string]any{"online": true, "outbox": 0} }}
 	k.Start(lang.RU)
@@ -385,7 +393,7 @@ func TestTouchTargets(t *testing.T) {
 	defer a.Quit()
 	a.Settings().SetTheme(kiosk.Theme{})
 	w := a.NewWindow("kiosk")
-	k := &kiosk.Kiosk{Service: s, Coop: "c1", Store: "s1", Now: func() time.Time { return now }, Window: w, After: (&timers{}).after}
+	k := &kiosk.Kiosk{Work: atOnce, Service: s, Coop: "c1", Store: "s1", Now: func() time.Time { return now }, Window: w, After: (&timers{}).after}
 	k.Start(lang.BG)
 	for _, size := range []fyne.Size{{Width: 1920, Height: 1080}, {Width: 1280, Height: 1024}, {Width: 1080, Height: 1920}} {
 		w.Resize(size)
@@ -415,13 +423,14 @@ func walk(o fyne.CanvasObject, f func(*widget.Button)) {
 }
 
 // The customer screen names the household's other cards by their last
-// four digits only, and the last movements open with the day in words.
+// four digits only, offers no exchange at a kiosk without a voucher
+// printer, and the last movements open with the day in words.
 func TestHistoryAndFamily(t *testing.T) {
 	s, now, c := richShop(t)
 	a := test.NewApp()
 	defer a.Quit()
 	w := a.NewWindow("kiosk")
-	k := &kiosk.Kiosk{Service: s, Coop: "c1", Store: "s1", Now: func() time.Time { return now }, Window: w, After: (&timers{}).after}
+	k := &kiosk.Kiosk{Work: atOnce, Service: s, Coop: "c1", Store: "s1", Now: func() time.Time { return now }, Window: w, After: (&timers{}).after}
 	k.Start(lang.EN)
 	k.Scan(c.Number)
 	card, err := s.Card(ctx, c.Number, now)
@@ -431,6 +440,10 @@ func TestHistoryAndFamily(t *testing.T) {
 	fam := card.Family[0]
 	if !shows(w, "Family cards: •••• "+fam[len(fam)-4:]) || shows(w, fam) {
 		t.Fatalf("the customer screen: %q", texts(w.Content()))
+	}
+	// This kiosk has no voucher printer: no exchange is offered.
+	if !shows(w, "This kiosk has no voucher printer") || len(buttons(w.Content(), "Take for 40 points")) != 0 {
+		t.Fatalf("an exchange offered without a voucher printer: %q", texts(w.Content()))
 	}
 	test.Tap(button(t, w.Content(), "Last movements"))
 	if k.Screen() != kiosk.ScreenHistory || !shows(w, "+10,000 points") || !shows(w, "earn") || !shows(w, "10 December") {
@@ -450,7 +463,7 @@ func TestWedgeTab(t *testing.T) {
 	a := test.NewApp()
 	defer a.Quit()
 	w := a.NewWindow("kiosk")
-	k := &kiosk.Kiosk{Service: s, Coop: "c1", Store: "s1", Now: func() time.Time { return now }, Window: w, After: (&timers{}).after}
+	k := &kiosk.Kiosk{Work: atOnce, Service: s, Coop: "c1", Store: "s1", Now: func() time.Time { return now }, Window: w, After: (&timers{}).after, Printer: &testPrinter{}}
 	k.Start(lang.EN)
 	scan := func() {
 		f := w.Canvas().Focused()
@@ -487,5 +500,50 @@ func TestProgramColour(t *testing.T) {
 	p.Kiosk.Colour = "#123456"
 	if c := color.NRGBAModel.Convert(kiosk.ProgramColour(p)).(color.NRGBA); c != (color.NRGBA{R: 0x12, G: 0x34, B: 0x56, A: 0xff}) {
 		t.Errorf("the file's colour: %v", c)
+	}
+}
+
+// A voucher whose print fails after the points are spent is not lost:
+// the customer is told its code, the points are spent once, and the
+// staff find it among the vouchers that did not print and print it again.
+func TestVoucherNotPrinted(t *testing.T) {
+	s, now, c := customerOf100(t)
+	a := test.NewApp()
+	defer a.Quit()
+	w := a.NewWindow("kiosk")
+	p := &testPrinter{jam: true}
+	k := &kiosk.Kiosk{Work: atOnce, Service: s, Coop: "c1", Store: "s1", Now: func() time.Time { return now }, Printer: p, Window: w, After: (&timers{}).after}
+	k.Start(lang.EN)
+	k.Scan(c.Number)
+	test.Tap(button(t, w.Content(), "Take for 40 points"))
+	test.Tap(button(t, w.Content(), "Take it"))
+	if b, _ := s.Balance(ctx, c.Number, now); b.Available != 60 || k.Screen() != kiosk.ScreenVoucher || !shows(w, "could not be printed") {
+		t.Fatalf("a print that failed: %d left, %s %q", b.Available, k.Screen(), texts(w.Content()))
+	}
+	// The customer tells the staff, who come later.
+	p.jam = false
+	k.LogInForTest(rewards.StaffMember{Number: "4711", Name: "Ана", Role: rewards.StaffRoleStaff, Store: "s1"}, "")
+	test.Tap(button(t, w.Content(), lang.Text(lang.EN, "kioskmanager.voucher_check", nil)))
+	if !shows(w, "1 voucher made here did not print:") {
+		t.Fatalf("the voucher check: %q", texts(w.Content()))
+	}
+	var code string
+	walk(w.Content(), func(b *widget.Button) {
+		if strings.Count(b.Text, "-") == 2 {
+			code = b.Text
+		}
+	})
+	test.Tap(button(t, w.Content(), code))
+	test.Tap(button(t, w.Content(), lang.Text(lang.EN, "kioskmanager.reprint", nil)))
+	if len(p.printed) != 1 || p.printed[0].Code != code {
+		t.Fatalf("printed again: %+v", p.printed)
+	}
+	if b, _ := s.Balance(ctx, c.Number, now); b.Available != 60 {
+		t.Fatalf("the points after printing again: %d", b.Available)
+	}
+	k.LogInForTest(rewards.StaffMember{Number: "4711", Name: "Ана", Role: rewards.StaffRoleStaff, Store: "s1"}, "")
+	test.Tap(button(t, w.Content(), lang.Text(lang.EN, "kioskmanager.voucher_check", nil)))
+	if shows(w, "did not print") {
+		t.Fatalf("a voucher printed again is still listed: %q", texts(w.Content()))
 	}
 }

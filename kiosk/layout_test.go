@@ -206,8 +206,8 @@ func TestLayout(t *testing.T) {
 	w := a.NewWindow("kiosk")
 	_, phone := serve(t, s, &gateway{})
 	offline := false
-	k := &kiosk.Kiosk{Service: s, Coop: "c1", Store: "s1", Now: func() time.Time { return now }, Window: w, After: (&timers{}).after,
-		Online: func() (bool, time.Time) { return !offline, now.Add(-time.Hour) }, Phone: phone}
+	k := &kiosk.Kiosk{Work: atOnce, Service: s, Coop: "c1", Store: "s1", Now: func() time.Time { return now }, Window: w, After: (&timers{}).after,
+		Online: func() (bool, time.Time) { return !offline, now.Add(-time.Hour) }, Phone: phone, Printer: &testPrinter{}}
 	for _, l := range lang.All {
 		for _, size := range kioskSizes {
 			k.Start(l)
@@ -237,8 +237,8 @@ func TestOnlyCatalogText(t *testing.T) {
 	w := a.NewWindow("kiosk")
 	_, phone := serve(t, s, &gateway{})
 	offline := false
-	k := &kiosk.Kiosk{Service: s, Coop: "c1", Store: "s1", Now: func() time.Time { return now }, Window: w, After: (&timers{}).after,
-		Online: func() (bool, time.Time) { return !offline, now.Add(-time.Hour) }, Phone: phone}
+	k := &kiosk.Kiosk{Work: atOnce, Service: s, Coop: "c1", Store: "s1", Now: func() time.Time { return now }, Window: w, After: (&timers{}).after,
+		Online: func() (bool, time.Time) { return !offline, now.Add(-time.Hour) }, Phone: phone, Printer: &testPrinter{}}
 	// The clock, the phone number typed, a digit of the code.
 	typed := regexp.MustCompile(`^([0-2]?[0-9]:[0-5][0-9]|\+[0-9 ]+|[0-9]?)$`)
 	for _, l := range lang.All {

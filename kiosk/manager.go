@@ -739,9 +739,15 @@ func (k *Kiosk) showDevices() {
 		}
 		return k.managerFrame(k.t("kioskmanager.devices", nil), container.NewVBox(rows...), "", k.showManager,
 			k.button(k.t("kioskmanager.refresh", nil), func() {
+				session := k.session
 				go func() {
 					k.CheckPrinters(context.Background())
-					k.ui(k.showDevices)
+					k.ui(func() {
+						// Only if the manager still looks at it.
+						if k.session == session && k.screen == ScreenManagerDevices {
+							k.showDevices()
+						}
+					})
 				}()
 			}))
 	})

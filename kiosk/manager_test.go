@@ -110,7 +110,7 @@ func (w *managerWorld) kiosk(t *testing.T, l string) (*kiosk.Kiosk, fyne.Window)
 	a := test.NewApp()
 	t.Cleanup(a.Quit)
 	win := a.NewWindow("kiosk")
-	k := &kiosk.Kiosk{Service: w.svc, Coop: "c1", Store: "s1", Now: w.srv.Now, Window: win, After: (&timers{}).after,
+	k := &kiosk.Kiosk{Work: atOnce, Service: w.svc, Coop: "c1", Store: "s1", Now: w.srv.Now, Window: win, After: (&timers{}).after,
 		Server: func(session string) kiosk.Remote { return w.client(session) }}
 	k.Start(l)
 	return k, win

@@ -47,7 +47,7 @@ func TestOfflineRedemption(t *testing.T) {
 	w := a.NewWindow("kiosk")
 	p := &testPrinter{}
 	online := true
-	k := &kiosk.Kiosk{Service: svc, Coop: replicatest.Coop, Store: replicatest.Store, Now: func() time.Time { return now }, Printer: p, Window: w,
+	k := &kiosk.Kiosk{Work: atOnce, Service: svc, Coop: replicatest.Coop, Store: replicatest.Store, Now: func() time.Time { return now }, Printer: p, Window: w,
 		After: (&timers{}).after, Online: func() (bool, time.Time) { return online, now.Add(-20 * time.Minute) }}
 	k.Start(lang.EN)
 	online = false

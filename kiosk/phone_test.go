@@ -99,7 +99,7 @@ func serve(t *testing.T, s *sqlite.Store, gw *gateway) (*httptest.Server, *api.C
 // kiosk starts the shop's kiosk in language l, its phone login through
 // the API's client, its timers the test's.
 func (ps *phoneShop) kiosk(w fyne.Window, tm *timers, l string) *kiosk.Kiosk {
-	k := &kiosk.Kiosk{Service: ps.s, Coop: "c1", Store: "s1", Now: func() time.Time { return ps.now }, Window: w, After: tm.after, Phone: ps.client}
+	k := &kiosk.Kiosk{Work: atOnce, Service: ps.s, Coop: "c1", Store: "s1", Now: func() time.Time { return ps.now }, Window: w, After: tm.after, Phone: ps.client}
 	k.Start(l)
 	return k
 }
@@ -311,7 +311,7 @@ func TestPhoneOffline(t *testing.T) {
 		t.Fatalf("Back: %s", k.Screen())
 	}
 
-	k = &kiosk.Kiosk{Service: ps.s, Coop: "c1", Store: "s1", Window: w, After: (&timers{}).after, Phone: ps.client,
+	k = &kiosk.Kiosk{Work: atOnce, Service: ps.s, Coop: "c1", Store: "s1", Window: w, After: (&timers{}).after, Phone: ps.client,
 		Online: func() (bool, time.Time) { return false, ps.now }}
 	k.Start(lang.BG)
 	test.Tap(key(t, w, "Нямате карта? Влезте с телефона"))

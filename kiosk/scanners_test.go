@@ -80,7 +80,7 @@ func TestScannerComesAndGoes(t *testing.T) {
 	defer a.Quit()
 	w := a.NewWindow("kiosk")
 	w.Resize(fyne.NewSize(1920, 1080))
-	k := &kiosk.Kiosk{Service: s, Coop: "c1", Store: "s1", Now: func() time.Time { return now }, Window: w, After: (&timers{}).after}
+	k := &kiosk.Kiosk{Work: atOnce, Service: s, Coop: "c1", Store: "s1", Now: func() time.Time { return now }, Window: w, After: (&timers{}).after}
 	ui := make(chan func(), 64)
 	kiosk.DeliverUI(k, func(f func()) { ui <- f })
 	k.Start(lang.EN)

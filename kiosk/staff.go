@@ -98,9 +98,13 @@ func (k *Kiosk) staffScan(code string) bool {
 	if k.staff == nil || k.isStaffCard(code) {
 		return false
 	}
+	// A voucher's code opens the voucher on any staff screen, one that
+	// waits for a card too (a card's number is no voucher's code).
+	if k.scanOnStaff(code) {
+		return true
+	}
 	if k.scanned == nil {
-		// A voucher's code opens the voucher on any staff screen.
-		return k.scanOnStaff(code)
+		return false
 	}
 	k.touched()
 	k.message = ""
@@ -606,7 +610,13 @@ func (k *Kiosk) showReplace(old rewards.Card) {
 			print, fm.draw(k))
 		return k.staffFrame(k.t("kioskstaff.replacement", nil), body,
 			k.secondary(k.t("kioskstaff.done", nil), k.showStaff),
-			k.button(k.t("kioskstaff.use_card", nil), func() { replace(number.value) }))
+			k.button(k.t("kioskstaff.use_card", nil), func() {
+				if number.value == "" { // an empty number would make the ledger draw one for a card nobody holds
+					k.say(k.t("kioskstaff.card_missing", nil))
+					return
+				}
+				replace(number.value)
+			}))
 	}, func(code string) {
 		number.set(code)
 		k.redraw()

@@ -73,7 +73,7 @@ func staffKiosk(t *testing.T, l string) (*kiosk.Kiosk, fyne.Window, *sqlite.Stor
 	t.Cleanup(a.Quit)
 	w := a.NewWindow("kiosk")
 	tm := &timers{}
-	k := &kiosk.Kiosk{Service: s, Coop: "c1", Store: "s1", Now: func() time.Time { return now }, Window: w, After: tm.after,
+	k := &kiosk.Kiosk{Work: atOnce, Service: s, Coop: "c1", Store: "s1", Now: func() time.Time { return now }, Window: w, After: tm.after,
 		Staff: s, Device: rewards.Device{Name: "kiosk-s1", Role: rewards.RoleKiosk, Store: "s1", Coop: "c1"}}
 	k.Start(l)
 	return k, w, s, c, tm
@@ -508,7 +508,7 @@ func newStore(t *testing.T) *store {
 	a := test.NewApp()
 	t.Cleanup(a.Quit)
 	st.w = a.NewWindow("kiosk")
-	st.k = &kiosk.Kiosk{Service: replica.NewService(st.sync, client), Coop: info.Coop, Store: info.Store, Now: clock, Window: st.w, After: (&timers{}).after,
+	st.k = &kiosk.Kiosk{Work: atOnce, Service: replica.NewService(st.sync, client), Coop: info.Coop, Store: info.Store, Now: clock, Window: st.w, After: (&timers{}).after,
 		Staff: st.ledger, Device: rewards.Device{Name: info.Device, Role: rewards.RoleKiosk, Store: info.Store, Coop: info.Coop}, StaffServer: client,
 		Server: func(token string) kiosk.Remote {
 			return api.NewClient(hs.URL, hc, api.WithToken(nd.Token), api.WithStaffSession(token))
