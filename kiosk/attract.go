@@ -38,7 +38,14 @@ func (k *Kiosk) showAttract() {
 	}
 	k.stopPage = k.after(BoardEvery, func() {
 		if k.screen == ScreenAttract {
+			// A refused card's message stays for a page; a language
+			// chosen and left stays for the idle time, then attract
+			// speaks its own again.
 			k.page++
+			k.message = ""
+			if k.langPages++; k.lang != k.home && time.Duration(k.langPages)*BoardEvery >= k.idle() {
+				k.lang = k.home
+			}
 			k.showAttract()
 		}
 	})

@@ -100,6 +100,7 @@ type Kiosk struct {
 	board      []rewards.Reward
 	page       int    // of the board, on attract
 	stopPage   func() // stops attract's page timer; nil when none runs
+	langPages  int    // attract's pages shown since its language was chosen
 
 	devices devices // the scanner's and the printers' states (devices.go)
 	// scanned is what a scan does on the staff screen shown when it
@@ -161,7 +162,7 @@ func (k *Kiosk) Scan(code string) {
 
 // SetLang switches the session's language and shows the screen again.
 func (k *Kiosk) SetLang(l string) {
-	k.lang = l
+	k.lang, k.langPages = l, 0
 	k.redraw()
 }
 
@@ -191,6 +192,7 @@ var said func(string)
 // timer.
 func (k *Kiosk) clear() {
 	k.customer, k.staff, k.message, k.custPage = nil, nil, "", 0
+	k.wedgeTyped = k.wedgeTyped[:0]
 	k.session++
 	k.stopTimers()
 }
@@ -213,16 +215,21 @@ func (k *Kiosk) stopTimers() {
 // Countdown before the timeout.
 func (k *Kiosk) touched() {
 	k.stopTimers()
-	d := k.Idle
-	if d == 0 {
-		d = DefaultIdle
-	}
+	d := k.idle()
 	session := k.session
 	k.stopIdle = k.after(max(d-Countdown, 0), func() {
 		if k.session == session {
 			k.countdown(int(min(d, Countdown) / time.Second))
 		}
 	})
+}
+
+// idle is how long a session stays without a touch (Idle).
+func (k *Kiosk) idle() time.Duration {
+	if k.Idle == 0 {
+		return DefaultIdle
+	}
+	return k.Idle
 }
 
 // countdown shows seconds left on the full-width bar, ticks them down and
@@ -245,13 +252,22 @@ func (k *Kiosk) countdown(seconds int) {
 	})
 }
 
-// after runs f on Fyne's goroutine d from now (After).
+// after runs f on Fyne's goroutine d from now (After), unless stopped
+// first: a call already on its way to Fyne's goroutine when it is
+// stopped does nothing either.
 func (k *Kiosk) after(d time.Duration, f func()) (stop func()) {
-	if k.After != nil {
-		return k.After(d, f)
+	stopped := false // read and written on Fyne's goroutine only
+	call := func() {
+		if !stopped {
+			f()
+		}
 	}
-	t := time.AfterFunc(d, func() { fyne.Do(f) })
-	return func() { t.Stop() }
+	if k.After != nil {
+		s := k.After(d, call)
+		return func() { stopped = true; s() }
+	}
+	t := time.AfterFunc(d, func() { fyne.Do(call) })
+	return func() { stopped = true; t.Stop() }
 }
 
 // toAttract clears everything personal and shows attract in the
