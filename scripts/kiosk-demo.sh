@@ -3,7 +3,8 @@
 # same process, demo cards with histories, vouchers and cards "printed" to
 # files), in a window. Arguments go to tochka-kiosk (--lang en, --idle 60s).
 #
-# On a machine without a display it runs the same kiosk under Xvfb and
+# On a machine without a display it runs the same kiosk under Xvfb (with
+# the end-to-end test's own settings: the arguments do not apply) and
 # drives it as a wedge scanner and a finger would: a scan of a demo card, a
 # redemption, the return to attract. The driving is the end-to-end test's
 # (cmd/tochka-kiosk/e2e_test.go: xdotool on the buttons the kiosk's status
@@ -13,6 +14,7 @@ set -euo pipefail
 
 repo=$(cd "$(dirname "$0")/.." && pwd)
 cd "$repo"
+export PATH="/usr/local/go/bin:$PATH" # where scripts/setup.sh puts Go
 mkdir -p bin
 echo "building the kiosk (a few minutes the first time) ..."
 go build -o bin/tochka-kiosk ./cmd/tochka-kiosk
@@ -23,6 +25,7 @@ fi
 
 shots=$(mktemp -d "${TMPDIR:-/tmp}/tochka-kiosk-screens-XXXXXX")
 echo "no display here (DISPLAY and WAYLAND_DISPLAY are unset): running the kiosk under Xvfb, driven by xdotool, screenshots in $shots"
+if [ $# -gt 0 ]; then echo "(the arguments $* are for a window: the headless run drives the demo as its test does)"; fi
 log="$shots/run.log"
 if TOCHKA_KIOSK="$repo/bin/tochka-kiosk" TOCHKA_SHOTS="$shots" \
   go test -count=1 -run '^TestDemoEndToEnd$' -v ./cmd/tochka-kiosk >"$log" 2>&1; then

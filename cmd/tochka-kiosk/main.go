@@ -32,10 +32,12 @@ import (
 	"net/http"
 	"net/url"
 	"os"
+	"path/filepath"
 	"reflect"
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 
@@ -271,9 +273,14 @@ func (s *settings) check() error {
 		return refuse("kioskdevices.cli.server_token", nil)
 	}
 	if s.StatusAddr != "" {
-		_, port, err := net.SplitHostPort(s.StatusAddr)
+		host, port, err := net.SplitHostPort(s.StatusAddr)
 		if n, perr := strconv.Atoi(port); err != nil || perr != nil || n < 0 || n > 65535 {
 			return refuse("kioskdevices.cli.addr_bad", lang.Args{"flag": s.name("status-addr"), "value": s.StatusAddr})
+		}
+		// The screen's picture and what it shows (a customer's name,
+		// a form being typed) are for this machine only.
+		if ip := net.ParseIP(host); host != "localhost" && (ip == nil || !ip.IsLoopback()) {
+			return refuse("kioskdevices.cli.addr_loopback", lang.Args{"flag": s.name("status-addr"), "value": s.StatusAddr})
 		}
 	}
 	s.idle = kiosk.DefaultIdle
@@ -286,6 +293,9 @@ func (s *settings) check() error {
 	}
 	if s.DB == "" && !s.Demo {
 		return refuse("kioskdevices.cli.db_required", nil)
+	}
+	if s.Demo && (s.DB != "" || s.Server != "") {
+		return refuse("kioskdemo.own_ledger", nil)
 	}
 	return nil
 }
@@ -310,6 +320,9 @@ func (s *settings) openReplica(ctx context.Context, stderr io.Writer) (*sqlite.S
 	if s.Server != "" {
 		if _, err := os.Stat(s.DB); errors.Is(err, fs.ErrNotExist) {
 			client := api.NewClient(s.Server, &http.Client{Timeout: 5 * time.Minute}, api.WithToken(s.Token), api.WithLanguage(rl))
+			if err := os.MkdirAll(filepath.Dir(s.DB), 0o700); err != nil { // its folder, the first time
+				return nil, sqlite.ReplicaInfo{}, err
+			}
 			if err := replica.Init(ctx, s.DB, s.Server, s.Token, client); err != nil {
 				return nil, sqlite.ReplicaInfo{}, err
 			}
@@ -418,16 +431,19 @@ func run(args []string, stderr io.Writer) int {
 	}
 	hc := &http.Client{Timeout: 30 * time.Second}
 	client := api.NewClient(info.Upstream, hc, api.WithToken(info.Token))
-	sync := replica.New(ledger, client)
-	sync.Logger = log
-	go sync.Run(ctx)
+	rep := replica.New(ledger, client)
+	rep.Logger = log
+	// What runs beside the window (the sync, the printers' checks, the
+	// scanner) stops before the replica closes.
+	var background sync.WaitGroup
+	background.Go(func() { rep.Run(ctx) })
 
 	a := app.NewWithID("bg.tochka.kiosk")
 	a.Settings().SetTheme(kiosk.Theme{Primary: kiosk.ProgramColour(p), Dark: s.Theme == "dark"})
 	w := a.NewWindow("Tochka")
 	w.SetFullScreen(s.Fullscreen)
 	w.Resize(fyne.NewSize(1280, 1024))
-	svc := replica.NewService(sync, client)
+	svc := replica.NewService(rep, client)
 	k := &kiosk.Kiosk{Service: svc, Coop: coop, Store: store, Window: w,
 		Phone: client, Staff: ledger, StaffServer: client,
 		Device: rewards.Device{Name: info.Device, Role: rewards.RoleKiosk, Store: info.Store, Coop: info.Coop},
@@ -463,7 +479,7 @@ func run(args []string, stderr io.Writer) int {
 		k.CardPrinter = s.cards
 	}
 	d.equip(k) // a demo's printers are files
-	go k.WatchPrinters(ctx, PrinterWatch)
+	background.Go(func() { k.WatchPrinters(ctx, PrinterWatch) })
 	sc, err := s.scanner.Open()
 	switch {
 	case err != nil:
@@ -472,11 +488,11 @@ func run(args []string, stderr io.Writer) int {
 		log.Info("no USB or serial scanner: the keyboard wedge only", "scanner", s.scanner.Kind)
 	default:
 		log.Info("scanner", "scanner", sc.ID)
-		go func() {
+		background.Go(func() {
 			if err := k.RunScanner(ctx, sc); err != nil {
 				log.Error("the scanner stopped: the keyboard wedge only", "scanner", sc.ID, "err", err)
 			}
-		}()
+		})
 	}
 	l := s.Lang
 	if l == "" {
@@ -494,5 +510,7 @@ func run(args []string, stderr io.Writer) int {
 	}
 	k.Start(l)
 	w.ShowAndRun()
+	stop()
+	background.Wait()
 	return 0
 }

@@ -75,6 +75,8 @@ func TestRefusals(t *testing.T) {
 		{[]string{"--db", "x", "--token", "t"}, "", 2, "--server and --token go together"},
 		{[]string{"--db", "x", "--server", "tochka.example.org", "--token", "t"}, "", 2, `--server "tochka.example.org" is not a server's address`},
 		{[]string{"--db", "x", "--status-addr", "8090"}, "", 2, `--status-addr "8090" is not an address such as 127.0.0.1:8090`},
+		{[]string{"--db", "x", "--status-addr", "0.0.0.0:8090"}, "", 2, `--status-addr "0.0.0.0:8090": the status endpoint shows the screen and what it holds, so it listens on this machine only (127.0.0.1:PORT)`},
+		{[]string{"--demo", "--db", "x"}, "", 2, `--demo runs on a ledger of its own: leave out --db, --server and --token`},
 		{[]string{"--config", badLayout}, "", 2, `layout in the file ` + badLayout + ` "dvorak" is not one of de, fr, us`},
 		{[]string{"--config", badLayout, "--layout", "fr"}, "", 0, ""}, // the flag wins: stops later, at the replica
 		{[]string{"--config", unknown}, "", 2, "the config file " + unknown + " has keys the kiosk does not know: printer, config"},
