@@ -104,9 +104,9 @@ func (s *Store) SetStaffCard(ctx context.Context, c rewards.StaffCardSet) (rewar
 	return out, err
 }
 
-// SetStaffPIN gives a staff member a new PIN's hash and clears the
-// member's count of wrong PINs and lock-out: a member locked out logs in
-// with the new PIN at once. The replicas get the new hash with the staff
+// SetStaffPIN gives a staff member a new PIN's hash, clears the member's
+// count of wrong PINs and lock-out (a member locked out logs in with the
+// new PIN at once) and ends the member's sessions. The replicas get the new hash with the staff
 // of their scope, whose digest it changes.
 func (s *Store) SetStaffPIN(ctx context.Context, c rewards.StaffPINSet) (rewards.StaffMember, error) {
 	if s.replica {
@@ -124,6 +124,10 @@ func (s *Store) SetStaffPIN(ctx context.Context, c rewards.StaffPINSet) (rewards
 		}
 		if n, _ := res.RowsAffected(); n == 0 {
 			return rewards.Fail(rewards.ENOTFOUND, "staff.unknown", lang.Args{"number": c.Number})
+		}
+		// Whoever logged in with the old PIN logs in again.
+		if _, err := t.exec(`DELETE FROM staff_sessions WHERE staff = ?`, c.Number); err != nil {
+			return fmt.Errorf("end staff member %s's sessions: %w", c.Number, err)
 		}
 		out, _, err = t.staffMember(`m.number = ?`, c.Number)
 		return err

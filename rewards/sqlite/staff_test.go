@@ -140,6 +140,10 @@ func TestStaffPIN(t *testing.T) {
 		_, err := s.LoginStaff(ctx, rewards.StaffLogin{Number: "4711", PIN: pin}, kiosk)
 		return err
 	}
+	open, err := s.LoginStaff(ctx, rewards.StaffLogin{Number: "4711", PIN: "482913"}, kiosk)
+	if err != nil {
+		t.Fatal(err)
+	}
 	for range rewards.PINMaxFailures {
 		login("000000")
 	}
@@ -149,6 +153,9 @@ func TestStaffPIN(t *testing.T) {
 	m, err := s.SetStaffPIN(ctx, rewards.StaffPINSet{Number: "4711", PIN: "593014"})
 	if err != nil || m.Number != "4711" || m.Coop != "c1" {
 		t.Fatalf("set PIN: %+v %v", m, err)
+	}
+	if _, err := s.SessionByToken(ctx, rewards.TokenHash(open.Token)); err == nil {
+		t.Fatal("a session opened with the old PIN outlives it")
 	}
 	if err := login("593014"); err != nil {
 		t.Fatalf("the new PIN while the old lock would still run: %v", err)
