@@ -50,11 +50,9 @@ func (d DeviceState) Name(l string) string {
 // which the scanner's goroutine writes (RunScanner), and the printers' as
 // last asked (CheckPrinters). The status endpoint and the screens read it.
 type devices struct {
-	mu      sync.Mutex
-	scanner *DeviceState // nil: no scanner but the keyboard wedge
-	// scannerWords name the scanner for people (Scanner.Words).
-	scannerWords lang.Msg
-	printers     map[string]DeviceState // by device, as last asked
+	mu       sync.Mutex
+	scanner  *DeviceState           // nil: no scanner but the keyboard wedge
+	printers map[string]DeviceState // by device, as last asked
 	// do runs a function on Fyne's goroutine; nil: fyne.Do. Tests run
 	// it on their own (DeliverUI).
 	do func(func())

@@ -179,18 +179,6 @@ func (reach) Layout(objs []fyne.CanvasObject, size fyne.Size) {
 	body.Move(fyne.NewPos(0, y))
 }
 
-// spaced lays objects out one under the other with room between them.
-func spaced(objs ...fyne.CanvasObject) *fyne.Container {
-	var out []fyne.CanvasObject
-	for i, o := range objs {
-		if i > 0 {
-			out = append(out, layout.NewSpacer())
-		}
-		out = append(out, o)
-	}
-	return container.NewVBox(out...)
-}
-
 // tall makes o at least height high: a primary action a finger finds
 // easily.
 func tall(o fyne.CanvasObject, height float32) fyne.CanvasObject {
