@@ -450,7 +450,8 @@ func TestManagerDevices(t *testing.T) {
 }
 
 // Every manager's and back-office screen has touch targets of at least
-// 48 px and nothing outside the window, at each of a kiosk's sizes. With
+// 48 px, nothing squeezed, overlapping or outside the window, at each of
+// a kiosk's sizes, and no word that is not the catalog's. With
 // TOCHKA_SHOTS set to a folder, each is saved there as a PNG to look at.
 func TestManagerScreensLayout(t *testing.T) {
 	w := newManagerWorld(t)
@@ -465,6 +466,9 @@ func TestManagerScreensLayout(t *testing.T) {
 		t.Fatal(err)
 	}
 	shots := os.Getenv("TOCHKA_SHOTS")
+	said := map[string]bool{}
+	kiosk.Said(func(s string) { said[s] = true })
+	defer kiosk.Said(nil)
 	screens := []struct {
 		name string
 		open func()
@@ -503,6 +507,13 @@ func TestManagerScreensLayout(t *testing.T) {
 			s.open()
 			k.SetLang(k.Lang()) // drawn again at this size, as a kiosk draws its screens
 			checkLayout(t, win, size, s.name)
+			for _, x := range texts(win.Content()) {
+				// The board's names, the picture's file name, the
+				// voucher's code, a digit typed: data.
+				if rest := unsaid(x, said, "Чаша", "Олио", "Тенджера", "Mug", "Oil", "Pot", "снимка с дълго име на файла.png", v.Code); len([]rune(rest)) > 1 {
+					t.Errorf("%s shows %q, not from the catalog: %q", s.name, x, rest)
+				}
+			}
 			if shots != "" {
 				f, err := os.Create(filepath.Join(shots, fmt.Sprintf("%s-%.0fx%.0f.png", s.name, size.Width, size.Height)))
 				if err != nil {
