@@ -72,6 +72,10 @@ func main() {
 	os.Exit(run(os.Args[1:], os.Stderr))
 }
 
+// ScreenWait is how long a screen waits for the server before it says
+// the server cannot be reached.
+const ScreenWait = 10 * time.Second
+
 // ScreenCache is how long Fyne keeps the widgets of a screen no longer
 // shown.
 const ScreenCache = 5 * time.Second
@@ -429,8 +433,12 @@ func run(args []string, stderr io.Writer) int {
 	if err != nil {
 		return s.say(stderr, err)
 	}
-	hc := &http.Client{Timeout: 30 * time.Second}
-	client := api.NewClient(info.Upstream, hc, api.WithToken(info.Token))
+	// The sync's calls may carry a thousand changes; a screen's wait
+	// for the server (a phone's code, a staff login, a board edit) is
+	// cut shorter, for the person at the screen.
+	client := api.NewClient(info.Upstream, &http.Client{Timeout: 30 * time.Second}, api.WithToken(info.Token))
+	hc := &http.Client{Timeout: ScreenWait}
+	screen := api.NewClient(info.Upstream, hc, api.WithToken(info.Token))
 	rep := replica.New(ledger, client)
 	rep.Logger = log
 	// What runs beside the window (the sync, the printers' checks, the
@@ -443,9 +451,9 @@ func run(args []string, stderr io.Writer) int {
 	w := a.NewWindow("Tochka")
 	w.SetFullScreen(s.Fullscreen)
 	w.Resize(fyne.NewSize(1280, 1024))
-	svc := replica.NewService(rep, client)
+	svc := replica.NewService(rep, screen)
 	k := &kiosk.Kiosk{Service: svc, Coop: coop, Store: store, Window: w,
-		Phone: client, Staff: ledger, StaffServer: client,
+		Phone: screen, Staff: ledger, StaffServer: screen,
 		Device: rewards.Device{Name: info.Device, Role: rewards.RoleKiosk, Store: info.Store, Coop: info.Coop},
 		Server: func(session string) kiosk.Remote {
 			return api.NewClient(info.Upstream, hc, api.WithToken(info.Token), api.WithStaffSession(session))
