@@ -87,8 +87,12 @@ func (k *Kiosk) voucherScreen(code, note string) {
 			if err != nil {
 				body = append(body, wrapped(rewards.ErrorText(err, k.lang)))
 			}
-			// The vouchers made here that did not print: the staff find
-			// them without their code.
+			// The vouchers made here that did not print and are still
+			// open: the staff find them without their code.
+			k.unprinted = slices.DeleteFunc(k.unprinted, func(c string) bool {
+				v, err := k.Service.Voucher(context.Background(), c)
+				return err == nil && v.StatusAt(k.now()) != rewards.VoucherOpen
+			})
 			if len(k.unprinted) > 0 {
 				body = append(body, wrapped(k.t("kiosk.unprinted", lang.Args{"count": lang.Number(len(k.unprinted))})))
 				for _, c := range k.unprinted {

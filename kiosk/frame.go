@@ -86,8 +86,9 @@ func (k *Kiosk) secondary(label string, f func()) *widget.Button {
 }
 
 // customerScreen says whether the screen shown belongs to a session
-// (anything but attract), which the idle timeout ends.
-func (k *Kiosk) customerScreen() bool { return k.screen != ScreenAttract }
+// whose idle timeout a touch restarts: anything but attract, and but the
+// wait while a voucher is made (which has no timeout).
+func (k *Kiosk) customerScreen() bool { return k.screen != ScreenAttract && k.screen != ScreenPrinting }
 
 // langButtons switch the session's language.
 func (k *Kiosk) langButtons() fyne.CanvasObject {

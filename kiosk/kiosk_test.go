@@ -175,6 +175,16 @@ func (tm *timers) fire(d time.Duration) {
 	}
 }
 
+// fireStopped runs every stopped timer of d, as a timer whose call was
+// already on its way to the screen's goroutine when it was stopped.
+func (tm *timers) fireStopped(d time.Duration) {
+	for _, t := range tm.list {
+		if t.d == d && t.stopped {
+			t.f()
+		}
+	}
+}
+
 // customerOf100 is the shop with Мария Петрова's card holding 100
 // points at now.
 func customerOf100(t *testing.T) (*sqlite.Store, time.Time, rewards.Card) {
@@ -545,5 +555,103 @@ func TestVoucherNotPrinted(t *testing.T) {
 	test.Tap(button(t, w.Content(), lang.Text(lang.EN, "kioskmanager.voucher_check", nil)))
 	if shows(w, "did not print") {
 		t.Fatalf("a voucher printed again is still listed: %q", texts(w.Content()))
+	}
+}
+
+// A touch restarts the idle timer: the timer it stopped does nothing
+// even if its call was already on its way, so the session runs its whole
+// idle time from the last touch.
+func TestStoppedTimer(t *testing.T) {
+	s, now, c := customerOf100(t)
+	a := test.NewApp()
+	defer a.Quit()
+	w := a.NewWindow("kiosk")
+	tm := &timers{}
+	k := &kiosk.Kiosk{Work: atOnce, Service: s, Coop: "c1", Store: "s1", Now: func() time.Time { return now }, Window: w, After: tm.after, Printer: &testPrinter{}}
+	k.Start(lang.EN)
+	k.Scan(c.Number)
+	test.Tap(button(t, w.Content(), "Last movements")) // a touch: the first idle timer stopped
+	tm.fireStopped(kiosk.DefaultIdle - kiosk.Countdown)
+	tm.fireStopped(time.Second)
+	if k.Screen() != kiosk.ScreenHistory || shows(w, "Closing in") {
+		t.Fatalf("a stopped timer acted: %s %q", k.Screen(), texts(w.Content()))
+	}
+	tm.expire()
+	if k.Screen() != kiosk.ScreenAttract {
+		t.Fatalf("the idle timeout: %s", k.Screen())
+	}
+}
+
+// A refused card's message leaves attract with its next page; a
+// language chosen on attract and left returns to attract's own after the
+// idle time.
+func TestAttractForgets(t *testing.T) {
+	s, now, _ := customerOf100(t)
+	a := test.NewApp()
+	defer a.Quit()
+	w := a.NewWindow("kiosk")
+	tm := &timers{}
+	k := &kiosk.Kiosk{Work: atOnce, Service: s, Coop: "c1", Store: "s1", Now: func() time.Time { return now }, Window: w, After: tm.after}
+	k.Start(lang.EN)
+	k.Scan("2900000000018")
+	if !shows(w, "2900000000018") {
+		t.Fatalf("an unknown card: %q", texts(w.Content()))
+	}
+	tm.fire(kiosk.BoardEvery)
+	if shows(w, "2900000000018") {
+		t.Fatalf("the refusal outlives its page: %q", texts(w.Content()))
+	}
+	test.Tap(button(t, w.Content(), "RU"))
+	for i := 0; time.Duration(i)*kiosk.BoardEvery < kiosk.DefaultIdle; i++ {
+		if k.Lang() != lang.RU {
+			t.Fatalf("attract left Russian after %d pages", i)
+		}
+		tm.fire(kiosk.BoardEvery)
+	}
+	if k.Lang() != lang.EN || !shows(w, "Scan your card") {
+		t.Fatalf("after the idle time attract speaks %s: %q", k.Lang(), texts(w.Content()))
+	}
+}
+
+// The exchange runs away from the screen: meanwhile the screen says the
+// voucher is printing, and no touch brings the idle timeout back; a
+// customer gone before it ends (another card scanned) does not see it,
+// and the voucher is in the ledger all the same.
+func TestExchangeAway(t *testing.T) {
+	s, now, c := customerOf100(t)
+	a := test.NewApp()
+	defer a.Quit()
+	w := a.NewWindow("kiosk")
+	tm := &timers{}
+	var held []func()
+	p := &testPrinter{}
+	k := &kiosk.Kiosk{Work: func(f func()) { held = append(held, f) }, Service: s, Coop: "c1", Store: "s1", Now: func() time.Time { return now },
+		Window: w, After: tm.after, Printer: p}
+	k.Start(lang.EN)
+	k.Scan(c.Number)
+	test.Tap(button(t, w.Content(), "Take for 40 points"))
+	test.Tap(button(t, w.Content(), "Take it"))
+	if k.Screen() != kiosk.ScreenPrinting || !shows(w, "Printing your voucher") || len(held) != 1 {
+		t.Fatalf("while the voucher is made: %s %q", k.Screen(), texts(w.Content()))
+	}
+	test.Tap(button(t, w.Content(), "BG"))
+	if n := tm.running(kiosk.DefaultIdle - kiosk.Countdown); n != 0 {
+		t.Fatalf("%d idle timers run while the voucher is made", n)
+	}
+	held[0]()
+	if k.Screen() != kiosk.ScreenVoucher || len(p.printed) != 1 {
+		t.Fatalf("after it: %s, printed %d", k.Screen(), len(p.printed))
+	}
+	// Again, and the customer goes before it ends.
+	k.Scan(c.Number)
+	test.Tap(button(t, w.Content(), "Вземете за 40 точки"))
+	test.Tap(button(t, w.Content(), "Вземи"))
+	k.Scan("2900000000018")
+	held[1]()
+	if k.Screen() != kiosk.ScreenAttract || len(p.printed) != 2 {
+		t.Fatalf("a voucher made for a customer gone: %s, printed %d", k.Screen(), len(p.printed))
+	}
+	if b, _ := s.Balance(ctx, c.Number, now); b.Available != 20 {
+		t.Fatalf("the balance after two: %d", b.Available)
 	}
 }

@@ -410,6 +410,12 @@ func TestLostCardPreprinted(t *testing.T) {
 	}
 	tap(t, w, "Block")
 	exact(t, w, "No card printer at this kiosk")
+	// No number yet: nothing is replaced (the ledger would draw one for
+	// a card nobody holds).
+	tap(t, w, "Use this card")
+	if got, _ := s.Card(ctx, c.Number, k.Now()); got.ReplacedBy != "" || !says(w, "Scan or type the number of the new card first.") {
+		t.Fatalf("replaced by no number: %+v %q", got, texts(w.Content()))
+	}
 	fresh := rewards.WithCheckDigit("290000000777")
 	keys(t, w, fresh)
 	tap(t, w, "Use this card")
@@ -418,6 +424,24 @@ func TestLostCardPreprinted(t *testing.T) {
 	}
 	if b, err := s.Balance(ctx, fresh, k.Now()); err != nil || b.Available != 100 {
 		t.Fatalf("the new card's balance: %+v %v", b, err)
+	}
+}
+
+// A voucher's code scanned on a screen that waits for a card opens the
+// voucher: a card's number is no voucher's code.
+func TestVoucherOnCardScreen(t *testing.T) {
+	k, w, s, c, _ := staffKiosk(t, lang.EN)
+	v, err := s.Redeem(ctx, rewards.Redemption{Meta: rewards.Meta{At: k.Now()}, Card: c.Number, Reward: "mug", Store: "s1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	scan(w, staffCard)
+	keys(t, w, staffPIN)
+	tap(t, w, "Log in")
+	tap(t, w, "Family card")
+	scan(w, v.Code)
+	if k.Screen() != kiosk.ScreenVoucherCheck || !says(w, "Voucher "+v.Code) {
+		t.Fatalf("a voucher scanned on the family card's screen: %s %q", k.Screen(), texts(w.Content()))
 	}
 }
 

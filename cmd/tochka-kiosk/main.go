@@ -467,7 +467,8 @@ func run(args []string, stderr io.Writer) int {
 		Phone: screen, Staff: ledger, StaffServer: screen,
 		Device: rewards.Device{Name: info.Device, Role: rewards.RoleKiosk, Store: info.Store, Coop: info.Coop},
 		Server: func(session string) kiosk.Remote {
-			return api.NewClient(info.Upstream, hc, api.WithToken(info.Token), api.WithStaffSession(session))
+			// A manager's board picture may take a minute up a slow link.
+			return api.NewClient(info.Upstream, &http.Client{Timeout: time.Minute}, api.WithToken(info.Token), api.WithStaffSession(session))
 		},
 		PosterPrinter: s.poster, PictureDir: s.PictureDir,
 		Online: func() (bool, time.Time) {

@@ -193,7 +193,7 @@ func TestReplicaFromServer(t *testing.T) {
 	server := httptest.NewServer(api.NewHandler(srv, api.Options{Devices: srv, Staff: srv, KioskCardLookups: rate.Inf}))
 	defer server.Close()
 
-	path := filepath.Join(dir, "kiosk.db")
+	path := filepath.Join(dir, "kiosk", "data", "kiosk.db") // its folder not made yet
 	args := []string{"--db", path, "--server", server.URL, "--token", tokens["kiosk-s1"]}
 	s, err := parse(args, nil)
 	if err != nil {

@@ -417,23 +417,22 @@ func Init(ctx context.Context, path, upstream, token string, src Source) error {
 	} else if !errors.Is(err, os.ErrNotExist) {
 		return err
 	}
-	// The file first, then the numbers: a folder that takes no file
-	// leases none (a kiosk restarted in a loop would waste a block each
-	// time); a lease that fails leaves no replica behind, and one whose
-	// replica then fails wastes numbers no one misses.
+	// The snapshot first, then the numbers: an Init that fails before it
+	// has a replica leases none (a kiosk restarted in a loop would waste
+	// a block each time); a lease that fails leaves no replica behind.
 	tmp, err := os.CreateTemp(filepath.Dir(path), filepath.Base(path)+".download-*")
 	if err != nil {
 		return err
 	}
 	defer os.Remove(tmp.Name())
 	defer tmp.Close()
-	numbers, err := src.LeaseNumbers(ctx, LeaseBlock)
+	info, err := src.Snapshot(ctx, tmp)
 	if Unreachable(err) {
 		return unreachable(err)
 	} else if err != nil {
 		return err
 	}
-	info, err := src.Snapshot(ctx, tmp)
+	numbers, err := src.LeaseNumbers(ctx, LeaseBlock)
 	if Unreachable(err) {
 		return unreachable(err)
 	} else if err != nil {
