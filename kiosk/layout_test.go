@@ -159,6 +159,12 @@ func kioskScreens(t *testing.T, k *kiosk.Kiosk, w fyne.Window, card string, offl
 			test.Tap(button(t, w.Content(), lang.Text(k.Lang(), "kioskphone.send", nil)))
 		}},
 		{"history", func() { k.Scan(card); test.Tap(button(t, w.Content(), lang.Text(k.Lang(), "kiosk.history", nil))) }},
+		{"printing", func() {
+			k.Scan(card)
+			k.Work = func(func()) {} // the voucher is being made all along
+			test.Tap(button(t, w.Content(), takeLabel(k.Lang(), 40)))
+			test.Tap(button(t, w.Content(), lang.Text(k.Lang(), "kiosk.take", nil)))
+		}},
 		{"voucher", func() {
 			k.Scan(card)
 			test.Tap(button(t, w.Content(), takeLabel(k.Lang(), 40)))
@@ -212,7 +218,7 @@ func TestLayout(t *testing.T) {
 		for _, size := range kioskSizes {
 			k.Start(l)
 			for _, sc := range kioskScreens(t, k, w, c.Number, &offline) {
-				offline = false
+				offline, k.Work = false, atOnce
 				sc.show()
 				checkLayout(t, w, size, fmt.Sprintf("%s in %s", sc.name, l))
 			}
@@ -242,13 +248,14 @@ func TestOnlyCatalogText(t *testing.T) {
 	// The clock, the phone number typed, a digit of the code.
 	typed := regexp.MustCompile(`^([0-2]?[0-9]:[0-5][0-9]|\+[0-9 ]+|[0-9]?)$`)
 	for _, l := range lang.All {
+		clear(said) // what another language said is no word of this one's
 		data := map[string]bool{"Мария": true, "Store s1": true}
 		for _, rw := range board {
 			data[rw.Names.In(l)] = true
 		}
 		k.Start(l)
 		for _, sc := range kioskScreens(t, k, w, c.Number, &offline) {
-			offline = false
+			offline, k.Work = false, atOnce
 			sc.show()
 			for _, s := range texts(w.Content()) {
 				if rest := unsaid(s, said, slices.Collect(maps.Keys(data))...); rest != "" && !typed.MatchString(s) {
