@@ -100,7 +100,7 @@ func (k *Kiosk) langButtons() fyne.CanvasObject {
 			said(b.Text)
 		}
 		if l == k.lang {
-			b.Disable() // the language spoken: nothing to switch to
+			b.Importance = widget.SuccessImportance // the language spoken: white on the band
 		}
 		row = append(row, b)
 	}

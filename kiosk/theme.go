@@ -63,6 +63,15 @@ func (t Theme) Color(n fyne.ThemeColorName, _ fyne.ThemeVariant) color.Color {
 		}
 	case theme.ColorNameForegroundOnPrimary:
 		return white
+	case theme.ColorNameSuccess:
+		// The language spoken, on the header band: white, its code in
+		// the program's colour.
+		return white
+	case theme.ColorNameForegroundOnSuccess:
+		if t.Primary != nil {
+			return t.Primary
+		}
+		return black
 	case theme.ColorNameForeground:
 		if t.Dark {
 			return white
