@@ -26,8 +26,9 @@ const (
 // everything personal is cleared.
 const DefaultIdle = 30 * time.Second
 
-// Kiosk is the app's screens over a ledger: attract, then, after a scan,
-// the customer's, the exchange of points for a reward, the voucher. Its
+// Kiosk is the app's screens over a ledger: attract, then, after a scan
+// or a phone login, the customer's, the exchange of points for a reward,
+// the voucher; after a staff login, the staff's and the manager's. Its
 // methods run on Fyne's goroutine: scans arrive through fyne.Do.
 type Kiosk struct {
 	Service     rewards.Service
