@@ -42,5 +42,5 @@ lint: setup
 		$(GO) run honnef.co/go/tools/cmd/staticcheck@v0.7.0 ./...; \
 	else echo "lint: staticcheck could not be fetched from the module proxy; skipped it"; fi
 
-bench: setup
+bench: setup-test
 	$(GO) test -run '^$$' -bench . -benchtime 1x ./...
