@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"io/fs"
 	"path"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -130,10 +131,22 @@ func (s *Store) migrate() (err error) {
 	if err != nil {
 		return fmt.Errorf("migrate: %w", err)
 	}
+	resummed, done := amend(applied, want)
 	if err := s.verify(tx, want, applied); err != nil {
 		return err
 	}
 	changed, scrub := false, false
+	for _, m := range resummed {
+		if _, err := tx.Exec(`UPDATE schema_migrations SET checksum = ? WHERE name = ?`, m.sum, m.name); err != nil {
+			return fmt.Errorf("migrate: %w", err)
+		}
+		changed = true
+	}
+	for _, m := range done {
+		if _, err := tx.Exec(`INSERT INTO schema_migrations (name, checksum) VALUES (?, ?)`, m.name, m.sum); err != nil {
+			return fmt.Errorf("migrate: %w", err)
+		}
+	}
 	var steps []string // migrations just applied that have an upgrade step
 	for _, m := range want {
 		sum, ok := applied[m.name]
@@ -236,6 +249,49 @@ func (s *Store) scrub() error {
 // that nothing of what it moved is left in a free page or the log.
 var erasing = map[string]bool{"migrations/0008_people.sql": true}
 
+// amended are the migrations whose text a build that landed applied and a
+// later one changed, which must not happen again: by name, the checksums
+// of the texts that were applied, and the later migrations this build
+// moved their changes to, which such a ledger has done already. 0017 was
+// reworded; 0019 made replica_resync and replica.behind, which are 0020's
+// now.
+var amended = map[string]struct {
+	sums []string
+	did  []string
+}{
+	"migrations/0017_replica_events.sql": {sums: []string{"f2cff1b629435b747a48ebb7d54a126290a89cd7153c5877fee12237c37dd86f"}},
+	"migrations/0019_outbox_personal.sql": {sums: []string{"e8ac519714b71fc43c6642038205b26049dfccc8e847c6452b10873ddc71853e"},
+		did: []string{"migrations/0020_replica_resync.sql"}},
+}
+
+// amend takes, in applied, the checksums of the amended texts a ledger
+// applied for this build's, and the migrations those texts did the work
+// of for applied: what the ledger's migrations table must be told
+// (resummed: the checksum to record; done: the migration to record as
+// applied).
+func amend(applied map[string]string, want []migration) (resummed, done []migration) {
+	byName := map[string]migration{}
+	for _, m := range want {
+		byName[m.name] = m
+	}
+	for _, m := range want {
+		a, ok := amended[m.name]
+		sum, has := applied[m.name]
+		if !ok || !has || !slices.Contains(a.sums, sum) {
+			continue
+		}
+		applied[m.name] = m.sum
+		resummed = append(resummed, m)
+		for _, name := range a.did {
+			if _, has := applied[name]; !has {
+				applied[name] = byName[name].sum
+				done = append(done, byName[name])
+			}
+		}
+	}
+	return resummed, done
+}
+
 // upgrades are the steps of an upgrade that SQL cannot take, by the
 // migration they belong to: each runs once, when its migration applies (to
 // a new ledger as to an old one), in the migrations' transaction after the
@@ -295,6 +351,7 @@ func (s *Store) readable() error {
 	if err != nil {
 		return fmt.Errorf("open: %w", err)
 	}
+	amend(applied, want)
 	return s.verify(tx, want, applied)
 }
 

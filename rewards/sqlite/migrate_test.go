@@ -375,3 +375,71 @@ func TestProgramEventShapes(t *testing.T) {
 	}
 	checkLedger(t, fresh)
 }
+
+// Ledgers written by the builds that landed migration 0019 as first
+// written (s16) and as it was changed after (s17: it also made what 0020
+// makes now, and 0017's comment read otherwise) open read-only and
+// writable: the first gets 0020 applied, the second has it recorded as
+// done; both end with this build's checksums and the same schema, take a
+// redemption and check.
+func TestUpgradeFromAmendedMigrations(t *testing.T) {
+	var schemas []string
+	for _, name := range []string{"s16-39f146a-coop.db", "s17-f7f8d39-coop.db"} {
+		path := copyLedger(t, name)
+		ro := sqlite.NewStore(path)
+		ro.ReadOnly = true
+		err := ro.Open()
+		if name == "s16-39f146a-coop.db" {
+			// It lacks 0020: read-only, it must be upgraded first.
+			if !errors.Is(err, sqlite.ErrUpgrade) {
+				t.Fatalf("%s read-only: %v", name, err)
+			}
+		} else if err != nil {
+			t.Fatalf("%s read-only: %v", name, err)
+		} else {
+			ro.Close()
+		}
+		s, err := openPath(t, path, "2026-11-10T10:15:00Z")
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		checkLedger(t, s)
+		if _, err := s.Redeem(ctx, rewards.Redemption{Meta: rewards.Meta{At: ts("2026-11-10T10:10:00Z")}, Card: "2900000000018", Reward: "mug", Store: "sofia-1"}); err != nil {
+			t.Fatalf("%s: redeem after the upgrade: %v", name, err)
+		}
+		s.Close()
+		db, err := sql.Open("sqlite3", path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var sums, schema strings.Builder
+		rows, err := db.Query(`SELECT name || ' ' || checksum FROM schema_migrations ORDER BY name`)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for rows.Next() {
+			var line string
+			rows.Scan(&line)
+			sums.WriteString(line + "\n")
+		}
+		rows.Close()
+		rows, err = db.Query(`SELECT coalesce(sql, '') FROM sqlite_master WHERE name NOT LIKE 'sqlite_%' ORDER BY type, name`)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for rows.Next() {
+			var line string
+			rows.Scan(&line)
+			schema.WriteString(line + "\n")
+		}
+		rows.Close()
+		db.Close()
+		if !strings.Contains(schema.String(), "replica_resync") || !strings.Contains(schema.String(), "behind") {
+			t.Errorf("%s: no replica_resync or replica.behind after the upgrade", name)
+		}
+		schemas = append(schemas, sums.String()+schema.String())
+	}
+	if schemas[0] != schemas[1] {
+		t.Errorf("the two ledgers' migrations and schemas differ after the upgrade:\n%s\n---\n%s", schemas[0], schemas[1])
+	}
+}

@@ -8,7 +8,9 @@
 #
 # v0.1.0-*.db were made at b218fbb (release v0.1.0); dev-2be0aa7-coop.db at
 # 2be0aa7, a development build before v0.1.0 whose migration 0002 was later
-# edited. The files are committed: they are what those builds wrote.
+# edited; s16-39f146a-*.db and s17-f7f8d39-*.db at the builds that landed
+# migrations 0017 and 0019 as first written, and as amended after. The
+# files are committed: they are what those builds wrote.
 set -euo pipefail
 commit=$1 name=$2
 here=$(cd "$(dirname "$0")" && pwd)
@@ -18,6 +20,9 @@ trap 'git -C "$repo" worktree remove --force "$work/src" >/dev/null 2>&1 || true
 git -C "$repo" worktree add --detach "$work/src" "$commit" >/dev/null
 (cd "$work/src" && go build -o "$work/tochkactl" ./cmd/tochkactl)
 ctl() { "$work/tochkactl" --device fixture "$@"; }
+# Builds after v0.1.0 want the customer's consent beside a name or a phone.
+consent=()
+if "$work/tochkactl" card issue --help 2>&1 | grep -q -- --consent; then consent=(--consent); fi
 
 receipt() { # id store card time lines [pay]
   local pay=""; [ -n "${6:-}" ] && pay=",\"pay_with_points\":$6"
@@ -26,7 +31,13 @@ receipt() { # id store card time lines [pay]
 
 export TOCHKA_DB="$work/coop.db"
 ctl init --program coop --at 2026-11-01T08:00:00Z >/dev/null
-ctl card issue --member --name 'Мария Петрова' --number 2900000000018 --at 2026-11-01T08:00:00Z >/dev/null
+# Builds after v0.1.0 keep cooperatives and stores, which a board item names.
+if "$work/tochkactl" coop add --help >/dev/null 2>&1; then
+  ctl coop add --id koop-sofia --name-bg 'КООП София' --at 2026-11-01T08:00:00Z >/dev/null
+  ctl store add --id sofia-1 --coop koop-sofia --name-bg 'КООП Център' --at 2026-11-01T08:00:00Z >/dev/null
+  ctl store add --id sofia-2 --coop koop-sofia --name-bg 'КООП Лозенец' --at 2026-11-01T08:00:00Z >/dev/null
+fi
+ctl card issue "${consent[@]}" --member --name 'Мария Петрова' --number 2900000000018 --at 2026-11-01T08:00:00Z >/dev/null
 ctl card issue --number 2900000000025 --at 2026-11-01T08:00:00Z >/dev/null
 ctl card issue --number 2900000000032 --at 2026-11-01T08:00:00Z >/dev/null
 ctl card issue --number 2900000000049 --at 2026-11-01T08:00:00Z >/dev/null
@@ -50,8 +61,8 @@ ctl check >/dev/null
 
 export TOCHKA_DB="$work/bonus.db"
 ctl init --program bonus --at 2026-11-01T08:00:00Z >/dev/null
-ctl card issue --phone '+7 900 123-45-67' --name 'Иван' --number 2700000000014 --at 2026-11-01T12:00:00Z >/dev/null
-ctl card issue --phone '+7 900 765-43-21' --number 2700000000021 --at 2026-11-01T12:00:00Z >/dev/null
+ctl card issue "${consent[@]}" --phone '+7 900 123-45-67' --name 'Иван' --number 2700000000014 --at 2026-11-01T12:00:00Z >/dev/null
+ctl card issue "${consent[@]}" --phone '+7 900 765-43-21' --number 2700000000021 --at 2026-11-01T12:00:00Z >/dev/null
 receipt M-1 moscow-7 2700000000014 2026-11-02T10:00:00Z '{"sku":"phone-a55","qty":1,"amount":2499000,"bonus":1000},{"sku":"case","qty":1,"amount":99000,"bonus":50},{"sku":"setup","qty":1,"amount":149000,"bonus":100,"service":true}'
 receipt M-2 moscow-7 2700000000014 2026-11-20T10:00:00Z '{"sku":"tv-55","qty":1,"amount":5999000,"bonus":2000},{"sku":"hdmi","qty":1,"amount":99000,"bonus":50}' 1500
 echo '{"id":"MR-1","receipt":"M-2","time":"2026-11-22T10:00:00Z","lines":[{"sku":"hdmi","qty":1}]}' | ctl receipt return - >/dev/null
