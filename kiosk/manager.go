@@ -23,7 +23,7 @@ import (
 	"github.com/tochka-loyalty/tochka/lang"
 	"github.com/tochka-loyalty/tochka/printer"
 	"github.com/tochka-loyalty/tochka/rewards"
-	"github.com/tochka-loyalty/tochka/rewards/replica"
+	"github.com/tochka-loyalty/tochka/rewards/api"
 )
 
 // The manager's screens, as the status endpoint names them.
@@ -92,7 +92,7 @@ func (k *Kiosk) remote() (Remote, error) {
 // language: a call that did not reach it says the screen needs the
 // connection.
 func (k *Kiosk) serverText(err error) string {
-	if replica.Unreachable(err) {
+	if api.Unreachable(err) {
 		return k.t("sync.needs_server", nil)
 	}
 	return rewards.ErrorText(err, k.lang)

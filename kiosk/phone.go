@@ -14,7 +14,7 @@ import (
 
 	"github.com/tochka-loyalty/tochka/lang"
 	"github.com/tochka-loyalty/tochka/rewards"
-	"github.com/tochka-loyalty/tochka/rewards/replica"
+	"github.com/tochka-loyalty/tochka/rewards/api"
 )
 
 // Phone login: a customer without a card types their phone number on the
@@ -236,7 +236,7 @@ func (k *Kiosk) phoneMessage(key string) {
 // needsConnection shows that phone login needs the connection when err is a
 // call that did not reach the server, and reports whether it was.
 func (k *Kiosk) needsConnection(err error) bool {
-	if err == nil || !replica.Unreachable(err) {
+	if err == nil || !api.Unreachable(err) {
 		return false
 	}
 	k.phoneMessage("kioskphone.needs_connection")

@@ -18,7 +18,7 @@ import (
 	"github.com/tochka-loyalty/tochka/lang"
 	"github.com/tochka-loyalty/tochka/printer"
 	"github.com/tochka-loyalty/tochka/rewards"
-	"github.com/tochka-loyalty/tochka/rewards/replica"
+	"github.com/tochka-loyalty/tochka/rewards/api"
 )
 
 // Screens of the staff, as the status endpoint names them: the login,
@@ -157,7 +157,7 @@ func (k *Kiosk) loginStaff(ctx context.Context, l rewards.StaffLogin) (staffSess
 		if err == nil {
 			return staffSession{member: s.Staff, token: s.Token}, nil
 		}
-		if k.Staff == nil || !replica.Unreachable(err) {
+		if k.Staff == nil || !api.Unreachable(err) {
 			return staffSession{}, err
 		}
 	}
@@ -510,7 +510,7 @@ func (k *Kiosk) findByPhone(phone string) {
 	}
 	found, err := k.Server(k.staff.token).CardsOfPhone(k.staffCtx(), phone)
 	switch {
-	case replica.Unreachable(err):
+	case api.Unreachable(err):
 		k.say(k.t("sync.needs_server", nil))
 		return
 	case err != nil:

@@ -10,6 +10,7 @@ import (
 	_ "image/jpeg" // the board's pictures are JPEG
 	_ "image/png"  // or PNG
 	"io"
+	"net"
 	"net/http"
 	"net/url"
 	"strings"
@@ -141,6 +142,17 @@ func (c *Client) stream(ctx context.Context, rq request) (*http.Response, error)
 		return nil, e
 	}
 	return nil, fmt.Errorf("api: %s %s: %s: %w", rq.method, rq.path, resp.Status, ErrNotServer)
+}
+
+// Unreachable reports whether err is a call to the server that got no
+// answer: the connection failed or broke, or what answered was not the
+// server (a proxy in front of it); a refusal or a fault the server
+// answered is a *rewards.Error, and a fault of the caller's own (a replica's
+// file) is neither.
+func Unreachable(err error) bool {
+	var ue *url.Error
+	var ne net.Error
+	return errors.As(err, &ue) || errors.As(err, &ne) || errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, ErrNotServer)
 }
 
 // ErrNotServer is wrapped by the error of an answer that is not the

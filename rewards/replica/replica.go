@@ -32,7 +32,6 @@ import (
 	"io"
 	"log/slog"
 	"math/rand/v2"
-	"net"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -108,7 +107,7 @@ func (r *Replica) Sync(ctx context.Context) (Round, error) {
 	if ctx.Err() != nil {
 		return rd, err
 	}
-	offline := Unreachable(err)
+	offline := api.Unreachable(err)
 	if offline {
 		r.Logger.Info("the server cannot be reached", "err", err)
 		err = unreachable(err)
@@ -189,7 +188,7 @@ func (r *Replica) resync(ctx context.Context) error {
 	for len(cards) > 0 {
 		n := min(len(cards), 100)
 		c, err := r.Up.Resync(ctx, cards[:n])
-		if err != nil && !Unreachable(err) && rewards.ErrorCode(err) != rewards.EINTERNAL {
+		if err != nil && !api.Unreachable(err) && rewards.ErrorCode(err) != rewards.EINTERNAL {
 			// Refused (a number the server does not take): asking
 			// again would block every round after.
 			r.Logger.Warn("the server refused to resync cards", "cards", cards[:n], "err", err)
@@ -358,7 +357,7 @@ func (r *Replica) Redeem(ctx context.Context, red rewards.Redemption) (rewards.V
 		}
 		return v, nil
 	}
-	if !Unreachable(err) {
+	if !api.Unreachable(err) {
 		return v, err
 	}
 	r.Logger.Info("redeeming offline", "err", err)
@@ -374,17 +373,6 @@ func unreachable(err error) error {
 		reason = ue.Err.Error()
 	}
 	return rewards.Fail(rewards.EREFUSED, "sync.unreachable", lang.Args{"reason": reason})
-}
-
-// Unreachable reports whether err is a call to the server that got no
-// answer: the connection failed or broke, or what answered was not the
-// server (a proxy in front of it); a refusal or a fault the server
-// answered is a *rewards.Error, and a fault of the replica's own file is
-// neither.
-func Unreachable(err error) bool {
-	var ue *url.Error
-	var ne net.Error
-	return errors.As(err, &ue) || errors.As(err, &ne) || errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, api.ErrNotServer)
 }
 
 // Backoff is the wait after the n-th failure in a row: a second doubled
@@ -427,13 +415,13 @@ func Init(ctx context.Context, path, upstream, token string, src Source) error {
 	defer os.Remove(tmp.Name())
 	defer tmp.Close()
 	info, err := src.Snapshot(ctx, tmp)
-	if Unreachable(err) {
+	if api.Unreachable(err) {
 		return unreachable(err)
 	} else if err != nil {
 		return err
 	}
 	numbers, err := src.LeaseNumbers(ctx, LeaseBlock)
-	if Unreachable(err) {
+	if api.Unreachable(err) {
 		return unreachable(err)
 	} else if err != nil {
 		return err

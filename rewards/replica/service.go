@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/tochka-loyalty/tochka/rewards"
+	"github.com/tochka-loyalty/tochka/rewards/api"
 	"github.com/tochka-loyalty/tochka/rewards/sqlite"
 )
 
@@ -43,7 +44,7 @@ func NewService(r *Replica, remote Remote) *Service {
 // the server cannot be reached, and followed by a pull once it is done.
 func atServer[T any](s *Service, ctx context.Context, fn func() (T, error)) (T, error) {
 	v, err := fn()
-	if Unreachable(err) {
+	if api.Unreachable(err) {
 		s.sync.Logger.Info("the server cannot be reached", "err", err)
 		return v, rewards.Fail(rewards.EREFUSED, "sync.needs_server", nil)
 	}
