@@ -148,6 +148,14 @@ func clearKey(t *testing.T, w fyne.Window) *widget.Button {
 	return found
 }
 
+// typePhone opens phone login from attract and types the shop's phone
+// on the keypad, as a customer would in language l.
+func typePhone(t *testing.T, w fyne.Window, l string) {
+	t.Helper()
+	test.Tap(key(t, w, lang.Text(l, "kioskphone.use_phone", nil)))
+	tapDigits(t, w, "888123456")
+}
+
 // tapDigits taps the digits on the keypad, one key at a time, as a
 // finger would.
 func tapDigits(t *testing.T, w fyne.Window, digits string) {
@@ -211,8 +219,7 @@ func TestPhoneTwoCards(t *testing.T) {
 	defer a.Quit()
 	w := a.NewWindow("kiosk")
 	k := ps.kiosk(w, &timers{}, lang.RU)
-	test.Tap(key(t, w, "Нет карты? Войдите по телефону"))
-	tapDigits(t, w, "888123456")
+	typePhone(t, w, lang.RU)
 	test.Tap(key(t, w, "Прислать код"))
 	tapDigits(t, w, ps.gw.last(t).code)
 	mine, his := "Мария: •••• "+ps.card.Number[len(ps.card.Number)-4:], "Иван: •••• "+family.Number[len(family.Number)-4:]
@@ -241,8 +248,7 @@ func TestPhoneWrongCodeResend(t *testing.T) {
 	w := a.NewWindow("kiosk")
 	tm := &timers{}
 	k := ps.kiosk(w, tm, lang.EN)
-	test.Tap(key(t, w, "No card? Use your phone"))
-	tapDigits(t, w, "888123456")
+	typePhone(t, w, lang.EN)
 	test.Tap(key(t, w, "Send me a code"))
 	code := ps.gw.last(t).code
 	wrong := "000000"
@@ -285,8 +291,7 @@ func TestPhoneTooManyCodes(t *testing.T) {
 	w := a.NewWindow("kiosk")
 	tm := &timers{}
 	k := ps.kiosk(w, tm, lang.EN)
-	test.Tap(key(t, w, "No card? Use your phone"))
-	tapDigits(t, w, "888123456")
+	typePhone(t, w, lang.EN)
 	test.Tap(key(t, w, "Send me a code"))
 	for range rewards.OTPCodes {
 		tm.fire(kiosk.ResendAfter)
@@ -307,8 +312,7 @@ func TestPhoneOffline(t *testing.T) {
 	defer a.Quit()
 	w := a.NewWindow("kiosk")
 	k := ps.kiosk(w, &timers{}, lang.RU)
-	test.Tap(key(t, w, "Нет карты? Войдите по телефону"))
-	tapDigits(t, w, "888123456")
+	typePhone(t, w, lang.RU)
 	ps.srv.Close()
 	test.Tap(key(t, w, "Прислать код"))
 	if k.Screen() != kiosk.ScreenPhone || !shows(w, "Для входа по телефону нужна связь с сервером") || shows(w, "Введите код") {
@@ -370,8 +374,7 @@ func TestPhoneLayout(t *testing.T) {
 	k := ps.kiosk(w, &timers{}, lang.BG)
 	screens := map[string]func(){
 		"number": func() {
-			test.Tap(key(t, w, "Нямате карта? Влезте с телефона"))
-			tapDigits(t, w, "888123456")
+			typePhone(t, w, lang.BG)
 		},
 		"code": func() {
 			test.Tap(key(t, w, "Изпрати ми код"))

@@ -91,13 +91,10 @@ func (s *Store) SetStaffCard(ctx context.Context, c rewards.StaffCardSet) (rewar
 		if err := t.freeStaffCard(c.Card, c.Number); err != nil {
 			return err
 		}
-		res, err := t.exec(`UPDATE staff SET card = ? WHERE number = ?`, nullText(c.Card), c.Number)
-		if err != nil {
-			return fmt.Errorf("set staff member %s's card: %w", c.Number, err)
+		if err := t.updateStaff(c.Number, "card", `card = ?`, nullText(c.Card)); err != nil {
+			return err
 		}
-		if n, _ := res.RowsAffected(); n == 0 {
-			return rewards.Fail(rewards.ENOTFOUND, "staff.unknown", lang.Args{"number": c.Number})
-		}
+		var err error
 		out, _, err = t.staffMember(`m.number = ?`, c.Number)
 		return err
 	})
@@ -106,8 +103,8 @@ func (s *Store) SetStaffCard(ctx context.Context, c rewards.StaffCardSet) (rewar
 
 // SetStaffPIN gives a staff member a new PIN's hash, clears the member's
 // count of wrong PINs and lock-out (a member locked out logs in with the
-// new PIN at once) and ends the member's sessions. The replicas get the new hash with the staff
-// of their scope, whose digest it changes.
+// new PIN at once) and ends the member's sessions. The replicas get the
+// new hash with the staff of their scope, whose digest it changes.
 func (s *Store) SetStaffPIN(ctx context.Context, c rewards.StaffPINSet) (rewards.StaffMember, error) {
 	if s.replica {
 		return rewards.StaffMember{}, errServerOnly()
@@ -118,21 +115,32 @@ func (s *Store) SetStaffPIN(ctx context.Context, c rewards.StaffPINSet) (rewards
 	hash := rewards.HashPIN(c.PIN) // slow by design: outside the write
 	var out rewards.StaffMember
 	err := s.write(ctx, func(t *txn) error {
-		res, err := t.exec(`UPDATE staff SET pin_hash = ?, failures = 0, locked_until = NULL WHERE number = ?`, hash, c.Number)
-		if err != nil {
-			return fmt.Errorf("set staff member %s's PIN: %w", c.Number, err)
-		}
-		if n, _ := res.RowsAffected(); n == 0 {
-			return rewards.Fail(rewards.ENOTFOUND, "staff.unknown", lang.Args{"number": c.Number})
+		if err := t.updateStaff(c.Number, "PIN", `pin_hash = ?, failures = 0, locked_until = NULL`, hash); err != nil {
+			return err
 		}
 		// Whoever logged in with the old PIN logs in again.
 		if _, err := t.exec(`DELETE FROM staff_sessions WHERE staff = ?`, c.Number); err != nil {
 			return fmt.Errorf("end staff member %s's sessions: %w", c.Number, err)
 		}
+		var err error
 		out, _, err = t.staffMember(`m.number = ?`, c.Number)
 		return err
 	})
 	return out, err
+}
+
+// updateStaff sets what set says (SQL assignments, their values args) of
+// the staff member numbered number, refusing a number no member has; what
+// names the change in an error.
+func (t *txn) updateStaff(number, what, set string, args ...any) error {
+	res, err := t.exec(`UPDATE staff SET `+set+` WHERE number = ?`, append(args, number)...)
+	if err != nil {
+		return fmt.Errorf("set staff member %s's %s: %w", number, what, err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return rewards.Fail(rewards.ENOTFOUND, "staff.unknown", lang.Args{"number": number})
+	}
+	return nil
 }
 
 // freeStaffCard refuses, as a conflict, a staff card for the member
