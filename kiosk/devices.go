@@ -319,13 +319,11 @@ func (r *ReceiptPrinter) Check(ctx context.Context) (lang.Msg, error) {
 // PrintVoucher prints the voucher in language l, naming the program and
 // the store: the raster on a USB printer, the 80 mm PDF on a queue.
 func (r *ReceiptPrinter) PrintVoucher(ctx context.Context, v rewards.Voucher, l string) error {
-	p, err := r.Service.Program(ctx)
+	doc, err := voucherDocument(ctx, r.Service, v, l)
 	if err != nil {
 		return err
 	}
-	v.Store = storeIn(ctx, r.Service, v.Store, l)
-	doc := printer.Voucher{Program: *p, Lang: l, Voucher: v}
-	job := printer.Job{Title: lang.Text(l, "jobs.title", lang.Args{"program": p.Name, "what": lang.M("out.what.voucher", lang.Args{"code": v.Code})})}
+	job := printer.Job{Title: lang.Text(l, "jobs.title", lang.Args{"program": doc.Program.Name, "what": lang.M("out.what.voucher", lang.Args{"code": v.Code})})}
 	if r.USB != nil {
 		job.Format = printer.FormatESCPOS
 		if job.Data, err = printer.VoucherESCPOS(doc); err != nil {

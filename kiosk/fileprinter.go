@@ -95,12 +95,6 @@ func voucherDocument(ctx context.Context, s rewards.Service, v rewards.Voucher, 
 	if err != nil {
 		return printer.Voucher{}, err
 	}
-	if stores, err := s.Stores(ctx); err == nil {
-		for _, st := range stores {
-			if st.ID == v.Store {
-				v.Store = st.In(l)
-			}
-		}
-	}
+	v.Store = storeIn(ctx, s, v.Store, l)
 	return printer.Voucher{Program: *p, Lang: l, Voucher: v}, nil
 }
