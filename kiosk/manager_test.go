@@ -11,6 +11,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"slices"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -379,6 +380,12 @@ func TestManagerStaffPIN(t *testing.T) {
 	}
 	if _, err := w.client("").LoginStaff(ctx, rewards.StaffLogin{Number: "102", PIN: "123456"}); err != nil {
 		t.Fatalf("the new PIN: %v", err)
+	}
+	trail, err := w.srv.Audit(ctx, time.Time{})
+	if err != nil || !slices.ContainsFunc(trail, func(e rewards.AuditEntry) bool {
+		return e.Kind == rewards.AuditStaffPIN && e.Member == "102" && e.Staff == "101" && e.Device == "kiosk-s1"
+	}) {
+		t.Errorf("the new PIN in the audit trail: %+v %v", trail, err)
 	}
 	w.link.down.Store(true)
 	test.Tap(button(t, win.Content(), "Ivo"))

@@ -398,14 +398,27 @@ func StaffIn(ctx context.Context) string {
 }
 
 // AuditEntry is one change of the ledger: when, what kind, by which device
-// and, when made in a staff session, by which staff member.
+// and, when made in a staff session, by which staff member. A change is an
+// event of the log (Seq is its seq) or a change to a staff member, which
+// no event records (Staff says why): one of the AuditStaff kinds, Seq
+// zero, Member the member it was made to.
 type AuditEntry struct {
-	Seq    int64     `json:"seq"`
+	Seq    int64     `json:"seq,omitempty"`
 	At     time.Time `json:"at"`
 	Kind   string    `json:"kind"`
 	Device string    `json:"device"`
 	Staff  string    `json:"staff,omitempty"`
+	Member string    `json:"member,omitempty"`
 }
+
+// The kinds of change to a staff member that the audit trail lists beside
+// the events: a member added, given a new PIN, given a staff card or
+// another, or having it taken away.
+const (
+	AuditStaffAdd  = "staff.add"
+	AuditStaffPIN  = "staff.pin"
+	AuditStaffCard = "staff.card"
+)
 
 // Staff keeps the staff members, their PIN hashes, lock-outs and
 // sessions. Like devices, these are credentials, not facts of the points
@@ -436,7 +449,8 @@ type Staff interface {
 	// (TokenHash) and extends it by SessionIdle; unauthenticated when
 	// there is none or it has run out.
 	SessionByToken(ctx context.Context, hash string) (StaffSession, error)
-	// Audit lists the ledger's changes after since (zero: all), oldest
-	// first.
+	// Audit lists the ledger's changes after since (zero: all): the events
+	// in the order of the log, and each change to a staff member after
+	// the last event before it.
 	Audit(ctx context.Context, since time.Time) ([]AuditEntry, error)
 }

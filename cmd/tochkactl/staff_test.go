@@ -103,13 +103,17 @@ func TestStaffCommands(t *testing.T) {
 	out = c.ok("audit", "--since", "2026-11-05T00:00:00Z")
 	lines := strings.Split(strings.TrimSpace(out), "\n")
 	last := lines[len(lines)-1]
-	if len(lines) != 5 || !strings.HasPrefix(lines[0], "TIME") || !strings.HasSuffix(lines[3], "card.issue  tochkactl@vm  -") ||
-		!strings.Contains(last, "card.block  kiosk-1") || !strings.HasSuffix(last, "4711") {
+	// The members added are no events, but the trail lists them, with
+	// whom each change was made to.
+	if len(lines) != 7 || !strings.HasPrefix(lines[0], "TIME") || !strings.HasSuffix(lines[3], "staff.add   tochkactl@vm  -      4711") ||
+		!strings.HasSuffix(lines[4], "staff.add   tochkactl@vm  -      4712") || !strings.HasSuffix(lines[5], "card.issue  tochkactl@vm  -      -") ||
+		!strings.HasSuffix(last, "card.block  kiosk-1       4711   -") {
 		t.Errorf("audit:\n%s", out)
 	}
 	var entries []rewards.AuditEntry
 	c.jsonOf(&entries, "audit")
-	if len(entries) < 5 || entries[len(entries)-1].Staff != "4711" {
+	if len(entries) < 7 || entries[len(entries)-1].Staff != "4711" || entries[len(entries)-3] != (rewards.AuditEntry{
+		At: time.Date(2026, 11, 5, 8, 0, 0, 0, time.UTC), Kind: rewards.AuditStaffAdd, Device: "tochkactl@vm", Member: "4712"}) {
 		t.Errorf("audit --json: %+v", entries)
 	}
 	for _, ev := range events(t, c) {

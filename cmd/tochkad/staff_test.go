@@ -91,7 +91,9 @@ func TestStaffAcrossProcesses(t *testing.T) {
 	}
 	code, body = staffCall(t, b.addr, manager, "", "GET", "/v1/audit?since="+time.Date(2026, 11, 5, 0, 0, 0, 0, time.UTC).Format(time.RFC3339), "")
 	var entries []rewards.AuditEntry
-	if code != 200 || json.Unmarshal([]byte(body), &entries) != nil || len(entries) != 1 || entries[0].Staff != "4711" || entries[0].Device != "kiosk-1" {
+	// The member's addition (no event) and the card the session issued.
+	if code != 200 || json.Unmarshal([]byte(body), &entries) != nil || len(entries) != 2 || entries[0].Kind != rewards.AuditStaffAdd ||
+		entries[0].Member != "4711" || entries[1].Kind != rewards.EventCardIssue || entries[1].Staff != "4711" || entries[1].Device != "kiosk-1" {
 		t.Fatalf("the audit trail: %d %s", code, body)
 	}
 }

@@ -334,6 +334,13 @@ func TestStaffPINThroughAPI(t *testing.T) {
 	if code, _, body := w.login("kiosk@a1", "7001", testPIN); code != 401 {
 		t.Errorf("the old PIN: %d %s", code, body)
 	}
+	// The audit trail lists the new PIN, made by the manager at the kiosk.
+	var trail []rewards.AuditEntry
+	code, body = w.callAs(w.tokens["kiosk@a1"], s.Token, "", "GET", "/v1/audit?since="+walkNow.Add(-time.Hour).Format(time.RFC3339), nil)
+	if err := json.Unmarshal(body, &trail); code != 200 || err != nil || len(trail) == 0 ||
+		trail[len(trail)-1] != (rewards.AuditEntry{At: walkNow, Kind: rewards.AuditStaffPIN, Device: "kiosk@a1", Staff: "7002", Member: "7001"}) {
+		t.Errorf("the audit trail after the new PIN: %d %s", code, body)
+	}
 	code, body = w.callAs(w.tokens["kiosk@a1"], s.Token, "", "POST", "/v1/staff/7001/pin", []byte(`{"pin":"98765"}`))
 	if _, key, _ := errorKey(t, body); code != 400 || key != "staff.pin_bad" || strings.Contains(string(body), "98765") {
 		t.Errorf("a short PIN: %d %s", code, body)

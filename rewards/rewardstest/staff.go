@@ -2,6 +2,7 @@ package rewardstest
 
 import (
 	"errors"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -94,6 +95,34 @@ func staff(t *testing.T, su suite) {
 	trail, err := s.Audit(ctx, clk.now().Add(-time.Minute))
 	if err != nil || len(trail) != 2 || trail[0].Staff != "" || trail[1].Staff != "4711" || trail[1].Device != "kiosk-1" {
 		t.Fatalf("the audit trail: %+v %v", trail, err)
+	}
+
+	// What is done to a member is no event, but the trail lists it after
+	// the last event before it, with whom it was done to; a staff card set
+	// again as it was changes nothing and is not listed.
+	before, _ = eventCount(t, st)
+	session := rewards.WithStaff(rewards.WithDevice(ctx, "kiosk-1"), "4711")
+	staffCard := rewards.WithCheckDigit("210000004711")
+	if _, err := s.SetStaffPIN(session, rewards.StaffPINSet{Number: "4711", PIN: "592817"}); err != nil {
+		t.Fatal(err)
+	}
+	for range 2 {
+		if _, err := s.SetStaffCard(session, rewards.StaffCardSet{Number: "4711", Card: staffCard}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n, ok := eventCount(t, st); ok && n != before {
+		t.Fatalf("a new PIN and a staff card recorded %d events", n-before)
+	}
+	trail, err = s.Audit(ctx, clk.now().Add(-time.Minute))
+	want := []rewards.AuditEntry{
+		{Kind: rewards.AuditStaffPIN, At: clk.now(), Device: "kiosk-1", Staff: "4711", Member: "4711"},
+		{Kind: rewards.AuditStaffCard, At: clk.now(), Device: "kiosk-1", Staff: "4711", Member: "4711"},
+	}
+	if err != nil || len(trail) != 4 || trail[1].Kind != rewards.EventCardBlock || !slices.EqualFunc(trail[2:], want, func(a, b rewards.AuditEntry) bool {
+		return a.Kind == b.Kind && a.At.Equal(b.At) && a.Device == b.Device && a.Staff == b.Staff && a.Member == b.Member && a.Seq == 0
+	}) {
+		t.Fatalf("the audit trail after a new PIN and a staff card: %+v %v", trail, err)
 	}
 	if log, ok := eventLog(st); ok {
 		evs, err := log.Events(ctx, 0, 1_000_000)

@@ -71,7 +71,7 @@ func (s *Store) AddStaff(ctx context.Context, c rewards.StaffAdd) (rewards.Staff
 			m.Coop = storeCoop
 		}
 		out = m
-		return nil
+		return t.staffChanged(rewards.AuditStaffAdd, m.Number, m.CreatedAt)
 	})
 	return out, err
 }
@@ -91,12 +91,17 @@ func (s *Store) SetStaffCard(ctx context.Context, c rewards.StaffCardSet) (rewar
 		if err := t.freeStaffCard(c.Card, c.Number); err != nil {
 			return err
 		}
+		before, _, err := t.staffMember(`m.number = ?`, c.Number)
+		if err != nil {
+			return err
+		}
 		if err := t.updateStaff(c.Number, "card", `card = ?`, nullText(c.Card)); err != nil {
 			return err
 		}
-		var err error
-		out, _, err = t.staffMember(`m.number = ?`, c.Number)
-		return err
+		if out, _, err = t.staffMember(`m.number = ?`, c.Number); err != nil || out.Card == before.Card {
+			return err
+		}
+		return t.staffChanged(rewards.AuditStaffCard, c.Number, t.until)
 	})
 	return out, err
 }
@@ -123,10 +128,23 @@ func (s *Store) SetStaffPIN(ctx context.Context, c rewards.StaffPINSet) (rewards
 			return fmt.Errorf("end staff member %s's sessions: %w", c.Number, err)
 		}
 		var err error
-		out, _, err = t.staffMember(`m.number = ?`, c.Number)
-		return err
+		if out, _, err = t.staffMember(`m.number = ?`, c.Number); err != nil {
+			return err
+		}
+		return t.staffChanged(rewards.AuditStaffPIN, c.Number, t.until)
 	})
 	return out, err
+}
+
+// staffChanged records, for the audit trail, what kind of change was made
+// to the staff member numbered number at at, by the device and, in a staff
+// session, by the member the context names.
+func (t *txn) staffChanged(kind, number string, at time.Time) error {
+	if _, err := t.exec(`INSERT INTO staff_changes (after, at, kind, number, device, staff) VALUES (?, ?, ?, ?, ?, ?)`,
+		t.lastSeq, ms(at), kind, number, t.madeBy(), nullText(rewards.StaffIn(t.ctx))); err != nil {
+		return fmt.Errorf("record the %s of staff member %s: %w", kind, number, err)
+	}
+	return nil
 }
 
 // updateStaff sets what set says (SQL assignments, their values args) of
@@ -312,12 +330,17 @@ func (s *Store) SessionByToken(ctx context.Context, hash string) (rewards.StaffS
 	return out, nil
 }
 
-// Audit lists the events after since, oldest first, with the device and
-// the staff member that made each.
+// Audit lists the events after since in the order of the log, and each
+// change to a staff member after the last event before it, with the device
+// and the staff member that made each.
 func (s *Store) Audit(ctx context.Context, since time.Time) ([]rewards.AuditEntry, error) {
 	out := []rewards.AuditEntry{}
 	err := s.read(ctx, func(t *txn) error {
-		rows, err := t.tx.QueryContext(ctx, `SELECT seq, at, kind, device, coalesce(staff, '') FROM events WHERE at > ? ORDER BY seq`, ms(since))
+		rows, err := t.tx.QueryContext(ctx, `SELECT seq, at, kind, device, coalesce(staff, ''), member FROM (
+				SELECT seq, seq AS place, 0 AS id, at, kind, device, staff, '' AS member FROM events WHERE at > ?1
+				UNION ALL
+				SELECT 0, after, id, at, kind, device, staff, number FROM staff_changes WHERE at > ?1)
+			ORDER BY place, id`, ms(since))
 		if err != nil {
 			return fmt.Errorf("read the audit trail: %w", err)
 		}
@@ -325,7 +348,7 @@ func (s *Store) Audit(ctx context.Context, since time.Time) ([]rewards.AuditEntr
 		for rows.Next() {
 			var e rewards.AuditEntry
 			var at int64
-			if err := rows.Scan(&e.Seq, &at, &e.Kind, &e.Device, &e.Staff); err != nil {
+			if err := rows.Scan(&e.Seq, &at, &e.Kind, &e.Device, &e.Staff, &e.Member); err != nil {
 				return fmt.Errorf("read the audit trail: %w", err)
 			}
 			e.At = fromMS(at)

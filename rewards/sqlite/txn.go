@@ -443,10 +443,7 @@ func run[R any](t *txn, k eventKey, at time.Time, request any, apply func(ev *ev
 	// device's that the caller names (an API request's), else the store's.
 	device := k.device
 	if device == "" {
-		device = rewards.DeviceIn(t.ctx)
-	}
-	if device == "" {
-		device = t.s.Device
+		device = t.madeBy()
 	}
 	ev := &eventRec{seq: t.lastSeq + 1, kind: k.kind, device: device, at: at.UTC(), key: key, id: id, request: reqJSON}
 	body, result, err := apply(ev)
@@ -464,6 +461,15 @@ func run[R any](t *txn, k eventKey, at time.Time, request any, apply func(ev *ev
 		return zero, err
 	}
 	return result, t.complete(ev, body, result)
+}
+
+// madeBy is the device a change is made by: the one the caller names (an
+// API request's), else the store's own.
+func (t *txn) madeBy() string {
+	if d := rewards.DeviceIn(t.ctx); d != "" {
+		return d
+	}
+	return t.s.Device
 }
 
 // namePlaces puts the records of the stores and cooperatives a refusal
