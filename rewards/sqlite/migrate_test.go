@@ -408,38 +408,104 @@ func TestUpgradeFromAmendedMigrations(t *testing.T) {
 			t.Fatalf("%s: redeem after the upgrade: %v", name, err)
 		}
 		s.Close()
-		db, err := sql.Open("sqlite3", path)
-		if err != nil {
-			t.Fatal(err)
-		}
-		var sums, schema strings.Builder
-		rows, err := db.Query(`SELECT name || ' ' || checksum FROM schema_migrations ORDER BY name`)
-		if err != nil {
-			t.Fatal(err)
-		}
-		for rows.Next() {
-			var line string
-			rows.Scan(&line)
-			sums.WriteString(line + "\n")
-		}
-		rows.Close()
-		rows, err = db.Query(`SELECT coalesce(sql, '') FROM sqlite_master WHERE name NOT LIKE 'sqlite_%' ORDER BY type, name`)
-		if err != nil {
-			t.Fatal(err)
-		}
-		for rows.Next() {
-			var line string
-			rows.Scan(&line)
-			schema.WriteString(line + "\n")
-		}
-		rows.Close()
-		db.Close()
-		if !strings.Contains(schema.String(), "replica_resync") || !strings.Contains(schema.String(), "behind") {
+		schema := schemaOf(t, path)
+		if !strings.Contains(schema, "replica_resync") || !strings.Contains(schema, "behind") {
 			t.Errorf("%s: no replica_resync or replica.behind after the upgrade", name)
 		}
-		schemas = append(schemas, sums.String()+schema.String())
+		schemas = append(schemas, schema)
 	}
 	if schemas[0] != schemas[1] {
 		t.Errorf("the two ledgers' migrations and schemas differ after the upgrade:\n%s\n---\n%s", schemas[0], schemas[1])
+	}
+}
+
+// schemaOf is what the ledger at path has applied (each migration with its
+// checksum) and its schema, as text to compare.
+func schemaOf(t *testing.T, path string) string {
+	t.Helper()
+	db, err := sql.Open("sqlite3", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	var out strings.Builder
+	for _, q := range []string{`SELECT name || ' ' || checksum FROM schema_migrations ORDER BY name`,
+		`SELECT coalesce(sql, '') FROM sqlite_master WHERE name NOT LIKE 'sqlite_%' ORDER BY type, name`} {
+		rows, err := db.Query(q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for rows.Next() {
+			var line string
+			if err := rows.Scan(&line); err != nil {
+				t.Fatal(err)
+			}
+			out.WriteString(line + "\n")
+		}
+		if err := rows.Close(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return out.String()
+}
+
+// Ledgers written by the last build before migration 0021 (s18) name it
+// as what they lack when opened read-only, and opened for writing end with
+// the schema of a new ledger; the staff member added there logs in by PIN
+// and by staff card, and a new PIN is in the audit trail; they check, and
+// take a receipt after.
+func TestUpgradeFromS18(t *testing.T) {
+	fresh := filepath.Join(t.TempDir(), "fresh.db")
+	made := sqlite.NewStore(fresh)
+	made.Create = true
+	if err := made.Open(); err != nil {
+		t.Fatal(err)
+	}
+	made.Close()
+	for _, program := range []string{"coop", "bonus"} {
+		name := "s18-4492a75-" + program + ".db"
+		path := copyLedger(t, name)
+		ro := sqlite.NewStore(path)
+		ro.ReadOnly = true
+		err := ro.Open()
+		if err == nil {
+			ro.Close()
+		}
+		if !errors.Is(err, sqlite.ErrUpgrade) || !strings.Contains(err.Error(), "0021_staff_changes.sql") || strings.Contains(err.Error(), "0020_") {
+			t.Fatalf("%s read-only: %v", name, err)
+		}
+		s, err := openPath(t, path, "2026-11-25T10:00:00Z")
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		checkLedger(t, s)
+		card, at := "2900000000018", "2026-11-25T09:00:00Z"
+		if program == "bonus" {
+			card = "2700000000014"
+		}
+		if _, err := s.PostReceipt(ctx, rewards.Receipt{ID: "after-" + program, Store: "sofia-1", Card: card, Time: ts(at),
+			Lines: []rewards.Line{{SKU: "bread", Qty: 1, Amount: 300}}}); err != nil {
+			t.Fatalf("%s: a receipt after the upgrade: %v", name, err)
+		}
+		if program == "coop" {
+			kiosk := rewards.Device{Name: "kiosk-1", Role: rewards.RoleKiosk, Store: "sofia-1", Coop: "koop-sofia"}
+			for _, login := range []rewards.StaffLogin{{Number: "4711", PIN: "482913"}, {Card: "2100000047116", PIN: "482913"}} {
+				if _, err := s.LoginStaff(ctx, login, kiosk); err != nil {
+					t.Fatalf("%s: the staff member's login %+v: %v", name, login, err)
+				}
+			}
+			if _, err := s.SetStaffPIN(rewards.WithDevice(ctx, "kiosk-1"), rewards.StaffPINSet{Number: "4711", PIN: "593014"}); err != nil {
+				t.Fatal(err)
+			}
+			trail, err := s.Audit(ctx, ts("2026-11-24T00:00:00Z"))
+			if err != nil || len(trail) == 0 || trail[len(trail)-1].Kind != rewards.AuditStaffPIN || trail[len(trail)-1].Member != "4711" {
+				t.Fatalf("%s: the audit trail after a new PIN: %+v %v", name, trail, err)
+			}
+		}
+		checkLedger(t, s)
+		s.Close()
+		if got, want := schemaOf(t, path), schemaOf(t, fresh); got != want {
+			t.Errorf("%s: the upgraded ledger's migrations and schema differ from a new ledger's:\n%s\n---\n%s", name, got, want)
+		}
 	}
 }

@@ -9,8 +9,9 @@
 # v0.1.0-*.db were made at b218fbb (release v0.1.0); dev-2be0aa7-coop.db at
 # 2be0aa7, a development build before v0.1.0 whose migration 0002 was later
 # edited; s16-39f146a-*.db and s17-f7f8d39-*.db at the builds that landed
-# migrations 0017 and 0019 as first written, and as amended after. The
-# files are committed: they are what those builds wrote.
+# migrations 0017 and 0019 as first written, and as amended after;
+# s18-4492a75-*.db at the last build before migration 0021 (staff_changes).
+# The files are committed: they are what those builds wrote.
 set -euo pipefail
 commit=$1 name=$2
 here=$(cd "$(dirname "$0")" && pwd)
@@ -57,6 +58,10 @@ ctl redeem 2900000000049 mug --store sofia-1 --at 2026-11-04T11:00:00Z >/dev/nul
 ctl redeem 2900000000018 mug --store sofia-1 --at 2026-11-04T11:30:00Z >/dev/null
 echo '{"id":"CR-1","receipt":"C-1","time":"2026-11-05T09:00:00Z","lines":[{"sku":"coffee","qty":1}]}' | ctl receipt return - >/dev/null
 ctl card replace 2900000000049 --at 2026-11-06T09:00:00Z >/dev/null
+# Builds that keep staff members: one with a staff card.
+if "$work/tochkactl" staff add --help >/dev/null 2>&1; then
+  echo 482913 | ctl staff add --name 'Ивана Петрова' --number 4711 --store sofia-1 --role staff --pin-file - --card 2100000047116 >/dev/null
+fi
 ctl check >/dev/null
 
 export TOCHKA_DB="$work/bonus.db"
