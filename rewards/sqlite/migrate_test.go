@@ -386,16 +386,10 @@ func TestUpgradeFromAmendedMigrations(t *testing.T) {
 	var schemas []string
 	for _, name := range []string{"s16-39f146a-coop.db", "s17-f7f8d39-coop.db"} {
 		path := copyLedger(t, name)
-		ro := sqlite.NewStore(path)
-		ro.ReadOnly = true
 		// Both lack the migrations after 0020 (read-only, they must be
 		// upgraded first); the first lacks 0020 too, the second has it
 		// recorded as done.
-		err := ro.Open()
-		if err == nil {
-			ro.Close()
-		}
-		if !errors.Is(err, sqlite.ErrUpgrade) || !strings.Contains(err.Error(), "0021_staff_changes.sql") ||
+		if err := readOnlyOpen(path); !errors.Is(err, sqlite.ErrUpgrade) || !strings.Contains(err.Error(), "0021_staff_changes.sql") ||
 			strings.Contains(err.Error(), "0020_") != (name == "s16-39f146a-coop.db") {
 			t.Fatalf("%s read-only: %v", name, err)
 		}
@@ -417,6 +411,18 @@ func TestUpgradeFromAmendedMigrations(t *testing.T) {
 	if schemas[0] != schemas[1] {
 		t.Errorf("the two ledgers' migrations and schemas differ after the upgrade:\n%s\n---\n%s", schemas[0], schemas[1])
 	}
+}
+
+// readOnlyOpen opens the ledger at path read-only, closes it, and returns
+// what Open answered.
+func readOnlyOpen(path string) error {
+	ro := sqlite.NewStore(path)
+	ro.ReadOnly = true
+	err := ro.Open()
+	if err == nil {
+		ro.Close()
+	}
+	return err
 }
 
 // schemaOf is what the ledger at path has applied (each migration with its
@@ -465,13 +471,7 @@ func TestUpgradeFromS18(t *testing.T) {
 	for _, program := range []string{"coop", "bonus"} {
 		name := "s18-4492a75-" + program + ".db"
 		path := copyLedger(t, name)
-		ro := sqlite.NewStore(path)
-		ro.ReadOnly = true
-		err := ro.Open()
-		if err == nil {
-			ro.Close()
-		}
-		if !errors.Is(err, sqlite.ErrUpgrade) || !strings.Contains(err.Error(), "0021_staff_changes.sql") || strings.Contains(err.Error(), "0020_") {
+		if err := readOnlyOpen(path); !errors.Is(err, sqlite.ErrUpgrade) || !strings.Contains(err.Error(), "0021_staff_changes.sql") || strings.Contains(err.Error(), "0020_") {
 			t.Fatalf("%s read-only: %v", name, err)
 		}
 		s, err := openPath(t, path, "2026-11-25T10:00:00Z")
