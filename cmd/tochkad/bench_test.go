@@ -128,18 +128,27 @@ func (s *flushOnly) PostReceipt(ctx context.Context, r rewards.Receipt) (rewards
 	if err != nil {
 		return rewards.ReceiptResult{}, err
 	}
-	s.smu.Lock()
-	defer s.smu.Unlock()
-	if s.synced < mine {
-		s.mu.Lock()
-		upTo := s.written
-		s.mu.Unlock()
-		if err := s.f.Sync(); err != nil {
-			return rewards.ReceiptResult{}, err
-		}
-		s.synced = upTo
+	if err := s.sync(mine); err != nil {
+		return rewards.ReceiptResult{}, err
 	}
 	return s.discarding.PostReceipt(ctx, r)
+}
+
+// sync returns once the first mine pages written are on the disk.
+func (s *flushOnly) sync(mine int64) error {
+	s.smu.Lock()
+	defer s.smu.Unlock()
+	if s.synced >= mine {
+		return nil
+	}
+	s.mu.Lock()
+	upTo := s.written
+	s.mu.Unlock()
+	if err := s.f.Sync(); err != nil {
+		return err
+	}
+	s.synced = upTo
+	return nil
 }
 
 // clients runs n requests from benchClients goroutines, each through its own
