@@ -383,7 +383,7 @@ func TestManagerStaffPIN(t *testing.T) {
 	}
 	trail, err := w.srv.Audit(ctx, time.Time{})
 	if err != nil || !slices.ContainsFunc(trail, func(e rewards.AuditEntry) bool {
-		return e.Kind == rewards.AuditStaffPIN && e.Member == "102" && e.Staff == "101" && e.Device == "kiosk-s1"
+		return e.Kind == rewards.AuditStaffPIN && e.Subject == "102" && e.Staff == "101" && e.Device == "kiosk-s1"
 	}) {
 		t.Errorf("the new PIN in the audit trail: %+v %v", trail, err)
 	}

@@ -399,25 +399,27 @@ func StaffIn(ctx context.Context) string {
 
 // AuditEntry is one change of the ledger: when, what kind, by which device
 // and, when made in a staff session, by which staff member. A change is an
-// event of the log (Seq is its seq) or a change to a staff member, which
-// no event records (Staff says why): one of the AuditStaff kinds, Seq
-// zero, Member the member it was made to.
+// event of the log (Seq is its seq) or one that no event records, of an
+// Audit kind: Seq zero, Subject what it was made to.
 type AuditEntry struct {
-	Seq    int64     `json:"seq,omitempty"`
-	At     time.Time `json:"at"`
-	Kind   string    `json:"kind"`
-	Device string    `json:"device"`
-	Staff  string    `json:"staff,omitempty"`
-	Member string    `json:"member,omitempty"`
+	Seq     int64     `json:"seq,omitempty"`
+	At      time.Time `json:"at"`
+	Kind    string    `json:"kind"`
+	Device  string    `json:"device"`
+	Staff   string    `json:"staff,omitempty"`
+	Subject string    `json:"subject,omitempty"`
 }
 
-// The kinds of change to a staff member that the audit trail lists beside
-// the events: a member added, given a new PIN, given a staff card or
-// another, or having it taken away.
+// The kinds of change that the audit trail lists beside the events, and
+// their subjects: a staff member added, given a new PIN, given a staff card
+// or another, or having it taken away (the member's number; staff members
+// are no events, as Staff says), and a conflict of a kiosk's upload
+// resolved (the conflict's id).
 const (
-	AuditStaffAdd  = "staff.add"
-	AuditStaffPIN  = "staff.pin"
-	AuditStaffCard = "staff.card"
+	AuditStaffAdd        = "staff.add"
+	AuditStaffPIN        = "staff.pin"
+	AuditStaffCard       = "staff.card"
+	AuditConflictResolve = "conflict.resolve"
 )
 
 // Staff keeps the staff members, their PIN hashes, lock-outs and
@@ -450,7 +452,7 @@ type Staff interface {
 	// there is none or it has run out.
 	SessionByToken(ctx context.Context, hash string) (StaffSession, error)
 	// Audit lists the ledger's changes after since (zero: all): the events
-	// in the order of the log, and each change to a staff member after
-	// the last event before it.
+	// in the order of the log, and each change of an Audit kind after the
+	// last event before it.
 	Audit(ctx context.Context, since time.Time) ([]AuditEntry, error)
 }

@@ -111,7 +111,7 @@ func cmdAudit(c *cmdCtx) error {
 		tw := newTable(w)
 		fmt.Fprintln(tw, wd.t("out.audit.head", nil))
 		for _, e := range list {
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", wd.when(e.At), e.Kind, e.Device, dash(e.Staff), dash(e.Member))
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", wd.when(e.At), e.Kind, e.Device, dash(e.Staff), dash(e.Subject))
 		}
 		return tw.Flush()
 	})

@@ -113,7 +113,7 @@ func TestStaffCommands(t *testing.T) {
 	var entries []rewards.AuditEntry
 	c.jsonOf(&entries, "audit")
 	if len(entries) < 7 || entries[len(entries)-1].Staff != "4711" || entries[len(entries)-3] != (rewards.AuditEntry{
-		At: time.Date(2026, 11, 5, 8, 0, 0, 0, time.UTC), Kind: rewards.AuditStaffAdd, Device: "tochkactl@vm", Member: "4712"}) {
+		At: time.Date(2026, 11, 5, 8, 0, 0, 0, time.UTC), Kind: rewards.AuditStaffAdd, Device: "tochkactl@vm", Subject: "4712"}) {
 		t.Errorf("audit --json: %+v", entries)
 	}
 	for _, ev := range events(t, c) {

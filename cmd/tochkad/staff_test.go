@@ -93,7 +93,7 @@ func TestStaffAcrossProcesses(t *testing.T) {
 	var entries []rewards.AuditEntry
 	// The member's addition (no event) and the card the session issued.
 	if code != 200 || json.Unmarshal([]byte(body), &entries) != nil || len(entries) != 2 || entries[0].Kind != rewards.AuditStaffAdd ||
-		entries[0].Member != "4711" || entries[1].Kind != rewards.EventCardIssue || entries[1].Staff != "4711" || entries[1].Device != "kiosk-1" {
+		entries[0].Subject != "4711" || entries[1].Kind != rewards.EventCardIssue || entries[1].Staff != "4711" || entries[1].Device != "kiosk-1" {
 		t.Fatalf("the audit trail: %d %s", code, body)
 	}
 }

@@ -338,7 +338,7 @@ func TestStaffPINThroughAPI(t *testing.T) {
 	var trail []rewards.AuditEntry
 	code, body = w.callAs(w.tokens["kiosk@a1"], s.Token, "", "GET", "/v1/audit?since="+walkNow.Add(-time.Hour).Format(time.RFC3339), nil)
 	if err := json.Unmarshal(body, &trail); code != 200 || err != nil || len(trail) == 0 ||
-		trail[len(trail)-1] != (rewards.AuditEntry{At: walkNow, Kind: rewards.AuditStaffPIN, Device: "kiosk@a1", Staff: "7002", Member: "7001"}) {
+		trail[len(trail)-1] != (rewards.AuditEntry{At: walkNow, Kind: rewards.AuditStaffPIN, Device: "kiosk@a1", Staff: "7002", Subject: "7001"}) {
 		t.Errorf("the audit trail after the new PIN: %d %s", code, body)
 	}
 	code, body = w.callAs(w.tokens["kiosk@a1"], s.Token, "", "POST", "/v1/staff/7001/pin", []byte(`{"pin":"98765"}`))

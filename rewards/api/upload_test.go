@@ -5,8 +5,11 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"slices"
+	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/tochka-loyalty/tochka/rewards"
 	"github.com/tochka-loyalty/tochka/rewards/api"
@@ -74,6 +77,11 @@ func TestUploadRights(t *testing.T) {
 	c, err := manager.ResolveConflict(ctx, open[0].ID, "the member works in a2")
 	if err != nil || c.ResolvedBy != "manager@a1" || c.Note != "the member works in a2" || c.ResolvedAt == nil {
 		t.Fatalf("resolved %+v %v", c, err)
+	}
+	if trail, err := w.s.Audit(ctx, time.Time{}); err != nil || !slices.ContainsFunc(trail, func(e rewards.AuditEntry) bool {
+		return e.Kind == rewards.AuditConflictResolve && e.Device == "manager@a1" && e.Subject == strconv.FormatInt(c.ID, 10)
+	}) {
+		t.Errorf("the resolution is not in the audit trail: %+v %v", trail, err)
 	}
 	_, err = manager.ResolveConflict(ctx, open[0].ID, "again")
 	var de *rewards.Error

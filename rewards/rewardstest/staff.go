@@ -116,11 +116,11 @@ func staff(t *testing.T, su suite) {
 	}
 	trail, err = s.Audit(ctx, clk.now().Add(-time.Minute))
 	want := []rewards.AuditEntry{
-		{Kind: rewards.AuditStaffPIN, At: clk.now(), Device: "kiosk-1", Staff: "4711", Member: "4711"},
-		{Kind: rewards.AuditStaffCard, At: clk.now(), Device: "kiosk-1", Staff: "4711", Member: "4711"},
+		{Kind: rewards.AuditStaffPIN, At: clk.now(), Device: "kiosk-1", Staff: "4711", Subject: "4711"},
+		{Kind: rewards.AuditStaffCard, At: clk.now(), Device: "kiosk-1", Staff: "4711", Subject: "4711"},
 	}
 	if err != nil || len(trail) != 4 || trail[1].Kind != rewards.EventCardBlock || !slices.EqualFunc(trail[2:], want, func(a, b rewards.AuditEntry) bool {
-		return a.Kind == b.Kind && a.At.Equal(b.At) && a.Device == b.Device && a.Staff == b.Staff && a.Member == b.Member && a.Seq == 0
+		return a.Kind == b.Kind && a.At.Equal(b.At) && a.Device == b.Device && a.Staff == b.Staff && a.Subject == b.Subject && a.Seq == 0
 	}) {
 		t.Fatalf("the audit trail after a new PIN and a staff card: %+v %v", trail, err)
 	}

@@ -389,7 +389,7 @@ func TestUpgradeFromAmendedMigrations(t *testing.T) {
 		// Both lack the migrations after 0020 (read-only, they must be
 		// upgraded first); the first lacks 0020 too, the second has it
 		// recorded as done.
-		if err := readOnlyOpen(path); !errors.Is(err, sqlite.ErrUpgrade) || !strings.Contains(err.Error(), "0021_staff_changes.sql") ||
+		if err := readOnlyOpen(path); !errors.Is(err, sqlite.ErrUpgrade) || !strings.Contains(err.Error(), "0021_audit_changes.sql") ||
 			strings.Contains(err.Error(), "0020_") != (name == "s16-39f146a-coop.db") {
 			t.Fatalf("%s read-only: %v", name, err)
 		}
@@ -471,7 +471,7 @@ func TestUpgradeFromS18(t *testing.T) {
 	for _, program := range []string{"coop", "bonus"} {
 		name := "s18-4492a75-" + program + ".db"
 		path := copyLedger(t, name)
-		if err := readOnlyOpen(path); !errors.Is(err, sqlite.ErrUpgrade) || !strings.Contains(err.Error(), "0021_staff_changes.sql") || strings.Contains(err.Error(), "0020_") {
+		if err := readOnlyOpen(path); !errors.Is(err, sqlite.ErrUpgrade) || !strings.Contains(err.Error(), "0021_audit_changes.sql") || strings.Contains(err.Error(), "0020_") {
 			t.Fatalf("%s read-only: %v", name, err)
 		}
 		s, err := openPath(t, path, "2026-11-25T10:00:00Z")
@@ -498,7 +498,7 @@ func TestUpgradeFromS18(t *testing.T) {
 				t.Fatal(err)
 			}
 			trail, err := s.Audit(ctx, ts("2026-11-24T00:00:00Z"))
-			if err != nil || len(trail) == 0 || trail[len(trail)-1].Kind != rewards.AuditStaffPIN || trail[len(trail)-1].Member != "4711" {
+			if err != nil || len(trail) == 0 || trail[len(trail)-1].Kind != rewards.AuditStaffPIN || trail[len(trail)-1].Subject != "4711" {
 				t.Fatalf("%s: the audit trail after a new PIN: %+v %v", name, trail, err)
 			}
 		}

@@ -71,7 +71,7 @@ func (s *Store) AddStaff(ctx context.Context, c rewards.StaffAdd) (rewards.Staff
 			m.Coop = storeCoop
 		}
 		out = m
-		return t.staffChanged(rewards.AuditStaffAdd, m.Number, m.CreatedAt)
+		return t.audited(rewards.AuditStaffAdd, m.Number, m.CreatedAt)
 	})
 	return out, err
 }
@@ -101,7 +101,7 @@ func (s *Store) SetStaffCard(ctx context.Context, c rewards.StaffCardSet) (rewar
 		if out, _, err = t.staffMember(`m.number = ?`, c.Number); err != nil || out.Card == before.Card {
 			return err
 		}
-		return t.staffChanged(rewards.AuditStaffCard, c.Number, t.until)
+		return t.audited(rewards.AuditStaffCard, c.Number, t.until)
 	})
 	return out, err
 }
@@ -131,18 +131,19 @@ func (s *Store) SetStaffPIN(ctx context.Context, c rewards.StaffPINSet) (rewards
 		if out, _, err = t.staffMember(`m.number = ?`, c.Number); err != nil {
 			return err
 		}
-		return t.staffChanged(rewards.AuditStaffPIN, c.Number, t.until)
+		return t.audited(rewards.AuditStaffPIN, c.Number, t.until)
 	})
 	return out, err
 }
 
-// staffChanged records, for the audit trail, what kind of change was made
-// to the staff member numbered number at at, by the device and, in a staff
-// session, by the member the context names.
-func (t *txn) staffChanged(kind, number string, at time.Time) error {
-	if _, err := t.exec(`INSERT INTO staff_changes (after, at, kind, number, device, staff) VALUES (?, ?, ?, ?, ?, ?)`,
-		t.lastSeq, ms(at), kind, number, t.madeBy(), nullText(rewards.StaffIn(t.ctx))); err != nil {
-		return fmt.Errorf("record the %s of staff member %s: %w", kind, number, err)
+// audited records, for the audit trail, a change that no event records:
+// its kind (an Audit kind of package rewards), what it was made to and
+// when, by the device and, in a staff session, by the member the context
+// names.
+func (t *txn) audited(kind, subject string, at time.Time) error {
+	if _, err := t.exec(`INSERT INTO audit_changes (after, at, kind, subject, device, staff) VALUES (?, ?, ?, ?, ?, ?)`,
+		t.lastSeq, ms(at), kind, subject, t.madeBy(), nullText(rewards.StaffIn(t.ctx))); err != nil {
+		return fmt.Errorf("record the %s of %s for the audit trail: %w", kind, subject, err)
 	}
 	return nil
 }
@@ -331,15 +332,15 @@ func (s *Store) SessionByToken(ctx context.Context, hash string) (rewards.StaffS
 }
 
 // Audit lists the events after since in the order of the log, and each
-// change to a staff member after the last event before it, with the device
-// and the staff member that made each.
+// change that no event records after the last event before it, with the
+// device and the staff member that made each.
 func (s *Store) Audit(ctx context.Context, since time.Time) ([]rewards.AuditEntry, error) {
 	out := []rewards.AuditEntry{}
 	err := s.read(ctx, func(t *txn) error {
-		rows, err := t.tx.QueryContext(ctx, `SELECT seq, at, kind, device, coalesce(staff, ''), member FROM (
-				SELECT seq, seq AS place, 0 AS id, at, kind, device, staff, '' AS member FROM events WHERE at > ?1
+		rows, err := t.tx.QueryContext(ctx, `SELECT seq, at, kind, device, coalesce(staff, ''), subject FROM (
+				SELECT seq, seq AS place, 0 AS id, at, kind, device, staff, '' AS subject FROM events WHERE at > ?1
 				UNION ALL
-				SELECT 0, after, id, at, kind, device, staff, number FROM staff_changes WHERE at > ?1)
+				SELECT 0, after, id, at, kind, device, staff, subject FROM audit_changes WHERE at > ?1)
 			ORDER BY place, id`, ms(since))
 		if err != nil {
 			return fmt.Errorf("read the audit trail: %w", err)
@@ -348,7 +349,7 @@ func (s *Store) Audit(ctx context.Context, since time.Time) ([]rewards.AuditEntr
 		for rows.Next() {
 			var e rewards.AuditEntry
 			var at int64
-			if err := rows.Scan(&e.Seq, &at, &e.Kind, &e.Device, &e.Staff, &e.Member); err != nil {
+			if err := rows.Scan(&e.Seq, &at, &e.Kind, &e.Device, &e.Staff, &e.Subject); err != nil {
 				return fmt.Errorf("read the audit trail: %w", err)
 			}
 			e.At = fromMS(at)

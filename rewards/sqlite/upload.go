@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"strconv"
 	"strings"
 	"time"
 
@@ -489,7 +490,7 @@ func (s *Store) ResolveConflict(ctx context.Context, id int64, by, note string) 
 			return fmt.Errorf("resolve conflict %d: %w", id, err)
 		}
 		c.ResolvedAt, c.ResolvedBy, c.Note = &now, by, note
-		return nil
+		return t.audited(rewards.AuditConflictResolve, strconv.FormatInt(id, 10), now)
 	})
 	return c, err
 }

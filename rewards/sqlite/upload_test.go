@@ -3,6 +3,7 @@ package sqlite_test
 import (
 	"encoding/json"
 	"fmt"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -427,12 +428,19 @@ func TestResolveConflict(t *testing.T) {
 		t.Errorf("an unknown conflict: %v", err)
 	}
 	clk.set("2026-11-03T13:00:00Z")
-	c, err := s.ResolveConflict(ctx, id, "4711", "told the customer")
+	session := rewards.WithStaff(rewards.WithDevice(ctx, "kiosk-s1"), "4711")
+	c, err := s.ResolveConflict(session, id, "4711", "told the customer")
 	if err != nil || c.ResolvedAt == nil || !c.ResolvedAt.Equal(clk.t) || c.ResolvedBy != "4711" || c.Note != "told the customer" {
 		t.Fatalf("resolved %+v %v", c, err)
 	}
 	if _, err := s.ResolveConflict(ctx, id, "4712", "again"); rewards.ErrorCode(err) != rewards.ECONFLICT {
 		t.Errorf("resolved twice: %v", err)
+	}
+	// The resolution, no event, is in the audit trail once.
+	trail, err := s.Audit(ctx, clk.t.Add(-time.Minute))
+	if err != nil || len(trail) != 1 || trail[0] != (rewards.AuditEntry{At: clk.t, Kind: rewards.AuditConflictResolve,
+		Device: "kiosk-s1", Staff: "4711", Subject: strconv.FormatInt(id, 10)}) {
+		t.Errorf("the audit trail: %+v %v", trail, err)
 	}
 	open, err := s.Conflicts(ctx, false)
 	if err != nil || len(open) != 0 {

@@ -10,7 +10,7 @@
 # 2be0aa7, a development build before v0.1.0 whose migration 0002 was later
 # edited; s16-39f146a-*.db and s17-f7f8d39-*.db at the builds that landed
 # migrations 0017 and 0019 as first written, and as amended after;
-# s18-4492a75-*.db at the last build before migration 0021 (staff_changes).
+# s18-4492a75-*.db at the last build before migration 0021 (audit_changes).
 # The files are committed: they are what those builds wrote.
 set -euo pipefail
 commit=$1 name=$2
