@@ -143,9 +143,10 @@ func (s *Store) migrate() (err error) {
 		changed = true
 	}
 	for _, m := range done {
-		if _, err := tx.Exec(`INSERT INTO schema_migrations (name, checksum) VALUES (?, ?)`, m.name, m.sum); err != nil {
-			return fmt.Errorf("migrate: %w", err)
+		if err := record(tx, m); err != nil {
+			return err
 		}
+		changed = true
 	}
 	var steps []string // migrations just applied that have an upgrade step
 	for _, m := range want {
@@ -162,8 +163,10 @@ func (s *Store) migrate() (err error) {
 			if _, err := tx.Exec(m.body); err != nil {
 				return fmt.Errorf("migrate %s: %w", path.Base(m.name), err)
 			}
-			if _, err := tx.Exec(`INSERT INTO schema_migrations (name, checksum) VALUES (?, ?)`, m.name, m.sum); err != nil {
-				return fmt.Errorf("migrate %s: %w", path.Base(m.name), err)
+			for _, r := range append([]migration{m}, coveredBy(m, applied, want)...) {
+				if err := record(tx, r); err != nil {
+					return err
+				}
 			}
 			if upgrades[m.name] != nil {
 				steps = append(steps, m.name)
@@ -214,6 +217,14 @@ func (s *Store) migrate() (err error) {
 	return s.scrub()
 }
 
+// record records the migration m as applied, with its checksum.
+func record(tx *sql.Tx, m migration) error {
+	if _, err := tx.Exec(`INSERT INTO schema_migrations (name, checksum) VALUES (?, ?)`, m.name, m.sum); err != nil {
+		return fmt.Errorf("migrate %s: %w", path.Base(m.name), err)
+	}
+	return nil
+}
+
 // scrubPending is the ledger's user_version while a migration that erased
 // personal data waits for the files to be written anew: set in the
 // migration's transaction, cleared once done, so that an interrupted
@@ -249,47 +260,59 @@ func (s *Store) scrub() error {
 // that nothing of what it moved is left in a free page or the log.
 var erasing = map[string]bool{"migrations/0008_people.sql": true}
 
-// amended are the migrations whose text a build that landed applied and a
-// later one changed, which must not happen again: by name, the checksums
-// of the texts that were applied, and the later migrations this build
-// moved their changes to, which such a ledger has done already. 0017 was
-// reworded; 0019 made replica_resync and replica.behind, which are 0020's
-// now.
-var amended = map[string]struct {
-	sums []string
-	did  []string
-}{
-	"migrations/0017_replica_events.sql": {sums: []string{"f2cff1b629435b747a48ebb7d54a126290a89cd7153c5877fee12237c37dd86f"}},
-	"migrations/0019_outbox_personal.sql": {sums: []string{"e8ac519714b71fc43c6642038205b26049dfccc8e847c6452b10873ddc71853e"},
-		did: []string{"migrations/0020_replica_resync.sql"}},
+// amended are the migrations whose text changed after a build that landed
+// applied it, which must not happen again: by name, the checksums of the
+// other texts that landed. 0017 and 0019 landed as first written (39f146a,
+// and again 4492a75) and as amended (f7f8d39), which reworded 0017 and
+// made 0019 make replica_resync and replica.behind; the files hold the
+// amended texts, which the builds that landed last before this one
+// applied to new ledgers. A ledger that applied another text has this
+// build's checksum recorded for it.
+var amended = map[string][]string{
+	"migrations/0017_replica_events.sql":  {"84775d290cde184a0be377d2fd6c9730d0346d2ff741b02a396d64404c8750c6"},
+	"migrations/0019_outbox_personal.sql": {"ceaafb90086d7476e93b11d1d2ac6d37f3e2f25eaf7426da492b8bffdcf4b850"},
 }
 
-// amend takes, in applied, the checksums of the amended texts a ledger
-// applied for this build's, and the migrations those texts did the work
-// of for applied: what the ledger's migrations table must be told
-// (resummed: the checksum to record; done: the migration to record as
-// applied).
+// covers names, for a migration, the later ones whose work its text does
+// too: 0019 as amended makes what 0020 makes for the ledgers whose 0019
+// was the first text. Where this text of 0019 is applied, 0020 is
+// recorded as applied and not run.
+var covers = map[string][]string{
+	"migrations/0019_outbox_personal.sql": {"migrations/0020_replica_resync.sql"},
+}
+
+// amend takes, in applied, this build's checksum for another text of an
+// amended migration that a ledger applied, and records as applied the
+// migrations that the texts it applied covered: what the ledger's
+// migrations table must be told (resummed: the checksum to record; done:
+// the migration to record as applied).
 func amend(applied map[string]string, want []migration) (resummed, done []migration) {
-	byName := map[string]migration{}
 	for _, m := range want {
-		byName[m.name] = m
-	}
-	for _, m := range want {
-		a, ok := amended[m.name]
-		sum, has := applied[m.name]
-		if !ok || !has || !slices.Contains(a.sums, sum) {
-			continue
-		}
-		applied[m.name] = m.sum
-		resummed = append(resummed, m)
-		for _, name := range a.did {
-			if _, has := applied[name]; !has {
-				applied[name] = byName[name].sum
-				done = append(done, byName[name])
-			}
+		switch sum, has := applied[m.name]; {
+		case !has:
+		case sum == m.sum:
+			done = append(done, coveredBy(m, applied, want)...)
+		case slices.Contains(amended[m.name], sum):
+			applied[m.name] = m.sum
+			resummed = append(resummed, m)
 		}
 	}
 	return resummed, done
+}
+
+// coveredBy records in applied, and returns, the migrations m's text
+// covers that applied lacks.
+func coveredBy(m migration, applied map[string]string, want []migration) []migration {
+	var out []migration
+	for _, name := range covers[m.name] {
+		if _, has := applied[name]; has {
+			continue
+		}
+		i := slices.IndexFunc(want, func(w migration) bool { return w.name == name })
+		applied[name] = want[i].sum
+		out = append(out, want[i])
+	}
+	return out
 }
 
 // upgrades are the steps of an upgrade that SQL cannot take, by the

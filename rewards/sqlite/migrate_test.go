@@ -376,19 +376,19 @@ func TestProgramEventShapes(t *testing.T) {
 	checkLedger(t, fresh)
 }
 
-// Ledgers written by the builds that landed migration 0019 as first
-// written (s16) and as it was changed after (s17: it also made what 0020
-// makes now, and 0017's comment read otherwise) open writable: the first
-// gets 0020 applied, the second has it recorded as done (read-only, each
-// names what it lacks); both end with this build's checksums and the same
-// schema, take a redemption and check.
+// Ledgers written by the builds that landed migrations 0017 and 0019 as
+// first written (s16) and as amended after (s17: 0019 also made what 0020
+// makes, and 0017's comment read otherwise; the files hold these texts)
+// open writable: the first gets this build's checksums and 0020 applied,
+// the second has 0020 recorded as done (read-only, each names what it
+// lacks); both end with a new ledger's checksums and schema, take a
+// redemption and check.
 func TestUpgradeFromAmendedMigrations(t *testing.T) {
-	var schemas []string
+	fresh := newLedgerSchema(t)
 	for _, name := range []string{"s16-39f146a-coop.db", "s17-f7f8d39-coop.db"} {
 		path := copyLedger(t, name)
-		// Both lack the migrations after 0020 (read-only, they must be
-		// upgraded first); the first lacks 0020 too, the second has it
-		// recorded as done.
+		// Both lack 0021 (read-only, they must be upgraded first); the
+		// first lacks 0020 too, the second has what it makes.
 		if err := readOnlyOpen(path); !errors.Is(err, sqlite.ErrUpgrade) || !strings.Contains(err.Error(), "0021_audit_changes.sql") ||
 			strings.Contains(err.Error(), "0020_") != (name == "s16-39f146a-coop.db") {
 			t.Fatalf("%s read-only: %v", name, err)
@@ -402,15 +402,27 @@ func TestUpgradeFromAmendedMigrations(t *testing.T) {
 			t.Fatalf("%s: redeem after the upgrade: %v", name, err)
 		}
 		s.Close()
-		schema := schemaOf(t, path)
-		if !strings.Contains(schema, "replica_resync") || !strings.Contains(schema, "behind") {
-			t.Errorf("%s: no replica_resync or replica.behind after the upgrade", name)
+		if got := schemaOf(t, path); got != fresh {
+			t.Errorf("%s: the upgraded ledger's migrations and schema differ from a new ledger's:\n%s\n---\n%s", name, got, fresh)
 		}
-		schemas = append(schemas, schema)
 	}
-	if schemas[0] != schemas[1] {
-		t.Errorf("the two ledgers' migrations and schemas differ after the upgrade:\n%s\n---\n%s", schemas[0], schemas[1])
+}
+
+// newLedgerSchema is schemaOf a ledger this build makes.
+func newLedgerSchema(t *testing.T) string {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "new.db")
+	s := sqlite.NewStore(path)
+	s.Create = true
+	if err := s.Open(); err != nil {
+		t.Fatal(err)
 	}
+	s.Close()
+	schema := schemaOf(t, path)
+	if !strings.Contains(schema, "replica_resync") || !strings.Contains(schema, "behind") || !strings.Contains(schema, "0020_replica_resync.sql") {
+		t.Fatalf("a new ledger lacks replica_resync, replica.behind or 0020 recorded:\n%s", schema)
+	}
+	return schema
 }
 
 // readOnlyOpen opens the ledger at path read-only, closes it, and returns
@@ -461,13 +473,7 @@ func schemaOf(t *testing.T, path string) string {
 // and by staff card, and a new PIN is in the audit trail; they check, and
 // take a receipt after.
 func TestUpgradeFromS18(t *testing.T) {
-	fresh := filepath.Join(t.TempDir(), "fresh.db")
-	made := sqlite.NewStore(fresh)
-	made.Create = true
-	if err := made.Open(); err != nil {
-		t.Fatal(err)
-	}
-	made.Close()
+	fresh := newLedgerSchema(t)
 	for _, program := range []string{"coop", "bonus"} {
 		name := "s18-4492a75-" + program + ".db"
 		path := copyLedger(t, name)
@@ -504,8 +510,8 @@ func TestUpgradeFromS18(t *testing.T) {
 		}
 		checkLedger(t, s)
 		s.Close()
-		if got, want := schemaOf(t, path), schemaOf(t, fresh); got != want {
-			t.Errorf("%s: the upgraded ledger's migrations and schema differ from a new ledger's:\n%s\n---\n%s", name, got, want)
+		if got := schemaOf(t, path); got != fresh {
+			t.Errorf("%s: the upgraded ledger's migrations and schema differ from a new ledger's:\n%s\n---\n%s", name, got, fresh)
 		}
 	}
 }

@@ -12,7 +12,6 @@ CREATE TABLE replica_events (
 	store TEXT NOT NULL DEFAULT ''
 );
 
--- An outbox row names its event, so that the server's answer finds it
--- after the server's own effects of the event replaced the kiosk's and
--- its events row is gone (state 'settled': nothing is left to undo).
+-- An outbox row names its event, so that the server's answer finds it by
+-- the event's id.
 ALTER TABLE outbox ADD COLUMN event TEXT NOT NULL DEFAULT '';
