@@ -171,7 +171,7 @@ func TestBatchPrint(t *testing.T) {
 	k.CardPrinter = cp
 	w.logIn(t, k, "101")
 	test.Tap(button(t, win.Content(), "Print a batch of cards"))
-	tapKeys(t, win, "12")
+	keys(t, win, "12")
 	test.Tap(button(t, win.Content(), "Issue and print"))
 	k.WaitBatch()
 	bar := progressBar(t, win)
@@ -207,7 +207,7 @@ func TestBatchCancel(t *testing.T) {
 	k.CardPrinter = cp
 	w.logIn(t, k, "101")
 	test.Tap(button(t, win.Content(), "Print a batch of cards"))
-	tapKeys(t, win, "25")
+	keys(t, win, "25")
 	test.Tap(button(t, win.Content(), "Issue and print"))
 	<-cp.started
 	if !shows(win, "Issuing cards: 25 of 25") {

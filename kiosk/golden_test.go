@@ -33,7 +33,7 @@ func TestGolden(t *testing.T) {
 		{"phone", func() {
 			k.Start(k.Lang())
 			test.Tap(button(t, w.Content(), lang.Text(k.Lang(), "kioskphone.use_phone", nil)))
-			tapDigits(t, w, "888777666")
+			keys(t, w, "888777666")
 		}},
 		{"staff", func() {
 			k.LogInForTest(rewards.StaffMember{Number: "4711", Name: "Ана", Role: rewards.StaffRoleStaff, Store: "s1"}, "")

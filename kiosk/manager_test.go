@@ -139,14 +139,6 @@ func buttons(o fyne.CanvasObject, label string) []*widget.Button {
 	return out
 }
 
-// tapKeys taps the keypad's keys of the digits.
-func tapKeys(t *testing.T, w fyne.Window, digits string) {
-	t.Helper()
-	for _, d := range digits {
-		test.Tap(buttons(w.Content(), string(d))[0])
-	}
-}
-
 // typeLine types s on the in-app keyboard of the typing screen, in the
 // session language l, as a finger would: the layout key until the letter
 // shows, the shift key before a capital; then takes it.
@@ -229,10 +221,10 @@ func TestManagerBoardEdit(t *testing.T) {
 	change(2)
 	typeLine(t, win, lang.EN, "Small pot")
 	change(3)
-	tapKeys(t, win, "120")
+	keys(t, win, "120")
 	test.Tap(button(t, win.Content(), "Done"))
 	change(4)
-	tapKeys(t, win, "5")
+	keys(t, win, "5")
 	test.Tap(button(t, win.Content(), "Done"))
 	change(6)
 	test.Tap(button(t, win.Content(), "+ 1 month"))
@@ -288,7 +280,7 @@ func TestManagerBoardEdit(t *testing.T) {
 		t.Fatalf("the form of the reward: %q", texts(win.Content()))
 	}
 	change(3)
-	tapKeys(t, win, "0")
+	keys(t, win, "0")
 	test.Tap(button(t, win.Content(), "Done"))
 	w.link.down.Store(true)
 	test.Tap(button(t, win.Content(), "Save"))
@@ -365,7 +357,7 @@ func TestManagerStaffPIN(t *testing.T) {
 		t.Fatalf("the staff: %q", texts(win.Content()))
 	}
 	test.Tap(button(t, win.Content(), "Ivo"))
-	tapKeys(t, win, "12345")
+	keys(t, win, "12345")
 	if !shows(win, "●●●●●") || shows(win, "12345") {
 		t.Errorf("the PIN typed shows %q", texts(win.Content()))
 	}
@@ -373,7 +365,7 @@ func TestManagerStaffPIN(t *testing.T) {
 	if k.Screen() != kiosk.ScreenManagerNumber || !shows(win, "6 digits or more") {
 		t.Fatalf("a short PIN: %s %q", k.Screen(), texts(win.Content()))
 	}
-	tapKeys(t, win, "6")
+	keys(t, win, "6")
 	test.Tap(button(t, win.Content(), "Done"))
 	if k.Screen() != kiosk.ScreenManagerStaff || !shows(win, "Ivo has a new PIN.") {
 		t.Fatalf("after the new PIN: %s %q", k.Screen(), texts(win.Content()))
@@ -389,7 +381,7 @@ func TestManagerStaffPIN(t *testing.T) {
 	}
 	w.link.down.Store(true)
 	test.Tap(button(t, win.Content(), "Ivo"))
-	tapKeys(t, win, "654321")
+	keys(t, win, "654321")
 	test.Tap(button(t, win.Content(), "Done"))
 	if !shows(win, "needs the connection") {
 		t.Fatalf("offline: %q", texts(win.Content()))
@@ -506,7 +498,7 @@ func TestManagerScreensLayout(t *testing.T) {
 		{"voucher", func() { k.Scan(v.Code) }},
 		{"test-page", func() { w.logIn(t, k, "101"); test.Tap(button(t, win.Content(), "Пробна страница")) }},
 		{"batch", func() { w.logIn(t, k, "101"); test.Tap(button(t, win.Content(), "Печат на партида")) }},
-		{"batch-done", func() { tapKeys(t, win, "3"); test.Tap(button(t, win.Content(), "Издай")); k.WaitBatch() }},
+		{"batch-done", func() { keys(t, win, "3"); test.Tap(button(t, win.Content(), "Издай")); k.WaitBatch() }},
 	}
 	for _, size := range kioskSizes {
 		win.Resize(size)

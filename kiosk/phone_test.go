@@ -118,21 +118,6 @@ func (ps *phoneShop) kiosk(w fyne.Window, tm *timers, l string) *kiosk.Kiosk {
 	return k
 }
 
-// key finds the button whose text is label.
-func key(t *testing.T, w fyne.Window, label string) *widget.Button {
-	t.Helper()
-	var found *widget.Button
-	objects(w.Content(), func(o fyne.CanvasObject) {
-		if b, ok := o.(*widget.Button); ok && found == nil && b.Text == label {
-			found = b
-		}
-	})
-	if found == nil {
-		t.Fatalf("no button %q among %q", label, texts(w.Content()))
-	}
-	return found
-}
-
 // clearKey finds the keypad's clear key, drawn as an icon.
 func clearKey(t *testing.T, w fyne.Window) *widget.Button {
 	t.Helper()
@@ -152,17 +137,8 @@ func clearKey(t *testing.T, w fyne.Window) *widget.Button {
 // on the keypad, as a customer would in language l.
 func typePhone(t *testing.T, w fyne.Window, l string) {
 	t.Helper()
-	test.Tap(key(t, w, lang.Text(l, "kioskphone.use_phone", nil)))
-	tapDigits(t, w, "888123456")
-}
-
-// tapDigits taps the digits on the keypad, one key at a time, as a
-// finger would.
-func tapDigits(t *testing.T, w fyne.Window, digits string) {
-	t.Helper()
-	for _, d := range digits {
-		test.Tap(key(t, w, string(d)))
-	}
+	tap(t, w, lang.Text(l, "kioskphone.use_phone", nil))
+	keys(t, w, "888123456")
 }
 
 // A customer without a card taps the phone button, types the number on
@@ -176,31 +152,31 @@ func TestPhoneLogin(t *testing.T) {
 	w := a.NewWindow("kiosk")
 	tm := &timers{}
 	k := ps.kiosk(w, tm, lang.BG)
-	test.Tap(key(t, w, "Нямате карта? Влезте с телефона"))
+	tap(t, w, "Нямате карта? Влезте с телефона")
 	if k.Screen() != kiosk.ScreenPhone || !shows(w, "Въведете телефонния си номер") || !shows(w, "+359") {
 		t.Fatalf("the phone screen: %s %q", k.Screen(), texts(w.Content()))
 	}
-	tapDigits(t, w, "8881234")
-	if !shows(w, "+359 888 123 4") || !key(t, w, "Изпрати ми код").Disabled() {
-		t.Fatalf("seven digits: %q, send enabled: %v", texts(w.Content()), !key(t, w, "Изпрати ми код").Disabled())
+	keys(t, w, "8881234")
+	if !shows(w, "+359 888 123 4") || !exact(t, w, "Изпрати ми код").Disabled() {
+		t.Fatalf("seven digits: %q, send enabled: %v", texts(w.Content()), !exact(t, w, "Изпрати ми код").Disabled())
 	}
-	tapDigits(t, w, "56")
-	if !shows(w, "+359 888 123 456") || key(t, w, "Изпрати ми код").Disabled() {
+	keys(t, w, "56")
+	if !shows(w, "+359 888 123 456") || exact(t, w, "Изпрати ми код").Disabled() {
 		t.Fatalf("the whole number: %q", texts(w.Content()))
 	}
-	test.Tap(key(t, w, "Изпрати ми код"))
+	tap(t, w, "Изпрати ми код")
 	got := ps.gw.last(t)
 	if got.phone != "+359888123456" || got.lang != lang.BG || len(got.code) != rewards.OTPDigits {
 		t.Fatalf("the gateway was given %+v", got)
 	}
-	if !shows(w, "Изпратихме код на …456") || !key(t, w, "Изпрати нов код").Disabled() {
+	if !shows(w, "Изпратихме код на …456") || !exact(t, w, "Изпрати нов код").Disabled() {
 		t.Fatalf("the code's screen: %q", texts(w.Content()))
 	}
-	tapDigits(t, w, got.code[:5])
+	keys(t, w, got.code[:5])
 	if k.Screen() != kiosk.ScreenPhone {
 		t.Fatalf("five digits left the code's screen for %s", k.Screen())
 	}
-	tapDigits(t, w, got.code[5:])
+	keys(t, w, got.code[5:])
 	if k.Screen() != kiosk.ScreenCustomer || k.Customer().Card != ps.card.Number || !shows(w, "Здравейте, Мария") || !shows(w, "100 точки") {
 		t.Fatalf("after the code: %s %q", k.Screen(), texts(w.Content()))
 	}
@@ -220,8 +196,8 @@ func TestPhoneTwoCards(t *testing.T) {
 	w := a.NewWindow("kiosk")
 	k := ps.kiosk(w, &timers{}, lang.RU)
 	typePhone(t, w, lang.RU)
-	test.Tap(key(t, w, "Прислать код"))
-	tapDigits(t, w, ps.gw.last(t).code)
+	tap(t, w, "Прислать код")
+	keys(t, w, ps.gw.last(t).code)
 	mine, his := "Мария: •••• "+ps.card.Number[len(ps.card.Number)-4:], "Иван: •••• "+family.Number[len(family.Number)-4:]
 	if k.Screen() != kiosk.ScreenPhone || !shows(w, "Выберите свою карту") || !shows(w, mine) || !shows(w, his) {
 		t.Fatalf("the choice: %s %q", k.Screen(), texts(w.Content()))
@@ -229,7 +205,7 @@ func TestPhoneTwoCards(t *testing.T) {
 	if shows(w, ps.card.Number) || shows(w, family.Number) {
 		t.Fatalf("the choice shows a whole card number: %q", texts(w.Content()))
 	}
-	test.Tap(key(t, w, his))
+	tap(t, w, his)
 	b, err := ps.s.Balance(ctx, family.Number, ps.now)
 	if err != nil {
 		t.Fatal(err)
@@ -249,13 +225,13 @@ func TestPhoneWrongCodeResend(t *testing.T) {
 	tm := &timers{}
 	k := ps.kiosk(w, tm, lang.EN)
 	typePhone(t, w, lang.EN)
-	test.Tap(key(t, w, "Send me a code"))
+	tap(t, w, "Send me a code")
 	code := ps.gw.last(t).code
 	wrong := "000000"
 	if code == wrong {
 		wrong = "111111"
 	}
-	tapDigits(t, w, wrong)
+	keys(t, w, wrong)
 	if k.Screen() != kiosk.ScreenPhone || !shows(w, "The code is wrong: 4 tries left.") {
 		t.Fatalf("a wrong code: %s %q", k.Screen(), texts(w.Content()))
 	}
@@ -263,20 +239,20 @@ func TestPhoneWrongCodeResend(t *testing.T) {
 	if !shows(w, "Кодът е грешен: остават 4 опита.") {
 		t.Fatalf("a wrong code in Bulgarian: %q", texts(w.Content()))
 	}
-	if !key(t, w, "Изпрати нов код").Disabled() {
+	if !exact(t, w, "Изпрати нов код").Disabled() {
 		t.Fatal("a new code is offered before its time")
 	}
 	tm.fire(kiosk.ResendAfter)
-	resend := key(t, w, "Изпрати нов код")
+	resend := exact(t, w, "Изпрати нов код")
 	if resend.Disabled() {
 		t.Fatal("no new code is offered after 60 s")
 	}
 	test.Tap(resend)
 	again := ps.gw.last(t)
-	if ps.gw.count() != 2 || again.lang != lang.BG || !key(t, w, "Изпрати нов код").Disabled() || shows(w, "Кодът е грешен") {
+	if ps.gw.count() != 2 || again.lang != lang.BG || !exact(t, w, "Изпрати нов код").Disabled() || shows(w, "Кодът е грешен") {
 		t.Fatalf("after a new code: %d sent, %q", ps.gw.count(), texts(w.Content()))
 	}
-	tapDigits(t, w, again.code)
+	keys(t, w, again.code)
 	if k.Screen() != kiosk.ScreenCustomer || k.Customer().Card != ps.card.Number {
 		t.Fatalf("the new code: %s %q", k.Screen(), texts(w.Content()))
 	}
@@ -292,10 +268,10 @@ func TestPhoneTooManyCodes(t *testing.T) {
 	tm := &timers{}
 	k := ps.kiosk(w, tm, lang.EN)
 	typePhone(t, w, lang.EN)
-	test.Tap(key(t, w, "Send me a code"))
+	tap(t, w, "Send me a code")
 	for range rewards.OTPCodes {
 		tm.fire(kiosk.ResendAfter)
-		test.Tap(key(t, w, "Send a new code"))
+		tap(t, w, "Send a new code")
 	}
 	if ps.gw.count() != rewards.OTPCodes || k.Screen() != kiosk.ScreenPhone ||
 		!shows(w, "The phone was sent 3 codes in the last 15 minutes, which is the most: try again in 900 s.") {
@@ -314,11 +290,11 @@ func TestPhoneOffline(t *testing.T) {
 	k := ps.kiosk(w, &timers{}, lang.RU)
 	typePhone(t, w, lang.RU)
 	ps.srv.Close()
-	test.Tap(key(t, w, "Прислать код"))
+	tap(t, w, "Прислать код")
 	if k.Screen() != kiosk.ScreenPhone || !shows(w, "Для входа по телефону нужна связь с сервером") || shows(w, "Введите код") {
 		t.Fatalf("the server stopped: %s %q", k.Screen(), texts(w.Content()))
 	}
-	test.Tap(key(t, w, "Назад"))
+	tap(t, w, "Назад")
 	if k.Screen() != kiosk.ScreenAttract {
 		t.Fatalf("Back: %s", k.Screen())
 	}
@@ -326,7 +302,7 @@ func TestPhoneOffline(t *testing.T) {
 	k = &kiosk.Kiosk{Work: atOnce, Service: ps.s, Coop: "c1", Store: "s1", Window: w, After: (&timers{}).after, Phone: ps.client,
 		Online: func() (bool, time.Time) { return false, ps.now }}
 	k.Start(lang.BG)
-	test.Tap(key(t, w, "Нямате карта? Влезте с телефона"))
+	tap(t, w, "Нямате карта? Влезте с телефона")
 	if !shows(w, "Входът с телефон изисква връзка със сървъра") || shows(w, "Въведете телефонния си номер") {
 		t.Fatalf("offline: %q", texts(w.Content()))
 	}
@@ -344,17 +320,17 @@ func TestPhoneTimeoutScan(t *testing.T) {
 	w := a.NewWindow("kiosk")
 	tm := &timers{}
 	k := ps.kiosk(w, tm, lang.EN)
-	test.Tap(key(t, w, "No card? Use your phone"))
-	tapDigits(t, w, "888123")
+	tap(t, w, "No card? Use your phone")
+	keys(t, w, "888123")
 	tm.expire()
 	if k.Screen() != kiosk.ScreenAttract || shows(w, "888") {
 		t.Fatalf("after the idle timeout: %s %q", k.Screen(), texts(w.Content()))
 	}
-	test.Tap(key(t, w, "No card? Use your phone"))
-	if shows(w, "888") || !key(t, w, "Send me a code").Disabled() {
+	tap(t, w, "No card? Use your phone")
+	if shows(w, "888") || !exact(t, w, "Send me a code").Disabled() {
 		t.Fatalf("the number outlived the timeout: %q", texts(w.Content()))
 	}
-	tapDigits(t, w, "888")
+	keys(t, w, "888")
 	test.TypeOnCanvas(w.Canvas(), ps.card.Number)
 	w.Canvas().OnTypedKey()(&fyne.KeyEvent{Name: fyne.KeyReturn})
 	if k.Screen() != kiosk.ScreenCustomer || k.Customer().Card != ps.card.Number {
@@ -377,12 +353,12 @@ func TestPhoneLayout(t *testing.T) {
 			typePhone(t, w, lang.BG)
 		},
 		"code": func() {
-			test.Tap(key(t, w, "Изпрати ми код"))
-			tapDigits(t, w, "12")
+			tap(t, w, "Изпрати ми код")
+			keys(t, w, "12")
 		},
 		"choice": func() {
 			test.Tap(clearKey(t, w))
-			tapDigits(t, w, ps.gw.last(t).code)
+			keys(t, w, ps.gw.last(t).code)
 		},
 	}
 	for _, name := range []string{"number", "code", "choice"} {
