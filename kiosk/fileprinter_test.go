@@ -31,9 +31,7 @@ func TestFilePrinter(t *testing.T) {
 		t.Fatal(err)
 	}
 	p := kiosk.FilePrinter{Dir: dir, Service: s}
-	a := test.NewApp()
-	defer a.Quit()
-	w := a.NewWindow("kiosk")
+	w := newWindow(t)
 	w.Resize(fyne.NewSize(1920, 1080))
 	k := &kiosk.Kiosk{Work: atOnce, Service: s, Coop: "c1", Store: "s1", Now: func() time.Time { return now }, Window: w, After: (&timers{}).after,
 		Printer: p, CardPrinter: p, PrintsTo: dir}

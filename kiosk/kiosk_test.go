@@ -209,9 +209,7 @@ func customerOf100(t *testing.T) (*sqlite.Store, time.Time, rewards.Card) {
 // attract.
 func TestScanRedeemTimeout(t *testing.T) {
 	s, now, c := customerOf100(t)
-	a := test.NewApp()
-	defer a.Quit()
-	w := a.NewWindow("kiosk")
+	w := newWindow(t)
 	p := &testPrinter{}
 	tm := &timers{}
 	k := &kiosk.Kiosk{Work: atOnce, Service: s, Coop: "c1", Store: "s1", Now: func() time.Time { return now }, Printer: p, Window: w, After: tm.after}
@@ -262,9 +260,7 @@ func TestScanRedeemTimeout(t *testing.T) {
 // the customer is told.
 func TestPrinterNotReady(t *testing.T) {
 	s, now, c := customerOf100(t)
-	a := test.NewApp()
-	defer a.Quit()
-	w := a.NewWindow("kiosk")
+	w := newWindow(t)
 	p := &testPrinter{notReady: true}
 	k := &kiosk.Kiosk{Work: atOnce, Service: s, Coop: "c1", Store: "s1", Now: func() time.Time { return now }, Printer: p, Window: w}
 	k.Start(lang.EN)
@@ -308,9 +304,7 @@ func TestAttractBoard(t *testing.T) {
 		Names: rewards.Names{BG: "Чаша", EN: "Mug"}, Points: 40, Picture: pic.Hash}}); err != nil {
 		t.Fatal(err)
 	}
-	a := test.NewApp()
-	defer a.Quit()
-	w := a.NewWindow("kiosk")
+	w := newWindow(t)
 	tm := &timers{}
 	since := time.Date(2026, 12, 20, 13, 55, 0, 0, time.UTC)
 	k := &kiosk.Kiosk{Work: atOnce, Service: s, Coop: "c1", Store: "s1", Now: func() time.Time { return start.Add(48 * 24 * time.Hour) }, Window: w, After: tm.after,
@@ -351,9 +345,7 @@ func TestAttractBonus(t *testing.T) {
 	if _, err := s.InstallProgram(ctx, rewards.ProgramInstall{Program: rewardstest.Program(t, "bonus")}); err != nil {
 		t.Fatal(err)
 	}
-	a := test.NewApp()
-	defer a.Quit()
-	w := a.NewWindow("kiosk")
+	w := newWindow(t)
 	k := &kiosk.Kiosk{Work: atOnce, Service: s, Store: "moscow-7", Window: w, After: (&timers{}).after}
 	k.Start(lang.RU)
 	if !shows(w, "1 бонус = 1 RUB: бонусами можно оплатить до 50 %") {
@@ -365,9 +357,7 @@ func TestAttractBonus(t *testing.T) {
 // customer screen (null elsewhere), the devices and the sync.
 func TestStatus(t *testing.T) {
 	s, now, c := customerOf100(t)
-	a := test.NewApp()
-	defer a.Quit()
-	w := a.NewWindow("kiosk")
+	w := newWindow(t)
 	k := &kiosk.Kiosk{Work: atOnce, Service: s, Coop: "c1", Store: "s1", Now: func() time.Time { return now }, Window: w, After: (&timers{}).after,
 		Printer: &testPrinter{},
 		Sync:    func() any { return map[string]any{"online": true, "outbox": 0} }}
@@ -423,6 +413,15 @@ func TestTouchTargets(t *testing.T) {
 	}
 }
 
+// newWindow opens the window a test's kiosk shows in, in an app of
+// Fyne's test driver that quits as the test ends.
+func newWindow(t testing.TB) fyne.Window {
+	t.Helper()
+	a := test.NewApp()
+	t.Cleanup(a.Quit)
+	return a.NewWindow("kiosk")
+}
+
 // walk calls f on every button under o.
 func walk(o fyne.CanvasObject, f func(*widget.Button)) {
 	objects(o, func(o fyne.CanvasObject) {
@@ -437,9 +436,7 @@ func walk(o fyne.CanvasObject, f func(*widget.Button)) {
 // printer, and the last movements open with the day in words.
 func TestHistoryAndFamily(t *testing.T) {
 	s, now, c := richShop(t)
-	a := test.NewApp()
-	defer a.Quit()
-	w := a.NewWindow("kiosk")
+	w := newWindow(t)
 	k := &kiosk.Kiosk{Work: atOnce, Service: s, Coop: "c1", Store: "s1", Now: func() time.Time { return now }, Window: w, After: (&timers{}).after}
 	k.Start(lang.EN)
 	k.Scan(c.Number)
@@ -470,9 +467,7 @@ func TestHistoryAndFamily(t *testing.T) {
 // and a tapped button never takes it.
 func TestWedgeTab(t *testing.T) {
 	s, now, c := customerOf100(t)
-	a := test.NewApp()
-	defer a.Quit()
-	w := a.NewWindow("kiosk")
+	w := newWindow(t)
 	k := &kiosk.Kiosk{Work: atOnce, Service: s, Coop: "c1", Store: "s1", Now: func() time.Time { return now }, Window: w, After: (&timers{}).after, Printer: &testPrinter{}}
 	k.Start(lang.EN)
 	scan := func() {
@@ -518,9 +513,7 @@ func TestProgramColour(t *testing.T) {
 // staff find it among the vouchers that did not print and print it again.
 func TestVoucherNotPrinted(t *testing.T) {
 	s, now, c := customerOf100(t)
-	a := test.NewApp()
-	defer a.Quit()
-	w := a.NewWindow("kiosk")
+	w := newWindow(t)
 	p := &testPrinter{jam: true}
 	k := &kiosk.Kiosk{Work: atOnce, Service: s, Coop: "c1", Store: "s1", Now: func() time.Time { return now }, Printer: p, Window: w, After: (&timers{}).after}
 	k.Start(lang.EN)
@@ -563,9 +556,7 @@ func TestVoucherNotPrinted(t *testing.T) {
 // idle time from the last touch.
 func TestStoppedTimer(t *testing.T) {
 	s, now, c := customerOf100(t)
-	a := test.NewApp()
-	defer a.Quit()
-	w := a.NewWindow("kiosk")
+	w := newWindow(t)
 	tm := &timers{}
 	k := &kiosk.Kiosk{Work: atOnce, Service: s, Coop: "c1", Store: "s1", Now: func() time.Time { return now }, Window: w, After: tm.after, Printer: &testPrinter{}}
 	k.Start(lang.EN)
@@ -587,9 +578,7 @@ func TestStoppedTimer(t *testing.T) {
 // idle time.
 func TestAttractForgets(t *testing.T) {
 	s, now, _ := customerOf100(t)
-	a := test.NewApp()
-	defer a.Quit()
-	w := a.NewWindow("kiosk")
+	w := newWindow(t)
 	tm := &timers{}
 	k := &kiosk.Kiosk{Work: atOnce, Service: s, Coop: "c1", Store: "s1", Now: func() time.Time { return now }, Window: w, After: tm.after}
 	k.Start(lang.EN)
@@ -619,9 +608,7 @@ func TestAttractForgets(t *testing.T) {
 // and the voucher is in the ledger all the same.
 func TestExchangeAway(t *testing.T) {
 	s, now, c := customerOf100(t)
-	a := test.NewApp()
-	defer a.Quit()
-	w := a.NewWindow("kiosk")
+	w := newWindow(t)
 	tm := &timers{}
 	var held []func()
 	p := &testPrinter{}

@@ -238,9 +238,7 @@ func TestOnlyCatalogText(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	a := test.NewApp()
-	defer a.Quit()
-	w := a.NewWindow("kiosk")
+	w := newWindow(t)
 	_, phone := serve(t, s, &gateway{})
 	offline := false
 	k := &kiosk.Kiosk{Work: atOnce, Service: s, Coop: "c1", Store: "s1", Now: func() time.Time { return now }, Window: w, After: (&timers{}).after,

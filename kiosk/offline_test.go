@@ -42,9 +42,7 @@ func TestOfflineRedemption(t *testing.T) {
 	svc := replica.NewService(replica.New(ledger, srv.Client()), srv.Client())
 	srv.Close()
 
-	a := test.NewApp()
-	defer a.Quit()
-	w := a.NewWindow("kiosk")
+	w := newWindow(t)
 	p := &testPrinter{}
 	online := true
 	k := &kiosk.Kiosk{Work: atOnce, Service: svc, Coop: replicatest.Coop, Store: replicatest.Store, Now: func() time.Time { return now }, Printer: p, Window: w,

@@ -147,9 +147,7 @@ func typePhone(t *testing.T, w fyne.Window, l string) {
 // sees their card's screen with its balance.
 func TestPhoneLogin(t *testing.T) {
 	ps := newPhoneShop(t)
-	a := test.NewApp()
-	defer a.Quit()
-	w := a.NewWindow("kiosk")
+	w := newWindow(t)
 	tm := &timers{}
 	k := ps.kiosk(w, tm, lang.BG)
 	tap(t, w, "Нямате карта? Влезте с телефона")
@@ -191,9 +189,7 @@ func TestPhoneLogin(t *testing.T) {
 func TestPhoneTwoCards(t *testing.T) {
 	ps := newPhoneShop(t)
 	family := ps.family(t)
-	a := test.NewApp()
-	defer a.Quit()
-	w := a.NewWindow("kiosk")
+	w := newWindow(t)
 	k := ps.kiosk(w, &timers{}, lang.RU)
 	typePhone(t, w, lang.RU)
 	tap(t, w, "Прислать код")
@@ -219,9 +215,7 @@ func TestPhoneTwoCards(t *testing.T) {
 // code may be asked for only once its 60 s have passed, and it works.
 func TestPhoneWrongCodeResend(t *testing.T) {
 	ps := newPhoneShop(t)
-	a := test.NewApp()
-	defer a.Quit()
-	w := a.NewWindow("kiosk")
+	w := newWindow(t)
 	tm := &timers{}
 	k := ps.kiosk(w, tm, lang.EN)
 	typePhone(t, w, lang.EN)
@@ -262,9 +256,7 @@ func TestPhoneWrongCodeResend(t *testing.T) {
 // when to try again.
 func TestPhoneTooManyCodes(t *testing.T) {
 	ps := newPhoneShop(t)
-	a := test.NewApp()
-	defer a.Quit()
-	w := a.NewWindow("kiosk")
+	w := newWindow(t)
 	tm := &timers{}
 	k := ps.kiosk(w, tm, lang.EN)
 	typePhone(t, w, lang.EN)
@@ -284,9 +276,7 @@ func TestPhoneTooManyCodes(t *testing.T) {
 // kiosk knows it is offline, at once; else once the code cannot be sent.
 func TestPhoneOffline(t *testing.T) {
 	ps := newPhoneShop(t)
-	a := test.NewApp()
-	defer a.Quit()
-	w := a.NewWindow("kiosk")
+	w := newWindow(t)
 	k := ps.kiosk(w, &timers{}, lang.RU)
 	typePhone(t, w, lang.RU)
 	ps.srv.Close()
@@ -315,9 +305,7 @@ func TestPhoneOffline(t *testing.T) {
 // scanned on a phone screen opens that card.
 func TestPhoneTimeoutScan(t *testing.T) {
 	ps := newPhoneShop(t)
-	a := test.NewApp()
-	defer a.Quit()
-	w := a.NewWindow("kiosk")
+	w := newWindow(t)
 	tm := &timers{}
 	k := ps.kiosk(w, tm, lang.EN)
 	tap(t, w, "No card? Use your phone")

@@ -76,9 +76,7 @@ func keyReports(code string) [][]byte {
 // to the screens runs on the test's goroutine, as on Fyne's.
 func TestScannerComesAndGoes(t *testing.T) {
 	s, now, c := customerOf100(t)
-	a := test.NewApp()
-	defer a.Quit()
-	w := a.NewWindow("kiosk")
+	w := newWindow(t)
 	w.Resize(fyne.NewSize(1920, 1080))
 	k := &kiosk.Kiosk{Work: atOnce, Service: s, Coop: "c1", Store: "s1", Now: func() time.Time { return now }, Window: w, After: (&timers{}).after}
 	ui := make(chan func(), 64)
