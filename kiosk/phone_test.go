@@ -141,6 +141,13 @@ func typePhone(t *testing.T, w fyne.Window, l string) {
 	keys(t, w, "888123456")
 }
 
+// askCode types the shop's phone (typePhone) and asks for a code.
+func askCode(t *testing.T, w fyne.Window, l string) {
+	t.Helper()
+	typePhone(t, w, l)
+	tap(t, w, lang.Text(l, "kioskphone.send", nil))
+}
+
 // A customer without a card taps the phone button, types the number on
 // the keypad (seen in groups after the country's code), asks for a code,
 // which the gateway is given in the session's language, types it, and
@@ -191,8 +198,7 @@ func TestPhoneTwoCards(t *testing.T) {
 	family := ps.family(t)
 	w := newWindow(t)
 	k := ps.kiosk(w, &timers{}, lang.RU)
-	typePhone(t, w, lang.RU)
-	tap(t, w, "Прислать код")
+	askCode(t, w, lang.RU)
 	keys(t, w, ps.gw.last(t).code)
 	mine, his := "Мария: •••• "+ps.card.Number[len(ps.card.Number)-4:], "Иван: •••• "+family.Number[len(family.Number)-4:]
 	if k.Screen() != kiosk.ScreenPhone || !shows(w, "Выберите свою карту") || !shows(w, mine) || !shows(w, his) {
@@ -218,8 +224,7 @@ func TestPhoneWrongCodeResend(t *testing.T) {
 	w := newWindow(t)
 	tm := &timers{}
 	k := ps.kiosk(w, tm, lang.EN)
-	typePhone(t, w, lang.EN)
-	tap(t, w, "Send me a code")
+	askCode(t, w, lang.EN)
 	code := ps.gw.last(t).code
 	wrong := "000000"
 	if code == wrong {
@@ -259,8 +264,7 @@ func TestPhoneTooManyCodes(t *testing.T) {
 	w := newWindow(t)
 	tm := &timers{}
 	k := ps.kiosk(w, tm, lang.EN)
-	typePhone(t, w, lang.EN)
-	tap(t, w, "Send me a code")
+	askCode(t, w, lang.EN)
 	for range rewards.OTPCodes {
 		tm.fire(kiosk.ResendAfter)
 		tap(t, w, "Send a new code")

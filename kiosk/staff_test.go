@@ -131,6 +131,19 @@ func line(t *testing.T, w fyne.Window, label string) *widget.Button {
 	return found
 }
 
+// fillEnrol types a customer's given and family names, each after the
+// shift key for its capital, and phone into the enrolment form.
+func fillEnrol(t *testing.T, w fyne.Window, given, family, phone string) {
+	t.Helper()
+	tap(t, w, "Аа")
+	keys(t, w, given)
+	test.Tap(line(t, w, "Фамилия"))
+	tap(t, w, "Аа")
+	keys(t, w, family)
+	test.Tap(line(t, w, "Телефон"))
+	keys(t, w, phone)
+}
+
 // says says whether the window shows s, perhaps wrapped over lines.
 func says(w fyne.Window, s string) bool {
 	return strings.Contains(strings.Join(texts(w.Content()), " "), s)
@@ -249,13 +262,7 @@ func TestEnrolPrint(t *testing.T) {
 	if !says(w, "Заполните «Имя»") {
 		t.Fatalf("no name: %q", texts(w.Content()))
 	}
-	tap(t, w, "Аа")
-	keys(t, w, "Мария")
-	test.Tap(line(t, w, "Фамилия"))
-	tap(t, w, "Аа")
-	keys(t, w, "Иванова")
-	test.Tap(line(t, w, "Телефон"))
-	keys(t, w, "0888123456")
+	fillEnrol(t, w, "Мария", "Иванова", "0888123456")
 	if got := line(t, w, "Имя").Text + " " + line(t, w, "Фамилия").Text + " " + line(t, w, "Телефон").Text; got != "Мария Иванова 0888123456" {
 		t.Fatalf("typed %q", got)
 	}
@@ -579,13 +586,7 @@ func TestOfflineEnrolment(t *testing.T) {
 	}
 	tap(t, w, "Назад")
 	tap(t, w, "Новый покупатель")
-	tap(t, w, "Аа")
-	keys(t, w, "Иван")
-	test.Tap(line(t, w, "Фамилия"))
-	tap(t, w, "Аа")
-	keys(t, w, "Офлайнов")
-	test.Tap(line(t, w, "Телефон"))
-	keys(t, w, "0877111222")
+	fillEnrol(t, w, "Иван", "Офлайнов", "0877111222")
 	tap(t, w, "Далее")
 	test.Tap(button(t, w.Content(), "Согласие на обработку"))
 	test.Tap(button(t, w.Content(), "Напечатать карту"))
