@@ -155,6 +155,15 @@ func scan(w fyne.Window, code string) {
 	w.Canvas().OnTypedKey()(&fyne.KeyEvent{Name: fyne.KeyReturn})
 }
 
+// cardLogin logs in on the staff login screen with the staff card
+// scanned and the PIN, in language l.
+func cardLogin(t *testing.T, w fyne.Window, l string) {
+	t.Helper()
+	scan(w, staffCard)
+	keys(t, w, staffPIN)
+	tap(t, w, lang.Text(l, "kioskstaff.log_in", nil))
+}
+
 // login logs in from attract with the staff number and pin, in
 // Bulgarian.
 func login(t *testing.T, w fyne.Window, pin string) {
@@ -319,9 +328,7 @@ func TestEnrolPreprinted(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	scan(w, staffCard)
-	keys(t, w, staffPIN)
-	tap(t, w, "Log in")
+	cardLogin(t, w, lang.EN)
 	tap(t, w, "New customer")
 	tap(t, w, "Aa")
 	keys(t, w, "Ivan")
@@ -406,9 +413,7 @@ func TestLostCardReplacement(t *testing.T) {
 // may be a pre-printed card whose number is typed.
 func TestLostCardPreprinted(t *testing.T) {
 	k, w, s, c, _ := staffKiosk(t, lang.EN)
-	scan(w, staffCard)
-	keys(t, w, staffPIN)
-	tap(t, w, "Log in")
+	cardLogin(t, w, lang.EN)
 	tap(t, w, "Lost card")
 	scan(w, c.Number)
 	tap(t, w, "Block")
@@ -442,9 +447,7 @@ func TestVoucherOnCardScreen(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	scan(w, staffCard)
-	keys(t, w, staffPIN)
-	tap(t, w, "Log in")
+	cardLogin(t, w, lang.EN)
 	tap(t, w, "Family card")
 	scan(w, v.Code)
 	if k.Screen() != kiosk.ScreenVoucherCheck || !says(w, "Voucher "+v.Code) {
@@ -459,9 +462,7 @@ func TestLinkFamilyCard(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	scan(w, staffCard)
-	keys(t, w, staffPIN)
-	tap(t, w, "Войти")
+	cardLogin(t, w, lang.RU)
 	tap(t, w, "Семейная карта")
 	scan(w, c.Number)
 	scan(w, fam.Number)
@@ -571,9 +572,7 @@ func TestOfflineEnrolment(t *testing.T) {
 	}
 	cp := &cardPrinter{}
 	st.k.CardPrinter = cp
-	scan(w, staffCard)
-	keys(t, w, staffPIN)
-	tap(t, w, "Войти")
+	cardLogin(t, w, lang.RU)
 	if st.k.Screen() != kiosk.ScreenStaff || !says(w, "Нет связи с") || !says(w, "Сканер: ввод с клавиатуры") {
 		t.Fatalf("logged in offline: %s %q", st.k.Screen(), texts(w.Content()))
 	}
@@ -622,9 +621,7 @@ func TestOfflineEnrolment(t *testing.T) {
 func TestLostCardByPhone(t *testing.T) {
 	st := newStore(t)
 	w := st.w
-	scan(w, staffCard)
-	keys(t, w, staffPIN)
-	tap(t, w, "Войти")
+	cardLogin(t, w, lang.RU)
 	if !says(w, "Синхронизация") {
 		t.Fatalf("logged in online: %q", texts(w.Content()))
 	}
